@@ -1,0 +1,606 @@
+/*
+ * api.c - the HTTP endpoints of contract v1.
+ *
+ * One table maps method and path to a handler; every handler authenticates
+ * through api_auth(), decides through perm (via service.c or directly), and
+ * answers through respond() or fail(), so no endpoint can skip a rule.
+ */
+#define _GNU_SOURCE
+#include "api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../auth/auth.h"
+#include "../codec/codec.h"
+#include "../common/err.h"
+#include "../common/text.h"
+#include "../perm/perm.h"
+#include "../service/service.h"
+#include "../store/store.h"
+
+struct call {
+	struct api_ctx *ctx;
+	const struct api_request *req;
+	struct api_response *resp;
+	int64_t now;
+	int64_t path_id; /* the {id} in the path, when the route has one */
+	struct store_user user;
+	struct store_token token;
+};
+
+/* ---- Responses ---------------------------------------------------------- */
+
+static void respond(struct call *c, int status, char *body)
+{
+	c->resp->status = status;
+	c->resp->content_type = "application/json; charset=utf-8";
+	c->resp->body = body;
+	c->resp->body_len = body ? strlen(body) : 0;
+	if (body == NULL && status != 204) {
+		c->resp->status = 500;
+		c->resp->body = codec_encode_http_error(ERR_INTERNAL, err_message(ERR_INTERNAL));
+		c->resp->body_len = c->resp->body ? strlen(c->resp->body) : 0;
+	}
+}
+
+static void fail(struct call *c, int err, const char *message)
+{
+	respond(c, err_http_status(err),
+		codec_encode_http_error(err, message ? message : err_message(err)));
+}
+
+static void set_cookie(struct call *c, const char *token, int64_t max_age_s)
+{
+	snprintf(c->resp->set_cookie, sizeof c->resp->set_cookie,
+		 "%s=%s; Path=/; Max-Age=%lld; HttpOnly; Secure; SameSite=Strict", API_COOKIE_NAME,
+		 token, (long long)max_age_s);
+}
+
+/* ---- Request helpers --------------------------------------------------------- */
+
+bool api_origin_allowed(const char *origin, const char *host, const char *const *allowed)
+{
+	if (origin == NULL)
+		return false;
+	if (host != NULL && strncmp(origin, "https://", 8) == 0 && strcmp(origin + 8, host) == 0)
+		return true;
+	for (size_t i = 0; allowed && allowed[i]; i++)
+		if (strcmp(origin, allowed[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Authenticates by bearer token, else by session cookie under the Origin rule:
+ * a cookie rides along with cross-site requests, a bearer token does not. */
+static int api_auth(struct call *c)
+{
+	const struct api_request *r = c->req;
+	const char *token = r->bearer;
+	if (token == NULL && r->cookie_token != NULL) {
+		bool safe = strcmp(r->method, "GET") == 0;
+		if (r->origin == NULL ? !safe
+				      : !api_origin_allowed(r->origin, r->host,
+							    c->ctx->allowed_origins)) {
+			fail(c, ERR_FORBIDDEN, "The request's Origin is not allowed.");
+			return ERR_FORBIDDEN;
+		}
+		token = r->cookie_token;
+	}
+	int err = svc_authenticate(c->ctx->store, token, c->now, &c->user, &c->token);
+	if (err)
+		fail(c, err, err == ERR_UNAUTHORIZED ? "Sign in first." : NULL);
+	return err;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Finds name in the query string and URL-decodes its value into out. */
+static bool query_get(const char *query, const char *name, char *out, size_t cap)
+{
+	size_t nlen = strlen(name);
+	for (const char *p = query; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+		if (strncmp(p, name, nlen) != 0 || p[nlen] != '=')
+			continue;
+		const char *v = p + nlen + 1;
+		size_t o = 0;
+		while (*v && *v != '&' && o + 1 < cap) {
+			if (*v == '%' && hexval(v[1]) >= 0 && hexval(v[2]) >= 0) {
+				out[o++] = (char)(hexval(v[1]) * 16 + hexval(v[2]));
+				v += 3;
+			} else {
+				out[o++] = *v == '+' ? ' ' : *v;
+				v++;
+			}
+		}
+		out[o] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* A positive integer query parameter; absent leaves *val. */
+static int query_int(const char *query, const char *name, int64_t min, int64_t *val)
+{
+	char buf[32];
+	if (!query_get(query, name, buf, sizeof buf))
+		return ERR_OK;
+	char *end;
+	long long v = strtoll(buf, &end, 10);
+	if (*buf == '\0' || *end != '\0' || v < min)
+		return ERR_BAD_REQUEST;
+	*val = v;
+	return ERR_OK;
+}
+
+static int query_ts(const char *query, const char *name, int64_t *val)
+{
+	char buf[64];
+	if (!query_get(query, name, buf, sizeof buf))
+		return ERR_OK;
+	return text_parse_ts(buf, val) == 0 ? ERR_OK : ERR_BAD_REQUEST;
+}
+
+/* Runs fn inside one transaction; rolls back on error. */
+static int in_tx(struct call *c, int (*fn)(struct call *, void *), void *arg)
+{
+	int err = store_begin(c->ctx->store);
+	if (err)
+		return err;
+	if ((err = fn(c, arg)) != ERR_OK) {
+		store_rollback(c->ctx->store);
+		return err;
+	}
+	return store_commit(c->ctx->store);
+}
+
+/* ---- Endpoints ------------------------------------------------------------------ */
+
+static void ep_health(struct call *c)
+{
+	bool ok = c->ctx->writable && store_health(c->ctx->store) == ERR_OK;
+	respond(c, ok ? 200 : 503, codec_encode_health(ok ? "ok" : "unavailable"));
+}
+
+static const char login_refused[] = "Wrong username or password.";
+
+static void ep_login(struct call *c)
+{
+	struct req_login in;
+	const char *why;
+	int err = codec_decode_login(c->req->body, c->req->body_len, &in, &why);
+	if (err) {
+		fail(c, err, why);
+		return;
+	}
+	struct auth_throttle *t = c->ctx->throttle;
+	const char *addr = c->req->peer_addr;
+	if (!auth_throttle_allow(t, in.username, addr, c->now)) {
+		fail(c, ERR_RATE_LIMITED, "Too many failed sign-ins; wait a few minutes.");
+		codec_login_free(&in);
+		return;
+	}
+	char phc[AUTH_HASH_MAX] = "";
+	err = store_user_by_username(c->ctx->store, in.username, &c->user, phc, sizeof phc);
+	bool known = err == ERR_OK && c->user.active && c->user.ref.role != ROLE_FAMILY;
+	bool ok = false;
+	if (known)
+		ok = auth_password_verify(phc, in.password);
+	else
+		auth_password_burn(in.password); /* same cost: no user enumeration */
+	if (err && err != ERR_NOT_FOUND) {
+		fail(c, err, NULL);
+	} else if (!ok) {
+		auth_throttle_fail(t, in.username, addr, c->now);
+		fail(c, ERR_UNAUTHORIZED, login_refused);
+	} else {
+		auth_throttle_success(t, in.username, addr);
+		char token[AUTH_TOKEN_LEN + 1];
+		uint8_t hash[32];
+		int64_t expires = c->now + c->ctx->staff_token_ttl_ms, tid;
+		err = auth_token_new(token, hash) ? ERR_INTERNAL
+						  : store_token_insert(c->ctx->store, hash,
+								       c->user.ref.id, 0, c->now,
+								       expires, &tid);
+		if (err == ERR_OK)
+			store_log_append(c->ctx->store, c->now, "login", c->user.ref.id, 0, 0, 0,
+					 addr);
+		if (err) {
+			fail(c, err, NULL);
+		} else {
+			set_cookie(c, token, c->ctx->staff_token_ttl_ms / 1000);
+			respond(c, 200, codec_encode_login(token, expires, &c->user.ref));
+		}
+	}
+	codec_login_free(&in);
+}
+
+struct enrol_tx {
+	const char *code;
+	const char *device;
+	int64_t device_id;
+	char token[AUTH_TOKEN_LEN + 1];
+};
+
+static int enrol_tx(struct call *c, void *arg)
+{
+	struct enrol_tx *e = arg;
+	struct store *s = c->ctx->store;
+	int64_t member, tid;
+	uint8_t hash[32];
+	int err = store_invite_consume(s, e->code, c->now, &member);
+	if (err == ERR_OK)
+		err = store_user_get(s, member, &c->user);
+	if (err == ERR_OK && !c->user.active)
+		err = ERR_GONE;
+	if (err == ERR_OK)
+		err = store_device_insert(s, member, e->device, c->now, &e->device_id);
+	if (err == ERR_OK && auth_token_new(e->token, hash) != 0)
+		err = ERR_INTERNAL;
+	if (err == ERR_OK)
+		err = store_token_insert(s, hash, member, e->device_id, c->now,
+					 c->now + c->ctx->device_token_ttl_ms, &tid);
+	if (err == ERR_OK)
+		err = store_log_append(s, c->now, "enrol", member, c->user.family_id, 0, 0,
+				       e->device);
+	return err;
+}
+
+static void ep_enrol(struct call *c)
+{
+	struct req_enrol in;
+	const char *why;
+	int err = codec_decode_enrol(c->req->body, c->req->body_len, &in, &why);
+	if (err) {
+		fail(c, err, why);
+		return;
+	}
+	/* Guessing invite codes is throttled like guessing passwords. */
+	const char *addr = c->req->peer_addr;
+	char code[AUTH_INVITE_LEN + 1];
+	struct enrol_tx e = {.code = code, .device = in.device};
+	if (!auth_throttle_allow(c->ctx->throttle, "#invite", addr, c->now)) {
+		fail(c, ERR_RATE_LIMITED, "Too many wrong codes; wait a few minutes.");
+	} else if (auth_invite_normalise(in.code, code) != 0 ||
+		   (err = in_tx(c, enrol_tx, &e)) == ERR_UNAUTHORIZED) {
+		auth_throttle_fail(c->ctx->throttle, "#invite", addr, c->now);
+		fail(c, ERR_UNAUTHORIZED, "Unknown invite code.");
+	} else if (err == ERR_GONE) {
+		fail(c, ERR_GONE, "This invite code has been used or has expired; ask your "
+				  "adviser for a new one.");
+	} else if (err) {
+		fail(c, err, NULL);
+	} else {
+		set_cookie(c, e.token, c->ctx->device_token_ttl_ms / 1000);
+		respond(c, 200, codec_encode_enrol(e.token, &c->user.ref, e.device_id, in.device));
+	}
+	codec_enrol_free(&in);
+}
+
+static void ep_logout(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct store *s = c->ctx->store;
+	int err = store_token_revoke(s, c->token.id, c->now);
+	if (err) {
+		fail(c, err, NULL);
+		return;
+	}
+	store_log_append(s, c->now, "logout", c->user.ref.id, c->user.family_id, 0, 0, "");
+	c->resp->close_token_id = c->token.id;
+	snprintf(c->resp->set_cookie, sizeof c->resp->set_cookie,
+		 "%s=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict", API_COOKIE_NAME);
+	respond(c, 204, NULL);
+}
+
+static void ep_me(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct conv_list convs = {0};
+	int err = store_user_conversations(c->ctx->store, &c->user, &convs);
+	if (err)
+		fail(c, err, NULL);
+	else
+		respond(c, 200, codec_encode_me(&c->user.ref, &convs));
+	conv_list_free(&convs);
+}
+
+static void ep_messages(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	int64_t before = 0, limit = 50, family = 0;
+	if (query_int(c->req->query, "before", 1, &before) ||
+	    query_int(c->req->query, "limit", 1, &limit)) {
+		fail(c, ERR_BAD_REQUEST, "before and limit must be positive integers.");
+		return;
+	}
+	if (limit > CODEC_SYNC_LIMIT_MAX)
+		limit = CODEC_SYNC_LIMIT_MAX;
+	struct msg_list msgs = {0};
+	bool more = false;
+	int err = svc_history(c->ctx->store, &c->user, c->path_id, before, (int)limit, &msgs,
+			      &more, &family);
+	if (err) {
+		if (err == ERR_FORBIDDEN || (err == ERR_NOT_FOUND && family > 0))
+			svc_log_denied(c->ctx->store, &c->user, family, c->path_id, c->now,
+				       "history");
+		fail(c, err, NULL);
+	} else {
+		svc_log_access(c->ctx->store, &c->user, family, c->path_id, c->now, "history");
+		respond(c, 200, codec_encode_http_messages(&msgs, more));
+	}
+	msg_list_free(&msgs);
+}
+
+/* The relation of the caller to a family, through the store's facts. */
+static int family_relation(struct call *c, int64_t family, enum perm_rel *rel)
+{
+	struct perm_facts facts;
+	int err = store_facts(c->ctx->store, c->user.ref.id, family, 0, &facts);
+	*rel = err == ERR_OK ? perm_relation(&facts) : REL_NONE;
+	return err == ERR_NOT_FOUND ? ERR_OK : err;
+}
+
+/* Refuses (and logs) unless allowed; true when the caller may go on. */
+static bool family_allowed(struct call *c, int64_t family, bool (*allowed)(enum perm_rel),
+			   const char *what)
+{
+	enum perm_rel rel;
+	int err = family_relation(c, family, &rel);
+	if (err) {
+		fail(c, err, NULL);
+		return false;
+	}
+	if (allowed(rel))
+		return true;
+	if (rel != REL_NONE || c->user.ref.role == ROLE_ADMIN)
+		svc_log_denied(c->ctx->store, &c->user, family, 0, c->now, what);
+	fail(c, rel == REL_ADMIN ? ERR_FORBIDDEN : perm_refusal(rel), NULL);
+	return false;
+}
+
+static void ep_conv_create(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct req_conv_create in;
+	const char *why;
+	int err = codec_decode_conv_create(c->req->body, c->req->body_len, &in, &why);
+	if (err) {
+		fail(c, err, why);
+		return;
+	}
+	int64_t conv;
+	struct conv out = {0};
+	if (!family_allowed(c, in.family, perm_can_create_conv, "create conversation")) {
+		codec_conv_create_free(&in);
+		return;
+	}
+	struct store *s = c->ctx->store;
+	err = store_begin(s);
+	if (err == ERR_OK)
+		err = store_conv_create(s, in.family, in.title, in.members, in.n_members, c->now,
+					&conv);
+	if (err == ERR_OK)
+		err = store_log_append(s, c->now, "conversation", c->user.ref.id, in.family, conv,
+				       0, in.title);
+	if (err == ERR_OK)
+		err = store_commit(s);
+	else
+		store_rollback(s);
+	if (err == ERR_OK)
+		err = store_conversation(s, &c->user, conv, &out);
+	if (err == ERR_BAD_REQUEST)
+		fail(c, err, "Every member must belong to the family.");
+	else if (err)
+		fail(c, err, NULL);
+	else
+		respond(c, 201, codec_encode_conv(&out));
+	conv_clear(&out);
+	codec_conv_create_free(&in);
+}
+
+static void ep_invite(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct req_invite in;
+	const char *why;
+	int err = codec_decode_invite(c->req->body, c->req->body_len, &in, &why);
+	if (err) {
+		fail(c, err, why);
+		return;
+	}
+	struct store_user member;
+	err = store_user_get(c->ctx->store, in.member, &member);
+	if (err == ERR_OK && member.ref.role != ROLE_FAMILY)
+		err = ERR_NOT_FOUND;
+	if (err) {
+		fail(c, err, err == ERR_NOT_FOUND ? "No such family member." : NULL);
+		return;
+	}
+	if (!family_allowed(c, member.family_id, perm_can_invite, "invite"))
+		return;
+	char code[AUTH_INVITE_LEN + 1];
+	int64_t expires = c->now + c->ctx->invite_ttl_ms;
+	struct store *s = c->ctx->store;
+	err = auth_invite_new(code) ? ERR_INTERNAL
+				    : store_invite_insert(s, code, member.ref.id, c->user.ref.id,
+							  c->now, expires);
+	if (err) {
+		fail(c, err, NULL);
+		return;
+	}
+	store_log_append(s, c->now, "invite", c->user.ref.id, member.family_id, 0, 0,
+			 member.ref.name);
+	respond(c, 201, codec_encode_invite(code, expires));
+}
+
+static bool may_read_log(enum perm_rel rel)
+{
+	return perm_can_read_log(rel);
+}
+
+static void ep_log(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	int64_t from = 0, to = 0;
+	char format[8] = "json";
+	query_get(c->req->query, "format", format, sizeof format);
+	bool csv = strcmp(format, "csv") == 0;
+	if (query_ts(c->req->query, "from", &from) || query_ts(c->req->query, "to", &to) ||
+	    (!csv && strcmp(format, "json") != 0)) {
+		fail(c, ERR_BAD_REQUEST, "from/to must be RFC 3339 times; format json or csv.");
+		return;
+	}
+	if (!family_allowed(c, c->path_id, may_read_log, "log"))
+		return;
+	struct log_list entries = {0};
+	int err = store_log_list(c->ctx->store, c->path_id, from, to, &entries);
+	if (err) {
+		fail(c, err, NULL);
+	} else {
+		svc_log_access(c->ctx->store, &c->user, c->path_id, 0, c->now,
+			       csv ? "log export csv" : "log");
+		if (csv) {
+			respond(c, 200, codec_encode_log_csv(&entries));
+			c->resp->content_type = "text/csv; charset=utf-8";
+			snprintf(c->resp->disposition, sizeof c->resp->disposition,
+				 "attachment; filename=\"indgang-family-%lld-log.csv\"",
+				 (long long)c->path_id);
+		} else {
+			respond(c, 200, codec_encode_log_json(&entries));
+		}
+	}
+	log_list_free(&entries);
+}
+
+static void ep_device_delete(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct store *s = c->ctx->store;
+	struct store_device dev;
+	struct store_user owner;
+	int err = store_device_get(s, c->path_id, &dev);
+	if (err == ERR_OK)
+		err = store_user_get(s, dev.user_id, &owner);
+	if (err) {
+		fail(c, err, err == ERR_NOT_FOUND ? "No such device." : NULL);
+		return;
+	}
+	bool is_owner = owner.ref.id == c->user.ref.id;
+	enum perm_rel rel = REL_NONE;
+	if (!is_owner && (err = family_relation(c, owner.family_id, &rel)) != ERR_OK) {
+		fail(c, err, NULL);
+		return;
+	}
+	if (!perm_can_revoke_device(rel, is_owner)) {
+		svc_log_denied(s, &c->user, owner.family_id, 0, c->now, "revoke device");
+		fail(c, perm_refusal(rel), NULL);
+		return;
+	}
+	if ((err = store_device_revoke(s, dev.id, c->now)) != ERR_OK) {
+		fail(c, err, NULL);
+		return;
+	}
+	store_log_append(s, c->now, "revoke", c->user.ref.id, owner.family_id, 0, 0, dev.name);
+	c->resp->close_device_id = dev.id;
+	respond(c, 204, NULL);
+}
+
+/* ---- Dispatch ----------------------------------------------------------------- */
+
+struct route {
+	const char *method;
+	const char *prefix; /* the path, or the part before {id} */
+	const char *suffix; /* after {id}; NULL for paths without an id */
+	void (*handler)(struct call *c);
+};
+
+static const struct route routes[] = {
+	{"GET", "/healthz", NULL, ep_health},
+	{"POST", "/api/login", NULL, ep_login},
+	{"POST", "/api/enrol", NULL, ep_enrol},
+	{"POST", "/api/logout", NULL, ep_logout},
+	{"GET", "/api/me", NULL, ep_me},
+	{"GET", "/api/conversations/", "/messages", ep_messages},
+	{"POST", "/api/conversations", NULL, ep_conv_create},
+	{"POST", "/api/invites", NULL, ep_invite},
+	{"GET", "/api/families/", "/log", ep_log},
+	{"DELETE", "/api/devices/", "", ep_device_delete},
+};
+
+/* Matches path against a route; sets *id for routes with {id}. */
+static bool route_match(const struct route *r, const char *path, int64_t *id)
+{
+	size_t plen = strlen(r->prefix);
+	if (r->suffix == NULL)
+		return strcmp(path, r->prefix) == 0;
+	if (strncmp(path, r->prefix, plen) != 0)
+		return false;
+	char *end;
+	const char *digits = path + plen;
+	if (*digits < '1' || *digits > '9')
+		return false;
+	long long v = strtoll(digits, &end, 10);
+	if (strcmp(end, r->suffix) != 0 || v <= 0)
+		return false;
+	*id = v;
+	return true;
+}
+
+void api_handle(struct api_ctx *ctx, const struct api_request *req, int64_t now,
+		struct api_response *resp)
+{
+	memset(resp, 0, sizeof *resp);
+	struct call c = {.ctx = ctx, .req = req, .resp = resp, .now = now};
+	bool path_known = false;
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		int64_t id = 0;
+		if (!route_match(&routes[i], req->path, &id))
+			continue;
+		path_known = true;
+		if (strcmp(routes[i].method, req->method) != 0)
+			continue;
+		c.path_id = id;
+		routes[i].handler(&c);
+		return;
+	}
+	if (path_known)
+		fail(&c, ERR_BAD_REQUEST, "Method not allowed on this path.");
+	else
+		fail(&c, ERR_NOT_FOUND, "No such endpoint.");
+}
+
+void api_request_free(struct api_request *req)
+{
+	free(req->path);
+	free(req->query);
+	free(req->body);
+	free(req->bearer);
+	free(req->cookie_token);
+	free(req->origin);
+	free(req->host);
+	memset(req, 0, sizeof *req);
+}
+
+void api_response_free(struct api_response *resp)
+{
+	free(resp->body);
+	resp->body = NULL;
+}

@@ -1,0 +1,64 @@
+/*
+ * api.h - the HTTP endpoints of contract v1, as one pure dispatch: a parsed
+ * request in, a response out.  It runs on an HTTP worker thread with that
+ * worker's own store connection; it never touches sockets.
+ */
+#ifndef INDGANG_API_H
+#define INDGANG_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+struct auth_throttle;
+
+#define API_COOKIE_NAME "indgang_session"
+#define API_BODY_MAX (64 * 1024)
+
+struct api_request {
+	char method[8];
+	char *path;  /* without the query */
+	char *query; /* after '?', or "" */
+	char *body;
+	size_t body_len;
+	char *bearer;       /* Authorization: Bearer value, or NULL */
+	char *cookie_token; /* the session cookie's value, or NULL */
+	char *origin;       /* Origin header, or NULL */
+	char *host;         /* Host header */
+	char peer_addr[64];
+};
+
+struct api_response {
+	int status;
+	const char *content_type;
+	char *body; /* malloc'd */
+	size_t body_len;
+	char set_cookie[256];
+	char disposition[128]; /* Content-Disposition, or "" */
+	/* Sessions to close at once (logout, revocation). */
+	int64_t close_token_id;
+	int64_t close_device_id;
+};
+struct api_ctx {
+	struct store *store;
+	struct auth_throttle *throttle;
+	int64_t staff_token_ttl_ms;
+	int64_t device_token_ttl_ms;
+	int64_t invite_ttl_ms;
+	const char *const *allowed_origins;
+	/* false while the writer reports that the database cannot be written */
+	bool writable;
+};
+
+/* Handles one request; fills resp (resp->body malloc'd, caller frees). */
+void api_handle(struct api_ctx *ctx, const struct api_request *req, int64_t now,
+		struct api_response *resp);
+void api_request_free(struct api_request *req);
+void api_response_free(struct api_response *resp);
+
+/* The origin rule shared with the WebSocket upgrade: "https://" + host, or
+ * one of allowed (NULL-terminated, may be NULL). */
+bool api_origin_allowed(const char *origin, const char *host, const char *const *allowed);
+
+#endif

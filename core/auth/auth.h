@@ -1,0 +1,66 @@
+/*
+ * auth.h - secrets: staff password hashes, bearer tokens and invite codes.
+ *
+ * Passwords: argon2id (libargon2) in PHC string format, parameters from
+ * OWASP's Password Storage Cheat Sheet (m=19 MiB, t=2, p=1); a hash costs
+ * ~18 ms of CPU, so callers run it off the event loop.
+ * Tokens: 256 random bits from OpenSSL's RAND_bytes, given to the client as
+ * 64 hex characters and stored only as their SHA-256.
+ * Invite codes: 10 characters from an alphabet without look-alikes
+ * (no 0/O, 1/I/L, 5/S, 2/Z), shown in two groups of five "ABCDE-FGHJK"; about
+ * 47 bits, single-use and short-lived, so guessing is hopeless under the
+ * login throttle.  Parsing forgives case, spaces and dashes.
+ */
+#ifndef INDGANG_AUTH_H
+#define INDGANG_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AUTH_HASH_MAX 128      /* PHC string capacity */
+#define AUTH_TOKEN_LEN 64      /* hex characters */
+#define AUTH_INVITE_LEN 11     /* "ABCDE-FGHJK" */
+#define AUTH_PASSWORD_MIN 10   /* bytes, for staff passwords we set */
+#define AUTH_PASSWORD_MAX 1024 /* bytes; longer input is refused before hashing */
+
+/* Hash a password into a PHC string "$argon2id$v=19$m=19456,t=2,p=1$...". */
+int auth_password_hash(const char *password, char out[AUTH_HASH_MAX]);
+/* true when password matches the PHC string. Constant-time compare inside. */
+bool auth_password_verify(const char *phc, const char *password);
+/* Verify against a fixed dummy hash: same cost for unknown users. */
+void auth_password_burn(const char *password);
+
+/* A fresh token: hex text for the client, SHA-256 of the text for the store. */
+int auth_token_new(char text[AUTH_TOKEN_LEN + 1], uint8_t hash[32]);
+/* SHA-256 of a token text as presented by a client.  -1 if it is not 64 hex. */
+int auth_token_hash(const char *text, uint8_t hash[32]);
+
+/* A fresh invite code "ABCDE-FGHJK". */
+int auth_invite_new(char code[AUTH_INVITE_LEN + 1]);
+/* Normalise what a person typed ("abcde fghjk", "ABCDEFGHJK") to the canonical
+ * form.  -1 when it cannot be a code. */
+int auth_invite_normalise(const char *typed, char code[AUTH_INVITE_LEN + 1]);
+
+/* A random password for generated staff accounts: 16 characters from the
+ * invite alphabet in groups of four, e.g. "ABCD-EFGH-JKMN-PQRT". */
+int auth_password_generate(char out[24]);
+
+/*
+ * Login throttle: counts failures per account name and per client address
+ * in fixed windows, and is asked before any hash is computed.  Thread-safe.
+ * A user who is attacked from elsewhere can still log in from an address
+ * with no failures: the per-account limit only applies beyond a larger
+ * budget, while the per-address one is strict.
+ */
+struct auth_throttle;
+struct auth_throttle *auth_throttle_create(void);
+void auth_throttle_destroy(struct auth_throttle *t);
+/* true when a login for username from addr may proceed to hashing now. */
+bool auth_throttle_allow(struct auth_throttle *t, const char *username, const char *addr,
+			 int64_t now_ms);
+void auth_throttle_fail(struct auth_throttle *t, const char *username, const char *addr,
+			int64_t now_ms);
+void auth_throttle_success(struct auth_throttle *t, const char *username, const char *addr);
+
+#endif

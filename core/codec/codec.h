@@ -1,0 +1,218 @@
+/*
+ * codec.h - the wire codec of contract v1 (PROTOCOL.md), on jansson.
+ *
+ * Decoding turns one client text frame or one HTTP request body into a typed
+ * struct, validating strictly: wrong JSON types are ERR_BAD_REQUEST, never
+ * coerced.  Encoding turns typed values into the server's JSON text.  jansson
+ * is used here and nowhere else in core.
+ *
+ * Ownership: decoded structs own their strings; free them with the matching
+ * *_free().  Encoders return a malloc'd NUL-terminated string the caller
+ * frees (or NULL when out of memory).
+ */
+#ifndef INDGANG_CODEC_H
+#define INDGANG_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CODEC_REF_MAX 64       /* "ref": at most 64 characters */
+#define CODEC_CLIENT_ID_MAX 64 /* "client_id": 1..64 characters */
+#define CODEC_BODY_MAX 4000    /* body: code points after trimming */
+#define CODEC_SYNC_LIMIT_DEFAULT 100
+#define CODEC_SYNC_LIMIT_MAX 500
+#define CODEC_NAME_MAX 200 /* names, titles, device names: bytes */
+
+enum codec_role { ROLE_FAMILY = 1, ROLE_ADVISER, ROLE_ADMIN };
+enum codec_kind { KIND_TEXT = 1, KIND_NOTE, KIND_SYSTEM };
+
+const char *codec_role_name(enum codec_role role);
+const char *codec_kind_name(enum codec_kind kind);
+/* 0 when name is a known role/kind, -1 otherwise. */
+int codec_role_parse(const char *name, enum codec_role *out);
+int codec_kind_parse(const char *name, enum codec_kind *out);
+
+/* ---- Client frames -------------------------------------------------- */
+
+enum frame_type {
+	FRAME_AUTH = 1,
+	FRAME_SEND,
+	FRAME_SYNC,
+	FRAME_HISTORY,
+	FRAME_READ,
+	FRAME_PING,
+};
+
+struct frame {
+	enum frame_type type;
+	bool has_ref;
+	char ref[CODEC_REF_MAX * 4 + 1]; /* up to 64 code points of UTF-8 */
+	union {
+		struct {
+			char *token;
+		} auth;
+		struct {
+			int64_t conv;
+			char client_id[CODEC_CLIENT_ID_MAX * 4 + 1];
+			char *body; /* trimmed, 1..4000 code points */
+			enum codec_kind kind;
+		} send;
+		struct {
+			int64_t after; /* default 0 */
+			int limit;     /* default 100, clamped to 500 */
+		} sync;
+		struct {
+			int64_t conv;
+			int64_t before; /* 0: newest */
+			int limit;      /* default 50, clamped to 500 */
+		} history;
+		struct {
+			int64_t conv;
+			int64_t upto;
+		} read;
+	} u;
+};
+
+/*
+ * Decode one client text frame.  On failure returns an ERR_* code and, when
+ * the frame was an object with a valid "ref", copies it to out->ref (has_ref)
+ * so the error reply can carry it; *why is a static human explanation.
+ * A body over 4000 code points is ERR_TOO_LARGE; an empty one ERR_BAD_REQUEST.
+ */
+int codec_decode_frame(const char *text, size_t len, struct frame *out, const char **why);
+void codec_frame_free(struct frame *f);
+
+/* ---- HTTP request bodies -------------------------------------------- */
+
+struct req_login {
+	char *username;
+	char *password;
+};
+struct req_enrol {
+	char *code;
+	char *device; /* 1..200 bytes after trimming */
+};
+struct req_conv_create {
+	int64_t family;
+	char *title; /* 1..200 bytes after trimming */
+	int64_t *members;
+	size_t n_members;
+};
+struct req_invite {
+	int64_t member;
+};
+
+int codec_decode_login(const char *text, size_t len, struct req_login *out, const char **why);
+void codec_login_free(struct req_login *r);
+int codec_decode_enrol(const char *text, size_t len, struct req_enrol *out, const char **why);
+void codec_enrol_free(struct req_enrol *r);
+int codec_decode_conv_create(const char *text, size_t len, struct req_conv_create *out,
+			     const char **why);
+void codec_conv_create_free(struct req_conv_create *r);
+int codec_decode_invite(const char *text, size_t len, struct req_invite *out, const char **why);
+
+/* ---- Values the server encodes --------------------------------------- */
+
+struct user_ref {
+	int64_t id;
+	char name[CODEC_NAME_MAX + 1];
+	enum codec_role role;
+};
+
+struct msg {
+	int64_t id;
+	int64_t conv;
+	int64_t family;
+	struct user_ref sender;
+	enum codec_kind kind;
+	char *body; /* owned */
+	char client_id[CODEC_CLIENT_ID_MAX * 4 + 1];
+	int64_t created_at; /* ms since epoch */
+};
+
+struct msg_list {
+	struct msg *v;
+	size_t n, cap;
+};
+
+struct conv {
+	int64_t id;
+	int64_t family_id;
+	char family_name[CODEC_NAME_MAX + 1];
+	char title[CODEC_NAME_MAX + 1];
+	struct user_ref *members; /* owned */
+	size_t n_members;
+	int64_t last_id;
+	int64_t read_upto;
+	int64_t unread;
+};
+
+struct conv_list {
+	struct conv *v;
+	size_t n, cap;
+};
+
+struct log_entry {
+	int64_t id;
+	int64_t at;
+	char kind[16];
+	struct user_ref actor;
+	int64_t conv;    /* 0: null */
+	int64_t message; /* 0: null */
+	char *detail;    /* owned */
+};
+
+struct log_list {
+	struct log_entry *v;
+	size_t n, cap;
+};
+
+void msg_clear(struct msg *m);
+void msg_list_free(struct msg_list *l);
+/* Appends a zeroed slot and returns it, NULL on out of memory. */
+struct msg *msg_list_push(struct msg_list *l);
+void conv_clear(struct conv *c);
+void conv_list_free(struct conv_list *l);
+struct conv *conv_list_push(struct conv_list *l);
+void log_list_free(struct log_list *l);
+struct log_entry *log_list_push(struct log_list *l);
+
+/* ---- Server frames (WebSocket) ---------------------------------------- */
+/* ref may be NULL (no "ref" member). Results are malloc'd strings. */
+
+char *codec_encode_welcome(const struct user_ref *user, int64_t server_time, int64_t last_id,
+			   const struct conv_list *convs);
+char *codec_encode_ack(const char *ref, const char *client_id, const struct msg *m);
+char *codec_encode_messages(const char *ref, const struct msg_list *l, bool more);
+char *codec_encode_message(const struct msg *m);
+char *codec_encode_receipt(const char *ref, int64_t conv, const struct user_ref *user,
+			   int64_t upto, int64_t at);
+char *codec_encode_error(const char *ref, int err, const char *message);
+char *codec_encode_pong(const char *ref);
+
+/* ---- HTTP response bodies ------------------------------------------- */
+
+/* {"error":{"code":C,"message":M}} */
+char *codec_encode_http_error(int err, const char *message);
+/* {"token":T,"expires_at":TS,"user":USER} */
+char *codec_encode_login(const char *token, int64_t expires_at, const struct user_ref *user);
+/* {"token":T,"user":USER,"device":{"id":D,"name":NAME}} */
+char *codec_encode_enrol(const char *token, const struct user_ref *user, int64_t device_id,
+			 const char *device_name);
+/* {"user":USER,"conversations":[CONV,...]} */
+char *codec_encode_me(const struct user_ref *user, const struct conv_list *convs);
+/* CONV alone */
+char *codec_encode_conv(const struct conv *c);
+/* {"messages":[...],"more":B} */
+char *codec_encode_http_messages(const struct msg_list *l, bool more);
+/* {"code":S,"expires_at":TS} */
+char *codec_encode_invite(const char *code, int64_t expires_at);
+/* {"entries":[...]} */
+char *codec_encode_log_json(const struct log_list *l);
+/* RFC 4180 CSV: id,at,kind,actor_id,actor_name,conv,message,detail */
+char *codec_encode_log_csv(const struct log_list *l);
+/* {"status":"ok"} or {"status":S} */
+char *codec_encode_health(const char *status);
+
+#endif

@@ -1,0 +1,533 @@
+/*
+ * codec_decode.c - strict decoding of client frames and HTTP request bodies.
+ *
+ * Every byte a client sends passes through here before anything else looks at
+ * it, so the rules are those of PROTOCOL.md to the letter:
+ *
+ *  - the text is exactly one JSON object (duplicate keys are refused, since
+ *    two parsers could otherwise disagree on which one counts);
+ *  - each member has exactly the JSON type the contract names: "5", 5.0 and
+ *    true are not integers, null is not an absent member;
+ *  - unknown members are ignored, so clients may evolve additively.
+ *
+ * Failures return ERR_BAD_REQUEST (ERR_TOO_LARGE for a long message body) and
+ * point *why at a static sentence naming the frame and the member.  Decoded
+ * structs own their strings; on failure nothing is left allocated.
+ */
+#include "codec.h"
+#include "../common/err.h"
+#include "../common/text.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HISTORY_LIMIT_DEFAULT 50
+#define TOKEN_MAX             256  /* bytes */
+#define PASSWORD_MAX          1024 /* bytes */
+#define INVITE_CODE_MAX       64   /* code points */
+#define CONV_MEMBERS_MAX      100
+
+/* Records the explanation and hands back err, for `return fail(...)`. */
+static int fail(const char **why, int err, const char *msg)
+{
+	if (why)
+		*why = msg;
+	return err;
+}
+
+static int bad(const char **why, const char *msg)
+{
+	return fail(why, ERR_BAD_REQUEST, msg);
+}
+
+static int out_of_memory(const char **why)
+{
+	return fail(why, ERR_INTERNAL, "out of memory");
+}
+
+static int ok(const char **why)
+{
+	if (why)
+		*why = NULL;
+	return ERR_OK;
+}
+
+/* A malloc'd, NUL-terminated copy of s[0..len), or NULL. */
+static char *dup_span(const char *s, size_t len)
+{
+	char *p = malloc(len + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/*
+ * Parses text as one JSON object.  JSON_DECODE_ANY lets a bare scalar parse
+ * so that it can be told apart from broken JSON in the explanation.  jansson
+ * itself refuses invalid UTF-8, "\u0000" inside strings and integers outside
+ * int64, which is what the contract wants.
+ */
+static json_t *load_object(const char *text, size_t len, const char **why)
+{
+	json_error_t jerr;
+	json_t *root;
+
+	if (!text || len == 0) {
+		bad(why, "the request is empty");
+		return NULL;
+	}
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+	if (!root) {
+		bad(why, "invalid JSON");
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		bad(why, "the request must be a JSON object");
+		return NULL;
+	}
+	return root;
+}
+
+/* ---- Members ------------------------------------------------------------- */
+
+/* An optional integer member, at least min; when absent *out keeps its default. */
+static bool opt_int(const json_t *o, const char *key, int64_t min, int64_t *out)
+{
+	const json_t *v = json_object_get(o, key);
+	if (!v)
+		return true;
+	if (!json_is_integer(v) || json_integer_value(v) < min)
+		return false;
+	*out = json_integer_value(v);
+	return true;
+}
+
+static bool req_int(const json_t *o, const char *key, int64_t min, int64_t *out)
+{
+	return json_object_get(o, key) && opt_int(o, key, min, out);
+}
+
+/* An optional string member; when absent *s is NULL. */
+static bool opt_str(const json_t *o, const char *key, const char **s, size_t *len)
+{
+	const json_t *v = json_object_get(o, key);
+	*s = NULL;
+	*len = 0;
+	if (!v)
+		return true;
+	if (!json_is_string(v))
+		return false;
+	*s = json_string_value(v);
+	*len = json_string_length(v);
+	return true;
+}
+
+static bool req_str(const json_t *o, const char *key, const char **s, size_t *len)
+{
+	return opt_str(o, key, s, len) && *s;
+}
+
+/*
+ * True when s[0..len) holds min..max code points.  A code point takes one to
+ * four bytes, so the byte length rules out most bad cases before counting.
+ */
+static bool chars_within(const char *s, size_t len, size_t min, size_t max)
+{
+	if (len < min || len > max * 4)
+		return false;
+	size_t n = text_utf8_count(s, len);
+	return n >= min && n <= max;
+}
+
+/* A required string, trimmed of white space, of 1..max bytes; copied. */
+static int take_trimmed(const json_t *o, const char *key, size_t max, char **out, const char **why,
+                        const char *msg)
+{
+	const char *s;
+	size_t len, start, n;
+
+	if (!req_str(o, key, &s, &len))
+		return bad(why, msg);
+	text_trim(s, len, &start, &n);
+	if (n == 0 || n > max)
+		return bad(why, msg);
+	*out = dup_span(s + start, n);
+	return *out ? ERR_OK : out_of_memory(why);
+}
+
+/* ---- Client frames ------------------------------------------------------- */
+
+/*
+ * "ref" is read before anything else so that, once known good, it is in the
+ * frame even when a later member is wrong and the error reply can echo it.
+ */
+static int decode_ref(const json_t *o, struct frame *f, const char **why)
+{
+	const char *s;
+	size_t len;
+
+	if (!opt_str(o, "ref", &s, &len) || (s && !chars_within(s, len, 0, CODEC_REF_MAX)))
+		return bad(why, "\"ref\" must be a string of at most 64 characters");
+	if (s) {
+		memcpy(f->ref, s, len);
+		f->ref[len] = '\0';
+		f->has_ref = true;
+	}
+	return ERR_OK;
+}
+
+static int decode_auth(const json_t *o, struct frame *f, const char **why)
+{
+	const char *s;
+	size_t len;
+
+	if (!req_str(o, "token", &s, &len) || len == 0 || len > TOKEN_MAX)
+		return bad(why, "auth: \"token\" must be a non-empty string of at most 256 bytes");
+	f->u.auth.token = dup_span(s, len);
+	return f->u.auth.token ? ERR_OK : out_of_memory(why);
+}
+
+/*
+ * The body is trimmed first (the limits are on the trimmed text), then its
+ * byte length bounds the code-point count so that an oversized body is
+ * refused without counting or copying it.
+ */
+static int take_body(const char *s, size_t len, char **out, const char **why)
+{
+	size_t start, n;
+
+	text_trim(s, len, &start, &n);
+	if (n == 0)
+		return bad(why, "send: \"body\" must not be empty");
+	if (n > (size_t)CODEC_BODY_MAX * 4 || text_utf8_count(s + start, n) > CODEC_BODY_MAX)
+		return fail(why, ERR_TOO_LARGE, "send: \"body\" is longer than 4000 characters");
+	*out = dup_span(s + start, n);
+	return *out ? ERR_OK : out_of_memory(why);
+}
+
+/* "kind" is optional; only text and note may be sent ("system" is the server's). */
+static int take_send_kind(const json_t *o, enum codec_kind *kind, const char **why)
+{
+	const char *s;
+	size_t len;
+
+	*kind = KIND_TEXT;
+	if (!opt_str(o, "kind", &s, &len))
+		return bad(why, "send: \"kind\" must be \"text\" or \"note\"");
+	if (s && (codec_kind_parse(s, kind) != 0 || *kind == KIND_SYSTEM))
+		return bad(why, "send: \"kind\" must be \"text\" or \"note\"");
+	return ERR_OK;
+}
+
+/* Shape first, body last: a malformed frame is bad_request even if its body is huge. */
+static int decode_send(const json_t *o, struct frame *f, const char **why)
+{
+	const char *id, *body;
+	size_t id_len, body_len;
+	int rc;
+
+	if (!req_int(o, "conv", 1, &f->u.send.conv))
+		return bad(why, "send: \"conv\" must be a positive integer");
+	if (!req_str(o, "client_id", &id, &id_len) ||
+	    !chars_within(id, id_len, 1, CODEC_CLIENT_ID_MAX))
+		return bad(why, "send: \"client_id\" must be a string of 1 to 64 characters");
+	memcpy(f->u.send.client_id, id, id_len);
+	f->u.send.client_id[id_len] = '\0';
+	rc = take_send_kind(o, &f->u.send.kind, why);
+	if (rc != ERR_OK)
+		return rc;
+	if (!req_str(o, "body", &body, &body_len))
+		return bad(why, "send: \"body\" must be a string");
+	return take_body(body, body_len, &f->u.send.body, why);
+}
+
+/* Limits were checked positive; larger ones are served as the maximum. */
+static int clamp_limit(int64_t limit)
+{
+	return (int)(limit > CODEC_SYNC_LIMIT_MAX ? CODEC_SYNC_LIMIT_MAX : limit);
+}
+
+static int decode_sync(const json_t *o, struct frame *f, const char **why)
+{
+	int64_t limit = CODEC_SYNC_LIMIT_DEFAULT;
+
+	f->u.sync.after = 0;
+	if (!opt_int(o, "after", 0, &f->u.sync.after))
+		return bad(why, "sync: \"after\" must be a non-negative integer");
+	if (!opt_int(o, "limit", 1, &limit))
+		return bad(why, "sync: \"limit\" must be a positive integer");
+	f->u.sync.limit = clamp_limit(limit);
+	return ERR_OK;
+}
+
+static int decode_history(const json_t *o, struct frame *f, const char **why)
+{
+	int64_t limit = HISTORY_LIMIT_DEFAULT;
+
+	if (!req_int(o, "conv", 1, &f->u.history.conv))
+		return bad(why, "history: \"conv\" must be a positive integer");
+	f->u.history.before = 0;
+	if (!opt_int(o, "before", 1, &f->u.history.before))
+		return bad(why, "history: \"before\" must be a positive integer");
+	if (!opt_int(o, "limit", 1, &limit))
+		return bad(why, "history: \"limit\" must be a positive integer");
+	f->u.history.limit = clamp_limit(limit);
+	return ERR_OK;
+}
+
+static int decode_read(const json_t *o, struct frame *f, const char **why)
+{
+	if (!req_int(o, "conv", 1, &f->u.read.conv))
+		return bad(why, "read: \"conv\" must be a positive integer");
+	if (!req_int(o, "upto", 0, &f->u.read.upto))
+		return bad(why, "read: \"upto\" must be a non-negative integer");
+	return ERR_OK;
+}
+
+static int decode_ping(const json_t *o, struct frame *f, const char **why)
+{
+	(void)o;
+	(void)f;
+	(void)why;
+	return ERR_OK;
+}
+
+static const struct frame_decoder {
+	const char *name;
+	enum frame_type type;
+	int (*decode)(const json_t *o, struct frame *f, const char **why);
+} frame_decoders[] = {
+    {"auth", FRAME_AUTH, decode_auth}, {"send", FRAME_SEND, decode_send},
+    {"sync", FRAME_SYNC, decode_sync}, {"history", FRAME_HISTORY, decode_history},
+    {"read", FRAME_READ, decode_read}, {"ping", FRAME_PING, decode_ping},
+};
+
+static int decode_typed(const json_t *o, struct frame *f, const char **why)
+{
+	const char *type;
+	size_t len;
+
+	if (!req_str(o, "type", &type, &len))
+		return bad(why, "the frame needs a string \"type\"");
+	for (size_t i = 0; i < sizeof(frame_decoders) / sizeof(frame_decoders[0]); i++) {
+		const struct frame_decoder *d = &frame_decoders[i];
+		if (strcmp(d->name, type) != 0)
+			continue;
+		/* Set before decoding so codec_frame_free() knows what to free. */
+		f->type = d->type;
+		return d->decode(o, f, why);
+	}
+	return bad(why, "unknown frame type");
+}
+
+int codec_decode_frame(const char *text, size_t len, struct frame *out, const char **why)
+{
+	json_t *o;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	o = load_object(text, len, why);
+	if (!o)
+		return ERR_BAD_REQUEST;
+	rc = decode_ref(o, out, why);
+	if (rc == ERR_OK)
+		rc = decode_typed(o, out, why);
+	json_decref(o);
+	if (rc != ERR_OK) {
+		codec_frame_free(out); /* keeps ref for the error reply */
+		return rc;
+	}
+	return ok(why);
+}
+
+void codec_frame_free(struct frame *f)
+{
+	if (!f)
+		return;
+	switch (f->type) {
+	case FRAME_AUTH:
+		free(f->u.auth.token);
+		f->u.auth.token = NULL;
+		break;
+	case FRAME_SEND:
+		free(f->u.send.body);
+		f->u.send.body = NULL;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- HTTP request bodies ------------------------------------------------- */
+
+static int decode_login(const json_t *o, struct req_login *r, const char **why)
+{
+	const char *s;
+	size_t len;
+
+	if (!req_str(o, "username", &s, &len) || len == 0 || len > CODEC_NAME_MAX)
+		return bad(why, "login: \"username\" must be a string of 1 to 200 bytes");
+	if (!(r->username = dup_span(s, len)))
+		return out_of_memory(why);
+	if (!req_str(o, "password", &s, &len) || len == 0 || len > PASSWORD_MAX)
+		return bad(why, "login: \"password\" must be a string of 1 to 1024 bytes");
+	if (!(r->password = dup_span(s, len)))
+		return out_of_memory(why);
+	return ERR_OK;
+}
+
+int codec_decode_login(const char *text, size_t len, struct req_login *out, const char **why)
+{
+	json_t *o;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	rc = decode_login(o, out, why);
+	json_decref(o);
+	if (rc != ERR_OK) {
+		codec_login_free(out);
+		return rc;
+	}
+	return ok(why);
+}
+
+void codec_login_free(struct req_login *r)
+{
+	if (!r)
+		return;
+	/* The password must not linger in freed heap memory. */
+	if (r->password)
+		explicit_bzero(r->password, strlen(r->password));
+	free(r->username);
+	free(r->password);
+	r->username = r->password = NULL;
+}
+
+static int decode_enrol(const json_t *o, struct req_enrol *r, const char **why)
+{
+	const char *s;
+	size_t len;
+
+	if (!req_str(o, "code", &s, &len) || !chars_within(s, len, 1, INVITE_CODE_MAX))
+		return bad(why, "enrol: \"code\" must be a string of 1 to 64 characters");
+	if (!(r->code = dup_span(s, len)))
+		return out_of_memory(why);
+	return take_trimmed(o, "device", CODEC_NAME_MAX, &r->device, why,
+	                    "enrol: \"device\" must be a non-blank string of at most 200 bytes");
+}
+
+int codec_decode_enrol(const char *text, size_t len, struct req_enrol *out, const char **why)
+{
+	json_t *o;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	rc = decode_enrol(o, out, why);
+	json_decref(o);
+	if (rc != ERR_OK) {
+		codec_enrol_free(out);
+		return rc;
+	}
+	return ok(why);
+}
+
+void codec_enrol_free(struct req_enrol *r)
+{
+	if (!r)
+		return;
+	free(r->code);
+	free(r->device);
+	r->code = r->device = NULL;
+}
+
+/* members: 1..100 distinct positive integers. */
+static int take_members(const json_t *o, struct req_conv_create *r, const char **why)
+{
+	static const char msg[] = "conv_create: \"members\" must be an array of 1 to 100 "
+	                          "distinct positive integers";
+	const json_t *a = json_object_get(o, "members");
+	size_t n = json_array_size(a);
+
+	if (!json_is_array(a) || n == 0 || n > CONV_MEMBERS_MAX)
+		return bad(why, msg);
+	if (!(r->members = calloc(n, sizeof(*r->members))))
+		return out_of_memory(why);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *v = json_array_get(a, i);
+		if (!json_is_integer(v) || json_integer_value(v) < 1)
+			return bad(why, msg);
+		r->members[i] = json_integer_value(v);
+		for (size_t j = 0; j < i; j++) /* n <= 100: quadratic is fine */
+			if (r->members[j] == r->members[i])
+				return bad(why, msg);
+		r->n_members = i + 1;
+	}
+	return ERR_OK;
+}
+
+static int decode_conv_create(const json_t *o, struct req_conv_create *r, const char **why)
+{
+	int rc;
+
+	if (!req_int(o, "family", 1, &r->family))
+		return bad(why, "conv_create: \"family\" must be a positive integer");
+	rc = take_trimmed(o, "title", CODEC_NAME_MAX, &r->title, why,
+	                  "conv_create: \"title\" must be a non-blank string of at most 200 bytes");
+	if (rc != ERR_OK)
+		return rc;
+	return take_members(o, r, why);
+}
+
+int codec_decode_conv_create(const char *text, size_t len, struct req_conv_create *out,
+                             const char **why)
+{
+	json_t *o;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	rc = decode_conv_create(o, out, why);
+	json_decref(o);
+	if (rc != ERR_OK) {
+		codec_conv_create_free(out);
+		return rc;
+	}
+	return ok(why);
+}
+
+void codec_conv_create_free(struct req_conv_create *r)
+{
+	if (!r)
+		return;
+	free(r->title);
+	free(r->members);
+	r->title = NULL;
+	r->members = NULL;
+	r->n_members = 0;
+}
+
+int codec_decode_invite(const char *text, size_t len, struct req_invite *out, const char **why)
+{
+	json_t *o;
+	bool good;
+
+	memset(out, 0, sizeof(*out));
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	good = req_int(o, "member", 1, &out->member);
+	json_decref(o);
+	if (!good) {
+		out->member = 0;
+		return bad(why, "invite: \"member\" must be a positive integer");
+	}
+	return ok(why);
+}

@@ -1,0 +1,410 @@
+/*
+ * codec_encode.c - the server's JSON text: WebSocket frames, HTTP response
+ * bodies and the contact log (JSON and CSV).
+ *
+ * Values are built as jansson trees and dumped compactly, with UTF-8 kept as
+ * it is.  Out-of-memory handling is folded into put(): jansson's *_set_new()
+ * and *_append_new() accept a NULL value (and a NULL container) and simply
+ * fail, so a builder ORs the results together and finish() discards the
+ * whole tree on any failure; each encoder then returns NULL.
+ */
+#include "codec.h"
+#include "../common/err.h"
+#include "../common/text.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Building blocks ----------------------------------------------------- */
+
+/* Sets o[key] = v, taking v; fails (freeing v) when o or v is NULL. */
+static int put(json_t *o, const char *key, json_t *v)
+{
+	return json_object_set_new(o, key, v) ? -1 : 0;
+}
+
+/* Returns j, or frees it and returns NULL when building it failed. */
+static json_t *finish(json_t *j, int rc)
+{
+	if (rc == 0 && j)
+		return j;
+	json_decref(j);
+	return NULL;
+}
+
+/* Dumps and frees the tree; the caller frees the text. */
+static char *dump(json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return s;
+}
+
+static json_t *ts_json(int64_t ms)
+{
+	char buf[32];
+	text_format_ts(ms, buf);
+	return json_string(buf);
+}
+
+static json_t *str_json(const char *s)
+{
+	return json_string(s ? s : "");
+}
+
+/* The contract's "N|null": ids are positive, so 0 stands for null. */
+static json_t *id_or_null(int64_t id)
+{
+	return id > 0 ? json_integer(id) : json_null();
+}
+
+static json_t *user_json(const struct user_ref *u)
+{
+	json_t *o = json_object();
+	int rc = put(o, "id", json_integer(u->id));
+	rc |= put(o, "name", json_string(u->name));
+	rc |= put(o, "role", json_string(codec_role_name(u->role)));
+	return finish(o, rc);
+}
+
+static json_t *msg_json(const struct msg *m)
+{
+	json_t *o = json_object();
+	int rc = put(o, "id", json_integer(m->id));
+	rc |= put(o, "conv", json_integer(m->conv));
+	rc |= put(o, "family", json_integer(m->family));
+	rc |= put(o, "sender", user_json(&m->sender));
+	rc |= put(o, "kind", json_string(codec_kind_name(m->kind)));
+	rc |= put(o, "body", str_json(m->body));
+	rc |= put(o, "client_id", json_string(m->client_id));
+	rc |= put(o, "created_at", ts_json(m->created_at));
+	return finish(o, rc);
+}
+
+static json_t *msgs_json(const struct msg_list *l)
+{
+	json_t *a = json_array();
+	int rc = 0;
+	for (size_t i = 0; l && i < l->n && rc == 0; i++)
+		rc = json_array_append_new(a, msg_json(&l->v[i]));
+	return finish(a, rc);
+}
+
+static json_t *members_json(const struct conv *c)
+{
+	json_t *a = json_array();
+	int rc = 0;
+	for (size_t i = 0; i < c->n_members && rc == 0; i++)
+		rc = json_array_append_new(a, user_json(&c->members[i]));
+	return finish(a, rc);
+}
+
+static json_t *conv_json(const struct conv *c)
+{
+	json_t *o = json_object(), *fam = json_object();
+	int rc = put(fam, "id", json_integer(c->family_id));
+	rc |= put(fam, "name", json_string(c->family_name));
+	rc |= put(o, "id", json_integer(c->id));
+	rc |= put(o, "family", finish(fam, rc));
+	rc |= put(o, "title", json_string(c->title));
+	rc |= put(o, "members", members_json(c));
+	rc |= put(o, "last_id", json_integer(c->last_id));
+	rc |= put(o, "read_upto", json_integer(c->read_upto));
+	rc |= put(o, "unread", json_integer(c->unread));
+	return finish(o, rc);
+}
+
+static json_t *convs_json(const struct conv_list *l)
+{
+	json_t *a = json_array();
+	int rc = 0;
+	for (size_t i = 0; l && i < l->n && rc == 0; i++)
+		rc = json_array_append_new(a, conv_json(&l->v[i]));
+	return finish(a, rc);
+}
+
+/* A server frame: {"type":T} plus "ref" only when the client sent one. */
+static json_t *frame_new(const char *type, const char *ref)
+{
+	json_t *o = json_object();
+	int rc = put(o, "type", json_string(type));
+	if (ref)
+		rc |= put(o, "ref", json_string(ref));
+	return finish(o, rc);
+}
+
+/* ---- Server frames (WebSocket) ------------------------------------------- */
+
+char *codec_encode_welcome(const struct user_ref *user, int64_t server_time, int64_t last_id,
+                           const struct conv_list *convs)
+{
+	json_t *o = frame_new("welcome", NULL);
+	int rc = put(o, "user", user_json(user));
+	rc |= put(o, "server_time", ts_json(server_time));
+	rc |= put(o, "last_id", json_integer(last_id));
+	rc |= put(o, "conversations", convs_json(convs));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_ack(const char *ref, const char *client_id, const struct msg *m)
+{
+	json_t *o = frame_new("ack", ref);
+	int rc = put(o, "client_id", str_json(client_id));
+	rc |= put(o, "message", msg_json(m));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_messages(const char *ref, const struct msg_list *l, bool more)
+{
+	json_t *o = frame_new("messages", ref);
+	int rc = put(o, "messages", msgs_json(l));
+	rc |= put(o, "more", json_boolean(more));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_message(const struct msg *m)
+{
+	json_t *o = frame_new("message", NULL);
+	int rc = put(o, "message", msg_json(m));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_receipt(const char *ref, int64_t conv, const struct user_ref *user, int64_t upto,
+                           int64_t at)
+{
+	json_t *o = frame_new("receipt", ref);
+	int rc = put(o, "conv", json_integer(conv));
+	rc |= put(o, "user", user_json(user));
+	rc |= put(o, "upto", json_integer(upto));
+	rc |= put(o, "at", ts_json(at));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_error(const char *ref, int err, const char *message)
+{
+	json_t *o = frame_new("error", ref);
+	int rc = put(o, "code", json_string(err_code(err)));
+	rc |= put(o, "message", json_string(message ? message : err_message(err)));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_pong(const char *ref)
+{
+	return dump(frame_new("pong", ref));
+}
+
+/* ---- HTTP response bodies ------------------------------------------------ */
+
+char *codec_encode_http_error(int err, const char *message)
+{
+	json_t *o = json_object(), *e = json_object();
+	int rc = put(e, "code", json_string(err_code(err)));
+	rc |= put(e, "message", json_string(message ? message : err_message(err)));
+	rc |= put(o, "error", finish(e, rc));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_login(const char *token, int64_t expires_at, const struct user_ref *user)
+{
+	json_t *o = json_object();
+	int rc = put(o, "token", str_json(token));
+	rc |= put(o, "expires_at", ts_json(expires_at));
+	rc |= put(o, "user", user_json(user));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_enrol(const char *token, const struct user_ref *user, int64_t device_id,
+                         const char *device_name)
+{
+	json_t *o = json_object(), *dev = json_object();
+	int rc = put(dev, "id", json_integer(device_id));
+	rc |= put(dev, "name", str_json(device_name));
+	rc |= put(o, "token", str_json(token));
+	rc |= put(o, "user", user_json(user));
+	rc |= put(o, "device", finish(dev, rc));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_me(const struct user_ref *user, const struct conv_list *convs)
+{
+	json_t *o = json_object();
+	int rc = put(o, "user", user_json(user));
+	rc |= put(o, "conversations", convs_json(convs));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_conv(const struct conv *c)
+{
+	return dump(conv_json(c));
+}
+
+char *codec_encode_http_messages(const struct msg_list *l, bool more)
+{
+	json_t *o = json_object();
+	int rc = put(o, "messages", msgs_json(l));
+	rc |= put(o, "more", json_boolean(more));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_invite(const char *code, int64_t expires_at)
+{
+	json_t *o = json_object();
+	int rc = put(o, "code", str_json(code));
+	rc |= put(o, "expires_at", ts_json(expires_at));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_health(const char *status)
+{
+	json_t *o = json_object();
+	int rc = put(o, "status", json_string(status ? status : "ok"));
+	return dump(finish(o, rc));
+}
+
+/* ---- Contact log: JSON --------------------------------------------------- */
+
+static json_t *log_entry_json(const struct log_entry *e)
+{
+	json_t *o = json_object();
+	int rc = put(o, "id", json_integer(e->id));
+	rc |= put(o, "at", ts_json(e->at));
+	rc |= put(o, "kind", json_string(e->kind));
+	rc |= put(o, "actor", user_json(&e->actor));
+	rc |= put(o, "conv", id_or_null(e->conv));
+	rc |= put(o, "message", id_or_null(e->message));
+	rc |= put(o, "detail", str_json(e->detail));
+	return finish(o, rc);
+}
+
+char *codec_encode_log_json(const struct log_list *l)
+{
+	json_t *o = json_object(), *a = json_array();
+	int rc = 0;
+	for (size_t i = 0; l && i < l->n && rc == 0; i++)
+		rc = json_array_append_new(a, log_entry_json(&l->v[i]));
+	rc |= put(o, "entries", finish(a, rc));
+	return dump(finish(o, rc));
+}
+
+/* ---- Contact log: CSV ---------------------------------------------------- */
+
+/*
+ * RFC 4180 with CRLF line endings.  The file is meant for a case record and
+ * will be opened in a spreadsheet, so a text field that would start a formula
+ * (= + - @, or a tab or CR that some programs skip first) gets a leading
+ * apostrophe, which spreadsheets take as "this is text".
+ */
+
+struct csv {
+	char *p;
+	size_t n, cap;
+	bool oom; /* sticky: once set, further output is dropped */
+};
+
+static void csv_put(struct csv *b, const char *s, size_t len)
+{
+	if (b->oom)
+		return;
+	if (len >= b->cap - b->n) { /* room for len bytes and the NUL */
+		size_t need = b->n + len + 1, cap = b->cap ? b->cap : 1024;
+		char *p = NULL;
+		while (cap < need && cap <= SIZE_MAX / 2)
+			cap *= 2;
+		if (need > b->n && cap >= need)
+			p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, len);
+	b->n += len;
+	b->p[b->n] = '\0';
+}
+
+static void csv_str(struct csv *b, const char *s)
+{
+	csv_put(b, s, strlen(s));
+}
+
+static void csv_int(struct csv *b, int64_t v)
+{
+	char buf[24];
+	int n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	csv_put(b, buf, (size_t)n);
+}
+
+/* An id column where 0 means null: an empty field. */
+static void csv_id(struct csv *b, int64_t v)
+{
+	if (v > 0)
+		csv_int(b, v);
+}
+
+static void csv_text(struct csv *b, const char *s)
+{
+	bool quote, guard;
+
+	if (!s)
+		return;
+	quote = strpbrk(s, ",\"\r\n") != NULL;
+	guard = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+	if (quote)
+		csv_put(b, "\"", 1);
+	if (guard)
+		csv_put(b, "'", 1);
+	while (quote && *s) {
+		/* Copy up to and including each quote, then double it. */
+		size_t n = strcspn(s, "\"");
+		csv_put(b, s, n);
+		s += n;
+		if (*s == '"') {
+			csv_put(b, "\"\"", 2);
+			s++;
+		}
+	}
+	csv_str(b, s);
+	if (quote)
+		csv_put(b, "\"", 1);
+}
+
+static void csv_row(struct csv *b, const struct log_entry *e)
+{
+	char ts[32];
+
+	text_format_ts(e->at, ts);
+	csv_int(b, e->id);
+	csv_put(b, ",", 1);
+	csv_str(b, ts);
+	csv_put(b, ",", 1);
+	csv_text(b, e->kind);
+	csv_put(b, ",", 1);
+	csv_int(b, e->actor.id);
+	csv_put(b, ",", 1);
+	csv_text(b, e->actor.name);
+	csv_put(b, ",", 1);
+	csv_id(b, e->conv);
+	csv_put(b, ",", 1);
+	csv_id(b, e->message);
+	csv_put(b, ",", 1);
+	csv_text(b, e->detail);
+	csv_put(b, "\r\n", 2);
+}
+
+char *codec_encode_log_csv(const struct log_list *l)
+{
+	struct csv b = {0};
+
+	csv_str(&b, "id,at,kind,actor_id,actor_name,conv,message,detail\r\n");
+	for (size_t i = 0; l && i < l->n; i++)
+		csv_row(&b, &l->v[i]);
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}

@@ -1,0 +1,181 @@
+/*
+ * hub.c - creating and stopping the hub, the registry of sessions per user,
+ * draining results from the threads, and shutdown.
+ */
+#include "hub_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+
+#define HOUR_MS (3600LL * 1000)
+
+static void config_defaults(struct hub_config *c)
+{
+	if (c->outbox_max_frames == 0)
+		c->outbox_max_frames = 4096;
+	if (c->outbox_max_bytes == 0)
+		c->outbox_max_bytes = 8u << 20;
+	if (c->staff_token_ttl_ms == 0)
+		c->staff_token_ttl_ms = 12 * HOUR_MS;
+	if (c->device_token_ttl_ms == 0)
+		c->device_token_ttl_ms = 180 * 24 * HOUR_MS;
+	if (c->invite_ttl_ms == 0)
+		c->invite_ttl_ms = 72 * HOUR_MS;
+	if (c->http_workers <= 0)
+		c->http_workers = 2;
+}
+
+int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, struct hub **out)
+{
+	*out = NULL;
+	struct hub *h = calloc(1, sizeof *h);
+	if (h == NULL)
+		return ERR_INTERNAL;
+	h->cfg = *cfg;
+	config_defaults(&h->cfg);
+	h->hooks = *hooks;
+	atomic_init(&h->writable, true);
+	jobq_init(&h->write_q);
+	jobq_init(&h->http_q);
+	jobq_init(&h->done_q);
+	int err = store_open(cfg->db_path, &h->store);
+	if (err == ERR_OK) {
+		h->sessions = idmap_create();
+		h->by_user = idmap_create();
+		h->throttle = auth_throttle_create();
+		if (!h->sessions || !h->by_user || !h->throttle)
+			err = ERR_INTERNAL;
+	}
+	if (err == ERR_OK)
+		err = writer_start(h);
+	if (err == ERR_OK)
+		err = workers_start(h);
+	if (err) {
+		hub_destroy(h);
+		return err;
+	}
+	*out = h;
+	return ERR_OK;
+}
+
+static void free_session(int64_t key, void *val, void *arg)
+{
+	(void)key;
+	(void)arg;
+	struct session *s = val;
+	outbox_clear(s);
+	free(s->q);
+	free(s);
+}
+
+void hub_destroy(struct hub *h)
+{
+	if (h == NULL)
+		return;
+	writer_stop(h); /* finishes what is queued: nothing acked is lost */
+	workers_stop(h);
+	struct job *j;
+	while ((j = jobq_take(&h->done_q, 1, false)) != NULL) {
+		if (j->type == JOB_HTTP) {
+			j->call->abandoned = true; /* its transport is gone with the loop */
+			api_call_apply(h, j->call);
+		}
+		job_free(j);
+	}
+	if (h->sessions)
+		idmap_each(h->sessions, free_session, NULL);
+	idmap_destroy(h->sessions);
+	idmap_destroy(h->by_user);
+	auth_throttle_destroy(h->throttle);
+	store_close(h->store);
+	jobq_destroy(&h->write_q);
+	jobq_destroy(&h->http_q);
+	jobq_destroy(&h->done_q);
+	free(h);
+}
+
+/* ---- Registry ------------------------------------------------------------------ */
+
+void hub_register_user(struct hub *h, struct session *s)
+{
+	s->next_of_user = idmap_get(h->by_user, s->user.ref.id);
+	if (idmap_put(h->by_user, s->user.ref.id, s) != 0) {
+		s->next_of_user = NULL;
+		session_fail(s, 1011, "out of memory");
+	}
+}
+
+void hub_unregister(struct hub *h, struct session *s)
+{
+	if (s->state == SESSION_NEW)
+		return;
+	struct session *first = idmap_get(h->by_user, s->user.ref.id);
+	if (first == s) {
+		if (s->next_of_user)
+			idmap_put(h->by_user, s->user.ref.id, s->next_of_user);
+		else
+			idmap_del(h->by_user, s->user.ref.id);
+		return;
+	}
+	for (struct session *p = first; p; p = p->next_of_user) {
+		if (p->next_of_user == s) {
+			p->next_of_user = s->next_of_user;
+			return;
+		}
+	}
+}
+
+struct session *hub_user_sessions(struct hub *h, int64_t user_id)
+{
+	return idmap_get(h->by_user, user_id);
+}
+
+bool hub_origin_allowed(const struct hub *h, const char *origin, const char *host)
+{
+	return api_origin_allowed(origin, host, h->cfg.allowed_origins);
+}
+
+/* ---- Results and shutdown ------------------------------------------------------- */
+
+static void say_farewell(int64_t key, void *val, void *arg)
+{
+	(void)key;
+	(void)arg;
+	struct session *s = val;
+	s->state = SESSION_CLOSING;
+	session_close(s, CLOSE_GOING_AWAY, "server shutting down");
+}
+
+void hub_drain(struct hub *h)
+{
+	struct job *j;
+	while ((j = jobq_take(&h->done_q, 64, false)) != NULL) {
+		while (j) {
+			struct job *next = j->next;
+			h->inflight--;
+			if (j->type == JOB_HTTP)
+				api_call_apply(h, j->call);
+			else
+				session_apply_job(h, j);
+			job_free(j);
+			j = next;
+		}
+	}
+	if (h->shutting_down && h->inflight == 0 && !h->farewell_sent) {
+		h->farewell_sent = true;
+		idmap_each(h->sessions, say_farewell, NULL);
+	}
+}
+
+void hub_shutdown(struct hub *h)
+{
+	h->shutting_down = true;
+	hub_drain(h);
+}
+
+bool hub_quiet(struct hub *h)
+{
+	return h->farewell_sent && idmap_count(h->sessions) == 0;
+}

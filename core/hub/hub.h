@@ -1,0 +1,103 @@
+/*
+ * hub.h - the running gateway's core: WebSocket sessions, the registry of
+ * open connections per user, the writer thread that group-commits, and the
+ * HTTP workers.  No libwebsockets here: the gateway translates between lws
+ * and these calls, and writes what the hub queues.
+ *
+ * Threads: every function here is called on the event-loop thread, except
+ * the hooks, which the hub calls from any thread (wake) or the loop (the rest).
+ * Slow work (COMMIT with its fsync, password hashing, HTTP requests) runs on
+ * the hub's own threads; its results come back through hooks.wake and are
+ * applied by hub_drain() on the loop.
+ */
+#ifndef INDGANG_HUB_H
+#define INDGANG_HUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../api/api.h"
+
+struct hub;
+struct session;
+struct api_call;
+
+/* Close codes of the contract and of this implementation (PROTOCOL.md). */
+#define CLOSE_GOING_AWAY 1001
+#define CLOSE_INVALID_DATA 1007
+#define CLOSE_POLICY 1008
+#define CLOSE_TOO_BIG 1009
+#define CLOSE_UNAUTHORIZED 4401
+#define CLOSE_REVOKED 4403
+#define CLOSE_LAGGING 4408 /* fell too far behind: reconnect and sync */
+
+struct hub_hooks {
+	/* Any thread: results are waiting; call hub_drain() on the loop soon. */
+	void (*wake)(void *ctx);
+	/* Loop thread: the transport has something to write (or to close). */
+	void (*want_write)(void *transport);
+	void *ctx;
+};
+
+struct hub_config {
+	const char *db_path;
+	size_t frame_headroom;      /* bytes reserved before each frame (LWS_PRE) */
+	size_t outbox_max_frames;   /* per session, default 4096 */
+	size_t outbox_max_bytes;    /* per session, default 8 MiB */
+	int64_t staff_token_ttl_ms; /* default 12 h */
+	int64_t device_token_ttl_ms; /* default 180 days */
+	int64_t invite_ttl_ms;      /* default 72 h */
+	int http_workers;           /* default 2 */
+	const char *const *allowed_origins; /* NULL-terminated, may be NULL */
+};
+
+int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, struct hub **out);
+/* Stops the threads (after finishing queued commits) and frees everything. */
+void hub_destroy(struct hub *h);
+/* Applies results handed back by the writer and the HTTP workers. */
+void hub_drain(struct hub *h);
+
+/* Shutdown: stop taking new work, let queued commits finish and be acked,
+ * then close every session with 1001.  hub_quiet() is true when that is done
+ * and every outbox has been written. */
+void hub_shutdown(struct hub *h);
+bool hub_quiet(struct hub *h);
+
+/* Origin policy: the gateway's own origin ("https://" + Host) or one of the
+ * configured ones.  NULL origin is never allowed here. */
+bool hub_origin_allowed(const struct hub *h, const char *origin, const char *host);
+
+/* ---- WebSocket sessions --------------------------------------------------- */
+
+/* A new connection; NULL when out of memory. */
+struct session *session_open(struct hub *h, void *transport, const char *peer_addr);
+/* Authenticate at the upgrade (session cookie; the gateway checked Origin).
+ * ERR_OK sends the welcome. */
+int session_auth_token(struct session *s, const char *token);
+/* One complete text message from the client. */
+void session_input(struct session *s, const char *data, size_t len);
+/* The authentication deadline passed (10 s after opening). */
+void session_auth_deadline(struct session *s);
+/* The transport is gone; the session is freed. */
+void session_closed(struct session *s);
+
+/* Writing: the next frame (headroom bytes precede *data), or NULL. */
+const unsigned char *session_next_frame(struct session *s, size_t *len);
+/* The frame returned by session_next_frame() was written. */
+void session_frame_done(struct session *s);
+/* When the outbox is empty and the session should close: true with code. */
+bool session_close_pending(struct session *s, int *code, const char **reason);
+
+/* ---- HTTP calls ------------------------------------------------------------- */
+
+/* Starts an HTTP call; takes ownership of req's strings (they must be
+ * malloc'd).  The hook want_write(transport) fires when the response is
+ * ready. NULL when out of memory. */
+struct api_call *api_call_start(struct hub *h, void *transport, struct api_request *req);
+/* The response, or NULL while the call is still running. */
+const struct api_response *api_call_response(struct api_call *c);
+/* The transport is done with the call (written or closed). */
+void api_call_release(struct api_call *c);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * hub_int.h - internals shared by the files of core/hub/.
+ *
+ * Ownership at a glance:
+ *   - struct hub owns the loop's store, the registry maps, the threads and
+ *     their queues.
+ *   - struct session is owned by the hub from session_open() until
+ *     session_closed(); jobs refer to it only by id, so a session that goes
+ *     away while its send is being committed is simply not found later.
+ *   - struct out_frame is refcounted: one encoded message is shared by every
+ *     outbox it is fanned out to.  Only the loop thread touches refcounts.
+ *   - struct job moves between threads through struct jobq; whoever holds it
+ *     owns it.
+ */
+#ifndef INDGANG_HUB_INT_H
+#define INDGANG_HUB_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "hub.h"
+#include "../auth/auth.h"
+#include "../codec/codec.h"
+#include "../common/idmap.h"
+#include "../route/route.h"
+#include "../store/store.h"
+
+struct out_frame {
+	unsigned refs;
+	size_t len; /* payload bytes, after the headroom */
+	unsigned char data[];
+};
+
+enum job_type { JOB_SEND = 1, JOB_READ, JOB_LOG, JOB_HTTP };
+
+struct job {
+	enum job_type type;
+	struct job *next;
+	uint64_t session_id;
+	struct store_user user;
+	bool has_ref;
+	char ref[CODEC_REF_MAX * 4 + 1];
+	int64_t conv;
+	/* JOB_SEND */
+	enum codec_kind kind;
+	char *body;
+	char client_id[CODEC_CLIENT_ID_MAX * 4 + 1];
+	/* JOB_READ */
+	int64_t upto;
+	/* JOB_LOG */
+	char log_kind[16];
+	int64_t family;
+	char detail[64];
+	/* JOB_HTTP */
+	struct api_call *call;
+	/* results */
+	int err;
+	struct msg msg;
+	bool duplicate;
+	struct route_set rcpt;
+	int64_t stored, at;
+};
+
+struct jobq {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *head, *tail;
+	bool closed;
+};
+
+void jobq_init(struct jobq *q);
+void jobq_destroy(struct jobq *q);
+void jobq_push(struct jobq *q, struct job *j);
+/* Takes up to max jobs as a list, waiting while empty; NULL once closed and empty. */
+struct job *jobq_take(struct jobq *q, size_t max, bool wait);
+void jobq_close(struct jobq *q);
+void job_free(struct job *j);
+
+struct api_call {
+	struct hub *hub;
+	void *transport;
+	struct api_request req;
+	struct api_response resp;
+	bool done;      /* the worker finished (loop thread view) */
+	bool abandoned; /* the transport went away first */
+};
+
+enum session_state { SESSION_NEW = 0, SESSION_AUTHED, SESSION_CLOSING };
+
+struct session {
+	struct hub *hub;
+	uint64_t id;
+	void *transport;
+	char peer[64];
+	enum session_state state;
+	struct store_user user;
+	struct store_token token;
+	struct session *next_of_user; /* registry: the user's other sessions */
+	/* outbox: a ring of frames */
+	struct out_frame **q;
+	size_t head, count, cap, bytes;
+	int close_code;
+	const char *close_reason;
+	/* rate limit: a token bucket of frames */
+	double bucket;
+	int64_t bucket_at;
+	unsigned strikes;
+};
+
+struct hub {
+	struct hub_config cfg;
+	struct hub_hooks hooks;
+	struct store *store; /* the loop's connection: reads only */
+	struct idmap *sessions; /* id -> session */
+	struct idmap *by_user;  /* user id -> first session of the user */
+	uint64_t next_session_id;
+	size_t inflight; /* jobs handed to threads and not yet drained */
+	bool shutting_down;
+	bool farewell_sent;
+	atomic_bool writable;
+	struct auth_throttle *throttle;
+	/* threads */
+	struct jobq write_q, http_q, done_q;
+	pthread_t writer;
+	bool writer_started;
+	pthread_t *workers;
+	int n_workers;
+};
+
+/* outbox.c */
+struct out_frame *frame_new(struct hub *h, char *json); /* takes json */
+void frame_unref(struct out_frame *f);
+/* Queues f (adding a reference); a full outbox closes the session as lagging. */
+void session_push(struct session *s, struct out_frame *f);
+/* Encodes and queues a single-use frame (takes json). */
+void session_send_json(struct session *s, char *json);
+void session_send_error(struct session *s, const char *ref, int err, const char *message);
+/* Requests a close once what is queued has been written. */
+void session_close(struct session *s, int code, const char *reason);
+void outbox_clear(struct session *s);
+
+/* session.c */
+/* Drops what is queued and closes with code. */
+void session_fail(struct session *s, int code, const char *reason);
+void session_apply_job(struct hub *h, struct job *j);
+
+/* writer.c, workers.c */
+int writer_start(struct hub *h);
+void writer_stop(struct hub *h);
+void hub_submit_write(struct hub *h, struct job *j);
+void hub_log_later(struct hub *h, const struct store_user *u, const char *kind, int64_t family,
+		   int64_t conv, const char *detail);
+int workers_start(struct hub *h);
+void workers_stop(struct hub *h);
+void api_call_apply(struct hub *h, struct api_call *c);
+
+/* hub.c: registry */
+void hub_register_user(struct hub *h, struct session *s);
+void hub_unregister(struct hub *h, struct session *s);
+struct session *hub_user_sessions(struct hub *h, int64_t user_id);
+
+#endif

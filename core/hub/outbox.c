@@ -1,0 +1,140 @@
+/*
+ * outbox.c - per-session bounded queues of encoded frames.
+ *
+ * The core never writes sockets: it fills outboxes and asks the gateway
+ * (hooks.want_write) to come and write, one frame per writable callback.  An
+ * outbox has a cap in frames and in bytes; a consumer that falls that far
+ * behind is cut off with CLOSE_LAGGING and its queue freed, so the server's
+ * memory stays bounded.  It resyncs from its last id when it reconnects.
+ */
+#include "hub_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+
+struct out_frame *frame_new(struct hub *h, char *json)
+{
+	if (json == NULL)
+		return NULL;
+	size_t len = strlen(json);
+	struct out_frame *f = malloc(sizeof *f + h->cfg.frame_headroom + len);
+	if (f != NULL) {
+		f->refs = 1;
+		f->len = len;
+		memcpy(f->data + h->cfg.frame_headroom, json, len);
+	}
+	free(json);
+	return f;
+}
+
+void frame_unref(struct out_frame *f)
+{
+	if (f != NULL && --f->refs == 0)
+		free(f);
+}
+
+void outbox_clear(struct session *s)
+{
+	while (s->count > 0) {
+		frame_unref(s->q[s->head]);
+		s->head = (s->head + 1) % s->cap;
+		s->count--;
+	}
+	s->bytes = 0;
+}
+
+static bool outbox_grow(struct session *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 16;
+	struct out_frame **q = malloc(cap * sizeof *q);
+	if (q == NULL)
+		return false;
+	for (size_t i = 0; i < s->count; i++)
+		q[i] = s->q[(s->head + i) % s->cap];
+	free(s->q);
+	s->q = q;
+	s->cap = cap;
+	s->head = 0;
+	return true;
+}
+
+void session_close(struct session *s, int code, const char *reason)
+{
+	if (s->close_code != 0)
+		return;
+	s->close_code = code;
+	s->close_reason = reason;
+	s->hub->hooks.want_write(s->transport);
+}
+
+void session_push(struct session *s, struct out_frame *f)
+{
+	const struct hub_config *cfg = &s->hub->cfg;
+	if (f == NULL || s->close_code != 0)
+		return;
+	if (s->count >= cfg->outbox_max_frames || s->bytes + f->len > cfg->outbox_max_bytes) {
+		outbox_clear(s);
+		session_close(s, CLOSE_LAGGING, "too far behind; reconnect and sync");
+		return;
+	}
+	if (s->count == s->cap && !outbox_grow(s)) {
+		outbox_clear(s);
+		session_close(s, CLOSE_LAGGING, "out of memory; reconnect and sync");
+		return;
+	}
+	f->refs++;
+	s->q[(s->head + s->count) % s->cap] = f;
+	s->count++;
+	s->bytes += f->len;
+	if (s->count == 1)
+		s->hub->hooks.want_write(s->transport);
+}
+
+void session_send_json(struct session *s, char *json)
+{
+	struct out_frame *f = frame_new(s->hub, json);
+	if (f == NULL) {
+		session_close(s, 1011, "internal error");
+		return;
+	}
+	session_push(s, f);
+	frame_unref(f);
+}
+
+void session_send_error(struct session *s, const char *ref, int err, const char *message)
+{
+	session_send_json(s, codec_encode_error(ref, err, message ? message : err_message(err)));
+}
+
+const unsigned char *session_next_frame(struct session *s, size_t *len)
+{
+	if (s->count == 0)
+		return NULL;
+	struct out_frame *f = s->q[s->head];
+	*len = f->len;
+	return f->data + s->hub->cfg.frame_headroom;
+}
+
+void session_frame_done(struct session *s)
+{
+	if (s->count == 0)
+		return;
+	struct out_frame *f = s->q[s->head];
+	s->bytes -= f->len;
+	s->head = (s->head + 1) % s->cap;
+	s->count--;
+	frame_unref(f);
+	if (s->count > 0 || s->close_code != 0)
+		s->hub->hooks.want_write(s->transport);
+}
+
+bool session_close_pending(struct session *s, int *code, const char **reason)
+{
+	if (s->close_code == 0 || s->count > 0)
+		return false;
+	*code = s->close_code;
+	*reason = s->close_reason;
+	return true;
+}

@@ -1,0 +1,339 @@
+/*
+ * session.c - one WebSocket connection: its lifecycle and its verbs.
+ *
+ *   session_open()          session_auth_token() / "auth" frame
+ *        |                           |
+ *        v                           v
+ *   SESSION_NEW --------------> SESSION_AUTHED --(welcome, then verbs)--+
+ *        |  other frame, bad token,    |  logout/revoke (4403),          |
+ *        |  10 s deadline (4401)       |  lagging (4408), abuse (1008),  |
+ *        v                             v  shutdown (1001)                |
+ *   SESSION_CLOSING <------------------+---------------------------------+
+ *        |  outbox written, gateway closes
+ *        v
+ *   session_closed() frees it
+ *
+ * Verbs are a table of {type, handler}.  Reads (sync, history, welcome) run
+ * here on the loop's own connection; writes (send, read) become jobs for
+ * the writer and are answered from session_apply_job() after the commit.
+ */
+#include "hub_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/text.h"
+#include "../service/service.h"
+
+#define RATE_BURST 60.0    /* frames a client may send at once */
+#define RATE_PER_SEC 30.0  /* sustained frames per second */
+#define RATE_STRIKES 200   /* refused frames before the connection is closed */
+
+struct session *session_open(struct hub *h, void *transport, const char *peer_addr)
+{
+	struct session *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return NULL;
+	s->hub = h;
+	s->id = ++h->next_session_id;
+	s->transport = transport;
+	text_copy(s->peer, sizeof s->peer, peer_addr ? peer_addr : "");
+	s->bucket = RATE_BURST;
+	s->bucket_at = text_now_ms();
+	if (idmap_put(h->sessions, (int64_t)s->id, s) != 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void session_closed(struct session *s)
+{
+	if (s == NULL)
+		return;
+	hub_unregister(s->hub, s);
+	idmap_del(s->hub->sessions, (int64_t)s->id);
+	outbox_clear(s);
+	free(s->q);
+	free(s);
+}
+
+void session_fail(struct session *s, int code, const char *reason)
+{
+	outbox_clear(s);
+	s->state = SESSION_CLOSING;
+	session_close(s, code, reason);
+}
+
+static void refuse_unauthenticated(struct session *s, const char *ref, const char *why)
+{
+	session_send_error(s, ref, ERR_UNAUTHORIZED, why);
+	s->state = SESSION_CLOSING;
+	session_close(s, CLOSE_UNAUTHORIZED, "unauthorized");
+}
+
+void session_auth_deadline(struct session *s)
+{
+	if (s->state == SESSION_NEW)
+		refuse_unauthenticated(s, NULL, "Authenticate within 10 seconds.");
+}
+
+static void send_welcome(struct session *s)
+{
+	struct hub *h = s->hub;
+	struct conv_list convs = {0};
+	int64_t last_id = 0;
+	int err = store_user_conversations(h->store, &s->user, &convs);
+	if (err == ERR_OK)
+		err = store_last_visible_id(h->store, &s->user, &last_id);
+	if (err == ERR_OK)
+		session_send_json(s, codec_encode_welcome(&s->user.ref, text_now_ms(), last_id,
+							  &convs));
+	else
+		session_send_error(s, NULL, err, NULL);
+	conv_list_free(&convs);
+}
+
+int session_auth_token(struct session *s, const char *token)
+{
+	int err = svc_authenticate(s->hub->store, token, text_now_ms(), &s->user, &s->token);
+	if (err)
+		return err;
+	s->state = SESSION_AUTHED;
+	hub_register_user(s->hub, s);
+	send_welcome(s);
+	return ERR_OK;
+}
+
+/* ---- Verbs ---------------------------------------------------------------- */
+
+static const char *ref_of(const struct frame *f)
+{
+	return f->has_ref ? f->ref : NULL;
+}
+
+static void verb_auth(struct session *s, struct frame *f)
+{
+	if (s->state == SESSION_AUTHED) {
+		session_send_error(s, ref_of(f), ERR_BAD_REQUEST, "Already authenticated.");
+		return;
+	}
+	if (session_auth_token(s, f->u.auth.token) != ERR_OK)
+		refuse_unauthenticated(s, ref_of(f), "The token is not valid.");
+}
+
+static struct job *job_for(struct session *s, const struct frame *f, enum job_type type)
+{
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		session_send_error(s, ref_of(f), ERR_INTERNAL, NULL);
+		return NULL;
+	}
+	j->type = type;
+	j->session_id = s->id;
+	j->user = s->user;
+	j->has_ref = f->has_ref;
+	memcpy(j->ref, f->ref, sizeof j->ref);
+	return j;
+}
+
+/* Writes wait for the writer; during shutdown no new ones are taken. */
+static bool writes_open(struct session *s, const struct frame *f)
+{
+	if (!s->hub->shutting_down)
+		return true;
+	session_send_error(s, ref_of(f), ERR_UNAVAILABLE, "The server is restarting; retry.");
+	return false;
+}
+
+static void verb_send(struct session *s, struct frame *f)
+{
+	if (!writes_open(s, f))
+		return;
+	struct job *j = job_for(s, f, JOB_SEND);
+	if (j == NULL)
+		return;
+	j->conv = f->u.send.conv;
+	j->kind = f->u.send.kind;
+	j->body = f->u.send.body; /* the job takes the body */
+	f->u.send.body = NULL;
+	memcpy(j->client_id, f->u.send.client_id, sizeof j->client_id);
+	hub_submit_write(s->hub, j);
+}
+
+static void verb_read(struct session *s, struct frame *f)
+{
+	if (!writes_open(s, f))
+		return;
+	struct job *j = job_for(s, f, JOB_READ);
+	if (j == NULL)
+		return;
+	j->conv = f->u.read.conv;
+	j->upto = f->u.read.upto;
+	hub_submit_write(s->hub, j);
+}
+
+/* Staff reads of family data are logged: one "access" row per family. */
+static void log_sync_access(struct session *s, const struct msg_list *l)
+{
+	if (s->user.ref.role == ROLE_FAMILY)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = l->v[k].family == l->v[i].family;
+		if (!seen)
+			hub_log_later(s->hub, &s->user, "access", l->v[i].family, 0, "sync");
+	}
+}
+
+static void verb_sync(struct session *s, struct frame *f)
+{
+	struct msg_list l = {0};
+	bool more = false;
+	int err = store_sync(s->hub->store, &s->user, f->u.sync.after, f->u.sync.limit, &l,
+			     &more);
+	if (err) {
+		session_send_error(s, ref_of(f), err, NULL);
+	} else {
+		log_sync_access(s, &l);
+		session_send_json(s, codec_encode_messages(ref_of(f), &l, more));
+	}
+	msg_list_free(&l);
+}
+
+static void verb_history(struct session *s, struct frame *f)
+{
+	struct msg_list l = {0};
+	bool more = false;
+	int64_t family = 0, conv = f->u.history.conv;
+	int err = svc_history(s->hub->store, &s->user, conv, f->u.history.before,
+			      f->u.history.limit, &l, &more, &family);
+	if (err) {
+		if (family > 0 && (err == ERR_FORBIDDEN || err == ERR_NOT_FOUND))
+			hub_log_later(s->hub, &s->user, "denied", family, conv, "history");
+		session_send_error(s, ref_of(f), err, NULL);
+	} else {
+		if (s->user.ref.role != ROLE_FAMILY)
+			hub_log_later(s->hub, &s->user, "access", family, conv, "history");
+		session_send_json(s, codec_encode_messages(ref_of(f), &l, more));
+	}
+	msg_list_free(&l);
+}
+
+static void verb_ping(struct session *s, struct frame *f)
+{
+	session_send_json(s, codec_encode_pong(ref_of(f)));
+}
+
+struct verb {
+	enum frame_type type;
+	void (*handler)(struct session *s, struct frame *f);
+};
+
+static const struct verb verbs[] = {
+	{FRAME_AUTH, verb_auth},       {FRAME_SEND, verb_send}, {FRAME_SYNC, verb_sync},
+	{FRAME_HISTORY, verb_history}, {FRAME_READ, verb_read}, {FRAME_PING, verb_ping},
+};
+
+/* Token bucket: true when the frame may be handled now. */
+static bool rate_allow(struct session *s)
+{
+	int64_t now = text_now_ms();
+	s->bucket += (double)(now - s->bucket_at) * RATE_PER_SEC / 1000.0;
+	if (s->bucket > RATE_BURST)
+		s->bucket = RATE_BURST;
+	s->bucket_at = now;
+	if (s->bucket >= 1.0) {
+		s->bucket -= 1.0;
+		return true;
+	}
+	return false;
+}
+
+void session_input(struct session *s, const char *data, size_t len)
+{
+	if (s->state == SESSION_CLOSING)
+		return;
+	if (!rate_allow(s)) {
+		if (++s->strikes >= RATE_STRIKES)
+			session_fail(s, CLOSE_POLICY, "too many frames");
+		else
+			session_send_error(s, NULL, ERR_RATE_LIMITED, "Too many frames; slow down.");
+		return;
+	}
+	struct frame f;
+	memset(&f, 0, sizeof f);
+	const char *why = NULL;
+	int err = codec_decode_frame(data, len, &f, &why);
+	if (s->state == SESSION_NEW && (err || f.type != FRAME_AUTH)) {
+		refuse_unauthenticated(s, f.has_ref ? f.ref : NULL, "Authenticate first.");
+	} else if (err) {
+		session_send_error(s, f.has_ref ? f.ref : NULL, err, why);
+	} else if (s->token.expires_at <= text_now_ms() && f.type != FRAME_AUTH) {
+		refuse_unauthenticated(s, ref_of(&f), "The sign-in has expired.");
+	} else {
+		for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+			if (verbs[i].type == f.type)
+				verbs[i].handler(s, &f);
+	}
+	codec_frame_free(&f);
+}
+
+/* ---- Results from the writer ------------------------------------------------ */
+
+/* Pushes one shared frame to every session of every recipient but skip. */
+static void fan_out(struct hub *h, const struct route_set *r, struct out_frame *f,
+		    const struct session *skip)
+{
+	for (size_t i = 0; i < r->n; i++)
+		for (struct session *t = hub_user_sessions(h, r->users[i]); t; t = t->next_of_user)
+			if (t != skip && t->state == SESSION_AUTHED)
+				session_push(t, f);
+}
+
+static void apply_send(struct hub *h, struct session *s, struct job *j)
+{
+	const char *ref = j->has_ref ? j->ref : NULL;
+	if (j->err) {
+		if (s)
+			session_send_error(s, ref, j->err, NULL);
+		return;
+	}
+	if (s)
+		session_send_json(s, codec_encode_ack(ref, j->client_id, &j->msg));
+	if (j->duplicate)
+		return;
+	struct out_frame *f = frame_new(h, codec_encode_message(&j->msg));
+	fan_out(h, &j->rcpt, f, s);
+	frame_unref(f);
+}
+
+static void apply_read(struct hub *h, struct session *s, struct job *j)
+{
+	const char *ref = j->has_ref ? j->ref : NULL;
+	if (j->err) {
+		if (s)
+			session_send_error(s, ref, j->err, NULL);
+		return;
+	}
+	if (s)
+		session_send_json(s, codec_encode_receipt(ref, j->conv, &j->user.ref, j->stored,
+							  j->at));
+	struct out_frame *f =
+		frame_new(h, codec_encode_receipt(NULL, j->conv, &j->user.ref, j->stored, j->at));
+	fan_out(h, &j->rcpt, f, s);
+	frame_unref(f);
+}
+
+void session_apply_job(struct hub *h, struct job *j)
+{
+	struct session *s = idmap_get(h->sessions, (int64_t)j->session_id);
+	if (s && s->state != SESSION_AUTHED)
+		s = NULL;
+	if (j->type == JOB_SEND)
+		apply_send(h, s, j);
+	else if (j->type == JOB_READ)
+		apply_read(h, s, j);
+}

@@ -1,0 +1,140 @@
+/*
+ * workers.c - HTTP workers: each request of the HTTP API runs whole on a
+ * worker thread with the worker's own store connection, so password hashing
+ * and the writes of enrolment or revocation never stall the event loop.
+ */
+#include "hub_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/text.h"
+
+static void *worker_main(void *arg)
+{
+	struct hub *h = arg;
+	struct store *s = NULL;
+	int err = store_open(h->cfg.db_path, &s);
+	if (err)
+		fprintf(stderr, "indgang: HTTP worker cannot open %s\n", h->cfg.db_path);
+	struct api_ctx ctx = {
+		.store = s,
+		.throttle = h->throttle,
+		.staff_token_ttl_ms = h->cfg.staff_token_ttl_ms,
+		.device_token_ttl_ms = h->cfg.device_token_ttl_ms,
+		.invite_ttl_ms = h->cfg.invite_ttl_ms,
+		.allowed_origins = h->cfg.allowed_origins,
+	};
+	struct job *j;
+	while ((j = jobq_take(&h->http_q, 1, true)) != NULL) {
+		struct api_call *c = j->call;
+		ctx.writable = atomic_load(&h->writable);
+		if (s == NULL) {
+			c->resp.status = 503;
+			c->resp.content_type = "application/json; charset=utf-8";
+			c->resp.body = codec_encode_http_error(ERR_UNAVAILABLE, NULL);
+		} else {
+			api_handle(&ctx, &c->req, text_now_ms(), &c->resp);
+		}
+		jobq_push(&h->done_q, j);
+		h->hooks.wake(h->hooks.ctx);
+	}
+	store_close(s);
+	return NULL;
+}
+
+int workers_start(struct hub *h)
+{
+	h->workers = calloc((size_t)h->cfg.http_workers, sizeof *h->workers);
+	if (h->workers == NULL)
+		return ERR_INTERNAL;
+	for (int i = 0; i < h->cfg.http_workers; i++) {
+		if (pthread_create(&h->workers[i], NULL, worker_main, h) != 0)
+			return ERR_INTERNAL;
+		h->n_workers++;
+	}
+	return ERR_OK;
+}
+
+void workers_stop(struct hub *h)
+{
+	jobq_close(&h->http_q);
+	for (int i = 0; i < h->n_workers; i++)
+		pthread_join(h->workers[i], NULL);
+	free(h->workers);
+	h->workers = NULL;
+	h->n_workers = 0;
+}
+
+struct api_call *api_call_start(struct hub *h, void *transport, struct api_request *req)
+{
+	struct api_call *c = calloc(1, sizeof *c);
+	struct job *j = calloc(1, sizeof *j);
+	if (c == NULL || j == NULL) {
+		free(c);
+		free(j);
+		api_request_free(req);
+		return NULL;
+	}
+	c->hub = h;
+	c->transport = transport;
+	c->req = *req;
+	memset(req, 0, sizeof *req);
+	j->type = JOB_HTTP;
+	j->call = c;
+	h->inflight++;
+	jobq_push(&h->http_q, j);
+	return c;
+}
+
+const struct api_response *api_call_response(struct api_call *c)
+{
+	return c->done ? &c->resp : NULL;
+}
+
+static void api_call_free(struct api_call *c)
+{
+	api_request_free(&c->req);
+	api_response_free(&c->resp);
+	free(c);
+}
+
+void api_call_release(struct api_call *c)
+{
+	if (c == NULL)
+		return;
+	if (c->done) {
+		api_call_free(c);
+	} else {
+		c->abandoned = true; /* freed when the worker hands it back */
+		c->transport = NULL;
+	}
+}
+
+static void close_matching(int64_t key, void *val, void *arg)
+{
+	(void)key;
+	struct session *s = val;
+	const struct api_response *r = arg;
+	if (s->state != SESSION_AUTHED)
+		return;
+	if ((r->close_token_id && s->token.id == r->close_token_id) ||
+	    (r->close_device_id && s->token.device_id == r->close_device_id)) {
+		outbox_clear(s);
+		session_close(s, CLOSE_REVOKED, "signed out or device revoked");
+	}
+}
+
+/* Loop thread: the worker finished c. */
+void api_call_apply(struct hub *h, struct api_call *c)
+{
+	c->done = true;
+	if (c->resp.close_token_id || c->resp.close_device_id)
+		idmap_each(h->sessions, close_matching, &c->resp);
+	if (c->abandoned)
+		api_call_free(c);
+	else
+		h->hooks.want_write(c->transport);
+}

@@ -1,0 +1,157 @@
+/*
+ * writer.c - the writer thread: group commit.
+ *
+ * Every write of the WebSocket side (messages, read positions, access log
+ * rows) is a job on write_q.  The writer takes all jobs waiting (up to
+ * WRITER_BATCH), runs them in one transaction, one savepoint each, and
+ * commits once: one fsync for the whole batch.  Only after the COMMIT
+ * returns are the jobs handed back to the loop (done_q + hooks.wake), which
+ * acks and fans out.  While a commit is in progress new jobs queue up and
+ * form the next batch, so the batch grows with the load.
+ *
+ * When COMMIT fails, no job of the batch is acknowledged (ERR_UNAVAILABLE);
+ * the rows may still be on disk, which is why a resend looks up client_id
+ * first and answers with the original message.
+ */
+#include "hub_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../common/err.h"
+#include "../common/text.h"
+#include "../service/service.h"
+
+#define WRITER_BATCH 1024
+
+static void run_job(struct store *s, struct job *j, int64_t now)
+{
+	switch (j->type) {
+	case JOB_SEND:
+		j->err = svc_send(s, &j->user, j->conv, j->kind, j->body, j->client_id, now,
+				  &j->msg, &j->duplicate, &j->rcpt);
+		break;
+	case JOB_READ:
+		j->err = svc_read(s, &j->user, j->conv, j->upto, now, &j->stored, &j->at,
+				  &j->rcpt);
+		break;
+	case JOB_LOG:
+		j->err = store_log_append(s, now, j->log_kind, j->user.ref.id, j->family, j->conv,
+					  0, j->detail);
+		break;
+	case JOB_HTTP:
+		j->err = ERR_INTERNAL;
+		break;
+	}
+}
+
+/* Refusals (not found, forbidden, bad input) keep their "denied" log row;
+ * anything else undoes the job's partial work. */
+static bool job_keeps_writes(int err)
+{
+	return err == ERR_OK || err == ERR_FORBIDDEN || err == ERR_NOT_FOUND ||
+	       err == ERR_BAD_REQUEST;
+}
+
+static void fail_batch(struct job *batch, int err)
+{
+	for (struct job *j = batch; j; j = j->next) {
+		j->err = err;
+		msg_clear(&j->msg);
+		route_set_free(&j->rcpt);
+		j->duplicate = false;
+	}
+}
+
+static void commit_batch(struct hub *h, struct store *s, struct job *batch)
+{
+	int64_t now = text_now_ms();
+	int err = store_begin(s);
+	if (err) {
+		fail_batch(batch, ERR_UNAVAILABLE);
+		atomic_store(&h->writable, false);
+		return;
+	}
+	for (struct job *j = batch; j; j = j->next) {
+		if (store_savepoint(s) != ERR_OK) {
+			j->err = ERR_UNAVAILABLE;
+			continue;
+		}
+		run_job(s, j, now);
+		if (job_keeps_writes(j->err))
+			store_release(s);
+		else
+			store_rollback_to(s);
+	}
+	if ((err = store_commit(s)) != ERR_OK) {
+		fprintf(stderr, "indgang: commit failed: %s\n", store_errmsg(s));
+		fail_batch(batch, ERR_UNAVAILABLE);
+		atomic_store(&h->writable, false);
+		return;
+	}
+	atomic_store(&h->writable, true);
+}
+
+static void *writer_main(void *arg)
+{
+	struct hub *h = arg;
+	struct store *s;
+	if (store_open(h->cfg.db_path, &s) != ERR_OK) {
+		fprintf(stderr, "indgang: writer cannot open %s\n", h->cfg.db_path);
+		atomic_store(&h->writable, false);
+		s = NULL;
+	}
+	struct job *batch;
+	while ((batch = jobq_take(&h->write_q, WRITER_BATCH, true)) != NULL) {
+		if (s)
+			commit_batch(h, s, batch);
+		else
+			fail_batch(batch, ERR_UNAVAILABLE);
+		struct job *j = batch;
+		while (j) {
+			struct job *next = j->next;
+			jobq_push(&h->done_q, j);
+			j = next;
+		}
+		h->hooks.wake(h->hooks.ctx);
+	}
+	store_close(s);
+	return NULL;
+}
+
+int writer_start(struct hub *h)
+{
+	if (pthread_create(&h->writer, NULL, writer_main, h) != 0)
+		return ERR_INTERNAL;
+	h->writer_started = true;
+	return ERR_OK;
+}
+
+void writer_stop(struct hub *h)
+{
+	jobq_close(&h->write_q);
+	if (h->writer_started)
+		pthread_join(h->writer, NULL);
+	h->writer_started = false;
+}
+
+void hub_submit_write(struct hub *h, struct job *j)
+{
+	h->inflight++;
+	jobq_push(&h->write_q, j);
+}
+
+void hub_log_later(struct hub *h, const struct store_user *u, const char *kind, int64_t family,
+		   int64_t conv, const char *detail)
+{
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return;
+	j->type = JOB_LOG;
+	j->user = *u;
+	text_copy(j->log_kind, sizeof j->log_kind, kind);
+	j->family = family;
+	j->conv = conv;
+	text_copy(j->detail, sizeof j->detail, detail);
+	hub_submit_write(h, j);
+}

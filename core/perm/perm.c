@@ -1,0 +1,90 @@
+/*
+ * perm.c - the permission rules, as a table of relation x action.
+ */
+#include "perm.h"
+#include "../common/err.h"
+
+enum perm_rel perm_relation(const struct perm_facts *f)
+{
+	if (!f->active)
+		return REL_NONE;
+	switch (f->role) {
+	case ROLE_ADMIN:
+		return REL_ADMIN;
+	case ROLE_FAMILY:
+		if (!f->family_member)
+			return REL_NONE;
+		return f->conv_participant ? REL_FAMILY_IN : REL_FAMILY_OUT;
+	case ROLE_ADVISER:
+		if (f->in_pair)
+			return REL_PAIR;
+		return f->in_team ? REL_TEAM : REL_NONE;
+	}
+	return REL_NONE;
+}
+
+const char *perm_rel_name(enum perm_rel rel)
+{
+	static const char *names[REL__COUNT] = {
+		[REL_NONE] = "none",       [REL_ADMIN] = "admin", [REL_FAMILY_OUT] = "family-out",
+		[REL_FAMILY_IN] = "family", [REL_PAIR] = "pair",   [REL_TEAM] = "team",
+	};
+	return (rel >= 0 && rel < REL__COUNT) ? names[rel] : "none";
+}
+
+bool perm_can_see_conv(enum perm_rel rel)
+{
+	return rel == REL_FAMILY_IN || rel == REL_PAIR || rel == REL_TEAM;
+}
+
+bool perm_can_see_kind(enum perm_rel rel, enum codec_kind kind)
+{
+	if (!perm_can_see_conv(rel))
+		return false;
+	/* Internal notes never reach a family member. */
+	return kind != KIND_NOTE || rel == REL_PAIR || rel == REL_TEAM;
+}
+
+bool perm_can_send(enum perm_rel rel, enum codec_kind kind)
+{
+	switch (kind) {
+	case KIND_TEXT:
+		/* Only the family and its pair write to the family. */
+		return rel == REL_FAMILY_IN || rel == REL_PAIR;
+	case KIND_NOTE:
+		return rel == REL_PAIR || rel == REL_TEAM;
+	case KIND_SYSTEM:
+		return false;
+	}
+	return false;
+}
+
+bool perm_can_mark_read(enum perm_rel rel)
+{
+	return perm_can_see_conv(rel);
+}
+
+bool perm_can_read_log(enum perm_rel rel)
+{
+	return rel == REL_PAIR || rel == REL_TEAM;
+}
+
+bool perm_can_create_conv(enum perm_rel rel)
+{
+	return rel == REL_PAIR;
+}
+
+bool perm_can_invite(enum perm_rel rel)
+{
+	return rel == REL_PAIR || rel == REL_ADMIN;
+}
+
+bool perm_can_revoke_device(enum perm_rel rel, bool is_owner)
+{
+	return is_owner || rel == REL_PAIR || rel == REL_ADMIN;
+}
+
+int perm_refusal(enum perm_rel rel)
+{
+	return (rel == REL_NONE || rel == REL_FAMILY_OUT) ? ERR_NOT_FOUND : ERR_FORBIDDEN;
+}

@@ -1,0 +1,61 @@
+/*
+ * perm.h - the permission rules of DOMAIN.md, and nothing else.
+ *
+ * Every endpoint and frame asks these functions; nothing else decides access.
+ * They are pure: the store gathers the facts about a user and a family or
+ * conversation (struct perm_facts), and perm_relation() reduces them to the
+ * one relation the rules are written in.
+ */
+#ifndef INDGANG_PERM_H
+#define INDGANG_PERM_H
+
+#include <stdbool.h>
+
+#include "../codec/codec.h"
+
+/* What the store knows about one user against one family (and conversation). */
+struct perm_facts {
+	enum codec_role role;
+	bool family_member;   /* a member of this family (role family) */
+	bool conv_participant; /* takes part in the conversation in question */
+	bool in_pair;         /* primary or secondary adviser of the family */
+	bool in_team;         /* staff in the family's team */
+	bool active;          /* the account is active */
+};
+
+enum perm_rel {
+	REL_NONE = 0,    /* no relation: other family, other team, inactive, admin */
+	REL_ADMIN,       /* administrator: manages, reads no content */
+	REL_FAMILY_OUT,  /* member of the family, not in this conversation */
+	REL_FAMILY_IN,   /* member of the family taking part in the conversation */
+	REL_PAIR,        /* pair adviser of the family */
+	REL_TEAM,        /* team member of the family, not in its pair */
+	REL__COUNT
+};
+
+enum perm_rel perm_relation(const struct perm_facts *f);
+const char *perm_rel_name(enum perm_rel rel);
+
+/* May see the conversation (its text messages and read receipts). */
+bool perm_can_see_conv(enum perm_rel rel);
+/* May see a message of this kind in a conversation they can see. */
+bool perm_can_see_kind(enum perm_rel rel, enum codec_kind kind);
+/* May send a message of this kind (system messages are never sent by users). */
+bool perm_can_send(enum perm_rel rel, enum codec_kind kind);
+/* May mark the conversation read (anyone who can see it). */
+bool perm_can_mark_read(enum perm_rel rel);
+/* May read the family's contact log (pair and team). */
+bool perm_can_read_log(enum perm_rel rel);
+/* May create a restricted conversation in the family (pair). */
+bool perm_can_create_conv(enum perm_rel rel);
+/* May make an invite code for a member of the family (pair, admin). */
+bool perm_can_invite(enum perm_rel rel);
+/* May revoke a device: own (is_owner), the pair of the owner's family, admin. */
+bool perm_can_revoke_device(enum perm_rel rel, bool is_owner);
+
+/* The error to answer a refused action with: not_found for those who may not
+ * even know the thing exists (other families, a family member outside a
+ * restricted conversation), forbidden for the rest. */
+int perm_refusal(enum perm_rel rel);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * route.c - recipients of messages and receipts: the conversation's
+ * audience from the store, filtered by the permission rules.
+ */
+#include "route.h"
+
+#include <stdlib.h>
+
+#include "../common/err.h"
+#include "../perm/perm.h"
+
+/* kind 0 means "a receipt": anyone who can see the conversation. */
+static int route_filter(struct store *s, int64_t conv_id, int kind, struct route_set *out)
+{
+	out->users = NULL;
+	out->n = 0;
+	struct audience_member *aud;
+	size_t n;
+	int err = store_conv_audience(s, conv_id, &aud, &n);
+	if (err)
+		return err;
+	if (n > 0 && (out->users = malloc(n * sizeof *out->users)) == NULL) {
+		free(aud);
+		return ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		enum perm_rel rel = perm_relation(&aud[i].facts);
+		bool sees = kind == 0 ? perm_can_see_conv(rel)
+				      : perm_can_see_kind(rel, (enum codec_kind)kind);
+		if (sees)
+			out->users[out->n++] = aud[i].user_id;
+	}
+	free(aud);
+	return ERR_OK;
+}
+
+int route_message(struct store *s, int64_t conv_id, enum codec_kind kind, struct route_set *out)
+{
+	return route_filter(s, conv_id, (int)kind, out);
+}
+
+int route_receipt(struct store *s, int64_t conv_id, struct route_set *out)
+{
+	return route_filter(s, conv_id, 0, out);
+}
+
+void route_set_free(struct route_set *r)
+{
+	free(r->users);
+	r->users = NULL;
+	r->n = 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * route.h - who receives what: for a committed message or read receipt, the
+ * set of users to deliver it to.  The gateway then finds each user's open
+ * connections; route decides only *who*, from the store's facts and perm.
+ */
+#ifndef INDGANG_ROUTE_H
+#define INDGANG_ROUTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../codec/codec.h"
+#include "../store/store.h"
+
+struct route_set {
+	int64_t *users;
+	size_t n;
+};
+
+/* Users who may see a message of kind in conv (the sender included when
+ * they may see it: their other devices need it too).  Caller frees with
+ * route_set_free(). */
+int route_message(struct store *s, int64_t conv_id, enum codec_kind kind, struct route_set *out);
+/* Users who may see the read receipts of conv. */
+int route_receipt(struct store *s, int64_t conv_id, struct route_set *out);
+void route_set_free(struct route_set *r);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * store.h - Indgang's storage on SQLite: the only place that speaks SQL.
+ *
+ * One struct store is one SQLite connection with its prepared statements; it
+ * is used by one thread at a time.  The gateway keeps one for the event loop
+ * (reads), one for the writer thread (group commits) and one per HTTP worker.
+ * The file is in WAL mode with synchronous=FULL and foreign keys on; the
+ * schema is migrated with PRAGMA user_version when opened.
+ *
+ * All functions return ERR_OK or an ERR_* (core/common/err.h).  A full disk or
+ * failing I/O is ERR_UNAVAILABLE; a constraint hit is ERR_CONFLICT.
+ * Times are milliseconds since the Unix epoch.
+ */
+#ifndef INDGANG_STORE_H
+#define INDGANG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../codec/codec.h"
+#include "../perm/perm.h"
+
+struct store;
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Open (creating and migrating) the database at path (":memory:" works). */
+int store_open(const char *path, struct store **out);
+void store_close(struct store *s);
+/* The last SQLite error message of this connection, for logs. */
+const char *store_errmsg(struct store *s);
+/* PRAGMA user_version of the open database. */
+int store_schema_version(struct store *s);
+
+/* Transactions.  store_begin takes the write lock at once (BEGIN IMMEDIATE). */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+/* Savepoints inside a transaction: one per job of a group commit, so one
+ * job's failure does not undo the others. */
+int store_savepoint(struct store *s);
+int store_release(struct store *s);
+void store_rollback_to(struct store *s);
+/* A cheap write probe for /healthz: 0 when the database accepts a write. */
+int store_health(struct store *s);
+
+/* ---- Accounts ---------------------------------------------------------- */
+
+struct store_user {
+	struct user_ref ref; /* id, name, role */
+	int64_t family_id;   /* role family: the family; else 0 */
+	bool active;
+	char username[CODEC_NAME_MAX + 1]; /* staff and admins; "" for members */
+};
+
+int store_user_get(struct store *s, int64_t id, struct store_user *out);
+/* Looks up a staff/admin account; pw_hash receives the stored PHC string. */
+int store_user_by_username(struct store *s, const char *username, struct store_user *out,
+			   char *pw_hash, size_t pw_cap);
+/* Creates a staff (adviser) or admin account. ERR_CONFLICT if the username is taken. */
+int store_staff_create(struct store *s, enum codec_role role, const char *username,
+		       const char *name, const char *pw_hash, int64_t *id);
+int store_staff_set_password(struct store *s, int64_t user_id, const char *pw_hash);
+int store_user_set_active(struct store *s, int64_t user_id, bool active);
+
+/* ---- Tokens, devices, invites ------------------------------------------ */
+
+struct store_token {
+	int64_t id;
+	int64_t user_id;
+	int64_t device_id; /* 0 for staff sessions */
+	int64_t expires_at;
+};
+
+int store_token_insert(struct store *s, const uint8_t hash[32], int64_t user_id,
+		       int64_t device_id, int64_t now, int64_t expires_at, int64_t *id);
+/* ERR_UNAUTHORIZED when unknown, revoked, expired, or its user is inactive. */
+int store_token_lookup(struct store *s, const uint8_t hash[32], int64_t now,
+		       struct store_token *out);
+int store_token_revoke(struct store *s, int64_t token_id, int64_t now);
+
+struct store_device {
+	int64_t id;
+	int64_t user_id;
+	char name[CODEC_NAME_MAX + 1];
+	int64_t created_at;
+	int64_t revoked_at; /* 0: active */
+};
+
+int store_device_insert(struct store *s, int64_t user_id, const char *name, int64_t now,
+			int64_t *id);
+int store_device_get(struct store *s, int64_t id, struct store_device *out);
+/* Revokes the device and every token issued to it. */
+int store_device_revoke(struct store *s, int64_t id, int64_t now);
+
+int store_invite_insert(struct store *s, const char *code, int64_t member_id, int64_t created_by,
+			int64_t now, int64_t expires_at);
+/* Marks the code used.  Unknown: ERR_UNAUTHORIZED; used or expired: ERR_GONE. */
+int store_invite_consume(struct store *s, const char *code, int64_t now, int64_t *member_id);
+
+/* ---- Teams, families, conversations ------------------------------------ */
+
+int store_team_create(struct store *s, const char *name, int64_t *id);
+int store_team_by_name(struct store *s, const char *name, int64_t *id);
+int store_team_add_staff(struct store *s, int64_t team_id, int64_t user_id);
+
+/* Creates the family and its default conversation (all members). */
+int store_family_create(struct store *s, const char *name, int64_t team_id, int64_t primary_id,
+			int64_t secondary_id, int64_t now, int64_t *id, int64_t *conv_id);
+/* Adds a member (a user of role family) and puts them in the default conversation. */
+int store_family_add_member(struct store *s, int64_t family_id, const char *name, int64_t *id);
+/* Hands the family over to a new pair; history stays with the family. */
+int store_family_set_pair(struct store *s, int64_t family_id, int64_t primary_id,
+			  int64_t secondary_id);
+int store_family_name(struct store *s, int64_t family_id, char name[CODEC_NAME_MAX + 1]);
+
+/* A restricted conversation of the family with the given members (role family). */
+int store_conv_create(struct store *s, int64_t family_id, const char *title,
+		      const int64_t *members, size_t n_members, int64_t now, int64_t *conv_id);
+/* The family a conversation belongs to; ERR_NOT_FOUND if none. */
+int store_conv_family(struct store *s, int64_t conv_id, int64_t *family_id);
+
+/* ---- Permission facts and routing -------------------------------------- */
+
+/* Facts about user against family (and conv, when conv_id > 0). */
+int store_facts(struct store *s, int64_t user_id, int64_t family_id, int64_t conv_id,
+		struct perm_facts *out);
+
+/* One user who could receive messages of a conversation, with the facts perm needs. */
+struct audience_member {
+	int64_t user_id;
+	struct perm_facts facts;
+};
+
+/* Everyone who could receive a message in conv: its participants, the
+ * family's pair and its team.  The route module filters by perm.
+ * Caller frees *out with free(). */
+int store_conv_audience(struct store *s, int64_t conv_id, struct audience_member **out,
+			size_t *n);
+
+/* ---- Messages ------------------------------------------------------------ */
+
+/* The message a sender already stored under client_id; ERR_NOT_FOUND if none. */
+int store_message_by_client_id(struct store *s, int64_t sender_id, const char *client_id,
+			       struct msg *out);
+/* Inserts the message; fills out (id, created_at, sender name...). */
+int store_message_insert(struct store *s, int64_t conv_id, int64_t sender_id,
+			 enum codec_kind kind, const char *body, const char *client_id,
+			 int64_t now, struct msg *out);
+/* Messages the user may see with id > after, ascending, at most limit. */
+int store_sync(struct store *s, const struct store_user *u, int64_t after, int limit,
+	       struct msg_list *out, bool *more);
+/* The newest limit messages of conv with id < before (0: none), ascending,
+ * filtered to what the user may see.  The caller has checked the relation. */
+int store_history(struct store *s, int64_t conv_id, bool include_notes, int64_t before,
+		  int limit, struct msg_list *out, bool *more);
+/* Highest message id the user may see (0 when none). */
+int store_last_visible_id(struct store *s, const struct store_user *u, int64_t *id);
+/* Every conversation the user may see, with members and counters. */
+int store_user_conversations(struct store *s, const struct store_user *u, struct conv_list *out);
+/* One conversation as the user sees it. */
+int store_conversation(struct store *s, const struct store_user *u, int64_t conv_id,
+		       struct conv *out);
+
+/* ---- Read positions -------------------------------------------------------- */
+
+/* Raises the user's read position in conv to upto (never lowers it);
+ * *stored is the resulting position, *at when it was set. */
+int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto,
+		   int64_t now, int64_t *stored, int64_t *at);
+
+/* ---- Contact log ----------------------------------------------------------- */
+
+int store_log_append(struct store *s, int64_t at, const char *kind, int64_t actor_id,
+		     int64_t family_id, int64_t conv_id, int64_t message_id, const char *detail);
+/* Entries of the family with from <= at < to (0: unbounded), oldest first. */
+int store_log_list(struct store *s, int64_t family_id, int64_t from, int64_t to,
+		   struct log_list *out);
+
+#endif

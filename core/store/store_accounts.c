@@ -1,0 +1,257 @@
+/*
+ * store_accounts.c - users, tokens, devices and invite codes.
+ */
+#include "store_int.h"
+
+#include <string.h>
+
+#include "../common/err.h"
+#include "../common/text.h"
+
+static void read_user(sqlite3_stmt *st, struct store_user *out)
+{
+	memset(out, 0, sizeof *out);
+	out->ref.id = sqlite3_column_int64(st, 0);
+	store_col_text(st, 1, out->ref.name, sizeof out->ref.name);
+	const char *role = (const char *)sqlite3_column_text(st, 2);
+	if (role == NULL || codec_role_parse(role, &out->ref.role) != 0)
+		out->ref.role = ROLE_FAMILY;
+	out->family_id = sqlite3_column_int64(st, 3);
+	out->active = sqlite3_column_int(st, 4) != 0;
+	store_col_text(st, 5, out->username, sizeof out->username);
+}
+
+int store_user_get(struct store *s, int64_t id, struct store_user *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_USER_GET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	int err = store_step_row(st);
+	if (err == ERR_OK)
+		read_user(st, out);
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_user_by_username(struct store *s, const char *username, struct store_user *out,
+			   char *pw_hash, size_t pw_cap)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_USER_BY_USERNAME);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
+	int err = store_step_row(st);
+	if (err == ERR_OK) {
+		read_user(st, out);
+		store_col_text(st, 6, pw_hash, pw_cap);
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
+static int insert_user(struct store *s, enum codec_role role, const char *username,
+		       const char *name, const char *pw_hash, int64_t family_id, int64_t *id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_USER_INSERT);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, codec_role_name(role), -1, SQLITE_STATIC);
+	if (username)
+		sqlite3_bind_text(st, 2, username, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	if (pw_hash)
+		sqlite3_bind_text(st, 4, pw_hash, -1, SQLITE_STATIC);
+	store_bind_id_or_null(st, 5, family_id);
+	sqlite3_bind_int64(st, 6, text_now_ms());
+	int err = store_exec_stmt(st);
+	if (err == ERR_OK)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return err;
+}
+
+int store_staff_create(struct store *s, enum codec_role role, const char *username,
+		       const char *name, const char *pw_hash, int64_t *id)
+{
+	if (role == ROLE_FAMILY || username == NULL || *username == '\0')
+		return ERR_BAD_REQUEST;
+	return insert_user(s, role, username, name, pw_hash, 0, id);
+}
+
+int store_member_insert(struct store *s, int64_t family_id, const char *name, int64_t *id)
+{
+	return insert_user(s, ROLE_FAMILY, NULL, name, NULL, family_id, id);
+}
+
+static int update_changed(struct store *s, sqlite3_stmt *st)
+{
+	int err = store_exec_stmt(st);
+	if (err == ERR_OK && sqlite3_changes(s->db) == 0)
+		return ERR_NOT_FOUND;
+	return err;
+}
+
+int store_staff_set_password(struct store *s, int64_t user_id, const char *pw_hash)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_USER_SET_PASSWORD);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, pw_hash, -1, SQLITE_STATIC);
+	return update_changed(s, st);
+}
+
+int store_user_set_active(struct store *s, int64_t user_id, bool active)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_USER_SET_ACTIVE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int(st, 2, active ? 1 : 0);
+	return update_changed(s, st);
+}
+
+/* ---- Tokens ---------------------------------------------------------------- */
+
+int store_token_insert(struct store *s, const uint8_t hash[32], int64_t user_id,
+		       int64_t device_id, int64_t now, int64_t expires_at, int64_t *id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOKEN_INSERT);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, user_id);
+	store_bind_id_or_null(st, 3, device_id);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, expires_at);
+	int err = store_exec_stmt(st);
+	if (err == ERR_OK && id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return err;
+}
+
+int store_token_lookup(struct store *s, const uint8_t hash[32], int64_t now,
+		       struct store_token *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOKEN_LOOKUP);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	int err = store_step_row(st);
+	if (err == ERR_OK) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->user_id = sqlite3_column_int64(st, 1);
+		out->device_id = sqlite3_column_int64(st, 2);
+		out->expires_at = sqlite3_column_int64(st, 3);
+	} else if (err == ERR_NOT_FOUND) {
+		err = ERR_UNAUTHORIZED;
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_token_revoke(struct store *s, int64_t token_id, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOKEN_REVOKE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, token_id);
+	sqlite3_bind_int64(st, 2, now);
+	return store_exec_stmt(st);
+}
+
+/* ---- Devices ---------------------------------------------------------------- */
+
+int store_device_insert(struct store *s, int64_t user_id, const char *name, int64_t now,
+			int64_t *id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_DEVICE_INSERT);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	int err = store_exec_stmt(st);
+	if (err == ERR_OK)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return err;
+}
+
+int store_device_get(struct store *s, int64_t id, struct store_device *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_DEVICE_GET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	int err = store_step_row(st);
+	if (err == ERR_OK) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->user_id = sqlite3_column_int64(st, 1);
+		store_col_text(st, 2, out->name, sizeof out->name);
+		out->created_at = sqlite3_column_int64(st, 3);
+		out->revoked_at = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_device_revoke(struct store *s, int64_t id, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_DEVICE_REVOKE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	int err = store_exec_stmt(st);
+	if (err)
+		return err;
+	if ((st = store_stmt(s, ST_DEVICE_REVOKE_TOKENS)) == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	return store_exec_stmt(st);
+}
+
+/* ---- Invites ---------------------------------------------------------------- */
+
+int store_invite_insert(struct store *s, const char *code, int64_t member_id, int64_t created_by,
+			int64_t now, int64_t expires_at)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INVITE_INSERT);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, member_id);
+	store_bind_id_or_null(st, 3, created_by);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, expires_at);
+	return store_exec_stmt(st);
+}
+
+int store_invite_consume(struct store *s, const char *code, int64_t now, int64_t *member_id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INVITE_GET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	int err = store_step_row(st);
+	if (err == ERR_NOT_FOUND)
+		return ERR_UNAUTHORIZED;
+	if (err)
+		return err;
+	int64_t id = sqlite3_column_int64(st, 0);
+	*member_id = sqlite3_column_int64(st, 1);
+	int64_t expires_at = sqlite3_column_int64(st, 2);
+	int64_t used_at = sqlite3_column_int64(st, 3);
+	sqlite3_reset(st);
+	if (used_at != 0 || expires_at <= now)
+		return ERR_GONE;
+	if ((st = store_stmt(s, ST_INVITE_USE)) == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	err = update_changed(s, st);
+	/* Another enrolment used it between our read and write. */
+	return err == ERR_NOT_FOUND ? ERR_GONE : err;
+}

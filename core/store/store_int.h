@@ -1,0 +1,94 @@
+/*
+ * store_int.h - internals shared by the files of core/store/.
+ *
+ * Statements are named by an enum, their SQL kept in one table in store.c,
+ * prepared once (SQLITE_PREPARE_PERSISTENT) on first use and reset after
+ * each use.  Nothing outside core/store/ includes this header.
+ */
+#ifndef INDGANG_STORE_INT_H
+#define INDGANG_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum stmt_id {
+	/* accounts */
+	ST_USER_GET,
+	ST_USER_BY_USERNAME,
+	ST_USER_INSERT,
+	ST_USER_SET_PASSWORD,
+	ST_USER_SET_ACTIVE,
+	ST_TOKEN_INSERT,
+	ST_TOKEN_LOOKUP,
+	ST_TOKEN_REVOKE,
+	ST_DEVICE_INSERT,
+	ST_DEVICE_GET,
+	ST_DEVICE_REVOKE,
+	ST_DEVICE_REVOKE_TOKENS,
+	ST_INVITE_INSERT,
+	ST_INVITE_GET,
+	ST_INVITE_USE,
+	/* domain */
+	ST_TEAM_INSERT,
+	ST_TEAM_BY_NAME,
+	ST_TEAM_ADD_STAFF,
+	ST_FAMILY_INSERT,
+	ST_FAMILY_SET_DEFAULT_CONV,
+	ST_FAMILY_SET_PAIR,
+	ST_FAMILY_NAME,
+	ST_FAMILY_DEFAULT_CONV,
+	ST_CONV_INSERT,
+	ST_CONV_ADD_MEMBER,
+	ST_CONV_FAMILY,
+	ST_FACTS,
+	ST_AUDIENCE,
+	/* messages */
+	ST_MSG_BY_CLIENT_ID,
+	ST_MSG_INSERT,
+	ST_MSG_GET,
+	ST_SYNC_FAMILY,
+	ST_SYNC_STAFF,
+	ST_HISTORY,
+	ST_LAST_FAMILY,
+	ST_LAST_STAFF,
+	ST_CONVS_FAMILY,
+	ST_CONVS_STAFF,
+	ST_CONV_ONE,
+	ST_CONV_MEMBERS,
+	ST_CONV_LAST,
+	ST_CONV_UNREAD,
+	ST_READ_GET,
+	ST_READ_UPSERT,
+	/* contact log */
+	ST_LOG_INSERT,
+	ST_LOG_LIST,
+	/* health */
+	ST_HEALTH,
+	ST__COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST__COUNT];
+};
+
+/* The prepared statement for id, reset and with bindings cleared; NULL on error. */
+sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);
+/* The raw connection, for one-shot administrative queries in core/store/. */
+sqlite3 *store_db(struct store *s);
+/* Maps an SQLite result code to ERR_*. */
+int store_err(int rc);
+/* Runs a statement that returns no rows; resets it. */
+int store_exec_stmt(sqlite3_stmt *st);
+/* Binds helpers: 0 binds NULL for optional ids. */
+void store_bind_id_or_null(sqlite3_stmt *st, int idx, int64_t id);
+/* Copies column col as text into dst (cap bytes). */
+void store_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap);
+
+/* Members of a family are users too; store_family_add_member() calls this. */
+int store_member_insert(struct store *s, int64_t family_id, const char *name, int64_t *id);
+/* Steps a single-row query: ERR_OK with a row, ERR_NOT_FOUND (reset) without. */
+int store_step_row(sqlite3_stmt *st);
+
+#endif

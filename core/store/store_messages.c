@@ -1,0 +1,366 @@
+/*
+ * store_messages.c - messages, what a user may see of them, read positions
+ * and the contact log.
+ *
+ * Visibility in SQL mirrors perm.c: a family member sees the non-note
+ * messages of the conversations they take part in; a staff member sees every
+ * message of the families they are pair or team for; an admin sees none.
+ */
+#include "store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+
+/* Reads the MSG_COLS columns of the current row into m (body malloc'd). */
+static int read_msg(sqlite3_stmt *st, struct msg *m)
+{
+	memset(m, 0, sizeof *m);
+	m->id = sqlite3_column_int64(st, 0);
+	m->conv = sqlite3_column_int64(st, 1);
+	m->family = sqlite3_column_int64(st, 2);
+	m->sender.id = sqlite3_column_int64(st, 3);
+	store_col_text(st, 4, m->sender.name, sizeof m->sender.name);
+	const char *role = (const char *)sqlite3_column_text(st, 5);
+	if (role == NULL || codec_role_parse(role, &m->sender.role) != 0)
+		m->sender.role = ROLE_FAMILY;
+	const char *kind = (const char *)sqlite3_column_text(st, 6);
+	if (kind == NULL || codec_kind_parse(kind, &m->kind) != 0)
+		m->kind = KIND_TEXT;
+	const char *body = (const char *)sqlite3_column_text(st, 7);
+	m->body = strdup(body ? body : "");
+	store_col_text(st, 8, m->client_id, sizeof m->client_id);
+	m->created_at = sqlite3_column_int64(st, 9);
+	return m->body ? ERR_OK : ERR_INTERNAL;
+}
+
+/* Steps st to the end, appending each row to out; at most limit rows are
+ * kept and *more tells whether another row followed. */
+static int read_msgs(sqlite3_stmt *st, int limit, struct msg_list *out, bool *more)
+{
+	int rc, err = ERR_OK;
+	*more = false;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((int)out->n >= limit) {
+			*more = true;
+			break;
+		}
+		struct msg *m = msg_list_push(out);
+		if (m == NULL || (err = read_msg(st, m)) != ERR_OK) {
+			err = ERR_INTERNAL;
+			break;
+		}
+	}
+	if (err == ERR_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = store_err(rc);
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_message_by_client_id(struct store *s, int64_t sender_id, const char *client_id,
+			       struct msg *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MSG_BY_CLIENT_ID);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, sender_id);
+	sqlite3_bind_text(st, 2, client_id, -1, SQLITE_STATIC);
+	int err = store_step_row(st);
+	if (err == ERR_OK)
+		err = read_msg(st, out);
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_message_insert(struct store *s, int64_t conv_id, int64_t sender_id,
+			 enum codec_kind kind, const char *body, const char *client_id,
+			 int64_t now, struct msg *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MSG_INSERT);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, conv_id);
+	sqlite3_bind_int64(st, 2, sender_id);
+	sqlite3_bind_text(st, 3, codec_kind_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, client_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now);
+	int err = store_exec_stmt(st);
+	if (err)
+		return err;
+	if (sqlite3_changes(s->db) == 0)
+		return ERR_NOT_FOUND; /* no such conversation */
+	if ((st = store_stmt(s, ST_MSG_GET)) == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->db));
+	if ((err = store_step_row(st)) == ERR_OK)
+		err = read_msg(st, out);
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_sync(struct store *s, const struct store_user *u, int64_t after, int limit,
+	       struct msg_list *out, bool *more)
+{
+	*more = false;
+	if (u->ref.role == ROLE_ADMIN)
+		return ERR_OK;
+	sqlite3_stmt *st =
+		store_stmt(s, u->ref.role == ROLE_FAMILY ? ST_SYNC_FAMILY : ST_SYNC_STAFF);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, u->ref.id);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int(st, 3, limit + 1);
+	return read_msgs(st, limit, out, more);
+}
+
+int store_history(struct store *s, int64_t conv_id, bool include_notes, int64_t before,
+		  int limit, struct msg_list *out, bool *more)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_HISTORY);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, conv_id);
+	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int(st, 3, include_notes ? 1 : 0);
+	sqlite3_bind_int(st, 4, limit + 1);
+	size_t first = out->n;
+	int err = read_msgs(st, limit, out, more);
+	/* Newest first from SQL; the contract wants them ascending. */
+	for (size_t i = first, j = out->n; err == ERR_OK && j > 0 && i < j - 1; i++, j--) {
+		struct msg tmp = out->v[i];
+		out->v[i] = out->v[j - 1];
+		out->v[j - 1] = tmp;
+	}
+	return err;
+}
+
+static int scalar_for_user(struct store *s, enum stmt_id id, int64_t user_id, int64_t *val)
+{
+	sqlite3_stmt *st = store_stmt(s, id);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, user_id);
+	int err = store_step_row(st);
+	if (err == ERR_OK)
+		*val = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_last_visible_id(struct store *s, const struct store_user *u, int64_t *id)
+{
+	*id = 0;
+	if (u->ref.role == ROLE_ADMIN)
+		return ERR_OK;
+	return scalar_for_user(s, u->ref.role == ROLE_FAMILY ? ST_LAST_FAMILY : ST_LAST_STAFF,
+			       u->ref.id, id);
+}
+
+/* ---- Conversations as a user sees them ------------------------------------- */
+
+static int conv_members(struct store *s, struct conv *c)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONV_MEMBERS);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_int64(st, 2, c->family_id);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (c->n_members == cap) {
+			cap = cap ? cap * 2 : 4;
+			struct user_ref *grown = realloc(c->members, cap * sizeof *grown);
+			if (grown == NULL) {
+				sqlite3_reset(st);
+				return ERR_INTERNAL;
+			}
+			c->members = grown;
+		}
+		struct user_ref *m = &c->members[c->n_members++];
+		m->id = sqlite3_column_int64(st, 0);
+		store_col_text(st, 1, m->name, sizeof m->name);
+		const char *role = (const char *)sqlite3_column_text(st, 2);
+		if (role == NULL || codec_role_parse(role, &m->role) != 0)
+			m->role = ROLE_FAMILY;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? ERR_OK : store_err(rc);
+}
+
+/* last_id, read_upto and unread of c for user u. */
+static int conv_counters(struct store *s, const struct store_user *u, struct conv *c)
+{
+	int notes = u->ref.role != ROLE_FAMILY;
+	sqlite3_stmt *st = store_stmt(s, ST_CONV_LAST);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_int(st, 2, notes);
+	int err = store_step_row(st);
+	if (err)
+		return err;
+	c->last_id = sqlite3_column_int64(st, 0);
+	if ((st = store_stmt(s, ST_READ_GET)) == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_int64(st, 2, u->ref.id);
+	err = store_step_row(st);
+	c->read_upto = err == ERR_OK ? sqlite3_column_int64(st, 0) : 0;
+	if (err && err != ERR_NOT_FOUND)
+		return err;
+	if ((st = store_stmt(s, ST_CONV_UNREAD)) == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_int64(st, 2, c->read_upto);
+	sqlite3_bind_int64(st, 3, u->ref.id);
+	sqlite3_bind_int(st, 4, notes);
+	if ((err = store_step_row(st)) != ERR_OK)
+		return err;
+	c->unread = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return ERR_OK;
+}
+
+static void read_conv_head(sqlite3_stmt *st, struct conv *c)
+{
+	c->id = sqlite3_column_int64(st, 0);
+	c->family_id = sqlite3_column_int64(st, 1);
+	store_col_text(st, 2, c->family_name, sizeof c->family_name);
+	store_col_text(st, 3, c->title, sizeof c->title);
+}
+
+int store_user_conversations(struct store *s, const struct store_user *u, struct conv_list *out)
+{
+	if (u->ref.role == ROLE_ADMIN)
+		return ERR_OK;
+	sqlite3_stmt *st =
+		store_stmt(s, u->ref.role == ROLE_FAMILY ? ST_CONVS_FAMILY : ST_CONVS_STAFF);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, u->ref.id);
+	int rc;
+	/* Collect the heads first: the per-conversation queries reuse statements. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct conv *c = conv_list_push(out);
+		if (c == NULL) {
+			sqlite3_reset(st);
+			return ERR_INTERNAL;
+		}
+		read_conv_head(st, c);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_err(rc);
+	for (size_t i = 0; i < out->n; i++) {
+		int err = conv_members(s, &out->v[i]);
+		if (err == ERR_OK)
+			err = conv_counters(s, u, &out->v[i]);
+		if (err)
+			return err;
+	}
+	return ERR_OK;
+}
+
+int store_conversation(struct store *s, const struct store_user *u, int64_t conv_id,
+		       struct conv *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = store_stmt(s, ST_CONV_ONE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, conv_id);
+	int err = store_step_row(st);
+	if (err)
+		return err;
+	read_conv_head(st, out);
+	sqlite3_reset(st);
+	if ((err = conv_members(s, out)) == ERR_OK)
+		err = conv_counters(s, u, out);
+	return err;
+}
+
+/* ---- Read positions ---------------------------------------------------------- */
+
+int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto,
+		   int64_t now, int64_t *stored, int64_t *at)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_READ_UPSERT);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, conv_id);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_int64(st, 3, upto);
+	sqlite3_bind_int64(st, 4, now);
+	int err = store_exec_stmt(st);
+	if (err)
+		return err;
+	if ((st = store_stmt(s, ST_READ_GET)) == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, conv_id);
+	sqlite3_bind_int64(st, 2, user_id);
+	if ((err = store_step_row(st)) == ERR_OK) {
+		*stored = sqlite3_column_int64(st, 0);
+		*at = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
+/* ---- Contact log --------------------------------------------------------------- */
+
+int store_log_append(struct store *s, int64_t at, const char *kind, int64_t actor_id,
+		     int64_t family_id, int64_t conv_id, int64_t message_id, const char *detail)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LOG_INSERT);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	store_bind_id_or_null(st, 3, actor_id);
+	store_bind_id_or_null(st, 4, family_id);
+	store_bind_id_or_null(st, 5, conv_id);
+	store_bind_id_or_null(st, 6, message_id);
+	sqlite3_bind_text(st, 7, detail ? detail : "", -1, SQLITE_STATIC);
+	return store_exec_stmt(st);
+}
+
+int store_log_list(struct store *s, int64_t family_id, int64_t from, int64_t to,
+		   struct log_list *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LOG_LIST);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, family_id);
+	sqlite3_bind_int64(st, 2, from > 0 ? from : INT64_MIN);
+	sqlite3_bind_int64(st, 3, to > 0 ? to : INT64_MAX);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct log_entry *e = log_list_push(out);
+		if (e == NULL) {
+			sqlite3_reset(st);
+			return ERR_INTERNAL;
+		}
+		e->id = sqlite3_column_int64(st, 0);
+		e->at = sqlite3_column_int64(st, 1);
+		store_col_text(st, 2, e->kind, sizeof e->kind);
+		e->actor.id = sqlite3_column_int64(st, 3);
+		store_col_text(st, 4, e->actor.name, sizeof e->actor.name);
+		const char *role = (const char *)sqlite3_column_text(st, 5);
+		if (role == NULL || codec_role_parse(role, &e->actor.role) != 0)
+			e->actor.role = ROLE_ADMIN;
+		e->conv = sqlite3_column_int64(st, 6);
+		e->message = sqlite3_column_int64(st, 7);
+		const char *detail = (const char *)sqlite3_column_text(st, 8);
+		e->detail = strdup(detail ? detail : "");
+		if (e->detail == NULL) {
+			sqlite3_reset(st);
+			return ERR_INTERNAL;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? ERR_OK : store_err(rc);
+}

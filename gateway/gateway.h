@@ -1,0 +1,40 @@
+/*
+ * gateway.h - what the gateway's files share: the per-vhost state (vhd) and
+ * the two protocol callbacks.  The gateway only translates between
+ * libwebsockets and core/hub; decisions live in core/.
+ */
+#ifndef INDGANG_GATEWAY_H
+#define INDGANG_GATEWAY_H
+
+#include <libwebsockets.h>
+#include <stdbool.h>
+
+#include "core/hub/hub.h"
+
+#define GW_SUBPROTOCOL "indgang.v1"
+#define GW_WS_PATH "/ws"
+#define GW_MESSAGE_MAX (64 * 1024) /* the contract's frame limit */
+#define GW_AUTH_DEADLINE_US (10 * LWS_USEC_PER_SEC)
+
+struct gw {
+	struct lws_context *context;
+	struct hub *hub;
+};
+
+/* The gateway of the running process (one per process: the signal handler
+ * and the hub's wake hook need to reach it). */
+extern struct gw gw;
+
+int gw_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		     size_t len);
+int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		   size_t len);
+size_t gw_http_pss_size(void);
+size_t gw_ws_pss_size(void);
+
+/* Copies a header into buf (NUL-terminated); false when absent or too long. */
+bool gw_header(struct lws *wsi, enum lws_token_indexes h, char *buf, size_t cap);
+/* The session cookie's value from the Cookie header into buf. */
+bool gw_cookie_token(struct lws *wsi, char *buf, size_t cap);
+
+#endif

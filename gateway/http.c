@@ -1,0 +1,269 @@
+/*
+ * http.c - the HTTP side of the one TLS port: every request becomes an
+ * api_call that runs on a hub worker; the response is written from
+ * HTTP_WRITEABLE, headers first and then the body in chunks, one lws_write
+ * per callback.  Request bodies are capped at 64 KiB (413).
+ */
+#include "gateway.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/api/api.h"
+#include "core/codec/codec.h"
+#include "core/common/err.h"
+
+#define CHUNK 16384
+
+struct pss_http {
+	struct api_call *call;
+	struct api_request req; /* being filled until the call starts */
+	bool started;
+	bool too_large;
+	struct api_response local; /* an answer the gateway gives itself */
+	bool use_local;
+	bool headers_sent;
+	size_t sent;
+};
+
+size_t gw_http_pss_size(void)
+{
+	return sizeof(struct pss_http);
+}
+
+bool gw_header(struct lws *wsi, enum lws_token_indexes h, char *buf, size_t cap)
+{
+	int n = lws_hdr_total_length(wsi, h);
+	if (n <= 0 || (size_t)n >= cap)
+		return false;
+	return lws_hdr_copy(wsi, buf, (int)cap, h) >= 0;
+}
+
+bool gw_cookie_token(struct lws *wsi, char *buf, size_t cap)
+{
+	char cookies[1024];
+	if (!gw_header(wsi, WSI_TOKEN_HTTP_COOKIE, cookies, sizeof cookies))
+		return false;
+	const char *name = API_COOKIE_NAME "=";
+	for (char *p = cookies; p && *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (strncmp(p, name, strlen(name)) == 0) {
+			size_t vlen = n - strlen(name);
+			if (vlen == 0 || vlen >= cap)
+				return false;
+			memcpy(buf, p + strlen(name), vlen);
+			buf[vlen] = '\0';
+			return true;
+		}
+		p = end;
+	}
+	return false;
+}
+
+static char *header_dup(struct lws *wsi, enum lws_token_indexes h)
+{
+	char buf[1024];
+	return gw_header(wsi, h, buf, sizeof buf) ? strdup(buf) : NULL;
+}
+
+/* Fills req from the request line and headers. */
+static void http_read_request(struct lws *wsi, struct pss_http *pss, const char *path)
+{
+	struct api_request *r = &pss->req;
+	static const struct {
+		enum lws_token_indexes tok;
+		const char *name;
+	} methods[] = {
+		{WSI_TOKEN_GET_URI, "GET"},
+		{WSI_TOKEN_POST_URI, "POST"},
+		{WSI_TOKEN_DELETE_URI, "DELETE"},
+		{WSI_TOKEN_PUT_URI, "PUT"},
+		{WSI_TOKEN_PATCH_URI, "PATCH"},
+		{WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+		{WSI_TOKEN_HEAD_URI, "HEAD"},
+	};
+	snprintf(r->method, sizeof r->method, "OTHER");
+	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+		if (lws_hdr_total_length(wsi, methods[i].tok) > 0)
+			snprintf(r->method, sizeof r->method, "%s", methods[i].name);
+	r->path = strdup(path);
+	char query[2048];
+	r->query = strdup(gw_header(wsi, WSI_TOKEN_HTTP_URI_ARGS, query, sizeof query) ? query
+										       : "");
+	char auth[256];
+	if (gw_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, auth, sizeof auth) &&
+	    strncasecmp(auth, "Bearer ", 7) == 0)
+		r->bearer = strdup(auth + 7);
+	char cookie[128];
+	if (gw_cookie_token(wsi, cookie, sizeof cookie))
+		r->cookie_token = strdup(cookie);
+	r->origin = header_dup(wsi, WSI_TOKEN_ORIGIN);
+	r->host = header_dup(wsi, WSI_TOKEN_HOST);
+	lws_get_peer_simple(wsi, r->peer_addr, sizeof r->peer_addr);
+}
+
+static bool http_has_body(struct lws *wsi)
+{
+	char len[24];
+	if (gw_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, len, sizeof len))
+		return strtoll(len, NULL, 10) > 0;
+	char te[32];
+	return gw_header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING, te, sizeof te);
+}
+
+static void http_answer_locally(struct lws *wsi, struct pss_http *pss, int err, const char *msg)
+{
+	pss->use_local = true;
+	pss->local.status = err_http_status(err);
+	pss->local.content_type = "application/json; charset=utf-8";
+	pss->local.body = codec_encode_http_error(err, msg);
+	pss->local.body_len = pss->local.body ? strlen(pss->local.body) : 0;
+	lws_callback_on_writable(wsi);
+}
+
+static void http_start(struct lws *wsi, struct pss_http *pss)
+{
+	pss->started = true;
+	if (pss->too_large) {
+		http_answer_locally(wsi, pss, ERR_TOO_LARGE, "The request body is over 64 KiB.");
+		return;
+	}
+	pss->call = api_call_start(gw.hub, wsi, &pss->req);
+	if (pss->call == NULL)
+		http_answer_locally(wsi, pss, ERR_INTERNAL, NULL);
+}
+
+static int http_body(struct pss_http *pss, const char *in, size_t len)
+{
+	struct api_request *r = &pss->req;
+	if (pss->too_large || r->body_len + len > API_BODY_MAX) {
+		pss->too_large = true;
+		return 0;
+	}
+	char *grown = realloc(r->body, r->body_len + len + 1);
+	if (grown == NULL)
+		return -1;
+	r->body = grown;
+	memcpy(r->body + r->body_len, in, len);
+	r->body_len += len;
+	r->body[r->body_len] = '\0';
+	return 0;
+}
+
+/* Security headers on every answer: nothing here is cacheable or frameable. */
+static int add_headers(struct lws *wsi, const struct api_response *resp, unsigned char **p,
+		       unsigned char *end)
+{
+	static const char *const fixed[][2] = {
+		{"cache-control:", "no-store"},
+		{"x-content-type-options:", "nosniff"},
+		{"x-frame-options:", "DENY"},
+		{"referrer-policy:", "no-referrer"},
+		{"strict-transport-security:", "max-age=31536000"},
+		{"content-security-policy:", "default-src 'none'; frame-ancestors 'none'"},
+	};
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		if (lws_add_http_header_by_name(wsi, (const unsigned char *)fixed[i][0],
+						(const unsigned char *)fixed[i][1],
+						(int)strlen(fixed[i][1]), p, end))
+			return -1;
+	if (resp->set_cookie[0] &&
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"set-cookie:",
+					(const unsigned char *)resp->set_cookie,
+					(int)strlen(resp->set_cookie), p, end))
+		return -1;
+	if (resp->disposition[0] &&
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"content-disposition:",
+					(const unsigned char *)resp->disposition,
+					(int)strlen(resp->disposition), p, end))
+		return -1;
+	return 0;
+}
+
+static int http_write_headers(struct lws *wsi, struct pss_http *pss,
+			      const struct api_response *resp)
+{
+	unsigned char buf[LWS_PRE + 2048];
+	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+	if (lws_add_http_common_headers(wsi, (unsigned int)resp->status, resp->content_type,
+					(lws_filepos_t)resp->body_len, &p, end) ||
+	    add_headers(wsi, resp, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	pss->headers_sent = true;
+	if (resp->body_len == 0)
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int http_write_body(struct lws *wsi, struct pss_http *pss, const struct api_response *resp)
+{
+	unsigned char buf[LWS_PRE + CHUNK];
+	size_t n = resp->body_len - pss->sent;
+	if (n > CHUNK)
+		n = CHUNK;
+	memcpy(buf + LWS_PRE, resp->body + pss->sent, n);
+	bool last = pss->sent + n == resp->body_len;
+	if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) <
+	    (int)n)
+		return -1;
+	pss->sent += n;
+	if (last)
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int http_writeable(struct lws *wsi, struct pss_http *pss)
+{
+	const struct api_response *resp =
+		pss->use_local ? &pss->local : (pss->call ? api_call_response(pss->call) : NULL);
+	if (resp == NULL)
+		return 0; /* still running on a worker */
+	if (!pss->headers_sent)
+		return http_write_headers(wsi, pss, resp);
+	return http_write_body(wsi, pss, resp);
+}
+
+static void http_reset(struct pss_http *pss)
+{
+	api_call_release(pss->call);
+	api_request_free(&pss->req);
+	api_response_free(&pss->local);
+	memset(pss, 0, sizeof *pss);
+}
+
+int gw_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		     size_t len)
+{
+	struct pss_http *pss = user;
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		http_reset(pss);
+		http_read_request(wsi, pss, in ? (const char *)in : "/");
+		/* Bodies arrive in HTTP_BODY callbacks; without one, start now. */
+		if (!http_has_body(wsi))
+			http_start(wsi, pss);
+		return 0;
+	case LWS_CALLBACK_HTTP_BODY:
+		return http_body(pss, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (!pss->started)
+			http_start(wsi, pss);
+		return 0;
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return http_writeable(wsi, pss);
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		http_reset(pss);
+		return 0;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return 1; /* WebSockets only with subprotocol indgang.v1 */
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}

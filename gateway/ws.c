@@ -1,0 +1,151 @@
+/*
+ * ws.c - the WebSocket protocol "indgang.v1" on /ws.
+ *
+ * Each reason makes one core call: ESTABLISHED opens a session, RECEIVE
+ * reassembles fragments (capped at 64 KiB across fragments, which lws 4.1
+ * does not do) and hands over complete messages, SERVER_WRITEABLE writes one
+ * queued frame (one lws_write per callback), CLOSED closes the session, and
+ * EVENT_WAIT_CANCELLED drains what the hub's threads handed back.
+ */
+#include "gateway.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/common/err.h"
+
+struct pss_ws {
+	struct session *session;
+	char *msg; /* the message being reassembled */
+	size_t len;
+	char cookie_token[80];
+};
+
+size_t gw_ws_pss_size(void)
+{
+	return sizeof(struct pss_ws);
+}
+
+/* Upgrade filter: only /ws, and a cookie only counts from an allowed Origin.
+ * A wrong Origin is refused outright (cross-site WebSocket hijacking). */
+static int ws_filter(struct lws *wsi, struct pss_ws *pss)
+{
+	char uri[64], origin[256], host[256];
+	if (!gw_header(wsi, WSI_TOKEN_GET_URI, uri, sizeof uri) || strcmp(uri, GW_WS_PATH) != 0)
+		return 1;
+	bool has_origin = gw_header(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin);
+	if (!gw_header(wsi, WSI_TOKEN_HOST, host, sizeof host))
+		host[0] = '\0';
+	bool allowed = has_origin && hub_origin_allowed(gw.hub, origin, host);
+	if (has_origin && !allowed)
+		return 1;
+	pss->cookie_token[0] = '\0';
+	if (allowed)
+		gw_cookie_token(wsi, pss->cookie_token, sizeof pss->cookie_token);
+	return 0;
+}
+
+static void ws_established(struct lws *wsi, struct pss_ws *pss)
+{
+	char peer[64] = "";
+	lws_get_peer_simple(wsi, peer, sizeof peer);
+	pss->session = session_open(gw.hub, wsi, peer);
+	if (pss->session == NULL) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, NULL, 0);
+		lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	if (pss->cookie_token[0] != '\0' &&
+	    session_auth_token(pss->session, pss->cookie_token) == ERR_OK)
+		return;
+	lws_set_timer_usecs(wsi, GW_AUTH_DEADLINE_US);
+}
+
+/* Appends a chunk; returns a close code when the message must be refused. */
+static int ws_receive(struct lws *wsi, struct pss_ws *pss, const char *in, size_t len)
+{
+	if (lws_frame_is_binary(wsi))
+		return LWS_CLOSE_STATUS_INVALID_PAYLOAD;
+	/* Count what is announced, not only what arrived: a frame claiming
+	 * 2^40 bytes is refused at once instead of waited for. */
+	size_t remaining = lws_remaining_packet_payload(wsi);
+	if (pss->len + len + remaining > GW_MESSAGE_MAX)
+		return LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+	char *grown = realloc(pss->msg, pss->len + len + 1);
+	if (grown == NULL)
+		return LWS_CLOSE_STATUS_UNEXPECTED_CONDITION;
+	pss->msg = grown;
+	memcpy(pss->msg + pss->len, in, len);
+	pss->len += len;
+	if (lws_is_final_fragment(wsi) && remaining == 0) {
+		pss->msg[pss->len] = '\0';
+		session_input(pss->session, pss->msg, pss->len);
+		free(pss->msg);
+		pss->msg = NULL;
+		pss->len = 0;
+	}
+	return 0;
+}
+
+static int ws_writeable(struct lws *wsi, struct pss_ws *pss)
+{
+	size_t len;
+	const unsigned char *frame = session_next_frame(pss->session, &len);
+	if (frame != NULL) {
+		if (lws_write(wsi, (unsigned char *)frame, len, LWS_WRITE_TEXT) < (int)len)
+			return -1;
+		session_frame_done(pss->session);
+		return 0;
+	}
+	int code;
+	const char *reason;
+	if (!session_close_pending(pss->session, &code, &reason))
+		return 0;
+	lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)reason,
+			 strlen(reason));
+	return -1;
+}
+
+int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+		   size_t len)
+{
+	struct pss_ws *pss = user;
+	int code;
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return ws_filter(wsi, pss);
+	case LWS_CALLBACK_ESTABLISHED:
+		ws_established(wsi, pss);
+		return 0;
+	case LWS_CALLBACK_RECEIVE:
+		if (pss->session == NULL)
+			return -1;
+		if ((code = ws_receive(wsi, pss, in, len)) != 0) {
+			const char *why = code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE
+						  ? "message too large"
+						  : "binary frames are not part of the protocol";
+			lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)why,
+					 strlen(why));
+			return -1;
+		}
+		return 0;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return pss->session ? ws_writeable(wsi, pss) : -1;
+	case LWS_CALLBACK_TIMER:
+		if (pss->session)
+			session_auth_deadline(pss->session);
+		return 0;
+	case LWS_CALLBACK_CLOSED:
+		session_closed(pss->session);
+		pss->session = NULL;
+		free(pss->msg);
+		pss->msg = NULL;
+		return 0;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		if (gw.hub)
+			hub_drain(gw.hub);
+		return 0;
+	default:
+		return 0;
+	}
+}

@@ -1,0 +1,280 @@
+/*
+ * test_auth.c - unit tests for core/auth: password hashes, tokens, invite
+ * codes, generated passwords and the login throttle.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/auth/auth.h"
+#include "core/common/err.h"
+#include "check.h"
+
+#define ALPHABET "ABCDEFGHJKMNPQRTUVWXY346789"
+
+static bool all_in_alphabet(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\0' || strchr(ALPHABET, s[i]) == NULL)
+			return false;
+	return true;
+}
+
+static void test_password_hash(void)
+{
+	char phc[AUTH_HASH_MAX], phc2[AUTH_HASH_MAX];
+
+	CHECK_EQ(auth_password_hash("correct horse battery", phc), ERR_OK);
+	CHECK(strncmp(phc, "$argon2id$v=19$m=19456,t=2,p=1$", 31) == 0);
+	CHECK(auth_password_verify(phc, "correct horse battery"));
+	CHECK(!auth_password_verify(phc, "correct horse batterY"));
+	CHECK(!auth_password_verify(phc, ""));
+	/* Same password, fresh salt: a different string that still verifies. */
+	CHECK_EQ(auth_password_hash("correct horse battery", phc2), ERR_OK);
+	CHECK(strcmp(phc, phc2) != 0);
+	CHECK(auth_password_verify(phc2, "correct horse battery"));
+	/* Garbage or foreign hashes never match. */
+	CHECK(!auth_password_verify("", "x"));
+	CHECK(!auth_password_verify("$argon2i$v=19$m=19456,t=2,p=1$AAAA$AAAA", "x"));
+	CHECK(!auth_password_verify("$argon2id$nonsense", "x"));
+	auth_password_burn("anything");
+}
+
+static void test_password_too_long(void)
+{
+	static char big[AUTH_PASSWORD_MAX + 2];
+	char phc[AUTH_HASH_MAX];
+
+	memset(big, 'a', sizeof big - 1);
+	CHECK_EQ(auth_password_hash(big, phc), ERR_TOO_LARGE);
+	big[AUTH_PASSWORD_MAX] = '\0';
+	CHECK_EQ(auth_password_hash(big, phc), ERR_OK);
+	CHECK(auth_password_verify(phc, big));
+}
+
+static bool is_lower_hex(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
+static void test_tokens(void)
+{
+	char t1[AUTH_TOKEN_LEN + 1], t2[AUTH_TOKEN_LEN + 1];
+	uint8_t h1[32], h2[32], again[32];
+
+	CHECK_EQ(auth_token_new(t1, h1), ERR_OK);
+	CHECK_EQ(auth_token_new(t2, h2), ERR_OK);
+	CHECK_EQ(strlen(t1), 64);
+	CHECK(is_lower_hex(t1));
+	CHECK(strcmp(t1, t2) != 0);
+	CHECK_EQ(auth_token_hash(t1, again), 0);
+	CHECK(memcmp(h1, again, 32) == 0);
+	CHECK(memcmp(h1, h2, 32) != 0);
+	/* SHA-256 of 64 '0' characters, a fixed known answer. */
+	static const uint8_t zeros_sha[4] = {0x60, 0xe0, 0x5b, 0xd1};
+	char zeros[65];
+	memset(zeros, '0', 64);
+	zeros[64] = '\0';
+	CHECK_EQ(auth_token_hash(zeros, again), 0);
+	CHECK(memcmp(again, zeros_sha, 4) == 0);
+	/* Not a token: wrong length, uppercase, non-hex. */
+	CHECK_EQ(auth_token_hash("", again), -1);
+	CHECK_EQ(auth_token_hash("abc", again), -1);
+	t2[10] = 'g';
+	CHECK_EQ(auth_token_hash(t2, again), -1);
+	t2[10] = 'A';
+	CHECK_EQ(auth_token_hash(t2, again), -1);
+	char longer[80];
+	snprintf(longer, sizeof longer, "%s0", t1);
+	CHECK_EQ(auth_token_hash(longer, again), -1);
+}
+
+static void test_invite_new(void)
+{
+	char code[AUTH_INVITE_LEN + 1], other[AUTH_INVITE_LEN + 1];
+	int seen[128] = {0};
+
+	for (int i = 0; i < 200; i++) {
+		CHECK_EQ(auth_invite_new(code), ERR_OK);
+		CHECK_EQ(strlen(code), 11);
+		CHECK(code[5] == '-');
+		CHECK(all_in_alphabet(code, 5) && all_in_alphabet(code + 6, 5));
+		for (int j = 0; j < 11; j++)
+			seen[(unsigned char)code[j] & 127]++;
+	}
+	/* 2000 draws from 27 symbols: each one shows up. */
+	for (const char *p = ALPHABET; *p; p++)
+		CHECK(seen[(unsigned char)*p] > 0);
+	for (const char *p = "0O1IL5S2Z"; *p; p++)
+		CHECK_EQ(seen[(unsigned char)*p], 0);
+	CHECK_EQ(auth_invite_new(other), ERR_OK);
+	CHECK(strcmp(code, other) != 0);
+}
+
+static void test_invite_normalise(void)
+{
+	char code[AUTH_INVITE_LEN + 1];
+
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJK", code), 0);
+	CHECK_STR(code, "ABCDE-FGHJK");
+	CHECK_EQ(auth_invite_normalise("abcde-fghjk", code), 0);
+	CHECK_STR(code, "ABCDE-FGHJK");
+	CHECK_EQ(auth_invite_normalise("abcdefghjk", code), 0);
+	CHECK_STR(code, "ABCDE-FGHJK");
+	CHECK_EQ(auth_invite_normalise(" ab cde  fg-hj k \n", code), 0);
+	CHECK_STR(code, "ABCDE-FGHJK");
+	CHECK_EQ(auth_invite_normalise("34678-9XYWV", code), 0);
+	CHECK_STR(code, "34678-9XYWV");
+	/* Wrong length. */
+	CHECK_EQ(auth_invite_normalise("", code), -1);
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJ", code), -1);
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJKM", code), -1);
+	CHECK_EQ(auth_invite_normalise("-----", code), -1);
+	/* Look-alikes and other characters are refused, not guessed. */
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJ0", code), -1);
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJO", code), -1);
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJ1", code), -1);
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJi", code), -1);
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJl", code), -1);
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJ5", code), -1);
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJs", code), -1);
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJ2", code), -1);
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJz", code), -1);
+	CHECK_EQ(auth_invite_normalise("ABCDE_FGHJK", code), -1);
+	CHECK_EQ(auth_invite_normalise("ABCDE-FGHJ\xc3\x86", code), -1);
+	/* A fresh code survives normalisation unchanged. */
+	char fresh[AUTH_INVITE_LEN + 1];
+	CHECK_EQ(auth_invite_new(fresh), ERR_OK);
+	CHECK_EQ(auth_invite_normalise(fresh, code), 0);
+	CHECK_STR(code, fresh);
+}
+
+static void test_password_generate(void)
+{
+	char a[24], b[24];
+
+	CHECK_EQ(auth_password_generate(a), ERR_OK);
+	CHECK_EQ(auth_password_generate(b), ERR_OK);
+	CHECK_EQ(strlen(a), 19);
+	CHECK(a[4] == '-' && a[9] == '-' && a[14] == '-');
+	CHECK(all_in_alphabet(a, 4) && all_in_alphabet(a + 5, 4) && all_in_alphabet(a + 10, 4) &&
+	      all_in_alphabet(a + 15, 4));
+	CHECK(strlen(a) >= AUTH_PASSWORD_MIN);
+	CHECK(strcmp(a, b) != 0);
+}
+
+#define MIN_MS (60 * 1000)
+
+static void test_throttle_address(void)
+{
+	struct auth_throttle *t = auth_throttle_create();
+	int64_t now = 1000000;
+
+	CHECK(t != NULL);
+	for (int i = 0; i < 10; i++) {
+		CHECK(auth_throttle_allow(t, "anna", "10.0.0.1", now));
+		auth_throttle_fail(t, "anna", "10.0.0.1", now);
+	}
+	/* The 11th attempt from that address is refused, for any account. */
+	CHECK(!auth_throttle_allow(t, "anna", "10.0.0.1", now));
+	CHECK(!auth_throttle_allow(t, "bo", "10.0.0.1", now));
+	/* The real user elsewhere still gets in. */
+	CHECK(auth_throttle_allow(t, "anna", "192.0.2.7", now));
+	CHECK(auth_throttle_allow(t, "ANNA", "192.0.2.7", now));
+	/* The window ends after 15 minutes. */
+	CHECK(!auth_throttle_allow(t, "anna", "10.0.0.1", now + 15 * MIN_MS - 1));
+	CHECK(auth_throttle_allow(t, "anna", "10.0.0.1", now + 15 * MIN_MS));
+	auth_throttle_destroy(t);
+}
+
+static void test_throttle_account(void)
+{
+	struct auth_throttle *t = auth_throttle_create();
+	char addr[32];
+	int64_t now = 5000000;
+
+	/* 25 failures against anna, spread over five addresses. */
+	for (int i = 0; i < 25; i++) {
+		snprintf(addr, sizeof addr, "10.0.1.%d", i % 5);
+		auth_throttle_fail(t, "anna", addr, now);
+	}
+	/* Those addresses are blocked for anna (over the account budget)... */
+	CHECK(!auth_throttle_allow(t, "anna", "10.0.1.0", now));
+	/* ...but not for other accounts (each has only 5 failures). */
+	CHECK(auth_throttle_allow(t, "bo", "10.0.1.0", now));
+	/* An address with no failures against anna may still try. */
+	CHECK(auth_throttle_allow(t, "anna", "198.51.100.1", now));
+	/* Case does not dodge the account counter. */
+	CHECK(!auth_throttle_allow(t, "Anna", "10.0.1.1", now));
+	auth_throttle_destroy(t);
+}
+
+static void test_throttle_success(void)
+{
+	struct auth_throttle *t = auth_throttle_create();
+	int64_t now = 9000000;
+
+	for (int i = 0; i < 10; i++)
+		auth_throttle_fail(t, "anna", "10.0.2.1", now);
+	CHECK(!auth_throttle_allow(t, "anna", "10.0.2.1", now));
+	auth_throttle_success(t, "anna", "10.0.2.1");
+	CHECK(auth_throttle_allow(t, "anna", "10.0.2.1", now));
+	/* The counter starts over: nine more failures are still allowed. */
+	for (int i = 0; i < 9; i++)
+		auth_throttle_fail(t, "anna", "10.0.2.1", now);
+	CHECK(auth_throttle_allow(t, "anna", "10.0.2.1", now));
+	auth_throttle_destroy(t);
+}
+
+static void test_throttle_success_is_per_account(void)
+{
+	struct auth_throttle *t = auth_throttle_create();
+	int64_t now = 9000000;
+
+	/* Guesses at carl, then a login to one's own account: carl's guesses still count. */
+	for (int i = 0; i < 9; i++)
+		auth_throttle_fail(t, "carl", "10.0.3.1", now);
+	auth_throttle_fail(t, "mallory", "10.0.3.1", now);
+	CHECK(!auth_throttle_allow(t, "carl", "10.0.3.1", now));
+	auth_throttle_success(t, "mallory", "10.0.3.1");
+	CHECK(auth_throttle_allow(t, "carl", "10.0.3.1", now));
+	auth_throttle_fail(t, "carl", "10.0.3.1", now);
+	CHECK(!auth_throttle_allow(t, "carl", "10.0.3.1", now));
+	auth_throttle_destroy(t);
+}
+
+static void test_throttle_bounded(void)
+{
+	struct auth_throttle *t = auth_throttle_create();
+	char user[32], addr[32];
+	int64_t now = 1;
+
+	/* Far more keys than slots: old entries are evicted, nothing grows or crashes. */
+	for (int i = 0; i < 40000; i++) {
+		snprintf(user, sizeof user, "u%d", i);
+		snprintf(addr, sizeof addr, "a%d", i);
+		auth_throttle_fail(t, user, addr, now + i);
+	}
+	for (int i = 0; i < 10; i++)
+		auth_throttle_fail(t, "x", "fresh", now + 50000);
+	CHECK(!auth_throttle_allow(t, "x", "fresh", now + 50000));
+	auth_throttle_destroy(t);
+}
+
+int main(void)
+{
+	test_password_hash();
+	test_password_too_long();
+	test_tokens();
+	test_invite_new();
+	test_invite_normalise();
+	test_password_generate();
+	test_throttle_address();
+	test_throttle_account();
+	test_throttle_success();
+	test_throttle_success_is_per_account();
+	test_throttle_bounded();
+	return check_report("auth");
+}

@@ -1,0 +1,233 @@
+/*
+ * test_service.c - the permission matrix on a real store: every kind of
+ * user x every action x own family / other family / restricted conversation,
+ * through the same service functions the frames and endpoints use.  Each
+ * refusal must also leave a "denied" row in the contact log.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "world.h"
+#include "core/common/err.h"
+#include "core/common/text.h"
+#include "core/service/service.h"
+
+enum rel_expect { NONE, ADMIN, OUT, IN, PAIR, TEAM };
+
+/* The relation each user has to each conversation, stated by hand. */
+struct row {
+	const char *who;
+	int64_t *user;
+	enum rel_expect a, r, b; /* conv_a, conv_r (restricted, Jonas), conv_b */
+};
+
+static struct world w;
+
+static bool ok(int err)
+{
+	return err == ERR_OK;
+}
+
+static void check_actions(int64_t user_id, int64_t conv, enum rel_expect rel, int *case_no)
+{
+	struct store_user u = world_user(&w, user_id);
+	int64_t now = text_now_ms();
+	bool sees = rel == IN || rel == PAIR || rel == TEAM;
+	bool text = rel == IN || rel == PAIR;
+	bool note = rel == PAIR || rel == TEAM;
+	char cid[32];
+	struct msg m;
+	bool dup;
+	struct route_set r;
+	int denied = world_log_count(&w, "denied");
+
+	/* send text */
+	snprintf(cid, sizeof cid, "case-%d-text", ++*case_no);
+	memset(&m, 0, sizeof m);
+	int err = svc_send(w.s, &u, conv, KIND_TEXT, "hej", cid, now, &m, &dup, &r);
+	CHECK_EQ(ok(err), text);
+	if (!text) {
+		CHECK(err == ERR_FORBIDDEN || err == ERR_NOT_FOUND);
+		CHECK_EQ(world_log_count(&w, "denied"), ++denied);
+	}
+	msg_clear(&m);
+	route_set_free(&r);
+
+	/* send note */
+	snprintf(cid, sizeof cid, "case-%d-note", *case_no);
+	memset(&m, 0, sizeof m);
+	err = svc_send(w.s, &u, conv, KIND_NOTE, "note", cid, now, &m, &dup, &r);
+	CHECK_EQ(ok(err), note);
+	if (!note)
+		CHECK_EQ(world_log_count(&w, "denied"), ++denied);
+	msg_clear(&m);
+	route_set_free(&r);
+
+	/* history: visible or refused; notes only for staff */
+	struct msg_list l = {0};
+	bool more;
+	int64_t family;
+	err = svc_history(w.s, &u, conv, 0, 500, &l, &more, &family);
+	CHECK_EQ(ok(err), sees);
+	for (size_t i = 0; i < l.n; i++)
+		CHECK(l.v[i].kind != KIND_NOTE || note);
+	msg_list_free(&l);
+
+	/* read receipts */
+	int64_t stored, at;
+	err = svc_read(w.s, &u, conv, 1, now, &stored, &at, &r);
+	CHECK_EQ(ok(err), sees);
+	route_set_free(&r);
+}
+
+static void test_matrix(void)
+{
+	struct row rows[] = {
+		{"admin", &w.admin, ADMIN, ADMIN, ADMIN}, {"anna", &w.anna, PAIR, PAIR, NONE},
+		{"bo", &w.bo, PAIR, PAIR, NONE},          {"carl", &w.carl, TEAM, TEAM, NONE},
+		{"dora", &w.dora, NONE, NONE, PAIR},      {"frida", &w.frida, NONE, NONE, TEAM},
+		{"mette", &w.mette, IN, OUT, NONE},       {"jonas", &w.jonas, IN, IN, NONE},
+		{"amina", &w.amina, NONE, NONE, IN},
+	};
+	int case_no = 0;
+	/* Twice: the second round sees the first round's notes in history. */
+	for (int round = 0; round < 2; round++) {
+		for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+			check_actions(*rows[i].user, w.conv_a, rows[i].a, &case_no);
+			check_actions(*rows[i].user, w.conv_r, rows[i].r, &case_no);
+			check_actions(*rows[i].user, w.conv_b, rows[i].b, &case_no);
+		}
+	}
+	CHECK_EQ(case_no, 54);
+}
+
+/* The same client_id from the same sender returns the original message. */
+static void test_idempotent_send(void)
+{
+	struct store_user mette = world_user(&w, w.mette), jonas = world_user(&w, w.jonas);
+	struct msg m1 = {0}, m2 = {0}, m3 = {0};
+	bool dup;
+	struct route_set r;
+	int64_t now = text_now_ms();
+	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "først", "same", now, &m1, &dup, &r),
+		 ERR_OK);
+	CHECK(!dup);
+	route_set_free(&r);
+	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "igen", "same", now, &m2, &dup, &r),
+		 ERR_OK);
+	CHECK(dup);
+	CHECK_EQ(m2.id, m1.id);
+	CHECK_STR(m2.body, "først");
+	CHECK_EQ(r.n, 0);
+	route_set_free(&r);
+	/* Another sender's identical client_id is a different message. */
+	CHECK_EQ(svc_send(w.s, &jonas, w.conv_a, KIND_TEXT, "hej", "same", now, &m3, &dup, &r),
+		 ERR_OK);
+	CHECK(!dup);
+	CHECK(m3.id > m1.id);
+	route_set_free(&r);
+	msg_clear(&m1);
+	msg_clear(&m2);
+	msg_clear(&m3);
+}
+
+static bool has_user(const struct route_set *r, int64_t id)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->users[i] == id)
+			return true;
+	return false;
+}
+
+/* Messages reach the pair, the team and the participants, and no one else;
+ * notes never reach the family. */
+static void test_routing(void)
+{
+	struct route_set r;
+	CHECK_EQ(route_message(w.s, w.conv_a, KIND_TEXT, &r), ERR_OK);
+	CHECK_EQ(r.n, 5);
+	CHECK(has_user(&r, w.anna) && has_user(&r, w.bo) && has_user(&r, w.carl));
+	CHECK(has_user(&r, w.mette) && has_user(&r, w.jonas));
+	CHECK(!has_user(&r, w.dora) && !has_user(&r, w.amina) && !has_user(&r, w.admin));
+	route_set_free(&r);
+
+	CHECK_EQ(route_message(w.s, w.conv_a, KIND_NOTE, &r), ERR_OK);
+	CHECK_EQ(r.n, 3);
+	CHECK(!has_user(&r, w.mette) && !has_user(&r, w.jonas));
+	route_set_free(&r);
+
+	CHECK_EQ(route_message(w.s, w.conv_r, KIND_TEXT, &r), ERR_OK);
+	CHECK(has_user(&r, w.jonas) && !has_user(&r, w.mette));
+	route_set_free(&r);
+
+	CHECK_EQ(route_receipt(w.s, w.conv_b, &r), ERR_OK);
+	CHECK(has_user(&r, w.dora) && has_user(&r, w.frida) && has_user(&r, w.amina));
+	CHECK(!has_user(&r, w.anna));
+	route_set_free(&r);
+}
+
+/* A read position only ever rises. */
+static void test_read_positions(void)
+{
+	struct store_user u = world_user(&w, w.anna);
+	int64_t stored, at;
+	struct route_set r;
+	int64_t now = text_now_ms();
+	CHECK_EQ(svc_read(w.s, &u, w.conv_a, 5, now, &stored, &at, &r), ERR_OK);
+	CHECK_EQ(stored, 5);
+	route_set_free(&r);
+	CHECK_EQ(svc_read(w.s, &u, w.conv_a, 3, now + 10, &stored, &at, &r), ERR_OK);
+	CHECK_EQ(stored, 5);
+	CHECK_EQ(at, now);
+	route_set_free(&r);
+}
+
+/* A family member's sync and welcome never include notes or other threads. */
+static void test_sync_visibility(void)
+{
+	struct store_user mette = world_user(&w, w.mette), anna = world_user(&w, w.anna);
+	struct msg_list l = {0};
+	bool more;
+	CHECK_EQ(store_sync(w.s, &mette, 0, 500, &l, &more), ERR_OK);
+	CHECK(l.n > 0);
+	for (size_t i = 0; i < l.n; i++) {
+		CHECK(l.v[i].kind != KIND_NOTE);
+		CHECK_EQ(l.v[i].conv, w.conv_a);
+	}
+	msg_list_free(&l);
+	/* Paging: ascending, limit respected, more set. */
+	CHECK_EQ(store_sync(w.s, &anna, 0, 3, &l, &more), ERR_OK);
+	CHECK_EQ(l.n, 3);
+	CHECK(more);
+	CHECK(l.v[0].id < l.v[1].id && l.v[1].id < l.v[2].id);
+	msg_list_free(&l);
+
+	struct conv_list convs = {0};
+	CHECK_EQ(store_user_conversations(w.s, &mette, &convs), ERR_OK);
+	CHECK_EQ(convs.n, 1);
+	CHECK_EQ(convs.v[0].id, w.conv_a);
+	conv_list_free(&convs);
+	CHECK_EQ(store_user_conversations(w.s, &anna, &convs), ERR_OK);
+	CHECK_EQ(convs.n, 2);
+	conv_list_free(&convs);
+	struct store_user admin = world_user(&w, w.admin);
+	CHECK_EQ(store_user_conversations(w.s, &admin, &convs), ERR_OK);
+	CHECK_EQ(convs.n, 0);
+	conv_list_free(&convs);
+}
+
+int main(void)
+{
+	if (world_build(&w, ":memory:") != ERR_OK) {
+		fprintf(stderr, "cannot build the test world\n");
+		return 1;
+	}
+	test_matrix();
+	test_idempotent_send();
+	test_routing();
+	test_read_positions();
+	test_sync_visibility();
+	world_free(&w);
+	return check_report("service");
+}
