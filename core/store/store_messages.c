@@ -204,12 +204,14 @@ static int conv_counters(struct store *s, const struct store_user *u, struct con
 	if (err)
 		return err;
 	c->last_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st); /* an unreset statement would pin an old snapshot */
 	if ((st = store_stmt(s, ST_READ_GET)) == NULL)
 		return ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, c->id);
 	sqlite3_bind_int64(st, 2, u->ref.id);
 	err = store_step_row(st);
 	c->read_upto = err == ERR_OK ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
 	if (err && err != ERR_NOT_FOUND)
 		return err;
 	if ((st = store_stmt(s, ST_CONV_UNREAD)) == NULL)

@@ -1,0 +1,133 @@
+/*
+ * admin.h - what the files of indgang-admin share: the run context, the
+ * parsed command line, the command table, and small helpers for checking
+ * input, making passwords and invites, and printing results.
+ *
+ * Every command works the same way: it checks its input and does the slow
+ * work (reading a document, hashing passwords) first, then calls
+ * admin_begin() and writes; main.c commits when it returns ERR_OK and rolls
+ * back otherwise, so a command is all or nothing.  The command builds its
+ * result as JSON; main.c prints it as JSON with --json, or hands it to the
+ * command's human printer, only after the commit.
+ */
+#ifndef INDGANG_ADMIN_H
+#define INDGANG_ADMIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "core/auth/auth.h"
+#include "core/store/store.h"
+
+#define ADMIN_EXIT_FAIL        1
+#define ADMIN_EXIT_USAGE       2
+#define ADMIN_INVITE_HOURS     72
+#define ADMIN_INVITE_HOURS_MAX (30 * 24)
+#define ADMIN_USERNAME_MAX     64
+#define ADMIN_MAX_POS          4
+
+/* Options a command may take (bits of struct admin_args.seen). */
+enum admin_opt {
+	OPT_PASSWORD = 1 << 0,
+	OPT_TEAM = 1 << 1,
+	OPT_PRIMARY = 1 << 2,
+	OPT_SECONDARY = 1 << 3,
+	OPT_HOURS = 1 << 4,
+	OPT_QR = 1 << 5,
+	OPT_FAMILY = 1 << 6,
+};
+
+struct admin_args {
+	const char *pos[ADMIN_MAX_POS];
+	int n_pos;
+	unsigned seen; /* enum admin_opt bits */
+	const char *password, *team, *primary, *secondary, *hours, *family;
+};
+
+struct admin {
+	struct store *s;
+	const char *db;
+	const char *cmd; /* the command's name, for messages */
+	bool json;
+	bool in_tx;
+	int64_t now;
+	char msg[1024]; /* why the command failed */
+};
+
+struct admin_command {
+	const char *name;
+	const char *synopsis; /* arguments after the name */
+	const char *help;     /* what it does, for --help */
+	int min_pos, max_pos;
+	unsigned opts;     /* allowed enum admin_opt bits */
+	unsigned required; /* of those, the ones that must be given */
+	int (*run)(struct admin *a, const struct admin_args *args, json_t **out);
+	/* Human output of a successful run; NULL: print the JSON anyway. */
+	void (*show)(const struct admin *a, const json_t *out);
+};
+
+/* The command table (commands.c), ended by an entry with name NULL. */
+extern const struct admin_command admin_commands[];
+
+/* ---- import.c -------------------------------------------------------------- */
+
+int admin_import_run(struct admin *a, const struct admin_args *args, json_t **out);
+/* Creates everything in doc (the import format) in one transaction. */
+int admin_import_doc(struct admin *a, json_t *doc, json_t **out);
+/* The output document on stdout, a summary on stderr. */
+void admin_import_show(const struct admin *a, const json_t *out);
+
+/* ---- demo.c ---------------------------------------------------------------- */
+
+int admin_demo_run(struct admin *a, const struct admin_args *args, json_t **out);
+void admin_demo_show(const struct admin *a, const json_t *out);
+/* Prints text as a QR code of UTF-8 half blocks. */
+void admin_print_qr(FILE *f, const char *text);
+
+/* ---- util.c ---------------------------------------------------------------- */
+
+/* Records why the command failed (printed by main.c) and returns err. */
+int admin_fail(struct admin *a, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Takes the write lock; from here on main.c commits or rolls back. */
+int admin_begin(struct admin *a);
+
+/* NULL when username is acceptable, else why not. */
+const char *admin_check_username(const char *username);
+/* Trims name into out; NULL when acceptable, else why not. */
+const char *admin_clean_name(const char *name, char out[CODEC_NAME_MAX + 1]);
+/* A positive id from the command line; false when it is not one. */
+bool admin_parse_id(const char *text, int64_t *id);
+
+/*
+ * A staff password: checks a given one, or generates one when given is NULL
+ * (then *generated is set and plain holds it), and hashes it.  "-" reads one
+ * line from standard input.  On failure *why says why.
+ */
+int admin_password(const char *given, char plain[AUTH_PASSWORD_MAX + 2], bool *generated,
+                   char hash[AUTH_HASH_MAX], const char **why);
+
+/*
+ * Looks up the adviser `username` for the pair of a family in team_id;
+ * fails with a message naming what ("primary") when the user is unknown,
+ * not an adviser, inactive or not on the team's staff.
+ */
+int admin_pair_member(struct admin *a, int64_t team_id, const char *team, const char *what,
+                      const char *username, int64_t *id);
+
+/* A fresh invite for member, valid for hours, logged in the family's log. */
+int admin_invite_make(struct admin *a, int64_t member_id, const char *member_name,
+                      int64_t family_id, int64_t hours, char code[AUTH_INVITE_LEN + 1],
+                      int64_t *expires_at);
+
+/* An RFC 3339 timestamp as a JSON string. */
+json_t *admin_json_ts(int64_t ms);
+/* Prints an array of objects as a table with the given keys and headers. */
+void admin_print_table(const json_t *rows, const char *const *keys, const char *const *heads);
+/* Prints a generated password with the warning that it is shown once. */
+void admin_show_password(const char *who, const char *password);
+
+#endif

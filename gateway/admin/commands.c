@@ -1,0 +1,745 @@
+/*
+ * commands.c - the everyday commands of indgang-admin (accounts, teams,
+ * families, pairs, invites, devices, listings) and the command table.
+ *
+ * Each run function checks its arguments, does slow work such as hashing
+ * before admin_begin(), writes, and returns its result as JSON; its show
+ * function prints that result for a person after main.c has committed.
+ */
+#include "admin.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/common/err.h"
+#include "core/common/text.h"
+#include "core/store/store_admin.h"
+
+/* ---- Shared lookups ------------------------------------------------------------ */
+
+static int find_staff(struct admin *a, const char *username, struct store_user *u)
+{
+	char pw[8];
+	int err = store_user_by_username(a->s, username, u, pw, sizeof pw);
+
+	if (err == ERR_NOT_FOUND)
+		return admin_fail(a, err, "no staff or admin account \"%s\"", username);
+	if (err != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	return ERR_OK;
+}
+
+static int find_team(struct admin *a, const char *name, int64_t *id)
+{
+	int err = store_team_by_name(a->s, name, id);
+
+	if (err == ERR_NOT_FOUND)
+		return admin_fail(a, err, "no team \"%s\" (make it with add-team)", name);
+	if (err != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	return ERR_OK;
+}
+
+static int copy_family(void *ctx, const struct store_admin_family *f)
+{
+	json_t **out = ctx;
+
+	*out = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)f->id, "name",
+	                 f->name, "team_id", (json_int_t)f->team_id, "team", f->team, "primary",
+	                 f->primary, "secondary", f->secondary, "conversation",
+	                 (json_int_t)f->conv_id);
+	return ERR_OK;
+}
+
+/* The family as JSON (id, name, team_id, team, primary, secondary, conversation). */
+static int find_family(struct admin *a, const char *id_text, json_t **fam)
+{
+	int64_t id;
+	int err;
+
+	*fam = NULL;
+	if (!admin_parse_id(id_text, &id))
+		return admin_fail(a, ERR_BAD_REQUEST, "\"%s\" is not a family id", id_text);
+	if ((err = store_admin_families(a->s, id, copy_family, fam)) != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	if (*fam == NULL)
+		return admin_fail(a, ERR_NOT_FOUND, "no family %lld", (long long)id);
+	return ERR_OK;
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static long long jint(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* ---- add-admin, add-staff, reset-password -------------------------------------- */
+
+static int new_account(struct admin *a, const struct admin_args *args, enum codec_role role,
+                       json_t **out)
+{
+	char name[CODEC_NAME_MAX + 1], plain[AUTH_PASSWORD_MAX + 2], hash[AUTH_HASH_MAX];
+	const char *why, *username = args->pos[0];
+	bool generated;
+	int64_t id;
+	int err;
+
+	if ((why = admin_check_username(username)) != NULL ||
+	    (why = admin_clean_name(args->pos[1], name)) != NULL)
+		return admin_fail(a, ERR_BAD_REQUEST, "%s", why);
+	if ((err = admin_password(args->password, plain, &generated, hash, &why)) != ERR_OK)
+		return admin_fail(a, err, "%s", why);
+	if ((err = admin_begin(a)) != ERR_OK)
+		return err;
+	err = store_staff_create(a->s, role, username, name, hash, &id);
+	if (err == ERR_CONFLICT)
+		return admin_fail(a, err, "username \"%s\" is taken", username);
+	if (err != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	*out = json_pack("{s:s, s:s, s:I, s:s}", "username", username, "name", name, "id",
+	                 (json_int_t)id, "role", codec_role_name(role));
+	if (generated)
+		json_object_set_new(*out, "password", json_string(plain));
+	return ERR_OK;
+}
+
+static int run_add_admin(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	return new_account(a, args, ROLE_ADMIN, out);
+}
+
+static void show_account(const struct admin *a, const json_t *out)
+{
+	(void)a;
+	printf("created %s \"%s\" (%s), user id %lld\n", jstr(out, "role"), jstr(out, "username"),
+	       jstr(out, "name"), jint(out, "id"));
+	if (json_object_get(out, "password") != NULL)
+		admin_show_password(jstr(out, "username"), jstr(out, "password"));
+}
+
+/* add-staff for a username that exists: only adds that adviser to another team. */
+static int add_existing_staff(struct admin *a, const struct admin_args *args,
+                              const struct store_user *u, json_t **out)
+{
+	char name[CODEC_NAME_MAX + 1];
+	const char *why;
+	int64_t team_id;
+	bool in_team;
+	int err;
+
+	if (u->ref.role != ROLE_ADVISER)
+		return admin_fail(a, ERR_CONFLICT, "\"%s\" is an %s, not an adviser", u->username,
+		                  codec_role_name(u->ref.role));
+	if ((why = admin_clean_name(args->pos[1], name)) != NULL)
+		return admin_fail(a, ERR_BAD_REQUEST, "%s", why);
+	if (strcmp(name, u->ref.name) != 0 || args->password != NULL)
+		return admin_fail(a, ERR_CONFLICT,
+		                  "username \"%s\" is taken by \"%s\"; to add that adviser to a "
+		                  "team give the same name and no --password",
+		                  u->username, u->ref.name);
+	if ((err = admin_begin(a)) != ERR_OK ||
+	    (err = find_team(a, args->team, &team_id)) != ERR_OK)
+		return err;
+	if ((err = store_admin_in_team(a->s, team_id, u->ref.id, &in_team)) != ERR_OK ||
+	    (!in_team && (err = store_team_add_staff(a->s, team_id, u->ref.id)) != ERR_OK))
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	*out = json_pack("{s:s, s:s, s:I, s:{s:I, s:s}, s:b, s:b}", "username", u->username, "name",
+	                 u->ref.name, "id", (json_int_t)u->ref.id, "team", "id",
+	                 (json_int_t)team_id, "name", args->team, "created", 0, "added", !in_team);
+	return ERR_OK;
+}
+
+static int run_add_staff(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	struct store_user u;
+	char pw[8];
+	int64_t team_id;
+	int err = store_user_by_username(a->s, args->pos[0], &u, pw, sizeof pw);
+
+	if (err == ERR_OK)
+		return add_existing_staff(a, args, &u, out);
+	if (err != ERR_NOT_FOUND)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	if ((err = new_account(a, args, ROLE_ADVISER, out)) != ERR_OK ||
+	    (err = find_team(a, args->team, &team_id)) != ERR_OK)
+		return err;
+	if ((err = store_team_add_staff(a->s, team_id, jint(*out, "id"))) != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	json_object_set_new(*out, "team",
+	                    json_pack("{s:I, s:s}", "id", (json_int_t)team_id, "name", args->team));
+	json_object_set_new(*out, "created", json_true());
+	json_object_set_new(*out, "added", json_true());
+	return ERR_OK;
+}
+
+static void show_add_staff(const struct admin *a, const json_t *out)
+{
+	const json_t *team = json_object_get(out, "team");
+
+	if (json_is_true(json_object_get(out, "created"))) {
+		show_account(a, out);
+		printf("  on the staff of team \"%s\" (team id %lld)\n", jstr(team, "name"),
+		       jint(team, "id"));
+	} else {
+		printf("adviser \"%s\" (user id %lld) %s the staff of team \"%s\" (team id %lld)\n",
+		       jstr(out, "username"), jint(out, "id"),
+		       json_is_true(json_object_get(out, "added")) ? "added to" : "already on",
+		       jstr(team, "name"), jint(team, "id"));
+	}
+}
+
+static int run_reset_password(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	char plain[AUTH_PASSWORD_MAX + 2], hash[AUTH_HASH_MAX];
+	struct store_user u;
+	const char *why;
+	bool generated;
+	int64_t n;
+	int err;
+
+	if ((err = find_staff(a, args->pos[0], &u)) != ERR_OK)
+		return err;
+	if ((err = admin_password(args->password, plain, &generated, hash, &why)) != ERR_OK)
+		return admin_fail(a, err, "%s", why);
+	if ((err = admin_begin(a)) != ERR_OK)
+		return err;
+	/* A reset is often made because the old password leaked: end every session too. */
+	if ((err = store_staff_set_password(a->s, u.ref.id, hash)) != ERR_OK ||
+	    (err = store_admin_revoke_user_tokens(a->s, u.ref.id, a->now, &n)) != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	*out = json_pack("{s:s, s:I, s:I}", "username", u.username, "id", (json_int_t)u.ref.id,
+	                 "signed_out", (json_int_t)n);
+	if (generated)
+		json_object_set_new(*out, "password", json_string(plain));
+	return ERR_OK;
+}
+
+static void show_reset_password(const struct admin *a, const json_t *out)
+{
+	(void)a;
+	printf("new password set for \"%s\" (user id %lld); %lld sessions signed out\n",
+	       jstr(out, "username"), jint(out, "id"), jint(out, "signed_out"));
+	if (json_object_get(out, "password") != NULL)
+		admin_show_password(jstr(out, "username"), jstr(out, "password"));
+}
+
+/* ---- deactivate, activate ---------------------------------------------------------- */
+
+struct pair_of {
+	int64_t user_id;
+	json_t *families;
+};
+
+static int collect_pair_of(void *ctx, const struct store_admin_family *f)
+{
+	struct pair_of *p = ctx;
+
+	if (f->primary_id == p->user_id || f->secondary_id == p->user_id)
+		json_array_append_new(
+		    p->families, json_pack("{s:I, s:s}", "id", (json_int_t)f->id, "name", f->name));
+	return ERR_OK;
+}
+
+static int set_active(struct admin *a, const struct admin_args *args, bool active, json_t **out)
+{
+	struct store_user u;
+	struct pair_of p = {0};
+	int64_t n = 0;
+	int err;
+
+	if ((err = admin_begin(a)) != ERR_OK || (err = find_staff(a, args->pos[0], &u)) != ERR_OK)
+		return err;
+	if ((err = store_user_set_active(a->s, u.ref.id, active)) != ERR_OK ||
+	    (!active &&
+	     (err = store_admin_revoke_user_tokens(a->s, u.ref.id, a->now, &n)) != ERR_OK))
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	p.user_id = u.ref.id;
+	p.families = json_array();
+	if ((err = store_admin_families(a->s, 0, collect_pair_of, &p)) != ERR_OK) {
+		json_decref(p.families);
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	}
+	*out = json_pack("{s:s, s:I, s:b, s:I, s:o}", "username", u.username, "id",
+	                 (json_int_t)u.ref.id, "active", active, "signed_out", (json_int_t)n,
+	                 "pair_of", p.families);
+	return ERR_OK;
+}
+
+static int run_deactivate(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	return set_active(a, args, false, out);
+}
+
+static int run_activate(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	return set_active(a, args, true, out);
+}
+
+static void show_active(const struct admin *a, const json_t *out)
+{
+	const json_t *f;
+	size_t i;
+	bool active = json_is_true(json_object_get(out, "active"));
+
+	(void)a;
+	printf("\"%s\" (user id %lld) is %s", jstr(out, "username"), jint(out, "id"),
+	       active ? "active again\n" : "deactivated");
+	if (!active)
+		printf("; %lld sessions signed out\n", jint(out, "signed_out"));
+	/* A deactivated adviser left in a pair leaves the family with one adviser. */
+	json_array_foreach(json_object_get(out, "pair_of"), i, f)
+	{
+		if (!active)
+			printf("warning: still in the pair of family %lld \"%s\"; hand it over "
+			       "with set-pair\n",
+			       jint(f, "id"), jstr(f, "name"));
+	}
+}
+
+/* ---- add-team, add-family, add-member, set-pair ---------------------------------- */
+
+static int run_add_team(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	char name[CODEC_NAME_MAX + 1];
+	const char *why;
+	int64_t id;
+	int err;
+
+	if ((why = admin_clean_name(args->pos[0], name)) != NULL)
+		return admin_fail(a, ERR_BAD_REQUEST, "%s", why);
+	if ((err = admin_begin(a)) != ERR_OK)
+		return err;
+	err = store_team_create(a->s, name, &id);
+	if (err == ERR_CONFLICT)
+		return admin_fail(a, err, "there is a team \"%s\" already", name);
+	if (err != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	*out = json_pack("{s:s, s:I}", "name", name, "id", (json_int_t)id);
+	return ERR_OK;
+}
+
+static void show_add_team(const struct admin *a, const json_t *out)
+{
+	(void)a;
+	printf("created team \"%s\", team id %lld\n", jstr(out, "name"), jint(out, "id"));
+}
+
+/* The pair named by --primary and --secondary, checked against the team. */
+static int check_pair(struct admin *a, const struct admin_args *args, int64_t team_id,
+                      const char *team, int64_t *primary, int64_t *secondary)
+{
+	int err;
+
+	if (strcmp(args->primary, args->secondary) == 0)
+		return admin_fail(a, ERR_BAD_REQUEST,
+		                  "primary and secondary are both \"%s\"; a pair is two advisers",
+		                  args->primary);
+	if ((err = admin_pair_member(a, team_id, team, "primary", args->primary, primary)) !=
+	    ERR_OK)
+		return err;
+	return admin_pair_member(a, team_id, team, "secondary", args->secondary, secondary);
+}
+
+static int run_add_family(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	char name[CODEC_NAME_MAX + 1];
+	const char *why;
+	int64_t team_id, primary, secondary, id, conv;
+	int err;
+
+	if ((why = admin_clean_name(args->pos[0], name)) != NULL)
+		return admin_fail(a, ERR_BAD_REQUEST, "%s", why);
+	if ((err = admin_begin(a)) != ERR_OK ||
+	    (err = find_team(a, args->team, &team_id)) != ERR_OK ||
+	    (err = check_pair(a, args, team_id, args->team, &primary, &secondary)) != ERR_OK)
+		return err;
+	err = store_family_create(a->s, name, team_id, primary, secondary, a->now, &id, &conv);
+	if (err != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	*out = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s}", "name", name, "id", (json_int_t)id,
+	                 "conversation", (json_int_t)conv, "team", args->team, "primary",
+	                 args->primary, "secondary", args->secondary);
+	return ERR_OK;
+}
+
+static void show_add_family(const struct admin *a, const json_t *out)
+{
+	printf("created family \"%s\", family id %lld, in team \"%s\"\n", jstr(out, "name"),
+	       jint(out, "id"), jstr(out, "team"));
+	printf("  pair: %s (primary), %s (secondary); default conversation %lld\n",
+	       jstr(out, "primary"), jstr(out, "secondary"), jint(out, "conversation"));
+	printf("  add its members with: indgang-admin --db %s add-member %lld NAME\n", a->db,
+	       jint(out, "id"));
+}
+
+static int run_add_member(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	char name[CODEC_NAME_MAX + 1];
+	const char *why;
+	json_t *fam;
+	int64_t id;
+	int err;
+
+	if ((why = admin_clean_name(args->pos[1], name)) != NULL)
+		return admin_fail(a, ERR_BAD_REQUEST, "%s", why);
+	if ((err = admin_begin(a)) != ERR_OK ||
+	    (err = find_family(a, args->pos[0], &fam)) != ERR_OK)
+		return err;
+	err = store_family_add_member(a->s, jint(fam, "id"), name, &id);
+	*out = json_pack("{s:s, s:I, s:{s:I, s:s}}", "name", name, "id", (json_int_t)id, "family",
+	                 "id", jint(fam, "id"), "name", jstr(fam, "name"));
+	json_decref(fam);
+	if (err != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	return ERR_OK;
+}
+
+static void show_add_member(const struct admin *a, const json_t *out)
+{
+	const json_t *fam = json_object_get(out, "family");
+
+	printf("added \"%s\" to family %lld \"%s\", member id %lld\n", jstr(out, "name"),
+	       jint(fam, "id"), jstr(fam, "name"), jint(out, "id"));
+	printf("  an invite code for their phone: indgang-admin --db %s invite %lld [--qr]\n",
+	       a->db, jint(out, "id"));
+}
+
+/* The handover goes into the family's contact log: the team sees who took over when. */
+static int log_handover(struct admin *a, const json_t *fam, const struct admin_args *args)
+{
+	char detail[512];
+
+	snprintf(detail, sizeof detail,
+	         "pair changed from %s (primary) / %s (secondary) to %s / %s", jstr(fam, "primary"),
+	         jstr(fam, "secondary"), args->primary, args->secondary);
+	return store_log_append(a->s, a->now, "handover", 0, jint(fam, "id"), 0, 0, detail);
+}
+
+static int run_set_pair(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	int64_t primary, secondary;
+	json_t *fam;
+	int err;
+
+	if ((err = admin_begin(a)) != ERR_OK ||
+	    (err = find_family(a, args->pos[0], &fam)) != ERR_OK)
+		return err;
+	*out = json_pack("{s:I, s:s, s:s, s:s, s:{s:s, s:s}}", "id", jint(fam, "id"), "name",
+	                 jstr(fam, "name"), "primary", args->primary, "secondary", args->secondary,
+	                 "previous", "primary", jstr(fam, "primary"), "secondary",
+	                 jstr(fam, "secondary"));
+	err = check_pair(a, args, jint(fam, "team_id"), jstr(fam, "team"), &primary, &secondary);
+	if (err == ERR_OK &&
+	    ((err = store_family_set_pair(a->s, jint(fam, "id"), primary, secondary)) != ERR_OK ||
+	     (err = log_handover(a, fam, args)) != ERR_OK))
+		err = admin_fail(a, err, "%s", store_errmsg(a->s));
+	json_decref(fam);
+	return err;
+}
+
+static void show_set_pair(const struct admin *a, const json_t *out)
+{
+	const json_t *prev = json_object_get(out, "previous");
+
+	(void)a;
+	printf("family %lld \"%s\": pair is now %s (primary) / %s (secondary), was %s / %s\n",
+	       jint(out, "id"), jstr(out, "name"), jstr(out, "primary"), jstr(out, "secondary"),
+	       jstr(prev, "primary"), jstr(prev, "secondary"));
+	printf("  the family's whole history stays with the family and is open to the new pair\n");
+}
+
+/* ---- invite, revoke-device ---------------------------------------------------------- */
+
+static int parse_hours(struct admin *a, const char *text, int64_t *hours)
+{
+	*hours = ADMIN_INVITE_HOURS;
+	if (text == NULL)
+		return ERR_OK;
+	if (!admin_parse_id(text, hours) || *hours > ADMIN_INVITE_HOURS_MAX)
+		return admin_fail(a, ERR_BAD_REQUEST, "--hours must be a whole number from 1 to %d",
+		                  ADMIN_INVITE_HOURS_MAX);
+	return ERR_OK;
+}
+
+static int run_invite(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	char code[AUTH_INVITE_LEN + 1], family[CODEC_NAME_MAX + 1];
+	struct store_user u;
+	int64_t id, hours, expires_at;
+	int err;
+
+	if (!admin_parse_id(args->pos[0], &id))
+		return admin_fail(a, ERR_BAD_REQUEST, "\"%s\" is not a member id", args->pos[0]);
+	if ((err = parse_hours(a, args->hours, &hours)) != ERR_OK ||
+	    (err = admin_begin(a)) != ERR_OK)
+		return err;
+	err = store_user_get(a->s, id, &u);
+	if (err == ERR_NOT_FOUND || (err == ERR_OK && u.ref.role != ROLE_FAMILY))
+		return admin_fail(a, ERR_NOT_FOUND, "no family member %lld", (long long)id);
+	if (err == ERR_OK && !u.active)
+		return admin_fail(a, ERR_GONE, "member %lld is deactivated", (long long)id);
+	if (err != ERR_OK || (err = store_family_name(a->s, u.family_id, family)) != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	err = admin_invite_make(a, id, u.ref.name, u.family_id, hours, code, &expires_at);
+	if (err != ERR_OK)
+		return err;
+	*out = json_pack("{s:{s:I, s:s}, s:{s:I, s:s}, s:s, s:o}", "member", "id", (json_int_t)id,
+	                 "name", u.ref.name, "family", "id", (json_int_t)u.family_id, "name",
+	                 family, "code", code, "expires_at", admin_json_ts(expires_at));
+	return ERR_OK;
+}
+
+static void show_invite(const struct admin *a, const json_t *out)
+{
+	const json_t *m = json_object_get(out, "member"), *f = json_object_get(out, "family");
+
+	(void)a;
+	printf("invite code for %s (member %lld) of %s:\n\n    %s\n\n", jstr(m, "name"),
+	       jint(m, "id"), jstr(f, "name"), jstr(out, "code"));
+	printf("single-use, valid until %s; it enrols one phone as this member\n",
+	       jstr(out, "expires_at"));
+}
+
+static int run_revoke_device(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	struct store_device d;
+	struct store_user u;
+	char detail[2 * CODEC_NAME_MAX + 64];
+	int64_t id;
+	int err;
+
+	if (!admin_parse_id(args->pos[0], &id))
+		return admin_fail(a, ERR_BAD_REQUEST, "\"%s\" is not a device id", args->pos[0]);
+	if ((err = admin_begin(a)) != ERR_OK)
+		return err;
+	if ((err = store_device_get(a->s, id, &d)) == ERR_NOT_FOUND)
+		return admin_fail(a, err, "no device %lld", (long long)id);
+	if (err != ERR_OK || (err = store_user_get(a->s, d.user_id, &u)) != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	*out = json_pack("{s:{s:I, s:s}, s:{s:I, s:s}, s:b}", "device", "id", (json_int_t)id,
+	                 "name", d.name, "user", "id", (json_int_t)u.ref.id, "name", u.ref.name,
+	                 "already_revoked", d.revoked_at != 0);
+	if (d.revoked_at != 0)
+		return ERR_OK;
+	snprintf(detail, sizeof detail, "device %lld \"%s\" of %s revoked", (long long)id, d.name,
+	         u.ref.name);
+	if ((err = store_device_revoke(a->s, id, a->now)) != ERR_OK ||
+	    (u.family_id > 0 && (err = store_log_append(a->s, a->now, "revoke", 0, u.family_id, 0,
+	                                                0, detail)) != ERR_OK))
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	return ERR_OK;
+}
+
+static void show_revoke_device(const struct admin *a, const json_t *out)
+{
+	const json_t *d = json_object_get(out, "device"), *u = json_object_get(out, "user");
+
+	(void)a;
+	printf("device %lld \"%s\" of %s (user id %lld) %s\n", jint(d, "id"), jstr(d, "name"),
+	       jstr(u, "name"), jint(u, "id"),
+	       json_is_true(json_object_get(out, "already_revoked")) ? "was already revoked"
+	                                                             : "is revoked; its token no "
+	                                                               "longer works");
+}
+
+/* ---- list ---------------------------------------------------------------------- */
+
+static int list_team(void *ctx, const struct store_admin_team *t)
+{
+	return json_array_append_new(ctx,
+	                             json_pack("{s:I, s:s, s:I, s:I}", "id", (json_int_t)t->id,
+	                                       "name", t->name, "staff", (json_int_t)t->n_staff,
+	                                       "families", (json_int_t)t->n_families)) == 0
+	           ? ERR_OK
+	           : ERR_INTERNAL;
+}
+
+static int list_staff(void *ctx, const struct store_admin_staff *u)
+{
+	return json_array_append_new(ctx,
+	                             json_pack("{s:I, s:s, s:s, s:s, s:b, s:s}", "id",
+	                                       (json_int_t)u->id, "username", u->username, "name",
+	                                       u->name, "role", codec_role_name(u->role), "active",
+	                                       u->active, "teams", u->teams)) == 0
+	           ? ERR_OK
+	           : ERR_INTERNAL;
+}
+
+static int list_family(void *ctx, const struct store_admin_family *f)
+{
+	return json_array_append_new(
+	           ctx,
+	           json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:I, s:I}", "id", (json_int_t)f->id,
+	                     "name", f->name, "team_id", (json_int_t)f->team_id, "team", f->team,
+	                     "primary", f->primary, "secondary", f->secondary, "conversation",
+	                     (json_int_t)f->conv_id, "members", (json_int_t)f->n_members)) == 0
+	           ? ERR_OK
+	           : ERR_INTERNAL;
+}
+
+static int list_member(void *ctx, const struct store_admin_member *m)
+{
+	return json_array_append_new(ctx, json_pack("{s:I, s:s, s:I, s:s, s:b, s:I}", "id",
+	                                            (json_int_t)m->id, "name", m->name, "family_id",
+	                                            (json_int_t)m->family_id, "family", m->family,
+	                                            "active", m->active, "devices",
+	                                            (json_int_t)m->n_devices)) == 0
+	           ? ERR_OK
+	           : ERR_INTERNAL;
+}
+
+static int list_device(void *ctx, const struct store_admin_device *d)
+{
+	json_t *row =
+	    json_pack("{s:I, s:s, s:I, s:s, s:s, s:o, s:o}", "id", (json_int_t)d->id, "name",
+	              d->name, "user_id", (json_int_t)d->user_id, "user", d->user, "family",
+	              d->family, "created_at", admin_json_ts(d->created_at), "revoked_at",
+	              d->revoked_at ? admin_json_ts(d->revoked_at) : json_null());
+
+	return json_array_append_new(ctx, row) == 0 ? ERR_OK : ERR_INTERNAL;
+}
+
+static int run_list(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	const char *what = args->pos[0];
+	int64_t family = 0;
+	int err;
+
+	if (args->family != NULL && !admin_parse_id(args->family, &family))
+		return admin_fail(a, ERR_BAD_REQUEST, "\"%s\" is not a family id", args->family);
+	if (args->family != NULL && (strcmp(what, "teams") == 0 || strcmp(what, "staff") == 0))
+		return admin_fail(a, ERR_BAD_REQUEST, "list %s does not take --family", what);
+	*out = json_array();
+	if (strcmp(what, "teams") == 0)
+		err = store_admin_teams(a->s, list_team, *out);
+	else if (strcmp(what, "staff") == 0)
+		err = store_admin_staff(a->s, list_staff, *out);
+	else if (strcmp(what, "families") == 0)
+		err = store_admin_families(a->s, family, list_family, *out);
+	else if (strcmp(what, "members") == 0)
+		err = store_admin_members(a->s, family, list_member, *out);
+	else if (strcmp(what, "devices") == 0)
+		err = store_admin_devices(a->s, family, list_device, *out);
+	else
+		return admin_fail(a, ERR_BAD_REQUEST,
+		                  "list what? teams, staff, families, members or devices");
+	if (err != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	/* The JSON printer and the table both need to know which list this was. */
+	*out = json_pack("{s:s, s:o}", "list", what, "rows", *out);
+	return ERR_OK;
+}
+
+struct list_columns {
+	const char *what;
+	const char *const keys[9];
+	const char *const heads[9];
+};
+
+static const struct list_columns list_columns[] = {
+    {"teams", {"id", "name", "staff", "families"}, {"ID", "TEAM", "STAFF", "FAMILIES"}},
+    {"staff",
+     {"id", "username", "name", "role", "active", "teams"},
+     {"ID", "USERNAME", "NAME", "ROLE", "ACTIVE", "TEAMS"}},
+    {"families",
+     {"id", "name", "team", "primary", "secondary", "conversation", "members"},
+     {"ID", "FAMILY", "TEAM", "PRIMARY", "SECONDARY", "CONV", "MEMBERS"}},
+    {"members",
+     {"id", "name", "family_id", "family", "active", "devices"},
+     {"ID", "NAME", "FAMILY ID", "FAMILY", "ACTIVE", "DEVICES"}},
+    {"devices",
+     {"id", "name", "user_id", "user", "family", "created_at", "revoked_at"},
+     {"ID", "DEVICE", "USER ID", "USER", "FAMILY", "ENROLLED", "REVOKED"}},
+};
+
+static void show_list(const struct admin *a, const json_t *out)
+{
+	const char *what = jstr(out, "list");
+
+	(void)a;
+	for (size_t i = 0; i < sizeof list_columns / sizeof list_columns[0]; i++)
+		if (strcmp(list_columns[i].what, what) == 0)
+			admin_print_table(json_object_get(out, "rows"), list_columns[i].keys,
+			                  list_columns[i].heads);
+}
+
+/* ---- init ------------------------------------------------------------------------ */
+
+/* main.c has opened (so created or migrated) the database already. */
+static int run_init(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	(void)args;
+	*out = json_pack("{s:s, s:i}", "db", a->db, "schema_version", store_schema_version(a->s));
+	return ERR_OK;
+}
+
+static void show_init(const struct admin *a, const json_t *out)
+{
+	fprintf(stderr, "indgang-admin: database %s is ready (schema version %lld)\n", a->db,
+	        jint(out, "schema_version"));
+}
+
+/* ---- The table ------------------------------------------------------------------- */
+
+const struct admin_command admin_commands[] = {
+    {"init", "", "Create the database, or migrate it to this version of Indgang.", 0, 0, 0, 0,
+     run_init, show_init},
+    {"import", "FILE.json",
+     "Create admins, teams with their staff, families with their pair and members, and an\n"
+     "invite code for each member, from a JSON document (- reads standard input), all or\n"
+     "nothing. Prints every created id, the invite codes and any generated passwords as\n"
+     "JSON. The format is in PROTOCOL.md, \"Running and provisioning\".",
+     1, 1, 0, 0, admin_import_run, admin_import_show},
+    {"demo", "",
+     "Create a demo world (team, pair, team member, a family of two with invite codes)\n"
+     "and print its logins. Changes nothing if it is there already.",
+     0, 0, 0, 0, admin_demo_run, admin_demo_show},
+    {"add-admin", "USERNAME NAME [--password P]",
+     "Create an administrator account. Without --password one is generated and printed\n"
+     "once. --password - reads it from standard input (keeps it out of `ps`).",
+     2, 2, OPT_PASSWORD, 0, run_add_admin, show_account},
+    {"add-team", "NAME", "Create a cross-disciplinary team.", 1, 1, 0, 0, run_add_team,
+     show_add_team},
+    {"add-staff", "USERNAME NAME --team TEAM [--password P]",
+     "Create an adviser on the staff of TEAM (password as for add-admin), or add an\n"
+     "existing adviser (same username and name, no --password) to another team.",
+     2, 2, OPT_TEAM | OPT_PASSWORD, OPT_TEAM, run_add_staff, show_add_staff},
+    {"add-family", "NAME --team TEAM --primary USER --secondary USER",
+     "Create a family in TEAM with its pair (two advisers on the team's staff) and its\n"
+     "default conversation.",
+     1, 1, OPT_TEAM | OPT_PRIMARY | OPT_SECONDARY, OPT_TEAM | OPT_PRIMARY | OPT_SECONDARY,
+     run_add_family, show_add_family},
+    {"add-member", "FAMILY_ID NAME",
+     "Add a family member (a parent, a child) to the family and its default conversation.", 2, 2, 0,
+     0, run_add_member, show_add_member},
+    {"set-pair", "FAMILY_ID --primary USER --secondary USER",
+     "Hand the family over to a new pair. The history stays with the family, so the new\n"
+     "advisers see all of it. The handover is written to the family's contact log.",
+     1, 1, OPT_PRIMARY | OPT_SECONDARY, OPT_PRIMARY | OPT_SECONDARY, run_set_pair, show_set_pair},
+    {"invite", "MEMBER_ID [--hours H] [--qr]",
+     "Make a single-use invite code that enrols one phone as this family member, valid\n"
+     "for H hours (default 72, at most 720). --qr also prints it as a QR code.",
+     1, 1, OPT_HOURS | OPT_QR, 0, run_invite, show_invite},
+    {"reset-password", "USERNAME [--password P]",
+     "Set a new password for a staff or admin account (generated if not given) and sign\n"
+     "it out everywhere.",
+     1, 1, OPT_PASSWORD, 0, run_reset_password, show_reset_password},
+    {"deactivate", "USERNAME",
+     "Stop a staff or admin account: it can no longer log in and its sessions end.", 1, 1, 0, 0,
+     run_deactivate, show_active},
+    {"activate", "USERNAME", "Let a deactivated account log in again.", 1, 1, 0, 0, run_activate,
+     show_active},
+    {"revoke-device", "DEVICE_ID",
+     "Revoke an enrolled device (a lost phone): its token stops working.", 1, 1, 0, 0,
+     run_revoke_device, show_revoke_device},
+    {"list", "teams|staff|families|members|devices [--family ID]",
+     "List what is in the database; --family narrows families, members and devices.", 1, 1,
+     OPT_FAMILY, 0, run_list, show_list},
+    {NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL},
+};

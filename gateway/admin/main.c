@@ -1,0 +1,277 @@
+/*
+ * main.c - indgang-admin: the command line of provisioning and everyday
+ * administration (PROTOCOL.md, "Running and provisioning").
+ *
+ *     indgang-admin --db PATH [--json] COMMAND [ARGS] [OPTIONS]
+ *
+ * Parses the command line, opens the database, runs one command from the
+ * table in commands.c inside a transaction, and prints its result.  Exit
+ * status: 0 done, 1 failed (and nothing was changed), 2 bad usage.
+ */
+#include "admin.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/common/err.h"
+#include "core/common/text.h"
+
+struct cli {
+	const char *db;
+	bool json, help;
+	const char *cmd;
+	struct admin_args args;
+};
+
+struct opt_spec {
+	const char *name;
+	enum admin_opt bit;
+	size_t offset; /* of the value in struct admin_args; 0 for a flag */
+};
+
+static const struct opt_spec opt_specs[] = {
+    {"--password", OPT_PASSWORD, offsetof(struct admin_args, password)},
+    {"--team", OPT_TEAM, offsetof(struct admin_args, team)},
+    {"--primary", OPT_PRIMARY, offsetof(struct admin_args, primary)},
+    {"--secondary", OPT_SECONDARY, offsetof(struct admin_args, secondary)},
+    {"--hours", OPT_HOURS, offsetof(struct admin_args, hours)},
+    {"--family", OPT_FAMILY, offsetof(struct admin_args, family)},
+    {"--qr", OPT_QR, 0},
+};
+#define N_OPT_SPECS (sizeof opt_specs / sizeof opt_specs[0])
+
+/* ---- Usage and help ------------------------------------------------------------- */
+
+/* A usage message naming what was wrong, and the exit status for it. */
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("indgang-admin: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'indgang-admin --help'.\n", stderr);
+	return ADMIN_EXIT_USAGE;
+}
+
+static void print_help(void)
+{
+	printf("Usage: indgang-admin --db PATH [--json] COMMAND [ARGS]\n\n"
+	       "Provisioning and everyday administration of an Indgang database. It works on\n"
+	       "the gateway's SQLite file and may run while the gateway runs.\n\nCommands:\n");
+	for (const struct admin_command *c = admin_commands; c->name != NULL; c++) {
+		size_t first = strcspn(c->help, "\n");
+
+		printf("  %s %s\n      %.*s\n", c->name, c->synopsis, (int)first, c->help);
+	}
+	printf("\nOptions:\n"
+	       "  --db PATH    the database file (required; init, import and demo create it)\n"
+	       "  --json       print the result as JSON, for scripts (import always does)\n"
+	       "  -h, --help   this text; COMMAND --help tells more about one command\n\n"
+	       "Usernames are lowercase letters a-z, digits and . _ @ -, at most 64 characters.\n"
+	       "Passwords are at least 10 bytes; generated ones are printed once, never again.\n"
+	       "Exit status: 0 done, 1 failed (nothing was changed), 2 bad usage.\n");
+}
+
+static void print_command_help(const struct admin_command *c)
+{
+	printf("Usage: indgang-admin --db PATH [--json] %s %s\n\n%s\n", c->name, c->synopsis,
+	       c->help);
+}
+
+/* ---- Parsing ---------------------------------------------------------------------- */
+
+static const struct opt_spec *find_opt(const char *arg, size_t len)
+{
+	for (size_t i = 0; i < N_OPT_SPECS; i++)
+		if (strlen(opt_specs[i].name) == len && strncmp(opt_specs[i].name, arg, len) == 0)
+			return &opt_specs[i];
+	return NULL;
+}
+
+/* One option at argv[*i] (maybe taking argv[*i + 1]); exit status or -1 to go on. */
+static int parse_option(int argc, char **argv, int *i, struct cli *cli)
+{
+	const char *arg = argv[*i], *eq = strchr(arg, '=');
+	size_t len = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
+	const char *value = eq != NULL ? eq + 1 : NULL;
+	const struct opt_spec *o = find_opt(arg, len);
+	bool is_db = len == 4 && strncmp(arg, "--db", 4) == 0;
+
+	if (!is_db && o == NULL)
+		return usage_error("unknown option %s", arg);
+	if (o != NULL && o->offset == 0) {
+		if (value != NULL)
+			return usage_error("%s takes no value", o->name);
+	} else if (value == NULL) {
+		/* The value is the next word, even if it starts with a dash ("-" = stdin). */
+		if (*i + 1 >= argc)
+			return usage_error("%s needs a value", is_db ? "--db" : o->name);
+		value = argv[++*i];
+	}
+	if (is_db) {
+		if (cli->db != NULL)
+			return usage_error("%s given twice", "--db");
+		cli->db = value;
+		return -1;
+	}
+	if (cli->args.seen & o->bit)
+		return usage_error("%s given twice", o->name);
+	cli->args.seen |= o->bit;
+	if (o->offset != 0)
+		*(const char **)((char *)&cli->args + o->offset) = value;
+	return -1;
+}
+
+static int add_word(struct cli *cli, const char *word)
+{
+	if (cli->cmd == NULL)
+		cli->cmd = word;
+	else if (cli->args.n_pos < ADMIN_MAX_POS)
+		cli->args.pos[cli->args.n_pos++] = word;
+	else
+		return usage_error("too many arguments at '%s'", word);
+	return -1;
+}
+
+/* Options may stand anywhere; "--" ends them. Exit status, or -1 when parsed. */
+static int parse(int argc, char **argv, struct cli *cli)
+{
+	bool options = true;
+	int rc = -1;
+
+	for (int i = 1; i < argc && rc < 0; i++) {
+		const char *arg = argv[i];
+
+		if (options && strcmp(arg, "--") == 0)
+			options = false;
+		else if (options && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0))
+			cli->help = true;
+		else if (options && strcmp(arg, "--json") == 0)
+			cli->json = true;
+		else if (options && arg[0] == '-' && arg[1] != '\0')
+			rc = parse_option(argc, argv, &i, cli);
+		else
+			rc = add_word(cli, arg);
+	}
+	return rc;
+}
+
+static const struct admin_command *find_command(const char *name)
+{
+	for (const struct admin_command *c = admin_commands; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* The options the command does not take, or lacks. Exit status, or -1 when fine. */
+static int check_usage(const struct admin_command *c, const struct cli *cli)
+{
+	for (size_t i = 0; i < N_OPT_SPECS; i++) {
+		const struct opt_spec *o = &opt_specs[i];
+
+		if ((cli->args.seen & o->bit) && !(c->opts & o->bit))
+			return usage_error("this command does not take %s", o->name);
+		if ((c->required & o->bit) && !(cli->args.seen & o->bit))
+			return usage_error("this command needs %s", o->name);
+	}
+	if (cli->args.n_pos < c->min_pos || cli->args.n_pos > c->max_pos) {
+		char synopsis[256];
+
+		snprintf(synopsis, sizeof synopsis, "%s %s", c->name, c->synopsis);
+		return usage_error("usage: indgang-admin --db PATH %s", synopsis);
+	}
+	if (cli->db == NULL)
+		return usage_error("%s", "--db PATH is required");
+	return -1;
+}
+
+/* ---- Running ----------------------------------------------------------------------- */
+
+/* Everyday commands need the database to exist: a mistyped path must not make a new one. */
+static bool creates_database(const struct admin_command *c)
+{
+	return strcmp(c->name, "init") == 0 || strcmp(c->name, "import") == 0 ||
+	       strcmp(c->name, "demo") == 0;
+}
+
+static void print_result(const struct admin *a, const struct admin_command *c,
+                         const struct cli *cli, const json_t *out)
+{
+	char *text;
+
+	if (!a->json && c->show != NULL) {
+		c->show(a, out);
+	} else if ((text = json_dumps(out, JSON_INDENT(2))) != NULL) {
+		puts(text);
+		free(text);
+	}
+	/* invite --qr: the picture after the text, or on stderr when stdout is JSON. */
+	if (cli->args.seen & OPT_QR) {
+		if (!a->json)
+			putchar('\n');
+		admin_print_qr(a->json ? stderr : stdout,
+		               json_string_value(json_object_get(out, "code")));
+	}
+}
+
+static int run(const struct admin_command *c, const struct cli *cli)
+{
+	struct admin a = {.db = cli->db, .cmd = c->name, .json = cli->json, .now = text_now_ms()};
+	json_t *out = NULL;
+	int err;
+
+	if (!creates_database(c) && strcmp(cli->db, ":memory:") != 0 &&
+	    access(cli->db, F_OK) != 0) {
+		fprintf(stderr, "%s: no database at %s (make one with init)\n", c->name, cli->db);
+		return ADMIN_EXIT_FAIL;
+	}
+	if ((err = store_open(cli->db, &a.s)) != ERR_OK) {
+		fprintf(stderr, "%s: cannot open the database %s: %s\n", c->name, cli->db,
+		        err_message(err));
+		return ADMIN_EXIT_FAIL;
+	}
+	err = c->run(&a, &cli->args, &out);
+	if (err == ERR_OK && a.in_tx && (err = store_commit(a.s)) != ERR_OK)
+		admin_fail(&a, err, "committing failed: %s", store_errmsg(a.s));
+	if (err != ERR_OK) {
+		store_rollback(a.s);
+		fprintf(stderr, "%s: %s\n", c->name, a.msg[0] ? a.msg : err_message(err));
+	} else {
+		print_result(&a, c, cli, out);
+	}
+	json_decref(out);
+	store_close(a.s);
+	return err == ERR_OK ? 0 : ADMIN_EXIT_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	const struct admin_command *c;
+	int rc = parse(argc, argv, &cli);
+
+	if (rc >= 0)
+		return rc;
+	if (cli.cmd == NULL) {
+		if (cli.help) {
+			print_help();
+			return 0;
+		}
+		return usage_error("%s", "no command given");
+	}
+	if ((c = find_command(cli.cmd)) == NULL)
+		return usage_error("unknown command '%s'", cli.cmd);
+	if (cli.help) {
+		print_command_help(c);
+		return 0;
+	}
+	if ((rc = check_usage(c, &cli)) >= 0)
+		return rc;
+	return run(c, &cli);
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what Indgang needs to build, run and test on Debian 12, when missing.
+# Safe to run again: it only asks apt for packages that are not installed.
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config clang-format openssl sqlite3
+	libwebsockets-dev libsqlite3-dev libssl-dev libjansson-dev libargon2-dev libqrencode-dev
+	python3 python3-websockets
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "Installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
