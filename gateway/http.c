@@ -70,6 +70,33 @@ static char *header_dup(struct lws *wsi, enum lws_token_indexes h)
 	return gw_header(wsi, h, buf, sizeof buf) ? strdup(buf) : NULL;
 }
 
+/*
+ * lws hands over the query string as fragments, already URL-decoded.  Join
+ * them with '&' again, escaping what would be read as syntax, so core sees
+ * an ordinary query string.
+ */
+static char *query_rebuild(struct lws *wsi)
+{
+	char out[2048], frag[1024];
+	size_t o = 0;
+	for (int i = 0; o < sizeof out - 1; i++) {
+		int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (n <= 0)
+			break;
+		if (i > 0)
+			out[o++] = '&';
+		for (int k = 0; k < n && o + 4 < sizeof out; k++) {
+			char ch = frag[k];
+			if (ch == '&' || ch == '%' || ch == '+' || (ch == '=' && memchr(frag, '=', (size_t)k)))
+				o += (size_t)snprintf(out + o, 4, "%%%02X", (unsigned char)ch);
+			else
+				out[o++] = ch;
+		}
+	}
+	out[o] = '\0';
+	return strdup(out);
+}
+
 /* Fills req from the request line and headers. */
 static void http_read_request(struct lws *wsi, struct pss_http *pss, const char *path)
 {
@@ -91,9 +118,7 @@ static void http_read_request(struct lws *wsi, struct pss_http *pss, const char 
 		if (lws_hdr_total_length(wsi, methods[i].tok) > 0)
 			snprintf(r->method, sizeof r->method, "%s", methods[i].name);
 	r->path = strdup(path);
-	char query[2048];
-	r->query = strdup(gw_header(wsi, WSI_TOKEN_HTTP_URI_ARGS, query, sizeof query) ? query
-										       : "");
+	r->query = query_rebuild(wsi);
 	char auth[256];
 	if (gw_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, auth, sizeof auth) &&
 	    strncasecmp(auth, "Bearer ", 7) == 0)

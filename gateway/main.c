@@ -2,7 +2,7 @@
  * main.c - indgang: the TLS HTTP + WebSocket gateway.
  *
  *   indgang --db PATH --listen ADDR:PORT --cert CERT.pem --key KEY.pem
- *           [--allow-origin ORIGIN]... [--http-workers N]
+ *           [--allow-origin ORIGIN]... [--http-workers N] [--ws-rate N]
  *
  * Creates or migrates the database, serves HTTPS and WSS on one port, logs
  * "listening on ADDR:PORT" to stderr when ready, and on SIGTERM/SIGINT stops
@@ -34,12 +34,14 @@ struct options {
 	const char *origins[MAX_ORIGINS + 1];
 	int n_origins;
 	int http_workers;
+	double ws_rate;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: indgang --db PATH --listen ADDR:PORT --cert CERT.pem --key KEY.pem\n"
-		   "               [--allow-origin https://host:port]... [--http-workers N]\n");
+		   "               [--allow-origin https://host:port]... [--http-workers N]\n"
+		   "               [--ws-rate FRAMES_PER_SECOND]\n");
 }
 
 static int parse_listen(const char *arg, struct options *o)
@@ -66,6 +68,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"key", required_argument, NULL, 'k'},
 		{"allow-origin", required_argument, NULL, 'o'},
 		{"http-workers", required_argument, NULL, 'w'},
+		{"ws-rate", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -92,6 +95,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->origins[o->n_origins++] = optarg;
 			break;
 		case 'w': o->http_workers = atoi(optarg); break;
+		case 'r': o->ws_rate = atof(optarg); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return 2;
 		}
@@ -193,6 +197,7 @@ int main(int argc, char **argv)
 		.db_path = o.db,
 		.frame_headroom = LWS_PRE,
 		.http_workers = o.http_workers,
+		.ws_rate = o.ws_rate,
 		.allowed_origins = o.origins,
 	};
 	struct hub_hooks hooks = {.wake = hook_wake, .want_write = hook_want_write};

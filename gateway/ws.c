@@ -19,6 +19,7 @@ struct pss_ws {
 	char *msg; /* the message being reassembled */
 	size_t len;
 	char cookie_token[80];
+	bool bad_origin; /* refused once established, with a reason the client can read */
 };
 
 size_t gw_ws_pss_size(void)
@@ -27,7 +28,8 @@ size_t gw_ws_pss_size(void)
 }
 
 /* Upgrade filter: only /ws, and a cookie only counts from an allowed Origin.
- * A wrong Origin is refused outright (cross-site WebSocket hijacking). */
+ * A wrong Origin (cross-site WebSocket hijacking) is refused as soon as the
+ * connection is up: an error frame and close 4403, never a session. */
 static int ws_filter(struct lws *wsi, struct pss_ws *pss)
 {
 	char uri[64], origin[256], host[256];
@@ -37,8 +39,7 @@ static int ws_filter(struct lws *wsi, struct pss_ws *pss)
 	if (!gw_header(wsi, WSI_TOKEN_HOST, host, sizeof host))
 		host[0] = '\0';
 	bool allowed = has_origin && hub_origin_allowed(gw.hub, origin, host);
-	if (has_origin && !allowed)
-		return 1;
+	pss->bad_origin = has_origin && !allowed;
 	pss->cookie_token[0] = '\0';
 	if (allowed)
 		gw_cookie_token(wsi, pss->cookie_token, sizeof pss->cookie_token);
@@ -53,6 +54,11 @@ static void ws_established(struct lws *wsi, struct pss_ws *pss)
 	if (pss->session == NULL) {
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, NULL, 0);
 		lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	if (pss->bad_origin) {
+		session_refuse(pss->session, ERR_FORBIDDEN, CLOSE_REVOKED,
+			       "This page's origin may not open the gateway.");
 		return;
 	}
 	if (pss->cookie_token[0] != '\0' &&

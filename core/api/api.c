@@ -366,9 +366,9 @@ static bool family_allowed(struct call *c, int64_t family, bool (*allowed)(enum 
 	}
 	if (allowed(rel))
 		return true;
-	if (rel != REL_NONE || c->user.ref.role == ROLE_ADMIN)
-		svc_log_denied(c->ctx->store, &c->user, family, 0, c->now, what);
-	fail(c, rel == REL_ADMIN ? ERR_FORBIDDEN : perm_refusal(rel), NULL);
+	svc_log_denied(c->ctx->store, &c->user, family, 0, c->now, what);
+	/* At family level a member of the family knows it exists: forbidden. */
+	fail(c, rel == REL_NONE ? ERR_NOT_FOUND : ERR_FORBIDDEN, NULL);
 	return false;
 }
 

@@ -25,6 +25,8 @@ static void config_defaults(struct hub_config *c)
 		c->invite_ttl_ms = 72 * HOUR_MS;
 	if (c->http_workers <= 0)
 		c->http_workers = 2;
+	if (c->ws_rate <= 0)
+		c->ws_rate = 100;
 }
 
 int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, struct hub **out)

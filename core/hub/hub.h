@@ -49,6 +49,7 @@ struct hub_config {
 	int64_t device_token_ttl_ms; /* default 180 days */
 	int64_t invite_ttl_ms;      /* default 72 h */
 	int http_workers;           /* default 2 */
+	double ws_rate;             /* frames per second per connection, default 100; burst 2x */
 	const char *const *allowed_origins; /* NULL-terminated, may be NULL */
 };
 
@@ -77,6 +78,8 @@ struct session *session_open(struct hub *h, void *transport, const char *peer_ad
 int session_auth_token(struct session *s, const char *token);
 /* One complete text message from the client. */
 void session_input(struct session *s, const char *data, size_t len);
+/* Refuse the connection at once: an error frame, then close with code. */
+void session_refuse(struct session *s, int err, int code, const char *why);
 /* The authentication deadline passed (10 s after opening). */
 void session_auth_deadline(struct session *s);
 /* The transport is gone; the session is freed. */

@@ -26,9 +26,9 @@
 #include "../common/text.h"
 #include "../service/service.h"
 
-#define RATE_BURST 60.0    /* frames a client may send at once */
-#define RATE_PER_SEC 30.0  /* sustained frames per second */
-#define RATE_STRIKES 200   /* refused frames before the connection is closed */
+/* Rate limit: a bucket of 2 x ws_rate frames refilled at ws_rate per second;
+ * RATE_STRIKES refused frames close the connection (1008). */
+#define RATE_STRIKES 200
 
 struct session *session_open(struct hub *h, void *transport, const char *peer_addr)
 {
@@ -39,7 +39,7 @@ struct session *session_open(struct hub *h, void *transport, const char *peer_ad
 	s->id = ++h->next_session_id;
 	s->transport = transport;
 	text_copy(s->peer, sizeof s->peer, peer_addr ? peer_addr : "");
-	s->bucket = RATE_BURST;
+	s->bucket = 2 * h->cfg.ws_rate;
 	s->bucket_at = text_now_ms();
 	if (idmap_put(h->sessions, (int64_t)s->id, s) != 0) {
 		free(s);
@@ -64,6 +64,13 @@ void session_fail(struct session *s, int code, const char *reason)
 	outbox_clear(s);
 	s->state = SESSION_CLOSING;
 	session_close(s, code, reason);
+}
+
+void session_refuse(struct session *s, int err, int code, const char *why)
+{
+	session_send_error(s, NULL, err, why);
+	s->state = SESSION_CLOSING;
+	session_close(s, code, err_code(err));
 }
 
 static void refuse_unauthenticated(struct session *s, const char *ref, const char *why)
@@ -241,9 +248,10 @@ static const struct verb verbs[] = {
 static bool rate_allow(struct session *s)
 {
 	int64_t now = text_now_ms();
-	s->bucket += (double)(now - s->bucket_at) * RATE_PER_SEC / 1000.0;
-	if (s->bucket > RATE_BURST)
-		s->bucket = RATE_BURST;
+	double rate = s->hub->cfg.ws_rate;
+	s->bucket += (double)(now - s->bucket_at) * rate / 1000.0;
+	if (s->bucket > 2 * rate)
+		s->bucket = 2 * rate;
 	s->bucket_at = now;
 	if (s->bucket >= 1.0) {
 		s->bucket -= 1.0;

@@ -264,7 +264,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 			"ifnull(u.name, 'indgang-admin'), ifnull(u.role, 'admin'), "
 			"ifnull(l.conv_id, 0), ifnull(l.message_id, 0), l.detail "
 			"FROM contact_log l LEFT JOIN users u ON u.id = l.actor_id "
-			"WHERE l.family_id = ?1 AND l.at >= ?2 AND l.at < ?3 ORDER BY l.id",
+			"WHERE (l.family_id = ?1 OR (l.family_id IS NULL AND l.actor_id IN "
+			"(SELECT primary_id FROM families WHERE id = ?1 UNION "
+			" SELECT secondary_id FROM families WHERE id = ?1 UNION "
+			" SELECT ts.user_id FROM team_staff ts JOIN families f "
+			" ON f.team_id = ts.team_id WHERE f.id = ?1))) "
+			"AND l.at >= ?2 AND l.at < ?3 ORDER BY l.id",
 	[ST_HEALTH] = "UPDATE teams SET name = name WHERE 0",
 };
 

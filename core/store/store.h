@@ -174,7 +174,9 @@ int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t up
 
 int store_log_append(struct store *s, int64_t at, const char *kind, int64_t actor_id,
 		     int64_t family_id, int64_t conv_id, int64_t message_id, const char *detail);
-/* Entries of the family with from <= at < to (0: unbounded), oldest first. */
+/* Entries of the family with from <= at < to (0: unbounded), oldest first.
+ * Staff sign-ins and sign-outs are stored once, without a family, and
+ * appear in the log of every family the staff member is pair or team for. */
 int store_log_list(struct store *s, int64_t family_id, int64_t from, int64_t to,
 		   struct log_list *out);
 

@@ -261,3 +261,26 @@ int store_admin_revoke_user_tokens(struct store *s, int64_t user_id, int64_t now
 		*n = sqlite3_changes(store_db(s));
 	return ERR_OK;
 }
+
+int store_admin_console_actor(struct store *s, int64_t *id)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(store_db(s),
+				    "SELECT id FROM users WHERE username = '" STORE_CONSOLE_USERNAME
+				    "'",
+				    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_err(rc);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return ERR_OK;
+	if (rc != SQLITE_DONE)
+		return store_err(rc);
+	/* No password and inactive: the console account can never sign in. */
+	int err = store_staff_create(s, ROLE_ADMIN, STORE_CONSOLE_USERNAME,
+				     "Console (indgang-admin)", NULL, id);
+	return err ? err : store_user_set_active(s, *id, false);
+}

@@ -87,4 +87,11 @@ int store_admin_in_team(struct store *s, int64_t team_id, int64_t user_id, bool 
 /* Revokes every live token of a user (signed out everywhere); *n how many. */
 int store_admin_revoke_user_tokens(struct store *s, int64_t user_id, int64_t now, int64_t *n);
 
+/* The account that actions taken with indgang-admin are logged under
+ * ("Console (indgang-admin)"), created on first use.  It has no password and
+ * is inactive: it can never sign in.  Its username cannot be given to a
+ * person (usernames start with a letter or digit). */
+#define STORE_CONSOLE_USERNAME "#console"
+int store_admin_console_actor(struct store *s, int64_t *id);
+
 #endif

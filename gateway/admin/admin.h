@@ -53,6 +53,7 @@ struct admin {
 	const char *cmd; /* the command's name, for messages */
 	bool json;
 	bool in_tx;
+	bool usage; /* the failure is bad usage: exit status 2 */
 	int64_t now;
 	char msg[1024]; /* why the command failed */
 };
@@ -60,7 +61,8 @@ struct admin {
 struct admin_command {
 	const char *name;
 	const char *synopsis; /* arguments after the name */
-	const char *help;     /* what it does, for --help */
+	const char *summary;  /* one line for the list of commands */
+	const char *help;     /* more, for COMMAND --help; may be "" */
 	int min_pos, max_pos;
 	unsigned opts;     /* allowed enum admin_opt bits */
 	unsigned required; /* of those, the ones that must be given */
@@ -92,6 +94,8 @@ void admin_print_qr(FILE *f, const char *text);
 /* Records why the command failed (printed by main.c) and returns err. */
 int admin_fail(struct admin *a, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Like admin_fail, for arguments that make no sense: exit status 2. */
+int admin_usage(struct admin *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Takes the write lock; from here on main.c commits or rolls back. */
 int admin_begin(struct admin *a);
 

@@ -59,7 +59,7 @@ static int find_family(struct admin *a, const char *id_text, json_t **fam)
 
 	*fam = NULL;
 	if (!admin_parse_id(id_text, &id))
-		return admin_fail(a, ERR_BAD_REQUEST, "\"%s\" is not a family id", id_text);
+		return admin_usage(a, "\"%s\" is not a family id", id_text);
 	if ((err = store_admin_families(a->s, id, copy_family, fam)) != ERR_OK)
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	if (*fam == NULL)
@@ -414,11 +414,14 @@ static void show_add_member(const struct admin *a, const json_t *out)
 static int log_handover(struct admin *a, const json_t *fam, const struct admin_args *args)
 {
 	char detail[512];
-
+	int64_t console;
+	int err = store_admin_console_actor(a->s, &console);
+	if (err)
+		return err;
 	snprintf(detail, sizeof detail,
 	         "pair changed from %s (primary) / %s (secondary) to %s / %s", jstr(fam, "primary"),
 	         jstr(fam, "secondary"), args->primary, args->secondary);
-	return store_log_append(a->s, a->now, "handover", 0, jint(fam, "id"), 0, 0, detail);
+	return store_log_append(a->s, a->now, "handover", console, jint(fam, "id"), 0, 0, detail);
 }
 
 static int run_set_pair(struct admin *a, const struct admin_args *args, json_t **out)
@@ -435,6 +438,12 @@ static int run_set_pair(struct admin *a, const struct admin_args *args, json_t *
 	                 "previous", "primary", jstr(fam, "primary"), "secondary",
 	                 jstr(fam, "secondary"));
 	err = check_pair(a, args, jint(fam, "team_id"), jstr(fam, "team"), &primary, &secondary);
+	/* The same pair again changes nothing and writes no handover. */
+	if (strcmp(args->primary, jstr(fam, "primary")) == 0 &&
+	    strcmp(args->secondary, jstr(fam, "secondary")) == 0) {
+		json_decref(fam);
+		return err;
+	}
 	if (err == ERR_OK &&
 	    ((err = store_family_set_pair(a->s, jint(fam, "id"), primary, secondary)) != ERR_OK ||
 	     (err = log_handover(a, fam, args)) != ERR_OK))
@@ -462,8 +471,8 @@ static int parse_hours(struct admin *a, const char *text, int64_t *hours)
 	if (text == NULL)
 		return ERR_OK;
 	if (!admin_parse_id(text, hours) || *hours > ADMIN_INVITE_HOURS_MAX)
-		return admin_fail(a, ERR_BAD_REQUEST, "--hours must be a whole number from 1 to %d",
-		                  ADMIN_INVITE_HOURS_MAX);
+		return admin_usage(a, "--hours must be a whole number from 1 to %d",
+		                   ADMIN_INVITE_HOURS_MAX);
 	return ERR_OK;
 }
 
@@ -475,7 +484,7 @@ static int run_invite(struct admin *a, const struct admin_args *args, json_t **o
 	int err;
 
 	if (!admin_parse_id(args->pos[0], &id))
-		return admin_fail(a, ERR_BAD_REQUEST, "\"%s\" is not a member id", args->pos[0]);
+		return admin_usage(a, "\"%s\" is not a member id", args->pos[0]);
 	if ((err = parse_hours(a, args->hours, &hours)) != ERR_OK ||
 	    (err = admin_begin(a)) != ERR_OK)
 		return err;
@@ -515,7 +524,7 @@ static int run_revoke_device(struct admin *a, const struct admin_args *args, jso
 	int err;
 
 	if (!admin_parse_id(args->pos[0], &id))
-		return admin_fail(a, ERR_BAD_REQUEST, "\"%s\" is not a device id", args->pos[0]);
+		return admin_usage(a, "\"%s\" is not a device id", args->pos[0]);
 	if ((err = admin_begin(a)) != ERR_OK)
 		return err;
 	if ((err = store_device_get(a->s, id, &d)) == ERR_NOT_FOUND)
@@ -529,9 +538,11 @@ static int run_revoke_device(struct admin *a, const struct admin_args *args, jso
 		return ERR_OK;
 	snprintf(detail, sizeof detail, "device %lld \"%s\" of %s revoked", (long long)id, d.name,
 	         u.ref.name);
-	if ((err = store_device_revoke(a->s, id, a->now)) != ERR_OK ||
-	    (u.family_id > 0 && (err = store_log_append(a->s, a->now, "revoke", 0, u.family_id, 0,
-	                                                0, detail)) != ERR_OK))
+	int64_t console;
+	if ((err = store_admin_console_actor(a->s, &console)) != ERR_OK ||
+	    (err = store_device_revoke(a->s, id, a->now)) != ERR_OK ||
+	    (u.family_id > 0 && (err = store_log_append(a->s, a->now, "revoke", console,
+	                                                u.family_id, 0, 0, detail)) != ERR_OK))
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	return ERR_OK;
 }
@@ -612,9 +623,9 @@ static int run_list(struct admin *a, const struct admin_args *args, json_t **out
 	int err;
 
 	if (args->family != NULL && !admin_parse_id(args->family, &family))
-		return admin_fail(a, ERR_BAD_REQUEST, "\"%s\" is not a family id", args->family);
+		return admin_usage(a, "\"%s\" is not a family id", args->family);
 	if (args->family != NULL && (strcmp(what, "teams") == 0 || strcmp(what, "staff") == 0))
-		return admin_fail(a, ERR_BAD_REQUEST, "list %s does not take --family", what);
+		return admin_usage(a, "list %s does not take --family", what);
 	*out = json_array();
 	if (strcmp(what, "teams") == 0)
 		err = store_admin_teams(a->s, list_team, *out);
@@ -627,8 +638,7 @@ static int run_list(struct admin *a, const struct admin_args *args, json_t **out
 	else if (strcmp(what, "devices") == 0)
 		err = store_admin_devices(a->s, family, list_device, *out);
 	else
-		return admin_fail(a, ERR_BAD_REQUEST,
-		                  "list what? teams, staff, families, members or devices");
+		return admin_usage(a, "list what? teams, staff, families, members or devices");
 	if (err != ERR_OK)
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	/* The JSON printer and the table both need to know which list this was. */
@@ -688,58 +698,71 @@ static void show_init(const struct admin *a, const json_t *out)
 /* ---- The table ------------------------------------------------------------------- */
 
 const struct admin_command admin_commands[] = {
-    {"init", "", "Create the database, or migrate it to this version of Indgang.", 0, 0, 0, 0,
+    {"init", "", "Create the database, or migrate it to this version of Indgang.", "", 0, 0, 0, 0,
      run_init, show_init},
-    {"import", "FILE.json",
-     "Create admins, teams with their staff, families with their pair and members, and an\n"
-     "invite code for each member, from a JSON document (- reads standard input), all or\n"
-     "nothing. Prints every created id, the invite codes and any generated passwords as\n"
-     "JSON. The format is in PROTOCOL.md, \"Running and provisioning\".",
+    {"import", "FILE.json", "Create everything in a provisioning document, all or nothing.",
+     "Creates admins, teams with their staff, families with their pair and members, and\n"
+     "an invite code (valid 72 hours) for each member, from a JSON document (- reads\n"
+     "standard input), in one transaction: on any error nothing is created and the bad\n"
+     "entry is named. Prints every created id, the invite codes and any generated\n"
+     "passwords as JSON. The format is in PROTOCOL.md, \"Running and provisioning\".\n"
+     "A staff member may be listed in several teams: give the name and password at the\n"
+     "first mention only. An adviser already in the database is added to the team when\n"
+     "listed by the same name and without a password.",
      1, 1, 0, 0, admin_import_run, admin_import_show},
-    {"demo", "",
-     "Create a demo world (team, pair, team member, a family of two with invite codes)\n"
-     "and print its logins. Changes nothing if it is there already.",
+    {"demo", "", "Create a demo world to try Indgang out, and print its logins.",
+     "Makes team \"Team Øst\" with advisers anna and bo (the pair of \"Familien Hansen\")\n"
+     "and carl (a team member), the admin \"admin\", and the family's two members with\n"
+     "invite codes. Changes nothing if the demo is there already.",
      0, 0, 0, 0, admin_demo_run, admin_demo_show},
-    {"add-admin", "USERNAME NAME [--password P]",
-     "Create an administrator account. Without --password one is generated and printed\n"
-     "once. --password - reads it from standard input (keeps it out of `ps`).",
+    {"add-admin", "USERNAME NAME [--password P]", "Create an administrator account.",
+     "Without --password a password is generated and printed once. --password - reads\n"
+     "it from the first line of standard input, which keeps it out of `ps`.",
      2, 2, OPT_PASSWORD, 0, run_add_admin, show_account},
-    {"add-team", "NAME", "Create a cross-disciplinary team.", 1, 1, 0, 0, run_add_team,
+    {"add-team", "NAME", "Create a cross-disciplinary team.", "", 1, 1, 0, 0, run_add_team,
      show_add_team},
     {"add-staff", "USERNAME NAME --team TEAM [--password P]",
-     "Create an adviser on the staff of TEAM (password as for add-admin), or add an\n"
-     "existing adviser (same username and name, no --password) to another team.",
+     "Create an adviser on a team's staff, or add an existing one to another team.",
+     "Passwords as for add-admin. To add an existing adviser to TEAM give the same\n"
+     "username and name and no --password.",
      2, 2, OPT_TEAM | OPT_PASSWORD, OPT_TEAM, run_add_staff, show_add_staff},
     {"add-family", "NAME --team TEAM --primary USER --secondary USER",
-     "Create a family in TEAM with its pair (two advisers on the team's staff) and its\n"
-     "default conversation.",
+     "Create a family with its pair and its default conversation.",
+     "The pair is two different advisers on the staff of TEAM; the primary is the\n"
+     "family's coordinator.",
      1, 1, OPT_TEAM | OPT_PRIMARY | OPT_SECONDARY, OPT_TEAM | OPT_PRIMARY | OPT_SECONDARY,
      run_add_family, show_add_family},
-    {"add-member", "FAMILY_ID NAME",
-     "Add a family member (a parent, a child) to the family and its default conversation.", 2, 2, 0,
-     0, run_add_member, show_add_member},
+    {"add-member", "FAMILY_ID NAME", "Add a family member (a parent, a child) to a family.",
+     "The member takes part in the family's default conversation. Give them an invite\n"
+     "code with the invite command to enrol their phone.",
+     2, 2, 0, 0, run_add_member, show_add_member},
     {"set-pair", "FAMILY_ID --primary USER --secondary USER",
-     "Hand the family over to a new pair. The history stays with the family, so the new\n"
-     "advisers see all of it. The handover is written to the family's contact log.",
+     "Hand a family over to a new pair of advisers.",
+     "The history stays with the family, so the new advisers see all of it. The\n"
+     "advisers must be on the staff of the family's team. The handover is written to\n"
+     "the family's contact log.",
      1, 1, OPT_PRIMARY | OPT_SECONDARY, OPT_PRIMARY | OPT_SECONDARY, run_set_pair, show_set_pair},
     {"invite", "MEMBER_ID [--hours H] [--qr]",
-     "Make a single-use invite code that enrols one phone as this family member, valid\n"
-     "for H hours (default 72, at most 720). --qr also prints it as a QR code.",
+     "Make an invite code that enrols one phone as a family member.",
+     "The code is single-use and valid for H hours (default 72, at most 720). --qr also\n"
+     "prints it as a QR code of the code's text (on standard error with --json).",
      1, 1, OPT_HOURS | OPT_QR, 0, run_invite, show_invite},
     {"reset-password", "USERNAME [--password P]",
-     "Set a new password for a staff or admin account (generated if not given) and sign\n"
-     "it out everywhere.",
-     1, 1, OPT_PASSWORD, 0, run_reset_password, show_reset_password},
-    {"deactivate", "USERNAME",
-     "Stop a staff or admin account: it can no longer log in and its sessions end.", 1, 1, 0, 0,
-     run_deactivate, show_active},
-    {"activate", "USERNAME", "Let a deactivated account log in again.", 1, 1, 0, 0, run_activate,
-     show_active},
-    {"revoke-device", "DEVICE_ID",
-     "Revoke an enrolled device (a lost phone): its token stops working.", 1, 1, 0, 0,
-     run_revoke_device, show_revoke_device},
+     "Set a new password for a staff or admin account and sign it out everywhere.",
+     "Passwords as for add-admin.", 1, 1, OPT_PASSWORD, 0, run_reset_password, show_reset_password},
+    {"deactivate", "USERNAME", "Stop a staff or admin account and end its sessions.",
+     "The account's history stays. Hand over the families of a deactivated adviser\n"
+     "with set-pair.",
+     1, 1, 0, 0, run_deactivate, show_active},
+    {"activate", "USERNAME", "Let a deactivated account log in again.", "", 1, 1, 0, 0,
+     run_activate, show_active},
+    {"revoke-device", "DEVICE_ID", "Revoke an enrolled device, e.g. a lost phone.",
+     "Its token stops working. The member can enrol a new phone with a new invite code.", 1, 1, 0,
+     0, run_revoke_device, show_revoke_device},
     {"list", "teams|staff|families|members|devices [--family ID]",
-     "List what is in the database; --family narrows families, members and devices.", 1, 1,
-     OPT_FAMILY, 0, run_list, show_list},
-    {NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL},
+     "List teams, staff, families, members or devices.",
+     "--family ID narrows families, members and devices to one family. With --json the\n"
+     "result is {\"list\":WHAT,\"rows\":[...]}.",
+     1, 1, OPT_FAMILY, 0, run_list, show_list},
+    {NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL},
 };

@@ -27,13 +27,13 @@ struct demo_login {
 
 static const struct demo_login demo_logins[] = {
     {"admin", "Ida Admin", "indgang-admin-demo",
-     "administrator: accounts, teams, pairs, invites; reads no messages", false},
+     "administrator; manages accounts, teams, pairs and invites, reads no messages", false},
     {"anna", "Anna Jensen", "indgang-demo",
-     "jobcenter adviser, PRIMARY of " DEMO_FAMILY ": writes to the family and notes", true},
+     "jobcenter adviser, PRIMARY of " DEMO_FAMILY "; writes to the family, and notes", true},
     {"bo", "Bo Nielsen", "indgang-demo",
-     "family adviser, SECONDARY of " DEMO_FAMILY ": writes to the family and notes", true},
+     "family adviser, SECONDARY of " DEMO_FAMILY "; writes to the family, and notes", true},
     {"carl", "Carl Sundhed", "indgang-demo",
-     "health visitor in " DEMO_TEAM ": reads the family's history, writes only notes", true},
+     "health visitor in " DEMO_TEAM "; reads the family's history, writes only notes", true},
 };
 #define N_LOGINS (sizeof demo_logins / sizeof demo_logins[0])
 
@@ -137,10 +137,10 @@ int admin_demo_run(struct admin *a, const struct admin_args *args, json_t **out)
 
 static void show_logins(void)
 {
-	printf("Logins for the staff web client (username, password):\n");
+	printf("Logins for the staff web client (username / password):\n");
 	for (size_t i = 0; i < N_LOGINS; i++)
-		printf("  %-6s %-19s %s - %s\n", demo_logins[i].username, demo_logins[i].password,
-		       demo_logins[i].name, demo_logins[i].what);
+		printf("  %s / %s\n      %s: %s\n", demo_logins[i].username,
+		       demo_logins[i].password, demo_logins[i].name, demo_logins[i].what);
 }
 
 static void show_exists(const struct admin *a, const json_t *out)
@@ -150,7 +150,7 @@ static void show_exists(const struct admin *a, const json_t *out)
 
 	printf("The demo world is already in %s; nothing was changed.\n\n", a->db);
 	show_logins();
-	printf("\n(unless their passwords were changed since)\n\nFamily members of \"%s\":\n",
+	printf("(the passwords are the demo's unless changed since)\n\nFamily members of \"%s\":\n",
 	       DEMO_FAMILY);
 	json_array_foreach(json_object_get(out, "members"), i, m)
 	    printf("  %-14s member %lld\n", json_string_value(json_object_get(m, "name")),

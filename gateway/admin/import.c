@@ -176,7 +176,7 @@ static int mention_again(struct import *im, const char *label, struct import_use
 		                  "%s: \"%s\" was already given at %s; give the password only "
 		                  "there",
 		                  label, u->username, u->where);
-	if (name != NULL && admin_clean_name(name, clean) == NULL && strcmp(clean, u->name) != 0)
+	if (name != NULL && (admin_clean_name(name, clean) != NULL || strcmp(clean, u->name) != 0))
 		return admin_fail(im->a, ERR_CONFLICT, "%s: \"%s\" is named \"%s\" at %s", label,
 		                  u->username, u->name, u->where);
 	return ERR_OK;

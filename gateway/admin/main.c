@@ -64,9 +64,8 @@ static void print_help(void)
 	       "Provisioning and everyday administration of an Indgang database. It works on\n"
 	       "the gateway's SQLite file and may run while the gateway runs.\n\nCommands:\n");
 	for (const struct admin_command *c = admin_commands; c->name != NULL; c++) {
-		size_t first = strcspn(c->help, "\n");
-
-		printf("  %s %s\n      %.*s\n", c->name, c->synopsis, (int)first, c->help);
+		printf("  %s%s%s\n      %s\n", c->name, c->synopsis[0] ? " " : "", c->synopsis,
+		       c->summary);
 	}
 	printf("\nOptions:\n"
 	       "  --db PATH    the database file (required; init, import and demo create it)\n"
@@ -79,8 +78,8 @@ static void print_help(void)
 
 static void print_command_help(const struct admin_command *c)
 {
-	printf("Usage: indgang-admin --db PATH [--json] %s %s\n\n%s\n", c->name, c->synopsis,
-	       c->help);
+	printf("Usage: indgang-admin --db PATH [--json] %s%s%s\n\n%s\n%s%s", c->name,
+	       c->synopsis[0] ? " " : "", c->synopsis, c->summary, c->help, c->help[0] ? "\n" : "");
 }
 
 /* ---- Parsing ---------------------------------------------------------------------- */
@@ -232,8 +231,11 @@ static int run(const struct admin_command *c, const struct cli *cli)
 		return ADMIN_EXIT_FAIL;
 	}
 	if ((err = store_open(cli->db, &a.s)) != ERR_OK) {
-		fprintf(stderr, "%s: cannot open the database %s: %s\n", c->name, cli->db,
-		        err_message(err));
+		fprintf(stderr,
+		        "%s: cannot open the database %s (%s): does its directory exist, may "
+		        "we write there, and is it an Indgang database of this or an older "
+		        "version?\n",
+		        c->name, cli->db, err_code(err));
 		return ADMIN_EXIT_FAIL;
 	}
 	err = c->run(&a, &cli->args, &out);
@@ -242,12 +244,16 @@ static int run(const struct admin_command *c, const struct cli *cli)
 	if (err != ERR_OK) {
 		store_rollback(a.s);
 		fprintf(stderr, "%s: %s\n", c->name, a.msg[0] ? a.msg : err_message(err));
+		if (a.usage)
+			fputs("Try 'indgang-admin --help'.\n", stderr);
 	} else {
 		print_result(&a, c, cli, out);
 	}
 	json_decref(out);
 	store_close(a.s);
-	return err == ERR_OK ? 0 : ADMIN_EXIT_FAIL;
+	if (err == ERR_OK)
+		return 0;
+	return a.usage ? ADMIN_EXIT_USAGE : ADMIN_EXIT_FAIL;
 }
 
 int main(int argc, char **argv)

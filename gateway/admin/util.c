@@ -25,6 +25,17 @@ int admin_fail(struct admin *a, int err, const char *fmt, ...)
 	return err == ERR_OK ? ERR_BAD_REQUEST : err;
 }
 
+int admin_usage(struct admin *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+	va_end(ap);
+	a->usage = true;
+	return ERR_BAD_REQUEST;
+}
+
 int admin_begin(struct admin *a)
 {
 	int err = store_begin(a->s);
@@ -196,13 +207,17 @@ int admin_invite_make(struct admin *a, int64_t member_id, const char *member_nam
 	char detail[CODEC_NAME_MAX + 128], ts[32];
 	int err = ERR_CONFLICT;
 
+	int64_t console;
+	if ((err = store_admin_console_actor(a->s, &console)) != ERR_OK)
+		return admin_fail(a, err, "no console account: %s", store_errmsg(a->s));
 	*expires_at = a->now + hours * 3600 * 1000;
+	err = ERR_CONFLICT;
 	/* A clash of two 47-bit codes is all but impossible, but costs nothing to survive. */
 	for (int tries = 0; err == ERR_CONFLICT && tries < 3; tries++) {
 		if ((err = auth_invite_new(code)) != ERR_OK)
 			return admin_fail(a, err, "no randomness for an invite code");
-		/* created_by NULL: made by the operator at the console, not by an account. */
-		err = store_invite_insert(a->s, code, member_id, 0, a->now, *expires_at);
+		/* Made by the operator at the console. */
+		err = store_invite_insert(a->s, code, member_id, console, a->now, *expires_at);
 	}
 	if (err != ERR_OK)
 		return admin_fail(a, err, "storing the invite failed: %s", store_errmsg(a->s));
@@ -210,7 +225,7 @@ int admin_invite_make(struct admin *a, int64_t member_id, const char *member_nam
 	/* The log names who got an invite and until when, never the code itself. */
 	snprintf(detail, sizeof detail, "invite code for %s (member %lld), valid until %s",
 	         member_name, (long long)member_id, ts);
-	err = store_log_append(a->s, a->now, "invite", 0, family_id, 0, 0, detail);
+	err = store_log_append(a->s, a->now, "invite", console, family_id, 0, 0, detail);
 	if (err != ERR_OK)
 		return admin_fail(a, err, "logging the invite failed: %s", store_errmsg(a->s));
 	return ERR_OK;
