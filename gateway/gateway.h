@@ -11,9 +11,9 @@
 
 #include "core/hub/hub.h"
 
-#define GW_SUBPROTOCOL "indgang.v1"
-#define GW_WS_PATH "/ws"
-#define GW_MESSAGE_MAX (64 * 1024) /* the contract's frame limit */
+#define GW_SUBPROTOCOL      "indgang.v1"
+#define GW_WS_PATH          "/ws"
+#define GW_MESSAGE_MAX      (64 * 1024) /* the contract's frame limit */
 #define GW_AUTH_DEADLINE_US (10 * LWS_USEC_PER_SEC)
 
 struct gw {
@@ -26,9 +26,9 @@ struct gw {
 extern struct gw gw;
 
 int gw_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-		     size_t len);
+                     size_t len);
 int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-		   size_t len);
+                   size_t len);
 size_t gw_http_pss_size(void);
 size_t gw_ws_pss_size(void);
 

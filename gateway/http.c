@@ -87,7 +87,8 @@ static char *query_rebuild(struct lws *wsi)
 			out[o++] = '&';
 		for (int k = 0; k < n && o + 4 < sizeof out; k++) {
 			char ch = frag[k];
-			if (ch == '&' || ch == '%' || ch == '+' || (ch == '=' && memchr(frag, '=', (size_t)k)))
+			if (ch == '&' || ch == '%' || ch == '+' ||
+			    (ch == '=' && memchr(frag, '=', (size_t)k)))
 				o += (size_t)snprintf(out + o, 4, "%%%02X", (unsigned char)ch);
 			else
 				out[o++] = ch;
@@ -105,13 +106,10 @@ static void http_read_request(struct lws *wsi, struct pss_http *pss, const char 
 		enum lws_token_indexes tok;
 		const char *name;
 	} methods[] = {
-		{WSI_TOKEN_GET_URI, "GET"},
-		{WSI_TOKEN_POST_URI, "POST"},
-		{WSI_TOKEN_DELETE_URI, "DELETE"},
-		{WSI_TOKEN_PUT_URI, "PUT"},
-		{WSI_TOKEN_PATCH_URI, "PATCH"},
-		{WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
-		{WSI_TOKEN_HEAD_URI, "HEAD"},
+	    {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},
+	    {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_PUT_URI, "PUT"},
+	    {WSI_TOKEN_PATCH_URI, "PATCH"},   {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+	    {WSI_TOKEN_HEAD_URI, "HEAD"},
 	};
 	snprintf(r->method, sizeof r->method, "OTHER");
 	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
@@ -165,6 +163,8 @@ static void http_start(struct lws *wsi, struct pss_http *pss)
 static int http_body(struct pss_http *pss, const char *in, size_t len)
 {
 	struct api_request *r = &pss->req;
+	if (len == 0)
+		return 0;
 	if (pss->too_large || r->body_len + len > API_BODY_MAX) {
 		pss->too_large = true;
 		return 0;
@@ -181,41 +181,41 @@ static int http_body(struct pss_http *pss, const char *in, size_t len)
 
 /* Security headers on every answer: nothing here is cacheable or frameable. */
 static int add_headers(struct lws *wsi, const struct api_response *resp, unsigned char **p,
-		       unsigned char *end)
+                       unsigned char *end)
 {
 	static const char *const fixed[][2] = {
-		{"cache-control:", "no-store"},
-		{"x-content-type-options:", "nosniff"},
-		{"x-frame-options:", "DENY"},
-		{"referrer-policy:", "no-referrer"},
-		{"strict-transport-security:", "max-age=31536000"},
-		{"content-security-policy:", "default-src 'none'; frame-ancestors 'none'"},
+	    {"cache-control:", "no-store"},
+	    {"x-content-type-options:", "nosniff"},
+	    {"x-frame-options:", "DENY"},
+	    {"referrer-policy:", "no-referrer"},
+	    {"strict-transport-security:", "max-age=31536000"},
+	    {"content-security-policy:", "default-src 'none'; frame-ancestors 'none'"},
 	};
 	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
 		if (lws_add_http_header_by_name(wsi, (const unsigned char *)fixed[i][0],
-						(const unsigned char *)fixed[i][1],
-						(int)strlen(fixed[i][1]), p, end))
+		                                (const unsigned char *)fixed[i][1],
+		                                (int)strlen(fixed[i][1]), p, end))
 			return -1;
 	if (resp->set_cookie[0] &&
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"set-cookie:",
-					(const unsigned char *)resp->set_cookie,
-					(int)strlen(resp->set_cookie), p, end))
+	    lws_add_http_header_by_name(
+	        wsi, (const unsigned char *)"set-cookie:", (const unsigned char *)resp->set_cookie,
+	        (int)strlen(resp->set_cookie), p, end))
 		return -1;
 	if (resp->disposition[0] &&
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)"content-disposition:",
-					(const unsigned char *)resp->disposition,
-					(int)strlen(resp->disposition), p, end))
+	                                (const unsigned char *)resp->disposition,
+	                                (int)strlen(resp->disposition), p, end))
 		return -1;
 	return 0;
 }
 
 static int http_write_headers(struct lws *wsi, struct pss_http *pss,
-			      const struct api_response *resp)
+                              const struct api_response *resp)
 {
 	unsigned char buf[LWS_PRE + 2048];
 	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
 	if (lws_add_http_common_headers(wsi, (unsigned int)resp->status, resp->content_type,
-					(lws_filepos_t)resp->body_len, &p, end) ||
+	                                (lws_filepos_t)resp->body_len, &p, end) ||
 	    add_headers(wsi, resp, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	pss->headers_sent = true;
@@ -233,8 +233,7 @@ static int http_write_body(struct lws *wsi, struct pss_http *pss, const struct a
 		n = CHUNK;
 	memcpy(buf + LWS_PRE, resp->body + pss->sent, n);
 	bool last = pss->sent + n == resp->body_len;
-	if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) <
-	    (int)n)
+	if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n)
 		return -1;
 	pss->sent += n;
 	if (last)
@@ -246,7 +245,7 @@ static int http_write_body(struct lws *wsi, struct pss_http *pss, const struct a
 static int http_writeable(struct lws *wsi, struct pss_http *pss)
 {
 	const struct api_response *resp =
-		pss->use_local ? &pss->local : (pss->call ? api_call_response(pss->call) : NULL);
+	    pss->use_local ? &pss->local : (pss->call ? api_call_response(pss->call) : NULL);
 	if (resp == NULL)
 		return 0; /* still running on a worker */
 	if (!pss->headers_sent)
@@ -263,7 +262,7 @@ static void http_reset(struct pss_http *pss)
 }
 
 int gw_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-		     size_t len)
+                     size_t len)
 {
 	struct pss_http *pss = user;
 	switch (reason) {

@@ -20,7 +20,7 @@
 #include "core/common/err.h"
 
 #define SHUTDOWN_GRACE_US (5 * LWS_USEC_PER_SEC)
-#define MAX_ORIGINS 16
+#define MAX_ORIGINS       16
 
 struct gw gw;
 static volatile sig_atomic_t stop_requested;
@@ -40,8 +40,8 @@ struct options {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: indgang --db PATH --listen ADDR:PORT --cert CERT.pem --key KEY.pem\n"
-		   "               [--allow-origin https://host:port]... [--http-workers N]\n"
-		   "               [--ws-rate FRAMES_PER_SECOND]\n");
+	           "               [--allow-origin https://host:port]... [--http-workers N]\n"
+	           "               [--ws-rate FRAMES_PER_SECOND]\n");
 }
 
 static int parse_listen(const char *arg, struct options *o)
@@ -62,15 +62,15 @@ static int parse_listen(const char *arg, struct options *o)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"listen", required_argument, NULL, 'l'},
-		{"cert", required_argument, NULL, 'c'},
-		{"key", required_argument, NULL, 'k'},
-		{"allow-origin", required_argument, NULL, 'o'},
-		{"http-workers", required_argument, NULL, 'w'},
-		{"ws-rate", required_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"cert", required_argument, NULL, 'c'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"allow-origin", required_argument, NULL, 'o'},
+	    {"http-workers", required_argument, NULL, 'w'},
+	    {"ws-rate", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	memset(o, 0, sizeof *o);
@@ -78,26 +78,42 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->port = 8443;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': o->db = optarg; break;
+		case 'd':
+			o->db = optarg;
+			break;
 		case 'l':
 			if (parse_listen(optarg, o) != 0) {
-				fprintf(stderr, "indgang: --listen wants ADDR:PORT, got %s\n", optarg);
+				fprintf(stderr, "indgang: --listen wants ADDR:PORT, got %s\n",
+				        optarg);
 				return 2;
 			}
 			break;
-		case 'c': o->cert = optarg; break;
-		case 'k': o->key = optarg; break;
+		case 'c':
+			o->cert = optarg;
+			break;
+		case 'k':
+			o->key = optarg;
+			break;
 		case 'o':
 			if (o->n_origins == MAX_ORIGINS) {
-				fprintf(stderr, "indgang: at most %d --allow-origin\n", MAX_ORIGINS);
+				fprintf(stderr, "indgang: at most %d --allow-origin\n",
+				        MAX_ORIGINS);
 				return 2;
 			}
 			o->origins[o->n_origins++] = optarg;
 			break;
-		case 'w': o->http_workers = atoi(optarg); break;
-		case 'r': o->ws_rate = atof(optarg); break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return 2;
+		case 'w':
+			o->http_workers = atoi(optarg);
+			break;
+		case 'r':
+			o->ws_rate = atof(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (o->db == NULL || o->cert == NULL || o->key == NULL || optind != argc) {
@@ -129,15 +145,15 @@ static void hook_want_write(void *transport)
 }
 
 static struct lws_protocols protocols[] = {
-	{"http", gw_callback_http, 0, 0, 0, NULL, 0},
-	{GW_SUBPROTOCOL, gw_callback_ws, 0, 16384, 0, NULL, 0},
-	{NULL, NULL, 0, 0, 0, NULL, 0},
+    {"http", gw_callback_http, 0, 0, 0, NULL, 0},
+    {GW_SUBPROTOCOL, gw_callback_ws, 0, 16384, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
 /* Pings after 30 s without traffic, hangs up after 75 s without an answer. */
 static const lws_retry_bo_t idle_policy = {
-	.secs_since_valid_ping = 30,
-	.secs_since_valid_hangup = 75,
+    .secs_since_valid_ping = 30,
+    .secs_since_valid_hangup = 75,
 };
 
 static struct lws_context *create_context(const struct options *o)
@@ -151,15 +167,15 @@ static struct lws_context *create_context(const struct options *o)
 	info.protocols = protocols;
 	info.vhost_name = "indgang";
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_VALIDATE_UTF8 |
-		       LWS_SERVER_OPTION_DISABLE_IPV6;
+	               LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.ssl_cert_filepath = o->cert;
 	info.ssl_private_key_filepath = o->key;
 	/* TLS 1.2 minimum, 1.3 preferred (OpenSSL picks the highest both speak). */
 	info.ssl_options_set = SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 |
-			       SSL_OP_NO_TLSv1_1 | SSL_OP_CIPHER_SERVER_PREFERENCE;
+	                       SSL_OP_NO_TLSv1_1 | SSL_OP_CIPHER_SERVER_PREFERENCE;
 	info.ssl_cipher_list = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-			       "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-			       "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+	                       "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+	                       "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 	info.alpn = "http/1.1";
 	info.timeout_secs = 20;
 	info.keepalive_timeout = 30;
@@ -167,9 +183,18 @@ static struct lws_context *create_context(const struct options *o)
 	return lws_create_context(&info);
 }
 
+static lws_sorted_usec_list_t tick_sul;
+
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+	hub_tick(gw.hub);
+	lws_sul_schedule(gw.context, 0, sul, on_tick, HUB_RECHECK_MS * LWS_US_PER_MS);
+}
+
 static void run_loop(void)
 {
 	lws_usec_t deadline = 0;
+	lws_sul_schedule(gw.context, 0, &tick_sul, on_tick, HUB_RECHECK_MS * LWS_US_PER_MS);
 	for (;;) {
 		if (lws_service(gw.context, 0) < 0)
 			break;
@@ -194,11 +219,11 @@ int main(int argc, char **argv)
 	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
 
 	struct hub_config cfg = {
-		.db_path = o.db,
-		.frame_headroom = LWS_PRE,
-		.http_workers = o.http_workers,
-		.ws_rate = o.ws_rate,
-		.allowed_origins = o.origins,
+	    .db_path = o.db,
+	    .frame_headroom = LWS_PRE,
+	    .http_workers = o.http_workers,
+	    .ws_rate = o.ws_rate,
+	    .allowed_origins = o.origins,
 	};
 	struct hub_hooks hooks = {.wake = hook_wake, .want_write = hook_want_write};
 	int err = hub_create(&cfg, &hooks, &gw.hub);
@@ -209,7 +234,7 @@ int main(int argc, char **argv)
 	gw.context = create_context(&o);
 	if (gw.context == NULL) {
 		fprintf(stderr, "indgang: cannot listen on %s:%d with %s / %s\n", o.addr, o.port,
-			o.cert, o.key);
+		        o.cert, o.key);
 		hub_destroy(gw.hub);
 		return 1;
 	}

@@ -58,7 +58,7 @@ static void ws_established(struct lws *wsi, struct pss_ws *pss)
 	}
 	if (pss->bad_origin) {
 		session_refuse(pss->session, ERR_FORBIDDEN, CLOSE_REVOKED,
-			       "This page's origin may not open the gateway.");
+		               "This page's origin may not open the gateway.");
 		return;
 	}
 	if (pss->cookie_token[0] != '\0' &&
@@ -107,13 +107,12 @@ static int ws_writeable(struct lws *wsi, struct pss_ws *pss)
 	const char *reason;
 	if (!session_close_pending(pss->session, &code, &reason))
 		return 0;
-	lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)reason,
-			 strlen(reason));
+	lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)reason, strlen(reason));
 	return -1;
 }
 
 int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-		   size_t len)
+                   size_t len)
 {
 	struct pss_ws *pss = user;
 	int code;
@@ -128,10 +127,10 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			return -1;
 		if ((code = ws_receive(wsi, pss, in, len)) != 0) {
 			const char *why = code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE
-						  ? "message too large"
-						  : "binary frames are not part of the protocol";
+			                      ? "message too large"
+			                      : "binary frames are not part of the protocol";
 			lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)why,
-					 strlen(why));
+			                 strlen(why));
 			return -1;
 		}
 		return 0;

@@ -48,14 +48,14 @@ static void respond(struct call *c, int status, char *body)
 static void fail(struct call *c, int err, const char *message)
 {
 	respond(c, err_http_status(err),
-		codec_encode_http_error(err, message ? message : err_message(err)));
+	        codec_encode_http_error(err, message ? message : err_message(err)));
 }
 
 static void set_cookie(struct call *c, const char *token, int64_t max_age_s)
 {
 	snprintf(c->resp->set_cookie, sizeof c->resp->set_cookie,
-		 "%s=%s; Path=/; Max-Age=%lld; HttpOnly; Secure; SameSite=Strict", API_COOKIE_NAME,
-		 token, (long long)max_age_s);
+	         "%s=%s; Path=/; Max-Age=%lld; HttpOnly; Secure; SameSite=Strict", API_COOKIE_NAME,
+	         token, (long long)max_age_s);
 }
 
 /* ---- Request helpers --------------------------------------------------------- */
@@ -80,9 +80,9 @@ static int api_auth(struct call *c)
 	const char *token = r->bearer;
 	if (token == NULL && r->cookie_token != NULL) {
 		bool safe = strcmp(r->method, "GET") == 0;
-		if (r->origin == NULL ? !safe
-				      : !api_origin_allowed(r->origin, r->host,
-							    c->ctx->allowed_origins)) {
+		if (r->origin == NULL
+		        ? !safe
+		        : !api_origin_allowed(r->origin, r->host, c->ctx->allowed_origins)) {
 			fail(c, ERR_FORBIDDEN, "The request's Origin is not allowed.");
 			return ERR_FORBIDDEN;
 		}
@@ -208,13 +208,13 @@ static void ep_login(struct call *c)
 		char token[AUTH_TOKEN_LEN + 1];
 		uint8_t hash[32];
 		int64_t expires = c->now + c->ctx->staff_token_ttl_ms, tid;
-		err = auth_token_new(token, hash) ? ERR_INTERNAL
-						  : store_token_insert(c->ctx->store, hash,
-								       c->user.ref.id, 0, c->now,
-								       expires, &tid);
+		err = auth_token_new(token, hash)
+		          ? ERR_INTERNAL
+		          : store_token_insert(c->ctx->store, hash, c->user.ref.id, 0, c->now,
+		                               expires, &tid);
 		if (err == ERR_OK)
 			store_log_append(c->ctx->store, c->now, "login", c->user.ref.id, 0, 0, 0,
-					 addr);
+			                 addr);
 		if (err) {
 			fail(c, err, NULL);
 		} else {
@@ -249,10 +249,10 @@ static int enrol_tx(struct call *c, void *arg)
 		err = ERR_INTERNAL;
 	if (err == ERR_OK)
 		err = store_token_insert(s, hash, member, e->device_id, c->now,
-					 c->now + c->ctx->device_token_ttl_ms, &tid);
+		                         c->now + c->ctx->device_token_ttl_ms, &tid);
 	if (err == ERR_OK)
 		err = store_log_append(s, c->now, "enrol", member, c->user.family_id, 0, 0,
-				       e->device);
+		                       e->device);
 	return err;
 }
 
@@ -272,12 +272,13 @@ static void ep_enrol(struct call *c)
 	if (!auth_throttle_allow(c->ctx->throttle, "#invite", addr, c->now)) {
 		fail(c, ERR_RATE_LIMITED, "Too many wrong codes; wait a few minutes.");
 	} else if (auth_invite_normalise(in.code, code) != 0 ||
-		   (err = in_tx(c, enrol_tx, &e)) == ERR_UNAUTHORIZED) {
+	           (err = in_tx(c, enrol_tx, &e)) == ERR_UNAUTHORIZED) {
 		auth_throttle_fail(c->ctx->throttle, "#invite", addr, c->now);
 		fail(c, ERR_UNAUTHORIZED, "Unknown invite code.");
 	} else if (err == ERR_GONE) {
-		fail(c, ERR_GONE, "This invite code has been used or has expired; ask your "
-				  "adviser for a new one.");
+		fail(c, ERR_GONE,
+		     "This invite code has been used or has expired; ask your "
+		     "adviser for a new one.");
 	} else if (err) {
 		fail(c, err, NULL);
 	} else {
@@ -300,7 +301,7 @@ static void ep_logout(struct call *c)
 	store_log_append(s, c->now, "logout", c->user.ref.id, c->user.family_id, 0, 0, "");
 	c->resp->close_token_id = c->token.id;
 	snprintf(c->resp->set_cookie, sizeof c->resp->set_cookie,
-		 "%s=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict", API_COOKIE_NAME);
+	         "%s=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict", API_COOKIE_NAME);
 	respond(c, 204, NULL);
 }
 
@@ -331,12 +332,12 @@ static void ep_messages(struct call *c)
 		limit = CODEC_SYNC_LIMIT_MAX;
 	struct msg_list msgs = {0};
 	bool more = false;
-	int err = svc_history(c->ctx->store, &c->user, c->path_id, before, (int)limit, &msgs,
-			      &more, &family);
+	int err = svc_history(c->ctx->store, &c->user, c->path_id, before, (int)limit, &msgs, &more,
+	                      &family);
 	if (err) {
 		if (err == ERR_FORBIDDEN || (err == ERR_NOT_FOUND && family > 0))
 			svc_log_denied(c->ctx->store, &c->user, family, c->path_id, c->now,
-				       "history");
+			               "history");
 		fail(c, err, NULL);
 	} else {
 		svc_log_access(c->ctx->store, &c->user, family, c->path_id, c->now, "history");
@@ -356,7 +357,7 @@ static int family_relation(struct call *c, int64_t family, enum perm_rel *rel)
 
 /* Refuses (and logs) unless allowed; true when the caller may go on. */
 static bool family_allowed(struct call *c, int64_t family, bool (*allowed)(enum perm_rel),
-			   const char *what)
+                           const char *what)
 {
 	enum perm_rel rel;
 	int err = family_relation(c, family, &rel);
@@ -393,10 +394,10 @@ static void ep_conv_create(struct call *c)
 	err = store_begin(s);
 	if (err == ERR_OK)
 		err = store_conv_create(s, in.family, in.title, in.members, in.n_members, c->now,
-					&conv);
+		                        &conv);
 	if (err == ERR_OK)
 		err = store_log_append(s, c->now, "conversation", c->user.ref.id, in.family, conv,
-				       0, in.title);
+		                       0, in.title);
 	if (err == ERR_OK)
 		err = store_commit(s);
 	else
@@ -437,15 +438,15 @@ static void ep_invite(struct call *c)
 	char code[AUTH_INVITE_LEN + 1];
 	int64_t expires = c->now + c->ctx->invite_ttl_ms;
 	struct store *s = c->ctx->store;
-	err = auth_invite_new(code) ? ERR_INTERNAL
-				    : store_invite_insert(s, code, member.ref.id, c->user.ref.id,
-							  c->now, expires);
+	err = auth_invite_new(code)
+	          ? ERR_INTERNAL
+	          : store_invite_insert(s, code, member.ref.id, c->user.ref.id, c->now, expires);
 	if (err) {
 		fail(c, err, NULL);
 		return;
 	}
 	store_log_append(s, c->now, "invite", c->user.ref.id, member.family_id, 0, 0,
-			 member.ref.name);
+	                 member.ref.name);
 	respond(c, 201, codec_encode_invite(code, expires));
 }
 
@@ -475,13 +476,13 @@ static void ep_log(struct call *c)
 		fail(c, err, NULL);
 	} else {
 		svc_log_access(c->ctx->store, &c->user, c->path_id, 0, c->now,
-			       csv ? "log export csv" : "log");
+		               csv ? "log export csv" : "log");
 		if (csv) {
 			respond(c, 200, codec_encode_log_csv(&entries));
 			c->resp->content_type = "text/csv; charset=utf-8";
 			snprintf(c->resp->disposition, sizeof c->resp->disposition,
-				 "attachment; filename=\"indgang-family-%lld-log.csv\"",
-				 (long long)c->path_id);
+			         "attachment; filename=\"indgang-family-%lld-log.csv\"",
+			         (long long)c->path_id);
 		} else {
 			respond(c, 200, codec_encode_log_json(&entries));
 		}
@@ -533,16 +534,16 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{"GET", "/healthz", NULL, ep_health},
-	{"POST", "/api/login", NULL, ep_login},
-	{"POST", "/api/enrol", NULL, ep_enrol},
-	{"POST", "/api/logout", NULL, ep_logout},
-	{"GET", "/api/me", NULL, ep_me},
-	{"GET", "/api/conversations/", "/messages", ep_messages},
-	{"POST", "/api/conversations", NULL, ep_conv_create},
-	{"POST", "/api/invites", NULL, ep_invite},
-	{"GET", "/api/families/", "/log", ep_log},
-	{"DELETE", "/api/devices/", "", ep_device_delete},
+    {"GET", "/healthz", NULL, ep_health},
+    {"POST", "/api/login", NULL, ep_login},
+    {"POST", "/api/enrol", NULL, ep_enrol},
+    {"POST", "/api/logout", NULL, ep_logout},
+    {"GET", "/api/me", NULL, ep_me},
+    {"GET", "/api/conversations/", "/messages", ep_messages},
+    {"POST", "/api/conversations", NULL, ep_conv_create},
+    {"POST", "/api/invites", NULL, ep_invite},
+    {"GET", "/api/families/", "/log", ep_log},
+    {"DELETE", "/api/devices/", "", ep_device_delete},
 };
 
 /* Matches path against a route; sets *id for routes with {id}. */
@@ -565,7 +566,7 @@ static bool route_match(const struct route *r, const char *path, int64_t *id)
 }
 
 void api_handle(struct api_ctx *ctx, const struct api_request *req, int64_t now,
-		struct api_response *resp)
+                struct api_response *resp)
 {
 	memset(resp, 0, sizeof *resp);
 	struct call c = {.ctx = ctx, .req = req, .resp = resp, .now = now};

@@ -14,7 +14,7 @@ struct store;
 struct auth_throttle;
 
 #define API_COOKIE_NAME "indgang_session"
-#define API_BODY_MAX (64 * 1024)
+#define API_BODY_MAX    (64 * 1024)
 
 struct api_request {
 	char method[8];
@@ -53,7 +53,7 @@ struct api_ctx {
 
 /* Handles one request; fills resp (resp->body malloc'd, caller frees). */
 void api_handle(struct api_ctx *ctx, const struct api_request *req, int64_t now,
-		struct api_response *resp);
+                struct api_response *resp);
 void api_request_free(struct api_request *req);
 void api_response_free(struct api_response *resp);
 

@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AUTH_HASH_MAX 128      /* PHC string capacity */
-#define AUTH_TOKEN_LEN 64      /* hex characters */
-#define AUTH_INVITE_LEN 11     /* "ABCDE-FGHJK" */
+#define AUTH_HASH_MAX     128  /* PHC string capacity */
+#define AUTH_TOKEN_LEN    64   /* hex characters */
+#define AUTH_INVITE_LEN   11   /* "ABCDE-FGHJK" */
 #define AUTH_PASSWORD_MIN 10   /* bytes, for staff passwords we set */
 #define AUTH_PASSWORD_MAX 1024 /* bytes; longer input is refused before hashing */
 
@@ -58,9 +58,9 @@ struct auth_throttle *auth_throttle_create(void);
 void auth_throttle_destroy(struct auth_throttle *t);
 /* true when a login for username from addr may proceed to hashing now. */
 bool auth_throttle_allow(struct auth_throttle *t, const char *username, const char *addr,
-			 int64_t now_ms);
+                         int64_t now_ms);
 void auth_throttle_fail(struct auth_throttle *t, const char *username, const char *addr,
-			int64_t now_ms);
+                        int64_t now_ms);
 void auth_throttle_success(struct auth_throttle *t, const char *username, const char *addr);
 
 #endif

@@ -17,12 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CODEC_REF_MAX 64       /* "ref": at most 64 characters */
-#define CODEC_CLIENT_ID_MAX 64 /* "client_id": 1..64 characters */
-#define CODEC_BODY_MAX 4000    /* body: code points after trimming */
+#define CODEC_REF_MAX            64   /* "ref": at most 64 characters */
+#define CODEC_CLIENT_ID_MAX      64   /* "client_id": 1..64 characters */
+#define CODEC_BODY_MAX           4000 /* body: code points after trimming */
 #define CODEC_SYNC_LIMIT_DEFAULT 100
-#define CODEC_SYNC_LIMIT_MAX 500
-#define CODEC_NAME_MAX 200 /* names, titles, device names: bytes */
+#define CODEC_SYNC_LIMIT_MAX     500
+#define CODEC_NAME_MAX           200 /* names, titles, device names: bytes */
 
 enum codec_role { ROLE_FAMILY = 1, ROLE_ADVISER, ROLE_ADMIN };
 enum codec_kind { KIND_TEXT = 1, KIND_NOTE, KIND_SYSTEM };
@@ -108,7 +108,7 @@ void codec_login_free(struct req_login *r);
 int codec_decode_enrol(const char *text, size_t len, struct req_enrol *out, const char **why);
 void codec_enrol_free(struct req_enrol *r);
 int codec_decode_conv_create(const char *text, size_t len, struct req_conv_create *out,
-			     const char **why);
+                             const char **why);
 void codec_conv_create_free(struct req_conv_create *r);
 int codec_decode_invite(const char *text, size_t len, struct req_invite *out, const char **why);
 
@@ -182,12 +182,12 @@ struct log_entry *log_list_push(struct log_list *l);
 /* ref may be NULL (no "ref" member). Results are malloc'd strings. */
 
 char *codec_encode_welcome(const struct user_ref *user, int64_t server_time, int64_t last_id,
-			   const struct conv_list *convs);
+                           const struct conv_list *convs);
 char *codec_encode_ack(const char *ref, const char *client_id, const struct msg *m);
 char *codec_encode_messages(const char *ref, const struct msg_list *l, bool more);
 char *codec_encode_message(const struct msg *m);
-char *codec_encode_receipt(const char *ref, int64_t conv, const struct user_ref *user,
-			   int64_t upto, int64_t at);
+char *codec_encode_receipt(const char *ref, int64_t conv, const struct user_ref *user, int64_t upto,
+                           int64_t at);
 char *codec_encode_error(const char *ref, int err, const char *message);
 char *codec_encode_pong(const char *ref);
 
@@ -199,7 +199,7 @@ char *codec_encode_http_error(int err, const char *message);
 char *codec_encode_login(const char *token, int64_t expires_at, const struct user_ref *user);
 /* {"token":T,"user":USER,"device":{"id":D,"name":NAME}} */
 char *codec_encode_enrol(const char *token, const struct user_ref *user, int64_t device_id,
-			 const char *device_name);
+                         const char *device_name);
 /* {"user":USER,"conversations":[CONV,...]} */
 char *codec_encode_me(const struct user_ref *user, const struct conv_list *convs);
 /* CONV alone */

@@ -10,17 +10,17 @@ struct err_info {
 };
 
 static const struct err_info err_table[ERR__COUNT] = {
-	[ERR_OK] = {"ok", 200, "ok"},
-	[ERR_BAD_REQUEST] = {"bad_request", 400, "The request is malformed."},
-	[ERR_UNAUTHORIZED] = {"unauthorized", 401, "Not signed in, or the sign-in has expired."},
-	[ERR_FORBIDDEN] = {"forbidden", 403, "You may not do that."},
-	[ERR_NOT_FOUND] = {"not_found", 404, "No such thing."},
-	[ERR_CONFLICT] = {"conflict", 409, "That conflicts with what is already there."},
-	[ERR_GONE] = {"gone", 410, "That is no longer valid."},
-	[ERR_TOO_LARGE] = {"too_large", 413, "That is too large."},
-	[ERR_RATE_LIMITED] = {"rate_limited", 429, "Too many requests; slow down."},
-	[ERR_UNAVAILABLE] = {"unavailable", 503, "The service cannot store data right now."},
-	[ERR_INTERNAL] = {"internal", 500, "Internal error."},
+    [ERR_OK] = {"ok", 200, "ok"},
+    [ERR_BAD_REQUEST] = {"bad_request", 400, "The request is malformed."},
+    [ERR_UNAUTHORIZED] = {"unauthorized", 401, "Not signed in, or the sign-in has expired."},
+    [ERR_FORBIDDEN] = {"forbidden", 403, "You may not do that."},
+    [ERR_NOT_FOUND] = {"not_found", 404, "No such thing."},
+    [ERR_CONFLICT] = {"conflict", 409, "That conflicts with what is already there."},
+    [ERR_GONE] = {"gone", 410, "That is no longer valid."},
+    [ERR_TOO_LARGE] = {"too_large", 413, "That is too large."},
+    [ERR_RATE_LIMITED] = {"rate_limited", 429, "Too many requests; slow down."},
+    [ERR_UNAVAILABLE] = {"unavailable", 503, "The service cannot store data right now."},
+    [ERR_INTERNAL] = {"internal", 500, "Internal error."},
 };
 
 static const struct err_info *err_lookup(int err)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../common/text.h"
 
 #define HOUR_MS (3600LL * 1000)
 
@@ -137,6 +138,30 @@ struct session *hub_user_sessions(struct hub *h, int64_t user_id)
 bool hub_origin_allowed(const struct hub *h, const char *origin, const char *host)
 {
 	return api_origin_allowed(origin, host, h->cfg.allowed_origins);
+}
+
+/* ---- Periodic checks -------------------------------------------------------------- */
+
+static void recheck_session(int64_t key, void *val, void *arg)
+{
+	(void)key;
+	struct hub *h = arg;
+	struct session *s = val;
+	if (s->state != SESSION_AUTHED)
+		return;
+	struct store_user u;
+	struct store_token t;
+	int err = store_token_recheck(h->store, s->token.id, text_now_ms(), &t);
+	if (err == ERR_UNAUTHORIZED ||
+	    (err == ERR_OK && store_user_get(h->store, t.user_id, &u) == ERR_OK && !u.active)) {
+		outbox_clear(s);
+		session_close(s, CLOSE_REVOKED, "signed out, revoked or expired");
+	}
+}
+
+void hub_tick(struct hub *h)
+{
+	idmap_each(h->sessions, recheck_session, h);
 }
 
 /* ---- Results and shutdown ------------------------------------------------------- */

@@ -24,13 +24,13 @@ struct session;
 struct api_call;
 
 /* Close codes of the contract and of this implementation (PROTOCOL.md). */
-#define CLOSE_GOING_AWAY 1001
+#define CLOSE_GOING_AWAY   1001
 #define CLOSE_INVALID_DATA 1007
-#define CLOSE_POLICY 1008
-#define CLOSE_TOO_BIG 1009
+#define CLOSE_POLICY       1008
+#define CLOSE_TOO_BIG      1009
 #define CLOSE_UNAUTHORIZED 4401
-#define CLOSE_REVOKED 4403
-#define CLOSE_LAGGING 4408 /* fell too far behind: reconnect and sync */
+#define CLOSE_REVOKED      4403
+#define CLOSE_LAGGING      4408 /* fell too far behind: reconnect and sync */
 
 struct hub_hooks {
 	/* Any thread: results are waiting; call hub_drain() on the loop soon. */
@@ -42,14 +42,14 @@ struct hub_hooks {
 
 struct hub_config {
 	const char *db_path;
-	size_t frame_headroom;      /* bytes reserved before each frame (LWS_PRE) */
-	size_t outbox_max_frames;   /* per session, default 4096 */
-	size_t outbox_max_bytes;    /* per session, default 8 MiB */
-	int64_t staff_token_ttl_ms; /* default 12 h */
+	size_t frame_headroom;       /* bytes reserved before each frame (LWS_PRE) */
+	size_t outbox_max_frames;    /* per session, default 4096 */
+	size_t outbox_max_bytes;     /* per session, default 8 MiB */
+	int64_t staff_token_ttl_ms;  /* default 12 h */
 	int64_t device_token_ttl_ms; /* default 180 days */
-	int64_t invite_ttl_ms;      /* default 72 h */
-	int http_workers;           /* default 2 */
-	double ws_rate;             /* frames per second per connection, default 100; burst 2x */
+	int64_t invite_ttl_ms;       /* default 72 h */
+	int http_workers;            /* default 2 */
+	double ws_rate;              /* frames per second per connection, default 100; burst 2x */
 	const char *const *allowed_origins; /* NULL-terminated, may be NULL */
 };
 
@@ -58,6 +58,13 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 void hub_destroy(struct hub *h);
 /* Applies results handed back by the writer and the HTTP workers. */
 void hub_drain(struct hub *h);
+
+/* Called every few seconds on the loop: re-checks the tokens of open
+ * sessions against the database, so revocations and deactivations made by
+ * indgang-admin (another process) close live sockets (4403) within
+ * HUB_RECHECK_MS. */
+#define HUB_RECHECK_MS 5000
+void hub_tick(struct hub *h);
 
 /* Shutdown: stop taking new work, let queued commits finish and be acked,
  * then close every session with 1001.  hub_quiet() is true when that is done

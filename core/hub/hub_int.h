@@ -110,7 +110,7 @@ struct session {
 struct hub {
 	struct hub_config cfg;
 	struct hub_hooks hooks;
-	struct store *store; /* the loop's connection: reads only */
+	struct store *store;    /* the loop's connection: reads only */
 	struct idmap *sessions; /* id -> session */
 	struct idmap *by_user;  /* user id -> first session of the user */
 	uint64_t next_session_id;
@@ -149,7 +149,7 @@ int writer_start(struct hub *h);
 void writer_stop(struct hub *h);
 void hub_submit_write(struct hub *h, struct job *j);
 void hub_log_later(struct hub *h, const struct store_user *u, const char *kind, int64_t family,
-		   int64_t conv, const char *detail);
+                   int64_t conv, const char *detail);
 int workers_start(struct hub *h);
 void workers_stop(struct hub *h);
 void api_call_apply(struct hub *h, struct api_call *c);

@@ -95,8 +95,8 @@ static void send_welcome(struct session *s)
 	if (err == ERR_OK)
 		err = store_last_visible_id(h->store, &s->user, &last_id);
 	if (err == ERR_OK)
-		session_send_json(s, codec_encode_welcome(&s->user.ref, text_now_ms(), last_id,
-							  &convs));
+		session_send_json(
+		    s, codec_encode_welcome(&s->user.ref, text_now_ms(), last_id, &convs));
 	else
 		session_send_error(s, NULL, err, NULL);
 	conv_list_free(&convs);
@@ -199,8 +199,7 @@ static void verb_sync(struct session *s, struct frame *f)
 {
 	struct msg_list l = {0};
 	bool more = false;
-	int err = store_sync(s->hub->store, &s->user, f->u.sync.after, f->u.sync.limit, &l,
-			     &more);
+	int err = store_sync(s->hub->store, &s->user, f->u.sync.after, f->u.sync.limit, &l, &more);
 	if (err) {
 		session_send_error(s, ref_of(f), err, NULL);
 	} else {
@@ -216,7 +215,7 @@ static void verb_history(struct session *s, struct frame *f)
 	bool more = false;
 	int64_t family = 0, conv = f->u.history.conv;
 	int err = svc_history(s->hub->store, &s->user, conv, f->u.history.before,
-			      f->u.history.limit, &l, &more, &family);
+	                      f->u.history.limit, &l, &more, &family);
 	if (err) {
 		if (family > 0 && (err == ERR_FORBIDDEN || err == ERR_NOT_FOUND))
 			hub_log_later(s->hub, &s->user, "denied", family, conv, "history");
@@ -240,8 +239,8 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{FRAME_AUTH, verb_auth},       {FRAME_SEND, verb_send}, {FRAME_SYNC, verb_sync},
-	{FRAME_HISTORY, verb_history}, {FRAME_READ, verb_read}, {FRAME_PING, verb_ping},
+    {FRAME_AUTH, verb_auth},       {FRAME_SEND, verb_send}, {FRAME_SYNC, verb_sync},
+    {FRAME_HISTORY, verb_history}, {FRAME_READ, verb_read}, {FRAME_PING, verb_ping},
 };
 
 /* Token bucket: true when the frame may be handled now. */
@@ -264,23 +263,22 @@ void session_input(struct session *s, const char *data, size_t len)
 {
 	if (s->state == SESSION_CLOSING)
 		return;
-	if (!rate_allow(s)) {
-		if (++s->strikes >= RATE_STRIKES)
-			session_fail(s, CLOSE_POLICY, "too many frames");
-		else
-			session_send_error(s, NULL, ERR_RATE_LIMITED, "Too many frames; slow down.");
-		return;
-	}
 	struct frame f;
 	memset(&f, 0, sizeof f);
 	const char *why = NULL;
 	int err = codec_decode_frame(data, len, &f, &why);
-	if (s->state == SESSION_NEW && (err || f.type != FRAME_AUTH)) {
-		refuse_unauthenticated(s, f.has_ref ? f.ref : NULL, "Authenticate first.");
+	const char *ref = f.has_ref ? f.ref : NULL;
+	if (!rate_allow(s)) {
+		if (++s->strikes >= RATE_STRIKES)
+			session_fail(s, CLOSE_POLICY, "too many frames");
+		else
+			session_send_error(s, ref, ERR_RATE_LIMITED, "Too many frames; slow down.");
+	} else if (s->state == SESSION_NEW && (err || f.type != FRAME_AUTH)) {
+		refuse_unauthenticated(s, ref, "Authenticate first.");
 	} else if (err) {
-		session_send_error(s, f.has_ref ? f.ref : NULL, err, why);
+		session_send_error(s, ref, err, why);
 	} else if (s->token.expires_at <= text_now_ms() && f.type != FRAME_AUTH) {
-		refuse_unauthenticated(s, ref_of(&f), "The sign-in has expired.");
+		refuse_unauthenticated(s, ref, "The sign-in has expired.");
 	} else {
 		for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
 			if (verbs[i].type == f.type)
@@ -293,7 +291,7 @@ void session_input(struct session *s, const char *data, size_t len)
 
 /* Pushes one shared frame to every session of every recipient but skip. */
 static void fan_out(struct hub *h, const struct route_set *r, struct out_frame *f,
-		    const struct session *skip)
+                    const struct session *skip)
 {
 	for (size_t i = 0; i < r->n; i++)
 		for (struct session *t = hub_user_sessions(h, r->users[i]); t; t = t->next_of_user)
@@ -327,10 +325,10 @@ static void apply_read(struct hub *h, struct session *s, struct job *j)
 		return;
 	}
 	if (s)
-		session_send_json(s, codec_encode_receipt(ref, j->conv, &j->user.ref, j->stored,
-							  j->at));
+		session_send_json(
+		    s, codec_encode_receipt(ref, j->conv, &j->user.ref, j->stored, j->at));
 	struct out_frame *f =
-		frame_new(h, codec_encode_receipt(NULL, j->conv, &j->user.ref, j->stored, j->at));
+	    frame_new(h, codec_encode_receipt(NULL, j->conv, &j->user.ref, j->stored, j->at));
 	fan_out(h, &j->rcpt, f, s);
 	frame_unref(f);
 }

@@ -20,12 +20,12 @@ static void *worker_main(void *arg)
 	if (err)
 		fprintf(stderr, "indgang: HTTP worker cannot open %s\n", h->cfg.db_path);
 	struct api_ctx ctx = {
-		.store = s,
-		.throttle = h->throttle,
-		.staff_token_ttl_ms = h->cfg.staff_token_ttl_ms,
-		.device_token_ttl_ms = h->cfg.device_token_ttl_ms,
-		.invite_ttl_ms = h->cfg.invite_ttl_ms,
-		.allowed_origins = h->cfg.allowed_origins,
+	    .store = s,
+	    .throttle = h->throttle,
+	    .staff_token_ttl_ms = h->cfg.staff_token_ttl_ms,
+	    .device_token_ttl_ms = h->cfg.device_token_ttl_ms,
+	    .invite_ttl_ms = h->cfg.invite_ttl_ms,
+	    .allowed_origins = h->cfg.allowed_origins,
 	};
 	struct job *j;
 	while ((j = jobq_take(&h->http_q, 1, true)) != NULL) {

@@ -29,15 +29,14 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 	switch (j->type) {
 	case JOB_SEND:
 		j->err = svc_send(s, &j->user, j->conv, j->kind, j->body, j->client_id, now,
-				  &j->msg, &j->duplicate, &j->rcpt);
+		                  &j->msg, &j->duplicate, &j->rcpt);
 		break;
 	case JOB_READ:
-		j->err = svc_read(s, &j->user, j->conv, j->upto, now, &j->stored, &j->at,
-				  &j->rcpt);
+		j->err = svc_read(s, &j->user, j->conv, j->upto, now, &j->stored, &j->at, &j->rcpt);
 		break;
 	case JOB_LOG:
 		j->err = store_log_append(s, now, j->log_kind, j->user.ref.id, j->family, j->conv,
-					  0, j->detail);
+		                          0, j->detail);
 		break;
 	case JOB_HTTP:
 		j->err = ERR_INTERNAL;
@@ -142,7 +141,7 @@ void hub_submit_write(struct hub *h, struct job *j)
 }
 
 void hub_log_later(struct hub *h, const struct store_user *u, const char *kind, int64_t family,
-		   int64_t conv, const char *detail)
+                   int64_t conv, const char *detail)
 {
 	struct job *j = calloc(1, sizeof *j);
 	if (j == NULL)

@@ -26,8 +26,8 @@ enum perm_rel perm_relation(const struct perm_facts *f)
 const char *perm_rel_name(enum perm_rel rel)
 {
 	static const char *names[REL__COUNT] = {
-		[REL_NONE] = "none",       [REL_ADMIN] = "admin", [REL_FAMILY_OUT] = "family-out",
-		[REL_FAMILY_IN] = "family", [REL_PAIR] = "pair",   [REL_TEAM] = "team",
+	    [REL_NONE] = "none",        [REL_ADMIN] = "admin", [REL_FAMILY_OUT] = "family-out",
+	    [REL_FAMILY_IN] = "family", [REL_PAIR] = "pair",   [REL_TEAM] = "team",
 	};
 	return (rel >= 0 && rel < REL__COUNT) ? names[rel] : "none";
 }

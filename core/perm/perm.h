@@ -16,20 +16,20 @@
 /* What the store knows about one user against one family (and conversation). */
 struct perm_facts {
 	enum codec_role role;
-	bool family_member;   /* a member of this family (role family) */
+	bool family_member;    /* a member of this family (role family) */
 	bool conv_participant; /* takes part in the conversation in question */
-	bool in_pair;         /* primary or secondary adviser of the family */
-	bool in_team;         /* staff in the family's team */
-	bool active;          /* the account is active */
+	bool in_pair;          /* primary or secondary adviser of the family */
+	bool in_team;          /* staff in the family's team */
+	bool active;           /* the account is active */
 };
 
 enum perm_rel {
-	REL_NONE = 0,    /* no relation: other family, other team, inactive, admin */
-	REL_ADMIN,       /* administrator: manages, reads no content */
-	REL_FAMILY_OUT,  /* member of the family, not in this conversation */
-	REL_FAMILY_IN,   /* member of the family taking part in the conversation */
-	REL_PAIR,        /* pair adviser of the family */
-	REL_TEAM,        /* team member of the family, not in its pair */
+	REL_NONE = 0,   /* no relation: other family, other team, inactive, admin */
+	REL_ADMIN,      /* administrator: manages, reads no content */
+	REL_FAMILY_OUT, /* member of the family, not in this conversation */
+	REL_FAMILY_IN,  /* member of the family taking part in the conversation */
+	REL_PAIR,       /* pair adviser of the family */
+	REL_TEAM,       /* team member of the family, not in its pair */
 	REL__COUNT
 };
 

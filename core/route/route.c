@@ -26,7 +26,7 @@ static int route_filter(struct store *s, int64_t conv_id, int kind, struct route
 	for (size_t i = 0; i < n; i++) {
 		enum perm_rel rel = perm_relation(&aud[i].facts);
 		bool sees = kind == 0 ? perm_can_see_conv(rel)
-				      : perm_can_see_kind(rel, (enum codec_kind)kind);
+		                      : perm_can_see_kind(rel, (enum codec_kind)kind);
 		if (sees)
 			out->users[out->n++] = aud[i].user_id;
 	}

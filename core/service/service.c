@@ -11,7 +11,7 @@
 #include "../perm/perm.h"
 
 int svc_authenticate(struct store *s, const char *token, int64_t now, struct store_user *user,
-		     struct store_token *tok)
+                     struct store_token *tok)
 {
 	uint8_t hash[32];
 	if (token == NULL || auth_token_hash(token, hash) != 0)
@@ -26,7 +26,7 @@ int svc_authenticate(struct store *s, const char *token, int64_t now, struct sto
 }
 
 int svc_conv_relation(struct store *s, const struct store_user *user, int64_t conv,
-		      enum perm_rel *rel, int64_t *family)
+                      enum perm_rel *rel, int64_t *family)
 {
 	*rel = REL_NONE;
 	int err = store_conv_family(s, conv, family);
@@ -40,13 +40,13 @@ int svc_conv_relation(struct store *s, const struct store_user *user, int64_t co
 }
 
 int svc_log_denied(struct store *s, const struct store_user *user, int64_t family, int64_t conv,
-		   int64_t now, const char *what)
+                   int64_t now, const char *what)
 {
 	return store_log_append(s, now, "denied", user->ref.id, family, conv, 0, what);
 }
 
 int svc_log_access(struct store *s, const struct store_user *user, int64_t family, int64_t conv,
-		   int64_t now, const char *what)
+                   int64_t now, const char *what)
 {
 	if (user->ref.role == ROLE_FAMILY)
 		return ERR_OK;
@@ -56,8 +56,8 @@ int svc_log_access(struct store *s, const struct store_user *user, int64_t famil
 /* Permission for an action on conv; refusals are logged and mapped to the
  * contract's answer.  A conversation that does not exist is not_found. */
 static int check_conv(struct store *s, const struct store_user *user, int64_t conv, int64_t now,
-		      bool (*allowed)(enum perm_rel, int), int arg, const char *what,
-		      int64_t *family)
+                      bool (*allowed)(enum perm_rel, int), int arg, const char *what,
+                      int64_t *family)
 {
 	enum perm_rel rel;
 	int err = svc_conv_relation(s, user, conv, &rel, family);
@@ -87,8 +87,8 @@ static bool allow_history(enum perm_rel rel, int unused)
 }
 
 int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum codec_kind kind,
-	     const char *body, const char *client_id, int64_t now, struct msg *out,
-	     bool *duplicate, struct route_set *recipients)
+             const char *body, const char *client_id, int64_t now, struct msg *out, bool *duplicate,
+             struct route_set *recipients)
 {
 	*duplicate = false;
 	recipients->users = NULL;
@@ -118,7 +118,7 @@ int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum 
 }
 
 int svc_read(struct store *s, const struct store_user *user, int64_t conv, int64_t upto,
-	     int64_t now, int64_t *stored, int64_t *at, struct route_set *recipients)
+             int64_t now, int64_t *stored, int64_t *at, struct route_set *recipients)
 {
 	recipients->users = NULL;
 	recipients->n = 0;
@@ -131,13 +131,13 @@ int svc_read(struct store *s, const struct store_user *user, int64_t conv, int64
 	char detail[48];
 	snprintf(detail, sizeof detail, "read up to %lld", (long long)*stored);
 	if ((err = store_log_append(s, now, "receipt", user->ref.id, family, conv, *stored,
-				    detail)) != ERR_OK)
+	                            detail)) != ERR_OK)
 		return err;
 	return route_receipt(s, conv, recipients);
 }
 
 int svc_history(struct store *s, const struct store_user *user, int64_t conv, int64_t before,
-		int limit, struct msg_list *out, bool *more, int64_t *family)
+                int limit, struct msg_list *out, bool *more, int64_t *family)
 {
 	enum perm_rel rel;
 	int err = svc_conv_relation(s, user, conv, &rel, family);

@@ -25,252 +25,257 @@
  * a released step is never edited, a change is a new step.
  */
 static const char *const migrations[] = {
-	/* 0 -> 1: the first schema */
-	"CREATE TABLE teams("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE"
-	") STRICT;"
-	"CREATE TABLE users("
-	"  id INTEGER PRIMARY KEY,"
-	"  role TEXT NOT NULL CHECK (role IN ('family','adviser','admin')),"
-	"  username TEXT UNIQUE,"
-	"  name TEXT NOT NULL,"
-	"  pw_hash TEXT,"
-	"  family_id INTEGER REFERENCES families(id),"
-	"  active INTEGER NOT NULL DEFAULT 1,"
-	"  created_at INTEGER NOT NULL,"
-	"  CHECK ((role = 'family') = (family_id IS NOT NULL)),"
-	"  CHECK ((role = 'family') = (username IS NULL))"
-	") STRICT;"
-	"CREATE INDEX users_family ON users(family_id);"
-	"CREATE TABLE team_staff("
-	"  team_id INTEGER NOT NULL REFERENCES teams(id),"
-	"  user_id INTEGER NOT NULL REFERENCES users(id),"
-	"  PRIMARY KEY (team_id, user_id)"
-	") STRICT, WITHOUT ROWID;"
-	"CREATE INDEX team_staff_user ON team_staff(user_id);"
-	"CREATE TABLE families("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL,"
-	"  team_id INTEGER NOT NULL REFERENCES teams(id),"
-	"  primary_id INTEGER NOT NULL REFERENCES users(id),"
-	"  secondary_id INTEGER NOT NULL REFERENCES users(id),"
-	"  default_conv INTEGER,"
-	"  created_at INTEGER NOT NULL,"
-	"  CHECK (primary_id <> secondary_id)"
-	") STRICT;"
-	"CREATE INDEX families_team ON families(team_id);"
-	"CREATE INDEX families_primary ON families(primary_id);"
-	"CREATE INDEX families_secondary ON families(secondary_id);"
-	"CREATE TABLE conversations("
-	"  id INTEGER PRIMARY KEY,"
-	"  family_id INTEGER NOT NULL REFERENCES families(id),"
-	"  title TEXT NOT NULL,"
-	"  restricted INTEGER NOT NULL,"
-	"  created_at INTEGER NOT NULL"
-	") STRICT;"
-	"CREATE INDEX conversations_family ON conversations(family_id);"
-	"CREATE TABLE conv_members("
-	"  conv_id INTEGER NOT NULL REFERENCES conversations(id),"
-	"  user_id INTEGER NOT NULL REFERENCES users(id),"
-	"  PRIMARY KEY (conv_id, user_id)"
-	") STRICT, WITHOUT ROWID;"
-	"CREATE INDEX conv_members_user ON conv_members(user_id);"
-	"CREATE TABLE messages("
-	"  id INTEGER PRIMARY KEY,"
-	"  conv_id INTEGER NOT NULL REFERENCES conversations(id),"
-	"  family_id INTEGER NOT NULL REFERENCES families(id),"
-	"  sender_id INTEGER NOT NULL REFERENCES users(id),"
-	"  kind TEXT NOT NULL CHECK (kind IN ('text','note','system')),"
-	"  body TEXT NOT NULL,"
-	"  client_id TEXT NOT NULL,"
-	"  created_at INTEGER NOT NULL,"
-	"  UNIQUE (sender_id, client_id)"
-	") STRICT;"
-	"CREATE INDEX messages_conv ON messages(conv_id, id);"
-	"CREATE INDEX messages_family ON messages(family_id, id);"
-	"CREATE TABLE read_positions("
-	"  conv_id INTEGER NOT NULL REFERENCES conversations(id),"
-	"  user_id INTEGER NOT NULL REFERENCES users(id),"
-	"  upto INTEGER NOT NULL,"
-	"  at INTEGER NOT NULL,"
-	"  PRIMARY KEY (conv_id, user_id)"
-	") STRICT, WITHOUT ROWID;"
-	"CREATE TABLE devices("
-	"  id INTEGER PRIMARY KEY,"
-	"  user_id INTEGER NOT NULL REFERENCES users(id),"
-	"  name TEXT NOT NULL,"
-	"  created_at INTEGER NOT NULL,"
-	"  revoked_at INTEGER"
-	") STRICT;"
-	"CREATE INDEX devices_user ON devices(user_id);"
-	"CREATE TABLE tokens("
-	"  id INTEGER PRIMARY KEY,"
-	"  hash BLOB NOT NULL UNIQUE,"
-	"  user_id INTEGER NOT NULL REFERENCES users(id),"
-	"  device_id INTEGER REFERENCES devices(id),"
-	"  created_at INTEGER NOT NULL,"
-	"  expires_at INTEGER NOT NULL,"
-	"  revoked_at INTEGER"
-	") STRICT;"
-	"CREATE INDEX tokens_device ON tokens(device_id);"
-	"CREATE TABLE invites("
-	"  id INTEGER PRIMARY KEY,"
-	"  code TEXT NOT NULL UNIQUE,"
-	"  member_id INTEGER NOT NULL REFERENCES users(id),"
-	"  created_by INTEGER REFERENCES users(id),"
-	"  created_at INTEGER NOT NULL,"
-	"  expires_at INTEGER NOT NULL,"
-	"  used_at INTEGER"
-	") STRICT;"
-	"CREATE TABLE contact_log("
-	"  id INTEGER PRIMARY KEY,"
-	"  at INTEGER NOT NULL,"
-	"  kind TEXT NOT NULL,"
-	"  actor_id INTEGER REFERENCES users(id),"
-	"  family_id INTEGER REFERENCES families(id),"
-	"  conv_id INTEGER,"
-	"  message_id INTEGER,"
-	"  detail TEXT NOT NULL DEFAULT ''"
-	") STRICT;"
-	"CREATE INDEX contact_log_family ON contact_log(family_id, at);",
+    /* 0 -> 1: the first schema */
+    "CREATE TABLE teams("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE"
+    ") STRICT;"
+    "CREATE TABLE users("
+    "  id INTEGER PRIMARY KEY,"
+    "  role TEXT NOT NULL CHECK (role IN ('family','adviser','admin')),"
+    "  username TEXT UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  pw_hash TEXT,"
+    "  family_id INTEGER REFERENCES families(id),"
+    "  active INTEGER NOT NULL DEFAULT 1,"
+    "  created_at INTEGER NOT NULL,"
+    "  CHECK ((role = 'family') = (family_id IS NOT NULL)),"
+    "  CHECK ((role = 'family') = (username IS NULL))"
+    ") STRICT;"
+    "CREATE INDEX users_family ON users(family_id);"
+    "CREATE TABLE team_staff("
+    "  team_id INTEGER NOT NULL REFERENCES teams(id),"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  PRIMARY KEY (team_id, user_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX team_staff_user ON team_staff(user_id);"
+    "CREATE TABLE families("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  team_id INTEGER NOT NULL REFERENCES teams(id),"
+    "  primary_id INTEGER NOT NULL REFERENCES users(id),"
+    "  secondary_id INTEGER NOT NULL REFERENCES users(id),"
+    "  default_conv INTEGER,"
+    "  created_at INTEGER NOT NULL,"
+    "  CHECK (primary_id <> secondary_id)"
+    ") STRICT;"
+    "CREATE INDEX families_team ON families(team_id);"
+    "CREATE INDEX families_primary ON families(primary_id);"
+    "CREATE INDEX families_secondary ON families(secondary_id);"
+    "CREATE TABLE conversations("
+    "  id INTEGER PRIMARY KEY,"
+    "  family_id INTEGER NOT NULL REFERENCES families(id),"
+    "  title TEXT NOT NULL,"
+    "  restricted INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX conversations_family ON conversations(family_id);"
+    "CREATE TABLE conv_members("
+    "  conv_id INTEGER NOT NULL REFERENCES conversations(id),"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  PRIMARY KEY (conv_id, user_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX conv_members_user ON conv_members(user_id);"
+    "CREATE TABLE messages("
+    "  id INTEGER PRIMARY KEY,"
+    "  conv_id INTEGER NOT NULL REFERENCES conversations(id),"
+    "  family_id INTEGER NOT NULL REFERENCES families(id),"
+    "  sender_id INTEGER NOT NULL REFERENCES users(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('text','note','system')),"
+    "  body TEXT NOT NULL,"
+    "  client_id TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (sender_id, client_id)"
+    ") STRICT;"
+    "CREATE INDEX messages_conv ON messages(conv_id, id);"
+    "CREATE INDEX messages_family ON messages(family_id, id);"
+    "CREATE TABLE read_positions("
+    "  conv_id INTEGER NOT NULL REFERENCES conversations(id),"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  upto INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (conv_id, user_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE devices("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  name TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  revoked_at INTEGER"
+    ") STRICT;"
+    "CREATE INDEX devices_user ON devices(user_id);"
+    "CREATE TABLE tokens("
+    "  id INTEGER PRIMARY KEY,"
+    "  hash BLOB NOT NULL UNIQUE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  device_id INTEGER REFERENCES devices(id),"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  revoked_at INTEGER"
+    ") STRICT;"
+    "CREATE INDEX tokens_device ON tokens(device_id);"
+    "CREATE TABLE invites("
+    "  id INTEGER PRIMARY KEY,"
+    "  code TEXT NOT NULL UNIQUE,"
+    "  member_id INTEGER NOT NULL REFERENCES users(id),"
+    "  created_by INTEGER REFERENCES users(id),"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL,"
+    "  used_at INTEGER"
+    ") STRICT;"
+    "CREATE TABLE contact_log("
+    "  id INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  actor_id INTEGER REFERENCES users(id),"
+    "  family_id INTEGER REFERENCES families(id),"
+    "  conv_id INTEGER,"
+    "  message_id INTEGER,"
+    "  detail TEXT NOT NULL DEFAULT ''"
+    ") STRICT;"
+    "CREATE INDEX contact_log_family ON contact_log(family_id, at);",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
-	       "STORE_SCHEMA_VERSION must equal the number of migrations");
+               "STORE_SCHEMA_VERSION must equal the number of migrations");
 
 /* ---- Statements ------------------------------------------------------------ */
 
-#define MSG_COLS                                                                           \
-	"m.id, m.conv_id, m.family_id, m.sender_id, u.name, u.role, m.kind, m.body, "      \
+#define MSG_COLS                                                                                   \
+	"m.id, m.conv_id, m.family_id, m.sender_id, u.name, u.role, m.kind, m.body, "              \
 	"m.client_id, m.created_at "
 #define MSG_FROM " FROM messages m JOIN users u ON u.id = m.sender_id "
 /* The families a staff member (?1) is related to, by pair or team. */
-#define STAFF_FAMILIES                                                                     \
-	"(SELECT id FROM families WHERE primary_id = ?1 OR secondary_id = ?1 "             \
-	" UNION SELECT f.id FROM families f JOIN team_staff ts ON ts.team_id = f.team_id " \
+#define STAFF_FAMILIES                                                                             \
+	"(SELECT id FROM families WHERE primary_id = ?1 OR secondary_id = ?1 "                     \
+	" UNION SELECT f.id FROM families f JOIN team_staff ts ON ts.team_id = f.team_id "         \
 	" WHERE ts.user_id = ?1)"
 
 static const char *const stmt_sql[ST__COUNT] = {
-	[ST_USER_GET] = "SELECT id, name, role, family_id, active, username FROM users "
-			"WHERE id = ?1",
-	[ST_USER_BY_USERNAME] = "SELECT id, name, role, family_id, active, username, pw_hash "
-				"FROM users WHERE username = ?1",
-	[ST_USER_INSERT] = "INSERT INTO users(role, username, name, pw_hash, family_id, "
-			   "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_USER_SET_PASSWORD] = "UPDATE users SET pw_hash = ?2 WHERE id = ?1 AND role <> "
-				 "'family'",
-	[ST_USER_SET_ACTIVE] = "UPDATE users SET active = ?2 WHERE id = ?1",
-	[ST_TOKEN_INSERT] = "INSERT INTO tokens(hash, user_id, device_id, created_at, "
-			    "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_TOKEN_LOOKUP] = "SELECT t.id, t.user_id, ifnull(t.device_id, 0), t.expires_at "
-			    "FROM tokens t JOIN users u ON u.id = t.user_id "
-			    "WHERE t.hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 "
-			    "AND u.active = 1",
-	[ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at "
-			    "IS NULL",
-	[ST_DEVICE_INSERT] = "INSERT INTO devices(user_id, name, created_at) VALUES (?1, ?2, "
-			     "?3)",
-	[ST_DEVICE_GET] = "SELECT id, user_id, name, created_at, ifnull(revoked_at, 0) FROM "
-			  "devices WHERE id = ?1",
-	[ST_DEVICE_REVOKE] = "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at "
-			     "IS NULL",
-	[ST_DEVICE_REVOKE_TOKENS] = "UPDATE tokens SET revoked_at = ?2 WHERE device_id = ?1 "
-				    "AND revoked_at IS NULL",
-	[ST_INVITE_INSERT] = "INSERT INTO invites(code, member_id, created_by, created_at, "
-			     "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_INVITE_GET] = "SELECT id, member_id, expires_at, ifnull(used_at, 0) FROM invites "
-			  "WHERE code = ?1",
-	[ST_INVITE_USE] = "UPDATE invites SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
-	[ST_TEAM_INSERT] = "INSERT INTO teams(name) VALUES (?1)",
-	[ST_TEAM_BY_NAME] = "SELECT id FROM teams WHERE name = ?1",
-	[ST_TEAM_ADD_STAFF] = "INSERT OR IGNORE INTO team_staff(team_id, user_id) VALUES (?1, "
-			      "?2)",
-	[ST_FAMILY_INSERT] = "INSERT INTO families(name, team_id, primary_id, secondary_id, "
-			     "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_FAMILY_SET_DEFAULT_CONV] = "UPDATE families SET default_conv = ?2 WHERE id = ?1",
-	[ST_FAMILY_SET_PAIR] = "UPDATE families SET primary_id = ?2, secondary_id = ?3 WHERE "
-			       "id = ?1",
-	[ST_FAMILY_NAME] = "SELECT name FROM families WHERE id = ?1",
-	[ST_FAMILY_DEFAULT_CONV] = "SELECT default_conv FROM families WHERE id = ?1",
-	[ST_CONV_INSERT] = "INSERT INTO conversations(family_id, title, restricted, "
-			   "created_at) VALUES (?1, ?2, ?3, ?4)",
-	[ST_CONV_ADD_MEMBER] = "INSERT INTO conv_members(conv_id, user_id) VALUES (?1, ?2)",
-	[ST_CONV_FAMILY] = "SELECT family_id FROM conversations WHERE id = ?1",
-	[ST_FACTS] = "SELECT u.role, u.active, u.family_id IS f.id, "
-		     "u.id IN (f.primary_id, f.secondary_id), "
-		     "EXISTS (SELECT 1 FROM team_staff WHERE team_id = f.team_id AND "
-		     "user_id = u.id), "
-		     "EXISTS (SELECT 1 FROM conv_members WHERE conv_id = ?3 AND user_id = u.id) "
-		     "FROM users u, families f WHERE u.id = ?1 AND f.id = ?2",
-	[ST_AUDIENCE] =
-		"WITH c AS (SELECT f.id AS fam, f.team_id, f.primary_id, f.secondary_id "
-		"  FROM conversations c JOIN families f ON f.id = c.family_id WHERE c.id = ?1), "
-		"cand(uid) AS (SELECT user_id FROM conv_members WHERE conv_id = ?1 "
-		"  UNION SELECT primary_id FROM c UNION SELECT secondary_id FROM c "
-		"  UNION SELECT ts.user_id FROM team_staff ts, c WHERE ts.team_id = c.team_id) "
-		"SELECT u.id, u.role, u.active, u.family_id IS c.fam, "
-		"u.id IN (c.primary_id, c.secondary_id), "
-		"EXISTS (SELECT 1 FROM team_staff WHERE team_id = c.team_id AND user_id = u.id), "
-		"EXISTS (SELECT 1 FROM conv_members WHERE conv_id = ?1 AND user_id = u.id) "
-		"FROM cand JOIN users u ON u.id = cand.uid, c",
-	[ST_MSG_BY_CLIENT_ID] = "SELECT " MSG_COLS MSG_FROM
-				"WHERE m.sender_id = ?1 AND m.client_id = ?2",
-	[ST_MSG_INSERT] = "INSERT INTO messages(conv_id, family_id, sender_id, kind, body, "
-			  "client_id, created_at) SELECT ?1, family_id, ?2, ?3, ?4, ?5, ?6 "
-			  "FROM conversations WHERE id = ?1",
-	[ST_MSG_GET] = "SELECT " MSG_COLS MSG_FROM "WHERE m.id = ?1",
-	[ST_SYNC_FAMILY] = "SELECT " MSG_COLS MSG_FROM
-			   "WHERE m.id > ?2 AND m.kind <> 'note' AND m.conv_id IN "
-			   "(SELECT conv_id FROM conv_members WHERE user_id = ?1) "
-			   "ORDER BY m.id LIMIT ?3",
-	[ST_SYNC_STAFF] = "SELECT " MSG_COLS MSG_FROM "WHERE m.id > ?2 AND m.family_id IN "
-			  STAFF_FAMILIES " ORDER BY m.id LIMIT ?3",
-	[ST_HISTORY] = "SELECT " MSG_COLS MSG_FROM
-		       "WHERE m.conv_id = ?1 AND m.id < ?2 AND (?3 OR m.kind <> 'note') "
-		       "ORDER BY m.id DESC LIMIT ?4",
-	[ST_LAST_FAMILY] = "SELECT ifnull(max(m.id), 0) FROM messages m WHERE m.kind <> "
-			   "'note' AND m.conv_id IN (SELECT conv_id FROM conv_members WHERE "
-			   "user_id = ?1)",
-	[ST_LAST_STAFF] = "SELECT ifnull(max(m.id), 0) FROM messages m WHERE m.family_id IN "
-			  STAFF_FAMILIES,
-	[ST_CONVS_FAMILY] = "SELECT c.id, c.family_id, f.name, c.title FROM conv_members cm "
-			    "JOIN conversations c ON c.id = cm.conv_id "
-			    "JOIN families f ON f.id = c.family_id WHERE cm.user_id = ?1 "
-			    "ORDER BY c.id",
-	[ST_CONVS_STAFF] = "SELECT c.id, c.family_id, f.name, c.title FROM conversations c "
-			   "JOIN families f ON f.id = c.family_id WHERE c.family_id IN "
-			   STAFF_FAMILIES " ORDER BY c.id",
-	[ST_CONV_ONE] = "SELECT c.id, c.family_id, f.name, c.title FROM conversations c "
-			"JOIN families f ON f.id = c.family_id WHERE c.id = ?1",
-	[ST_CONV_MEMBERS] = "SELECT u.id, u.name, u.role FROM users u WHERE u.id IN "
-			    "(SELECT user_id FROM conv_members WHERE conv_id = ?1) "
-			    "OR u.id IN (SELECT primary_id FROM families WHERE id = ?2) "
-			    "OR u.id IN (SELECT secondary_id FROM families WHERE id = ?2) "
-			    "ORDER BY u.role = 'family', u.id",
-	[ST_CONV_LAST] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "
-			 "(?2 OR kind <> 'note')",
-	[ST_CONV_UNREAD] = "SELECT count(*) FROM messages WHERE conv_id = ?1 AND id > ?2 AND "
-			   "sender_id <> ?3 AND (?4 OR kind <> 'note')",
-	[ST_READ_GET] = "SELECT upto, at FROM read_positions WHERE conv_id = ?1 AND user_id = "
-			"?2",
-	[ST_READ_UPSERT] = "INSERT INTO read_positions(conv_id, user_id, upto, at) VALUES "
-			   "(?1, ?2, ?3, ?4) ON CONFLICT (conv_id, user_id) DO UPDATE SET "
-			   "upto = excluded.upto, at = excluded.at WHERE excluded.upto > upto",
-	[ST_LOG_INSERT] = "INSERT INTO contact_log(at, kind, actor_id, family_id, conv_id, "
-			  "message_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_LOG_LIST] = "SELECT l.id, l.at, l.kind, ifnull(l.actor_id, 0), "
-			"ifnull(u.name, 'indgang-admin'), ifnull(u.role, 'admin'), "
-			"ifnull(l.conv_id, 0), ifnull(l.message_id, 0), l.detail "
-			"FROM contact_log l LEFT JOIN users u ON u.id = l.actor_id "
-			"WHERE (l.family_id = ?1 OR (l.family_id IS NULL AND l.actor_id IN "
-			"(SELECT primary_id FROM families WHERE id = ?1 UNION "
-			" SELECT secondary_id FROM families WHERE id = ?1 UNION "
-			" SELECT ts.user_id FROM team_staff ts JOIN families f "
-			" ON f.team_id = ts.team_id WHERE f.id = ?1))) "
-			"AND l.at >= ?2 AND l.at < ?3 ORDER BY l.id",
-	[ST_HEALTH] = "UPDATE teams SET name = name WHERE 0",
+    [ST_USER_GET] = "SELECT id, name, role, family_id, active, username FROM users "
+                    "WHERE id = ?1",
+    [ST_USER_BY_USERNAME] = "SELECT id, name, role, family_id, active, username, pw_hash "
+                            "FROM users WHERE username = ?1",
+    [ST_USER_INSERT] = "INSERT INTO users(role, username, name, pw_hash, family_id, "
+                       "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_USER_SET_PASSWORD] = "UPDATE users SET pw_hash = ?2 WHERE id = ?1 AND role <> "
+                             "'family'",
+    [ST_USER_SET_ACTIVE] = "UPDATE users SET active = ?2 WHERE id = ?1",
+    [ST_TOKEN_INSERT] = "INSERT INTO tokens(hash, user_id, device_id, created_at, "
+                        "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_TOKEN_LOOKUP] = "SELECT t.id, t.user_id, ifnull(t.device_id, 0), t.expires_at "
+                        "FROM tokens t JOIN users u ON u.id = t.user_id "
+                        "WHERE t.hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 "
+                        "AND u.active = 1",
+    [ST_TOKEN_RECHECK] = "SELECT t.id, t.user_id, ifnull(t.device_id, 0), t.expires_at "
+                         "FROM tokens t JOIN users u ON u.id = t.user_id "
+                         "WHERE t.id = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 "
+                         "AND u.active = 1",
+    [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at "
+                        "IS NULL",
+    [ST_DEVICE_INSERT] = "INSERT INTO devices(user_id, name, created_at) VALUES (?1, ?2, "
+                         "?3)",
+    [ST_DEVICE_GET] = "SELECT id, user_id, name, created_at, ifnull(revoked_at, 0) FROM "
+                      "devices WHERE id = ?1",
+    [ST_DEVICE_REVOKE] = "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at "
+                         "IS NULL",
+    [ST_DEVICE_REVOKE_TOKENS] = "UPDATE tokens SET revoked_at = ?2 WHERE device_id = ?1 "
+                                "AND revoked_at IS NULL",
+    [ST_INVITE_INSERT] = "INSERT INTO invites(code, member_id, created_by, created_at, "
+                         "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_INVITE_GET] = "SELECT id, member_id, expires_at, ifnull(used_at, 0) FROM invites "
+                      "WHERE code = ?1",
+    [ST_INVITE_USE] = "UPDATE invites SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
+    [ST_TEAM_INSERT] = "INSERT INTO teams(name) VALUES (?1)",
+    [ST_TEAM_BY_NAME] = "SELECT id FROM teams WHERE name = ?1",
+    [ST_TEAM_ADD_STAFF] = "INSERT OR IGNORE INTO team_staff(team_id, user_id) VALUES (?1, "
+                          "?2)",
+    [ST_FAMILY_INSERT] = "INSERT INTO families(name, team_id, primary_id, secondary_id, "
+                         "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_FAMILY_SET_DEFAULT_CONV] = "UPDATE families SET default_conv = ?2 WHERE id = ?1",
+    [ST_FAMILY_SET_PAIR] = "UPDATE families SET primary_id = ?2, secondary_id = ?3 WHERE "
+                           "id = ?1",
+    [ST_FAMILY_NAME] = "SELECT name FROM families WHERE id = ?1",
+    [ST_FAMILY_DEFAULT_CONV] = "SELECT default_conv FROM families WHERE id = ?1",
+    [ST_CONV_INSERT] = "INSERT INTO conversations(family_id, title, restricted, "
+                       "created_at) VALUES (?1, ?2, ?3, ?4)",
+    [ST_CONV_ADD_MEMBER] = "INSERT INTO conv_members(conv_id, user_id) VALUES (?1, ?2)",
+    [ST_CONV_FAMILY] = "SELECT family_id FROM conversations WHERE id = ?1",
+    [ST_FACTS] = "SELECT u.role, u.active, u.family_id IS f.id, "
+                 "u.id IN (f.primary_id, f.secondary_id), "
+                 "EXISTS (SELECT 1 FROM team_staff WHERE team_id = f.team_id AND "
+                 "user_id = u.id), "
+                 "EXISTS (SELECT 1 FROM conv_members WHERE conv_id = ?3 AND user_id = u.id) "
+                 "FROM users u, families f WHERE u.id = ?1 AND f.id = ?2",
+    [ST_AUDIENCE] =
+        "WITH c AS (SELECT f.id AS fam, f.team_id, f.primary_id, f.secondary_id "
+        "  FROM conversations c JOIN families f ON f.id = c.family_id WHERE c.id = ?1), "
+        "cand(uid) AS (SELECT user_id FROM conv_members WHERE conv_id = ?1 "
+        "  UNION SELECT primary_id FROM c UNION SELECT secondary_id FROM c "
+        "  UNION SELECT ts.user_id FROM team_staff ts, c WHERE ts.team_id = c.team_id) "
+        "SELECT u.id, u.role, u.active, u.family_id IS c.fam, "
+        "u.id IN (c.primary_id, c.secondary_id), "
+        "EXISTS (SELECT 1 FROM team_staff WHERE team_id = c.team_id AND user_id = u.id), "
+        "EXISTS (SELECT 1 FROM conv_members WHERE conv_id = ?1 AND user_id = u.id) "
+        "FROM cand JOIN users u ON u.id = cand.uid, c",
+    [ST_MSG_BY_CLIENT_ID] =
+        "SELECT " MSG_COLS MSG_FROM "WHERE m.sender_id = ?1 AND m.client_id = ?2",
+    [ST_MSG_INSERT] = "INSERT INTO messages(conv_id, family_id, sender_id, kind, body, "
+                      "client_id, created_at) SELECT ?1, family_id, ?2, ?3, ?4, ?5, ?6 "
+                      "FROM conversations WHERE id = ?1",
+    [ST_MSG_GET] = "SELECT " MSG_COLS MSG_FROM "WHERE m.id = ?1",
+    [ST_SYNC_FAMILY] =
+        "SELECT " MSG_COLS MSG_FROM "WHERE m.id > ?2 AND m.kind <> 'note' AND m.conv_id IN "
+        "(SELECT conv_id FROM conv_members WHERE user_id = ?1) "
+        "ORDER BY m.id LIMIT ?3",
+    [ST_SYNC_STAFF] =
+        "SELECT " MSG_COLS MSG_FROM "WHERE m.id > ?2 AND m.family_id IN " STAFF_FAMILIES
+        " ORDER BY m.id LIMIT ?3",
+    [ST_HISTORY] = "SELECT " MSG_COLS MSG_FROM
+                   "WHERE m.conv_id = ?1 AND m.id < ?2 AND (?3 OR m.kind <> 'note') "
+                   "ORDER BY m.id DESC LIMIT ?4",
+    [ST_LAST_FAMILY] = "SELECT ifnull(max(m.id), 0) FROM messages m WHERE m.kind <> "
+                       "'note' AND m.conv_id IN (SELECT conv_id FROM conv_members WHERE "
+                       "user_id = ?1)",
+    [ST_LAST_STAFF] =
+        "SELECT ifnull(max(m.id), 0) FROM messages m WHERE m.family_id IN " STAFF_FAMILIES,
+    [ST_CONVS_FAMILY] = "SELECT c.id, c.family_id, f.name, c.title FROM conv_members cm "
+                        "JOIN conversations c ON c.id = cm.conv_id "
+                        "JOIN families f ON f.id = c.family_id WHERE cm.user_id = ?1 "
+                        "ORDER BY c.id",
+    [ST_CONVS_STAFF] = "SELECT c.id, c.family_id, f.name, c.title FROM conversations c "
+                       "JOIN families f ON f.id = c.family_id WHERE c.family_id IN " STAFF_FAMILIES
+                       " ORDER BY c.id",
+    [ST_CONV_ONE] = "SELECT c.id, c.family_id, f.name, c.title FROM conversations c "
+                    "JOIN families f ON f.id = c.family_id WHERE c.id = ?1",
+    [ST_CONV_MEMBERS] = "SELECT u.id, u.name, u.role FROM users u WHERE u.id IN "
+                        "(SELECT user_id FROM conv_members WHERE conv_id = ?1) "
+                        "OR u.id IN (SELECT primary_id FROM families WHERE id = ?2) "
+                        "OR u.id IN (SELECT secondary_id FROM families WHERE id = ?2) "
+                        "ORDER BY u.role = 'family', u.id",
+    [ST_CONV_LAST] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "
+                     "(?2 OR kind <> 'note')",
+    [ST_CONV_UNREAD] = "SELECT count(*) FROM messages WHERE conv_id = ?1 AND id > ?2 AND "
+                       "sender_id <> ?3 AND (?4 OR kind <> 'note')",
+    [ST_READ_GET] = "SELECT upto, at FROM read_positions WHERE conv_id = ?1 AND user_id = "
+                    "?2",
+    [ST_READ_UPSERT] = "INSERT INTO read_positions(conv_id, user_id, upto, at) VALUES "
+                       "(?1, ?2, ?3, ?4) ON CONFLICT (conv_id, user_id) DO UPDATE SET "
+                       "upto = excluded.upto, at = excluded.at WHERE excluded.upto > upto",
+    [ST_LOG_INSERT] = "INSERT INTO contact_log(at, kind, actor_id, family_id, conv_id, "
+                      "message_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_LOG_LIST] = "SELECT l.id, l.at, l.kind, ifnull(l.actor_id, 0), "
+                    "ifnull(u.name, 'indgang-admin'), ifnull(u.role, 'admin'), "
+                    "ifnull(l.conv_id, 0), ifnull(l.message_id, 0), l.detail "
+                    "FROM contact_log l LEFT JOIN users u ON u.id = l.actor_id "
+                    "WHERE (l.family_id = ?1 OR (l.family_id IS NULL AND l.actor_id IN "
+                    "(SELECT primary_id FROM families WHERE id = ?1 UNION "
+                    " SELECT secondary_id FROM families WHERE id = ?1 UNION "
+                    " SELECT ts.user_id FROM team_staff ts JOIN families f "
+                    " ON f.team_id = ts.team_id WHERE f.id = ?1))) "
+                    "AND l.at >= ?2 AND l.at < ?3 ORDER BY l.id",
+    [ST_HEALTH] = "UPDATE teams SET name = name WHERE 0",
 };
 
 /* ---- Helpers ----------------------------------------------------------------- */
@@ -303,7 +308,7 @@ sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
 	sqlite3_stmt *st = s->stmt[id];
 	if (st == NULL) {
 		if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st,
-				       NULL) != SQLITE_OK)
+		                       NULL) != SQLITE_OK)
 			return NULL;
 		s->stmt[id] = st;
 	}
@@ -403,8 +408,8 @@ static int configure(sqlite3 *db, bool memory)
 	if (!memory && (err = exec_sql(db, "PRAGMA journal_mode = WAL")) != ERR_OK)
 		return err;
 	return exec_sql(db, "PRAGMA synchronous = FULL;"
-			    "PRAGMA foreign_keys = ON;"
-			    "PRAGMA trusted_schema = OFF;");
+	                    "PRAGMA foreign_keys = ON;"
+	                    "PRAGMA trusted_schema = OFF;");
 }
 
 int store_open(const char *path, struct store **out)

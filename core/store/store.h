@@ -57,10 +57,10 @@ struct store_user {
 int store_user_get(struct store *s, int64_t id, struct store_user *out);
 /* Looks up a staff/admin account; pw_hash receives the stored PHC string. */
 int store_user_by_username(struct store *s, const char *username, struct store_user *out,
-			   char *pw_hash, size_t pw_cap);
+                           char *pw_hash, size_t pw_cap);
 /* Creates a staff (adviser) or admin account. ERR_CONFLICT if the username is taken. */
 int store_staff_create(struct store *s, enum codec_role role, const char *username,
-		       const char *name, const char *pw_hash, int64_t *id);
+                       const char *name, const char *pw_hash, int64_t *id);
 int store_staff_set_password(struct store *s, int64_t user_id, const char *pw_hash);
 int store_user_set_active(struct store *s, int64_t user_id, bool active);
 
@@ -73,11 +73,13 @@ struct store_token {
 	int64_t expires_at;
 };
 
-int store_token_insert(struct store *s, const uint8_t hash[32], int64_t user_id,
-		       int64_t device_id, int64_t now, int64_t expires_at, int64_t *id);
+int store_token_insert(struct store *s, const uint8_t hash[32], int64_t user_id, int64_t device_id,
+                       int64_t now, int64_t expires_at, int64_t *id);
 /* ERR_UNAUTHORIZED when unknown, revoked, expired, or its user is inactive. */
 int store_token_lookup(struct store *s, const uint8_t hash[32], int64_t now,
-		       struct store_token *out);
+                       struct store_token *out);
+/* The same checks as store_token_lookup, by the token's id. */
+int store_token_recheck(struct store *s, int64_t token_id, int64_t now, struct store_token *out);
 int store_token_revoke(struct store *s, int64_t token_id, int64_t now);
 
 struct store_device {
@@ -89,13 +91,13 @@ struct store_device {
 };
 
 int store_device_insert(struct store *s, int64_t user_id, const char *name, int64_t now,
-			int64_t *id);
+                        int64_t *id);
 int store_device_get(struct store *s, int64_t id, struct store_device *out);
 /* Revokes the device and every token issued to it. */
 int store_device_revoke(struct store *s, int64_t id, int64_t now);
 
 int store_invite_insert(struct store *s, const char *code, int64_t member_id, int64_t created_by,
-			int64_t now, int64_t expires_at);
+                        int64_t now, int64_t expires_at);
 /* Marks the code used.  Unknown: ERR_UNAUTHORIZED; used or expired: ERR_GONE. */
 int store_invite_consume(struct store *s, const char *code, int64_t now, int64_t *member_id);
 
@@ -107,17 +109,17 @@ int store_team_add_staff(struct store *s, int64_t team_id, int64_t user_id);
 
 /* Creates the family and its default conversation (all members). */
 int store_family_create(struct store *s, const char *name, int64_t team_id, int64_t primary_id,
-			int64_t secondary_id, int64_t now, int64_t *id, int64_t *conv_id);
+                        int64_t secondary_id, int64_t now, int64_t *id, int64_t *conv_id);
 /* Adds a member (a user of role family) and puts them in the default conversation. */
 int store_family_add_member(struct store *s, int64_t family_id, const char *name, int64_t *id);
 /* Hands the family over to a new pair; history stays with the family. */
 int store_family_set_pair(struct store *s, int64_t family_id, int64_t primary_id,
-			  int64_t secondary_id);
+                          int64_t secondary_id);
 int store_family_name(struct store *s, int64_t family_id, char name[CODEC_NAME_MAX + 1]);
 
 /* A restricted conversation of the family with the given members (role family). */
-int store_conv_create(struct store *s, int64_t family_id, const char *title,
-		      const int64_t *members, size_t n_members, int64_t now, int64_t *conv_id);
+int store_conv_create(struct store *s, int64_t family_id, const char *title, const int64_t *members,
+                      size_t n_members, int64_t now, int64_t *conv_id);
 /* The family a conversation belongs to; ERR_NOT_FOUND if none. */
 int store_conv_family(struct store *s, int64_t conv_id, int64_t *family_id);
 
@@ -125,7 +127,7 @@ int store_conv_family(struct store *s, int64_t conv_id, int64_t *family_id);
 
 /* Facts about user against family (and conv, when conv_id > 0). */
 int store_facts(struct store *s, int64_t user_id, int64_t family_id, int64_t conv_id,
-		struct perm_facts *out);
+                struct perm_facts *out);
 
 /* One user who could receive messages of a conversation, with the facts perm needs. */
 struct audience_member {
@@ -136,48 +138,46 @@ struct audience_member {
 /* Everyone who could receive a message in conv: its participants, the
  * family's pair and its team.  The route module filters by perm.
  * Caller frees *out with free(). */
-int store_conv_audience(struct store *s, int64_t conv_id, struct audience_member **out,
-			size_t *n);
+int store_conv_audience(struct store *s, int64_t conv_id, struct audience_member **out, size_t *n);
 
 /* ---- Messages ------------------------------------------------------------ */
 
 /* The message a sender already stored under client_id; ERR_NOT_FOUND if none. */
 int store_message_by_client_id(struct store *s, int64_t sender_id, const char *client_id,
-			       struct msg *out);
+                               struct msg *out);
 /* Inserts the message; fills out (id, created_at, sender name...). */
-int store_message_insert(struct store *s, int64_t conv_id, int64_t sender_id,
-			 enum codec_kind kind, const char *body, const char *client_id,
-			 int64_t now, struct msg *out);
+int store_message_insert(struct store *s, int64_t conv_id, int64_t sender_id, enum codec_kind kind,
+                         const char *body, const char *client_id, int64_t now, struct msg *out);
 /* Messages the user may see with id > after, ascending, at most limit. */
 int store_sync(struct store *s, const struct store_user *u, int64_t after, int limit,
-	       struct msg_list *out, bool *more);
+               struct msg_list *out, bool *more);
 /* The newest limit messages of conv with id < before (0: none), ascending,
  * filtered to what the user may see.  The caller has checked the relation. */
-int store_history(struct store *s, int64_t conv_id, bool include_notes, int64_t before,
-		  int limit, struct msg_list *out, bool *more);
+int store_history(struct store *s, int64_t conv_id, bool include_notes, int64_t before, int limit,
+                  struct msg_list *out, bool *more);
 /* Highest message id the user may see (0 when none). */
 int store_last_visible_id(struct store *s, const struct store_user *u, int64_t *id);
 /* Every conversation the user may see, with members and counters. */
 int store_user_conversations(struct store *s, const struct store_user *u, struct conv_list *out);
 /* One conversation as the user sees it. */
 int store_conversation(struct store *s, const struct store_user *u, int64_t conv_id,
-		       struct conv *out);
+                       struct conv *out);
 
 /* ---- Read positions -------------------------------------------------------- */
 
 /* Raises the user's read position in conv to upto (never lowers it);
  * *stored is the resulting position, *at when it was set. */
-int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto,
-		   int64_t now, int64_t *stored, int64_t *at);
+int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto, int64_t now,
+                   int64_t *stored, int64_t *at);
 
 /* ---- Contact log ----------------------------------------------------------- */
 
 int store_log_append(struct store *s, int64_t at, const char *kind, int64_t actor_id,
-		     int64_t family_id, int64_t conv_id, int64_t message_id, const char *detail);
+                     int64_t family_id, int64_t conv_id, int64_t message_id, const char *detail);
 /* Entries of the family with from <= at < to (0: unbounded), oldest first.
  * Staff sign-ins and sign-outs are stored once, without a family, and
  * appear in the log of every family the staff member is pair or team for. */
 int store_log_list(struct store *s, int64_t family_id, int64_t from, int64_t to,
-		   struct log_list *out);
+                   struct log_list *out);
 
 #endif

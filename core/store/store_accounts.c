@@ -35,7 +35,7 @@ int store_user_get(struct store *s, int64_t id, struct store_user *out)
 }
 
 int store_user_by_username(struct store *s, const char *username, struct store_user *out,
-			   char *pw_hash, size_t pw_cap)
+                           char *pw_hash, size_t pw_cap)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_USER_BY_USERNAME);
 	if (st == NULL)
@@ -51,7 +51,7 @@ int store_user_by_username(struct store *s, const char *username, struct store_u
 }
 
 static int insert_user(struct store *s, enum codec_role role, const char *username,
-		       const char *name, const char *pw_hash, int64_t family_id, int64_t *id)
+                       const char *name, const char *pw_hash, int64_t family_id, int64_t *id)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_USER_INSERT);
 	if (st == NULL)
@@ -71,7 +71,7 @@ static int insert_user(struct store *s, enum codec_role role, const char *userna
 }
 
 int store_staff_create(struct store *s, enum codec_role role, const char *username,
-		       const char *name, const char *pw_hash, int64_t *id)
+                       const char *name, const char *pw_hash, int64_t *id)
 {
 	if (role == ROLE_FAMILY || username == NULL || *username == '\0')
 		return ERR_BAD_REQUEST;
@@ -113,8 +113,8 @@ int store_user_set_active(struct store *s, int64_t user_id, bool active)
 
 /* ---- Tokens ---------------------------------------------------------------- */
 
-int store_token_insert(struct store *s, const uint8_t hash[32], int64_t user_id,
-		       int64_t device_id, int64_t now, int64_t expires_at, int64_t *id)
+int store_token_insert(struct store *s, const uint8_t hash[32], int64_t user_id, int64_t device_id,
+                       int64_t now, int64_t expires_at, int64_t *id)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_TOKEN_INSERT);
 	if (st == NULL)
@@ -130,14 +130,8 @@ int store_token_insert(struct store *s, const uint8_t hash[32], int64_t user_id,
 	return err;
 }
 
-int store_token_lookup(struct store *s, const uint8_t hash[32], int64_t now,
-		       struct store_token *out)
+static int read_token(sqlite3_stmt *st, struct store_token *out)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_TOKEN_LOOKUP);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
 	int err = store_step_row(st);
 	if (err == ERR_OK) {
 		out->id = sqlite3_column_int64(st, 0);
@@ -149,6 +143,27 @@ int store_token_lookup(struct store *s, const uint8_t hash[32], int64_t now,
 	}
 	sqlite3_reset(st);
 	return err;
+}
+
+int store_token_lookup(struct store *s, const uint8_t hash[32], int64_t now,
+                       struct store_token *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOKEN_LOOKUP);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	return read_token(st, out);
+}
+
+int store_token_recheck(struct store *s, int64_t token_id, int64_t now, struct store_token *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOKEN_RECHECK);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, token_id);
+	sqlite3_bind_int64(st, 2, now);
+	return read_token(st, out);
 }
 
 int store_token_revoke(struct store *s, int64_t token_id, int64_t now)
@@ -164,7 +179,7 @@ int store_token_revoke(struct store *s, int64_t token_id, int64_t now)
 /* ---- Devices ---------------------------------------------------------------- */
 
 int store_device_insert(struct store *s, int64_t user_id, const char *name, int64_t now,
-			int64_t *id)
+                        int64_t *id)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_DEVICE_INSERT);
 	if (st == NULL)
@@ -216,7 +231,7 @@ int store_device_revoke(struct store *s, int64_t id, int64_t now)
 /* ---- Invites ---------------------------------------------------------------- */
 
 int store_invite_insert(struct store *s, const char *code, int64_t member_id, int64_t created_by,
-			int64_t now, int64_t expires_at)
+                        int64_t now, int64_t expires_at)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_INVITE_INSERT);
 	if (st == NULL)

@@ -265,10 +265,9 @@ int store_admin_revoke_user_tokens(struct store *s, int64_t user_id, int64_t now
 int store_admin_console_actor(struct store *s, int64_t *id)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(store_db(s),
-				    "SELECT id FROM users WHERE username = '" STORE_CONSOLE_USERNAME
-				    "'",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(
+	    store_db(s), "SELECT id FROM users WHERE username = '" STORE_CONSOLE_USERNAME "'", -1,
+	    &st, NULL);
 	if (rc != SQLITE_OK)
 		return store_err(rc);
 	rc = sqlite3_step(st);
@@ -281,6 +280,6 @@ int store_admin_console_actor(struct store *s, int64_t *id)
 		return store_err(rc);
 	/* No password and inactive: the console account can never sign in. */
 	int err = store_staff_create(s, ROLE_ADMIN, STORE_CONSOLE_USERNAME,
-				     "Console (indgang-admin)", NULL, id);
+	                             "Console (indgang-admin)", NULL, id);
 	return err ? err : store_user_set_active(s, *id, false);
 }

@@ -68,7 +68,7 @@ static int check_pair(struct store *s, int64_t primary_id, int64_t secondary_id)
 }
 
 static int insert_conv(struct store *s, int64_t family_id, const char *title, bool restricted,
-		       int64_t now, int64_t *conv_id)
+                       int64_t now, int64_t *conv_id)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_CONV_INSERT);
 	if (st == NULL)
@@ -94,7 +94,7 @@ static int add_conv_member(struct store *s, int64_t conv_id, int64_t user_id)
 }
 
 int store_family_create(struct store *s, const char *name, int64_t team_id, int64_t primary_id,
-			int64_t secondary_id, int64_t now, int64_t *id, int64_t *conv_id)
+                        int64_t secondary_id, int64_t now, int64_t *id, int64_t *conv_id)
 {
 	int err = check_pair(s, primary_id, secondary_id);
 	if (err)
@@ -136,7 +136,7 @@ int store_family_add_member(struct store *s, int64_t family_id, const char *name
 }
 
 int store_family_set_pair(struct store *s, int64_t family_id, int64_t primary_id,
-			  int64_t secondary_id)
+                          int64_t secondary_id)
 {
 	int err = check_pair(s, primary_id, secondary_id);
 	if (err)
@@ -166,8 +166,8 @@ int store_family_name(struct store *s, int64_t family_id, char name[CODEC_NAME_M
 	return err;
 }
 
-int store_conv_create(struct store *s, int64_t family_id, const char *title,
-		      const int64_t *members, size_t n_members, int64_t now, int64_t *conv_id)
+int store_conv_create(struct store *s, int64_t family_id, const char *title, const int64_t *members,
+                      size_t n_members, int64_t now, int64_t *conv_id)
 {
 	/* Only members of this family may take part in its conversations. */
 	for (size_t i = 0; i < n_members; i++) {
@@ -212,7 +212,7 @@ static void read_facts(sqlite3_stmt *st, int col, struct perm_facts *f)
 }
 
 int store_facts(struct store *s, int64_t user_id, int64_t family_id, int64_t conv_id,
-		struct perm_facts *out)
+                struct perm_facts *out)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_FACTS);
 	if (st == NULL)
@@ -227,8 +227,7 @@ int store_facts(struct store *s, int64_t user_id, int64_t family_id, int64_t con
 	return err;
 }
 
-int store_conv_audience(struct store *s, int64_t conv_id, struct audience_member **out,
-			size_t *n)
+int store_conv_audience(struct store *s, int64_t conv_id, struct audience_member **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;

@@ -59,7 +59,7 @@ static int read_msgs(sqlite3_stmt *st, int limit, struct msg_list *out, bool *mo
 }
 
 int store_message_by_client_id(struct store *s, int64_t sender_id, const char *client_id,
-			       struct msg *out)
+                               struct msg *out)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_MSG_BY_CLIENT_ID);
 	if (st == NULL)
@@ -73,9 +73,8 @@ int store_message_by_client_id(struct store *s, int64_t sender_id, const char *c
 	return err;
 }
 
-int store_message_insert(struct store *s, int64_t conv_id, int64_t sender_id,
-			 enum codec_kind kind, const char *body, const char *client_id,
-			 int64_t now, struct msg *out)
+int store_message_insert(struct store *s, int64_t conv_id, int64_t sender_id, enum codec_kind kind,
+                         const char *body, const char *client_id, int64_t now, struct msg *out)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_MSG_INSERT);
 	if (st == NULL)
@@ -101,13 +100,13 @@ int store_message_insert(struct store *s, int64_t conv_id, int64_t sender_id,
 }
 
 int store_sync(struct store *s, const struct store_user *u, int64_t after, int limit,
-	       struct msg_list *out, bool *more)
+               struct msg_list *out, bool *more)
 {
 	*more = false;
 	if (u->ref.role == ROLE_ADMIN)
 		return ERR_OK;
 	sqlite3_stmt *st =
-		store_stmt(s, u->ref.role == ROLE_FAMILY ? ST_SYNC_FAMILY : ST_SYNC_STAFF);
+	    store_stmt(s, u->ref.role == ROLE_FAMILY ? ST_SYNC_FAMILY : ST_SYNC_STAFF);
 	if (st == NULL)
 		return ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, u->ref.id);
@@ -116,8 +115,8 @@ int store_sync(struct store *s, const struct store_user *u, int64_t after, int l
 	return read_msgs(st, limit, out, more);
 }
 
-int store_history(struct store *s, int64_t conv_id, bool include_notes, int64_t before,
-		  int limit, struct msg_list *out, bool *more)
+int store_history(struct store *s, int64_t conv_id, bool include_notes, int64_t before, int limit,
+                  struct msg_list *out, bool *more)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_HISTORY);
 	if (st == NULL)
@@ -156,7 +155,7 @@ int store_last_visible_id(struct store *s, const struct store_user *u, int64_t *
 	if (u->ref.role == ROLE_ADMIN)
 		return ERR_OK;
 	return scalar_for_user(s, u->ref.role == ROLE_FAMILY ? ST_LAST_FAMILY : ST_LAST_STAFF,
-			       u->ref.id, id);
+	                       u->ref.id, id);
 }
 
 /* ---- Conversations as a user sees them ------------------------------------- */
@@ -240,7 +239,7 @@ int store_user_conversations(struct store *s, const struct store_user *u, struct
 	if (u->ref.role == ROLE_ADMIN)
 		return ERR_OK;
 	sqlite3_stmt *st =
-		store_stmt(s, u->ref.role == ROLE_FAMILY ? ST_CONVS_FAMILY : ST_CONVS_STAFF);
+	    store_stmt(s, u->ref.role == ROLE_FAMILY ? ST_CONVS_FAMILY : ST_CONVS_STAFF);
 	if (st == NULL)
 		return ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, u->ref.id);
@@ -268,7 +267,7 @@ int store_user_conversations(struct store *s, const struct store_user *u, struct
 }
 
 int store_conversation(struct store *s, const struct store_user *u, int64_t conv_id,
-		       struct conv *out)
+                       struct conv *out)
 {
 	memset(out, 0, sizeof *out);
 	sqlite3_stmt *st = store_stmt(s, ST_CONV_ONE);
@@ -287,8 +286,8 @@ int store_conversation(struct store *s, const struct store_user *u, int64_t conv
 
 /* ---- Read positions ---------------------------------------------------------- */
 
-int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto,
-		   int64_t now, int64_t *stored, int64_t *at)
+int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto, int64_t now,
+                   int64_t *stored, int64_t *at)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_READ_UPSERT);
 	if (st == NULL)
@@ -315,7 +314,7 @@ int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t up
 /* ---- Contact log --------------------------------------------------------------- */
 
 int store_log_append(struct store *s, int64_t at, const char *kind, int64_t actor_id,
-		     int64_t family_id, int64_t conv_id, int64_t message_id, const char *detail)
+                     int64_t family_id, int64_t conv_id, int64_t message_id, const char *detail)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_LOG_INSERT);
 	if (st == NULL)
@@ -331,7 +330,7 @@ int store_log_append(struct store *s, int64_t at, const char *kind, int64_t acto
 }
 
 int store_log_list(struct store *s, int64_t family_id, int64_t from, int64_t to,
-		   struct log_list *out)
+                   struct log_list *out)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_LOG_LIST);
 	if (st == NULL)

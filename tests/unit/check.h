@@ -14,15 +14,15 @@ extern int check_passed, check_failed;
 void check_fail(const char *file, int line, const char *what);
 int check_report(const char *suite);
 
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (cond)                                                                  \
-			check_passed++;                                                    \
-		else                                                                       \
-			check_fail(__FILE__, __LINE__, #cond);                             \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (cond)                                                                          \
+			check_passed++;                                                            \
+		else                                                                               \
+			check_fail(__FILE__, __LINE__, #cond);                                     \
 	} while (0)
 
-#define CHECK_EQ(a, b) CHECK((int64_t)(a) == (int64_t)(b))
+#define CHECK_EQ(a, b)  CHECK((int64_t)(a) == (int64_t)(b))
 #define CHECK_STR(a, b) CHECK(strcmp((a), (b)) == 0)
 
 #endif

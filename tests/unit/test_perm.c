@@ -49,12 +49,12 @@ int main(void)
 	for (size_t r = 0; r < 3; r++) {
 		for (unsigned bits = 0; bits < 32; bits++) {
 			struct perm_facts f = {
-				.role = roles[r],
-				.family_member = bits & 1,
-				.conv_participant = bits & 2,
-				.in_pair = bits & 4,
-				.in_team = bits & 8,
-				.active = bits & 16,
+			    .role = roles[r],
+			    .family_member = bits & 1,
+			    .conv_participant = bits & 2,
+			    .in_pair = bits & 4,
+			    .in_team = bits & 8,
+			    .active = bits & 16,
 			};
 			struct expect e = domain_rules(&f);
 			enum perm_rel rel = perm_relation(&f);

@@ -84,11 +84,11 @@ static void check_actions(int64_t user_id, int64_t conv, enum rel_expect rel, in
 static void test_matrix(void)
 {
 	struct row rows[] = {
-		{"admin", &w.admin, ADMIN, ADMIN, ADMIN}, {"anna", &w.anna, PAIR, PAIR, NONE},
-		{"bo", &w.bo, PAIR, PAIR, NONE},          {"carl", &w.carl, TEAM, TEAM, NONE},
-		{"dora", &w.dora, NONE, NONE, PAIR},      {"frida", &w.frida, NONE, NONE, TEAM},
-		{"mette", &w.mette, IN, OUT, NONE},       {"jonas", &w.jonas, IN, IN, NONE},
-		{"amina", &w.amina, NONE, NONE, IN},
+	    {"admin", &w.admin, ADMIN, ADMIN, ADMIN}, {"anna", &w.anna, PAIR, PAIR, NONE},
+	    {"bo", &w.bo, PAIR, PAIR, NONE},          {"carl", &w.carl, TEAM, TEAM, NONE},
+	    {"dora", &w.dora, NONE, NONE, PAIR},      {"frida", &w.frida, NONE, NONE, TEAM},
+	    {"mette", &w.mette, IN, OUT, NONE},       {"jonas", &w.jonas, IN, IN, NONE},
+	    {"amina", &w.amina, NONE, NONE, IN},
 	};
 	int case_no = 0;
 	/* Twice: the second round sees the first round's notes in history. */
@@ -111,11 +111,11 @@ static void test_idempotent_send(void)
 	struct route_set r;
 	int64_t now = text_now_ms();
 	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "først", "same", now, &m1, &dup, &r),
-		 ERR_OK);
+	         ERR_OK);
 	CHECK(!dup);
 	route_set_free(&r);
 	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "igen", "same", now, &m2, &dup, &r),
-		 ERR_OK);
+	         ERR_OK);
 	CHECK(dup);
 	CHECK_EQ(m2.id, m1.id);
 	CHECK_STR(m2.body, "først");
@@ -123,7 +123,7 @@ static void test_idempotent_send(void)
 	route_set_free(&r);
 	/* Another sender's identical client_id is a different message. */
 	CHECK_EQ(svc_send(w.s, &jonas, w.conv_a, KIND_TEXT, "hej", "same", now, &m3, &dup, &r),
-		 ERR_OK);
+	         ERR_OK);
 	CHECK(!dup);
 	CHECK(m3.id > m1.id);
 	route_set_free(&r);

@@ -84,8 +84,8 @@ static void test_reader_sees_commits(struct world *w)
 	CHECK_EQ(store_last_visible_id(reader, &anna, &before), ERR_OK);
 	struct msg m = {0};
 	CHECK_EQ(store_message_insert(w->s, w->conv_a, w->mette, KIND_TEXT, "hej", "r-1",
-				      text_now_ms(), &m),
-		 ERR_OK);
+	                              text_now_ms(), &m),
+	         ERR_OK);
 	int64_t after;
 	CHECK_EQ(store_last_visible_id(reader, &anna, &after), ERR_OK);
 	CHECK_EQ(after, m.id);
@@ -103,10 +103,9 @@ static void test_invites_and_tokens(struct world *w)
 {
 	int64_t now = text_now_ms(), member;
 	CHECK_EQ(store_invite_insert(w->s, "ABCDE-FGHJK", w->mette, w->anna, now, now + 1000),
-		 ERR_OK);
-	CHECK_EQ(store_invite_insert(w->s, "OLDOL-DOLDO", w->mette, w->anna, now - 5000,
-				     now - 1),
-		 ERR_OK);
+	         ERR_OK);
+	CHECK_EQ(store_invite_insert(w->s, "OLDOL-DOLDO", w->mette, w->anna, now - 5000, now - 1),
+	         ERR_OK);
 	CHECK_EQ(store_invite_consume(w->s, "NOPE0-NOPE0", now, &member), ERR_UNAUTHORIZED);
 	CHECK_EQ(store_invite_consume(w->s, "OLDOL-DOLDO", now, &member), ERR_GONE);
 	CHECK_EQ(store_invite_consume(w->s, "ABCDE-FGHJK", now, &member), ERR_OK);
@@ -138,12 +137,12 @@ static void test_constraints(struct world *w)
 {
 	int64_t id, conv;
 	CHECK_EQ(store_staff_create(w->s, ROLE_ADVISER, "anna", "Another Anna", "x", &id),
-		 ERR_CONFLICT);
+	         ERR_CONFLICT);
 	CHECK_EQ(store_family_create(w->s, "X", 999, w->anna, w->bo, 0, &id, &conv), ERR_CONFLICT);
 	CHECK_EQ(store_family_create(w->s, "X", 1, w->anna, w->anna, 0, &id, &conv),
-		 ERR_BAD_REQUEST);
+	         ERR_BAD_REQUEST);
 	CHECK_EQ(store_family_create(w->s, "X", 1, w->anna, w->mette, 0, &id, &conv),
-		 ERR_BAD_REQUEST);
+	         ERR_BAD_REQUEST);
 	/* A restricted conversation only takes members of its own family. */
 	CHECK_EQ(store_conv_create(w->s, w->fam_a, "x", &w->amina, 1, 0, &conv), ERR_BAD_REQUEST);
 	/* Handover keeps the history with the family. */

@@ -10,8 +10,7 @@
 #include "core/common/text.h"
 #include "core/store/store_int.h"
 
-static int staff(struct world *w, const char *username, const char *name, int64_t team,
-		 int64_t *id)
+static int staff(struct world *w, const char *username, const char *name, int64_t team, int64_t *id)
 {
 	int err = store_staff_create(w->s, ROLE_ADVISER, username, name, "x", id);
 	return err ? err : store_team_add_staff(w->s, team, *id);
@@ -36,17 +35,17 @@ int world_build(struct world *w, const char *path)
 	err = err ? err : staff(w, "erik", "Erik Eg", west, &w->erik);
 	err = err ? err : staff(w, "frida", "Frida Fjord", west, &w->frida);
 	err = err ? err
-		  : store_family_create(w->s, "Familien Hansen", east, w->anna, w->bo, now,
-					&w->fam_a, &w->conv_a);
+	          : store_family_create(w->s, "Familien Hansen", east, w->anna, w->bo, now,
+	                                &w->fam_a, &w->conv_a);
 	err = err ? err : store_family_add_member(w->s, w->fam_a, "Mette Hansen", &w->mette);
 	err = err ? err : store_family_add_member(w->s, w->fam_a, "Jonas Hansen", &w->jonas);
 	err = err ? err
-		  : store_family_create(w->s, "Familien Ali", west, w->dora, w->erik, now,
-					&w->fam_b, &w->conv_b);
+	          : store_family_create(w->s, "Familien Ali", west, w->dora, w->erik, now,
+	                                &w->fam_b, &w->conv_b);
 	err = err ? err : store_family_add_member(w->s, w->fam_b, "Amina Ali", &w->amina);
 	err = err ? err
-		  : store_conv_create(w->s, w->fam_a, "Jonas og rådgiverne", &w->jonas, 1, now,
-				      &w->conv_r);
+	          : store_conv_create(w->s, w->fam_a, "Jonas og rådgiverne", &w->jonas, 1, now,
+	                              &w->conv_r);
 	if (err) {
 		store_rollback(w->s);
 		return err;
@@ -73,7 +72,7 @@ int world_log_count(struct world *w, const char *kind)
 	sqlite3_stmt *st;
 	int n = -1;
 	if (sqlite3_prepare_v2(store_db(w->s), "SELECT count(*) FROM contact_log WHERE kind = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	                       -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
