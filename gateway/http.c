@@ -255,6 +255,8 @@ static int http_writeable(struct lws *wsi, struct pss_http *pss)
 
 static void http_reset(struct pss_http *pss)
 {
+	if (pss == NULL)
+		return; /* the connection closed before lws gave it any state */
 	api_call_release(pss->call);
 	api_request_free(&pss->req);
 	api_response_free(&pss->local);

@@ -141,6 +141,8 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			session_auth_deadline(pss->session);
 		return 0;
 	case LWS_CALLBACK_CLOSED:
+		if (pss == NULL)
+			return 0;
 		session_closed(pss->session);
 		pss->session = NULL;
 		free(pss->msg);

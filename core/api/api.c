@@ -166,9 +166,13 @@ static int in_tx(struct call *c, int (*fn)(struct call *, void *), void *arg)
 
 /* ---- Endpoints ------------------------------------------------------------------ */
 
+/* Healthy when a real write commits now; that also clears an earlier
+ * failure of the writer (the disk has room again). */
 static void ep_health(struct call *c)
 {
-	bool ok = c->ctx->writable && store_health(c->ctx->store) == ERR_OK;
+	bool ok = store_health(c->ctx->store) == ERR_OK;
+	if (c->ctx->writable_flag)
+		atomic_store(c->ctx->writable_flag, ok);
 	respond(c, ok ? 200 : 503, codec_encode_health(ok ? "ok" : "unavailable"));
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 struct store;
@@ -47,8 +48,8 @@ struct api_ctx {
 	int64_t device_token_ttl_ms;
 	int64_t invite_ttl_ms;
 	const char *const *allowed_origins;
-	/* false while the writer reports that the database cannot be written */
-	bool writable;
+	/* the hub's "the database takes writes" flag, shared with the writer */
+	atomic_bool *writable_flag;
 };
 
 /* Handles one request; fills resp (resp->body malloc'd, caller frees). */

@@ -26,11 +26,11 @@ static void *worker_main(void *arg)
 	    .device_token_ttl_ms = h->cfg.device_token_ttl_ms,
 	    .invite_ttl_ms = h->cfg.invite_ttl_ms,
 	    .allowed_origins = h->cfg.allowed_origins,
+	    .writable_flag = &h->writable,
 	};
 	struct job *j;
 	while ((j = jobq_take(&h->http_q, 1, true)) != NULL) {
 		struct api_call *c = j->call;
-		ctx.writable = atomic_load(&h->writable);
 		if (s == NULL) {
 			c->resp.status = 503;
 			c->resp.content_type = "application/json; charset=utf-8";

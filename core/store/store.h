@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -42,7 +42,8 @@ void store_rollback(struct store *s);
 int store_savepoint(struct store *s);
 int store_release(struct store *s);
 void store_rollback_to(struct store *s);
-/* A cheap write probe for /healthz: 0 when the database accepts a write. */
+/* A write probe for /healthz: one small committed write (and fsync); ERR_OK
+ * when the database and its disk take writes. */
 int store_health(struct store *s);
 
 /* ---- Accounts ---------------------------------------------------------- */

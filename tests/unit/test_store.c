@@ -52,8 +52,34 @@ static void test_open_and_migrate(void)
 	CHECK_EQ(store_open(path, &s), ERR_CONFLICT);
 	sqlite3 *db;
 	sqlite3_open(path, &db);
-	sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL);
+	char restore[64];
+	snprintf(restore, sizeof restore, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	sqlite3_exec(db, restore, NULL, NULL, NULL);
 	sqlite3_close(db);
+}
+
+/* A file at schema 1 (before the health table) is migrated to the current
+ * schema, keeping its data. */
+static void test_migrate_from_v1(void)
+{
+	char p[300];
+	snprintf(p, sizeof p, "%s/v1.db", dir);
+	struct store *s;
+	int64_t team;
+	CHECK_EQ(store_open(p, &s), ERR_OK);
+	CHECK_EQ(store_team_create(s, "Team Nord", &team), ERR_OK);
+	CHECK_EQ(sqlite3_exec(store_db(s), "DROP TABLE health; PRAGMA user_version = 1", NULL, NULL,
+	                      NULL),
+	         SQLITE_OK);
+	store_close(s);
+	CHECK_EQ(store_open(p, &s), ERR_OK);
+	CHECK_EQ(store_schema_version(s), STORE_SCHEMA_VERSION);
+	CHECK_EQ(store_health(s), ERR_OK);
+	CHECK_EQ(pragma_int(s, "SELECT count(*) FROM health"), 1);
+	int64_t found = 0;
+	CHECK_EQ(store_team_by_name(s, "Team Nord", &found), ERR_OK);
+	CHECK_EQ(found, team);
+	store_close(s);
 }
 
 /* An empty file at user_version 0 is an old schema: it is migrated. */
@@ -168,6 +194,7 @@ int main(void)
 	}
 	test_open_and_migrate();
 	test_migrate_empty();
+	test_migrate_from_v1();
 	test_reader_sees_commits(&w);
 	test_invites_and_tokens(&w);
 	test_constraints(&w);
