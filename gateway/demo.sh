@@ -25,4 +25,5 @@ fi
 echo
 echo "Trust the development CA to avoid certificate warnings: $root/certs/dev/ca.pem"
 exec "$root/build/indgang" --db "$run/demo.db" --listen "$listen" \
-	--cert "$root/certs/dev/server.pem" --key "$root/certs/dev/server-key.pem"
+	--cert "$root/certs/dev/server.pem" --key "$root/certs/dev/server-key.pem" \
+	--web "$root/clients/web"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/api/api.h"
+#include "core/api/web.h"
 #include "core/codec/codec.h"
 #include "core/common/err.h"
 
@@ -148,6 +149,42 @@ static void http_answer_locally(struct lws *wsi, struct pss_http *pss, int err, 
 	lws_callback_on_writable(wsi);
 }
 
+static bool is_api_path(const char *path)
+{
+	return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
+	       strcmp(path, "/healthz") == 0 || strcmp(path, GW_WS_PATH) == 0;
+}
+
+/* The web clients' files: served by lws from the web root, with the
+ * clients' Content-Security-Policy.  Returns lws's verdict for the callback. */
+static int http_static(struct lws *wsi, struct pss_http *pss)
+{
+	struct web_file f;
+	if (!web_resolve(gw.web_root, pss->req.path, &f)) {
+		http_answer_locally(wsi, pss, ERR_NOT_FOUND, "No such page.");
+		return 0;
+	}
+	if (f.redirect) {
+		char to[WEB_PATH_MAX + 2];
+		unsigned char buf[LWS_PRE + 1024], *p = buf + LWS_PRE, *end = buf + sizeof buf - 1;
+		snprintf(to, sizeof to, "%s/", pss->req.path);
+		if (lws_http_redirect(wsi, HTTP_STATUS_MOVED_PERMANENTLY, (const unsigned char *)to,
+		                      (int)strlen(to), &p, end) < 0)
+			return -1;
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
+	static const char headers[] = "content-security-policy: " WEB_CSP "\r\n"
+	                              "x-content-type-options: nosniff\r\n"
+	                              "x-frame-options: DENY\r\n"
+	                              "referrer-policy: no-referrer\r\n"
+	                              "strict-transport-security: max-age=31536000\r\n"
+	                              "cache-control: no-cache\r\n";
+	int n = lws_serve_http_file(wsi, f.path, f.mime, headers, (int)strlen(headers));
+	if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+		return -1;
+	return 0;
+}
+
 static void http_start(struct lws *wsi, struct pss_http *pss)
 {
 	pss->started = true;
@@ -271,10 +308,15 @@ int gw_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	case LWS_CALLBACK_HTTP:
 		http_reset(pss);
 		http_read_request(wsi, pss, in ? (const char *)in : "/");
+		if (!is_api_path(pss->req.path) &&
+		    (strcmp(pss->req.method, "GET") == 0 || strcmp(pss->req.method, "HEAD") == 0))
+			return http_static(wsi, pss);
 		/* Bodies arrive in HTTP_BODY callbacks; without one, start now. */
 		if (!http_has_body(wsi))
 			http_start(wsi, pss);
 		return 0;
+	case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	case LWS_CALLBACK_HTTP_BODY:
 		return http_body(pss, in, len);
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
@@ -289,6 +331,12 @@ int gw_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return 1; /* WebSockets only with subprotocol indgang.v1 */
+	case LWS_CALLBACK_WSI_CREATE:
+		gw.live_wsi++;
+		return 0;
+	case LWS_CALLBACK_WSI_DESTROY:
+		gw.live_wsi--;
+		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}

@@ -3,6 +3,7 @@
  *
  *   indgang --db PATH --listen ADDR:PORT --cert CERT.pem --key KEY.pem
  *           [--allow-origin ORIGIN]... [--http-workers N] [--ws-rate N]
+ *           [--web DIR]   (the web clients' files, served at /)
  *
  * Creates or migrates the database, serves HTTPS and WSS on one port, logs
  * "listening on ADDR:PORT" to stderr when ready, and on SIGTERM/SIGINT stops
@@ -41,7 +42,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: indgang --db PATH --listen ADDR:PORT --cert CERT.pem --key KEY.pem\n"
 	           "               [--allow-origin https://host:port]... [--http-workers N]\n"
-	           "               [--ws-rate FRAMES_PER_SECOND]\n");
+	           "               [--ws-rate FRAMES_PER_SECOND] [--web DIR]\n");
 }
 
 static int parse_listen(const char *arg, struct options *o)
@@ -69,6 +70,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"allow-origin", required_argument, NULL, 'o'},
 	    {"http-workers", required_argument, NULL, 'w'},
 	    {"ws-rate", required_argument, NULL, 'r'},
+	    {"web", required_argument, NULL, 'W'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -107,6 +109,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'r':
 			o->ws_rate = atof(optarg);
+			break;
+		case 'W':
+			gw.web_root = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -191,9 +196,17 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(gw.context, 0, sul, on_tick, HUB_RECHECK_MS * LWS_US_PER_MS);
 }
 
+/*
+ * Serve until SIGTERM/SIGINT, then: the hub stops taking writes, finishes and
+ * acks what is queued, and closes every WebSocket with 1001 once its outbox
+ * is written.  The loop goes on until lws has finished those closing
+ * handshakes too: closing a socket that still has unread input makes the
+ * kernel send RST, and the peer then loses the acks it has not read yet.
+ */
 static void run_loop(void)
 {
 	lws_usec_t deadline = 0;
+	int idle_wsi = gw.live_wsi; /* the listening socket and lws' own */
 	lws_sul_schedule(gw.context, 0, &tick_sul, on_tick, HUB_RECHECK_MS * LWS_US_PER_MS);
 	for (;;) {
 		if (lws_service(gw.context, 0) < 0)
@@ -202,10 +215,11 @@ static void run_loop(void)
 			hub_shutdown(gw.hub);
 			deadline = lws_now_usecs() + SHUTDOWN_GRACE_US;
 		}
-		if (deadline && (hub_quiet(gw.hub) || lws_now_usecs() > deadline))
+		if (deadline == 0)
+			continue;
+		hub_drain(gw.hub);
+		if ((hub_quiet(gw.hub) && gw.live_wsi <= idle_wsi) || lws_now_usecs() > deadline)
 			break;
-		if (deadline)
-			hub_drain(gw.hub);
 	}
 }
 

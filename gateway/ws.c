@@ -20,6 +20,7 @@ struct pss_ws {
 	size_t len;
 	char cookie_token[80];
 	bool bad_origin; /* refused once established, with a reason the client can read */
+	bool close_sent; /* our Close frame is out; waiting for the peer's */
 };
 
 size_t gw_ws_pss_size(void)
@@ -93,9 +94,37 @@ static int ws_receive(struct lws *wsi, struct pss_ws *pss, const char *in, size_
 	return 0;
 }
 
+/*
+ * Our side of the closing handshake.  We send the Close frame ourselves and
+ * keep reading until the peer answers with its own (or 3 s pass): closing
+ * the socket while the peer is still sending would make the kernel answer
+ * with RST, and the peer would lose the last acks it had not read yet.
+ */
+/* lws 4.1 writes a Close frame for protocol 4; its header keeps the name
+ * private because it wants lws_close_reason(), which closes without waiting. */
+#define GW_WRITE_CLOSE ((enum lws_write_protocol)4)
+
+static int ws_send_close(struct lws *wsi, struct pss_ws *pss, int code, const char *reason)
+{
+	unsigned char buf[LWS_PRE + 125];
+	size_t n = strlen(reason);
+	if (n > sizeof buf - LWS_PRE - 2)
+		n = sizeof buf - LWS_PRE - 2;
+	buf[LWS_PRE] = (unsigned char)(code >> 8);
+	buf[LWS_PRE + 1] = (unsigned char)(code & 0xff);
+	memcpy(buf + LWS_PRE + 2, reason, n);
+	if (lws_write(wsi, buf + LWS_PRE, n + 2, GW_WRITE_CLOSE) < 0)
+		return -1;
+	pss->close_sent = true;
+	lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_ACK, 3);
+	return 0;
+}
+
 static int ws_writeable(struct lws *wsi, struct pss_ws *pss)
 {
 	size_t len;
+	if (pss->close_sent)
+		return 0;
 	const unsigned char *frame = session_next_frame(pss->session, &len);
 	if (frame != NULL) {
 		if (lws_write(wsi, (unsigned char *)frame, len, LWS_WRITE_TEXT) < (int)len)
@@ -107,8 +136,7 @@ static int ws_writeable(struct lws *wsi, struct pss_ws *pss)
 	const char *reason;
 	if (!session_close_pending(pss->session, &code, &reason))
 		return 0;
-	lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)reason, strlen(reason));
-	return -1;
+	return ws_send_close(wsi, pss, code, reason);
 }
 
 int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
@@ -122,9 +150,14 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	case LWS_CALLBACK_ESTABLISHED:
 		ws_established(wsi, pss);
 		return 0;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		/* After our Close this is the answer: close without echoing. */
+		return pss->close_sent ? -1 : 0;
 	case LWS_CALLBACK_RECEIVE:
 		if (pss->session == NULL)
 			return -1;
+		if (pss->close_sent)
+			return 0; /* read and drop until the peer's Close */
 		if ((code = ws_receive(wsi, pss, in, len)) != 0) {
 			const char *why = code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE
 			                      ? "message too large"

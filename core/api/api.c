@@ -343,8 +343,10 @@ static void ep_messages(struct call *c)
 			svc_log_denied(c->ctx->store, &c->user, family, c->path_id, c->now,
 			               "history");
 		fail(c, err, NULL);
+	} else if ((err = svc_log_access(c->ctx->store, &c->user, family, c->path_id, c->now,
+	                                 "history")) != ERR_OK) {
+		fail(c, err, "The access could not be logged, so nothing is shown.");
 	} else {
-		svc_log_access(c->ctx->store, &c->user, family, c->path_id, c->now, "history");
 		respond(c, 200, codec_encode_http_messages(&msgs, more));
 	}
 	msg_list_free(&msgs);
@@ -478,9 +480,10 @@ static void ep_log(struct call *c)
 	int err = store_log_list(c->ctx->store, c->path_id, from, to, &entries);
 	if (err) {
 		fail(c, err, NULL);
+	} else if ((err = svc_log_access(c->ctx->store, &c->user, c->path_id, 0, c->now,
+	                                 csv ? "log export csv" : "log")) != ERR_OK) {
+		fail(c, err, "The access could not be logged, so nothing is shown.");
 	} else {
-		svc_log_access(c->ctx->store, &c->user, c->path_id, 0, c->now,
-		               csv ? "log export csv" : "log");
 		if (csv) {
 			respond(c, 200, codec_encode_log_csv(&entries));
 			c->resp->content_type = "text/csv; charset=utf-8";

@@ -47,10 +47,12 @@ struct job {
 	char client_id[CODEC_CLIENT_ID_MAX * 4 + 1];
 	/* JOB_READ */
 	int64_t upto;
-	/* JOB_LOG */
+	/* JOB_LOG: one row per family; reply (if any) goes out once committed */
 	char log_kind[16];
-	int64_t family;
+	int64_t *families;
+	size_t n_families;
 	char detail[64];
+	char *reply;
 	/* JOB_HTTP */
 	struct api_call *call;
 	/* results */
@@ -150,6 +152,10 @@ void writer_stop(struct hub *h);
 void hub_submit_write(struct hub *h, struct job *j);
 void hub_log_later(struct hub *h, const struct store_user *u, const char *kind, int64_t family,
                    int64_t conv, const char *detail);
+/* Staff reads: the reply (taken over) is sent only once the "access" rows
+ * for these families are committed; at once when there are none. */
+void hub_reply_after_access_log(struct session *s, const char *ref, const int64_t *families,
+                                size_t n, int64_t conv, const char *what, char *reply);
 int workers_start(struct hub *h);
 void workers_stop(struct hub *h);
 void api_call_apply(struct hub *h, struct api_call *c);

@@ -73,6 +73,8 @@ void job_free(struct job *j)
 	if (j == NULL)
 		return;
 	free(j->body);
+	free(j->families);
+	free(j->reply);
 	msg_clear(&j->msg);
 	route_set_free(&j->rcpt);
 	free(j);

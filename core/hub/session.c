@@ -181,18 +181,21 @@ static void verb_read(struct session *s, struct frame *f)
 	hub_submit_write(s->hub, j);
 }
 
-/* Staff reads of family data are logged: one "access" row per family. */
-static void log_sync_access(struct session *s, const struct msg_list *l)
+/* The distinct families of a page of messages, for the access log (staff
+ * only: a family member's own reads are not "access" to a family). */
+static size_t access_families(const struct session *s, const struct msg_list *l, int64_t *out)
 {
+	size_t n = 0;
 	if (s->user.ref.role == ROLE_FAMILY)
-		return;
+		return 0;
 	for (size_t i = 0; i < l->n; i++) {
 		bool seen = false;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = l->v[k].family == l->v[i].family;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = out[k] == l->v[i].family;
 		if (!seen)
-			hub_log_later(s->hub, &s->user, "access", l->v[i].family, 0, "sync");
+			out[n++] = l->v[i].family;
 	}
+	return n;
 }
 
 static void verb_sync(struct session *s, struct frame *f)
@@ -200,12 +203,15 @@ static void verb_sync(struct session *s, struct frame *f)
 	struct msg_list l = {0};
 	bool more = false;
 	int err = store_sync(s->hub->store, &s->user, f->u.sync.after, f->u.sync.limit, &l, &more);
-	if (err) {
-		session_send_error(s, ref_of(f), err, NULL);
+	int64_t *families = err ? NULL : malloc((l.n ? l.n : 1) * sizeof *families);
+	if (err || families == NULL) {
+		session_send_error(s, ref_of(f), err ? err : ERR_INTERNAL, NULL);
 	} else {
-		log_sync_access(s, &l);
-		session_send_json(s, codec_encode_messages(ref_of(f), &l, more));
+		size_t n = access_families(s, &l, families);
+		hub_reply_after_access_log(s, ref_of(f), families, n, 0, "sync",
+		                           codec_encode_messages(ref_of(f), &l, more));
 	}
+	free(families);
 	msg_list_free(&l);
 }
 
@@ -221,9 +227,9 @@ static void verb_history(struct session *s, struct frame *f)
 			hub_log_later(s->hub, &s->user, "denied", family, conv, "history");
 		session_send_error(s, ref_of(f), err, NULL);
 	} else {
-		if (s->user.ref.role != ROLE_FAMILY)
-			hub_log_later(s->hub, &s->user, "access", family, conv, "history");
-		session_send_json(s, codec_encode_messages(ref_of(f), &l, more));
+		size_t n = s->user.ref.role == ROLE_FAMILY ? 0 : 1;
+		hub_reply_after_access_log(s, ref_of(f), &family, n, conv, "history",
+		                           codec_encode_messages(ref_of(f), &l, more));
 	}
 	msg_list_free(&l);
 }
@@ -333,6 +339,17 @@ static void apply_read(struct hub *h, struct session *s, struct job *j)
 	frame_unref(f);
 }
 
+/* A staff read whose access rows are now committed: disclose it. */
+static void apply_reply(struct session *s, struct job *j)
+{
+	if (j->err) {
+		session_send_error(s, j->has_ref ? j->ref : NULL, ERR_UNAVAILABLE, NULL);
+		return;
+	}
+	session_send_json(s, j->reply);
+	j->reply = NULL;
+}
+
 void session_apply_job(struct hub *h, struct job *j)
 {
 	struct session *s = idmap_get(h->sessions, (int64_t)j->session_id);
@@ -342,4 +359,6 @@ void session_apply_job(struct hub *h, struct job *j)
 		apply_send(h, s, j);
 	else if (j->type == JOB_READ)
 		apply_read(h, s, j);
+	else if (j->type == JOB_LOG && j->reply != NULL && s != NULL)
+		apply_reply(s, j);
 }

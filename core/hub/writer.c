@@ -17,6 +17,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../common/err.h"
 #include "../common/text.h"
@@ -35,8 +36,10 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 		j->err = svc_read(s, &j->user, j->conv, j->upto, now, &j->stored, &j->at, &j->rcpt);
 		break;
 	case JOB_LOG:
-		j->err = store_log_append(s, now, j->log_kind, j->user.ref.id, j->family, j->conv,
-		                          0, j->detail);
+		j->err = ERR_OK;
+		for (size_t i = 0; i < j->n_families && j->err == ERR_OK; i++)
+			j->err = store_log_append(s, now, j->log_kind, j->user.ref.id,
+			                          j->families[i], j->conv, 0, j->detail);
 		break;
 	case JOB_HTTP:
 		j->err = ERR_INTERNAL;
@@ -140,17 +143,49 @@ void hub_submit_write(struct hub *h, struct job *j)
 	jobq_push(&h->write_q, j);
 }
 
-void hub_log_later(struct hub *h, const struct store_user *u, const char *kind, int64_t family,
-                   int64_t conv, const char *detail)
+static struct job *log_job(const struct store_user *u, const char *kind, const int64_t *families,
+                           size_t n, int64_t conv, const char *detail)
 {
 	struct job *j = calloc(1, sizeof *j);
-	if (j == NULL)
-		return;
+	if (j == NULL || (j->families = malloc(n * sizeof *j->families)) == NULL) {
+		free(j);
+		return NULL;
+	}
 	j->type = JOB_LOG;
 	j->user = *u;
 	text_copy(j->log_kind, sizeof j->log_kind, kind);
-	j->family = family;
+	memcpy(j->families, families, n * sizeof *families);
+	j->n_families = n;
 	j->conv = conv;
 	text_copy(j->detail, sizeof j->detail, detail);
-	hub_submit_write(h, j);
+	return j;
+}
+
+void hub_log_later(struct hub *h, const struct store_user *u, const char *kind, int64_t family,
+                   int64_t conv, const char *detail)
+{
+	struct job *j = log_job(u, kind, &family, 1, conv, detail);
+	if (j != NULL)
+		hub_submit_write(h, j);
+}
+
+void hub_reply_after_access_log(struct session *s, const char *ref, const int64_t *families,
+                                size_t n, int64_t conv, const char *what, char *reply)
+{
+	if (n == 0 || reply == NULL) {
+		session_send_json(s, reply);
+		return;
+	}
+	struct job *j = log_job(&s->user, "access", families, n, conv, what);
+	if (j == NULL) {
+		free(reply);
+		session_send_error(s, ref, ERR_INTERNAL, NULL);
+		return;
+	}
+	j->session_id = s->id;
+	j->has_ref = ref != NULL;
+	if (ref)
+		text_copy(j->ref, sizeof j->ref, ref);
+	j->reply = reply;
+	hub_submit_write(s->hub, j);
 }

@@ -1,6 +1,10 @@
 """01 login: staff login, session cookie, /healthz, /api/me, logout, throttle."""
 import os
+import socket
+import ssl
 import sys
+import time
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
@@ -22,6 +26,8 @@ async def test_login_ok(w):
             "a long random string", b.get("token"))
     h.check(h.is_ts(b.get("expires_at")), "login: expires_at RFC 3339 ms UTC",
             "YYYY-MM-DDTHH:MM:SS.mmmZ", b.get("expires_at"))
+    h.check(h.ts_ms(b["expires_at"]) > time.time() * 1000 + 60000, "login: expires_at is in "
+            "the future", "> now", b["expires_at"])
     h.check_user(b.get("user"), "anna", "login: user", w)
     cookies = hd.get_all("Set-Cookie") or []
     h.check(cookies, "login sets a session cookie", "Set-Cookie header", hd.items())
@@ -96,6 +102,51 @@ async def test_logout(w):
     h.eq(st, 200, "anna's own session still works after bo logged out")
 
 
+async def test_tls_versions(w):
+    raw = socket.create_connection(("127.0.0.1", w.port), timeout=5)
+    with w.ssl.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+        print("    note: default handshake negotiated %s" % s.version())
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        s.recv(100)
+        h.check(s.version() in ("TLSv1.3", "TLSv1.2"), "TLS version negotiated by default",
+                "TLSv1.3 (preferred)", s.version())
+    old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    old.load_verify_locations(w.ca)
+    try:
+        old.set_ciphers("DEFAULT:@SECLEVEL=0")
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old.minimum_version = ssl.TLSVersion.TLSv1
+        old.maximum_version = ssl.TLSVersion.TLSv1_1
+    except (ValueError, ssl.SSLError) as e:
+        print("    note: cannot offer TLS 1.1 from this client (%s); case skipped" % e)
+        return
+    raw = socket.create_connection(("127.0.0.1", w.port), timeout=5)
+    try:
+        with old.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+            h.fail("a TLS 1.1 handshake was accepted", "refused (TLS 1.2 minimum)", s.version())
+    except (ssl.SSLError, ConnectionError) as e:
+        pass
+
+
+async def test_aborted_connections(w):
+    """Port scanners, load-balancer probes and impatient phones open a
+    connection and go away before sending a request; the gateway must live on."""
+    time.sleep(0.1)
+    raw = socket.create_connection(("127.0.0.1", w.port), timeout=5)
+    raw.close()
+    time.sleep(0.3)
+    h.check(w.gw.running(), "gateway survives a TCP connect + close without any bytes",
+            "still running", "exit status %s" % w.gw.proc.poll())
+    raw = socket.create_connection(("127.0.0.1", w.port), timeout=5)
+    s = w.ssl.wrap_socket(raw, server_hostname="127.0.0.1")
+    s.close()
+    time.sleep(0.3)
+    h.check(w.gw.running(), "gateway survives a TLS handshake + close without a request",
+            "still running", "exit status %s" % w.gw.proc.poll())
+    st, _, b = w.http("GET", "/healthz")
+    h.eq(st, 200, "/healthz after aborted connections")
+
+
 async def test_throttle(w):
     # last: it throttles this client address
     statuses = []
@@ -113,4 +164,5 @@ async def test_throttle(w):
 
 
 h.run([test_healthz, test_login_ok, test_login_wrong_same_answer, test_me, test_unauthorized,
-       test_logout, test_throttle])
+       test_logout, test_tls_versions, test_aborted_connections,
+       test_throttle])

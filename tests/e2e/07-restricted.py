@@ -64,6 +64,12 @@ async def test_visibility(w):
     await mette.expect_no_frame(0.4, pred=lambda f: "message" in f and f["message"].get("conv") == conv,
                                 what="Mette got Jonas' reply in his restricted conversation")
     w.restricted_msgs = [m["id"], r["id"]]
+    # read receipts of the restricted conversation stay inside it too
+    rc = await anna.request({"type": "read", "conv": conv, "upto": r["id"]})
+    h.eq(rc.get("type"), "receipt", "anna reads the restricted conversation")
+    await jonas.recv_until("receipt", 5, conv=conv)
+    await mette.expect_no_frame(0.5, type="receipt", conv=conv,
+                                what="Mette got a receipt of Jonas' restricted conversation")
 
 
 async def test_mette_locked_out(w):
@@ -84,6 +90,9 @@ async def test_mette_locked_out(w):
     st, _, b = w.http("GET", "/api/conversations/%d/messages" % conv, token=w.token("mette"))
     h.check(st in (403, 404), "Mette: GET /api/conversations/{restricted}/messages", "403/404",
             (st, b))
+    newest = max(getattr(w, "restricted_msgs", [0]))
+    h.check(mette.welcome.get("last_id", 0) < newest, "Mette's welcome.last_id counts a message "
+            "of Jonas' restricted conversation", "< %d" % newest, mette.welcome.get("last_id"))
     st, _, me = w.http("GET", "/api/me", token=w.token("mette"))
     h.check(h.conv_of(me, conv) is None, "Mette's /api/me lists the restricted conversation",
             "absent", me.get("conversations"))

@@ -16,13 +16,26 @@ async def fill(w):
     senders = ["mette", "jonas", "anna", "bo"]
     for k in senders:
         w.token(k)
+    w.token("carl")
+    w.token("dora")
     cs = await asyncio.gather(*(w.client(k, label="%s-bulk" % k) for k in senders))
+    carl = await w.client("carl", label="carl-listener")  # team: sees every message
+    dora = await w.client("dora", label="dora-listener")  # other team: sees none
     results = await asyncio.gather(*(
         c.send_many(w.conv["A"], [("%s-%03d" % (k, i), "%s nr. %d" % (k, i))
                                   for i in range(PER_SENDER)])
         for k, c in zip(senders, cs)))
     w.sent = sorted(m["id"] for r in results for m in r.values())
     h.eq(len(set(w.sent)), len(senders) * PER_SENDER, "distinct acked message ids")
+    # fan-out under load: the listener got every message once, in id order
+    pushed = []
+    while len(pushed) < len(w.sent):
+        f = await carl.recv_until("message", 5)
+        pushed.append(f["message"]["id"])
+    h.eq(pushed, w.sent, "carl (team listener) got each of the %d concurrent messages once, "
+         "in id order" % len(w.sent))
+    await carl.expect_no_frame(0.3, type="message", what="extra pushed message after the burst")
+    await dora.expect_no_frame(0.1, what="Team Vest listener got a frame during family A's burst")
     return w.sent
 
 

@@ -128,12 +128,15 @@ async def test_invalid_utf8(w):
     h.eq(await c.wait_close(5), 1007, "invalid UTF-8 in a text frame: close code")
 
 
+N_FLOOD = 260  # over the default burst (2 x 100 frames/s), under 200 refusals
+
+
 async def test_flood_replies_carry_ref(w):
     """Too many frames too fast -> rate_limited, but every frame still gets exactly
     one direct reply carrying its ref (else a client cannot tell which send to
     retry), and the connection survives a short burst."""
     c = await w.client("bo", label="bo-flood")
-    refs = ["f%03d" % i for i in range(100)]
+    refs = ["f%03d" % i for i in range(N_FLOOD)]
     for r in refs:
         await c.send_frame({"type": "ping", "ref": r})
     replies = []
@@ -143,15 +146,16 @@ async def test_flood_replies_carry_ref(w):
         except h.Fail:
             break
     limited = [f for f in replies if h.error_code(f) == "rate_limited"]
-    print("    note: 100 pings at once -> %d pong, %d rate_limited"
-          % (len([f for f in replies if f.get("type") == "pong"]), len(limited)))
+    print("    note: %d pings at once -> %d pong, %d rate_limited"
+          % (N_FLOOD, len([f for f in replies if f.get("type") == "pong"]), len(limited)))
     bad = [f for f in replies if f.get("ref") not in refs]
-    h.eq(bad[:3], [], "replies to a burst of 100 pings that lack the ref of the frame they "
-         "answer (%d of %d; e.g. rate_limited errors)" % (len(bad), len(replies)))
+    h.eq(bad[:3], [], "replies to a burst of %d pings that lack the ref of the frame they "
+         "answer (%d of %d; e.g. rate_limited errors)" % (N_FLOOD, len(bad), len(replies)))
     got = sorted(f.get("ref") for f in replies)
-    h.eq(got, refs, "each of 100 pings answered exactly once (pong or rate_limited, by ref)")
+    h.eq(got, refs, "each of %d pings answered exactly once (pong or rate_limited, by ref)"
+         % N_FLOOD)
     await asyncio.sleep(2.5)
-    await ping_ok(c, "after a burst of 100 frames")
+    await ping_ok(c, "after a burst of %d frames" % N_FLOOD)
 
 
 h.run([test_ping, test_malformed_frames, test_body_limits, test_oversized_frame,

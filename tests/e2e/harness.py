@@ -860,6 +860,9 @@ def run(tests, extra_args=(), per_test_timeout=40.0):
                 ts = time.monotonic()
                 try:
                     await asyncio.wait_for(t(w), min(per_test_timeout, left))
+                    if w.gw.proc.poll() is not None and not w.gw.expect_down:
+                        fail("the gateway died during this test (exit status %s); stderr tail:\n%s"
+                             % (w.gw.proc.returncode, w.gw.tail()))
                     passed += 1
                     print("PASS %s (%.1fs)" % (tname, time.monotonic() - ts))
                 except asyncio.TimeoutError:
@@ -874,9 +877,6 @@ def run(tests, extra_args=(), per_test_timeout=40.0):
                     traceback.print_exc(limit=4)
                 finally:
                     await w.close_clients()
-                if w.gw.proc and w.gw.proc.poll() is not None and not w.gw.expect_down:
-                    print("  gateway exited unexpectedly during %s (status %s); stderr tail:\n%s"
-                          % (tname, w.gw.proc.returncode, w.gw.tail()))
 
         if tests:
             asyncio.run(main())
