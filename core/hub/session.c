@@ -130,8 +130,15 @@ static void verb_auth(struct session *s, struct frame *f)
 		refuse_unauthenticated(s, ref_of(f), "The token is not valid.");
 }
 
-static struct job *job_for(struct session *s, const struct frame *f, enum job_type type)
+/* A write job for the writer, or NULL (answered) during shutdown, when no
+ * new writes are taken, or when out of memory. */
+static struct job *write_job(struct session *s, const struct frame *f, enum job_type type)
 {
+	if (s->hub->shutting_down) {
+		session_send_error(s, ref_of(f), ERR_UNAVAILABLE,
+		                   "The server is restarting; retry.");
+		return NULL;
+	}
 	struct job *j = calloc(1, sizeof *j);
 	if (j == NULL) {
 		session_send_error(s, ref_of(f), ERR_INTERNAL, NULL);
@@ -145,20 +152,9 @@ static struct job *job_for(struct session *s, const struct frame *f, enum job_ty
 	return j;
 }
 
-/* Writes wait for the writer; during shutdown no new ones are taken. */
-static bool writes_open(struct session *s, const struct frame *f)
-{
-	if (!s->hub->shutting_down)
-		return true;
-	session_send_error(s, ref_of(f), ERR_UNAVAILABLE, "The server is restarting; retry.");
-	return false;
-}
-
 static void verb_send(struct session *s, struct frame *f)
 {
-	if (!writes_open(s, f))
-		return;
-	struct job *j = job_for(s, f, JOB_SEND);
+	struct job *j = write_job(s, f, JOB_SEND);
 	if (j == NULL)
 		return;
 	j->conv = f->u.send.conv;
@@ -171,9 +167,7 @@ static void verb_send(struct session *s, struct frame *f)
 
 static void verb_read(struct session *s, struct frame *f)
 {
-	if (!writes_open(s, f))
-		return;
-	struct job *j = job_for(s, f, JOB_READ);
+	struct job *j = write_job(s, f, JOB_READ);
 	if (j == NULL)
 		return;
 	j->conv = f->u.read.conv;
