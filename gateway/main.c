@@ -211,7 +211,7 @@ static void run_loop(void)
 	for (;;) {
 		if (lws_service(gw.context, 0) < 0)
 			break;
-		if (stop_requested && deadline == 0) {
+		if ((stop_requested || hub_failed(gw.hub)) && deadline == 0) {
 			hub_shutdown(gw.hub);
 			deadline = lws_now_usecs() + SHUTDOWN_GRACE_US;
 		}
@@ -258,10 +258,11 @@ int main(int argc, char **argv)
 	fprintf(stderr, "indgang: listening on %s:%d\n", o.addr, o.port);
 
 	run_loop();
+	bool failed = hub_failed(gw.hub);
 
 	lws_context_destroy(gw.context);
 	gw.context = NULL;
 	hub_destroy(gw.hub);
-	fprintf(stderr, "indgang: stopped\n");
-	return 0;
+	fprintf(stderr, "indgang: stopped%s\n", failed ? " after an I/O error" : "");
+	return failed ? 1 : 0;
 }

@@ -40,6 +40,7 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 	config_defaults(&h->cfg);
 	h->hooks = *hooks;
 	atomic_init(&h->writable, true);
+	atomic_init(&h->failed, false);
 	jobq_init(&h->write_q);
 	jobq_init(&h->http_q);
 	jobq_init(&h->done_q);
@@ -200,6 +201,11 @@ void hub_shutdown(struct hub *h)
 {
 	h->shutting_down = true;
 	hub_drain(h);
+}
+
+bool hub_failed(struct hub *h)
+{
+	return atomic_load(&h->failed);
 }
 
 bool hub_quiet(struct hub *h)

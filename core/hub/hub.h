@@ -70,6 +70,10 @@ void hub_tick(struct hub *h);
  * then close every session with 1001.  hub_quiet() is true when that is done
  * and every outbox has been written. */
 void hub_shutdown(struct hub *h);
+/* True after an I/O error on commit (e.g. a failed fsync): the database
+ * file's state is unknown, nothing more is acknowledged, and the gateway
+ * must shut down and exit non-zero; on restart SQLite recovers the WAL. */
+bool hub_failed(struct hub *h);
 bool hub_quiet(struct hub *h);
 
 /* Origin policy: the gateway's own origin ("https://" + Host) or one of the

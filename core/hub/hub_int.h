@@ -120,6 +120,7 @@ struct hub {
 	bool shutting_down;
 	bool farewell_sent;
 	atomic_bool writable;
+	atomic_bool failed; /* an I/O error on commit: no more acks, shut down */
 	struct auth_throttle *throttle;
 	/* threads */
 	struct jobq write_q, http_q, done_q;

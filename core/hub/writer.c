@@ -86,9 +86,13 @@ static void commit_batch(struct hub *h, struct store *s, struct job *batch)
 			store_rollback_to(s);
 	}
 	if ((err = store_commit(s)) != ERR_OK) {
-		fprintf(stderr, "indgang: commit failed: %s\n", store_errmsg(s));
+		bool io = store_failed_io(s);
+		fprintf(stderr, "indgang: commit failed: %s%s\n", store_errmsg(s),
+		        io ? "; no more acknowledgements, shutting down" : "");
 		fail_batch(batch, ERR_UNAVAILABLE);
 		atomic_store(&h->writable, false);
+		if (io)
+			atomic_store(&h->failed, true);
 		return;
 	}
 	atomic_store(&h->writable, true);
@@ -105,7 +109,7 @@ static void *writer_main(void *arg)
 	}
 	struct job *batch;
 	while ((batch = jobq_take(&h->write_q, WRITER_BATCH, true)) != NULL) {
-		if (s)
+		if (s && !atomic_load(&h->failed))
 			commit_batch(h, s, batch);
 		else
 			fail_batch(batch, ERR_UNAVAILABLE);

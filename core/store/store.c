@@ -477,6 +477,12 @@ void store_rollback(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+bool store_failed_io(struct store *s)
+{
+	int rc = sqlite3_extended_errcode(s->db) & 0xff;
+	return rc == SQLITE_IOERR || rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+}
+
 int store_savepoint(struct store *s)
 {
 	return exec_sql(s->db, "SAVEPOINT job");

@@ -37,6 +37,11 @@ int store_schema_version(struct store *s);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/* True when the connection's last error was an I/O error or corruption:
+ * after a failed fsync the file's state is unknown and a retry can lie, so
+ * the caller must stop acknowledging writes. */
+bool store_failed_io(struct store *s);
+
 /* Savepoints inside a transaction: one per job of a group commit, so one
  * job's failure does not undo the others. */
 int store_savepoint(struct store *s);
