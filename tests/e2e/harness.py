@@ -880,6 +880,14 @@ def run(tests, extra_args=(), per_test_timeout=40.0):
 
         if tests:
             asyncio.run(main())
+        # A clean stop is part of every test: exit status 0 after SIGTERM (under
+        # the sanitizers a leak or an error report makes it non-zero).
+        if w.gw and w.gw.running():
+            rc = w.gw.stop(15)
+            if rc != 0:
+                failed += 1
+                print("FAIL clean stop: gateway exit status after SIGTERM\n"
+                      "      expected: 0\n      got:      %s\n%s" % (rc, w.gw.tail(40)))
     finally:
         if failed and w.gw:
             print("gateway stderr (last lines):\n%s" % w.gw.tail(15))
