@@ -36,13 +36,15 @@ struct options {
 	int n_origins;
 	int http_workers;
 	double ws_rate;
+	long outbox_frames;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: indgang --db PATH --listen ADDR:PORT --cert CERT.pem --key KEY.pem\n"
 	           "               [--allow-origin https://host:port]... [--http-workers N]\n"
-	           "               [--ws-rate FRAMES_PER_SECOND] [--web DIR]\n");
+	           "               [--ws-rate FRAMES_PER_SECOND] [--web DIR]\n"
+	           "               [--outbox-frames N]\n");
 }
 
 static int parse_listen(const char *arg, struct options *o)
@@ -71,6 +73,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"http-workers", required_argument, NULL, 'w'},
 	    {"ws-rate", required_argument, NULL, 'r'},
 	    {"web", required_argument, NULL, 'W'},
+	    {"outbox-frames", required_argument, NULL, 'O'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -112,6 +115,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'W':
 			gw.web_root = optarg;
+			break;
+		case 'O':
+			o->outbox_frames = strtol(optarg, NULL, 10);
 			break;
 		case 'h':
 			usage(stdout);
@@ -237,6 +243,7 @@ int main(int argc, char **argv)
 	    .frame_headroom = LWS_PRE,
 	    .http_workers = o.http_workers,
 	    .ws_rate = o.ws_rate,
+	    .outbox_max_frames = o.outbox_frames > 0 ? (size_t)o.outbox_frames : 0,
 	    .allowed_origins = o.origins,
 	};
 	struct hub_hooks hooks = {.wake = hook_wake, .want_write = hook_want_write};
