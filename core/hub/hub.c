@@ -143,18 +143,17 @@ bool hub_origin_allowed(const struct hub *h, const char *origin, const char *hos
 
 /* ---- Periodic checks -------------------------------------------------------------- */
 
+/* The token must still be valid: not revoked, not expired, its user active
+ * (store_token_recheck checks all three). */
 static void recheck_session(int64_t key, void *val, void *arg)
 {
 	(void)key;
 	struct hub *h = arg;
 	struct session *s = val;
+	struct store_token t;
 	if (s->state != SESSION_AUTHED)
 		return;
-	struct store_user u;
-	struct store_token t;
-	int err = store_token_recheck(h->store, s->token.id, text_now_ms(), &t);
-	if (err == ERR_UNAUTHORIZED ||
-	    (err == ERR_OK && store_user_get(h->store, t.user_id, &u) == ERR_OK && !u.active)) {
+	if (store_token_recheck(h->store, s->token.id, text_now_ms(), &t) == ERR_UNAUTHORIZED) {
 		outbox_clear(s);
 		session_close(s, CLOSE_REVOKED, "signed out, revoked or expired");
 	}
