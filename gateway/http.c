@@ -16,12 +16,15 @@
 #include "core/common/err.h"
 
 #define CHUNK 16384
+/* A body this far over the limit is not read to its end. */
+#define HTTP_BODY_DROP (256 * API_BODY_MAX) /* 16 MiB */
 
 struct pss_http {
 	struct api_call *call;
 	struct api_request req; /* being filled until the call starts */
 	bool started;
-	bool too_large;
+	bool too_large;            /* over API_BODY_MAX: answered with 413 */
+	size_t received;           /* body bytes seen, kept or not */
 	struct api_response local; /* an answer the gateway gives itself */
 	bool use_local;
 	bool headers_sent;
@@ -202,6 +205,9 @@ static int http_body(struct pss_http *pss, const char *in, size_t len)
 	struct api_request *r = &pss->req;
 	if (len == 0)
 		return 0;
+	pss->received += len;
+	if (pss->received > HTTP_BODY_DROP)
+		return -1; /* not a client that will read a 413: hang up */
 	if (pss->too_large || r->body_len + len > API_BODY_MAX) {
 		pss->too_large = true;
 		return 0;
