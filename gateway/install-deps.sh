@@ -7,7 +7,15 @@ packages=(
 	build-essential cmake pkg-config clang-format openssl sqlite3
 	libwebsockets-dev libsqlite3-dev libssl-dev libjansson-dev libargon2-dev libqrencode-dev
 	python3 python3-websockets
+	chromium fonts-noto-core
+	# operations: the .deb test (dpkg-dev for CPack's shlibdeps, adduser for postinst,
+	# systemd-analyze) and the docs test (python3-yaml, man-db)
+	dpkg-dev adduser systemd python3-yaml man-db
 )
+# The browser tests (tests/browser) run on Node 20 or newer with npm; a
+# machine that has node from elsewhere (e.g. NodeSource) keeps it.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

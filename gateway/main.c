@@ -1,14 +1,21 @@
 /*
  * main.c - indgang: the TLS HTTP + WebSocket gateway.
  *
- *   indgang --db PATH --listen ADDR:PORT --cert CERT.pem --key KEY.pem
- *           [--allow-origin ORIGIN]... [--http-workers N] [--ws-rate N]
- *           [--web DIR]   (the web clients' files, served at /)
+ *   indgang [--config FILE] [--db PATH] [--listen ADDR:PORT] [--cert CERT.pem]
+ *           [--key KEY.pem] [--allow-origin ORIGIN]... [--OTHER-SETTING VALUE]...
+ *   indgang --check-config [--config FILE] ...
  *
- * Creates or migrates the database, serves HTTPS and WSS on one port, logs
- * "listening on ADDR:PORT" to stderr when ready, and on SIGTERM/SIGINT stops
- * taking writes, lets queued commits finish and be acked, closes every
- * WebSocket with 1001 and exits 0.
+ * Settings come from the built-in defaults, then the config file (--config,
+ * or /etc/indgang/indgang.conf when it exists), then the flags; every key of
+ * indgang.conf(5) is also a flag (metrics_allow is --metrics-allow).  The
+ * old contract "--db --listen --cert --key" works without any file.
+ *
+ * Creates or migrates the database (copying an older one aside first),
+ * serves HTTPS and WSS on one port, logs "listening on ADDR:PORT" when
+ * ready (and tells systemd READY=1).  SIGHUP re-reads the config file and
+ * reloads the certificate, the key and log_level without dropping a
+ * connection.  SIGTERM/SIGINT stop taking writes, let queued commits finish
+ * and be acked, close every WebSocket with 1001 and exit 0.
  */
 #include "gateway.h"
 
@@ -17,132 +24,148 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "config.h"
+#include "log.h"
+#include "tls.h"
 #include "core/common/err.h"
+#include "core/common/text.h"
+#include "core/metrics/metrics.h"
+#include "core/store/store_admin.h"
+
+#ifndef INDGANG_VERSION
+#define INDGANG_VERSION "unknown"
+#endif
 
 #define SHUTDOWN_GRACE_US (5 * LWS_USEC_PER_SEC)
-#define MAX_ORIGINS       16
+#define CLI_MAX           64
+#define EXIT_CONFIG       2
 
 struct gw gw;
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
-struct options {
-	const char *db;
-	char addr[64];
-	int port;
-	const char *cert;
-	const char *key;
-	const char *origins[MAX_ORIGINS + 1];
-	int n_origins;
-	int http_workers;
-	double ws_rate;
-	long outbox_frames;
+/* The command line: the config file to read and the flags that override it,
+ * kept to be applied again on every SIGHUP. */
+struct cli {
+	const char *config;
+	bool check, version;
+	int n;
+	const char *key[CLI_MAX];
+	const char *value[CLI_MAX];
 };
+
+/* The running gateway's settings and what is derived from them. */
+static struct gw_config settings;
+static struct cli cli;
+static lws_retry_bo_t idle_policy;
+
+/* ---- Command line --------------------------------------------------------------- */
+
+enum { OPT_CONFIG = 1000, OPT_CHECK, OPT_VERSION, OPT_HELP, OPT_KEY = 2000 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: indgang --db PATH --listen ADDR:PORT --cert CERT.pem --key KEY.pem\n"
-	           "               [--allow-origin https://host:port]... [--http-workers N]\n"
-	           "               [--ws-rate FRAMES_PER_SECOND] [--web DIR]\n"
-	           "               [--outbox-frames N]\n");
+	fprintf(f, "usage: indgang [--config FILE] --db PATH --listen ADDR:PORT --cert CERT.pem "
+	           "--key KEY.pem\n"
+	           "               [--allow-origin https://host:port]... [--SETTING VALUE]...\n"
+	           "       indgang --check-config [--config FILE] [...]\n"
+	           "       indgang --version\n\n"
+	           "Settings (indgang.conf(5); each is a flag with - for _):\n ");
+	for (const char *const *k = config_keys(); *k; k++)
+		fprintf(f, " %s", *k);
+	fprintf(f, "\nDefault config file: %s (read when it exists).\n", CONFIG_DEFAULT_PATH);
 }
 
-static int parse_listen(const char *arg, struct options *o)
+/* "allow_origin" -> "allow-origin", for getopt. */
+static struct option *make_longopts(char names[][40])
 {
-	const char *colon = strrchr(arg, ':');
-	if (colon == NULL || (size_t)(colon - arg) >= sizeof o->addr)
-		return -1;
-	memcpy(o->addr, arg, (size_t)(colon - arg));
-	o->addr[colon - arg] = '\0';
-	char *end;
-	long port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 0 || port > 65535)
-		return -1;
-	o->port = (int)port;
-	return 0;
+	static struct option opts[64];
+	int n = 0;
+	for (const char *const *k = config_keys(); *k && n < 56; k++, n++) {
+		snprintf(names[n], 40, "%s", *k);
+		for (char *p = names[n]; *p; p++)
+			*p = *p == '_' ? '-' : *p;
+		opts[n] = (struct option){names[n], required_argument, NULL, OPT_KEY + n};
+	}
+	opts[n++] = (struct option){"config", required_argument, NULL, OPT_CONFIG};
+	opts[n++] = (struct option){"check-config", no_argument, NULL, OPT_CHECK};
+	opts[n++] = (struct option){"version", no_argument, NULL, OPT_VERSION};
+	opts[n++] = (struct option){"help", no_argument, NULL, OPT_HELP};
+	opts[n] = (struct option){NULL, 0, NULL, 0};
+	return opts;
 }
 
-static int parse_options(int argc, char **argv, struct options *o)
+static int parse_cli(int argc, char **argv, struct cli *c)
 {
-	static const struct option longopts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"listen", required_argument, NULL, 'l'},
-	    {"cert", required_argument, NULL, 'c'},
-	    {"key", required_argument, NULL, 'k'},
-	    {"allow-origin", required_argument, NULL, 'o'},
-	    {"http-workers", required_argument, NULL, 'w'},
-	    {"ws-rate", required_argument, NULL, 'r'},
-	    {"web", required_argument, NULL, 'W'},
-	    {"outbox-frames", required_argument, NULL, 'O'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-	memset(o, 0, sizeof *o);
-	snprintf(o->addr, sizeof o->addr, "127.0.0.1");
-	o->port = 8443;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			o->db = optarg;
-			break;
-		case 'l':
-			if (parse_listen(optarg, o) != 0) {
-				fprintf(stderr, "indgang: --listen wants ADDR:PORT, got %s\n",
-				        optarg);
-				return 2;
-			}
-			break;
-		case 'c':
-			o->cert = optarg;
-			break;
-		case 'k':
-			o->key = optarg;
-			break;
-		case 'o':
-			if (o->n_origins == MAX_ORIGINS) {
-				fprintf(stderr, "indgang: at most %d --allow-origin\n",
-				        MAX_ORIGINS);
-				return 2;
-			}
-			o->origins[o->n_origins++] = optarg;
-			break;
-		case 'w':
-			o->http_workers = atoi(optarg);
-			break;
-		case 'r':
-			o->ws_rate = atof(optarg);
-			break;
-		case 'W':
-			gw.web_root = optarg;
-			break;
-		case 'O':
-			o->outbox_frames = strtol(optarg, NULL, 10);
-			break;
-		case 'h':
+	static char names[64][40];
+	const struct option *opts = make_longopts(names);
+	const char *const *keys = config_keys();
+	int o;
+	memset(c, 0, sizeof *c);
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == OPT_CONFIG) {
+			c->config = optarg;
+		} else if (o == OPT_CHECK) {
+			c->check = true;
+		} else if (o == OPT_VERSION) {
+			c->version = true;
+		} else if (o == OPT_HELP) {
 			usage(stdout);
 			exit(0);
-		default:
+		} else if (o >= OPT_KEY && c->n < CLI_MAX) {
+			c->key[c->n] = keys[o - OPT_KEY];
+			c->value[c->n++] = optarg;
+		} else {
 			usage(stderr);
-			return 2;
+			return EXIT_CONFIG;
 		}
 	}
-	if (o->db == NULL || o->cert == NULL || o->key == NULL || optind != argc) {
+	if (optind != argc) {
+		fprintf(stderr, "indgang: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
-		return 2;
+		return EXIT_CONFIG;
 	}
 	return 0;
 }
+
+/* Defaults, then the file, then the flags.  0, or -1 with why. */
+static int load_settings(const struct cli *c, struct gw_config *out, char *why, size_t cap)
+{
+	char reason[512];
+	const char *file = c->config;
+	config_defaults(out);
+	if (file == NULL && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		file = CONFIG_DEFAULT_PATH;
+	if (file != NULL && config_load_file(out, file, why, cap) != 0)
+		return -1;
+	for (int i = 0; i < c->n; i++) {
+		bool first = true; /* a list flag's first use replaces the file's list */
+		for (int k = 0; k < i; k++)
+			first = first && strcmp(c->key[k], c->key[i]) != 0;
+		if (config_set(out, c->key[i], c->value[i], first, reason, sizeof reason) != 0) {
+			snprintf(why, cap, "--%s: %s", c->key[i], reason);
+			for (char *p = why + 2; *p && *p != ':'; p++)
+				*p = *p == '_' ? '-' : *p;
+			return -1;
+		}
+	}
+	return config_check(out, why, cap);
+}
+
+/* ---- Signals and hub hooks --------------------------------------------------------- */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 	if (gw.context)
 		lws_cancel_service(gw.context);
 }
 
-/* Hub hooks: wake the loop from another thread; ask lws for a write slot. */
 static void hook_wake(void *ctx)
 {
 	(void)ctx;
@@ -155,32 +178,50 @@ static void hook_want_write(void *transport)
 	lws_callback_on_writable((struct lws *)transport);
 }
 
+static void hook_log(void *ctx, int level, const char *event, const char *fields)
+{
+	(void)ctx;
+	log_event((enum log_level)level, event, "%s", fields);
+}
+
+/* ---- libwebsockets ------------------------------------------------------------------ */
+
+/* Protocol 0 is http.c's, seen first by lws' TLS set-up: catch the vhost's
+ * SSL_CTX there for certificate reloads, hand everything else on. */
+static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len)
+{
+	if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
+		tls_capture(user);
+		return 0;
+	}
+	return gw_callback_http(wsi, reason, user, in, len);
+}
+
 static struct lws_protocols protocols[] = {
-    {"http", gw_callback_http, 0, 0, 0, NULL, 0},
+    {"http", callback_http, 0, 0, 0, NULL, 0},
     {GW_SUBPROTOCOL, gw_callback_ws, 0, 16384, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* Pings after 30 s without traffic, hangs up after 75 s without an answer. */
-static const lws_retry_bo_t idle_policy = {
-    .secs_since_valid_ping = 30,
-    .secs_since_valid_hangup = 75,
-};
-
-static struct lws_context *create_context(const struct options *o)
+static struct lws_context *create_context(const struct gw_config *c)
 {
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
 	protocols[0].per_session_data_size = gw_http_pss_size();
 	protocols[1].per_session_data_size = gw_ws_pss_size();
-	info.port = o->port;
-	info.iface = o->addr;
+	/* Pings after idle_ping_seconds without traffic, hangs up after
+	 * idle_drop_seconds without an answer. */
+	idle_policy.secs_since_valid_ping = (uint16_t)c->idle_ping_s;
+	idle_policy.secs_since_valid_hangup = (uint16_t)c->idle_drop_s;
+	info.port = c->port;
+	info.iface = c->listen_addr;
 	info.protocols = protocols;
 	info.vhost_name = "indgang";
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_VALIDATE_UTF8 |
 	               LWS_SERVER_OPTION_DISABLE_IPV6;
-	info.ssl_cert_filepath = o->cert;
-	info.ssl_private_key_filepath = o->key;
+	info.ssl_cert_filepath = c->cert;
+	info.ssl_private_key_filepath = c->key;
 	/* TLS 1.2 minimum, 1.3 preferred (OpenSSL picks the highest both speak). */
 	info.ssl_options_set = SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 |
 	                       SSL_OP_NO_TLSv1_1 | SSL_OP_CIPHER_SERVER_PREFERENCE;
@@ -193,6 +234,65 @@ static struct lws_context *create_context(const struct options *o)
 	info.retry_and_idle_policy = &idle_policy;
 	return lws_create_context(&info);
 }
+
+static void note_certificate(const char *cert, int64_t not_after)
+{
+	struct metrics *m = hub_metrics(gw.hub);
+	char q[512];
+	metrics_gauge_set(m, MG_TLS_NOT_AFTER, not_after);
+	metrics_gauge_set(m, MG_TLS_LOADED_AT, text_now_ms() / 1000);
+	if (not_after >= 0 && not_after < text_now_ms() / 1000)
+		log_event(LOGL_WARNING, "certificate_expired", "cert=%s",
+		          log_quote(q, sizeof q, cert));
+	else if (not_after >= 0 && not_after < text_now_ms() / 1000 + 14 * 86400)
+		log_event(LOGL_WARNING, "certificate_expires_soon", "cert=%s not_after=%lld",
+		          log_quote(q, sizeof q, cert), (long long)not_after);
+}
+
+/* ---- SIGHUP ---------------------------------------------------------------------------- */
+
+/* Re-reads the settings; applies log_level, cert and key; keeps the old
+ * certificate (and says so) when the new one cannot be used. */
+static void reload(void)
+{
+	struct gw_config next;
+	char why[600], q[600], changed[256];
+	log_notify("RELOADING=1");
+	if (load_settings(&cli, &next, why, sizeof why) != 0) {
+		log_event(LOGL_ERROR, "reload_failed", "error=%s action=kept_running_settings",
+		          log_quote(q, sizeof q, why));
+		config_free(&next);
+		log_notify("READY=1");
+		return;
+	}
+	log_set_level((enum log_level)next.log_level);
+	config_restart_only_changes(&settings, &next, changed, sizeof changed);
+	if (changed[0])
+		log_event(LOGL_WARNING, "reload_needs_restart", "settings=%s",
+		          log_quote(q, sizeof q, changed));
+	int64_t not_after = -1;
+	struct metrics *m = hub_metrics(gw.hub);
+	if (tls_reload(next.cert, next.key, &not_after, why, sizeof why) != 0) {
+		metrics_inc(m, MC_TLS_RELOAD_FAIL);
+		log_event(LOGL_ERROR, "certificate_reload_failed",
+		          "error=%s action=kept_old_certificate", log_quote(q, sizeof q, why));
+	} else {
+		metrics_inc(m, MC_TLS_RELOAD_OK);
+		note_certificate(next.cert, not_after);
+		log_event(LOGL_INFO, "certificate_reloaded", "cert=%s not_after=%lld",
+		          log_quote(q, sizeof q, next.cert), (long long)not_after);
+		/* What is in service now is the new pair; the rest waits for a restart. */
+		free(settings.cert);
+		free(settings.key);
+		settings.cert = strdup(next.cert);
+		settings.key = strdup(next.key);
+	}
+	settings.log_level = next.log_level;
+	config_free(&next);
+	log_notify("READY=1");
+}
+
+/* ---- The loop -------------------------------------------------------------------------- */
 
 static lws_sorted_usec_list_t tick_sul;
 
@@ -217,7 +317,14 @@ static void run_loop(void)
 	for (;;) {
 		if (lws_service(gw.context, 0) < 0)
 			break;
+		if (reload_requested && deadline == 0) {
+			reload_requested = 0;
+			reload();
+		}
 		if ((stop_requested || hub_failed(gw.hub)) && deadline == 0) {
+			log_notify("STOPPING=1");
+			log_event(LOGL_INFO, "stopping", "reason=%s",
+			          stop_requested ? "signal" : "io_error");
 			hub_shutdown(gw.hub);
 			deadline = lws_now_usecs() + SHUTDOWN_GRACE_US;
 		}
@@ -229,40 +336,123 @@ static void run_loop(void)
 	}
 }
 
-int main(int argc, char **argv)
-{
-	struct options o;
-	int rc = parse_options(argc, argv, &o);
-	if (rc)
-		return rc;
-	signal(SIGPIPE, SIG_IGN);
-	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
+/* ---- Start ----------------------------------------------------------------------------- */
 
-	struct hub_config cfg = {
-	    .db_path = o.db,
+/* An older database is copied aside before it is migrated; a newer one is
+ * refused.  0, or -1 (logged). */
+static int prepare_database(const struct gw_config *c)
+{
+	char backup[4200], why[600], q1[600], q2[4300];
+	if (!c->backup_before_upgrade)
+		return 0;
+	int err = store_admin_backup_before_migrate(c->db, text_now_ms(), backup, sizeof backup,
+	                                            why, sizeof why);
+	if (err != ERR_OK) {
+		log_event(LOGL_ERROR, "upgrade_refused", "db=%s error=%s",
+		          log_quote(q2, sizeof q2, c->db), log_quote(q1, sizeof q1, why));
+		return -1;
+	}
+	if (backup[0] != '\0')
+		log_event(LOGL_INFO, "backup_before_upgrade", "db=%s backup=%s to_schema=%d",
+		          log_quote(q1, sizeof q1, c->db), log_quote(q2, sizeof q2, backup),
+		          STORE_SCHEMA_VERSION);
+	return 0;
+}
+
+static int start_hub(const struct gw_config *c)
+{
+	char q[600];
+	struct hub_config hc = {
+	    .db_path = c->db,
 	    .frame_headroom = LWS_PRE,
-	    .http_workers = o.http_workers,
-	    .ws_rate = o.ws_rate,
-	    .outbox_max_frames = o.outbox_frames > 0 ? (size_t)o.outbox_frames : 0,
-	    .allowed_origins = o.origins,
+	    .http_workers = c->http_workers,
+	    .ws_rate = c->ws_rate,
+	    .outbox_max_frames = (size_t)c->outbox_frames,
+	    .staff_token_ttl_ms = (int64_t)c->staff_session_hours * 3600 * 1000,
+	    .device_token_ttl_ms = (int64_t)c->device_session_days * 86400 * 1000,
+	    .invite_ttl_ms = (int64_t)c->invite_hours * 3600 * 1000,
+	    .allowed_origins = (const char *const *)c->allow_origin.v,
+	    .metrics_allow = (const char *const *)c->metrics_allow.v,
+	    .version = INDGANG_VERSION,
+	    .server_software = "libwebsockets " LWS_LIBRARY_VERSION,
 	};
-	struct hub_hooks hooks = {.wake = hook_wake, .want_write = hook_want_write};
-	int err = hub_create(&cfg, &hooks, &gw.hub);
-	if (err) {
-		fprintf(stderr, "indgang: cannot open database %s: %s\n", o.db, err_message(err));
-		return 1;
-	}
-	gw.context = create_context(&o);
+	struct hub_hooks hooks = {
+	    .wake = hook_wake, .want_write = hook_want_write, .log = hook_log};
+	int err = hub_create(&hc, &hooks, &gw.hub);
+	if (err)
+		log_event(LOGL_ERROR, "database_open_failed", "db=%s error=%s",
+		          log_quote(q, sizeof q, c->db), err_code(err));
+	return err ? -1 : 0;
+}
+
+static int start_server(const struct gw_config *c)
+{
+	char q1[600], q2[600];
+	gw.web_root = c->web;
+	gw.context = create_context(c);
 	if (gw.context == NULL) {
-		fprintf(stderr, "indgang: cannot listen on %s:%d with %s / %s\n", o.addr, o.port,
-		        o.cert, o.key);
-		hub_destroy(gw.hub);
-		return 1;
+		log_event(LOGL_ERROR, "listen_failed", "addr=%s:%d cert=%s key=%s", c->listen_addr,
+		          c->port, log_quote(q1, sizeof q1, c->cert),
+		          log_quote(q2, sizeof q2, c->key));
+		return -1;
 	}
+	if (!tls_captured())
+		log_event(LOGL_WARNING, "certificate_reload_unavailable", NULL);
+	note_certificate(c->cert, tls_file_not_after(c->cert));
+	return 0;
+}
+
+static void install_signals(void)
+{
 	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	fprintf(stderr, "indgang: listening on %s:%d\n", o.addr, o.port);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	char why[1024], q[1100];
+	int rc = parse_cli(argc, argv, &cli);
+	if (rc)
+		return rc;
+	if (cli.version) {
+		printf("indgang %s (schema %d, libwebsockets %s)\n", INDGANG_VERSION,
+		       STORE_SCHEMA_VERSION, LWS_LIBRARY_VERSION);
+		return 0;
+	}
+	log_init();
+	if (load_settings(&cli, &settings, why, sizeof why) != 0) {
+		fprintf(stderr, "indgang: %s\n", why);
+		config_free(&settings);
+		return EXIT_CONFIG;
+	}
+	if (cli.check) {
+		printf("indgang: configuration OK (%s)\n",
+		       settings.file ? settings.file : "no config file; flags and defaults");
+		config_free(&settings);
+		return 0;
+	}
+	umask(umask(077) | 077); /* the database and its backups: ours alone */
+	log_set_level((enum log_level)settings.log_level);
+	lws_set_log_level(LLL_ERR | LLL_WARN, log_lws);
+	install_signals();
+	log_event(LOGL_INFO, "starting", "version=%s config=%s db=%s", INDGANG_VERSION,
+	          settings.file ? settings.file : "none", log_quote(q, sizeof q, settings.db));
+	if (prepare_database(&settings) != 0 || start_hub(&settings) != 0) {
+		config_free(&settings);
+		return 1;
+	}
+	if (start_server(&settings) != 0) {
+		hub_destroy(gw.hub);
+		config_free(&settings);
+		return 1;
+	}
+	log_event(LOGL_INFO, "listening", "addr=%s:%d msg=\"listening on %s:%d\"",
+	          settings.listen_addr, settings.port, settings.listen_addr, settings.port);
+	log_notify("READY=1");
 
 	run_loop();
 	bool failed = hub_failed(gw.hub);
@@ -270,6 +460,8 @@ int main(int argc, char **argv)
 	lws_context_destroy(gw.context);
 	gw.context = NULL;
 	hub_destroy(gw.hub);
-	fprintf(stderr, "indgang: stopped%s\n", failed ? " after an I/O error" : "");
+	log_event(failed ? LOGL_ERROR : LOGL_INFO, "stopped", "reason=%s",
+	          failed ? "io_error" : "signal");
+	config_free(&settings);
 	return failed ? 1 : 0;
 }

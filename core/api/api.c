@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "api.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,11 @@
 #include "../codec/codec.h"
 #include "../common/err.h"
 #include "../common/text.h"
+#include "../metrics/metrics.h"
 #include "../perm/perm.h"
 #include "../service/service.h"
 #include "../store/store.h"
+#include "../store/store_admin.h"
 
 struct call {
 	struct api_ctx *ctx;
@@ -531,6 +534,62 @@ static void ep_device_delete(struct call *c)
 	respond(c, 204, NULL);
 }
 
+/* ---- Metrics ------------------------------------------------------------------ */
+
+/* An IPv4 address in a CIDR block "a.b.c.d/n". */
+static bool in_cidr(const char *peer, const char *block)
+{
+	char net[INET_ADDRSTRLEN];
+	const char *slash = strchr(block, '/');
+	struct in_addr a, b;
+	char *end;
+	if (slash == NULL || (size_t)(slash - block) >= sizeof net)
+		return false;
+	memcpy(net, block, (size_t)(slash - block));
+	net[slash - block] = '\0';
+	long bits = strtol(slash + 1, &end, 10);
+	if (*end != '\0' || bits < 0 || bits > 32 || inet_pton(AF_INET, net, &b) != 1 ||
+	    inet_pton(AF_INET, peer, &a) != 1)
+		return false;
+	uint32_t mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+	return (ntohl(a.s_addr) & mask) == (ntohl(b.s_addr) & mask);
+}
+
+bool api_addr_allowed(const char *peer, const char *const *allow)
+{
+	if (peer == NULL || peer[0] == '\0')
+		return false;
+	for (size_t i = 0; allow && allow[i]; i++)
+		if (strcmp(peer, allow[i]) == 0 || in_cidr(peer, allow[i]))
+			return true;
+	return false;
+}
+
+/* Prometheus scrapes: from an allowed address, or with an admin's bearer
+ * token.  Anyone else learns nothing, not even that the numbers exist. */
+static void ep_metrics(struct call *c)
+{
+	const struct api_request *r = c->req;
+	if (!api_addr_allowed(r->peer_addr, c->ctx->metrics_allow)) {
+		int err = svc_authenticate(c->ctx->store, r->bearer, c->now, &c->user, &c->token);
+		if (err) {
+			fail(c, err, err == ERR_UNAUTHORIZED ? "Sign in first." : NULL);
+			return;
+		}
+		if (c->user.ref.role != ROLE_ADMIN) {
+			fail(c, ERR_FORBIDDEN, "Only admins may read the metrics.");
+			return;
+		}
+	}
+	struct metrics_extra x = {.db_bytes = -1, .wal_bytes = -1, .now_ms = c->now};
+	store_admin_size(c->ctx->store, &x.db_bytes, &x.wal_bytes);
+	x.schema_version = store_schema_version(c->ctx->store);
+	char *text = metrics_render(c->ctx->metrics, &x);
+	respond(c, 200, text);
+	if (text != NULL)
+		c->resp->content_type = METRICS_CONTENT_TYPE;
+}
+
 /* ---- Dispatch ----------------------------------------------------------------- */
 
 struct route {
@@ -542,6 +601,7 @@ struct route {
 
 static const struct route routes[] = {
     {"GET", "/healthz", NULL, ep_health},
+    {"GET", "/metrics", NULL, ep_metrics},
     {"POST", "/api/login", NULL, ep_login},
     {"POST", "/api/enrol", NULL, ep_enrol},
     {"POST", "/api/logout", NULL, ep_logout},

@@ -13,6 +13,7 @@
 
 struct store;
 struct auth_throttle;
+struct metrics;
 
 #define API_COOKIE_NAME "indgang_session"
 #define API_BODY_MAX    (64 * 1024)
@@ -50,6 +51,10 @@ struct api_ctx {
 	const char *const *allowed_origins;
 	/* the hub's "the database takes writes" flag, shared with the writer */
 	atomic_bool *writable_flag;
+	/* GET /metrics: what it shows, and who may see it without an admin's
+	 * bearer token (addresses or IPv4 CIDR blocks, NULL-terminated) */
+	struct metrics *metrics;
+	const char *const *metrics_allow;
 };
 
 /* Handles one request; fills resp (resp->body malloc'd, caller frees). */
@@ -61,5 +66,9 @@ void api_response_free(struct api_response *resp);
 /* The origin rule shared with the WebSocket upgrade: "https://" + host, or
  * one of allowed (NULL-terminated, may be NULL). */
 bool api_origin_allowed(const char *origin, const char *host, const char *const *allowed);
+
+/* True when peer (a numeric address) equals an entry of allow or falls in
+ * one of its IPv4 CIDR blocks ("10.0.0.0/8").  allow may be NULL. */
+bool api_addr_allowed(const char *peer, const char *const *allow);
 
 #endif

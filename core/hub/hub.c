@@ -4,6 +4,8 @@
  */
 #include "hub_int.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,7 +51,8 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		h->sessions = idmap_create();
 		h->by_user = idmap_create();
 		h->throttle = auth_throttle_create();
-		if (!h->sessions || !h->by_user || !h->throttle)
+		h->metrics = metrics_create(cfg->version, cfg->server_software);
+		if (!h->sessions || !h->by_user || !h->throttle || !h->metrics)
 			err = ERR_INTERNAL;
 	}
 	if (err == ERR_OK)
@@ -93,11 +96,68 @@ void hub_destroy(struct hub *h)
 	idmap_destroy(h->sessions);
 	idmap_destroy(h->by_user);
 	auth_throttle_destroy(h->throttle);
+	metrics_destroy(h->metrics);
 	store_close(h->store);
 	jobq_destroy(&h->write_q);
 	jobq_destroy(&h->http_q);
 	jobq_destroy(&h->done_q);
 	free(h);
+}
+
+struct metrics *hub_metrics(struct hub *h)
+{
+	return h->metrics;
+}
+
+/* ---- Logging ------------------------------------------------------------------ */
+
+void hub_log(struct hub *h, int level, const char *event, const char *fmt, ...)
+{
+	char fields[512];
+	va_list ap;
+	if (h->hooks.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(fields, sizeof fields, fmt, ap);
+	va_end(ap);
+	h->hooks.log(h->hooks.ctx, level, event, fields);
+}
+
+/* logfmt: bare when it is one plain word, else in double quotes with \ and "
+ * escaped and control characters dropped. */
+const char *hub_log_quote(char *buf, size_t cap, const char *value)
+{
+	size_t o = 0;
+	bool plain = value[0] != '\0';
+	for (const char *p = value; *p && plain; p++)
+		plain = (unsigned char)*p > ' ' && *p != '"' && *p != '=' && *p != '\\';
+	if (plain && text_copy(buf, cap, value))
+		return buf;
+	buf[o++] = '"';
+	for (const char *p = value; *p && o + 3 < cap; p++) {
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			continue;
+		if (*p == '"' || *p == '\\')
+			buf[o++] = '\\';
+		buf[o++] = *p;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+enum metric_gauge hub_conn_gauge(enum codec_role role)
+{
+	switch (role) {
+	case ROLE_FAMILY:
+		return MG_CONN_FAMILY;
+	case ROLE_ADVISER:
+		return MG_CONN_ADVISER;
+	case ROLE_ADMIN:
+		return MG_CONN_ADMIN;
+	default:
+		return MG_CONN_UNAUTH;
+	}
 }
 
 /* ---- Registry ------------------------------------------------------------------ */

@@ -37,8 +37,14 @@ struct hub_hooks {
 	void (*wake)(void *ctx);
 	/* Loop thread: the transport has something to write (or to close). */
 	void (*want_write)(void *transport);
+	/* Any thread, may be NULL: one log event.  fields is "key=value ..."
+	 * in logfmt, already quoted; never a message body or a token. */
+	void (*log)(void *ctx, int level, const char *event, const char *fields);
 	void *ctx;
 };
+
+/* Levels of hooks.log, most severe first (syslog's order). */
+enum hub_log_level { HUB_LOG_ERROR = 0, HUB_LOG_WARNING, HUB_LOG_INFO, HUB_LOG_DEBUG };
 
 struct hub_config {
 	const char *db_path;
@@ -51,6 +57,11 @@ struct hub_config {
 	int http_workers;            /* default 2 */
 	double ws_rate;              /* frames per second per connection, default 100; burst 2x */
 	const char *const *allowed_origins; /* NULL-terminated, may be NULL */
+	/* GET /metrics without a token: peer addresses or IPv4 CIDR blocks,
+	 * NULL-terminated; NULL or empty allows only an admin's bearer token. */
+	const char *const *metrics_allow;
+	const char *version;         /* for indgang_build_info */
+	const char *server_software; /* e.g. "libwebsockets 4.1.6" */
 };
 
 int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, struct hub **out);
@@ -58,6 +69,8 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 void hub_destroy(struct hub *h);
 /* Applies results handed back by the writer and the HTTP workers. */
 void hub_drain(struct hub *h);
+/* The hub's counters (core/metrics), for the gateway to add its own. */
+struct metrics *hub_metrics(struct hub *h);
 
 /* Called every few seconds on the loop: re-checks the tokens of open
  * sessions against the database, so revocations and deactivations made by

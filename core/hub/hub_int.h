@@ -22,6 +22,7 @@
 #include "../auth/auth.h"
 #include "../codec/codec.h"
 #include "../common/idmap.h"
+#include "../metrics/metrics.h"
 #include "../route/route.h"
 #include "../store/store.h"
 
@@ -103,6 +104,7 @@ struct session {
 	size_t head, count, cap, bytes;
 	int close_code;
 	const char *close_reason;
+	enum metric_gauge conn_gauge; /* which connections gauge counts it */
 	/* rate limit: a token bucket of frames */
 	double bucket;
 	int64_t bucket_at;
@@ -122,6 +124,7 @@ struct hub {
 	atomic_bool writable;
 	atomic_bool failed; /* an I/O error on commit: no more acks, shut down */
 	struct auth_throttle *throttle;
+	struct metrics *metrics; /* counted from every thread, see metrics.h */
 	/* threads */
 	struct jobq write_q, http_q, done_q;
 	pthread_t writer;
@@ -160,6 +163,14 @@ void hub_reply_after_access_log(struct session *s, const char *ref, const int64_
 int workers_start(struct hub *h);
 void workers_stop(struct hub *h);
 void api_call_apply(struct hub *h, struct api_call *c);
+
+/* hub.c: logging through hooks.log (a no-op without one); fmt makes the
+ * logfmt fields.  hub_log_quote() quotes a value that may hold spaces. */
+__attribute__((format(printf, 4, 5))) void hub_log(struct hub *h, int level, const char *event,
+                                                   const char *fmt, ...);
+const char *hub_log_quote(char *buf, size_t cap, const char *value);
+/* The gauge of connections for a role. */
+enum metric_gauge hub_conn_gauge(enum codec_role role);
 
 /* hub.c: registry */
 void hub_register_user(struct hub *h, struct session *s);

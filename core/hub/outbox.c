@@ -37,6 +37,8 @@ void frame_unref(struct out_frame *f)
 
 void outbox_clear(struct session *s)
 {
+	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_FRAMES, -(int64_t)s->count);
+	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_BYTES, -(int64_t)s->bytes);
 	while (s->count > 0) {
 		frame_unref(s->q[s->head]);
 		s->head = (s->head + 1) % s->cap;
@@ -75,6 +77,10 @@ void session_push(struct session *s, struct out_frame *f)
 	if (f == NULL || s->close_code != 0)
 		return;
 	if (s->count >= cfg->outbox_max_frames || s->bytes + f->len > cfg->outbox_max_bytes) {
+		metrics_inc(s->hub->metrics, MC_WS_LAGGING);
+		hub_log(s->hub, HUB_LOG_WARNING, "ws_closed_lagging",
+		        "session=%llu user=%lld frames=%zu bytes=%zu", (unsigned long long)s->id,
+		        (long long)s->user.ref.id, s->count, s->bytes);
 		outbox_clear(s);
 		session_close(s, CLOSE_LAGGING, "too far behind; reconnect and sync");
 		return;
@@ -88,6 +94,8 @@ void session_push(struct session *s, struct out_frame *f)
 	s->q[(s->head + s->count) % s->cap] = f;
 	s->count++;
 	s->bytes += f->len;
+	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_FRAMES, 1);
+	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_BYTES, (int64_t)f->len);
 	if (s->count == 1)
 		s->hub->hooks.want_write(s->transport);
 }
@@ -105,6 +113,7 @@ void session_send_json(struct session *s, char *json)
 
 void session_send_error(struct session *s, const char *ref, int err, const char *message)
 {
+	metrics_error(s->hub->metrics, MT_WS, err);
 	session_send_json(s, codec_encode_error(ref, err, message ? message : err_message(err)));
 }
 
@@ -125,6 +134,9 @@ void session_frame_done(struct session *s)
 	s->bytes -= f->len;
 	s->head = (s->head + 1) % s->cap;
 	s->count--;
+	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_FRAMES, -1);
+	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_BYTES, -(int64_t)f->len);
+	metrics_inc(s->hub->metrics, MC_WS_FRAMES_OUT);
 	frame_unref(f);
 	if (s->count > 0 || s->close_code != 0)
 		s->hub->hooks.want_write(s->transport);

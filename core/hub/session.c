@@ -45,6 +45,9 @@ struct session *session_open(struct hub *h, void *transport, const char *peer_ad
 		free(s);
 		return NULL;
 	}
+	s->conn_gauge = MG_CONN_UNAUTH;
+	metrics_gauge_add(h->metrics, MG_CONN_UNAUTH, 1);
+	metrics_inc(h->metrics, MC_WS_OPENED);
 	return s;
 }
 
@@ -54,6 +57,7 @@ void session_closed(struct session *s)
 		return;
 	hub_unregister(s->hub, s);
 	idmap_del(s->hub->sessions, (int64_t)s->id);
+	metrics_gauge_add(s->hub->metrics, s->conn_gauge, -1);
 	outbox_clear(s);
 	free(s->q);
 	free(s);
@@ -82,8 +86,10 @@ static void refuse_unauthenticated(struct session *s, const char *ref, const cha
 
 void session_auth_deadline(struct session *s)
 {
-	if (s->state == SESSION_NEW)
-		refuse_unauthenticated(s, NULL, "Authenticate within 10 seconds.");
+	if (s->state != SESSION_NEW)
+		return;
+	metrics_inc(s->hub->metrics, MC_AUTH_FAIL_WS);
+	refuse_unauthenticated(s, NULL, "Authenticate within 10 seconds.");
 }
 
 static void send_welcome(struct session *s)
@@ -104,9 +110,18 @@ static void send_welcome(struct session *s)
 
 int session_auth_token(struct session *s, const char *token)
 {
+	struct metrics *m = s->hub->metrics;
 	int err = svc_authenticate(s->hub->store, token, text_now_ms(), &s->user, &s->token);
-	if (err)
+	if (err) {
+		char peer[80];
+		metrics_inc(m, MC_AUTH_FAIL_WS);
+		hub_log(s->hub, HUB_LOG_INFO, "auth_failed", "kind=websocket peer=%s",
+		        hub_log_quote(peer, sizeof peer, s->peer));
 		return err;
+	}
+	metrics_gauge_add(m, s->conn_gauge, -1);
+	s->conn_gauge = hub_conn_gauge(s->user.ref.role);
+	metrics_gauge_add(m, s->conn_gauge, 1);
 	s->state = SESSION_AUTHED;
 	hub_register_user(s->hub, s);
 	send_welcome(s);
@@ -163,6 +178,7 @@ static void verb_send(struct session *s, struct frame *f)
 	f->u.send.body = NULL;
 	memcpy(j->client_id, f->u.send.client_id, sizeof j->client_id);
 	hub_submit_write(s->hub, j);
+	metrics_inc(s->hub->metrics, MC_MSG_RECEIVED);
 }
 
 static void verb_read(struct session *s, struct frame *f)
@@ -259,6 +275,17 @@ static bool rate_allow(struct session *s)
 	return false;
 }
 
+/* Too many frames refused for rate: close with 1008. */
+static void session_abuse(struct session *s)
+{
+	char peer[80];
+	metrics_inc(s->hub->metrics, MC_WS_ABUSE);
+	hub_log(s->hub, HUB_LOG_WARNING, "ws_closed_abuse", "session=%llu user=%lld peer=%s",
+	        (unsigned long long)s->id, (long long)s->user.ref.id,
+	        hub_log_quote(peer, sizeof peer, s->peer));
+	session_fail(s, CLOSE_POLICY, "too many frames");
+}
+
 void session_input(struct session *s, const char *data, size_t len)
 {
 	if (s->state == SESSION_CLOSING)
@@ -268,9 +295,11 @@ void session_input(struct session *s, const char *data, size_t len)
 	const char *why = NULL;
 	int err = codec_decode_frame(data, len, &f, &why);
 	const char *ref = f.has_ref ? f.ref : NULL;
+	metrics_inc(s->hub->metrics, MC_WS_FRAMES_IN);
 	if (!rate_allow(s)) {
+		metrics_inc(s->hub->metrics, MC_RATE_LIMITED_WS);
 		if (++s->strikes >= RATE_STRIKES)
-			session_fail(s, CLOSE_POLICY, "too many frames");
+			session_abuse(s);
 		else
 			session_send_error(s, ref, ERR_RATE_LIMITED, "Too many frames; slow down.");
 	} else if (s->state == SESSION_NEW && (err || f.type != FRAME_AUTH)) {
@@ -290,13 +319,17 @@ void session_input(struct session *s, const char *data, size_t len)
 /* ---- Results from the writer ------------------------------------------------ */
 
 /* Pushes one shared frame to every session of every recipient but skip. */
-static void fan_out(struct hub *h, const struct route_set *r, struct out_frame *f,
-                    const struct session *skip)
+static size_t fan_out(struct hub *h, const struct route_set *r, struct out_frame *f,
+                      const struct session *skip)
 {
+	size_t n = 0;
 	for (size_t i = 0; i < r->n; i++)
 		for (struct session *t = hub_user_sessions(h, r->users[i]); t; t = t->next_of_user)
-			if (t != skip && t->state == SESSION_AUTHED)
+			if (t != skip && t->state == SESSION_AUTHED) {
 				session_push(t, f);
+				n++;
+			}
+	return n;
 }
 
 static void apply_send(struct hub *h, struct session *s, struct job *j)
@@ -307,12 +340,17 @@ static void apply_send(struct hub *h, struct session *s, struct job *j)
 			session_send_error(s, ref, j->err, NULL);
 		return;
 	}
-	if (s)
+	if (s) {
 		session_send_json(s, codec_encode_ack(ref, j->client_id, &j->msg));
-	if (j->duplicate)
+		metrics_inc(h->metrics, MC_MSG_ACKED);
+	}
+	if (j->duplicate) {
+		metrics_inc(h->metrics, MC_MSG_DUPLICATE);
 		return;
+	}
+	metrics_inc(h->metrics, MC_MSG_STORED);
 	struct out_frame *f = frame_new(h, codec_encode_message(&j->msg));
-	fan_out(h, &j->rcpt, f, s);
+	metrics_add(h->metrics, MC_MSG_DELIVERED, fan_out(h, &j->rcpt, f, s));
 	frame_unref(f);
 }
 
@@ -327,6 +365,7 @@ static void apply_read(struct hub *h, struct session *s, struct job *j)
 	if (s)
 		session_send_json(
 		    s, codec_encode_receipt(ref, j->conv, &j->user.ref, j->stored, j->at));
+	metrics_inc(h->metrics, MC_RECEIPTS);
 	struct out_frame *f =
 	    frame_new(h, codec_encode_receipt(NULL, j->conv, &j->user.ref, j->stored, j->at));
 	fan_out(h, &j->rcpt, f, s);

@@ -8,17 +8,62 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/err.h"
 #include "../common/text.h"
+
+/* The error code behind an HTTP status (0 for success). */
+static int err_of_status(int status)
+{
+	for (int e = ERR_OK + 1; e < ERR__COUNT; e++)
+		if (err_http_status(e) == status)
+			return e;
+	return status >= 400 ? ERR_INTERNAL : ERR_OK;
+}
+
+/* Counts one answered request, and logs it at debug level (method, path and
+ * status only: never the query, a header or the body). */
+static void count_request(struct hub *h, const struct api_request *req,
+                          const struct api_response *resp, int64_t started_ms)
+{
+	struct metrics *m = h->metrics;
+	int err = err_of_status(resp->status);
+	metrics_inc(m, MC_HTTP_REQUESTS);
+	metrics_error(m, MT_HTTP, err);
+	if (err == ERR_RATE_LIMITED)
+		metrics_inc(m, MC_RATE_LIMITED_HTTP);
+	if (err == ERR_UNAUTHORIZED) {
+		bool login = strcmp(req->path, "/api/login") == 0;
+		bool enrol = strcmp(req->path, "/api/enrol") == 0;
+		metrics_inc(m, login   ? MC_AUTH_FAIL_LOGIN
+		               : enrol ? MC_AUTH_FAIL_INVITE
+		                       : MC_AUTH_FAIL_TOKEN);
+	}
+	char path[160], peer[80];
+	/* Failed sign-ins and invite codes, for fail2ban and the like: the
+	 * address only, never the username tried or the code. */
+	if ((err == ERR_UNAUTHORIZED || err == ERR_RATE_LIMITED) &&
+	    (strcmp(req->path, "/api/login") == 0 || strcmp(req->path, "/api/enrol") == 0))
+		hub_log(h, HUB_LOG_INFO, "auth_failed", "kind=%s status=%d peer=%s",
+		        req->path[5] == 'l' ? "login" : "invite", resp->status,
+		        hub_log_quote(peer, sizeof peer, req->peer_addr));
+	hub_log(h, HUB_LOG_DEBUG, "http", "method=%s path=%s status=%d ms=%lld peer=%s",
+	        req->method, hub_log_quote(path, sizeof path, req->path), resp->status,
+	        (long long)(text_now_ms() - started_ms),
+	        hub_log_quote(peer, sizeof peer, req->peer_addr));
+}
 
 static void *worker_main(void *arg)
 {
 	struct hub *h = arg;
 	struct store *s = NULL;
 	int err = store_open(h->cfg.db_path, &s);
-	if (err)
-		fprintf(stderr, "indgang: HTTP worker cannot open %s\n", h->cfg.db_path);
+	if (err) {
+		char path[512];
+		hub_log(h, HUB_LOG_ERROR, "worker_open_failed", "db=%s",
+		        hub_log_quote(path, sizeof path, h->cfg.db_path));
+	}
 	struct api_ctx ctx = {
 	    .store = s,
 	    .throttle = h->throttle,
@@ -27,17 +72,22 @@ static void *worker_main(void *arg)
 	    .invite_ttl_ms = h->cfg.invite_ttl_ms,
 	    .allowed_origins = h->cfg.allowed_origins,
 	    .writable_flag = &h->writable,
+	    .metrics = h->metrics,
+	    .metrics_allow = h->cfg.metrics_allow,
 	};
 	struct job *j;
 	while ((j = jobq_take(&h->http_q, 1, true)) != NULL) {
 		struct api_call *c = j->call;
+		int64_t started = text_now_ms();
+		metrics_gauge_add(h->metrics, MG_HTTP_QUEUE, -1);
 		if (s == NULL) {
 			c->resp.status = 503;
 			c->resp.content_type = "application/json; charset=utf-8";
 			c->resp.body = codec_encode_http_error(ERR_UNAVAILABLE, NULL);
 		} else {
-			api_handle(&ctx, &c->req, text_now_ms(), &c->resp);
+			api_handle(&ctx, &c->req, started, &c->resp);
 		}
+		count_request(h, &c->req, &c->resp, started);
 		jobq_push(&h->done_q, j);
 		h->hooks.wake(h->hooks.ctx);
 	}
@@ -85,6 +135,7 @@ struct api_call *api_call_start(struct hub *h, void *transport, struct api_reque
 	j->type = JOB_HTTP;
 	j->call = c;
 	h->inflight++;
+	metrics_gauge_add(h->metrics, MG_HTTP_QUEUE, 1);
 	jobq_push(&h->http_q, j);
 	return c;
 }

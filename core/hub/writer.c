@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/err.h"
 #include "../common/text.h"
@@ -65,9 +66,24 @@ static void fail_batch(struct job *batch, int err)
 	}
 }
 
+static int64_t monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static size_t batch_length(const struct job *batch)
+{
+	size_t n = 0;
+	for (const struct job *j = batch; j; j = j->next)
+		n++;
+	return n;
+}
+
 static void commit_batch(struct hub *h, struct store *s, struct job *batch)
 {
-	int64_t now = text_now_ms();
+	int64_t now = text_now_ms(), t0 = monotonic_us();
 	int err = store_begin(s);
 	if (err) {
 		fail_batch(batch, ERR_UNAVAILABLE);
@@ -87,14 +103,19 @@ static void commit_batch(struct hub *h, struct store *s, struct job *batch)
 	}
 	if ((err = store_commit(s)) != ERR_OK) {
 		bool io = store_failed_io(s);
-		fprintf(stderr, "indgang: commit failed: %s%s\n", store_errmsg(s),
-		        io ? "; no more acknowledgements, shutting down" : "");
+		char why[256];
+		metrics_inc(h->metrics, MC_COMMIT_FAILURES);
+		hub_log(h, HUB_LOG_ERROR, "commit_failed", "jobs=%zu error=%s io_error=%s%s",
+		        batch_length(batch), hub_log_quote(why, sizeof why, store_errmsg(s)),
+		        io ? "yes" : "no", io ? " action=shutdown" : "");
 		fail_batch(batch, ERR_UNAVAILABLE);
 		atomic_store(&h->writable, false);
 		if (io)
 			atomic_store(&h->failed, true);
 		return;
 	}
+	metrics_inc(h->metrics, MC_COMMITS);
+	metrics_commit(h->metrics, monotonic_us() - t0, batch_length(batch));
 	atomic_store(&h->writable, true);
 }
 
@@ -103,12 +124,15 @@ static void *writer_main(void *arg)
 	struct hub *h = arg;
 	struct store *s;
 	if (store_open(h->cfg.db_path, &s) != ERR_OK) {
-		fprintf(stderr, "indgang: writer cannot open %s\n", h->cfg.db_path);
+		char path[512];
+		hub_log(h, HUB_LOG_ERROR, "writer_open_failed", "db=%s",
+		        hub_log_quote(path, sizeof path, h->cfg.db_path));
 		atomic_store(&h->writable, false);
 		s = NULL;
 	}
 	struct job *batch;
 	while ((batch = jobq_take(&h->write_q, WRITER_BATCH, true)) != NULL) {
+		metrics_gauge_add(h->metrics, MG_WRITE_QUEUE, -(int64_t)batch_length(batch));
 		if (s && !atomic_load(&h->failed))
 			commit_batch(h, s, batch);
 		else
@@ -144,6 +168,7 @@ void writer_stop(struct hub *h)
 void hub_submit_write(struct hub *h, struct job *j)
 {
 	h->inflight++;
+	metrics_gauge_add(h->metrics, MG_WRITE_QUEUE, 1);
 	jobq_push(&h->write_q, j);
 }
 

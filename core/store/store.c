@@ -383,28 +383,30 @@ static int read_user_version(sqlite3 *db, int *version)
 	return rc == SQLITE_ROW ? ERR_OK : store_err(rc);
 }
 
-/* Applies each missing migration in its own transaction. */
+/* Applies every missing migration in one transaction: a database is either
+ * at its old version or at the new one, never in between. */
 static int migrate(sqlite3 *db)
 {
-	int version, err = read_user_version(db, &version);
+	int version = 0, err = read_user_version(db, &version);
 	if (err)
 		return err;
 	if (version > MIGRATION_COUNT)
 		return ERR_CONFLICT; /* a newer Indgang made this file */
-	for (int v = version; v < MIGRATION_COUNT; v++) {
-		char bump[64];
-		snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", v + 1);
-		if ((err = exec_sql(db, "BEGIN IMMEDIATE")) != ERR_OK)
-			return err;
-		if ((err = exec_sql(db, migrations[v])) != ERR_OK ||
-		    (err = exec_sql(db, bump)) != ERR_OK) {
-			exec_sql(db, "ROLLBACK");
-			return err;
-		}
-		if ((err = exec_sql(db, "COMMIT")) != ERR_OK)
-			return err;
+	if (version == MIGRATION_COUNT)
+		return ERR_OK;
+	if ((err = exec_sql(db, "BEGIN IMMEDIATE")) != ERR_OK)
+		return err;
+	for (int v = version; v < MIGRATION_COUNT && err == ERR_OK; v++)
+		err = exec_sql(db, migrations[v]);
+	char bump[64];
+	snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", MIGRATION_COUNT);
+	if (err == ERR_OK)
+		err = exec_sql(db, bump);
+	if (err) {
+		exec_sql(db, "ROLLBACK");
+		return err;
 	}
-	return ERR_OK;
+	return exec_sql(db, "COMMIT");
 }
 
 static int configure(sqlite3 *db, bool memory)

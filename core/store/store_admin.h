@@ -94,4 +94,59 @@ int store_admin_revoke_user_tokens(struct store *s, int64_t user_id, int64_t now
 #define STORE_CONSOLE_USERNAME "#console"
 int store_admin_console_actor(struct store *s, int64_t *id);
 
+/* ---- Files: size, backup, verification, upgrades -------------------------
+ *
+ * These work on a database path, not on an open struct store: they never
+ * migrate (store_open would), so they work on a file of any schema version
+ * and on the live file while the gateway writes to it.
+ */
+
+/* The open database's pages in bytes, and the size of its WAL file (0
+ * when there is none); -1 where unknown. */
+int store_admin_size(struct store *s, int64_t *db_bytes, int64_t *wal_bytes);
+
+/* PRAGMA user_version of the file at path, opened read-only; ERR_NOT_FOUND
+ * when there is no file (or it is empty: a new database). */
+int store_admin_peek_version(const char *path, int *version);
+
+/*
+ * A consistent online copy of the database at src into dest, with SQLite's
+ * backup API in one step: one read transaction, so it is the state of one
+ * commit, and in WAL mode writers go on meanwhile.  The copy is written to
+ * dest + ".tmp", put in rollback-journal mode (one self-contained file),
+ * fsynced and renamed to dest, so dest is either complete or absent.  dest
+ * must not exist.  On failure why says what went wrong.
+ */
+int store_admin_backup(const char *src, const char *dest, char *why, size_t why_cap);
+
+/* What store_admin_verify() found. */
+struct store_admin_report {
+	bool ok;            /* integrity, foreign keys and schema version all fine */
+	char problem[256];  /* the first problem, when !ok */
+	int schema_version; /* PRAGMA user_version */
+	int64_t bytes;      /* page_count * page_size */
+	char journal_mode[16];
+	int64_t users, staff, members, families, conversations, messages, devices;
+	int64_t log_rows;
+	int64_t last_message_id, last_message_at; /* 0 when no message */
+};
+
+/* Opens path read-only and reads its schema version, size and the counts
+ * of the main tables; with check also runs PRAGMA integrity_check and a
+ * foreign key check (these read every page: slow on a big file).  ERR_OK
+ * means it ran (see report->ok); an error means it could not (no such
+ * file, not a database). */
+int store_admin_verify(const char *path, bool check, struct store_admin_report *report);
+
+/*
+ * Before store_open() migrates an existing database of an older schema,
+ * copy it aside with store_admin_backup() to
+ *     PATH.schema-V.YYYYMMDDTHHMMSSZ.bak
+ * and return ERR_OK with that name in backup (backup[0] == '\0' when nothing
+ * had to be done: a new, or current, database).  A database of a newer
+ * schema than this build is ERR_CONFLICT and is left alone.
+ */
+int store_admin_backup_before_migrate(const char *path, int64_t now_ms, char *backup,
+                                      size_t backup_cap, char *why, size_t why_cap);
+
 #endif

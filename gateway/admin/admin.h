@@ -21,6 +21,7 @@
 
 #include "core/auth/auth.h"
 #include "core/store/store.h"
+#include "gateway/config.h"
 
 #define ADMIN_EXIT_FAIL        1
 #define ADMIN_EXIT_USAGE       2
@@ -38,13 +39,14 @@ enum admin_opt {
 	OPT_HOURS = 1 << 4,
 	OPT_QR = 1 << 5,
 	OPT_FAMILY = 1 << 6,
+	OPT_URL = 1 << 7,
 };
 
 struct admin_args {
 	const char *pos[ADMIN_MAX_POS];
 	int n_pos;
 	unsigned seen; /* enum admin_opt bits */
-	const char *password, *team, *primary, *secondary, *hours, *family;
+	const char *password, *team, *primary, *secondary, *hours, *family, *url;
 };
 
 struct admin {
@@ -55,7 +57,9 @@ struct admin {
 	bool in_tx;
 	bool usage; /* the failure is bad usage: exit status 2 */
 	int64_t now;
-	char msg[1024]; /* why the command failed */
+	const struct gw_config *conf; /* the gateway's config file, or NULL */
+	int exit_code;                /* a command's own non-zero status (status: 3) */
+	char msg[1024];               /* why the command failed */
 };
 
 struct admin_command {
@@ -69,6 +73,9 @@ struct admin_command {
 	int (*run)(struct admin *a, const struct admin_args *args, json_t **out);
 	/* Human output of a successful run; NULL: print the JSON anyway. */
 	void (*show)(const struct admin *a, const json_t *out);
+	/* Works on the file itself: main.c neither opens (so migrates) the
+	 * database nor starts a transaction (a.s is NULL). */
+	bool on_file;
 };
 
 /* The command table (commands.c), ended by an entry with name NULL. */
@@ -81,6 +88,15 @@ int admin_import_run(struct admin *a, const struct admin_args *args, json_t **ou
 int admin_import_doc(struct admin *a, json_t *doc, json_t **out);
 /* The output document on stdout, a summary on stderr. */
 void admin_import_show(const struct admin *a, const json_t *out);
+
+/* ---- ops.c: status, backup, verify ---------------------------------------- */
+
+int admin_status_run(struct admin *a, const struct admin_args *args, json_t **out);
+void admin_status_show(const struct admin *a, const json_t *out);
+int admin_backup_run(struct admin *a, const struct admin_args *args, json_t **out);
+void admin_backup_show(const struct admin *a, const json_t *out);
+int admin_verify_run(struct admin *a, const struct admin_args *args, json_t **out);
+void admin_verify_show(const struct admin *a, const json_t *out);
 
 /* ---- demo.c ---------------------------------------------------------------- */
 

@@ -699,7 +699,7 @@ static void show_init(const struct admin *a, const json_t *out)
 
 const struct admin_command admin_commands[] = {
     {"init", "", "Create the database, or migrate it to this version of Indgang.", "", 0, 0, 0, 0,
-     run_init, show_init},
+     run_init, show_init, false},
     {"import", "FILE.json", "Create everything in a provisioning document, all or nothing.",
      "Creates admins, teams with their staff, families with their pair and members, and\n"
      "an invite code (valid 72 hours) for each member, from a JSON document (- reads\n"
@@ -709,60 +709,83 @@ const struct admin_command admin_commands[] = {
      "A staff member may be listed in several teams: give the name and password at the\n"
      "first mention only. An adviser already in the database is added to the team when\n"
      "listed by the same name and without a password.",
-     1, 1, 0, 0, admin_import_run, admin_import_show},
+     1, 1, 0, 0, admin_import_run, admin_import_show, false},
     {"demo", "", "Create a demo world to try Indgang out, and print its logins.",
      "Makes team \"Team Øst\" with advisers anna and bo (the pair of \"Familien Hansen\")\n"
      "and carl (a team member), the admin \"admin\", and the family's two members with\n"
      "invite codes. Changes nothing if the demo is there already.",
-     0, 0, 0, 0, admin_demo_run, admin_demo_show},
+     0, 0, 0, 0, admin_demo_run, admin_demo_show, false},
     {"add-admin", "USERNAME NAME [--password P]", "Create an administrator account.",
      "Without --password a password is generated and printed once. --password - reads\n"
      "it from the first line of standard input, which keeps it out of `ps`.",
-     2, 2, OPT_PASSWORD, 0, run_add_admin, show_account},
+     2, 2, OPT_PASSWORD, 0, run_add_admin, show_account, false},
     {"add-team", "NAME", "Create a cross-disciplinary team.", "", 1, 1, 0, 0, run_add_team,
-     show_add_team},
+     show_add_team, false},
     {"add-staff", "USERNAME NAME --team TEAM [--password P]",
      "Create an adviser on a team's staff, or add an existing one to another team.",
      "Passwords as for add-admin. To add an existing adviser to TEAM give the same\n"
      "username and name and no --password.",
-     2, 2, OPT_TEAM | OPT_PASSWORD, OPT_TEAM, run_add_staff, show_add_staff},
+     2, 2, OPT_TEAM | OPT_PASSWORD, OPT_TEAM, run_add_staff, show_add_staff, false},
     {"add-family", "NAME --team TEAM --primary USER --secondary USER",
      "Create a family with its pair and its default conversation.",
      "The pair is two different advisers on the staff of TEAM; the primary is the\n"
      "family's coordinator.",
      1, 1, OPT_TEAM | OPT_PRIMARY | OPT_SECONDARY, OPT_TEAM | OPT_PRIMARY | OPT_SECONDARY,
-     run_add_family, show_add_family},
+     run_add_family, show_add_family, false},
     {"add-member", "FAMILY_ID NAME", "Add a family member (a parent, a child) to a family.",
      "The member takes part in the family's default conversation. Give them an invite\n"
      "code with the invite command to enrol their phone.",
-     2, 2, 0, 0, run_add_member, show_add_member},
+     2, 2, 0, 0, run_add_member, show_add_member, false},
     {"set-pair", "FAMILY_ID --primary USER --secondary USER",
      "Hand a family over to a new pair of advisers.",
      "The history stays with the family, so the new advisers see all of it. The\n"
      "advisers must be on the staff of the family's team. The handover is written to\n"
      "the family's contact log.",
-     1, 1, OPT_PRIMARY | OPT_SECONDARY, OPT_PRIMARY | OPT_SECONDARY, run_set_pair, show_set_pair},
+     1, 1, OPT_PRIMARY | OPT_SECONDARY, OPT_PRIMARY | OPT_SECONDARY, run_set_pair, show_set_pair,
+     false},
     {"invite", "MEMBER_ID [--hours H] [--qr]",
      "Make an invite code that enrols one phone as a family member.",
      "The code is single-use and valid for H hours (default 72, at most 720). --qr also\n"
      "prints it as a QR code of the code's text (on standard error with --json).",
-     1, 1, OPT_HOURS | OPT_QR, 0, run_invite, show_invite},
+     1, 1, OPT_HOURS | OPT_QR, 0, run_invite, show_invite, false},
     {"reset-password", "USERNAME [--password P]",
      "Set a new password for a staff or admin account and sign it out everywhere.",
-     "Passwords as for add-admin.", 1, 1, OPT_PASSWORD, 0, run_reset_password, show_reset_password},
+     "Passwords as for add-admin.", 1, 1, OPT_PASSWORD, 0, run_reset_password, show_reset_password,
+     false},
     {"deactivate", "USERNAME", "Stop a staff or admin account and end its sessions.",
      "The account's history stays. Hand over the families of a deactivated adviser\n"
      "with set-pair.",
-     1, 1, 0, 0, run_deactivate, show_active},
+     1, 1, 0, 0, run_deactivate, show_active, false},
     {"activate", "USERNAME", "Let a deactivated account log in again.", "", 1, 1, 0, 0,
-     run_activate, show_active},
+     run_activate, show_active, false},
     {"revoke-device", "DEVICE_ID", "Revoke an enrolled device, e.g. a lost phone.",
      "Its token stops working. The member can enrol a new phone with a new invite code.", 1, 1, 0,
-     0, run_revoke_device, show_revoke_device},
+     0, run_revoke_device, show_revoke_device, false},
     {"list", "teams|staff|families|members|devices [--family ID]",
      "List teams, staff, families, members or devices.",
      "--family ID narrows families, members and devices to one family. With --json the\n"
      "result is {\"list\":WHAT,\"rows\":[...]}.",
-     1, 1, OPT_FAMILY, 0, run_list, show_list},
-    {NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL},
+     1, 1, OPT_FAMILY, 0, run_list, show_list, false},
+    {"status", "[--url https://HOST:PORT]",
+     "Show the database and the running gateway's counters at a glance.",
+     "Reads the database file (schema, size, counts) and the gateway's GET /metrics,\n"
+     "at the address of listen in the config file (or --url; 127.0.0.1:8443 without\n"
+     "either). The address must be in metrics_allow. Sends no credential and does not\n"
+     "check the certificate: meant for the gateway on this machine.\n"
+     "Exit status: 0 both fine, 1 the database cannot be read, 3 the gateway does not\n"
+     "answer.",
+     0, 0, OPT_URL, 0, admin_status_run, admin_status_show, true},
+    {"backup", "PATH|DIRECTORY",
+     "Take a consistent copy of the database, also while the gateway runs, and verify it.",
+     "The copy is the state after one commit (SQLite's online backup API), in one\n"
+     "self-contained file. A DIRECTORY gets indgang-YYYYMMDDTHHMMSSZ.db. An existing\n"
+     "file is never overwritten. To restore: stop the gateway, put the copy in place\n"
+     "of the database file, delete the old -wal and -shm files beside it, start.",
+     1, 1, 0, 0, admin_backup_run, admin_backup_show, true},
+    {"verify", "[PATH]", "Check a database or a backup: integrity, schema version, counts.",
+     "Runs SQLite's integrity check and a foreign key check on PATH (default: the\n"
+     "database), reads its schema version and counts its rows. Changes nothing.\n"
+     "Exit status 1 when the file is not sound.",
+     0, 1, 0, 0, admin_verify_run, admin_verify_show, true},
+    {NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, false},
 };

@@ -2,8 +2,10 @@
  * main.c - indgang-admin: the command line of provisioning and everyday
  * administration (PROTOCOL.md, "Running and provisioning").
  *
- *     indgang-admin --db PATH [--json] COMMAND [ARGS] [OPTIONS]
+ *     indgang-admin [--db PATH | --config FILE] [--json] COMMAND [ARGS] [OPTIONS]
  *
+ * Without --db the database is the gateway's: db in --config FILE, or in
+ * /etc/indgang/indgang.conf when that exists.
  * Parses the command line, opens the database, runs one command from the
  * table in commands.c inside a transaction, and prints its result.  Exit
  * status: 0 done, 1 failed (and nothing was changed), 2 bad usage.
@@ -14,13 +16,16 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/common/err.h"
 #include "core/common/text.h"
+#include "core/store/store_admin.h"
 
 struct cli {
 	const char *db;
+	const char *config;
 	bool json, help;
 	const char *cmd;
 	struct admin_args args;
@@ -39,6 +44,7 @@ static const struct opt_spec opt_specs[] = {
     {"--secondary", OPT_SECONDARY, offsetof(struct admin_args, secondary)},
     {"--hours", OPT_HOURS, offsetof(struct admin_args, hours)},
     {"--family", OPT_FAMILY, offsetof(struct admin_args, family)},
+    {"--url", OPT_URL, offsetof(struct admin_args, url)},
     {"--qr", OPT_QR, 0},
 };
 #define N_OPT_SPECS (sizeof opt_specs / sizeof opt_specs[0])
@@ -60,7 +66,7 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 static void print_help(void)
 {
-	printf("Usage: indgang-admin --db PATH [--json] COMMAND [ARGS]\n\n"
+	printf("Usage: indgang-admin [--db PATH | --config FILE] [--json] COMMAND [ARGS]\n\n"
 	       "Provisioning and everyday administration of an Indgang database. It works on\n"
 	       "the gateway's SQLite file and may run while the gateway runs.\n\nCommands:\n");
 	for (const struct admin_command *c = admin_commands; c->name != NULL; c++) {
@@ -68,7 +74,10 @@ static void print_help(void)
 		       c->summary);
 	}
 	printf("\nOptions:\n"
-	       "  --db PATH    the database file (required; init, import and demo create it)\n"
+	       "  --db PATH    the database file (init, import and demo create it)\n"
+	       "  --config FILE  take the database (db) and the gateway's address (listen)\n"
+	       "               from the gateway's config file; the default is\n"
+	       "               " CONFIG_DEFAULT_PATH " when --db is not given\n"
 	       "  --json       print the result as JSON, for scripts (import always does)\n"
 	       "  -h, --help   this text; COMMAND --help tells more about one command\n\n"
 	       "Usernames are lowercase letters a-z, digits and . _ @ -, at most 64 characters.\n"
@@ -78,7 +87,7 @@ static void print_help(void)
 
 static void print_command_help(const struct admin_command *c)
 {
-	printf("Usage: indgang-admin --db PATH [--json] %s%s%s\n\n%s\n%s%s", c->name,
+	printf("Usage: indgang-admin [--db PATH] [--json] %s%s%s\n\n%s\n%s%s", c->name,
 	       c->synopsis[0] ? " " : "", c->synopsis, c->summary, c->help, c->help[0] ? "\n" : "");
 }
 
@@ -100,7 +109,14 @@ static int parse_option(int argc, char **argv, int *i, struct cli *cli)
 	const char *value = eq != NULL ? eq + 1 : NULL;
 	const struct opt_spec *o = find_opt(arg, len);
 	bool is_db = len == 4 && strncmp(arg, "--db", 4) == 0;
+	bool is_config = len == 8 && strncmp(arg, "--config", 8) == 0;
 
+	if (is_config) {
+		if (value == NULL && *i + 1 >= argc)
+			return usage_error("%s needs a value", "--config");
+		cli->config = value != NULL ? value : argv[++*i];
+		return -1;
+	}
 	if (!is_db && o == NULL)
 		return usage_error("unknown option %s", arg);
 	if (o != NULL && o->offset == 0) {
@@ -185,8 +201,8 @@ static int check_usage(const struct admin_command *c, const struct cli *cli)
 		snprintf(synopsis, sizeof synopsis, "%s %s", c->name, c->synopsis);
 		return usage_error("usage: indgang-admin --db PATH %s", synopsis);
 	}
-	if (cli->db == NULL)
-		return usage_error("%s", "--db PATH is required");
+	if (cli->db == NULL && !(strcmp(c->name, "verify") == 0 && cli->args.n_pos == 1))
+		return usage_error("%s", "--db PATH is required (or db in the config file)");
 	return -1;
 }
 
@@ -219,17 +235,56 @@ static void print_result(const struct admin *a, const struct admin_command *c,
 	}
 }
 
-static int run(const struct admin_command *c, const struct cli *cli)
+/* An older database is copied aside before store_open() migrates it. */
+static int backup_before_migrate(const struct admin_command *c, const char *db)
 {
-	struct admin a = {.db = cli->db, .cmd = c->name, .json = cli->json, .now = text_now_ms()};
+	char backup[4200], why[600];
+	int err = store_admin_backup_before_migrate(db, text_now_ms(), backup, sizeof backup, why,
+	                                            sizeof why);
+	if (err != ERR_OK) {
+		fprintf(stderr, "%s: %s\n", c->name, why);
+		return ADMIN_EXIT_FAIL;
+	}
+	if (backup[0] != '\0')
+		fprintf(stderr, "indgang-admin: copied %s to %s before upgrading it to schema %d\n",
+		        db, backup, STORE_SCHEMA_VERSION);
+	return 0;
+}
+
+/* The commands that read the file themselves, never migrating it. */
+static int run_on_file(const struct admin_command *c, const struct cli *cli,
+                       const struct gw_config *conf)
+{
+	struct admin a = {
+	    .db = cli->db, .cmd = c->name, .json = cli->json, .now = text_now_ms(), .conf = conf};
+	json_t *out = NULL;
+	int err = c->run(&a, &cli->args, &out);
+
+	if (err != ERR_OK) {
+		fprintf(stderr, "%s: %s\n", c->name, a.msg[0] ? a.msg : err_message(err));
+		return a.usage ? ADMIN_EXIT_USAGE : ADMIN_EXIT_FAIL;
+	}
+	print_result(&a, c, cli, out);
+	json_decref(out);
+	return a.exit_code;
+}
+
+static int run(const struct admin_command *c, const struct cli *cli, const struct gw_config *conf)
+{
+	struct admin a = {
+	    .db = cli->db, .cmd = c->name, .json = cli->json, .now = text_now_ms(), .conf = conf};
 	json_t *out = NULL;
 	int err;
 
+	if (c->on_file)
+		return run_on_file(c, cli, conf);
 	if (!creates_database(c) && strcmp(cli->db, ":memory:") != 0 &&
 	    access(cli->db, F_OK) != 0) {
 		fprintf(stderr, "%s: no database at %s (make one with init)\n", c->name, cli->db);
 		return ADMIN_EXIT_FAIL;
 	}
+	if (backup_before_migrate(c, cli->db) != 0)
+		return ADMIN_EXIT_FAIL;
 	if ((err = store_open(cli->db, &a.s)) != ERR_OK) {
 		fprintf(stderr,
 		        "%s: cannot open the database %s (%s): does its directory exist, may "
@@ -262,6 +317,9 @@ int main(int argc, char **argv)
 	const struct admin_command *c;
 	int rc = parse(argc, argv, &cli);
 
+	/* The database and its backups hold case records: ours alone. */
+	umask(077);
+
 	if (rc >= 0)
 		return rc;
 	if (cli.cmd == NULL) {
@@ -277,7 +335,21 @@ int main(int argc, char **argv)
 		print_command_help(c);
 		return 0;
 	}
-	if ((rc = check_usage(c, &cli)) >= 0)
-		return rc;
-	return run(c, &cli);
+	struct gw_config conf;
+	char why[600];
+	const char *file = cli.config;
+	config_defaults(&conf);
+	if (file == NULL && cli.db == NULL && access(CONFIG_DEFAULT_PATH, F_OK) == 0)
+		file = CONFIG_DEFAULT_PATH;
+	if (file != NULL && config_load_file(&conf, file, why, sizeof why) != 0) {
+		fprintf(stderr, "indgang-admin: %s\n", why);
+		config_free(&conf);
+		return ADMIN_EXIT_USAGE;
+	}
+	if (cli.db == NULL)
+		cli.db = conf.db;
+	if ((rc = check_usage(c, &cli)) < 0)
+		rc = run(c, &cli, file != NULL ? &conf : NULL);
+	config_free(&conf);
+	return rc;
 }

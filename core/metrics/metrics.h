@@ -1,0 +1,98 @@
+/*
+ * metrics.h - the gateway's counters, gauges and histograms, and their
+ * rendering in the Prometheus text exposition format (version 0.0.4).
+ *
+ * One struct metrics belongs to the hub (no globals: whoever counts is
+ * handed the pointer).  Every value is an atomic, so any thread may count
+ * without a lock: the loop counts sessions and frames, the writer counts
+ * commits, the HTTP workers count requests and render /metrics.  A NULL
+ * struct metrics is accepted everywhere and counts nothing, so code under
+ * test needs no stub.
+ *
+ * Nothing here ever sees a message body, a token or a password: only
+ * counts, durations and sizes.
+ */
+#ifndef INDGANG_METRICS_H
+#define INDGANG_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct metrics;
+
+/* Monotonic counters (Prometheus "counter"). */
+enum metric_counter {
+	MC_MSG_RECEIVED = 0,  /* send frames handed to the writer */
+	MC_MSG_STORED,        /* new messages committed */
+	MC_MSG_ACKED,         /* acks sent (duplicates included) */
+	MC_MSG_DUPLICATE,     /* resends answered with the original message */
+	MC_MSG_DELIVERED,     /* message frames queued to other connections */
+	MC_RECEIPTS,          /* read positions committed */
+	MC_WS_FRAMES_IN,      /* complete client frames */
+	MC_WS_FRAMES_OUT,     /* frames written to sockets */
+	MC_WS_OPENED,         /* WebSocket connections opened */
+	MC_WS_LAGGING,        /* connections closed 4408 */
+	MC_WS_ABUSE,          /* connections closed 1008 */
+	MC_RATE_LIMITED_WS,   /* frames refused for rate */
+	MC_RATE_LIMITED_HTTP, /* HTTP 429 answers */
+	MC_AUTH_FAIL_WS,      /* bad token or no auth on a WebSocket */
+	MC_AUTH_FAIL_LOGIN,   /* failed sign-ins */
+	MC_AUTH_FAIL_INVITE,  /* unknown invite codes */
+	MC_AUTH_FAIL_TOKEN,   /* HTTP requests with a bad or missing token */
+	MC_HTTP_REQUESTS,     /* HTTP API requests answered */
+	MC_COMMITS,           /* group commits that succeeded */
+	MC_COMMIT_FAILURES,   /* group commits that failed */
+	MC_TLS_RELOAD_OK,     /* certificate reloads that took effect */
+	MC_TLS_RELOAD_FAIL,   /* certificate reloads refused (the old one stays) */
+	MC__COUNT
+};
+
+/* Gauges: values that go up and down, or are set. */
+enum metric_gauge {
+	MG_CONN_UNAUTH = 0, /* connections not yet authenticated */
+	MG_CONN_FAMILY,     /* authenticated connections by role */
+	MG_CONN_ADVISER,
+	MG_CONN_ADMIN,
+	MG_WRITE_QUEUE,   /* jobs waiting for the writer */
+	MG_HTTP_QUEUE,    /* HTTP requests waiting for or on a worker */
+	MG_OUTBOX_FRAMES, /* frames waiting in all outboxes */
+	MG_OUTBOX_BYTES,  /* their bytes */
+	MG_TLS_NOT_AFTER, /* the certificate's expiry, Unix seconds */
+	MG_TLS_LOADED_AT, /* when it was (re)loaded, Unix seconds */
+	MG__COUNT
+};
+
+/* Errors sent to clients, by transport; the code is an enum err value. */
+enum metric_transport { MT_WS = 0, MT_HTTP, MT__COUNT };
+
+/* Returns NULL when out of memory. */
+struct metrics *metrics_create(const char *version, const char *server_software);
+void metrics_destroy(struct metrics *m);
+
+void metrics_add(struct metrics *m, enum metric_counter c, uint64_t n);
+void metrics_inc(struct metrics *m, enum metric_counter c);
+void metrics_gauge_add(struct metrics *m, enum metric_gauge g, int64_t delta);
+void metrics_gauge_set(struct metrics *m, enum metric_gauge g, int64_t value);
+int64_t metrics_gauge_get(const struct metrics *m, enum metric_gauge g);
+uint64_t metrics_counter_get(const struct metrics *m, enum metric_counter c);
+/* One error of code err (ERR_*) answered on a transport. */
+void metrics_error(struct metrics *m, enum metric_transport t, int err);
+/* One group commit: its duration (microseconds) and number of jobs. */
+void metrics_commit(struct metrics *m, int64_t duration_us, size_t batch);
+
+/* What the renderer adds that the hub does not count itself. */
+struct metrics_extra {
+	int64_t db_bytes;  /* the database file's pages, -1 when unknown */
+	int64_t wal_bytes; /* the write-ahead log, -1 when unknown */
+	int schema_version;
+	int64_t now_ms;
+};
+
+/* The whole exposition as text (malloc'd, caller frees); NULL when out
+ * of memory. */
+char *metrics_render(const struct metrics *m, const struct metrics_extra *extra);
+
+/* The content type of metrics_render()'s text. */
+#define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+#endif

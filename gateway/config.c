@@ -1,0 +1,393 @@
+/*
+ * config.c - reading indgang.conf and checking every value (see config.h).
+ *
+ * One table lists the keys, their type and their limits; the file parser
+ * and the command line both go through config_set(), so a value is checked
+ * the same way wherever it comes from.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum key_type { K_PATH, K_LISTEN, K_INT, K_LONG, K_DOUBLE, K_ORIGINS, K_ADDRS, K_LEVEL, K_BOOL };
+
+struct key {
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	double min, max;
+	bool reloadable; /* takes effect on SIGHUP */
+};
+
+#define OFF(f) offsetof(struct gw_config, f)
+
+static const struct key keys[] = {
+    {"db", K_PATH, OFF(db), 0, 0, false},
+    {"listen", K_LISTEN, 0, 0, 0, false},
+    {"cert", K_PATH, OFF(cert), 0, 0, true},
+    {"key", K_PATH, OFF(key), 0, 0, true},
+    {"web", K_PATH, OFF(web), 0, 0, false},
+    {"allow_origin", K_ORIGINS, OFF(allow_origin), 0, 0, false},
+    {"metrics_allow", K_ADDRS, OFF(metrics_allow), 0, 0, false},
+    {"http_workers", K_INT, OFF(http_workers), 1, 64, false},
+    {"ws_rate", K_DOUBLE, OFF(ws_rate), 1, 1e6, false},
+    {"outbox_frames", K_LONG, OFF(outbox_frames), 16, 1e6, false},
+    {"log_level", K_LEVEL, OFF(log_level), 0, 0, true},
+    {"idle_ping_seconds", K_INT, OFF(idle_ping_s), 5, 3600, false},
+    {"idle_drop_seconds", K_INT, OFF(idle_drop_s), 10, 7200, false},
+    {"staff_session_hours", K_INT, OFF(staff_session_hours), 1, 168, false},
+    {"device_session_days", K_INT, OFF(device_session_days), 1, 3650, false},
+    {"invite_hours", K_INT, OFF(invite_hours), 1, 720, false},
+    {"backup_before_upgrade", K_BOOL, OFF(backup_before_upgrade), 0, 0, false},
+};
+#define N_KEYS (sizeof keys / sizeof keys[0])
+
+static const char *const level_names[] = {"error", "warning", "info", "debug", NULL};
+
+void config_defaults(struct gw_config *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->listen_addr, sizeof c->listen_addr, "127.0.0.1");
+	c->port = 8443;
+	c->metrics_allow.v[c->metrics_allow.n++] = strdup("127.0.0.1");
+	c->http_workers = 2;
+	c->ws_rate = 100;
+	c->outbox_frames = 4096;
+	c->log_level = 2; /* info */
+	c->idle_ping_s = 30;
+	c->idle_drop_s = 75;
+	c->staff_session_hours = 12;
+	c->device_session_days = 180;
+	c->invite_hours = 72;
+	c->backup_before_upgrade = true;
+}
+
+static void list_clear(struct config_list *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free(l->v[i]);
+	memset(l, 0, sizeof *l);
+}
+
+void config_free(struct gw_config *c)
+{
+	free(c->file);
+	free(c->db);
+	free(c->cert);
+	free(c->key);
+	free(c->web);
+	list_clear(&c->allow_origin);
+	list_clear(&c->metrics_allow);
+	memset(c, 0, sizeof *c);
+}
+
+static const struct key *find_key(const char *name)
+{
+	for (size_t i = 0; i < N_KEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+bool config_key_known(const char *key, bool *is_list)
+{
+	const struct key *k = find_key(key);
+	if (k != NULL && is_list != NULL)
+		*is_list = k->type == K_ORIGINS || k->type == K_ADDRS;
+	return k != NULL;
+}
+
+const char *const *config_keys(void)
+{
+	static const char *names[N_KEYS + 1];
+	for (size_t i = 0; i < N_KEYS; i++)
+		names[i] = keys[i].name;
+	return names;
+}
+
+/* ---- Values ------------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4))) static int refuse(char *why, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, cap, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int set_number(struct gw_config *c, const struct key *k, const char *v, char *why,
+                      size_t cap)
+{
+	char *end;
+	errno = 0;
+	double d = k->type == K_DOUBLE ? strtod(v, &end) : (double)strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0)
+		return refuse(why, cap, "%s wants a number, got \"%s\"", k->name, v);
+	if (d < k->min || d > k->max)
+		return refuse(why, cap, "%s must be between %g and %g, got %s", k->name, k->min,
+		              k->max, v);
+	void *p = (char *)c + k->offset;
+	if (k->type == K_INT)
+		*(int *)p = (int)d;
+	else if (k->type == K_LONG)
+		*(long *)p = (long)d;
+	else
+		*(double *)p = d;
+	return 0;
+}
+
+static int set_listen(struct gw_config *c, const char *v, char *why, size_t cap)
+{
+	const char *colon = strrchr(v, ':');
+	struct in_addr a;
+	char addr[64], *end;
+	if (colon == NULL || (size_t)(colon - v) >= sizeof addr)
+		return refuse(why, cap, "listen wants ADDRESS:PORT, got \"%s\"", v);
+	memcpy(addr, v, (size_t)(colon - v));
+	addr[colon - v] = '\0';
+	long port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535)
+		return refuse(why, cap, "listen: \"%s\" is not a port (1-65535)", colon + 1);
+	if (inet_pton(AF_INET, addr, &a) != 1)
+		return refuse(why, cap, "listen: \"%s\" is not an IPv4 address (0.0.0.0: all)",
+		              addr);
+	snprintf(c->listen_addr, sizeof c->listen_addr, "%s", addr);
+	c->port = (int)port;
+	return 0;
+}
+
+/* https://host[:port] or http://host[:port], as browsers send Origin. */
+static bool origin_ok(const char *v)
+{
+	const char *host = strncmp(v, "https://", 8) == 0  ? v + 8
+	                   : strncmp(v, "http://", 7) == 0 ? v + 7
+	                                                   : NULL;
+	return host != NULL && host[0] != '\0' && strpbrk(host, "/?#@ ") == NULL;
+}
+
+static bool addr_ok(const char *v)
+{
+	char net[INET_ADDRSTRLEN];
+	struct in_addr a;
+	const char *slash = strchr(v, '/');
+	if (slash == NULL)
+		return inet_pton(AF_INET, v, &a) == 1;
+	if ((size_t)(slash - v) >= sizeof net)
+		return false;
+	memcpy(net, v, (size_t)(slash - v));
+	net[slash - v] = '\0';
+	char *end;
+	long bits = strtol(slash + 1, &end, 10);
+	return slash[1] != '\0' && *end == '\0' && bits >= 0 && bits <= 32 &&
+	       inet_pton(AF_INET, net, &a) == 1;
+}
+
+/* Appends each space-separated word of v to the list. */
+static int set_list(struct gw_config *c, const struct key *k, const char *v, bool replace,
+                    char *why, size_t cap)
+{
+	struct config_list *l = (struct config_list *)((char *)c + k->offset);
+	char copy[1024], *save = NULL;
+	if (replace)
+		list_clear(l);
+	snprintf(copy, sizeof copy, "%s", v);
+	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+		if (k->type == K_ORIGINS && !origin_ok(w))
+			return refuse(
+			    why, cap,
+			    "allow_origin wants https://host[:port] (no path), got \"%s\"", w);
+		if (k->type == K_ADDRS && !addr_ok(w))
+			return refuse(
+			    why, cap,
+			    "metrics_allow wants IPv4 addresses or CIDR blocks, got \"%s\"", w);
+		if (l->n == CONFIG_LIST_MAX)
+			return refuse(why, cap, "%s takes at most %d values", k->name,
+			              CONFIG_LIST_MAX);
+		l->v[l->n++] = strdup(w);
+	}
+	return 0;
+}
+
+static int set_choice(int *out, const char *const *names, const struct key *k, const char *v,
+                      char *why, size_t cap)
+{
+	for (int i = 0; names[i]; i++)
+		if (strcmp(names[i], v) == 0) {
+			*out = i;
+			return 0;
+		}
+	return refuse(why, cap, "%s: \"%s\" is not one of the allowed values", k->name, v);
+}
+
+int config_set(struct gw_config *c, const char *name, const char *value, bool from_cli, char *why,
+               size_t cap)
+{
+	static const char *const bools[] = {"no", "yes", NULL};
+	const struct key *k = find_key(name);
+	if (k == NULL)
+		return refuse(why, cap, "unknown setting \"%s\"", name);
+	switch (k->type) {
+	case K_PATH:
+		if (value[0] == '\0')
+			return refuse(why, cap, "%s wants a path", name);
+		free(*(char **)((char *)c + k->offset));
+		*(char **)((char *)c + k->offset) = strdup(value);
+		return 0;
+	case K_LISTEN:
+		return set_listen(c, value, why, cap);
+	case K_INT:
+	case K_LONG:
+	case K_DOUBLE:
+		return set_number(c, k, value, why, cap);
+	case K_ORIGINS:
+	case K_ADDRS:
+		return set_list(c, k, value, from_cli, why, cap);
+	case K_LEVEL:
+		return set_choice(&c->log_level, level_names, k, value, why, cap);
+	case K_BOOL: {
+		int b = 0;
+		if (set_choice(&b, bools, k, value, why, cap) != 0)
+			return refuse(why, cap, "%s wants yes or no, got \"%s\"", name, value);
+		c->backup_before_upgrade = b == 1;
+		return 0;
+	}
+	}
+	return refuse(why, cap, "unknown setting \"%s\"", name);
+}
+
+/* ---- The file ---------------------------------------------------------------- */
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && strchr(" \t\r\n", s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* One line; 0, or -1 with why (no location). seen[] marks scalar keys set. */
+static int parse_line(struct gw_config *c, char *line, int lineno, int *seen, char *why, size_t cap)
+{
+	char *s = trim(line);
+	if (*s == '\0' || *s == '#')
+		return 0;
+	char *eq = strchr(s, '=');
+	if (eq == NULL)
+		return refuse(why, cap, "expected \"key = value\", got \"%.60s\"", s);
+	*eq = '\0';
+	char *name = trim(s), *value = trim(eq + 1);
+	const struct key *k = find_key(name);
+	if (k == NULL)
+		return refuse(why, cap, "unknown setting \"%.60s\"", name);
+	bool list = k->type == K_ORIGINS || k->type == K_ADDRS;
+	int *first = &seen[k - keys];
+	if (!list && *first)
+		return refuse(why, cap, "%s is set twice (first on line %d)", name, *first);
+	/* A list in the file replaces the default on its first line. */
+	int rc = config_set(c, name, value, list && *first == 0, why, cap);
+	if (*first == 0)
+		*first = lineno;
+	return rc;
+}
+
+int config_load_file(struct gw_config *c, const char *path, char *why, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024], reason[512];
+	int seen[N_KEYS] = {0}, lineno = 0;
+	if (f == NULL)
+		return refuse(why, cap, "%s: %s", path, strerror(errno));
+	free(c->file);
+	c->file = strdup(path);
+	while (fgets(line, sizeof line, f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			fclose(f);
+			return refuse(why, cap, "%s:%d: the line is longer than %zu bytes", path,
+			              lineno, sizeof line - 2);
+		}
+		if (parse_line(c, line, lineno, seen, reason, sizeof reason) != 0) {
+			fclose(f);
+			return refuse(why, cap, "%s:%d: %s", path, lineno, reason);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+int config_check(const struct gw_config *c, char *why, size_t cap)
+{
+	if (c->db == NULL)
+		return refuse(why, cap, "no database: set db in the config file or give --db");
+	if (c->cert == NULL || c->key == NULL)
+		return refuse(why, cap,
+		              "no certificate: set cert and key, or give --cert and --key");
+	if (c->idle_drop_s <= c->idle_ping_s)
+		return refuse(why, cap,
+		              "idle_drop_seconds (%d) must be above idle_ping_seconds (%d)",
+		              c->idle_drop_s, c->idle_ping_s);
+	return 0;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool same_list(const struct config_list *a, const struct config_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (int i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool same_value(const struct key *k, const struct gw_config *a, const struct gw_config *b)
+{
+	const char *pa = (const char *)a + k->offset, *pb = (const char *)b + k->offset;
+	switch (k->type) {
+	case K_PATH:
+		return same_str(*(char *const *)pa, *(char *const *)pb);
+	case K_LISTEN:
+		return a->port == b->port && strcmp(a->listen_addr, b->listen_addr) == 0;
+	case K_INT:
+	case K_LEVEL:
+		return *(const int *)pa == *(const int *)pb;
+	case K_LONG:
+		return *(const long *)pa == *(const long *)pb;
+	case K_DOUBLE:
+		return *(const double *)pa == *(const double *)pb;
+	case K_BOOL:
+		return *(const bool *)pa == *(const bool *)pb;
+	case K_ORIGINS:
+	case K_ADDRS:
+		return same_list((const struct config_list *)pa, (const struct config_list *)pb);
+	}
+	return true;
+}
+
+void config_restart_only_changes(const struct gw_config *a, const struct gw_config *b, char *out,
+                                 size_t cap)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (keys[i].reloadable || same_value(&keys[i], a, b))
+			continue;
+		int n = snprintf(out + o, cap - o, "%s%s", o ? " " : "", keys[i].name);
+		if (n < 0 || (size_t)n >= cap - o)
+			break;
+		o += (size_t)n;
+	}
+}

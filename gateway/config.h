@@ -1,0 +1,72 @@
+/*
+ * config.h - the gateway's settings: defaults, /etc/indgang/indgang.conf,
+ * and command-line flags that override both (documented in indgang.conf(5)).
+ *
+ * The file is "key = value" lines; blank lines and lines starting with '#'
+ * are ignored; list keys (allow_origin, metrics_allow) take several values
+ * separated by spaces and may be repeated.  An unknown key, a bad value or
+ * a scalar key given twice stops the start with "FILE:LINE: why".  Every
+ * key is also a flag: metrics_allow is --metrics-allow.  A flag replaces
+ * the file's value (for a list: the file's whole list).
+ *
+ * Used by indgang and by indgang-admin (which reads db and listen from the
+ * same file); no libwebsockets here.
+ */
+#ifndef INDGANG_CONFIG_H
+#define INDGANG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/indgang/indgang.conf"
+#define CONFIG_LIST_MAX     16
+
+struct config_list {
+	char *v[CONFIG_LIST_MAX + 1]; /* NULL-terminated */
+	int n;
+};
+
+struct gw_config {
+	char *file; /* the config file read, or NULL */
+	char *db, *cert, *key, *web;
+	char listen_addr[64];
+	int port;
+	struct config_list allow_origin, metrics_allow;
+	int http_workers;
+	double ws_rate;
+	long outbox_frames;
+	int log_level; /* enum log_level */
+	int idle_ping_s, idle_drop_s;
+	int staff_session_hours, device_session_days, invite_hours;
+	bool backup_before_upgrade;
+};
+
+/* The built-in defaults (no file read yet). */
+void config_defaults(struct gw_config *c);
+void config_free(struct gw_config *c);
+
+/* Reads path into c.  0, or -1 with why = "PATH:LINE: reason". */
+int config_load_file(struct gw_config *c, const char *path, char *why, size_t cap);
+
+/*
+ * Sets one key (as in the file, "http_workers") to value.  from_cli: a
+ * list flag's first use empties the file's list.  0, or -1 with the reason
+ * (without location) in why.
+ */
+int config_set(struct gw_config *c, const char *key, const char *value, bool from_cli, char *why,
+               size_t cap);
+/* True when key exists; *is_list tells whether it takes several values. */
+bool config_key_known(const char *key, bool *is_list);
+/* The keys, for --help and the flag table: NULL-terminated. */
+const char *const *config_keys(void);
+
+/* Checks what only the whole can tell (db, cert and key given, idle
+ * timeouts in order).  0, or -1 with why. */
+int config_check(const struct gw_config *c, char *why, size_t cap);
+
+/* Settings that differ between a and b and only take effect at a restart,
+ * as "key1 key2" (empty when none). */
+void config_restart_only_changes(const struct gw_config *a, const struct gw_config *b, char *out,
+                                 size_t cap);
+
+#endif
