@@ -1,0 +1,657 @@
+// family.js - the family phone app.
+//
+// One obvious thing to do: write to "my advisers".  Enrolment by invite code
+// (typed, or from a link /family/#code=XXXXX-XXXXX, which a QR code carries);
+// afterwards the phone stays signed in through the HttpOnly session cookie
+// (180 days), so no token is ever kept by this script.  Messages go through
+// the shared outbox (kept in localStorage, so what is written offline
+// survives closing the app, and sent once with the same client_id on every
+// retry).  Strings: lang/XX.json through i18n.js.
+
+import { Connection } from '../shared/protocol.js';
+import { Outbox } from '../shared/outbox.js';
+import { Store } from '../shared/store.js';
+import { api } from '../shared/api.js';
+import { h, clear, announce, codePoints, reconcile } from '../shared/dom.js';
+import { dayKey, dayLabel, time, dateTime } from '../shared/format.js';
+import { chooseLanguage, setLanguage, t, lang, LANGUAGES, names } from './i18n.js';
+
+const MAX_BODY = 4000;
+const COUNT_FROM = 3500;
+const STATE_KEY = 'indgang.family';
+
+const conn = new Connection();
+const store = new Store(conn);
+const outbox = new Outbox(conn, { storage: localStorage, prefix: 'indgang.family.outbox.' });
+const el = {};
+let saved = loadSaved();
+let active = null; // conversation on screen
+let installPrompt = null;
+let signingOut = false;
+
+// ---- Saved state: who this phone is, and the conversations' outline ------
+// Only what the app needs to open and queue messages while offline: ids,
+// names and titles.  Message contents are not kept on the phone.
+
+function loadSaved() {
+  try {
+    return JSON.parse(localStorage.getItem(STATE_KEY)) || {};
+  } catch {
+    return {};
+  }
+}
+
+function save() {
+  try {
+    localStorage.setItem(STATE_KEY, JSON.stringify(saved));
+  } catch {
+    /* private mode: works for this visit */
+  }
+}
+
+function forget() {
+  saved = {};
+  try {
+    localStorage.removeItem(STATE_KEY);
+  } catch {
+    /* nothing kept */
+  }
+}
+
+// ---- Boot --------------------------------------------------------------------
+
+document.addEventListener('DOMContentLoaded', boot);
+
+async function boot() {
+  for (const id of [
+    'boot', 'enrol-view', 'enrol-form', 'code', 'from-link', 'enrol-error', 'enrol-submit', 'signedout',
+    'chat-view', 'advisers', 'menu-btn', 'net-banner', 'conv-tabs', 'thread', 'older', 'thread-note', 'msgs',
+    'composer', 'body', 'send', 'counter', 'send-error', 'menu', 'menu-close', 'notify-btn', 'notify-status',
+    'install-block', 'install-btn', 'device-info', 'signout-btn', 'signout-confirm', 'signout-yes',
+    'signout-no', 'live',
+  ]) {
+    el[id] = document.getElementById(id);
+  }
+  await setLanguage(chooseLanguage());
+  renderLangButtons();
+  wire();
+  registerServiceWorker();
+
+  const code = codeFromHash();
+  let me = null;
+  try {
+    me = (await api.me()).user;
+  } catch (e) {
+    if (e.code === 'network' && saved.user) {
+      startChat(saved.user); // offline: open from what we know, connect later
+      return;
+    }
+    if (e.code === 'network') {
+      showEnrol({ code, error: t('enrol.err_network') });
+      return;
+    }
+  }
+  if (me && me.role === 'family') {
+    if (code) history.replaceState(null, '', location.pathname);
+    startChat(me);
+  } else if (me) {
+    showEnrol({ code, notice: t('signedout.wrong_role') });
+  } else {
+    // Signed out while the app was closed (revoked, expired): say so, and
+    // leave nothing of the old sign-in on the phone.
+    const was = !!saved.user;
+    if (was) {
+      outbox.load(saved.user.id);
+      outbox.clear();
+      forget();
+    }
+    showEnrol({ code, notice: was && !code ? t('signedout.expired') : '' });
+  }
+}
+
+function codeFromHash() {
+  const m = location.hash.match(/(?:^#|&)code=([^&]+)/);
+  if (!m) return '';
+  try {
+    return decodeURIComponent(m[1]).trim().toUpperCase();
+  } catch {
+    return '';
+  }
+}
+
+function wire() {
+  el['enrol-form'].addEventListener('submit', onEnrol);
+  el.composer.addEventListener('submit', (e) => {
+    e.preventDefault();
+    sendFromComposer();
+  });
+  el.body.addEventListener('keydown', (e) => {
+    // On a phone Enter makes a new line; with a keyboard Ctrl/Cmd+Enter sends.
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      sendFromComposer();
+    }
+  });
+  el.body.addEventListener('input', updateCounter);
+  el.older.addEventListener('click', loadOlder);
+  el['menu-btn'].addEventListener('click', openMenu);
+  el['menu-close'].addEventListener('click', () => el.menu.close());
+  el.menu.addEventListener('close', () => el['menu-btn'].focus());
+  el['notify-btn'].addEventListener('click', askNotifications);
+  el['install-btn'].addEventListener('click', async () => {
+    if (!installPrompt) return;
+    installPrompt.prompt();
+    await installPrompt.userChoice.catch(() => null);
+    installPrompt = null;
+    el['install-block'].hidden = true;
+  });
+  el['signout-btn'].addEventListener('click', () => {
+    el['signout-confirm'].hidden = false;
+    el['signout-yes'].focus();
+  });
+  el['signout-no'].addEventListener('click', () => {
+    el['signout-confirm'].hidden = true;
+    el['signout-btn'].focus();
+  });
+  el['signout-yes'].addEventListener('click', signOut);
+  window.addEventListener('beforeinstallprompt', (e) => {
+    e.preventDefault();
+    installPrompt = e;
+    el['install-block'].hidden = false;
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && active) store.markRead(active);
+  });
+
+  conn.addEventListener('state', (e) => renderNet(e.detail.state));
+  conn.addEventListener('welcome', onWelcome);
+  conn.addEventListener('fatal', (e) => onFatal(e.detail.code));
+  conn.addEventListener('servererror', (e) => {
+    if (e.detail.code === 'rate_limited') showSendError(t('err.rate_limited'));
+  });
+  store.addEventListener('convs', () => {
+    if (saved.user && store.me) {
+      saved.convs = [...store.convs.values()].map((c) => ({
+        id: c.id, family: c.family, title: c.title, members: c.members, last_id: c.last_id, read_upto: c.read_upto,
+      }));
+      save();
+    }
+    renderHeader();
+    renderTabs();
+  });
+  store.addEventListener('message', (e) => onStoreMessage(e.detail));
+  store.addEventListener('receipt', (e) => {
+    if (e.detail.conv.id === active) renderThread();
+  });
+  store.addEventListener('history', (e) => {
+    if (e.detail.conv.id === active) renderThread({ keepOffset: true });
+  });
+  outbox.addEventListener('change', () => renderThread());
+}
+
+// ---- Enrolment ---------------------------------------------------------------
+
+function showEnrol({ code = '', error = '', notice = '' } = {}) {
+  el.boot.hidden = true;
+  el['chat-view'].hidden = true;
+  el['enrol-view'].hidden = false;
+  el.code.value = code;
+  el['from-link'].hidden = !code;
+  el['enrol-error'].hidden = !error;
+  el['enrol-error'].textContent = error;
+  el.signedout.hidden = !notice;
+  el.signedout.textContent = notice;
+  document.title = 'Indgang';
+  (code ? el['enrol-submit'] : el.code).focus();
+}
+
+function deviceName() {
+  const ua = navigator.userAgent || '';
+  if (/iPhone/.test(ua)) return 'iPhone';
+  if (/iPad/.test(ua)) return 'iPad';
+  if (/Android/.test(ua)) return /Mobile/.test(ua) ? 'Android-telefon' : 'Android-tablet';
+  return 'Browser';
+}
+
+async function onEnrol(e) {
+  e.preventDefault();
+  const code = el.code.value.replace(/\s+/g, '').toUpperCase();
+  const err = el['enrol-error'];
+  err.hidden = true;
+  if (!code) {
+    err.textContent = t('enrol.err_empty');
+    err.hidden = false;
+    el.code.focus();
+    return;
+  }
+  const btn = el['enrol-submit'];
+  btn.disabled = true;
+  btn.textContent = t('enrol.busy');
+  try {
+    const r = await api.enrol(code, deviceName());
+    history.replaceState(null, '', location.pathname); // the code is spent: out of the address bar
+    saved = { user: r.user, device: r.device };
+    save();
+    el.code.value = '';
+    startChat(r.user);
+  } catch (ex) {
+    err.textContent =
+      {
+        unauthorized: t('enrol.err_unknown'),
+        bad_request: t('enrol.err_unknown'),
+        gone: t('enrol.err_gone'),
+        rate_limited: t('enrol.err_rate'),
+        network: t('enrol.err_network'),
+      }[ex.code] || t('enrol.err_other');
+    err.hidden = false;
+    el.code.focus();
+  } finally {
+    btn.disabled = false;
+    btn.textContent = t('enrol.submit');
+  }
+}
+
+// ---- Chat ----------------------------------------------------------------------
+
+function startChat(user) {
+  el.boot.hidden = true;
+  el['enrol-view'].hidden = true;
+  el['chat-view'].hidden = false;
+  if (!saved.user || saved.user.id !== user.id) saved = { user };
+  save();
+  outbox.load(user.id);
+  // What we knew last time, so the app opens (and queues) while offline.
+  if (!store.me && Array.isArray(saved.convs)) {
+    store.me = user;
+    store.mergeConvs(saved.convs.map((c) => ({ ...c, unread: 0 })));
+  }
+  pickActive();
+  renderHeader();
+  renderTabs();
+  renderThread({ toBottom: true });
+  conn.start();
+}
+
+function onWelcome(e) {
+  const f = e.detail;
+  if (f.user.role !== 'family') {
+    conn.stop();
+    showEnrol({ notice: t('signedout.wrong_role') });
+    return;
+  }
+  saved.user = f.user;
+  saved.convs = (f.conversations || []).map((c) => ({
+    id: c.id, family: c.family, title: c.title, members: c.members, last_id: c.last_id, read_upto: c.read_upto,
+  }));
+  save();
+  pickActive();
+  renderHeader();
+  renderTabs();
+  ensureLoaded();
+}
+
+function convList() {
+  return [...store.convs.values()].sort((a, b) => a.id - b.id);
+}
+
+function pickActive() {
+  const list = convList();
+  if (active && store.convs.has(active)) return;
+  const remembered = saved.active && store.convs.get(saved.active);
+  const unread = list.find((c) => c.unread > 0);
+  active = (remembered || unread || list[0] || {}).id || null;
+}
+
+function setActive(id) {
+  if (active === id) return;
+  active = id;
+  saved.active = id;
+  save();
+  el['send-error'].hidden = true;
+  renderTabs();
+  renderHeader();
+  renderThread({ toBottom: true });
+  ensureLoaded();
+}
+
+function convName(c) {
+  return c.title && c.title !== c.family.name ? c.title : t('chat.main_conv');
+}
+
+function advisersOf(c) {
+  return (c.members || []).filter((u) => u.role === 'adviser');
+}
+
+function renderHeader() {
+  const c = store.convs.get(active);
+  const adv = c ? advisersOf(c) : [];
+  // The contract does not (yet) say which adviser is primary; should the
+  // gateway add it as CONV.primary (a user id), it is shown.
+  const primary = c && adv.find((u) => u.id === c.primary);
+  el.advisers.textContent = adv.length
+    ? names(adv.map((u) => u.name)) + (primary ? ` · ${t('chat.primary', { name: primary.name })}` : '')
+    : '';
+  document.title = adv.length ? `Indgang – ${names(adv.map((u) => u.name))}` : 'Indgang';
+}
+
+function renderTabs() {
+  const list = convList();
+  const nav = el['conv-tabs'];
+  nav.hidden = list.length < 2;
+  clear(nav);
+  if (list.length < 2) return;
+  for (const c of list) {
+    nav.append(
+      h('button', { class: 'conv-tab', type: 'button', 'aria-current': c.id === active ? 'true' : 'false', onclick: () => setActive(c.id) },
+        convName(c),
+        c.unread && c.id !== active ? h('span', { class: 'badge' }, String(c.unread)) : null),
+    );
+  }
+}
+
+async function ensureLoaded() {
+  const c = store.convs.get(active);
+  if (!c || c.loaded || !conn.isOpen) {
+    renderThread();
+    return;
+  }
+  try {
+    await store.loadOlder(active);
+    renderThread({ toBottom: true });
+    if (document.visibilityState === 'visible') store.markRead(active);
+  } catch {
+    renderThread();
+  }
+}
+
+async function loadOlder() {
+  el.older.disabled = true;
+  try {
+    await store.loadOlder(active);
+  } catch {
+    /* the connection state says why */
+  } finally {
+    el.older.disabled = false;
+  }
+}
+
+function onStoreMessage({ conv, message: m, live }) {
+  if (m.kind === 'note') return; // never shown to a family (the gateway never sends them either)
+  const mine = store.me && m.sender.id === store.me.id;
+  if (conv.id === active) {
+    renderThread({ toBottom: mine });
+    if (!mine && document.visibilityState === 'visible') store.markRead(conv.id);
+  }
+  renderTabs();
+  if (!live || mine) return;
+  if (document.visibilityState === 'visible') {
+    announce(el.live, t('live.new', { name: m.sender.name, body: m.body.slice(0, 140) }));
+  } else {
+    notify(m);
+  }
+}
+
+function renderThread({ toBottom = false, keepOffset = false } = {}) {
+  if (el['chat-view'].hidden) return;
+  const c = store.convs.get(active);
+  const sc = el.thread;
+  const fromBottom = sc.scrollHeight - sc.scrollTop;
+  const atBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 60;
+  el.composer.hidden = !c;
+  if (!c) {
+    clear(el.msgs);
+    el['thread-note'].textContent = conn.isOpen ? t('chat.no_conversation') : t('chat.loading');
+    el.older.hidden = true;
+    return;
+  }
+  const locale = lang().locale;
+  const code = lang().code;
+  const items = [];
+  let lastDay = null;
+  const addDay = (ts) => {
+    const k = dayKey(ts);
+    if (k === lastDay) return;
+    lastDay = k;
+    const label = dayLabel(ts, locale, { today: t('chat.today'), yesterday: t('chat.yesterday') });
+    items.push({ key: `d:${k}`, sig: `${code}|${label}`, render: () => h('li', { class: 'day-sep' }, h('span', null, label)) });
+  };
+  const msgs = store.sorted(c).filter((m) => m.kind !== 'note');
+  for (const m of msgs) {
+    addDay(m.created_at);
+    items.push({ key: `m:${m.id}`, sig: `${code}|${readState(c, m).text}`, render: () => bubble(c, m) });
+  }
+  const pending = outbox.forConv(c.id);
+  for (const it of pending) {
+    addDay(it.queued_at);
+    items.push({ key: `p:${it.client_id}`, sig: `${code}|${it.state}|${conn.isOpen}|${it.error || ''}`, render: () => pendingBubble(it) });
+  }
+  reconcile(el.msgs, items);
+  el.older.hidden = !c.loaded || !c.more;
+  const advNames = names(advisersOf(c).map((u) => u.name));
+  el['thread-note'].textContent = !c.loaded
+    ? (conn.isOpen ? t('chat.loading') : msgs.length || pending.length ? '' : t('chat.empty', { names: advNames }))
+    : msgs.length === 0 && pending.length === 0
+      ? t('chat.empty', { names: advNames })
+      : c.more
+        ? ''
+        : t('chat.start');
+  if (keepOffset) sc.scrollTop = sc.scrollHeight - fromBottom;
+  else if (toBottom || atBottom) sc.scrollTop = sc.scrollHeight;
+}
+
+// Saved, or read by which of the pair (only my own messages).
+function readState(c, m) {
+  if (!store.me || m.sender.id !== store.me.id) return { text: '', read: false };
+  const readers = store
+    .readersOf(c, m)
+    .filter((r) => r.user.role === 'adviser' && advisersOf(c).some((u) => u.id === r.user.id))
+    .map((r) => r.user.name);
+  return readers.length ? { text: t('state.read', { names: names(readers) }), read: true } : { text: t('state.saved'), read: false };
+}
+
+function bubble(c, m) {
+  const locale = lang().locale;
+  const mine = store.me && m.sender.id === store.me.id;
+  if (m.kind === 'system') {
+    return h('li', { class: 'bubble system' }, h('p', { class: 'body', dir: 'auto' }, m.body));
+  }
+  const when = h('time', { datetime: m.created_at, title: dateTime(m.created_at, locale) }, time(m.created_at, locale));
+  if (mine) {
+    const st = readState(c, m);
+    return h('li', { class: 'bubble mine', dataset: { id: String(m.id) } },
+      h('span', { class: 'visually-hidden' }, `${t('chat.you')}: `),
+      h('p', { class: 'body', dir: 'auto' }, m.body),
+      h('span', { class: 'meta' }, when, ' · ', h('span', { class: 'state', dataset: { state: st.read ? 'read' : 'saved' } }, st.text)),
+    );
+  }
+  return h('li', { class: 'bubble theirs', dataset: { id: String(m.id) } },
+    h('span', { class: 'who', dir: 'auto' }, m.sender.name),
+    h('p', { class: 'body', dir: 'auto' }, m.body),
+    h('span', { class: 'meta' }, when),
+  );
+}
+
+function pendingBubble(it) {
+  if (it.state === 'failed') {
+    const reason = t(`err.${it.error}`) !== `err.${it.error}` ? t(`err.${it.error}`) : t('err.other');
+    return h('li', { class: 'bubble mine failed', dataset: { clientId: it.client_id } },
+      h('p', { class: 'body', dir: 'auto' }, it.body),
+      h('span', { class: 'meta' }, t('state.failed', { reason }), ' ',
+        h('button', { class: 'btn-link', type: 'button', onclick: () => outbox.retry(it.client_id) }, t('state.retry')),
+        h('button', { class: 'btn-link', type: 'button', onclick: () => outbox.discard(it.client_id) }, t('state.delete'))),
+    );
+  }
+  const waiting = !conn.isOpen;
+  return h('li', { class: 'bubble mine pending', dataset: { clientId: it.client_id } },
+    h('span', { class: 'visually-hidden' }, `${t('chat.you')}: `),
+    h('p', { class: 'body', dir: 'auto' }, it.body),
+    h('span', { class: 'meta' }, h('span', { class: 'state', dataset: { state: waiting ? 'waiting' : 'sending' } }, waiting ? t('state.waiting') : t('state.sending'))),
+  );
+}
+
+function updateCounter() {
+  const n = codePoints(el.body.value.trim());
+  el.counter.classList.toggle('over', n > MAX_BODY);
+  el.counter.textContent = n >= COUNT_FROM ? t('chat.count', { n, max: MAX_BODY }) : '';
+}
+
+function showSendError(text) {
+  el['send-error'].textContent = text;
+  el['send-error'].hidden = false;
+}
+
+function sendFromComposer() {
+  const body = el.body.value.trim();
+  el['send-error'].hidden = true;
+  if (!body || !active) return;
+  if (codePoints(body) > MAX_BODY) {
+    showSendError(t('chat.too_long', { max: MAX_BODY }));
+    return;
+  }
+  outbox.add(active, body, 'text');
+  el.body.value = '';
+  updateCounter();
+  renderThread({ toBottom: true });
+  el.body.focus();
+}
+
+// ---- Connection state ---------------------------------------------------------
+
+let everOpen = false;
+function renderNet(state) {
+  document.documentElement.dataset.conn = state;
+  if (state === 'open') everOpen = true;
+  const b = el['net-banner'];
+  // Retrying alternates 'waiting' and 'connecting': one steady text for both.
+  const retrying = everOpen && (state === 'waiting' || state === 'connecting');
+  const text = state === 'offline' ? t('net.offline') : retrying ? t('net.reconnecting') : '';
+  b.hidden = !text;
+  if (b.textContent !== text) b.textContent = text;
+  if (state === 'open') ensureLoaded();
+  else renderThread();
+}
+
+function onFatal(code) {
+  if (signingOut) return;
+  outbox.clear();
+  forget();
+  store.reset();
+  active = null;
+  showEnrol({ notice: code === 4403 ? t('signedout.revoked') : t('signedout.expired') });
+}
+
+async function signOut() {
+  signingOut = true;
+  try {
+    await api.logout();
+  } catch (e) {
+    if (e.code === 'network') {
+      el['signout-confirm'].hidden = true;
+      el['notify-status'].textContent = '';
+      el['device-info'].textContent = t('enrol.err_network');
+      signingOut = false;
+      return;
+    }
+  }
+  conn.stop();
+  outbox.clear();
+  forget();
+  store.reset();
+  active = null;
+  el.menu.close();
+  signingOut = false;
+  showEnrol({ notice: t('signedout.self') });
+}
+
+// ---- Menu: language, notifications, this phone ---------------------------------
+
+function renderLangButtons() {
+  for (const box of document.querySelectorAll('[data-lang-buttons]')) {
+    clear(box);
+    for (const l of LANGUAGES) {
+      box.append(
+        h('button', {
+          class: 'btn', type: 'button', lang: l.code, dir: l.dir, 'aria-pressed': l.code === lang().code ? 'true' : 'false',
+          onclick: () => switchLanguage(l.code),
+        }, l.name),
+      );
+    }
+  }
+}
+
+async function switchLanguage(code) {
+  await setLanguage(code, { remember: true });
+  renderLangButtons();
+  renderHeader();
+  renderTabs();
+  renderThread();
+  renderNet(conn.state);
+  renderMenu();
+  if (!el['enrol-view'].hidden) {
+    el['enrol-submit'].textContent = t('enrol.submit');
+  }
+  const pressed = document.activeElement && document.activeElement.closest('[data-lang-buttons]')
+    ? document.activeElement.closest('[data-lang-buttons]').querySelector(`[lang="${code}"]`)
+    : null;
+  if (pressed) pressed.focus();
+}
+
+function openMenu() {
+  renderMenu();
+  el['signout-confirm'].hidden = true;
+  el.menu.showModal();
+}
+
+function renderMenu() {
+  const d = saved.device;
+  el['device-info'].textContent = d && d.id ? t('menu.device_info', { id: d.id, name: d.name }) : t('menu.device_unknown');
+  const btn = el['notify-btn'];
+  const st = el['notify-status'];
+  if (!('Notification' in window)) {
+    btn.hidden = true;
+    st.textContent = t('menu.notify_unsupported');
+  } else if (Notification.permission === 'granted') {
+    btn.hidden = true;
+    st.textContent = t('menu.notify_enabled');
+  } else if (Notification.permission === 'denied') {
+    btn.hidden = true;
+    st.textContent = t('menu.notify_denied');
+  } else {
+    btn.hidden = false;
+    st.textContent = '';
+  }
+}
+
+async function askNotifications() {
+  try {
+    await Notification.requestPermission();
+  } catch {
+    /* old browsers: callback form, ignore */
+  }
+  renderMenu();
+}
+
+// A notice while the app is in the background.  It names the sender but not
+// the text: a phone's lock screen is seen by others.
+async function notify(m) {
+  if (!('Notification' in window) || Notification.permission !== 'granted') return;
+  const title = t('notify.title', { name: m.sender.name });
+  const opts = { body: t('notify.body'), tag: `indgang-${m.conv}`, renotify: true, icon: '/family/icons/icon-192.png', data: { url: '/family/' } };
+  try {
+    const reg = await navigator.serviceWorker?.getRegistration('/family/');
+    if (reg) {
+      await reg.showNotification(title, opts);
+      return;
+    }
+    new Notification(title, opts); // eslint-disable-line no-new
+  } catch {
+    /* not allowed here */
+  }
+}
+
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('/family/sw.js', { scope: '/family/' }).catch(() => {
+    /* the app works without it, only not offline */
+  });
+}

@@ -1,0 +1,90 @@
+// sw.js - the family app's service worker: keeps the app shell so the app
+// opens without a network, and shows notifications.  It never touches the
+// API or the WebSocket, and never stores a message.
+//
+// Strategy: stale-while-revalidate for the shell files (answer from the
+// cache at once, fetch a fresh copy for next time).  Bump VERSION when the
+// list changes.
+
+const VERSION = 'indgang-family-v1';
+const SHELL = [
+  '/family/',
+  '/family/family.css',
+  '/family/family.js',
+  '/family/i18n.js',
+  '/family/lang/da.json',
+  '/family/lang/en.json',
+  '/family/lang/ar.json',
+  '/family/manifest.webmanifest',
+  '/family/icons/icon.svg',
+  '/family/icons/icon-192.png',
+  '/family/icons/send.svg',
+  '/shared/base.css',
+  '/shared/protocol.js',
+  '/shared/outbox.js',
+  '/shared/store.js',
+  '/shared/api.js',
+  '/shared/dom.js',
+  '/shared/format.js',
+];
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches
+      .open(VERSION)
+      .then((c) => c.addAll(SHELL))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('indgang-family-') && k !== VERSION).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+function shellKey(request) {
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return null;
+  if (request.mode === 'navigate' && (url.pathname === '/family/' || url.pathname === '/family/index.html')) return '/family/';
+  return SHELL.includes(url.pathname) ? url.pathname : null;
+}
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  if (request.method !== 'GET') return;
+  const key = shellKey(request);
+  if (!key) return; // API, WebSocket, anything else: straight to the network
+  event.respondWith(
+    caches.open(VERSION).then(async (cache) => {
+      const cached = await cache.match(key);
+      const fresh = fetch(request)
+        .then((r) => {
+          if (r.ok && r.type === 'basic') cache.put(key, r.clone());
+          return r;
+        })
+        .catch(() => null);
+      if (cached) {
+        event.waitUntil(fresh);
+        return cached;
+      }
+      const r = await fresh;
+      return r || new Response('Offline', { status: 503, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+    }),
+  );
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((list) => {
+      for (const c of list) {
+        if (new URL(c.url).pathname.startsWith('/family/') && 'focus' in c) return c.focus();
+      }
+      return self.clients.openWindow('/family/');
+    }),
+  );
+});

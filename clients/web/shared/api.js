@@ -1,0 +1,70 @@
+// api.js - the HTTP endpoints of the contract, with the session cookie.
+//
+// Pages served by the gateway authenticate with the HttpOnly session cookie
+// the gateway sets at /api/login and /api/enrol.  The token in those answers'
+// JSON is deliberately dropped here: it never lives in JavaScript, storage or
+// memory, so an injected script could not carry it away.  The browser adds
+// the Origin header to POST and DELETE, which the gateway checks.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code);
+    this.name = 'ApiError';
+    this.status = status; // 0 when the network failed
+    this.code = code; // contract code, or 'network'
+  }
+}
+
+async function call(method, path, body) {
+  const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let r;
+  try {
+    r = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network', 'network error');
+  }
+  if (r.status === 204) return null;
+  let data = null;
+  try {
+    data = await r.json();
+  } catch {
+    data = null;
+  }
+  if (!r.ok) {
+    const err = (data && data.error) || {};
+    throw new ApiError(r.status, err.code || 'internal', err.message || '');
+  }
+  return data;
+}
+
+const strip = (x) => {
+  if (x && typeof x === 'object') delete x.token;
+  return x;
+};
+
+export const api = {
+  me: () => call('GET', '/api/me'),
+  login: (username, password) => call('POST', '/api/login', { username, password }).then(strip),
+  enrol: (code, device) => call('POST', '/api/enrol', { code, device }).then(strip),
+  logout: () => call('POST', '/api/logout'),
+  messages: (conv, before, limit = 50) =>
+    call('GET', `/api/conversations/${conv}/messages?limit=${limit}${before ? `&before=${before}` : ''}`),
+  createConversation: (family, title, members) =>
+    call('POST', '/api/conversations', { family, title, members }),
+  invite: (member) => call('POST', '/api/invites', { member }),
+  log: (family, from, to) => call('GET', `/api/families/${family}/log${logQuery(from, to, 'json')}`),
+  logCsvUrl: (family, from, to) => `/api/families/${family}/log${logQuery(from, to, 'csv')}`,
+  revokeDevice: (id) => call('DELETE', `/api/devices/${id}`),
+};
+
+function logQuery(from, to, format) {
+  const q = new URLSearchParams();
+  if (from) q.set('from', from);
+  if (to) q.set('to', to);
+  q.set('format', format);
+  return `?${q.toString()}`;
+}

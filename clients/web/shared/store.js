@@ -1,0 +1,176 @@
+// store.js - what the user may see: conversations, their messages, read
+// positions.  Fed by a Connection (welcome, message, receipt); both apps
+// render from it.  Messages are kept once per id and sorted by id, which the
+// contract makes the canonical order.
+//
+// Events: convs {} (list or counters changed), message {conv, message, live},
+//         receipt {conv, receipt}, history {conv}
+
+import { api } from './api.js';
+
+export class Store extends EventTarget {
+  constructor(conn) {
+    super();
+    this.conn = conn;
+    this.me = null;
+    this.convs = new Map();
+    this.activeConv = null; // the conversation on screen (its messages count as read)
+    conn.addEventListener('welcome', (e) => this.onWelcome(e.detail));
+    conn.addEventListener('message', (e) => this.onMessage(e.detail, true));
+    conn.addEventListener('receipt', (e) => this.onReceipt(e.detail));
+  }
+
+  emit(type, detail = {}) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  reset() {
+    this.me = null;
+    this.convs.clear();
+  }
+
+  mergeConvs(list) {
+    const seen = new Set();
+    for (const c of list || []) {
+      seen.add(c.id);
+      const old = this.convs.get(c.id);
+      if (old) {
+        Object.assign(old, {
+          family: c.family,
+          title: c.title,
+          members: c.members,
+          last_id: Math.max(old.last_id, c.last_id),
+          read_upto: Math.max(old.read_upto, c.read_upto),
+          unread: c.unread,
+        });
+        mergeReads(old, c.reads);
+      } else {
+        const conv = {
+          ...c,
+          messages: new Map(),
+          sorted: null,
+          oldest: 0,
+          more: true,
+          loaded: false,
+          reads: new Map(),
+        };
+        mergeReads(conv, c.reads);
+        this.convs.set(c.id, conv);
+      }
+    }
+    // Conversations no longer visible (e.g. a handover) disappear.
+    for (const id of [...this.convs.keys()]) if (!seen.has(id)) this.convs.delete(id);
+  }
+
+  onWelcome(f) {
+    if (!this.me || this.me.id !== f.user.id) this.convs.clear();
+    this.me = f.user;
+    this.mergeConvs(f.conversations);
+    this.emit('convs');
+  }
+
+  async refreshConvs() {
+    try {
+      const r = await api.me();
+      this.mergeConvs(r.conversations);
+      this.emit('convs');
+    } catch {
+      /* shown by the connection state */
+    }
+  }
+
+  add(conv, m) {
+    if (conv.messages.has(m.id)) return false;
+    conv.messages.set(m.id, m);
+    conv.sorted = null;
+    if (!conv.oldest || m.id < conv.oldest) conv.oldest = m.id;
+    return true;
+  }
+
+  async onMessage(m, live) {
+    let conv = this.convs.get(m.conv);
+    if (!conv) {
+      // A conversation we did not know (created after our welcome).
+      await this.refreshConvs();
+      conv = this.convs.get(m.conv);
+      if (!conv) return;
+    }
+    const fresh = m.id > conv.last_id;
+    if (fresh) conv.last_id = m.id;
+    // Kept even before the first history page has come: a message pushed
+    // while that request is under way may be missing from its answer.
+    this.add(conv, m);
+    const mine = this.me && m.sender && m.sender.id === this.me.id;
+    if (!mine && m.id > conv.read_upto && fresh) conv.unread += 1;
+    this.emit('message', { conv, message: m, live });
+    this.emit('convs');
+  }
+
+  onReceipt(r) {
+    const conv = this.convs.get(r.conv);
+    if (!conv || !r.user) return;
+    const prev = conv.reads.get(r.user.id);
+    if (!prev || r.upto >= prev.upto) conv.reads.set(r.user.id, { user: r.user, upto: r.upto, at: r.at });
+    if (this.me && r.user.id === this.me.id) {
+      conv.read_upto = Math.max(conv.read_upto, r.upto);
+      conv.unread = this.countUnread(conv);
+      this.emit('convs');
+    }
+    this.emit('receipt', { conv, receipt: r });
+  }
+
+  countUnread(conv) {
+    if (conv.read_upto >= conv.last_id) return 0;
+    if (!conv.loaded) return conv.unread;
+    let n = 0;
+    for (const m of conv.messages.values())
+      if (m.id > conv.read_upto && (!this.me || m.sender.id !== this.me.id)) n += 1;
+    return n;
+  }
+
+  sorted(conv) {
+    if (!conv.sorted) conv.sorted = [...conv.messages.values()].sort((a, b) => a.id - b.id);
+    return conv.sorted;
+  }
+
+  // Loads the newest page (first time) or the page before the oldest loaded.
+  async loadOlder(convId, limit = 50) {
+    const conv = this.convs.get(convId);
+    if (!conv) return;
+    // The first page is the newest (no `before`), whatever live messages
+    // came already; later pages go back from the oldest we hold.
+    const before = conv.loaded ? conv.oldest : 0;
+    if (conv.loaded && !conv.more) return;
+    const r = await this.conn.history(convId, before || undefined, limit);
+    for (const m of r.messages || []) this.add(conv, m);
+    conv.more = !!r.more;
+    conv.loaded = true;
+    this.emit('history', { conv });
+  }
+
+  // Marks the conversation read up to its newest message, when there is news.
+  markRead(convId) {
+    const conv = this.convs.get(convId);
+    if (!conv || !this.conn.isOpen) return;
+    if (conv.last_id <= conv.read_upto) return;
+    this.conn.read(convId, conv.last_id).catch(() => {});
+  }
+
+  // Users (other than me) who have read message m, with when.
+  readersOf(conv, m) {
+    const out = [];
+    for (const r of conv.reads.values()) {
+      if (this.me && r.user.id === this.me.id) continue;
+      if (r.user.id === m.sender.id) continue;
+      if (r.upto >= m.id) out.push(r);
+    }
+    return out;
+  }
+}
+
+// Forward-compatible: should the gateway one day list read positions per
+// conversation (CONV.reads = [{user, upto, at}]), they are used at once.
+function mergeReads(conv, reads) {
+  if (!Array.isArray(reads)) return;
+  for (const r of reads) if (r && r.user) conv.reads.set(r.user.id, r);
+}

@@ -1,0 +1,925 @@
+// staff.js - the staff web client (advisers and team members).
+//
+// Signs in with /api/login (the session cookie does the rest), keeps one
+// WebSocket through shared/protocol.js, and renders the caseload, a family's
+// conversations, its contact log and (for the pair) invitations, restricted
+// conversations and device revocation.  Routes live in the URL hash so the
+// browser's back button and a reload keep the place:
+//   #/                     the caseload
+//   #/c/CONV               a conversation
+//   #/f/FAMILY/log         the family's contact log
+//   #/f/FAMILY/family      members, invitations, new conversation, revoke
+
+import { Connection } from '../shared/protocol.js';
+import { Outbox } from '../shared/outbox.js';
+import { Store } from '../shared/store.js';
+import { api, ApiError } from '../shared/api.js';
+import { h, clear, announce, codePoints, reconcile } from '../shared/dom.js';
+import { dayKey, dayLabel, time, dateTime, shortWhen, localDateToUtc, isoDate } from '../shared/format.js';
+import { qrSvg } from '../shared/qr.js';
+
+const LOCALE = 'da-DK';
+const MAX_BODY = 4000;
+const COUNT_FROM = 3500;
+
+const KIND_LABELS = {
+  message: 'Besked',
+  note: 'Intern note',
+  receipt: 'Læst',
+  enrol: 'Telefon tilmeldt',
+  login: 'Logget ind',
+  logout: 'Logget ud',
+  invite: 'Invitationskode lavet',
+  revoke: 'Telefon tilbagekaldt',
+  access: 'Opslag',
+  denied: 'Afvist adgang',
+  conversation: 'Samtale oprettet',
+  handover: 'Overdragelse',
+};
+
+const ACCESS_LABELS = {
+  history: 'åbnede samtalen',
+  log: 'åbnede kontaktloggen',
+  'log export csv': 'hentede kontaktloggen som CSV',
+};
+
+// An HTTP answer 401 means the sign-in is gone: back to the login form.
+function authLost(e) {
+  if (e && e.code === 'unauthorized' && !el['app-view'].hidden) {
+    conn.stop();
+    showLogin('Din session er udløbet. Log ind igen.');
+    return true;
+  }
+  return false;
+}
+
+function humanError(e) {
+  authLost(e);
+  const code = e && e.code;
+  switch (code) {
+    case 'network':
+      return 'Ingen forbindelse til serveren. Tjek netværket, og prøv igen.';
+    case 'unauthorized':
+      return 'Du er ikke logget ind længere. Log ind igen.';
+    case 'forbidden':
+      return 'Det har du ikke ret til.';
+    case 'not_found':
+      return 'Det findes ikke, eller du har ikke adgang til det.';
+    case 'rate_limited':
+      return 'For mange forsøg på kort tid. Vent lidt, og prøv igen.';
+    case 'too_large':
+      return 'Teksten er for lang (højst 4.000 tegn).';
+    case 'bad_request':
+      return 'Det kunne serveren ikke bruge. Tjek det, du har skrevet.';
+    case 'gone':
+      return 'Det findes ikke længere.';
+    case 'disconnected':
+    case 'timeout':
+      return 'Forbindelsen er afbrudt. Det bliver sendt, når den er tilbage.';
+    default:
+      return 'Noget gik galt på serveren. Prøv igen om lidt.';
+  }
+}
+
+// ---- State -------------------------------------------------------------
+
+const conn = new Connection();
+const store = new Store(conn);
+const outbox = new Outbox(conn, { storage: sessionStorage, prefix: 'indgang.staff.outbox.' });
+const drafts = new Map(); // conv id -> {text, kind}
+const el = {};
+let route = { view: null };
+let renderedConv = null;
+let loggingOut = false;
+
+// ---- Boot --------------------------------------------------------------
+
+document.addEventListener('DOMContentLoaded', boot);
+
+async function boot() {
+  for (const id of [
+    'boot', 'login-view', 'login-form', 'login-notice', 'login-error', 'login-submit', 'username', 'password',
+    'app-view', 'conn', 'me-name', 'logout', 'search', 'pair-list', 'team-list', 'pair-empty', 'team-empty',
+    'empty-state', 'role-notice', 'family-view', 'fv-title', 'fv-sub', 'fv-rel',
+    'tab-conv', 'tab-log', 'tab-family', 'panel-conv', 'panel-log', 'panel-family', 'conv-picker', 'members',
+    'scroller', 'older', 'history-start', 'msgs', 'composer', 'mode', 'kind-text', 'kind-note', 'mode-hint',
+    'body', 'body-label', 'counter', 'send', 'send-error', 'log-form', 'log-from', 'log-to', 'log-csv',
+    'log-error', 'log-caption', 'log-body', 'member-list', 'invite-hint', 'invite-result', 'new-conv', 'new-conv-form',
+    'new-conv-name', 'new-conv-members', 'new-conv-error', 'revoke', 'revoke-form', 'device-id',
+    'revoke-confirm', 'revoke-question', 'revoke-yes', 'revoke-no', 'revoke-status', 'live',
+  ]) {
+    el[id] = document.getElementById(id);
+  }
+  wire();
+  try {
+    const me = await api.me();
+    startSession(me.user);
+  } catch (e) {
+    showLogin(e instanceof ApiError && e.code !== 'unauthorized' ? humanError(e) : '');
+  }
+}
+
+function wire() {
+  el['login-form'].addEventListener('submit', onLogin);
+  el.logout.addEventListener('click', onLogout);
+  el.search.addEventListener('input', renderCaseload);
+  el.older.addEventListener('click', loadOlder);
+  el.composer.addEventListener('submit', (e) => {
+    e.preventDefault();
+    sendFromComposer();
+  });
+  el.body.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      sendFromComposer();
+    }
+  });
+  el.body.addEventListener('input', () => {
+    saveDraft();
+    updateCounter();
+  });
+  el['kind-text'].addEventListener('change', () => setMode('text'));
+  el['kind-note'].addEventListener('change', () => setMode('note'));
+  el['log-form'].addEventListener('submit', (e) => {
+    e.preventDefault();
+    loadLog();
+  });
+  el['log-from'].addEventListener('change', updateCsvLink);
+  el['log-to'].addEventListener('change', updateCsvLink);
+  el['new-conv-form'].addEventListener('submit', onCreateConv);
+  el['revoke-form'].addEventListener('submit', onRevokeAsk);
+  el['revoke-yes'].addEventListener('click', onRevokeYes);
+  el['revoke-no'].addEventListener('click', () => {
+    el['revoke-confirm'].hidden = true;
+    el['device-id'].focus();
+  });
+  window.addEventListener('hashchange', onRoute);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && route.view === 'conv') store.markRead(route.convId);
+  });
+
+  conn.addEventListener('state', (e) => renderConn(e.detail));
+  conn.addEventListener('welcome', (e) => {
+    outbox.load(e.detail.user.id);
+    el['me-name'].textContent = e.detail.user.name;
+    onRoute(true); // the conversations are known now
+  });
+  conn.addEventListener('fatal', (e) => onFatal(e.detail));
+  conn.addEventListener('servererror', (e) => {
+    if (e.detail.code === 'rate_limited') showSendError('Du sender meget hurtigt. Vent et øjeblik.');
+  });
+  store.addEventListener('convs', scheduleCaseload);
+  store.addEventListener('message', (e) => onStoreMessage(e.detail));
+  store.addEventListener('receipt', (e) => {
+    if (route.view === 'conv' && e.detail.conv.id === route.convId) renderMessages();
+  });
+  store.addEventListener('history', (e) => {
+    if (route.view === 'conv' && e.detail.conv.id === route.convId) renderMessages({ keepOffset: true });
+  });
+  outbox.addEventListener('change', () => {
+    if (route.view === 'conv') renderMessages();
+  });
+  outbox.addEventListener('failed', (e) => showSendError(humanError({ code: e.detail.code })));
+}
+
+// ---- Sign in and out ----------------------------------------------------
+
+function showLogin(notice = '') {
+  el.boot.hidden = true;
+  el['app-view'].hidden = true;
+  el['login-view'].hidden = false;
+  el['login-notice'].hidden = !notice;
+  el['login-notice'].textContent = notice;
+  el['login-error'].hidden = true;
+  el['login-submit'].disabled = false;
+  (el.username.value ? el.password : el.username).focus();
+}
+
+async function onLogin(e) {
+  e.preventDefault();
+  const username = el.username.value.trim();
+  const password = el.password.value;
+  const err = el['login-error'];
+  if (!username || !password) {
+    err.textContent = 'Skriv både brugernavn og adgangskode.';
+    err.hidden = false;
+    (username ? el.password : el.username).focus();
+    return;
+  }
+  el['login-submit'].disabled = true;
+  el['login-submit'].textContent = 'Logger ind …';
+  try {
+    const r = await api.login(username, password);
+    el.password.value = '';
+    startSession(r.user);
+  } catch (ex) {
+    err.textContent =
+      ex.code === 'unauthorized' ? 'Forkert brugernavn eller adgangskode.' : humanError(ex);
+    err.hidden = false;
+    el.password.select();
+    el.password.focus();
+  } finally {
+    el['login-submit'].disabled = false;
+    el['login-submit'].textContent = 'Log ind';
+  }
+}
+
+function startSession(user) {
+  el.boot.hidden = true;
+  el['login-view'].hidden = true;
+  el['app-view'].hidden = false;
+  el['me-name'].textContent = user.name;
+  if (store.me && store.me.id !== user.id) {
+    // Someone else signs in on this page: nothing of the last user stays.
+    store.reset();
+    drafts.clear();
+    el.body.value = '';
+    renderedConv = null;
+    clear(el.msgs);
+  }
+  if (user.role !== 'adviser') {
+    el['role-notice'].hidden = false;
+    el['role-notice'].textContent =
+      user.role === 'family'
+        ? 'Denne side er for medarbejdere. Familier bruger familie-appen på /family/.'
+        : 'Du er logget ind som administrator. Administratorer læser ikke beskeder; konti, teams og invitationer styres med indgang-admin.';
+    el['empty-state'].hidden = true;
+  } else {
+    el['role-notice'].hidden = true;
+  }
+  outbox.load(user.id);
+  conn.start();
+  onRoute();
+}
+
+async function onLogout() {
+  loggingOut = true;
+  try {
+    await api.logout();
+  } catch {
+    /* the cookie may already be gone; sign out locally anyway */
+  }
+  conn.stop();
+  outbox.clear();
+  store.reset();
+  drafts.clear();
+  loggingOut = false;
+  location.hash = '#/';
+  showLogin('Du er logget ud.');
+}
+
+function onFatal({ code }) {
+  if (loggingOut) return;
+  // The sign-in ended (expired, signed out elsewhere, deactivated).  Keep
+  // the page, drafts and waiting messages: signing in again carries on.
+  showLogin(
+    code === 4403
+      ? 'Du er blevet logget ud (fra et andet vindue eller af en administrator). Log ind igen.'
+      : 'Din session er udløbet. Log ind igen – dit udkast er gemt.',
+  );
+}
+
+// ---- Connection state -----------------------------------------------------
+
+let everOpen = false;
+function renderConn({ state }) {
+  const c = el.conn;
+  if (state === 'open') everOpen = true;
+  // Retrying alternates 'waiting' and 'connecting': one steady text for both,
+  // so a screen reader hears about an outage once, not at every attempt.
+  const retrying = everOpen && (state === 'waiting' || state === 'connecting');
+  c.dataset.state = state;
+  const text = retrying
+    ? 'Forbindelsen er afbrudt – prøver igen …'
+    : {
+        open: 'Forbundet',
+        connecting: 'Forbinder …',
+        waiting: 'Forbinder …',
+        offline: 'Offline – det, du sender, venter til forbindelsen er tilbage',
+        closed: 'Ikke forbundet',
+      }[state] || state;
+  if (c.textContent !== text) c.textContent = text;
+  if (state === 'open' && route.view === 'conv') ensureLoaded(route.convId);
+}
+
+// ---- Families, derived from the conversations ----------------------------
+
+function families() {
+  const fams = new Map();
+  const me = store.me;
+  for (const c of store.convs.values()) {
+    let f = fams.get(c.family.id);
+    if (!f) {
+      f = { id: c.family.id, name: c.family.name, convs: [], pair: false, members: new Map(), advisers: new Map() };
+      fams.set(f.id, f);
+    }
+    f.convs.push(c);
+    for (const u of c.members || []) {
+      if (u.role === 'family') f.members.set(u.id, u);
+      else if (u.role === 'adviser') f.advisers.set(u.id, u);
+      if (me && u.id === me.id) f.pair = true;
+    }
+  }
+  for (const f of fams.values()) {
+    f.convs.sort((a, b) => a.id - b.id);
+    f.main = f.convs[0];
+    f.activity = Math.max(...f.convs.map((c) => c.last_id));
+    f.unread = f.convs.reduce((n, c) => n + (c.unread || 0), 0);
+  }
+  return fams;
+}
+
+// The default conversation is titled like the family; call it what it is.
+function convName(conv) {
+  return conv.title && conv.title !== conv.family.name ? conv.title : 'Hele familien';
+}
+
+function isRestricted(conv, fam) {
+  const n = (conv.members || []).filter((u) => u.role === 'family').length;
+  return conv.id !== fam.main.id || n < fam.members.size;
+}
+
+// ---- Caseload ----------------------------------------------------------------
+
+let caseloadQueued = false;
+function scheduleCaseload() {
+  if (caseloadQueued) return;
+  caseloadQueued = true;
+  requestAnimationFrame(() => {
+    caseloadQueued = false;
+    renderCaseload();
+    if (route.view) renderFamilyHead();
+  });
+}
+
+function lastMessageTime(conv) {
+  const m = conv.loaded ? store.sorted(conv).at(-1) : null;
+  return m ? shortWhen(m.created_at, LOCALE) : '';
+}
+
+function renderCaseload() {
+  // Rebuilding the list must not take the keyboard focus away from it.
+  const focused = document.activeElement && document.activeElement.closest('.fam-list') ? document.activeElement.getAttribute('href') : null;
+  const q = el.search.value.trim().toLocaleLowerCase(LOCALE);
+  const all = [...families().values()].sort((a, b) => b.activity - a.activity || a.name.localeCompare(b.name, LOCALE));
+  const shown = all.filter((f) => !q || f.name.toLocaleLowerCase(LOCALE).includes(q));
+  const pair = shown.filter((f) => f.pair);
+  const team = shown.filter((f) => !f.pair);
+  fill(el['pair-list'], pair);
+  fill(el['team-list'], team);
+  el['pair-empty'].hidden = pair.length > 0;
+  el['pair-empty'].textContent = q ? 'Ingen familier passer til søgningen.' : 'Du er ikke i makkerpar for nogen familie.';
+  el['team-empty'].hidden = team.length > 0;
+  el['team-empty'].textContent = q ? 'Ingen familier passer til søgningen.' : 'Ingen familier i dine teams.';
+  if (focused) {
+    const again = el['app-view'].querySelector(`.fam-list a[href="${CSS.escape(focused)}"]`);
+    if (again) again.focus({ preventScroll: true });
+  }
+}
+
+function fill(list, fams) {
+  clear(list);
+  for (const f of fams) {
+    const convs = [...f.convs].sort((a, b) => b.last_id - a.last_id);
+    list.append(
+      h('li', { class: 'fam' },
+        h('div', { class: 'fam-name' }, f.name, f.pair ? null : h('span', { class: 'team-tag' }, 'team')),
+        h('ul', { class: 'fam-list', 'aria-label': `Samtaler med ${f.name}` },
+          convs.map((c) => {
+            const current = route.view === 'conv' && route.convId === c.id;
+            const unread = c.unread || 0;
+            return h('li', null,
+              h('a', {
+                class: `fam-conv${unread ? ' has-unread' : ''}`,
+                href: `#/c/${c.id}`,
+                'aria-current': current ? 'page' : null,
+              },
+              h('span', { class: 'title' }, convName(c),
+                isRestricted(c, f) ? h('span', { class: 'visually-hidden' }, ' (begrænset samtale)') : null),
+              h('span', { class: 'when' }, lastMessageTime(c)),
+              unread ? h('span', { class: 'badge' }, String(unread), h('span', { class: 'visually-hidden' }, unread === 1 ? ' ulæst' : ' ulæste')) : null),
+            );
+          }),
+        ),
+      ),
+    );
+  }
+}
+
+// ---- Routing --------------------------------------------------------------------
+
+function parseRoute() {
+  const m = location.hash.match(/^#\/(c|f)\/(\d+)(?:\/(log|family))?$/);
+  if (!m) return { view: null };
+  if (m[1] === 'c') return { view: 'conv', convId: Number(m[2]) };
+  return { view: m[3] || 'log', familyId: Number(m[2]) };
+}
+
+function onRoute(force = false) {
+  if (el['app-view'].hidden) return;
+  const fromCaseload = !!(document.activeElement && document.activeElement.closest('.caseload'));
+  const prev = route;
+  route = parseRoute();
+  if (route.view === 'conv') {
+    const conv = store.convs.get(route.convId);
+    if (conv) route.familyId = conv.family.id;
+    else if (store.convs.size) {
+      route = { view: null }; // not (or no longer) visible
+    }
+  }
+  el['app-view'].classList.toggle('has-selection', !!route.view);
+  const show = !!route.view && el['role-notice'].hidden;
+  el['family-view'].hidden = !show;
+  el['empty-state'].hidden = show || !el['role-notice'].hidden;
+  el['panel-conv'].hidden = route.view !== 'conv';
+  el['panel-log'].hidden = route.view !== 'log';
+  el['panel-family'].hidden = route.view !== 'family';
+  renderCaseload();
+  if (!show) return;
+  renderFamilyHead();
+  const changed =
+    force === true || prev.view !== route.view || prev.convId !== route.convId || prev.familyId !== route.familyId;
+  if (route.view === 'conv') openConv(route.convId, changed);
+  else if (route.view === 'log' && changed) openLog();
+  else if (route.view === 'family' && changed) openFamilyPanel();
+  if (changed && force !== true && fromCaseload) {
+    // Arriving from the caseload: move on to the content for keyboard users.
+    if (route.view === 'conv' && !el.composer.hidden) el.body.focus({ preventScroll: true });
+    else el['fv-title'].focus({ preventScroll: true });
+  }
+}
+
+function currentFamily() {
+  return families().get(route.familyId);
+}
+
+function renderFamilyHead() {
+  const f = currentFamily();
+  if (!f) {
+    if (store.convs.size && route.view) {
+      el['fv-title'].textContent = 'Familien findes ikke i din sagsliste';
+      el['fv-sub'].textContent = '';
+    }
+    return;
+  }
+  el['fv-title'].textContent = f.name;
+  const adv = [...f.advisers.values()].map((u) => u.name).join(' og ');
+  el['fv-sub'].textContent = adv ? `Makkerpar: ${adv}` : '';
+  el['fv-rel'].textContent = f.pair ? 'Du er i makkerparret' : 'Du er i teamet (læse + noter)';
+  el['fv-rel'].className = `rel-tag${f.pair ? ' pair' : ''}`;
+  const convId = route.view === 'conv' ? route.convId : (lastConvOf.get(f.id) || f.main.id);
+  setTab(el['tab-conv'], `#/c/${convId}`, route.view === 'conv');
+  setTab(el['tab-log'], `#/f/${f.id}/log`, route.view === 'log');
+  setTab(el['tab-family'], `#/f/${f.id}/family`, route.view === 'family');
+  // The tab title stays neutral: window titles show in task bars and shared screens.
+  // Conversation chips, when the family has more than one.
+  clear(el['conv-picker']);
+  if (f.convs.length > 1) {
+    for (const c of f.convs) {
+      el['conv-picker'].append(
+        h('a', { class: 'conv-chip', href: `#/c/${c.id}`, 'aria-current': route.convId === c.id ? 'page' : null },
+          convName(c),
+          isRestricted(c, f) ? h('span', { class: 'restricted-tag' }, 'begrænset') : null,
+          c.unread ? h('span', { class: 'badge' }, String(c.unread), h('span', { class: 'visually-hidden' }, ' ulæste')) : null),
+      );
+    }
+  }
+}
+
+const lastConvOf = new Map(); // family id -> last conversation opened
+
+function setTab(a, href, current) {
+  a.href = href;
+  if (current) a.setAttribute('aria-current', 'page');
+  else a.removeAttribute('aria-current');
+}
+
+// ---- Conversation ----------------------------------------------------------------
+
+function roleLabel(user, conv) {
+  if (!user) return '';
+  if (user.role === 'family') return 'familie';
+  if (user.role === 'admin') return 'administrator';
+  const inPair = (conv.members || []).some((u) => u.id === user.id);
+  return inPair ? 'rådgiver, makkerpar' : 'team';
+}
+
+async function openConv(convId, changed) {
+  const conv = store.convs.get(convId);
+  if (!conv) {
+    clear(el.msgs);
+    return;
+  }
+  const f = currentFamily();
+  lastConvOf.set(conv.family.id, convId);
+  if (changed || renderedConv !== convId) {
+    if (renderedConv !== null) saveDraft(renderedConv);
+    renderedConv = convId;
+    el['send-error'].hidden = true;
+    const teamOnly = f && !f.pair;
+    el.mode.hidden = teamOnly;
+    const d = drafts.get(convId) || { text: '', kind: teamOnly ? 'note' : 'text' };
+    el.body.value = d.text;
+    setMode(teamOnly ? 'note' : d.kind, { keepDraft: true });
+    el.members.textContent = `Deltagere: ${(conv.members || [])
+      .map((u) => `${u.name} (${roleLabel(u, conv)})`)
+      .join(', ')}${f && !f.pair ? '. Du læser med som team.' : '. Teamet læser med.'}`;
+    updateCounter();
+    renderMessages({ toBottom: true });
+  }
+  await ensureLoaded(convId);
+}
+
+async function ensureLoaded(convId) {
+  const conv = store.convs.get(convId);
+  if (!conv || conv.loaded || !conn.isOpen) return;
+  try {
+    await store.loadOlder(convId);
+    renderMessages({ toBottom: true });
+    store.markRead(convId);
+  } catch (e) {
+    if (e.code !== 'disconnected') showSendError(humanError(e));
+  }
+}
+
+async function loadOlder() {
+  if (route.view !== 'conv') return;
+  el.older.disabled = true;
+  try {
+    await store.loadOlder(route.convId);
+  } catch (e) {
+    showSendError(humanError(e));
+  } finally {
+    el.older.disabled = false;
+  }
+}
+
+function setMode(kind, { keepDraft = false } = {}) {
+  const note = kind === 'note';
+  el['kind-text'].checked = !note;
+  el['kind-note'].checked = note;
+  el.composer.classList.toggle('note-mode', note);
+  const f = currentFamily();
+  const teamOnly = f && !f.pair;
+  el['mode-hint'].textContent = note
+    ? teamOnly
+      ? 'Du er i familiens team: du kan skrive interne noter til makkerparret og teamet. Familien ser dem aldrig.'
+      : 'Intern note – kun makkerparret og teamet kan se den. Familien ser den aldrig.'
+    : 'Besked til familien – familien, begge rådgivere og teamet kan se den.';
+  el['body-label'].textContent = note ? 'Intern note (familien ser den ikke)' : 'Besked til familien';
+  el.body.placeholder = note ? 'Skriv en intern note …' : 'Skriv til familien …';
+  el.send.textContent = note ? 'Gem intern note' : 'Send til familien';
+  if (!keepDraft) saveDraft();
+}
+
+function currentKind() {
+  return el['kind-note'].checked ? 'note' : 'text';
+}
+
+function saveDraft(convId = renderedConv) {
+  if (convId === null) return;
+  drafts.set(convId, { text: el.body.value, kind: currentKind() });
+}
+
+function updateCounter() {
+  const n = codePoints(el.body.value.trim());
+  const c = el.counter;
+  c.classList.toggle('over', n > MAX_BODY);
+  c.textContent = n >= COUNT_FROM ? `${n.toLocaleString(LOCALE)} / ${MAX_BODY.toLocaleString(LOCALE)} tegn` : '';
+  el.send.disabled = n > MAX_BODY;
+}
+
+function showSendError(text) {
+  el['send-error'].textContent = text;
+  el['send-error'].hidden = false;
+}
+
+function sendFromComposer() {
+  if (route.view !== 'conv') return;
+  const body = el.body.value.trim();
+  el['send-error'].hidden = true;
+  if (!body) return;
+  if (codePoints(body) > MAX_BODY) {
+    showSendError('Teksten er for lang: højst 4.000 tegn.');
+    return;
+  }
+  outbox.add(route.convId, body, currentKind());
+  el.body.value = '';
+  saveDraft();
+  updateCounter();
+  renderMessages({ toBottom: true });
+}
+
+function onStoreMessage({ conv, message: m, live }) {
+  const mine = store.me && m.sender.id === store.me.id;
+  const open = route.view === 'conv' && route.convId === conv.id;
+  if (open) {
+    renderMessages({ toBottom: mine });
+    if (!mine && document.visibilityState === 'visible') store.markRead(conv.id);
+  }
+  if (live && !mine) {
+    const what = m.kind === 'note' ? 'Ny intern note' : 'Ny besked';
+    announce(
+      el.live,
+      open
+        ? `${what} fra ${m.sender.name}: ${m.body.slice(0, 140)}`
+        : `${what} fra ${m.sender.name} i ${conv.family.name}, ${convName(conv)}`,
+    );
+  }
+}
+
+function renderMessages({ toBottom = false, keepOffset = false } = {}) {
+  if (route.view !== 'conv') return;
+  const conv = store.convs.get(route.convId);
+  if (!conv) return;
+  const sc = el.scroller;
+  const fromBottom = sc.scrollHeight - sc.scrollTop;
+  const atBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 60;
+  const items = [];
+  let lastDay = null;
+  const addDay = (ts) => {
+    const k = dayKey(ts);
+    if (k === lastDay) return;
+    lastDay = k;
+    const label = dayLabel(ts, LOCALE, { today: 'I dag', yesterday: 'I går' });
+    items.push({ key: `d:${k}`, sig: label, render: () => h('li', { class: 'day-sep' }, h('span', null, label)) });
+  };
+  for (const m of store.sorted(conv)) {
+    addDay(m.created_at);
+    const mine = store.me && m.sender.id === store.me.id;
+    items.push({ key: `m:${m.id}`, sig: mine ? deliveryText(conv, m) : '', render: () => renderMessage(conv, m) });
+  }
+  const pending = outbox.forConv(conv.id);
+  for (const it of pending) {
+    addDay(it.queued_at);
+    items.push({ key: `p:${it.client_id}`, sig: `${it.state}|${conn.isOpen}|${it.error || ''}`, render: () => renderPending(conv, it) });
+  }
+  let hint = '';
+  if (!conv.loaded && !conv.messages.size) hint = conn.isOpen ? 'Henter beskeder …' : 'Beskederne hentes, når forbindelsen er der.';
+  else if (conv.loaded && conv.messages.size === 0 && !pending.length) hint = 'Ingen beskeder endnu.';
+  if (hint) items.push({ key: 'hint', sig: hint, render: () => h('li', { class: 'hint' }, hint) });
+  reconcile(el.msgs, items);
+  el.older.hidden = !conv.loaded || !conv.more;
+  el['history-start'].hidden = !conv.loaded || conv.more || conv.messages.size === 0;
+  if (keepOffset) sc.scrollTop = sc.scrollHeight - fromBottom;
+  else if (toBottom || atBottom) sc.scrollTop = sc.scrollHeight;
+}
+
+function renderMessage(conv, m) {
+  const mine = store.me && m.sender.id === store.me.id;
+  if (m.kind === 'system') {
+    return h('li', { class: 'msg system' }, h('p', { class: 'msg-body', dir: 'auto' }, m.body), h('span', { class: 'msg-time' }, time(m.created_at, LOCALE)));
+  }
+  const note = m.kind === 'note';
+  const cls = ['msg'];
+  if (note) cls.push('note');
+  else if (mine) cls.push('mine');
+  if (m.sender.role === 'family') cls.push('from-family');
+  return h('li', { class: cls.join(' '), dataset: { id: String(m.id), kind: m.kind } },
+    h('div', { class: 'msg-head' },
+      note ? h('span', { class: 'note-badge' }, h('span', { class: 'lock', 'aria-hidden': 'true' }), 'Intern note') : null,
+      h('span', { class: 'msg-sender' }, mine ? `${m.sender.name} (dig)` : m.sender.name),
+      h('span', { class: 'msg-role' }, roleLabel(m.sender, conv)),
+      h('time', { class: 'msg-time', datetime: m.created_at, title: dateTime(m.created_at, LOCALE) }, time(m.created_at, LOCALE)),
+    ),
+    note ? h('span', { class: 'visually-hidden' }, 'Familien kan ikke se denne note.') : null,
+    h('p', { class: 'msg-body', dir: 'auto' }, m.body),
+    mine ? h('p', { class: 'msg-state saved' }, deliveryText(conv, m)) : null,
+  );
+}
+
+function deliveryText(conv, m) {
+  const readers = store.readersOf(conv, m).filter((r) => m.kind !== 'note' || r.user.role !== 'family');
+  if (!readers.length) return '✓ Gemt';
+  const who = readers
+    .sort((a, b) => (a.at < b.at ? -1 : 1))
+    .map((r) => `${r.user.name} ${shortWhen(r.at, LOCALE)}`)
+    .join(', ');
+  return `✓✓ Læst af ${who}`;
+}
+
+function renderPending(conv, it) {
+  const note = it.kind === 'note';
+  const me = store.me || { name: '' };
+  let state;
+  if (it.state === 'failed') {
+    state = h('p', { class: 'msg-state failed' }, `Ikke sendt: ${humanError({ code: it.error })} `,
+      h('button', { class: 'btn-link', type: 'button', onclick: () => outbox.retry(it.client_id) }, 'Prøv igen'),
+      h('button', { class: 'btn-link', type: 'button', onclick: () => outbox.discard(it.client_id) }, 'Slet'));
+  } else {
+    state = h('p', { class: 'msg-state' }, conn.isOpen ? 'Sender …' : 'Venter på forbindelse …');
+  }
+  return h('li', { class: `msg pending ${note ? 'note' : 'mine'}`, dataset: { clientId: it.client_id, kind: it.kind } },
+    h('div', { class: 'msg-head' },
+      note ? h('span', { class: 'note-badge' }, h('span', { class: 'lock', 'aria-hidden': 'true' }), 'Intern note') : null,
+      h('span', { class: 'msg-sender' }, `${me.name} (dig)`),
+    ),
+    h('p', { class: 'msg-body', dir: 'auto' }, it.body),
+    state,
+  );
+}
+
+// ---- Contact log ---------------------------------------------------------------------
+
+function openLog() {
+  const today = new Date();
+  const from = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 13);
+  if (!el['log-from'].value) el['log-from'].value = isoDate(from);
+  if (!el['log-to'].value) el['log-to'].value = isoDate(today);
+  updateCsvLink();
+  loadLog();
+}
+
+function logRange() {
+  const from = el['log-from'].value ? localDateToUtc(el['log-from'].value) : '';
+  const to = el['log-to'].value ? localDateToUtc(el['log-to'].value, 1) : '';
+  return { from, to };
+}
+
+function updateCsvLink() {
+  const f = currentFamily();
+  if (!f) return;
+  const { from, to } = logRange();
+  el['log-csv'].href = api.logCsvUrl(f.id, from, to);
+  el['log-csv'].setAttribute('download', `kontaktlog-${f.name.replace(/[^\p{L}\p{N}]+/gu, '-')}-${el['log-from'].value}-${el['log-to'].value}.csv`);
+}
+
+async function loadLog() {
+  const f = currentFamily();
+  if (!f) return;
+  const { from, to } = logRange();
+  el['log-error'].hidden = true;
+  if (from && to && from >= to) {
+    el['log-error'].textContent = '«Fra og med» skal ligge før «til og med».';
+    el['log-error'].hidden = false;
+    return;
+  }
+  updateCsvLink();
+  el['log-caption'].textContent = `Kontaktlog for ${f.name} – henter …`;
+  clear(el['log-body']);
+  try {
+    const r = await api.log(f.id, from, to);
+    const entries = r.entries || [];
+    el['log-caption'].textContent = `Kontaktlog for ${f.name}: ${entries.length} ${entries.length === 1 ? 'hændelse' : 'hændelser'}`;
+    for (const e of entries) el['log-body'].append(logRow(e));
+    if (!entries.length) el['log-body'].append(h('tr', null, h('td', { colspan: '5' }, 'Ingen hændelser i perioden.')));
+  } catch (e) {
+    el['log-caption'].textContent = `Kontaktlog for ${f.name}`;
+    el['log-error'].textContent = humanError(e);
+    el['log-error'].hidden = false;
+  }
+}
+
+function logRow(e) {
+  const conv = e.conv ? store.convs.get(e.conv) : null;
+  let detail = e.detail || '';
+  if (e.kind === 'message' || e.kind === 'note') detail = `Besked nr. ${e.message}`;
+  else if (e.kind === 'receipt') detail = `Læst til og med besked nr. ${e.message}`;
+  else if (e.kind === 'access' || e.kind === 'denied') detail = ACCESS_LABELS[detail] || detail;
+  else if (e.kind === 'enrol' || e.kind === 'revoke') detail = detail ? `Telefon: ${detail}` : '';
+  const actor = e.actor ? `${e.actor.name} (${{ family: 'familie', adviser: 'medarbejder', admin: 'administrator' }[e.actor.role] || e.actor.role})` : '';
+  return h('tr', null,
+    h('td', { class: 'when' }, h('time', { datetime: e.at }, dateTime(e.at, LOCALE))),
+    h('td', null, h('span', { class: `log-kind kind-${e.kind}` }, KIND_LABELS[e.kind] || e.kind)),
+    h('td', null, actor),
+    h('td', null, e.conv ? (conv ? convName(conv) : `nr. ${e.conv}`) : ''),
+    h('td', null, detail),
+  );
+}
+
+// ---- Family panel: invitations, restricted conversations, revocation ------------------
+
+function openFamilyPanel() {
+  const f = currentFamily();
+  if (!f) return;
+  el['invite-result'].hidden = true;
+  clear(el['invite-result']);
+  el['revoke-confirm'].hidden = true;
+  el['revoke-status'].textContent = '';
+  el['new-conv-error'].hidden = true;
+  el['new-conv'].hidden = !f.pair;
+  el.revoke.hidden = !f.pair;
+  el['invite-hint'].textContent = f.pair
+    ? 'En invitationskode tilmelder én telefon som det familiemedlem. Koden kan bruges én gang og udløber efter 72 timer.'
+    : 'Kun makkerparret laver invitationer og samtaler. Du ser familien som medlem af teamet.';
+  clear(el['member-list']);
+  const members = [...f.members.values()].sort((a, b) => a.id - b.id);
+  for (const u of members) {
+    el['member-list'].append(
+      h('li', null,
+        h('span', { class: 'name' }, u.name),
+        f.pair ? h('button', { class: 'btn', type: 'button', onclick: (ev) => makeInvite(u, ev.currentTarget) }, 'Lav invitationskode', h('span', { class: 'visually-hidden' }, ` til ${u.name}`)) : null,
+      ),
+    );
+  }
+  if (!members.length) el['member-list'].append(h('li', { class: 'hint' }, 'Ingen familiemedlemmer.'));
+  clear(el['new-conv-members']);
+  for (const u of members) {
+    el['new-conv-members'].append(
+      h('label', null, h('input', { type: 'checkbox', name: 'member', value: String(u.id) }), u.name),
+    );
+  }
+}
+
+async function makeInvite(member, button) {
+  const box = el['invite-result'];
+  button.disabled = true;
+  try {
+    const r = await api.invite(member.id);
+    const link = `${location.origin}/family/#code=${encodeURIComponent(r.code)}`;
+    clear(box);
+    box.append(
+      h('div', { class: 'invite-qr' }, qrSvg(link, { label: `QR-kode med invitationslink til ${member.name}` })),
+      h('div', null,
+        h('h3', null, `Invitation til ${member.name}`),
+        h('p', { class: 'hint' }, 'Lad familiemedlemmet scanne QR-koden med telefonens kamera, eller skriv koden i familie-appen.'),
+        h('p', { class: 'invite-code', 'aria-label': `Kode: ${r.code.split('').join(' ')}` }, r.code),
+        h('p', null, `Gyldig til ${dateTime(r.expires_at, LOCALE)}. Kan bruges én gang.`),
+        h('p', { class: 'invite-link' }, link),
+        h('button', {
+          class: 'btn', type: 'button',
+          onclick: async (ev) => {
+            try {
+              await navigator.clipboard.writeText(link);
+              ev.currentTarget.textContent = 'Link kopieret';
+            } catch {
+              ev.currentTarget.textContent = 'Kunne ikke kopiere – markér linket i stedet';
+            }
+          },
+        }, 'Kopiér link'),
+      ),
+    );
+    box.hidden = false;
+    box.focus();
+  } catch (e) {
+    clear(box);
+    box.append(h('p', { class: 'error-box', role: 'alert' }, humanError(e)));
+    box.hidden = false;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function onCreateConv(e) {
+  e.preventDefault();
+  const f = currentFamily();
+  const err = el['new-conv-error'];
+  err.hidden = true;
+  const title = el['new-conv-name'].value.trim();
+  const ids = [...el['new-conv-members'].querySelectorAll('input:checked')].map((x) => Number(x.value));
+  if (!title) {
+    err.textContent = 'Giv samtalen et navn.';
+    err.hidden = false;
+    el['new-conv-name'].focus();
+    return;
+  }
+  if (!ids.length) {
+    err.textContent = 'Vælg mindst ét familiemedlem.';
+    err.hidden = false;
+    return;
+  }
+  try {
+    const conv = await api.createConversation(f.id, title, ids);
+    el['new-conv-name'].value = '';
+    await store.refreshConvs();
+    location.hash = `#/c/${conv.id}`;
+    announce(el.live, `Samtalen ${title} er oprettet.`);
+  } catch (ex) {
+    err.textContent = humanError(ex);
+    err.hidden = false;
+  }
+}
+
+function deviceIdInput() {
+  const v = el['device-id'].value.trim();
+  return /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : null;
+}
+
+function onRevokeAsk(e) {
+  e.preventDefault();
+  const id = deviceIdInput();
+  el['revoke-status'].textContent = '';
+  if (!id) {
+    el['revoke-status'].textContent = 'Skriv telefonens nummer (et helt tal).';
+    el['device-id'].focus();
+    return;
+  }
+  el['revoke-question'].textContent = `Vil du tilbagekalde telefon nr. ${id}? Den bliver logget ud med det samme og skal have en ny invitationskode for at komme ind igen.`;
+  el['revoke-confirm'].hidden = false;
+  el['revoke-yes'].focus();
+}
+
+async function onRevokeYes() {
+  const id = deviceIdInput();
+  el['revoke-confirm'].hidden = true;
+  if (!id) return;
+  try {
+    await api.revokeDevice(id);
+    el['revoke-status'].textContent = `Telefon nr. ${id} er tilbagekaldt.`;
+    el['device-id'].value = '';
+  } catch (ex) {
+    el['revoke-status'].textContent =
+      ex.code === 'not_found' ? `Der findes ingen telefon nr. ${id} i dine familier.` : humanError(ex);
+  }
+  el['device-id'].focus();
+}

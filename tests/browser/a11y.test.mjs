@@ -1,0 +1,158 @@
+// a11y.test.mjs - every main screen through axe-core (WCAG 2.1 A/AA and best
+// practice: zero serious or critical violations), languages (Danish by
+// default, the phone's language when we have it, Arabic right-to-left, a
+// manual switch that sticks), no request to any other origin, and a
+// screenshot of each screen for a person to look at.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorld, launch, person, staffLogin, familyEnrol, axe, shot, LAPTOP, PHONE } from './lib/harness.mjs';
+
+let world;
+let browser;
+const foreign = [];
+
+before(async () => {
+  world = await startWorld();
+  browser = await launch(world);
+});
+
+after(async () => {
+  await browser?.close();
+  await world?.stop();
+});
+
+async function open(opts, locale = 'da-DK') {
+  const p = await person(browser, world, { ...opts, locale });
+  p.page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(world.url) && !u.startsWith('data:') && !u.startsWith('wss://127.0.0.1')) foreign.push(u);
+  });
+  return p;
+}
+
+async function check(page, name) {
+  await shot(page, name);
+  const v = await axe(page);
+  assert.deepEqual(v, [], `${name}: axe-core found serious/critical violations:\n${v.join('\n')}`);
+}
+
+let staff;
+let fam;
+
+test('landing page', async () => {
+  const { page } = await open(LAPTOP);
+  await page.goto(`${world.url}/`);
+  await check(page, 'landing-laptop');
+  await page.getByRole('link', { name: /Familie/ }).waitFor();
+  await page.getByRole('link', { name: /Medarbejder/ }).waitFor();
+});
+
+test('staff: login, caseload, conversation with a note, contact log, family tools', async () => {
+  staff = await open(LAPTOP);
+  const s = staff.page;
+  await s.goto(`${world.url}/staff/`);
+  await s.locator('#login-view:not([hidden])').waitFor();
+  await check(s, 'a11y-staff-login');
+  // Wrong password: a human message, not a stack trace.
+  await s.getByLabel('Brugernavn').fill('anna');
+  await s.getByLabel('Adgangskode').fill('forkert');
+  await s.getByRole('button', { name: 'Log ind' }).click();
+  await s.getByText('Forkert brugernavn eller adgangskode.').waitFor();
+  await staffLogin(s, world, 'anna');
+  await check(s, 'a11y-staff-caseload');
+  fam = await open(PHONE);
+  await familyEnrol(fam.page, world, 'mette');
+  await fam.page.locator('#body').fill('Hej, hvornår er næste møde?');
+  await fam.page.getByRole('button', { name: 'Send' }).click();
+  await s.getByRole('link', { name: /Hele familien/ }).first().click();
+  await s.locator('.msg', { hasText: 'næste møde' }).waitFor();
+  await s.locator('#body').fill('Torsdag kl. 10 hos jer.');
+  await s.locator('#body').press('Enter');
+  await s.locator('label[for="kind-note"]').click();
+  await s.locator('#body').fill('Husk tolk til mødet.');
+  await s.locator('#body').press('Enter');
+  await s.locator('.msg.note').waitFor();
+  await s.locator('.msg.mine .msg-state').first().waitFor();
+  await check(s, 'a11y-staff-conversation');
+  await s.getByRole('link', { name: 'Kontaktlog' }).click();
+  await s.waitForFunction(() => /hændelse/.test(document.querySelector('#log-caption').textContent));
+  await check(s, 'a11y-staff-contact-log');
+  await s.getByRole('link', { name: 'Familie', exact: true }).click();
+  await s.getByRole('button', { name: 'Lav invitationskode til Jonas Hansen' }).click();
+  await s.locator('#invite-result svg').waitFor();
+  await check(s, 'a11y-staff-family-tools');
+});
+
+test('family: enrolment, chat and menu in Danish (the default)', async () => {
+  const { page } = await open(PHONE, 'de-DE'); // a language we do not have: Danish
+  await page.goto(`${world.url}/family/`);
+  await page.locator('#enrol-view:not([hidden])').waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'da');
+  // A wrong code: a human message.
+  await page.getByLabel('Din kode').fill('AAAAA-BBBBB');
+  await page.getByRole('button', { name: 'Kom i gang' }).click();
+  await page.getByText('Den kode kender vi ikke').waitFor();
+  await check(page, 'a11y-family-enrol');
+  // The right code, typed carelessly (lower case, spaces): it still works.
+  await page.getByLabel('Din kode').fill(` ${world.invites.amina.toLowerCase().replace('-', ' - ')} `);
+  await page.getByRole('button', { name: 'Kom i gang' }).click();
+  await page.locator('html[data-conn="open"]').waitFor();
+  assert.equal(await page.locator('#advisers').textContent(), 'Dora Madsen og Erik Holm');
+  const m = fam.page;
+  await m.locator('.bubble.theirs', { hasText: 'Torsdag kl. 10' }).waitFor();
+  await check(m, 'a11y-family-chat');
+  await m.getByRole('button', { name: 'Menu' }).click();
+  await m.locator('#menu[open]').waitFor();
+  await check(m, 'a11y-family-menu');
+  await m.keyboard.press('Escape');
+});
+
+test('the phone language is used: English', async () => {
+  const { page } = await open(PHONE, 'en-GB');
+  await page.goto(`${world.url}/family/`);
+  await page.getByRole('heading', { name: 'Welcome to Indgang' }).waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.equal(await page.getAttribute('html', 'dir'), 'ltr');
+});
+
+test('Arabic renders right-to-left, enrolment and chat', async () => {
+  const { page } = await open(PHONE, 'ar');
+  await page.goto(`${world.url}/family/#code=${world.invites.jonas}`);
+  await page.locator('#enrol-view:not([hidden])').waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'ar');
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).direction), 'rtl');
+  assert.equal(await page.locator('#enrol-view h1').textContent(), 'مرحبًا بك في Indgang');
+  await check(page, 'a11y-family-enrol-ar');
+  await page.locator('#enrol-submit').click();
+  await page.locator('html[data-conn="open"]').waitFor();
+  await page.locator('#body').fill('مرحبًا، أحتاج إلى مساعدة في المدرسة.');
+  await page.locator('#send').click();
+  const mine = page.locator('.bubble.mine').first();
+  await mine.locator('.state[data-state="saved"], .state[data-state="read"]').waitFor();
+  // In RTL my own messages sit on the left, the header reads from the right.
+  const x = await page.evaluate(() => document.querySelector('.bubble.mine').getBoundingClientRect().x);
+  assert.ok(x < 60, `own message on the left in RTL (x=${x})`);
+  assert.equal(await page.locator('#chat-title').textContent(), 'مستشاراك');
+  await check(page, 'a11y-family-chat-ar');
+});
+
+test('a manual language switch sticks across a reload', async () => {
+  const m = fam.page;
+  await m.getByRole('button', { name: 'Menu' }).click();
+  await m.getByRole('button', { name: 'English' }).click();
+  await m.locator('html[lang="en"][dir="ltr"]').waitFor();
+  await m.keyboard.press('Escape');
+  assert.equal(await m.locator('#chat-title').textContent(), 'Your advisers');
+  await m.reload();
+  await m.locator('html[data-conn="open"]').waitFor();
+  assert.equal(await m.getAttribute('html', 'lang'), 'en');
+  await m.getByRole('button', { name: 'Menu' }).click();
+  await m.getByRole('button', { name: 'Dansk' }).click();
+  await m.locator('html[lang="da"]').waitFor();
+});
+
+test('no request ever leaves the gateway origin', () => {
+  assert.deepEqual(foreign, []);
+});

@@ -1,0 +1,166 @@
+// live.test.mjs - an adviser (laptop) and a family member (phone) in two
+// browser contexts against a real gateway: messages go live both ways, an
+// internal note never reaches the family, delivery states (saved, read by),
+// and a team member reads along and writes notes but cannot write to the family.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorld, launch, person, staffLogin, familyEnrol, shot, LAPTOP, PHONE } from './lib/harness.mjs';
+
+let world;
+let browser;
+let anna;
+let mette;
+let carl;
+
+before(async () => {
+  world = await startWorld();
+  browser = await launch(world);
+  anna = await person(browser, world, LAPTOP);
+  mette = await person(browser, world, PHONE);
+  carl = await person(browser, world, LAPTOP);
+  await staffLogin(anna.page, world, 'anna');
+  await familyEnrol(mette.page, world, 'mette');
+});
+
+after(async () => {
+  await browser?.close();
+  await world?.stop();
+});
+
+const famThread = () => mette.page.locator('#msgs');
+const staffThread = (p) => p.locator('#msgs');
+
+test('adviser and family member exchange messages live, both ways', async () => {
+  const a = anna.page;
+  const m = mette.page;
+  await a.getByRole('link', { name: /Hele familien/ }).first().click();
+  await a.locator('#composer').waitFor();
+  // The family writes first.
+  await m.locator('#body').fill('Hej Anna og Bo. Jonas har haft en svær uge i skolen.');
+  await m.getByRole('button', { name: 'Send' }).click();
+  await staffThread(a).getByText('Jonas har haft en svær uge i skolen.').waitFor();
+  // Saved on the phone, then read by Anna (her page is open and visible).
+  const mine = famThread().locator('.bubble.mine', { hasText: 'svær uge' });
+  await mine.locator('.state[data-state="read"]').waitFor();
+  assert.match(await mine.locator('.state').textContent(), /Læst af Anna Jensen/);
+  // The adviser answers with Enter.
+  await a.locator('#body').fill('Hej Mette. Tak fordi du skriver – det tager vi op torsdag.');
+  await a.locator('#body').press('Enter');
+  await famThread().getByText('det tager vi op torsdag').waitFor();
+  const reply = famThread().locator('.bubble.theirs', { hasText: 'torsdag' });
+  assert.equal(await reply.locator('.who').textContent(), 'Anna Jensen');
+  // Anna's copy: saved, then read by Mette.
+  const annaMsg = staffThread(a).locator('.msg.mine', { hasText: 'torsdag' });
+  await annaMsg.getByText(/Læst af Mette Hansen/).waitFor();
+  // A date separator heads the day.
+  assert.equal(await staffThread(a).locator('.day-sep').first().textContent(), 'I dag');
+  assert.equal(await famThread().locator('.day-sep').first().textContent(), 'I dag');
+  // No duplicates anywhere.
+  assert.equal(await staffThread(a).locator('.msg', { hasText: 'svær uge' }).count(), 1);
+  assert.equal(await famThread().locator('.bubble', { hasText: 'torsdag' }).count(), 1);
+  assert.deepEqual(a.problems, []);
+  assert.deepEqual(m.problems, []);
+});
+
+test('an internal note never reaches the family, live or after a reload', async () => {
+  const a = anna.page;
+  const m = mette.page;
+  const secret = 'INTERN: skolen har ringet om fravær – tag det op med BUF.';
+  await a.locator('label[for="kind-note"]').click();
+  assert.equal(await a.locator('#send').textContent(), 'Gem intern note');
+  assert.ok(await a.locator('#composer.note-mode').isVisible(), 'the composer looks different in note mode');
+  await a.locator('#body').fill(secret);
+  await a.locator('#body').press('Enter');
+  const note = staffThread(a).locator('.msg.note', { hasText: secret });
+  await note.waitFor();
+  assert.match(await note.textContent(), /Intern note/);
+  // Then an ordinary message, so we know the family is up to date.
+  await a.locator('label[for="kind-text"]').click();
+  await a.locator('#body').fill('Vi ses torsdag kl. 10.');
+  await a.locator('#body').press('Enter');
+  await famThread().getByText('Vi ses torsdag kl. 10.').waitFor();
+  assert.equal(await m.getByText('skolen har ringet').count(), 0, 'note not shown live');
+  await m.reload();
+  await m.locator('html[data-conn="open"]').waitFor();
+  await famThread().getByText('Vi ses torsdag kl. 10.').waitFor();
+  assert.equal(await m.getByText('skolen har ringet').count(), 0, 'note not in history after reload');
+  assert.equal((await m.content()).includes('skolen har ringet'), false);
+  await shot(a, 'staff-conversation-laptop');
+  await shot(m, 'family-chat-phone');
+});
+
+test('a team member reads along, writes notes, and has no family reply box', async () => {
+  const c = carl.page;
+  await staffLogin(c, world, 'carl');
+  assert.equal(await c.locator('#pair-list .fam').count(), 0);
+  await c.locator('#team-list').getByRole('link', { name: /Hele familien/ }).click();
+  await staffThread(c).getByText('Vi ses torsdag kl. 10.').waitFor();
+  await staffThread(c).getByText('skolen har ringet').waitFor(); // team sees notes
+  assert.equal(await c.locator('#mode').isVisible(), false, 'no toggle: notes only');
+  assert.equal(await c.locator('#send').textContent(), 'Gem intern note');
+  await c.locator('#body').fill('Sundhedsplejen har besøgt familien – alt fint med den lille.');
+  await c.locator('#send').click();
+  await staffThread(c).locator('.msg.note', { hasText: 'Sundhedsplejen' }).waitFor();
+  // Anna sees Carl's note live, marked as a note from the team.
+  const seen = staffThread(anna.page).locator('.msg.note', { hasText: 'Sundhedsplejen' });
+  await seen.waitFor();
+  assert.match(await seen.locator('.msg-role').textContent(), /team/);
+  await mette.page.waitForTimeout(300);
+  assert.equal(await mette.page.getByText('Sundhedsplejen').count(), 0);
+  await shot(c, 'staff-team-member-laptop');
+});
+
+test('the reply box counts characters near the 4,000 limit', async () => {
+  const a = anna.page;
+  await a.locator('#body').fill('x'.repeat(3600));
+  assert.match(await a.locator('#counter').textContent(), /3\.600 \/ 4\.000 tegn/);
+  await a.locator('#body').fill('æ'.repeat(4001));
+  assert.ok(await a.locator('#counter.over').isVisible());
+  assert.ok(await a.locator('#send').isDisabled());
+  await a.locator('#body').fill('');
+  assert.equal(await a.locator('#counter').textContent(), '');
+});
+
+test('the caseload updates live: unread counts and newest activity first', async () => {
+  const a = anna.page;
+  await a.goto(`${world.url}/staff/#/`); // nothing open: messages count as unread
+  await a.locator('#conn[data-state="open"]').waitFor();
+  await mette.page.locator('#body').fill('Er mødet stadig kl. 10?');
+  await mette.page.getByRole('button', { name: 'Send' }).click();
+  const link = a.locator('#pair-list').getByRole('link', { name: /Hele familien/ });
+  await link.locator('.badge').waitFor();
+  assert.match(await link.textContent(), /1\s*ulæst/);
+  await a.getByLabel('Søg efter familie').fill('ali');
+  assert.equal(await a.locator('#pair-list .fam').count(), 0, 'search filters families by name');
+  await a.getByLabel('Søg efter familie').fill('hans');
+  assert.equal(await a.locator('#pair-list .fam').count(), 1);
+  await shot(a, 'staff-caseload-laptop');
+});
+
+test('a message while the app is in the background gives a notification, without its text', async () => {
+  const m = mette.page;
+  await mette.ctx.grantPermissions(['notifications'], { origin: world.url });
+  await m.getByRole('button', { name: 'Menu' }).click();
+  assert.match(await m.locator('#notify-status').textContent(), /Du får besked/);
+  await m.keyboard.press('Escape');
+  await m.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+  });
+  const a = anna.page;
+  await a.goto(`${world.url}/staff/#/c/${world.conv.A}`);
+  await a.locator('#composer').waitFor();
+  await a.locator('#body').fill('Husk at tage Jonas’ skolepapirer med.');
+  await a.locator('#body').press('Enter');
+  await m.locator('.bubble', { hasText: 'skolepapirer' }).waitFor();
+  let shown = [];
+  for (let i = 0; i < 50 && !shown.length; i++) {
+    shown = await m.evaluate(async () => {
+      const reg = await navigator.serviceWorker.getRegistration('/family/');
+      return (await reg.getNotifications()).map((n) => `${n.title}|${n.body}`);
+    });
+    if (!shown.length) await m.waitForTimeout(100);
+  }
+  assert.deepEqual(shown, ['Ny besked fra Anna Jensen|Åbn Indgang for at læse den.']);
+});

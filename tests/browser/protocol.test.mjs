@@ -1,0 +1,223 @@
+// protocol.test.mjs - the shared protocol client and outbox (clients/web/shared)
+// against a scripted fake gateway, in Node: reconnect with backoff, sync from
+// the last id without gaps or duplicates, resends with the same client_id,
+// fatal close codes.  No browser, no gateway: fast and exact.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { WEB } from './lib/harness.mjs';
+
+const { Connection, backoffDelay } = await import(pathToFileURL(path.join(WEB, 'shared', 'protocol.js')));
+const { Outbox } = await import(pathToFileURL(path.join(WEB, 'shared', 'outbox.js')));
+
+// A fake WebSocket whose "server" side is the test.
+function fakeServer() {
+  const sockets = [];
+  const waiters = [];
+  class FakeWS {
+    constructor(url, proto) {
+      this.url = url;
+      this.protocol = proto;
+      this.readyState = 0;
+      this.sent = [];
+      sockets.push(this);
+      setTimeout(() => {
+        this.readyState = 1;
+        this.onopen && this.onopen();
+      }, 0);
+    }
+    send(data) {
+      const f = JSON.parse(data);
+      this.sent.push(f);
+      for (const w of [...waiters]) {
+        if (w.pred(f, this)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve({ f, ws: this });
+        }
+      }
+    }
+    close() {
+      this.readyState = 3;
+    }
+    // server side
+    push(frame) {
+      this.onmessage && this.onmessage({ data: JSON.stringify(frame) });
+    }
+    drop(code = 1006) {
+      this.readyState = 3;
+      this.onclose && this.onclose({ code, reason: '' });
+    }
+  }
+  return {
+    FakeWS,
+    sockets,
+    // Resolves with the next client frame matching pred (also one already sent).
+    next(pred) {
+      for (const ws of sockets) {
+        const f = ws.sent.find((x) => !x._taken && pred(x, ws));
+        if (f) {
+          f._taken = true;
+          return Promise.resolve({ f, ws });
+        }
+      }
+      return new Promise((resolve) => waiters.push({ pred: (f, ws) => (pred(f, ws) ? ((f._taken = true), true) : false), resolve }));
+    },
+    async opened() {
+      for (let i = 0; i < 200; i++) {
+        const ws = sockets.at(-1);
+        if (ws && ws.readyState === 1) return ws;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      throw new Error('no socket opened');
+    },
+  };
+}
+
+const ME = { id: 5, name: 'Mette Hansen', role: 'family' };
+const ANNA = { id: 2, name: 'Anna Jensen', role: 'adviser' };
+const msg = (id, sender = ANNA, extra = {}) => ({
+  id, conv: 1, family: 1, sender, kind: 'text', body: `m${id}`, client_id: `c${id}`, created_at: '2026-11-23T10:00:00.000Z', ...extra,
+});
+const welcome = (lastId) => ({ type: 'welcome', user: ME, server_time: '2026-11-23T10:00:00.000Z', last_id: lastId, conversations: [] });
+const until = async (cond, what) => {
+  for (let i = 0; i < 400; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+};
+
+test('backoff grows exponentially with jitter and a cap', () => {
+  for (let a = 0; a < 12; a++) {
+    const step = Math.min(30000, 1000 * 2 ** a);
+    assert.equal(backoffDelay(a, { random: () => 0 }), step / 2);
+    assert.equal(backoffDelay(a, { random: () => 0.999999 }), Math.round(step / 2 + 0.999999 * (step / 2)));
+    const d = backoffDelay(a);
+    assert.ok(d >= step / 2 && d <= step, `attempt ${a}: ${d} within [${step / 2}, ${step}]`);
+  }
+});
+
+test('reconnect, then sync from the last id: nothing missed, nothing twice', async () => {
+  const srv = fakeServer();
+  const conn = new Connection({ url: 'wss://x/ws', WebSocketImpl: srv.FakeWS, backoff: { base: 5, max: 20 } });
+  const got = [];
+  conn.addEventListener('message', (e) => got.push(e.detail.id));
+  let synced = 0;
+  conn.addEventListener('synced', () => synced++);
+  conn.start();
+  let ws = await srv.opened();
+  assert.equal(ws.protocol, 'indgang.v1');
+  ws.push(welcome(5)); // everything up to 5 is history
+  await until(() => synced === 1, 'first synced');
+  ws.push({ type: 'message', message: msg(6) });
+  ws.push({ type: 'message', message: msg(7) });
+  assert.deepEqual(got, [6, 7]);
+  ws.drop(1006);
+  assert.equal(conn.state, 'waiting');
+  ws = await srv.opened();
+  assert.equal(srv.sockets.length, 2, 'one new connection');
+  ws.push(welcome(10));
+  let { f } = await srv.next((x) => x.type === 'sync');
+  assert.equal(f.after, 7, 'sync starts after the last id seen');
+  ws.push({ type: 'message', message: msg(9) }); // a push racing the sync
+  ws.push({ type: 'messages', ref: f.ref, messages: [msg(8), msg(9)], more: true });
+  ({ f } = await srv.next((x) => x.type === 'sync'));
+  assert.equal(f.after, 9, 'the next page starts after the last one returned');
+  ws.push({ type: 'messages', ref: f.ref, messages: [msg(10)], more: false });
+  await until(() => synced === 2, 'second synced');
+  assert.deepEqual(got.slice().sort((a, b) => a - b), [6, 7, 8, 9, 10], 'each message once');
+  assert.equal(conn.lastId, 10);
+  conn.stop();
+});
+
+test('outbox: offline message goes out after reconnect, same client_id on every retry, acked once', async () => {
+  const srv = fakeServer();
+  const conn = new Connection({ url: 'wss://x/ws', WebSocketImpl: srv.FakeWS, backoff: { base: 5, max: 20 } });
+  const store = new Map();
+  const storage = { getItem: (k) => store.get(k) ?? null, setItem: (k, v) => store.set(k, v), removeItem: (k) => store.delete(k) };
+  const outbox = new Outbox(conn, { storage });
+  outbox.load(ME.id);
+  const acked = [];
+  outbox.addEventListener('acked', (e) => acked.push(e.detail.message.id));
+  const item = outbox.add(1, 'Hej fra bussen'); // not connected yet: waits
+  assert.equal(outbox.items.length, 1);
+  assert.ok(store.get('indgang.outbox.5').includes('Hej fra bussen'), 'kept in storage while waiting');
+  conn.start();
+  let ws = await srv.opened();
+  ws.push(welcome(3));
+  const first = await srv.next((x) => x.type === 'send');
+  assert.equal(first.f.client_id, item.client_id);
+  assert.equal(first.f.body, 'Hej fra bussen');
+  ws.drop(1006); // the ack is lost with the connection
+  ws = await srv.opened();
+  ws.push(welcome(4));
+  const sync = await srv.next((x) => x.type === 'sync');
+  ws.push({ type: 'messages', ref: sync.f.ref, messages: [], more: false });
+  const second = await srv.next((x) => x.type === 'send');
+  assert.equal(second.f.client_id, item.client_id, 'the retry carries the same client_id');
+  ws.push({ type: 'ack', ref: second.f.ref, client_id: item.client_id, message: msg(4, ME, { client_id: item.client_id, body: 'Hej fra bussen' }) });
+  await until(() => acked.length === 1, 'ack');
+  assert.equal(outbox.items.length, 0);
+  assert.equal(store.has('indgang.outbox.5'), false, 'storage emptied once acked');
+  conn.stop();
+});
+
+test('outbox: a message found by sync counts as acked (no resend)', async () => {
+  const srv = fakeServer();
+  const conn = new Connection({ url: 'wss://x/ws', WebSocketImpl: srv.FakeWS, backoff: { base: 5, max: 20 } });
+  const outbox = new Outbox(conn);
+  outbox.load(ME.id);
+  conn.start();
+  let ws = await srv.opened();
+  ws.push(welcome(1));
+  await until(() => conn.isOpen, 'open');
+  const item = outbox.add(1, 'Tak');
+  await srv.next((x) => x.type === 'send');
+  ws.drop(1006);
+  ws = await srv.opened();
+  ws.push(welcome(2));
+  const sync = await srv.next((x) => x.type === 'sync');
+  ws.push({ type: 'messages', ref: sync.f.ref, messages: [msg(2, ME, { client_id: item.client_id, body: 'Tak' })], more: false });
+  await until(() => outbox.items.length === 0, 'acked by sync');
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(ws.sent.filter((x) => x.type === 'send').length, 0, 'not sent again');
+  conn.stop();
+});
+
+test('4401 and 4403 are final: no reconnect, a fatal event', async () => {
+  for (const code of [4401, 4403]) {
+    const srv = fakeServer();
+    const conn = new Connection({ url: 'wss://x/ws', WebSocketImpl: srv.FakeWS, backoff: { base: 5, max: 20 } });
+    let fatal = null;
+    conn.addEventListener('fatal', (e) => (fatal = e.detail.code));
+    conn.start();
+    const ws = await srv.opened();
+    ws.push(welcome(0));
+    ws.drop(code);
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(fatal, code);
+    assert.equal(srv.sockets.length, 1, `no reconnect after ${code}`);
+    assert.equal(conn.state, 'closed');
+  }
+});
+
+test('replies are matched by ref; an error reply rejects with its code', async () => {
+  const srv = fakeServer();
+  const conn = new Connection({ url: 'wss://x/ws', WebSocketImpl: srv.FakeWS });
+  conn.start();
+  const ws = await srv.opened();
+  ws.push(welcome(0));
+  await until(() => conn.isOpen, 'open');
+  const a = conn.request({ type: 'ping' });
+  const b = conn.send(1, 'x', 'k1', 'note');
+  const pa = await srv.next((x) => x.type === 'ping');
+  const pb = await srv.next((x) => x.type === 'send');
+  assert.notEqual(pa.f.ref, pb.f.ref);
+  ws.push({ type: 'error', ref: pb.f.ref, code: 'forbidden', message: 'no' });
+  ws.push({ type: 'pong', ref: pa.f.ref });
+  assert.equal((await a).type, 'pong');
+  await assert.rejects(b, (e) => e.code === 'forbidden');
+  conn.stop();
+});

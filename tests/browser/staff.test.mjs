@@ -1,0 +1,209 @@
+// staff.test.mjs - the pair adviser's tools and the staff client's layouts:
+// invite code as text and QR (and the link in it enrols a phone), a
+// restricted conversation (seen by the youth, not by the parent), device
+// revocation, the contact log with date filter and CSV download, keyboard-only
+// use, and the tablet layout.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { startWorld, launch, person, staffLogin, familyEnrol, shot, LAPTOP, PHONE, TABLET, PASSWORDS } from './lib/harness.mjs';
+
+const require = createRequire(import.meta.url);
+const { encode } = await import(require.resolve('uqr'));
+
+let world;
+let browser;
+let anna;
+let mette;
+let jonas;
+
+before(async () => {
+  world = await startWorld();
+  browser = await launch(world);
+  anna = await person(browser, world, LAPTOP);
+  mette = await person(browser, world, PHONE);
+  await staffLogin(anna.page, world, 'anna');
+  await familyEnrol(mette.page, world, 'mette');
+});
+
+after(async () => {
+  await browser?.close();
+  await world?.stop();
+});
+
+test('invite: code as text and QR; the QR holds the link, and the link enrols a phone', async () => {
+  const a = anna.page;
+  await a.goto(`${world.url}/staff/#/f/${world.fam.A}/family`);
+  await a.locator('#conn[data-state="open"]').waitFor();
+  await a.getByRole('button', { name: 'Lav invitationskode til Jonas Hansen' }).click();
+  const box = a.locator('#invite-result');
+  await box.locator('svg').waitFor();
+  const code = (await box.locator('.invite-code').textContent()).trim();
+  assert.match(code, /^[A-Z0-9]{5}-[A-Z0-9]{5}$/);
+  const link = (await box.locator('.invite-link').textContent()).trim();
+  assert.equal(link, `${world.url}/family/#code=${code}`);
+  // The QR code's dark modules are exactly those of the link, encoded.
+  const d = await box.locator('svg path').getAttribute('d');
+  const dark = new Set([...d.matchAll(/M(\d+) (\d+)/g)].map((m) => `${m[1]},${m[2]}`));
+  const qr = encode(link, { ecc: 'M', border: 4 });
+  const want = new Set();
+  qr.data.forEach((row, y) => row.forEach((on, x) => on && want.add(`${x},${y}`)));
+  assert.equal(dark.size, want.size);
+  for (const k of want) assert.ok(dark.has(k), `module ${k}`);
+  await shot(a, 'staff-invite-qr-laptop');
+  // Jonas opens the link on his phone.
+  jonas = await person(browser, world, PHONE);
+  await jonas.page.goto(link);
+  assert.equal(await jonas.page.locator('#code').inputValue(), code);
+  await jonas.page.locator('#enrol-submit').click();
+  await jonas.page.locator('html[data-conn="open"]').waitFor();
+  assert.equal(new URL(jonas.page.url()).hash, '', 'the spent code is gone from the address bar');
+});
+
+test('a restricted conversation: the youth sees it, the parent does not', async () => {
+  const a = anna.page;
+  await a.getByLabel('Navn på samtalen').fill('Jonas – egen tråd');
+  await a.locator('#new-conv-members').getByLabel('Jonas Hansen').check();
+  await a.getByRole('button', { name: 'Opret samtale' }).click();
+  await a.locator('#panel-conv:not([hidden])').waitFor();
+  assert.match(await a.locator('#conv-picker').textContent(), /Jonas – egen tråd.*begrænset/);
+  await a.locator('#body').fill('Hej Jonas, det her er kun mellem dig og os to.');
+  await a.locator('#body').press('Enter');
+  await a.locator('.msg.mine', { hasText: 'kun mellem dig' }).locator('.msg-state').waitFor();
+  // Jonas: two conversations; the new one has the message.
+  const j = jonas.page;
+  const tab = j.locator('#conv-tabs').getByRole('button', { name: /Jonas – egen tråd/ });
+  await tab.waitFor();
+  await tab.click();
+  await j.locator('.bubble', { hasText: 'kun mellem dig' }).waitFor();
+  await shot(j, 'family-two-conversations-phone');
+  // Mette: one conversation, not this one.
+  await mette.page.reload();
+  await mette.page.locator('html[data-conn="open"]').waitFor();
+  assert.equal(await mette.page.locator('#conv-tabs').isVisible(), false);
+  assert.equal(await mette.page.getByText('kun mellem dig').count(), 0);
+});
+
+test('the contact log: date filter and CSV download', async () => {
+  const a = anna.page;
+  await a.getByRole('link', { name: 'Kontaktlog' }).click();
+  const caption = a.locator('#log-caption');
+  await a.waitForFunction(() => /hændelse/.test(document.querySelector('#log-caption').textContent));
+  assert.match(await caption.textContent(), /Kontaktlog for Familien Hansen: \d+ hændelser/);
+  const kinds = await a.locator('#log-body .log-kind').allTextContents();
+  for (const k of ['Telefon tilmeldt', 'Samtale oprettet', 'Invitationskode lavet', 'Besked']) {
+    assert.ok(kinds.includes(k), `log shows ${k}: ${kinds.join(', ')}`);
+  }
+  await shot(a, 'staff-contact-log-laptop');
+  // CSV of the same period.
+  const [dl] = await Promise.all([a.waitForEvent('download'), a.getByRole('link', { name: 'Download CSV' }).click()]);
+  const csv = fs.readFileSync(await dl.path(), 'utf8');
+  assert.equal(csv.split('\r\n')[0], 'id,at,kind,actor_id,actor_name,conv,message,detail');
+  assert.ok(csv.includes('enrol'), 'CSV has the enrolments');
+  assert.match(dl.suggestedFilename(), /\.csv$/);
+  // A period in the past has nothing.
+  await a.getByLabel('Fra og med').fill('2020-01-01');
+  await a.getByLabel('Til og med').fill('2020-01-31');
+  await a.getByRole('button', { name: 'Vis log' }).click();
+  await a.waitForFunction(() => /0 hændelser/.test(document.querySelector('#log-caption').textContent));
+  // Local days (Copenhagen, UTC+1 in winter) as UTC instants; "to" is exclusive.
+  assert.equal(
+    await a.locator('#log-csv').getAttribute('href'),
+    `/api/families/${world.fam.A}/log?from=2019-12-31T23%3A00%3A00.000Z&to=2020-01-31T23%3A00%3A00.000Z&format=csv`,
+  );
+});
+
+test('revoking a device signs that phone out at once', async () => {
+  const a = anna.page;
+  const m = mette.page;
+  await m.getByRole('button', { name: 'Menu' }).click();
+  const info = await m.locator('#device-info').textContent();
+  const id = info.match(/Nummer (\d+)/)[1];
+  await shot(m, 'family-menu-phone');
+  await m.keyboard.press('Escape');
+  await a.getByRole('link', { name: 'Familie', exact: true }).click();
+  await a.getByLabel('Telefonens nummer').fill(id);
+  await a.getByRole('button', { name: 'Tilbagekald …' }).click();
+  await a.getByRole('button', { name: 'Ja, tilbagekald' }).click();
+  await a.getByText(`Telefon nr. ${id} er tilbagekaldt.`).waitFor();
+  await m.locator('#enrol-view:not([hidden])').waitFor();
+  assert.match(await m.locator('#signedout').textContent(), /logget ud/);
+});
+
+test('keyboard only: sign in, open a conversation, send with Enter', async () => {
+  const { page: k } = await person(browser, world, LAPTOP);
+  await k.goto(`${world.url}/staff/`);
+  await k.locator('#username:focus').waitFor(); // focus starts in the form
+  await k.keyboard.type('bo');
+  await k.keyboard.press('Tab');
+  await k.keyboard.type(PASSWORDS.bo);
+  await k.keyboard.press('Enter');
+  await k.locator('#conn[data-state="open"]').waitFor();
+  let found = false;
+  for (let i = 0; i < 25 && !found; i++) {
+    await k.keyboard.press('Tab');
+    found = await k.evaluate(() => document.activeElement?.matches('a.fam-conv') && /Hele familien/.test(document.activeElement.textContent));
+  }
+  assert.ok(found, 'the conversation link is reachable with Tab');
+  await k.keyboard.press('Enter');
+  await k.locator('#body:focus').waitFor(); // focus moved on to the reply box
+  await k.keyboard.type('Hej, det er Bo. Jeg kan også godt torsdag.');
+  await k.keyboard.press('Shift+Enter');
+  await k.keyboard.type('Mvh Bo');
+  await k.keyboard.press('Enter');
+  const sent = k.locator('.msg.mine', { hasText: 'Jeg kan også godt torsdag.' });
+  await sent.waitFor();
+  assert.equal(await sent.locator('.msg-body').textContent(), 'Hej, det er Bo. Jeg kan også godt torsdag.\nMvh Bo');
+  // A visible focus indicator on the focused control.
+  const outline = await k.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, 'none');
+  // Signing out ends the session for good: a reload shows the login form.
+  await k.getByRole('button', { name: 'Log ud' }).click();
+  await k.getByText('Du er logget ud.').waitFor();
+  await k.reload();
+  await k.locator('#login-view:not([hidden])').waitFor();
+});
+
+test('history pages backwards: the newest 50 first, older on request', async () => {
+  const a = anna.page;
+  await a.goto(`${world.url}/staff/#/c/${world.conv.A}`);
+  await a.locator('#conn[data-state="open"]').waitFor();
+  // 60 numbered messages through a second connection of Anna's (the cookie
+  // authenticates it), so this page only learns of them by history.
+  await a.evaluate(async () => {
+    const ws = new WebSocket(`wss://${location.host}/ws`, 'indgang.v1');
+    await new Promise((res) => ws.addEventListener('message', res, { once: true })); // welcome
+    const conv = Number(location.hash.split('/')[2]);
+    let acks = 0;
+    const done = new Promise((res) => ws.addEventListener('message', (e) => JSON.parse(e.data).type === 'ack' && ++acks === 60 && res()));
+    for (let i = 1; i <= 60; i++) ws.send(JSON.stringify({ type: 'send', conv, client_id: `page-${i}`, body: `Nummer ${i}` }));
+    await done;
+    ws.close();
+  });
+  await a.reload();
+  await a.locator('.msg', { hasText: 'Nummer 60' }).waitFor();
+  assert.equal(await a.locator('.msg', { hasText: /^.*Nummer 10$/ }).count(), 0, 'not loaded yet');
+  const older = a.getByRole('button', { name: 'Vis ældre beskeder' });
+  await older.click();
+  await a.locator('.msg-body', { hasText: /^Nummer 1$/ }).waitFor();
+  const nums = (await a.locator('.msg-body').allTextContents()).filter((t) => /^Nummer \d+$/.test(t)).map((t) => Number(t.slice(7)));
+  assert.deepEqual(nums, Array.from({ length: 60 }, (_, i) => i + 1), 'all 60, in order, once');
+});
+
+test('tablet: one pane at a time, with a way back', async () => {
+  const { page: t } = await person(browser, world, TABLET);
+  await staffLogin(t, world, 'anna');
+  assert.ok(await t.locator('#caseload').isVisible());
+  assert.equal(await t.locator('#main').isVisible(), false);
+  await shot(t, 'staff-caseload-tablet');
+  await t.locator('#pair-list').getByRole('link', { name: /Hele familien/ }).click();
+  await t.locator('#panel-conv:not([hidden])').waitFor();
+  assert.equal(await t.locator('#caseload').isVisible(), false);
+  assert.ok(await t.getByRole('link', { name: '← Sagsliste' }).isVisible());
+  await t.locator('.msg').first().waitFor();
+  await shot(t, 'staff-conversation-tablet');
+  await t.getByRole('link', { name: '← Sagsliste' }).click();
+  await t.locator('#caseload').waitFor();
+});
