@@ -20,7 +20,6 @@ struct gw {
 	struct lws_context *context;
 	struct hub *hub;
 	const char *web_root; /* the web clients' files, or NULL */
-	int live_wsi;         /* connections lws holds (WSI_CREATE - WSI_DESTROY) */
 };
 
 /* The gateway of the running process (one per process: the signal handler

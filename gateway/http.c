@@ -338,12 +338,6 @@ int gw_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		return 0;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return 1; /* WebSockets only with subprotocol indgang.v1 */
-	case LWS_CALLBACK_WSI_CREATE:
-		gw.live_wsi++;
-		return 0;
-	case LWS_CALLBACK_WSI_DESTROY:
-		gw.live_wsi--;
-		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}

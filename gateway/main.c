@@ -305,14 +305,13 @@ static void on_tick(lws_sorted_usec_list_t *sul)
 /*
  * Serve until SIGTERM/SIGINT, then: the hub stops taking writes, finishes and
  * acks what is queued, and closes every WebSocket with 1001 once its outbox
- * is written.  The loop goes on until lws has finished those closing
- * handshakes too: closing a socket that still has unread input makes the
- * kernel send RST, and the peer then loses the acks it has not read yet.
+ * is written.  A session ends only when its closing handshake is complete
+ * (ws.c), so when the hub is quiet no peer is still reading acks; idle HTTP
+ * connections are simply closed with the context.
  */
 static void run_loop(void)
 {
 	lws_usec_t deadline = 0;
-	int idle_wsi = gw.live_wsi; /* the listening socket and lws' own */
 	lws_sul_schedule(gw.context, 0, &tick_sul, on_tick, HUB_RECHECK_MS * LWS_US_PER_MS);
 	for (;;) {
 		if (lws_service(gw.context, 0) < 0)
@@ -331,7 +330,7 @@ static void run_loop(void)
 		if (deadline == 0)
 			continue;
 		hub_drain(gw.hub);
-		if ((hub_quiet(gw.hub) && gw.live_wsi <= idle_wsi) || lws_now_usecs() > deadline)
+		if (hub_quiet(gw.hub) || lws_now_usecs() > deadline)
 			break;
 	}
 }
