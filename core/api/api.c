@@ -417,8 +417,10 @@ static void ep_conv_create(struct call *c)
 		fail(c, err, "Every member must belong to the family.");
 	else if (err)
 		fail(c, err, NULL);
-	else
+	else {
+		c->resp->created_conv = conv;
 		respond(c, 201, codec_encode_conv(&out));
+	}
 	conv_clear(&out);
 	codec_conv_create_free(&in);
 }
@@ -498,6 +500,27 @@ static void ep_log(struct call *c)
 		}
 	}
 	log_list_free(&entries);
+}
+
+static bool may_manage_devices(enum perm_rel rel)
+{
+	return perm_can_revoke_device(rel, false);
+}
+
+/* The family's enrolled phones, so the pair (or an admin) can revoke one. */
+static void ep_devices(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	if (!family_allowed(c, c->path_id, may_manage_devices, "list devices"))
+		return;
+	struct device_list devices = {0};
+	int err = store_family_devices(c->ctx->store, c->path_id, &devices);
+	if (err)
+		fail(c, err, NULL);
+	else
+		respond(c, 200, codec_encode_devices(&devices));
+	device_list_free(&devices);
 }
 
 static void ep_device_delete(struct call *c)
@@ -610,6 +633,7 @@ static const struct route routes[] = {
     {"POST", "/api/conversations", NULL, ep_conv_create},
     {"POST", "/api/invites", NULL, ep_invite},
     {"GET", "/api/families/", "/log", ep_log},
+    {"GET", "/api/families/", "/devices", ep_devices},
     {"DELETE", "/api/devices/", "", ep_device_delete},
 };
 

@@ -41,6 +41,8 @@ struct api_response {
 	/* Sessions to close at once (logout, revocation). */
 	int64_t close_token_id;
 	int64_t close_device_id;
+	/* A conversation created: announced to everyone who may see it. */
+	int64_t created_conv;
 };
 struct api_ctx {
 	struct store *store;

@@ -136,6 +136,13 @@ struct msg_list {
 	size_t n, cap;
 };
 
+/* Where one member of a conversation has read up to. */
+struct read_pos {
+	struct user_ref user;
+	int64_t upto;
+	int64_t at;
+};
+
 struct conv {
 	int64_t id;
 	int64_t family_id;
@@ -143,6 +150,10 @@ struct conv {
 	char title[CODEC_NAME_MAX + 1];
 	struct user_ref *members; /* owned */
 	size_t n_members;
+	int64_t primary_id; /* the pair: additions to CONV (PROTOCOL-NOTES) */
+	int64_t secondary_id;
+	struct read_pos *reads; /* owned: the members' read positions */
+	size_t n_reads;
 	int64_t last_id;
 	int64_t read_upto;
 	int64_t unread;
@@ -204,6 +215,23 @@ char *codec_encode_enrol(const char *token, const struct user_ref *user, int64_t
 char *codec_encode_me(const struct user_ref *user, const struct conv_list *convs);
 /* CONV alone */
 char *codec_encode_conv(const struct conv *c);
+/* {"type":"conversation","conversation":CONV}: a conversation the user may now see */
+char *codec_encode_conversation(const struct conv *c);
+/* {"devices":[{"id","name","user":USER,"created_at","revoked_at":TS|null},...]} */
+struct device_entry {
+	int64_t id;
+	char name[CODEC_NAME_MAX + 1];
+	struct user_ref user;
+	int64_t created_at;
+	int64_t revoked_at; /* 0: active */
+};
+struct device_list {
+	struct device_entry *v;
+	size_t n, cap;
+};
+struct device_entry *device_list_push(struct device_list *l);
+void device_list_free(struct device_list *l);
+char *codec_encode_devices(const struct device_list *l);
 /* {"messages":[...],"more":B} */
 char *codec_encode_http_messages(const struct msg_list *l, bool more);
 /* {"code":S,"expires_at":TS} */

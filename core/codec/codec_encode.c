@@ -101,6 +101,20 @@ static json_t *members_json(const struct conv *c)
 	return finish(a, rc);
 }
 
+static json_t *reads_json(const struct conv *c)
+{
+	json_t *a = json_array();
+	int rc = 0;
+	for (size_t i = 0; i < c->n_reads && rc == 0; i++) {
+		json_t *o = json_object();
+		int orc = put(o, "user", user_json(&c->reads[i].user));
+		orc |= put(o, "upto", json_integer(c->reads[i].upto));
+		orc |= put(o, "at", ts_json(c->reads[i].at));
+		rc = json_array_append_new(a, finish(o, orc));
+	}
+	return finish(a, rc);
+}
+
 static json_t *conv_json(const struct conv *c)
 {
 	json_t *o = json_object(), *fam = json_object();
@@ -110,6 +124,9 @@ static json_t *conv_json(const struct conv *c)
 	rc |= put(o, "family", finish(fam, rc));
 	rc |= put(o, "title", json_string(c->title));
 	rc |= put(o, "members", members_json(c));
+	rc |= put(o, "primary", id_or_null(c->primary_id));
+	rc |= put(o, "secondary", id_or_null(c->secondary_id));
+	rc |= put(o, "reads", reads_json(c));
 	rc |= put(o, "last_id", json_integer(c->last_id));
 	rc |= put(o, "read_upto", json_integer(c->read_upto));
 	rc |= put(o, "unread", json_integer(c->unread));
@@ -195,6 +212,13 @@ char *codec_encode_pong(const char *ref)
 	return dump(frame_new("pong", ref));
 }
 
+char *codec_encode_conversation(const struct conv *c)
+{
+	json_t *o = frame_new("conversation", NULL);
+	int rc = o ? put(o, "conversation", conv_json(c)) : -1;
+	return dump(finish(o, rc));
+}
+
 /* ---- HTTP response bodies ------------------------------------------------ */
 
 char *codec_encode_http_error(int err, const char *message)
@@ -238,6 +262,27 @@ char *codec_encode_me(const struct user_ref *user, const struct conv_list *convs
 char *codec_encode_conv(const struct conv *c)
 {
 	return dump(conv_json(c));
+}
+
+static json_t *device_json(const struct device_entry *d)
+{
+	json_t *o = json_object();
+	int rc = put(o, "id", json_integer(d->id));
+	rc |= put(o, "name", json_string(d->name));
+	rc |= put(o, "user", user_json(&d->user));
+	rc |= put(o, "created_at", ts_json(d->created_at));
+	rc |= put(o, "revoked_at", d->revoked_at > 0 ? ts_json(d->revoked_at) : json_null());
+	return finish(o, rc);
+}
+
+char *codec_encode_devices(const struct device_list *l)
+{
+	json_t *o = json_object(), *a = json_array();
+	int rc = 0;
+	for (size_t i = 0; l && i < l->n && rc == 0; i++)
+		rc = json_array_append_new(a, device_json(&l->v[i]));
+	rc |= put(o, "devices", finish(a, rc));
+	return dump(finish(o, rc));
 }
 
 char *codec_encode_http_messages(const struct msg_list *l, bool more)

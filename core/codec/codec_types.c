@@ -129,6 +129,7 @@ void conv_clear(struct conv *c)
 	if (!c)
 		return;
 	free(c->members);
+	free(c->reads);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -170,4 +171,22 @@ struct log_entry *log_list_push(struct log_list *l)
 	l->v = v;
 	memset(&v[l->n], 0, sizeof(*v));
 	return &v[l->n++];
+}
+
+struct device_entry *device_list_push(struct device_list *l)
+{
+	struct device_entry *v = list_grow(l->v, l->n, &l->cap, sizeof(*v));
+	if (!v)
+		return NULL;
+	l->v = v;
+	memset(&v[l->n], 0, sizeof(*v));
+	return &v[l->n++];
+}
+
+void device_list_free(struct device_list *l)
+{
+	if (!l)
+		return;
+	free(l->v);
+	memset(l, 0, sizeof(*l));
 }

@@ -178,12 +178,38 @@ static void close_matching(int64_t key, void *val, void *arg)
 	}
 }
 
+/* A new conversation: a "conversation" frame to every open connection of
+ * everyone who may see it, each with their own counters. */
+static void announce_conversation(struct hub *h, int64_t conv_id)
+{
+	struct route_set r;
+	if (route_receipt(h->store, conv_id, &r) != ERR_OK)
+		return;
+	for (size_t i = 0; i < r.n; i++) {
+		struct session *first = hub_user_sessions(h, r.users[i]);
+		struct conv c;
+		if (first == NULL)
+			continue;
+		if (store_conversation(h->store, &first->user, conv_id, &c) == ERR_OK) {
+			struct out_frame *f = frame_new(h, codec_encode_conversation(&c));
+			for (struct session *s = first; s; s = s->next_of_user)
+				if (s->state == SESSION_AUTHED)
+					session_push(s, f);
+			frame_unref(f);
+		}
+		conv_clear(&c);
+	}
+	route_set_free(&r);
+}
+
 /* Loop thread: the worker finished c. */
 void api_call_apply(struct hub *h, struct api_call *c)
 {
 	c->done = true;
 	if (c->resp.close_token_id || c->resp.close_device_id)
 		idmap_each(h->sessions, close_matching, &c->resp);
+	if (c->resp.created_conv)
+		announce_conversation(h, c->resp.created_conv);
 	if (c->abandoned)
 		api_call_free(c);
 	else

@@ -260,6 +260,16 @@ static const char *const stmt_sql[ST__COUNT] = {
                         "OR u.id IN (SELECT primary_id FROM families WHERE id = ?2) "
                         "OR u.id IN (SELECT secondary_id FROM families WHERE id = ?2) "
                         "ORDER BY u.role = 'family', u.id",
+    [ST_CONV_PAIR] = "SELECT primary_id, secondary_id FROM families WHERE id = ?1",
+    [ST_CONV_READS] = "SELECT u.id, u.name, u.role, r.upto, r.at FROM read_positions r "
+                      "JOIN users u ON u.id = r.user_id WHERE r.conv_id = ?1 AND "
+                      "(r.user_id IN (SELECT user_id FROM conv_members WHERE conv_id = ?1) "
+                      "OR r.user_id IN (SELECT primary_id FROM families WHERE id = ?2) "
+                      "OR r.user_id IN (SELECT secondary_id FROM families WHERE id = ?2)) "
+                      "ORDER BY u.id",
+    [ST_FAMILY_DEVICES] = "SELECT d.id, d.name, u.id, u.name, u.role, d.created_at, "
+                          "ifnull(d.revoked_at, 0) FROM devices d JOIN users u ON u.id = d.user_id "
+                          "WHERE u.family_id = ?1 ORDER BY d.id",
     [ST_CONV_LAST] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "
                      "(?2 OR kind <> 'note')",
     [ST_CONV_UNREAD] = "SELECT count(*) FROM messages WHERE conv_id = ?1 AND id > ?2 AND "

@@ -99,6 +99,8 @@ struct store_device {
 int store_device_insert(struct store *s, int64_t user_id, const char *name, int64_t now,
                         int64_t *id);
 int store_device_get(struct store *s, int64_t id, struct store_device *out);
+/* Every device enrolled by a member of the family, revoked ones included. */
+int store_family_devices(struct store *s, int64_t family_id, struct device_list *out);
 /* Revokes the device and every token issued to it. */
 int store_device_revoke(struct store *s, int64_t id, int64_t now);
 

@@ -270,3 +270,28 @@ int store_invite_consume(struct store *s, const char *code, int64_t now, int64_t
 	/* Another enrolment used it between our read and write. */
 	return err == ERR_NOT_FOUND ? ERR_GONE : err;
 }
+
+int store_family_devices(struct store *s, int64_t family_id, struct device_list *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FAMILY_DEVICES);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, family_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct device_entry *d = device_list_push(out);
+		if (d == NULL) {
+			sqlite3_reset(st);
+			return ERR_INTERNAL;
+		}
+		d->id = sqlite3_column_int64(st, 0);
+		store_col_text(st, 1, d->name, sizeof d->name);
+		d->user.id = sqlite3_column_int64(st, 2);
+		store_col_text(st, 3, d->user.name, sizeof d->user.name);
+		d->user.role = ROLE_FAMILY;
+		d->created_at = sqlite3_column_int64(st, 5);
+		d->revoked_at = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? ERR_OK : store_err(rc);
+}

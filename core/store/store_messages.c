@@ -160,6 +160,44 @@ int store_last_visible_id(struct store *s, const struct store_user *u, int64_t *
 
 /* ---- Conversations as a user sees them ------------------------------------- */
 
+/* The pair's ids and the members' read positions. */
+static int conv_pair_and_reads(struct store *s, struct conv *c)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONV_PAIR);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, c->family_id);
+	int err = store_step_row(st);
+	if (err)
+		return err;
+	c->primary_id = sqlite3_column_int64(st, 0);
+	c->secondary_id = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if ((st = store_stmt(s, ST_CONV_READS)) == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_int64(st, 2, c->family_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct read_pos *grown = realloc(c->reads, (c->n_reads + 1) * sizeof *grown);
+		if (grown == NULL) {
+			sqlite3_reset(st);
+			return ERR_INTERNAL;
+		}
+		c->reads = grown;
+		struct read_pos *r = &c->reads[c->n_reads++];
+		r->user.id = sqlite3_column_int64(st, 0);
+		store_col_text(st, 1, r->user.name, sizeof r->user.name);
+		const char *role = (const char *)sqlite3_column_text(st, 2);
+		if (role == NULL || codec_role_parse(role, &r->user.role) != 0)
+			r->user.role = ROLE_FAMILY;
+		r->upto = sqlite3_column_int64(st, 3);
+		r->at = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? ERR_OK : store_err(rc);
+}
+
 static int conv_members(struct store *s, struct conv *c)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_CONV_MEMBERS);
@@ -259,6 +297,8 @@ int store_user_conversations(struct store *s, const struct store_user *u, struct
 	for (size_t i = 0; i < out->n; i++) {
 		int err = conv_members(s, &out->v[i]);
 		if (err == ERR_OK)
+			err = conv_pair_and_reads(s, &out->v[i]);
+		if (err == ERR_OK)
 			err = conv_counters(s, u, &out->v[i]);
 		if (err)
 			return err;
@@ -279,7 +319,7 @@ int store_conversation(struct store *s, const struct store_user *u, int64_t conv
 		return err;
 	read_conv_head(st, out);
 	sqlite3_reset(st);
-	if ((err = conv_members(s, out)) == ERR_OK)
+	if ((err = conv_members(s, out)) == ERR_OK && (err = conv_pair_and_reads(s, out)) == ERR_OK)
 		err = conv_counters(s, u, out);
 	return err;
 }

@@ -950,6 +950,11 @@ static void fill_conv(struct conv *c)
 	c->n_members = 2;
 	c->members[0] = (struct user_ref){.id = 5, .name = "Mette Hansen", .role = ROLE_FAMILY};
 	c->members[1] = (struct user_ref){.id = 9, .name = "Anna", .role = ROLE_ADVISER};
+	c->primary_id = 9;
+	c->secondary_id = 10;
+	c->reads = calloc(1, sizeof(*c->reads));
+	c->n_reads = 1;
+	c->reads[0] = (struct read_pos){.user = c->members[1], .upto = 70, .at = 1795428930123};
 	c->last_id = 77;
 	c->read_upto = 70;
 	c->unread = 7;
@@ -959,7 +964,7 @@ static void check_conv(const json_t *j)
 {
 	const json_t *fam = json_object_get(j, "family"), *mem = json_object_get(j, "members");
 	CHECK(json_is_object(j));
-	CHECK_EQ(json_object_size(j), 7);
+	CHECK_EQ(json_object_size(j), 10);
 	CHECK_EQ(jint(j, "id"), 4);
 	CHECK_EQ(jint(fam, "id"), 2);
 	CHECK_STR(jstr(fam, "name"), "Familien Hansen");
@@ -967,6 +972,14 @@ static void check_conv(const json_t *j)
 	CHECK(json_is_array(mem) && json_array_size(mem) == 2);
 	check_user(json_array_get(mem, 0), 5, "Mette Hansen", "family");
 	check_user(json_array_get(mem, 1), 9, "Anna", "adviser");
+	CHECK_EQ(jint(j, "primary"), 9);
+	CHECK_EQ(jint(j, "secondary"), 10);
+	const json_t *reads = json_object_get(j, "reads");
+	CHECK(json_is_array(reads) && json_array_size(reads) == 1);
+	const json_t *r0 = json_array_get(reads, 0);
+	check_user(json_object_get(r0, "user"), 9, "Anna", "adviser");
+	CHECK_EQ(jint(r0, "upto"), 70);
+	CHECK_STR(jstr(r0, "at"), "2026-11-23T10:15:30.123Z");
 	CHECK_EQ(jint(j, "last_id"), 77);
 	CHECK_EQ(jint(j, "read_upto"), 70);
 	CHECK_EQ(jint(j, "unread"), 7);
@@ -1325,6 +1338,46 @@ static void test_encode_log_csv(void)
 	log_list_free(&l);
 }
 
+/* The additions: a "conversation" frame and the family's device list. */
+static void test_encode_additions(void)
+{
+	struct conv c = {0};
+	fill_conv(&c);
+	char *out = codec_encode_conversation(&c);
+	json_t *j = parse(out);
+	CHECK_STR(jstr(j, "type"), "conversation");
+	CHECK(json_object_get(j, "ref") == NULL);
+	check_conv(json_object_get(j, "conversation"));
+	json_decref(j);
+	free(out);
+	conv_clear(&c);
+
+	struct device_list l = {0};
+	struct device_entry *d = device_list_push(&l);
+	CHECK(d != NULL);
+	d->id = 3;
+	strcpy(d->name, "Mettes telefon");
+	d->user = (struct user_ref){.id = 5, .name = "Mette Hansen", .role = ROLE_FAMILY};
+	d->created_at = 1795428930123;
+	d = device_list_push(&l);
+	d->id = 4;
+	strcpy(d->name, "gammel");
+	d->user = l.v[0].user;
+	d->created_at = 1795428930123;
+	d->revoked_at = 1795428930124;
+	out = codec_encode_devices(&l);
+	j = parse(out);
+	const json_t *a = json_object_get(j, "devices");
+	CHECK(json_is_array(a) && json_array_size(a) == 2);
+	CHECK_EQ(jint(json_array_get(a, 0), "id"), 3);
+	CHECK(json_is_null(json_object_get(json_array_get(a, 0), "revoked_at")));
+	CHECK_STR(jstr(json_array_get(a, 1), "revoked_at"), "2026-11-23T10:15:30.124Z");
+	check_user(json_object_get(json_array_get(a, 1), "user"), 5, "Mette Hansen", "family");
+	json_decref(j);
+	free(out);
+	device_list_free(&l);
+}
+
 int main(void)
 {
 	test_framing();
@@ -1350,5 +1403,6 @@ int main(void)
 	test_encode_http();
 	test_encode_log_json();
 	test_encode_log_csv();
+	test_encode_additions();
 	return check_report("codec");
 }
