@@ -81,7 +81,15 @@ test('staff: login, caseload, conversation with a note, contact log, family tool
   await s.getByRole('link', { name: 'Familie', exact: true }).click();
   await s.getByRole('button', { name: 'Lav invitationskode til Jonas Hansen' }).click();
   await s.locator('#invite-result svg').waitFor();
+  await s.locator('#device-body tr').first().waitFor(); // Mette's phone
   await check(s, 'a11y-staff-family-tools');
+  // The family's phones, with the confirm step open.
+  await s.getByRole('button', { name: /^Tilbagekald .* fra Mette Hansen$/ }).click();
+  await s.locator('#revoke-yes:focus').waitFor();
+  await s.locator('#revoke').scrollIntoViewIfNeeded();
+  await check(s, 'a11y-staff-devices-confirm');
+  await s.getByRole('button', { name: 'Fortryd' }).click();
+  assert.equal(await s.locator('#revoke-confirm').isVisible(), false);
 });
 
 test('family: enrolment, chat and menu in Danish (the default)', async () => {
@@ -99,6 +107,8 @@ test('family: enrolment, chat and menu in Danish (the default)', async () => {
   await page.getByRole('button', { name: 'Kom i gang' }).click();
   await page.locator('html[data-conn="open"]').waitFor();
   assert.equal(await page.locator('#advisers').textContent(), 'Dora Madsen og Erik Holm');
+  // The coordinator (CONV.primary), in words.
+  assert.equal(await page.locator('#primary-adviser').textContent(), 'Tovholder: Dora Madsen');
   const m = fam.page;
   await m.locator('.bubble.theirs', { hasText: 'Torsdag kl. 10' }).waitFor();
   await check(m, 'a11y-family-chat');
@@ -135,6 +145,8 @@ test('Arabic renders right-to-left, enrolment and chat', async () => {
   const x = await page.evaluate(() => document.querySelector('.bubble.mine').getBoundingClientRect().x);
   assert.ok(x < 60, `own message on the left in RTL (x=${x})`);
   assert.equal(await page.locator('#chat-title').textContent(), 'مستشاراك');
+  // The coordinator in Arabic, the Latin name isolated (FSI … PDI).
+  assert.equal(await page.locator('#primary-adviser').textContent(), 'جهة الاتصال الرئيسية: \u2068Anna Jensen\u2069');
   await check(page, 'a11y-family-chat-ar');
 });
 
@@ -145,6 +157,7 @@ test('a manual language switch sticks across a reload', async () => {
   await m.locator('html[lang="en"][dir="ltr"]').waitFor();
   await m.keyboard.press('Escape');
   assert.equal(await m.locator('#chat-title').textContent(), 'Your advisers');
+  assert.equal(await m.locator('#primary-adviser').textContent(), 'Coordinator: Anna Jensen');
   await m.reload();
   await m.locator('html[data-conn="open"]').waitFor();
   assert.equal(await m.getAttribute('html', 'lang'), 'en');

@@ -1,7 +1,8 @@
 // live.test.mjs - an adviser (laptop) and a family member (phone) in two
 // browser contexts against a real gateway: messages go live both ways, an
 // internal note never reaches the family, delivery states (saved, read by),
-// and a team member reads along and writes notes but cannot write to the family.
+// read states and the coordinator (CONV.primary) after a reload, and a team
+// member reads along and writes notes but cannot write to the family.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -90,6 +91,47 @@ test('an internal note never reaches the family, live or after a reload', async 
   await shot(m, 'family-chat-phone');
 });
 
+// Frames the page's WebSocket receives from now on (parsed).
+function recordFrames(page) {
+  const frames = [];
+  page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
+    try {
+      frames.push(JSON.parse(payload));
+    } catch {
+      /* not JSON */
+    }
+  }));
+  return frames;
+}
+
+test('after a reload: who has read (CONV.reads, no live receipt needed) and the coordinator', async () => {
+  const a = anna.page;
+  const m = mette.page;
+  // The phone.
+  const phoneFrames = recordFrames(m);
+  await m.reload();
+  await m.locator('html[data-conn="open"]').waitFor();
+  const mine = famThread().locator('.bubble.mine', { hasText: 'svær uge' });
+  await mine.locator('.state[data-state="read"]').waitFor();
+  assert.match(await mine.locator('.state').textContent(), /^✓✓ Læst af Anna Jensen$/);
+  const welcome = phoneFrames.find((f) => f.type === 'welcome');
+  assert.ok(welcome, 'a welcome came');
+  assert.ok(welcome.conversations[0].reads.some((r) => r.user.id === world.ids.anna), 'CONV.reads lists Anna');
+  assert.deepEqual(phoneFrames.filter((f) => f.type === 'receipt' && f.user.id !== world.ids.mette), [], 'no receipt from the advisers since the reload');
+  // The coordinator, also after a reload (the saved outline must not hide it).
+  assert.equal(await m.locator('#advisers').textContent(), 'Anna Jensen og Bo Nielsen');
+  assert.equal(await m.locator('#primary-adviser').textContent(), 'Tovholder: Anna Jensen');
+  await shot(m, 'family-read-after-reload-phone');
+  // The adviser's laptop.
+  const staffFrames = recordFrames(a);
+  await a.reload();
+  await a.locator('#conn[data-state="open"]').waitFor();
+  const annaMsg = staffThread(a).locator('.msg.mine', { hasText: 'det tager vi op torsdag' });
+  await annaMsg.getByText(/Læst af Mette Hansen/).waitFor();
+  assert.deepEqual(staffFrames.filter((f) => f.type === 'receipt' && f.user.id !== world.ids.anna), [], 'no receipt from the family since the reload');
+  assert.equal(await a.locator('#fv-sub').textContent(), 'Makkerpar: Anna Jensen (tovholder) og Bo Nielsen');
+});
+
 test('a team member reads along, writes notes, and has no family reply box', async () => {
   const c = carl.page;
   await staffLogin(c, world, 'carl');
@@ -109,6 +151,14 @@ test('a team member reads along, writes notes, and has no family reply box', asy
   await mette.page.waitForTimeout(300);
   assert.equal(await mette.page.getByText('Sundhedsplejen').count(), 0);
   await shot(c, 'staff-team-member-laptop');
+  // The family page: no phone list for the team (the gateway answers 403), and no asking.
+  const asked = [];
+  c.on('request', (r) => r.url().includes('/devices') && asked.push(r.url()));
+  await c.getByRole('link', { name: 'Familie', exact: true }).click();
+  await c.getByText('Du ser familien som medlem af teamet.').waitFor();
+  assert.equal(await c.locator('#revoke').isVisible(), false);
+  assert.deepEqual(asked, []);
+  assert.deepEqual(c.problems, []);
 });
 
 test('the reply box counts characters near the 4,000 limit', async () => {

@@ -1,7 +1,9 @@
 // protocol.test.mjs - the shared protocol client and outbox (clients/web/shared)
 // against a scripted fake gateway, in Node: reconnect with backoff, sync from
 // the last id without gaps or duplicates, resends with the same client_id,
-// fatal close codes.  No browser, no gateway: fast and exact.
+// fatal close codes, and the store's use of the gateway's additions (the
+// `conversation` frame; CONV.primary/secondary/reads).  No browser, no
+// gateway: fast and exact.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,7 @@ import { WEB } from './lib/harness.mjs';
 
 const { Connection, backoffDelay } = await import(pathToFileURL(path.join(WEB, 'shared', 'protocol.js')));
 const { Outbox } = await import(pathToFileURL(path.join(WEB, 'shared', 'outbox.js')));
+const { Store } = await import(pathToFileURL(path.join(WEB, 'shared', 'store.js')));
 
 // A fake WebSocket whose "server" side is the test.
 function fakeServer() {
@@ -219,5 +222,43 @@ test('replies are matched by ref; an error reply rejects with its code', async (
   ws.push({ type: 'pong', ref: pa.f.ref });
   assert.equal((await a).type, 'pong');
   await assert.rejects(b, (e) => e.code === 'forbidden');
+  conn.stop();
+});
+
+test('store: CONV.primary and CONV.reads survive a saved outline; the conversation frame adds once', async () => {
+  const srv = fakeServer();
+  const conn = new Connection({ url: 'wss://x/ws', WebSocketImpl: srv.FakeWS });
+  const store = new Store(conn);
+  const BO = { id: 3, name: 'Bo Nielsen', role: 'adviser' };
+  const fam = { id: 1, name: 'Familien Hansen' };
+  const members = [ANNA, BO, ME];
+  // The phone opens from its saved outline (no primary, no reads) ...
+  store.me = ME;
+  store.mergeConvs([{ id: 1, family: fam, title: fam.name, members, last_id: 9, read_upto: 9, unread: 0 }]);
+  const news = [];
+  store.addEventListener('conversation', (e) => news.push(e.detail.conv.id));
+  conn.start();
+  const ws = await srv.opened();
+  // ... then the welcome brings the pair and the read positions.
+  const reads = [{ user: ANNA, upto: 9, at: '2026-11-23T10:05:00.000Z' }, { user: ME, upto: 9, at: '2026-11-23T10:01:00.000Z' }];
+  ws.push({ ...welcome(9), conversations: [{ id: 1, family: fam, title: fam.name, members, primary: 2, secondary: 3, reads, last_id: 9, read_upto: 9, unread: 0 }] });
+  await until(() => conn.isOpen, 'open');
+  const c1 = store.convs.get(1);
+  assert.equal(c1.primary, 2);
+  assert.equal(c1.secondary, 3);
+  assert.deepEqual(store.readersOf(c1, msg(9, ME)).map((r) => r.user.name), ['Anna Jensen'], 'read by Anna, known without a receipt');
+  assert.deepEqual(store.readersOf(c1, msg(9, ANNA)), [], 'not by herself, and never me');
+  // A live receipt moves Bo forward; an older list does not move him back.
+  ws.push({ type: 'receipt', conv: 1, user: BO, upto: 12, at: '2026-11-23T10:09:00.000Z' });
+  store.mergeConvs([{ id: 1, family: fam, title: fam.name, members, primary: 2, secondary: 3, reads: [{ user: BO, upto: 4, at: '2026-11-23T09:00:00.000Z' }], last_id: 9, read_upto: 9, unread: 0 }]);
+  assert.equal(c1.reads.get(BO.id).upto, 12);
+  // A new conversation: added to the list (nothing else removed), announced once.
+  const conv2 = { id: 2, family: fam, title: 'Jonas – egen tråd', members: [ANNA, BO], primary: 2, secondary: 3, reads: [], last_id: 0, read_upto: 0, unread: 0 };
+  ws.push({ type: 'conversation', conversation: conv2 });
+  ws.push({ type: 'conversation', conversation: conv2 });
+  assert.deepEqual([...store.convs.keys()], [1, 2]);
+  assert.deepEqual(news, [2]);
+  assert.equal(store.convs.get(2).isNew, true);
+  assert.equal(store.convs.get(2).loaded, false);
   conn.stop();
 });

@@ -1,8 +1,9 @@
 // staff.test.mjs - the pair adviser's tools and the staff client's layouts:
 // invite code as text and QR (and the link in it enrols a phone), a
-// restricted conversation (seen by the youth, not by the parent), device
-// revocation, the contact log with date filter and CSV download, keyboard-only
-// use, and the tablet layout.
+// restricted conversation (appears live for the youth and the other adviser,
+// never for the parent), the family's phones listed and one revoked from the
+// list, the contact log with date filter and CSV download, keyboard-only use,
+// and the tablet layout.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,34 +57,76 @@ test('invite: code as text and QR; the QR holds the link, and the link enrols a 
   // Jonas opens the link on his phone.
   jonas = await person(browser, world, PHONE);
   await jonas.page.goto(link);
+  await jonas.page.locator('#enrol-view:not([hidden])').waitFor(); // the app boots after 'load'
   assert.equal(await jonas.page.locator('#code').inputValue(), code);
   await jonas.page.locator('#enrol-submit').click();
   await jonas.page.locator('html[data-conn="open"]').waitFor();
   assert.equal(new URL(jonas.page.url()).hash, '', 'the spent code is gone from the address bar');
 });
 
-test('a restricted conversation: the youth sees it, the parent does not', async () => {
+// Frames the page's WebSocket receives from now on (parsed).
+function recordFrames(page) {
+  const frames = [];
+  page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
+    try {
+      frames.push(JSON.parse(payload));
+    } catch {
+      /* not JSON */
+    }
+  }));
+  return frames;
+}
+
+const liveSays = (page, re) => page.waitForFunction((src) => new RegExp(src).test(document.getElementById('live').textContent), re.source);
+
+test('a restricted conversation appears live for the youth and the other adviser, never for the parent', async () => {
   const a = anna.page;
+  // Mette's phone and Bo's laptop connect afresh, so every frame is seen.
+  const metteFrames = recordFrames(mette.page);
+  await mette.page.reload();
+  await mette.page.locator('html[data-conn="open"]').waitFor();
+  const bo = await person(browser, world, LAPTOP);
+  await staffLogin(bo.page, world, 'bo');
+  const j = jonas.page;
+  assert.equal(await j.locator('#conv-tabs').isVisible(), false, 'one conversation so far');
   await a.getByLabel('Navn på samtalen').fill('Jonas – egen tråd');
   await a.locator('#new-conv-members').getByLabel('Jonas Hansen').check();
   await a.getByRole('button', { name: 'Opret samtale' }).click();
   await a.locator('#panel-conv:not([hidden])').waitFor();
   assert.match(await a.locator('#conv-picker').textContent(), /Jonas – egen tråd.*begrænset/);
+  await liveSays(a, /^Samtalen Jonas – egen tråd er oprettet\.$/);
+  // Jonas: the new conversation is there at once, before anyone writes in it,
+  // marked new, and said to a screen reader; his open conversation stays.
+  const tab = j.locator('#conv-tabs').getByRole('button', { name: /Jonas – egen tråd/ });
+  await tab.waitFor();
+  assert.equal(await tab.locator('.badge.new').textContent(), 'Ny');
+  await liveSays(j, /^Ny samtale med dine rådgivere: Jonas – egen tråd$/);
+  assert.equal(await j.locator('#conv-tabs [aria-current="true"]').textContent(), 'Hele familien');
+  await shot(j, 'family-new-conversation-phone');
+  // Bo (the other adviser of the pair): in his caseload at once, and said.
+  await bo.page.locator('#pair-list').getByRole('link', { name: /Jonas – egen tråd/ }).waitFor();
+  await liveSays(bo.page, /^Ny samtale i Familien Hansen: Jonas – egen tråd$/);
+  // Now a message in it.
   await a.locator('#body').fill('Hej Jonas, det her er kun mellem dig og os to.');
   await a.locator('#body').press('Enter');
   await a.locator('.msg.mine', { hasText: 'kun mellem dig' }).locator('.msg-state').waitFor();
-  // Jonas: two conversations; the new one has the message.
-  const j = jonas.page;
-  const tab = j.locator('#conv-tabs').getByRole('button', { name: /Jonas – egen tråd/ });
-  await tab.waitFor();
   await tab.click();
   await j.locator('.bubble', { hasText: 'kun mellem dig' }).waitFor();
+  assert.equal(await tab.locator('.badge').count(), 0, 'opened: no longer new');
   await shot(j, 'family-two-conversations-phone');
-  // Mette: one conversation, not this one.
+  // Mette: not live (no frame at all about it), and not after a reload.
+  await bo.page.locator('#pair-list').getByRole('link', { name: /Jonas – egen tråd/ }).locator('.badge').waitFor();
+  await mette.page.waitForTimeout(300);
+  assert.deepEqual(metteFrames.filter((f) => f.type === 'conversation'), []);
+  assert.equal(await mette.page.locator('#conv-tabs').isVisible(), false);
+  assert.equal(await mette.page.evaluate(() => document.getElementById('live').textContent.includes('egen tråd')), false);
   await mette.page.reload();
   await mette.page.locator('html[data-conn="open"]').waitFor();
   assert.equal(await mette.page.locator('#conv-tabs').isVisible(), false);
   assert.equal(await mette.page.getByText('kun mellem dig').count(), 0);
+  assert.deepEqual(j.problems, []);
+  assert.deepEqual(bo.page.problems, []);
+  await bo.ctx.close();
 });
 
 test('the contact log: date filter and CSV download', async () => {
@@ -115,7 +158,7 @@ test('the contact log: date filter and CSV download', async () => {
   );
 });
 
-test('revoking a device signs that phone out at once', async () => {
+test("the family's phones: listed, and one revoked from the list (keyboard only) signs that phone out", async () => {
   const a = anna.page;
   const m = mette.page;
   await m.getByRole('button', { name: 'Menu' }).click();
@@ -124,12 +167,49 @@ test('revoking a device signs that phone out at once', async () => {
   await shot(m, 'family-menu-phone');
   await m.keyboard.press('Escape');
   await a.getByRole('link', { name: 'Familie', exact: true }).click();
-  await a.getByLabel('Telefonens nummer').fill(id);
-  await a.getByRole('button', { name: 'Tilbagekald …' }).click();
-  await a.getByRole('button', { name: 'Ja, tilbagekald' }).click();
-  await a.getByText(`Telefon nr. ${id} er tilbagekaldt.`).waitFor();
+  const rows = a.locator('#device-body tr');
+  await rows.nth(1).waitFor(); // Mette's phone and Jonas's
+  const table = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent.trim())));
+  const today = new Intl.DateTimeFormat('da-DK', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'Europe/Copenhagen' }).format(new Date());
+  const metteRow = table.find((r) => r[1] === 'Mette Hansen');
+  const jonasRow = table.find((r) => r[1] === 'Jonas Hansen');
+  assert.ok(metteRow && jonasRow, JSON.stringify(table));
+  assert.equal(metteRow[0], `Browsernr. ${id}`); // the name the phone gave itself, and its number
+  assert.ok(metteRow[2].startsWith(today), `enrolled today: ${metteRow[2]}`);
+  assert.equal(metteRow[3], 'Aktiv');
+  assert.equal(jonasRow[3], 'Aktiv');
+  assert.match(await a.locator('#devices-note').textContent(), /^2 aktive telefoner\.$/);
+  const revoke = a.getByRole('button', { name: `Tilbagekald Browser (nr. ${id}) fra Mette Hansen` });
+  await revoke.scrollIntoViewIfNeeded();
+  await shot(a, 'staff-devices-laptop');
+  // Keyboard only: the button, the confirm step (Escape backs out), yes.
+  await revoke.focus();
+  await a.keyboard.press('Enter');
+  await a.locator('#revoke-yes:focus').waitFor();
+  assert.match(await a.locator('#revoke-question').textContent(), new RegExp(`tilbagekalde Browser \\(nr\\. ${id}\\) fra Mette Hansen`));
+  assert.equal(await revoke.getAttribute('aria-expanded'), 'true');
+  await a.keyboard.press('Escape');
+  assert.equal(await a.locator('#revoke-confirm').isVisible(), false);
+  assert.equal(await a.evaluate(() => document.activeElement.dataset.device), id, 'focus back on the same button');
+  await a.keyboard.press('Enter');
+  await a.locator('#revoke-yes:focus').waitFor();
+  await a.keyboard.press('Tab');
+  assert.equal(await a.evaluate(() => document.activeElement.id), 'revoke-no');
+  await a.keyboard.press('Shift+Tab');
+  await a.keyboard.press('Enter');
+  await a.getByText(`Browser (nr. ${id}) fra Mette Hansen er tilbagekaldt og logget ud.`).waitFor();
+  assert.equal(await a.evaluate(() => document.activeElement.id), 'revoke-title', 'focus on the list heading');
+  // The phone is signed out at once.
   await m.locator('#enrol-view:not([hidden])').waitFor();
   assert.match(await m.locator('#signedout').textContent(), /logget ud/);
+  // The list: Mette's phone revoked (no button), Jonas's still active.
+  const after = a.locator(`#device-body tr[data-device="${id}"]`);
+  assert.match(await after.textContent(), new RegExp(`Tilbagekaldt ${today}`));
+  assert.equal(await after.getByRole('button').count(), 0);
+  assert.equal(await a.locator('#device-body tr', { hasText: 'Jonas Hansen' }).getByRole('button', { name: /^Tilbagekald/ }).count(), 1);
+  assert.match(await a.locator('#devices-note').textContent(), /^1 aktiv telefon, 1 tilbagekaldt\.$/);
+  await shot(a, 'staff-devices-revoked-laptop');
+  assert.deepEqual(a.problems, []);
 });
 
 test('keyboard only: sign in, open a conversation, send with Enter', async () => {

@@ -33,6 +33,13 @@ let signingOut = false;
 // Only what the app needs to open and queue messages while offline: ids,
 // names and titles.  Message contents are not kept on the phone.
 
+function outline(c) {
+  return {
+    id: c.id, family: c.family, title: c.title, members: c.members, primary: c.primary, secondary: c.secondary,
+    last_id: c.last_id, read_upto: c.read_upto,
+  };
+}
+
 function loadSaved() {
   try {
     return JSON.parse(localStorage.getItem(STATE_KEY)) || {};
@@ -65,7 +72,7 @@ document.addEventListener('DOMContentLoaded', boot);
 async function boot() {
   for (const id of [
     'boot', 'enrol-view', 'enrol-form', 'code', 'from-link', 'enrol-error', 'enrol-submit', 'signedout',
-    'chat-view', 'advisers', 'menu-btn', 'net-banner', 'conv-tabs', 'thread', 'older', 'thread-note', 'msgs',
+    'chat-view', 'advisers', 'primary-adviser', 'menu-btn', 'net-banner', 'conv-tabs', 'thread', 'older', 'thread-note', 'msgs',
     'composer', 'body', 'send', 'counter', 'send-error', 'menu', 'menu-close', 'notify-btn', 'notify-status',
     'install-block', 'install-btn', 'device-info', 'signout-btn', 'signout-confirm', 'signout-yes',
     'signout-no', 'live',
@@ -171,15 +178,14 @@ function wire() {
   });
   store.addEventListener('convs', () => {
     if (saved.user && store.me) {
-      saved.convs = [...store.convs.values()].map((c) => ({
-        id: c.id, family: c.family, title: c.title, members: c.members, last_id: c.last_id, read_upto: c.read_upto,
-      }));
+      saved.convs = [...store.convs.values()].map(outline);
       save();
     }
     renderHeader();
     renderTabs();
   });
   store.addEventListener('message', (e) => onStoreMessage(e.detail));
+  store.addEventListener('conversation', (e) => onNewConversation(e.detail.conv));
   store.addEventListener('receipt', (e) => {
     if (e.detail.conv.id === active) renderThread();
   });
@@ -280,9 +286,7 @@ function onWelcome(e) {
     return;
   }
   saved.user = f.user;
-  saved.convs = (f.conversations || []).map((c) => ({
-    id: c.id, family: c.family, title: c.title, members: c.members, last_id: c.last_id, read_upto: c.read_upto,
-  }));
+  saved.convs = (f.conversations || []).map(outline);
   save();
   pickActive();
   renderHeader();
@@ -305,6 +309,8 @@ function pickActive() {
 function setActive(id) {
   if (active === id) return;
   active = id;
+  const c = store.convs.get(id);
+  if (c) c.isNew = false;
   saved.active = id;
   save();
   el['send-error'].hidden = true;
@@ -318,19 +324,22 @@ function convName(c) {
   return c.title && c.title !== c.family.name ? c.title : t('chat.main_conv');
 }
 
+// The pair, the coordinator ("tovholder", CONV.primary) first.
 function advisersOf(c) {
-  return (c.members || []).filter((u) => u.role === 'adviser');
+  return (c.members || [])
+    .filter((u) => u.role === 'adviser')
+    .sort((a, b) => (b.id === c.primary) - (a.id === c.primary));
 }
 
 function renderHeader() {
   const c = store.convs.get(active);
   const adv = c ? advisersOf(c) : [];
-  // The contract does not (yet) say which adviser is primary; should the
-  // gateway add it as CONV.primary (a user id), it is shown.
   const primary = c && adv.find((u) => u.id === c.primary);
-  el.advisers.textContent = adv.length
-    ? names(adv.map((u) => u.name)) + (primary ? ` · ${t('chat.primary', { name: primary.name })}` : '')
-    : '';
+  el.advisers.textContent = adv.length ? names(adv.map((u) => u.name)) : '';
+  // Who holds the thread: a line of its own, in words (no colour or icon
+  // alone), so a screen reader reads it with the header.
+  el['primary-adviser'].hidden = !primary;
+  el['primary-adviser'].textContent = primary ? t('chat.primary', { name: primary.name }) : '';
   document.title = adv.length ? `Indgang – ${names(adv.map((u) => u.name))}` : 'Indgang';
 }
 
@@ -344,7 +353,8 @@ function renderTabs() {
     nav.append(
       h('button', { class: 'conv-tab', type: 'button', 'aria-current': c.id === active ? 'true' : 'false', onclick: () => setActive(c.id) },
         convName(c),
-        c.unread && c.id !== active ? h('span', { class: 'badge' }, String(c.unread)) : null),
+        c.unread && c.id !== active ? h('span', { class: 'badge' }, String(c.unread)) : null,
+        c.isNew && !c.unread && c.id !== active ? h('span', { class: 'badge new' }, t('chat.new_badge')) : null),
     );
   }
 }
@@ -389,6 +399,15 @@ function onStoreMessage({ conv, message: m, live }) {
   } else {
     notify(m);
   }
+}
+
+// A conversation created for us (e.g. a youth's own thread with the pair):
+// its tab appears at once, marked "new", and a screen reader hears of it.
+// The conversation on screen stays where it is.
+function onNewConversation(c) {
+  if (el['chat-view'].hidden) return;
+  if (!active) setActive(c.id);
+  announce(el.live, t('live.new_conv', { title: convName(c) }));
 }
 
 function renderThread({ toBottom = false, keepOffset = false } = {}) {

@@ -6,7 +6,7 @@
 // cache at once, fetch a fresh copy for next time).  Bump VERSION when the
 // list changes.
 
-const VERSION = 'indgang-family-v1';
+const VERSION = 'indgang-family-v2';
 const SHELL = [
   '/family/',
   '/family/family.css',

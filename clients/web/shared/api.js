@@ -58,6 +58,7 @@ export const api = {
   invite: (member) => call('POST', '/api/invites', { member }),
   log: (family, from, to) => call('GET', `/api/families/${family}/log${logQuery(from, to, 'json')}`),
   logCsvUrl: (family, from, to) => `/api/families/${family}/log${logQuery(from, to, 'csv')}`,
+  devices: (family) => call('GET', `/api/families/${family}/devices`),
   revokeDevice: (id) => call('DELETE', `/api/devices/${id}`),
 };
 

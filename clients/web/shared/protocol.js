@@ -17,6 +17,8 @@
 //   welcome   the welcome frame (after each (re)connect, before any sync)
 //   message   MSG (live push or sync), at most once per id
 //   receipt   the receipt frame
+//   conversation  CONV: a conversation the user may see was just created
+//             (the gateway's `conversation` frame, an addition to v1)
 //   synced    {} after the sync that follows a (re)connect has finished
 //   fatal     {code, reason}: the sign-in is gone (4401) or revoked (4403);
 //             no reconnect is attempted until start() is called again.
@@ -215,6 +217,9 @@ export class Connection extends EventTarget {
         break;
       case 'receipt':
         this.emit('receipt', f);
+        break;
+      case 'conversation':
+        if (f.conversation && typeof f.conversation.id === 'number') this.emit('conversation', f.conversation);
         break;
       case 'error':
         this.emit('servererror', f);

@@ -4,7 +4,9 @@
 // contract makes the canonical order.
 //
 // Events: convs {} (list or counters changed), message {conv, message, live},
-//         receipt {conv, receipt}, history {conv}
+//         receipt {conv, receipt}, history {conv},
+//         conversation {conv} (a conversation new to us arrived live: the
+//         gateway's `conversation` frame, or the answer to our own create)
 
 import { api } from './api.js';
 
@@ -18,6 +20,7 @@ export class Store extends EventTarget {
     conn.addEventListener('welcome', (e) => this.onWelcome(e.detail));
     conn.addEventListener('message', (e) => this.onMessage(e.detail, true));
     conn.addEventListener('receipt', (e) => this.onReceipt(e.detail));
+    conn.addEventListener('conversation', (e) => this.addConv(e.detail));
   }
 
   emit(type, detail = {}) {
@@ -29,37 +32,63 @@ export class Store extends EventTarget {
     this.convs.clear();
   }
 
+  // The full list (welcome, GET /api/me): merged in, and what is missing
+  // from it is gone (e.g. after a handover).
   mergeConvs(list) {
     const seen = new Set();
     for (const c of list || []) {
       seen.add(c.id);
-      const old = this.convs.get(c.id);
-      if (old) {
-        Object.assign(old, {
-          family: c.family,
-          title: c.title,
-          members: c.members,
-          last_id: Math.max(old.last_id, c.last_id),
-          read_upto: Math.max(old.read_upto, c.read_upto),
-          unread: c.unread,
-        });
-        mergeReads(old, c.reads);
-      } else {
-        const conv = {
-          ...c,
-          messages: new Map(),
-          sorted: null,
-          oldest: 0,
-          more: true,
-          loaded: false,
-          reads: new Map(),
-        };
-        mergeReads(conv, c.reads);
-        this.convs.set(c.id, conv);
-      }
+      this.upsert(c);
     }
-    // Conversations no longer visible (e.g. a handover) disappear.
     for (const id of [...this.convs.keys()]) if (!seen.has(id)) this.convs.delete(id);
+  }
+
+  // One conversation merged in; returns [conv, isNew].
+  upsert(c) {
+    const old = this.convs.get(c.id);
+    if (old) {
+      Object.assign(old, {
+        family: c.family,
+        title: c.title,
+        members: c.members,
+        last_id: Math.max(old.last_id || 0, c.last_id || 0),
+        read_upto: Math.max(old.read_upto || 0, c.read_upto || 0),
+        unread: c.unread ?? old.unread,
+      });
+      // The pair (CONV.primary/secondary, additions to v1): kept when an
+      // older outline without them is merged (the phone's saved state).
+      if ('primary' in c) old.primary = c.primary;
+      if ('secondary' in c) old.secondary = c.secondary;
+      mergeReads(old, c.reads);
+      return [old, false];
+    }
+    const conv = {
+      ...c,
+      last_id: c.last_id || 0,
+      read_upto: c.read_upto || 0,
+      unread: c.unread || 0,
+      messages: new Map(),
+      sorted: null,
+      oldest: 0,
+      more: true,
+      loaded: false,
+      reads: new Map(),
+    };
+    mergeReads(conv, c.reads);
+    this.convs.set(c.id, conv);
+    return [conv, true];
+  }
+
+  // A single conversation that has just come into being (the gateway's
+  // `conversation` frame, or the answer to POST /api/conversations).  Emits
+  // `conversation` the first time it is seen, so a view can say so.
+  addConv(c) {
+    if (!c || typeof c.id !== 'number' || !this.me) return null;
+    const [conv, isNew] = this.upsert(c);
+    if (isNew) conv.isNew = true; // "new" until opened; the views clear it
+    this.emit('convs');
+    if (isNew) this.emit('conversation', { conv });
+    return conv;
   }
 
   onWelcome(f) {
@@ -168,9 +197,15 @@ export class Store extends EventTarget {
   }
 }
 
-// Forward-compatible: should the gateway one day list read positions per
-// conversation (CONV.reads = [{user, upto, at}]), they are used at once.
+// CONV.reads = [{user, upto, at}] (an addition to v1): how far each listed
+// member has read, so "read by" is known after a reload and not only from
+// live receipts.  A position only moves forward (a live receipt may be newer
+// than the list it races with).
 function mergeReads(conv, reads) {
   if (!Array.isArray(reads)) return;
-  for (const r of reads) if (r && r.user) conv.reads.set(r.user.id, r);
+  for (const r of reads) {
+    if (!r || !r.user || typeof r.upto !== 'number') continue;
+    const prev = conv.reads.get(r.user.id);
+    if (!prev || r.upto >= prev.upto) conv.reads.set(r.user.id, r);
+  }
 }

@@ -8,7 +8,8 @@
 //   #/                     the caseload
 //   #/c/CONV               a conversation
 //   #/f/FAMILY/log         the family's contact log
-//   #/f/FAMILY/family      members, invitations, new conversation, revoke
+//   #/f/FAMILY/family      members, invitations, new conversation, the
+//                          family's phones (revoke)
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -105,8 +106,9 @@ async function boot() {
     'scroller', 'older', 'history-start', 'msgs', 'composer', 'mode', 'kind-text', 'kind-note', 'mode-hint',
     'body', 'body-label', 'counter', 'send', 'send-error', 'log-form', 'log-from', 'log-to', 'log-csv',
     'log-error', 'log-caption', 'log-body', 'member-list', 'invite-hint', 'invite-result', 'new-conv', 'new-conv-form',
-    'new-conv-name', 'new-conv-members', 'new-conv-error', 'revoke', 'revoke-form', 'device-id',
-    'revoke-confirm', 'revoke-question', 'revoke-yes', 'revoke-no', 'revoke-status', 'live',
+    'new-conv-name', 'new-conv-members', 'new-conv-error', 'revoke', 'revoke-title', 'device-wrap', 'device-body',
+    'devices-note', 'devices-refresh', 'revoke-confirm', 'revoke-question', 'revoke-yes', 'revoke-no',
+    'revoke-status', 'live',
   ]) {
     el[id] = document.getElementById(id);
   }
@@ -147,15 +149,21 @@ function wire() {
   el['log-from'].addEventListener('change', updateCsvLink);
   el['log-to'].addEventListener('change', updateCsvLink);
   el['new-conv-form'].addEventListener('submit', onCreateConv);
-  el['revoke-form'].addEventListener('submit', onRevokeAsk);
   el['revoke-yes'].addEventListener('click', onRevokeYes);
-  el['revoke-no'].addEventListener('click', () => {
-    el['revoke-confirm'].hidden = true;
-    el['device-id'].focus();
+  el['revoke-no'].addEventListener('click', onRevokeNo);
+  el['revoke-confirm'].addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      onRevokeNo();
+    }
   });
+  el['devices-refresh'].addEventListener('click', () => loadDevices({ announce: true }));
   window.addEventListener('hashchange', onRoute);
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && route.view === 'conv') store.markRead(route.convId);
+    if (document.visibilityState !== 'visible') return;
+    if (route.view === 'conv') store.markRead(route.convId);
+    // Back at the family page: a phone may have been enrolled meanwhile.
+    if (route.view === 'family' && !el.revoke.hidden && el['revoke-confirm'].hidden) loadDevices();
   });
 
   conn.addEventListener('state', (e) => renderConn(e.detail));
@@ -170,6 +178,7 @@ function wire() {
   });
   store.addEventListener('convs', scheduleCaseload);
   store.addEventListener('message', (e) => onStoreMessage(e.detail));
+  store.addEventListener('conversation', (e) => onNewConversation(e.detail.conv));
   store.addEventListener('receipt', (e) => {
     if (route.view === 'conv' && e.detail.conv.id === route.convId) renderMessages();
   });
@@ -463,7 +472,12 @@ function renderFamilyHead() {
     return;
   }
   el['fv-title'].textContent = f.name;
-  const adv = [...f.advisers.values()].map((u) => u.name).join(' og ');
+  // The pair, the coordinator (CONV.primary, "tovholder") first and named so.
+  const primary = f.main.primary;
+  const adv = [...f.advisers.values()]
+    .sort((a, b) => (b.id === primary) - (a.id === primary))
+    .map((u) => (u.id === primary ? `${u.name} (tovholder)` : u.name))
+    .join(' og ');
   el['fv-sub'].textContent = adv ? `Makkerpar: ${adv}` : '';
   el['fv-rel'].textContent = f.pair ? 'Du er i makkerparret' : 'Du er i teamet (læse + noter)';
   el['fv-rel'].className = `rel-tag${f.pair ? ' pair' : ''}`;
@@ -794,11 +808,12 @@ function openFamilyPanel() {
   if (!f) return;
   el['invite-result'].hidden = true;
   clear(el['invite-result']);
-  el['revoke-confirm'].hidden = true;
+  endAsk();
   el['revoke-status'].textContent = '';
   el['new-conv-error'].hidden = true;
   el['new-conv'].hidden = !f.pair;
-  el.revoke.hidden = !f.pair;
+  el.revoke.hidden = !f.pair; // the device list is the pair's (team members get 403)
+  if (f.pair) loadDevices();
   el['invite-hint'].textContent = f.pair
     ? 'En invitationskode tilmelder én telefon som det familiemedlem. Koden kan bruges én gang og udløber efter 72 timer.'
     : 'Kun makkerparret laver invitationer og samtaler. Du ser familien som medlem af teamet.';
@@ -878,48 +893,155 @@ async function onCreateConv(e) {
     err.hidden = false;
     return;
   }
+  creating += 1;
   try {
+    // The answer is the new CONV; the gateway's `conversation` frame brings
+    // the same to our other windows (whichever comes first adds it).
     const conv = await api.createConversation(f.id, title, ids);
     el['new-conv-name'].value = '';
-    await store.refreshConvs();
+    if (!store.addConv(conv)) await store.refreshConvs();
     location.hash = `#/c/${conv.id}`;
     announce(el.live, `Samtalen ${title} er oprettet.`);
   } catch (ex) {
     err.textContent = humanError(ex);
     err.hidden = false;
+  } finally {
+    creating -= 1;
   }
 }
 
-function deviceIdInput() {
-  const v = el['device-id'].value.trim();
-  return /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : null;
+let creating = 0; // our own create is under way: it says so itself
+
+// A conversation created by someone else (the other adviser of the pair)
+// or in another window: the caseload shows it at once; a screen reader
+// hears of it.
+function onNewConversation(conv) {
+  if (creating) return;
+  announce(el.live, `Ny samtale i ${conv.family.name}: ${convName(conv)}`);
 }
 
-function onRevokeAsk(e) {
-  e.preventDefault();
-  const id = deviceIdInput();
+// ---- The family's phones (GET /api/families/{id}/devices: the pair only) ----
+
+let devices = []; // of the family on screen
+let devicesOf = null; // its id
+let asking = null; // the device the confirm step is about
+let askingButton = null;
+
+function deviceLabel(d) {
+  return `${d.name || 'Telefon'} (nr. ${d.id})`;
+}
+
+async function loadDevices({ announce: say = false } = {}) {
+  const f = currentFamily();
+  if (!f || !f.pair) return;
+  const famId = f.id;
+  const note = el['devices-note'];
+  if (devicesOf !== famId) {
+    devices = [];
+    clear(el['device-body']);
+    el['device-wrap'].hidden = true;
+    note.textContent = 'Henter telefoner …';
+  }
+  try {
+    const r = await api.devices(famId);
+    if (currentFamily()?.id !== famId) return; // another family is on screen now
+    devicesOf = famId;
+    devices = r.devices || [];
+    renderDevices();
+    if (say) announce(el.live, note.textContent || `${activeCount()} aktive telefoner.`);
+  } catch (e) {
+    if (currentFamily()?.id !== famId) return;
+    note.textContent = `Telefonerne kunne ikke hentes: ${humanError(e)}`;
+  }
+}
+
+function activeCount() {
+  return devices.filter((d) => !d.revoked_at).length;
+}
+
+function renderDevices() {
+  const body = el['device-body'];
+  // Active phones first (the ones that can be revoked), oldest first; then
+  // the revoked ones, latest revocation first.
+  const list = [...devices].sort((a, b) => {
+    if (!a.revoked_at !== !b.revoked_at) return a.revoked_at ? 1 : -1;
+    if (a.revoked_at) return a.revoked_at < b.revoked_at ? 1 : -1;
+    return a.id - b.id;
+  });
+  const focusedId = document.activeElement?.closest('#device-body') ? document.activeElement.dataset.device : null;
+  clear(body);
+  for (const d of list) {
+    const revoked = !!d.revoked_at;
+    body.append(
+      h('tr', { class: revoked ? 'revoked' : '', dataset: { device: String(d.id) } },
+        h('td', null, h('span', { class: 'device-name', dir: 'auto' }, d.name || 'Telefon'), h('span', { class: 'device-no' }, `nr. ${d.id}`)),
+        h('td', null, d.user ? d.user.name : ''),
+        h('td', { class: 'when' }, h('time', { datetime: d.created_at }, dateTime(d.created_at, LOCALE))),
+        h('td', null, revoked
+          ? [h('span', { class: 'device-state revoked' }, 'Tilbagekaldt'), ' ',
+            h('time', { class: 'device-when', datetime: d.revoked_at }, dateTime(d.revoked_at, LOCALE))]
+          : h('span', { class: 'device-state active' }, 'Aktiv')),
+        h('td', { class: 'action' }, revoked ? null : h('button', {
+          class: 'btn btn-danger', type: 'button', dataset: { device: String(d.id) },
+          'aria-expanded': asking && asking.id === d.id ? 'true' : 'false',
+          'aria-controls': 'revoke-confirm',
+          onclick: (ev) => onRevokeAsk(d, ev.currentTarget),
+        }, 'Tilbagekald', h('span', { class: 'visually-hidden' }, ` ${deviceLabel(d)} fra ${d.user ? d.user.name : 'familien'}`))),
+      ),
+    );
+  }
+  el['device-wrap'].hidden = list.length === 0;
+  const n = activeCount();
+  el['devices-note'].textContent = list.length === 0
+    ? 'Ingen telefoner er tilmeldt endnu. En invitationskode ovenfor tilmelder en telefon.'
+    : `${n} ${n === 1 ? 'aktiv telefon' : 'aktive telefoner'}${list.length > n ? `, ${list.length - n} tilbagekaldt` : ''}.`;
+  if (focusedId) body.querySelector(`button[data-device="${CSS.escape(focusedId)}"]`)?.focus();
+}
+
+function onRevokeAsk(d, button) {
+  asking = d;
+  askingButton = button;
   el['revoke-status'].textContent = '';
-  if (!id) {
-    el['revoke-status'].textContent = 'Skriv telefonens nummer (et helt tal).';
-    el['device-id'].focus();
-    return;
-  }
-  el['revoke-question'].textContent = `Vil du tilbagekalde telefon nr. ${id}? Den bliver logget ud med det samme og skal have en ny invitationskode for at komme ind igen.`;
+  for (const b of el['device-body'].querySelectorAll('button[data-device]')) b.setAttribute('aria-expanded', b === button ? 'true' : 'false');
+  for (const tr of el['device-body'].rows) tr.classList.toggle('asking', tr.dataset.device === String(d.id));
+  el['revoke-question'].textContent =
+    `Vil du tilbagekalde ${deviceLabel(d)} fra ${d.user ? d.user.name : 'familien'}, tilmeldt ${dateTime(d.created_at, LOCALE)}? ` +
+    'Den bliver logget ud med det samme og skal have en ny invitationskode for at komme ind igen.';
   el['revoke-confirm'].hidden = false;
   el['revoke-yes'].focus();
 }
 
-async function onRevokeYes() {
-  const id = deviceIdInput();
+function endAsk() {
   el['revoke-confirm'].hidden = true;
-  if (!id) return;
+  for (const b of el['device-body'].querySelectorAll('button[data-device]')) b.setAttribute('aria-expanded', 'false');
+  for (const tr of el['device-body'].rows) tr.classList.remove('asking');
+  const d = asking;
+  asking = null;
+  return d;
+}
+
+function onRevokeNo() {
+  const d = endAsk();
+  const again = d && el['device-body'].querySelector(`button[data-device="${d.id}"]`);
+  (again || askingButton || el['revoke-title']).focus();
+}
+
+async function onRevokeYes() {
+  const d = endAsk();
+  if (!d) return;
+  el['revoke-yes'].disabled = true;
   try {
-    await api.revokeDevice(id);
-    el['revoke-status'].textContent = `Telefon nr. ${id} er tilbagekaldt.`;
-    el['device-id'].value = '';
+    await api.revokeDevice(d.id);
+    el['revoke-status'].textContent = `${deviceLabel(d)} fra ${d.user ? d.user.name : 'familien'} er tilbagekaldt og logget ud.`;
+    await loadDevices();
+    el['revoke-title'].focus(); // its button is gone; the status says what happened
   } catch (ex) {
     el['revoke-status'].textContent =
-      ex.code === 'not_found' ? `Der findes ingen telefon nr. ${id} i dine familier.` : humanError(ex);
+      ex.code === 'not_found' ? `${deviceLabel(d)} findes ikke længere i dine familier.` : humanError(ex);
+    await loadDevices();
+    const again = el['device-body'].querySelector(`button[data-device="${d.id}"]`);
+    (again || el['revoke-title']).focus();
+  } finally {
+    el['revoke-yes'].disabled = false;
   }
-  el['device-id'].focus();
 }
