@@ -192,7 +192,8 @@ static void ep_login(struct call *c)
 	}
 	struct auth_throttle *t = c->ctx->throttle;
 	const char *addr = c->req->peer_addr;
-	if (!auth_throttle_allow(t, in.username, addr, c->now)) {
+	/* The attempt counts as a failure from here on, until it succeeds. */
+	if (!auth_throttle_attempt(t, in.username, addr, c->now)) {
 		fail(c, ERR_RATE_LIMITED, "Too many failed sign-ins; wait a few minutes.");
 		codec_login_free(&in);
 		return;
@@ -208,7 +209,6 @@ static void ep_login(struct call *c)
 	if (err && err != ERR_NOT_FOUND) {
 		fail(c, err, NULL);
 	} else if (!ok) {
-		auth_throttle_fail(t, in.username, addr, c->now);
 		fail(c, ERR_UNAUTHORIZED, login_refused);
 	} else {
 		auth_throttle_success(t, in.username, addr);
@@ -276,11 +276,10 @@ static void ep_enrol(struct call *c)
 	const char *addr = c->req->peer_addr;
 	char code[AUTH_INVITE_LEN + 1];
 	struct enrol_tx e = {.code = code, .device = in.device};
-	if (!auth_throttle_allow(c->ctx->throttle, "#invite", addr, c->now)) {
+	if (!auth_throttle_attempt(c->ctx->throttle, "#invite", addr, c->now)) {
 		fail(c, ERR_RATE_LIMITED, "Too many wrong codes; wait a few minutes.");
 	} else if (auth_invite_normalise(in.code, code) != 0 ||
 	           (err = in_tx(c, enrol_tx, &e)) == ERR_UNAUTHORIZED) {
-		auth_throttle_fail(c->ctx->throttle, "#invite", addr, c->now);
 		fail(c, ERR_UNAUTHORIZED, "Unknown invite code.");
 	} else if (err == ERR_GONE) {
 		fail(c, ERR_GONE,
@@ -289,6 +288,7 @@ static void ep_enrol(struct call *c)
 	} else if (err) {
 		fail(c, err, NULL);
 	} else {
+		auth_throttle_success(c->ctx->throttle, "#invite", addr);
 		set_cookie(c, e.token, c->ctx->device_token_ttl_ms / 1000);
 		respond(c, 200, codec_encode_enrol(e.token, &c->user.ref, e.device_id, in.device));
 	}

@@ -395,6 +395,31 @@ bool auth_throttle_allow(struct auth_throttle *t, const char *username, const ch
 	return ok;
 }
 
+/*
+ * Check and count in one step: concurrent requests on several HTTP workers
+ * must not all pass the check before any of them has counted its failure.
+ */
+bool auth_throttle_attempt(struct auth_throttle *t, const char *username, const char *addr,
+                           int64_t now_ms)
+{
+	uint64_t a, u, p;
+	bool ok;
+
+	pthread_mutex_lock(&t->lock);
+	a = thr_key(t, THR_ADDR, username, addr);
+	u = thr_key(t, THR_USER, username, addr);
+	p = thr_key(t, THR_PAIR, username, addr);
+	ok = thr_count(t, a, now_ms) < THR_ADDR_MAX &&
+	     (thr_count(t, u, now_ms) < THR_USER_MAX || thr_count(t, p, now_ms) == 0);
+	if (ok) {
+		thr_add(t, a, now_ms);
+		thr_add(t, u, now_ms);
+		thr_add(t, p, now_ms);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return ok;
+}
+
 void auth_throttle_fail(struct auth_throttle *t, const char *username, const char *addr,
                         int64_t now_ms)
 {

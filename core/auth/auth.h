@@ -62,5 +62,10 @@ bool auth_throttle_allow(struct auth_throttle *t, const char *username, const ch
 void auth_throttle_fail(struct auth_throttle *t, const char *username, const char *addr,
                         int64_t now_ms);
 void auth_throttle_success(struct auth_throttle *t, const char *username, const char *addr);
+/* allow + fail at once: the attempt counts as a failure until
+ * auth_throttle_success() forgives it.  The endpoints use this, so that
+ * concurrent guesses cannot all pass the check before any is counted. */
+bool auth_throttle_attempt(struct auth_throttle *t, const char *username, const char *addr,
+                           int64_t now_ms);
 
 #endif

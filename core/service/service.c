@@ -126,6 +126,14 @@ int svc_read(struct store *s, const struct store_user *user, int64_t conv, int64
 	int err = check_conv(s, user, conv, now, allow_read, 0, "read", &family);
 	if (err)
 		return err;
+	/* Nobody can have read past the last message they may see: a stale or
+	 * buggy client must not hide later messages or claim them read. */
+	int64_t last;
+	err = store_conv_last_id(s, conv, user->ref.role != ROLE_FAMILY, &last);
+	if (err)
+		return err;
+	if (upto > last)
+		upto = last;
 	if ((err = store_read_set(s, conv, user->ref.id, upto, now, stored, at)) != ERR_OK)
 		return err;
 	char detail[48];

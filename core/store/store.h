@@ -171,6 +171,9 @@ int store_user_conversations(struct store *s, const struct store_user *u, struct
 int store_conversation(struct store *s, const struct store_user *u, int64_t conv_id,
                        struct conv *out);
 
+/* The highest message id of conv, notes included or not (0 when empty). */
+int store_conv_last_id(struct store *s, int64_t conv_id, bool include_notes, int64_t *last);
+
 /* ---- Read positions -------------------------------------------------------- */
 
 /* Raises the user's read position in conv to upto (never lowers it);

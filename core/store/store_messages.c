@@ -324,6 +324,20 @@ int store_conversation(struct store *s, const struct store_user *u, int64_t conv
 	return err;
 }
 
+int store_conv_last_id(struct store *s, int64_t conv_id, bool include_notes, int64_t *last)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONV_LAST);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, conv_id);
+	sqlite3_bind_int(st, 2, include_notes ? 1 : 0);
+	int err = store_step_row(st);
+	if (err == ERR_OK)
+		*last = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return err;
+}
+
 /* ---- Read positions ---------------------------------------------------------- */
 
 int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto, int64_t now,

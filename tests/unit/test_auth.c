@@ -2,6 +2,8 @@
  * test_auth.c - unit tests for core/auth: password hashes, tokens, invite
  * codes, generated passwords and the login throttle.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -263,6 +265,38 @@ static void test_throttle_bounded(void)
 	auth_throttle_destroy(t);
 }
 
+/* Many guesses at once from one address, on several threads (the HTTP
+ * workers): exactly 10 reach the hash, no matter how they interleave. */
+struct attempt_race {
+	struct auth_throttle *t;
+	atomic_int passed;
+};
+
+static void *attempt_many(void *arg)
+{
+	struct attempt_race *r = arg;
+	for (int i = 0; i < 200; i++)
+		if (auth_throttle_attempt(r->t, "anna", "10.0.9.9", 1000))
+			atomic_fetch_add(&r->passed, 1);
+	return NULL;
+}
+
+static void test_throttle_attempt_concurrent(void)
+{
+	struct attempt_race r = {.t = auth_throttle_create()};
+	pthread_t th[8];
+	atomic_init(&r.passed, 0);
+	for (int i = 0; i < 8; i++)
+		pthread_create(&th[i], NULL, attempt_many, &r);
+	for (int i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	CHECK_EQ(atomic_load(&r.passed), 10);
+	/* A success forgives the pair's attempts: the owner may go on. */
+	auth_throttle_success(r.t, "anna", "10.0.9.9");
+	CHECK(auth_throttle_attempt(r.t, "anna", "10.0.9.9", 1000));
+	auth_throttle_destroy(r.t);
+}
+
 int main(void)
 {
 	test_password_hash();
@@ -276,5 +310,6 @@ int main(void)
 	test_throttle_success();
 	test_throttle_success_is_per_account();
 	test_throttle_bounded();
+	test_throttle_attempt_concurrent();
 	return check_report("auth");
 }

@@ -170,8 +170,8 @@ static void test_routing(void)
 /* A read position only ever rises. */
 static void test_read_positions(void)
 {
-	struct store_user u = world_user(&w, w.anna);
-	int64_t stored, at;
+	struct store_user u = world_user(&w, w.anna), mette = world_user(&w, w.mette);
+	int64_t stored, at, last;
 	struct route_set r;
 	int64_t now = text_now_ms();
 	CHECK_EQ(svc_read(w.s, &u, w.conv_a, 5, now, &stored, &at, &r), ERR_OK);
@@ -180,6 +180,12 @@ static void test_read_positions(void)
 	CHECK_EQ(svc_read(w.s, &u, w.conv_a, 3, now + 10, &stored, &at, &r), ERR_OK);
 	CHECK_EQ(stored, 5);
 	CHECK_EQ(at, now);
+	route_set_free(&r);
+	/* Nobody reads past the last message they may see (a family member's
+	 * last is the last non-note). */
+	CHECK_EQ(store_conv_last_id(w.s, w.conv_a, false, &last), ERR_OK);
+	CHECK_EQ(svc_read(w.s, &mette, w.conv_a, 1000000000000, now, &stored, &at, &r), ERR_OK);
+	CHECK_EQ(stored, last);
 	route_set_free(&r);
 }
 
