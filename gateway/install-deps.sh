@@ -7,6 +7,8 @@ packages=(
 	build-essential cmake pkg-config clang-format openssl sqlite3
 	libwebsockets-dev libsqlite3-dev libssl-dev libjansson-dev libargon2-dev libqrencode-dev
 	python3 python3-websockets
+	# the fuzz targets: clang with libFuzzer
+	clang libclang-rt-14-dev
 	chromium fonts-noto-core
 	# operations: the .deb test (dpkg-dev for CPack's shlibdeps, adduser for postinst,
 	# systemd-analyze) and the docs test (python3-yaml, man-db)

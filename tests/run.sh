@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds Indgang with
 # AddressSanitizer and UndefinedBehaviorSanitizer (LeakSanitizer included)
-# and runs every unit and end-to-end test under CTest.
+# and runs every unit, end-to-end, browser and packaging test under CTest;
+# then the short forms of the trust programs: power-loss durability and the
+# libFuzzer targets (docs/trust.md has their long forms).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-asan"
@@ -13,3 +15,6 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 cd "$build"
 ctest --output-on-failure -j2 "$@"
+cd "$root"
+bash tests/durability/run.sh
+bash tests/fuzz/run.sh 20

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""make-corpus.py - writes the seed corpora of the fuzz targets (checked in
+under tests/fuzz/corpus/<target>/).  Run it again after changing the input
+formats described at the top of fuzz_frame.c, fuzz_api.c and fuzz_import.c.
+
+The world (tests/unit/world.c + fuzz_world.c) has these ids: users admin 1,
+anna 2, bo 3, carl 4, dora 5, erik 6, frida 7, mette 8, jonas 9, amina 10;
+families A 1, B 2; conversations A 1, B 2, R (Jonas' restricted one) 3;
+devices mette 1, jonas 2, amina 3.  Tokens are "%064d" % (index + 1) with
+index the order above starting at 0 (admin "000...001")."""
+import hashlib
+import json
+import os
+import shutil
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+USERS = ["admin", "anna", "bo", "carl", "dora", "erik", "frida", "mette", "jonas", "amina"]
+TOKEN = {u: "%064d" % (i + 1) for i, u in enumerate(USERS)}
+SEP = b"\xff"
+
+
+def j(o):
+    return json.dumps(o, ensure_ascii=False).encode()
+
+
+def write(target, items):
+    d = os.path.join(HERE, "corpus", target)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for data in items:
+        name = hashlib.sha1(data).hexdigest()
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    print("%s: %d seeds" % (target, len(items)))
+
+
+def frame_seeds():
+    out = []
+    frames = [
+        {"type": "ping"}, {"type": "ping", "ref": "r1"},
+        {"type": "send", "conv": 1, "client_id": "c1", "body": "Hej"},
+        {"type": "send", "conv": 1, "client_id": "c2", "body": "Intern note", "kind": "note"},
+        {"type": "send", "conv": 2, "client_id": "c3", "body": "Hej Amina", "ref": "s"},
+        {"type": "send", "conv": 3, "client_id": "c4", "body": "Kun Jonas"},
+        {"type": "send", "conv": 3, "client_id": "c5", "body": "note R", "kind": "note"},
+        {"type": "send", "conv": 1, "client_id": "c6", "body": "  \u00a0 trimmed \n"},
+        {"type": "send", "conv": 1, "client_id": "\u00e6\u00f8\u00e5", "body": "\U0001F600" * 10},
+        {"type": "sync"}, {"type": "sync", "after": 0, "limit": 500, "ref": "y"},
+        {"type": "sync", "after": 3, "limit": 2},
+        {"type": "history", "conv": 1}, {"type": "history", "conv": 3, "before": 5, "limit": 1},
+        {"type": "history", "conv": 2, "limit": 1000},
+        {"type": "read", "conv": 1, "upto": 1}, {"type": "read", "conv": 3, "upto": 100},
+        {"type": "read", "conv": 2, "upto": 0, "ref": "rd"},
+    ]
+    for actor in range(10):
+        out.append(bytes([actor]) + SEP.join(j(f) for f in frames))
+        # a fresh session that authenticates by frame, then works
+        auth = {"type": "auth", "token": TOKEN[USERS[actor]], "ref": "a"}
+        out.append(bytes([0x10 | actor]) +
+                   SEP.join([j(auth)] + [j(f) for f in frames[:6]]))
+        # a resend of the same client_id, twice in one input
+        s = {"type": "send", "conv": 1 if actor != 9 else 2, "client_id": "dup", "body": "x"}
+        out.append(bytes([actor]) + SEP.join([j(s), j(s), j({"type": "sync"})]))
+    bad = [b"", b"{", b"[]", b"42", b"null", b'"ping"', b'{"type":"dance"}',
+           b'{"type":"ping","type":"send"}',
+           b'{"type":"send","conv":"1","client_id":"k","body":"b"}',
+           b'{"type":"send","conv":1.0,"client_id":"k","body":"b"}',
+           b'{"type":"send","conv":1,"client_id":"k","body":"' + b"a" * 4001 + b'"}',
+           b'{"type":"send","conv":1,"client_id":"' + b"k" * 65 + b'","body":"b"}',
+           b'{"type":"sync","after":null}', b'{"type":"history","conv":1,"before":0}',
+           b'{"type":"read","conv":1,"upto":-1}', b'{"type":"ping","ref":"' + b"r" * 65 + b'"}',
+           b'{"type":"auth","token":""}', b'{"type":"send","conv":9223372036854775807,'
+           b'"client_id":"k","body":"b"}', b'{"type":"ping","ref":"\\u0000"}',
+           b'{"type":"send","conv":1,"client_id":"k","body":"\\ud800"}']
+    out.append(bytes([1]) + SEP.join(bad))
+    out.append(bytes([0x17]) + SEP.join(bad))  # unauthenticated jonas: first bad frame closes
+    out.append(bytes([0x30 | 7]))  # no frames, the deadline fires
+    return out
+
+
+def api_seeds():
+    out = []
+
+    def req(method, path, idv, cred, parts, peer=1):
+        out.append(bytes([method, path, idv, cred, peer]) + SEP.join(parts))
+
+    GET, POST, DELETE = 0, 1, 2
+    for u in range(10):
+        req(GET, 4, 0, u, [b""])
+        for conv in (1, 2, 3):
+            req(GET, 5, conv, u, [b"limit=2&before=100"])
+        for fam in (1, 2):
+            req(GET, 8, fam, u, [b"format=json"])
+            req(GET, 8, fam, u,
+            [b"format=csv&from=2020-01-01T00:00:00Z&to=2099-01-01T00:00:00.000Z"])
+        req(POST, 6, 0, u, [b"", j({"family": 1, "title": "Ny tr\u00e5d", "members": [9]})])
+        req(POST, 7, 0, u, [b"", j({"member": 8})])
+        req(POST, 7, 0, u, [b"", j({"member": 10})])
+        for dev in (1, 2, 3):
+            req(DELETE, 9, dev, u, [b""])
+        req(POST, 3, 0, u, [b""])
+    req(POST, 1, 0, 10, [b"", j({"username": "anna", "password": "indgang-fuzz-pw"})])
+    req(POST, 1, 0, 10, [b"", j({"username": "anna", "password": "wrong"})])
+    req(POST, 1, 0, 10, [b"", j({"username": "mette", "password": "indgang-fuzz-pw"})])
+    req(POST, 2, 0, 10, [b"", j({"code": "abcde fghjk", "device": "Mettes telefon"})])
+    req(POST, 2, 0, 10, [b"", j({"code": "ZZZZZ-ZZZZZ", "device": "x"})])
+    req(GET, 0, 0, 10, [b""])
+    req(GET, 11, 1, 0, [b""])  # /metrics as admin
+    req(GET, 11, 1, 10, [b""], peer=7)  # /metrics from an allowed address
+    req(GET, 11, 1, 1, [b""])  # /metrics as anna: refused
+    req(GET, 10, 0, 10, [b"/api/conversations/1/messages", b"limit=1", b""])
+    req(GET, 10, 0, 1, [b"/api/families/1/log/", b"", b""])
+    # cookie with own, foreign, allowed and no Origin
+    for bits in (0x10, 0x30, 0x50, 0x90):
+        req(GET, 4, 0, bits | 1, [b""])
+        req(POST, 7, 0, bits | 1, [b"", j({"member": 8})])
+    return out
+
+
+def import_seeds():
+    def staff(u, name, pw=True):
+        d = {"username": u, "name": name}
+        if pw:
+            d["password"] = u + "-kodeord-1"
+        return d
+
+    docs = [
+        {"admins": [staff("root", "Ida Admin")],
+         "teams": [{"name": "Team Nord", "staff": [staff("xa", "X A"), staff("xb", "X B", False),
+                                                  staff("xc", "X C")]}],
+         "families": [{"name": "Familien Nord", "team": "Team Nord", "primary": "xa",
+                       "secondary": "xb", "members": [{"name": "Mor"}, {"name": "Barn"}]}]},
+        # existing staff added to a new team, family in an existing team
+        {"teams": [{"name": "Team Syd", "staff": [{"username": "anna", "name": "Anna Jensen"},
+                                                 {"username": "bo", "name": "Bo Nielsen"}]}],
+         "families": [{"name": "F", "team": "Team Øst", "primary": "anna", "secondary": "carl",
+                       "members": []}]},
+        {"families": [{"name": "F", "team": "Team Øst", "primary": "anna", "secondary": "anna"}]},
+        {"admins": [staff("admin", "Ida Admin")]},
+        {"teams": [{"name": "T", "staff": [staff("dup", "D")]}, {"name": "T"}]},
+        {"teams": [{"name": "T1", "staff": [staff("s1", "S")]},
+                   {"name": "T2", "staff": [{"username": "s1", "name": "S"}]}]},
+        {"admins": [{"username": "Bad Name", "name": "x", "password": "short"}]},
+        {"admins": [], "teams": [], "families": [], "extra": 1},
+        {"families": [{"name": "  ", "team": "x", "primary": "a", "secondary": "b"}]},
+        {"teams": [{"name": "T\u0001", "staff": []}]},
+    ]
+    out = [j(d) for d in docs]
+    out += [b"{}", b"[]", b'{"admins":{}}', b'{"admins":[1]}',
+            b'{"teams":[{"name":"a","name":"b"}]}']
+    return out
+
+
+write("frame", frame_seeds())
+write("api", api_seeds())
+write("import", import_seeds())
