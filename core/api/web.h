@@ -12,9 +12,9 @@
 
 /* The policy for the clients' pages: only this origin, no inline script or
  * style, no framing; connect-src 'self' covers wss:// to the same host. */
-#define WEB_CSP                                                                                \
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "      \
-	"connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "     \
+#define WEB_CSP                                                                                    \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
+	"connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "          \
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 struct web_file {

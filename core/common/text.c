@@ -200,3 +200,24 @@ bool text_copy(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 	return fits;
 }
+
+const char *text_logfmt_quote(char *buf, size_t cap, const char *value)
+{
+	size_t o = 0;
+	bool plain = value[0] != '\0';
+	for (const char *p = value; *p && plain; p++)
+		plain = (unsigned char)*p > ' ' && *p != '"' && *p != '=' && *p != '\\';
+	if (plain && text_copy(buf, cap, value))
+		return buf;
+	buf[o++] = '"';
+	for (const char *p = value; *p && o + 3 < cap; p++) {
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			continue;
+		if (*p == '"' || *p == '\\')
+			buf[o++] = '\\';
+		buf[o++] = *p;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}

@@ -34,4 +34,8 @@ int text_parse_ts(const char *s, int64_t *ms);
 /* Copy at most cap-1 bytes and terminate; returns false when truncated. */
 bool text_copy(char *dst, size_t cap, const char *src);
 
+/* A logfmt value: bare when it is one plain word, else in double quotes with
+ * \ and " escaped and control characters dropped.  Returns buf. */
+const char *text_logfmt_quote(char *buf, size_t cap, const char *value);
+
 #endif

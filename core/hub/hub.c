@@ -123,27 +123,9 @@ void hub_log(struct hub *h, int level, const char *event, const char *fmt, ...)
 	h->hooks.log(h->hooks.ctx, level, event, fields);
 }
 
-/* logfmt: bare when it is one plain word, else in double quotes with \ and "
- * escaped and control characters dropped. */
 const char *hub_log_quote(char *buf, size_t cap, const char *value)
 {
-	size_t o = 0;
-	bool plain = value[0] != '\0';
-	for (const char *p = value; *p && plain; p++)
-		plain = (unsigned char)*p > ' ' && *p != '"' && *p != '=' && *p != '\\';
-	if (plain && text_copy(buf, cap, value))
-		return buf;
-	buf[o++] = '"';
-	for (const char *p = value; *p && o + 3 < cap; p++) {
-		if ((unsigned char)*p < ' ' || *p == 0x7f)
-			continue;
-		if (*p == '"' || *p == '\\')
-			buf[o++] = '\\';
-		buf[o++] = *p;
-	}
-	buf[o++] = '"';
-	buf[o] = '\0';
-	return buf;
+	return text_logfmt_quote(buf, cap, value);
 }
 
 enum metric_gauge hub_conn_gauge(enum codec_role role)
