@@ -198,6 +198,7 @@ test("the family's phones: listed, and one revoked from the list (keyboard only)
   await a.keyboard.press('Shift+Tab');
   await a.keyboard.press('Enter');
   await a.getByText(`Browser (nr. ${id}) fra Mette Hansen er tilbagekaldt og logget ud.`).waitFor();
+  await a.waitForFunction(() => document.activeElement && document.activeElement.id === 'revoke-title', null, { timeout: 5000 });
   assert.equal(await a.evaluate(() => document.activeElement.id), 'revoke-title', 'focus on the list heading');
   // The phone is signed out at once.
   await m.locator('#enrol-view:not([hidden])').waitFor();

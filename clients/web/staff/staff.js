@@ -1032,9 +1032,9 @@ async function onRevokeYes() {
   el['revoke-yes'].disabled = true;
   try {
     await api.revokeDevice(d.id);
-    el['revoke-status'].textContent = `${deviceLabel(d)} fra ${d.user ? d.user.name : 'familien'} er tilbagekaldt og logget ud.`;
     await loadDevices();
     el['revoke-title'].focus(); // its button is gone; the status says what happened
+    el['revoke-status'].textContent = `${deviceLabel(d)} fra ${d.user ? d.user.name : 'familien'} er tilbagekaldt og logget ud.`;
   } catch (ex) {
     el['revoke-status'].textContent =
       ex.code === 'not_found' ? `${deviceLabel(d)} findes ikke længere i dine familier.` : humanError(ex);
