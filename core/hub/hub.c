@@ -197,6 +197,7 @@ static void recheck_session(int64_t key, void *val, void *arg)
 		return;
 	if (store_token_recheck(h->store, s->token.id, text_now_ms(), &t) == ERR_UNAUTHORIZED) {
 		outbox_clear(s);
+		s->state = SESSION_CLOSING;
 		session_close(s, CLOSE_REVOKED, "signed out, revoked or expired");
 	}
 }

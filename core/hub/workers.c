@@ -174,6 +174,7 @@ static void close_matching(int64_t key, void *val, void *arg)
 	if ((r->close_token_id && s->token.id == r->close_token_id) ||
 	    (r->close_device_id && s->token.device_id == r->close_device_id)) {
 		outbox_clear(s);
+		s->state = SESSION_CLOSING; /* frames already buffered are not acted on */
 		session_close(s, CLOSE_REVOKED, "signed out or device revoked");
 	}
 }
