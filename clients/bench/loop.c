@@ -25,6 +25,7 @@
 #ifdef BENCH_WITH_UV
 static uv_loop_t uv_loop;
 static bool uv_used;
+
 #endif
 
 int64_t now_us(void)
@@ -58,6 +59,7 @@ int bench_init(struct bench *b)
 	info.client_ssl_ca_filepath = b->o.ca;
 	info.timeout_secs = 60; /* a storm queues handshakes for a while */
 	info.connect_timeout_secs = 60;
+	info.pcontext = &b->ctx; /* lws clears it once the context is gone */
 	lws_set_log_level(LLL_ERR, NULL);
 	b->ctx = lws_create_context(&info);
 	if (b->ctx == NULL)
@@ -66,21 +68,62 @@ int bench_init(struct bench *b)
 	return 0;
 }
 
+#ifdef BENCH_WITH_UV
+struct teardown {
+	struct bench *b;
+	int ticks, limit;
+};
+
+/* Keeps the foreign loop turning until lws has freed the context (it sets
+ * b->ctx to NULL through info.pcontext), or the limit in 10 ms ticks. */
+static void teardown_tick(uv_timer_t *t)
+{
+	struct teardown *td = t->data;
+	if (td->b->ctx == NULL || ++td->ticks > td->limit)
+		uv_stop(t->loop);
+}
+
+static void uv_run_until_freed(struct bench *b, int limit)
+{
+	struct teardown td = {.b = b, .limit = limit};
+	uv_timer_t timer;
+	uv_timer_init(&uv_loop, &timer);
+	timer.data = &td;
+	uv_timer_start(&timer, teardown_tick, 10, 10);
+	uv_run(&uv_loop, UV_RUN_DEFAULT);
+	uv_close((uv_handle_t *)&timer, NULL);
+	uv_run(&uv_loop, UV_RUN_NOWAIT);
+}
+
+/* lws 4.1 on a foreign loop closes its handles from the loop and frees the
+ * context on a second lws_context_destroy() once they are closed. */
+static void uv_teardown(struct bench *b)
+{
+	uv_run_until_freed(b, 20);
+	if (b->ctx != NULL) {
+		lws_context_destroy(b->ctx);
+		uv_run_until_freed(b, 300);
+	}
+	for (int i = 0; i < 100 && uv_loop_alive(&uv_loop); i++)
+		uv_run(&uv_loop, UV_RUN_NOWAIT);
+	uv_loop_close(&uv_loop);
+	uv_used = false;
+}
+#endif
+
 void bench_fini(struct bench *b)
 {
-	if (b->ctx) {
-		lws_sul_cancel(&b->tick);
-		lws_context_destroy(b->ctx);
-	}
-	b->ctx = NULL;
+	if (b->ctx == NULL)
+		return;
+	lws_sul_cancel(&b->tick);
+	lws_context_destroy(b->ctx);
 #ifdef BENCH_WITH_UV
-	/* lws closes its handles asynchronously on a foreign loop */
-	for (int i = 0; uv_used && i < 1000 && uv_loop_alive(&uv_loop); i++)
-		uv_run(&uv_loop, UV_RUN_NOWAIT);
-	if (uv_used)
-		uv_loop_close(&uv_loop);
-	uv_used = false;
+	if (uv_used) {
+		uv_teardown(b);
+		return;
+	}
 #endif
+	b->ctx = NULL;
 }
 
 /* One turn of the event loop. */

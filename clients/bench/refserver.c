@@ -14,8 +14,9 @@
  * Prints "listening on ADDR:PORT" when ready; SIGTERM/SIGINT stop it.
  * --rx-buffer sets the protocol's rx_buffer_size (default 16384, the
  * gateway's), --idle-policy off drops the gateway's ping/hang-up policy and
- * --loop libuv serves on a libuv (epoll) loop instead of lws's poll() loop,
- * to show what each costs.
+ * --loop libuv serves on a libuv (epoll) loop instead of lws's poll() loop
+ * and --writes N writes up to N queued frames per writable callback instead
+ * of one, to show what each changes.
  */
 #ifdef REF_WITH_UV
 #include <uv.h>
@@ -44,6 +45,8 @@ struct rpss {
 	char *rx;
 	size_t rx_len;
 };
+
+static int writes_per_callback = 1;
 
 /* The joined connections by id (the reference has no other state). */
 static struct rpss **joined;
@@ -195,16 +198,20 @@ static int receive(struct lws *wsi, struct rpss *p, const char *in, size_t len)
 	return 0;
 }
 
+/* One queued frame per callback, as the gateway does; with --writes N up
+ * to N while the socket takes them (lws_send_pipe_choked() is false). */
 static int writeable(struct lws *wsi, struct rpss *p)
 {
-	if (p->count == 0)
-		return 0;
-	struct rframe *f = p->q[p->head];
-	if (lws_write(wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len)
-		return -1;
-	p->head = (p->head + 1) % p->cap;
-	p->count--;
-	rframe_unref(f);
+	for (int n = 0; p->count > 0 && n < writes_per_callback; n++) {
+		if (n > 0 && lws_send_pipe_choked(wsi))
+			break;
+		struct rframe *f = p->q[p->head];
+		if (lws_write(wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT) < (int)f->len)
+			return -1;
+		p->head = (p->head + 1) % p->cap;
+		p->count--;
+		rframe_unref(f);
+	}
 	if (p->count > 0)
 		lws_callback_on_writable(wsi);
 	return 0;
@@ -277,14 +284,41 @@ static void *uv_setup(struct lws_context_creation_info *info, void **loops)
 	return &uv_loop;
 }
 
+static int teardown_ticks;
+
+/* Turns the loop until lws has freed the context (info.pcontext), 3 s at most. */
+static void teardown_tick(uv_timer_t *t)
+{
+	if (context == NULL || ++teardown_ticks > 300)
+		uv_stop(t->loop);
+}
+
+static void uv_run_until_freed(void)
+{
+	uv_timer_t timer;
+	uv_timer_init(&uv_loop, &timer);
+	uv_timer_start(&timer, teardown_tick, 10, 10);
+	uv_run(&uv_loop, UV_RUN_DEFAULT);
+	uv_close((uv_handle_t *)&timer, NULL);
+	uv_run(&uv_loop, UV_RUN_NOWAIT);
+}
+
+/* Serves until SIGTERM/SIGINT; lws 4.1 on a foreign loop then closes its
+ * handles from the loop and frees the context on a second destroy. */
 static void uv_serve_and_close(void)
 {
 	while (!interrupted)
 		uv_run(&uv_loop, UV_RUN_DEFAULT);
-	lws_context_destroy(context);
 	uv_close((uv_handle_t *)&uv_sigterm, NULL);
 	uv_close((uv_handle_t *)&uv_sigint, NULL);
-	for (int i = 0; i < 1000 && uv_loop_alive(&uv_loop); i++)
+	lws_context_destroy(context);
+	uv_run_until_freed();
+	if (context != NULL) {
+		lws_context_destroy(context);
+		teardown_ticks = 0;
+		uv_run_until_freed();
+	}
+	for (int i = 0; i < 100 && uv_loop_alive(&uv_loop); i++)
 		uv_run(&uv_loop, UV_RUN_NOWAIT);
 	uv_loop_close(&uv_loop);
 }
@@ -320,6 +354,7 @@ static struct lws_context *create(const char *addr, int port, const char *cert, 
 	info.timeout_secs = 20;
 	info.keepalive_timeout = 30;
 	info.retry_and_idle_policy = idle_policy_on ? &idle_policy : NULL;
+	info.pcontext = &context; /* lws clears it once the context is gone */
 #ifdef REF_WITH_UV
 	void *loops[1];
 	if (use_libuv && uv_setup(&info, loops) == NULL)
@@ -340,6 +375,8 @@ int main(int argc, char **argv)
 			idle_policy_on = strcmp(argv[i + 1], "off") != 0;
 		else if (strcmp(argv[i], "--loop") == 0)
 			use_libuv = strcmp(argv[i + 1], "libuv") == 0;
+		else if (strcmp(argv[i], "--writes") == 0)
+			writes_per_callback = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 1;
 		else if (strcmp(argv[i], "--cert") == 0)
 			cert = argv[i + 1];
 		else if (strcmp(argv[i], "--key") == 0)
@@ -349,7 +386,8 @@ int main(int argc, char **argv)
 	if (colon == NULL || cert == NULL || key == NULL || argc % 2 == 0) {
 		fprintf(stderr,
 		        "usage: indgang-bench-ref --listen ADDR:PORT --cert CERT.pem "
-		        "--key KEY.pem [--rx-buffer BYTES] [--idle-policy off] [--loop libuv]\n");
+		        "--key KEY.pem [--rx-buffer BYTES] [--idle-policy off] [--loop libuv] "
+		        "[--writes N]\n");
 		return 2;
 	}
 	char addr[64];
