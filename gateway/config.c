@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum key_type { K_PATH, K_LISTEN, K_INT, K_LONG, K_DOUBLE, K_ORIGINS, K_ADDRS, K_LEVEL, K_BOOL };
+enum key_type { K_PATH, K_LISTEN, K_INT, K_LONG, K_DOUBLE, K_ORIGINS, K_ADDRS, K_CHOICE, K_BOOL };
 
 struct key {
 	const char *name;
@@ -24,6 +24,9 @@ struct key {
 	double min, max;
 	bool reloadable; /* takes effect on SIGHUP */
 };
+
+static const char *const level_names[] = {"error", "warning", "info", "debug", NULL};
+static const char *const loop_names[] = {"libuv", "poll", NULL};
 
 #define OFF(f) offsetof(struct gw_config, f)
 
@@ -38,17 +41,26 @@ static const struct key keys[] = {
     {"http_workers", K_INT, OFF(http_workers), 1, 64, false},
     {"ws_rate", K_DOUBLE, OFF(ws_rate), 1, 1e6, false},
     {"outbox_frames", K_LONG, OFF(outbox_frames), 16, 1e6, false},
-    {"log_level", K_LEVEL, OFF(log_level), 0, 0, true},
+    {"connections_per_address", K_INT, OFF(connections_per_address), 1, 65535, false},
+    {"log_level", K_CHOICE, OFF(log_level), 0, 0, true},
+    {"event_loop", K_CHOICE, OFF(event_loop), 0, 0, false},
     {"idle_ping_seconds", K_INT, OFF(idle_ping_s), 5, 3600, false},
     {"idle_drop_seconds", K_INT, OFF(idle_drop_s), 10, 7200, false},
-    {"staff_session_hours", K_INT, OFF(staff_session_hours), 1, 168, false},
+    /* Fractions are allowed so that tests can use lifetimes of seconds. */
+    {"staff_session_hours", K_DOUBLE, OFF(staff_session_hours), 0.001, 168, false},
+    {"staff_idle_minutes", K_DOUBLE, OFF(staff_idle_minutes), 0.05, 720, false},
     {"device_session_days", K_INT, OFF(device_session_days), 1, 3650, false},
+    {"device_idle_days", K_INT, OFF(device_idle_days), 0, 3650, false},
     {"invite_hours", K_INT, OFF(invite_hours), 1, 720, false},
     {"backup_before_upgrade", K_BOOL, OFF(backup_before_upgrade), 0, 0, false},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
-static const char *const level_names[] = {"error", "warning", "info", "debug", NULL};
+/* K_CHOICE: the names of the values 0, 1, ... */
+static const char *const *choices_of(const struct key *k)
+{
+	return k->offset == OFF(event_loop) ? loop_names : level_names;
+}
 
 void config_defaults(struct gw_config *c)
 {
@@ -59,11 +71,14 @@ void config_defaults(struct gw_config *c)
 	c->http_workers = 2;
 	c->ws_rate = 100;
 	c->outbox_frames = 4096;
+	c->connections_per_address = 200;
 	c->log_level = 2; /* info */
 	c->idle_ping_s = 30;
 	c->idle_drop_s = 75;
 	c->staff_session_hours = 12;
+	c->staff_idle_minutes = 30;
 	c->device_session_days = 180;
+	c->device_idle_days = 90;
 	c->invite_hours = 72;
 	c->backup_before_upgrade = true;
 }
@@ -249,8 +264,9 @@ int config_set(struct gw_config *c, const char *name, const char *value, bool fr
 	case K_ORIGINS:
 	case K_ADDRS:
 		return set_list(c, k, value, from_cli, why, cap);
-	case K_LEVEL:
-		return set_choice(&c->log_level, level_names, k, value, why, cap);
+	case K_CHOICE:
+		return set_choice((int *)((char *)c + k->offset), choices_of(k), k, value, why,
+		                  cap);
 	case K_BOOL: {
 		int b = 0;
 		if (set_choice(&b, bools, k, value, why, cap) != 0)
@@ -331,6 +347,14 @@ int config_check(const struct gw_config *c, char *why, size_t cap)
 	if (c->cert == NULL || c->key == NULL)
 		return refuse(why, cap,
 		              "no certificate: set cert and key, or give --cert and --key");
+	if (c->staff_idle_minutes * 60 > c->staff_session_hours * 3600)
+		return refuse(why, cap,
+		              "staff_idle_minutes (%g) must not be above staff_session_hours (%g)",
+		              c->staff_idle_minutes, c->staff_session_hours);
+	if (c->device_idle_days > c->device_session_days)
+		return refuse(why, cap,
+		              "device_idle_days (%d) must not be above device_session_days (%d)",
+		              c->device_idle_days, c->device_session_days);
 	if (c->idle_drop_s <= c->idle_ping_s)
 		return refuse(why, cap,
 		              "idle_drop_seconds (%d) must be above idle_ping_seconds (%d)",
@@ -362,7 +386,7 @@ static bool same_value(const struct key *k, const struct gw_config *a, const str
 	case K_LISTEN:
 		return a->port == b->port && strcmp(a->listen_addr, b->listen_addr) == 0;
 	case K_INT:
-	case K_LEVEL:
+	case K_CHOICE:
 		return *(const int *)pa == *(const int *)pb;
 	case K_LONG:
 		return *(const long *)pa == *(const long *)pb;
@@ -390,4 +414,16 @@ void config_restart_only_changes(const struct gw_config *a, const struct gw_conf
 			break;
 		o += (size_t)n;
 	}
+}
+
+void config_lifetimes(const struct gw_config *c, struct config_lifetimes *out)
+{
+	const double hour = 3600.0 * 1000, day = 24 * hour;
+	out->staff_ms = (int64_t)(c->staff_session_hours * hour);
+	out->staff_idle_ms = (int64_t)(c->staff_idle_minutes * 60 * 1000);
+	out->device_ms = (int64_t)c->device_session_days * (int64_t)day;
+	/* 0 days: no idle limit; the hub would take 0 for its default */
+	out->device_idle_ms =
+	    c->device_idle_days > 0 ? (int64_t)c->device_idle_days * (int64_t)day : out->device_ms;
+	out->invite_ms = (int64_t)c->invite_hours * (int64_t)hour;
 }

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/indgang/indgang.conf"
 #define CONFIG_LIST_MAX     16
@@ -25,6 +26,9 @@ struct config_list {
 	char *v[CONFIG_LIST_MAX + 1]; /* NULL-terminated */
 	int n;
 };
+
+/* event_loop: libuv (epoll, the default) or lws's own poll() loop. */
+enum gw_event_loop { GW_LOOP_LIBUV = 0, GW_LOOP_POLL };
 
 struct gw_config {
 	char *file; /* the config file read, or NULL */
@@ -35,9 +39,12 @@ struct gw_config {
 	int http_workers;
 	double ws_rate;
 	long outbox_frames;
-	int log_level; /* enum log_level */
+	int connections_per_address; /* open connections from one client address */
+	int log_level;               /* enum log_level */
+	int event_loop;              /* enum gw_event_loop */
 	int idle_ping_s, idle_drop_s;
-	int staff_session_hours, device_session_days, invite_hours;
+	double staff_session_hours, staff_idle_minutes;
+	int device_session_days, device_idle_days, invite_hours;
 	bool backup_before_upgrade;
 };
 
@@ -63,6 +70,15 @@ const char *const *config_keys(void);
 /* Checks what only the whole can tell (db, cert and key given, idle
  * timeouts in order).  0, or -1 with why. */
 int config_check(const struct gw_config *c, char *why, size_t cap);
+
+/* The lifetimes of sign-ins, devices and invites in milliseconds, for the hub
+ * (NIST SP 800-63B reasoning: docs/trust.md, "Sessions"). */
+struct config_lifetimes {
+	int64_t staff_ms, staff_idle_ms;   /* absolute, and idle */
+	int64_t device_ms, device_idle_ms; /* absolute, and idle */
+	int64_t invite_ms;
+};
+void config_lifetimes(const struct gw_config *c, struct config_lifetimes *out);
 
 /* Settings that differ between a and b and only take effect at a restart,
  * as "key1 key2" (empty when none). */

@@ -19,7 +19,8 @@
 struct gw {
 	struct lws_context *context;
 	struct hub *hub;
-	const char *web_root; /* the web clients' files, or NULL */
+	const char *web_root;        /* the web clients' files, or NULL */
+	int connections_per_address; /* open connections from one client address */
 };
 
 /* The gateway of the running process (one per process: the signal handler
@@ -32,6 +33,8 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
                    size_t len);
 size_t gw_http_pss_size(void);
 size_t gw_ws_pss_size(void);
+/* The security headers lws adds to every HTTP answer (info.headers). */
+const struct lws_protocol_vhost_options *gw_http_vhost_headers(void);
 
 /* Copies a header into buf (NUL-terminated); false when absent or too long. */
 bool gw_header(struct lws *wsi, enum lws_token_indexes h, char *buf, size_t cap);

@@ -3,17 +3,24 @@
  * api_call that runs on a hub worker; the response is written from
  * HTTP_WRITEABLE, headers first and then the body in chunks, one lws_write
  * per callback.  Request bodies are capped at 64 KiB (413).
+ *
+ * Protocol 0 also sees every accepted socket first: the per-address
+ * connection limit (core/hub/admit) is applied there, before TLS, and the
+ * security headers every answer carries are the vhost's (gw_http_vhost_headers).
  */
 #include "gateway.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "core/api/api.h"
 #include "core/api/web.h"
 #include "core/codec/codec.h"
 #include "core/common/err.h"
+#include "core/hub/admit.h"
 
 #define CHUNK 16384
 /* A body this far over the limit is not read to its end. */
@@ -34,6 +41,136 @@ struct pss_http {
 size_t gw_http_pss_size(void)
 {
 	return sizeof(struct pss_http);
+}
+
+/* ---- Security headers ---------------------------------------------------------- */
+
+/*
+ * Added by lws to every answer of the vhost (lws_add_http_header_status):
+ * the API's, the web clients' files, redirects and the error pages lws
+ * writes itself.  One Content-Security-Policy for the whole origin, the web
+ * clients' (no inline script or style, no framing); JSON answers need no
+ * other.  No browser feature is used, so none is granted.
+ */
+#define PERMISSIONS_POLICY                                                                         \
+	"accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "             \
+	"microphone=(), payment=(), usb=()"
+
+static const struct lws_protocol_vhost_options vh_headers[] = {
+    {&vh_headers[1], NULL, "strict-transport-security:", "max-age=63072000; includeSubDomains"},
+    {&vh_headers[2], NULL, "x-content-type-options:", "nosniff"},
+    {&vh_headers[3], NULL, "x-frame-options:", "DENY"},
+    {&vh_headers[4], NULL, "referrer-policy:", "no-referrer"},
+    {&vh_headers[5], NULL, "permissions-policy:", PERMISSIONS_POLICY},
+    {&vh_headers[6], NULL, "cross-origin-opener-policy:", "same-origin"},
+    {NULL, NULL, "content-security-policy:", WEB_CSP},
+};
+
+const struct lws_protocol_vhost_options *gw_http_vhost_headers(void)
+{
+	return vh_headers;
+}
+
+/* ---- Admission: connections per client address ------------------------------- */
+
+/*
+ * The ticket of an accepted socket travels with its wsi as the wsi's opaque
+ * user data.  lws' accept loop calls, in this order and in one go:
+ * FILTER_NETWORK_CONNECTION (the peer's address: admit or refuse),
+ * WSI_CREATE (the new wsi), then - after it clears the opaque user data and
+ * starts TLS - SERVER_NEW_CLIENT_INSTANTIATED, where the ticket is attached.
+ * If the wsi dies in between (TLS set-up failed), WSI_DESTROY of that very
+ * wsi returns the ticket; if its adoption failed before WSI_CREATE, the next
+ * accept does.
+ */
+static struct admit *admit;
+static struct admit_ticket *admit_pending;
+static const struct lws *admit_pending_wsi;
+
+static int admit_peer(const struct lws_filter_network_conn_args *c, const void **addr, size_t *len)
+{
+	if (c->cli_addr.ss_family == AF_INET) {
+		*addr = &((const struct sockaddr_in *)&c->cli_addr)->sin_addr;
+		*len = 4;
+	} else if (c->cli_addr.ss_family == AF_INET6) {
+		*addr = &((const struct sockaddr_in6 *)&c->cli_addr)->sin6_addr;
+		*len = 16;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* LWS_CALLBACK_FILTER_NETWORK_CONNECTION: 0 to take the socket, 1 to close it. */
+static int admit_filter(const struct lws_filter_network_conn_args *c)
+{
+	const void *addr;
+	size_t len;
+	if (admit == NULL) {
+		unsigned limit = gw.connections_per_address > 0
+		                     ? (unsigned)gw.connections_per_address
+		                     : ADMIT_DEFAULT_PER_ADDRESS;
+		if (admit_create(limit, &admit) != ERR_OK)
+			return 1;
+	}
+	admit_leave(admit, admit_pending); /* its adoption failed: the fd is gone */
+	admit_pending = NULL;
+	admit_pending_wsi = NULL;
+	if (c == NULL || admit_peer(c, &addr, &len) != 0)
+		return 0; /* not an IP socket: nothing to count */
+	int err = admit_enter(admit, addr, len, &admit_pending);
+	if (err == ERR_OK)
+		return 0;
+	uint64_t n = admit_refusals_to_report(admit, lws_now_usecs() / LWS_US_PER_MS);
+	if (n > 0) {
+		char text[INET6_ADDRSTRLEN] = "?";
+		inet_ntop(c->cli_addr.ss_family, addr, text, sizeof text);
+		log_event(LOGL_WARNING, "connections_refused",
+		          "addr=%s limit=%d refused=%llu reason=%s", text,
+		          gw.connections_per_address, (unsigned long long)n, err_code(err));
+	}
+	return 1;
+}
+
+/* Handles the admission reasons; true when reason was one of them. */
+static bool admit_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, int *rc)
+{
+	*rc = 0;
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		*rc = admit_filter(user);
+		return true;
+	case LWS_CALLBACK_WSI_CREATE:
+		if (admit_pending != NULL && admit_pending_wsi == NULL)
+			admit_pending_wsi = wsi;
+		return true;
+	case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+		if (admit_pending != NULL && wsi == admit_pending_wsi) {
+			lws_set_opaque_user_data(wsi, admit_pending);
+			admit_pending = NULL;
+			admit_pending_wsi = NULL;
+		}
+		return true;
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* user is whichever protocol's state the wsi had: not ours */
+		if (wsi == admit_pending_wsi) {
+			admit_leave(admit, admit_pending);
+			admit_pending = NULL;
+			admit_pending_wsi = NULL;
+		} else if (admit != NULL) {
+			admit_leave(admit, lws_get_opaque_user_data(wsi));
+		}
+		lws_set_opaque_user_data(wsi, NULL);
+		return true;
+	case LWS_CALLBACK_PROTOCOL_DESTROY:
+		admit_destroy(admit);
+		admit = NULL;
+		admit_pending = NULL;
+		admit_pending_wsi = NULL;
+		return false; /* lws' own handling goes on */
+	default:
+		return false;
+	}
 }
 
 bool gw_header(struct lws *wsi, enum lws_token_indexes h, char *buf, size_t cap)
@@ -177,12 +314,8 @@ static int http_static(struct lws *wsi, struct pss_http *pss)
 			return -1;
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
-	static const char headers[] = "content-security-policy: " WEB_CSP "\r\n"
-	                              "x-content-type-options: nosniff\r\n"
-	                              "x-frame-options: DENY\r\n"
-	                              "referrer-policy: no-referrer\r\n"
-	                              "strict-transport-security: max-age=31536000\r\n"
-	                              "cache-control: no-cache\r\n";
+	/* The security headers are the vhost's; the files may be kept if revalidated. */
+	static const char headers[] = "cache-control: no-cache\r\n";
 	int n = lws_serve_http_file(wsi, f.path, f.mime, headers, (int)strlen(headers));
 	if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
 		return -1;
@@ -223,23 +356,16 @@ static int http_body(struct pss_http *pss, const char *in, size_t len)
 	return 0;
 }
 
-/* Security headers on every answer: nothing here is cacheable or frameable. */
+/* The API's answers are never stored by a cache; the security headers
+ * come with the status line (vh_headers). */
 static int add_headers(struct lws *wsi, const struct api_response *resp, unsigned char **p,
                        unsigned char *end)
 {
-	static const char *const fixed[][2] = {
-	    {"cache-control:", "no-store"},
-	    {"x-content-type-options:", "nosniff"},
-	    {"x-frame-options:", "DENY"},
-	    {"referrer-policy:", "no-referrer"},
-	    {"strict-transport-security:", "max-age=31536000"},
-	    {"content-security-policy:", "default-src 'none'; frame-ancestors 'none'"},
-	};
-	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-		if (lws_add_http_header_by_name(wsi, (const unsigned char *)fixed[i][0],
-		                                (const unsigned char *)fixed[i][1],
-		                                (int)strlen(fixed[i][1]), p, end))
-			return -1;
+	static const char no_store[] = "no-store";
+	if (lws_add_http_header_by_name(
+	        wsi, (const unsigned char *)"cache-control:", (const unsigned char *)no_store,
+	        (int)strlen(no_store), p, end))
+		return -1;
 	if (resp->set_cookie[0] &&
 	    lws_add_http_header_by_name(
 	        wsi, (const unsigned char *)"set-cookie:", (const unsigned char *)resp->set_cookie,
@@ -311,6 +437,9 @@ int gw_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *us
                      size_t len)
 {
 	struct pss_http *pss = user;
+	int rc;
+	if (admit_callback(wsi, reason, user, &rc))
+		return rc;
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		http_reset(pss);

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config clang-format openssl sqlite3
 	libwebsockets-dev libsqlite3-dev libssl-dev libjansson-dev libargon2-dev libqrencode-dev
+	# the event loop: libuv, and the lws plugin that runs on it
+	libuv1-dev libwebsockets-evlib-uv
 	python3 python3-websockets
 	# the fuzz targets: clang with libFuzzer
 	clang libclang-rt-14-dev
@@ -13,6 +15,11 @@ packages=(
 	# operations: the .deb test (dpkg-dev for CPack's shlibdeps, adduser for postinst,
 	# systemd-analyze) and the docs test (python3-yaml, man-db)
 	dpkg-dev adduser systemd python3-yaml man-db
+	# fault injection (tests/faults): libfiu's fiu-run/fiu-ctrl, valgrind, and
+	# util-linux's mount/unshare for the full-disk test on a tmpfs
+	fiu-utils libfiu0 valgrind util-linux
+	# the TLS scan of tests/e2e/29-tls.py
+	testssl.sh
 )
 # The browser tests (tests/browser) run on Node 20 or newer with npm; a
 # machine that has node from elsewhere (e.g. NodeSource) keeps it.

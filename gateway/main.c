@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "loop.h"
 #include "tls.h"
 #include "core/common/err.h"
 #include "core/common/text.h"
@@ -192,6 +193,9 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
                          size_t len)
 {
 	if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
+		/* An idle connection then holds no TLS read and write buffers
+		 * (OpenSSL keeps about 34 KiB per connection otherwise). */
+		SSL_CTX_set_mode((SSL_CTX *)user, SSL_MODE_RELEASE_BUFFERS);
 		tls_capture(user);
 		return 0;
 	}
@@ -200,7 +204,7 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
 
 static struct lws_protocols protocols[] = {
     {"http", callback_http, 0, 0, 0, NULL, 0},
-    {GW_SUBPROTOCOL, gw_callback_ws, 0, 16384, 0, NULL, 0},
+    {GW_SUBPROTOCOL, gw_callback_ws, 0, 4096, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -232,6 +236,16 @@ static struct lws_context *create_context(const struct gw_config *c)
 	info.timeout_secs = 20;
 	info.keepalive_timeout = 30;
 	info.retry_and_idle_policy = &idle_policy;
+	info.headers = gw_http_vhost_headers(); /* security headers on every answer */
+	void *foreign[1];
+	if (gw_loop_prepare(&info, c->event_loop == GW_LOOP_LIBUV, foreign)) {
+		struct lws_context *ctx = lws_create_context(&info);
+		if (ctx != NULL)
+			return ctx;
+		/* Without the libwebsockets-evlib-uv plugin lws cannot use libuv. */
+		log_event(LOGL_WARNING, "event_loop_fallback", "wanted=libuv using=poll");
+		gw_loop_unprepare(&info);
+	}
 	return lws_create_context(&info);
 }
 
@@ -314,7 +328,7 @@ static void run_loop(void)
 	lws_usec_t deadline = 0;
 	lws_sul_schedule(gw.context, 0, &tick_sul, on_tick, HUB_RECHECK_MS * LWS_US_PER_MS);
 	for (;;) {
-		if (lws_service(gw.context, 0) < 0)
+		if (gw_loop_run_once(gw.context) < 0)
 			break;
 		if (reload_requested && deadline == 0) {
 			reload_requested = 0;
@@ -361,15 +375,19 @@ static int prepare_database(const struct gw_config *c)
 static int start_hub(const struct gw_config *c)
 {
 	char q[600];
+	struct config_lifetimes life;
+	config_lifetimes(c, &life);
 	struct hub_config hc = {
 	    .db_path = c->db,
 	    .frame_headroom = LWS_PRE,
 	    .http_workers = c->http_workers,
 	    .ws_rate = c->ws_rate,
 	    .outbox_max_frames = (size_t)c->outbox_frames,
-	    .staff_token_ttl_ms = (int64_t)c->staff_session_hours * 3600 * 1000,
-	    .device_token_ttl_ms = (int64_t)c->device_session_days * 86400 * 1000,
-	    .invite_ttl_ms = (int64_t)c->invite_hours * 3600 * 1000,
+	    .staff_token_ttl_ms = life.staff_ms,
+	    .staff_idle_ms = life.staff_idle_ms,
+	    .device_token_ttl_ms = life.device_ms,
+	    .device_idle_ms = life.device_idle_ms,
+	    .invite_ttl_ms = life.invite_ms,
 	    .allowed_origins = (const char *const *)c->allow_origin.v,
 	    .metrics_allow = (const char *const *)c->metrics_allow.v,
 	    .version = INDGANG_VERSION,
@@ -388,6 +406,7 @@ static int start_server(const struct gw_config *c)
 {
 	char q1[600], q2[600];
 	gw.web_root = c->web;
+	gw.connections_per_address = c->connections_per_address;
 	gw.context = create_context(c);
 	if (gw.context == NULL) {
 		log_event(LOGL_ERROR, "listen_failed", "addr=%s:%d cert=%s key=%s", c->listen_addr,
@@ -449,14 +468,15 @@ int main(int argc, char **argv)
 		config_free(&settings);
 		return 1;
 	}
-	log_event(LOGL_INFO, "listening", "addr=%s:%d msg=\"listening on %s:%d\"",
-	          settings.listen_addr, settings.port, settings.listen_addr, settings.port);
+	log_event(LOGL_INFO, "listening", "addr=%s:%d event_loop=%s msg=\"listening on %s:%d\"",
+	          settings.listen_addr, settings.port, gw_loop_is_libuv() ? "libuv" : "poll",
+	          settings.listen_addr, settings.port);
 	log_notify("READY=1");
 
 	run_loop();
 	bool failed = hub_failed(gw.hub);
 
-	lws_context_destroy(gw.context);
+	gw_loop_destroy(gw.context);
 	gw.context = NULL;
 	hub_destroy(gw.hub);
 	log_event(failed ? LOGL_ERROR : LOGL_INFO, "stopped", "reason=%s",

@@ -1,8 +1,10 @@
 /*
- * tls.c - loading a certificate chain and key, and swapping them into the
- * live SSL_CTX (see tls.h).
+ * tls.c - the TLS policy of the served SSL_CTX, and loading a certificate
+ * chain and key and swapping them into it (see tls.h).
  */
 #include "tls.h"
+
+#include "log.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -20,9 +22,45 @@ struct cert_set {
 	EVP_PKEY *key;
 };
 
+/*
+ * Mozilla's "intermediate" configuration (version 5.7), without the DHE
+ * suites: TLS 1.2 and 1.3 only, ECDHE key exchange with AEAD ciphers only,
+ * the server's order, no renegotiation, no compression.
+ */
+#define TLS12_CIPHERS                                                                              \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"                               \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"                               \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+#define TLS13_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+#define TLS_GROUPS   "X25519:P-256:P-384"
+
+static const char *apply_policy(SSL_CTX *ctx)
+{
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		return "minimum version TLS 1.2";
+	if (SSL_CTX_set_max_proto_version(ctx, 0) != 1)
+		return "maximum version";
+	if (SSL_CTX_set_cipher_list(ctx, TLS12_CIPHERS) != 1)
+		return "TLS 1.2 cipher list";
+	if (SSL_CTX_set_ciphersuites(ctx, TLS13_SUITES) != 1)
+		return "TLS 1.3 cipher suites";
+	if (SSL_CTX_set1_groups_list(ctx, TLS_GROUPS) != 1)
+		return "key exchange groups";
+	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION |
+	                             SSL_OP_NO_COMPRESSION);
+	return NULL;
+}
+
 void tls_capture(void *ssl_ctx)
 {
 	server_ctx = ssl_ctx;
+	const char *failed = apply_policy(server_ctx);
+	if (failed != NULL) {
+		char ssl[160] = "";
+		ERR_error_string_n(ERR_get_error(), ssl, sizeof ssl);
+		ERR_clear_error();
+		log_event(LOGL_ERROR, "tls_policy_failed", "step=\"%s\" error=\"%s\"", failed, ssl);
+	}
 }
 
 int tls_captured(void)

@@ -18,7 +18,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Remembers the vhost's SSL_CTX (an SSL_CTX *). */
+/* Remembers the vhost's SSL_CTX (an SSL_CTX *) and applies the TLS policy
+ * to it: TLS 1.2 and 1.3 only, ECDHE with AEAD ciphers in the server's order
+ * (Mozilla "intermediate" without DHE), groups X25519, P-256, P-384, no
+ * renegotiation or compression.  lws calls this after its own set-up and
+ * before the first handshake; a failure is logged (tls_policy_failed). */
 void tls_capture(void *ssl_ctx);
 /* True once tls_capture() has been called. */
 int tls_captured(void);

@@ -2,8 +2,9 @@
 # The whole test suite: installs what is missing, builds Indgang with
 # AddressSanitizer and UndefinedBehaviorSanitizer (LeakSanitizer included)
 # and runs every unit, end-to-end, browser and packaging test under CTest;
-# then the short forms of the trust programs: power-loss durability and the
-# libFuzzer targets (docs/trust.md has their long forms).
+# then the short forms of the trust programs: power-loss durability, the
+# libFuzzer targets, and injected I/O errors, a full disk and valgrind
+# (tests/faults; docs/trust.md has their long forms).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build-asan"
@@ -18,3 +19,4 @@ ctest --output-on-failure -j2 "$@"
 cd "$root"
 bash tests/durability/run.sh
 bash tests/fuzz/run.sh 20
+bash tests/faults/run.sh

@@ -12,11 +12,11 @@
  * "S <n>" is answered with an n-byte page.  No storage, no JSON, no rules,
  * so indgang-bench can show Indgang's figures as a ratio of this server's.
  * Prints "listening on ADDR:PORT" when ready; SIGTERM/SIGINT stop it.
- * --rx-buffer sets the protocol's rx_buffer_size (default 16384, the
- * gateway's), --idle-policy off drops the gateway's ping/hang-up policy and
- * --loop libuv serves on a libuv (epoll) loop instead of lws's poll() loop
- * and --writes N writes up to N queued frames per writable callback instead
- * of one, to show what each changes.
+ * By default it runs as the gateway does: rx_buffer_size 4096, the same
+ * ping/hang-up policy, a libuv (epoll) loop.  --rx-buffer sets the
+ * protocol's rx_buffer_size, --idle-policy off drops the policy, --loop poll
+ * serves on lws's own poll() loop and --writes N writes up to N queued
+ * frames per writable callback instead of one, to show what each changes.
  */
 #ifdef REF_WITH_UV
 #include <uv.h>
@@ -245,7 +245,7 @@ static int ref_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 
 static struct lws_protocols protocols[] = {
     {"http", lws_callback_http_dummy, 0, 0, 0, NULL, 0},
-    {"bench-ref", ref_callback, sizeof(struct rpss), 16384, 0, NULL, 0},
+    {"bench-ref", ref_callback, sizeof(struct rpss), 4096, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -256,7 +256,7 @@ static const lws_retry_bo_t idle_policy = {
 };
 
 static bool idle_policy_on = true;
-static bool use_libuv;
+static bool use_libuv = true;
 
 #ifdef REF_WITH_UV
 static uv_loop_t uv_loop;
@@ -374,7 +374,7 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--idle-policy") == 0)
 			idle_policy_on = strcmp(argv[i + 1], "off") != 0;
 		else if (strcmp(argv[i], "--loop") == 0)
-			use_libuv = strcmp(argv[i + 1], "libuv") == 0;
+			use_libuv = strcmp(argv[i + 1], "poll") != 0;
 		else if (strcmp(argv[i], "--writes") == 0)
 			writes_per_callback = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 1;
 		else if (strcmp(argv[i], "--cert") == 0)
@@ -386,7 +386,7 @@ int main(int argc, char **argv)
 	if (colon == NULL || cert == NULL || key == NULL || argc % 2 == 0) {
 		fprintf(stderr,
 		        "usage: indgang-bench-ref --listen ADDR:PORT --cert CERT.pem "
-		        "--key KEY.pem [--rx-buffer BYTES] [--idle-policy off] [--loop libuv] "
+		        "--key KEY.pem [--rx-buffer BYTES] [--idle-policy off] [--loop poll] "
 		        "[--writes N]\n");
 		return 2;
 	}

@@ -24,8 +24,10 @@
 #   BENCH_NICE    scheduling priority of the servers and the benchmark (default -10
 #                 where permitted, else 0): on a shared machine the measured
 #                 processes then get the CPU before background work does
-# The gateway runs with --ws-rate 100000: its default per-connection limit of
-# 100 frames/s (burst 200) is for people, not for a load generator.
+# The gateway runs with --ws-rate 100000 and --connections-per-address 65535:
+# its defaults (100 frames/s per connection, 200 connections per address) are
+# for people, not for a load generator that opens every connection from one
+# address.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -135,7 +137,8 @@ start_server() {
 }
 
 start_server "$work/indgang.log" "$INDGANG_BIN" --db "$db" --listen "127.0.0.1:$port" \
-	--cert "$certs/server.pem" --key "$certs/server-key.pem" --ws-rate 100000 ${GATEWAY_ARGS:-}
+	--cert "$certs/server.pem" --key "$certs/server-key.pem" --ws-rate 100000 \
+	--connections-per-address 65535 ${GATEWAY_ARGS:-}
 gw_pid=${pids[0]}
 startup=$started_in
 echo "indgang started in $startup s on $db (pid $gw_pid)" >&2

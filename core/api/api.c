@@ -22,6 +22,7 @@
 #include "../service/service.h"
 #include "../store/store.h"
 #include "../store/store_admin.h"
+#include "access_log.h"
 
 struct call {
 	struct api_ctx *ctx;
@@ -75,6 +76,29 @@ bool api_origin_allowed(const char *origin, const char *host, const char *const 
 	return false;
 }
 
+/* Why a token was refused, for the 401's message. */
+static const char *session_end_message(const struct store_token *t)
+{
+	switch ((enum auth_session_end)t->ended) {
+	case AUTH_SESSION_IDLE:
+		return "Signed out after a time without activity; sign in again.";
+	case AUTH_SESSION_EXPIRED:
+		return "The sign-in has expired; sign in again.";
+	default:
+		return "Sign in first.";
+	}
+}
+
+/* An authenticated request is activity: the token's last use is written
+ * when the stored one is older than auth_session_touch_interval(), so a
+ * busy session costs a write a minute at most.  A failed write only makes
+ * the idle limit count from the previous one. */
+static void session_used(struct call *c)
+{
+	if (auth_session_touch_due(c->token.last_used_at, c->now, c->token.idle_ms))
+		(void)store_token_touch(c->ctx->store, c->token.id, c->now);
+}
+
 /* Authenticates by bearer token, else by session cookie under the Origin rule:
  * a cookie rides along with cross-site requests, a bearer token does not. */
 static int api_auth(struct call *c)
@@ -92,9 +116,12 @@ static int api_auth(struct call *c)
 		token = r->cookie_token;
 	}
 	int err = svc_authenticate(c->ctx->store, token, c->now, &c->user, &c->token);
-	if (err)
-		fail(c, err, err == ERR_UNAUTHORIZED ? "Sign in first." : NULL);
-	return err;
+	if (err) {
+		fail(c, err, err != ERR_UNAUTHORIZED ? NULL : session_end_message(&c->token));
+		return err;
+	}
+	session_used(c);
+	return ERR_OK;
 }
 
 static int hexval(char ch)
@@ -217,8 +244,8 @@ static void ep_login(struct call *c)
 		int64_t expires = c->now + c->ctx->staff_token_ttl_ms, tid;
 		err = auth_token_new(token, hash)
 		          ? ERR_INTERNAL
-		          : store_token_insert(c->ctx->store, hash, c->user.ref.id, 0, c->now,
-		                               expires, &tid);
+		          : store_token_issue(c->ctx->store, hash, c->user.ref.id, 0, c->now,
+		                              expires, c->ctx->staff_idle_ms, &tid);
 		if (err == ERR_OK)
 			store_log_append(c->ctx->store, c->now, "login", c->user.ref.id, 0, 0, 0,
 			                 addr);
@@ -255,8 +282,9 @@ static int enrol_tx(struct call *c, void *arg)
 	if (err == ERR_OK && auth_token_new(e->token, hash) != 0)
 		err = ERR_INTERNAL;
 	if (err == ERR_OK)
-		err = store_token_insert(s, hash, member, e->device_id, c->now,
-		                         c->now + c->ctx->device_token_ttl_ms, &tid);
+		err = store_token_issue(s, hash, member, e->device_id, c->now,
+		                        c->now + c->ctx->device_token_ttl_ms,
+		                        c->ctx->device_idle_ms, &tid);
 	if (err == ERR_OK)
 		err = store_log_append(s, c->now, "enrol", member, c->user.family_id, 0, 0,
 		                       e->device);
@@ -272,11 +300,12 @@ static void ep_enrol(struct call *c)
 		fail(c, err, why);
 		return;
 	}
-	/* Guessing invite codes is throttled like guessing passwords. */
+	/* Guessing invite codes is throttled like guessing passwords, with
+	 * counters of its own (auth_throttle_invite_attempt). */
 	const char *addr = c->req->peer_addr;
 	char code[AUTH_INVITE_LEN + 1];
 	struct enrol_tx e = {.code = code, .device = in.device};
-	if (!auth_throttle_attempt(c->ctx->throttle, "#invite", addr, c->now)) {
+	if (!auth_throttle_invite_attempt(c->ctx->throttle, addr, c->now)) {
 		fail(c, ERR_RATE_LIMITED, "Too many wrong codes; wait a few minutes.");
 	} else if (auth_invite_normalise(in.code, code) != 0 ||
 	           (err = in_tx(c, enrol_tx, &e)) == ERR_UNAUTHORIZED) {
@@ -288,7 +317,7 @@ static void ep_enrol(struct call *c)
 	} else if (err) {
 		fail(c, err, NULL);
 	} else {
-		auth_throttle_success(c->ctx->throttle, "#invite", addr);
+		auth_throttle_invite_success(c->ctx->throttle, addr);
 		set_cookie(c, e.token, c->ctx->device_token_ttl_ms / 1000);
 		respond(c, 200, codec_encode_enrol(e.token, &c->user.ref, e.device_id, in.device));
 	}
@@ -502,6 +531,51 @@ static void ep_log(struct call *c)
 	log_list_free(&entries);
 }
 
+/* The access log (who read the family's data) is for answering a subject
+ * access request: the administrator who handles it, and the pair, whose
+ * coordinator is the family's contact.  Team members read the family's
+ * contact log, which already lists every access. */
+static bool may_read_access_log(enum perm_rel rel)
+{
+	return rel == REL_ADMIN || rel == REL_PAIR;
+}
+
+static void ep_access_log(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	int64_t from = 0, to = 0;
+	char format[8] = "json";
+	query_get(c->req->query, "format", format, sizeof format);
+	bool csv = strcmp(format, "csv") == 0;
+	if (query_ts(c->req->query, "from", &from) || query_ts(c->req->query, "to", &to) ||
+	    (!csv && strcmp(format, "json") != 0)) {
+		fail(c, ERR_BAD_REQUEST, "from/to must be RFC 3339 times; format json or csv.");
+		return;
+	}
+	if (!family_allowed(c, c->path_id, may_read_access_log, "access log"))
+		return;
+	json_t *entries = NULL;
+	int err = access_log_collect(c->ctx->store, c->path_id, from, to, &entries);
+	if (err) {
+		fail(c, err, NULL);
+	} else if ((err = svc_log_access(c->ctx->store, &c->user, c->path_id, 0, c->now,
+	                                 csv ? "access log csv" : "access log")) != ERR_OK) {
+		fail(c, err, "The access could not be logged, so nothing is shown.");
+	} else if (csv) {
+		respond(c, 200, access_log_csv(entries));
+		c->resp->content_type = "text/csv; charset=utf-8";
+		snprintf(c->resp->disposition, sizeof c->resp->disposition,
+		         "attachment; filename=\"indgang-family-%lld-access-log.csv\"",
+		         (long long)c->path_id);
+	} else {
+		json_t *doc = json_pack("{s:O}", "entries", entries);
+		respond(c, 200, doc ? json_dumps(doc, JSON_COMPACT) : NULL);
+		json_decref(doc);
+	}
+	json_decref(entries);
+}
+
 static bool may_manage_devices(enum perm_rel rel)
 {
 	return perm_can_revoke_device(rel, false);
@@ -518,6 +592,9 @@ static void ep_devices(struct call *c)
 	int err = store_family_devices(c->ctx->store, c->path_id, &devices);
 	if (err)
 		fail(c, err, NULL);
+	else if ((err = svc_log_access(c->ctx->store, &c->user, c->path_id, 0, c->now,
+	                               "devices")) != ERR_OK)
+		fail(c, err, "The access could not be logged, so nothing is shown.");
 	else
 		respond(c, 200, codec_encode_devices(&devices));
 	device_list_free(&devices);
@@ -634,6 +711,7 @@ static const struct route routes[] = {
     {"POST", "/api/invites", NULL, ep_invite},
     {"GET", "/api/families/", "/log", ep_log},
     {"GET", "/api/families/", "/devices", ep_devices},
+    {"GET", "/api/families/", "/access-log", ep_access_log},
     {"DELETE", "/api/devices/", "", ep_device_delete},
 };
 

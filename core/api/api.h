@@ -49,6 +49,8 @@ struct api_ctx {
 	struct auth_throttle *throttle;
 	int64_t staff_token_ttl_ms;
 	int64_t device_token_ttl_ms;
+	int64_t staff_idle_ms;  /* 0: no idle limit */
+	int64_t device_idle_ms; /* 0: no idle limit */
 	int64_t invite_ttl_ms;
 	const char *const *allowed_origins;
 	/* the hub's "the database takes writes" flag, shared with the writer */

@@ -223,7 +223,10 @@ int auth_password_generate(char out[24])
  * window.  So the real user, from their own phone or office, still gets in
  * while an attacker elsewhere hammers the account; a distributed attacker
  * gets at most one guess per address per window once the account budget is
- * spent, and 10 per address over all accounts.
+ * spent, and 10 per address over all accounts.  Invite codes are guessed
+ * against the pseudo-account "#invite" with an address counter of their
+ * own (ADDR_INVITE), so sign-ins and enrolments never use up each other's
+ * budget at a shared address.
  *
  * Keys are 64-bit SipHash-like mixes of (kind, username, address) under a
  * random per-table key, so no names or addresses are kept in memory and
@@ -237,7 +240,12 @@ int auth_password_generate(char out[24])
 #define THR_SLOTS     8192 /* power of two */
 #define THR_PROBE     8
 
-enum thr_kind { THR_ADDR = 1, THR_USER, THR_PAIR };
+/* THR_ADDR_INVITE: wrong invite codes from an address, apart from THR_ADDR. */
+enum thr_kind { THR_ADDR = 1, THR_USER, THR_PAIR, THR_ADDR_INVITE };
+
+/* Invite guesses count against this pseudo-account: no username can start
+ * with '#', so it is never a real account's counter. */
+static const char invite_account[] = "#invite";
 
 struct thr_entry {
 	uint64_t key; /* 0: empty */
@@ -304,7 +312,7 @@ static uint64_t thr_key(const struct auth_throttle *t, enum thr_kind kind, const
 {
 	uint64_t h = mix64(t->seed[0] ^ (uint64_t)kind);
 
-	if (kind != THR_ADDR)
+	if (kind != THR_ADDR && kind != THR_ADDR_INVITE)
 		h = hash_str(h, username, true);
 	if (kind != THR_USER)
 		h = hash_str(h, addr, false);
@@ -399,14 +407,14 @@ bool auth_throttle_allow(struct auth_throttle *t, const char *username, const ch
  * Check and count in one step: concurrent requests on several HTTP workers
  * must not all pass the check before any of them has counted its failure.
  */
-bool auth_throttle_attempt(struct auth_throttle *t, const char *username, const char *addr,
-                           int64_t now_ms)
+static bool thr_attempt(struct auth_throttle *t, enum thr_kind addr_kind, const char *username,
+                        const char *addr, int64_t now_ms)
 {
 	uint64_t a, u, p;
 	bool ok;
 
 	pthread_mutex_lock(&t->lock);
-	a = thr_key(t, THR_ADDR, username, addr);
+	a = thr_key(t, addr_kind, username, addr);
 	u = thr_key(t, THR_USER, username, addr);
 	p = thr_key(t, THR_PAIR, username, addr);
 	ok = thr_count(t, a, now_ms) < THR_ADDR_MAX &&
@@ -418,6 +426,17 @@ bool auth_throttle_attempt(struct auth_throttle *t, const char *username, const 
 	}
 	pthread_mutex_unlock(&t->lock);
 	return ok;
+}
+
+bool auth_throttle_attempt(struct auth_throttle *t, const char *username, const char *addr,
+                           int64_t now_ms)
+{
+	return thr_attempt(t, THR_ADDR, username, addr, now_ms);
+}
+
+bool auth_throttle_invite_attempt(struct auth_throttle *t, const char *addr, int64_t now_ms)
+{
+	return thr_attempt(t, THR_ADDR_INVITE, invite_account, addr, now_ms);
 }
 
 void auth_throttle_fail(struct auth_throttle *t, const char *username, const char *addr,
@@ -436,7 +455,8 @@ void auth_throttle_fail(struct auth_throttle *t, const char *username, const cha
  * whole address counter instead would let someone with one valid account
  * interleave logins with guesses at other accounts forever.
  */
-void auth_throttle_success(struct auth_throttle *t, const char *username, const char *addr)
+static void thr_success(struct auth_throttle *t, enum thr_kind addr_kind, const char *username,
+                        const char *addr)
 {
 	uint64_t pair;
 	struct thr_entry *e;
@@ -445,9 +465,53 @@ void auth_throttle_success(struct auth_throttle *t, const char *username, const 
 	pair = thr_key(t, THR_PAIR, username, addr);
 	e = thr_find(t, pair);
 	if (e != NULL) {
-		thr_forgive(t, thr_key(t, THR_ADDR, username, addr), e);
+		thr_forgive(t, thr_key(t, addr_kind, username, addr), e);
 		thr_forgive(t, thr_key(t, THR_USER, username, addr), e);
 		*e = (struct thr_entry){0};
 	}
 	pthread_mutex_unlock(&t->lock);
+}
+
+void auth_throttle_success(struct auth_throttle *t, const char *username, const char *addr)
+{
+	thr_success(t, THR_ADDR, username, addr);
+}
+
+void auth_throttle_invite_success(struct auth_throttle *t, const char *addr)
+{
+	thr_success(t, THR_ADDR_INVITE, invite_account, addr);
+}
+
+/* ---- Session lifetimes ------------------------------------------------------ */
+
+#define TOUCH_MIN_MS 1000
+#define TOUCH_MAX_MS 60000
+
+enum auth_session_end auth_session_check(int64_t expires_at, int64_t last_used_at, int64_t idle_ms,
+                                         int64_t now_ms)
+{
+	if (now_ms >= expires_at)
+		return AUTH_SESSION_EXPIRED;
+	if (idle_ms > 0 && now_ms >= last_used_at + idle_ms)
+		return AUTH_SESSION_IDLE;
+	return AUTH_SESSION_LIVE;
+}
+
+int64_t auth_session_deadline(int64_t expires_at, int64_t last_used_at, int64_t idle_ms)
+{
+	if (idle_ms > 0 && last_used_at + idle_ms < expires_at)
+		return last_used_at + idle_ms;
+	return expires_at;
+}
+
+int64_t auth_session_touch_interval(int64_t idle_ms)
+{
+	int64_t i = idle_ms > 0 ? idle_ms / 10 : TOUCH_MAX_MS;
+
+	return i < TOUCH_MIN_MS ? TOUCH_MIN_MS : i > TOUCH_MAX_MS ? TOUCH_MAX_MS : i;
+}
+
+bool auth_session_touch_due(int64_t stored_last_used, int64_t used_at, int64_t idle_ms)
+{
+	return used_at - stored_last_used >= auth_session_touch_interval(idle_ms);
 }

@@ -67,5 +67,39 @@ void auth_throttle_success(struct auth_throttle *t, const char *username, const 
  * concurrent guesses cannot all pass the check before any is counted. */
 bool auth_throttle_attempt(struct auth_throttle *t, const char *username, const char *addr,
                            int64_t now_ms);
+/*
+ * Invite codes have counters of their own: wrong codes from an address do
+ * not use up its sign-in budget, nor failed sign-ins its enrolment budget
+ * (an office behind one NAT address must not lose enrolment for 15 minutes
+ * because someone there mistyped a password ten times).  The same limits:
+ * 10 wrong codes per address in 15 minutes; after 20 from anywhere, one try
+ * per address that has not failed yet.  Atomic like auth_throttle_attempt.
+ */
+bool auth_throttle_invite_attempt(struct auth_throttle *t, const char *addr, int64_t now_ms);
+void auth_throttle_invite_success(struct auth_throttle *t, const char *addr);
+
+/*
+ * Session lifetimes (NIST SP 800-63B rev. 3, 4.2.3 and 7.2).  A sign-in
+ * ends at its absolute expiry, or idle_ms after it was last used when it
+ * has an idle limit (idle_ms > 0), whichever comes first.  Last use is kept
+ * coarsely, so that a busy session is not a database write per request:
+ * it is written again only once it is auth_session_touch_interval() old.
+ * The stored value then lags by at most that interval, which can only end
+ * an idle session early by as much, never late.
+ */
+enum auth_session_end {
+	AUTH_SESSION_LIVE = 0,
+	AUTH_SESSION_EXPIRED, /* the absolute lifetime is over */
+	AUTH_SESSION_IDLE,    /* unused for longer than the idle limit */
+};
+
+enum auth_session_end auth_session_check(int64_t expires_at, int64_t last_used_at, int64_t idle_ms,
+                                         int64_t now_ms);
+/* When the session ends if it is not used again. */
+int64_t auth_session_deadline(int64_t expires_at, int64_t last_used_at, int64_t idle_ms);
+/* A tenth of the idle limit, between 1 s and 60 s (60 s without a limit). */
+int64_t auth_session_touch_interval(int64_t idle_ms);
+/* True when use at used_at should be written over the stored last use. */
+bool auth_session_touch_due(int64_t stored_last_used, int64_t used_at, int64_t idle_ms);
 
 #endif

@@ -3,12 +3,15 @@
  * bodies and the contact log (JSON and CSV).
  *
  * Values are built as jansson trees and dumped compactly, with UTF-8 kept as
- * it is.  Out-of-memory handling is folded into put(): jansson's *_set_new()
- * and *_append_new() accept a NULL value (and a NULL container) and simply
+ * it is.  The frames every message makes (message, ack, messages, receipt,
+ * error, pong) are written directly with jsonw.h instead: the same text,
+ * without a tree of allocations per message.  Out-of-memory handling is folded into put():
+ * jansson's *_set_new() and *_append_new() accept a NULL value (and a NULL container) and simply
  * fail, so a builder ORs the results together and finish() discards the
  * whole tree on any failure; each encoder then returns NULL.
  */
 #include "codec.h"
+#include "jsonw.h"
 #include "../common/err.h"
 #include "../common/text.h"
 
@@ -67,29 +70,6 @@ static json_t *user_json(const struct user_ref *u)
 	rc |= put(o, "name", json_string(u->name));
 	rc |= put(o, "role", json_string(codec_role_name(u->role)));
 	return finish(o, rc);
-}
-
-static json_t *msg_json(const struct msg *m)
-{
-	json_t *o = json_object();
-	int rc = put(o, "id", json_integer(m->id));
-	rc |= put(o, "conv", json_integer(m->conv));
-	rc |= put(o, "family", json_integer(m->family));
-	rc |= put(o, "sender", user_json(&m->sender));
-	rc |= put(o, "kind", json_string(codec_kind_name(m->kind)));
-	rc |= put(o, "body", str_json(m->body));
-	rc |= put(o, "client_id", json_string(m->client_id));
-	rc |= put(o, "created_at", ts_json(m->created_at));
-	return finish(o, rc);
-}
-
-static json_t *msgs_json(const struct msg_list *l)
-{
-	json_t *a = json_array();
-	int rc = 0;
-	for (size_t i = 0; l && i < l->n && rc == 0; i++)
-		rc = json_array_append_new(a, msg_json(&l->v[i]));
-	return finish(a, rc);
 }
 
 static json_t *members_json(const struct conv *c)
@@ -152,6 +132,73 @@ static json_t *frame_new(const char *type, const char *ref)
 	return finish(o, rc);
 }
 
+/* ---- Written directly (jsonw.h): the frames of every message ------------ */
+
+static void jw_ts(struct jw *w, int64_t ms)
+{
+	char buf[32];
+	text_format_ts(ms, buf);
+	jw_str(w, buf);
+}
+
+static void jw_user(struct jw *w, const struct user_ref *u)
+{
+	jw_lit(w, "{\"id\":");
+	jw_int(w, u->id);
+	jw_lit(w, ",\"name\":");
+	jw_str(w, u->name);
+	jw_lit(w, ",\"role\":");
+	jw_str(w, codec_role_name(u->role));
+	jw_lit(w, "}");
+}
+
+static void jw_msg(struct jw *w, const struct msg *m)
+{
+	jw_lit(w, "{\"id\":");
+	jw_int(w, m->id);
+	jw_lit(w, ",\"conv\":");
+	jw_int(w, m->conv);
+	jw_lit(w, ",\"family\":");
+	jw_int(w, m->family);
+	jw_lit(w, ",\"sender\":");
+	jw_user(w, &m->sender);
+	jw_lit(w, ",\"kind\":");
+	jw_str(w, codec_kind_name(m->kind));
+	jw_lit(w, ",\"body\":");
+	jw_str(w, m->body);
+	jw_lit(w, ",\"client_id\":");
+	jw_str(w, m->client_id);
+	jw_lit(w, ",\"created_at\":");
+	jw_ts(w, m->created_at);
+	jw_lit(w, "}");
+}
+
+/* "messages":[...],"more":B} closing the object. */
+static void jw_msgs_more(struct jw *w, const struct msg_list *l, bool more)
+{
+	jw_lit(w, "\"messages\":[");
+	for (size_t i = 0; l && i < l->n; i++) {
+		if (i > 0)
+			jw_lit(w, ",");
+		jw_msg(w, &l->v[i]);
+	}
+	if (more)
+		jw_lit(w, "],\"more\":true}");
+	else
+		jw_lit(w, "],\"more\":false}");
+}
+
+/* {"type":T and "ref" only when the client sent one; the caller closes it. */
+static void jw_frame_start(struct jw *w, const char *type, const char *ref)
+{
+	jw_lit(w, "{\"type\":");
+	jw_str(w, type);
+	if (ref) {
+		jw_lit(w, ",\"ref\":");
+		jw_str(w, ref);
+	}
+}
+
 /* ---- Server frames (WebSocket) ------------------------------------------- */
 
 char *codec_encode_welcome(const struct user_ref *user, int64_t server_time, int64_t last_id,
@@ -167,49 +214,76 @@ char *codec_encode_welcome(const struct user_ref *user, int64_t server_time, int
 
 char *codec_encode_ack(const char *ref, const char *client_id, const struct msg *m)
 {
-	json_t *o = frame_new("ack", ref);
-	int rc = put(o, "client_id", str_json(client_id));
-	rc |= put(o, "message", msg_json(m));
-	return dump(finish(o, rc));
+	struct jw w;
+	jw_init(&w, 512);
+	jw_frame_start(&w, "ack", ref);
+	jw_lit(&w, ",\"client_id\":");
+	jw_str(&w, client_id);
+	jw_lit(&w, ",\"message\":");
+	jw_msg(&w, m);
+	jw_lit(&w, "}");
+	return jw_finish(&w);
 }
 
 char *codec_encode_messages(const char *ref, const struct msg_list *l, bool more)
 {
-	json_t *o = frame_new("messages", ref);
-	int rc = put(o, "messages", msgs_json(l));
-	rc |= put(o, "more", json_boolean(more));
-	return dump(finish(o, rc));
+	struct jw w;
+	jw_init(&w, 128 + (l ? l->n * 400 : 0));
+	jw_frame_start(&w, "messages", ref);
+	jw_lit(&w, ",");
+	jw_msgs_more(&w, l, more);
+	return jw_finish(&w);
 }
 
 char *codec_encode_message(const struct msg *m)
 {
-	json_t *o = frame_new("message", NULL);
-	int rc = put(o, "message", msg_json(m));
-	return dump(finish(o, rc));
+	struct jw w;
+	jw_init(&w, 512);
+	jw_frame_start(&w, "message", NULL);
+	jw_lit(&w, ",\"message\":");
+	jw_msg(&w, m);
+	jw_lit(&w, "}");
+	return jw_finish(&w);
 }
 
 char *codec_encode_receipt(const char *ref, int64_t conv, const struct user_ref *user, int64_t upto,
                            int64_t at)
 {
-	json_t *o = frame_new("receipt", ref);
-	int rc = put(o, "conv", json_integer(conv));
-	rc |= put(o, "user", user_json(user));
-	rc |= put(o, "upto", json_integer(upto));
-	rc |= put(o, "at", ts_json(at));
-	return dump(finish(o, rc));
+	struct jw w;
+	jw_init(&w, 256);
+	jw_frame_start(&w, "receipt", ref);
+	jw_lit(&w, ",\"conv\":");
+	jw_int(&w, conv);
+	jw_lit(&w, ",\"user\":");
+	jw_user(&w, user);
+	jw_lit(&w, ",\"upto\":");
+	jw_int(&w, upto);
+	jw_lit(&w, ",\"at\":");
+	jw_ts(&w, at);
+	jw_lit(&w, "}");
+	return jw_finish(&w);
 }
 
 char *codec_encode_error(const char *ref, int err, const char *message)
 {
-	json_t *o = frame_new("error", ref);
-	int rc = put(o, "code", json_string(err_code(err)));
-	rc |= put(o, "message", json_string(message ? message : err_message(err)));
-	return dump(finish(o, rc));
+	struct jw w;
+	jw_init(&w, 256);
+	jw_frame_start(&w, "error", ref);
+	jw_lit(&w, ",\"code\":");
+	jw_str(&w, err_code(err));
+	jw_lit(&w, ",\"message\":");
+	jw_str(&w, message ? message : err_message(err));
+	jw_lit(&w, "}");
+	return jw_finish(&w);
 }
 
 char *codec_encode_pong(const char *ref)
 {
-	return dump(frame_new("pong", ref));
+	struct jw w;
+	jw_init(&w, 64);
+	jw_frame_start(&w, "pong", ref);
+	jw_lit(&w, "}");
+	return jw_finish(&w);
 }
 
 char *codec_encode_conversation(const struct conv *c)
@@ -287,10 +361,11 @@ char *codec_encode_devices(const struct device_list *l)
 
 char *codec_encode_http_messages(const struct msg_list *l, bool more)
 {
-	json_t *o = json_object();
-	int rc = put(o, "messages", msgs_json(l));
-	rc |= put(o, "more", json_boolean(more));
-	return dump(finish(o, rc));
+	struct jw w;
+	jw_init(&w, 128 + (l ? l->n * 400 : 0));
+	jw_lit(&w, "{");
+	jw_msgs_more(&w, l, more);
+	return jw_finish(&w);
 }
 
 char *codec_encode_invite(const char *code, int64_t expires_at)

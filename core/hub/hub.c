@@ -24,6 +24,10 @@ static void config_defaults(struct hub_config *c)
 		c->staff_token_ttl_ms = 12 * HOUR_MS;
 	if (c->device_token_ttl_ms == 0)
 		c->device_token_ttl_ms = 180 * 24 * HOUR_MS;
+	if (c->staff_idle_ms == 0)
+		c->staff_idle_ms = HOUR_MS / 2;
+	if (c->device_idle_ms == 0)
+		c->device_idle_ms = 90 * 24 * HOUR_MS;
 	if (c->invite_ttl_ms == 0)
 		c->invite_ttl_ms = 72 * HOUR_MS;
 	if (c->http_workers <= 0)
@@ -185,26 +189,9 @@ bool hub_origin_allowed(const struct hub *h, const char *origin, const char *hos
 
 /* ---- Periodic checks -------------------------------------------------------------- */
 
-/* The token must still be valid: not revoked, not expired, its user active
- * (store_token_recheck checks all three). */
-static void recheck_session(int64_t key, void *val, void *arg)
-{
-	(void)key;
-	struct hub *h = arg;
-	struct session *s = val;
-	struct store_token t;
-	if (s->state != SESSION_AUTHED)
-		return;
-	if (store_token_recheck(h->store, s->token.id, text_now_ms(), &t) == ERR_UNAUTHORIZED) {
-		outbox_clear(s);
-		s->state = SESSION_CLOSING;
-		session_close(s, CLOSE_REVOKED, "signed out, revoked or expired");
-	}
-}
-
 void hub_tick(struct hub *h)
 {
-	idmap_each(h->sessions, recheck_session, h);
+	hub_sweep_sessions(h); /* jobs.c */
 }
 
 /* ---- Results and shutdown ------------------------------------------------------- */

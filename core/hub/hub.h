@@ -53,6 +53,8 @@ struct hub_config {
 	size_t outbox_max_bytes;     /* per session, default 8 MiB */
 	int64_t staff_token_ttl_ms;  /* default 12 h */
 	int64_t device_token_ttl_ms; /* default 180 days */
+	int64_t staff_idle_ms;       /* a staff sign-in unused this long ends; default 30 min */
+	int64_t device_idle_ms;      /* an enrolled device unused this long; default 90 days */
 	int64_t invite_ttl_ms;       /* default 72 h */
 	int http_workers;            /* default 2 */
 	double ws_rate;              /* frames per second per connection, default 100; burst 2x */
@@ -75,7 +77,8 @@ struct metrics *hub_metrics(struct hub *h);
 /* Called every few seconds on the loop: re-checks the tokens of open
  * sessions against the database, so revocations and deactivations made by
  * indgang-admin (another process) close live sockets (4403) within
- * HUB_RECHECK_MS. */
+ * HUB_RECHECK_MS, and sockets whose sign-in went idle or reached its
+ * absolute lifetime close with 4401 (an `unauthorized` error first). */
 #define HUB_RECHECK_MS 5000
 void hub_tick(struct hub *h);
 

@@ -32,7 +32,7 @@ struct out_frame {
 	unsigned char data[];
 };
 
-enum job_type { JOB_SEND = 1, JOB_READ, JOB_LOG, JOB_HTTP };
+enum job_type { JOB_SEND = 1, JOB_READ, JOB_LOG, JOB_HTTP, JOB_TOUCH };
 
 struct job {
 	enum job_type type;
@@ -56,6 +56,9 @@ struct job {
 	char *reply;
 	/* JOB_HTTP */
 	struct api_call *call;
+	/* JOB_TOUCH: pairs (token id, last used at), see jobs.c */
+	int64_t *touch;
+	size_t n_touch;
 	/* results */
 	int err;
 	struct msg msg;
@@ -98,6 +101,7 @@ struct session {
 	enum session_state state;
 	struct store_user user;
 	struct store_token token;
+	int64_t active_at;            /* the last frame (memory only; see jobs.c) */
 	struct session *next_of_user; /* registry: the user's other sessions */
 	/* outbox: a ring of frames */
 	struct out_frame **q;
@@ -144,6 +148,16 @@ void session_send_error(struct session *s, const char *ref, int err, const char 
 /* Requests a close once what is queued has been written. */
 void session_close(struct session *s, int code, const char *reason);
 void outbox_clear(struct session *s);
+
+/* jobs.c: session lifetimes.  A frame of type from s (or its sign-in) is
+ * activity, except `ping`, which clients send by themselves to keep the link
+ * alive; false when the sign-in had already ended (expired or idle). */
+bool session_activity(struct session *s, enum frame_type type, int64_t now);
+/* The periodic sweep behind hub_tick(): revoked (4403), expired or idle
+ * (4401), and the last use of busy sessions written back in one job. */
+void hub_sweep_sessions(struct hub *h);
+/* Writer thread: runs a JOB_TOUCH. */
+int job_touch_run(struct store *s, struct job *j);
 
 /* session.c */
 /* Drops what is queued and closes with code. */

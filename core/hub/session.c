@@ -123,6 +123,7 @@ int session_auth_token(struct session *s, const char *token)
 	s->conn_gauge = hub_conn_gauge(s->user.ref.role);
 	metrics_gauge_add(m, s->conn_gauge, 1);
 	s->state = SESSION_AUTHED;
+	(void)session_activity(s, FRAME_AUTH, text_now_ms());
 	hub_register_user(s->hub, s);
 	send_welcome(s);
 	return ERR_OK;
@@ -306,7 +307,7 @@ void session_input(struct session *s, const char *data, size_t len)
 		refuse_unauthenticated(s, ref, "Authenticate first.");
 	} else if (err) {
 		session_send_error(s, ref, err, why);
-	} else if (s->token.expires_at <= text_now_ms() && f.type != FRAME_AUTH) {
+	} else if (f.type != FRAME_AUTH && !session_activity(s, f.type, text_now_ms())) {
 		refuse_unauthenticated(s, ref, "The sign-in has expired.");
 	} else {
 		for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)

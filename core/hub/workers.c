@@ -69,6 +69,8 @@ static void *worker_main(void *arg)
 	    .throttle = h->throttle,
 	    .staff_token_ttl_ms = h->cfg.staff_token_ttl_ms,
 	    .device_token_ttl_ms = h->cfg.device_token_ttl_ms,
+	    .staff_idle_ms = h->cfg.staff_idle_ms,
+	    .device_idle_ms = h->cfg.device_idle_ms,
 	    .invite_ttl_ms = h->cfg.invite_ttl_ms,
 	    .allowed_origins = h->cfg.allowed_origins,
 	    .writable_flag = &h->writable,

@@ -45,6 +45,9 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 	case JOB_HTTP:
 		j->err = ERR_INTERNAL;
 		break;
+	case JOB_TOUCH:
+		j->err = job_touch_run(s, j);
+		break;
 	}
 }
 
@@ -81,13 +84,35 @@ static size_t batch_length(const struct job *batch)
 	return n;
 }
 
+/*
+ * The batch was not committed: nobody is acknowledged (ERR_UNAVAILABLE).  A
+ * full disk rolls back cleanly and the next batch may commit once there is
+ * room, so the writer goes on; after an I/O error (a failed fsync) the
+ * file's state is unknown and a retried fsync can lie, so the hub stops
+ * acknowledging for good and the gateway shuts down.
+ */
+static void refuse_batch(struct hub *h, struct store *s, struct job *batch, const char *event)
+{
+	bool io = store_failed_io(s), full = !io && store_disk_full(s);
+	char why[256];
+	metrics_inc(h->metrics, MC_COMMIT_FAILURES);
+	hub_log(h, HUB_LOG_ERROR, event, "jobs=%zu error=%s io_error=%s%s", batch_length(batch),
+	        hub_log_quote(why, sizeof why, store_errmsg(s)), io ? "yes" : "no",
+	        io     ? " action=shutdown"
+	        : full ? " disk_full=yes action=refuse_until_room"
+	               : "");
+	store_rollback(s);
+	fail_batch(batch, ERR_UNAVAILABLE);
+	atomic_store(&h->writable, false);
+	if (io)
+		atomic_store(&h->failed, true);
+}
+
 static void commit_batch(struct hub *h, struct store *s, struct job *batch)
 {
 	int64_t now = text_now_ms(), t0 = monotonic_us();
-	int err = store_begin(s);
-	if (err) {
-		fail_batch(batch, ERR_UNAVAILABLE);
-		atomic_store(&h->writable, false);
+	if (store_begin(s) != ERR_OK) {
+		refuse_batch(h, s, batch, "begin_failed");
 		return;
 	}
 	for (struct job *j = batch; j; j = j->next) {
@@ -96,27 +121,25 @@ static void commit_batch(struct hub *h, struct store *s, struct job *batch)
 			continue;
 		}
 		run_job(s, j, now);
+		if (!store_in_transaction(s)) {
+			/* SQLite rolled the whole batch back (full disk or I/O error
+			 * inside a statement): running on would commit job by job */
+			refuse_batch(h, s, batch, "commit_failed");
+			return;
+		}
 		if (job_keeps_writes(j->err))
 			store_release(s);
 		else
 			store_rollback_to(s);
 	}
-	if ((err = store_commit(s)) != ERR_OK) {
-		bool io = store_failed_io(s);
-		char why[256];
-		metrics_inc(h->metrics, MC_COMMIT_FAILURES);
-		hub_log(h, HUB_LOG_ERROR, "commit_failed", "jobs=%zu error=%s io_error=%s%s",
-		        batch_length(batch), hub_log_quote(why, sizeof why, store_errmsg(s)),
-		        io ? "yes" : "no", io ? " action=shutdown" : "");
-		fail_batch(batch, ERR_UNAVAILABLE);
-		atomic_store(&h->writable, false);
-		if (io)
-			atomic_store(&h->failed, true);
+	if (store_commit(s) != ERR_OK) {
+		refuse_batch(h, s, batch, "commit_failed");
 		return;
 	}
 	metrics_inc(h->metrics, MC_COMMITS);
 	metrics_commit(h->metrics, monotonic_us() - t0, batch_length(batch));
-	atomic_store(&h->writable, true);
+	if (!atomic_exchange(&h->writable, true))
+		hub_log(h, HUB_LOG_INFO, "writes_resumed", "jobs=%zu", batch_length(batch));
 }
 
 static void *writer_main(void *arg)
@@ -129,6 +152,9 @@ static void *writer_main(void *arg)
 		        hub_log_quote(path, sizeof path, h->cfg.db_path));
 		atomic_store(&h->writable, false);
 		s = NULL;
+	} else if (store_cache_enable(s) != ERR_OK) {
+		hub_log(h, HUB_LOG_WARNING, "audience_cache_unavailable", "action=%s",
+		        "query_every_time");
 	}
 	struct job *batch;
 	while ((batch = jobq_take(&h->write_q, WRITER_BATCH, true)) != NULL) {

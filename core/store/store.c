@@ -140,6 +140,12 @@ static const char *const migrations[] = {
     "  id INTEGER PRIMARY KEY CHECK (id = 1),"
     "  at INTEGER NOT NULL"
     ") STRICT;",
+
+    /* 2 -> 3: idle timeouts: when a token was last used, and its idle limit
+     * (0: none, as for every token issued before) */
+    "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE tokens ADD COLUMN idle_ms INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE tokens SET last_used_at = created_at;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -169,17 +175,21 @@ static const char *const stmt_sql[ST__COUNT] = {
                              "'family'",
     [ST_USER_SET_ACTIVE] = "UPDATE users SET active = ?2 WHERE id = ?1",
     [ST_TOKEN_INSERT] = "INSERT INTO tokens(hash, user_id, device_id, created_at, "
-                        "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_TOKEN_LOOKUP] = "SELECT t.id, t.user_id, ifnull(t.device_id, 0), t.expires_at "
+                        "expires_at, last_used_at, idle_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6)",
+    /* Expiry and idleness are decided in C (auth_session_check), so that a
+     * refusal can say which. */
+    [ST_TOKEN_LOOKUP] = "SELECT t.id, t.user_id, ifnull(t.device_id, 0), t.expires_at, "
+                        "t.last_used_at, t.idle_ms "
                         "FROM tokens t JOIN users u ON u.id = t.user_id "
-                        "WHERE t.hash = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 "
-                        "AND u.active = 1",
-    [ST_TOKEN_RECHECK] = "SELECT t.id, t.user_id, ifnull(t.device_id, 0), t.expires_at "
+                        "WHERE t.hash = ?1 AND t.revoked_at IS NULL AND u.active = 1",
+    [ST_TOKEN_RECHECK] = "SELECT t.id, t.user_id, ifnull(t.device_id, 0), t.expires_at, "
+                         "t.last_used_at, t.idle_ms "
                          "FROM tokens t JOIN users u ON u.id = t.user_id "
-                         "WHERE t.id = ?1 AND t.revoked_at IS NULL AND t.expires_at > ?2 "
-                         "AND u.active = 1",
+                         "WHERE t.id = ?1 AND t.revoked_at IS NULL AND u.active = 1",
     [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at "
                         "IS NULL",
+    [ST_TOKEN_TOUCH] = "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 AND last_used_at "
+                       "< ?2",
     [ST_DEVICE_INSERT] = "INSERT INTO devices(user_id, name, created_at) VALUES (?1, ?2, "
                          "?3)",
     [ST_DEVICE_GET] = "SELECT id, user_id, name, created_at, ifnull(revoked_at, 0) FROM "
@@ -229,7 +239,7 @@ static const char *const stmt_sql[ST__COUNT] = {
         "SELECT " MSG_COLS MSG_FROM "WHERE m.sender_id = ?1 AND m.client_id = ?2",
     [ST_MSG_INSERT] = "INSERT INTO messages(conv_id, family_id, sender_id, kind, body, "
                       "client_id, created_at) SELECT ?1, family_id, ?2, ?3, ?4, ?5, ?6 "
-                      "FROM conversations WHERE id = ?1",
+                      "FROM conversations WHERE id = ?1 RETURNING id, family_id",
     [ST_MSG_GET] = "SELECT " MSG_COLS MSG_FROM "WHERE m.id = ?1",
     [ST_SYNC_FAMILY] =
         "SELECT " MSG_COLS MSG_FROM "WHERE m.id > ?2 AND m.kind <> 'note' AND m.conv_id IN "
@@ -293,6 +303,11 @@ static const char *const stmt_sql[ST__COUNT] = {
                     "AND l.at >= ?2 AND l.at < ?3 ORDER BY l.id",
     [ST_HEALTH] = "INSERT INTO health(id, at) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET "
                   "at = excluded.at",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_SAVEPOINT] = "SAVEPOINT job",
+    [ST_RELEASE] = "RELEASE job",
+    [ST_DATA_VERSION] = "PRAGMA data_version",
 };
 
 /* ---- Helpers ----------------------------------------------------------------- */
@@ -324,11 +339,15 @@ sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id)
 {
 	sqlite3_stmt *st = s->stmt[id];
 	if (st == NULL) {
+		s->compiling_mutation = false;
 		if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st,
 		                       NULL) != SQLITE_OK)
 			return NULL;
 		s->stmt[id] = st;
+		s->stmt_mutates[id] = s->compiling_mutation;
 	}
+	if (s->stmt_mutates[id])
+		store_cache_forget(s);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return st;
@@ -371,6 +390,8 @@ void store_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
 
 const char *store_errmsg(struct store *s)
 {
+	if (s && s->db && s->tx_failure)
+		return sqlite3_errstr(s->tx_failure); /* the ROLLBACK after it reset errmsg */
 	return s && s->db ? sqlite3_errmsg(s->db) : "no database";
 }
 
@@ -446,6 +467,7 @@ int store_open(const char *path, struct store **out)
 		goto fail;
 	if ((err = migrate(s->db)) != ERR_OK)
 		goto fail;
+	store_cache_watch(s);
 	*out = s;
 	return ERR_OK;
 fail:
@@ -459,6 +481,7 @@ void store_close(struct store *s)
 		return;
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	store_cache_destroy(s);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -470,17 +493,35 @@ int store_schema_version(struct store *s)
 	return v;
 }
 
+/* The transaction statements run for every message: prepared once too. */
+static int exec_prepared(struct store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = store_stmt(s, id);
+	return st ? store_exec_stmt(st) : store_err(sqlite3_errcode(s->db));
+}
+
 int store_begin(struct store *s)
 {
-	return exec_sql(s->db, "BEGIN IMMEDIATE");
+	int err = exec_prepared(s, ST_BEGIN);
+	s->tx_failure = err ? sqlite3_extended_errcode(s->db) : 0;
+	return err;
 }
 
 int store_commit(struct store *s)
 {
-	int err = exec_sql(s->db, "COMMIT");
-	if (err)
+	int err = exec_prepared(s, ST_COMMIT);
+	if (err) {
+		/* SQLite has usually rolled back already (a failed COMMIT ends the
+		 * transaction); remember why before a ROLLBACK clears the code. */
+		s->tx_failure = sqlite3_extended_errcode(s->db);
 		store_rollback(s);
+	}
 	return err;
+}
+
+bool store_in_transaction(struct store *s)
+{
+	return !sqlite3_get_autocommit(s->db);
 }
 
 void store_rollback(struct store *s)
@@ -489,20 +530,31 @@ void store_rollback(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* Why the last BEGIN or COMMIT failed, else the connection's last error. */
+static int last_failure(struct store *s)
+{
+	return (s->tx_failure ? s->tx_failure : sqlite3_extended_errcode(s->db)) & 0xff;
+}
+
 bool store_failed_io(struct store *s)
 {
-	int rc = sqlite3_extended_errcode(s->db) & 0xff;
+	int rc = last_failure(s);
 	return rc == SQLITE_IOERR || rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB;
+}
+
+bool store_disk_full(struct store *s)
+{
+	return last_failure(s) == SQLITE_FULL;
 }
 
 int store_savepoint(struct store *s)
 {
-	return exec_sql(s->db, "SAVEPOINT job");
+	return exec_prepared(s, ST_SAVEPOINT);
 }
 
 int store_release(struct store *s)
 {
-	return exec_sql(s->db, "RELEASE job");
+	return exec_prepared(s, ST_RELEASE);
 }
 
 void store_rollback_to(struct store *s)

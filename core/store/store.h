@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -37,10 +37,17 @@ int store_schema_version(struct store *s);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
-/* True when the connection's last error was an I/O error or corruption:
- * after a failed fsync the file's state is unknown and a retry can lie, so
- * the caller must stop acknowledging writes. */
+/* True when the last failed store_begin/store_commit (else the connection's
+ * last statement) failed on an I/O error or corruption: after a failed fsync
+ * the file's state is unknown and a retry can lie, so the caller must stop
+ * acknowledging writes. */
 bool store_failed_io(struct store *s);
+/* True when it failed because the disk (or the file's size limit) is full:
+ * nothing was committed, and the same write can succeed once there is room. */
+bool store_disk_full(struct store *s);
+/* False once SQLite has rolled the open transaction back by itself (it may,
+ * after SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM inside a statement). */
+bool store_in_transaction(struct store *s);
 
 /* Savepoints inside a transaction: one per job of a group commit, so one
  * job's failure does not undo the others. */
@@ -77,15 +84,25 @@ struct store_token {
 	int64_t user_id;
 	int64_t device_id; /* 0 for staff sessions */
 	int64_t expires_at;
+	int64_t last_used_at; /* kept coarsely: see auth_session_touch_due() */
+	int64_t idle_ms;      /* 0: no idle limit */
+	int ended;            /* enum auth_session_end when a lookup refused it for time */
 };
 
+/* A token without an idle limit. */
 int store_token_insert(struct store *s, const uint8_t hash[32], int64_t user_id, int64_t device_id,
                        int64_t now, int64_t expires_at, int64_t *id);
-/* ERR_UNAUTHORIZED when unknown, revoked, expired, or its user is inactive. */
+/* A token that also ends idle_ms after its last use (0: never for idleness). */
+int store_token_issue(struct store *s, const uint8_t hash[32], int64_t user_id, int64_t device_id,
+                      int64_t now, int64_t expires_at, int64_t idle_ms, int64_t *id);
+/* ERR_UNAUTHORIZED when unknown, revoked, expired, idle too long, or its user
+ * is inactive; for expired and idle, out is filled and out->ended says which. */
 int store_token_lookup(struct store *s, const uint8_t hash[32], int64_t now,
                        struct store_token *out);
 /* The same checks as store_token_lookup, by the token's id. */
 int store_token_recheck(struct store *s, int64_t token_id, int64_t now, struct store_token *out);
+/* Records use of the token at `at` (never moves last use backwards). */
+int store_token_touch(struct store *s, int64_t token_id, int64_t at);
 int store_token_revoke(struct store *s, int64_t token_id, int64_t now);
 
 struct store_device {
@@ -147,6 +164,11 @@ struct audience_member {
  * family's pair and its team.  The route module filters by perm.
  * Caller frees *out with free(). */
 int store_conv_audience(struct store *s, int64_t conv_id, struct audience_member **out, size_t *n);
+/* Keeps audiences in memory on this connection (store_cache.c says when
+ * they are forgotten).  For a connection that changes users, families,
+ * teams and conversations only through the statement table or one-off
+ * statements, as everything in core/store does. */
+int store_cache_enable(struct store *s);
 
 /* ---- Messages ------------------------------------------------------------ */
 
@@ -154,8 +176,9 @@ int store_conv_audience(struct store *s, int64_t conv_id, struct audience_member
 int store_message_by_client_id(struct store *s, int64_t sender_id, const char *client_id,
                                struct msg *out);
 /* Inserts the message; fills out (id, created_at, sender name...). */
-int store_message_insert(struct store *s, int64_t conv_id, int64_t sender_id, enum codec_kind kind,
-                         const char *body, const char *client_id, int64_t now, struct msg *out);
+int store_message_insert(struct store *s, int64_t conv_id, const struct user_ref *sender,
+                         enum codec_kind kind, const char *body, const char *client_id, int64_t now,
+                         struct msg *out);
 /* Messages the user may see with id > after, ascending, at most limit. */
 int store_sync(struct store *s, const struct store_user *u, int64_t after, int limit,
                struct msg_list *out, bool *more);

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "../auth/auth.h"
 #include "../common/err.h"
 #include "../common/text.h"
 
@@ -113,8 +114,8 @@ int store_user_set_active(struct store *s, int64_t user_id, bool active)
 
 /* ---- Tokens ---------------------------------------------------------------- */
 
-int store_token_insert(struct store *s, const uint8_t hash[32], int64_t user_id, int64_t device_id,
-                       int64_t now, int64_t expires_at, int64_t *id)
+int store_token_issue(struct store *s, const uint8_t hash[32], int64_t user_id, int64_t device_id,
+                      int64_t now, int64_t expires_at, int64_t idle_ms, int64_t *id)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_TOKEN_INSERT);
 	if (st == NULL)
@@ -124,20 +125,36 @@ int store_token_insert(struct store *s, const uint8_t hash[32], int64_t user_id,
 	store_bind_id_or_null(st, 3, device_id);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, expires_at);
+	sqlite3_bind_int64(st, 6, idle_ms > 0 ? idle_ms : 0);
 	int err = store_exec_stmt(st);
 	if (err == ERR_OK && id)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return err;
 }
 
-static int read_token(sqlite3_stmt *st, struct store_token *out)
+int store_token_insert(struct store *s, const uint8_t hash[32], int64_t user_id, int64_t device_id,
+                       int64_t now, int64_t expires_at, int64_t *id)
 {
+	return store_token_issue(s, hash, user_id, device_id, now, expires_at, 0, id);
+}
+
+/* A row of a live token (not revoked, its user active); then the decision
+ * on time: expired or idle is ERR_UNAUTHORIZED with out->ended saying which. */
+static int read_token(sqlite3_stmt *st, int64_t now, struct store_token *out)
+{
+	memset(out, 0, sizeof *out);
 	int err = store_step_row(st);
 	if (err == ERR_OK) {
 		out->id = sqlite3_column_int64(st, 0);
 		out->user_id = sqlite3_column_int64(st, 1);
 		out->device_id = sqlite3_column_int64(st, 2);
 		out->expires_at = sqlite3_column_int64(st, 3);
+		out->last_used_at = sqlite3_column_int64(st, 4);
+		out->idle_ms = sqlite3_column_int64(st, 5);
+		out->ended =
+		    (int)auth_session_check(out->expires_at, out->last_used_at, out->idle_ms, now);
+		if (out->ended != AUTH_SESSION_LIVE)
+			err = ERR_UNAUTHORIZED;
 	} else if (err == ERR_NOT_FOUND) {
 		err = ERR_UNAUTHORIZED;
 	}
@@ -152,8 +169,7 @@ int store_token_lookup(struct store *s, const uint8_t hash[32], int64_t now,
 	if (st == NULL)
 		return ERR_INTERNAL;
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
-	return read_token(st, out);
+	return read_token(st, now, out);
 }
 
 int store_token_recheck(struct store *s, int64_t token_id, int64_t now, struct store_token *out)
@@ -162,8 +178,17 @@ int store_token_recheck(struct store *s, int64_t token_id, int64_t now, struct s
 	if (st == NULL)
 		return ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, token_id);
-	sqlite3_bind_int64(st, 2, now);
-	return read_token(st, out);
+	return read_token(st, now, out);
+}
+
+int store_token_touch(struct store *s, int64_t token_id, int64_t at)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOKEN_TOUCH);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, token_id);
+	sqlite3_bind_int64(st, 2, at);
+	return store_exec_stmt(st);
 }
 
 int store_token_revoke(struct store *s, int64_t token_id, int64_t now)

@@ -231,6 +231,62 @@ int store_admin_devices(struct store *s, int64_t family_id, store_admin_device_f
 	                family_id, device_row, &cb);
 }
 
+/* ---- Access log (GDPR art. 15) ------------------------------------------------ */
+
+struct access_cb {
+	store_admin_access_fn fn;
+	void *ctx;
+};
+
+static int access_row(sqlite3_stmt *st, void *arg)
+{
+	const struct access_cb *cb = arg;
+	struct store_admin_access r = {
+	    .id = sqlite3_column_int64(st, 0),
+	    .at = sqlite3_column_int64(st, 1),
+	    .kind = col_str(st, 2),
+	    .actor_id = sqlite3_column_int64(st, 3),
+	    .actor = col_str(st, 4),
+	    .username = col_str(st, 5),
+	    .role = col_str(st, 6),
+	    .conv_id = sqlite3_column_int64(st, 7),
+	    .conv = col_str(st, 8),
+	    .what = col_str(st, 9),
+	};
+
+	return cb->fn(cb->ctx, &r);
+}
+
+int store_admin_access_log(struct store *s, int64_t family_id, int64_t from, int64_t to,
+                           store_admin_access_fn fn, void *ctx)
+{
+	struct access_cb cb = {fn, ctx};
+	sqlite3_stmt *st;
+	int err = ERR_OK,
+	    rc = sqlite3_prepare_v2(
+	        store_db(s),
+	        "SELECT l.id, l.at, l.kind, ifnull(l.actor_id, 0), ifnull(u.name, ''), "
+	        "ifnull(u.username, ''), ifnull(u.role, ''), ifnull(l.conv_id, 0), "
+	        "ifnull(c.title, ''), l.detail FROM contact_log l "
+	        "LEFT JOIN users u ON u.id = l.actor_id "
+	        "LEFT JOIN conversations c ON c.id = l.conv_id "
+	        "WHERE l.family_id = ?1 AND l.kind IN ('access', 'denied') "
+	        "AND l.at >= ?2 AND (?3 = 0 OR l.at < ?3) ORDER BY l.id",
+	        -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_err(rc);
+	sqlite3_bind_int64(st, 1, family_id);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	while (err == ERR_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		err = access_row(st, &cb);
+	if (err == ERR_OK && rc != SQLITE_DONE)
+		err = store_err(rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
 /* ---- Checks and bulk updates -------------------------------------------------- */
 
 int store_admin_in_team(struct store *s, int64_t team_id, int64_t user_id, bool *yes)

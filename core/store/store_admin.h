@@ -65,7 +65,23 @@ struct store_admin_device {
 	int64_t revoked_at; /* 0: active */
 };
 
+/* One row of a family's access log: staff (or the console) reading the
+ * family's data, or refused when trying (GDPR art. 15 "who saw what"). */
+struct store_admin_access {
+	int64_t id;
+	int64_t at;
+	const char *kind;     /* "access" or "denied" */
+	int64_t actor_id;     /* 0: the actor row is gone */
+	const char *actor;    /* display name */
+	const char *username; /* "" for family members */
+	const char *role;     /* "adviser", "admin", "family" */
+	int64_t conv_id;      /* 0 when the read was not of one conversation */
+	const char *conv;     /* its title, "" */
+	const char *what;     /* "history", "sync", "log", "log export csv", "devices", ... */
+};
+
 typedef int (*store_admin_team_fn)(void *ctx, const struct store_admin_team *row);
+typedef int (*store_admin_access_fn)(void *ctx, const struct store_admin_access *row);
 typedef int (*store_admin_staff_fn)(void *ctx, const struct store_admin_staff *row);
 typedef int (*store_admin_family_fn)(void *ctx, const struct store_admin_family *row);
 typedef int (*store_admin_member_fn)(void *ctx, const struct store_admin_member *row);
@@ -81,6 +97,11 @@ int store_admin_families(struct store *s, int64_t family_id, store_admin_family_
 int store_admin_members(struct store *s, int64_t family_id, store_admin_member_fn fn, void *ctx);
 /* Devices by id; family_id > 0 restricts to the members of one family. */
 int store_admin_devices(struct store *s, int64_t family_id, store_admin_device_fn fn, void *ctx);
+
+/* The family's "access" and "denied" rows with from <= at < to (to 0:
+ * unbounded), oldest first. */
+int store_admin_access_log(struct store *s, int64_t family_id, int64_t from, int64_t to,
+                           store_admin_access_fn fn, void *ctx);
 
 /* *yes when user_id is on the staff of team_id. */
 int store_admin_in_team(struct store *s, int64_t team_id, int64_t user_id, bool *yes);

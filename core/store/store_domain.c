@@ -227,10 +227,8 @@ int store_facts(struct store *s, int64_t user_id, int64_t family_id, int64_t con
 	return err;
 }
 
-int store_conv_audience(struct store *s, int64_t conv_id, struct audience_member **out, size_t *n)
+static int audience_query(struct store *s, int64_t conv_id, struct audience_member **out, size_t *n)
 {
-	*out = NULL;
-	*n = 0;
 	sqlite3_stmt *st = store_stmt(s, ST_AUDIENCE);
 	if (st == NULL)
 		return ERR_INTERNAL;
@@ -262,4 +260,16 @@ int store_conv_audience(struct store *s, int64_t conv_id, struct audience_member
 		return store_err(rc);
 	}
 	return ERR_OK;
+}
+
+int store_conv_audience(struct store *s, int64_t conv_id, struct audience_member **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	int err = store_cache_get(s, conv_id, out, n);
+	if (err != ERR_NOT_FOUND)
+		return err;
+	if ((err = audience_query(s, conv_id, out, n)) == ERR_OK)
+		store_cache_put(s, conv_id, *out, *n);
+	return err;
 }

@@ -23,6 +23,7 @@ enum stmt_id {
 	ST_TOKEN_LOOKUP,
 	ST_TOKEN_RECHECK,
 	ST_TOKEN_REVOKE,
+	ST_TOKEN_TOUCH,
 	ST_DEVICE_INSERT,
 	ST_DEVICE_GET,
 	ST_DEVICE_REVOKE,
@@ -69,13 +70,38 @@ enum stmt_id {
 	ST_LOG_LIST,
 	/* health */
 	ST_HEALTH,
+	/* transactions, and the cache's check for other connections' commits */
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_DATA_VERSION,
 	ST__COUNT
 };
+
+struct audience_cache;
 
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST__COUNT];
+	/* The extended result code of the last failed BEGIN or COMMIT, kept
+	 * because the ROLLBACK after it resets the connection's error code;
+	 * 0 after a successful BEGIN. */
+	int tx_failure;
+	/* store_cache.c: NULL unless store_cache_enable() was called */
+	struct audience_cache *audience;
+	bool compiling_mutation;      /* the authorizer saw a write to an audience table */
+	bool stmt_mutates[ST__COUNT]; /* so using the statement forgets the cache */
 };
+
+/* store_cache.c */
+/* Installs the authorizer that notices statements changing audiences. */
+void store_cache_watch(struct store *s);
+/* Everything kept may be out of date: start over on the next lookup. */
+void store_cache_forget(struct store *s);
+int store_cache_get(struct store *s, int64_t conv_id, struct audience_member **out, size_t *n);
+void store_cache_put(struct store *s, int64_t conv_id, const struct audience_member *v, size_t n);
+void store_cache_destroy(struct store *s);
 
 /* The prepared statement for id, reset and with bindings cleared; NULL on error. */
 sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);

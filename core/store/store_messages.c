@@ -8,6 +8,7 @@
  */
 #include "store_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,30 +74,38 @@ int store_message_by_client_id(struct store *s, int64_t sender_id, const char *c
 	return err;
 }
 
-int store_message_insert(struct store *s, int64_t conv_id, int64_t sender_id, enum codec_kind kind,
-                         const char *body, const char *client_id, int64_t now, struct msg *out)
+int store_message_insert(struct store *s, int64_t conv_id, const struct user_ref *sender,
+                         enum codec_kind kind, const char *body, const char *client_id, int64_t now,
+                         struct msg *out)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_MSG_INSERT);
 	if (st == NULL)
 		return ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, conv_id);
-	sqlite3_bind_int64(st, 2, sender_id);
+	sqlite3_bind_int64(st, 2, sender->id);
 	sqlite3_bind_text(st, 3, codec_kind_name(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, client_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now);
-	int err = store_exec_stmt(st);
+	/* RETURNING gives what the store chose; the rest is what we stored. */
+	int err = store_step_row(st);
+	if (err == ERR_NOT_FOUND)
+		return ERR_NOT_FOUND; /* no such conversation */
 	if (err)
 		return err;
-	if (sqlite3_changes(s->db) == 0)
-		return ERR_NOT_FOUND; /* no such conversation */
-	if ((st = store_stmt(s, ST_MSG_GET)) == NULL)
-		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(s->db));
-	if ((err = store_step_row(st)) == ERR_OK)
-		err = read_msg(st, out);
-	sqlite3_reset(st);
-	return err;
+	memset(out, 0, sizeof *out);
+	out->id = sqlite3_column_int64(st, 0);
+	out->family = sqlite3_column_int64(st, 1);
+	err = store_exec_stmt(st); /* steps to the end: the row is only written then */
+	if (err)
+		return err;
+	out->conv = conv_id;
+	out->sender = *sender;
+	out->kind = kind;
+	snprintf(out->client_id, sizeof out->client_id, "%s", client_id ? client_id : "");
+	out->created_at = now;
+	out->body = strdup(body ? body : "");
+	return out->body ? ERR_OK : ERR_INTERNAL;
 }
 
 int store_sync(struct store *s, const struct store_user *u, int64_t after, int limit,

@@ -40,6 +40,8 @@ enum admin_opt {
 	OPT_QR = 1 << 5,
 	OPT_FAMILY = 1 << 6,
 	OPT_URL = 1 << 7,
+	OPT_FORMAT = 1 << 8,
+	OPT_SINCE = 1 << 9,
 };
 
 struct admin_args {
@@ -47,6 +49,7 @@ struct admin_args {
 	int n_pos;
 	unsigned seen; /* enum admin_opt bits */
 	const char *password, *team, *primary, *secondary, *hours, *family, *url;
+	const char *format, *since;
 };
 
 struct admin {
@@ -97,6 +100,11 @@ int admin_backup_run(struct admin *a, const struct admin_args *args, json_t **ou
 void admin_backup_show(const struct admin *a, const json_t *out);
 int admin_verify_run(struct admin *a, const struct admin_args *args, json_t **out);
 void admin_verify_show(const struct admin *a, const json_t *out);
+
+/* ---- access.c: a family's access log (GDPR art. 15) ------------------------ */
+
+int admin_access_log_run(struct admin *a, const struct admin_args *args, json_t **out);
+void admin_access_log_show(const struct admin *a, const json_t *out);
 
 /* ---- demo.c ---------------------------------------------------------------- */
 

@@ -766,6 +766,16 @@ const struct admin_command admin_commands[] = {
      "--family ID narrows families, members and devices to one family. With --json the\n"
      "result is {\"list\":WHAT,\"rows\":[...]}.",
      1, 1, OPT_FAMILY, 0, run_list, show_list, false},
+    {"access-log", "--family ID [--format text|csv|json] [--since DATE]",
+     "Who read a family's data, when and what: for a subject access request (GDPR art. 15).",
+     "Lists every time staff (or the console) read the family's messages, sync, contact\n"
+     "log, devices or access log, and every refused attempt, oldest first. Times are\n"
+     "Danish time (Europe/Copenhagen, with its UTC offset); the JSON and CSV also give\n"
+     "them in UTC. --since takes a date (YYYY-MM-DD, from midnight Danish time) or an\n"
+     "RFC 3339 time. The extraction is itself logged as an access by the console.\n"
+     "--format csv writes a spreadsheet file to stdout; --format json is --json.",
+     0, 0, OPT_FAMILY | OPT_FORMAT | OPT_SINCE, OPT_FAMILY, admin_access_log_run,
+     admin_access_log_show, false},
     {"status", "[--url https://HOST:PORT]",
      "Show the database and the running gateway's counters at a glance.",
      "Reads the database file (schema, size, counts) and the gateway's GET /metrics,\n"

@@ -45,6 +45,8 @@ static const struct opt_spec opt_specs[] = {
     {"--hours", OPT_HOURS, offsetof(struct admin_args, hours)},
     {"--family", OPT_FAMILY, offsetof(struct admin_args, family)},
     {"--url", OPT_URL, offsetof(struct admin_args, url)},
+    {"--format", OPT_FORMAT, offsetof(struct admin_args, format)},
+    {"--since", OPT_SINCE, offsetof(struct admin_args, since)},
     {"--qr", OPT_QR, 0},
 };
 #define N_OPT_SPECS (sizeof opt_specs / sizeof opt_specs[0])

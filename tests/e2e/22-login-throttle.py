@@ -9,6 +9,8 @@ before it (429), and the CPU the gateway spent (utime + stime from
 still get in from an address that did not attack (PROTOCOL-NOTES: "so its
 owner can still sign in").  The contract's figures: 10 failures per address
 in 15 minutes, 20 per account from anywhere, then one try per fresh address.
+Wrong invite codes count per address too, apart from passwords: neither uses
+up the other's budget at a shared (NAT) address.
 """
 import concurrent.futures
 import http.client
@@ -139,6 +141,31 @@ async def test_many_addresses_many_accounts(w):
     h.eq(st, 200, "dora signs in from a fresh address after the spraying")
 
 
+async def test_passwords_and_invites_apart(w):
+    """Wrong passwords and wrong invite codes have separate per-address counters: an
+    office behind one NAT address where someone mistyped a password ten times can still
+    enrol a family's phone, and the reverse."""
+    n, _ = attack(w, "wrong passwords from an office address (127.0.0.80)",
+                  [("/api/login", {"username": "kontor", "password": "typo-%d" % i}, "127.0.0.80")
+                   for i in range(12)])
+    h.eq(n.get(401, 0), 10, "wrong passwords from one address that reached the hash")
+    st = post(w, "/api/login", {"username": "erik", "password": h.PASSWORDS["erik"]},
+              "127.0.0.80")
+    h.eq(st, 429, "sign-in from that address is throttled")
+    st = post(w, "/api/enrol", {"code": w.invites["jonas"], "device": "Jonas' telefon"},
+              "127.0.0.80")
+    print("    enrolment from the same address after 10 wrong passwords: %s" % st)
+    h.eq(st, 200, "enrolment from the same address after 10 wrong passwords")
+    n, _ = attack(w, "wrong invite codes from another address (127.0.0.81)",
+                  [("/api/enrol", {"code": "ABCDE-FGHJ%s" % "KMNPQRTUVWXY"[i], "device": "x"},
+                    "127.0.0.81") for i in range(12)])
+    h.eq(n.get(401, 0), 10, "wrong invite codes from one address that reached the lookup")
+    st = post(w, "/api/login", {"username": "frida", "password": h.PASSWORDS["frida"]},
+              "127.0.0.81")
+    print("    sign-in from the same address after 10 wrong invite codes: %s" % st)
+    h.eq(st, 200, "sign-in from the same address after 10 wrong invite codes")
+
+
 async def test_invite_guessing(w):
     n, cpu = attack(w, "invite codes guessed from one address",
                     [("/api/enrol", {"code": "ABCDE-FGH%s%s" % ("JKMNPQRTUVWXY"[i % 13],
@@ -153,4 +180,4 @@ async def test_invite_guessing(w):
 
 h.TIME_BUDGET = 110.0
 h.run([test_one_address, test_many_addresses_one_account, test_many_addresses_many_accounts,
-       test_invite_guessing], per_test_timeout=90.0)
+       test_passwords_and_invites_apart, test_invite_guessing], per_test_timeout=90.0)

@@ -297,6 +297,96 @@ static void test_throttle_attempt_concurrent(void)
 	auth_throttle_destroy(r.t);
 }
 
+/* Passwords and invite codes count apart per address: ten wrong passwords
+ * from an office NAT leave its enrolments alone, and the reverse; each
+ * still stops at 10. */
+static void test_throttle_invite_apart(void)
+{
+	struct auth_throttle *t = auth_throttle_create();
+	int64_t now = 2000000;
+	int pw = 0, inv = 0;
+
+	for (int i = 0; i < 30; i++)
+		pw += auth_throttle_attempt(t, i % 2 ? "anna" : "bo", "10.0.4.1", now);
+	CHECK_EQ(pw, 10);
+	for (int i = 0; i < 30; i++)
+		inv += auth_throttle_invite_attempt(t, "10.0.4.1", now);
+	CHECK_EQ(inv, 10);
+	printf("one address: %d of 30 wrong passwords reach the hash, then %d of 30 wrong "
+	       "invite codes\n",
+	       pw, inv);
+	/* The other way round at a fresh address. */
+	inv = pw = 0;
+	for (int i = 0; i < 30; i++)
+		inv += auth_throttle_invite_attempt(t, "10.0.4.2", now);
+	for (int i = 0; i < 30; i++)
+		pw += auth_throttle_attempt(t, "carl", "10.0.4.2", now);
+	CHECK_EQ(inv, 10);
+	CHECK_EQ(pw, 10);
+	/* A good code forgives that address's wrong codes only. */
+	auth_throttle_invite_success(t, "10.0.4.2");
+	CHECK(auth_throttle_invite_attempt(t, "10.0.4.2", now));
+	CHECK(!auth_throttle_attempt(t, "carl", "10.0.4.2", now));
+	/* The per-account limit of passwords is untouched by invite codes:
+	 * 20 failures against dora from 20 addresses, then only fresh ones. */
+	char addr[32];
+	for (int i = 0; i < 20; i++) {
+		snprintf(addr, sizeof addr, "10.0.5.%d", i);
+		CHECK(auth_throttle_attempt(t, "dora", addr, now));
+		CHECK(auth_throttle_invite_attempt(t, addr, now));
+	}
+	CHECK(!auth_throttle_attempt(t, "dora", "10.0.5.0", now));
+	CHECK(auth_throttle_attempt(t, "dora", "10.0.5.99", now));
+	/* Wrong codes from anywhere: after 20 in all (spent by now), only
+	 * addresses that have not failed yet get a try. */
+	CHECK(!auth_throttle_invite_attempt(t, "10.0.5.0", now));
+	for (int i = 0; i < 20; i++) {
+		snprintf(addr, sizeof addr, "10.0.6.%d", i);
+		(void)auth_throttle_invite_attempt(t, addr, now);
+	}
+	CHECK(!auth_throttle_invite_attempt(t, "10.0.6.0", now));
+	CHECK(auth_throttle_invite_attempt(t, "10.0.6.77", now));
+	auth_throttle_destroy(t);
+}
+
+/* NIST SP 800-63B lifetimes: absolute expiry, idle limit, coarse last use. */
+static void test_session_lifetimes(void)
+{
+	const int64_t min = MIN_MS, hour = 60 * MIN_MS, t0 = 1000000;
+	int64_t expires = t0 + 12 * hour, idle = 30 * min;
+
+	CHECK_EQ(auth_session_check(expires, t0, idle, t0), AUTH_SESSION_LIVE);
+	CHECK_EQ(auth_session_check(expires, t0, idle, t0 + idle - 1), AUTH_SESSION_LIVE);
+	CHECK_EQ(auth_session_check(expires, t0, idle, t0 + idle), AUTH_SESSION_IDLE);
+	/* Use moves the idle deadline on, but never past the absolute one. */
+	CHECK_EQ(auth_session_check(expires, t0 + 11 * hour + 50 * min, idle, t0 + 12 * hour),
+	         AUTH_SESSION_EXPIRED);
+	CHECK_EQ(auth_session_deadline(expires, t0 + 11 * hour + 50 * min, idle), expires);
+	CHECK_EQ(auth_session_deadline(expires, t0, idle), t0 + idle);
+	/* No idle limit (0): only the absolute lifetime. */
+	CHECK_EQ(auth_session_check(expires, t0, 0, t0 + 11 * hour), AUTH_SESSION_LIVE);
+	CHECK_EQ(auth_session_deadline(expires, t0, 0), expires);
+	/* Last use is written at most once a minute; with short limits a tenth of it. */
+	CHECK_EQ(auth_session_touch_interval(idle), 60000);
+	CHECK_EQ(auth_session_touch_interval(0), 60000);
+	CHECK_EQ(auth_session_touch_interval(6000), 1000);
+	CHECK_EQ(auth_session_touch_interval(20000), 2000);
+	CHECK(!auth_session_touch_due(t0, t0 + 59999, idle));
+	CHECK(auth_session_touch_due(t0, t0 + 60000, idle));
+	/* A stale stored value can only end a session early, by at most one interval. */
+	int writes = 0;
+	int64_t stored = t0;
+	for (int64_t at = t0; at < t0 + hour; at += 1000)
+		if (auth_session_touch_due(stored, at, idle)) {
+			stored = at;
+			writes++;
+		}
+	CHECK_EQ(writes, 59);
+	printf("a session busy every second for an hour writes its last use %d times; staff "
+	       "idle limit %lld min, absolute %lld h\n",
+	       writes, (long long)(idle / min), (long long)((expires - t0) / hour));
+}
+
 int main(void)
 {
 	test_password_hash();
@@ -311,5 +401,7 @@ int main(void)
 	test_throttle_success_is_per_account();
 	test_throttle_bounded();
 	test_throttle_attempt_concurrent();
+	test_throttle_invite_apart();
+	test_session_lifetimes();
 	return check_report("auth");
 }

@@ -10,9 +10,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "core/route/route.h"
 #include "world.h"
+#include "core/api/access_log.h"
+#include "core/auth/auth.h"
 #include "core/common/err.h"
 #include "core/common/text.h"
+#include "core/store/store_admin.h"
 #include "core/store/store_int.h"
 
 static char dir[] = "/tmp/indgang-test-store-XXXXXX";
@@ -68,8 +72,11 @@ static void test_migrate_from_v1(void)
 	int64_t team;
 	CHECK_EQ(store_open(p, &s), ERR_OK);
 	CHECK_EQ(store_team_create(s, "Team Nord", &team), ERR_OK);
-	CHECK_EQ(sqlite3_exec(store_db(s), "DROP TABLE health; PRAGMA user_version = 1", NULL, NULL,
-	                      NULL),
+	CHECK_EQ(sqlite3_exec(store_db(s),
+	                      "ALTER TABLE tokens DROP COLUMN idle_ms;"
+	                      "ALTER TABLE tokens DROP COLUMN last_used_at;"
+	                      "DROP TABLE health; PRAGMA user_version = 1",
+	                      NULL, NULL, NULL),
 	         SQLITE_OK);
 	store_close(s);
 	CHECK_EQ(store_open(p, &s), ERR_OK);
@@ -109,9 +116,12 @@ static void test_reader_sees_commits(struct world *w)
 	int64_t before;
 	CHECK_EQ(store_last_visible_id(reader, &anna, &before), ERR_OK);
 	struct msg m = {0};
-	CHECK_EQ(store_message_insert(w->s, w->conv_a, w->mette, KIND_TEXT, "hej", "r-1",
+	struct store_user mette = world_user(w, w->mette);
+	CHECK_EQ(store_message_insert(w->s, w->conv_a, &mette.ref, KIND_TEXT, "hej", "r-1",
 	                              text_now_ms(), &m),
 	         ERR_OK);
+	CHECK_EQ(m.family, w->fam_a);
+	CHECK_STR(m.sender.name, mette.ref.name);
 	int64_t after;
 	CHECK_EQ(store_last_visible_id(reader, &anna, &after), ERR_OK);
 	CHECK_EQ(after, m.id);
@@ -158,6 +168,124 @@ static void test_invites_and_tokens(struct world *w)
 	CHECK_EQ(store_user_set_active(w->s, w->anna, true), ERR_OK);
 }
 
+/* Idle limits: a token ends idle_ms after its last use; use moves that on
+ * (never back), and the absolute expiry holds whatever the use. */
+static void test_token_idle(struct world *w)
+{
+	int64_t now = text_now_ms(), tid, idle = 30 * 60 * 1000, life = 12 * 3600 * 1000LL;
+	uint8_t hash[32];
+	struct store_token t;
+	memset(hash, 0x51, sizeof hash);
+	CHECK_EQ(store_token_issue(w->s, hash, w->bo, 0, now, now + life, idle, &tid), ERR_OK);
+	CHECK_EQ(store_token_lookup(w->s, hash, now + idle - 1, &t), ERR_OK);
+	CHECK_EQ(t.idle_ms, idle);
+	CHECK_EQ(t.last_used_at, now);
+	CHECK_EQ(t.ended, AUTH_SESSION_LIVE);
+	CHECK_EQ(store_token_lookup(w->s, hash, now + idle, &t), ERR_UNAUTHORIZED);
+	CHECK_EQ(t.ended, AUTH_SESSION_IDLE);
+	CHECK_EQ(t.id, tid);
+	CHECK_EQ(store_token_recheck(w->s, tid, now + idle, &t), ERR_UNAUTHORIZED);
+	CHECK_EQ(t.ended, AUTH_SESSION_IDLE);
+	/* Used 20 minutes in: live until 50 minutes. */
+	CHECK_EQ(store_token_touch(w->s, tid, now + 20 * 60 * 1000), ERR_OK);
+	CHECK_EQ(store_token_touch(w->s, tid, now + 60 * 1000), ERR_OK); /* older: ignored */
+	CHECK_EQ(store_token_lookup(w->s, hash, now + idle + 60 * 1000, &t), ERR_OK);
+	CHECK_EQ(t.last_used_at, now + 20 * 60 * 1000);
+	CHECK_EQ(store_token_lookup(w->s, hash, now + 50 * 60 * 1000, &t), ERR_UNAUTHORIZED);
+	CHECK_EQ(t.ended, AUTH_SESSION_IDLE);
+	/* Busy to the end: the absolute lifetime still ends it. */
+	CHECK_EQ(store_token_touch(w->s, tid, now + life - 1000), ERR_OK);
+	CHECK_EQ(store_token_lookup(w->s, hash, now + life - 1, &t), ERR_OK);
+	CHECK_EQ(store_token_lookup(w->s, hash, now + life, &t), ERR_UNAUTHORIZED);
+	CHECK_EQ(t.ended, AUTH_SESSION_EXPIRED);
+	/* Revoked: refused and not "ended" for time (the sweep closes it 4403). */
+	CHECK_EQ(store_token_revoke(w->s, tid, now + 1), ERR_OK);
+	CHECK_EQ(store_token_lookup(w->s, hash, now + 2, &t), ERR_UNAUTHORIZED);
+	CHECK_EQ(t.ended, AUTH_SESSION_LIVE);
+	/* store_token_insert: no idle limit, as tokens made before schema 3. */
+	memset(hash, 0x52, sizeof hash);
+	CHECK_EQ(store_token_insert(w->s, hash, w->bo, 0, now, now + life, &tid), ERR_OK);
+	CHECK_EQ(store_token_lookup(w->s, hash, now + life - 1, &t), ERR_OK);
+	printf("token idle: limit %lld ms, live at +%lld ms, idle at +%lld ms, touched at 20 min "
+	       "-> idle at 50 min, absolute end at %lld ms\n",
+	       (long long)idle, (long long)(idle - 1), (long long)idle, (long long)life);
+}
+
+/* Danish time: CEST from 01:00 UTC on the last Sunday of March to 01:00 UTC on
+ * the last Sunday of October (2026: 29 March and 25 October). */
+static void test_copenhagen_time(void)
+{
+	int64_t t;
+	char out[32];
+	char after[32];
+	CHECK_EQ(text_parse_ts("2026-03-29T00:59:59.999Z", &t), 0);
+	CHECK_EQ(access_log_cph_offset(t), 60);
+	access_log_local_ts(t, out);
+	CHECK(strcmp(out, "2026-03-29T01:59:59+01:00") == 0);
+	CHECK_EQ(access_log_cph_offset(t + 1), 120);
+	access_log_local_ts(t + 1, after);
+	CHECK(strcmp(after, "2026-03-29T03:00:00+02:00") == 0);
+	printf("Copenhagen time: 00:59:59.999Z and 01:00:00.000Z on 2026-03-29 are %s and %s\n",
+	       out, after);
+	CHECK_EQ(text_parse_ts("2026-10-25T00:59:59.000Z", &t), 0);
+	CHECK_EQ(access_log_cph_offset(t), 120);
+	CHECK_EQ(access_log_cph_offset(t + 1000), 60);
+	CHECK_EQ(text_parse_ts("2026-11-23T10:15:30.123Z", &t), 0);
+	access_log_local_ts(t, out);
+	CHECK(strcmp(out, "2026-11-23T11:15:30+01:00") == 0);
+	CHECK_EQ(text_parse_ts("2024-03-31T01:00:00.000Z", &t), 0); /* a leap year */
+	CHECK_EQ(access_log_cph_offset(t), 120);
+	CHECK_EQ(access_log_cph_offset(t - 1), 60);
+}
+
+/* The access log lists "access" and "denied" rows of one family only, with
+ * who, their role, the conversation's title and what was read. */
+static int count_access(void *ctx, const struct store_admin_access *r)
+{
+	int *n = ctx;
+	if (*n == 0) {
+		CHECK(strcmp(r->kind, "access") == 0);
+		CHECK(strcmp(r->actor, "Carl Sundhed") == 0);
+		CHECK(strcmp(r->username, "carl") == 0);
+		CHECK(strcmp(r->role, "adviser") == 0);
+		CHECK(strcmp(r->what, "history") == 0);
+		CHECK(r->conv[0] != '\0');
+	}
+	if (*n == 1) {
+		CHECK(strcmp(r->kind, "denied") == 0);
+		CHECK(r->conv_id == 0 && r->conv[0] == '\0');
+	}
+	(*n)++;
+	return ERR_OK;
+}
+
+static void test_access_log(struct world *w)
+{
+	int64_t now = text_now_ms() + 1000000, conv;
+	CHECK_EQ(store_conv_create(w->s, w->fam_a, "Jonas og parret", &w->jonas, 1, now, &conv),
+	         ERR_OK);
+	CHECK_EQ(store_log_append(w->s, now, "access", w->carl, w->fam_a, conv, 0, "history"),
+	         ERR_OK);
+	CHECK_EQ(store_log_append(w->s, now + 1, "message", w->anna, w->fam_a, conv, 1, ""),
+	         ERR_OK);
+	CHECK_EQ(store_log_append(w->s, now + 2, "denied", w->dora, w->fam_a, 0, 0, "log"), ERR_OK);
+	CHECK_EQ(store_log_append(w->s, now + 3, "access", w->dora, w->fam_b, 0, 0, "log"), ERR_OK);
+	int n = 0;
+	CHECK_EQ(store_admin_access_log(w->s, w->fam_a, now, 0, count_access, &n), ERR_OK);
+	CHECK_EQ(n, 2);
+	n = 0;
+	CHECK_EQ(store_admin_access_log(w->s, w->fam_a, now, now + 1, count_access, &n), ERR_OK);
+	CHECK_EQ(n, 1);
+	json_t *entries;
+	CHECK_EQ(access_log_collect(w->s, w->fam_a, now, 0, &entries), ERR_OK);
+	char *csv = access_log_csv(entries);
+	CHECK(csv != NULL && strstr(csv, ",Jonas og parret,history\r\n") != NULL);
+	printf("access log of family A from the test's start: %zu rows\n%s",
+	       json_array_size(entries), csv ? csv : "");
+	free(csv);
+	json_decref(entries);
+}
+
 /* Strict tables and foreign keys refuse nonsense. */
 static void test_constraints(struct world *w)
 {
@@ -182,6 +310,47 @@ static void test_constraints(struct world *w)
 	CHECK_EQ(store_family_set_pair(w->s, w->fam_a, w->anna, w->bo), ERR_OK);
 }
 
+static bool routes_to(struct store *s, int64_t conv, int64_t user)
+{
+	struct route_set r;
+	bool found = false;
+	CHECK_EQ(route_message(s, conv, KIND_TEXT, &r), ERR_OK);
+	for (size_t i = 0; i < r.n; i++)
+		found = found || r.users[i] == user;
+	route_set_free(&r);
+	return found;
+}
+
+/* A connection that keeps audiences in memory (the writer's) must route by
+ * the current pair, team and active flags, whoever changed them: another
+ * connection (data_version) or itself (the authorizer's marks). */
+static void test_audience_cache_follows_changes(struct world *w)
+{
+	struct store *writer;
+	CHECK_EQ(store_open(path, &writer), ERR_OK);
+	CHECK_EQ(store_cache_enable(writer), ERR_OK);
+	for (int i = 0; i < 3; i++) /* the second and third answers come from memory */
+		CHECK(routes_to(writer, w->conv_a, w->carl) &&
+		      !routes_to(writer, w->conv_a, w->dora));
+
+	CHECK_EQ(store_family_set_pair(w->s, w->fam_a, w->dora, w->bo), ERR_OK);
+	CHECK(routes_to(writer, w->conv_a, w->dora));
+
+	CHECK_EQ(store_family_set_pair(writer, w->fam_a, w->anna, w->bo), ERR_OK);
+	CHECK(!routes_to(writer, w->conv_a, w->dora));
+	CHECK(routes_to(writer, w->conv_a, w->anna));
+
+	CHECK_EQ(store_user_set_active(w->s, w->carl, false), ERR_OK);
+	CHECK(!routes_to(writer, w->conv_a, w->carl));
+	CHECK_EQ(store_user_set_active(writer, w->carl, true), ERR_OK);
+	CHECK(routes_to(writer, w->conv_a, w->carl));
+	CHECK_EQ(store_user_set_active(writer, w->carl, false), ERR_OK);
+	CHECK(!routes_to(writer, w->conv_a, w->carl));
+	CHECK_EQ(store_user_set_active(w->s, w->carl, true), ERR_OK);
+	CHECK(routes_to(writer, w->conv_a, w->carl));
+	store_close(writer);
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL)
@@ -196,7 +365,11 @@ int main(void)
 	test_migrate_empty();
 	test_migrate_from_v1();
 	test_reader_sees_commits(&w);
+	test_audience_cache_follows_changes(&w);
 	test_invites_and_tokens(&w);
+	test_token_idle(&w);
+	test_copenhagen_time();
+	test_access_log(&w);
 	test_constraints(&w);
 	world_free(&w);
 	char cmd[300];
