@@ -15,9 +15,10 @@ packages=(
 	# operations: the .deb test (dpkg-dev for CPack's shlibdeps, adduser for postinst,
 	# systemd-analyze) and the docs test (python3-yaml, man-db)
 	dpkg-dev adduser systemd python3-yaml man-db
-	# fault injection (tests/faults): libfiu's fiu-run/fiu-ctrl, valgrind, and
+	# fault injection (tests/faults): libfiu (its preload library, fiu-ctrl, and
+	# the headers for our wrapper of pwrite64/fdatasync), valgrind, and
 	# util-linux's mount/unshare for the full-disk test on a tmpfs
-	fiu-utils libfiu0 valgrind util-linux
+	fiu-utils libfiu0 libfiu-dev valgrind util-linux
 	# the TLS scan of tests/e2e/29-tls.py
 	testssl.sh
 )

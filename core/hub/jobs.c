@@ -145,9 +145,12 @@ static void end_session(struct hub *h, struct session *s, enum auth_session_end 
 	        idle ? "idle" : "expired", (unsigned long long)s->id, (long long)s->user.ref.id,
 	        hub_log_quote(peer, sizeof peer, s->peer));
 	outbox_clear(s); /* nothing more is disclosed on an ended sign-in */
-	session_refuse(s, ERR_UNAUTHORIZED, CLOSE_UNAUTHORIZED,
-	               idle ? "Signed out after a time without activity; sign in again."
-	                    : "The sign-in has expired; sign in again.");
+	session_send_error(s, NULL, ERR_UNAUTHORIZED,
+	                   idle ? "Signed out after a time without activity; sign in again."
+	                        : "The sign-in has expired; sign in again.");
+	s->state = SESSION_CLOSING;
+	/* The close reason tells a client which, e.g. for its sign-in form. */
+	session_close(s, CLOSE_UNAUTHORIZED, idle ? "idle" : "expired");
 }
 
 static void sweep_session(int64_t key, void *val, void *arg)

@@ -106,7 +106,8 @@ int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum 
 	const char *what = kind == KIND_NOTE ? "send note" : "send text";
 	if ((err = check_conv(s, user, conv, now, allow_send, (int)kind, what, &family)) != ERR_OK)
 		return err;
-	if ((err = store_message_insert(s, conv, &user->ref, kind, body, client_id, now, out)))
+	if ((err = store_message_insert(s, conv, family, &user->ref, kind, body, client_id, now,
+	                                out)))
 		return err;
 	const char *log_kind = kind == KIND_NOTE ? "note" : "message";
 	err = store_log_append(s, now, log_kind, user->ref.id, family, conv, out->id, "");

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -175,10 +175,11 @@ int store_cache_enable(struct store *s);
 /* The message a sender already stored under client_id; ERR_NOT_FOUND if none. */
 int store_message_by_client_id(struct store *s, int64_t sender_id, const char *client_id,
                                struct msg *out);
-/* Inserts the message; fills out (id, created_at, sender name...). */
-int store_message_insert(struct store *s, int64_t conv_id, const struct user_ref *sender,
-                         enum codec_kind kind, const char *body, const char *client_id, int64_t now,
-                         struct msg *out);
+/* Inserts the message into conv (of family_id: the foreign keys refuse a
+ * conversation that does not exist); fills out as stored. */
+int store_message_insert(struct store *s, int64_t conv_id, int64_t family_id,
+                         const struct user_ref *sender, enum codec_kind kind, const char *body,
+                         const char *client_id, int64_t now, struct msg *out);
 /* Messages the user may see with id > after, ascending, at most limit. */
 int store_sync(struct store *s, const struct store_user *u, int64_t after, int limit,
                struct msg_list *out, bool *more);

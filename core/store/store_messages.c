@@ -74,9 +74,9 @@ int store_message_by_client_id(struct store *s, int64_t sender_id, const char *c
 	return err;
 }
 
-int store_message_insert(struct store *s, int64_t conv_id, const struct user_ref *sender,
-                         enum codec_kind kind, const char *body, const char *client_id, int64_t now,
-                         struct msg *out)
+int store_message_insert(struct store *s, int64_t conv_id, int64_t family_id,
+                         const struct user_ref *sender, enum codec_kind kind, const char *body,
+                         const char *client_id, int64_t now, struct msg *out)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_MSG_INSERT);
 	if (st == NULL)
@@ -87,19 +87,15 @@ int store_message_insert(struct store *s, int64_t conv_id, const struct user_ref
 	sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, client_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now);
-	/* RETURNING gives what the store chose; the rest is what we stored. */
-	int err = store_step_row(st);
-	if (err == ERR_NOT_FOUND)
-		return ERR_NOT_FOUND; /* no such conversation */
+	sqlite3_bind_int64(st, 7, family_id);
+	int err = store_exec_stmt(st);
 	if (err)
 		return err;
+	/* The row is what we bound; only the id is the store's choice. */
 	memset(out, 0, sizeof *out);
-	out->id = sqlite3_column_int64(st, 0);
-	out->family = sqlite3_column_int64(st, 1);
-	err = store_exec_stmt(st); /* steps to the end: the row is only written then */
-	if (err)
-		return err;
+	out->id = sqlite3_last_insert_rowid(s->db);
 	out->conv = conv_id;
+	out->family = family_id;
 	out->sender = *sender;
 	out->kind = kind;
 	snprintf(out->client_id, sizeof out->client_id, "%s", client_id ? client_id : "");

@@ -80,6 +80,7 @@ async def test_idle_socket_closed_and_token_refused(w):
     h.check(error_frames(p_frames, "unauthorized"), "the pinging socket got `unauthorized`",
             "an error frame", p_frames[-3:])
     h.eq(code, 4401, "a silent socket at the idle deadline: close code")
+    h.eq(c.ws.close_reason, "idle", "the close reason of an idle sign-in")
     h.check(IDLE - 0.5 <= at <= IDLE + SWEEP + SLACK, "closed at the idle deadline, by the sweep",
             "%.0f..%.0f s" % (IDLE, IDLE + SWEEP + SLACK), "%.1f s" % at)
     errs = error_frames(frames, "unauthorized")
@@ -154,6 +155,7 @@ async def test_activity_extends_then_absolute_ends(w):
          "the frame after the absolute lifetime is answered `unauthorized`")
     h.eq(p_code, 4401, "the syncing socket after the absolute lifetime: close code")
     h.eq(s_code, 4401, "the silent socket after the absolute lifetime: close code")
+    h.eq(silent.ws.close_reason, "expired", "the close reason of an expired sign-in")
     h.check(error_frames(s_frames, "unauthorized"), "the silent socket got `unauthorized` "
             "before the close", "an error frame", s_frames)
     st, _, body = w.http("GET", "/api/me", token=tok)

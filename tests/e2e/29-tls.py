@@ -205,7 +205,10 @@ def testssl(w, name):
     t = time.monotonic()
     r = subprocess.run(argv, capture_output=True, text=True, timeout=240)
     took = time.monotonic() - t
-    h.check(os.path.exists(out), "testssl wrote its JSON", out, r.stdout[-1500:] + r.stderr[-500:])
+    if not os.path.exists(out):
+        print("    testssl exit status %d after %.0f s; its output ends:\n%s\n%s"
+              % (r.returncode, took, r.stdout[-1500:], r.stderr[-800:]))
+    h.check(os.path.exists(out), "testssl wrote its JSON", out, "no file")
     with open(out) as f:
         findings = json.load(f)
     count = collections.Counter(x.get("severity") for x in findings)

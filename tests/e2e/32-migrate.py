@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 
 FIXTURES = os.path.join(h.SRC, "tests", "unit", "fixtures")
-CURRENT = 2  # STORE_SCHEMA_VERSION of this build
+CURRENT = h.SCHEMA_VERSION  # STORE_SCHEMA_VERSION of this build
 
 
 def versions():

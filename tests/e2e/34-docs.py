@@ -73,7 +73,8 @@ def test_openapi_refs_resolve():
 
 def frame_types():
     client = re.findall(r'\{"(\w+)", FRAME_\w+, decode_\w+\}', read("core", "codec", "codec_decode.c"))
-    server = re.findall(r'frame_new\("(\w+)"', read("core", "codec", "codec_encode.c"))
+    server = re.findall(r'(?:frame_new|jw_frame_start)\((?:&w, )?"(\w+)"',
+                        read("core", "codec", "codec_encode.c"))
     assert len(client) >= 6 and len(server) >= 7, "could not read the codec: %s %s" % (client, server)
     return set(client), set(server)
 

@@ -48,6 +48,10 @@ SRC = os.environ.get("INDGANG_SRC") or "/work/main"
 BIN = os.environ.get("INDGANG_BIN") or os.path.join(SRC, "build", "indgang")
 ADMIN = os.environ.get("INDGANG_ADMIN") or os.path.join(SRC, "build", "indgang-admin")
 
+# The schema version this source tree's store migrates to (core/store/store.h).
+with open(os.path.join(SRC, "core", "store", "store.h"), encoding="utf-8") as _f:
+    SCHEMA_VERSION = int(re.search(r"#define STORE_SCHEMA_VERSION (\d+)", _f.read()).group(1))
+
 SUBPROTOCOL = "indgang.v1"
 TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ROLES = ("family", "adviser", "admin")

@@ -2,16 +2,22 @@
 """fiu.py - the real gateway with failing pwrite() and fdatasync() (libfiu).
 
 Debian's SQLite writes with pwrite64() and syncs with fdatasync() (see
-`nm -D libsqlite3.so.0`); libfiu's POSIX preload library wraps both, under
-the failure points posix/io/rw/pwrite and posix/io/sync/fdatasync.  Each
-round:
+`nm -D libsqlite3.so.0`).  The unmodified `indgang` runs with libfiu's
+fiu_run_preload.so (libfiu and its remote control, as `fiu-run` sets them up)
+and libindgang-fiu-io.so (fiu_io.c), which puts the failure points
+posix/io/rw/pwrite and posix/io/sync/fdatasync into those two calls, named
+as in libfiu's own POSIX preload library.  (`fiu-run -x` is not used: that
+library also wraps malloc(), and libfiu 1.1 can deadlock in it; see
+fiu_io.c.)  Each round:
 
-  1. the unmodified `indgang` starts under `fiu-run -x` with no failure point
-     enabled (so that start-up, migrations and recovery run clean);
+  1. the gateway starts with no failure point enabled (so that start-up,
+     migrations and recovery run clean);
   2. everything acknowledged so far is read back (same id, client_id, body);
-  3. `fiu-ctrl` enables both points at random with the given probability
-     (a failing pwrite returns -1 with a random errno of the call's own
-     list: EIO, ENOSPC, EINTR, ...; a failing fdatasync likewise);
+  3. `fiu-ctrl` enables the points at random with the given probability
+     (a failing call returns -1 with a random errno of its own list: EIO,
+     ENOSPC, EINTR, ...).  A commit makes many pwrite() calls and one
+     fdatasync(), so with both on a pwrite nearly always fails first: the
+     rounds take turns with both points, fdatasync only and pwrite only;
   4. the clients send their messages with client_ids, pipelined, and resend
      with the same client_id what was answered `unavailable`;
   5. the round ends when the gateway stops by itself after an I/O error on
@@ -30,13 +36,16 @@ exactly once, PRAGMA integrity_check ok, exit status 0 on SIGTERM.
     python3 tests/faults/fiu.py --long          # 50 rounds, 20,000 messages, 20 clients
     python3 tests/faults/fiu.py --percent 5 --rounds 20 --seed 1
 
-Needs fiu-run and fiu-ctrl (Debian: fiu-utils, libfiu0) and a gateway built
-without AddressSanitizer (its runtime must come first in the preload list):
-INDGANG_BIN / INDGANG_ADMIN as for tests/e2e; tests/faults/run.sh builds one.
+Needs fiu-ctrl and libfiu (Debian: fiu-utils, libfiu0, libfiu-dev to build
+libindgang-fiu-io.so, found next to INDGANG_BIN under tests/faults/ or named
+by INDGANG_FIU_IO) and a gateway built without AddressSanitizer (its runtime
+must come first in the preload list): INDGANG_BIN / INDGANG_ADMIN as for
+tests/e2e; tests/faults/run.sh builds both.
 """
 import argparse
 import asyncio
 import collections
+import errno
 import os
 import random
 import re
@@ -44,6 +53,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -58,11 +68,44 @@ SENDERS = [("anna", "A", None), ("mette", "A", None), ("bo", "A", None), ("jonas
 POINTS = ("posix/io/rw/pwrite", "posix/io/sync/fdatasync")
 
 
+FIU_RUN_PRELOAD = "/usr/lib/fiu/fiu_run_preload.so"
+
+
+def find_fiu_io():
+    env = os.environ.get("INDGANG_FIU_IO")
+    if env:
+        return env
+    p = os.path.join(os.path.dirname(h.BIN), "tests", "faults", "libindgang-fiu-io.so")
+    return p if os.path.exists(p) else None
+
+
 class FiuGateway(h.Gateway):
-    """The same gateway, started through fiu-run -x with remote control."""
+    """The same gateway with libfiu started in it (remote control on) and the
+    failure points of libindgang-fiu-io.so in pwrite64() and fdatasync():
+    what `fiu-run -f PREFIX` sets up, with our library instead of -x."""
 
     def argv(self):
-        return ["fiu-run", "-x", "-f", self.fifo_prefix] + super().argv()
+        return ["env", "LD_PRELOAD=%s %s" % (FIU_RUN_PRELOAD, self.fiu_io),
+                "FIU_CTRL_FIFO=" + self.fifo_prefix, "FIU_ENABLE="] + super().argv()
+
+    def start(self, timeout=15):
+        # should a start ever hang, show where before the harness kills it
+        self.start_timeout = timeout
+        timer = threading.Timer(timeout - 3, self.dump_stacks)
+        timer.start()
+        try:
+            super().start(timeout)
+        finally:
+            timer.cancel()
+
+    def dump_stacks(self):
+        if self.proc is None or self.proc.poll() is not None or not shutil.which("gdb"):
+            return
+        r = subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex",
+                            "thread apply all bt"], capture_output=True, text=True, timeout=60)
+        print("the gateway (pid %d) has not started within %d s; its threads:\n%s"
+              % (self.proc.pid, self.start_timeout - 3, r.stdout[-8000:]))
+        sys.stdout.flush()
 
     def ctrl(self, *commands):
         args = ["fiu-ctrl", "-f", self.fifo_prefix]
@@ -89,10 +132,15 @@ async def read_back(w, label):
 
 
 async def main_async(a):
-    for tool in ("fiu-run", "fiu-ctrl"):
-        if not shutil.which(tool):
-            print("FAIL: %s not found (apt-get install fiu-utils libfiu0)" % tool)
-            return False
+    if not shutil.which("fiu-ctrl") or not os.path.exists(FIU_RUN_PRELOAD):
+        print("FAIL: fiu-ctrl or %s not found (apt-get install fiu-utils libfiu0)"
+              % FIU_RUN_PRELOAD)
+        return False
+    fiu_io = find_fiu_io()
+    if fiu_io is None:
+        print("FAIL: libindgang-fiu-io.so not found next to %s (build the target "
+              "indgang-fiu-io, needs libfiu-dev; or set INDGANG_FIU_IO)" % h.BIN)
+        return False
     rnd = random.Random(a.seed)
     t0 = time.monotonic()
     w = h.World(extra_args=["--ws-rate", "5000"])
@@ -109,6 +157,7 @@ async def main_async(a):
     w.gw.stop()
     w.gw.__class__ = FiuGateway
     w.gw.fifo_prefix = os.path.join(w.tmp, "fiu-ctrl")
+    w.gw.fiu_io = fiu_io
     w.gw.start()
 
     acked = {k: {} for k in clients}  # client_id -> MSG
@@ -146,11 +195,13 @@ async def main_async(a):
         return sum(1 for l in lines if "commit_failed" in l and "action=shutdown" in l)
 
     round_errors = []
+    round_points = collections.Counter()
 
     def end_round(how):
         # while it shuts down after an I/O error the gateway refuses new connections
+        # and closes new ones with 1001 before their welcome
         for e in round_errors:
-            if how == "io_error" and "WebSocket upgrade" in e:
+            if how == "io_error" and ("WebSocket upgrade" in e or "close code 1001" in e):
                 continue
             errors.append(e)
         round_errors.clear()
@@ -179,7 +230,12 @@ async def main_async(a):
         lines0 = len(w.gw.lines)
         # 2. failures on
         p = a.percent / 100.0
-        if not w.gw.ctrl(*("enable_random name=%s,probability=%g" % (pt, p) for pt in POINTS)):
+        # a commit makes many pwrite() calls and one fdatasync(): with both points on, a
+        # pwrite almost always fails first, so the rounds take turns
+        points = POINTS if a.points == "both" else (POINTS, POINTS[1:], POINTS[:1])[
+            rnd_no % 3] if a.points == "mix" else [pt for pt in POINTS if a.points in pt]
+        round_points[",".join(pt.rsplit("/", 1)[1] for pt in points)] += 1
+        if not w.gw.ctrl(*("enable_random name=%s,probability=%g" % (pt, p) for pt in points)):
             errors.append("round %d: fiu-ctrl could not enable the failure points" % rnd_no)
         stop = asyncio.Event()
         tasks = [asyncio.create_task(burst(k, stop)) for k in clients]
@@ -258,6 +314,11 @@ async def main_async(a):
             if s is None or s.get("client_id") != cid:
                 lost.append((k, cid, m["id"], "missing at the end"))
     log = w.gw.lines
+    injected = collections.Counter()
+    for l in log:
+        m = re.match(r"fiu-io: injected (\S+) errno=(\d+)", l)
+        if m:
+            injected[(m.group(1), errno.errorcode.get(int(m.group(2)), m.group(2)))] += 1
     kinds = collections.Counter()
     for l in log:
         if "event=commit_failed" in l:
@@ -275,13 +336,20 @@ async def main_async(a):
     secs = time.monotonic() - t0
     print("fiu: %.1f %% of pwrite() and fdatasync() failing, %d rounds, %d messages, "
           "%d clients, seed %d" % (a.percent, a.rounds, a.clients * per, a.clients, a.seed))
+    print("  rounds by failure points on: %s" % ", ".join(
+        "%s %d" % kv for kv in sorted(round_points.items())))
     print("  rounds ended by the gateway after an I/O error on commit (exit 1): %d; "
           "by SIGTERM with no such error (exit 0): %d; otherwise: %d"
           % (stops["io_error"], stops["sigterm"], stops["other"]))
     print("  acks per round: min %d, max %d, total %d (all %d acknowledged at the end)"
           % (min(acks_per_round or [0]), max(acks_per_round or [0]), sum(acks_per_round),
              sum(len(x) for x in acked.values())))
-    print("  injected errors the gateway logged: %s"
+    for call in ("pwrite64", "fdatasync"):
+        per = sorted(((e, n) for (c, e), n in injected.items() if c == call),
+                     key=lambda x: -x[1])
+        print("  injected %s failures: %d (%s)" % (call, sum(n for _, n in per),
+                                                  ", ".join("%s %d" % x for x in per)))
+    print("  what the gateway logged: %s"
           % (", ".join("%s %d" % kv for kv in sorted(kinds.items())) or "none"))
     print("  bursts ended by `unavailable` and resent: %d" % sum(refused.values()))
     print("  acknowledged messages lost: %d" % len(lost))
@@ -301,7 +369,7 @@ async def main_async(a):
     for x in errors[:5]:
         print("    " + x)
     ok = not lost and not changed and not not_once and not unacked and integrity == ["ok"] \
-        and rc == 0 and not errors and not bad_stops and stops["io_error"] > 0
+        and rc == 0 and not errors and not bad_stops and stops["io_error"] > 0 and injected
     if stops["io_error"] == 0:
         print("  problem: no round met an I/O error on a commit; raise --percent or --rounds")
     print("%s: injected I/O errors" % ("PASS" if ok else "FAIL"))
@@ -315,6 +383,9 @@ def main():
     ap.add_argument("--clients", type=int, default=10)
     ap.add_argument("--percent", type=float, default=2.0,
                     help="probability, in percent, of each pwrite and fdatasync failing")
+    ap.add_argument("--points", choices=("mix", "both", "pwrite", "fdatasync"), default="mix",
+                    help="mix (default): rounds take turns with both points, fdatasync "
+                    "only and pwrite only")
     ap.add_argument("--round-secs", type=float, default=6.0,
                     help="a round without an I/O stop ends after 0.5-1 times this")
     ap.add_argument("--seed", type=int, default=int(time.time()))

@@ -20,7 +20,8 @@ if [ -z "${INDGANG_BIN:-}" ]; then
 	build="$root/build-faults"
 	cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINDGANG_SANITIZE=OFF \
 		>/dev/null || exit 2
-	cmake --build "$build" -j"$(nproc)" --target indgang indgang-admin >/dev/null || exit 2
+	cmake --build "$build" -j"$(nproc)" --target indgang indgang-admin indgang-fiu-io \
+		>/dev/null || exit 2
 	export INDGANG_BIN="$build/indgang" INDGANG_ADMIN="$build/indgang-admin"
 fi
 export INDGANG_SRC="$root"

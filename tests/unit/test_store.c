@@ -117,8 +117,8 @@ static void test_reader_sees_commits(struct world *w)
 	CHECK_EQ(store_last_visible_id(reader, &anna, &before), ERR_OK);
 	struct msg m = {0};
 	struct store_user mette = world_user(w, w->mette);
-	CHECK_EQ(store_message_insert(w->s, w->conv_a, &mette.ref, KIND_TEXT, "hej", "r-1",
-	                              text_now_ms(), &m),
+	CHECK_EQ(store_message_insert(w->s, w->conv_a, w->fam_a, &mette.ref, KIND_TEXT, "hej",
+	                              "r-1", text_now_ms(), &m),
 	         ERR_OK);
 	CHECK_EQ(m.family, w->fam_a);
 	CHECK_STR(m.sender.name, mette.ref.name);
@@ -351,6 +351,34 @@ static void test_audience_cache_follows_changes(struct world *w)
 	store_close(writer);
 }
 
+/* Migration 4 keeps the rule on messages.kind and drops the temporary index
+ * SQLite built for it on every insert. */
+static void test_kind_check_without_temporary_index(struct world *w)
+{
+	sqlite3 *db = store_db(w->s);
+	char *err = NULL;
+	int rc = sqlite3_exec(db,
+	                      "INSERT INTO messages(conv_id, family_id, sender_id, kind, body, "
+	                      "client_id, created_at) VALUES (1, 1, 1, 'bogus', '', 'k-1', 0)",
+	                      NULL, NULL, &err);
+	CHECK_EQ(rc, SQLITE_CONSTRAINT_CHECK);
+	CHECK(err != NULL && strstr(err, "CHECK constraint failed") != NULL);
+	sqlite3_free(err);
+	sqlite3_stmt *st;
+	CHECK_EQ(
+	    sqlite3_prepare_v2(db,
+	                       "EXPLAIN INSERT INTO messages(conv_id, family_id, sender_id, "
+	                       "kind, body, client_id, created_at) VALUES (1, 1, 1, 'text', '', "
+	                       "'k-2', 0)",
+	                       -1, &st, NULL),
+	    SQLITE_OK);
+	int ephemeral = 0;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		ephemeral += strcmp((const char *)sqlite3_column_text(st, 1), "OpenEphemeral") == 0;
+	sqlite3_finalize(st);
+	CHECK_EQ(ephemeral, 0);
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL)
@@ -366,6 +394,7 @@ int main(void)
 	test_migrate_from_v1();
 	test_reader_sees_commits(&w);
 	test_audience_cache_follows_changes(&w);
+	test_kind_check_without_temporary_index(&w);
 	test_invites_and_tokens(&w);
 	test_token_idle(&w);
 	test_copenhagen_time();

@@ -40,8 +40,14 @@ const KIND_LABELS = {
 
 const ACCESS_LABELS = {
   history: 'åbnede samtalen',
+  sync: 'hentede nye beskeder',
   log: 'åbnede kontaktloggen',
   'log export csv': 'hentede kontaktloggen som CSV',
+  devices: 'så familiens telefoner',
+  'list devices': 'så familiens telefoner',
+  'access log': 'åbnede adgangsloggen',
+  'access log csv': 'hentede adgangsloggen som CSV',
+  'access log (indgang-admin)': 'udtrak adgangsloggen (indgang-admin)',
 };
 
 // An HTTP answer 401 means the sign-in is gone: back to the login form.
@@ -277,14 +283,17 @@ async function onLogout() {
   showLogin('Du er logget ud.');
 }
 
-function onFatal({ code }) {
+function onFatal({ code, reason }) {
   if (loggingOut) return;
-  // The sign-in ended (expired, signed out elsewhere, deactivated).  Keep
-  // the page, drafts and waiting messages: signing in again carries on.
+  // The sign-in ended (expired, idle, signed out elsewhere, deactivated).
+  // Keep the page, drafts and waiting messages: signing in again carries on.
+  // The gateway closes an idle sign-in with the reason 'idle'.
   showLogin(
     code === 4403
       ? 'Du er blevet logget ud (fra et andet vindue eller af en administrator). Log ind igen.'
-      : 'Din session er udløbet. Log ind igen – dit udkast er gemt.',
+      : reason === 'idle'
+        ? 'Du er logget ud, fordi du ikke har været aktiv i et stykke tid. Log ind igen – dit udkast er gemt.'
+        : 'Din session er udløbet. Log ind igen – dit udkast er gemt.',
   );
 }
 

@@ -153,6 +153,8 @@ function spawnGateway(tmp, db, port) {
   const log = fs.openSync(path.join(tmp, 'gateway.log'), 'a');
   const argv = ['--db', db, '--listen', `127.0.0.1:${port}`, '--cert', path.join(tmp, 'server.pem'),
     '--key', path.join(tmp, 'server-key.pem'), '--web', WEB];
+  // More flags for one test file, e.g. short session lifetimes (session.test.mjs).
+  if (process.env.INDGANG_GATEWAY_ARGS) argv.push(...process.env.INDGANG_GATEWAY_ARGS.split(' '));
   const proc = spawn(BIN, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   return new Promise((resolve, reject) => {
