@@ -71,29 +71,32 @@ static bool is_space(uint32_t c)
 	       c == 0x205F || c == 0x3000;
 }
 
+/* Looks only at the ends: a message body is trimmed per frame, and most of
+ * it is neither leading nor trailing space.  An invalid sequence counts as
+ * U+FFFD, which is not space. */
 void text_trim(const char *s, size_t len, size_t *start, size_t *out_len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, end = 0;
-	bool seen = false;
+	size_t i = 0;
 	while (i < len) {
 		uint32_t cp = 0;
 		size_t n = utf8_decode(p + i, len - i, &cp);
-		if (n == 0)
-			n = 1, cp = 0xFFFD;
-		if (!is_space(cp)) {
-			if (!seen)
-				*start = i, seen = true;
-			end = i + n;
-		}
+		if (n == 0 || !is_space(cp))
+			break;
 		i += n;
 	}
-	if (!seen) {
-		*start = 0;
-		*out_len = 0;
-		return;
+	size_t end = len;
+	while (end > i) {
+		size_t b = end - 1; /* back to the lead byte of the last code point */
+		while (b > i && end - b < 4 && (p[b] & 0xC0) == 0x80)
+			b--;
+		uint32_t cp = 0;
+		if (utf8_decode(p + b, end - b, &cp) != end - b || !is_space(cp))
+			break;
+		end = b;
 	}
-	*out_len = end - *start;
+	*start = i < len ? i : 0;
+	*out_len = end - i;
 }
 
 int64_t text_now_ms(void)

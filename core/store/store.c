@@ -482,9 +482,13 @@ static int configure(sqlite3 *db, bool memory)
 		return err;
 	if (!memory && (err = keep_wal_index(db)) != ERR_OK)
 		return err;
+	/* 32 MiB of page cache, allocated as pages are used: a group commit of
+	 * 1,024 messages dirties about 5,000 pages spread over the indexes, and
+	 * with the default 2 MiB SQLite spills them to the WAL mid-transaction. */
 	return exec_sql(db, "PRAGMA synchronous = FULL;"
 	                    "PRAGMA foreign_keys = ON;"
-	                    "PRAGMA trusted_schema = OFF;");
+	                    "PRAGMA trusted_schema = OFF;"
+	                    "PRAGMA cache_size = -32768;");
 }
 
 int store_open(const char *path, struct store **out)

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1429,6 +1430,53 @@ static void test_jsonw_matches_jansson(void)
 	free(text);
 }
 
+/* Trimming looks only at the ends: strings made of known pieces (spaces of
+ * one to three bytes, letters of one to four) keep exactly the span from
+ * the first to the last piece that is not space. */
+static void test_trim_pieces(void)
+{
+	static const struct {
+		const char *s;
+		bool space;
+	} pieces[] = {{" ", true},
+	              {"\t", true},
+	              {"\n", true},
+	              {"\xc2\xa0", true},
+	              {"\xe3\x80\x80", true},
+	              {"\xe2\x80\xa8", true},
+	              {"a", false},
+	              {"\xc3\xa6", false},
+	              {"\xf0\x9f\x99\x82", false},
+	              {"\xe2\x82\xac", false}};
+	const size_t n_pieces = sizeof pieces / sizeof pieces[0];
+	unsigned seed = 7;
+	int wrong = 0;
+	for (int round = 0; round < 5000; round++) {
+		char buf[256];
+		size_t len = 0, first = SIZE_MAX, last_end = 0;
+		int n = (int)(seed % 12);
+		for (int i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t k = (seed >> 16) % n_pieces;
+			size_t pl = strlen(pieces[k].s);
+			if (!pieces[k].space) {
+				if (first == SIZE_MAX)
+					first = len;
+				last_end = len + pl;
+			}
+			memcpy(buf + len, pieces[k].s, pl);
+			len += pl;
+		}
+		seed = seed * 1103515245u + 12345u;
+		size_t start = 99, out_len = 99;
+		text_trim(buf, len, &start, &out_len);
+		size_t want_start = first == SIZE_MAX ? 0 : first;
+		size_t want_len = first == SIZE_MAX ? 0 : last_end - first;
+		wrong += start != want_start || out_len != want_len;
+	}
+	CHECK_EQ(wrong, 0);
+}
+
 int main(void)
 {
 	test_framing();
@@ -1451,6 +1499,7 @@ int main(void)
 	test_encode_welcome();
 	test_encode_messages();
 	test_jsonw_matches_jansson();
+	test_trim_pieces();
 	test_encode_small_frames();
 	test_encode_http();
 	test_encode_log_json();
