@@ -403,7 +403,7 @@ void store_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
 
 const char *store_errmsg(struct store *s)
 {
-	if (s && s->db && s->tx_failure)
+	if (s && s->db && s->tx_failure && sqlite3_errcode(s->db) == SQLITE_OK)
 		return sqlite3_errstr(s->tx_failure); /* the ROLLBACK after it reset errmsg */
 	return s && s->db ? sqlite3_errmsg(s->db) : "no database";
 }

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -510,6 +511,17 @@ int main(void)
 	       n_resumed_lines);
 
 	stop_hub(h, s);
+	/* after the last connection closed: -shm kept (a restart on a full disk
+	 * needs no new space to read), the WAL checkpointed and truncated */
+	char side[160];
+	struct stat st;
+	snprintf(side, sizeof side, "%s-wal", db);
+	long long wal_size = stat(side, &st) == 0 ? (long long)st.st_size : -1;
+	snprintf(side, sizeof side, "%s-shm", db);
+	bool shm_kept = stat(side, &st) == 0;
+	expect(wal_size <= 0 && shm_kept,
+	       "after the clean close: -wal %lld bytes (-1: none), -shm %s", wal_size,
+	       shm_kept ? "kept" : "gone");
 
 	/* 4. a failed fsync: refused, and the hub stops acknowledging for good.
 	 * In a child process that then dies without closing the database, like
