@@ -66,6 +66,7 @@ SENDERS = [("anna", "A", None), ("mette", "A", None), ("bo", "A", None), ("jonas
            ("dora", "B", None), ("amina", "B", None), ("erik", "B", None),
            ("carl", "A", "note"), ("frida", "B", "note")]
 POINTS = ("posix/io/rw/pwrite", "posix/io/sync/fdatasync")
+WORLDS = []  # to clean up after an unexpected failure
 
 
 FIU_RUN_PRELOAD = "/usr/lib/fiu/fiu_run_preload.so"
@@ -144,6 +145,7 @@ async def main_async(a):
     rnd = random.Random(a.seed)
     t0 = time.monotonic()
     w = h.World(extra_args=["--ws-rate", "5000"])
+    WORLDS.append(w)
     w.setup()
     per = a.messages // a.clients
     clients = list(range(a.clients))
@@ -395,7 +397,15 @@ def main():
     a = ap.parse_args()
     if a.long:
         a.rounds, a.messages, a.clients = 50, 20000, 20
-    ok = asyncio.run(main_async(a))
+    try:
+        ok = asyncio.run(main_async(a))
+    except (h.Fail, h.Closed, OSError) as e:
+        print("FAIL: %s: %s" % (type(e).__name__, e))
+        for w in WORLDS:
+            if w.gw:
+                print("gateway stderr (last lines):\n%s" % w.gw.tail(20))
+            w.cleanup()
+        ok = False
     sys.exit(0 if ok else 1)
 
 
