@@ -81,6 +81,9 @@ struct frame {
  * A body over 4000 code points is ERR_TOO_LARGE; an empty one ERR_BAD_REQUEST.
  */
 int codec_decode_frame(const char *text, size_t len, struct frame *out, const char **why);
+/* The same through jansson alone (codec_decode_frame() takes most frames by
+ * a faster scan); the tests and the frame fuzzer compare the two. */
+int codec_decode_frame_tree(const char *text, size_t len, struct frame *out, const char **why);
 void codec_frame_free(struct frame *f);
 
 /* ---- HTTP request bodies -------------------------------------------- */

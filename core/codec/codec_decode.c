@@ -11,10 +11,15 @@
  *  - unknown members are ignored, so clients may evolve additively.
  *
  * Failures return ERR_BAD_REQUEST (ERR_TOO_LARGE for a long message body) and
- * point *why at a static sentence naming the frame and the member.  Decoded
+ * point *why at a static sentence naming the frame and the member.
+ *
+ * A WebSocket frame is first offered to jsonflat.c, which takes the common
+ * flat frames without building a jansson tree and leaves everything else to
+ * jansson; the members are then read the same way from either (struct obj).  Decoded
  * structs own their strings; on failure nothing is left allocated.
  */
 #include "codec.h"
+#include "jsonflat.h"
 #include "../common/err.h"
 #include "../common/text.h"
 
@@ -94,10 +99,25 @@ static json_t *load_object(const char *text, size_t len, const char **why)
 
 /* ---- Members ------------------------------------------------------------- */
 
+/* The request object: the flat scan of jsonflat.c or a jansson tree. */
+struct obj {
+	const struct flat *flat;
+	const json_t *tree;
+};
+
 /* An optional integer member, at least min; when absent *out keeps its default. */
-static bool opt_int(const json_t *o, const char *key, int64_t min, int64_t *out)
+static bool opt_int(const struct obj *o, const char *key, int64_t min, int64_t *out)
 {
-	const json_t *v = json_object_get(o, key);
+	if (o->flat) {
+		const struct flat_member *m = flat_get(o->flat, key);
+		if (!m)
+			return true;
+		if (m->type != FLAT_INT || m->i < min)
+			return false;
+		*out = m->i;
+		return true;
+	}
+	const json_t *v = json_object_get(o->tree, key);
 	if (!v)
 		return true;
 	if (!json_is_integer(v) || json_integer_value(v) < min)
@@ -106,17 +126,32 @@ static bool opt_int(const json_t *o, const char *key, int64_t min, int64_t *out)
 	return true;
 }
 
-static bool req_int(const json_t *o, const char *key, int64_t min, int64_t *out)
+static bool has(const struct obj *o, const char *key)
 {
-	return json_object_get(o, key) && opt_int(o, key, min, out);
+	return o->flat ? flat_get(o->flat, key) != NULL : json_object_get(o->tree, key) != NULL;
+}
+
+static bool req_int(const struct obj *o, const char *key, int64_t min, int64_t *out)
+{
+	return has(o, key) && opt_int(o, key, min, out);
 }
 
 /* An optional string member; when absent *s is NULL. */
-static bool opt_str(const json_t *o, const char *key, const char **s, size_t *len)
+static bool opt_str(const struct obj *o, const char *key, const char **s, size_t *len)
 {
-	const json_t *v = json_object_get(o, key);
 	*s = NULL;
 	*len = 0;
+	if (o->flat) {
+		const struct flat_member *m = flat_get(o->flat, key);
+		if (!m)
+			return true;
+		if (m->type != FLAT_STRING)
+			return false;
+		*s = m->s;
+		*len = m->len;
+		return true;
+	}
+	const json_t *v = json_object_get(o->tree, key);
 	if (!v)
 		return true;
 	if (!json_is_string(v))
@@ -126,7 +161,7 @@ static bool opt_str(const json_t *o, const char *key, const char **s, size_t *le
 	return true;
 }
 
-static bool req_str(const json_t *o, const char *key, const char **s, size_t *len)
+static bool req_str(const struct obj *o, const char *key, const char **s, size_t *len)
 {
 	return opt_str(o, key, s, len) && *s;
 }
@@ -144,8 +179,8 @@ static bool chars_within(const char *s, size_t len, size_t min, size_t max)
 }
 
 /* A required string, trimmed of white space, of 1..max bytes; copied. */
-static int take_trimmed(const json_t *o, const char *key, size_t max, char **out, const char **why,
-                        const char *msg)
+static int take_trimmed(const struct obj *o, const char *key, size_t max, char **out,
+                        const char **why, const char *msg)
 {
 	const char *s;
 	size_t len, start, n;
@@ -165,7 +200,7 @@ static int take_trimmed(const json_t *o, const char *key, size_t max, char **out
  * "ref" is read before anything else so that, once known good, it is in the
  * frame even when a later member is wrong and the error reply can echo it.
  */
-static int decode_ref(const json_t *o, struct frame *f, const char **why)
+static int decode_ref(const struct obj *o, struct frame *f, const char **why)
 {
 	const char *s;
 	size_t len;
@@ -180,7 +215,7 @@ static int decode_ref(const json_t *o, struct frame *f, const char **why)
 	return ERR_OK;
 }
 
-static int decode_auth(const json_t *o, struct frame *f, const char **why)
+static int decode_auth(const struct obj *o, struct frame *f, const char **why)
 {
 	const char *s;
 	size_t len;
@@ -210,7 +245,7 @@ static int take_body(const char *s, size_t len, char **out, const char **why)
 }
 
 /* "kind" is optional; only text and note may be sent ("system" is the server's). */
-static int take_send_kind(const json_t *o, enum codec_kind *kind, const char **why)
+static int take_send_kind(const struct obj *o, enum codec_kind *kind, const char **why)
 {
 	const char *s;
 	size_t len;
@@ -224,7 +259,7 @@ static int take_send_kind(const json_t *o, enum codec_kind *kind, const char **w
 }
 
 /* Shape first, body last: a malformed frame is bad_request even if its body is huge. */
-static int decode_send(const json_t *o, struct frame *f, const char **why)
+static int decode_send(const struct obj *o, struct frame *f, const char **why)
 {
 	const char *id, *body;
 	size_t id_len, body_len;
@@ -251,7 +286,7 @@ static int clamp_limit(int64_t limit)
 	return (int)(limit > CODEC_SYNC_LIMIT_MAX ? CODEC_SYNC_LIMIT_MAX : limit);
 }
 
-static int decode_sync(const json_t *o, struct frame *f, const char **why)
+static int decode_sync(const struct obj *o, struct frame *f, const char **why)
 {
 	int64_t limit = CODEC_SYNC_LIMIT_DEFAULT;
 
@@ -264,7 +299,7 @@ static int decode_sync(const json_t *o, struct frame *f, const char **why)
 	return ERR_OK;
 }
 
-static int decode_history(const json_t *o, struct frame *f, const char **why)
+static int decode_history(const struct obj *o, struct frame *f, const char **why)
 {
 	int64_t limit = HISTORY_LIMIT_DEFAULT;
 
@@ -279,7 +314,7 @@ static int decode_history(const json_t *o, struct frame *f, const char **why)
 	return ERR_OK;
 }
 
-static int decode_read(const json_t *o, struct frame *f, const char **why)
+static int decode_read(const struct obj *o, struct frame *f, const char **why)
 {
 	if (!req_int(o, "conv", 1, &f->u.read.conv))
 		return bad(why, "read: \"conv\" must be a positive integer");
@@ -288,7 +323,7 @@ static int decode_read(const json_t *o, struct frame *f, const char **why)
 	return ERR_OK;
 }
 
-static int decode_ping(const json_t *o, struct frame *f, const char **why)
+static int decode_ping(const struct obj *o, struct frame *f, const char **why)
 {
 	(void)o;
 	(void)f;
@@ -299,14 +334,14 @@ static int decode_ping(const json_t *o, struct frame *f, const char **why)
 static const struct frame_decoder {
 	const char *name;
 	enum frame_type type;
-	int (*decode)(const json_t *o, struct frame *f, const char **why);
+	int (*decode)(const struct obj *o, struct frame *f, const char **why);
 } frame_decoders[] = {
     {"auth", FRAME_AUTH, decode_auth}, {"send", FRAME_SEND, decode_send},
     {"sync", FRAME_SYNC, decode_sync}, {"history", FRAME_HISTORY, decode_history},
     {"read", FRAME_READ, decode_read}, {"ping", FRAME_PING, decode_ping},
 };
 
-static int decode_typed(const json_t *o, struct frame *f, const char **why)
+static int decode_typed(const struct obj *o, struct frame *f, const char **why)
 {
 	const char *type;
 	size_t len;
@@ -324,24 +359,40 @@ static int decode_typed(const json_t *o, struct frame *f, const char **why)
 	return bad(why, "unknown frame type");
 }
 
-int codec_decode_frame(const char *text, size_t len, struct frame *out, const char **why)
+static int decode_frame_members(const struct obj *o, struct frame *out, const char **why)
 {
-	json_t *o;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	o = load_object(text, len, why);
-	if (!o)
-		return ERR_BAD_REQUEST;
-	rc = decode_ref(o, out, why);
+	int rc = decode_ref(o, out, why);
 	if (rc == ERR_OK)
 		rc = decode_typed(o, out, why);
-	json_decref(o);
 	if (rc != ERR_OK) {
 		codec_frame_free(out); /* keeps ref for the error reply */
 		return rc;
 	}
 	return ok(why);
+}
+
+int codec_decode_frame(const char *text, size_t len, struct frame *out, const char **why)
+{
+	struct flat flat;
+	if (flat_parse(text, len, &flat) != 0)
+		return codec_decode_frame_tree(text, len, out, why);
+	memset(out, 0, sizeof(*out));
+	struct obj o = {.flat = &flat};
+	int rc = decode_frame_members(&o, out, why);
+	flat_free(&flat);
+	return rc;
+}
+
+int codec_decode_frame_tree(const char *text, size_t len, struct frame *out, const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	json_t *root = load_object(text, len, why);
+	if (!root)
+		return ERR_BAD_REQUEST;
+	struct obj o = {.tree = root};
+	int rc = decode_frame_members(&o, out, why);
+	json_decref(root);
+	return rc;
 }
 
 void codec_frame_free(struct frame *f)
@@ -364,7 +415,7 @@ void codec_frame_free(struct frame *f)
 
 /* ---- HTTP request bodies ------------------------------------------------- */
 
-static int decode_login(const json_t *o, struct req_login *r, const char **why)
+static int decode_login(const struct obj *o, struct req_login *r, const char **why)
 {
 	const char *s;
 	size_t len;
@@ -388,7 +439,7 @@ int codec_decode_login(const char *text, size_t len, struct req_login *out, cons
 	memset(out, 0, sizeof(*out));
 	if (!(o = load_object(text, len, why)))
 		return ERR_BAD_REQUEST;
-	rc = decode_login(o, out, why);
+	rc = decode_login(&(struct obj){.tree = o}, out, why);
 	json_decref(o);
 	if (rc != ERR_OK) {
 		codec_login_free(out);
@@ -409,7 +460,7 @@ void codec_login_free(struct req_login *r)
 	r->username = r->password = NULL;
 }
 
-static int decode_enrol(const json_t *o, struct req_enrol *r, const char **why)
+static int decode_enrol(const struct obj *o, struct req_enrol *r, const char **why)
 {
 	const char *s;
 	size_t len;
@@ -430,7 +481,7 @@ int codec_decode_enrol(const char *text, size_t len, struct req_enrol *out, cons
 	memset(out, 0, sizeof(*out));
 	if (!(o = load_object(text, len, why)))
 		return ERR_BAD_REQUEST;
-	rc = decode_enrol(o, out, why);
+	rc = decode_enrol(&(struct obj){.tree = o}, out, why);
 	json_decref(o);
 	if (rc != ERR_OK) {
 		codec_enrol_free(out);
@@ -449,11 +500,11 @@ void codec_enrol_free(struct req_enrol *r)
 }
 
 /* members: 1..100 distinct positive integers. */
-static int take_members(const json_t *o, struct req_conv_create *r, const char **why)
+static int take_members(const struct obj *o, struct req_conv_create *r, const char **why)
 {
 	static const char msg[] = "conv_create: \"members\" must be an array of 1 to 100 "
 	                          "distinct positive integers";
-	const json_t *a = json_object_get(o, "members");
+	const json_t *a = json_object_get(o->tree, "members");
 	size_t n = json_array_size(a);
 
 	if (!json_is_array(a) || n == 0 || n > CONV_MEMBERS_MAX)
@@ -473,7 +524,7 @@ static int take_members(const json_t *o, struct req_conv_create *r, const char *
 	return ERR_OK;
 }
 
-static int decode_conv_create(const json_t *o, struct req_conv_create *r, const char **why)
+static int decode_conv_create(const struct obj *o, struct req_conv_create *r, const char **why)
 {
 	int rc;
 
@@ -495,7 +546,7 @@ int codec_decode_conv_create(const char *text, size_t len, struct req_conv_creat
 	memset(out, 0, sizeof(*out));
 	if (!(o = load_object(text, len, why)))
 		return ERR_BAD_REQUEST;
-	rc = decode_conv_create(o, out, why);
+	rc = decode_conv_create(&(struct obj){.tree = o}, out, why);
 	json_decref(o);
 	if (rc != ERR_OK) {
 		codec_conv_create_free(out);
@@ -523,7 +574,7 @@ int codec_decode_invite(const char *text, size_t len, struct req_invite *out, co
 	memset(out, 0, sizeof(*out));
 	if (!(o = load_object(text, len, why)))
 		return ERR_BAD_REQUEST;
-	good = req_int(o, "member", 1, &out->member);
+	good = req_int(&(struct obj){.tree = o}, "member", 1, &out->member);
 	json_decref(o);
 	if (!good) {
 		out->member = 0;

@@ -465,6 +465,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* The fast scan (jsonflat.c) must decode every frame as jansson does. */
+static void check_same_as_tree(const char *text, size_t len, const struct frame *f, int err,
+                               const char *why)
+{
+	struct frame t;
+	const char *twhy = NULL;
+	int terr = codec_decode_frame_tree(text, len, &t, &twhy);
+	bool same = terr == err && (twhy == why || (twhy && why && strcmp(twhy, why) == 0)) &&
+	            t.type == f->type && t.has_ref == f->has_ref && strcmp(t.ref, f->ref) == 0;
+	if (same && err == ERR_OK && f->type == FRAME_SEND)
+		same = t.u.send.conv == f->u.send.conv && t.u.send.kind == f->u.send.kind &&
+		       strcmp(t.u.send.client_id, f->u.send.client_id) == 0 &&
+		       strcmp(t.u.send.body, f->u.send.body) == 0;
+	else if (same && err == ERR_OK && f->type == FRAME_AUTH)
+		same = strcmp(t.u.auth.token, f->u.auth.token) == 0;
+	else if (same && err == ERR_OK)
+		same = memcmp(&t.u, &f->u, sizeof t.u) == 0;
+	codec_frame_free(&t);
+	if (!same)
+		fuzz_die("the fast scan and jansson decode a frame differently (error %d vs %d)",
+		         err, terr);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -495,6 +518,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *why = NULL;
 		int err = codec_decode_frame(text, len, &f, &why);
 		check_decoded(&f, err, why);
+		check_same_as_tree(text, len, &f, err, why);
 		codec_frame_free(&f);
 		session_input(s, text, len);
 		free(text);
