@@ -200,6 +200,11 @@ char *codec_encode_welcome(const struct user_ref *user, int64_t server_time, int
 char *codec_encode_ack(const char *ref, const char *client_id, const struct msg *m);
 char *codec_encode_messages(const char *ref, const struct msg_list *l, bool more);
 char *codec_encode_message(const struct msg *m);
+/* The same two frames around one encoded message object (codec_encode_msg),
+ * so that a message is encoded once for its ack and its fan-out. */
+char *codec_encode_msg(const struct msg *m);
+char *codec_encode_ack_with(const char *ref, const char *client_id, const char *msg_json);
+char *codec_encode_message_with(const char *msg_json);
 char *codec_encode_receipt(const char *ref, int64_t conv, const struct user_ref *user, int64_t upto,
                            int64_t at);
 char *codec_encode_error(const char *ref, int err, const char *message);

@@ -214,15 +214,10 @@ char *codec_encode_welcome(const struct user_ref *user, int64_t server_time, int
 
 char *codec_encode_ack(const char *ref, const char *client_id, const struct msg *m)
 {
-	struct jw w;
-	jw_init(&w, 512);
-	jw_frame_start(&w, "ack", ref);
-	jw_lit(&w, ",\"client_id\":");
-	jw_str(&w, client_id);
-	jw_lit(&w, ",\"message\":");
-	jw_msg(&w, m);
-	jw_lit(&w, "}");
-	return jw_finish(&w);
+	char *msg = codec_encode_msg(m);
+	char *frame = msg ? codec_encode_ack_with(ref, client_id, msg) : NULL;
+	free(msg);
+	return frame;
 }
 
 char *codec_encode_messages(const char *ref, const struct msg_list *l, bool more)
@@ -237,11 +232,40 @@ char *codec_encode_messages(const char *ref, const struct msg_list *l, bool more
 
 char *codec_encode_message(const struct msg *m)
 {
+	char *msg = codec_encode_msg(m);
+	char *frame = msg ? codec_encode_message_with(msg) : NULL;
+	free(msg);
+	return frame;
+}
+
+char *codec_encode_msg(const struct msg *m)
+{
 	struct jw w;
-	jw_init(&w, 512);
+	jw_init(&w, 384);
+	jw_msg(&w, m);
+	return jw_finish(&w);
+}
+
+char *codec_encode_ack_with(const char *ref, const char *client_id, const char *msg_json)
+{
+	struct jw w;
+	jw_init(&w, 128 + strlen(msg_json));
+	jw_frame_start(&w, "ack", ref);
+	jw_lit(&w, ",\"client_id\":");
+	jw_str(&w, client_id);
+	jw_lit(&w, ",\"message\":");
+	jw_raw(&w, msg_json, strlen(msg_json));
+	jw_lit(&w, "}");
+	return jw_finish(&w);
+}
+
+char *codec_encode_message_with(const char *msg_json)
+{
+	struct jw w;
+	jw_init(&w, 32 + strlen(msg_json));
 	jw_frame_start(&w, "message", NULL);
 	jw_lit(&w, ",\"message\":");
-	jw_msg(&w, m);
+	jw_raw(&w, msg_json, strlen(msg_json));
 	jw_lit(&w, "}");
 	return jw_finish(&w);
 }

@@ -341,18 +341,25 @@ static void apply_send(struct hub *h, struct session *s, struct job *j)
 			session_send_error(s, ref, j->err, NULL);
 		return;
 	}
+	char *msg = codec_encode_msg(&j->msg); /* once, for the ack and the fan-out */
+	if (msg == NULL) {
+		if (s)
+			session_close(s, 1011, "internal error");
+		return;
+	}
 	if (s) {
-		session_send_json(s, codec_encode_ack(ref, j->client_id, &j->msg));
+		session_send_json(s, codec_encode_ack_with(ref, j->client_id, msg));
 		metrics_inc(h->metrics, MC_MSG_ACKED);
 	}
 	if (j->duplicate) {
 		metrics_inc(h->metrics, MC_MSG_DUPLICATE);
-		return;
+	} else {
+		metrics_inc(h->metrics, MC_MSG_STORED);
+		struct out_frame *f = frame_new(h, codec_encode_message_with(msg));
+		metrics_add(h->metrics, MC_MSG_DELIVERED, fan_out(h, &j->rcpt, f, s));
+		frame_unref(f);
 	}
-	metrics_inc(h->metrics, MC_MSG_STORED);
-	struct out_frame *f = frame_new(h, codec_encode_message(&j->msg));
-	metrics_add(h->metrics, MC_MSG_DELIVERED, fan_out(h, &j->rcpt, f, s));
-	frame_unref(f);
+	free(msg);
 }
 
 static void apply_read(struct hub *h, struct session *s, struct job *j)

@@ -138,6 +138,7 @@ static void commit_batch(struct hub *h, struct store *s, struct job *batch)
 	}
 	metrics_inc(h->metrics, MC_COMMITS);
 	metrics_commit(h->metrics, monotonic_us() - t0, batch_length(batch));
+	checkpoint_after_commit(h, s);
 	if (!atomic_exchange(&h->writable, true))
 		hub_log(h, HUB_LOG_INFO, "writes_resumed", "jobs=%zu", batch_length(batch));
 }
@@ -152,9 +153,11 @@ static void *writer_main(void *arg)
 		        hub_log_quote(path, sizeof path, h->cfg.db_path));
 		atomic_store(&h->writable, false);
 		s = NULL;
-	} else if (store_cache_enable(s) != ERR_OK) {
-		hub_log(h, HUB_LOG_WARNING, "audience_cache_unavailable", "action=%s",
-		        "query_every_time");
+	} else {
+		store_defer_checkpoints(s); /* checkpoint.c does them */
+		if (store_cache_enable(s) != ERR_OK)
+			hub_log(h, HUB_LOG_WARNING, "audience_cache_unavailable", "action=%s",
+			        "query_every_time");
 	}
 	struct job *batch;
 	while ((batch = jobq_take(&h->write_q, WRITER_BATCH, true)) != NULL) {

@@ -42,8 +42,10 @@ enum metric_counter {
 	MC_HTTP_REQUESTS,     /* HTTP API requests answered */
 	MC_COMMITS,           /* group commits that succeeded */
 	MC_COMMIT_FAILURES,   /* group commits that failed */
-	MC_TLS_RELOAD_OK,     /* certificate reloads that took effect */
-	MC_TLS_RELOAD_FAIL,   /* certificate reloads refused (the old one stays) */
+	MC_CHECKPOINTS,       /* WAL checkpoints run (checkpoint.c) */
+	MC_CHECKPOINT_FAILURES,
+	MC_TLS_RELOAD_OK,   /* certificate reloads that took effect */
+	MC_TLS_RELOAD_FAIL, /* certificate reloads refused (the old one stays) */
 	MC__COUNT
 };
 

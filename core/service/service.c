@@ -29,14 +29,12 @@ int svc_conv_relation(struct store *s, const struct store_user *user, int64_t co
                       enum perm_rel *rel, int64_t *family)
 {
 	*rel = REL_NONE;
-	int err = store_conv_family(s, conv, family);
-	if (err)
-		return err;
 	struct perm_facts facts;
-	if ((err = store_facts(s, user->ref.id, *family, conv, &facts)) != ERR_OK)
-		return err == ERR_NOT_FOUND ? ERR_OK : err;
-	*rel = perm_relation(&facts);
-	return ERR_OK;
+	bool found;
+	int err = store_conv_user_facts(s, user->ref.id, conv, family, &facts, &found);
+	if (err == ERR_OK && found)
+		*rel = perm_relation(&facts);
+	return err;
 }
 
 int svc_log_denied(struct store *s, const struct store_user *user, int64_t family, int64_t conv,

@@ -586,6 +586,30 @@ bool store_disk_full(struct store *s)
 	return last_failure(s) == SQLITE_FULL;
 }
 
+static int note_wal_size(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)db, (void)name;
+	((struct store *)arg)->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+void store_defer_checkpoints(struct store *s)
+{
+	sqlite3_wal_hook(s->db, note_wal_size, s); /* replaces wal_autocheckpoint */
+}
+
+int store_wal_pages(const struct store *s)
+{
+	return s->wal_pages;
+}
+
+int store_checkpoint(struct store *s, bool *io_error)
+{
+	int rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	*io_error = (rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CORRUPT;
+	return rc == SQLITE_OK ? ERR_OK : store_err(rc);
+}
+
 int store_savepoint(struct store *s)
 {
 	return exec_prepared(s, ST_SAVEPOINT);

@@ -49,6 +49,16 @@ bool store_disk_full(struct store *s);
  * after SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM inside a statement). */
 bool store_in_transaction(struct store *s);
 
+/* Checkpoints (copying the WAL into the database file, with an fsync) are
+ * left to store_checkpoint() on another connection instead of running inside
+ * this connection's commits; store_wal_pages() then tells how many pages the
+ * WAL held after the last commit here. */
+void store_defer_checkpoints(struct store *s);
+int store_wal_pages(const struct store *s);
+/* A PASSIVE checkpoint: copies what it can without waiting for the writer.
+ * ERR_OK, or an error with *io_error set when the disk failed. */
+int store_checkpoint(struct store *s, bool *io_error);
+
 /* Savepoints inside a transaction: one per job of a group commit, so one
  * job's failure does not undo the others. */
 int store_savepoint(struct store *s);
@@ -164,6 +174,11 @@ struct audience_member {
  * family's pair and its team.  The route module filters by perm.
  * Caller frees *out with free(). */
 int store_conv_audience(struct store *s, int64_t conv_id, struct audience_member **out, size_t *n);
+/* The facts of user about conv (*found false when the store has none: no
+ * relation) and the conversation's family; ERR_NOT_FOUND without such a
+ * conversation.  Served from the kept audiences when the user is in one. */
+int store_conv_user_facts(struct store *s, int64_t user_id, int64_t conv_id, int64_t *family,
+                          struct perm_facts *facts, bool *found);
 /* Keeps audiences in memory on this connection (store_cache.c says when
  * they are forgotten).  For a connection that changes users, families,
  * teams and conversations only through the statement table or one-off

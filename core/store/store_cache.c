@@ -25,13 +25,8 @@
 
 #define CACHE_MAX_CONVS 8192 /* then it starts over: bounded memory */
 
-struct cached_audience {
-	size_t n;
-	struct audience_member v[];
-};
-
 struct audience_cache {
-	struct idmap *convs; /* conv id -> struct cached_audience */
+	struct idmap *convs; /* conv id -> struct kept_audience */
 	int64_t data_version;
 	bool stale;
 };
@@ -147,35 +142,25 @@ static int revalidate(struct store *s, struct audience_cache *c)
 	return c->convs ? ERR_OK : ERR_INTERNAL;
 }
 
-/* A copy of the kept audience of conv; ERR_NOT_FOUND when not kept. */
-int store_cache_get(struct store *s, int64_t conv_id, struct audience_member **out, size_t *n)
+const struct kept_audience *store_cache_get(struct store *s, int64_t conv_id, int *err)
 {
 	struct audience_cache *c = s->audience;
-	if (c == NULL)
-		return ERR_NOT_FOUND;
-	int err = revalidate(s, c);
-	if (err)
-		return err;
-	const struct cached_audience *a = idmap_get(c->convs, conv_id);
-	if (a == NULL)
-		return ERR_NOT_FOUND;
-	*n = a->n;
-	*out = NULL;
-	if (a->n > 0 && (*out = malloc(a->n * sizeof **out)) == NULL)
-		return ERR_INTERNAL;
-	if (a->n > 0)
-		memcpy(*out, a->v, a->n * sizeof **out);
-	return ERR_OK;
+	*err = ERR_OK;
+	if (c == NULL || (*err = revalidate(s, c)) != ERR_OK)
+		return NULL;
+	return idmap_get(c->convs, conv_id);
 }
 
-void store_cache_put(struct store *s, int64_t conv_id, const struct audience_member *v, size_t n)
+void store_cache_put(struct store *s, int64_t conv_id, int64_t family,
+                     const struct audience_member *v, size_t n)
 {
 	struct audience_cache *c = s->audience;
 	if (c == NULL || c->stale)
 		return;
-	struct cached_audience *a = malloc(sizeof *a + n * sizeof *v);
+	struct kept_audience *a = malloc(sizeof *a + n * sizeof *v);
 	if (a == NULL)
 		return; /* not kept: asked again next time */
+	a->family = family;
 	a->n = n;
 	if (n > 0)
 		memcpy(a->v, v, n * sizeof *v);

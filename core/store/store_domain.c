@@ -262,14 +262,68 @@ static int audience_query(struct store *s, int64_t conv_id, struct audience_memb
 	return ERR_OK;
 }
 
+/* The kept audience of conv, read and kept first when missing; NULL without
+ * a cache, or for a conversation that does not exist (*err ERR_NOT_FOUND). */
+static const struct kept_audience *kept(struct store *s, int64_t conv_id, int *err)
+{
+	const struct kept_audience *k = store_cache_get(s, conv_id, err);
+	if (k != NULL || *err != ERR_OK || s->audience == NULL)
+		return k;
+	int64_t family;
+	struct audience_member *v = NULL;
+	size_t n = 0;
+	if ((*err = store_conv_family(s, conv_id, &family)) != ERR_OK)
+		return NULL;
+	if ((*err = audience_query(s, conv_id, &v, &n)) != ERR_OK)
+		return NULL;
+	store_cache_put(s, conv_id, family, v, n);
+	free(v);
+	return store_cache_get(s, conv_id, err); /* NULL when it could not be kept */
+}
+
 int store_conv_audience(struct store *s, int64_t conv_id, struct audience_member **out, size_t *n)
 {
 	*out = NULL;
 	*n = 0;
-	int err = store_cache_get(s, conv_id, out, n);
-	if (err != ERR_NOT_FOUND)
+	int err;
+	const struct kept_audience *k = kept(s, conv_id, &err);
+	if (err == ERR_NOT_FOUND)
+		return ERR_OK; /* no such conversation: nobody */
+	if (err)
 		return err;
-	if ((err = audience_query(s, conv_id, out, n)) == ERR_OK)
-		store_cache_put(s, conv_id, *out, *n);
-	return err;
+	if (k == NULL)
+		return audience_query(s, conv_id, out, n);
+	if (k->n > 0 && (*out = malloc(k->n * sizeof **out)) == NULL)
+		return ERR_INTERNAL;
+	if (k->n > 0)
+		memcpy(*out, k->v, k->n * sizeof **out);
+	*n = k->n;
+	return ERR_OK;
+}
+
+int store_conv_user_facts(struct store *s, int64_t user_id, int64_t conv_id, int64_t *family,
+                          struct perm_facts *facts, bool *found)
+{
+	*found = false;
+	int err;
+	const struct kept_audience *k = kept(s, conv_id, &err);
+	if (err)
+		return err;
+	if (k != NULL) {
+		*family = k->family;
+		for (size_t i = 0; i < k->n; i++) {
+			if (k->v[i].user_id == user_id) {
+				*facts = k->v[i].facts;
+				*found = true;
+				return ERR_OK;
+			}
+		}
+	} else if ((err = store_conv_family(s, conv_id, family)) != ERR_OK) {
+		return err;
+	}
+	/* Not in the audience (a family member outside a restricted
+	 * conversation, a stranger): ask the store. */
+	err = store_facts(s, user_id, *family, conv_id, facts);
+	*found = err == ERR_OK;
+	return err == ERR_NOT_FOUND ? ERR_OK : err;
 }

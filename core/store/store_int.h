@@ -88,6 +88,7 @@ struct store {
 	 * because the ROLLBACK after it resets the connection's error code;
 	 * 0 after a successful BEGIN. */
 	int tx_failure;
+	int wal_pages; /* after this connection's last commit (store_defer_checkpoints) */
 	/* store_cache.c: NULL unless store_cache_enable() was called */
 	struct audience_cache *audience;
 	bool compiling_mutation;      /* the authorizer saw a write to an audience table */
@@ -99,8 +100,17 @@ struct store {
 void store_cache_watch(struct store *s);
 /* Everything kept may be out of date: start over on the next lookup. */
 void store_cache_forget(struct store *s);
-int store_cache_get(struct store *s, int64_t conv_id, struct audience_member **out, size_t *n);
-void store_cache_put(struct store *s, int64_t conv_id, const struct audience_member *v, size_t n);
+/* A conversation's audience as kept: its family and its members' facts. */
+struct kept_audience {
+	int64_t family;
+	size_t n;
+	struct audience_member v[];
+};
+/* The kept audience of conv, valid until the cache is next changed; NULL
+ * when not kept or without a cache (*err is set on failure only). */
+const struct kept_audience *store_cache_get(struct store *s, int64_t conv_id, int *err);
+void store_cache_put(struct store *s, int64_t conv_id, int64_t family,
+                     const struct audience_member *v, size_t n);
 void store_cache_destroy(struct store *s);
 
 /* The prepared statement for id, reset and with bindings cleared; NULL on error. */
