@@ -3,8 +3,8 @@
  *
  * Each reason makes one core call: ESTABLISHED opens a session, RECEIVE
  * reassembles fragments (capped at 64 KiB across fragments, which lws 4.1
- * does not do) and hands over complete messages, SERVER_WRITEABLE writes one
- * queued frame (one lws_write per callback), CLOSED closes the session, and
+ * does not do) and hands over complete messages, SERVER_WRITEABLE writes the
+ * queued frames while the socket takes them, CLOSED closes the session, and
  * EVENT_WAIT_CANCELLED drains what the hub's threads handed back.
  */
 #include "gateway.h"
@@ -120,6 +120,11 @@ static int ws_send_close(struct lws *wsi, struct pss_ws *pss, int code, const ch
 	return 0;
 }
 
+/* Frames written per writable callback while the socket takes them: an
+ * adviser's fan-out arrives in bursts (one per group commit), and each turn
+ * of the loop per frame costs two epoll_ctl calls. */
+#define GW_WRITES_PER_CALLBACK 16
+
 static int ws_writeable(struct lws *wsi, struct pss_ws *pss)
 {
 	size_t len;
@@ -127,9 +132,16 @@ static int ws_writeable(struct lws *wsi, struct pss_ws *pss)
 		return 0;
 	const unsigned char *frame = session_next_frame(pss->session, &len);
 	if (frame != NULL) {
-		if (lws_write(wsi, (unsigned char *)frame, len, LWS_WRITE_TEXT) < (int)len)
-			return -1;
-		session_frame_done(pss->session);
+		for (int n = 0; frame != NULL && n < GW_WRITES_PER_CALLBACK; n++) {
+			if (n > 0 && lws_send_pipe_choked(wsi))
+				break;
+			if (lws_write(wsi, (unsigned char *)frame, len, LWS_WRITE_TEXT) < (int)len)
+				return -1;
+			session_frame_done(pss->session);
+			frame = session_next_frame(pss->session, &len);
+		}
+		if (session_wants_write(pss->session)) /* more frames, or the close */
+			lws_callback_on_writable(wsi);
 		return 0;
 	}
 	int code;

@@ -114,8 +114,13 @@ void session_closed(struct session *s);
 
 /* Writing: the next frame (headroom bytes precede *data), or NULL. */
 const unsigned char *session_next_frame(struct session *s, size_t *len);
-/* The frame returned by session_next_frame() was written. */
+/* The frame returned by session_next_frame() was written.  The transport
+ * keeps writing while it can; when it stops with frames left, or with a
+ * close pending, it comes back by itself (session_wants_write()): hooks.
+ * want_write is only called when a frame arrives in an empty outbox. */
 void session_frame_done(struct session *s);
+/* Frames are queued, or a close is waiting to be sent. */
+bool session_wants_write(const struct session *s);
 /* When the outbox is empty and the session should close: true with code. */
 bool session_close_pending(struct session *s, int *code, const char **reason);
 

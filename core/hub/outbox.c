@@ -138,8 +138,11 @@ void session_frame_done(struct session *s)
 	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_BYTES, -(int64_t)f->len);
 	metrics_inc(s->hub->metrics, MC_WS_FRAMES_OUT);
 	frame_unref(f);
-	if (s->count > 0 || s->close_code != 0)
-		s->hub->hooks.want_write(s->transport);
+}
+
+bool session_wants_write(const struct session *s)
+{
+	return s->count > 0 || s->close_code != 0;
 }
 
 bool session_close_pending(struct session *s, int *code, const char **reason)
