@@ -60,8 +60,6 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 			err = ERR_INTERNAL;
 	}
 	if (err == ERR_OK)
-		err = checkpointer_start(h);
-	if (err == ERR_OK)
 		err = writer_start(h);
 	if (err == ERR_OK)
 		err = workers_start(h);
@@ -88,7 +86,6 @@ void hub_destroy(struct hub *h)
 	if (h == NULL)
 		return;
 	writer_stop(h); /* finishes what is queued: nothing acked is lost */
-	checkpointer_stop(h);
 	workers_stop(h);
 	struct job *j;
 	while ((j = jobq_take(&h->done_q, 1, false)) != NULL) {

@@ -133,11 +133,6 @@ struct hub {
 	struct jobq write_q, http_q, done_q;
 	pthread_t writer;
 	bool writer_started;
-	/* checkpoint.c: the checkpointer thread, woken by the writer */
-	pthread_t ckpt_thread;
-	pthread_mutex_t ckpt_mu;
-	pthread_cond_t ckpt_cv;
-	bool ckpt_inited, ckpt_started, ckpt_wanted, ckpt_stop, ckpt_unavailable;
 	pthread_t *workers;
 	int n_workers;
 };
@@ -169,14 +164,9 @@ int job_touch_run(struct store *s, struct job *j);
 void session_fail(struct session *s, int code, const char *reason);
 void session_apply_job(struct hub *h, struct job *j);
 
-/* checkpoint.c: the WAL is copied into the database past CHECKPOINT_PAGES
- * (16 MiB of 4 KiB pages) by the checkpointer, past CHECKPOINT_HARD_PAGES
- * by the writer itself. */
-#define CHECKPOINT_PAGES      4096
-#define CHECKPOINT_HARD_PAGES 16384
-int checkpointer_start(struct hub *h);
-void checkpointer_stop(struct hub *h);
-/* Writer thread, after each successful commit. */
+/* checkpoint.c: the writer copies the WAL into the database after a commit
+ * that leaves CHECKPOINT_PAGES (SQLite's default, about 4 MiB) or more. */
+#define CHECKPOINT_PAGES 1000
 void checkpoint_after_commit(struct hub *h, struct store *writer);
 
 /* writer.c, workers.c */

@@ -154,7 +154,7 @@ static void *writer_main(void *arg)
 		atomic_store(&h->writable, false);
 		s = NULL;
 	} else {
-		store_defer_checkpoints(s); /* checkpoint.c does them */
+		store_defer_checkpoints(s); /* checkpoint.c: after commits, errors seen */
 		if (store_cache_enable(s) != ERR_OK)
 			hub_log(h, HUB_LOG_WARNING, "audience_cache_unavailable", "action=%s",
 			        "query_every_time");

@@ -247,7 +247,7 @@ static void render_writer(struct buf *b, const struct metrics *m)
 	counter(b, m, "indgang_commit_failures_total", MC_COMMIT_FAILURES,
 	        "Group commits that failed (nothing of the batch was acknowledged).");
 	counter(b, m, "indgang_checkpoints_total", MC_CHECKPOINTS,
-	        "WAL checkpoints (copies of the WAL into the database file) that succeeded.");
+	        "WAL checkpoints (copies of the WAL into the database file) by the writer.");
 	counter(b, m, "indgang_checkpoint_failures_total", MC_CHECKPOINT_FAILURES,
 	        "WAL checkpoints that failed (an I/O error shuts the gateway down).");
 	histogram(b, &m->commit_us, "indgang_commit_duration_seconds", 1e6,

@@ -42,7 +42,7 @@ enum metric_counter {
 	MC_HTTP_REQUESTS,     /* HTTP API requests answered */
 	MC_COMMITS,           /* group commits that succeeded */
 	MC_COMMIT_FAILURES,   /* group commits that failed */
-	MC_CHECKPOINTS,       /* WAL checkpoints run (checkpoint.c) */
+	MC_CHECKPOINTS,       /* WAL checkpoints by the writer (checkpoint.c) */
 	MC_CHECKPOINT_FAILURES,
 	MC_TLS_RELOAD_OK,   /* certificate reloads that took effect */
 	MC_TLS_RELOAD_FAIL, /* certificate reloads refused (the old one stays) */

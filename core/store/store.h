@@ -49,13 +49,14 @@ bool store_disk_full(struct store *s);
  * after SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM inside a statement). */
 bool store_in_transaction(struct store *s);
 
-/* Checkpoints (copying the WAL into the database file, with an fsync) are
- * left to store_checkpoint() on another connection instead of running inside
- * this connection's commits; store_wal_pages() then tells how many pages the
- * WAL held after the last commit here. */
+/* Checkpoints (copying the WAL into the database file, with an fsync) no
+ * longer run by themselves inside this connection's commits but when the
+ * caller runs store_checkpoint(), which reports their errors;
+ * store_wal_pages() tells how many pages the WAL held after the last commit
+ * here. */
 void store_defer_checkpoints(struct store *s);
 int store_wal_pages(const struct store *s);
-/* A PASSIVE checkpoint: copies what it can without waiting for the writer.
+/* A PASSIVE checkpoint: copies what it can without waiting for readers.
  * ERR_OK, or an error with *io_error set when the disk failed. */
 int store_checkpoint(struct store *s, bool *io_error);
 
