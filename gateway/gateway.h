@@ -11,10 +11,9 @@
 
 #include "core/hub/hub.h"
 
-#define GW_SUBPROTOCOL      "indgang.v1"
-#define GW_WS_PATH          "/ws"
-#define GW_MESSAGE_MAX      (64 * 1024) /* the contract's frame limit */
-#define GW_AUTH_DEADLINE_US (10 * LWS_USEC_PER_SEC)
+#define GW_SUBPROTOCOL "indgang.v1"
+#define GW_WS_PATH     "/ws"
+#define GW_MESSAGE_MAX (64 * 1024) /* the contract's frame limit */
 
 struct gw {
 	struct lws_context *context;

@@ -62,10 +62,10 @@ static void ws_established(struct lws *wsi, struct pss_ws *pss)
 		               "This page's origin may not open the gateway.");
 		return;
 	}
-	if (pss->cookie_token[0] != '\0' &&
-	    session_auth_token(pss->session, pss->cookie_token) == ERR_OK)
-		return;
-	lws_set_timer_usecs(wsi, GW_AUTH_DEADLINE_US);
+	/* Without a cookie the hub closes it unless it authenticates within
+	 * HUB_AUTH_DEADLINE_MS (hub_expire_unauthenticated). */
+	if (pss->cookie_token[0] != '\0')
+		session_auth_token(pss->session, pss->cookie_token);
 }
 
 /* Appends a chunk; returns a close code when the message must be refused. */
@@ -181,10 +181,6 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return pss->session ? ws_writeable(wsi, pss) : -1;
-	case LWS_CALLBACK_TIMER:
-		if (pss->session)
-			session_auth_deadline(pss->session);
-		return 0;
 	case LWS_CALLBACK_CLOSED:
 		if (pss == NULL)
 			return 0;

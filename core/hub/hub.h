@@ -82,6 +82,15 @@ struct metrics *hub_metrics(struct hub *h);
 #define HUB_RECHECK_MS 5000
 void hub_tick(struct hub *h);
 
+/* Called a few times a second on the loop (every HUB_AUTH_TICK_MS): closes
+ * the sessions that have not authenticated within HUB_AUTH_DEADLINE_MS of
+ * opening (4401, an `unauthorized` error first).  All share one deadline,
+ * so they wait in opening order and each check is O(expired): a timer per
+ * connection in lws' sorted timer list cost O(connections) per connection. */
+#define HUB_AUTH_DEADLINE_MS 10000
+#define HUB_AUTH_TICK_MS     250
+void hub_expire_unauthenticated(struct hub *h);
+
 /* Shutdown: stop taking new work, let queued commits finish and be acked,
  * then close every session with 1001.  hub_quiet() is true when that is done
  * and every outbox has been written. */

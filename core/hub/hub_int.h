@@ -109,6 +109,10 @@ struct session {
 	int close_code;
 	const char *close_reason;
 	enum metric_gauge conn_gauge; /* which connections gauge counts it */
+	/* waiting to authenticate: the hub's list in opening order */
+	struct session *auth_prev, *auth_next;
+	int64_t auth_deadline_ms;
+	bool auth_listed;
 	/* rate limit: a token bucket of frames */
 	double bucket;
 	int64_t bucket_at;
@@ -118,9 +122,10 @@ struct session {
 struct hub {
 	struct hub_config cfg;
 	struct hub_hooks hooks;
-	struct store *store;    /* the loop's connection: reads only */
-	struct idmap *sessions; /* id -> session */
-	struct idmap *by_user;  /* user id -> first session of the user */
+	struct store *store;                   /* the loop's connection: reads only */
+	struct idmap *sessions;                /* id -> session */
+	struct idmap *by_user;                 /* user id -> first session of the user */
+	struct session *auth_head, *auth_tail; /* opened, in order (hub_expire_unauthenticated) */
 	uint64_t next_session_id;
 	size_t inflight; /* jobs handed to threads and not yet drained */
 	bool shutting_down;

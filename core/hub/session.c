@@ -30,6 +30,38 @@
  * RATE_STRIKES refused frames close the connection (1008). */
 #define RATE_STRIKES 200
 
+/* Sessions waiting for their auth deadline, in opening order: appended at
+ * the tail, taken from the head; one that signs in simply stays until its
+ * deadline passes unnoticed. */
+static void auth_list_append(struct hub *h, struct session *s, int64_t deadline_ms)
+{
+	s->auth_deadline_ms = deadline_ms;
+	s->auth_prev = h->auth_tail;
+	s->auth_next = NULL;
+	if (h->auth_tail)
+		h->auth_tail->auth_next = s;
+	else
+		h->auth_head = s;
+	h->auth_tail = s;
+	s->auth_listed = true;
+}
+
+static void auth_list_remove(struct hub *h, struct session *s)
+{
+	if (!s->auth_listed)
+		return;
+	if (s->auth_prev)
+		s->auth_prev->auth_next = s->auth_next;
+	else
+		h->auth_head = s->auth_next;
+	if (s->auth_next)
+		s->auth_next->auth_prev = s->auth_prev;
+	else
+		h->auth_tail = s->auth_prev;
+	s->auth_prev = s->auth_next = NULL;
+	s->auth_listed = false;
+}
+
 struct session *session_open(struct hub *h, void *transport, const char *peer_addr)
 {
 	struct session *s = calloc(1, sizeof *s);
@@ -48,6 +80,7 @@ struct session *session_open(struct hub *h, void *transport, const char *peer_ad
 	s->conn_gauge = MG_CONN_UNAUTH;
 	metrics_gauge_add(h->metrics, MG_CONN_UNAUTH, 1);
 	metrics_inc(h->metrics, MC_WS_OPENED);
+	auth_list_append(h, s, text_now_ms() + HUB_AUTH_DEADLINE_MS);
 	return s;
 }
 
@@ -55,6 +88,7 @@ void session_closed(struct session *s)
 {
 	if (s == NULL)
 		return;
+	auth_list_remove(s->hub, s);
 	hub_unregister(s->hub, s);
 	idmap_del(s->hub->sessions, (int64_t)s->id);
 	metrics_gauge_add(s->hub->metrics, s->conn_gauge, -1);
@@ -82,6 +116,16 @@ static void refuse_unauthenticated(struct session *s, const char *ref, const cha
 	session_send_error(s, ref, ERR_UNAUTHORIZED, why);
 	s->state = SESSION_CLOSING;
 	session_close(s, CLOSE_UNAUTHORIZED, "unauthorized");
+}
+
+void hub_expire_unauthenticated(struct hub *h)
+{
+	int64_t now = text_now_ms();
+	struct session *s;
+	while ((s = h->auth_head) != NULL && s->auth_deadline_ms <= now) {
+		auth_list_remove(h, s);
+		session_auth_deadline(s); /* nothing for a session that signed in */
+	}
 }
 
 void session_auth_deadline(struct session *s)
