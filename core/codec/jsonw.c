@@ -3,7 +3,6 @@
  */
 #include "jsonw.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,10 +66,14 @@ static size_t escape(unsigned char c, char out[8])
 	}
 }
 
-static bool needs_escape(unsigned char c)
-{
-	return c < 0x20 || c == '"' || c == '\\';
-}
+/* Bytes that end a plain run: NUL (the end), control characters, '"' and
+ * '\\'.  A table keeps the scan of a message body to one load per byte. */
+static const bool stops_run[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1};
 
 void jw_str(struct jw *w, const char *s)
 {
@@ -78,7 +81,7 @@ void jw_str(struct jw *w, const char *s)
 	const char *run = s ? s : "";
 	for (const char *p = run;; p++) {
 		unsigned char c = (unsigned char)*p;
-		if (c != '\0' && !needs_escape(c))
+		if (!stops_run[c])
 			continue;
 		jw_raw(w, run, (size_t)(p - run)); /* the plain bytes before p */
 		if (c == '\0')
@@ -93,8 +96,15 @@ void jw_str(struct jw *w, const char *s)
 void jw_int(struct jw *w, int64_t v)
 {
 	char num[24];
-	int n = snprintf(num, sizeof num, "%" PRId64, v);
-	jw_raw(w, num, (size_t)n);
+	char *p = num + sizeof num;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		*--p = '-';
+	jw_raw(w, p, (size_t)(num + sizeof num - p));
 }
 
 char *jw_finish(struct jw *w)

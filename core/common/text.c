@@ -106,18 +106,70 @@ int64_t text_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Digits into p, most significant first. */
+static char *put_digits(char *p, unsigned v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's
+ * civil_from_days): every message carries a timestamp, and gmtime_r plus
+ * strftime cost more than the rest of its encoding. */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
 void text_format_ts(int64_t ms, char buf[32])
 {
-	time_t secs = (time_t)(ms / 1000);
-	int frac = (int)(ms % 1000);
+	int64_t secs = ms / 1000, frac = ms % 1000;
 	if (frac < 0) {
 		frac += 1000;
 		secs -= 1;
 	}
-	struct tm tm;
-	gmtime_r(&secs, &tm);
-	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, 32 - n, ".%03uZ", (unsigned)frac % 1000u);
+	int64_t days = secs / 86400, sod = secs % 86400;
+	if (sod < 0) {
+		sod += 86400;
+		days -= 1;
+	}
+	int64_t y;
+	unsigned m, d;
+	civil_from_days(days, &y, &m, &d);
+	if (y < 0 || y > 9999) { /* not four digits: as the C library writes it */
+		time_t t = (time_t)secs;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(buf + n, 32 - n, ".%03uZ", (unsigned)frac);
+		return;
+	}
+	char *p = put_digits(buf, (unsigned)y, 4);
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, (unsigned)(sod / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)(sod / 60 % 60), 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)(sod % 60), 2);
+	*p++ = '.';
+	p = put_digits(p, (unsigned)frac, 3);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 static int parse_digits(const char **p, int n, int *out)

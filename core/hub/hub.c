@@ -51,6 +51,8 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 	jobq_init(&h->http_q);
 	jobq_init(&h->done_q);
 	int err = store_open(cfg->db_path, &h->store);
+	if (err == ERR_OK && store_map_for_reading(h->store) != ERR_OK)
+		hub_log(h, HUB_LOG_WARNING, "memory_map_unavailable", "action=%s", "pread");
 	if (err == ERR_OK) {
 		h->sessions = idmap_create();
 		h->by_user = idmap_create();

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* U+00E6 (2 bytes), U+0628 ARABIC LETTER BEH (2 bytes), U+20AC (3), U+1F600 (4). */
 #define AE    "\xc3\xa6"
@@ -1645,6 +1646,40 @@ static void test_flat_scan_agrees(void)
 	CHECK(accepted > rounds / 20);
 }
 
+/* Timestamps are written without gmtime_r: the same text as gmtime_r and
+ * strftime for every kind of instant (leap days, centuries, before 1970). */
+static void test_format_ts_matches_libc(void)
+{
+	int wrong = 0;
+	unsigned seed = 99;
+	for (int i = 0; i < 200000; i++) {
+		int64_t ms;
+		if (i < 4) {
+			static const int64_t fixed[] = {0, -1, 951782400000LL, 4107542399999LL};
+			ms = fixed[i];
+		} else {
+			seed = seed * 1103515245u + 12345u;
+			uint64_t r = ((uint64_t)seed << 20) ^ (uint64_t)(seed >> 3) * 7919u;
+			ms = (int64_t)(r % 32503680000000ULL) - 2208988800000LL; /* 1900..2999 */
+		}
+		char ours[32], want[32];
+		text_format_ts(ms, ours);
+		int64_t secs = ms / 1000, frac = ms % 1000;
+		if (frac < 0) {
+			frac += 1000;
+			secs -= 1;
+		}
+		time_t t = (time_t)secs;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		size_t n = strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + n, sizeof want - n, ".%03dZ", (int)frac);
+		if (strcmp(ours, want) != 0 && wrong++ < 3)
+			fprintf(stderr, "ts %lld: %s, want %s\n", (long long)ms, ours, want);
+	}
+	CHECK_EQ(wrong, 0);
+}
+
 int main(void)
 {
 	test_framing();
@@ -1668,6 +1703,7 @@ int main(void)
 	test_encode_messages();
 	test_jsonw_matches_jansson();
 	test_trim_pieces();
+	test_format_ts_matches_libc();
 	test_flat_scan_agrees();
 	test_encode_small_frames();
 	test_encode_http();
