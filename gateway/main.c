@@ -308,18 +308,12 @@ static void reload(void)
 
 /* ---- The loop -------------------------------------------------------------------------- */
 
-static lws_sorted_usec_list_t tick_sul, auth_tick_sul;
+static lws_sorted_usec_list_t tick_sul;
 
 static void on_tick(lws_sorted_usec_list_t *sul)
 {
 	hub_tick(gw.hub);
-	lws_sul_schedule(gw.context, 0, sul, on_tick, HUB_RECHECK_MS * LWS_US_PER_MS);
-}
-
-static void on_auth_tick(lws_sorted_usec_list_t *sul)
-{
-	hub_expire_unauthenticated(gw.hub);
-	lws_sul_schedule(gw.context, 0, sul, on_auth_tick, HUB_AUTH_TICK_MS * LWS_US_PER_MS);
+	lws_sul_schedule(gw.context, 0, sul, on_tick, HUB_TICK_MS * LWS_US_PER_MS);
 }
 
 /*
@@ -332,9 +326,7 @@ static void on_auth_tick(lws_sorted_usec_list_t *sul)
 static void run_loop(void)
 {
 	lws_usec_t deadline = 0;
-	lws_sul_schedule(gw.context, 0, &tick_sul, on_tick, HUB_RECHECK_MS * LWS_US_PER_MS);
-	lws_sul_schedule(gw.context, 0, &auth_tick_sul, on_auth_tick,
-	                 HUB_AUTH_TICK_MS * LWS_US_PER_MS);
+	lws_sul_schedule(gw.context, 0, &tick_sul, on_tick, HUB_TICK_MS * LWS_US_PER_MS);
 	for (;;) {
 		if (gw_loop_run_once(gw.context) < 0)
 			break;

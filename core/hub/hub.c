@@ -193,7 +193,8 @@ bool hub_origin_allowed(const struct hub *h, const char *origin, const char *hos
 
 void hub_tick(struct hub *h)
 {
-	hub_sweep_sessions(h); /* jobs.c */
+	hub_expire_unauthenticated(h); /* session.c */
+	hub_sweep_sessions(h);         /* jobs.c: one slice */
 }
 
 /* ---- Results and shutdown ------------------------------------------------------- */

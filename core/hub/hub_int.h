@@ -126,6 +126,7 @@ struct hub {
 	struct idmap *sessions;                /* id -> session */
 	struct idmap *by_user;                 /* user id -> first session of the user */
 	struct session *auth_head, *auth_tail; /* opened, in order (hub_expire_unauthenticated) */
+	uint64_t sweep_slice;                  /* jobs.c: the slice the next tick re-checks */
 	uint64_t next_session_id;
 	size_t inflight; /* jobs handed to threads and not yet drained */
 	bool shutting_down;
@@ -158,8 +159,9 @@ void outbox_clear(struct session *s);
  * activity, except `ping`, which clients send by themselves to keep the link
  * alive; false when the sign-in had already ended (expired or idle). */
 bool session_activity(struct session *s, enum frame_type type, int64_t now);
-/* The periodic sweep behind hub_tick(): revoked (4403), expired or idle
- * (4401), and the last use of busy sessions written back in one job. */
+/* The periodic sweep behind hub_tick(), one slice of the sessions per call:
+ * revoked (4403), expired or idle (4401), and the last use of busy sessions
+ * written back in one job. */
 void hub_sweep_sessions(struct hub *h);
 /* Writer thread: runs a JOB_TOUCH. */
 int job_touch_run(struct store *s, struct job *j);

@@ -117,6 +117,7 @@ bool session_activity(struct session *s, enum frame_type type, int64_t now)
 /* Token ids and last-use times to write back, gathered by one sweep. */
 struct sweep {
 	struct hub *h;
+	uint64_t slice, slices; /* this tick's sessions: id % slices == slice */
 	int64_t now;
 	int64_t *touch;
 	size_t n, cap;
@@ -159,7 +160,7 @@ static void sweep_session(int64_t key, void *val, void *arg)
 	struct sweep *w = arg;
 	struct session *s = val;
 	struct store_token t;
-	if (s->state != SESSION_AUTHED)
+	if (s->state != SESSION_AUTHED || s->id % w->slices != w->slice)
 		return;
 	int err = store_token_recheck(w->h->store, s->token.id, w->now, &t);
 	if (err == ERR_UNAUTHORIZED && t.ended == AUTH_SESSION_LIVE) {
@@ -189,6 +190,8 @@ static void sweep_session(int64_t key, void *val, void *arg)
 void hub_sweep_sessions(struct hub *h)
 {
 	struct sweep w = {.h = h, .now = text_now_ms()};
+	w.slices = HUB_RECHECK_MS / HUB_TICK_MS;
+	w.slice = h->sweep_slice++ % w.slices;
 	idmap_each(h->sessions, sweep_session, &w);
 	if (w.n == 0 || h->shutting_down) {
 		free(w.touch);
