@@ -193,9 +193,6 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
                          size_t len)
 {
 	if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS) {
-		/* An idle connection then holds no TLS read and write buffers
-		 * (OpenSSL keeps about 34 KiB per connection otherwise). */
-		SSL_CTX_set_mode((SSL_CTX *)user, SSL_MODE_RELEASE_BUFFERS);
 		tls_capture(user);
 		return 0;
 	}
