@@ -490,25 +490,29 @@ static void ep_invite(struct call *c)
 	respond(c, 201, codec_encode_invite(code, expires));
 }
 
-static bool may_read_log(enum perm_rel rel)
+/* The query of the log endpoints: from, to and format; false (answered
+ * bad_request) when one is wrong. */
+static bool log_query(struct call *c, int64_t *from, int64_t *to, bool *csv)
 {
-	return perm_can_read_log(rel);
+	char format[8] = "json";
+	*from = *to = 0;
+	query_get(c->req->query, "format", format, sizeof format);
+	*csv = strcmp(format, "csv") == 0;
+	if (query_ts(c->req->query, "from", from) || query_ts(c->req->query, "to", to) ||
+	    (!*csv && strcmp(format, "json") != 0)) {
+		fail(c, ERR_BAD_REQUEST, "from/to must be RFC 3339 times; format json or csv.");
+		return false;
+	}
+	return true;
 }
 
 static void ep_log(struct call *c)
 {
-	if (api_auth(c))
+	int64_t from, to;
+	bool csv;
+	if (api_auth(c) || !log_query(c, &from, &to, &csv))
 		return;
-	int64_t from = 0, to = 0;
-	char format[8] = "json";
-	query_get(c->req->query, "format", format, sizeof format);
-	bool csv = strcmp(format, "csv") == 0;
-	if (query_ts(c->req->query, "from", &from) || query_ts(c->req->query, "to", &to) ||
-	    (!csv && strcmp(format, "json") != 0)) {
-		fail(c, ERR_BAD_REQUEST, "from/to must be RFC 3339 times; format json or csv.");
-		return;
-	}
-	if (!family_allowed(c, c->path_id, may_read_log, "log"))
+	if (!family_allowed(c, c->path_id, perm_can_read_log, "log"))
 		return;
 	struct log_list entries = {0};
 	int err = store_log_list(c->ctx->store, c->path_id, from, to, &entries);
@@ -531,29 +535,13 @@ static void ep_log(struct call *c)
 	log_list_free(&entries);
 }
 
-/* The access log (who read the family's data) is for answering a subject
- * access request: the administrator who handles it, and the pair, whose
- * coordinator is the family's contact.  Team members read the family's
- * contact log, which already lists every access. */
-static bool may_read_access_log(enum perm_rel rel)
-{
-	return rel == REL_ADMIN || rel == REL_PAIR;
-}
-
 static void ep_access_log(struct call *c)
 {
-	if (api_auth(c))
+	int64_t from, to;
+	bool csv;
+	if (api_auth(c) || !log_query(c, &from, &to, &csv))
 		return;
-	int64_t from = 0, to = 0;
-	char format[8] = "json";
-	query_get(c->req->query, "format", format, sizeof format);
-	bool csv = strcmp(format, "csv") == 0;
-	if (query_ts(c->req->query, "from", &from) || query_ts(c->req->query, "to", &to) ||
-	    (!csv && strcmp(format, "json") != 0)) {
-		fail(c, ERR_BAD_REQUEST, "from/to must be RFC 3339 times; format json or csv.");
-		return;
-	}
-	if (!family_allowed(c, c->path_id, may_read_access_log, "access log"))
+	if (!family_allowed(c, c->path_id, perm_can_read_access_log, "access log"))
 		return;
 	json_t *entries = NULL;
 	int err = access_log_collect(c->ctx->store, c->path_id, from, to, &entries);

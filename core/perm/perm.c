@@ -69,6 +69,11 @@ bool perm_can_read_log(enum perm_rel rel)
 	return rel == REL_PAIR || rel == REL_TEAM;
 }
 
+bool perm_can_read_access_log(enum perm_rel rel)
+{
+	return rel == REL_ADMIN || rel == REL_PAIR;
+}
+
 bool perm_can_create_conv(enum perm_rel rel)
 {
 	return rel == REL_PAIR;

@@ -46,6 +46,11 @@ bool perm_can_send(enum perm_rel rel, enum codec_kind kind);
 bool perm_can_mark_read(enum perm_rel rel);
 /* May read the family's contact log (pair and team). */
 bool perm_can_read_log(enum perm_rel rel);
+/* May extract who read the family's data (GDPR art. 15): the administrator
+ * who answers a subject access request, and the pair, whose coordinator is
+ * the family's contact.  Team members read the contact log, which already
+ * lists every access. */
+bool perm_can_read_access_log(enum perm_rel rel);
 /* May create a restricted conversation in the family (pair). */
 bool perm_can_create_conv(enum perm_rel rel);
 /* May make an invite code for a member of the family (pair, admin). */

@@ -14,7 +14,8 @@
 
 /* What DOMAIN.md says, one rule at a time. */
 struct expect {
-	bool see_text, see_note, send_text, send_note, read_log, create_conv, invite, revoke;
+	bool see_text, see_note, send_text, send_note, read_log, read_access_log, create_conv,
+	    invite, revoke;
 };
 
 static struct expect domain_rules(const struct perm_facts *f)
@@ -35,6 +36,9 @@ static struct expect domain_rules(const struct perm_facts *f)
 	/* "The pair ... write notes"; team members "write notes". */
 	e.send_note = pair || team;
 	e.read_log = pair || team;
+	/* GDPR art. 15: who read the family's data, for the administrator who
+	 * answers the request and the pair (the family's contact). */
+	e.read_access_log = pair || admin;
 	e.create_conv = pair;
 	/* "An administrator manages accounts, teams, pairs and invitations." */
 	e.invite = pair || admin;
@@ -67,6 +71,7 @@ int main(void)
 			CHECK_EQ(perm_can_send(rel, KIND_SYSTEM), false);
 			CHECK_EQ(perm_can_mark_read(rel), e.see_text);
 			CHECK_EQ(perm_can_read_log(rel), e.read_log);
+			CHECK_EQ(perm_can_read_access_log(rel), e.read_access_log);
 			CHECK_EQ(perm_can_create_conv(rel), e.create_conv);
 			CHECK_EQ(perm_can_invite(rel), e.invite);
 			CHECK_EQ(perm_can_revoke_device(rel, false), e.revoke);
