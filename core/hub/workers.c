@@ -54,6 +54,18 @@ static void count_request(struct hub *h, const struct api_request *req,
 	        hub_log_quote(peer, sizeof peer, req->peer_addr));
 }
 
+/* An I/O error on a worker's commit (a sign-in, an enrolment, a revocation)
+ * leaves the database file as unknown as one on the writer's: nothing more
+ * is acknowledged and the gateway shuts down (hub_failed()). */
+static void stop_after_io_error(struct hub *h, struct store *s)
+{
+	char why[256];
+	hub_log(h, HUB_LOG_ERROR, "http_commit_failed", "error=%s io_error=yes action=shutdown",
+	        hub_log_quote(why, sizeof why, store_errmsg(s)));
+	atomic_store(&h->writable, false);
+	atomic_store(&h->failed, true);
+}
+
 static void *worker_main(void *arg)
 {
 	struct hub *h = arg;
@@ -88,6 +100,8 @@ static void *worker_main(void *arg)
 			c->resp.body = codec_encode_http_error(ERR_UNAVAILABLE, NULL);
 		} else {
 			api_handle(&ctx, &c->req, started, &c->resp);
+			if (c->resp.status == 503 && store_failed_io(s))
+				stop_after_io_error(h, s);
 		}
 		count_request(h, &c->req, &c->resp, started);
 		jobq_push(&h->done_q, j);
