@@ -86,10 +86,19 @@ static void free_entry(int64_t key, void *val, void *arg)
 	free(val);
 }
 
+static void drop_all(struct audience_cache *c)
+{
+	if (c->convs != NULL) {
+		idmap_each(c->convs, free_entry, NULL);
+		idmap_destroy(c->convs);
+	}
+	c->convs = NULL;
+}
+
+/* Empty again; convs stays NULL when out of memory (then nothing is kept). */
 static void clear(struct audience_cache *c)
 {
-	idmap_each(c->convs, free_entry, NULL);
-	idmap_destroy(c->convs);
+	drop_all(c);
 	c->convs = idmap_create();
 }
 
@@ -117,8 +126,7 @@ void store_cache_destroy(struct store *s)
 {
 	if (s->audience == NULL)
 		return;
-	idmap_each(s->audience->convs, free_entry, NULL);
-	idmap_destroy(s->audience->convs);
+	drop_all(s->audience);
 	free(s->audience);
 	s->audience = NULL;
 }
@@ -155,7 +163,7 @@ void store_cache_put(struct store *s, int64_t conv_id, int64_t family,
                      const struct audience_member *v, size_t n)
 {
 	struct audience_cache *c = s->audience;
-	if (c == NULL || c->stale)
+	if (c == NULL || c->stale || c->convs == NULL)
 		return;
 	struct kept_audience *a = malloc(sizeof *a + n * sizeof *v);
 	if (a == NULL)
