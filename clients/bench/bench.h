@@ -25,6 +25,7 @@
 #define INDGANG_BENCH_H
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,6 +62,7 @@ struct bench_opts {
 	double settle;   /* idle: seconds to wait before sampling RSS */
 	bool smoke;
 	bool poll;            /* lws's poll() loop even when built with libuv */
+	bool full_handshakes; /* reconnect without resuming the TLS session */
 	const char *json_out; /* also append the JSON line to this file */
 };
 
@@ -84,8 +86,9 @@ struct bench {
 	lws_sorted_usec_list_t tick;
 	struct bench_errs err; /* of the current run */
 	char last_error[200];
-	int pending; /* connections opening or authenticating */
-	int ready;   /* connections ready */
+	int pending;      /* connections opening or authenticating */
+	int ready;        /* connections ready */
+	uint64_t resumed; /* connections whose TLS session was resumed */
 };
 
 int bench_init(struct bench *b);
@@ -155,8 +158,10 @@ struct conn {
 	int64_t t_start, t_ready;
 	int64_t last_id; /* from the welcome */
 	int close_code;
-	bool dropping;  /* we are closing it ourselves */
-	bool auth_sent; /* the auth (or join) frame is out */
+	SSL_SESSION *tls; /* the session to resume when it reconnects */
+	int fd;           /* its socket while connected, else -1 */
+	bool dropping;    /* we are closing it ourselves */
+	bool auth_sent;   /* the auth (or join) frame is out */
 	/* outgoing frames: a ring of ops */
 	struct op *q;
 	unsigned qhead, qcount, qcap;
@@ -172,6 +177,8 @@ int conn_push(struct conn *c, const struct op *op);
 /* Closes at once, without a closing handshake (a dropped network). */
 void conn_drop(struct conn *c);
 void conn_free(struct conn *c);
+/* Frees what TLS session resumption keeps for the whole benchmark. */
+void conns_tls_fini(void);
 const struct lws_protocols *ws_protocols(void);
 /* Connects every conns[i] keeping at most batch handshakes in progress, and
  * waits until all are ready; the number ready. */

@@ -117,6 +117,7 @@ void bench_fini(struct bench *b)
 		return;
 	lws_sul_cancel(&b->tick);
 	lws_context_destroy(b->ctx);
+	conns_tls_fini();
 #ifdef BENCH_WITH_UV
 	if (uv_used) {
 		uv_teardown(b);

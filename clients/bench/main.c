@@ -61,6 +61,8 @@ static const struct opt_spec specs[] = {
     OPT("json", "FILE", OPT_STR, json_out, "also append the JSON line to FILE"),
     OPT("smoke", NULL, OPT_FLAG, smoke, "a few seconds, few connections: does it run?"),
     OPT("poll", NULL, OPT_FLAG, poll, "use lws's poll() loop, not libuv"),
+    OPT("full-handshakes", NULL, OPT_FLAG, full_handshakes,
+        "reconnect with full TLS handshakes (a restarted gateway), not resumed sessions"),
 };
 
 #define N_SPECS (sizeof specs / sizeof specs[0])

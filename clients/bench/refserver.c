@@ -2,7 +2,7 @@
  * refserver.c - indgang-bench-ref, the bare-transport reference.
  *
  *   indgang-bench-ref --listen ADDR:PORT --cert CERT.pem --key KEY.pem [--rx-buffer N]
- * [--idle-policy off]
+ * [--idle-policy lws]
  *
  * The least a WSS server must do for Indgang's job: the same TLS set-up, the
  * same libwebsockets options, one loop thread - and nothing else.  Frames
@@ -12,9 +12,12 @@
  * "S <n>" is answered with an n-byte page.  No storage, no JSON, no rules,
  * so indgang-bench can show Indgang's figures as a ratio of this server's.
  * Prints "listening on ADDR:PORT" when ready; SIGTERM/SIGINT stop it.
- * By default it runs as the gateway does: rx_buffer_size 4096, the same
- * ping/hang-up policy, a libuv (epoll) loop.  --rx-buffer sets the
- * protocol's rx_buffer_size, --idle-policy off drops the policy, --loop poll
+ * By default it runs as the gateway does: rx_buffer_size 4096, lws' own
+ * keep-alive off, a libuv (epoll) loop.  (The gateway keeps connections alive
+ * in its hub instead; the reference keeps none.)  --rx-buffer sets the
+ * protocol's rx_buffer_size, --idle-policy lws pings after 30 s and hangs up
+ * after 75 s the lws 4.1 way (a timer per connection in one sorted list,
+ * re-armed on every frame received), --loop poll
  * serves on lws's own poll() loop and --writes N writes up to N queued
  * frames per writable callback instead of one, to show what each changes.
  */
@@ -249,13 +252,15 @@ static struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* The gateway's idle policy, so idle connections cost the same. */
-static const lws_retry_bo_t idle_policy = {
+/* lws' keep-alive: none (0, 0) as the gateway, or --idle-policy lws. */
+static const lws_retry_bo_t no_idle_policy = {.secs_since_valid_ping = 0,
+                                              .secs_since_valid_hangup = 0};
+static const lws_retry_bo_t lws_idle_policy = {
     .secs_since_valid_ping = 30,
     .secs_since_valid_hangup = 75,
 };
 
-static bool idle_policy_on = true;
+static bool idle_policy_on = false;
 static bool use_libuv = true;
 
 #ifdef REF_WITH_UV
@@ -353,7 +358,7 @@ static struct lws_context *create(const char *addr, int port, const char *cert, 
 	info.alpn = "http/1.1";
 	info.timeout_secs = 20;
 	info.keepalive_timeout = 30;
-	info.retry_and_idle_policy = idle_policy_on ? &idle_policy : NULL;
+	info.retry_and_idle_policy = idle_policy_on ? &lws_idle_policy : &no_idle_policy;
 	info.pcontext = &context; /* lws clears it once the context is gone */
 #ifdef REF_WITH_UV
 	void *loops[1];
@@ -372,7 +377,7 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--rx-buffer") == 0)
 			protocols[1].rx_buffer_size = (size_t)atol(argv[i + 1]);
 		else if (strcmp(argv[i], "--idle-policy") == 0)
-			idle_policy_on = strcmp(argv[i + 1], "off") != 0;
+			idle_policy_on = strcmp(argv[i + 1], "lws") == 0;
 		else if (strcmp(argv[i], "--loop") == 0)
 			use_libuv = strcmp(argv[i + 1], "poll") != 0;
 		else if (strcmp(argv[i], "--writes") == 0)
@@ -386,7 +391,7 @@ int main(int argc, char **argv)
 	if (colon == NULL || cert == NULL || key == NULL || argc % 2 == 0) {
 		fprintf(stderr,
 		        "usage: indgang-bench-ref --listen ADDR:PORT --cert CERT.pem "
-		        "--key KEY.pem [--rx-buffer BYTES] [--idle-policy off] [--loop poll] "
+		        "--key KEY.pem [--rx-buffer BYTES] [--idle-policy lws] [--loop poll] "
 		        "[--writes N]\n");
 		return 2;
 	}

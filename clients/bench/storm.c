@@ -33,7 +33,8 @@ struct storm {
 	int n_ready, n_done, n_failed;
 	int next; /* the next member to reconnect */
 	uint64_t acks, pages, page_bytes;
-	int ask_bytes; /* the reference: the page size to ask for */
+	uint64_t resumed; /* reconnects that resumed their TLS session */
+	int ask_bytes;    /* the reference: the page size to ask for */
 	struct hist welcome, catchup;
 	struct usage use;
 	struct bench_errs err;
@@ -222,6 +223,7 @@ static int storm_phases(struct storm *s)
 		return -1;
 	bench_sleep(b, 0.5);
 	s->storming = true;
+	b->resumed = 0;
 	usage_begin(&s->use, s->t->pid);
 	s->t0 = now_us();
 	if (!bench_wait(b, reconnected, s, 120)) {
@@ -229,6 +231,7 @@ static int storm_phases(struct storm *s)
 		bench_note(b, "%s: %d of %d caught up in 120 s", s->t->name, s->n_done, s->N);
 	}
 	usage_end(&s->use, s->t->pid);
+	s->resumed = b->resumed;
 	fprintf(stderr, "indgang-bench: %s: %d of %d caught up in %.2f s\n", s->t->name, s->n_done,
 	        s->N, secs(s->t0, s->t_all_done));
 	return s->n_done == s->N ? 0 : -1;
@@ -250,13 +253,13 @@ static int storm_target(struct bench *b, const struct world *w, const struct tar
 
 static json_t *storm_json(const struct storm *s)
 {
-	return json_pack("{s:i, s:i, s:f, s:f, s:I, s:I, s:o, s:o, s:o, s:o}", "caught_up",
-	                 s->n_done, "failed", s->n_failed, "all_caught_up_s",
-	                 secs(s->t0, s->t_all_done), "all_welcomed_s", secs(s->t0, s->t_all_ready),
-	                 "pages", (json_int_t)s->pages, "page_bytes", (json_int_t)s->page_bytes,
-	                 "welcome_ms", report_lat_json(&s->welcome), "caught_up_ms",
-	                 report_lat_json(&s->catchup), "usage", report_usage_json(&s->use),
-	                 "errors", report_errs_json(&s->err));
+	return json_pack("{s:i, s:i, s:I, s:f, s:f, s:I, s:I, s:o, s:o, s:o, s:o}", "caught_up",
+	                 s->n_done, "failed", s->n_failed, "tls_resumed", (json_int_t)s->resumed,
+	                 "all_caught_up_s", secs(s->t0, s->t_all_done), "all_welcomed_s",
+	                 secs(s->t0, s->t_all_ready), "pages", (json_int_t)s->pages, "page_bytes",
+	                 (json_int_t)s->page_bytes, "welcome_ms", report_lat_json(&s->welcome),
+	                 "caught_up_ms", report_lat_json(&s->catchup), "usage",
+	                 report_usage_json(&s->use), "errors", report_errs_json(&s->err));
 }
 
 static void storm_report(struct bench *b, const struct storm *g, const struct storm *ref,
@@ -267,10 +270,13 @@ static void storm_report(struct bench *b, const struct storm *g, const struct st
 	if (b->o.storm_batch > 0 && b->o.storm_batch < g->N)
 		snprintf(paced, sizeof paced, "at most %d handshakes at a time", b->o.storm_batch);
 	snprintf(title, sizeof title,
-	         "storm: %d members reconnect (%s), %d missed message(s) each, %d advisers", g->N,
-	         paced, b->o.missed, g->A);
+	         "storm: %d members reconnect (%s, %s), %d missed message(s) each, %d advisers",
+	         g->N, paced, b->o.full_handshakes ? "full TLS handshakes" : "TLS sessions resumed",
+	         b->o.missed, g->A);
 	report_header(title, with_ref);
 	report_row("caught up", "", g->n_done, ref->n_done, with_ref, false);
+	report_row("TLS sessions resumed", "", (double)g->resumed, (double)ref->resumed, with_ref,
+	           false);
 	report_row("time until all caught up", "(s)", secs(g->t0, g->t_all_done),
 	           secs(ref->t0, ref->t_all_done), with_ref, true);
 	report_row("time until all welcomed", "(s)", secs(g->t0, g->t_all_ready),
@@ -279,9 +285,10 @@ static void storm_report(struct bench *b, const struct storm *g, const struct st
 	report_lat_rows("reconnect->caught up", &g->catchup, &ref->catchup, with_ref);
 	report_usage_rows(&g->use, with_ref ? &ref->use : NULL, with_ref);
 	report_errs_row(&g->err, with_ref ? &ref->err : NULL, with_ref);
-	json_t *root = json_pack("{s:s, s:i, s:i, s:i, s:i, s:o}", "scenario", "storm", "clients",
-	                         g->N, "missed", b->o.missed, "advisers", g->A, "storm_batch",
-	                         b->o.storm_batch, "indgang", storm_json(g));
+	json_t *root =
+	    json_pack("{s:s, s:i, s:i, s:i, s:i, s:b, s:o}", "scenario", "storm", "clients", g->N,
+	              "missed", b->o.missed, "advisers", g->A, "storm_batch", b->o.storm_batch,
+	              "full_handshakes", b->o.full_handshakes, "indgang", storm_json(g));
 	if (with_ref) {
 		json_object_set_new(root, "reference", storm_json(ref));
 		double a = secs(g->t0, g->t_all_done), r = secs(ref->t0, ref->t_all_done);

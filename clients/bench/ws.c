@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static unsigned char wbuf[LWS_PRE + 65536];
 
@@ -46,6 +47,80 @@ int conn_push(struct conn *c, const struct op *op)
 	return 0;
 }
 
+/*
+ * TLS session resumption, as a phone's browser does it: a connection keeps
+ * the session (by TLS 1.3, the last ticket the server sent) when it goes,
+ * and offers it when it reconnects.  lws 4.1's client has no session cache,
+ * and its LWS_CALLBACK_SSL_INFO crashes on client connections (it looks for
+ * its context in the client SSL_CTX, where it never put it).  So the client
+ * SSL_CTX gets an info callback of ours, which sets the session on the SSL
+ * object at the start of the handshake, before the ClientHello is written.
+ * It finds the connection by its socket: lws 4.1 opens the socket within
+ * lws_client_connect_via_info() (to a numeric address), and conn_open()
+ * notes it there.
+ */
+static struct conn **conn_by_fd; /* the benchmark has one client context */
+static int n_conn_by_fd;
+
+static void tls_info(const SSL *ssl, int where, int ret)
+{
+	(void)ret;
+	int fd = SSL_get_fd(ssl);
+	if (!(where & SSL_CB_HANDSHAKE_START) || fd < 0 || fd >= n_conn_by_fd)
+		return;
+	struct conn *c = conn_by_fd[fd];
+	if (c != NULL && c->tls != NULL)
+		SSL_set_session((SSL *)ssl, c->tls);
+}
+
+/* A copy: the connection is about to go without a close_notify, and OpenSSL
+ * then marks its own session object as not resumable (a TLS 1.2 rule that
+ * phones' TLS 1.3 stacks do not follow). */
+static void conn_keep_session(struct conn *c, struct lws *wsi)
+{
+	SSL *ssl = lws_get_ssl(wsi);
+	if (ssl == NULL || c->b->o.full_handshakes)
+		return;
+	SSL_SESSION *s = SSL_get_session(ssl);
+	if (s == NULL || !SSL_SESSION_is_resumable(s) || (s = SSL_SESSION_dup(s)) == NULL)
+		return;
+	SSL_SESSION_free(c->tls);
+	c->tls = s;
+}
+
+static void conn_note_socket(struct conn *c, struct lws *wsi)
+{
+	c->fd = lws_get_socket_fd(wsi);
+	if (c->fd >= 0 && c->fd < n_conn_by_fd)
+		conn_by_fd[c->fd] = c;
+}
+
+static void conn_forget_socket(struct conn *c)
+{
+	if (c->fd >= 0 && c->fd < n_conn_by_fd && conn_by_fd[c->fd] == c)
+		conn_by_fd[c->fd] = NULL;
+	c->fd = -1;
+}
+
+static int conn_by_fd_init(void)
+{
+	struct rlimit rl;
+	if (conn_by_fd != NULL)
+		return 0;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return -1;
+	n_conn_by_fd = rl.rlim_cur > 1 << 20 ? 1 << 20 : (int)rl.rlim_cur;
+	conn_by_fd = calloc((size_t)n_conn_by_fd, sizeof *conn_by_fd);
+	return conn_by_fd ? 0 : -1;
+}
+
+void conns_tls_fini(void)
+{
+	free(conn_by_fd);
+	conn_by_fd = NULL;
+	n_conn_by_fd = 0;
+}
+
 /* Leaves CS_CONNECTING/CS_AUTH/CS_READY for good; counts what was unexpected. */
 static void conn_gone(struct conn *c, const char *why)
 {
@@ -55,6 +130,7 @@ static void conn_gone(struct conn *c, const char *why)
 		return;
 	c->state = CS_CLOSED;
 	c->wsi = NULL;
+	conn_forget_socket(c);
 	if (was == CS_READY)
 		b->ready--;
 	else
@@ -129,6 +205,7 @@ int conn_open(struct conn *c)
 		return -1;
 	}
 	c->wsi = wsi;
+	conn_note_socket(c, wsi);
 	return 0;
 }
 
@@ -137,6 +214,7 @@ void conn_drop(struct conn *c)
 	struct lws *wsi = c->wsi;
 	if (wsi == NULL || c->state == CS_CLOSED || c->state == CS_IDLE)
 		return;
+	conn_keep_session(c, wsi);
 	c->dropping = true;
 	lws_set_opaque_user_data(wsi, NULL); /* what lws calls back now is not ours */
 	lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
@@ -147,6 +225,8 @@ void conn_free(struct conn *c)
 {
 	free(c->q);
 	free(c->rx);
+	SSL_SESSION_free(c->tls);
+	c->tls = NULL;
 	c->q = NULL;
 	c->rx = NULL;
 	c->qcap = 0;
@@ -215,6 +295,20 @@ static int ws_writeable(struct conn *c, struct lws *wsi)
 	return 0;
 }
 
+/* protocols[0]: lws calls it for what concerns the whole context. */
+static int loop_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len)
+{
+	(void)wsi;
+	(void)in;
+	(void)len;
+	if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS) {
+		SSL_CTX_set_info_callback(user, tls_info);
+		return conn_by_fd_init();
+	}
+	return 0;
+}
+
 static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                        size_t len)
 {
@@ -227,6 +321,8 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		conn_gone(c, in ? (const char *)in : "failed to connect");
 		return 0;
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
+		if (lws_get_ssl(wsi) != NULL && SSL_session_reused(lws_get_ssl(wsi)))
+			c->b->resumed++;
 		c->wsi = wsi;
 		c->state = CS_AUTH;
 		lws_callback_on_writable(wsi);
@@ -249,6 +345,7 @@ static int ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 }
 
 static const struct lws_protocols protocols[] = {
+    {"bench-loop", loop_callback, 0, 0, 0, NULL, 0},
     {"bench-http", http_callback, 0, 0, 0, NULL, 0},
     {"bench-ws", ws_callback, 0, 65536, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
