@@ -60,7 +60,11 @@ struct cli {
 /* The running gateway's settings and what is derived from them. */
 static struct gw_config settings;
 static struct cli cli;
-static lws_retry_bo_t idle_policy;
+/* lws' own keep-alive off (both 0): lws 4.1 re-inserts a timer per
+ * connection into one sorted list on every frame received, O(connections)
+ * each time; the hub pings and drops silent connections instead. */
+static const lws_retry_bo_t idle_policy = {.secs_since_valid_ping = 0,
+                                           .secs_since_valid_hangup = 0};
 
 /* ---- Command line --------------------------------------------------------------- */
 
@@ -211,10 +215,6 @@ static struct lws_context *create_context(const struct gw_config *c)
 	memset(&info, 0, sizeof info);
 	protocols[0].per_session_data_size = gw_http_pss_size();
 	protocols[1].per_session_data_size = gw_ws_pss_size();
-	/* Pings after idle_ping_seconds without traffic, hangs up after
-	 * idle_drop_seconds without an answer. */
-	idle_policy.secs_since_valid_ping = (uint16_t)c->idle_ping_s;
-	idle_policy.secs_since_valid_hangup = (uint16_t)c->idle_drop_s;
 	info.port = c->port;
 	info.iface = c->listen_addr;
 	info.protocols = protocols;
@@ -379,6 +379,8 @@ static int start_hub(const struct gw_config *c)
 	    .frame_headroom = LWS_PRE,
 	    .http_workers = c->http_workers,
 	    .ws_rate = c->ws_rate,
+	    .idle_ping_ms = (int64_t)c->idle_ping_s * 1000,
+	    .idle_drop_ms = (int64_t)c->idle_drop_s * 1000,
 	    .outbox_max_frames = (size_t)c->outbox_frames,
 	    .staff_token_ttl_ms = life.staff_ms,
 	    .staff_idle_ms = life.staff_idle_ms,

@@ -130,6 +130,12 @@ static int ws_writeable(struct lws *wsi, struct pss_ws *pss)
 	size_t len;
 	if (pss->close_sent)
 		return 0;
+	if (session_take_ping(pss->session)) {
+		/* With a payload: lws 4.1 does not report an empty pong. */
+		unsigned char ping[LWS_PRE + 2] = {[LWS_PRE] = 'k', [LWS_PRE + 1] = 'a'};
+		if (lws_write(wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 0)
+			return -1;
+	}
 	const unsigned char *frame = session_next_frame(pss->session, &len);
 	if (frame != NULL) {
 		for (int n = 0; frame != NULL && n < GW_WRITES_PER_CALLBACK; n++) {
@@ -168,6 +174,7 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	case LWS_CALLBACK_RECEIVE:
 		if (pss->session == NULL)
 			return -1;
+		session_heard(pss->session);
 		if (pss->close_sent)
 			return 0; /* read and drop until the peer's Close */
 		if ((code = ws_receive(wsi, pss, in, len)) != 0) {
@@ -178,6 +185,9 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			                 strlen(why));
 			return -1;
 		}
+		return 0;
+	case LWS_CALLBACK_RECEIVE_PONG:
+		session_heard(pss->session);
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return pss->session ? ws_writeable(wsi, pss) : -1;

@@ -58,6 +58,8 @@ struct hub_config {
 	int64_t invite_ttl_ms;       /* default 72 h */
 	int http_workers;            /* default 2 */
 	double ws_rate;              /* frames per second per connection, default 100; burst 2x */
+	int64_t idle_ping_ms;        /* a silent WebSocket is pinged after this; default 30 s */
+	int64_t idle_drop_ms;        /* and closed after this without a word; default 75 s */
 	const char *const *allowed_origins; /* NULL-terminated, may be NULL */
 	/* GET /metrics without a token: peer addresses or IPv4 CIDR blocks,
 	 * NULL-terminated; NULL or empty allows only an admin's bearer token. */
@@ -120,6 +122,14 @@ void session_refuse(struct session *s, int err, int code, const char *why);
 void session_auth_deadline(struct session *s);
 /* The transport is gone; the session is freed. */
 void session_closed(struct session *s);
+/* Bytes (any part of a frame) or a pong arrived from the peer: it is alive.
+ * The hub keeps connections alive itself, where lws 4.1 would re-insert a
+ * timer per connection into one sorted list on every frame received: with
+ * 10,000 connections that walk cost more than the TLS handshakes of a
+ * reconnect storm. */
+void session_heard(struct session *s);
+/* The transport should write a WebSocket ping now (once per true). */
+bool session_take_ping(struct session *s);
 
 /* Writing: the next frame (headroom bytes precede *data), or NULL. */
 const unsigned char *session_next_frame(struct session *s, size_t *len);

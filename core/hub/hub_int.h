@@ -102,6 +102,9 @@ struct session {
 	struct store_user user;
 	struct store_token token;
 	int64_t active_at;            /* the last frame (memory only; see jobs.c) */
+	int64_t heard_at;             /* the last bytes or pong from the peer (keepalive.c) */
+	bool pinged;                  /* a ping went out since heard_at */
+	bool ping_wanted;             /* the transport should write a ping */
 	struct session *next_of_user; /* registry: the user's other sessions */
 	/* outbox: a ring of frames */
 	struct out_frame **q;
@@ -165,6 +168,11 @@ bool session_activity(struct session *s, enum frame_type type, int64_t now);
 void hub_sweep_sessions(struct hub *h);
 /* Writer thread: runs a JOB_TOUCH. */
 int job_touch_run(struct store *s, struct job *j);
+
+/* keepalive.c: pings a signed-in session silent for idle_ping_ms and closes
+ * it once silent for idle_drop_ms; part of the sweep, so every session is
+ * looked at every HUB_RECHECK_MS.  False when it closed the session. */
+bool session_keepalive(struct session *s, int64_t now);
 
 /* session.c */
 /* Drops what is queued and closes with code. */

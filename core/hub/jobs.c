@@ -162,6 +162,8 @@ static void sweep_session(int64_t key, void *val, void *arg)
 	struct store_token t;
 	if (s->state != SESSION_AUTHED || s->id % w->slices != w->slice)
 		return;
+	if (!session_keepalive(s, w->now))
+		return;
 	int err = store_token_recheck(w->h->store, s->token.id, w->now, &t);
 	if (err == ERR_UNAUTHORIZED && t.ended == AUTH_SESSION_LIVE) {
 		/* revoked, signed out or deactivated elsewhere */

@@ -142,7 +142,7 @@ void session_frame_done(struct session *s)
 
 bool session_wants_write(const struct session *s)
 {
-	return s->count > 0 || s->close_code != 0;
+	return s->count > 0 || s->close_code != 0 || s->ping_wanted;
 }
 
 bool session_close_pending(struct session *s, int *code, const char **reason)

@@ -73,6 +73,7 @@ struct session *session_open(struct hub *h, void *transport, const char *peer_ad
 	text_copy(s->peer, sizeof s->peer, peer_addr ? peer_addr : "");
 	s->bucket = 2 * h->cfg.ws_rate;
 	s->bucket_at = text_now_ms();
+	s->heard_at = s->bucket_at;
 	if (idmap_put(h->sessions, (int64_t)s->id, s) != 0) {
 		free(s);
 		return NULL;

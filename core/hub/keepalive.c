@@ -1,0 +1,51 @@
+/*
+ * keepalive.c - WebSocket keep-alive: a signed-in connection that has sent
+ * nothing for idle_ping_ms is pinged, and one that has sent nothing, not
+ * even the pong, for idle_drop_ms is closed.  A phone that lost its network
+ * without a FIN is found this way, and its slot and its outbox freed.
+ *
+ * The hub's sweep calls session_keepalive() for every session once per
+ * HUB_RECHECK_MS, so the ping goes out up to that much later than
+ * idle_ping_ms and the close likewise: seconds on a policy of a minute.
+ * What it costs per received frame is one clock read (session_heard()).
+ */
+#include "hub_int.h"
+
+#include "../common/text.h"
+
+void session_heard(struct session *s)
+{
+	if (s == NULL)
+		return;
+	s->heard_at = text_now_ms();
+	s->pinged = false;
+}
+
+bool session_take_ping(struct session *s)
+{
+	if (!s->ping_wanted)
+		return false;
+	s->ping_wanted = false;
+	return true;
+}
+
+bool session_keepalive(struct session *s, int64_t now)
+{
+	const struct hub_config *cfg = &s->hub->cfg;
+	int64_t silent = now - s->heard_at;
+	if (silent >= cfg->idle_drop_ms) {
+		char peer[80];
+		hub_log(s->hub, HUB_LOG_INFO, "ws_closed_silent",
+		        "session=%llu user=%lld peer=%s silent_ms=%lld", (unsigned long long)s->id,
+		        (long long)s->user.ref.id, hub_log_quote(peer, sizeof peer, s->peer),
+		        (long long)silent);
+		session_fail(s, CLOSE_GOING_AWAY, "no answer to ping");
+		return false;
+	}
+	if (silent >= cfg->idle_ping_ms && !s->pinged) {
+		s->pinged = true;
+		s->ping_wanted = true;
+		s->hub->hooks.want_write(s->transport);
+	}
+	return true;
+}
