@@ -714,8 +714,9 @@ def test_99_timeouts(w):
                    "payload is invisible to the application (lws calls back only with "
                    "payload); the idle policy drops it after %.0fs, not at once" % secs)
         kind, secs, _ = SLOW.get("ws_silent", ("missing", 0, b""))
-        h.check(kind == "eof" and secs <= 80, "a signed-in client that never answers pings",
-                "dropped within 80 s (ping at 30 s, hang-up at 75 s)", "%s %.1fs" % (kind, secs))
+        h.check(kind == "eof" and secs <= 85, "a signed-in client that never answers pings",
+                "dropped within 85 s (ping at 30-35 s, close 1001 at 75-80 s, then 3 s for "
+                "its Close)", "%s %.1fs" % (kind, secs))
         print("    note: a silent signed-in client was dropped after %.1fs" % secs)
     elif kind == "eof":
         print("    note: header-only 2^40 claim dropped after %.1fs (no longer a limitation?)"
