@@ -194,7 +194,8 @@ async def main_async(a):
                 await asyncio.sleep(0.05)  # refused at once: do not spin
 
     def io_stops(lines):
-        return sum(1 for l in lines if "commit_failed" in l and "action=shutdown" in l)
+        # an I/O error on a commit (writer or HTTP worker) or on a checkpoint
+        return sum(1 for l in lines if "action=shutdown" in l)
 
     round_errors = []
     round_points = collections.Counter()
@@ -340,7 +341,7 @@ async def main_async(a):
           "%d clients, seed %d" % (a.percent, a.rounds, a.clients * per, a.clients, a.seed))
     print("  rounds by failure points on: %s" % ", ".join(
         "%s %d" % kv for kv in sorted(round_points.items())))
-    print("  rounds ended by the gateway after an I/O error on commit (exit 1): %d; "
+    print("  rounds ended by the gateway after an I/O error on commit or checkpoint (exit 1): %d; "
           "by SIGTERM with no such error (exit 0): %d; otherwise: %d"
           % (stops["io_error"], stops["sigterm"], stops["other"]))
     print("  acks per round: min %d, max %d, total %d (all %d acknowledged at the end)"
