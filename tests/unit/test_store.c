@@ -75,7 +75,9 @@ static void test_migrate_from_v1(void)
 	CHECK_EQ(sqlite3_exec(store_db(s),
 	                      "ALTER TABLE tokens DROP COLUMN idle_ms;"
 	                      "ALTER TABLE tokens DROP COLUMN last_used_at;"
-	                      "DROP TABLE health; PRAGMA user_version = 1",
+	                      "DROP TABLE health;"
+	                      "CREATE INDEX messages_family ON messages(family_id, id);"
+	                      "PRAGMA user_version = 1",
 	                      NULL, NULL, NULL),
 	         SQLITE_OK);
 	store_close(s);
