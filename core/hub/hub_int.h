@@ -140,6 +140,9 @@ struct hub {
 	struct metrics *metrics; /* counted from every thread, see metrics.h */
 	/* threads */
 	struct jobq write_q, http_q, done_q;
+	/* writer.c, writer thread only: refusals of a full disk not yet logged */
+	int64_t refusal_logged_at;
+	uint64_t refusals_unlogged;
 	pthread_t writer;
 	bool writer_started;
 	pthread_t *workers;

@@ -84,6 +84,11 @@ static size_t batch_length(const struct job *batch)
 	return n;
 }
 
+/* A full disk refuses batch after batch until there is room: one log line
+ * per REFUSAL_LOG_MS with the count since the last one (refused=), not one
+ * per batch, which would fill the journal as fast as the disk was filled. */
+#define REFUSAL_LOG_MS 10000
+
 /*
  * The batch was not committed: nobody is acknowledged (ERR_UNAVAILABLE).  A
  * full disk rolls back cleanly and the next batch may commit once there is
@@ -94,13 +99,20 @@ static size_t batch_length(const struct job *batch)
 static void refuse_batch(struct hub *h, struct store *s, struct job *batch, const char *event)
 {
 	bool io = store_failed_io(s), full = !io && store_disk_full(s);
+	int64_t now = text_now_ms();
 	char why[256];
 	metrics_inc(h->metrics, MC_COMMIT_FAILURES);
-	hub_log(h, HUB_LOG_ERROR, event, "jobs=%zu error=%s io_error=%s%s", batch_length(batch),
-	        hub_log_quote(why, sizeof why, store_errmsg(s)), io ? "yes" : "no",
-	        io     ? " action=shutdown"
-	        : full ? " disk_full=yes action=refuse_until_room"
-	               : "");
+	h->refusals_unlogged++;
+	if (!full || now - h->refusal_logged_at >= REFUSAL_LOG_MS) {
+		hub_log(h, HUB_LOG_ERROR, event, "jobs=%zu refused=%llu error=%s io_error=%s%s",
+		        batch_length(batch), (unsigned long long)h->refusals_unlogged,
+		        hub_log_quote(why, sizeof why, store_errmsg(s)), io ? "yes" : "no",
+		        io     ? " action=shutdown"
+		        : full ? " disk_full=yes action=refuse_until_room"
+		               : "");
+		h->refusal_logged_at = now;
+		h->refusals_unlogged = 0;
+	}
 	store_rollback(s);
 	fail_batch(batch, ERR_UNAVAILABLE);
 	atomic_store(&h->writable, false);
@@ -139,8 +151,12 @@ static void commit_batch(struct hub *h, struct store *s, struct job *batch)
 	metrics_inc(h->metrics, MC_COMMITS);
 	metrics_commit(h->metrics, monotonic_us() - t0, batch_length(batch));
 	checkpoint_after_commit(h, s);
-	if (!atomic_exchange(&h->writable, true))
-		hub_log(h, HUB_LOG_INFO, "writes_resumed", "jobs=%zu", batch_length(batch));
+	if (!atomic_exchange(&h->writable, true)) {
+		hub_log(h, HUB_LOG_INFO, "writes_resumed", "jobs=%zu refused_unlogged=%llu",
+		        batch_length(batch), (unsigned long long)h->refusals_unlogged);
+		h->refusals_unlogged = 0;
+		h->refusal_logged_at = 0; /* the next full disk is logged at once */
+	}
 }
 
 static void *writer_main(void *arg)

@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import collections
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -332,6 +333,14 @@ async def main_async(a, mnt):
     db.close()
     figures["commit_failed log lines (io_error=no / action=shutdown)"] = "%d (%d / %d)" % (
         log.count("commit_failed"), log.count("io_error=no"), log.count("action=shutdown"))
+    # one line per 10 s of refusing (with the count since the last), not one per batch
+    refused = sum(int(n) for n in re.findall(r"event=(?:commit|begin)_failed .*?refused=(\d+)", log))
+    refused += sum(int(n) for n in re.findall(r"event=writes_resumed .*?refused_unlogged=(\d+)", log))
+    lines = len(re.findall(r"event=(?:commit|begin)_failed", log))
+    figures["batches refused / log lines about them"] = "%d / %d" % (refused, lines)
+    if lines > 2 * a.rounds:
+        problems.append("%d log lines for %d refused batches in %d rounds: the journal floods"
+                        % (lines, refused, a.rounds))
     if "action=shutdown" in log:
         problems.append("a full disk was treated as a failed fsync (action=shutdown)")
     if log.count("commit_failed") == 0:
