@@ -13,7 +13,7 @@
 
 #define GW_SUBPROTOCOL "indgang.v1"
 #define GW_WS_PATH     "/ws"
-#define GW_MESSAGE_MAX (64 * 1024) /* the contract's frame limit */
+#define GW_MESSAGE_MAX HUB_MESSAGE_MAX /* the contract's frame limit */
 
 struct gw {
 	struct lws_context *context;
@@ -32,6 +32,10 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
                    size_t len);
 size_t gw_http_pss_size(void);
 size_t gw_ws_pss_size(void);
+/* hub_hooks.input_announced: the message arriving on a WebSocket, in bytes
+ * its frame headers announce (lws_remaining_packet_payload is readable at
+ * any time, not only while lws calls back with payload). */
+size_t gw_ws_input_announced(void *transport);
 /* The security headers lws adds to every HTTP answer (info.headers). */
 const struct lws_protocol_vhost_options *gw_http_vhost_headers(void);
 

@@ -392,8 +392,10 @@ static int start_hub(const struct gw_config *c)
 	    .version = INDGANG_VERSION,
 	    .server_software = "libwebsockets " LWS_LIBRARY_VERSION,
 	};
-	struct hub_hooks hooks = {
-	    .wake = hook_wake, .want_write = hook_want_write, .log = hook_log};
+	struct hub_hooks hooks = {.wake = hook_wake,
+	                          .want_write = hook_want_write,
+	                          .log = hook_log,
+	                          .input_announced = gw_ws_input_announced};
 	int err = hub_create(&hc, &hooks, &gw.hub);
 	if (err)
 		log_event(LOGL_ERROR, "database_open_failed", "db=%s error=%s",

@@ -68,6 +68,13 @@ static void ws_established(struct lws *wsi, struct pss_ws *pss)
 		session_auth_token(pss->session, pss->cookie_token);
 }
 
+size_t gw_ws_input_announced(void *transport)
+{
+	struct lws *wsi = transport;
+	const struct pss_ws *pss = lws_wsi_user(wsi);
+	return (pss ? pss->len : 0) + lws_remaining_packet_payload(wsi);
+}
+
 /* Appends a chunk; returns a close code when the message must be refused. */
 static int ws_receive(struct lws *wsi, struct pss_ws *pss, const char *in, size_t len)
 {

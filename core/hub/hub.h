@@ -40,8 +40,17 @@ struct hub_hooks {
 	/* Any thread, may be NULL: one log event.  fields is "key=value ..."
 	 * in logfmt, already quoted; never a message body or a token. */
 	void (*log)(void *ctx, int level, const char *event, const char *fields);
+	/* Loop thread, may be NULL: the bytes of the message now arriving on
+	 * transport that its frame headers announce (reassembled so far plus the
+	 * rest of the current frame).  A header can announce 2^40 bytes and send
+	 * none; lws 4.1 calls the application only when payload arrives, so the
+	 * hub asks every tick (hub_watch_input). */
+	size_t (*input_announced)(void *transport);
 	void *ctx;
 };
+
+/* The contract's limit on a client message (PROTOCOL.md): 64 KiB. */
+#define HUB_MESSAGE_MAX (64 * 1024)
 
 /* Levels of hooks.log, most severe first (syslog's order). */
 enum hub_log_level { HUB_LOG_ERROR = 0, HUB_LOG_WARNING, HUB_LOG_INFO, HUB_LOG_DEBUG };
@@ -92,6 +101,9 @@ struct metrics *hub_metrics(struct hub *h);
 #define HUB_AUTH_DEADLINE_MS 10000
 void hub_tick(struct hub *h);
 void hub_expire_unauthenticated(struct hub *h);
+/* Closes (1009) every session whose announced message is over
+ * HUB_MESSAGE_MAX; part of hub_tick(), so within HUB_TICK_MS. */
+void hub_watch_input(struct hub *h);
 
 /* Shutdown: stop taking new work, let queued commits finish and be acked,
  * then close every session with 1001.  hub_quiet() is true when that is done

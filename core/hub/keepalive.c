@@ -8,6 +8,10 @@
  * HUB_RECHECK_MS, so the ping goes out up to that much later than
  * idle_ping_ms and the close likewise: seconds on a policy of a minute.
  * What it costs per received frame is one clock read (session_heard()).
+ *
+ * The same file watches what connections announce: a frame header that
+ * claims more than HUB_MESSAGE_MAX bytes closes the connection with 1009
+ * within a tick, whether or not any of those bytes ever come.
  */
 #include "hub_int.h"
 
@@ -48,4 +52,24 @@ bool session_keepalive(struct session *s, int64_t now)
 		s->hub->hooks.want_write(s->transport);
 	}
 	return true;
+}
+
+static void watch_input(int64_t key, void *val, void *arg)
+{
+	(void)key;
+	struct session *s = val;
+	struct hub *h = arg;
+	if (s->close_code != 0 || h->hooks.input_announced(s->transport) <= HUB_MESSAGE_MAX)
+		return;
+	char peer[80];
+	hub_log(h, HUB_LOG_WARNING, "ws_closed_too_big", "session=%llu user=%lld peer=%s",
+	        (unsigned long long)s->id, (long long)s->user.ref.id,
+	        hub_log_quote(peer, sizeof peer, s->peer));
+	session_fail(s, CLOSE_TOO_BIG, "message too large");
+}
+
+void hub_watch_input(struct hub *h)
+{
+	if (h->hooks.input_announced != NULL)
+		idmap_each(h->sessions, watch_input, h);
 }
