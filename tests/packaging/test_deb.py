@@ -87,7 +87,8 @@ def should_skip():
 def build_deb():
     run(["cmake", "-S", SRC, "-B", BUILD, "-DCMAKE_INSTALL_PREFIX=/usr",
          "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DINDGANG_SANITIZE=OFF"])
-    run(["cmake", "--build", BUILD, "-j2", "--target", "indgang", "indgang-admin", "man"])
+    run(["cmake", "--build", BUILD, "-j2", "--target", "indgang", "indgang-admin", "indgang-cli",
+         "man"])
     for old in glob.glob(os.path.join(BUILD, "indgang_*.deb")):
         os.unlink(old)
     run(["cpack", "-G", "DEB"], cwd=BUILD)
@@ -107,8 +108,9 @@ def install(deb):
 
 
 def check_files():
-    for path in ("/usr/bin/indgang", "/usr/bin/indgang-admin", UNIT, CONF,
+    for path in ("/usr/bin/indgang", "/usr/bin/indgang-admin", "/usr/bin/indgang-cli", UNIT, CONF,
                  "/usr/share/man/man8/indgang.8.gz", "/usr/share/man/man8/indgang-admin.8.gz",
+                 "/usr/share/man/man1/indgang-cli.1.gz",
                  "/usr/share/man/man5/indgang.conf.5.gz", "/usr/share/indgang/web/index.html",
                  "/usr/share/doc/indgang/operators-guide.md"):
         h.check(os.path.exists(path), "installed: %s" % path, "exists", "missing")
@@ -230,6 +232,20 @@ def talk(port, out, tmp):
     st, _, b = w.http("POST", "/api/enrol", {"code": code, "device": "Mettes telefon"})
     h.eq(st, 200, "Mette enrols her phone")
     asyncio.run(ws_exchange(port, ctx, b["token"], anna_token, out["families"][0]["conversation"]))
+    cli(port, tmp, out["families"][0]["conversation"])
+
+
+def cli(port, tmp, conv):
+    """The packaged terminal client signs in and lists anna's conversations."""
+    base = ["/usr/bin/indgang-cli", "--url", "https://127.0.0.1:%d" % port, "--ca",
+            os.path.join(tmp, "ca.pem"), "--token-file", os.path.join(tmp, "cli-token")]
+    r = run(base + ["login", "anna", "--password-stdin"], input=h.PASSWORDS["anna"] + "\n",
+            check=False)
+    h.eq(r.returncode, 0, "indgang-cli login from the package (%s)" % r.stderr)
+    r = run(base + ["--json", "convs"], check=False)
+    ids = [json.loads(line).get("id") for line in r.stdout.splitlines() if line.strip()]
+    h.check(r.returncode == 0 and conv in ids, "indgang-cli convs lists the family's conversation",
+            conv, (r.returncode, r.stdout[:300], r.stderr[:300]))
 
 
 async def ws_exchange(port, ctx, mette_token, anna_token, conv):
