@@ -7,10 +7,11 @@
  *
  * Input: 5 header bytes, then up to three parts split at 0xFF bytes.
  *   byte 0  method: GET POST DELETE PUT PATCH HEAD (mod 6)
- *   byte 1  path (mod 12): /healthz /api/login /api/enrol /api/logout /api/me
+ *   byte 1  path (mod 13): /healthz /api/login /api/enrol /api/logout /api/me
  *           /api/conversations/{id}/messages /api/conversations /api/invites
  *           /api/families/{id}/log /api/devices/{id}, 10: the path is the
- *           first part of the input, 11: /api (byte 2 even) or /metrics (odd)
+ *           first part of the input, 11: /api (byte 2 even) or /metrics (odd),
+ *           12: /api/families/{id}/access-log
  *   byte 2  {id}: 0..250 as is; 251 0, 252 -1, 253 2^63-1, 254 "01", 255 "1x"
  *   byte 3  credentials: low nibble a user of the world (0..9), 10 none,
  *           11 a well-formed unknown token, 12 a malformed one; bit 4 sends
@@ -88,6 +89,7 @@ enum path_kind {
 	P_DEVICE,
 	P_RAW,
 	P_API,
+	P_ACCESS_LOG,
 	P__COUNT
 };
 
@@ -279,6 +281,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case P_API:
 		snprintf(path, sizeof path, "%s", id_sel & 1 ? "/metrics" : "/api");
 		break;
+	case P_ACCESS_LOG:
+		snprintf(path, sizeof path, "/api/families/%s/access-log", id);
+		break;
 	default:
 		path[0] = '\0';
 	}
@@ -398,6 +403,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		exists = fam != FC__COUNT;
 		if (ok && (fam == FC__COUNT || !fuzz_staff_of(user, fam)))
 			fuzz_die("the log of family %s shown to %s", id, who_s);
+	} else if (pk == P_ACCESS_LOG && strcmp(method, "GET") == 0) {
+		/* GDPR art. 15 extraction: the family's pair and an admin */
+		exists = fam != FC__COUNT;
+		if (ok && (fam == FC__COUNT || !(user == FU_ADMIN || fuzz_pair_of(user, fam))))
+			fuzz_die("the access log of family %s shown to %s", id, who_s);
 	} else if (pk == P_CONV_CREATE && strcmp(method, "POST") == 0) {
 		json_t *b = json_loadb(req.body ? req.body : "", req.body_len, 0, &jerr);
 		const json_t *f = json_object_get(b, "family");

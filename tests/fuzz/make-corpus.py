@@ -93,6 +93,8 @@ def api_seeds():
             req(GET, 8, fam, u, [b"format=json"])
             req(GET, 8, fam, u,
             [b"format=csv&from=2020-01-01T00:00:00Z&to=2099-01-01T00:00:00.000Z"])
+            req(GET, 12, fam, u, [b"format=json"])  # the access log (GDPR art. 15)
+            req(GET, 12, fam, u, [b"format=csv&from=2020-01-01T00:00:00Z"])
         req(POST, 6, 0, u, [b"", j({"family": 1, "title": "Ny tr\u00e5d", "members": [9]})])
         req(POST, 7, 0, u, [b"", j({"member": 8})])
         req(POST, 7, 0, u, [b"", j({"member": 10})])
