@@ -186,8 +186,6 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 	"(SELECT id FROM families WHERE primary_id = ?1 OR secondary_id = ?1 "                     \
 	" UNION SELECT f.id FROM families f JOIN team_staff ts ON ts.team_id = f.team_id "         \
 	" WHERE ts.user_id = ?1)"
-/* Their conversations: messages are found by conversation (messages_conv). */
-#define STAFF_CONVS "(SELECT id FROM conversations WHERE family_id IN " STAFF_FAMILIES ")"
 
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_USER_GET] = "SELECT id, name, role, family_id, active, username FROM users "
@@ -269,8 +267,16 @@ static const char *const stmt_sql[ST__COUNT] = {
         "SELECT " MSG_COLS MSG_FROM "WHERE m.id > ?2 AND m.kind <> 'note' AND m.conv_id IN "
         "(SELECT conv_id FROM conv_members WHERE user_id = ?1) "
         "ORDER BY m.id LIMIT ?3",
-    [ST_SYNC_STAFF] = "SELECT " MSG_COLS MSG_FROM "WHERE m.id > ?2 AND m.conv_id IN " STAFF_CONVS
-                      " ORDER BY m.id LIMIT ?3",
+    /* Each conversation's first ?3 messages after ?2 (an index range bounded
+     * by one seek), then the first ?3 of those: O(conversations x limit).  A
+     * plain filter sorted every message of the staff's families after ?2:
+     * 0.35-15 s for a first sync of 200,000 messages on a 10M database. */
+    [ST_SYNC_STAFF] =
+        "SELECT " MSG_COLS MSG_FROM "WHERE m.id IN (SELECT m2.id FROM conversations c "
+        "JOIN messages m2 ON m2.conv_id = c.id AND m2.id > ?2 AND m2.id <= ifnull("
+        "(SELECT x.id FROM messages x WHERE x.conv_id = c.id AND x.id > ?2 ORDER BY x.id "
+        "LIMIT 1 OFFSET ?3 - 1), 9223372036854775807) WHERE c.family_id IN " STAFF_FAMILIES
+        ") ORDER BY m.id LIMIT ?3",
     [ST_HISTORY] = "SELECT " MSG_COLS MSG_FROM
                    "WHERE m.conv_id = ?1 AND m.id < ?2 AND (?3 OR m.kind <> 'note') "
                    "ORDER BY m.id DESC LIMIT ?4",

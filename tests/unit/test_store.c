@@ -381,6 +381,46 @@ static void test_kind_check_without_temporary_index(struct world *w)
 	CHECK_EQ(ephemeral, 0);
 }
 
+/* A staff sync in small pages over conversations written to in runs returns
+ * every message once, in id order, with `more` on every page but the last:
+ * each page is cut from every conversation's first messages after `after`. */
+static void test_staff_sync_pages(struct world *w)
+{
+	struct store_user anna = world_user(w, w->anna), carl = world_user(w, w->carl);
+	const int64_t convs[3] = {w->conv_a, w->conv_r, w->conv_b};
+	const int64_t fams[3] = {w->fam_a, w->fam_a, w->fam_b};
+	struct msg m;
+	char cid[32];
+	for (int i = 0; i < 30; i++) {
+		snprintf(cid, sizeof cid, "pages-%d", i);
+		int k = (i / 7) % 3; /* runs of 7: longer than a page */
+		CHECK_EQ(store_message_insert(w->s, convs[k], fams[k], &anna.ref, KIND_TEXT,
+		                              "side om side", cid, 1000 + i, &m),
+		         ERR_OK);
+	}
+	struct msg_list all = {0}, page = {0};
+	bool more;
+	CHECK_EQ(store_sync(w->s, &carl, 0, 100000, &all, &more), ERR_OK);
+	CHECK(!more);
+	CHECK(all.n >= 20); /* carl's team has at least two of the three */
+	size_t seen = 0;
+	int64_t after = 0;
+	for (int pages = 0; pages < 100; pages++) {
+		CHECK_EQ(store_sync(w->s, &carl, after, 4, &page, &more), ERR_OK);
+		CHECK(page.n <= 4);
+		for (size_t i = 0; i < page.n && seen < all.n; i++, seen++)
+			CHECK_EQ(page.v[i].id, all.v[seen].id);
+		CHECK_EQ(more, seen < all.n);
+		after = page.n ? page.v[page.n - 1].id : after;
+		bool last = !more || page.n == 0;
+		msg_list_free(&page);
+		if (last)
+			break;
+	}
+	CHECK_EQ(seen, all.n);
+	msg_list_free(&all);
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL)
@@ -402,6 +442,7 @@ int main(void)
 	test_copenhagen_time();
 	test_access_log(&w);
 	test_constraints(&w);
+	test_staff_sync_pages(&w);
 	world_free(&w);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
