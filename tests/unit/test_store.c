@@ -389,7 +389,7 @@ static void test_staff_sync_pages(struct world *w)
 	struct store_user anna = world_user(w, w->anna), carl = world_user(w, w->carl);
 	const int64_t convs[3] = {w->conv_a, w->conv_r, w->conv_b};
 	const int64_t fams[3] = {w->fam_a, w->fam_a, w->fam_b};
-	struct msg m;
+	struct msg m = {0};
 	char cid[32];
 	for (int i = 0; i < 30; i++) {
 		snprintf(cid, sizeof cid, "pages-%d", i);
@@ -397,6 +397,7 @@ static void test_staff_sync_pages(struct world *w)
 		CHECK_EQ(store_message_insert(w->s, convs[k], fams[k], &anna.ref, KIND_TEXT,
 		                              "side om side", cid, 1000 + i, &m),
 		         ERR_OK);
+		msg_clear(&m);
 	}
 	struct msg_list all = {0}, page = {0};
 	bool more;
