@@ -198,7 +198,6 @@ bool hub_origin_allowed(const struct hub *h, const char *origin, const char *hos
 void hub_tick(struct hub *h)
 {
 	hub_expire_unauthenticated(h); /* session.c */
-	hub_watch_input(h);            /* keepalive.c */
 	hub_sweep_sessions(h);         /* jobs.c: one slice */
 }
 

@@ -44,7 +44,7 @@ struct hub_hooks {
 	 * transport that its frame headers announce (reassembled so far plus the
 	 * rest of the current frame).  A header can announce 2^40 bytes and send
 	 * none; lws 4.1 calls the application only when payload arrives, so the
-	 * hub asks every tick (hub_watch_input). */
+	 * hub asks every tick (session_watch_input). */
 	size_t (*input_announced)(void *transport);
 	void *ctx;
 };
@@ -101,9 +101,6 @@ struct metrics *hub_metrics(struct hub *h);
 #define HUB_AUTH_DEADLINE_MS 10000
 void hub_tick(struct hub *h);
 void hub_expire_unauthenticated(struct hub *h);
-/* Closes (1009) every session whose announced message is over
- * HUB_MESSAGE_MAX; part of hub_tick(), so within HUB_TICK_MS. */
-void hub_watch_input(struct hub *h);
 
 /* Shutdown: stop taking new work, let queued commits finish and be acked,
  * then close every session with 1001.  hub_quiet() is true when that is done

@@ -165,9 +165,10 @@ void outbox_clear(struct session *s);
  * activity, except `ping`, which clients send by themselves to keep the link
  * alive; false when the sign-in had already ended (expired or idle). */
 bool session_activity(struct session *s, enum frame_type type, int64_t now);
-/* The periodic sweep behind hub_tick(), one slice of the sessions per call:
- * revoked (4403), expired or idle (4401), and the last use of busy sessions
- * written back in one job. */
+/* The periodic sweep behind hub_tick(): every session's announced input
+ * (1009), then one slice of the sessions: silent (1001), revoked (4403),
+ * expired or idle (4401), and the last use of busy sessions written back in
+ * one job. */
 void hub_sweep_sessions(struct hub *h);
 /* Writer thread: runs a JOB_TOUCH. */
 int job_touch_run(struct store *s, struct job *j);
@@ -176,6 +177,10 @@ int job_touch_run(struct store *s, struct job *j);
  * it once silent for idle_drop_ms; part of the sweep, so every session is
  * looked at every HUB_RECHECK_MS.  False when it closed the session. */
 bool session_keepalive(struct session *s, int64_t now);
+/* keepalive.c: closes (1009) a session whose announced message is over
+ * HUB_MESSAGE_MAX (hooks.input_announced); the sweep asks for every session
+ * on every tick, so within HUB_TICK_MS.  False when it closed the session. */
+bool session_watch_input(struct session *s);
 
 /* session.c */
 /* Drops what is queued and closes with code. */

@@ -160,6 +160,8 @@ static void sweep_session(int64_t key, void *val, void *arg)
 	struct sweep *w = arg;
 	struct session *s = val;
 	struct store_token t;
+	if (!session_watch_input(s)) /* every session, every tick */
+		return;
 	if (s->state != SESSION_AUTHED || s->id % w->slices != w->slice)
 		return;
 	if (!session_keepalive(s, w->now))

@@ -54,22 +54,16 @@ bool session_keepalive(struct session *s, int64_t now)
 	return true;
 }
 
-static void watch_input(int64_t key, void *val, void *arg)
+bool session_watch_input(struct session *s)
 {
-	(void)key;
-	struct session *s = val;
-	struct hub *h = arg;
-	if (s->close_code != 0 || h->hooks.input_announced(s->transport) <= HUB_MESSAGE_MAX)
-		return;
+	struct hub *h = s->hub;
+	if (h->hooks.input_announced == NULL || s->close_code != 0 ||
+	    h->hooks.input_announced(s->transport) <= HUB_MESSAGE_MAX)
+		return true;
 	char peer[80];
 	hub_log(h, HUB_LOG_WARNING, "ws_closed_too_big", "session=%llu user=%lld peer=%s",
 	        (unsigned long long)s->id, (long long)s->user.ref.id,
 	        hub_log_quote(peer, sizeof peer, s->peer));
 	session_fail(s, CLOSE_TOO_BIG, "message too large");
-}
-
-void hub_watch_input(struct hub *h)
-{
-	if (h->hooks.input_announced != NULL)
-		idmap_each(h->sessions, watch_input, h);
+	return false;
 }
