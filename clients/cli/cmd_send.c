@@ -94,10 +94,10 @@ static int take_body(const char *s, size_t len, char **out, size_t line)
 	}
 	text_trim(s, len, &start, &n);
 	size_t chars = text_utf8_count(s + start, n);
-	if (chars > CODEC_BODY_MAX) {
+	if (chars > DOMAIN_BODY_MAX) {
 		char why[128];
 		snprintf(why, sizeof why, "the message has %zu characters; at most %d are allowed",
-		         chars, CODEC_BODY_MAX);
+		         chars, DOMAIN_BODY_MAX);
 		out_wire_error("too_large", why);
 		return CLI_FAIL;
 	}

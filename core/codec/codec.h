@@ -17,21 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CODEC_REF_MAX            64   /* "ref": at most 64 characters */
-#define CODEC_CLIENT_ID_MAX      64   /* "client_id": 1..64 characters */
-#define CODEC_BODY_MAX           4000 /* body: code points after trimming */
+#include "../domain/domain.h"
+
+#define CODEC_REF_MAX            64 /* "ref": at most 64 characters */
 #define CODEC_SYNC_LIMIT_DEFAULT 100
 #define CODEC_SYNC_LIMIT_MAX     500
-#define CODEC_NAME_MAX           200 /* names, titles, device names: bytes */
-
-enum codec_role { ROLE_FAMILY = 1, ROLE_ADVISER, ROLE_ADMIN };
-enum codec_kind { KIND_TEXT = 1, KIND_NOTE, KIND_SYSTEM };
-
-const char *codec_role_name(enum codec_role role);
-const char *codec_kind_name(enum codec_kind kind);
-/* 0 when name is a known role/kind, -1 otherwise. */
-int codec_role_parse(const char *name, enum codec_role *out);
-int codec_kind_parse(const char *name, enum codec_kind *out);
 
 /* ---- Client frames -------------------------------------------------- */
 
@@ -54,9 +44,9 @@ struct frame {
 		} auth;
 		struct {
 			int64_t conv;
-			char client_id[CODEC_CLIENT_ID_MAX * 4 + 1];
+			char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
 			char *body; /* trimmed, 1..4000 code points */
-			enum codec_kind kind;
+			enum msg_kind kind;
 		} send;
 		struct {
 			int64_t after; /* default 0 */
@@ -117,81 +107,6 @@ int codec_decode_invite(const char *text, size_t len, struct req_invite *out, co
 
 /* ---- Values the server encodes --------------------------------------- */
 
-struct user_ref {
-	int64_t id;
-	char name[CODEC_NAME_MAX + 1];
-	enum codec_role role;
-};
-
-struct msg {
-	int64_t id;
-	int64_t conv;
-	int64_t family;
-	struct user_ref sender;
-	enum codec_kind kind;
-	char *body; /* owned */
-	char client_id[CODEC_CLIENT_ID_MAX * 4 + 1];
-	int64_t created_at; /* ms since epoch */
-};
-
-struct msg_list {
-	struct msg *v;
-	size_t n, cap;
-};
-
-/* Where one member of a conversation has read up to. */
-struct read_pos {
-	struct user_ref user;
-	int64_t upto;
-	int64_t at;
-};
-
-struct conv {
-	int64_t id;
-	int64_t family_id;
-	char family_name[CODEC_NAME_MAX + 1];
-	char title[CODEC_NAME_MAX + 1];
-	struct user_ref *members; /* owned */
-	size_t n_members;
-	int64_t primary_id; /* the pair: additions to CONV (PROTOCOL-NOTES) */
-	int64_t secondary_id;
-	struct read_pos *reads; /* owned: the members' read positions */
-	size_t n_reads;
-	int64_t last_id;
-	int64_t read_upto;
-	int64_t unread;
-};
-
-struct conv_list {
-	struct conv *v;
-	size_t n, cap;
-};
-
-struct log_entry {
-	int64_t id;
-	int64_t at;
-	char kind[16];
-	struct user_ref actor;
-	int64_t conv;    /* 0: null */
-	int64_t message; /* 0: null */
-	char *detail;    /* owned */
-};
-
-struct log_list {
-	struct log_entry *v;
-	size_t n, cap;
-};
-
-void msg_clear(struct msg *m);
-void msg_list_free(struct msg_list *l);
-/* Appends a zeroed slot and returns it, NULL on out of memory. */
-struct msg *msg_list_push(struct msg_list *l);
-void conv_clear(struct conv *c);
-void conv_list_free(struct conv_list *l);
-struct conv *conv_list_push(struct conv_list *l);
-void log_list_free(struct log_list *l);
-struct log_entry *log_list_push(struct log_list *l);
-
 /* ---- Server frames (WebSocket) ---------------------------------------- */
 /* ref may be NULL (no "ref" member). Results are malloc'd strings. */
 
@@ -226,19 +141,6 @@ char *codec_encode_conv(const struct conv *c);
 /* {"type":"conversation","conversation":CONV}: a conversation the user may now see */
 char *codec_encode_conversation(const struct conv *c);
 /* {"devices":[{"id","name","user":USER,"created_at","revoked_at":TS|null},...]} */
-struct device_entry {
-	int64_t id;
-	char name[CODEC_NAME_MAX + 1];
-	struct user_ref user;
-	int64_t created_at;
-	int64_t revoked_at; /* 0: active */
-};
-struct device_list {
-	struct device_entry *v;
-	size_t n, cap;
-};
-struct device_entry *device_list_push(struct device_list *l);
-void device_list_free(struct device_list *l);
 char *codec_encode_devices(const struct device_list *l);
 /* {"messages":[...],"more":B} */
 char *codec_encode_http_messages(const struct msg_list *l, bool more);

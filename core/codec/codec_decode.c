@@ -238,14 +238,14 @@ static int take_body(const char *s, size_t len, char **out, const char **why)
 	text_trim(s, len, &start, &n);
 	if (n == 0)
 		return bad(why, "send: \"body\" must not be empty");
-	if (n > (size_t)CODEC_BODY_MAX * 4 || text_utf8_count(s + start, n) > CODEC_BODY_MAX)
+	if (n > (size_t)DOMAIN_BODY_MAX * 4 || text_utf8_count(s + start, n) > DOMAIN_BODY_MAX)
 		return fail(why, ERR_TOO_LARGE, "send: \"body\" is longer than 4000 characters");
 	*out = dup_span(s + start, n);
 	return *out ? ERR_OK : out_of_memory(why);
 }
 
 /* "kind" is optional; only text and note may be sent ("system" is the server's). */
-static int take_send_kind(const struct obj *o, enum codec_kind *kind, const char **why)
+static int take_send_kind(const struct obj *o, enum msg_kind *kind, const char **why)
 {
 	const char *s;
 	size_t len;
@@ -253,7 +253,7 @@ static int take_send_kind(const struct obj *o, enum codec_kind *kind, const char
 	*kind = KIND_TEXT;
 	if (!opt_str(o, "kind", &s, &len))
 		return bad(why, "send: \"kind\" must be \"text\" or \"note\"");
-	if (s && (codec_kind_parse(s, kind) != 0 || *kind == KIND_SYSTEM))
+	if (s && (msg_kind_parse(s, kind) != 0 || *kind == KIND_SYSTEM))
 		return bad(why, "send: \"kind\" must be \"text\" or \"note\"");
 	return ERR_OK;
 }
@@ -268,7 +268,7 @@ static int decode_send(const struct obj *o, struct frame *f, const char **why)
 	if (!req_int(o, "conv", 1, &f->u.send.conv))
 		return bad(why, "send: \"conv\" must be a positive integer");
 	if (!req_str(o, "client_id", &id, &id_len) ||
-	    !chars_within(id, id_len, 1, CODEC_CLIENT_ID_MAX))
+	    !chars_within(id, id_len, 1, DOMAIN_CLIENT_ID_MAX))
 		return bad(why, "send: \"client_id\" must be a string of 1 to 64 characters");
 	memcpy(f->u.send.client_id, id, id_len);
 	f->u.send.client_id[id_len] = '\0';
@@ -420,7 +420,7 @@ static int decode_login(const struct obj *o, struct req_login *r, const char **w
 	const char *s;
 	size_t len;
 
-	if (!req_str(o, "username", &s, &len) || len == 0 || len > CODEC_NAME_MAX)
+	if (!req_str(o, "username", &s, &len) || len == 0 || len > DOMAIN_NAME_MAX)
 		return bad(why, "login: \"username\" must be a string of 1 to 200 bytes");
 	if (!(r->username = dup_span(s, len)))
 		return out_of_memory(why);
@@ -469,7 +469,7 @@ static int decode_enrol(const struct obj *o, struct req_enrol *r, const char **w
 		return bad(why, "enrol: \"code\" must be a string of 1 to 64 characters");
 	if (!(r->code = dup_span(s, len)))
 		return out_of_memory(why);
-	return take_trimmed(o, "device", CODEC_NAME_MAX, &r->device, why,
+	return take_trimmed(o, "device", DOMAIN_NAME_MAX, &r->device, why,
 	                    "enrol: \"device\" must be a non-blank string of at most 200 bytes");
 }
 
@@ -530,7 +530,7 @@ static int decode_conv_create(const struct obj *o, struct req_conv_create *r, co
 
 	if (!req_int(o, "family", 1, &r->family))
 		return bad(why, "conv_create: \"family\" must be a positive integer");
-	rc = take_trimmed(o, "title", CODEC_NAME_MAX, &r->title, why,
+	rc = take_trimmed(o, "title", DOMAIN_NAME_MAX, &r->title, why,
 	                  "conv_create: \"title\" must be a non-blank string of at most 200 bytes");
 	if (rc != ERR_OK)
 		return rc;

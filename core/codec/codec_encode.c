@@ -68,7 +68,7 @@ static json_t *user_json(const struct user_ref *u)
 	json_t *o = json_object();
 	int rc = put(o, "id", json_integer(u->id));
 	rc |= put(o, "name", json_string(u->name));
-	rc |= put(o, "role", json_string(codec_role_name(u->role)));
+	rc |= put(o, "role", json_string(role_name(u->role)));
 	return finish(o, rc);
 }
 
@@ -148,7 +148,7 @@ static void jw_user(struct jw *w, const struct user_ref *u)
 	jw_lit(w, ",\"name\":");
 	jw_str(w, u->name);
 	jw_lit(w, ",\"role\":");
-	jw_str(w, codec_role_name(u->role));
+	jw_str(w, role_name(u->role));
 	jw_lit(w, "}");
 }
 
@@ -163,7 +163,7 @@ static void jw_msg(struct jw *w, const struct msg *m)
 	jw_lit(w, ",\"sender\":");
 	jw_user(w, &m->sender);
 	jw_lit(w, ",\"kind\":");
-	jw_str(w, codec_kind_name(m->kind));
+	jw_str(w, msg_kind_name(m->kind));
 	jw_lit(w, ",\"body\":");
 	jw_str(w, m->body);
 	jw_lit(w, ",\"client_id\":");

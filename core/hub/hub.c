@@ -138,7 +138,7 @@ const char *hub_log_quote(char *buf, size_t cap, const char *value)
 	return text_logfmt_quote(buf, cap, value);
 }
 
-enum metric_gauge hub_conn_gauge(enum codec_role role)
+enum metric_gauge hub_conn_gauge(enum role role)
 {
 	switch (role) {
 	case ROLE_FAMILY:

@@ -43,9 +43,9 @@ struct job {
 	char ref[CODEC_REF_MAX * 4 + 1];
 	int64_t conv;
 	/* JOB_SEND */
-	enum codec_kind kind;
+	enum msg_kind kind;
 	char *body;
-	char client_id[CODEC_CLIENT_ID_MAX * 4 + 1];
+	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
 	/* JOB_READ */
 	int64_t upto;
 	/* JOB_LOG: one row per family; reply (if any) goes out once committed */
@@ -215,7 +215,7 @@ __attribute__((format(printf, 4, 5))) void hub_log(struct hub *h, int level, con
                                                    const char *fmt, ...);
 const char *hub_log_quote(char *buf, size_t cap, const char *value);
 /* The gauge of connections for a role. */
-enum metric_gauge hub_conn_gauge(enum codec_role role);
+enum metric_gauge hub_conn_gauge(enum role role);
 
 /* hub.c: registry */
 void hub_register_user(struct hub *h, struct session *s);

@@ -37,7 +37,7 @@ bool perm_can_see_conv(enum perm_rel rel)
 	return rel == REL_FAMILY_IN || rel == REL_PAIR || rel == REL_TEAM;
 }
 
-bool perm_can_see_kind(enum perm_rel rel, enum codec_kind kind)
+bool perm_can_see_kind(enum perm_rel rel, enum msg_kind kind)
 {
 	if (!perm_can_see_conv(rel))
 		return false;
@@ -45,7 +45,7 @@ bool perm_can_see_kind(enum perm_rel rel, enum codec_kind kind)
 	return kind != KIND_NOTE || rel == REL_PAIR || rel == REL_TEAM;
 }
 
-bool perm_can_send(enum perm_rel rel, enum codec_kind kind)
+bool perm_can_send(enum perm_rel rel, enum msg_kind kind)
 {
 	switch (kind) {
 	case KIND_TEXT:

@@ -11,11 +11,11 @@
 
 #include <stdbool.h>
 
-#include "../codec/codec.h"
+#include "../domain/domain.h"
 
 /* What the store knows about one user against one family (and conversation). */
 struct perm_facts {
-	enum codec_role role;
+	enum role role;
 	bool family_member;    /* a member of this family (role family) */
 	bool conv_participant; /* takes part in the conversation in question */
 	bool in_pair;          /* primary or secondary adviser of the family */
@@ -39,9 +39,9 @@ const char *perm_rel_name(enum perm_rel rel);
 /* May see the conversation (its text messages and read receipts). */
 bool perm_can_see_conv(enum perm_rel rel);
 /* May see a message of this kind in a conversation they can see. */
-bool perm_can_see_kind(enum perm_rel rel, enum codec_kind kind);
+bool perm_can_see_kind(enum perm_rel rel, enum msg_kind kind);
 /* May send a message of this kind (system messages are never sent by users). */
-bool perm_can_send(enum perm_rel rel, enum codec_kind kind);
+bool perm_can_send(enum perm_rel rel, enum msg_kind kind);
 /* May mark the conversation read (anyone who can see it). */
 bool perm_can_mark_read(enum perm_rel rel);
 /* May read the family's contact log (pair and team). */

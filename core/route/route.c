@@ -26,7 +26,7 @@ static int route_filter(struct store *s, int64_t conv_id, int kind, struct route
 	for (size_t i = 0; i < n; i++) {
 		enum perm_rel rel = perm_relation(&aud[i].facts);
 		bool sees = kind == 0 ? perm_can_see_conv(rel)
-		                      : perm_can_see_kind(rel, (enum codec_kind)kind);
+		                      : perm_can_see_kind(rel, (enum msg_kind)kind);
 		if (sees)
 			out->users[out->n++] = aud[i].user_id;
 	}
@@ -34,7 +34,7 @@ static int route_filter(struct store *s, int64_t conv_id, int kind, struct route
 	return ERR_OK;
 }
 
-int route_message(struct store *s, int64_t conv_id, enum codec_kind kind, struct route_set *out)
+int route_message(struct store *s, int64_t conv_id, enum msg_kind kind, struct route_set *out)
 {
 	return route_filter(s, conv_id, (int)kind, out);
 }

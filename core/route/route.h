@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../codec/codec.h"
+#include "../domain/domain.h"
 #include "../store/store.h"
 
 struct route_set {
@@ -20,7 +20,7 @@ struct route_set {
 /* Users who may see a message of kind in conv (the sender included when
  * they may see it: their other devices need it too).  Caller frees with
  * route_set_free(). */
-int route_message(struct store *s, int64_t conv_id, enum codec_kind kind, struct route_set *out);
+int route_message(struct store *s, int64_t conv_id, enum msg_kind kind, struct route_set *out);
 /* Users who may see the read receipts of conv. */
 int route_receipt(struct store *s, int64_t conv_id, struct route_set *out);
 void route_set_free(struct route_set *r);

@@ -69,7 +69,7 @@ static int check_conv(struct store *s, const struct store_user *user, int64_t co
 
 static bool allow_send(enum perm_rel rel, int kind)
 {
-	return perm_can_send(rel, (enum codec_kind)kind);
+	return perm_can_send(rel, (enum msg_kind)kind);
 }
 
 static bool allow_read(enum perm_rel rel, int unused)
@@ -84,7 +84,7 @@ static bool allow_history(enum perm_rel rel, int unused)
 	return perm_can_see_conv(rel);
 }
 
-int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum codec_kind kind,
+int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum msg_kind kind,
              const char *body, const char *client_id, int64_t now, struct msg *out, bool *duplicate,
              struct route_set *recipients)
 {

@@ -29,7 +29,7 @@ int svc_conv_relation(struct store *s, const struct store_user *user, int64_t co
 /* Stores a message (or finds the one already stored under client_id: then
  * *duplicate is set and nothing is written).  On success fills *out and, for
  * a new message, the recipients.  A refusal is logged as "denied". */
-int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum codec_kind kind,
+int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum msg_kind kind,
              const char *body, const char *client_id, int64_t now, struct msg *out, bool *duplicate,
              struct route_set *recipients);
 

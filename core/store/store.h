@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../codec/codec.h"
+#include "../domain/domain.h"
 #include "../perm/perm.h"
 
 struct store;
@@ -81,7 +81,7 @@ struct store_user {
 	struct user_ref ref; /* id, name, role */
 	int64_t family_id;   /* role family: the family; else 0 */
 	bool active;
-	char username[CODEC_NAME_MAX + 1]; /* staff and admins; "" for members */
+	char username[DOMAIN_NAME_MAX + 1]; /* staff and admins; "" for members */
 };
 
 int store_user_get(struct store *s, int64_t id, struct store_user *out);
@@ -89,8 +89,8 @@ int store_user_get(struct store *s, int64_t id, struct store_user *out);
 int store_user_by_username(struct store *s, const char *username, struct store_user *out,
                            char *pw_hash, size_t pw_cap);
 /* Creates a staff (adviser) or admin account. ERR_CONFLICT if the username is taken. */
-int store_staff_create(struct store *s, enum codec_role role, const char *username,
-                       const char *name, const char *pw_hash, int64_t *id);
+int store_staff_create(struct store *s, enum role role, const char *username, const char *name,
+                       const char *pw_hash, int64_t *id);
 int store_staff_set_password(struct store *s, int64_t user_id, const char *pw_hash);
 int store_user_set_active(struct store *s, int64_t user_id, bool active);
 
@@ -125,7 +125,7 @@ int store_token_revoke(struct store *s, int64_t token_id, int64_t now);
 struct store_device {
 	int64_t id;
 	int64_t user_id;
-	char name[CODEC_NAME_MAX + 1];
+	char name[DOMAIN_NAME_MAX + 1];
 	int64_t created_at;
 	int64_t revoked_at; /* 0: active */
 };
@@ -157,7 +157,7 @@ int store_family_add_member(struct store *s, int64_t family_id, const char *name
 /* Hands the family over to a new pair; history stays with the family. */
 int store_family_set_pair(struct store *s, int64_t family_id, int64_t primary_id,
                           int64_t secondary_id);
-int store_family_name(struct store *s, int64_t family_id, char name[CODEC_NAME_MAX + 1]);
+int store_family_name(struct store *s, int64_t family_id, char name[DOMAIN_NAME_MAX + 1]);
 
 /* A restricted conversation of the family with the given members (role family). */
 int store_conv_create(struct store *s, int64_t family_id, const char *title, const int64_t *members,
@@ -200,7 +200,7 @@ int store_message_by_client_id(struct store *s, int64_t sender_id, const char *c
 /* Inserts the message into conv (of family_id: the foreign keys refuse a
  * conversation that does not exist); fills out as stored. */
 int store_message_insert(struct store *s, int64_t conv_id, int64_t family_id,
-                         const struct user_ref *sender, enum codec_kind kind, const char *body,
+                         const struct user_ref *sender, enum msg_kind kind, const char *body,
                          const char *client_id, int64_t now, struct msg *out);
 /* Messages the user may see with id > after, ascending, at most limit. */
 int store_sync(struct store *s, const struct store_user *u, int64_t after, int limit,

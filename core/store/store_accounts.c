@@ -15,7 +15,7 @@ static void read_user(sqlite3_stmt *st, struct store_user *out)
 	out->ref.id = sqlite3_column_int64(st, 0);
 	store_col_text(st, 1, out->ref.name, sizeof out->ref.name);
 	const char *role = (const char *)sqlite3_column_text(st, 2);
-	if (role == NULL || codec_role_parse(role, &out->ref.role) != 0)
+	if (role == NULL || role_parse(role, &out->ref.role) != 0)
 		out->ref.role = ROLE_FAMILY;
 	out->family_id = sqlite3_column_int64(st, 3);
 	out->active = sqlite3_column_int(st, 4) != 0;
@@ -51,13 +51,13 @@ int store_user_by_username(struct store *s, const char *username, struct store_u
 	return err;
 }
 
-static int insert_user(struct store *s, enum codec_role role, const char *username,
-                       const char *name, const char *pw_hash, int64_t family_id, int64_t *id)
+static int insert_user(struct store *s, enum role role, const char *username, const char *name,
+                       const char *pw_hash, int64_t family_id, int64_t *id)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_USER_INSERT);
 	if (st == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_text(st, 1, codec_role_name(role), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, role_name(role), -1, SQLITE_STATIC);
 	if (username)
 		sqlite3_bind_text(st, 2, username, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
@@ -71,8 +71,8 @@ static int insert_user(struct store *s, enum codec_role role, const char *userna
 	return err;
 }
 
-int store_staff_create(struct store *s, enum codec_role role, const char *username,
-                       const char *name, const char *pw_hash, int64_t *id)
+int store_staff_create(struct store *s, enum role role, const char *username, const char *name,
+                       const char *pw_hash, int64_t *id)
 {
 	if (role == ROLE_FAMILY || username == NULL || *username == '\0')
 		return ERR_BAD_REQUEST;

@@ -100,7 +100,7 @@ static int staff_row(sqlite3_stmt *st, void *arg)
 	    .teams = col_str(st, 5),
 	};
 
-	if (codec_role_parse(col_str(st, 3), &r.role) != 0)
+	if (role_parse(col_str(st, 3), &r.role) != 0)
 		return ERR_INTERNAL;
 	return cb->fn(cb->ctx, &r);
 }

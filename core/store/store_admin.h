@@ -27,7 +27,7 @@ struct store_admin_staff {
 	int64_t id;
 	const char *username;
 	const char *name;
-	enum codec_role role; /* ROLE_ADVISER or ROLE_ADMIN */
+	enum role role; /* ROLE_ADVISER or ROLE_ADMIN */
 	bool active;
 	const char *teams; /* team names joined by ", "; "" when none */
 };

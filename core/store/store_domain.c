@@ -153,7 +153,7 @@ int store_family_set_pair(struct store *s, int64_t family_id, int64_t primary_id
 	return err;
 }
 
-int store_family_name(struct store *s, int64_t family_id, char name[CODEC_NAME_MAX + 1])
+int store_family_name(struct store *s, int64_t family_id, char name[DOMAIN_NAME_MAX + 1])
 {
 	sqlite3_stmt *st = store_stmt(s, ST_FAMILY_NAME);
 	if (st == NULL)
@@ -161,7 +161,7 @@ int store_family_name(struct store *s, int64_t family_id, char name[CODEC_NAME_M
 	sqlite3_bind_int64(st, 1, family_id);
 	int err = store_step_row(st);
 	if (err == ERR_OK)
-		store_col_text(st, 0, name, CODEC_NAME_MAX + 1);
+		store_col_text(st, 0, name, DOMAIN_NAME_MAX + 1);
 	sqlite3_reset(st);
 	return err;
 }
@@ -202,7 +202,7 @@ static void read_facts(sqlite3_stmt *st, int col, struct perm_facts *f)
 {
 	memset(f, 0, sizeof *f);
 	const char *role = (const char *)sqlite3_column_text(st, col);
-	if (role == NULL || codec_role_parse(role, &f->role) != 0)
+	if (role == NULL || role_parse(role, &f->role) != 0)
 		f->role = ROLE_FAMILY;
 	f->active = sqlite3_column_int(st, col + 1) != 0;
 	f->family_member = sqlite3_column_int(st, col + 2) != 0;

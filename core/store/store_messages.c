@@ -24,10 +24,10 @@ static int read_msg(sqlite3_stmt *st, struct msg *m)
 	m->sender.id = sqlite3_column_int64(st, 3);
 	store_col_text(st, 4, m->sender.name, sizeof m->sender.name);
 	const char *role = (const char *)sqlite3_column_text(st, 5);
-	if (role == NULL || codec_role_parse(role, &m->sender.role) != 0)
+	if (role == NULL || role_parse(role, &m->sender.role) != 0)
 		m->sender.role = ROLE_FAMILY;
 	const char *kind = (const char *)sqlite3_column_text(st, 6);
-	if (kind == NULL || codec_kind_parse(kind, &m->kind) != 0)
+	if (kind == NULL || msg_kind_parse(kind, &m->kind) != 0)
 		m->kind = KIND_TEXT;
 	const char *body = (const char *)sqlite3_column_text(st, 7);
 	m->body = strdup(body ? body : "");
@@ -75,7 +75,7 @@ int store_message_by_client_id(struct store *s, int64_t sender_id, const char *c
 }
 
 int store_message_insert(struct store *s, int64_t conv_id, int64_t family_id,
-                         const struct user_ref *sender, enum codec_kind kind, const char *body,
+                         const struct user_ref *sender, enum msg_kind kind, const char *body,
                          const char *client_id, int64_t now, struct msg *out)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_MSG_INSERT);
@@ -83,7 +83,7 @@ int store_message_insert(struct store *s, int64_t conv_id, int64_t family_id,
 		return ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, conv_id);
 	sqlite3_bind_int64(st, 2, sender->id);
-	sqlite3_bind_text(st, 3, codec_kind_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, msg_kind_name(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, client_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now);
@@ -194,7 +194,7 @@ static int conv_pair_and_reads(struct store *s, struct conv *c)
 		r->user.id = sqlite3_column_int64(st, 0);
 		store_col_text(st, 1, r->user.name, sizeof r->user.name);
 		const char *role = (const char *)sqlite3_column_text(st, 2);
-		if (role == NULL || codec_role_parse(role, &r->user.role) != 0)
+		if (role == NULL || role_parse(role, &r->user.role) != 0)
 			r->user.role = ROLE_FAMILY;
 		r->upto = sqlite3_column_int64(st, 3);
 		r->at = sqlite3_column_int64(st, 4);
@@ -226,7 +226,7 @@ static int conv_members(struct store *s, struct conv *c)
 		m->id = sqlite3_column_int64(st, 0);
 		store_col_text(st, 1, m->name, sizeof m->name);
 		const char *role = (const char *)sqlite3_column_text(st, 2);
-		if (role == NULL || codec_role_parse(role, &m->role) != 0)
+		if (role == NULL || role_parse(role, &m->role) != 0)
 			m->role = ROLE_FAMILY;
 	}
 	sqlite3_reset(st);
@@ -410,7 +410,7 @@ int store_log_list(struct store *s, int64_t family_id, int64_t from, int64_t to,
 		e->actor.id = sqlite3_column_int64(st, 3);
 		store_col_text(st, 4, e->actor.name, sizeof e->actor.name);
 		const char *role = (const char *)sqlite3_column_text(st, 5);
-		if (role == NULL || codec_role_parse(role, &e->actor.role) != 0)
+		if (role == NULL || role_parse(role, &e->actor.role) != 0)
 			e->actor.role = ROLE_ADMIN;
 		e->conv = sqlite3_column_int64(st, 6);
 		e->message = sqlite3_column_int64(st, 7);

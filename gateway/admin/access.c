@@ -36,7 +36,7 @@ static int parse_since(const char *text, int64_t *ms)
 int admin_access_log_run(struct admin *a, const struct admin_args *args, json_t **out)
 {
 	const char *format = args->format ? args->format : (a->json ? "json" : "text");
-	char name[CODEC_NAME_MAX + 1];
+	char name[DOMAIN_NAME_MAX + 1];
 	int64_t family, since = 0, console;
 	json_t *entries = NULL;
 	int err;
@@ -116,7 +116,7 @@ void admin_access_log_show(const struct admin *a, const json_t *out)
 	json_array_foreach(entries, i, e)
 	{
 		const json_t *actor = json_object_get(e, "actor");
-		char when[40], who[2 * CODEC_NAME_MAX + 8];
+		char when[40], who[2 * DOMAIN_NAME_MAX + 8];
 		const char *user = text_of(e, "username");
 		bool denied = strcmp(text_of(e, "kind"), "denied") == 0;
 		local_label(text_of(e, "local"), when);

@@ -126,7 +126,7 @@ int admin_begin(struct admin *a);
 /* NULL when username is acceptable, else why not. */
 const char *admin_check_username(const char *username);
 /* Trims name into out; NULL when acceptable, else why not. */
-const char *admin_clean_name(const char *name, char out[CODEC_NAME_MAX + 1]);
+const char *admin_clean_name(const char *name, char out[DOMAIN_NAME_MAX + 1]);
 /* A positive id from the command line; false when it is not one. */
 bool admin_parse_id(const char *text, int64_t *id);
 

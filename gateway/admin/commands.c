@@ -81,10 +81,9 @@ static long long jint(const json_t *o, const char *key)
 
 /* ---- add-admin, add-staff, reset-password -------------------------------------- */
 
-static int new_account(struct admin *a, const struct admin_args *args, enum codec_role role,
-                       json_t **out)
+static int new_account(struct admin *a, const struct admin_args *args, enum role role, json_t **out)
 {
-	char name[CODEC_NAME_MAX + 1], plain[AUTH_PASSWORD_MAX + 2], hash[AUTH_HASH_MAX];
+	char name[DOMAIN_NAME_MAX + 1], plain[AUTH_PASSWORD_MAX + 2], hash[AUTH_HASH_MAX];
 	const char *why, *username = args->pos[0];
 	bool generated;
 	int64_t id;
@@ -103,7 +102,7 @@ static int new_account(struct admin *a, const struct admin_args *args, enum code
 	if (err != ERR_OK)
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	*out = json_pack("{s:s, s:s, s:I, s:s}", "username", username, "name", name, "id",
-	                 (json_int_t)id, "role", codec_role_name(role));
+	                 (json_int_t)id, "role", role_name(role));
 	if (generated)
 		json_object_set_new(*out, "password", json_string(plain));
 	return ERR_OK;
@@ -127,7 +126,7 @@ static void show_account(const struct admin *a, const json_t *out)
 static int add_existing_staff(struct admin *a, const struct admin_args *args,
                               const struct store_user *u, json_t **out)
 {
-	char name[CODEC_NAME_MAX + 1];
+	char name[DOMAIN_NAME_MAX + 1];
 	const char *why;
 	int64_t team_id;
 	bool in_team;
@@ -135,7 +134,7 @@ static int add_existing_staff(struct admin *a, const struct admin_args *args,
 
 	if (u->ref.role != ROLE_ADVISER)
 		return admin_fail(a, ERR_CONFLICT, "\"%s\" is an %s, not an adviser", u->username,
-		                  codec_role_name(u->ref.role));
+		                  role_name(u->ref.role));
 	if ((why = admin_clean_name(args->pos[1], name)) != NULL)
 		return admin_fail(a, ERR_BAD_REQUEST, "%s", why);
 	if (strcmp(name, u->ref.name) != 0 || args->password != NULL)
@@ -306,7 +305,7 @@ static void show_active(const struct admin *a, const json_t *out)
 
 static int run_add_team(struct admin *a, const struct admin_args *args, json_t **out)
 {
-	char name[CODEC_NAME_MAX + 1];
+	char name[DOMAIN_NAME_MAX + 1];
 	const char *why;
 	int64_t id;
 	int err;
@@ -348,7 +347,7 @@ static int check_pair(struct admin *a, const struct admin_args *args, int64_t te
 
 static int run_add_family(struct admin *a, const struct admin_args *args, json_t **out)
 {
-	char name[CODEC_NAME_MAX + 1];
+	char name[DOMAIN_NAME_MAX + 1];
 	const char *why;
 	int64_t team_id, primary, secondary, id, conv;
 	int err;
@@ -380,7 +379,7 @@ static void show_add_family(const struct admin *a, const json_t *out)
 
 static int run_add_member(struct admin *a, const struct admin_args *args, json_t **out)
 {
-	char name[CODEC_NAME_MAX + 1];
+	char name[DOMAIN_NAME_MAX + 1];
 	const char *why;
 	json_t *fam;
 	int64_t id;
@@ -478,7 +477,7 @@ static int parse_hours(struct admin *a, const char *text, int64_t *hours)
 
 static int run_invite(struct admin *a, const struct admin_args *args, json_t **out)
 {
-	char code[AUTH_INVITE_LEN + 1], family[CODEC_NAME_MAX + 1];
+	char code[AUTH_INVITE_LEN + 1], family[DOMAIN_NAME_MAX + 1];
 	struct store_user u;
 	int64_t id, hours, expires_at;
 	int err;
@@ -519,7 +518,7 @@ static int run_revoke_device(struct admin *a, const struct admin_args *args, jso
 {
 	struct store_device d;
 	struct store_user u;
-	char detail[2 * CODEC_NAME_MAX + 64];
+	char detail[2 * DOMAIN_NAME_MAX + 64];
 	int64_t id;
 	int err;
 
@@ -573,11 +572,10 @@ static int list_team(void *ctx, const struct store_admin_team *t)
 
 static int list_staff(void *ctx, const struct store_admin_staff *u)
 {
-	return json_array_append_new(ctx,
-	                             json_pack("{s:I, s:s, s:s, s:s, s:b, s:s}", "id",
-	                                       (json_int_t)u->id, "username", u->username, "name",
-	                                       u->name, "role", codec_role_name(u->role), "active",
-	                                       u->active, "teams", u->teams)) == 0
+	return json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:s, s:b, s:s}", "id",
+	                                            (json_int_t)u->id, "username", u->username,
+	                                            "name", u->name, "role", role_name(u->role),
+	                                            "active", u->active, "teams", u->teams)) == 0
 	           ? ERR_OK
 	           : ERR_INTERNAL;
 }

@@ -23,13 +23,13 @@
 #include "core/common/text.h"
 #include "core/store/store_admin.h"
 
-#define LABEL_MAX (CODEC_NAME_MAX + 64)
+#define LABEL_MAX (DOMAIN_NAME_MAX + 64)
 
 /* An admin or staff account mentioned in the document (first mention wins). */
 struct import_user {
 	const char *username; /* points into the document */
-	char name[CODEC_NAME_MAX + 1];
-	enum codec_role role;
+	char name[DOMAIN_NAME_MAX + 1];
+	enum role role;
 	bool has_password; /* given in the document */
 	char plain[AUTH_PASSWORD_MAX + 2];
 	char hash[AUTH_HASH_MAX];
@@ -60,7 +60,7 @@ static void make_label(char *out, const char *path, const json_t *entry, const c
 {
 	const char *v = json_string_value(json_object_get(entry, key));
 
-	if (v != NULL && strlen(v) <= CODEC_NAME_MAX && text_utf8_valid(v, strlen(v)))
+	if (v != NULL && strlen(v) <= DOMAIN_NAME_MAX && text_utf8_valid(v, strlen(v)))
 		snprintf(out, LABEL_MAX, "%s \"%s\"", path, v);
 	else
 		snprintf(out, LABEL_MAX, "%s", path);
@@ -125,7 +125,7 @@ static int get_array(struct admin *a, const char *label, const json_t *obj, cons
 
 /* A name under key: required, trimmed and checked into out. */
 static int get_name(struct admin *a, const char *label, const json_t *obj, const char *key,
-                    char out[CODEC_NAME_MAX + 1])
+                    char out[DOMAIN_NAME_MAX + 1])
 {
 	const char *v, *why;
 	int err = get_string(a, label, obj, key, true, &v);
@@ -164,9 +164,9 @@ static struct import_user *new_user(struct import *im)
 
 /* A later mention of a staff member adds them to another team; it may not redefine them. */
 static int mention_again(struct import *im, const char *label, struct import_user *u,
-                         enum codec_role role, const char *name, bool has_password)
+                         enum role role, const char *name, bool has_password)
 {
-	char clean[CODEC_NAME_MAX + 1];
+	char clean[DOMAIN_NAME_MAX + 1];
 
 	if (role != ROLE_ADVISER || u->role != ROLE_ADVISER)
 		return admin_fail(im->a, ERR_CONFLICT, "%s: username \"%s\" is already used at %s",
@@ -203,15 +203,14 @@ static int check_existing(struct import *im, const char *label, struct import_us
 		                  "%s: username \"%s\" already exists (%s \"%s\"); an existing "
 		                  "adviser can only be added to a team, by the same name and "
 		                  "without a password",
-		                  label, u->username, codec_role_name(old.ref.role), old.ref.name);
+		                  label, u->username, role_name(old.ref.role), old.ref.name);
 	u->existing = true;
 	u->id = old.ref.id;
 	return ERR_OK;
 }
 
 /* Checks one admins[] or staff[] entry and records its account. */
-static int read_account(struct import *im, const char *path, const json_t *entry,
-                        enum codec_role role)
+static int read_account(struct import *im, const char *path, const json_t *entry, enum role role)
 {
 	char label[LABEL_MAX];
 	const char *username, *name, *password, *why;
@@ -263,7 +262,7 @@ static int read_admins(struct import *im)
 static int read_team(struct import *im, size_t t, const json_t *team)
 {
 	const json_t *staff, *entry, *other;
-	char label[LABEL_MAX], name[CODEC_NAME_MAX + 1], path[64], other_name[CODEC_NAME_MAX + 1];
+	char label[LABEL_MAX], name[DOMAIN_NAME_MAX + 1], path[64], other_name[DOMAIN_NAME_MAX + 1];
 	size_t i;
 	int err;
 
@@ -311,7 +310,7 @@ static int read_teams(struct import *im)
 
 struct family_in {
 	char label[LABEL_MAX];
-	char name[CODEC_NAME_MAX + 1];
+	char name[DOMAIN_NAME_MAX + 1];
 	const char *team, *primary, *secondary;
 	const json_t *members;
 };
@@ -319,7 +318,7 @@ struct family_in {
 /* Checks the shape of families[f] into in; the database is asked in pass 2. */
 static int read_family(struct import *im, size_t f, const json_t *entry, struct family_in *in)
 {
-	char path[64], mlabel[LABEL_MAX], mname[CODEC_NAME_MAX + 1];
+	char path[64], mlabel[LABEL_MAX], mname[DOMAIN_NAME_MAX + 1];
 	const json_t *m;
 	size_t i;
 	int err;
@@ -378,7 +377,7 @@ static int relabel(struct admin *a, const char *label, int err)
 static int create_member(struct import *im, int64_t family_id, const json_t *m, size_t f, size_t i,
                          json_t *out)
 {
-	char name[CODEC_NAME_MAX + 1], code[AUTH_INVITE_LEN + 1], label[LABEL_MAX], path[64];
+	char name[DOMAIN_NAME_MAX + 1], code[AUTH_INVITE_LEN + 1], label[LABEL_MAX], path[64];
 	int64_t id, expires_at;
 	int err;
 
@@ -481,7 +480,7 @@ static int create_admins(struct import *im, json_t *out)
 
 static int create_team(struct import *im, size_t t, const json_t *team, json_t *out)
 {
-	char name[CODEC_NAME_MAX + 1], label[LABEL_MAX], path[64];
+	char name[DOMAIN_NAME_MAX + 1], label[LABEL_MAX], path[64];
 	const json_t *entry;
 	json_t *staff;
 	int64_t id;

@@ -82,7 +82,7 @@ static bool has_control(const char *s, size_t n)
 	return false;
 }
 
-const char *admin_clean_name(const char *name, char out[CODEC_NAME_MAX + 1])
+const char *admin_clean_name(const char *name, char out[DOMAIN_NAME_MAX + 1])
 {
 	size_t len = strlen(name), start, n;
 
@@ -91,7 +91,7 @@ const char *admin_clean_name(const char *name, char out[CODEC_NAME_MAX + 1])
 	text_trim(name, len, &start, &n);
 	if (n == 0)
 		return "the name is empty";
-	if (n > CODEC_NAME_MAX)
+	if (n > DOMAIN_NAME_MAX)
 		return "the name is longer than 200 bytes";
 	if (has_control(name + start, n))
 		return "the name contains control characters";
@@ -184,7 +184,7 @@ int admin_pair_member(struct admin *a, int64_t team_id, const char *team, const 
 		                  store_errmsg(a->s));
 	if (u.ref.role != ROLE_ADVISER)
 		return admin_fail(a, ERR_BAD_REQUEST, "%s \"%s\" is an %s, not an adviser", what,
-		                  username, codec_role_name(u.ref.role));
+		                  username, role_name(u.ref.role));
 	if (!u.active)
 		return admin_fail(a, ERR_BAD_REQUEST, "%s \"%s\" is deactivated", what, username);
 	if ((err = store_admin_in_team(a->s, team_id, u.ref.id, &in_team)) != ERR_OK)
@@ -204,7 +204,7 @@ int admin_invite_make(struct admin *a, int64_t member_id, const char *member_nam
                       int64_t family_id, int64_t hours, char code[AUTH_INVITE_LEN + 1],
                       int64_t *expires_at)
 {
-	char detail[CODEC_NAME_MAX + 128], ts[32];
+	char detail[DOMAIN_NAME_MAX + 128], ts[32];
 	int err = ERR_CONFLICT;
 
 	int64_t console;

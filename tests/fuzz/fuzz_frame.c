@@ -166,11 +166,11 @@ static enum fuzz_conv check_msg(enum fuzz_user u, const json_t *m, const char *w
 		fuzz_die("%s: %s received message %lld (%s) of conv %lld, which they may not see",
 		         what, fuzz_user_name(u), (long long)id, kind, (long long)conv);
 	size_t blen = strlen(body), cps = text_utf8_count(body, blen);
-	if (cps == 0 || cps > CODEC_BODY_MAX || !text_utf8_valid(body, blen))
+	if (cps == 0 || cps > DOMAIN_BODY_MAX || !text_utf8_valid(body, blen))
 		fuzz_die("%s: message %lld has a body of %zu code points", what, (long long)id,
 		         cps);
 	size_t clen = strlen(cid);
-	if (clen == 0 || text_utf8_count(cid, clen) > CODEC_CLIENT_ID_MAX)
+	if (clen == 0 || text_utf8_count(cid, clen) > DOMAIN_CLIENT_ID_MAX)
 		fuzz_die("%s: message %lld has a client_id of %zu bytes", what, (long long)id,
 		         clen);
 	if (strlen(at) != 24 || at[23] != 'Z')
@@ -356,7 +356,7 @@ static void check_decoded(const struct frame *f, int err, const char *why)
 	case FRAME_SEND: {
 		size_t n = strlen(f->u.send.body), c = strlen(f->u.send.client_id);
 		if (f->u.send.conv <= 0 || n == 0 ||
-		    text_utf8_count(f->u.send.body, n) > CODEC_BODY_MAX ||
+		    text_utf8_count(f->u.send.body, n) > DOMAIN_BODY_MAX ||
 		    !text_utf8_valid(f->u.send.body, n))
 			fuzz_die("send decoded with conv %lld and a body of %zu bytes",
 			         (long long)f->u.send.conv, n);
@@ -364,7 +364,7 @@ static void check_decoded(const struct frame *f, int err, const char *why)
 		text_trim(f->u.send.body, n, &start, &tl);
 		if (start != 0 || tl != n)
 			fuzz_die("send body decoded untrimmed");
-		if (c == 0 || text_utf8_count(f->u.send.client_id, c) > CODEC_CLIENT_ID_MAX)
+		if (c == 0 || text_utf8_count(f->u.send.client_id, c) > DOMAIN_CLIENT_ID_MAX)
 			fuzz_die("send decoded with a client_id of %zu bytes", c);
 		if (f->u.send.kind != KIND_TEXT && f->u.send.kind != KIND_NOTE)
 			fuzz_die("send decoded with kind %d", f->u.send.kind);

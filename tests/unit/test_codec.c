@@ -838,34 +838,34 @@ static void test_invite(void)
 
 static void test_names(void)
 {
-	enum codec_role role;
-	enum codec_kind kind;
+	enum role role;
+	enum msg_kind kind;
 
-	CHECK_STR(codec_role_name(ROLE_FAMILY), "family");
-	CHECK_STR(codec_role_name(ROLE_ADVISER), "adviser");
-	CHECK_STR(codec_role_name(ROLE_ADMIN), "admin");
-	CHECK_STR(codec_kind_name(KIND_TEXT), "text");
-	CHECK_STR(codec_kind_name(KIND_NOTE), "note");
-	CHECK_STR(codec_kind_name(KIND_SYSTEM), "system");
-	CHECK(codec_role_name((enum codec_role)0) != NULL);
-	CHECK(codec_kind_name((enum codec_kind)99) != NULL);
+	CHECK_STR(role_name(ROLE_FAMILY), "family");
+	CHECK_STR(role_name(ROLE_ADVISER), "adviser");
+	CHECK_STR(role_name(ROLE_ADMIN), "admin");
+	CHECK_STR(msg_kind_name(KIND_TEXT), "text");
+	CHECK_STR(msg_kind_name(KIND_NOTE), "note");
+	CHECK_STR(msg_kind_name(KIND_SYSTEM), "system");
+	CHECK(role_name((enum role)0) != NULL);
+	CHECK(msg_kind_name((enum msg_kind)99) != NULL);
 
-	CHECK_EQ(codec_role_parse("adviser", &role), 0);
+	CHECK_EQ(role_parse("adviser", &role), 0);
 	CHECK_EQ(role, ROLE_ADVISER);
-	CHECK_EQ(codec_role_parse("admin", &role), 0);
+	CHECK_EQ(role_parse("admin", &role), 0);
 	CHECK_EQ(role, ROLE_ADMIN);
-	CHECK_EQ(codec_role_parse("family", &role), 0);
+	CHECK_EQ(role_parse("family", &role), 0);
 	CHECK_EQ(role, ROLE_FAMILY);
-	CHECK_EQ(codec_role_parse("Admin", &role), -1);
-	CHECK_EQ(codec_role_parse("", &role), -1);
-	CHECK_EQ(codec_role_parse(NULL, &role), -1);
-	CHECK_EQ(codec_kind_parse("note", &kind), 0);
+	CHECK_EQ(role_parse("Admin", &role), -1);
+	CHECK_EQ(role_parse("", &role), -1);
+	CHECK_EQ(role_parse(NULL, &role), -1);
+	CHECK_EQ(msg_kind_parse("note", &kind), 0);
 	CHECK_EQ(kind, KIND_NOTE);
-	CHECK_EQ(codec_kind_parse("system", &kind), 0);
+	CHECK_EQ(msg_kind_parse("system", &kind), 0);
 	CHECK_EQ(kind, KIND_SYSTEM);
-	CHECK_EQ(codec_kind_parse("text", &kind), 0);
+	CHECK_EQ(msg_kind_parse("text", &kind), 0);
 	CHECK_EQ(kind, KIND_TEXT);
-	CHECK_EQ(codec_kind_parse("texts", &kind), -1);
+	CHECK_EQ(msg_kind_parse("texts", &kind), -1);
 }
 
 static void test_lists(void)
@@ -917,7 +917,7 @@ static void test_lists(void)
 #define TS_MS  1795428930123LL /* 2026-11-23T10:15:30.123Z */
 #define TS_TXT "2026-11-23T10:15:30.123Z"
 
-static void fill_msg(struct msg *m, int64_t id, enum codec_kind kind, const char *body)
+static void fill_msg(struct msg *m, int64_t id, enum msg_kind kind, const char *body)
 {
 	m->id = id;
 	m->conv = 4;

@@ -48,7 +48,7 @@ static struct expect domain_rules(const struct perm_facts *f)
 
 int main(void)
 {
-	const enum codec_role roles[] = {ROLE_FAMILY, ROLE_ADVISER, ROLE_ADMIN};
+	const enum role roles[] = {ROLE_FAMILY, ROLE_ADVISER, ROLE_ADMIN};
 	int combos = 0;
 	for (size_t r = 0; r < 3; r++) {
 		for (unsigned bits = 0; bits < 32; bits++) {

@@ -1,13 +1,13 @@
 /*
- * codec_types.c - the codec's small value types: role and kind names, and the
- * growable lists (messages, conversations, log entries) that the store fills
- * and the encoders read.
+ * domain.c - role and kind names, and the growable lists (messages,
+ * conversations, log entries, devices) that the store fills and the codec
+ * reads.
  *
  * The lists grow geometrically so that filling one of n elements costs
  * O(n) copies in total; each push hands back a zeroed slot so that a
  * half-filled element can always be freed safely.
  */
-#include "codec.h"
+#include "domain.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,14 +34,14 @@ static const char *const kind_names[] = {
  * Never NULL, so that a caller may print it; an out-of-range value is a bug
  * upstream and shows as "unknown" rather than crashing the encoder.
  */
-const char *codec_role_name(enum codec_role role)
+const char *role_name(enum role role)
 {
 	if ((size_t)role >= N_ROLES || !role_names[role])
 		return "unknown";
 	return role_names[role];
 }
 
-const char *codec_kind_name(enum codec_kind kind)
+const char *msg_kind_name(enum msg_kind kind)
 {
 	if ((size_t)kind >= N_KINDS || !kind_names[kind])
 		return "unknown";
@@ -59,21 +59,21 @@ static int name_lookup(const char *const *names, size_t n, const char *name)
 	return -1;
 }
 
-int codec_role_parse(const char *name, enum codec_role *out)
+int role_parse(const char *name, enum role *out)
 {
 	int i = name_lookup(role_names, N_ROLES, name);
 	if (i < 0)
 		return -1;
-	*out = (enum codec_role)i;
+	*out = (enum role)i;
 	return 0;
 }
 
-int codec_kind_parse(const char *name, enum codec_kind *out)
+int msg_kind_parse(const char *name, enum msg_kind *out)
 {
 	int i = name_lookup(kind_names, N_KINDS, name);
 	if (i < 0)
 		return -1;
-	*out = (enum codec_kind)i;
+	*out = (enum msg_kind)i;
 	return 0;
 }
 

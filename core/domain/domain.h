@@ -1,0 +1,121 @@
+/*
+ * domain.h - the things Indgang is about, as every layer sees them: roles,
+ * kinds of message, users, messages, conversations, read positions, contact
+ * log entries and devices, with the limits the contract puts on them.
+ *
+ * No layer owns these: the store fills them, perm and route reason about
+ * them, the services pass them on and the codec turns them into JSON.  The
+ * list types grow geometrically; each *_push hands back a zeroed slot, so a
+ * half-filled element can always be freed.  Functions are named after the
+ * type they work on.
+ */
+#ifndef INDGANG_DOMAIN_H
+#define INDGANG_DOMAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DOMAIN_CLIENT_ID_MAX 64   /* a send's client_id: 1..64 characters */
+#define DOMAIN_BODY_MAX      4000 /* a message body: code points after trimming */
+#define DOMAIN_NAME_MAX      200  /* names, titles, device names: bytes */
+
+enum role { ROLE_FAMILY = 1, ROLE_ADVISER, ROLE_ADMIN };
+enum msg_kind { KIND_TEXT = 1, KIND_NOTE, KIND_SYSTEM };
+
+/* Never NULL ("unknown" for a value out of range). */
+const char *role_name(enum role role);
+const char *msg_kind_name(enum msg_kind kind);
+/* 0 when name is a known role/kind, -1 otherwise. */
+int role_parse(const char *name, enum role *out);
+int msg_kind_parse(const char *name, enum msg_kind *out);
+
+struct user_ref {
+	int64_t id;
+	char name[DOMAIN_NAME_MAX + 1];
+	enum role role;
+};
+
+struct msg {
+	int64_t id;
+	int64_t conv;
+	int64_t family;
+	struct user_ref sender;
+	enum msg_kind kind;
+	char *body; /* owned */
+	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
+	int64_t created_at; /* ms since epoch */
+};
+
+struct msg_list {
+	struct msg *v;
+	size_t n, cap;
+};
+
+/* Where one member of a conversation has read up to. */
+struct read_pos {
+	struct user_ref user;
+	int64_t upto;
+	int64_t at;
+};
+
+struct conv {
+	int64_t id;
+	int64_t family_id;
+	char family_name[DOMAIN_NAME_MAX + 1];
+	char title[DOMAIN_NAME_MAX + 1];
+	struct user_ref *members; /* owned */
+	size_t n_members;
+	int64_t primary_id; /* the pair: additions to CONV (PROTOCOL-NOTES) */
+	int64_t secondary_id;
+	struct read_pos *reads; /* owned: the members' read positions */
+	size_t n_reads;
+	int64_t last_id;
+	int64_t read_upto;
+	int64_t unread;
+};
+
+struct conv_list {
+	struct conv *v;
+	size_t n, cap;
+};
+
+struct log_entry {
+	int64_t id;
+	int64_t at;
+	char kind[16];
+	struct user_ref actor;
+	int64_t conv;    /* 0: null */
+	int64_t message; /* 0: null */
+	char *detail;    /* owned */
+};
+
+struct log_list {
+	struct log_entry *v;
+	size_t n, cap;
+};
+
+void msg_clear(struct msg *m);
+void msg_list_free(struct msg_list *l);
+/* Appends a zeroed slot and returns it, NULL on out of memory. */
+struct msg *msg_list_push(struct msg_list *l);
+void conv_clear(struct conv *c);
+void conv_list_free(struct conv_list *l);
+struct conv *conv_list_push(struct conv_list *l);
+void log_list_free(struct log_list *l);
+struct log_entry *log_list_push(struct log_list *l);
+
+struct device_entry {
+	int64_t id;
+	char name[DOMAIN_NAME_MAX + 1];
+	struct user_ref user;
+	int64_t created_at;
+	int64_t revoked_at; /* 0: active */
+};
+struct device_list {
+	struct device_entry *v;
+	size_t n, cap;
+};
+struct device_entry *device_list_push(struct device_list *l);
+void device_list_free(struct device_list *l);
+#endif
