@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hub/hub.h"
+
 enum key_type { K_PATH, K_LISTEN, K_INT, K_LONG, K_DOUBLE, K_ORIGINS, K_ADDRS, K_CHOICE, K_BOOL };
 
 struct key {
@@ -68,18 +70,18 @@ void config_defaults(struct gw_config *c)
 	snprintf(c->listen_addr, sizeof c->listen_addr, "127.0.0.1");
 	c->port = 8443;
 	c->metrics_allow.v[c->metrics_allow.n++] = strdup("127.0.0.1");
-	c->http_workers = 2;
-	c->ws_rate = 100;
-	c->outbox_frames = 4096;
+	c->http_workers = HUB_HTTP_WORKERS;
+	c->ws_rate = HUB_WS_RATE;
+	c->outbox_frames = HUB_OUTBOX_FRAMES;
 	c->connections_per_address = 200;
 	c->log_level = 2; /* info */
-	c->idle_ping_s = 30;
-	c->idle_drop_s = 75;
-	c->staff_session_hours = 12;
-	c->staff_idle_minutes = 30;
-	c->device_session_days = 180;
-	c->device_idle_days = 90;
-	c->invite_hours = 72;
+	c->idle_ping_s = HUB_IDLE_PING_S;
+	c->idle_drop_s = HUB_IDLE_DROP_S;
+	c->staff_session_hours = SVC_STAFF_SESSION_HOURS;
+	c->staff_idle_minutes = SVC_STAFF_IDLE_MINUTES;
+	c->device_session_days = SVC_DEVICE_SESSION_DAYS;
+	c->device_idle_days = SVC_DEVICE_IDLE_DAYS;
+	c->invite_hours = SVC_INVITE_HOURS;
 	c->backup_before_upgrade = true;
 }
 
@@ -416,14 +418,14 @@ void config_restart_only_changes(const struct gw_config *a, const struct gw_conf
 	}
 }
 
-void config_lifetimes(const struct gw_config *c, struct config_lifetimes *out)
+void config_lifetimes(const struct gw_config *c, struct svc_policy *out)
 {
 	const double hour = 3600.0 * 1000, day = 24 * hour;
-	out->staff_ms = (int64_t)(c->staff_session_hours * hour);
+	out->staff_session_ms = (int64_t)(c->staff_session_hours * hour);
 	out->staff_idle_ms = (int64_t)(c->staff_idle_minutes * 60 * 1000);
-	out->device_ms = (int64_t)c->device_session_days * (int64_t)day;
-	/* 0 days: no idle limit; the hub would take 0 for its default */
-	out->device_idle_ms =
-	    c->device_idle_days > 0 ? (int64_t)c->device_idle_days * (int64_t)day : out->device_ms;
+	out->device_session_ms = (int64_t)c->device_session_days * (int64_t)day;
+	/* 0 days: no idle limit, as long as the session lives */
+	out->device_idle_ms = c->device_idle_days > 0 ? (int64_t)c->device_idle_days * (int64_t)day
+	                                              : out->device_session_ms;
 	out->invite_ms = (int64_t)c->invite_hours * (int64_t)hour;
 }

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/service/service.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/indgang/indgang.conf"
 #define CONFIG_LIST_MAX     16
 
@@ -71,14 +73,9 @@ const char *const *config_keys(void);
  * timeouts in order).  0, or -1 with why. */
 int config_check(const struct gw_config *c, char *why, size_t cap);
 
-/* The lifetimes of sign-ins, devices and invites in milliseconds, for the hub
- * (NIST SP 800-63B reasoning: docs/trust.md, "Sessions"). */
-struct config_lifetimes {
-	int64_t staff_ms, staff_idle_ms;   /* absolute, and idle */
-	int64_t device_ms, device_idle_ms; /* absolute, and idle */
-	int64_t invite_ms;
-};
-void config_lifetimes(const struct gw_config *c, struct config_lifetimes *out);
+/* The lifetimes of sign-ins, devices and invites in milliseconds, for the
+ * services (NIST SP 800-63B reasoning: docs/trust.md, "Sessions"). */
+void config_lifetimes(const struct gw_config *c, struct svc_policy *out);
 
 /* Settings that differ between a and b and only take effect at a restart,
  * as "key1 key2" (empty when none). */

@@ -267,6 +267,7 @@ static void http_read_request(struct lws *wsi, struct pss_http *pss, const char 
 		r->cookie_token = strdup(cookie);
 	r->origin = header_dup(wsi, WSI_TOKEN_ORIGIN);
 	r->host = header_dup(wsi, WSI_TOKEN_HOST);
+	r->content_type = header_dup(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
 	lws_get_peer_simple(wsi, r->peer_addr, sizeof r->peer_addr);
 }
 

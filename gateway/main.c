@@ -372,8 +372,6 @@ static int prepare_database(const struct gw_config *c)
 static int start_hub(const struct gw_config *c)
 {
 	char q[600];
-	struct config_lifetimes life;
-	config_lifetimes(c, &life);
 	struct hub_config hc = {
 	    .db_path = c->db,
 	    .frame_headroom = LWS_PRE,
@@ -382,16 +380,12 @@ static int start_hub(const struct gw_config *c)
 	    .idle_ping_ms = (int64_t)c->idle_ping_s * 1000,
 	    .idle_drop_ms = (int64_t)c->idle_drop_s * 1000,
 	    .outbox_max_frames = (size_t)c->outbox_frames,
-	    .staff_token_ttl_ms = life.staff_ms,
-	    .staff_idle_ms = life.staff_idle_ms,
-	    .device_token_ttl_ms = life.device_ms,
-	    .device_idle_ms = life.device_idle_ms,
-	    .invite_ttl_ms = life.invite_ms,
 	    .allowed_origins = (const char *const *)c->allow_origin.v,
 	    .metrics_allow = (const char *const *)c->metrics_allow.v,
 	    .version = INDGANG_VERSION,
 	    .server_software = "libwebsockets " LWS_LIBRARY_VERSION,
 	};
+	config_lifetimes(c, &hc.policy);
 	struct hub_hooks hooks = {.wake = hook_wake,
 	                          .want_write = hook_want_write,
 	                          .log = hook_log,

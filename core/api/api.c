@@ -1,9 +1,11 @@
 /*
  * api.c - the HTTP endpoints of contract v1.
  *
- * One table maps method and path to a handler; every handler authenticates
- * through api_auth(), decides through perm (via service.c or directly), and
- * answers through respond() or fail(), so no endpoint can skip a rule.
+ * One table maps method and path to a handler.  A handler authenticates
+ * through api_auth(), decodes the request, runs one operation of
+ * core/service in one transaction (svc_in_tx) and encodes its result with
+ * respond() or fail(): the rules are the operation's, never the endpoint's.
+ * "No such id" and "not yours" get the same answer (perm_refusal()).
  */
 #define _GNU_SOURCE
 #include "api.h"
@@ -12,15 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../auth/auth.h"
 #include "../codec/codec.h"
 #include "../common/err.h"
 #include "../common/text.h"
 #include "../metrics/metrics.h"
-#include "../perm/perm.h"
 #include "../service/service.h"
-#include "../store/store.h"
 #include "../store/store_admin.h"
 #include "access_log.h"
 
@@ -89,16 +90,6 @@ static const char *session_end_message(const struct store_token *t)
 	}
 }
 
-/* An authenticated request is activity: the token's last use is written
- * when the stored one is older than auth_session_touch_interval(), so a
- * busy session costs a write a minute at most.  A failed write only makes
- * the idle limit count from the previous one. */
-static void session_used(struct call *c)
-{
-	if (auth_session_touch_due(c->token.last_used_at, c->now, c->token.idle_ms))
-		(void)store_token_touch(c->ctx->store, c->token.id, c->now);
-}
-
 /* Authenticates by bearer token, else by session cookie under the Origin rule:
  * a cookie rides along with cross-site requests, a bearer token does not. */
 static int api_auth(struct call *c)
@@ -120,7 +111,7 @@ static int api_auth(struct call *c)
 		fail(c, err, err != ERR_UNAUTHORIZED ? NULL : session_end_message(&c->token));
 		return err;
 	}
-	session_used(c);
+	(void)svc_session_used(c->ctx->store, &c->token, c->now);
 	return ERR_OK;
 }
 
@@ -181,19 +172,6 @@ static int query_ts(const char *query, const char *name, int64_t *val)
 	return text_parse_ts(buf, val) == 0 ? ERR_OK : ERR_BAD_REQUEST;
 }
 
-/* Runs fn inside one transaction; rolls back on error. */
-static int in_tx(struct call *c, int (*fn)(struct call *, void *), void *arg)
-{
-	int err = store_begin(c->ctx->store);
-	if (err)
-		return err;
-	if ((err = fn(c, arg)) != ERR_OK) {
-		store_rollback(c->ctx->store);
-		return err;
-	}
-	return store_commit(c->ctx->store);
-}
-
 /* ---- Endpoints ------------------------------------------------------------------ */
 
 /* Healthy when a real write commits now; that also clears an earlier
@@ -206,135 +184,127 @@ static void ep_health(struct call *c)
 	respond(c, ok ? 200 : 503, codec_encode_health(ok ? "ok" : "unavailable"));
 }
 
-static const char login_refused[] = "Wrong username or password.";
+/* Sign-in bodies come from Indgang's own clients: JSON, and from the
+ * gateway's (or an allowed) Origin when a browser sends one.  A form or a
+ * text/plain body posted by another site (login CSRF: signing the victim's
+ * browser in as the attacker) is refused before anything is read. */
+static bool sign_in_allowed(struct call *c)
+{
+	const struct api_request *r = c->req;
+	const char *ct = r->content_type;
+	size_t n = strlen("application/json");
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0 ||
+	    (ct[n] != '\0' && ct[n] != ';' && ct[n] != ' ')) {
+		fail(c, ERR_BAD_REQUEST, "Send the body as application/json.");
+		return false;
+	}
+	if (r->origin != NULL && !api_origin_allowed(r->origin, r->host, c->ctx->allowed_origins)) {
+		fail(c, ERR_FORBIDDEN, "The request's Origin is not allowed.");
+		return false;
+	}
+	return true;
+}
+
+/* Each operation below runs in one transaction (svc_in_tx) through a small
+ * adapter that unpacks its arguments: the handler decodes, calls, encodes. */
+
+struct login_op {
+	struct call *c;
+	struct req_login in;
+	struct svc_session out;
+	const char *why;
+};
+
+static int login_op(struct store *s, void *arg)
+{
+	struct login_op *o = arg;
+	struct call *c = o->c;
+	return svc_login(s, &c->ctx->policy, c->ctx->throttle, o->in.username, o->in.password,
+	                 c->req->peer_addr, c->now, &o->out, &o->why);
+}
 
 static void ep_login(struct call *c)
 {
-	struct req_login in;
-	const char *why;
-	int err = codec_decode_login(c->req->body, c->req->body_len, &in, &why);
+	struct login_op o = {.c = c};
+	if (!sign_in_allowed(c))
+		return;
+	int err = codec_decode_login(c->req->body, c->req->body_len, &o.in, &o.why);
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, login_op, &o);
 	if (err) {
-		fail(c, err, why);
-		return;
-	}
-	struct auth_throttle *t = c->ctx->throttle;
-	const char *addr = c->req->peer_addr;
-	/* The attempt counts as a failure from here on, until it succeeds. */
-	if (!auth_throttle_attempt(t, in.username, addr, c->now)) {
-		fail(c, ERR_RATE_LIMITED, "Too many failed sign-ins; wait a few minutes.");
-		codec_login_free(&in);
-		return;
-	}
-	char phc[AUTH_HASH_MAX] = "";
-	err = store_user_by_username(c->ctx->store, in.username, &c->user, phc, sizeof phc);
-	bool known = err == ERR_OK && c->user.active && c->user.ref.role != ROLE_FAMILY;
-	bool ok = false;
-	if (known)
-		ok = auth_password_verify(phc, in.password);
-	else
-		auth_password_burn(in.password); /* same cost: no user enumeration */
-	if (err && err != ERR_NOT_FOUND) {
-		fail(c, err, NULL);
-	} else if (!ok) {
-		fail(c, ERR_UNAUTHORIZED, login_refused);
+		fail(c, err, o.why);
 	} else {
-		auth_throttle_success(t, in.username, addr);
-		char token[AUTH_TOKEN_LEN + 1];
-		uint8_t hash[32];
-		int64_t expires = c->now + c->ctx->staff_token_ttl_ms, tid;
-		err = auth_token_new(token, hash)
-		          ? ERR_INTERNAL
-		          : store_token_issue(c->ctx->store, hash, c->user.ref.id, 0, c->now,
-		                              expires, c->ctx->staff_idle_ms, &tid);
-		if (err == ERR_OK)
-			store_log_append(c->ctx->store, c->now, "login", c->user.ref.id, 0, 0, 0,
-			                 addr);
-		if (err) {
-			fail(c, err, NULL);
-		} else {
-			set_cookie(c, token, c->ctx->staff_token_ttl_ms / 1000);
-			respond(c, 200, codec_encode_login(token, expires, &c->user.ref));
-		}
+		set_cookie(c, o.out.token, c->ctx->policy.staff_session_ms / 1000);
+		respond(c, 200, codec_encode_login(o.out.token, o.out.expires_at, &o.out.user.ref));
 	}
-	codec_login_free(&in);
+	codec_login_free(&o.in);
 }
 
-struct enrol_tx {
-	const char *code;
-	const char *device;
-	int64_t device_id;
-	char token[AUTH_TOKEN_LEN + 1];
+struct enrol_op {
+	struct call *c;
+	struct req_enrol in;
+	struct svc_session out;
+	struct msg notice;
+	const char *why;
 };
 
-static int enrol_tx(struct call *c, void *arg)
+static int enrol_op(struct store *s, void *arg)
 {
-	struct enrol_tx *e = arg;
-	struct store *s = c->ctx->store;
-	int64_t member, tid;
-	uint8_t hash[32];
-	int err = store_invite_consume(s, e->code, c->now, &member);
-	if (err == ERR_OK)
-		err = store_user_get(s, member, &c->user);
-	if (err == ERR_OK && !c->user.active)
-		err = ERR_GONE;
-	if (err == ERR_OK)
-		err = store_device_insert(s, member, e->device, c->now, &e->device_id);
-	if (err == ERR_OK && auth_token_new(e->token, hash) != 0)
-		err = ERR_INTERNAL;
-	if (err == ERR_OK)
-		err = store_token_issue(s, hash, member, e->device_id, c->now,
-		                        c->now + c->ctx->device_token_ttl_ms,
-		                        c->ctx->device_idle_ms, &tid);
-	if (err == ERR_OK)
-		err = store_log_append(s, c->now, "enrol", member, c->user.family_id, 0, 0,
-		                       e->device);
-	return err;
+	struct enrol_op *o = arg;
+	struct call *c = o->c;
+	return svc_enrol(s, &c->ctx->policy, c->ctx->throttle, o->in.code, o->in.device,
+	                 c->req->peer_addr, c->now, &o->out, &o->notice, &o->why);
+}
+
+/* The new phone's system message, for the loop to fan out. */
+static void notice_out(struct call *c, const struct msg *m)
+{
+	if (m->id == 0)
+		return;
+	c->resp->notice = codec_encode_message(m);
+	if (c->resp->notice == NULL ||
+	    route_message(c->ctx->store, m->conv, m->kind, &c->resp->notice_to) != ERR_OK) {
+		free(c->resp->notice);
+		c->resp->notice = NULL;
+	}
 }
 
 static void ep_enrol(struct call *c)
 {
-	struct req_enrol in;
-	const char *why;
-	int err = codec_decode_enrol(c->req->body, c->req->body_len, &in, &why);
-	if (err) {
-		fail(c, err, why);
+	struct enrol_op o = {.c = c};
+	if (!sign_in_allowed(c))
 		return;
-	}
-	/* Guessing invite codes is throttled like guessing passwords, with
-	 * counters of its own (auth_throttle_invite_attempt). */
-	const char *addr = c->req->peer_addr;
-	char code[AUTH_INVITE_LEN + 1];
-	struct enrol_tx e = {.code = code, .device = in.device};
-	if (!auth_throttle_invite_attempt(c->ctx->throttle, addr, c->now)) {
-		fail(c, ERR_RATE_LIMITED, "Too many wrong codes; wait a few minutes.");
-	} else if (auth_invite_normalise(in.code, code) != 0 ||
-	           (err = in_tx(c, enrol_tx, &e)) == ERR_UNAUTHORIZED) {
-		fail(c, ERR_UNAUTHORIZED, "Unknown invite code.");
-	} else if (err == ERR_GONE) {
-		fail(c, ERR_GONE,
-		     "This invite code has been used or has expired; ask your "
-		     "adviser for a new one.");
-	} else if (err) {
-		fail(c, err, NULL);
+	int err = codec_decode_enrol(c->req->body, c->req->body_len, &o.in, &o.why);
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, enrol_op, &o);
+	if (err) {
+		fail(c, err, o.why);
 	} else {
-		auth_throttle_invite_success(c->ctx->throttle, addr);
-		set_cookie(c, e.token, c->ctx->device_token_ttl_ms / 1000);
-		respond(c, 200, codec_encode_enrol(e.token, &c->user.ref, e.device_id, in.device));
+		notice_out(c, &o.notice);
+		set_cookie(c, o.out.token, c->ctx->policy.device_session_ms / 1000);
+		respond(
+		    c, 200,
+		    codec_encode_enrol(o.out.token, &o.out.user.ref, o.out.device_id, o.in.device));
 	}
-	codec_enrol_free(&in);
+	msg_clear(&o.notice);
+	codec_enrol_free(&o.in);
+}
+
+static int logout_op(struct store *s, void *arg)
+{
+	struct call *c = arg;
+	return svc_logout(s, &c->user, &c->token, c->now);
 }
 
 static void ep_logout(struct call *c)
 {
 	if (api_auth(c))
 		return;
-	struct store *s = c->ctx->store;
-	int err = store_token_revoke(s, c->token.id, c->now);
+	int err = svc_in_tx(c->ctx->store, logout_op, c);
 	if (err) {
 		fail(c, err, NULL);
 		return;
 	}
-	store_log_append(s, c->now, "logout", c->user.ref.id, c->user.family_id, 0, 0, "");
 	c->resp->close_token_id = c->token.id;
 	snprintf(c->resp->set_cookie, sizeof c->resp->set_cookie,
 	         "%s=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict", API_COOKIE_NAME);
@@ -346,7 +316,7 @@ static void ep_me(struct call *c)
 	if (api_auth(c))
 		return;
 	struct conv_list convs = {0};
-	int err = store_user_conversations(c->ctx->store, &c->user, &convs);
+	int err = svc_conversations(c->ctx->store, &c->user, &convs);
 	if (err)
 		fail(c, err, NULL);
 	else
@@ -354,140 +324,130 @@ static void ep_me(struct call *c)
 	conv_list_free(&convs);
 }
 
+struct history_op {
+	struct call *c;
+	int64_t before, limit, family;
+	struct msg_list msgs;
+	bool more;
+};
+
+/* A staff member's read is in the access log before the page goes out. */
+static int history_op(struct store *s, void *arg)
+{
+	struct history_op *o = arg;
+	struct call *c = o->c;
+	int err = svc_history(s, &c->user, c->path_id, o->before, (int)o->limit, &o->msgs, &o->more,
+	                      &o->family);
+	if (err == ERR_FORBIDDEN || (err == ERR_NOT_FOUND && o->family > 0))
+		return svc_log_denied(s, &c->user, o->family, c->path_id, c->now, "history") ?: err;
+	if (err == ERR_OK)
+		err = svc_log_access(s, &c->user, o->family, c->path_id, c->now, "history");
+	return err;
+}
+
 static void ep_messages(struct call *c)
 {
 	if (api_auth(c))
 		return;
-	int64_t before = 0, limit = 50, family = 0;
-	if (query_int(c->req->query, "before", 1, &before) ||
-	    query_int(c->req->query, "limit", 1, &limit)) {
+	struct history_op o = {.c = c, .limit = 50};
+	if (query_int(c->req->query, "before", 1, &o.before) ||
+	    query_int(c->req->query, "limit", 1, &o.limit)) {
 		fail(c, ERR_BAD_REQUEST, "before and limit must be positive integers.");
 		return;
 	}
-	if (limit > CODEC_SYNC_LIMIT_MAX)
-		limit = CODEC_SYNC_LIMIT_MAX;
-	struct msg_list msgs = {0};
-	bool more = false;
-	int err = svc_history(c->ctx->store, &c->user, c->path_id, before, (int)limit, &msgs, &more,
-	                      &family);
-	if (err) {
-		if (err == ERR_FORBIDDEN || (err == ERR_NOT_FOUND && family > 0))
-			svc_log_denied(c->ctx->store, &c->user, family, c->path_id, c->now,
-			               "history");
+	if (o.limit > CODEC_SYNC_LIMIT_MAX)
+		o.limit = CODEC_SYNC_LIMIT_MAX;
+	int err = svc_in_tx(c->ctx->store, history_op, &o);
+	if (err)
 		fail(c, err, NULL);
-	} else if ((err = svc_log_access(c->ctx->store, &c->user, family, c->path_id, c->now,
-	                                 "history")) != ERR_OK) {
-		fail(c, err, "The access could not be logged, so nothing is shown.");
-	} else {
-		respond(c, 200, codec_encode_http_messages(&msgs, more));
-	}
-	msg_list_free(&msgs);
+	else
+		respond(c, 200, codec_encode_http_messages(&o.msgs, o.more));
+	msg_list_free(&o.msgs);
 }
 
-/* The relation of the caller to a family, through the store's facts. */
-static int family_relation(struct call *c, int64_t family, enum perm_rel *rel)
+struct family_op {
+	struct call *c;
+	bool access_log;
+};
+
+static int log_check_op(struct store *s, void *arg)
 {
-	struct perm_facts facts;
-	int err = store_facts(c->ctx->store, c->user.ref.id, family, 0, &facts);
-	*rel = err == ERR_OK ? perm_relation(&facts) : REL_NONE;
-	return err == ERR_NOT_FOUND ? ERR_OK : err;
+	struct family_op *o = arg;
+	return svc_check_log(s, &o->c->user, o->c->path_id, o->access_log, o->c->now);
 }
 
-/* Refuses (and logs) unless allowed; true when the caller may go on. */
-static bool family_allowed(struct call *c, int64_t family, bool (*allowed)(enum perm_rel),
-                           const char *what)
+/* May the caller read the family's log (or its access log)?  Answered when not. */
+static bool log_allowed(struct call *c, bool access_log)
 {
-	enum perm_rel rel;
-	int err = family_relation(c, family, &rel);
-	if (err) {
+	struct family_op o = {.c = c, .access_log = access_log};
+	int err = svc_in_tx(c->ctx->store, log_check_op, &o);
+	if (err)
 		fail(c, err, NULL);
-		return false;
-	}
-	if (allowed(rel))
-		return true;
-	svc_log_denied(c->ctx->store, &c->user, family, 0, c->now, what);
-	/* At family level a member of the family knows it exists: forbidden. */
-	fail(c, rel == REL_NONE ? ERR_NOT_FOUND : ERR_FORBIDDEN, NULL);
-	return false;
+	return err == ERR_OK;
+}
+
+struct conv_op {
+	struct call *c;
+	struct req_conv_create in;
+	struct conv out;
+	const char *why;
+};
+
+static int conv_op(struct store *s, void *arg)
+{
+	struct conv_op *o = arg;
+	struct call *c = o->c;
+	return svc_conv_create(s, &c->user, o->in.family, o->in.title, o->in.members,
+	                       o->in.n_members, c->now, &o->out, &o->why);
 }
 
 static void ep_conv_create(struct call *c)
 {
 	if (api_auth(c))
 		return;
-	struct req_conv_create in;
-	const char *why;
-	int err = codec_decode_conv_create(c->req->body, c->req->body_len, &in, &why);
+	struct conv_op o = {.c = c};
+	int err = codec_decode_conv_create(c->req->body, c->req->body_len, &o.in, &o.why);
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, conv_op, &o);
 	if (err) {
-		fail(c, err, why);
-		return;
+		fail(c, err, o.why);
+	} else {
+		c->resp->created_conv = o.out.id;
+		respond(c, 201, codec_encode_conv(&o.out));
 	}
-	int64_t conv;
-	struct conv out = {0};
-	if (!family_allowed(c, in.family, perm_can_create_conv, "create conversation")) {
-		codec_conv_create_free(&in);
-		return;
-	}
-	struct store *s = c->ctx->store;
-	err = store_begin(s);
-	if (err == ERR_OK)
-		err = store_conv_create(s, in.family, in.title, in.members, in.n_members, c->now,
-		                        &conv);
-	if (err == ERR_OK)
-		err = store_log_append(s, c->now, "conversation", c->user.ref.id, in.family, conv,
-		                       0, in.title);
-	if (err == ERR_OK)
-		err = store_commit(s);
-	else
-		store_rollback(s);
-	if (err == ERR_OK)
-		err = store_conversation(s, &c->user, conv, &out);
-	if (err == ERR_BAD_REQUEST)
-		fail(c, err, "Every member must belong to the family.");
-	else if (err)
-		fail(c, err, NULL);
-	else {
-		c->resp->created_conv = conv;
-		respond(c, 201, codec_encode_conv(&out));
-	}
-	conv_clear(&out);
-	codec_conv_create_free(&in);
+	conv_clear(&o.out);
+	codec_conv_create_free(&o.in);
+}
+
+struct invite_op {
+	struct call *c;
+	struct req_invite in;
+	char code[AUTH_INVITE_LEN + 1];
+	int64_t expires_at;
+	struct store_user member;
+	const char *why;
+};
+
+static int invite_op(struct store *s, void *arg)
+{
+	struct invite_op *o = arg;
+	struct call *c = o->c;
+	return svc_invite(s, &c->ctx->policy, &c->user, o->in.member, 0, c->now, o->code,
+	                  &o->expires_at, &o->member, &o->why);
 }
 
 static void ep_invite(struct call *c)
 {
 	if (api_auth(c))
 		return;
-	struct req_invite in;
-	const char *why;
-	int err = codec_decode_invite(c->req->body, c->req->body_len, &in, &why);
-	if (err) {
-		fail(c, err, why);
-		return;
-	}
-	struct store_user member;
-	err = store_user_get(c->ctx->store, in.member, &member);
-	if (err == ERR_OK && member.ref.role != ROLE_FAMILY)
-		err = ERR_NOT_FOUND;
-	if (err) {
-		fail(c, err, err == ERR_NOT_FOUND ? "No such family member." : NULL);
-		return;
-	}
-	if (!family_allowed(c, member.family_id, perm_can_invite, "invite"))
-		return;
-	char code[AUTH_INVITE_LEN + 1];
-	int64_t expires = c->now + c->ctx->invite_ttl_ms;
-	struct store *s = c->ctx->store;
-	err = auth_invite_new(code)
-	          ? ERR_INTERNAL
-	          : store_invite_insert(s, code, member.ref.id, c->user.ref.id, c->now, expires);
-	if (err) {
-		fail(c, err, NULL);
-		return;
-	}
-	store_log_append(s, c->now, "invite", c->user.ref.id, member.family_id, 0, 0,
-	                 member.ref.name);
-	respond(c, 201, codec_encode_invite(code, expires));
+	struct invite_op o = {.c = c};
+	int err = codec_decode_invite(c->req->body, c->req->body_len, &o.in, &o.why);
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, invite_op, &o);
+	if (err)
+		fail(c, err, o.why);
+	else
+		respond(c, 201, codec_encode_invite(o.code, o.expires_at));
 }
 
 /* The query of the log endpoints: from, to and format; false (answered
@@ -512,7 +472,7 @@ static void ep_log(struct call *c)
 	bool csv;
 	if (api_auth(c) || !log_query(c, &from, &to, &csv))
 		return;
-	if (!family_allowed(c, c->path_id, perm_can_read_log, "log"))
+	if (!log_allowed(c, false))
 		return;
 	struct log_list entries = {0};
 	int err = store_log_list(c->ctx->store, c->path_id, from, to, &entries);
@@ -541,7 +501,7 @@ static void ep_access_log(struct call *c)
 	bool csv;
 	if (api_auth(c) || !log_query(c, &from, &to, &csv))
 		return;
-	if (!family_allowed(c, c->path_id, perm_can_read_access_log, "access log"))
+	if (!log_allowed(c, true))
 		return;
 	json_t *entries = NULL;
 	int err = access_log_collect(c->ctx->store, c->path_id, from, to, &entries);
@@ -564,61 +524,57 @@ static void ep_access_log(struct call *c)
 	json_decref(entries);
 }
 
-static bool may_manage_devices(enum perm_rel rel)
+struct devices_op {
+	struct call *c;
+	struct device_list list;
+};
+
+static int devices_op(struct store *s, void *arg)
 {
-	return perm_can_revoke_device(rel, false);
+	struct devices_op *o = arg;
+	return svc_devices(s, &o->c->user, o->c->path_id, o->c->now, &o->list);
 }
 
-/* The family's enrolled phones, so the pair (or an admin) can revoke one. */
+/* The family's enrolled phones: all of them for the pair or an admin, a
+ * member's own for a member. */
 static void ep_devices(struct call *c)
 {
 	if (api_auth(c))
 		return;
-	if (!family_allowed(c, c->path_id, may_manage_devices, "list devices"))
-		return;
-	struct device_list devices = {0};
-	int err = store_family_devices(c->ctx->store, c->path_id, &devices);
+	struct devices_op o = {.c = c};
+	int err = svc_in_tx(c->ctx->store, devices_op, &o);
 	if (err)
 		fail(c, err, NULL);
-	else if ((err = svc_log_access(c->ctx->store, &c->user, c->path_id, 0, c->now,
-	                               "devices")) != ERR_OK)
-		fail(c, err, "The access could not be logged, so nothing is shown.");
 	else
-		respond(c, 200, codec_encode_devices(&devices));
-	device_list_free(&devices);
+		respond(c, 200, codec_encode_devices(&o.list));
+	device_list_free(&o.list);
+}
+
+struct revoke_op {
+	struct call *c;
+	struct store_device dev;
+	struct store_user owner;
+	bool already;
+};
+
+static int revoke_op(struct store *s, void *arg)
+{
+	struct revoke_op *o = arg;
+	return svc_device_revoke(s, &o->c->user, o->c->path_id, o->c->now, &o->dev, &o->owner,
+	                         &o->already);
 }
 
 static void ep_device_delete(struct call *c)
 {
 	if (api_auth(c))
 		return;
-	struct store *s = c->ctx->store;
-	struct store_device dev;
-	struct store_user owner;
-	int err = store_device_get(s, c->path_id, &dev);
-	if (err == ERR_OK)
-		err = store_user_get(s, dev.user_id, &owner);
+	struct revoke_op o = {.c = c};
+	int err = svc_in_tx(c->ctx->store, revoke_op, &o);
 	if (err) {
-		fail(c, err, err == ERR_NOT_FOUND ? "No such device." : NULL);
-		return;
-	}
-	bool is_owner = owner.ref.id == c->user.ref.id;
-	enum perm_rel rel = REL_NONE;
-	if (!is_owner && (err = family_relation(c, owner.family_id, &rel)) != ERR_OK) {
 		fail(c, err, NULL);
 		return;
 	}
-	if (!perm_can_revoke_device(rel, is_owner)) {
-		svc_log_denied(s, &c->user, owner.family_id, 0, c->now, "revoke device");
-		fail(c, perm_refusal(rel), NULL);
-		return;
-	}
-	if ((err = store_device_revoke(s, dev.id, c->now)) != ERR_OK) {
-		fail(c, err, NULL);
-		return;
-	}
-	store_log_append(s, c->now, "revoke", c->user.ref.id, owner.family_id, 0, 0, dev.name);
-	c->resp->close_device_id = dev.id;
+	c->resp->close_device_id = o.dev.id;
 	respond(c, 204, NULL);
 }
 
@@ -754,6 +710,7 @@ void api_request_free(struct api_request *req)
 	free(req->cookie_token);
 	free(req->origin);
 	free(req->host);
+	free(req->content_type);
 	memset(req, 0, sizeof *req);
 }
 
@@ -761,4 +718,7 @@ void api_response_free(struct api_response *resp)
 {
 	free(resp->body);
 	resp->body = NULL;
+	free(resp->notice);
+	resp->notice = NULL;
+	route_set_free(&resp->notice_to);
 }

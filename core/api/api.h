@@ -11,8 +11,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-struct store;
-struct auth_throttle;
+#include "../service/service.h"
+
 struct metrics;
 
 #define API_COOKIE_NAME "indgang_session"
@@ -28,6 +28,7 @@ struct api_request {
 	char *cookie_token; /* the session cookie's value, or NULL */
 	char *origin;       /* Origin header, or NULL */
 	char *host;         /* Host header */
+	char *content_type; /* Content-Type header, or NULL */
 	char peer_addr[64];
 };
 
@@ -43,15 +44,14 @@ struct api_response {
 	int64_t close_device_id;
 	/* A conversation created: announced to everyone who may see it. */
 	int64_t created_conv;
+	/* A system message to fan out (a "message" frame, malloc'd) and to whom. */
+	char *notice;
+	struct route_set notice_to;
 };
 struct api_ctx {
 	struct store *store;
 	struct auth_throttle *throttle;
-	int64_t staff_token_ttl_ms;
-	int64_t device_token_ttl_ms;
-	int64_t staff_idle_ms;  /* 0: no idle limit */
-	int64_t device_idle_ms; /* 0: no idle limit */
-	int64_t invite_ttl_ms;
+	struct svc_policy policy; /* lifetimes of sessions and invites */
 	const char *const *allowed_origins;
 	/* the hub's "the database takes writes" flag, shared with the writer */
 	atomic_bool *writable_flag;

@@ -9,6 +9,7 @@
 #include "auth.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,6 +196,16 @@ int auth_invite_normalise(const char *typed, char code[AUTH_INVITE_LEN + 1])
 	if (n != INVITE_CHARS)
 		return -1;
 	group_symbols(sym, n, 5, code);
+	return 0;
+}
+
+int auth_invite_hash(const char code[AUTH_INVITE_LEN + 1], char hex[AUTH_INVITE_HASH_LEN + 1])
+{
+	uint8_t md[32];
+	if (strlen(code) != AUTH_INVITE_LEN || sha256(code, AUTH_INVITE_LEN, md) != ERR_OK)
+		return -1;
+	for (size_t i = 0; i < sizeof md; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	return 0;
 }
 

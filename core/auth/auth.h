@@ -41,6 +41,10 @@ int auth_invite_new(char code[AUTH_INVITE_LEN + 1]);
 /* Normalise what a person typed ("abcde fghjk", "ABCDEFGHJK") to the canonical
  * form.  -1 when it cannot be a code. */
 int auth_invite_normalise(const char *typed, char code[AUTH_INVITE_LEN + 1]);
+/* What the store keeps of a canonical code: its SHA-256 in lower-case hex
+ * (the same as migration 6 computes for codes stored before). */
+#define AUTH_INVITE_HASH_LEN 64
+int auth_invite_hash(const char code[AUTH_INVITE_LEN + 1], char hex[AUTH_INVITE_HASH_LEN + 1]);
 
 /* A random password for generated staff accounts: 16 characters from the
  * invite alphabet in groups of four, e.g. "ABCD-EFGH-JKMN-PQRT". */

@@ -17,27 +17,19 @@
 static void config_defaults(struct hub_config *c)
 {
 	if (c->outbox_max_frames == 0)
-		c->outbox_max_frames = 4096;
+		c->outbox_max_frames = HUB_OUTBOX_FRAMES;
 	if (c->outbox_max_bytes == 0)
-		c->outbox_max_bytes = 8u << 20;
-	if (c->staff_token_ttl_ms == 0)
-		c->staff_token_ttl_ms = 12 * HOUR_MS;
-	if (c->device_token_ttl_ms == 0)
-		c->device_token_ttl_ms = 180 * 24 * HOUR_MS;
-	if (c->staff_idle_ms == 0)
-		c->staff_idle_ms = HOUR_MS / 2;
-	if (c->device_idle_ms == 0)
-		c->device_idle_ms = 90 * 24 * HOUR_MS;
-	if (c->invite_ttl_ms == 0)
-		c->invite_ttl_ms = 72 * HOUR_MS;
+		c->outbox_max_bytes = HUB_OUTBOX_BYTES;
+	if (c->policy.staff_session_ms == 0)
+		svc_policy_defaults(&c->policy);
 	if (c->http_workers <= 0)
-		c->http_workers = 2;
+		c->http_workers = HUB_HTTP_WORKERS;
 	if (c->ws_rate <= 0)
-		c->ws_rate = 100;
+		c->ws_rate = HUB_WS_RATE;
 	if (c->idle_ping_ms <= 0)
-		c->idle_ping_ms = 30 * 1000;
+		c->idle_ping_ms = HUB_IDLE_PING_S * 1000;
 	if (c->idle_drop_ms <= c->idle_ping_ms)
-		c->idle_drop_ms = c->idle_ping_ms + 45 * 1000;
+		c->idle_drop_ms = c->idle_ping_ms + (HUB_IDLE_DROP_S - HUB_IDLE_PING_S) * 1000;
 }
 
 int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, struct hub **out)

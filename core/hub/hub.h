@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "../api/api.h"
+#include "../service/service.h"
 
 struct hub;
 struct session;
@@ -49,6 +50,14 @@ struct hub_hooks {
 	void *ctx;
 };
 
+/* The defaults of the settings below (and of indgang.conf's). */
+#define HUB_OUTBOX_FRAMES 4096
+#define HUB_OUTBOX_BYTES  (8u << 20)
+#define HUB_HTTP_WORKERS  2
+#define HUB_WS_RATE       100
+#define HUB_IDLE_PING_S   30
+#define HUB_IDLE_DROP_S   75
+
 /* The contract's limit on a client message (PROTOCOL.md): 64 KiB. */
 #define HUB_MESSAGE_MAX (64 * 1024)
 
@@ -57,18 +66,15 @@ enum hub_log_level { HUB_LOG_ERROR = 0, HUB_LOG_WARNING, HUB_LOG_INFO, HUB_LOG_D
 
 struct hub_config {
 	const char *db_path;
-	size_t frame_headroom;       /* bytes reserved before each frame (LWS_PRE) */
-	size_t outbox_max_frames;    /* per session, default 4096 */
-	size_t outbox_max_bytes;     /* per session, default 8 MiB */
-	int64_t staff_token_ttl_ms;  /* default 12 h */
-	int64_t device_token_ttl_ms; /* default 180 days */
-	int64_t staff_idle_ms;       /* a staff sign-in unused this long ends; default 30 min */
-	int64_t device_idle_ms;      /* an enrolled device unused this long; default 90 days */
-	int64_t invite_ttl_ms;       /* default 72 h */
-	int http_workers;            /* default 2 */
-	double ws_rate;              /* frames per second per connection, default 100; burst 2x */
-	int64_t idle_ping_ms;        /* a silent WebSocket is pinged after this; default 30 s */
-	int64_t idle_drop_ms;        /* and closed after this without a word; default 75 s */
+	size_t frame_headroom;    /* bytes reserved before each frame (LWS_PRE) */
+	size_t outbox_max_frames; /* per session */
+	size_t outbox_max_bytes;  /* per session */
+	/* Lifetimes of sessions and invites; all zero: svc_policy_defaults() */
+	struct svc_policy policy;
+	int http_workers;
+	double ws_rate;                     /* frames per second per connection; burst 2x */
+	int64_t idle_ping_ms;               /* a silent WebSocket is pinged after this */
+	int64_t idle_drop_ms;               /* and closed after this without a word */
 	const char *const *allowed_origins; /* NULL-terminated, may be NULL */
 	/* GET /metrics without a token: peer addresses or IPv4 CIDR blocks,
 	 * NULL-terminated; NULL or empty allows only an admin's bearer token. */

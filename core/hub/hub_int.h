@@ -24,6 +24,7 @@
 #include "../common/idmap.h"
 #include "../metrics/metrics.h"
 #include "../route/route.h"
+#include "../service/service.h"
 #include "../store/store.h"
 
 struct out_frame {
@@ -64,7 +65,7 @@ struct job {
 	struct msg msg;
 	bool duplicate;
 	struct route_set rcpt;
-	int64_t stored, at;
+	struct svc_receipt receipt; /* JOB_READ */
 };
 
 struct jobq {
@@ -199,6 +200,9 @@ void checkpoint_after_commit(struct hub *h, struct store *writer);
 int writer_start(struct hub *h);
 void writer_stop(struct hub *h);
 void hub_submit_write(struct hub *h, struct job *j);
+/* Pushes frame f to every open session of the users in r, but skip (may be NULL). */
+size_t hub_fan_out(struct hub *h, const struct route_set *r, struct out_frame *f,
+                   const struct session *skip);
 void hub_log_later(struct hub *h, const struct store_user *u, const char *kind, int64_t family,
                    int64_t conv, const char *detail);
 /* Staff reads: the reply (taken over) is sent only once the "access" rows

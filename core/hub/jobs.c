@@ -91,6 +91,7 @@ void job_free(struct job *j)
 	free(j->touch);
 	msg_clear(&j->msg);
 	route_set_free(&j->rcpt);
+	svc_receipt_clear(&j->receipt);
 	free(j);
 }
 

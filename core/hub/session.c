@@ -365,8 +365,8 @@ void session_input(struct session *s, const char *data, size_t len)
 /* ---- Results from the writer ------------------------------------------------ */
 
 /* Pushes one shared frame to every session of every recipient but skip. */
-static size_t fan_out(struct hub *h, const struct route_set *r, struct out_frame *f,
-                      const struct session *skip)
+size_t hub_fan_out(struct hub *h, const struct route_set *r, struct out_frame *f,
+                   const struct session *skip)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < r->n; i++)
@@ -401,15 +401,18 @@ static void apply_send(struct hub *h, struct session *s, struct job *j)
 	} else {
 		metrics_inc(h->metrics, MC_MSG_STORED);
 		struct out_frame *f = frame_new(h, codec_encode_message_with(msg));
-		metrics_add(h->metrics, MC_MSG_DELIVERED, fan_out(h, &j->rcpt, f, s));
+		metrics_add(h->metrics, MC_MSG_DELIVERED, hub_fan_out(h, &j->rcpt, f, s));
 		frame_unref(f);
 	}
 	free(msg);
 }
 
+/* The reader learns the stored position whether or not it moved; a move
+ * goes to staff as stored and to the family clamped (svc_read). */
 static void apply_read(struct hub *h, struct session *s, struct job *j)
 {
 	const char *ref = j->has_ref ? j->ref : NULL;
+	const struct svc_receipt *r = &j->receipt;
 	if (j->err) {
 		if (s)
 			session_send_error(s, ref, j->err, NULL);
@@ -417,11 +420,16 @@ static void apply_read(struct hub *h, struct session *s, struct job *j)
 	}
 	if (s)
 		session_send_json(
-		    s, codec_encode_receipt(ref, j->conv, &j->user.ref, j->stored, j->at));
+		    s, codec_encode_receipt(ref, j->conv, &j->user.ref, r->stored, r->at));
+	if (r->staff_rcpt.n == 0 && r->family_rcpt.n == 0)
+		return;
 	metrics_inc(h->metrics, MC_RECEIPTS);
 	struct out_frame *f =
-	    frame_new(h, codec_encode_receipt(NULL, j->conv, &j->user.ref, j->stored, j->at));
-	fan_out(h, &j->rcpt, f, s);
+	    frame_new(h, codec_encode_receipt(NULL, j->conv, &j->user.ref, r->stored, r->at));
+	hub_fan_out(h, &r->staff_rcpt, f, s);
+	frame_unref(f);
+	f = frame_new(h, codec_encode_receipt(NULL, j->conv, &j->user.ref, r->family_upto, r->at));
+	hub_fan_out(h, &r->family_rcpt, f, s);
 	frame_unref(f);
 }
 

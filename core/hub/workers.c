@@ -79,11 +79,7 @@ static void *worker_main(void *arg)
 	struct api_ctx ctx = {
 	    .store = s,
 	    .throttle = h->throttle,
-	    .staff_token_ttl_ms = h->cfg.staff_token_ttl_ms,
-	    .device_token_ttl_ms = h->cfg.device_token_ttl_ms,
-	    .staff_idle_ms = h->cfg.staff_idle_ms,
-	    .device_idle_ms = h->cfg.device_idle_ms,
-	    .invite_ttl_ms = h->cfg.invite_ttl_ms,
+	    .policy = h->cfg.policy,
 	    .allowed_origins = h->cfg.allowed_origins,
 	    .writable_flag = &h->writable,
 	    .metrics = h->metrics,
@@ -227,6 +223,12 @@ void api_call_apply(struct hub *h, struct api_call *c)
 		idmap_each(h->sessions, close_matching, &c->resp);
 	if (c->resp.created_conv)
 		announce_conversation(h, c->resp.created_conv);
+	if (c->resp.notice) {
+		struct out_frame *f = frame_new(h, c->resp.notice);
+		c->resp.notice = NULL; /* the frame owns it now */
+		hub_fan_out(h, &c->resp.notice_to, f, NULL);
+		frame_unref(f);
+	}
 	if (c->abandoned)
 		api_call_free(c);
 	else

@@ -34,7 +34,7 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 		                  &j->msg, &j->duplicate, &j->rcpt);
 		break;
 	case JOB_READ:
-		j->err = svc_read(s, &j->user, j->conv, j->upto, now, &j->stored, &j->at, &j->rcpt);
+		j->err = svc_read(s, &j->user, j->conv, j->upto, now, &j->receipt);
 		break;
 	case JOB_LOG:
 		j->err = ERR_OK;
@@ -65,6 +65,7 @@ static void fail_batch(struct job *batch, int err)
 		j->err = err;
 		msg_clear(&j->msg);
 		route_set_free(&j->rcpt);
+		svc_receipt_clear(&j->receipt);
 		j->duplicate = false;
 	}
 }

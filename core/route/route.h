@@ -23,6 +23,10 @@ struct route_set {
 int route_message(struct store *s, int64_t conv_id, enum msg_kind kind, struct route_set *out);
 /* Users who may see the read receipts of conv. */
 int route_receipt(struct store *s, int64_t conv_id, struct route_set *out);
+/* The same, split into those who may see internal notes (staff) and those
+ * who may not (the family's members), whose receipts are clamped. */
+int route_receipt_split(struct store *s, int64_t conv_id, struct route_set *notes,
+                        struct route_set *no_notes);
 void route_set_free(struct route_set *r);
 
 #endif

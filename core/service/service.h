@@ -1,11 +1,26 @@
 /*
- * service.h - the domain operations behind the frames and endpoints.
+ * service.h - every domain operation of Indgang, one file each in
+ * core/service/, and the only callers of perm for them.
  *
- * Each operation checks the permission rules (perm) on facts from the store,
- * acts, and writes the contact log, so the WebSocket verbs and the HTTP
- * endpoints cannot differ in what they allow.  Operations that write run
- * inside the caller's transaction (the writer thread's group commit, or an
- * HTTP worker's own); read-only ones may run anywhere.
+ * An operation checks (the rules of DOMAIN.md through perm, on facts from the
+ * store), then proceeds, and writes its own contact-log rows, returning their
+ * errors.  It never opens a transaction: the caller provides one (the writer
+ * thread's group commit, or svc_in_tx() on an HTTP worker or in
+ * indgang-admin), so an operation is all or nothing.  A refusal is logged as
+ * "denied" and answered with the error of perm_refusal(): a caller keeps the
+ * writes of a refused operation (svc_keeps_writes()), so the denied row
+ * stays, and undoes those of a failed one.  Read-only operations (history,
+ * sync, the listings) may run on any connection; the access they disclose
+ * is logged with svc_log_access() in the same transaction or, on the event
+ * loop, by the writer before the answer goes out.
+ *
+ * The endpoints (core/api, the WebSocket verbs in core/hub, indgang-admin)
+ * only decode, call one operation and encode its result.  "Where does a new
+ * operation go": docs/architecture.md.
+ *
+ * All functions return ERR_OK or an ERR_* (core/common/err.h); where an
+ * operation has a sentence for the person refused, *why (may be NULL) is set
+ * to a static string.
  */
 #ifndef INDGANG_SERVICE_H
 #define INDGANG_SERVICE_H
@@ -13,42 +28,166 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../codec/codec.h"
+#include "../auth/auth.h"
+#include "../domain/domain.h"
 #include "../route/route.h"
 #include "../store/store.h"
 
-/* Token text → its user and token row.  ERR_UNAUTHORIZED for anything wrong. */
+/* ---- Lifetimes: the defaults live here and nowhere else ------------------ */
+
+#define SVC_HOUR_MS             (3600 * (int64_t)1000)
+#define SVC_STAFF_SESSION_HOURS 12  /* a staff sign-in, at most */
+#define SVC_STAFF_IDLE_MINUTES  30  /* ... or this long unused (NIST SP 800-63B) */
+#define SVC_DEVICE_SESSION_DAYS 180 /* an enrolled phone, at most */
+#define SVC_DEVICE_IDLE_DAYS    90  /* ... or this long unused */
+#define SVC_INVITE_HOURS        72  /* an invite code */
+#define SVC_INVITE_HOURS_MAX    720
+/* Restricted conversations of one family: a welcome lists them all. */
+#define SVC_CONVERSATIONS_MAX 100
+
+struct svc_policy {
+	int64_t staff_session_ms;
+	int64_t staff_idle_ms; /* 0: no idle limit */
+	int64_t device_session_ms;
+	int64_t device_idle_ms; /* 0: no idle limit */
+	int64_t invite_ms;
+};
+
+/* The defaults above, in milliseconds. */
+void svc_policy_defaults(struct svc_policy *p);
+
+/* ---- Transactions ---------------------------------------------------------- */
+
+/* True when an operation's writes are kept: it succeeded, or it was refused
+ * (not found, forbidden, bad input, conflict, gone) and its "denied" row
+ * must stay. */
+bool svc_keeps_writes(int err);
+/* Runs op(s, arg) in one transaction (BEGIN IMMEDIATE): committed when
+ * svc_keeps_writes(its result), rolled back otherwise.  Returns op's result,
+ * or the commit's error (ERR_UNAVAILABLE when the disk failed; see
+ * store_failed_io()). */
+int svc_in_tx(struct store *s, int (*op)(struct store *s, void *arg), void *arg);
+
+/* The account indgang-admin acts as ("Console (indgang-admin)"), as an
+ * administrator.  It is inactive in the database only so that nobody can
+ * sign in with it; whoever runs indgang-admin on the server holds the file. */
+int svc_console(struct store *s, struct store_user *out);
+
+/* ---- Signing in and out (authenticate.c, login.c, enrol.c, logout.c) ------ */
+
+/* Token text -> its user and token row.  ERR_UNAUTHORIZED for anything
+ * wrong; for a token ended by time, tok->ended says why. */
 int svc_authenticate(struct store *s, const char *token, int64_t now, struct store_user *user,
                      struct store_token *tok);
+/* An authenticated request is activity: writes the token's last use when
+ * the stored one is auth_session_touch_interval() old. */
+int svc_session_used(struct store *s, const struct store_token *tok, int64_t now);
 
-/* The relation of user to conversation conv, and its family. ERR_NOT_FOUND
+/* A new session: its token (shown once, stored only as a hash). */
+struct svc_session {
+	char token[AUTH_TOKEN_LEN + 1];
+	int64_t token_id;
+	int64_t expires_at;
+	struct store_user user;
+	int64_t device_id; /* enrolment: the new device */
+};
+
+/* A staff member signs in with a password, throttled per address and
+ * account before any hashing; unknown users cost the same hash.  Writes the
+ * token and a "login" row. */
+int svc_login(struct store *s, const struct svc_policy *p, struct auth_throttle *t,
+              const char *username, const char *password, const char *addr, int64_t now,
+              struct svc_session *out, const char **why);
+
+/* A family member enrols a phone with an invite code (throttled per
+ * address): the code is used up, the device and its token are made, the
+ * "enrol" row names who created the invite, and a system message in the
+ * family's conversation tells the member's other phones and the pair at
+ * once (*notice: its id, for the caller to fan out; 0 when none). */
+int svc_enrol(struct store *s, const struct svc_policy *p, struct auth_throttle *t,
+              const char *code, const char *device, const char *addr, int64_t now,
+              struct svc_session *out, struct msg *notice, const char **why);
+
+/* Ends the session of tok ("logout" row). */
+int svc_logout(struct store *s, const struct store_user *user, const struct store_token *tok,
+               int64_t now);
+
+/* ---- Invites and devices (invite.c, device.c) ----------------------------- */
+
+/* An invite code for family member `member`, valid for p->invite_ms (or
+ * valid_ms when > 0).  The code is shown once and stored only as a hash.
+ * The pair may invite; an administrator only for a member without a phone
+ * (a second phone is the pair's decision, so that no administrator can
+ * enrol as a member unseen). */
+int svc_invite(struct store *s, const struct svc_policy *p, const struct store_user *actor,
+               int64_t member, int64_t valid_ms, int64_t now, char code[AUTH_INVITE_LEN + 1],
+               int64_t *expires_at, struct store_user *member_out, const char **why);
+
+/* The family's phones, for its pair, an administrator, or (only their own)
+ * a member of the family; staff reads are access-logged. */
+int svc_devices(struct store *s, const struct store_user *actor, int64_t family, int64_t now,
+                struct device_list *out);
+/* Revokes a device and every token issued to it, and logs it: by its owner,
+ * the pair of the owner's family, or an administrator.  *owner receives the
+ * device's owner; *already_revoked when there was nothing to do. */
+int svc_device_revoke(struct store *s, const struct store_user *actor, int64_t device, int64_t now,
+                      struct store_device *dev, struct store_user *owner, bool *already_revoked);
+
+/* ---- Conversations and messages (conversation.c, send.c, read.c, ...) ---- */
+
+/* The relation of user to conversation conv, and its family.  ERR_NOT_FOUND
  * when the conversation does not exist. */
 int svc_conv_relation(struct store *s, const struct store_user *user, int64_t conv,
                       enum perm_rel *rel, int64_t *family);
 
+/* Every conversation the user may see. */
+int svc_conversations(struct store *s, const struct store_user *user, struct conv_list *out);
+
+/* A restricted conversation of the family (the pair), at most
+ * SVC_CONVERSATIONS_MAX of them; filled as the actor sees it. */
+int svc_conv_create(struct store *s, const struct store_user *actor, int64_t family,
+                    const char *title, const int64_t *members, size_t n_members, int64_t now,
+                    struct conv *out, const char **why);
+
 /* Stores a message (or finds the one already stored under client_id: then
  * *duplicate is set and nothing is written).  On success fills *out and, for
- * a new message, the recipients.  A refusal is logged as "denied". */
+ * a new message, the recipients. */
 int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum msg_kind kind,
              const char *body, const char *client_id, int64_t now, struct msg *out, bool *duplicate,
              struct route_set *recipients);
 
-/* Raises the read position; fills the stored position, when, and who is told. */
+/* Where a read receipt goes: the position as stored, to those who may see
+ * every message (staff), and clamped to the last message a family may see,
+ * to the family's members; *_rcpt empty when nothing moved for them. */
+struct svc_receipt {
+	int64_t stored, at;
+	struct route_set staff_rcpt;
+	int64_t family_upto;
+	struct route_set family_rcpt;
+};
+/* Raises the read position.  A read that moves nothing writes nothing and
+ * tells nobody (the reader still learns the stored position). */
 int svc_read(struct store *s, const struct store_user *user, int64_t conv, int64_t upto,
-             int64_t now, int64_t *stored, int64_t *at, struct route_set *recipients);
+             int64_t now, struct svc_receipt *out);
+void svc_receipt_clear(struct svc_receipt *r);
 
 /* History of a conversation as the user may see it.  *family is set for the
  * access log (staff reads are logged by the caller with svc_log_access). */
 int svc_history(struct store *s, const struct store_user *user, int64_t conv, int64_t before,
                 int limit, struct msg_list *out, bool *more, int64_t *family);
 
+/* ---- The contact log (check.c) --------------------------------------------- */
+
 /* Logs that staff opened a family's data ("access"); family members' own
- * reads are not logged. what: "history", "sync", "log", ... */
+ * reads are not logged.  what: "history", "sync", "log", ... */
 int svc_log_access(struct store *s, const struct store_user *user, int64_t family, int64_t conv,
                    int64_t now, const char *what);
-
 /* Logs a refused attempt ("denied"). */
 int svc_log_denied(struct store *s, const struct store_user *user, int64_t family, int64_t conv,
                    int64_t now, const char *what);
+/* May the user read the family's contact log (or, access_log, its access
+ * log)?  Refusals are logged and answered with perm_refusal(). */
+int svc_check_log(struct store *s, const struct store_user *user, int64_t family, bool access_log,
+                  int64_t now);
 
 #endif

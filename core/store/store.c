@@ -11,6 +11,7 @@
  */
 #include "store_int.h"
 
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,13 @@ static const char *const migrations[] = {
      * last id find the messages through their families' conversations and
      * messages(conv_id, id) instead. */
     "DROP INDEX messages_family;",
+
+    /* 5 -> 6: invite codes are kept only as hashes, as tokens are: whoever
+     * reads the file (a backup, an administrator) cannot enrol with a code
+     * that is still open.  indgang_sha256() is registered by configure(),
+     * the same lower-case hex SHA-256 as auth_invite_hash(). */
+    "UPDATE invites SET code = indgang_sha256(code);"
+    "ALTER TABLE invites RENAME COLUMN code TO code_hash;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -221,10 +229,12 @@ static const char *const stmt_sql[ST__COUNT] = {
                          "IS NULL",
     [ST_DEVICE_REVOKE_TOKENS] = "UPDATE tokens SET revoked_at = ?2 WHERE device_id = ?1 "
                                 "AND revoked_at IS NULL",
-    [ST_INVITE_INSERT] = "INSERT INTO invites(code, member_id, created_by, created_at, "
+    [ST_INVITE_INSERT] = "INSERT INTO invites(code_hash, member_id, created_by, created_at, "
                          "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_INVITE_GET] = "SELECT id, member_id, expires_at, ifnull(used_at, 0) FROM invites "
-                      "WHERE code = ?1",
+    [ST_INVITE_GET] = "SELECT id, member_id, expires_at, ifnull(used_at, 0), "
+                      "ifnull(created_by, 0) FROM invites WHERE code_hash = ?1",
+    [ST_MEMBER_LIVE_DEVICES] = "SELECT count(*) FROM devices WHERE user_id = ?1 AND "
+                               "revoked_at IS NULL",
     [ST_INVITE_USE] = "UPDATE invites SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
     [ST_TEAM_INSERT] = "INSERT INTO teams(name) VALUES (?1)",
     [ST_TEAM_BY_NAME] = "SELECT id FROM teams WHERE name = ?1",
@@ -301,7 +311,11 @@ static const char *const stmt_sql[ST__COUNT] = {
                         "OR u.id IN (SELECT secondary_id FROM families WHERE id = ?2) "
                         "ORDER BY u.role = 'family', u.id",
     [ST_CONV_PAIR] = "SELECT primary_id, secondary_id FROM families WHERE id = ?1",
-    [ST_CONV_READS] = "SELECT u.id, u.name, u.role, r.upto, r.at FROM read_positions r "
+    /* ?3 false (a family member looks): each position clamped to the last
+     * message the family may see, so that no note shows through. */
+    [ST_CONV_READS] = "SELECT u.id, u.name, u.role, CASE WHEN ?3 THEN r.upto ELSE "
+                      "ifnull((SELECT max(m.id) FROM messages m WHERE m.conv_id = ?1 AND "
+                      "m.id <= r.upto AND m.kind <> 'note'), 0) END, r.at FROM read_positions r "
                       "JOIN users u ON u.id = r.user_id WHERE r.conv_id = ?1 AND "
                       "(r.user_id IN (SELECT user_id FROM conv_members WHERE conv_id = ?1) "
                       "OR r.user_id IN (SELECT primary_id FROM families WHERE id = ?2) "
@@ -310,6 +324,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_FAMILY_DEVICES] = "SELECT d.id, d.name, u.id, u.name, u.role, d.created_at, "
                           "ifnull(d.revoked_at, 0) FROM devices d JOIN users u ON u.id = d.user_id "
                           "WHERE u.family_id = ?1 ORDER BY d.id",
+    [ST_FAMILY_CONV_COUNT] = "SELECT count(*) FROM conversations WHERE family_id = ?1 AND "
+                             "restricted",
+    [ST_CONV_VISIBLE_UPTO] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "
+                             "id <= ?2 AND kind <> 'note'",
     [ST_CONV_LAST] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "
                      "(?2 OR kind <> 'note')",
     [ST_CONV_UNREAD] = "SELECT count(*) FROM messages WHERE conv_id = ?1 AND id > ?2 AND "
@@ -490,10 +508,31 @@ static int keep_wal_index(sqlite3 *db)
 	return exec_sql(db, "PRAGMA journal_size_limit = 67108864");
 }
 
+/* indgang_sha256(text): lower-case hex SHA-256, for migration 6. */
+static void sql_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const unsigned char *text = sqlite3_value_text(argv[0]);
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[2 * SHA256_DIGEST_LENGTH + 1];
+	if (text == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	SHA256(text, (size_t)sqlite3_value_bytes(argv[0]), md);
+	for (size_t i = 0; i < sizeof md; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	sqlite3_result_text(ctx, hex, -1, SQLITE_TRANSIENT);
+}
+
 static int configure(sqlite3 *db, bool memory)
 {
 	int err;
 	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_create_function(db, "indgang_sha256", 1,
+	                            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+	                            sql_sha256, NULL, NULL) != SQLITE_OK)
+		return ERR_INTERNAL;
 	sqlite3_extended_result_codes(db, 1);
 	if (!memory && (err = exec_sql(db, "PRAGMA journal_mode = WAL")) != ERR_OK)
 		return err;

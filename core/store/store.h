@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -138,10 +138,15 @@ int store_family_devices(struct store *s, int64_t family_id, struct device_list 
 /* Revokes the device and every token issued to it. */
 int store_device_revoke(struct store *s, int64_t id, int64_t now);
 
-int store_invite_insert(struct store *s, const char *code, int64_t member_id, int64_t created_by,
-                        int64_t now, int64_t expires_at);
-/* Marks the code used.  Unknown: ERR_UNAUTHORIZED; used or expired: ERR_GONE. */
-int store_invite_consume(struct store *s, const char *code, int64_t now, int64_t *member_id);
+/* Invites are found by the hash of their code (auth_invite_hash()). */
+int store_invite_insert(struct store *s, const char *code_hash, int64_t member_id,
+                        int64_t created_by, int64_t now, int64_t expires_at);
+/* Marks the code used; *created_by is who made it (0: unknown).  Unknown:
+ * ERR_UNAUTHORIZED; used or expired: ERR_GONE. */
+int store_invite_consume(struct store *s, const char *code_hash, int64_t now, int64_t *member_id,
+                         int64_t *created_by);
+/* How many devices of the member are not revoked. */
+int store_member_live_devices(struct store *s, int64_t member_id, int64_t *n);
 
 /* ---- Teams, families, conversations ------------------------------------ */
 
@@ -157,6 +162,8 @@ int store_family_add_member(struct store *s, int64_t family_id, const char *name
 /* Hands the family over to a new pair; history stays with the family. */
 int store_family_set_pair(struct store *s, int64_t family_id, int64_t primary_id,
                           int64_t secondary_id);
+/* The family's default conversation (every member takes part). */
+int store_family_default_conv(struct store *s, int64_t family_id, int64_t *conv_id);
 int store_family_name(struct store *s, int64_t family_id, char name[DOMAIN_NAME_MAX + 1]);
 
 /* A restricted conversation of the family with the given members (role family). */
@@ -223,9 +230,17 @@ int store_conv_last_id(struct store *s, int64_t conv_id, bool include_notes, int
 /* ---- Read positions -------------------------------------------------------- */
 
 /* Raises the user's read position in conv to upto (never lowers it);
- * *stored is the resulting position, *at when it was set. */
+ * *stored is the resulting position, *at when it was set, *moved whether
+ * this call raised it. */
 int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto, int64_t now,
-                   int64_t *stored, int64_t *at);
+                   int64_t *stored, int64_t *at, bool *moved);
+/* The user's read position in conv (0 when none). */
+int store_read_position(struct store *s, int64_t conv_id, int64_t user_id, int64_t *upto);
+/* How many restricted conversations the family has. */
+int store_family_conv_count(struct store *s, int64_t family_id, int64_t *n);
+/* The last message of conv at or below upto that a family may see (no
+ * notes); 0 when none. */
+int store_conv_visible_upto(struct store *s, int64_t conv_id, int64_t upto, int64_t *out);
 
 /* ---- Contact log ----------------------------------------------------------- */
 

@@ -255,13 +255,13 @@ int store_device_revoke(struct store *s, int64_t id, int64_t now)
 
 /* ---- Invites ---------------------------------------------------------------- */
 
-int store_invite_insert(struct store *s, const char *code, int64_t member_id, int64_t created_by,
-                        int64_t now, int64_t expires_at)
+int store_invite_insert(struct store *s, const char *code_hash, int64_t member_id,
+                        int64_t created_by, int64_t now, int64_t expires_at)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_INVITE_INSERT);
 	if (st == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, code_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, member_id);
 	store_bind_id_or_null(st, 3, created_by);
 	sqlite3_bind_int64(st, 4, now);
@@ -269,12 +269,13 @@ int store_invite_insert(struct store *s, const char *code, int64_t member_id, in
 	return store_exec_stmt(st);
 }
 
-int store_invite_consume(struct store *s, const char *code, int64_t now, int64_t *member_id)
+int store_invite_consume(struct store *s, const char *code_hash, int64_t now, int64_t *member_id,
+                         int64_t *created_by)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_INVITE_GET);
 	if (st == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, code_hash, -1, SQLITE_STATIC);
 	int err = store_step_row(st);
 	if (err == ERR_NOT_FOUND)
 		return ERR_UNAUTHORIZED;
@@ -284,6 +285,7 @@ int store_invite_consume(struct store *s, const char *code, int64_t now, int64_t
 	*member_id = sqlite3_column_int64(st, 1);
 	int64_t expires_at = sqlite3_column_int64(st, 2);
 	int64_t used_at = sqlite3_column_int64(st, 3);
+	*created_by = sqlite3_column_int64(st, 4);
 	sqlite3_reset(st);
 	if (used_at != 0 || expires_at <= now)
 		return ERR_GONE;
@@ -319,4 +321,17 @@ int store_family_devices(struct store *s, int64_t family_id, struct device_list 
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? ERR_OK : store_err(rc);
+}
+
+int store_member_live_devices(struct store *s, int64_t member_id, int64_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MEMBER_LIVE_DEVICES);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, member_id);
+	int err = store_step_row(st);
+	if (err == ERR_OK)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return err;
 }

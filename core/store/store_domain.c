@@ -119,17 +119,25 @@ int store_family_create(struct store *s, const char *name, int64_t team_id, int6
 	return store_exec_stmt(st);
 }
 
-int store_family_add_member(struct store *s, int64_t family_id, const char *name, int64_t *id)
+int store_family_default_conv(struct store *s, int64_t family_id, int64_t *conv_id)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_FAMILY_DEFAULT_CONV);
 	if (st == NULL)
 		return ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, family_id);
 	int err = store_step_row(st);
+	if (err == ERR_OK)
+		*conv_id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_family_add_member(struct store *s, int64_t family_id, const char *name, int64_t *id)
+{
+	int64_t conv_id;
+	int err = store_family_default_conv(s, family_id, &conv_id);
 	if (err)
 		return err;
-	int64_t conv_id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	if ((err = store_member_insert(s, family_id, name, id)) != ERR_OK)
 		return err;
 	return add_conv_member(s, conv_id, *id);

@@ -165,8 +165,9 @@ int store_last_visible_id(struct store *s, const struct store_user *u, int64_t *
 
 /* ---- Conversations as a user sees them ------------------------------------- */
 
-/* The pair's ids and the members' read positions. */
-static int conv_pair_and_reads(struct store *s, struct conv *c)
+/* The pair's ids and the members' read positions (clamped to what a
+ * family may see unless notes). */
+static int conv_pair_and_reads(struct store *s, struct conv *c, bool notes)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_CONV_PAIR);
 	if (st == NULL)
@@ -182,6 +183,7 @@ static int conv_pair_and_reads(struct store *s, struct conv *c)
 		return ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, c->id);
 	sqlite3_bind_int64(st, 2, c->family_id);
+	sqlite3_bind_int(st, 3, notes);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct read_pos *grown = realloc(c->reads, (c->n_reads + 1) * sizeof *grown);
@@ -302,7 +304,7 @@ int store_user_conversations(struct store *s, const struct store_user *u, struct
 	for (size_t i = 0; i < out->n; i++) {
 		int err = conv_members(s, &out->v[i]);
 		if (err == ERR_OK)
-			err = conv_pair_and_reads(s, &out->v[i]);
+			err = conv_pair_and_reads(s, &out->v[i], u->ref.role != ROLE_FAMILY);
 		if (err == ERR_OK)
 			err = conv_counters(s, u, &out->v[i]);
 		if (err)
@@ -324,7 +326,8 @@ int store_conversation(struct store *s, const struct store_user *u, int64_t conv
 		return err;
 	read_conv_head(st, out);
 	sqlite3_reset(st);
-	if ((err = conv_members(s, out)) == ERR_OK && (err = conv_pair_and_reads(s, out)) == ERR_OK)
+	if ((err = conv_members(s, out)) == ERR_OK &&
+	    (err = conv_pair_and_reads(s, out, u->ref.role != ROLE_FAMILY)) == ERR_OK)
 		err = conv_counters(s, u, out);
 	return err;
 }
@@ -345,8 +348,48 @@ int store_conv_last_id(struct store *s, int64_t conv_id, bool include_notes, int
 
 /* ---- Read positions ---------------------------------------------------------- */
 
+int store_conv_visible_upto(struct store *s, int64_t conv_id, int64_t upto, int64_t *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONV_VISIBLE_UPTO);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, conv_id);
+	sqlite3_bind_int64(st, 2, upto);
+	int err = store_step_row(st);
+	if (err == ERR_OK)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_read_position(struct store *s, int64_t conv_id, int64_t user_id, int64_t *upto)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_READ_GET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, conv_id);
+	sqlite3_bind_int64(st, 2, user_id);
+	int err = store_step_row(st);
+	*upto = err == ERR_OK ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return err == ERR_NOT_FOUND ? ERR_OK : err;
+}
+
+int store_family_conv_count(struct store *s, int64_t family_id, int64_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FAMILY_CONV_COUNT);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, family_id);
+	int err = store_step_row(st);
+	if (err == ERR_OK)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return err;
+}
+
 int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto, int64_t now,
-                   int64_t *stored, int64_t *at)
+                   int64_t *stored, int64_t *at, bool *moved)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_READ_UPSERT);
 	if (st == NULL)
@@ -358,6 +401,7 @@ int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t up
 	int err = store_exec_stmt(st);
 	if (err)
 		return err;
+	*moved = sqlite3_changes(s->db) > 0;
 	if ((st = store_stmt(s, ST_READ_GET)) == NULL)
 		return ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, conv_id);

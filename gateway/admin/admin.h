@@ -20,15 +20,13 @@
 #include <jansson.h>
 
 #include "core/auth/auth.h"
-#include "core/store/store.h"
+#include "core/service/service.h"
 #include "gateway/config.h"
 
-#define ADMIN_EXIT_FAIL        1
-#define ADMIN_EXIT_USAGE       2
-#define ADMIN_INVITE_HOURS     72
-#define ADMIN_INVITE_HOURS_MAX (30 * 24)
-#define ADMIN_USERNAME_MAX     64
-#define ADMIN_MAX_POS          4
+#define ADMIN_EXIT_FAIL    1
+#define ADMIN_EXIT_USAGE   2
+#define ADMIN_USERNAME_MAX 64
+#define ADMIN_MAX_POS      4
 
 /* Options a command may take (bits of struct admin_args.seen). */
 enum admin_opt {
@@ -146,10 +144,10 @@ int admin_password(const char *given, char plain[AUTH_PASSWORD_MAX + 2], bool *g
 int admin_pair_member(struct admin *a, int64_t team_id, const char *team, const char *what,
                       const char *username, int64_t *id);
 
-/* A fresh invite for member, valid for hours, logged in the family's log. */
-int admin_invite_make(struct admin *a, int64_t member_id, const char *member_name,
-                      int64_t family_id, int64_t hours, char code[AUTH_INVITE_LEN + 1],
-                      int64_t *expires_at);
+/* A fresh invite for member, valid for hours (svc_invite as the console). */
+int admin_invite_make(struct admin *a, int64_t member_id, int64_t hours,
+                      char code[AUTH_INVITE_LEN + 1], int64_t *expires_at,
+                      struct store_user *member);
 
 /* An RFC 3339 timestamp as a JSON string. */
 json_t *admin_json_ts(int64_t ms);

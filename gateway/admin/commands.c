@@ -466,12 +466,12 @@ static void show_set_pair(const struct admin *a, const json_t *out)
 
 static int parse_hours(struct admin *a, const char *text, int64_t *hours)
 {
-	*hours = ADMIN_INVITE_HOURS;
+	*hours = SVC_INVITE_HOURS;
 	if (text == NULL)
 		return ERR_OK;
-	if (!admin_parse_id(text, hours) || *hours > ADMIN_INVITE_HOURS_MAX)
+	if (!admin_parse_id(text, hours) || *hours > SVC_INVITE_HOURS_MAX)
 		return admin_usage(a, "--hours must be a whole number from 1 to %d",
-		                   ADMIN_INVITE_HOURS_MAX);
+		                   SVC_INVITE_HOURS_MAX);
 	return ERR_OK;
 }
 
@@ -485,18 +485,11 @@ static int run_invite(struct admin *a, const struct admin_args *args, json_t **o
 	if (!admin_parse_id(args->pos[0], &id))
 		return admin_usage(a, "\"%s\" is not a member id", args->pos[0]);
 	if ((err = parse_hours(a, args->hours, &hours)) != ERR_OK ||
-	    (err = admin_begin(a)) != ERR_OK)
+	    (err = admin_begin(a)) != ERR_OK ||
+	    (err = admin_invite_make(a, id, hours, code, &expires_at, &u)) != ERR_OK)
 		return err;
-	err = store_user_get(a->s, id, &u);
-	if (err == ERR_NOT_FOUND || (err == ERR_OK && u.ref.role != ROLE_FAMILY))
-		return admin_fail(a, ERR_NOT_FOUND, "no family member %lld", (long long)id);
-	if (err == ERR_OK && !u.active)
-		return admin_fail(a, ERR_GONE, "member %lld is deactivated", (long long)id);
-	if (err != ERR_OK || (err = store_family_name(a->s, u.family_id, family)) != ERR_OK)
+	if ((err = store_family_name(a->s, u.family_id, family)) != ERR_OK)
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
-	err = admin_invite_make(a, id, u.ref.name, u.family_id, hours, code, &expires_at);
-	if (err != ERR_OK)
-		return err;
 	*out = json_pack("{s:{s:I, s:s}, s:{s:I, s:s}, s:s, s:o}", "member", "id", (json_int_t)id,
 	                 "name", u.ref.name, "family", "id", (json_int_t)u.family_id, "name",
 	                 family, "code", code, "expires_at", admin_json_ts(expires_at));
@@ -517,8 +510,8 @@ static void show_invite(const struct admin *a, const json_t *out)
 static int run_revoke_device(struct admin *a, const struct admin_args *args, json_t **out)
 {
 	struct store_device d;
-	struct store_user u;
-	char detail[2 * DOMAIN_NAME_MAX + 64];
+	struct store_user u, console;
+	bool already;
 	int64_t id;
 	int err;
 
@@ -526,23 +519,15 @@ static int run_revoke_device(struct admin *a, const struct admin_args *args, jso
 		return admin_usage(a, "\"%s\" is not a device id", args->pos[0]);
 	if ((err = admin_begin(a)) != ERR_OK)
 		return err;
-	if ((err = store_device_get(a->s, id, &d)) == ERR_NOT_FOUND)
+	if ((err = svc_console(a->s, &console)) == ERR_OK)
+		err = svc_device_revoke(a->s, &console, id, a->now, &d, &u, &already);
+	if (err == ERR_NOT_FOUND)
 		return admin_fail(a, err, "no device %lld", (long long)id);
-	if (err != ERR_OK || (err = store_user_get(a->s, d.user_id, &u)) != ERR_OK)
+	if (err != ERR_OK)
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	*out = json_pack("{s:{s:I, s:s}, s:{s:I, s:s}, s:b}", "device", "id", (json_int_t)id,
 	                 "name", d.name, "user", "id", (json_int_t)u.ref.id, "name", u.ref.name,
-	                 "already_revoked", d.revoked_at != 0);
-	if (d.revoked_at != 0)
-		return ERR_OK;
-	snprintf(detail, sizeof detail, "device %lld \"%s\" of %s revoked", (long long)id, d.name,
-	         u.ref.name);
-	int64_t console;
-	if ((err = store_admin_console_actor(a->s, &console)) != ERR_OK ||
-	    (err = store_device_revoke(a->s, id, a->now)) != ERR_OK ||
-	    (u.family_id > 0 && (err = store_log_append(a->s, a->now, "revoke", console,
-	                                                u.family_id, 0, 0, detail)) != ERR_OK))
-		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	                 "already_revoked", already);
 	return ERR_OK;
 }
 

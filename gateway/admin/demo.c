@@ -175,12 +175,12 @@ static void show_family(const struct admin *a, const json_t *fam)
 	           json_string_value(json_object_get(m, "name")),
 	           (long long)json_integer_value(json_object_get(m, "id")),
 	           json_string_value(json_object_get(m, "invite")));
-	text_format_ts(a->now + (int64_t)ADMIN_INVITE_HOURS * 3600 * 1000, until);
+	text_format_ts(a->now + (int64_t)SVC_INVITE_HOURS * 3600 * 1000, until);
 	printf("\nEach invite code enrols one phone as that family member (in the family app,\n"
 	       "or POST /api/enrol {\"code\":CODE,\"device\":NAME}). The codes are single-use "
 	       "and\nvalid for %d hours, until %s.\n"
 	       "A new code: indgang-admin --db %s invite MEMBER_ID [--qr]\n",
-	       ADMIN_INVITE_HOURS, until, a->db);
+	       SVC_INVITE_HOURS, until, a->db);
 }
 
 void admin_demo_show(const struct admin *a, const json_t *out)

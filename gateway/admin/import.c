@@ -386,7 +386,8 @@ static int create_member(struct import *im, int64_t family_id, const json_t *m, 
 	admin_clean_name(json_string_value(json_object_get(m, "name")), name);
 	if ((err = store_family_add_member(im->a->s, family_id, name, &id)) != ERR_OK)
 		return admin_fail(im->a, err, "%s: %s", label, store_errmsg(im->a->s));
-	err = admin_invite_make(im->a, id, name, family_id, ADMIN_INVITE_HOURS, code, &expires_at);
+	struct store_user member;
+	err = admin_invite_make(im->a, id, SVC_INVITE_HOURS, code, &expires_at, &member);
 	if (err != ERR_OK)
 		return relabel(im->a, label, err);
 	json_array_append_new(
@@ -614,6 +615,6 @@ void admin_import_show(const struct admin *a, const json_t *out)
 	        "members with invite codes valid for %d hours, in %s\n",
 	        json_array_size(json_object_get(out, "admins")),
 	        json_array_size(json_object_get(out, "teams")), staff,
-	        json_array_size(json_object_get(out, "families")), members, ADMIN_INVITE_HOURS,
+	        json_array_size(json_object_get(out, "families")), members, SVC_INVITE_HOURS,
 	        a->db);
 }

@@ -200,34 +200,22 @@ int admin_pair_member(struct admin *a, int64_t team_id, const char *team, const 
 
 /* ---- Invites --------------------------------------------------------------- */
 
-int admin_invite_make(struct admin *a, int64_t member_id, const char *member_name,
-                      int64_t family_id, int64_t hours, char code[AUTH_INVITE_LEN + 1],
-                      int64_t *expires_at)
+int admin_invite_make(struct admin *a, int64_t member_id, int64_t hours,
+                      char code[AUTH_INVITE_LEN + 1], int64_t *expires_at,
+                      struct store_user *member)
 {
-	char detail[DOMAIN_NAME_MAX + 128], ts[32];
-	int err = ERR_CONFLICT;
-
-	int64_t console;
-	if ((err = store_admin_console_actor(a->s, &console)) != ERR_OK)
-		return admin_fail(a, err, "no console account: %s", store_errmsg(a->s));
-	*expires_at = a->now + hours * 3600 * 1000;
-	err = ERR_CONFLICT;
-	/* A clash of two 47-bit codes is all but impossible, but costs nothing to survive. */
-	for (int tries = 0; err == ERR_CONFLICT && tries < 3; tries++) {
-		if ((err = auth_invite_new(code)) != ERR_OK)
-			return admin_fail(a, err, "no randomness for an invite code");
-		/* Made by the operator at the console. */
-		err = store_invite_insert(a->s, code, member_id, console, a->now, *expires_at);
-	}
+	struct store_user console;
+	struct svc_policy policy;
+	const char *why = NULL;
+	svc_policy_defaults(&policy);
+	int err = svc_console(a->s, &console);
+	if (err == ERR_OK)
+		err = svc_invite(a->s, &policy, &console, member_id, hours * SVC_HOUR_MS, a->now,
+		                 code, expires_at, member, &why);
+	if (err == ERR_NOT_FOUND)
+		return admin_fail(a, err, "no family member %lld", (long long)member_id);
 	if (err != ERR_OK)
-		return admin_fail(a, err, "storing the invite failed: %s", store_errmsg(a->s));
-	text_format_ts(*expires_at, ts);
-	/* The log names who got an invite and until when, never the code itself. */
-	snprintf(detail, sizeof detail, "invite code for %s (member %lld), valid until %s",
-	         member_name, (long long)member_id, ts);
-	err = store_log_append(a->s, a->now, "invite", console, family_id, 0, 0, detail);
-	if (err != ERR_OK)
-		return admin_fail(a, err, "logging the invite failed: %s", store_errmsg(a->s));
+		return admin_fail(a, err, "%s", why ? why : store_errmsg(a->s));
 	return ERR_OK;
 }
 

@@ -2,6 +2,7 @@
 its backlog, and gets everything in order after it reconnects and syncs; a client that
 keeps flooding past rate_limited is closed with 1008; an expired invite is gone (410)."""
 import asyncio
+import hashlib
 import json
 import os
 import socket
@@ -82,7 +83,8 @@ async def test_flood_closes_1008(w):
 async def test_expired_invite(w):
     code = w.invites["amina"]
     with sqlite3.connect(w.db) as db:
-        db.execute("UPDATE invites SET expires_at = 1 WHERE code = ?", (code,))
+        db.execute("UPDATE invites SET expires_at = 1 WHERE code_hash = ?",
+                   (hashlib.sha256(code.encode()).hexdigest(),))
     st, _, body = w.http("POST", "/api/enrol", {"code": code, "device": "phone"})
     h.eq(st, 410, "an expired invite code: status")
     h.check_error_body(body, "gone", "an expired invite code")

@@ -179,6 +179,7 @@ async def reader(c, want, got):
 async def test_slow_consumer(w):
     pid = w.gw.proc.pid
     sanitized = asan(pid)
+    w.token("mette")  # enrolled (and announced) before anyone counts messages
     slow = await asyncio.to_thread(SlowConsumer, w, w.token("anna"))
     bo = await w.client("bo")
     mette = await w.client("mette")

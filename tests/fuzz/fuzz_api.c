@@ -337,14 +337,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct api_ctx ctx = {
 	    .store = fw.w.s,
 	    .throttle = auth_throttle_create(),
-	    .staff_token_ttl_ms = 12 * 3600 * 1000LL,
-	    .device_token_ttl_ms = 180 * 24 * 3600 * 1000LL,
-	    .invite_ttl_ms = 72 * 3600 * 1000LL,
 	    .allowed_origins = allowed_origins,
 	    .writable_flag = &writable,
 	    .metrics = metrics,
 	    .metrics_allow = metrics_allow,
 	};
+	svc_policy_defaults(&ctx.policy);
 	if (ctx.throttle == NULL)
 		fuzz_die("auth_throttle_create failed");
 	sqlite3 *db = store_db(fw.w.s);

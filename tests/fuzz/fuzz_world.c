@@ -136,9 +136,12 @@ int fuzz_world_build(struct fuzz_world *fw, const char *path)
 			char dev[32];
 			snprintf(dev, sizeof dev, "%s phone", user_names[u]);
 			err = store_device_insert(w->s, fw->uid[u], dev, now, &fw->device[u]);
+			char code_hash[AUTH_INVITE_HASH_LEN + 1];
+			if (err == ERR_OK && auth_invite_hash(invite_codes[u], code_hash) != 0)
+				err = ERR_INTERNAL;
 			if (err == ERR_OK)
-				err = store_invite_insert(w->s, invite_codes[u], fw->uid[u],
-				                          w->anna, now, now + YEAR_MS);
+				err = store_invite_insert(w->s, code_hash, fw->uid[u], w->anna, now,
+				                          now + YEAR_MS);
 			snprintf(fw->invite[u], sizeof fw->invite[u], "%s", invite_codes[u]);
 		}
 		if (err == ERR_OK)

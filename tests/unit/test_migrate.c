@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "core/api/api.h"
+#include "core/auth/auth.h"
 #include "core/common/err.h"
 #include "core/metrics/metrics.h"
 #include "core/store/store_admin.h"
@@ -122,6 +123,29 @@ static void test_released_version(int version)
 	CHECK_EQ(r.messages, messages);
 }
 
+/* Migration 6 keeps invite codes only as hashes: a code still open in a
+ * schema-5 database enrols after the upgrade, and its text is gone. */
+static void test_invites_hashed(void)
+{
+	char db[300], backup[400], why[256], hash[AUTH_INVITE_HASH_LEN + 1];
+	snprintf(db, sizeof db, "%s/invites.db", dir);
+	CHECK_EQ(load_fixture(5, db), 0);
+	CHECK_EQ(count(db, "SELECT count(*) FROM invites WHERE code = 'MVD4T-M4TB9'"), 1);
+	CHECK_EQ(store_admin_backup_before_migrate(db, 1795400000000, backup, sizeof backup, why,
+	                                           sizeof why),
+	         ERR_OK);
+	struct store *s;
+	int64_t member, by;
+	CHECK_EQ(store_open(db, &s), ERR_OK);
+	CHECK_EQ(auth_invite_hash("MVD4T-M4TB9", hash), 0);
+	CHECK_EQ(store_invite_consume(s, hash, 1795500000000, &member, &by), ERR_OK);
+	CHECK_EQ(member, 10);
+	CHECK_EQ(store_invite_consume(s, "MVD4T-M4TB9", 1795500000000, &member, &by),
+	         ERR_UNAUTHORIZED);
+	store_close(s);
+	CHECK_EQ(count(db, "SELECT count(*) FROM invites WHERE code_hash LIKE '%-%'"), 0);
+}
+
 static void test_newer_refused(void)
 {
 	char db[300], backup[400], why[256];
@@ -206,6 +230,7 @@ int main(void)
 	for (int v = 1; v <= STORE_SCHEMA_VERSION; v++)
 		test_released_version(v);
 	test_newer_refused();
+	test_invites_hashed();
 	test_backup_refuses_existing();
 	test_metrics();
 	test_addr_allowed();

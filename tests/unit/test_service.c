@@ -75,10 +75,10 @@ static void check_actions(int64_t user_id, int64_t conv, enum rel_expect rel, in
 	msg_list_free(&l);
 
 	/* read receipts */
-	int64_t stored, at;
-	err = svc_read(w.s, &u, conv, 1, now, &stored, &at, &r);
+	struct svc_receipt rc;
+	err = svc_read(w.s, &u, conv, 1, now, &rc);
 	CHECK_EQ(ok(err), sees);
-	route_set_free(&r);
+	svc_receipt_clear(&rc);
 }
 
 static void test_matrix(int first_case)
@@ -171,22 +171,70 @@ static void test_routing(void)
 static void test_read_positions(void)
 {
 	struct store_user u = world_user(&w, w.anna), mette = world_user(&w, w.mette);
-	int64_t stored, at, last;
-	struct route_set r;
+	int64_t last;
+	struct svc_receipt r;
 	int64_t now = text_now_ms();
-	CHECK_EQ(svc_read(w.s, &u, w.conv_a, 5, now, &stored, &at, &r), ERR_OK);
-	CHECK_EQ(stored, 5);
-	route_set_free(&r);
-	CHECK_EQ(svc_read(w.s, &u, w.conv_a, 3, now + 10, &stored, &at, &r), ERR_OK);
-	CHECK_EQ(stored, 5);
-	CHECK_EQ(at, now);
-	route_set_free(&r);
+	CHECK_EQ(svc_read(w.s, &u, w.conv_a, 5, now, &r), ERR_OK);
+	CHECK_EQ(r.stored, 5);
+	svc_receipt_clear(&r);
+	CHECK_EQ(svc_read(w.s, &u, w.conv_a, 3, now + 10, &r), ERR_OK);
+	CHECK_EQ(r.stored, 5);
+	CHECK_EQ(r.at, now);
+	svc_receipt_clear(&r);
 	/* Nobody reads past the last message they may see (a family member's
 	 * last is the last non-note). */
 	CHECK_EQ(store_conv_last_id(w.s, w.conv_a, false, &last), ERR_OK);
-	CHECK_EQ(svc_read(w.s, &mette, w.conv_a, 1000000000000, now, &stored, &at, &r), ERR_OK);
-	CHECK_EQ(stored, last);
+	CHECK_EQ(svc_read(w.s, &mette, w.conv_a, 1000000000000, now, &r), ERR_OK);
+	CHECK_EQ(r.stored, last);
+	svc_receipt_clear(&r);
+}
+
+static bool has(const struct route_set *r, int64_t user)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->users[i] == user)
+			return true;
+	return false;
+}
+
+/* A read that moves nothing tells nobody; a read across notes reaches
+ * staff as stored and the family only clamped, or not at all. */
+static void test_receipts_quiet_and_clamped(void)
+{
+	struct store_user mette = world_user(&w, w.mette), carl = world_user(&w, w.carl),
+	                  anna = world_user(&w, w.anna);
+	int64_t now = text_now_ms();
+	struct msg text, note;
+	struct route_set r;
+	bool dup;
+	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "hej", "rq-1", now, &text, &dup, &r),
+	         ERR_OK);
 	route_set_free(&r);
+	CHECK_EQ(svc_send(w.s, &carl, w.conv_a, KIND_NOTE, "intern", "rq-2", now, &note, &dup, &r),
+	         ERR_OK);
+	route_set_free(&r);
+	struct svc_receipt rc;
+	int rows = world_log_count(&w, "receipt");
+	CHECK_EQ(svc_read(w.s, &anna, w.conv_a, text.id, now, &rc), ERR_OK);
+	CHECK(has(&rc.staff_rcpt, w.bo) && has(&rc.family_rcpt, w.mette));
+	CHECK(!has(&rc.staff_rcpt, w.mette));
+	CHECK_EQ(rc.family_upto, text.id);
+	svc_receipt_clear(&rc);
+	CHECK_EQ(world_log_count(&w, "receipt"), rows + 1);
+	/* the same position again: nothing stored, nobody told */
+	CHECK_EQ(svc_read(w.s, &anna, w.conv_a, text.id, now + 1, &rc), ERR_OK);
+	CHECK_EQ(rc.stored, text.id);
+	CHECK_EQ(rc.staff_rcpt.n + rc.family_rcpt.n, 0);
+	svc_receipt_clear(&rc);
+	CHECK_EQ(world_log_count(&w, "receipt"), rows + 1);
+	/* across the note: staff see it, the family's view did not move */
+	CHECK_EQ(svc_read(w.s, &anna, w.conv_a, note.id, now + 2, &rc), ERR_OK);
+	CHECK_EQ(rc.stored, note.id);
+	CHECK(has(&rc.staff_rcpt, w.bo));
+	CHECK_EQ(rc.family_rcpt.n, 0);
+	svc_receipt_clear(&rc);
+	msg_clear(&text);
+	msg_clear(&note);
 }
 
 /* A family member's sync and welcome never include notes or other threads. */
@@ -236,6 +284,7 @@ int main(void)
 	test_idempotent_send();
 	test_routing();
 	test_read_positions();
+	test_receipts_quiet_and_clamped();
 	test_sync_visibility();
 	world_free(&w);
 	return check_report("service");

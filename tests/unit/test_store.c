@@ -77,6 +77,7 @@ static void test_migrate_from_v1(void)
 	                      "ALTER TABLE tokens DROP COLUMN last_used_at;"
 	                      "DROP TABLE health;"
 	                      "CREATE INDEX messages_family ON messages(family_id, id);"
+	                      "ALTER TABLE invites RENAME COLUMN code_hash TO code;"
 	                      "PRAGMA user_version = 1",
 	                      NULL, NULL, NULL),
 	         SQLITE_OK);
@@ -139,16 +140,17 @@ static void test_reader_sees_commits(struct world *w)
 
 static void test_invites_and_tokens(struct world *w)
 {
-	int64_t now = text_now_ms(), member;
-	CHECK_EQ(store_invite_insert(w->s, "ABCDE-FGHJK", w->mette, w->anna, now, now + 1000),
+	int64_t now = text_now_ms(), member, by;
+	CHECK_EQ(store_invite_insert(w->s, "hash-of-good", w->mette, w->anna, now, now + 1000),
 	         ERR_OK);
-	CHECK_EQ(store_invite_insert(w->s, "OLDOL-DOLDO", w->mette, w->anna, now - 5000, now - 1),
+	CHECK_EQ(store_invite_insert(w->s, "hash-of-old", w->mette, w->anna, now - 5000, now - 1),
 	         ERR_OK);
-	CHECK_EQ(store_invite_consume(w->s, "NOPE0-NOPE0", now, &member), ERR_UNAUTHORIZED);
-	CHECK_EQ(store_invite_consume(w->s, "OLDOL-DOLDO", now, &member), ERR_GONE);
-	CHECK_EQ(store_invite_consume(w->s, "ABCDE-FGHJK", now, &member), ERR_OK);
+	CHECK_EQ(store_invite_consume(w->s, "hash-of-none", now, &member, &by), ERR_UNAUTHORIZED);
+	CHECK_EQ(store_invite_consume(w->s, "hash-of-old", now, &member, &by), ERR_GONE);
+	CHECK_EQ(store_invite_consume(w->s, "hash-of-good", now, &member, &by), ERR_OK);
 	CHECK_EQ(member, w->mette);
-	CHECK_EQ(store_invite_consume(w->s, "ABCDE-FGHJK", now, &member), ERR_GONE);
+	CHECK_EQ(by, w->anna);
+	CHECK_EQ(store_invite_consume(w->s, "hash-of-good", now, &member, &by), ERR_GONE);
 
 	uint8_t hash[32];
 	memset(hash, 7, sizeof hash);

@@ -1,0 +1,56 @@
+/*
+ * send.c - a message or an internal note into a conversation, and the
+ * system messages that operations post to a family.
+ */
+#include "service_int.h"
+
+#include <string.h>
+
+static bool allow_send(enum perm_rel rel, int kind)
+{
+	return perm_can_send(rel, (enum msg_kind)kind);
+}
+
+int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum msg_kind kind,
+             const char *body, const char *client_id, int64_t now, struct msg *out, bool *duplicate,
+             struct route_set *recipients)
+{
+	*duplicate = false;
+	recipients->users = NULL;
+	recipients->n = 0;
+	/* A resend after a lost ack (or a COMMIT that reported an error yet
+	 * stored the row) must return the original, never store a second one. */
+	int err = store_message_by_client_id(s, user->ref.id, client_id, out);
+	if (err == ERR_OK) {
+		*duplicate = true;
+		return ERR_OK;
+	}
+	if (err != ERR_NOT_FOUND)
+		return err;
+	int64_t family;
+	const char *what = kind == KIND_NOTE ? "send note" : "send text";
+	if ((err = svc_check_conv(s, user, conv, now, allow_send, (int)kind, what, &family)) !=
+	    ERR_OK)
+		return err;
+	if ((err = store_message_insert(s, conv, family, &user->ref, kind, body, client_id, now,
+	                                out)))
+		return err;
+	const char *log_kind = kind == KIND_NOTE ? "note" : "message";
+	err = store_log_append(s, now, log_kind, user->ref.id, family, conv, out->id, "");
+	if (err == ERR_OK)
+		err = route_message(s, conv, kind, recipients);
+	if (err)
+		msg_clear(out);
+	return err;
+}
+
+int svc_system_message(struct store *s, int64_t family, const struct store_user *about,
+                       const char *client_id, const char *body, int64_t now, struct msg *out)
+{
+	int64_t conv;
+	int err = store_family_default_conv(s, family, &conv);
+	if (err == ERR_OK)
+		err = store_message_insert(s, conv, family, &about->ref, KIND_SYSTEM, body,
+		                           client_id, now, out);
+	return err;
+}

@@ -1,0 +1,38 @@
+/*
+ * service_int.h - what the operations of core/service/ share: finding the
+ * actor's relation to a family or conversation, and refusing in one way.
+ */
+#ifndef INDGANG_SERVICE_INT_H
+#define INDGANG_SERVICE_INT_H
+
+#include "service.h"
+
+#include "../common/err.h"
+#include "../perm/perm.h"
+#include "../store/store_admin.h"
+
+/* The relation of actor to family (and conv when > 0); REL_NONE when the
+ * family does not exist. */
+int svc_family_relation(struct store *s, const struct store_user *actor, int64_t family,
+                        int64_t conv, enum perm_rel *rel);
+
+/* ERR_OK when allowed; else logs "denied" (what) and returns
+ * perm_refusal(rel), which answers "no such thing" and "not yours" alike
+ * (with conv 0, a refusal about the family: forbidden to anyone related to
+ * it, who knows it exists). */
+int svc_refuse_unless(struct store *s, const struct store_user *actor, bool allowed,
+                      enum perm_rel rel, int64_t family, int64_t conv, int64_t now,
+                      const char *what);
+
+/* A conversation action: the relation to conv, checked with allowed(rel,
+ * arg); *family is set for the log.  A conversation that does not exist is
+ * ERR_NOT_FOUND, like one the actor may not know of. */
+int svc_check_conv(struct store *s, const struct store_user *actor, int64_t conv, int64_t now,
+                   bool (*allowed)(enum perm_rel, int), int arg, const char *what, int64_t *family);
+
+/* A system message in the family's default conversation, from `about` (the
+ * member or adviser it concerns), under a client_id that makes it once only. */
+int svc_system_message(struct store *s, int64_t family, const struct store_user *about,
+                       const char *client_id, const char *body, int64_t now, struct msg *out);
+
+#endif
