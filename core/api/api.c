@@ -178,7 +178,7 @@ static int query_ts(const char *query, const char *name, int64_t *val)
  * failure of the writer (the disk has room again). */
 static void ep_health(struct call *c)
 {
-	bool ok = store_health(c->ctx->store) == ERR_OK;
+	bool ok = svc_health(c->ctx->store) == ERR_OK;
 	if (c->ctx->writable_flag)
 		atomic_store(c->ctx->writable_flag, ok);
 	respond(c, ok ? 200 : 503, codec_encode_health(ok ? "ok" : "unavailable"));
@@ -626,8 +626,7 @@ static void ep_metrics(struct call *c)
 		}
 	}
 	struct metrics_extra x = {.db_bytes = -1, .wal_bytes = -1, .now_ms = c->now};
-	store_admin_size(c->ctx->store, &x.db_bytes, &x.wal_bytes);
-	x.schema_version = store_schema_version(c->ctx->store);
+	svc_db_figures(c->ctx->store, &x.db_bytes, &x.wal_bytes, &x.schema_version);
 	char *text = metrics_render(c->ctx->metrics, &x);
 	respond(c, 200, text);
 	if (text != NULL)

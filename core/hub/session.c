@@ -237,38 +237,16 @@ static void verb_read(struct session *s, struct frame *f)
 	hub_submit_write(s->hub, j);
 }
 
-/* The distinct families of a page of messages, for the access log (staff
- * only: a family member's own reads are not "access" to a family). */
-static size_t access_families(const struct session *s, const struct msg_list *l, int64_t *out)
-{
-	size_t n = 0;
-	if (s->user.ref.role == ROLE_FAMILY)
-		return 0;
-	for (size_t i = 0; i < l->n; i++) {
-		bool seen = false;
-		for (size_t k = 0; k < n && !seen; k++)
-			seen = out[k] == l->v[i].family;
-		if (!seen)
-			out[n++] = l->v[i].family;
-	}
-	return n;
-}
-
 static void verb_sync(struct session *s, struct frame *f)
 {
-	struct msg_list l = {0};
-	bool more = false;
-	int err = store_sync(s->hub->store, &s->user, f->u.sync.after, f->u.sync.limit, &l, &more);
-	int64_t *families = err ? NULL : malloc((l.n ? l.n : 1) * sizeof *families);
-	if (err || families == NULL) {
-		session_send_error(s, ref_of(f), err ? err : ERR_INTERNAL, NULL);
-	} else {
-		size_t n = access_families(s, &l, families);
-		hub_reply_after_access_log(s, ref_of(f), families, n, 0, "sync",
-		                           codec_encode_messages(ref_of(f), &l, more));
-	}
-	free(families);
-	msg_list_free(&l);
+	struct svc_page p = {0};
+	int err = svc_sync(s->hub->store, &s->user, f->u.sync.after, f->u.sync.limit, &p);
+	if (err)
+		session_send_error(s, ref_of(f), err, NULL);
+	else
+		hub_reply_after_access_log(s, ref_of(f), p.families, p.n_families, 0, "sync",
+		                           codec_encode_messages(ref_of(f), &p.msgs, p.more));
+	svc_page_clear(&p);
 }
 
 static void verb_history(struct session *s, struct frame *f)

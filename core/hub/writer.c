@@ -39,8 +39,11 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 	case JOB_LOG:
 		j->err = ERR_OK;
 		for (size_t i = 0; i < j->n_families && j->err == ERR_OK; i++)
-			j->err = store_log_append(s, now, j->log_kind, j->user.ref.id,
-			                          j->families[i], j->conv, 0, j->detail);
+			j->err = strcmp(j->log_kind, "denied") == 0
+			             ? svc_log_denied(s, &j->user, j->families[i], j->conv, now,
+			                              j->detail)
+			             : svc_log_access(s, &j->user, j->families[i], j->conv, now,
+			                              j->detail);
 		break;
 	case JOB_HTTP:
 		j->err = ERR_INTERNAL;

@@ -89,6 +89,16 @@ bool perm_can_revoke_device(enum perm_rel rel, bool is_owner)
 	return is_owner || rel == REL_PAIR || rel == REL_ADMIN;
 }
 
+bool perm_can_administer(enum role role, bool active)
+{
+	return active && role == ROLE_ADMIN;
+}
+
+bool perm_can_hand_over(enum perm_rel rel)
+{
+	return rel == REL_ADMIN;
+}
+
 int perm_refusal(enum perm_rel rel)
 {
 	return (rel == REL_NONE || rel == REL_FAMILY_OUT) ? ERR_NOT_FOUND : ERR_FORBIDDEN;

@@ -58,6 +58,12 @@ bool perm_can_invite(enum perm_rel rel);
 /* May revoke a device: own (is_owner), the pair of the owner's family, admin. */
 bool perm_can_revoke_device(enum perm_rel rel, bool is_owner);
 
+/* May manage accounts, teams, families and pairs: an active administrator
+ * (the console of indgang-admin acts as one). */
+bool perm_can_administer(enum role role, bool active);
+/* May hand a family over to a new pair (an administrator). */
+bool perm_can_hand_over(enum perm_rel rel);
+
 /* The error to answer a refused action with: not_found for those who may not
  * even know the thing exists (other families, a family member outside a
  * restricted conversation), forbidden for the rest. */

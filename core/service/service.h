@@ -171,10 +171,67 @@ int svc_read(struct store *s, const struct store_user *user, int64_t conv, int64
              int64_t now, struct svc_receipt *out);
 void svc_receipt_clear(struct svc_receipt *r);
 
+/* A page of messages, and the families whose data it discloses (staff
+ * only; for svc_log_access before the page goes out). */
+struct svc_page {
+	struct msg_list msgs;
+	bool more;
+	int64_t *families;
+	size_t n_families;
+};
+void svc_page_clear(struct svc_page *p);
+
+/* Messages the user may see with id > after, ascending, at most limit. */
+int svc_sync(struct store *s, const struct store_user *user, int64_t after, int limit,
+             struct svc_page *out);
+
 /* History of a conversation as the user may see it.  *family is set for the
  * access log (staff reads are logged by the caller with svc_log_access). */
 int svc_history(struct store *s, const struct store_user *user, int64_t conv, int64_t before,
                 int limit, struct msg_list *out, bool *more, int64_t *family);
+
+/* ---- Provisioning (staff.c, team.c, family.c, handover.c) --------------------
+ *
+ * Administrators only (perm_can_administer); indgang-admin acts as the
+ * console.  Passwords arrive hashed: hashing is slow and happens before
+ * the transaction.  Names arrive checked (1..DOMAIN_NAME_MAX bytes).
+ */
+
+/* A staff (ROLE_ADVISER) or admin account; ERR_CONFLICT when the username
+ * is taken. */
+int svc_staff_create(struct store *s, const struct store_user *actor, enum role role,
+                     const char *username, const char *name, const char *pw_hash, int64_t *id);
+/* A new password, and every session of the account ended (*signed_out). */
+int svc_staff_password(struct store *s, const struct store_user *actor, int64_t user,
+                       const char *pw_hash, int64_t now, int64_t *signed_out);
+/* Deactivating signs the account out everywhere (*signed_out). */
+int svc_staff_set_active(struct store *s, const struct store_user *actor, int64_t user, bool active,
+                         int64_t now, int64_t *signed_out);
+int svc_team_create(struct store *s, const struct store_user *actor, const char *name, int64_t *id);
+/* Puts an adviser on a team's staff; *added false when already there. */
+int svc_team_add_staff(struct store *s, const struct store_user *actor, int64_t team, int64_t user,
+                       bool *added);
+/* A family with its pair (two active advisers on the team's staff) and its
+ * default conversation. */
+int svc_family_create(struct store *s, const struct store_user *actor, const char *name,
+                      int64_t team, int64_t primary, int64_t secondary, int64_t now, int64_t *id,
+                      int64_t *conv, const char **why);
+/* A member of the family, in its default conversation. */
+int svc_member_add(struct store *s, const struct store_user *actor, int64_t family,
+                   const char *name, int64_t *id);
+/* Hands the family over to a new pair (the same rule as at creation); the
+ * history stays with the family and the "handover" row says who took over
+ * from whom.  *changed false when the pair was already this one. */
+int svc_pair_set(struct store *s, const struct store_user *actor, int64_t family, int64_t primary,
+                 int64_t secondary, int64_t now, bool *changed, const char **why);
+
+/* ---- The database itself (status.c) ----------------------------------------- */
+
+/* A real write committed now (and fsynced): ERR_OK when the database and its
+ * disk take writes (/healthz). */
+int svc_health(struct store *s);
+/* Figures for /metrics: the file's bytes, its WAL's, and its schema. */
+void svc_db_figures(struct store *s, int64_t *db_bytes, int64_t *wal_bytes, int *schema_version);
 
 /* ---- The contact log (check.c) --------------------------------------------- */
 

@@ -30,6 +30,12 @@ int svc_refuse_unless(struct store *s, const struct store_user *actor, bool allo
 int svc_check_conv(struct store *s, const struct store_user *actor, int64_t conv, int64_t now,
                    bool (*allowed)(enum perm_rel, int), int arg, const char *what, int64_t *family);
 
+/* ERR_OK when actor may administer (staff.c). */
+int svc_check_admin(const struct store_user *actor);
+/* The pair rule (family.c): *why says what is wrong. */
+int svc_check_pair(struct store *s, int64_t team, int64_t primary, int64_t secondary,
+                   const char **why);
+
 /* A system message in the family's default conversation, from `about` (the
  * member or adviser it concerns), under a client_id that makes it once only. */
 int svc_system_message(struct store *s, int64_t family, const struct store_user *about,

@@ -310,6 +310,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                         "OR u.id IN (SELECT primary_id FROM families WHERE id = ?2) "
                         "OR u.id IN (SELECT secondary_id FROM families WHERE id = ?2) "
                         "ORDER BY u.role = 'family', u.id",
+    [ST_FAMILY_PAIR] = "SELECT team_id, primary_id, secondary_id FROM families WHERE id = ?1",
     [ST_CONV_PAIR] = "SELECT primary_id, secondary_id FROM families WHERE id = ?1",
     /* ?3 false (a family member looks): each position clamped to the last
      * message the family may see, so that no note shows through. */

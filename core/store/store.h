@@ -160,6 +160,9 @@ int store_family_create(struct store *s, const char *name, int64_t team_id, int6
 /* Adds a member (a user of role family) and puts them in the default conversation. */
 int store_family_add_member(struct store *s, int64_t family_id, const char *name, int64_t *id);
 /* Hands the family over to a new pair; history stays with the family. */
+/* The family's team and pair; ERR_NOT_FOUND without such a family. */
+int store_family_pair(struct store *s, int64_t family_id, int64_t *team_id, int64_t *primary_id,
+                      int64_t *secondary_id);
 int store_family_set_pair(struct store *s, int64_t family_id, int64_t primary_id,
                           int64_t secondary_id);
 /* The family's default conversation (every member takes part). */

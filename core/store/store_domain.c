@@ -143,6 +143,23 @@ int store_family_add_member(struct store *s, int64_t family_id, const char *name
 	return add_conv_member(s, conv_id, *id);
 }
 
+int store_family_pair(struct store *s, int64_t family_id, int64_t *team_id, int64_t *primary_id,
+                      int64_t *secondary_id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FAMILY_PAIR);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, family_id);
+	int err = store_step_row(st);
+	if (err == ERR_OK) {
+		*team_id = sqlite3_column_int64(st, 0);
+		*primary_id = sqlite3_column_int64(st, 1);
+		*secondary_id = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
 int store_family_set_pair(struct store *s, int64_t family_id, int64_t primary_id,
                           int64_t secondary_id)
 {

@@ -37,7 +37,7 @@ int admin_access_log_run(struct admin *a, const struct admin_args *args, json_t 
 {
 	const char *format = args->format ? args->format : (a->json ? "json" : "text");
 	char name[DOMAIN_NAME_MAX + 1];
-	int64_t family, since = 0, console;
+	int64_t family, since = 0;
 	json_t *entries = NULL;
 	int err;
 
@@ -61,9 +61,8 @@ int admin_access_log_run(struct admin *a, const struct admin_args *args, json_t 
 	if (err != ERR_OK || (err = access_log_collect(a->s, family, since, 0, &entries)) != ERR_OK)
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	/* Reading the access log is an access too, and shows in the next one. */
-	if ((err = store_admin_console_actor(a->s, &console)) != ERR_OK ||
-	    (err = store_log_append(a->s, a->now, "access", console, family, 0, 0,
-	                            "access log (indgang-admin)")) != ERR_OK) {
+	if ((err = svc_log_access(a->s, &a->console, family, 0, a->now,
+	                          "access log (indgang-admin)")) != ERR_OK) {
 		json_decref(entries);
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	}

@@ -58,6 +58,7 @@ struct admin {
 	bool in_tx;
 	bool usage; /* the failure is bad usage: exit status 2 */
 	int64_t now;
+	struct store_user console;    /* who acts, once admin_begin() ran */
 	const struct gw_config *conf; /* the gateway's config file, or NULL */
 	int exit_code;                /* a command's own non-zero status (status: 3) */
 	char msg[1024];               /* why the command failed */

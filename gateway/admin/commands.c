@@ -96,7 +96,7 @@ static int new_account(struct admin *a, const struct admin_args *args, enum role
 		return admin_fail(a, err, "%s", why);
 	if ((err = admin_begin(a)) != ERR_OK)
 		return err;
-	err = store_staff_create(a->s, role, username, name, hash, &id);
+	err = svc_staff_create(a->s, &a->console, role, username, name, hash, &id);
 	if (err == ERR_CONFLICT)
 		return admin_fail(a, err, "username \"%s\" is taken", username);
 	if (err != ERR_OK)
@@ -129,7 +129,7 @@ static int add_existing_staff(struct admin *a, const struct admin_args *args,
 	char name[DOMAIN_NAME_MAX + 1];
 	const char *why;
 	int64_t team_id;
-	bool in_team;
+	bool added;
 	int err;
 
 	if (u->ref.role != ROLE_ADVISER)
@@ -145,12 +145,11 @@ static int add_existing_staff(struct admin *a, const struct admin_args *args,
 	if ((err = admin_begin(a)) != ERR_OK ||
 	    (err = find_team(a, args->team, &team_id)) != ERR_OK)
 		return err;
-	if ((err = store_admin_in_team(a->s, team_id, u->ref.id, &in_team)) != ERR_OK ||
-	    (!in_team && (err = store_team_add_staff(a->s, team_id, u->ref.id)) != ERR_OK))
+	if ((err = svc_team_add_staff(a->s, &a->console, team_id, u->ref.id, &added)) != ERR_OK)
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	*out = json_pack("{s:s, s:s, s:I, s:{s:I, s:s}, s:b, s:b}", "username", u->username, "name",
 	                 u->ref.name, "id", (json_int_t)u->ref.id, "team", "id",
-	                 (json_int_t)team_id, "name", args->team, "created", 0, "added", !in_team);
+	                 (json_int_t)team_id, "name", args->team, "created", 0, "added", added);
 	return ERR_OK;
 }
 
@@ -168,7 +167,9 @@ static int run_add_staff(struct admin *a, const struct admin_args *args, json_t 
 	if ((err = new_account(a, args, ROLE_ADVISER, out)) != ERR_OK ||
 	    (err = find_team(a, args->team, &team_id)) != ERR_OK)
 		return err;
-	if ((err = store_team_add_staff(a->s, team_id, jint(*out, "id"))) != ERR_OK)
+	bool added;
+	if ((err = svc_team_add_staff(a->s, &a->console, team_id, jint(*out, "id"), &added)) !=
+	    ERR_OK)
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	json_object_set_new(*out, "team",
 	                    json_pack("{s:I, s:s}", "id", (json_int_t)team_id, "name", args->team));
@@ -209,8 +210,7 @@ static int run_reset_password(struct admin *a, const struct admin_args *args, js
 	if ((err = admin_begin(a)) != ERR_OK)
 		return err;
 	/* A reset is often made because the old password leaked: end every session too. */
-	if ((err = store_staff_set_password(a->s, u.ref.id, hash)) != ERR_OK ||
-	    (err = store_admin_revoke_user_tokens(a->s, u.ref.id, a->now, &n)) != ERR_OK)
+	if ((err = svc_staff_password(a->s, &a->console, u.ref.id, hash, a->now, &n)) != ERR_OK)
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	*out = json_pack("{s:s, s:I, s:I}", "username", u.username, "id", (json_int_t)u.ref.id,
 	                 "signed_out", (json_int_t)n);
@@ -254,9 +254,7 @@ static int set_active(struct admin *a, const struct admin_args *args, bool activ
 
 	if ((err = admin_begin(a)) != ERR_OK || (err = find_staff(a, args->pos[0], &u)) != ERR_OK)
 		return err;
-	if ((err = store_user_set_active(a->s, u.ref.id, active)) != ERR_OK ||
-	    (!active &&
-	     (err = store_admin_revoke_user_tokens(a->s, u.ref.id, a->now, &n)) != ERR_OK))
+	if ((err = svc_staff_set_active(a->s, &a->console, u.ref.id, active, a->now, &n)) != ERR_OK)
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	p.user_id = u.ref.id;
 	p.families = json_array();
@@ -314,7 +312,7 @@ static int run_add_team(struct admin *a, const struct admin_args *args, json_t *
 		return admin_fail(a, ERR_BAD_REQUEST, "%s", why);
 	if ((err = admin_begin(a)) != ERR_OK)
 		return err;
-	err = store_team_create(a->s, name, &id);
+	err = svc_team_create(a->s, &a->console, name, &id);
 	if (err == ERR_CONFLICT)
 		return admin_fail(a, err, "there is a team \"%s\" already", name);
 	if (err != ERR_OK)
@@ -358,9 +356,10 @@ static int run_add_family(struct admin *a, const struct admin_args *args, json_t
 	    (err = find_team(a, args->team, &team_id)) != ERR_OK ||
 	    (err = check_pair(a, args, team_id, args->team, &primary, &secondary)) != ERR_OK)
 		return err;
-	err = store_family_create(a->s, name, team_id, primary, secondary, a->now, &id, &conv);
+	err = svc_family_create(a->s, &a->console, name, team_id, primary, secondary, a->now, &id,
+	                        &conv, &why);
 	if (err != ERR_OK)
-		return admin_fail(a, err, "%s", store_errmsg(a->s));
+		return admin_fail(a, err, "%s", err == ERR_BAD_REQUEST ? why : store_errmsg(a->s));
 	*out = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s}", "name", name, "id", (json_int_t)id,
 	                 "conversation", (json_int_t)conv, "team", args->team, "primary",
 	                 args->primary, "secondary", args->secondary);
@@ -390,7 +389,7 @@ static int run_add_member(struct admin *a, const struct admin_args *args, json_t
 	if ((err = admin_begin(a)) != ERR_OK ||
 	    (err = find_family(a, args->pos[0], &fam)) != ERR_OK)
 		return err;
-	err = store_family_add_member(a->s, jint(fam, "id"), name, &id);
+	err = svc_member_add(a->s, &a->console, jint(fam, "id"), name, &id);
 	*out = json_pack("{s:s, s:I, s:{s:I, s:s}}", "name", name, "id", (json_int_t)id, "family",
 	                 "id", jint(fam, "id"), "name", jstr(fam, "name"));
 	json_decref(fam);
@@ -409,23 +408,11 @@ static void show_add_member(const struct admin *a, const json_t *out)
 	       a->db, jint(out, "id"));
 }
 
-/* The handover goes into the family's contact log: the team sees who took over when. */
-static int log_handover(struct admin *a, const json_t *fam, const struct admin_args *args)
-{
-	char detail[512];
-	int64_t console;
-	int err = store_admin_console_actor(a->s, &console);
-	if (err)
-		return err;
-	snprintf(detail, sizeof detail,
-	         "pair changed from %s (primary) / %s (secondary) to %s / %s", jstr(fam, "primary"),
-	         jstr(fam, "secondary"), args->primary, args->secondary);
-	return store_log_append(a->s, a->now, "handover", console, jint(fam, "id"), 0, 0, detail);
-}
-
 static int run_set_pair(struct admin *a, const struct admin_args *args, json_t **out)
 {
 	int64_t primary, secondary;
+	const char *why = "";
+	bool changed;
 	json_t *fam;
 	int err;
 
@@ -438,15 +425,9 @@ static int run_set_pair(struct admin *a, const struct admin_args *args, json_t *
 	                 jstr(fam, "secondary"));
 	err = check_pair(a, args, jint(fam, "team_id"), jstr(fam, "team"), &primary, &secondary);
 	/* The same pair again changes nothing and writes no handover. */
-	if (strcmp(args->primary, jstr(fam, "primary")) == 0 &&
-	    strcmp(args->secondary, jstr(fam, "secondary")) == 0) {
-		json_decref(fam);
-		return err;
-	}
-	if (err == ERR_OK &&
-	    ((err = store_family_set_pair(a->s, jint(fam, "id"), primary, secondary)) != ERR_OK ||
-	     (err = log_handover(a, fam, args)) != ERR_OK))
-		err = admin_fail(a, err, "%s", store_errmsg(a->s));
+	if (err == ERR_OK && (err = svc_pair_set(a->s, &a->console, jint(fam, "id"), primary,
+	                                         secondary, a->now, &changed, &why)) != ERR_OK)
+		err = admin_fail(a, err, "%s", err == ERR_BAD_REQUEST ? why : store_errmsg(a->s));
 	json_decref(fam);
 	return err;
 }

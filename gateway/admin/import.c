@@ -384,7 +384,7 @@ static int create_member(struct import *im, int64_t family_id, const json_t *m, 
 	snprintf(path, sizeof path, "families[%zu].members[%zu]", f, i);
 	make_label(label, path, m, "name");
 	admin_clean_name(json_string_value(json_object_get(m, "name")), name);
-	if ((err = store_family_add_member(im->a->s, family_id, name, &id)) != ERR_OK)
+	if ((err = svc_member_add(im->a->s, &im->a->console, family_id, name, &id)) != ERR_OK)
 		return admin_fail(im->a, err, "%s: %s", label, store_errmsg(im->a->s));
 	struct store_user member;
 	err = admin_invite_make(im->a, id, SVC_INVITE_HOURS, code, &expires_at, &member);
@@ -415,10 +415,12 @@ static int create_family(struct import *im, size_t f, const json_t *entry, json_
 	    (err = admin_pair_member(im->a, team_id, in.team, "secondary", in.secondary,
 	                             &secondary_id)) != ERR_OK)
 		return relabel(im->a, in.label, err);
-	err = store_family_create(im->a->s, in.name, team_id, primary_id, secondary_id, im->a->now,
-	                          &id, &conv_id);
+	const char *why = NULL;
+	err = svc_family_create(im->a->s, &im->a->console, in.name, team_id, primary_id,
+	                        secondary_id, im->a->now, &id, &conv_id, &why);
 	if (err != ERR_OK)
-		return admin_fail(im->a, err, "%s: %s", in.label, store_errmsg(im->a->s));
+		return admin_fail(im->a, err, "%s: %s", in.label,
+		                  why ? why : store_errmsg(im->a->s));
 	members = json_array();
 	json_array_append_new(out, json_pack("{s:s, s:I, s:I, s:o}", "name", in.name, "id",
 	                                     (json_int_t)id, "conversation", (json_int_t)conv_id,
@@ -451,7 +453,8 @@ static int create_account(struct import *im, struct import_user *u)
 
 	if (u->id != 0)
 		return ERR_OK; /* existing, or created at an earlier mention */
-	err = store_staff_create(im->a->s, u->role, u->username, u->name, u->hash, &u->id);
+	err = svc_staff_create(im->a->s, &im->a->console, u->role, u->username, u->name, u->hash,
+	                       &u->id);
 	if (err == ERR_CONFLICT)
 		return admin_fail(im->a, err, "%s \"%s\": username already exists", u->where,
 		                  u->username);
@@ -491,7 +494,7 @@ static int create_team(struct import *im, size_t t, const json_t *team, json_t *
 	snprintf(path, sizeof path, "teams[%zu]", t);
 	make_label(label, path, team, "name");
 	admin_clean_name(json_string_value(json_object_get(team, "name")), name);
-	err = store_team_create(im->a->s, name, &id);
+	err = svc_team_create(im->a->s, &im->a->console, name, &id);
 	if (err == ERR_CONFLICT)
 		return admin_fail(im->a, err, "%s: a team of that name already exists", label);
 	if (err != ERR_OK)
@@ -506,7 +509,9 @@ static int create_team(struct import *im, size_t t, const json_t *team, json_t *
 
 		if ((err = create_account(im, u)) != ERR_OK)
 			return err;
-		if ((err = store_team_add_staff(im->a->s, id, u->id)) != ERR_OK)
+		bool added;
+		if ((err = svc_team_add_staff(im->a->s, &im->a->console, id, u->id, &added)) !=
+		    ERR_OK)
 			return admin_fail(im->a, err, "%s: adding \"%s\" failed: %s", label,
 			                  u->username, store_errmsg(im->a->s));
 		json_array_append_new(staff, account_out(u));

@@ -44,6 +44,9 @@ int admin_begin(struct admin *a)
 		return admin_fail(a, err, "cannot start a transaction on %s: %s", a->db,
 		                  store_errmsg(a->s));
 	a->in_tx = true;
+	/* Everything written from here on is done as the console account. */
+	if ((err = svc_console(a->s, &a->console)) != ERR_OK)
+		return admin_fail(a, err, "no console account: %s", store_errmsg(a->s));
 	return ERR_OK;
 }
 
@@ -204,14 +207,11 @@ int admin_invite_make(struct admin *a, int64_t member_id, int64_t hours,
                       char code[AUTH_INVITE_LEN + 1], int64_t *expires_at,
                       struct store_user *member)
 {
-	struct store_user console;
 	struct svc_policy policy;
 	const char *why = NULL;
 	svc_policy_defaults(&policy);
-	int err = svc_console(a->s, &console);
-	if (err == ERR_OK)
-		err = svc_invite(a->s, &policy, &console, member_id, hours * SVC_HOUR_MS, a->now,
-		                 code, expires_at, member, &why);
+	int err = svc_invite(a->s, &policy, &a->console, member_id, hours * SVC_HOUR_MS, a->now,
+	                     code, expires_at, member, &why);
 	if (err == ERR_NOT_FOUND)
 		return admin_fail(a, err, "no family member %lld", (long long)member_id);
 	if (err != ERR_OK)
