@@ -5,7 +5,7 @@
  * per callback.  Request bodies are capped at 64 KiB (413).
  *
  * Protocol 0 also sees every accepted socket first: the per-address
- * connection limit (core/hub/admit) is applied there, before TLS, and the
+ * connection limit (gateway/admit) is applied there, before TLS, and the
  * security headers every answer carries are the vhost's (gw_http_vhost_headers).
  */
 #include "gateway.h"
@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admit.h"
 #include "log.h"
+#include "web.h"
 #include "core/api/api.h"
-#include "core/api/web.h"
 #include "core/codec/codec.h"
 #include "core/common/err.h"
-#include "core/hub/admit.h"
 
 #define CHUNK 16384
 /* A body this far over the limit is not read to its end. */
