@@ -13,10 +13,12 @@ free port -- then runs the test functions in order (each gets the World `w`),
 prints PASS/FAIL per function and a closing "N passed, N failed" line, stops
 every process it started and exits 0 only when everything passed.
 
-Everything is checked against the wire contract (/work/shared/PROTOCOL.md).
+Everything is checked against the wire contract (PROTOCOL.md, shared by the
+clients and the gateway; gateway/PROTOCOL-NOTES.md has this gateway's additions).
 Only the standard library and Debian's python3-websockets (10.4) are used.
 
-Environment: INDGANG_BIN, INDGANG_ADMIN (binaries), INDGANG_SRC (repo root),
+Environment: INDGANG_BIN, INDGANG_ADMIN (binaries; default the tree's build/),
+INDGANG_SRC (repo root; default the tree this file lies in),
 INDGANG_E2E_KEEP=1 keeps the temp directory (database, gateway log) for
 inspection.
 """
@@ -44,7 +46,9 @@ import websockets
 import websockets.exceptions
 from websockets.frames import OP_TEXT  # noqa: F401  (used by 10-bad-input.py)
 
-SRC = os.environ.get("INDGANG_SRC") or "/work/main"
+# The tree this file lies in (tests/e2e/harness.py), wherever it was cloned.
+SRC = os.environ.get("INDGANG_SRC") or os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("INDGANG_BIN") or os.path.join(SRC, "build", "indgang")
 ADMIN = os.environ.get("INDGANG_ADMIN") or os.path.join(SRC, "build", "indgang-admin")
 
