@@ -26,9 +26,13 @@
 #include "../common/text.h"
 #include "../service/service.h"
 
-/* Rate limit: a bucket of 2 x ws_rate frames refilled at ws_rate per second;
- * RATE_STRIKES refused frames close the connection (1008). */
-#define RATE_STRIKES 200
+/* Rate limit: a bucket of 2 x ws_rate frames refilled at ws_rate per second.
+ * Abuse is sending on while refused: RATE_STRIKES refusals with no pause of
+ * RATE_PAUSE_MS between frames close the connection (1008).  A client that
+ * backs off after rate_limited (a second refills half the bucket) starts
+ * afresh, however often it bursts; a refusal costs the server little. */
+#define RATE_STRIKES  200
+#define RATE_PAUSE_MS 1000
 
 /* Sessions waiting for their auth deadline, in opening order: appended at
  * the tail, taken from the head; one that signs in simply stays until its
@@ -310,6 +314,8 @@ static bool rate_allow(struct session *s)
 {
 	int64_t now = text_now_ms();
 	double rate = s->hub->cfg.ws_rate;
+	if (now - s->bucket_at >= RATE_PAUSE_MS)
+		s->strikes = 0; /* it paused: earlier refusals were heeded */
 	s->bucket += (double)(now - s->bucket_at) * rate / 1000.0;
 	if (s->bucket > 2 * rate)
 		s->bucket = 2 * rate;
