@@ -40,6 +40,7 @@ struct gw_config {
 	double ws_rate;
 	long outbox_frames;
 	int connections_per_address; /* open connections from one client address */
+	int http_request_s;          /* a request's body must arrive within this of its headers */
 	int log_level;               /* enum log_level */
 	int event_loop;              /* enum gw_event_loop */
 	int idle_ping_s, idle_drop_s;

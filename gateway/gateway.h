@@ -20,6 +20,7 @@ struct gw {
 	struct hub *hub;
 	const char *web_root;        /* the web clients' files, or NULL */
 	int connections_per_address; /* open connections from one client address */
+	int http_request_s;          /* deadline of a request's body, from its headers */
 };
 
 /* The gateway of the running process (one per process: the signal handler

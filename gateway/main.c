@@ -408,6 +408,7 @@ static int start_server(const struct gw_config *c)
 	char q1[600], q2[600];
 	gw.web_root = c->web;
 	gw.connections_per_address = c->connections_per_address;
+	gw.http_request_s = c->http_request_s;
 	gw.context = create_context(c);
 	if (gw.context == NULL) {
 		log_event(LOGL_ERROR, "listen_failed", "addr=%s:%d cert=%s key=%s", c->listen_addr,
