@@ -43,6 +43,8 @@ static const struct key keys[] = {
     {"outbox_frames", K_LONG, OFF(outbox_frames), 16, 1e6, false},
     {"connections_per_address", K_INT, OFF(connections_per_address), 1, 65535, false},
     {"http_request_seconds", K_INT, OFF(http_request_s), 1, 3600, false},
+    {"connections_per_account", K_INT, OFF(connections_per_account), 1, 65535, false},
+    {"connections_per_device", K_INT, OFF(connections_per_device), 1, 65535, false},
     {"log_level", K_CHOICE, OFF(log_level), 0, 0, true},
     {"event_loop", K_CHOICE, OFF(event_loop), 0, 0, false},
     {"idle_ping_seconds", K_INT, OFF(idle_ping_s), 5, 3600, false},
@@ -74,6 +76,8 @@ void config_defaults(struct gw_config *c)
 	c->outbox_frames = 4096;
 	c->connections_per_address = 200;
 	c->http_request_s = 20;
+	c->connections_per_account = 30;
+	c->connections_per_device = 10;
 	c->log_level = 2; /* info */
 	c->idle_ping_s = 30;
 	c->idle_drop_s = 75;

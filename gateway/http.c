@@ -5,8 +5,9 @@
  * per callback.  Request bodies are capped at 64 KiB (413) and must arrive
  * whole within http_request_seconds of the headers (408, then closed).
  *
- * Protocol 0 also sees every accepted socket first: the per-address
- * connection limit (gateway/admit) is applied there, before TLS, and the
+ * Protocol 0 also sees every accepted socket first: the per-address limit
+ * of connections not signed in (gateway/admit) is applied there, before TLS
+ * (a WebSocket gives its place back when it signs in), and the
  * security headers every answer carries are the vhost's (gw_http_vhost_headers).
  */
 #include "gateway.h"
@@ -132,6 +133,15 @@ static int admit_filter(const struct lws_filter_network_conn_args *c)
 		          gw.connections_per_address, (unsigned long long)n, err_code(err));
 	}
 	return 1;
+}
+
+/* A signed-in connection counts against its account and device instead (the
+ * hub's limits), so a NAT's many users do not crowd out each other. */
+void gw_admit_release(void *transport)
+{
+	struct lws *wsi = transport;
+	admit_leave(admit, lws_get_opaque_user_data(wsi));
+	lws_set_opaque_user_data(wsi, NULL);
 }
 
 /* Handles the admission reasons; true when reason was one of them. */

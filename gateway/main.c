@@ -379,6 +379,8 @@ static int start_hub(const struct gw_config *c)
 	    .frame_headroom = LWS_PRE,
 	    .http_workers = c->http_workers,
 	    .ws_rate = c->ws_rate,
+	    .per_account = c->connections_per_account,
+	    .per_device = c->connections_per_device,
 	    .idle_ping_ms = (int64_t)c->idle_ping_s * 1000,
 	    .idle_drop_ms = (int64_t)c->idle_drop_s * 1000,
 	    .outbox_max_frames = (size_t)c->outbox_frames,
@@ -394,6 +396,7 @@ static int start_hub(const struct gw_config *c)
 	};
 	struct hub_hooks hooks = {.wake = hook_wake,
 	                          .want_write = hook_want_write,
+	                          .signed_in = gw_admit_release,
 	                          .log = hook_log,
 	                          .input_announced = gw_ws_input_announced};
 	int err = hub_create(&hc, &hooks, &gw.hub);

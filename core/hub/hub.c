@@ -34,6 +34,10 @@ static void config_defaults(struct hub_config *c)
 		c->http_workers = 2;
 	if (c->ws_rate <= 0)
 		c->ws_rate = 100;
+	if (c->per_account <= 0)
+		c->per_account = 30;
+	if (c->per_device <= 0)
+		c->per_device = 10;
 	if (c->idle_ping_ms <= 0)
 		c->idle_ping_ms = 30 * 1000;
 	if (c->idle_drop_ms <= c->idle_ping_ms)

@@ -31,6 +31,7 @@ struct api_call;
 #define CLOSE_UNAUTHORIZED 4401
 #define CLOSE_REVOKED      4403
 #define CLOSE_LAGGING      4408 /* fell too far behind: reconnect and sync */
+#define CLOSE_TOO_MANY     4429 /* over connections_per_account or _per_device */
 
 struct hub_hooks {
 	/* Any thread: results are waiting; call hub_drain() on the loop soon. */
@@ -46,6 +47,10 @@ struct hub_hooks {
 	 * none; lws 4.1 calls the application only when payload arrives, so the
 	 * hub asks every tick (session_watch_input). */
 	size_t (*input_announced)(void *transport);
+	/* Loop thread, may be NULL: the session on transport signed in.  From
+	 * now on it counts against its account and device, no longer against
+	 * its address (gateway/admit.h). */
+	void (*signed_in)(void *transport);
 	void *ctx;
 };
 
@@ -67,8 +72,10 @@ struct hub_config {
 	int64_t invite_ttl_ms;       /* default 72 h */
 	int http_workers;            /* default 2 */
 	double ws_rate;              /* frames per second per connection, default 100; burst 2x */
-	int64_t idle_ping_ms;        /* a silent WebSocket is pinged after this; default 30 s */
-	int64_t idle_drop_ms;        /* and closed after this without a word; default 75 s */
+	int per_account,
+	    per_device;       /* signed-in WebSockets per account (30) and per sign-in (10) */
+	int64_t idle_ping_ms; /* a silent WebSocket is pinged after this; default 30 s */
+	int64_t idle_drop_ms; /* and closed after this without a word; default 75 s */
 	const char *const *allowed_origins; /* NULL-terminated, may be NULL */
 	/* GET /metrics without a token: peer addresses or IPv4 CIDR blocks,
 	 * NULL-terminated; NULL or empty allows only an admin's bearer token. */
@@ -121,7 +128,8 @@ bool hub_origin_allowed(const struct hub *h, const char *origin, const char *hos
 /* A new connection; NULL when out of memory. */
 struct session *session_open(struct hub *h, void *transport, const char *peer_addr);
 /* Authenticate at the upgrade (session cookie; the gateway checked Origin).
- * ERR_OK sends the welcome. */
+ * ERR_OK sends the welcome; ERR_RATE_LIMITED means the account or device
+ * is at its limit of connections and the session is being closed (4429). */
 int session_auth_token(struct session *s, const char *token);
 /* One complete text message from the client. */
 void session_input(struct session *s, const char *data, size_t len);

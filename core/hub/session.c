@@ -157,6 +157,24 @@ static void send_welcome(struct session *s)
 	conv_list_free(&convs);
 }
 
+/*
+ * Signed-in connections are limited per account and per sign-in (an
+ * enrolled phone, or one browser's staff sign-in), not per address: a
+ * carrier's or an office's NAT shows many people under one address.  True
+ * when s, just authenticated, is within both limits.
+ */
+static bool session_within_limits(const struct session *s)
+{
+	int account = 0, device = 0;
+	for (const struct session *t = hub_user_sessions(s->hub, s->user.ref.id); t;
+	     t = t->next_of_user)
+		if (t->state == SESSION_AUTHED) {
+			account++;
+			device += t->token.id == s->token.id;
+		}
+	return account < s->hub->cfg.per_account && device < s->hub->cfg.per_device;
+}
+
 int session_auth_token(struct session *s, const char *token)
 {
 	struct metrics *m = s->hub->metrics;
@@ -168,12 +186,23 @@ int session_auth_token(struct session *s, const char *token)
 		        hub_log_quote(peer, sizeof peer, s->peer));
 		return err;
 	}
+	if (!session_within_limits(s)) {
+		hub_log(s->hub, HUB_LOG_WARNING, "ws_refused_connections",
+		        "user=%lld token=%lld per_account=%d per_device=%d",
+		        (long long)s->user.ref.id, (long long)s->token.id, s->hub->cfg.per_account,
+		        s->hub->cfg.per_device);
+		session_refuse(s, ERR_RATE_LIMITED, CLOSE_TOO_MANY,
+		               "Too many open connections for this account or device; close one.");
+		return ERR_RATE_LIMITED;
+	}
 	metrics_gauge_add(m, s->conn_gauge, -1);
 	s->conn_gauge = hub_conn_gauge(s->user.ref.role);
 	metrics_gauge_add(m, s->conn_gauge, 1);
 	s->state = SESSION_AUTHED;
 	(void)session_activity(s, FRAME_AUTH, text_now_ms());
 	hub_register_user(s->hub, s);
+	if (s->hub->hooks.signed_in)
+		s->hub->hooks.signed_in(s->transport);
 	send_welcome(s);
 	return ERR_OK;
 }
@@ -191,7 +220,8 @@ static void verb_auth(struct session *s, struct frame *f)
 		session_send_error(s, ref_of(f), ERR_BAD_REQUEST, "Already authenticated.");
 		return;
 	}
-	if (session_auth_token(s, f->u.auth.token) != ERR_OK)
+	/* Over a connection limit it is refused already (4429). */
+	if (session_auth_token(s, f->u.auth.token) != ERR_OK && s->state == SESSION_NEW)
 		refuse_unauthenticated(s, ref_of(f), "The token is not valid.");
 }
 
