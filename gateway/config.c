@@ -44,6 +44,9 @@ static const struct key keys[] = {
     {"ws_rate", K_DOUBLE, OFF(ws_rate), 1, 1e6, false},
     {"outbox_frames", K_LONG, OFF(outbox_frames), 16, 1e6, false},
     {"connections_per_address", K_INT, OFF(connections_per_address), 1, 65535, false},
+    {"http_request_seconds", K_INT, OFF(http_request_s), 1, 3600, false},
+    {"connections_per_account", K_INT, OFF(connections_per_account), 1, 65535, false},
+    {"connections_per_device", K_INT, OFF(connections_per_device), 1, 65535, false},
     {"log_level", K_CHOICE, OFF(log_level), 0, 0, true},
     {"event_loop", K_CHOICE, OFF(event_loop), 0, 0, false},
     {"idle_ping_seconds", K_INT, OFF(idle_ping_s), 5, 3600, false},
@@ -74,6 +77,9 @@ void config_defaults(struct gw_config *c)
 	c->ws_rate = HUB_WS_RATE;
 	c->outbox_frames = HUB_OUTBOX_FRAMES;
 	c->connections_per_address = 200;
+	c->http_request_s = 20;
+	c->connections_per_account = HUB_PER_ACCOUNT;
+	c->connections_per_device = HUB_PER_DEVICE;
 	c->log_level = 2; /* info */
 	c->idle_ping_s = HUB_IDLE_PING_S;
 	c->idle_drop_s = HUB_IDLE_DROP_S;

@@ -41,7 +41,10 @@ struct gw_config {
 	int http_workers;
 	double ws_rate;
 	long outbox_frames;
-	int connections_per_address; /* open connections from one client address */
+	int connections_per_address; /* connections from one address not (yet) signed in */
+	int http_request_s;          /* a request's body must arrive within this of its headers */
+	int connections_per_account; /* signed-in WebSockets of one account */
+	int connections_per_device;  /* signed-in WebSockets of one device or staff sign-in */
 	int log_level;               /* enum log_level */
 	int event_loop;              /* enum gw_event_loop */
 	int idle_ping_s, idle_drop_s;

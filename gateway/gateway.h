@@ -19,7 +19,8 @@ struct gw {
 	struct lws_context *context;
 	struct hub *hub;
 	const char *web_root;        /* the web clients' files, or NULL */
-	int connections_per_address; /* open connections from one client address */
+	int connections_per_address; /* connections from one address not (yet) signed in */
+	int http_request_s;          /* deadline of a request's body, from its headers */
 };
 
 /* The gateway of the running process (one per process: the signal handler
@@ -36,6 +37,9 @@ size_t gw_ws_pss_size(void);
  * its frame headers announce (lws_remaining_packet_payload is readable at
  * any time, not only while lws calls back with payload). */
 size_t gw_ws_input_announced(void *transport);
+/* hub_hooks.signed_in: the WebSocket on transport (a wsi) signed in and no
+ * longer counts against its address's connections_per_address. */
+void gw_admit_release(void *transport);
 /* The security headers lws adds to every HTTP answer (info.headers). */
 const struct lws_protocol_vhost_options *gw_http_vhost_headers(void);
 

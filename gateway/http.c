@@ -2,10 +2,12 @@
  * http.c - the HTTP side of the one TLS port: every request becomes an
  * api_call that runs on a hub worker; the response is written from
  * HTTP_WRITEABLE, headers first and then the body in chunks, one lws_write
- * per callback.  Request bodies are capped at 64 KiB (413).
+ * per callback.  Request bodies are capped at 64 KiB (413) and must arrive
+ * whole within http_request_seconds of the headers (408, then closed).
  *
- * Protocol 0 also sees every accepted socket first: the per-address
- * connection limit (core/hub/admit) is applied there, before TLS, and the
+ * Protocol 0 also sees every accepted socket first: the per-address limit
+ * of connections not signed in (gateway/admit) is applied there, before TLS
+ * (a WebSocket gives its place back when it signs in), and the
  * security headers every answer carries are the vhost's (gw_http_vhost_headers).
  */
 #include "gateway.h"
@@ -15,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admit.h"
 #include "log.h"
+#include "web.h"
 #include "core/api/api.h"
-#include "core/api/web.h"
 #include "core/codec/codec.h"
 #include "core/common/err.h"
-#include "core/hub/admit.h"
 
 #define CHUNK 16384
 /* A body this far over the limit is not read to its end. */
@@ -32,6 +34,7 @@ struct pss_http {
 	bool started;
 	bool too_large;            /* over API_BODY_MAX: answered with 413 */
 	size_t received;           /* body bytes seen, kept or not */
+	lws_usec_t deadline;       /* the body must be whole by then */
 	struct api_response local; /* an answer the gateway gives itself */
 	bool use_local;
 	bool headers_sent;
@@ -130,6 +133,15 @@ static int admit_filter(const struct lws_filter_network_conn_args *c)
 		          gw.connections_per_address, (unsigned long long)n, err_code(err));
 	}
 	return 1;
+}
+
+/* A signed-in connection counts against its account and device instead (the
+ * hub's limits), so a NAT's many users do not crowd out each other. */
+void gw_admit_release(void *transport)
+{
+	struct lws *wsi = transport;
+	admit_leave(admit, lws_get_opaque_user_data(wsi));
+	lws_set_opaque_user_data(wsi, NULL);
 }
 
 /* Handles the admission reasons; true when reason was one of them. */
@@ -335,11 +347,43 @@ static void http_start(struct lws *wsi, struct pss_http *pss)
 		http_answer_locally(wsi, pss, ERR_INTERNAL, NULL);
 }
 
-static int http_body(struct pss_http *pss, const char *in, size_t len)
+/*
+ * The body missed its deadline: answer 408 and hang up.  lws times out only
+ * silence (20 s without a byte), so a body trickled a byte at a time would
+ * otherwise hold the connection and its worker slot for ever.  Checked as
+ * each piece arrives: a trickler is cut off at its first byte past the
+ * deadline, a silent client by lws 20 s after its last one.
+ */
+static int http_timed_out(struct lws *wsi, struct pss_http *pss)
+{
+	char path[300];
+	log_event(LOGL_WARNING, "http_request_timeout", "peer=%s path=%s received=%zu seconds=%d",
+	          pss->req.peer_addr, log_quote(path, sizeof path, pss->req.path), pss->received,
+	          gw.http_request_s);
+	char *body = codec_encode_http_error(ERR_BAD_REQUEST,
+	                                     "The request did not arrive in time; send it again.");
+	size_t n = body ? strlen(body) : 0;
+	unsigned char buf[LWS_PRE + 2048];
+	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
+	if (body &&
+	    !lws_add_http_common_headers(wsi, HTTP_STATUS_REQUEST_TIMEOUT,
+	                                 "application/json; charset=utf-8", n, &p, end) &&
+	    !lws_finalize_http_header(wsi, &p, end) && (size_t)(end - p) >= n) {
+		memcpy(p, body, n);
+		p += n;
+		lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_HEADERS);
+	}
+	free(body);
+	return -1;
+}
+
+static int http_body(struct lws *wsi, struct pss_http *pss, const char *in, size_t len)
 {
 	struct api_request *r = &pss->req;
 	if (len == 0)
 		return 0;
+	if (lws_now_usecs() > pss->deadline)
+		return http_timed_out(wsi, pss);
 	pss->received += len;
 	if (pss->received > HTTP_BODY_DROP)
 		return -1; /* not a client that will read a 413: hang up */
@@ -445,6 +489,7 @@ int gw_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	case LWS_CALLBACK_HTTP:
 		http_reset(pss);
 		http_read_request(wsi, pss, in ? (const char *)in : "/");
+		pss->deadline = lws_now_usecs() + (lws_usec_t)gw.http_request_s * LWS_US_PER_SEC;
 		if (!is_api_path(pss->req.path) &&
 		    (strcmp(pss->req.method, "GET") == 0 || strcmp(pss->req.method, "HEAD") == 0))
 			return http_static(wsi, pss);
@@ -455,7 +500,7 @@ int gw_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	case LWS_CALLBACK_HTTP_FILE_COMPLETION:
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	case LWS_CALLBACK_HTTP_BODY:
-		return http_body(pss, in, len);
+		return http_body(wsi, pss, in, len);
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (!pss->started)
 			http_start(wsi, pss);

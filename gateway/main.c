@@ -377,6 +377,8 @@ static int start_hub(const struct gw_config *c)
 	    .frame_headroom = LWS_PRE,
 	    .http_workers = c->http_workers,
 	    .ws_rate = c->ws_rate,
+	    .per_account = c->connections_per_account,
+	    .per_device = c->connections_per_device,
 	    .idle_ping_ms = (int64_t)c->idle_ping_s * 1000,
 	    .idle_drop_ms = (int64_t)c->idle_drop_s * 1000,
 	    .outbox_max_frames = (size_t)c->outbox_frames,
@@ -388,6 +390,7 @@ static int start_hub(const struct gw_config *c)
 	config_lifetimes(c, &hc.policy);
 	struct hub_hooks hooks = {.wake = hook_wake,
 	                          .want_write = hook_want_write,
+	                          .signed_in = gw_admit_release,
 	                          .log = hook_log,
 	                          .input_announced = gw_ws_input_announced};
 	int err = hub_create(&hc, &hooks, &gw.hub);
@@ -402,6 +405,7 @@ static int start_server(const struct gw_config *c)
 	char q1[600], q2[600];
 	gw.web_root = c->web;
 	gw.connections_per_address = c->connections_per_address;
+	gw.http_request_s = c->http_request_s;
 	gw.context = create_context(c);
 	if (gw.context == NULL) {
 		log_event(LOGL_ERROR, "listen_failed", "addr=%s:%d cert=%s key=%s", c->listen_addr,

@@ -26,6 +26,10 @@ static void config_defaults(struct hub_config *c)
 		c->http_workers = HUB_HTTP_WORKERS;
 	if (c->ws_rate <= 0)
 		c->ws_rate = HUB_WS_RATE;
+	if (c->per_account <= 0)
+		c->per_account = HUB_PER_ACCOUNT;
+	if (c->per_device <= 0)
+		c->per_device = HUB_PER_DEVICE;
 	if (c->idle_ping_ms <= 0)
 		c->idle_ping_ms = HUB_IDLE_PING_S * 1000;
 	if (c->idle_drop_ms <= c->idle_ping_ms)

@@ -32,6 +32,7 @@ struct api_call;
 #define CLOSE_UNAUTHORIZED 4401
 #define CLOSE_REVOKED      4403
 #define CLOSE_LAGGING      4408 /* fell too far behind: reconnect and sync */
+#define CLOSE_TOO_MANY     4429 /* over connections_per_account or _per_device */
 
 struct hub_hooks {
 	/* Any thread: results are waiting; call hub_drain() on the loop soon. */
@@ -47,6 +48,10 @@ struct hub_hooks {
 	 * none; lws 4.1 calls the application only when payload arrives, so the
 	 * hub asks every tick (session_watch_input). */
 	size_t (*input_announced)(void *transport);
+	/* Loop thread, may be NULL: the session on transport signed in.  From
+	 * now on it counts against its account and device, no longer against
+	 * its address (gateway/admit.h). */
+	void (*signed_in)(void *transport);
 	void *ctx;
 };
 
@@ -55,6 +60,8 @@ struct hub_hooks {
 #define HUB_OUTBOX_BYTES  (8u << 20)
 #define HUB_HTTP_WORKERS  2
 #define HUB_WS_RATE       100
+#define HUB_PER_ACCOUNT   30 /* signed-in WebSockets of one account */
+#define HUB_PER_DEVICE    10 /* ... and of one sign-in */
 #define HUB_IDLE_PING_S   30
 #define HUB_IDLE_DROP_S   75
 
@@ -73,6 +80,7 @@ struct hub_config {
 	struct svc_policy policy;
 	int http_workers;
 	double ws_rate;                     /* frames per second per connection; burst 2x */
+	int per_account, per_device;        /* signed-in WebSockets per account and per sign-in */
 	int64_t idle_ping_ms;               /* a silent WebSocket is pinged after this */
 	int64_t idle_drop_ms;               /* and closed after this without a word */
 	const char *const *allowed_origins; /* NULL-terminated, may be NULL */
@@ -127,7 +135,8 @@ bool hub_origin_allowed(const struct hub *h, const char *origin, const char *hos
 /* A new connection; NULL when out of memory. */
 struct session *session_open(struct hub *h, void *transport, const char *peer_addr);
 /* Authenticate at the upgrade (session cookie; the gateway checked Origin).
- * ERR_OK sends the welcome. */
+ * ERR_OK sends the welcome; ERR_RATE_LIMITED means the account or device
+ * is at its limit of connections and the session is being closed (4429). */
 int session_auth_token(struct session *s, const char *token);
 /* One complete text message from the client. */
 void session_input(struct session *s, const char *data, size_t len);

@@ -117,10 +117,10 @@ struct session {
 	struct session *auth_prev, *auth_next;
 	int64_t auth_deadline_ms;
 	bool auth_listed;
-	/* rate limit: a token bucket of frames */
+	/* rate limit: a token bucket of frames (session.c, rate_allow) */
 	double bucket;
-	int64_t bucket_at;
-	unsigned strikes;
+	int64_t bucket_at; /* the last frame: the bucket is filled up to here */
+	unsigned strikes;  /* refusals since the client last paused */
 };
 
 struct hub {

@@ -26,9 +26,13 @@
 #include "../common/text.h"
 #include "../service/service.h"
 
-/* Rate limit: a bucket of 2 x ws_rate frames refilled at ws_rate per second;
- * RATE_STRIKES refused frames close the connection (1008). */
-#define RATE_STRIKES 200
+/* Rate limit: a bucket of 2 x ws_rate frames refilled at ws_rate per second.
+ * Abuse is sending on while refused: RATE_STRIKES refusals with no pause of
+ * RATE_PAUSE_MS between frames close the connection (1008).  A client that
+ * backs off after rate_limited (a second refills half the bucket) starts
+ * afresh, however often it bursts; a refusal costs the server little. */
+#define RATE_STRIKES  200
+#define RATE_PAUSE_MS 1000
 
 /* Sessions waiting for their auth deadline, in opening order: appended at
  * the tail, taken from the head; one that signs in simply stays until its
@@ -153,6 +157,24 @@ static void send_welcome(struct session *s)
 	conv_list_free(&convs);
 }
 
+/*
+ * Signed-in connections are limited per account and per sign-in (an
+ * enrolled phone, or one browser's staff sign-in), not per address: a
+ * carrier's or an office's NAT shows many people under one address.  True
+ * when s, just authenticated, is within both limits.
+ */
+static bool session_within_limits(const struct session *s)
+{
+	int account = 0, device = 0;
+	for (const struct session *t = hub_user_sessions(s->hub, s->user.ref.id); t;
+	     t = t->next_of_user)
+		if (t->state == SESSION_AUTHED) {
+			account++;
+			device += t->token.id == s->token.id;
+		}
+	return account < s->hub->cfg.per_account && device < s->hub->cfg.per_device;
+}
+
 int session_auth_token(struct session *s, const char *token)
 {
 	struct metrics *m = s->hub->metrics;
@@ -164,12 +186,23 @@ int session_auth_token(struct session *s, const char *token)
 		        hub_log_quote(peer, sizeof peer, s->peer));
 		return err;
 	}
+	if (!session_within_limits(s)) {
+		hub_log(s->hub, HUB_LOG_WARNING, "ws_refused_connections",
+		        "user=%lld token=%lld per_account=%d per_device=%d",
+		        (long long)s->user.ref.id, (long long)s->token.id, s->hub->cfg.per_account,
+		        s->hub->cfg.per_device);
+		session_refuse(s, ERR_RATE_LIMITED, CLOSE_TOO_MANY,
+		               "Too many open connections for this account or device; close one.");
+		return ERR_RATE_LIMITED;
+	}
 	metrics_gauge_add(m, s->conn_gauge, -1);
 	s->conn_gauge = hub_conn_gauge(s->user.ref.role);
 	metrics_gauge_add(m, s->conn_gauge, 1);
 	s->state = SESSION_AUTHED;
 	(void)session_activity(s, FRAME_AUTH, text_now_ms());
 	hub_register_user(s->hub, s);
+	if (s->hub->hooks.signed_in)
+		s->hub->hooks.signed_in(s->transport);
 	send_welcome(s);
 	return ERR_OK;
 }
@@ -187,7 +220,8 @@ static void verb_auth(struct session *s, struct frame *f)
 		session_send_error(s, ref_of(f), ERR_BAD_REQUEST, "Already authenticated.");
 		return;
 	}
-	if (session_auth_token(s, f->u.auth.token) != ERR_OK)
+	/* Over a connection limit it is refused already (4429). */
+	if (session_auth_token(s, f->u.auth.token) != ERR_OK && s->state == SESSION_NEW)
 		refuse_unauthenticated(s, ref_of(f), "The token is not valid.");
 }
 
@@ -288,6 +322,8 @@ static bool rate_allow(struct session *s)
 {
 	int64_t now = text_now_ms();
 	double rate = s->hub->cfg.ws_rate;
+	if (now - s->bucket_at >= RATE_PAUSE_MS)
+		s->strikes = 0; /* it paused: earlier refusals were heeded */
 	s->bucket += (double)(now - s->bucket_at) * rate / 1000.0;
 	if (s->bucket > 2 * rate)
 		s->bucket = 2 * rate;

@@ -7,7 +7,8 @@
 #
 # Builds indgang-powerloss and libindgang-powerloss.so (standalone, in
 # build-durability/, unless the top-level build already has them) and uses
-# the gateway binaries of build/ (INDGANG_BIN / INDGANG_ADMIN to choose).
+# the gateway binaries of build/, building them there on a fresh clone
+# (INDGANG_BIN / INDGANG_ADMIN to choose others).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 long=()
@@ -20,6 +21,15 @@ if [ -z "${INDGANG_POWERLOSS:-}" ] && [ ! -x "$root/build/tests/durability/indga
 	export INDGANG_POWERLOSS="$root/build-durability/indgang-powerloss"
 	export INDGANG_POWERLOSS_SO="$root/build-durability/libindgang-powerloss.so"
 fi
+
+# A gateway without sanitizers: the power-loss library is preloaded into it.
+if [ -z "${INDGANG_BIN:-}" ] && [ ! -x "$root/build/indgang" ]; then
+	cmake -S "$root" -B "$root/build" >/dev/null || exit 2
+	cmake --build "$root/build" -j"$(nproc)" --target indgang indgang-admin >/dev/null || exit 2
+fi
+export INDGANG_BIN=${INDGANG_BIN:-$root/build/indgang}
+export INDGANG_ADMIN=${INDGANG_ADMIN:-$root/build/indgang-admin}
+export INDGANG_SRC="$root"
 
 status=0
 run() {

@@ -2,7 +2,8 @@
 (core/api/api.c, and /ws) is in docs/openapi.yaml and nothing else is; every frame type it
 reads (codec_decode.c) or writes (codec_encode.c) has its section in docs/websocket.md and
 no other does; every setting (gateway/config.c) is in indgang.conf(5) and the shipped
-config file; every indgang-admin command is in indgang-admin(8).  Needs no gateway."""
+config file; every indgang-admin command is in indgang-admin(8); the README describes the
+clients there are (web, CLI, load generator), never as work to come.  Needs no gateway."""
 import os
 import re
 import sys
@@ -121,6 +122,19 @@ def test_admin_commands_documented():
             "indgang-admin %s is not in indgang-admin(8)" % c
 
 
+def test_readme_clients():
+    """The README describes the clients that are there, not as work to come."""
+    readme = read("README.md")
+    for para in re.split(r"\n\s*\n", readme):
+        if re.search(r"client|clients/", para, re.I):
+            stale = re.findall(r"[^.|]*\b(?:to come|next step|not yet|coming soon)\b[^.|]*", para,
+                               re.I)
+            assert not stale, "README calls the clients future work: %s" % stale
+    for d in ("clients/web/staff", "clients/web/family", "clients/cli", "clients/bench"):
+        assert os.path.isdir(os.path.join(SRC, d)), "%s is missing from the tree" % d
+        assert "`%s" % d in readme, "README does not describe %s" % d
+
+
 def test_man_pages_render():
     import subprocess
     for page in ("indgang.8", "indgang-admin.8", "indgang.conf.5"):
@@ -131,7 +145,7 @@ def test_man_pages_render():
 
 for t in (test_openapi_endpoints, test_openapi_refs_resolve, test_websocket_frames,
           test_close_codes, test_config_documented, test_admin_commands_documented,
-          test_man_pages_render):
+          test_readme_clients, test_man_pages_render):
     test(t)
 print("%d passed, %d failed" % (results["passed"], results["failed"]))
 sys.exit(0 if results["failed"] == 0 else 1)

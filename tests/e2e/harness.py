@@ -10,13 +10,20 @@ Each numbered test script (NN-name.py) does
 run() builds a throwaway world -- test CA and server certificate, a database
 provisioned with `indgang-admin init` + `import -`, and a running `indgang` on a
 free port -- then runs the test functions in order (each gets the World `w`),
-prints PASS/FAIL per function and a closing "N passed, N failed" line, stops
-every process it started and exits 0 only when everything passed.
+prints PASS/FAIL/SKIP per function and a closing "N passed, N failed, N
+skipped" line, stops every process it started and exits 0 when nothing failed
+and something passed, 77 (SKIP_RETURN_CODE) when every test was skipped, else 1.
 
-Everything is checked against the wire contract (/work/shared/PROTOCOL.md).
+A check that cannot run here is never a PASS: `raise h.Skip(why)` skips the
+rest of a test function, `h.skip(what, why)` records one skipped check and
+goes on; either way the function is reported "SKIP name: why".
+
+Everything is checked against the wire contract (PROTOCOL.md, shared by the
+clients and the gateway; gateway/PROTOCOL-NOTES.md has this gateway's additions).
 Only the standard library and Debian's python3-websockets (10.4) are used.
 
-Environment: INDGANG_BIN, INDGANG_ADMIN (binaries), INDGANG_SRC (repo root),
+Environment: INDGANG_BIN, INDGANG_ADMIN (binaries; default the tree's build/),
+INDGANG_SRC (repo root; default the tree this file lies in),
 INDGANG_E2E_KEEP=1 keeps the temp directory (database, gateway log) for
 inspection.
 """
@@ -44,7 +51,9 @@ import websockets
 import websockets.exceptions
 from websockets.frames import OP_TEXT  # noqa: F401  (used by 10-bad-input.py)
 
-SRC = os.environ.get("INDGANG_SRC") or "/work/main"
+# The tree this file lies in (tests/e2e/harness.py), wherever it was cloned.
+SRC = os.environ.get("INDGANG_SRC") or os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("INDGANG_BIN") or os.path.join(SRC, "build", "indgang")
 ADMIN = os.environ.get("INDGANG_ADMIN") or os.path.join(SRC, "build", "indgang-admin")
 
@@ -108,6 +117,23 @@ WORLD_DOC = {
 
 # ---------------------------------------------------------------------------
 # Assertions with messages a gateway author can act on.
+
+
+EXIT_SKIPPED = 77  # CTest's SKIP_RETURN_CODE for the e2e tests (tests/CMakeLists.txt)
+
+
+class Skip(Exception):
+    """A test function cannot run here (a missing tool or capability)."""
+
+
+_skipped_checks = []  # (what, why) skipped by the running test function
+
+
+def skip(what, why):
+    """One check of the running test function cannot run here: it is reported
+    SKIP (never PASS) once the function ends."""
+    _skipped_checks.append((what, why))
+    print("    skipped: %s: %s" % (what, why))
 
 
 class Fail(AssertionError):
@@ -840,7 +866,7 @@ TIME_BUDGET = 52.0  # seconds for one file, well under CTest's and the brief's 6
 
 def run(tests, extra_args=(), per_test_timeout=40.0):
     t0 = time.monotonic()
-    passed = failed = 0
+    passed = failed = skipped = 0
     w = World(extra_args)
     name = os.path.basename(sys.argv[0])
     print("%s: gateway %s" % (name, BIN))
@@ -855,7 +881,7 @@ def run(tests, extra_args=(), per_test_timeout=40.0):
             tests = []
 
         async def main():
-            nonlocal passed, failed
+            nonlocal passed, failed, skipped
             for t in tests:
                 tname = t.__name__
                 left = TIME_BUDGET - (time.monotonic() - t0)
@@ -873,13 +899,22 @@ def run(tests, extra_args=(), per_test_timeout=40.0):
                         failed += 1
                         continue
                 ts = time.monotonic()
+                del _skipped_checks[:]
                 try:
-                    await asyncio.wait_for(t(w), min(per_test_timeout, left))
+                    try:
+                        await asyncio.wait_for(t(w), min(per_test_timeout, left))
+                    except Skip as e:
+                        _skipped_checks.append(("the rest of it", str(e)))
                     if w.gw.proc.poll() is not None and not w.gw.expect_down:
                         fail("the gateway died during this test (exit status %s); stderr tail:\n%s"
                              % (w.gw.proc.returncode, w.gw.tail()))
-                    passed += 1
-                    print("PASS %s (%.1fs)" % (tname, time.monotonic() - ts))
+                    if _skipped_checks:
+                        skipped += 1
+                        print("SKIP %s: %s (%.1fs)" % (tname, "; ".join(
+                            "%s: %s" % s for s in _skipped_checks), time.monotonic() - ts))
+                    else:
+                        passed += 1
+                        print("PASS %s (%.1fs)" % (tname, time.monotonic() - ts))
                 except asyncio.TimeoutError:
                     failed += 1
                     print("FAIL %s: timed out after %.1fs" % (tname, time.monotonic() - ts))
@@ -908,6 +943,8 @@ def run(tests, extra_args=(), per_test_timeout=40.0):
             print("gateway stderr (last lines):\n%s" % w.gw.tail(15))
         w.cleanup()
         print("%s took %.1fs" % (name, time.monotonic() - t0))
-        print("%d passed, %d failed" % (passed, failed))
+        print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
         sys.stdout.flush()
+    if failed == 0 and passed == 0 and skipped > 0:
+        sys.exit(EXIT_SKIPPED)
     sys.exit(0 if failed == 0 and passed > 0 else 1)

@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "core/common/err.h"
-#include "core/hub/admit.h"
+#include "gateway/admit.h"
 
 static void ipv4(unsigned char out[4], unsigned a, unsigned b, unsigned c, unsigned d)
 {

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "core/api/web.h"
+#include "gateway/web.h"
 
 static char root[] = "/tmp/indgang-test-web-XXXXXX";
 

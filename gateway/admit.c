@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/err.h"
+#include "core/common/err.h"
 
 #define BUCKETS 4096 /* a power of two */
 

@@ -1,11 +1,14 @@
 /*
- * admit.h - connection admission: at most N concurrent connections from one
- * client address, decided when the TCP connection is accepted, before TLS.
+ * admit.h - connection admission: at most N concurrent connections that have
+ * not signed in from one client address, decided when the TCP connection is
+ * accepted, before TLS.
  *
- * An office behind NAT shows many users under one address, so the limit is
- * generous (default 200); what it stops is one machine holding thousands of
- * sockets open (half-open TCP, TLS that never finishes, WebSockets that never
- * authenticate) until the gateway runs out of descriptors for everyone else.
+ * What it stops is one machine holding thousands of sockets open (half-open
+ * TCP, TLS that never finishes, WebSockets that never authenticate) until
+ * the gateway runs out of descriptors for everyone else.  A carrier's or an
+ * office's NAT shows many users under one address, so a WebSocket that signs
+ * in gives its place back (admit_leave at sign-in); signed-in connections
+ * are limited per account and device instead (core/hub, session.c).
  * Each connection still has its own deadlines (the TLS handshake, the HTTP
  * request, the 10 s auth deadline); the limit caps how many such slots one
  * address can hold at the same time.
