@@ -69,7 +69,7 @@ static void ws_established(struct lws *wsi, struct pss_ws *pss)
 	lws_get_peer_simple(wsi, peer, sizeof peer);
 	pss->session = session_open(gw.hub, wsi, peer);
 	if (pss->session == NULL) {
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, NULL, 0);
+		lws_close_reason(wsi, (enum lws_close_status)CLOSE_INTERNAL, NULL, 0);
 		lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 		return;
 	}
@@ -95,15 +95,15 @@ size_t gw_ws_input_announced(void *transport)
 static int ws_receive(struct lws *wsi, struct pss_ws *pss, const char *in, size_t len)
 {
 	if (lws_frame_is_binary(wsi))
-		return LWS_CLOSE_STATUS_INVALID_PAYLOAD;
+		return CLOSE_INVALID_DATA;
 	/* Count what is announced, not only what arrived: a frame claiming
 	 * 2^40 bytes is refused at once instead of waited for. */
 	size_t remaining = lws_remaining_packet_payload(wsi);
 	if (pss->len + len + remaining > GW_MESSAGE_MAX)
-		return LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+		return CLOSE_TOO_BIG;
 	char *grown = realloc(pss->msg, pss->len + len + 1);
 	if (grown == NULL)
-		return LWS_CLOSE_STATUS_UNEXPECTED_CONDITION;
+		return CLOSE_INTERNAL;
 	pss->msg = grown;
 	memcpy(pss->msg + pss->len, in, len);
 	pss->len += len;
@@ -248,7 +248,7 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		if (pss->close_sent)
 			return 0; /* read and drop until the peer's Close */
 		if ((code = ws_receive(wsi, pss, in, len)) != 0) {
-			const char *why = code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE
+			const char *why = code == CLOSE_TOO_BIG
 			                      ? "message too large"
 			                      : "binary frames are not part of the protocol";
 			lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)why,

@@ -159,7 +159,7 @@ void hub_register_user(struct hub *h, struct session *s)
 	s->next_of_user = idmap_get(h->by_user, s->user.ref.id);
 	if (idmap_put(h->by_user, s->user.ref.id, s) != 0) {
 		s->next_of_user = NULL;
-		session_fail(s, 1011, "out of memory");
+		session_fail(s, CLOSE_INTERNAL, "out of memory");
 	}
 }
 

@@ -23,14 +23,8 @@ struct hub;
 struct session;
 struct api_call;
 
-/* Close codes of the contract and of this implementation (PROTOCOL.md). */
-#define CLOSE_GOING_AWAY   1001
-#define CLOSE_INVALID_DATA 1007
-#define CLOSE_POLICY       1008
-#define CLOSE_TOO_BIG      1009
-#define CLOSE_UNAUTHORIZED 4401
-#define CLOSE_REVOKED      4403
-#define CLOSE_LAGGING      4408 /* fell too far behind: reconnect and sync */
+/* Close codes (CLOSE_*) of the contract and of this implementation. */
+#include "../common/close.h"
 
 struct hub_hooks {
 	/* Any thread: results are waiting; call hub_drain() on the loop soon. */

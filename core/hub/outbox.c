@@ -104,7 +104,7 @@ void session_send_json(struct session *s, char *json)
 {
 	struct out_frame *f = frame_new(s->hub, json);
 	if (f == NULL) {
-		session_close(s, 1011, "internal error");
+		session_close(s, CLOSE_INTERNAL, "internal error");
 		return;
 	}
 	session_push(s, f);

@@ -389,7 +389,7 @@ static void apply_send(struct hub *h, struct session *s, struct job *j)
 	char *msg = codec_encode_msg(&j->msg); /* once, for the ack and the fan-out */
 	if (msg == NULL) {
 		if (s)
-			session_close(s, 1011, "internal error");
+			session_close(s, CLOSE_INTERNAL, "internal error");
 		return;
 	}
 	if (s) {
