@@ -429,7 +429,10 @@ static void ep_conv_create(struct call *c)
 		return;
 	}
 	struct store *s = c->ctx->store;
+	const char *cap_why = NULL;
 	err = store_begin(s);
+	if (err == ERR_OK)
+		err = svc_conv_cap_check(s, in.family, &cap_why);
 	if (err == ERR_OK)
 		err = store_conv_create(s, in.family, in.title, in.members, in.n_members, c->now,
 		                        &conv);
@@ -444,6 +447,8 @@ static void ep_conv_create(struct call *c)
 		err = store_conversation(s, &c->user, conv, &out);
 	if (err == ERR_BAD_REQUEST)
 		fail(c, err, "Every member must belong to the family.");
+	else if (err == ERR_CONFLICT)
+		fail(c, err, cap_why);
 	else if (err)
 		fail(c, err, NULL);
 	else {

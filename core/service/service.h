@@ -42,6 +42,12 @@ int svc_read(struct store *s, const struct store_user *user, int64_t conv, int64
 int svc_history(struct store *s, const struct store_user *user, int64_t conv, int64_t before,
                 int limit, struct msg_list *out, bool *more, int64_t *family);
 
+/* Whether the family may have one more restricted conversation: ERR_CONFLICT
+ * (with *why, a sentence for the caller) once it has
+ * DOMAIN_RESTRICTED_CONVS_MAX.  Call it inside the transaction that creates
+ * the conversation, so two creations at once cannot both pass. */
+int svc_conv_cap_check(struct store *s, int64_t family, const char **why);
+
 /* Logs that staff opened a family's data ("access"); family members' own
  * reads are not logged. what: "history", "sync", "log", ... */
 int svc_log_access(struct store *s, const struct store_user *user, int64_t family, int64_t conv,

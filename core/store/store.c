@@ -241,6 +241,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                        "created_at) VALUES (?1, ?2, ?3, ?4)",
     [ST_CONV_ADD_MEMBER] = "INSERT INTO conv_members(conv_id, user_id) VALUES (?1, ?2)",
     [ST_CONV_FAMILY] = "SELECT family_id FROM conversations WHERE id = ?1",
+    [ST_CONV_COUNT_RESTRICTED] = "SELECT count(*) FROM conversations WHERE family_id = ?1 AND "
+                                 "restricted = 1",
     [ST_FACTS] = "SELECT u.role, u.active, u.family_id IS f.id, "
                  "u.id IN (f.primary_id, f.secondary_id), "
                  "EXISTS (SELECT 1 FROM team_staff WHERE team_id = f.team_id AND "
