@@ -53,6 +53,7 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 	atomic_init(&h->failed, false);
 	jobq_init(&h->write_q);
 	jobq_init(&h->http_q);
+	jobq_init(&h->read_q);
 	jobq_init(&h->done_q);
 	int err = store_open(cfg->db_path, &h->store);
 	if (err == ERR_OK && store_map_for_reading(h->store) != ERR_OK)
@@ -69,6 +70,8 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		err = writer_start(h);
 	if (err == ERR_OK)
 		err = workers_start(h);
+	if (err == ERR_OK)
+		err = reader_start(h);
 	if (err) {
 		hub_destroy(h);
 		return err;
@@ -93,6 +96,7 @@ void hub_destroy(struct hub *h)
 		return;
 	writer_stop(h); /* finishes what is queued: nothing acked is lost */
 	workers_stop(h);
+	reader_stop(h);
 	struct job *j;
 	while ((j = jobq_take(&h->done_q, 1, false)) != NULL) {
 		if (j->type == JOB_HTTP) {
@@ -110,6 +114,7 @@ void hub_destroy(struct hub *h)
 	store_close(h->store);
 	jobq_destroy(&h->write_q);
 	jobq_destroy(&h->http_q);
+	jobq_destroy(&h->read_q);
 	jobq_destroy(&h->done_q);
 	free(h);
 }

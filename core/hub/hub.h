@@ -6,9 +6,9 @@
  *
  * Threads: every function here is called on the event-loop thread, except
  * the hooks, which the hub calls from any thread (wake) or the loop (the rest).
- * Slow work (COMMIT with its fsync, password hashing, HTTP requests) runs on
- * the hub's own threads; its results come back through hooks.wake and are
- * applied by hub_drain() on the loop.
+ * Slow work (COMMIT with its fsync, password hashing, HTTP requests, the
+ * welcome) runs on the hub's own threads; its results come back through
+ * hooks.wake and are applied by hub_drain() on the loop.
  */
 #ifndef INDGANG_HUB_H
 #define INDGANG_HUB_H
@@ -115,7 +115,9 @@ bool hub_origin_allowed(const struct hub *h, const char *origin, const char *hos
 /* A new connection; NULL when out of memory. */
 struct session *session_open(struct hub *h, void *transport, const char *peer_addr);
 /* Authenticate at the upgrade (session cookie; the gateway checked Origin).
- * ERR_OK sends the welcome. */
+ * ERR_OK queues the welcome: it is built on the hub's reader thread and
+ * written after a later hub_drain(), as the first frame after the auth;
+ * frames queued for the session meanwhile wait behind it. */
 int session_auth_token(struct session *s, const char *token);
 /* One complete text message from the client. */
 void session_input(struct session *s, const char *data, size_t len);

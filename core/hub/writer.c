@@ -43,6 +43,7 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 			                          j->families[i], j->conv, 0, j->detail);
 		break;
 	case JOB_HTTP:
+	case JOB_WELCOME: /* not the writer's */
 		j->err = ERR_INTERNAL;
 		break;
 	case JOB_TOUCH:
