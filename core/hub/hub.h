@@ -1,8 +1,9 @@
 /*
  * hub.h - the running gateway's core: WebSocket sessions, the registry of
- * open connections per user, the writer thread that group-commits, and the
- * HTTP workers.  No libwebsockets here: the gateway translates between lws
- * and these calls, and writes what the hub queues.
+ * open connections per user, the writer thread that group-commits, the
+ * reader thread that builds welcomes, and the HTTP workers.  No
+ * libwebsockets here: the gateway translates between lws and these calls,
+ * and writes what the hub queues.
  *
  * Threads: every function here is called on the event-loop thread, except
  * the hooks, which the hub calls from any thread (wake) or the loop (the rest).
