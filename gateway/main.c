@@ -234,6 +234,8 @@ static struct lws_context *create_context(const struct gw_config *c)
 	info.keepalive_timeout = 30;
 	info.retry_and_idle_policy = &idle_policy;
 	info.headers = gw_http_vhost_headers(); /* security headers on every answer */
+	/* No WebSocket extension, ever: ws.c frames small frames itself (wsframe.h). */
+	info.extensions = NULL;
 	void *foreign[1];
 	if (gw_loop_prepare(&info, c->event_loop == GW_LOOP_LIBUV, foreign)) {
 		struct lws_context *ctx = lws_create_context(&info);

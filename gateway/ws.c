@@ -1,11 +1,13 @@
 /*
  * ws.c - the WebSocket protocol "indgang.v1" on /ws.
  *
- * Each reason makes one core call: ESTABLISHED opens a session, RECEIVE
- * reassembles fragments (capped at 64 KiB across fragments, which lws 4.1
- * does not do) and hands over complete messages, SERVER_WRITEABLE writes the
- * queued frames while the socket takes them, CLOSED closes the session, and
- * EVENT_WAIT_CANCELLED drains what the hub's threads handed back.
+ * Each reason makes one core call: CONFIRM_EXTENSION_OKAY refuses every
+ * extension (small frames are framed here, gateway/wsframe.h), ESTABLISHED
+ * opens a session, RECEIVE reassembles fragments (capped at 64 KiB across
+ * fragments, which lws 4.1 does not do) and hands over complete messages,
+ * SERVER_WRITEABLE writes the queued frames while the socket takes them,
+ * CLOSED closes the session, and EVENT_WAIT_CANCELLED drains what the hub's
+ * threads handed back.
  */
 #include "gateway.h"
 
@@ -13,14 +15,16 @@
 #include <string.h>
 
 #include "core/common/err.h"
+#include "wsframe.h"
 
 struct pss_ws {
 	struct session *session;
 	char *msg; /* the message being reassembled */
 	size_t len;
 	char cookie_token[80];
-	bool bad_origin; /* refused once established, with a reason the client can read */
-	bool close_sent; /* our Close frame is out; waiting for the peer's */
+	bool bad_origin;     /* refused once established, with a reason the client can read */
+	bool close_sent;     /* our Close frame is out; waiting for the peer's */
+	unsigned extensions; /* negotiated on this connection: then no coalescing */
 };
 
 size_t gw_ws_pss_size(void)
@@ -47,13 +51,25 @@ static int ws_filter(struct lws *wsi, struct pss_ws *pss)
 	return 0;
 }
 
+/* lws asks for each extension a client offers that the vhost supports (the
+ * gateway's vhost lists none): nonzero refuses it.  Frames are coalesced by
+ * hand (wsframe.c), past any extension's transform, so none is accepted;
+ * should that policy change, the count turns coalescing off. */
+static int ws_confirm_extension(struct pss_ws *pss, const char *name)
+{
+	if (!wsframe_extension_ok(name))
+		return 1;
+	pss->extensions++;
+	return 0;
+}
+
 static void ws_established(struct lws *wsi, struct pss_ws *pss)
 {
 	char peer[64] = "";
 	lws_get_peer_simple(wsi, peer, sizeof peer);
 	pss->session = session_open(gw.hub, wsi, peer);
 	if (pss->session == NULL) {
-		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, NULL, 0);
+		lws_close_reason(wsi, (enum lws_close_status)CLOSE_INTERNAL, NULL, 0);
 		lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 		return;
 	}
@@ -79,15 +95,15 @@ size_t gw_ws_input_announced(void *transport)
 static int ws_receive(struct lws *wsi, struct pss_ws *pss, const char *in, size_t len)
 {
 	if (lws_frame_is_binary(wsi))
-		return LWS_CLOSE_STATUS_INVALID_PAYLOAD;
+		return CLOSE_INVALID_DATA;
 	/* Count what is announced, not only what arrived: a frame claiming
 	 * 2^40 bytes is refused at once instead of waited for. */
 	size_t remaining = lws_remaining_packet_payload(wsi);
 	if (pss->len + len + remaining > GW_MESSAGE_MAX)
-		return LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+		return CLOSE_TOO_BIG;
 	char *grown = realloc(pss->msg, pss->len + len + 1);
 	if (grown == NULL)
-		return LWS_CLOSE_STATUS_UNEXPECTED_CONDITION;
+		return CLOSE_INTERNAL;
 	pss->msg = grown;
 	memcpy(pss->msg + pss->len, in, len);
 	pss->len += len;
@@ -131,49 +147,39 @@ static int ws_send_close(struct lws *wsi, struct pss_ws *pss, int code, const ch
  * fan-out arrives in bursts (one per group commit), and each turn of the loop
  * costs two epoll_ctl calls. */
 #define GW_WRITES_PER_CALLBACK 16
-/* Small frames of a burst are framed here and go out together, one TLS
- * record and one send() for up to this many bytes, where lws would write each
- * frame as its own record and syscall.  Server frames are unmasked, so the
- * header is 2 or 4 bytes (RFC 6455 5.2); larger frames are left to lws. */
+/* Small frames of a burst are framed here (wsframe.c) and go out together,
+ * one TLS record and one send() for up to this many bytes, where lws would
+ * write each frame as its own record and syscall; larger frames are left to
+ * lws, and so is every frame of a connection with an extension. */
 #define GW_COALESCE_BYTES 16384
 
 static unsigned char coalesced[LWS_PRE + GW_COALESCE_BYTES]; /* the loop thread's */
 
-static size_t ws_frame_header(unsigned char *p, size_t len)
+static const uint8_t *ws_source_next(void *session, size_t *len)
 {
-	p[0] = 0x81; /* FIN, text */
-	if (len < 126) {
-		p[1] = (unsigned char)len;
-		return 2;
-	}
-	p[1] = 126;
-	p[2] = (unsigned char)(len >> 8);
-	p[3] = (unsigned char)(len & 0xff);
-	return 4;
+	return session_next_frame(session, len);
+}
+
+static void ws_source_done(void *session)
+{
+	session_frame_done(session);
 }
 
 /* Frames from the front of the outbox, framed into coalesced[] while they
- * fit; the bytes gathered (0: the next frame is too big, or none is left). */
-static size_t ws_gather(struct session *s)
+ * fit; the bytes gathered (0: the next frame is too big, none is left, or
+ * the connection has an extension). */
+static size_t ws_gather(struct pss_ws *pss)
 {
-	size_t used = 0, len;
-	const unsigned char *frame;
-	while ((frame = session_next_frame(s, &len)) != NULL && len < 65536 &&
-	       used + 4 + len <= GW_COALESCE_BYTES) {
-		unsigned char *p = coalesced + LWS_PRE + used;
-		size_t head = ws_frame_header(p, len);
-		memcpy(p + head, frame, len);
-		used += head + len;
-		session_frame_done(s);
-	}
-	return used;
+	const struct wsframe_source src = {ws_source_next, ws_source_done, pss->session};
+	return wsframe_coalesce(coalesced + LWS_PRE, GW_COALESCE_BYTES, pss->extensions, &src);
 }
 
 /* One write: the frames that fit in a record, or else the next frame alone;
  * 0 when nothing was left, 1 when something was written, -1 on error. */
-static int ws_write_some(struct lws *wsi, struct session *s)
+static int ws_write_some(struct lws *wsi, struct pss_ws *pss)
 {
-	size_t used = ws_gather(s), len;
+	struct session *s = pss->session;
+	size_t used = ws_gather(pss), len;
 	if (used > 0)
 		return lws_write(wsi, coalesced + LWS_PRE, used, LWS_WRITE_RAW) < (int)used ? -1
 		                                                                            : 1;
@@ -201,7 +207,7 @@ static int ws_writeable(struct lws *wsi, struct pss_ws *pss)
 		for (int n = 0; n < GW_WRITES_PER_CALLBACK; n++) {
 			if (n > 0 && lws_send_pipe_choked(wsi))
 				break;
-			int rc = ws_write_some(wsi, pss->session);
+			int rc = ws_write_some(wsi, pss);
 			if (rc <= 0) {
 				if (rc < 0)
 					return -1;
@@ -227,6 +233,8 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return ws_filter(wsi, pss);
+	case LWS_CALLBACK_CONFIRM_EXTENSION_OKAY:
+		return ws_confirm_extension(pss, in);
 	case LWS_CALLBACK_ESTABLISHED:
 		ws_established(wsi, pss);
 		return 0;
@@ -240,7 +248,7 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		if (pss->close_sent)
 			return 0; /* read and drop until the peer's Close */
 		if ((code = ws_receive(wsi, pss, in, len)) != 0) {
-			const char *why = code == LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE
+			const char *why = code == CLOSE_TOO_BIG
 			                      ? "message too large"
 			                      : "binary frames are not part of the protocol";
 			lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)why,

@@ -19,6 +19,10 @@
 #define DOMAIN_CLIENT_ID_MAX 64   /* a send's client_id: 1..64 characters */
 #define DOMAIN_BODY_MAX      4000 /* a message body: code points after trimming */
 #define DOMAIN_NAME_MAX      200  /* names, titles, device names: bytes */
+/* Restricted conversations per family (its default one aside): enough for
+ * a thread per child and topic, and a bound on what every welcome and
+ * GET /api/me carries (PROTOCOL-NOTES.md). */
+#define DOMAIN_RESTRICTED_CONVS_MAX 100
 
 enum role { ROLE_FAMILY = 1, ROLE_ADVISER, ROLE_ADMIN };
 enum msg_kind { KIND_TEXT = 1, KIND_NOTE, KIND_SYSTEM };

@@ -49,6 +49,7 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 	atomic_init(&h->failed, false);
 	jobq_init(&h->write_q);
 	jobq_init(&h->http_q);
+	jobq_init(&h->read_q);
 	jobq_init(&h->done_q);
 	int err = store_open(cfg->db_path, &h->store);
 	if (err == ERR_OK && store_map_for_reading(h->store) != ERR_OK)
@@ -65,6 +66,8 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		err = writer_start(h);
 	if (err == ERR_OK)
 		err = workers_start(h);
+	if (err == ERR_OK)
+		err = reader_start(h);
 	if (err) {
 		hub_destroy(h);
 		return err;
@@ -89,6 +92,7 @@ void hub_destroy(struct hub *h)
 		return;
 	writer_stop(h); /* finishes what is queued: nothing acked is lost */
 	workers_stop(h);
+	reader_stop(h);
 	struct job *j;
 	while ((j = jobq_take(&h->done_q, 1, false)) != NULL) {
 		if (j->type == JOB_HTTP) {
@@ -106,6 +110,7 @@ void hub_destroy(struct hub *h)
 	store_close(h->store);
 	jobq_destroy(&h->write_q);
 	jobq_destroy(&h->http_q);
+	jobq_destroy(&h->read_q);
 	jobq_destroy(&h->done_q);
 	free(h);
 }
@@ -155,7 +160,7 @@ void hub_register_user(struct hub *h, struct session *s)
 	s->next_of_user = idmap_get(h->by_user, s->user.ref.id);
 	if (idmap_put(h->by_user, s->user.ref.id, s) != 0) {
 		s->next_of_user = NULL;
-		session_fail(s, 1011, "out of memory");
+		session_fail(s, CLOSE_INTERNAL, "out of memory");
 	}
 }
 

@@ -1,14 +1,15 @@
 /*
  * hub.h - the running gateway's core: WebSocket sessions, the registry of
- * open connections per user, the writer thread that group-commits, and the
- * HTTP workers.  No libwebsockets here: the gateway translates between lws
- * and these calls, and writes what the hub queues.
+ * open connections per user, the writer thread that group-commits, the
+ * reader thread that builds welcomes, and the HTTP workers.  No
+ * libwebsockets here: the gateway translates between lws and these calls,
+ * and writes what the hub queues.
  *
  * Threads: every function here is called on the event-loop thread, except
  * the hooks, which the hub calls from any thread (wake) or the loop (the rest).
- * Slow work (COMMIT with its fsync, password hashing, HTTP requests) runs on
- * the hub's own threads; its results come back through hooks.wake and are
- * applied by hub_drain() on the loop.
+ * Slow work (COMMIT with its fsync, password hashing, HTTP requests, the
+ * welcome) runs on the hub's own threads; its results come back through
+ * hooks.wake and are applied by hub_drain() on the loop.
  */
 #ifndef INDGANG_HUB_H
 #define INDGANG_HUB_H
@@ -24,15 +25,8 @@ struct hub;
 struct session;
 struct api_call;
 
-/* Close codes of the contract and of this implementation (PROTOCOL.md). */
-#define CLOSE_GOING_AWAY   1001
-#define CLOSE_INVALID_DATA 1007
-#define CLOSE_POLICY       1008
-#define CLOSE_TOO_BIG      1009
-#define CLOSE_UNAUTHORIZED 4401
-#define CLOSE_REVOKED      4403
-#define CLOSE_LAGGING      4408 /* fell too far behind: reconnect and sync */
-#define CLOSE_TOO_MANY     4429 /* over connections_per_account or _per_device */
+/* Close codes (CLOSE_*) of the contract and of this implementation. */
+#include "../common/close.h"
 
 struct hub_hooks {
 	/* Any thread: results are waiting; call hub_drain() on the loop soon. */
@@ -135,8 +129,11 @@ bool hub_origin_allowed(const struct hub *h, const char *origin, const char *hos
 /* A new connection; NULL when out of memory. */
 struct session *session_open(struct hub *h, void *transport, const char *peer_addr);
 /* Authenticate at the upgrade (session cookie; the gateway checked Origin).
- * ERR_OK sends the welcome; ERR_RATE_LIMITED means the account or device
- * is at its limit of connections and the session is being closed (4429). */
+ * ERR_OK queues the welcome: it is built on the hub's reader thread and
+ * written after a later hub_drain(), as the first frame after the auth;
+ * frames queued for the session meanwhile wait behind it.  ERR_RATE_LIMITED
+ * means the account or device is at its limit of connections and the
+ * session is being closed (4429). */
 int session_auth_token(struct session *s, const char *token);
 /* One complete text message from the client. */
 void session_input(struct session *s, const char *data, size_t len);

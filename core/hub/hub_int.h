@@ -33,7 +33,7 @@ struct out_frame {
 	unsigned char data[];
 };
 
-enum job_type { JOB_SEND = 1, JOB_READ, JOB_LOG, JOB_HTTP, JOB_TOUCH };
+enum job_type { JOB_SEND = 1, JOB_READ, JOB_LOG, JOB_HTTP, JOB_TOUCH, JOB_WELCOME };
 
 struct job {
 	enum job_type type;
@@ -49,7 +49,8 @@ struct job {
 	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
 	/* JOB_READ */
 	int64_t upto;
-	/* JOB_LOG: one row per family; reply (if any) goes out once committed */
+	/* JOB_LOG: one row per family; reply (if any) goes out once committed.
+	 * JOB_WELCOME: reply is the welcome (or err), built on the reader. */
 	char log_kind[16];
 	int64_t *families;
 	size_t n_families;
@@ -110,6 +111,9 @@ struct session {
 	/* outbox: a ring of frames */
 	struct out_frame **q;
 	size_t head, count, cap, bytes;
+	/* The welcome's place in q while the reader builds it (an empty frame):
+	 * nothing from there on is written until it is filled; NULL otherwise. */
+	struct out_frame *welcome_slot;
 	int close_code;
 	const char *close_reason;
 	enum metric_gauge conn_gauge; /* which connections gauge counts it */
@@ -140,7 +144,7 @@ struct hub {
 	struct auth_throttle *throttle;
 	struct metrics *metrics; /* counted from every thread, see metrics.h */
 	/* threads */
-	struct jobq write_q, http_q, done_q;
+	struct jobq write_q, http_q, read_q, done_q;
 	/* writer.c, writer thread only: refusals of a full disk not yet logged */
 	int64_t refusal_logged_at;
 	uint64_t refusals_unlogged;
@@ -148,6 +152,8 @@ struct hub {
 	bool writer_started;
 	pthread_t *workers;
 	int n_workers;
+	pthread_t reader; /* reader.c */
+	bool reader_started;
 };
 
 /* outbox.c */
@@ -158,6 +164,11 @@ void session_push(struct session *s, struct out_frame *f);
 /* Encodes and queues a single-use frame (takes json). */
 void session_send_json(struct session *s, char *json);
 void session_send_error(struct session *s, const char *ref, int err, const char *message);
+/* Holds the welcome's place: frames queued after it wait until it is filled
+ * (takes json, the welcome or an error frame); a session whose outbox was
+ * dropped meanwhile (closing) gets nothing. */
+void session_hold_welcome(struct session *s);
+void session_fill_welcome(struct session *s, char *json);
 /* Requests a close once what is queued has been written. */
 void session_close(struct session *s, int code, const char *reason);
 void outbox_clear(struct session *s);
@@ -195,6 +206,11 @@ void session_apply_job(struct hub *h, struct job *j);
  * database grew), 250 take about 1.3 ms: the same work in shorter stalls. */
 #define CHECKPOINT_PAGES 250
 void checkpoint_after_commit(struct hub *h, struct store *writer);
+
+/* reader.c: the reader thread, which builds welcomes (JOB_WELCOME). */
+int reader_start(struct hub *h);
+void reader_stop(struct hub *h);
+void hub_submit_read(struct hub *h, struct job *j);
 
 /* writer.c, workers.c */
 int writer_start(struct hub *h);

@@ -6,6 +6,11 @@
  * outbox has a cap in frames and in bytes; a consumer that falls that far
  * behind is cut off with CLOSE_LAGGING and its queue freed, so the server's
  * memory stays bounded.  It resyncs from its last id when it reconnects.
+ *
+ * The welcome, built on the reader thread, has its place held by an empty
+ * frame (welcome_slot) from the auth on: what is queued behind it is not
+ * written until the welcome fills the place, so it is still the first
+ * frame after the auth, whatever was fanned out meanwhile.
  */
 #include "hub_int.h"
 
@@ -45,6 +50,7 @@ void outbox_clear(struct session *s)
 		s->count--;
 	}
 	s->bytes = 0;
+	s->welcome_slot = NULL; /* dropped with the rest: the welcome is not sent */
 }
 
 static bool outbox_grow(struct session *s)
@@ -71,20 +77,35 @@ void session_close(struct session *s, int code, const char *reason)
 	s->hub->hooks.want_write(s->transport);
 }
 
-void session_push(struct session *s, struct out_frame *f)
+/* Cuts off a session whose outbox would pass its caps with len more bytes
+ * in one more frame (frames: 0 when the frame takes a place already held);
+ * true when it did. */
+static bool outbox_lagging(struct session *s, size_t frames, size_t len)
 {
 	const struct hub_config *cfg = &s->hub->cfg;
+	if (s->count + frames <= cfg->outbox_max_frames && s->bytes + len <= cfg->outbox_max_bytes)
+		return false;
+	metrics_inc(s->hub->metrics, MC_WS_LAGGING);
+	hub_log(s->hub, HUB_LOG_WARNING, "ws_closed_lagging",
+	        "session=%llu user=%lld frames=%zu bytes=%zu", (unsigned long long)s->id,
+	        (long long)s->user.ref.id, s->count, s->bytes);
+	outbox_clear(s);
+	session_close(s, CLOSE_LAGGING, "too far behind; reconnect and sync");
+	return true;
+}
+
+/* The frame at the head may be written (it is not the welcome's held place). */
+static bool outbox_head_ready(const struct session *s)
+{
+	return s->count > 0 && s->q[s->head] != s->welcome_slot;
+}
+
+void session_push(struct session *s, struct out_frame *f)
+{
 	if (f == NULL || s->close_code != 0)
 		return;
-	if (s->count >= cfg->outbox_max_frames || s->bytes + f->len > cfg->outbox_max_bytes) {
-		metrics_inc(s->hub->metrics, MC_WS_LAGGING);
-		hub_log(s->hub, HUB_LOG_WARNING, "ws_closed_lagging",
-		        "session=%llu user=%lld frames=%zu bytes=%zu", (unsigned long long)s->id,
-		        (long long)s->user.ref.id, s->count, s->bytes);
-		outbox_clear(s);
-		session_close(s, CLOSE_LAGGING, "too far behind; reconnect and sync");
+	if (outbox_lagging(s, 1, f->len))
 		return;
-	}
 	if (s->count == s->cap && !outbox_grow(s)) {
 		outbox_clear(s);
 		session_close(s, CLOSE_LAGGING, "out of memory; reconnect and sync");
@@ -96,7 +117,46 @@ void session_push(struct session *s, struct out_frame *f)
 	s->bytes += f->len;
 	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_FRAMES, 1);
 	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_BYTES, (int64_t)f->len);
-	if (s->count == 1)
+	if (s->count == 1 && outbox_head_ready(s))
+		s->hub->hooks.want_write(s->transport);
+}
+
+void session_hold_welcome(struct session *s)
+{
+	struct out_frame *f = malloc(sizeof *f + s->hub->cfg.frame_headroom);
+	if (f == NULL) {
+		session_fail(s, CLOSE_INTERNAL, "out of memory");
+		return;
+	}
+	f->refs = 1;
+	f->len = 0;
+	s->welcome_slot = f;
+	session_push(s, f);
+	if (f->refs == 1) /* refused: the session is closing */
+		s->welcome_slot = NULL;
+	frame_unref(f);
+}
+
+void session_fill_welcome(struct session *s, char *json)
+{
+	struct out_frame *slot = s->welcome_slot, *f = frame_new(s->hub, json);
+	if (slot == NULL || (f != NULL && outbox_lagging(s, 0, f->len))) {
+		frame_unref(f);
+		return;
+	}
+	if (f == NULL) {
+		session_fail(s, CLOSE_INTERNAL, "internal error");
+		return;
+	}
+	size_t i = 0;
+	while (s->q[(s->head + i) % s->cap] != slot) /* held, so it is there */
+		i++;
+	s->q[(s->head + i) % s->cap] = f; /* the queue takes frame_new's reference */
+	s->bytes += f->len;
+	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_BYTES, (int64_t)f->len);
+	s->welcome_slot = NULL;
+	frame_unref(slot);
+	if (i == 0)
 		s->hub->hooks.want_write(s->transport);
 }
 
@@ -104,7 +164,7 @@ void session_send_json(struct session *s, char *json)
 {
 	struct out_frame *f = frame_new(s->hub, json);
 	if (f == NULL) {
-		session_close(s, 1011, "internal error");
+		session_close(s, CLOSE_INTERNAL, "internal error");
 		return;
 	}
 	session_push(s, f);
@@ -119,7 +179,7 @@ void session_send_error(struct session *s, const char *ref, int err, const char 
 
 const unsigned char *session_next_frame(struct session *s, size_t *len)
 {
-	if (s->count == 0)
+	if (!outbox_head_ready(s))
 		return NULL;
 	struct out_frame *f = s->q[s->head];
 	*len = f->len;
@@ -128,7 +188,7 @@ const unsigned char *session_next_frame(struct session *s, size_t *len)
 
 void session_frame_done(struct session *s)
 {
-	if (s->count == 0)
+	if (!outbox_head_ready(s))
 		return;
 	struct out_frame *f = s->q[s->head];
 	s->bytes -= f->len;
@@ -142,7 +202,7 @@ void session_frame_done(struct session *s)
 
 bool session_wants_write(const struct session *s)
 {
-	return s->count > 0 || s->close_code != 0 || s->ping_wanted;
+	return outbox_head_ready(s) || s->close_code != 0 || s->ping_wanted;
 }
 
 bool session_close_pending(struct session *s, int *code, const char **reason)

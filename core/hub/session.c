@@ -13,9 +13,11 @@
  *        v
  *   session_closed() frees it
  *
- * Verbs are a table of {type, handler}.  Reads (sync, history, welcome) run
- * here on the loop's own connection; writes (send, read) become jobs for
- * the writer and are answered from session_apply_job() after the commit.
+ * Verbs are a table of {type, handler}.  Reads bounded by their limit (sync,
+ * history) run here on the loop's own connection; the welcome, which grows
+ * with the conversations a user may see, is built on the reader thread
+ * (reader.c) while its place in the outbox is held; writes (send, read)
+ * become jobs for the writer.  Both are applied by session_apply_job().
  */
 #include "hub_int.h"
 
@@ -141,20 +143,35 @@ void session_auth_deadline(struct session *s)
 	refuse_unauthenticated(s, NULL, "Authenticate within 10 seconds.");
 }
 
-static void send_welcome(struct session *s)
+/* The welcome is built on the reader thread; its place is held first, so
+ * whatever is queued for the session meanwhile follows it. */
+static void request_welcome(struct session *s)
 {
-	struct hub *h = s->hub;
-	struct conv_list convs = {0};
-	int64_t last_id = 0;
-	int err = store_user_conversations(h->store, &s->user, &convs);
-	if (err == ERR_OK)
-		err = store_last_visible_id(h->store, &s->user, &last_id);
-	if (err == ERR_OK)
-		session_send_json(
-		    s, codec_encode_welcome(&s->user.ref, text_now_ms(), last_id, &convs));
-	else
-		session_send_error(s, NULL, err, NULL);
-	conv_list_free(&convs);
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		session_fail(s, CLOSE_INTERNAL, "out of memory");
+		return;
+	}
+	j->type = JOB_WELCOME;
+	j->session_id = s->id;
+	j->user = s->user;
+	session_hold_welcome(s);
+	hub_submit_read(s->hub, j);
+}
+
+/* The welcome (or why not) into its held place; a session gone, or whose
+ * outbox was dropped since (revoked, cut off), gets nothing. */
+static void apply_welcome(struct session *s, struct job *j)
+{
+	if (s == NULL)
+		return;
+	if (j->err) {
+		metrics_error(s->hub->metrics, MT_WS, j->err);
+		session_fill_welcome(s, codec_encode_error(NULL, j->err, err_message(j->err)));
+		return;
+	}
+	session_fill_welcome(s, j->reply);
+	j->reply = NULL;
 }
 
 /*
@@ -200,10 +217,10 @@ int session_auth_token(struct session *s, const char *token)
 	metrics_gauge_add(m, s->conn_gauge, 1);
 	s->state = SESSION_AUTHED;
 	(void)session_activity(s, FRAME_AUTH, text_now_ms());
-	hub_register_user(s->hub, s);
+	hub_register_user(s->hub, s); /* from here on it is fanned out to */
 	if (s->hub->hooks.signed_in)
 		s->hub->hooks.signed_in(s->transport);
-	send_welcome(s);
+	request_welcome(s);
 	return ERR_OK;
 }
 
@@ -403,7 +420,7 @@ static void apply_send(struct hub *h, struct session *s, struct job *j)
 	char *msg = codec_encode_msg(&j->msg); /* once, for the ack and the fan-out */
 	if (msg == NULL) {
 		if (s)
-			session_close(s, 1011, "internal error");
+			session_close(s, CLOSE_INTERNAL, "internal error");
 		return;
 	}
 	if (s) {
@@ -461,6 +478,10 @@ static void apply_reply(struct session *s, struct job *j)
 void session_apply_job(struct hub *h, struct job *j)
 {
 	struct session *s = idmap_get(h->sessions, (int64_t)j->session_id);
+	if (j->type == JOB_WELCOME) { /* its held place is filled in any state */
+		apply_welcome(s, j);
+		return;
+	}
 	if (s && s->state != SESSION_AUTHED)
 		s = NULL;
 	if (j->type == JOB_SEND)

@@ -2,9 +2,9 @@
  * conversation.c - the conversations a user may see, and the pair making a
  * restricted one for some of the family's members.
  *
- * A family has at most SVC_CONVERSATIONS_MAX restricted conversations: every
- * welcome lists all of a user's conversations, so their number is part of
- * what one sign-in costs.
+ * A family has at most DOMAIN_RESTRICTED_CONVS_MAX restricted conversations
+ * (conv_cap.c): every welcome lists all of a user's conversations, so their
+ * number is part of what one sign-in costs.
  */
 #include "service_int.h"
 
@@ -18,20 +18,17 @@ int svc_conv_create(struct store *s, const struct store_user *actor, int64_t fam
                     struct conv *out, const char **why)
 {
 	enum perm_rel rel;
-	int64_t conv, n;
+	int64_t conv;
 	int err = svc_family_relation(s, actor, family, 0, &rel);
 	if (err == ERR_OK)
 		err = svc_refuse_unless(s, actor, perm_can_create_conv(rel), rel, family, 0, now,
 		                        "create conversation");
-	if (err == ERR_OK)
-		err = store_family_conv_count(s, family, &n);
 	if (err)
 		return err;
-	if (n > SVC_CONVERSATIONS_MAX) { /* the default conversation is not counted */
-		*why = "This family has as many conversations as it may have.";
-		err = svc_log_denied(s, actor, family, 0, now, "create conversation: limit");
-		return err ? err : ERR_CONFLICT;
-	}
+	if ((err = svc_conv_cap_check(s, family, why)) == ERR_CONFLICT)
+		return svc_log_denied(s, actor, family, 0, now, "create conversation: limit") ?: err;
+	if (err)
+		return err;
 	err = store_conv_create(s, family, title, members, n_members, now, &conv);
 	if (err == ERR_BAD_REQUEST)
 		*why = "Every member must belong to the family.";

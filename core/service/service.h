@@ -42,8 +42,6 @@
 #define SVC_DEVICE_IDLE_DAYS    90  /* ... or this long unused */
 #define SVC_INVITE_HOURS        72  /* an invite code */
 #define SVC_INVITE_HOURS_MAX    720
-/* Restricted conversations of one family: a welcome lists them all. */
-#define SVC_CONVERSATIONS_MAX 100
 
 struct svc_policy {
 	int64_t staff_session_ms;
@@ -144,7 +142,7 @@ int svc_conv_relation(struct store *s, const struct store_user *user, int64_t co
 int svc_conversations(struct store *s, const struct store_user *user, struct conv_list *out);
 
 /* A restricted conversation of the family (the pair), at most
- * SVC_CONVERSATIONS_MAX of them; filled as the actor sees it. */
+ * DOMAIN_RESTRICTED_CONVS_MAX of them; filled as the actor sees it. */
 int svc_conv_create(struct store *s, const struct store_user *actor, int64_t family,
                     const char *title, const int64_t *members, size_t n_members, int64_t now,
                     struct conv *out, const char **why);
@@ -234,6 +232,12 @@ int svc_health(struct store *s);
 void svc_db_figures(struct store *s, int64_t *db_bytes, int64_t *wal_bytes, int *schema_version);
 
 /* ---- The contact log (check.c) --------------------------------------------- */
+
+/* Whether the family may have one more restricted conversation: ERR_CONFLICT
+ * (with *why, a sentence for the caller) once it has
+ * DOMAIN_RESTRICTED_CONVS_MAX.  Call it inside the transaction that creates
+ * the conversation, so two creations at once cannot both pass. */
+int svc_conv_cap_check(struct store *s, int64_t family, const char **why);
 
 /* Logs that staff opened a family's data ("access"); family members' own
  * reads are not logged.  what: "history", "sync", "log", ... */

@@ -251,6 +251,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                        "created_at) VALUES (?1, ?2, ?3, ?4)",
     [ST_CONV_ADD_MEMBER] = "INSERT INTO conv_members(conv_id, user_id) VALUES (?1, ?2)",
     [ST_CONV_FAMILY] = "SELECT family_id FROM conversations WHERE id = ?1",
+    [ST_CONV_COUNT_RESTRICTED] = "SELECT count(*) FROM conversations WHERE family_id = ?1 AND "
+                                 "restricted = 1",
     [ST_FACTS] = "SELECT u.role, u.active, u.family_id IS f.id, "
                  "u.id IN (f.primary_id, f.secondary_id), "
                  "EXISTS (SELECT 1 FROM team_staff WHERE team_id = f.team_id AND "
@@ -325,8 +327,6 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_FAMILY_DEVICES] = "SELECT d.id, d.name, u.id, u.name, u.role, d.created_at, "
                           "ifnull(d.revoked_at, 0) FROM devices d JOIN users u ON u.id = d.user_id "
                           "WHERE u.family_id = ?1 ORDER BY d.id",
-    [ST_FAMILY_CONV_COUNT] = "SELECT count(*) FROM conversations WHERE family_id = ?1 AND "
-                             "restricted",
     [ST_CONV_VISIBLE_UPTO] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "
                              "id <= ?2 AND kind <> 'note'",
     [ST_CONV_LAST] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "

@@ -172,6 +172,9 @@ int store_family_name(struct store *s, int64_t family_id, char name[DOMAIN_NAME_
 /* A restricted conversation of the family with the given members (role family). */
 int store_conv_create(struct store *s, int64_t family_id, const char *title, const int64_t *members,
                       size_t n_members, int64_t now, int64_t *conv_id);
+/* How many restricted conversations the family has (its default one not
+ * counted); see svc_conv_cap_check(). */
+int store_conv_count_restricted(struct store *s, int64_t family_id, int64_t *n);
 /* The family a conversation belongs to; ERR_NOT_FOUND if none. */
 int store_conv_family(struct store *s, int64_t conv_id, int64_t *family_id);
 
@@ -239,8 +242,6 @@ int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t up
                    int64_t *stored, int64_t *at, bool *moved);
 /* The user's read position in conv (0 when none). */
 int store_read_position(struct store *s, int64_t conv_id, int64_t user_id, int64_t *upto);
-/* How many restricted conversations the family has. */
-int store_family_conv_count(struct store *s, int64_t family_id, int64_t *n);
 /* The last message of conv at or below upto that a family may see (no
  * notes); 0 when none. */
 int store_conv_visible_upto(struct store *s, int64_t conv_id, int64_t upto, int64_t *out);

@@ -209,6 +209,19 @@ int store_conv_create(struct store *s, int64_t family_id, const char *title, con
 	return err;
 }
 
+int store_conv_count_restricted(struct store *s, int64_t family_id, int64_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONV_COUNT_RESTRICTED);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, family_id);
+	int err = store_step_row(st);
+	if (err == ERR_OK)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return err;
+}
+
 int store_conv_family(struct store *s, int64_t conv_id, int64_t *family_id)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_CONV_FAMILY);

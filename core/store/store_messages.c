@@ -375,19 +375,6 @@ int store_read_position(struct store *s, int64_t conv_id, int64_t user_id, int64
 	return err == ERR_NOT_FOUND ? ERR_OK : err;
 }
 
-int store_family_conv_count(struct store *s, int64_t family_id, int64_t *n)
-{
-	sqlite3_stmt *st = store_stmt(s, ST_FAMILY_CONV_COUNT);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, family_id);
-	int err = store_step_row(st);
-	if (err == ERR_OK)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return err;
-}
-
 int store_read_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto, int64_t now,
                    int64_t *stored, int64_t *at, bool *moved)
 {

@@ -1,4 +1,5 @@
 """03 welcome: the opening of a WebSocket, auth failures, the admin's empty view."""
+import asyncio
 import os
 import sys
 import time
@@ -110,5 +111,40 @@ async def test_no_auth_timeout(w):
             "error unauthorized", c.buf)
 
 
+async def test_welcome_while_messages_flow(w):
+    """Signing in while messages are being sent: the welcome is the first
+    frame, the reply to a frame pipelined with the auth comes after it, and
+    every message above the welcome's last_id arrives live, in id order:
+    none is lost between the sign-in and the welcome (built off the loop)."""
+    anna = await w.client("anna", label="anna-flow")
+    items = [(h.uid("flow"), "Strøm %d" % i) for i in range(150)]
+    acked = {}
+    sender = asyncio.create_task(anna.send_many(w.conv["A"], items, window=16, acked=acked))
+    conns = []
+    for i in range(6):
+        await asyncio.sleep(0.03 * i)  # spread the sign-ins over the stream
+        c = await w.ws_open(label="mette-flow-%d" % i)
+        await c.send_frame({"type": "auth", "token": w.token("mette")})
+        await c.send_frame({"type": "ping", "ref": "after-auth-%d" % i})
+        first = await c.recv_frame(10)
+        h.eq(first.get("type"), "welcome", "mette-flow-%d: the first frame after auth" % i)
+        conns.append((c, first))
+    await sender
+    sent = sorted(m["id"] for m in acked.values())
+    h.eq(len(sent), len(items), "anna: every message of the stream acked")
+    for i, (c, wl) in enumerate(conns):
+        await c.recv_until("pong", 10, ref="after-auth-%d" % i)
+        last = wl.get("last_id", 0)
+        if sent[-1] > last:  # wait for the newest; recv_until takes it out of the buffer
+            await c.recv_until("message", 10, pred=lambda f: f["message"]["id"] == sent[-1])
+        live = [f["message"]["id"] for f in await c.drain(0.2)
+                if f.get("type") == "message"] + ([sent[-1]] if sent[-1] > last else [])
+        missing = [m for m in sent if m > last and m not in live]
+        h.eq(missing, [], "mette-flow-%d: messages above welcome.last_id %d all arrive live"
+             % (i, last))
+        h.eq(live, sorted(set(live)), "mette-flow-%d: live messages in id order, once" % i)
+    await anna.close()
+
+
 h.run([test_welcome_family, test_welcome_staff, test_frame_before_auth, test_bad_token,
-       test_admin_sees_nothing, test_no_auth_timeout])
+       test_admin_sees_nothing, test_welcome_while_messages_flow, test_no_auth_timeout])

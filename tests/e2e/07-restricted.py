@@ -127,4 +127,34 @@ async def test_create_refused(w):
     h.eq(st, 400, "members given as strings (wrong JSON type)")
 
 
-h.run([test_create, test_visibility, test_mette_locked_out, test_create_refused])
+async def test_cap_per_family(w):
+    """At most 100 restricted conversations per family (PROTOCOL-NOTES.md):
+    the 101st is refused with 409 conflict, and nothing is created."""
+    cap = 100
+    st, _, me = w.http("GET", "/api/me", token=w.token("dora"))
+    h.eq(st, 200, "dora: GET /api/me")
+    have = [c for c in me["conversations"]
+            if c["family"]["id"] == w.fam["B"] and c["id"] != w.conv["B"]]
+    body = {"family": w.fam["B"], "title": "Aminas tråd", "members": [w.ids["amina"]]}
+    for i in range(len(have), cap):
+        body["title"] = "Aminas tråd %d" % i
+        st, _, b = w.http("POST", "/api/conversations", body, token=w.token("dora"))
+        if st != 201:
+            h.eq(st, 201, "dora creates restricted conversation %d of %d" % (i + 1, cap))
+            return
+    body["title"] = "En for meget"
+    st, _, b = w.http("POST", "/api/conversations", body, token=w.token("dora"))
+    h.eq(st, 409, "the 101st restricted conversation of a family: status")
+    err = (b or {}).get("error", {})
+    h.eq(err.get("code"), "conflict", "the 101st restricted conversation: error code")
+    h.check("100" in err.get("message", ""), "the refusal names the cap", "mentions 100", err)
+    amina = await w.client("amina")
+    titles = [c.get("title") for c in amina.welcome.get("conversations", [])]
+    h.eq(len(titles), cap + 1, "Amina's welcome: the default and 100 restricted conversations")
+    h.check("En for meget" not in titles, "the refused conversation was not created", "absent",
+            titles[-3:])
+    await amina.close()
+
+
+h.run([test_create, test_visibility, test_mette_locked_out, test_create_refused,
+       test_cap_per_family])

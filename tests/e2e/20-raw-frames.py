@@ -712,6 +712,39 @@ def test_38_send_after_close_sent(w):
     anna.close()
 
 
+@case
+def test_39_no_extension_negotiated(w):
+    """The gateway frames small frames itself (gateway/wsframe.c), which an
+    extension's transform would be bypassed by: an offered permessage-deflate
+    is refused, and a pipelined burst comes back as plain, whole frames."""
+    r = Raw(w, extra=("Sec-WebSocket-Extensions: permessage-deflate; "
+                      "client_max_window_bits, x-webkit-deflate-frame",))
+    h.check(r.upgraded(), "an upgrade offering permessage-deflate still upgrades", "101",
+            r.status)
+    h.check(b"sec-websocket-extensions" not in r.head.lower(),
+            "no extension is negotiated (no Sec-WebSocket-Extensions in the 101)",
+            "absent", r.head.decode("latin-1"))
+    r.auth("anna")
+    n = 40
+    r.send(*[r.frame(ping_frame("burst-%d" % i)) for i in range(n)])
+    got, dl = [], time.monotonic() + 5
+    while len(got) < n:
+        b = r._read(2, dl)
+        h.check(b[0] & 0x70 == 0, "server frames carry no RSV bits (no extension)",
+                "RSV 0", "%02x" % b[0])
+        ln = b[1] & 0x7F
+        if ln == 126:
+            ln = struct.unpack("!H", r._read(2, dl))[0]
+        elif ln == 127:
+            ln = struct.unpack("!Q", r._read(8, dl))[0]
+        payload = r._read(ln, dl)
+        if b[0] & 0x0F == OP_TEXT:
+            h.check(b[0] & 0x80, "each server text frame is final", "FIN", "%02x" % b[0])
+            got.append(json.loads(payload).get("ref"))
+    h.eq(got, ["burst-%d" % i for i in range(n)], "a burst of pongs, in order, each whole")
+    r.close()
+
+
 # ---------------------------------------------------------------------------
 
 

@@ -61,7 +61,8 @@ static struct hub *hub_with_session(struct transport *tp, struct session **out)
 	CHECK(s != NULL);
 	CHECK_EQ(session_auth_token(s, token), ERR_OK);
 	CHECK_EQ(s->state, SESSION_AUTHED);
-	/* The welcome is written. */
+	/* What is written (the welcome is built on the hub's reader thread and
+	 * not waited for here: keep-alive does not depend on it). */
 	size_t len;
 	while (session_next_frame(s, &len) != NULL)
 		session_frame_done(s);

@@ -271,6 +271,27 @@ static void test_sync_visibility(void)
 	conv_list_free(&convs);
 }
 
+/* The cap on restricted conversations: counted per family, the default one
+ * aside; family A (one restricted already) fills up, family B is not touched. */
+static void test_conv_cap(void)
+{
+	int64_t n = -1, conv;
+	const char *why = NULL;
+	CHECK_EQ(store_conv_count_restricted(w.s, w.fam_a, &n), ERR_OK);
+	CHECK_EQ(n, 1);
+	CHECK_EQ(store_conv_count_restricted(w.s, w.fam_b, &n), ERR_OK);
+	CHECK_EQ(n, 0);
+	for (int i = 1; i < DOMAIN_RESTRICTED_CONVS_MAX; i++) {
+		CHECK_EQ(svc_conv_cap_check(w.s, w.fam_a, &why), ERR_OK);
+		CHECK_EQ(store_conv_create(w.s, w.fam_a, "tråd", &w.jonas, 1, 1, &conv), ERR_OK);
+	}
+	CHECK_EQ(store_conv_count_restricted(w.s, w.fam_a, &n), ERR_OK);
+	CHECK_EQ(n, DOMAIN_RESTRICTED_CONVS_MAX);
+	CHECK_EQ(svc_conv_cap_check(w.s, w.fam_a, &why), ERR_CONFLICT);
+	CHECK(why != NULL && strstr(why, "100") != NULL);
+	CHECK_EQ(svc_conv_cap_check(w.s, w.fam_b, &why), ERR_OK);
+}
+
 int main(void)
 {
 	if (world_build(&w, ":memory:") != ERR_OK) {
@@ -286,6 +307,7 @@ int main(void)
 	test_read_positions();
 	test_receipts_quiet_and_clamped();
 	test_sync_visibility();
+	test_conv_cap(); /* last: it adds 99 conversations to family A */
 	world_free(&w);
 	return check_report("service");
 }
