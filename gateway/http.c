@@ -5,6 +5,14 @@
  * per callback.  Request bodies are capped at 64 KiB (413) and must arrive
  * whole within http_request_seconds of the headers (408, then closed).
  *
+ * A streamed answer (an export, api_response.stream) goes out with
+ * Transfer-Encoding: chunked: each chunk the worker made is written as
+ * lws lets us, and only then is the next one asked for (api_call_more), so
+ * a slow reader holds one chunk here and nothing on the workers.  A chunk
+ * that could not be made ends the connection without the closing empty
+ * chunk, so the client knows its file is incomplete; a reader that takes
+ * nothing for GW_STREAM_STALL_S is cut off.
+ *
  * Protocol 0 also sees every accepted socket first: the per-address limit
  * of connections not signed in (gateway/admit) is applied there, before TLS
  * (a WebSocket gives its place back when it signs in), and the
@@ -25,6 +33,8 @@
 #include "core/common/err.h"
 
 #define CHUNK 16384
+/* A streamed answer whose reader took nothing for this long is dropped. */
+#define GW_STREAM_STALL_S 60
 /* A body this far over the limit is not read to its end. */
 #define HTTP_BODY_DROP (256 * API_BODY_MAX) /* 16 MiB */
 
@@ -424,20 +434,83 @@ static int add_headers(struct lws *wsi, const struct api_response *resp, unsigne
 	return 0;
 }
 
+/* The status line and headers of a streamed answer: no length, chunked. */
+static int stream_headers(struct lws *wsi, const struct api_response *resp, unsigned char **p,
+                          unsigned char *end)
+{
+	static const char chunked[] = "chunked";
+	if (lws_add_http_header_status(wsi, (unsigned int)resp->status, p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+	                                 (const unsigned char *)resp->content_type,
+	                                 (int)strlen(resp->content_type), p, end) ||
+	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING,
+	                                 (const unsigned char *)chunked, (int)strlen(chunked), p,
+	                                 end))
+		return -1;
+	return 0;
+}
+
 static int http_write_headers(struct lws *wsi, struct pss_http *pss,
                               const struct api_response *resp)
 {
 	unsigned char buf[LWS_PRE + 2048];
 	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
-	if (lws_add_http_common_headers(wsi, (unsigned int)resp->status, resp->content_type,
-	                                (lws_filepos_t)resp->body_len, &p, end) ||
+	if ((resp->stream != NULL
+	         ? stream_headers(wsi, resp, &p, end)
+	         : lws_add_http_common_headers(wsi, (unsigned int)resp->status, resp->content_type,
+	                                       (lws_filepos_t)resp->body_len, &p, end)) ||
 	    add_headers(wsi, resp, &p, end) || lws_finalize_write_http_header(wsi, start, &p, end))
 		return -1;
 	pss->headers_sent = true;
-	if (resp->body_len == 0)
+	if (resp->body_len == 0 && resp->stream == NULL)
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	lws_callback_on_writable(wsi);
 	return 0;
+}
+
+/*
+ * One piece of a streamed answer as an HTTP/1.1 chunk (the gateway speaks
+ * only http/1.1, see main.c's ALPN): size in hex, CRLF, the bytes, CRLF; the
+ * closing empty chunk follows the answer's last bytes in the same write.
+ */
+static int http_write_stream(struct lws *wsi, struct pss_http *pss, const struct api_response *resp)
+{
+	unsigned char buf[LWS_PRE + CHUNK + 32];
+	unsigned char *start = buf + LWS_PRE;
+	size_t n = resp->body_len - pss->sent, o = 0;
+	if (resp->stream_failed)
+		return -1; /* no closing chunk: the reader sees the file is cut short */
+	if (n > CHUNK)
+		n = CHUNK;
+	bool end_of_chunk = pss->sent + n == resp->body_len;
+	bool end_of_answer = end_of_chunk && resp->stream_done;
+	if (n > 0) {
+		o = (size_t)snprintf((char *)start, 16, "%zx\r\n", n);
+		memcpy(start + o, resp->body + pss->sent, n);
+		o += n;
+		memcpy(start + o, "\r\n", 2);
+		o += 2;
+	}
+	if (end_of_answer) {
+		memcpy(start + o, "0\r\n\r\n", 5);
+		o += 5;
+	}
+	if (o > 0 && lws_write(wsi, start, o,
+	                       end_of_answer ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)o)
+		return -1;
+	pss->sent += n;
+	if (end_of_answer) {
+		lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
+	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, GW_STREAM_STALL_S);
+	if (!end_of_chunk) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	/* This chunk is out: a worker makes the next, want_write brings us back. */
+	pss->sent = 0;
+	return api_call_more(pss->call) ? 0 : -1;
 }
 
 static int http_write_body(struct lws *wsi, struct pss_http *pss, const struct api_response *resp)
@@ -465,6 +538,8 @@ static int http_writeable(struct lws *wsi, struct pss_http *pss)
 		return 0; /* still running on a worker */
 	if (!pss->headers_sent)
 		return http_write_headers(wsi, pss, resp);
+	if (resp->stream != NULL)
+		return http_write_stream(wsi, pss, resp);
 	return http_write_body(wsi, pss, resp);
 }
 

@@ -24,6 +24,7 @@
 #include "../service/service.h"
 #include "../store/store_admin.h"
 #include "access_log.h"
+#include "export.h"
 
 struct call {
 	struct api_ctx *ctx;
@@ -450,77 +451,136 @@ static void ep_invite(struct call *c)
 		respond(c, 201, codec_encode_invite(o.code, o.expires_at));
 }
 
-/* The query of the log endpoints: from, to and format; false (answered
- * bad_request) when one is wrong. */
-static bool log_query(struct call *c, int64_t *from, int64_t *to, bool *csv)
+/* The log endpoints' JSON pages: without a limit, 500 entries; at most 1000. */
+#define LOG_PAGE_DEFAULT 500
+#define LOG_PAGE_MAX     1000
+
+struct log_q {
+	int64_t from, to; /* 0: unbounded */
+	int64_t after;    /* the cursor: entries with a higher id */
+	int64_t limit;    /* of a JSON page */
+	bool csv;
+};
+
+/* The query of the log endpoints: from, to, format, after and limit; false
+ * (answered bad_request) when one is wrong. */
+static bool log_query(struct call *c, struct log_q *q)
 {
 	char format[8] = "json";
-	*from = *to = 0;
+	*q = (struct log_q){.limit = LOG_PAGE_DEFAULT};
 	query_get(c->req->query, "format", format, sizeof format);
-	*csv = strcmp(format, "csv") == 0;
-	if (query_ts(c->req->query, "from", from) || query_ts(c->req->query, "to", to) ||
-	    (!*csv && strcmp(format, "json") != 0)) {
-		fail(c, ERR_BAD_REQUEST, "from/to must be RFC 3339 times; format json or csv.");
+	q->csv = strcmp(format, "csv") == 0;
+	if (query_ts(c->req->query, "from", &q->from) || query_ts(c->req->query, "to", &q->to) ||
+	    query_int(c->req->query, "after", 0, &q->after) ||
+	    query_int(c->req->query, "limit", 1, &q->limit) ||
+	    (!q->csv && strcmp(format, "json") != 0)) {
+		fail(c, ERR_BAD_REQUEST,
+		     "from/to must be RFC 3339 times, after and limit integers; format json or "
+		     "csv.");
 		return false;
 	}
+	if (q->limit > LOG_PAGE_MAX)
+		q->limit = LOG_PAGE_MAX;
 	return true;
 }
 
+/* A CSV export: the first chunk now, the rest as the transport asks. */
+static void respond_csv(struct call *c, struct api_stream *st, const char *what)
+{
+	c->resp->stream = st;
+	api_stream_next(c->ctx->store, c->resp);
+	if (c->resp->stream_failed) {
+		api_response_free(c->resp);
+		fail(c, ERR_INTERNAL, NULL);
+		return;
+	}
+	c->resp->status = 200;
+	c->resp->content_type = "text/csv; charset=utf-8";
+	snprintf(c->resp->disposition, sizeof c->resp->disposition,
+	         "attachment; filename=\"indgang-family-%lld-%s.csv\"", (long long)c->path_id,
+	         what);
+}
+
+/* Reading is logged before anything is shown; a CSV export is one read. */
 static void ep_log(struct call *c)
 {
-	int64_t from, to;
-	bool csv;
-	if (api_auth(c) || !log_query(c, &from, &to, &csv))
+	struct log_q q;
+	if (api_auth(c) || !log_query(c, &q))
 		return;
 	if (!log_allowed(c, false))
 		return;
+	struct store *s = c->ctx->store;
+	struct api_stream *st = NULL;
 	struct log_list entries = {0};
-	int err = store_log_list(c->ctx->store, c->path_id, from, to, &entries);
+	struct store_log_range r = {.family = c->path_id,
+	                            .from = q.from,
+	                            .to = q.to,
+	                            .after = q.after,
+	                            .limit = (int)q.limit + 1}; /* one more: is there a next? */
+	int err = q.csv ? export_log_csv(s, c->path_id, q.from, q.to, &st)
+	                : store_log_page(s, &r, &entries);
 	if (err) {
 		fail(c, err, NULL);
-	} else if ((err = svc_log_access(c->ctx->store, &c->user, c->path_id, 0, c->now,
-	                                 csv ? "log export csv" : "log")) != ERR_OK) {
+	} else if ((err = svc_log_access(s, &c->user, c->path_id, 0, c->now,
+	                                 q.csv ? "log export csv" : "log")) != ERR_OK) {
 		fail(c, err, "The access could not be logged, so nothing is shown.");
+	} else if (q.csv) {
+		respond_csv(c, st, "log");
+		st = NULL;
 	} else {
-		if (csv) {
-			respond(c, 200, codec_encode_log_csv(&entries));
-			c->resp->content_type = "text/csv; charset=utf-8";
-			snprintf(c->resp->disposition, sizeof c->resp->disposition,
-			         "attachment; filename=\"indgang-family-%lld-log.csv\"",
-			         (long long)c->path_id);
-		} else {
-			respond(c, 200, codec_encode_log_json(&entries));
+		int64_t next = 0;
+		if (entries.n > (size_t)q.limit) {
+			entries.n--;
+			free(entries.v[entries.n].detail);
+			next = entries.v[entries.n - 1].id;
 		}
+		respond(c, 200, codec_encode_log_page(&entries, next));
 	}
+	if (st != NULL)
+		st->destroy(st);
 	log_list_free(&entries);
 }
 
 static void ep_access_log(struct call *c)
 {
-	int64_t from, to;
-	bool csv;
-	if (api_auth(c) || !log_query(c, &from, &to, &csv))
+	struct log_q q;
+	if (api_auth(c) || !log_query(c, &q))
 		return;
 	if (!log_allowed(c, true))
 		return;
-	json_t *entries = NULL;
-	int err = access_log_collect(c->ctx->store, c->path_id, from, to, &entries);
+	struct store *s = c->ctx->store;
+	struct api_stream *st = NULL;
+	json_t *entries = json_array();
+	size_t n = 0;
+	int64_t last = 0, next = 0;
+	struct store_log_range r = {.family = c->path_id,
+	                            .from = q.from,
+	                            .to = q.to,
+	                            .after = q.after,
+	                            .limit = (int)q.limit + 1};
+	int err = entries == NULL ? ERR_INTERNAL
+	          : q.csv         ? export_access_log_csv(s, c->path_id, q.from, q.to, &st)
+	                          : access_log_page_json(s, &r, entries, &n, &last);
+	if (err == ERR_OK && n > (size_t)q.limit) {
+		json_array_remove(entries, n - 1);
+		next = json_integer_value(json_object_get(json_array_get(entries, n - 2), "id"));
+	}
 	if (err) {
 		fail(c, err, NULL);
-	} else if ((err = svc_log_access(c->ctx->store, &c->user, c->path_id, 0, c->now,
-	                                 csv ? "access log csv" : "access log")) != ERR_OK) {
+	} else if ((err = svc_log_access(s, &c->user, c->path_id, 0, c->now,
+	                                 q.csv ? "access log csv" : "access log")) != ERR_OK) {
 		fail(c, err, "The access could not be logged, so nothing is shown.");
-	} else if (csv) {
-		respond(c, 200, access_log_csv(entries));
-		c->resp->content_type = "text/csv; charset=utf-8";
-		snprintf(c->resp->disposition, sizeof c->resp->disposition,
-		         "attachment; filename=\"indgang-family-%lld-access-log.csv\"",
-		         (long long)c->path_id);
+	} else if (q.csv) {
+		respond_csv(c, st, "access-log");
+		st = NULL;
 	} else {
-		json_t *doc = json_pack("{s:O}", "entries", entries);
+		json_t *doc = json_pack("{s:O, s:o}", "entries", entries, "next",
+		                        next > 0 ? json_integer(next) : json_null());
 		respond(c, 200, doc ? json_dumps(doc, JSON_COMPACT) : NULL);
 		json_decref(doc);
 	}
+	if (st != NULL)
+		st->destroy(st);
 	json_decref(entries);
 }
 
@@ -713,6 +773,26 @@ void api_request_free(struct api_request *req)
 	memset(req, 0, sizeof *req);
 }
 
+void api_stream_next(struct store *s, struct api_response *resp)
+{
+	char *chunk = NULL;
+	size_t len = 0;
+	bool last = false;
+	free(resp->body);
+	resp->body = NULL;
+	resp->body_len = 0;
+	if (resp->stream == NULL || resp->stream_done || resp->stream_failed || s == NULL ||
+	    resp->stream->next(resp->stream, s, &chunk, &len, &last) != ERR_OK) {
+		free(chunk);
+		resp->stream_failed = true;
+		resp->stream_done = true;
+		return;
+	}
+	resp->body = chunk;
+	resp->body_len = len;
+	resp->stream_done = last;
+}
+
 void api_response_free(struct api_response *resp)
 {
 	free(resp->body);
@@ -720,4 +800,8 @@ void api_response_free(struct api_response *resp)
 	free(resp->notice);
 	resp->notice = NULL;
 	route_set_free(&resp->notice_to);
+	resp->body_len = 0;
+	if (resp->stream != NULL)
+		resp->stream->destroy(resp->stream);
+	resp->stream = NULL;
 }

@@ -32,11 +32,29 @@ struct api_request {
 	char peer_addr[64];
 };
 
+/*
+ * A body made a chunk at a time, for answers that grow with the data (the
+ * CSV exports of the logs).  Each chunk is made on an HTTP worker with that
+ * worker's store connection, and the next one only once the transport has
+ * written the one before (api_call_more, core/hub/hub.h): an export holds
+ * one chunk in memory whatever its size and however slowly it is read, and
+ * no worker waits on a reader between chunks.
+ */
+struct api_stream {
+	/* The next chunk: *out malloc'd (*len bytes, may be 0), *last after
+	 * the final one.  Runs on any worker, one call at a time. */
+	int (*next)(struct api_stream *st, struct store *s, char **out, size_t *len, bool *last);
+	void (*destroy)(struct api_stream *st);
+};
+
 struct api_response {
 	int status;
 	const char *content_type;
-	char *body; /* malloc'd */
+	char *body; /* malloc'd; with a stream, the current chunk */
 	size_t body_len;
+	struct api_stream *stream; /* owned; NULL: body is the whole answer */
+	bool stream_done;          /* body is the stream's last chunk */
+	bool stream_failed;        /* a chunk could not be made: abort the answer */
 	char set_cookie[256];
 	char disposition[128]; /* Content-Disposition, or "" */
 	/* Sessions to close at once (logout, revocation). */
@@ -64,6 +82,9 @@ struct api_ctx {
 /* Handles one request; fills resp (resp->body malloc'd, caller frees). */
 void api_handle(struct api_ctx *ctx, const struct api_request *req, int64_t now,
                 struct api_response *resp);
+/* Replaces resp->body with the next chunk of resp->stream; sets
+ * stream_done after the last, stream_failed (and done) on an error. */
+void api_stream_next(struct store *s, struct api_response *resp);
 void api_request_free(struct api_request *req);
 void api_response_free(struct api_response *resp);
 

@@ -148,8 +148,15 @@ char *codec_encode_http_messages(const struct msg_list *l, bool more);
 char *codec_encode_invite(const char *code, int64_t expires_at);
 /* {"entries":[...]} */
 char *codec_encode_log_json(const struct log_list *l);
-/* RFC 4180 CSV: id,at,kind,actor_id,actor_name,conv,message,detail */
-char *codec_encode_log_csv(const struct log_list *l);
+/* A page of the contact log: {"entries":[...],"next":N|null}, next the
+ * cursor for the following page (0: null, the log ends here). */
+char *codec_encode_log_page(const struct log_list *l, int64_t next);
+/* The contact log as CSV for a spreadsheet, through the one writer
+ * (csv.h): the header row - Id, Tidspunkt (dansk tid), Tidspunkt (UTC),
+ * Hændelse, Aktør-id, Aktør, Samtale, Besked, Detaljer - and the rows. */
+struct csv;
+void codec_log_csv_header(struct csv *w);
+void codec_log_csv_rows(struct csv *w, const struct log_list *l);
 /* {"status":"ok"} or {"status":S} */
 char *codec_encode_health(const char *status);
 

@@ -11,7 +11,9 @@
  * whole tree on any failure; each encoder then returns NULL.
  */
 #include "codec.h"
+#include "csv.h"
 #include "jsonw.h"
+#include "../common/dktime.h"
 #include "../common/err.h"
 #include "../common/text.h"
 
@@ -432,123 +434,67 @@ char *codec_encode_log_json(const struct log_list *l)
 	return dump(finish(o, rc));
 }
 
+char *codec_encode_log_page(const struct log_list *l, int64_t next)
+{
+	json_t *o = json_object(), *a = json_array();
+	int rc = 0;
+	for (size_t i = 0; l && i < l->n && rc == 0; i++)
+		rc = json_array_append_new(a, log_entry_json(&l->v[i]));
+	rc |= put(o, "entries", finish(a, rc));
+	rc |= put(o, "next", id_or_null(next));
+	return dump(finish(o, rc));
+}
+
 /* ---- Contact log: CSV ---------------------------------------------------- */
 
 /*
- * RFC 4180 with CRLF line endings.  The file is meant for a case record and
- * will be opened in a spreadsheet, so a text field that would start a formula
- * (= + - @, or a tab or CR that some programs skip first) gets a leading
- * apostrophe, which spreadsheets take as "this is text".
+ * For a case record, opened in a spreadsheet: the writer (csv.h) quotes
+ * every text field and guards it against formulas.  Danish time comes first
+ * (what staff read), UTC beside it (exact, and telling the two 02:00-03:00
+ * hours of the autumn night apart).
  */
 
-struct csv {
-	char *p;
-	size_t n, cap;
-	bool oom; /* sticky: once set, further output is dropped */
-};
-
-static void csv_put(struct csv *b, const char *s, size_t len)
+void codec_log_csv_header(struct csv *w)
 {
-	if (b->oom)
-		return;
-	if (len >= b->cap - b->n) { /* room for len bytes and the NUL */
-		size_t need = b->n + len + 1, cap = b->cap ? b->cap : 1024;
-		char *p = NULL;
-		while (cap < need && cap <= SIZE_MAX / 2)
-			cap *= 2;
-		if (need > b->n && cap >= need)
-			p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, len);
-	b->n += len;
-	b->p[b->n] = '\0';
-}
-
-static void csv_str(struct csv *b, const char *s)
-{
-	csv_put(b, s, strlen(s));
-}
-
-static void csv_int(struct csv *b, int64_t v)
-{
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	csv_put(b, buf, (size_t)n);
+	static const char *const head[] = {"Id",
+	                                   "Tidspunkt (dansk tid)",
+	                                   "Tidspunkt (UTC)",
+	                                   "Hændelse",
+	                                   "Aktør-id",
+	                                   "Aktør",
+	                                   "Samtale",
+	                                   "Besked",
+	                                   "Detaljer"};
+	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+		csv_text(w, head[i]);
+	csv_end_row(w);
 }
 
 /* An id column where 0 means null: an empty field. */
-static void csv_id(struct csv *b, int64_t v)
+static void csv_id(struct csv *w, int64_t v)
 {
 	if (v > 0)
-		csv_int(b, v);
+		csv_number(w, v);
+	else
+		csv_empty(w);
 }
 
-static void csv_text(struct csv *b, const char *s)
+void codec_log_csv_rows(struct csv *w, const struct log_list *l)
 {
-	bool quote, guard;
-
-	if (!s)
-		return;
-	quote = strpbrk(s, ",\"\r\n") != NULL;
-	guard = s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
-	if (quote)
-		csv_put(b, "\"", 1);
-	if (guard)
-		csv_put(b, "'", 1);
-	while (quote && *s) {
-		/* Copy up to and including each quote, then double it. */
-		size_t n = strcspn(s, "\"");
-		csv_put(b, s, n);
-		s += n;
-		if (*s == '"') {
-			csv_put(b, "\"\"", 2);
-			s++;
-		}
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct log_entry *e = &l->v[i];
+		char utc[32], local[32];
+		text_format_ts(e->at, utc);
+		dktime_sheet(e->at, local);
+		csv_number(w, e->id);
+		csv_text(w, local);
+		csv_text(w, utc);
+		csv_text(w, e->kind);
+		csv_number(w, e->actor.id);
+		csv_text(w, e->actor.name);
+		csv_id(w, e->conv);
+		csv_id(w, e->message);
+		csv_text(w, e->detail);
+		csv_end_row(w);
 	}
-	csv_str(b, s);
-	if (quote)
-		csv_put(b, "\"", 1);
-}
-
-static void csv_row(struct csv *b, const struct log_entry *e)
-{
-	char ts[32];
-
-	text_format_ts(e->at, ts);
-	csv_int(b, e->id);
-	csv_put(b, ",", 1);
-	csv_str(b, ts);
-	csv_put(b, ",", 1);
-	csv_text(b, e->kind);
-	csv_put(b, ",", 1);
-	csv_int(b, e->actor.id);
-	csv_put(b, ",", 1);
-	csv_text(b, e->actor.name);
-	csv_put(b, ",", 1);
-	csv_id(b, e->conv);
-	csv_put(b, ",", 1);
-	csv_id(b, e->message);
-	csv_put(b, ",", 1);
-	csv_text(b, e->detail);
-	csv_put(b, "\r\n", 2);
-}
-
-char *codec_encode_log_csv(const struct log_list *l)
-{
-	struct csv b = {0};
-
-	csv_str(&b, "id,at,kind,actor_id,actor_name,conv,message,detail\r\n");
-	for (size_t i = 0; l && i < l->n; i++)
-		csv_row(&b, &l->v[i]);
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
 }

@@ -172,6 +172,11 @@ bool session_close_pending(struct session *s, int *code, const char **reason);
 struct api_call *api_call_start(struct hub *h, void *transport, struct api_request *req);
 /* The response, or NULL while the call is still running. */
 const struct api_response *api_call_response(struct api_call *c);
+/* A streamed response (resp->stream): the transport wrote the current chunk
+ * and wants the next; api_call_response() is NULL until a worker has made
+ * it, then want_write(transport) fires.  False when out of memory (the
+ * transport then aborts the answer). */
+bool api_call_more(struct api_call *c);
 /* The transport is done with the call (written or closed). */
 void api_call_release(struct api_call *c);
 

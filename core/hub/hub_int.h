@@ -89,7 +89,9 @@ struct api_call {
 	void *transport;
 	struct api_request req;
 	struct api_response resp;
-	bool done;      /* the worker finished (loop thread view) */
+	bool done;      /* the worker finished (loop thread view); with a
+	                 * stream, the current chunk is ready */
+	bool applied;   /* api_call_apply has acted on the response once */
 	bool abandoned; /* the transport went away first */
 };
 

@@ -2,6 +2,12 @@
  * workers.c - HTTP workers: each request of the HTTP API runs whole on a
  * worker thread with the worker's own store connection, so password hashing
  * and the writes of enrolment or revocation never stall the event loop.
+ *
+ * A streamed answer (an export) comes back a chunk at a time: the first with
+ * the response, each further one as a job of its own once the transport has
+ * written the one before (api_call_more), on whichever worker is free.
+ * Between chunks no worker is held, so a slow reader costs one chunk of
+ * memory and nothing else.
  */
 #include "hub_int.h"
 
@@ -88,6 +94,12 @@ static void *worker_main(void *arg)
 	struct job *j;
 	while ((j = jobq_take(&h->http_q, 1, true)) != NULL) {
 		struct api_call *c = j->call;
+		if (c->resp.stream != NULL) { /* the next chunk of a streamed answer */
+			api_stream_next(s, &c->resp);
+			jobq_push(&h->done_q, j);
+			h->hooks.wake(h->hooks.ctx);
+			continue;
+		}
 		int64_t started = text_now_ms();
 		metrics_gauge_add(h->metrics, MG_HTTP_QUEUE, -1);
 		if (s == NULL) {
@@ -157,6 +169,21 @@ const struct api_response *api_call_response(struct api_call *c)
 	return c->done ? &c->resp : NULL;
 }
 
+bool api_call_more(struct api_call *c)
+{
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL || c->resp.stream == NULL || c->resp.stream_done) {
+		free(j);
+		return false;
+	}
+	c->done = false;
+	j->type = JOB_HTTP;
+	j->call = c;
+	c->hub->inflight++;
+	jobq_push(&c->hub->http_q, j);
+	return true;
+}
+
 static void api_call_free(struct api_call *c)
 {
 	api_request_free(&c->req);
@@ -219,9 +246,9 @@ static void announce_conversation(struct hub *h, int64_t conv_id)
 void api_call_apply(struct hub *h, struct api_call *c)
 {
 	c->done = true;
-	if (c->resp.close_token_id || c->resp.close_device_id)
+	if (!c->applied && (c->resp.close_token_id || c->resp.close_device_id))
 		idmap_each(h->sessions, close_matching, &c->resp);
-	if (c->resp.created_conv)
+	if (!c->applied && c->resp.created_conv)
 		announce_conversation(h, c->resp.created_conv);
 	if (c->resp.notice) {
 		struct out_frame *f = frame_new(h, c->resp.notice);
@@ -229,6 +256,7 @@ void api_call_apply(struct hub *h, struct api_call *c)
 		hub_fan_out(h, &c->resp.notice_to, f, NULL);
 		frame_unref(f);
 	}
+	c->applied = true;
 	if (c->abandoned)
 		api_call_free(c);
 	else

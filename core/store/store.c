@@ -177,6 +177,17 @@ static const char *const migrations[] = {
      * the same lower-case hex SHA-256 as auth_invite_hash(). */
     "UPDATE invites SET code = indgang_sha256(code);"
     "ALTER TABLE invites RENAME COLUMN code TO code_hash;",
+
+    /* 6 -> 7: the contact log is read a page at a time in id order (GET
+     * .../log?after=, a streamed CSV export, the access log), so a page must
+     * start at its cursor rather than sort the family's whole log each time:
+     * the family's rows by id (with "at" in the index, so a period is
+     * filtered without reading the rows), and the staff's rows that belong
+     * to no family (sign-ins) by actor and id.  It replaces the index by
+     * (family_id, at): as many indexes to update per message as before. */
+    "DROP INDEX contact_log_family;"
+    "CREATE INDEX contact_log_family ON contact_log(family_id, id, at);"
+    "CREATE INDEX contact_log_staff ON contact_log(actor_id, id) WHERE family_id IS NULL;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -340,16 +351,28 @@ static const char *const stmt_sql[ST__COUNT] = {
                        "upto = excluded.upto, at = excluded.at WHERE excluded.upto > upto",
     [ST_LOG_INSERT] = "INSERT INTO contact_log(at, kind, actor_id, family_id, conv_id, "
                       "message_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [ST_LOG_LIST] = "SELECT l.id, l.at, l.kind, ifnull(l.actor_id, 0), "
-                    "ifnull(u.name, 'indgang-admin'), ifnull(u.role, 'admin'), "
-                    "ifnull(l.conv_id, 0), ifnull(l.message_id, 0), l.detail "
-                    "FROM contact_log l LEFT JOIN users u ON u.id = l.actor_id "
-                    "WHERE (l.family_id = ?1 OR (l.family_id IS NULL AND l.actor_id IN "
-                    "(SELECT primary_id FROM families WHERE id = ?1 UNION "
-                    " SELECT secondary_id FROM families WHERE id = ?1 UNION "
-                    " SELECT ts.user_id FROM team_staff ts JOIN families f "
-                    " ON f.team_id = ts.team_id WHERE f.id = ?1))) "
-                    "AND l.at >= ?2 AND l.at < ?3 ORDER BY l.id",
+    /* One page of a family's log in id order: its own rows, and the rows
+     * without a family of its pair and team (staff sign-ins), each branch
+     * read from its index from the cursor on and merged. */
+    [ST_LOG_PAGE] =
+        "SELECT l.id, l.at, l.kind, ifnull(l.actor_id, 0), "
+        "ifnull(u.name, 'indgang-admin'), ifnull(u.role, 'admin'), "
+        "ifnull(l.conv_id, 0), ifnull(l.message_id, 0), l.detail "
+        "FROM (SELECT id FROM (SELECT id FROM contact_log "
+        "  WHERE family_id = ?1 AND id > ?4 AND id <= ?5 AND at >= ?2 AND at < ?3 "
+        "  ORDER BY id LIMIT ?6) "
+        " UNION ALL SELECT id FROM (SELECT id FROM contact_log INDEXED BY contact_log_staff "
+        "  WHERE family_id IS NULL AND actor_id IN "
+        "  (SELECT primary_id FROM families WHERE id = ?1 UNION "
+        "   SELECT secondary_id FROM families WHERE id = ?1 UNION "
+        "   SELECT ts.user_id FROM team_staff ts JOIN families f "
+        "   ON f.team_id = ts.team_id WHERE f.id = ?1) "
+        "  AND id > ?4 AND id <= ?5 AND at >= ?2 AND at < ?3 "
+        "  ORDER BY id LIMIT ?6) "
+        " ORDER BY id LIMIT ?6) p "
+        "JOIN contact_log l ON l.id = p.id "
+        "LEFT JOIN users u ON u.id = l.actor_id ORDER BY l.id",
+    [ST_LOG_LAST_ID] = "SELECT ifnull(max(id), 0) FROM contact_log",
     [ST_HEALTH] = "INSERT INTO health(id, at) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET "
                   "at = excluded.at",
     [ST_BEGIN] = "BEGIN IMMEDIATE",

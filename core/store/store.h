@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -250,10 +250,22 @@ int store_conv_visible_upto(struct store *s, int64_t conv_id, int64_t upto, int6
 
 int store_log_append(struct store *s, int64_t at, const char *kind, int64_t actor_id,
                      int64_t family_id, int64_t conv_id, int64_t message_id, const char *detail);
-/* Entries of the family with from <= at < to (0: unbounded), oldest first.
- * Staff sign-ins and sign-outs are stored once, without a family, and
- * appear in the log of every family the staff member is pair or team for. */
-int store_log_list(struct store *s, int64_t family_id, int64_t from, int64_t to,
-                   struct log_list *out);
+/* Which rows of a family's log a page holds: from <= at < to (0:
+ * unbounded), after < id and, when upto > 0, id <= upto; at most limit of
+ * them, oldest (lowest id) first.  A reader pages on with after = the last
+ * id it got; an export sets upto to store_log_last_id() at its start, so it
+ * is the log of one moment however long it takes. */
+struct store_log_range {
+	int64_t family;
+	int64_t from, to;
+	int64_t after, upto;
+	int limit;
+};
+/* A page of the family's log, appended to out.  Staff sign-ins and
+ * sign-outs are stored once, without a family, and appear in the log of
+ * every family the staff member is pair or team for. */
+int store_log_page(struct store *s, const struct store_log_range *r, struct log_list *out);
+/* The highest id in the contact log, 0 when it is empty. */
+int store_log_last_id(struct store *s, int64_t *id);
 
 #endif

@@ -257,7 +257,7 @@ static int access_row(sqlite3_stmt *st, void *arg)
 	return cb->fn(cb->ctx, &r);
 }
 
-int store_admin_access_log(struct store *s, int64_t family_id, int64_t from, int64_t to,
+int store_admin_access_log(struct store *s, const struct store_log_range *r,
                            store_admin_access_fn fn, void *ctx)
 {
 	struct access_cb cb = {fn, ctx};
@@ -270,15 +270,19 @@ int store_admin_access_log(struct store *s, int64_t family_id, int64_t from, int
 	        "ifnull(c.title, ''), l.detail FROM contact_log l "
 	        "LEFT JOIN users u ON u.id = l.actor_id "
 	        "LEFT JOIN conversations c ON c.id = l.conv_id "
-	        "WHERE l.family_id = ?1 AND l.kind IN ('access', 'denied') "
-	        "AND l.at >= ?2 AND (?3 = 0 OR l.at < ?3) ORDER BY l.id",
+	        "WHERE l.family_id = ?1 AND l.id > ?4 AND l.id <= ?5 "
+	        "AND l.kind IN ('access', 'denied') AND l.at >= ?2 AND l.at < ?3 "
+	        "ORDER BY l.id LIMIT ?6",
 	        -1, &st, NULL);
 
 	if (rc != SQLITE_OK)
 		return store_err(rc);
-	sqlite3_bind_int64(st, 1, family_id);
-	sqlite3_bind_int64(st, 2, from);
-	sqlite3_bind_int64(st, 3, to);
+	sqlite3_bind_int64(st, 1, r->family);
+	sqlite3_bind_int64(st, 2, r->from > 0 ? r->from : INT64_MIN);
+	sqlite3_bind_int64(st, 3, r->to > 0 ? r->to : INT64_MAX);
+	sqlite3_bind_int64(st, 4, r->after > 0 ? r->after : 0);
+	sqlite3_bind_int64(st, 5, r->upto > 0 ? r->upto : INT64_MAX);
+	sqlite3_bind_int(st, 6, r->limit > 0 ? r->limit : 0);
 	while (err == ERR_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		err = access_row(st, &cb);
 	if (err == ERR_OK && rc != SQLITE_DONE)

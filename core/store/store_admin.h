@@ -98,9 +98,9 @@ int store_admin_members(struct store *s, int64_t family_id, store_admin_member_f
 /* Devices by id; family_id > 0 restricts to the members of one family. */
 int store_admin_devices(struct store *s, int64_t family_id, store_admin_device_fn fn, void *ctx);
 
-/* The family's "access" and "denied" rows with from <= at < to (to 0:
- * unbounded), oldest first. */
-int store_admin_access_log(struct store *s, int64_t family_id, int64_t from, int64_t to,
+/* A page of the family's "access" and "denied" rows (the range as for
+ * store_log_page: period, cursor, end and limit), oldest first. */
+int store_admin_access_log(struct store *s, const struct store_log_range *r,
                            store_admin_access_fn fn, void *ctx);
 
 /* *yes when user_id is on the staff of team_id. */

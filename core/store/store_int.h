@@ -71,7 +71,8 @@ enum stmt_id {
 	ST_READ_UPSERT,
 	/* contact log */
 	ST_LOG_INSERT,
-	ST_LOG_LIST,
+	ST_LOG_PAGE,
+	ST_LOG_LAST_ID,
 	/* health */
 	ST_HEALTH,
 	/* transactions, and the cache's check for other connections' commits */

@@ -419,15 +419,17 @@ int store_log_append(struct store *s, int64_t at, const char *kind, int64_t acto
 	return store_exec_stmt(st);
 }
 
-int store_log_list(struct store *s, int64_t family_id, int64_t from, int64_t to,
-                   struct log_list *out)
+int store_log_page(struct store *s, const struct store_log_range *r, struct log_list *out)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_LOG_LIST);
+	sqlite3_stmt *st = store_stmt(s, ST_LOG_PAGE);
 	if (st == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, family_id);
-	sqlite3_bind_int64(st, 2, from > 0 ? from : INT64_MIN);
-	sqlite3_bind_int64(st, 3, to > 0 ? to : INT64_MAX);
+	sqlite3_bind_int64(st, 1, r->family);
+	sqlite3_bind_int64(st, 2, r->from > 0 ? r->from : INT64_MIN);
+	sqlite3_bind_int64(st, 3, r->to > 0 ? r->to : INT64_MAX);
+	sqlite3_bind_int64(st, 4, r->after > 0 ? r->after : 0);
+	sqlite3_bind_int64(st, 5, r->upto > 0 ? r->upto : INT64_MAX);
+	sqlite3_bind_int(st, 6, r->limit > 0 ? r->limit : 0);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct log_entry *e = log_list_push(out);
@@ -454,4 +456,17 @@ int store_log_list(struct store *s, int64_t family_id, int64_t from, int64_t to,
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? ERR_OK : store_err(rc);
+}
+
+int store_log_last_id(struct store *s, int64_t *id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LOG_LAST_ID);
+	*id = 0;
+	if (st == NULL)
+		return ERR_INTERNAL;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? ERR_OK : store_err(rc);
 }

@@ -3,6 +3,11 @@
  * municipality's data protection officer runs to answer a subject access
  * request (GDPR art. 15).  The rows and their formats come from
  * core/api/access_log.c, shared with GET /api/families/{id}/access-log.
+ *
+ * The CSV is written a page at a time after the commit, from the rows up to
+ * the newest when the command started, so a long log is never held whole
+ * (and the write lock is not held while it is written); the text and JSON
+ * forms are built whole.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +16,8 @@
 
 #include "admin.h"
 #include "core/api/access_log.h"
+#include "core/codec/csv.h"
+#include "core/common/dktime.h"
 #include "core/common/err.h"
 #include "core/common/text.h"
 #include "core/store/store_admin.h"
@@ -29,8 +36,28 @@ static int parse_since(const char *text, int64_t *ms)
 	if (text_parse_ts(ts, ms) != 0)
 		return -1;
 	/* Midnight in Copenhagen is an hour or two before midnight UTC. */
-	*ms -= (int64_t)access_log_cph_offset(*ms - 2 * 3600 * 1000) * 60 * 1000;
+	*ms -= (int64_t)dktime_offset_min(*ms - 2 * 3600 * 1000) * 60 * 1000;
 	return 0;
+}
+
+#define PAGE_ROWS 500
+
+/* The whole log as a JSON array, a page at a time. */
+static int collect(struct store *s, struct store_log_range *r, json_t **entries)
+{
+	size_t n;
+	int err;
+	*entries = json_array();
+	if (*entries == NULL)
+		return ERR_INTERNAL;
+	do {
+		err = access_log_page_json(s, r, *entries, &n, &r->after);
+	} while (err == ERR_OK && n == (size_t)r->limit);
+	if (err != ERR_OK) {
+		json_decref(*entries);
+		*entries = NULL;
+	}
+	return err;
 }
 
 int admin_access_log_run(struct admin *a, const struct admin_args *args, json_t **out)
@@ -58,7 +85,11 @@ int admin_access_log_run(struct admin *a, const struct admin_args *args, json_t 
 		return err;
 	if ((err = store_family_name(a->s, family, name)) == ERR_NOT_FOUND)
 		return admin_fail(a, err, "no family %lld", (long long)family);
-	if (err != ERR_OK || (err = access_log_collect(a->s, family, since, 0, &entries)) != ERR_OK)
+	struct store_log_range r = {.family = family, .from = since, .limit = PAGE_ROWS};
+	bool csv = strcmp(format, "csv") == 0;
+	if (err == ERR_OK)
+		err = csv ? store_log_last_id(a->s, &r.upto) : collect(a->s, &r, &entries);
+	if (err != ERR_OK)
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	/* Reading the access log is an access too, and shows in the next one. */
 	if ((err = svc_log_access(a->s, &a->console, family, 0, a->now,
@@ -66,19 +97,55 @@ int admin_access_log_run(struct admin *a, const struct admin_args *args, json_t 
 		json_decref(entries);
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
 	}
-	*out = json_pack("{s:{s:I, s:s}, s:o, s:s, s:o}", "family", "id", (json_int_t)family,
-	                 "name", name, "since", since > 0 ? admin_json_ts(since) : json_null(),
-	                 "times", "at: UTC; local: Europe/Copenhagen", "entries", entries);
+	if (csv) /* show() writes the rows up to the newest now, after the commit */
+		*out = json_pack("{s:{s:I, s:s}, s:I, s:I}", "family", "id", (json_int_t)family,
+		                 "name", name, "since", (json_int_t)since, "csv_upto",
+		                 (json_int_t)r.upto);
+	else
+		*out =
+		    json_pack("{s:{s:I, s:s}, s:o, s:s, s:o}", "family", "id", (json_int_t)family,
+		              "name", name, "since", since > 0 ? admin_json_ts(since) : json_null(),
+		              "times", "at: UTC; local: Europe/Copenhagen", "entries", entries);
 	if (*out == NULL)
 		return admin_fail(a, ERR_INTERNAL, "out of memory");
-	if (strcmp(format, "csv") == 0) {
-		char *csv = access_log_csv(entries);
-		if (csv == NULL)
-			return admin_fail(a, ERR_INTERNAL, "out of memory");
-		json_object_set_new(*out, "csv", json_string(csv));
-		free(csv);
-	}
 	return ERR_OK;
+}
+
+/* The CSV on stdout, a page at a time.  A failure here comes after the
+ * commit, so it ends the program with the failure status itself. */
+static void write_csv(const struct admin *a, const json_t *out)
+{
+	const json_t *fam = json_object_get(out, "family");
+	struct store_log_range r = {
+	    .family = json_integer_value(json_object_get(fam, "id")),
+	    .from = json_integer_value(json_object_get(out, "since")),
+	    .upto = json_integer_value(json_object_get(out, "csv_upto")),
+	    .limit = PAGE_ROWS,
+	};
+	struct csv w;
+	size_t n = 0, len;
+	char *chunk;
+	int err = ERR_OK;
+	csv_init(&w, CSV_SEPARATOR);
+	csv_bom(&w);
+	access_log_csv_header(&w);
+	do {
+		if (r.upto > 0) /* 0: the log was empty */
+			err = access_log_page_csv(a->s, &r, &w, &n, &r.after);
+		if (!csv_take(&w, &chunk, &len))
+			err = ERR_INTERNAL;
+		if (err == ERR_OK && len > 0 && fwrite(chunk, 1, len, stdout) != len)
+			err = ERR_INTERNAL;
+		free(chunk);
+	} while (err == ERR_OK && r.upto > 0 && n == PAGE_ROWS);
+	csv_free(&w);
+	if (err == ERR_OK && fflush(stdout) != 0)
+		err = ERR_INTERNAL;
+	if (err != ERR_OK) {
+		fprintf(stderr, "%s: writing the CSV failed: %s\n", a->cmd,
+		        ferror(stdout) ? "cannot write to standard output" : store_errmsg(a->s));
+		exit(ADMIN_EXIT_FAIL);
+	}
 }
 
 /* "2026-11-23T11:15:30+01:00" -> "2026-11-23 11:15:30 CET" */
@@ -106,10 +173,9 @@ void admin_access_log_show(const struct admin *a, const json_t *out)
 	json_t *rows = json_array();
 	size_t i, reads = 0, refused = 0;
 
-	(void)a;
-	if (json_object_get(out, "csv") != NULL) {
-		fputs(text_of(out, "csv"), stdout);
+	if (json_object_get(out, "csv_upto") != NULL) {
 		json_decref(rows);
+		write_csv(a, out);
 		return;
 	}
 	json_array_foreach(entries, i, e)

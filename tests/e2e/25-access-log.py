@@ -149,9 +149,11 @@ async def test_extraction_is_logged_and_formats(w):
     h.eq(r.returncode, 0, "access-log --format csv (%s)" % r.stderr.strip())
     h.check(r.stdout.endswith(b"\r\n") and r.stdout.count(b"\r\n") == r.stdout.count(b"\n"),
             "CSV lines end in CRLF", "\\r\\n", r.stdout[-4:])
-    rows = list(csv.reader(io.StringIO(r.stdout.decode("utf-8"), newline="")))
-    h.eq(rows[0], ["id", "at", "local", "kind", "actor_id", "actor_name", "actor_role",
-                   "username", "conv", "conversation", "what"], "CSV header")
+    text = r.stdout.decode("utf-8")
+    h.check(text.startswith("\ufeff"), "CSV starts with a byte order mark", "\ufeff", text[:10])
+    rows = list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=";"))
+    h.eq(rows[0], ["Id", "Tidspunkt (dansk tid)", "Tidspunkt (UTC)", "Type", "Aktør-id", "Aktør",
+                   "Rolle", "Brugernavn", "Samtale-id", "Samtale", "Hvad"], "CSV header")
     h.eq(len(rows) - 1, n + 1, "CSV rows: the JSON's and the JSON extraction's own")
     r = admin(w, "access-log", "--family", str(w.fam["A"]))
     h.eq(r.returncode, 0, "access-log as text (%s)" % r.stderr.strip())

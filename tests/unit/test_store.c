@@ -14,6 +14,7 @@
 #include "world.h"
 #include "core/api/access_log.h"
 #include "core/auth/auth.h"
+#include "core/codec/csv.h"
 #include "core/common/err.h"
 #include "core/common/text.h"
 #include "core/store/store_admin.h"
@@ -78,6 +79,8 @@ static void test_migrate_from_v1(void)
 	                      "DROP TABLE health;"
 	                      "CREATE INDEX messages_family ON messages(family_id, id);"
 	                      "ALTER TABLE invites RENAME COLUMN code_hash TO code;"
+	                      "DROP INDEX contact_log_staff; DROP INDEX contact_log_family;"
+	                      "CREATE INDEX contact_log_family ON contact_log(family_id, at);"
 	                      "PRAGMA user_version = 1",
 	                      NULL, NULL, NULL),
 	         SQLITE_OK);
@@ -215,33 +218,6 @@ static void test_token_idle(struct world *w)
 	       (long long)idle, (long long)(idle - 1), (long long)idle, (long long)life);
 }
 
-/* Danish time: CEST from 01:00 UTC on the last Sunday of March to 01:00 UTC on
- * the last Sunday of October (2026: 29 March and 25 October). */
-static void test_copenhagen_time(void)
-{
-	int64_t t;
-	char out[32];
-	char after[32];
-	CHECK_EQ(text_parse_ts("2026-03-29T00:59:59.999Z", &t), 0);
-	CHECK_EQ(access_log_cph_offset(t), 60);
-	access_log_local_ts(t, out);
-	CHECK(strcmp(out, "2026-03-29T01:59:59+01:00") == 0);
-	CHECK_EQ(access_log_cph_offset(t + 1), 120);
-	access_log_local_ts(t + 1, after);
-	CHECK(strcmp(after, "2026-03-29T03:00:00+02:00") == 0);
-	printf("Copenhagen time: 00:59:59.999Z and 01:00:00.000Z on 2026-03-29 are %s and %s\n",
-	       out, after);
-	CHECK_EQ(text_parse_ts("2026-10-25T00:59:59.000Z", &t), 0);
-	CHECK_EQ(access_log_cph_offset(t), 120);
-	CHECK_EQ(access_log_cph_offset(t + 1000), 60);
-	CHECK_EQ(text_parse_ts("2026-11-23T10:15:30.123Z", &t), 0);
-	access_log_local_ts(t, out);
-	CHECK(strcmp(out, "2026-11-23T11:15:30+01:00") == 0);
-	CHECK_EQ(text_parse_ts("2024-03-31T01:00:00.000Z", &t), 0); /* a leap year */
-	CHECK_EQ(access_log_cph_offset(t), 120);
-	CHECK_EQ(access_log_cph_offset(t - 1), 60);
-}
-
 /* The access log lists "access" and "denied" rows of one family only, with
  * who, their role, the conversation's title and what was read. */
 static int count_access(void *ctx, const struct store_admin_access *r)
@@ -275,19 +251,139 @@ static void test_access_log(struct world *w)
 	CHECK_EQ(store_log_append(w->s, now + 2, "denied", w->dora, w->fam_a, 0, 0, "log"), ERR_OK);
 	CHECK_EQ(store_log_append(w->s, now + 3, "access", w->dora, w->fam_b, 0, 0, "log"), ERR_OK);
 	int n = 0;
-	CHECK_EQ(store_admin_access_log(w->s, w->fam_a, now, 0, count_access, &n), ERR_OK);
+	struct store_log_range r = {.family = w->fam_a, .from = now, .limit = 100};
+	CHECK_EQ(store_admin_access_log(w->s, &r, count_access, &n), ERR_OK);
 	CHECK_EQ(n, 2);
 	n = 0;
-	CHECK_EQ(store_admin_access_log(w->s, w->fam_a, now, now + 1, count_access, &n), ERR_OK);
+	r.to = now + 1;
+	CHECK_EQ(store_admin_access_log(w->s, &r, count_access, &n), ERR_OK);
 	CHECK_EQ(n, 1);
-	json_t *entries;
-	CHECK_EQ(access_log_collect(w->s, w->fam_a, now, 0, &entries), ERR_OK);
-	char *csv = access_log_csv(entries);
-	CHECK(csv != NULL && strstr(csv, ",Jonas og parret,history\r\n") != NULL);
-	printf("access log of family A from the test's start: %zu rows\n%s",
-	       json_array_size(entries), csv ? csv : "");
+	json_t *entries = json_array();
+	size_t rows;
+	int64_t last = 0;
+	r.to = 0;
+	CHECK_EQ(access_log_page_json(w->s, &r, entries, &rows, &last), ERR_OK);
+	CHECK_EQ(rows, 2);
+	CHECK_EQ(json_array_size(entries), 2);
+	struct csv out;
+	char *csv;
+	size_t len;
+	csv_init(&out, CSV_SEPARATOR);
+	access_log_csv_header(&out);
+	CHECK_EQ(access_log_page_csv(w->s, &r, &out, &rows, &last), ERR_OK);
+	CHECK(csv_take(&out, &csv, &len));
+	CHECK(csv != NULL && strstr(csv, ";\"Jonas og parret\";\"history\"\r\n") != NULL);
+	printf("access log of family A from the test's start: %zu rows\n%s", rows, csv ? csv : "");
 	free(csv);
 	json_decref(entries);
+}
+
+/* The contact log a page at a time: family A's own rows and the sign-ins
+ * (no family) of its pair and team, never another family's or another
+ * team's; pages of 7 put together are the whole log, in id order, exactly
+ * once each; the period, the end id and the limit hold. */
+static int collect_access_ids(void *ctx, const struct store_admin_access *r)
+{
+	struct log_list *l = ctx;
+	struct log_entry *e = log_list_push(l);
+	if (e == NULL)
+		return ERR_INTERNAL;
+	e->id = r->id;
+	return ERR_OK;
+}
+
+static void test_log_pages(struct world *w)
+{
+	const int64_t t0 = 1577836800000; /* 2020-01-01, before anything else */
+	int64_t want[200], want_access[200], id, last;
+	size_t n_want = 0, n_access = 0;
+	CHECK_EQ(store_begin(w->s), ERR_OK);
+	for (int i = 0; i < 150; i++) {
+		int64_t actor = w->mette, family = w->fam_a;
+		const char *kind = "message";
+		if (i % 5 == 0) /* another family */
+			actor = w->amina, family = w->fam_b;
+		else if (i % 7 == 0) /* A's pair signs in: in A's log */
+			actor = w->anna, family = 0, kind = "login";
+		else if (i % 11 == 0) /* A's team signs out: in A's log */
+			actor = w->carl, family = 0, kind = "logout";
+		else if (i % 13 == 0) /* another team's sign-in: not in A's */
+			actor = w->dora, family = 0, kind = "login";
+		else if (i % 3 == 0)
+			actor = w->carl, kind = "access";
+		CHECK_EQ(store_log_append(w->s, t0 + i, kind, actor, family, 0, 0, "x"), ERR_OK);
+		id = sqlite3_last_insert_rowid(store_db(w->s));
+		bool in_a = family == w->fam_a || (family == 0 && actor != w->dora);
+		if (in_a)
+			want[n_want++] = id;
+		if (family == w->fam_a && strcmp(kind, "access") == 0)
+			want_access[n_access++] = id;
+	}
+	CHECK_EQ(store_commit(w->s), ERR_OK);
+	CHECK_EQ(store_log_last_id(w->s, &last), ERR_OK);
+	CHECK_EQ(last, id);
+
+	struct store_log_range r = {.family = w->fam_a, .from = t0, .to = t0 + 150, .limit = 7};
+	struct log_list all = {0};
+	size_t pages = 0;
+	for (;;) {
+		struct log_list page = {0};
+		CHECK_EQ(store_log_page(w->s, &r, &page), ERR_OK);
+		CHECK(page.n <= 7);
+		for (size_t i = 0; i < page.n; i++) {
+			struct log_entry *e = log_list_push(&all);
+			*e = page.v[i];
+			page.v[i].detail = NULL; /* moved */
+		}
+		pages++;
+		bool more = page.n == 7;
+		if (page.n > 0)
+			r.after = page.v[page.n - 1].id;
+		log_list_free(&page);
+		if (!more || pages > 100)
+			break;
+	}
+	CHECK_EQ(all.n, n_want);
+	bool same = all.n == n_want;
+	for (size_t i = 0; same && i < all.n; i++)
+		same = all.v[i].id == want[i];
+	CHECK(same);
+	printf("log pages: %zu rows of family A in %zu pages of 7 (of 150 rows)\n", all.n, pages);
+	log_list_free(&all);
+
+	/* An end id: nothing after it, even when more would fit. */
+	r = (struct store_log_range){
+	    .family = w->fam_a, .from = t0, .to = t0 + 150, .upto = want[4], .limit = 100};
+	CHECK_EQ(store_log_page(w->s, &r, &all), ERR_OK);
+	CHECK_EQ(all.n, 5);
+	CHECK(all.n == 5 && all.v[4].id == want[4] && strcmp(all.v[4].detail, "x") == 0);
+	log_list_free(&all);
+	/* A period: [t0 + 10, t0 + 20) holds rows 10..19 that are A's. */
+	r = (struct store_log_range){
+	    .family = w->fam_a, .from = t0 + 10, .to = t0 + 20, .limit = 100};
+	CHECK_EQ(store_log_page(w->s, &r, &all), ERR_OK);
+	size_t in_period = 0;
+	for (size_t i = 0; i < n_want; i++)
+		in_period += want[i] >= want[0] + 10 && want[i] < want[0] + 20;
+	CHECK_EQ(all.n, in_period);
+	log_list_free(&all);
+
+	/* The access log pages the same way. */
+	r = (struct store_log_range){.family = w->fam_a, .from = t0, .to = t0 + 150, .limit = 4};
+	for (size_t got = 0, pages_left = 50; pages_left-- > 0;) {
+		struct log_list page = {0};
+		CHECK_EQ(store_admin_access_log(w->s, &r, collect_access_ids, &page), ERR_OK);
+		for (size_t i = 0; i < page.n; i++, got++)
+			CHECK(got < n_access && page.v[i].id == want_access[got]);
+		if (page.n > 0)
+			r.after = page.v[page.n - 1].id;
+		bool done = page.n < 4;
+		log_list_free(&page);
+		if (done) {
+			CHECK_EQ(got, n_access);
+			break;
+		}
+	}
 }
 
 /* Strict tables and foreign keys refuse nonsense. */
@@ -442,10 +538,10 @@ int main(void)
 	test_kind_check_without_temporary_index(&w);
 	test_invites_and_tokens(&w);
 	test_token_idle(&w);
-	test_copenhagen_time();
 	test_access_log(&w);
 	test_constraints(&w);
 	test_staff_sync_pages(&w);
+	test_log_pages(&w);
 	world_free(&w);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -56,16 +56,19 @@ export const api = {
   createConversation: (family, title, members) =>
     call('POST', '/api/conversations', { family, title, members }),
   invite: (member) => call('POST', '/api/invites', { member }),
-  log: (family, from, to) => call('GET', `/api/families/${family}/log${logQuery(from, to, 'json')}`),
+  // A page of the log (500 entries); `after` is the `next` of the page before.
+  log: (family, from, to, after) =>
+    call('GET', `/api/families/${family}/log${logQuery(from, to, 'json', after)}`),
   logCsvUrl: (family, from, to) => `/api/families/${family}/log${logQuery(from, to, 'csv')}`,
   devices: (family) => call('GET', `/api/families/${family}/devices`),
   revokeDevice: (id) => call('DELETE', `/api/devices/${id}`),
 };
 
-function logQuery(from, to, format) {
+function logQuery(from, to, format, after) {
   const q = new URLSearchParams();
   if (from) q.set('from', from);
   if (to) q.set('to', to);
   q.set('format', format);
+  if (after) q.set('after', String(after));
   return `?${q.toString()}`;
 }

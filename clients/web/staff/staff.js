@@ -111,7 +111,7 @@ async function boot() {
     'tab-conv', 'tab-log', 'tab-family', 'panel-conv', 'panel-log', 'panel-family', 'conv-picker', 'members',
     'scroller', 'older', 'history-start', 'msgs', 'composer', 'mode', 'kind-text', 'kind-note', 'mode-hint',
     'body', 'body-label', 'counter', 'send', 'send-error', 'log-form', 'log-from', 'log-to', 'log-csv',
-    'log-error', 'log-caption', 'log-body', 'member-list', 'invite-hint', 'invite-result', 'new-conv', 'new-conv-form',
+    'log-error', 'log-caption', 'log-body', 'log-more', 'member-list', 'invite-hint', 'invite-result', 'new-conv', 'new-conv-form',
     'new-conv-name', 'new-conv-members', 'new-conv-error', 'revoke', 'revoke-title', 'device-wrap', 'device-body',
     'devices-note', 'devices-refresh', 'revoke-confirm', 'revoke-question', 'revoke-yes', 'revoke-no',
     'revoke-status', 'live',
@@ -152,6 +152,7 @@ function wire() {
     e.preventDefault();
     loadLog();
   });
+  el['log-more'].addEventListener('click', () => loadLog(true));
   el['log-from'].addEventListener('change', updateCsvLink);
   el['log-to'].addEventListener('change', updateCsvLink);
   el['new-conv-form'].addEventListener('submit', onCreateConv);
@@ -767,7 +768,17 @@ function updateCsvLink() {
   el['log-csv'].setAttribute('download', `kontaktlog-${f.name.replace(/[^\p{L}\p{N}]+/gu, '-')}-${el['log-from'].value}-${el['log-to'].value}.csv`);
 }
 
-async function loadLog() {
+// The log comes a page at a time (500 entries): the first page on opening, the
+// next ones when asked for ("Vis flere hændelser"), each a read that is logged.
+const logPages = { count: 0, next: null };
+
+function logCaption(f) {
+  const n = logPages.count;
+  const more = logPages.next ? ' – der er flere' : '';
+  return `Kontaktlog for ${f.name}: ${n} ${n === 1 ? 'hændelse' : 'hændelser'}${more}`;
+}
+
+async function loadLog(more = false) {
   const f = currentFamily();
   if (!f) return;
   const { from, to } = logRange();
@@ -777,19 +788,29 @@ async function loadLog() {
     el['log-error'].hidden = false;
     return;
   }
+  if (more && !logPages.next) return;
   updateCsvLink();
+  el['log-more'].hidden = true;
+  if (!more) {
+    logPages.count = 0;
+    logPages.next = null;
+    clear(el['log-body']);
+  }
   el['log-caption'].textContent = `Kontaktlog for ${f.name} – henter …`;
-  clear(el['log-body']);
   try {
-    const r = await api.log(f.id, from, to);
+    const r = await api.log(f.id, from, to, more ? logPages.next : undefined);
     const entries = r.entries || [];
-    el['log-caption'].textContent = `Kontaktlog for ${f.name}: ${entries.length} ${entries.length === 1 ? 'hændelse' : 'hændelser'}`;
+    logPages.count += entries.length;
+    logPages.next = r.next ?? null;
+    el['log-caption'].textContent = logCaption(f);
     for (const e of entries) el['log-body'].append(logRow(e));
-    if (!entries.length) el['log-body'].append(h('tr', null, h('td', { colspan: '5' }, 'Ingen hændelser i perioden.')));
+    if (!logPages.count) el['log-body'].append(h('tr', null, h('td', { colspan: '5' }, 'Ingen hændelser i perioden.')));
+    el['log-more'].hidden = !logPages.next;
   } catch (e) {
     el['log-caption'].textContent = `Kontaktlog for ${f.name}`;
     el['log-error'].textContent = humanError(e);
     el['log-error'].hidden = false;
+    el['log-more'].hidden = !logPages.next;
   }
 }
 

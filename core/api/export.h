@@ -1,0 +1,30 @@
+/*
+ * export.h - the CSV exports of a family's contact log and access log as
+ * streams (struct api_stream, api.h): the store is read a page at a time by
+ * id, each page written as one chunk through the one CSV writer
+ * (core/codec/csv.h), the first chunk starting with the byte order mark and
+ * the header row.
+ *
+ * An export ends at the newest row when it starts (store_log_last_id), so
+ * it is the log of one moment however slowly it is read, and it never lists
+ * the "access" row that records it.
+ */
+#ifndef INDGANG_EXPORT_H
+#define INDGANG_EXPORT_H
+
+#include <stdint.h>
+
+struct store;
+struct api_stream;
+
+/* Rows of a page, so of a chunk (a few hundred bytes each). */
+#define EXPORT_PAGE_ROWS 500
+
+/* The family's contact log with from <= at < to (0: unbounded). */
+int export_log_csv(struct store *s, int64_t family, int64_t from, int64_t to,
+                   struct api_stream **out);
+/* The family's access log, the same way. */
+int export_access_log_csv(struct store *s, int64_t family, int64_t from, int64_t to,
+                          struct api_stream **out);
+
+#endif
