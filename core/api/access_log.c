@@ -10,7 +10,7 @@
 #include "../common/dktime.h"
 #include "../common/err.h"
 #include "../common/text.h"
-#include "../store/store_admin.h"
+#include "../service/service.h"
 
 static const char *role_or_admin(const struct store_admin_access *r)
 {
@@ -60,11 +60,11 @@ static int add_entry(void *ctx, const struct store_admin_access *r)
 	return ERR_OK;
 }
 
-int access_log_page_json(struct store *s, const struct store_log_range *r, json_t *entries,
-                         size_t *n, int64_t *last)
+int access_log_page_json(struct store *s, const struct store_user *actor,
+                         const struct store_log_range *r, json_t *entries, size_t *n, int64_t *last)
 {
 	struct page p = {.arr = entries, .last = *last};
-	int err = store_admin_access_log(s, r, add_entry, &p);
+	int err = svc_access_log_page(s, actor, r, add_entry, &p);
 	*n = p.n;
 	*last = p.last;
 	return err;
@@ -116,11 +116,11 @@ static int add_row(void *ctx, const struct store_admin_access *r)
 	return ERR_OK;
 }
 
-int access_log_page_csv(struct store *s, const struct store_log_range *r, struct csv *w, size_t *n,
-                        int64_t *last)
+int access_log_page_csv(struct store *s, const struct store_user *actor,
+                        const struct store_log_range *r, struct csv *w, size_t *n, int64_t *last)
 {
 	struct page p = {.w = w, .last = *last};
-	int err = store_admin_access_log(s, r, add_row, &p);
+	int err = svc_access_log_page(s, actor, r, add_row, &p);
 	*n = p.n;
 	*last = p.last;
 	return err;

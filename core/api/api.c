@@ -366,22 +366,27 @@ static void ep_messages(struct call *c)
 	msg_list_free(&o.msgs);
 }
 
-struct family_op {
+struct log_open_op {
 	struct call *c;
 	bool access_log;
+	const char *what;
 };
 
-static int log_check_op(struct store *s, void *arg)
+static int log_open_op(struct store *s, void *arg)
 {
-	struct family_op *o = arg;
-	return svc_check_log(s, &o->c->user, o->c->path_id, o->access_log, o->c->now);
+	struct log_open_op *o = arg;
+	return svc_log_open(s, &o->c->user, o->c->path_id, o->access_log, o->what, o->c->now);
 }
 
-/* May the caller read the family's log (or its access log)?  Answered when not. */
-static bool log_allowed(struct call *c, bool access_log)
+/* The read, checked and in the log before anything is shown; answered
+ * when refused.  *upto is the newest row before it: what is shown ends
+ * there, so a read never shows the row that records it. */
+static bool log_opened(struct call *c, bool access_log, const char *what, int64_t *upto)
 {
-	struct family_op o = {.c = c, .access_log = access_log};
-	int err = svc_in_tx(c->ctx->store, log_check_op, &o);
+	struct log_open_op o = {.c = c, .access_log = access_log, .what = what};
+	int err = svc_log_end(c->ctx->store, upto);
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, log_open_op, &o);
 	if (err)
 		fail(c, err, NULL);
 	return err == ERR_OK;
@@ -507,7 +512,8 @@ static void ep_log(struct call *c)
 	struct log_q q;
 	if (api_auth(c) || !log_query(c, &q))
 		return;
-	if (!log_allowed(c, false))
+	int64_t upto;
+	if (!log_opened(c, false, q.csv ? "log export csv" : "log", &upto))
 		return;
 	struct store *s = c->ctx->store;
 	struct api_stream *st = NULL;
@@ -516,14 +522,13 @@ static void ep_log(struct call *c)
 	                            .from = q.from,
 	                            .to = q.to,
 	                            .after = q.after,
+	                            .upto = upto,
 	                            .limit = (int)q.limit + 1}; /* one more: is there a next? */
-	int err = q.csv ? export_log_csv(s, c->path_id, q.from, q.to, &st)
-	                : store_log_page(s, &r, &entries);
+	int err = q.csv      ? export_log_csv(&c->user, c->path_id, q.from, q.to, upto, &st)
+	          : upto > 0 ? svc_log_page(s, &c->user, &r, &entries)
+	                     : ERR_OK; /* the log was empty */
 	if (err) {
 		fail(c, err, NULL);
-	} else if ((err = svc_log_access(s, &c->user, c->path_id, 0, c->now,
-	                                 q.csv ? "log export csv" : "log")) != ERR_OK) {
-		fail(c, err, "The access could not be logged, so nothing is shown.");
 	} else if (q.csv) {
 		respond_csv(c, st, "log");
 		st = NULL;
@@ -546,7 +551,8 @@ static void ep_access_log(struct call *c)
 	struct log_q q;
 	if (api_auth(c) || !log_query(c, &q))
 		return;
-	if (!log_allowed(c, true))
+	int64_t upto;
+	if (!log_opened(c, true, q.csv ? "access log csv" : "access log", &upto))
 		return;
 	struct store *s = c->ctx->store;
 	struct api_stream *st = NULL;
@@ -557,19 +563,18 @@ static void ep_access_log(struct call *c)
 	                            .from = q.from,
 	                            .to = q.to,
 	                            .after = q.after,
+	                            .upto = upto,
 	                            .limit = (int)q.limit + 1};
 	int err = entries == NULL ? ERR_INTERNAL
-	          : q.csv         ? export_access_log_csv(s, c->path_id, q.from, q.to, &st)
-	                          : access_log_page_json(s, &r, entries, &n, &last);
+	          : upto == 0     ? ERR_OK /* the log was empty */
+	          : q.csv ? export_access_log_csv(&c->user, c->path_id, q.from, q.to, upto, &st)
+	                  : access_log_page_json(s, &c->user, &r, entries, &n, &last);
 	if (err == ERR_OK && n > (size_t)q.limit) {
 		json_array_remove(entries, n - 1);
 		next = json_integer_value(json_object_get(json_array_get(entries, n - 2), "id"));
 	}
 	if (err) {
 		fail(c, err, NULL);
-	} else if ((err = svc_log_access(s, &c->user, c->path_id, 0, c->now,
-	                                 q.csv ? "access log csv" : "access log")) != ERR_OK) {
-		fail(c, err, "The access could not be logged, so nothing is shown.");
 	} else if (q.csv) {
 		respond_csv(c, st, "access-log");
 		st = NULL;

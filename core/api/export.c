@@ -11,7 +11,7 @@
 #include "../codec/codec.h"
 #include "../codec/csv.h"
 #include "../common/err.h"
-#include "../store/store.h"
+#include "../service/service.h"
 
 struct export
 {
@@ -20,6 +20,7 @@ struct export
 	bool started;           /* the header went out */
 	bool empty;             /* the log was empty at the start */
 	struct store_log_range range;
+	struct store_user actor; /* every page is read as this reader */
 };
 
 /* One page of rows after the cursor, as CSV; moves the cursor on. */
@@ -28,9 +29,9 @@ static int page_rows(struct export *x, struct store *s, struct csv *w, size_t *n
 	if (x->empty)
 		return ERR_OK;
 	if (x->access_log)
-		return access_log_page_csv(s, &x->range, w, n, &x->range.after);
+		return access_log_page_csv(s, &x->actor, &x->range, w, n, &x->range.after);
 	struct log_list page = {0};
-	int err = store_log_page(s, &x->range, &page);
+	int err = svc_log_page(s, &x->actor, &x->range, &page);
 	if (err == ERR_OK) {
 		codec_log_csv_rows(w, &page);
 		*n = page.n;
@@ -69,8 +70,8 @@ static void export_destroy(struct api_stream *st)
 	free(st);
 }
 
-static int export_new(struct store *s, bool access_log, int64_t family, int64_t from, int64_t to,
-                      struct api_stream **out)
+static int export_new(const struct store_user *actor, bool access_log, int64_t family, int64_t from,
+                      int64_t to, int64_t upto, struct api_stream **out)
 {
 	*out = NULL;
 	struct export *x = calloc(1, sizeof *x);
@@ -79,26 +80,22 @@ static int export_new(struct store *s, bool access_log, int64_t family, int64_t 
 	x->base.next = export_next;
 	x->base.destroy = export_destroy;
 	x->access_log = access_log;
+	x->actor = *actor;
 	x->range = (struct store_log_range){
-	    .family = family, .from = from, .to = to, .limit = EXPORT_PAGE_ROWS};
-	int err = store_log_last_id(s, &x->range.upto);
-	x->empty = x->range.upto == 0; /* upto 0 would read "unbounded" */
-	if (err != ERR_OK) {
-		free(x);
-		return err;
-	}
+	    .family = family, .from = from, .to = to, .upto = upto, .limit = EXPORT_PAGE_ROWS};
+	x->empty = upto == 0; /* upto 0 would read "unbounded" */
 	*out = &x->base;
 	return ERR_OK;
 }
 
-int export_log_csv(struct store *s, int64_t family, int64_t from, int64_t to,
-                   struct api_stream **out)
+int export_log_csv(const struct store_user *actor, int64_t family, int64_t from, int64_t to,
+                   int64_t upto, struct api_stream **out)
 {
-	return export_new(s, false, family, from, to, out);
+	return export_new(actor, false, family, from, to, upto, out);
 }
 
-int export_access_log_csv(struct store *s, int64_t family, int64_t from, int64_t to,
-                          struct api_stream **out)
+int export_access_log_csv(const struct store_user *actor, int64_t family, int64_t from, int64_t to,
+                          int64_t upto, struct api_stream **out)
 {
-	return export_new(s, true, family, from, to, out);
+	return export_new(actor, true, family, from, to, upto, out);
 }

@@ -32,6 +32,7 @@
 #include "../domain/domain.h"
 #include "../route/route.h"
 #include "../store/store.h"
+#include "../store/store_admin.h"
 
 /* ---- Lifetimes: the defaults live here and nowhere else ------------------ */
 
@@ -230,6 +231,25 @@ int svc_pair_set(struct store *s, const struct store_user *actor, int64_t family
 int svc_health(struct store *s);
 /* Figures for /metrics: the file's bytes, its WAL's, and its schema. */
 void svc_db_figures(struct store *s, int64_t *db_bytes, int64_t *wal_bytes, int *schema_version);
+
+/* ---- Reading the logs (log.c) ------------------------------------------------- */
+
+/* The read of a family's contact log (or its access log) as the log records
+ * it: checked (a refusal is logged "denied") and one "access" row with
+ * `what`, before anything is shown. */
+int svc_log_open(struct store *s, const struct store_user *actor, int64_t family,
+                 bool access_log, const char *what, int64_t now);
+/* A page of the contact log (r->family, period, cursor, end, limit); checked
+ * again, without a row. */
+int svc_log_page(struct store *s, const struct store_user *actor, const struct store_log_range *r,
+                 struct log_list *out);
+/* A page of the access log, row by row to fn (store_admin.h); checked
+ * again, without a row. */
+int svc_access_log_page(struct store *s, const struct store_user *actor,
+                        const struct store_log_range *r, store_admin_access_fn fn, void *ctx);
+/* The newest row of the contact log now: where an export ends, so that it
+ * is the log of one moment (0 when the log is empty). */
+int svc_log_end(struct store *s, int64_t *last_id);
 
 /* ---- The contact log (check.c) --------------------------------------------- */
 

@@ -43,7 +43,7 @@ static int parse_since(const char *text, int64_t *ms)
 #define PAGE_ROWS 500
 
 /* The whole log as a JSON array, a page at a time. */
-static int collect(struct store *s, struct store_log_range *r, json_t **entries)
+static int collect(struct admin *a, struct store_log_range *r, json_t **entries)
 {
 	size_t n;
 	int err;
@@ -51,7 +51,7 @@ static int collect(struct store *s, struct store_log_range *r, json_t **entries)
 	if (*entries == NULL)
 		return ERR_INTERNAL;
 	do {
-		err = access_log_page_json(s, r, *entries, &n, &r->after);
+		err = access_log_page_json(a->s, &a->console, r, *entries, &n, &r->after);
 	} while (err == ERR_OK && n == (size_t)r->limit);
 	if (err != ERR_OK) {
 		json_decref(*entries);
@@ -87,16 +87,18 @@ int admin_access_log_run(struct admin *a, const struct admin_args *args, json_t 
 		return admin_fail(a, err, "no family %lld", (long long)family);
 	struct store_log_range r = {.family = family, .from = since, .limit = PAGE_ROWS};
 	bool csv = strcmp(format, "csv") == 0;
+	/* Reading the access log is an access too, and shows in the next one. */
 	if (err == ERR_OK)
-		err = csv ? store_log_last_id(a->s, &r.upto) : collect(a->s, &r, &entries);
+		err = svc_log_end(a->s, &r.upto);
+	if (err == ERR_OK)
+		err = svc_log_open(a->s, &a->console, family, true, "access log (indgang-admin)",
+		                   a->now);
+	if (err == ERR_OK && !csv && r.upto > 0)
+		err = collect(a, &r, &entries);
+	if (err == ERR_OK && !csv && entries == NULL && (entries = json_array()) == NULL)
+		err = ERR_INTERNAL;
 	if (err != ERR_OK)
 		return admin_fail(a, err, "%s", store_errmsg(a->s));
-	/* Reading the access log is an access too, and shows in the next one. */
-	if ((err = svc_log_access(a->s, &a->console, family, 0, a->now,
-	                          "access log (indgang-admin)")) != ERR_OK) {
-		json_decref(entries);
-		return admin_fail(a, err, "%s", store_errmsg(a->s));
-	}
 	if (csv) /* show() writes the rows up to the newest now, after the commit */
 		*out = json_pack("{s:{s:I, s:s}, s:I, s:I}", "family", "id", (json_int_t)family,
 		                 "name", name, "since", (json_int_t)since, "csv_upto",
@@ -131,7 +133,7 @@ static void write_csv(const struct admin *a, const json_t *out)
 	access_log_csv_header(&w);
 	do {
 		if (r.upto > 0) /* 0: the log was empty */
-			err = access_log_page_csv(a->s, &r, &w, &n, &r.after);
+			err = access_log_page_csv(a->s, &a->console, &r, &w, &n, &r.after);
 		if (!csv_take(&w, &chunk, &len))
 			err = ERR_INTERNAL;
 		if (err == ERR_OK && len > 0 && fwrite(chunk, 1, len, stdout) != len)

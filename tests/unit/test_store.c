@@ -262,7 +262,9 @@ static void test_access_log(struct world *w)
 	size_t rows;
 	int64_t last = 0;
 	r.to = 0;
-	CHECK_EQ(access_log_page_json(w->s, &r, entries, &rows, &last), ERR_OK);
+	struct store_user anna = world_user(w, w->anna), dora = world_user(w, w->dora);
+	CHECK_EQ(access_log_page_json(w->s, &dora, &r, entries, &rows, &last), ERR_NOT_FOUND);
+	CHECK_EQ(access_log_page_json(w->s, &anna, &r, entries, &rows, &last), ERR_OK);
 	CHECK_EQ(rows, 2);
 	CHECK_EQ(json_array_size(entries), 2);
 	struct csv out;
@@ -270,7 +272,7 @@ static void test_access_log(struct world *w)
 	size_t len;
 	csv_init(&out, CSV_SEPARATOR);
 	access_log_csv_header(&out);
-	CHECK_EQ(access_log_page_csv(w->s, &r, &out, &rows, &last), ERR_OK);
+	CHECK_EQ(access_log_page_csv(w->s, &anna, &r, &out, &rows, &last), ERR_OK);
 	CHECK(csv_take(&out, &csv, &len));
 	CHECK(csv != NULL && strstr(csv, ";\"Jonas og parret\";\"history\"\r\n") != NULL);
 	printf("access log of family A from the test's start: %zu rows\n%s", rows, csv ? csv : "");
