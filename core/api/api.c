@@ -254,7 +254,8 @@ static int enrol_op(struct store *s, void *arg)
 	struct enrol_op *o = arg;
 	struct call *c = o->c;
 	return svc_enrol(s, &c->ctx->policy, c->ctx->throttle, o->in.code, o->in.device,
-	                 c->req->peer_addr, c->now, &o->out, &o->notice, &o->why);
+	                 c->req->peer_addr, c->now, &o->out, &o->notice, &c->resp->notice_to,
+	                 &o->why);
 }
 
 /* The new phone's system message, for the loop to fan out. */
@@ -263,11 +264,6 @@ static void notice_out(struct call *c, const struct msg *m)
 	if (m->id == 0)
 		return;
 	c->resp->notice = codec_encode_message(m);
-	if (c->resp->notice == NULL ||
-	    route_message(c->ctx->store, m->conv, m->kind, &c->resp->notice_to) != ERR_OK) {
-		free(c->resp->notice);
-		c->resp->notice = NULL;
-	}
 }
 
 static void ep_enrol(struct call *c)
@@ -724,7 +720,7 @@ static const struct route routes[] = {
 };
 
 /* Matches path against a route; sets *id for routes with {id}. */
-static bool route_match(const struct route *r, const char *path, int64_t *id)
+static bool path_match(const struct route *r, const char *path, int64_t *id)
 {
 	size_t plen = strlen(r->prefix);
 	if (r->suffix == NULL)
@@ -750,7 +746,7 @@ void api_handle(struct api_ctx *ctx, const struct api_request *req, int64_t now,
 	bool path_known = false;
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		int64_t id = 0;
-		if (!route_match(&routes[i], req->path, &id))
+		if (!path_match(&routes[i], req->path, &id))
 			continue;
 		path_known = true;
 		if (strcmp(routes[i].method, req->method) != 0)

@@ -27,13 +27,14 @@ static int log_enrol(struct store *s, const struct store_user *member, const cha
 
 /* The system message: in Danish, the family's and the advisers' language. */
 static int announce(struct store *s, const struct store_user *member, const char *device,
-                    int64_t device_id, int64_t now, struct msg *notice)
+                    int64_t device_id, int64_t now, struct msg *notice, struct route_set *to)
 {
 	char body[2 * DOMAIN_NAME_MAX + 64], client_id[32];
 	snprintf(body, sizeof body, "En ny telefon er tilføjet for %s: %s", member->ref.name,
 	         device);
 	snprintf(client_id, sizeof client_id, "enrol-%lld", (long long)device_id);
-	return svc_system_message(s, member->family_id, member, client_id, body, now, notice);
+	int err = svc_system_message(s, member->family_id, member, client_id, body, now, notice);
+	return err ? err : route_message(s, notice->conv, notice->kind, to);
 }
 
 static int redeem(struct store *s, const char *code, int64_t now, struct store_user *member,
@@ -53,13 +54,15 @@ static int redeem(struct store *s, const char *code, int64_t now, struct store_u
 
 int svc_enrol(struct store *s, const struct svc_policy *p, struct auth_throttle *t,
               const char *typed, const char *device, const char *addr, int64_t now,
-              struct svc_session *out, struct msg *notice, const char **why)
+              struct svc_session *out, struct msg *notice, struct route_set *notice_to,
+              const char **why)
 {
 	char code[AUTH_INVITE_LEN + 1];
 	uint8_t hash[32];
 	int64_t created_by = 0;
 	memset(out, 0, sizeof *out);
 	memset(notice, 0, sizeof *notice);
+	memset(notice_to, 0, sizeof *notice_to);
 	/* Guessing codes is throttled like guessing passwords, with counters
 	 * of its own (auth_throttle_invite_attempt). */
 	if (!auth_throttle_invite_attempt(t, addr, now)) {
@@ -88,6 +91,6 @@ int svc_enrol(struct store *s, const struct svc_policy *p, struct auth_throttle 
 	if (err == ERR_OK)
 		err = log_enrol(s, m, device, created_by, now);
 	if (err == ERR_OK)
-		err = announce(s, m, device, out->device_id, now, notice);
+		err = announce(s, m, device, out->device_id, now, notice, notice_to);
 	return err;
 }

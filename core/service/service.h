@@ -102,10 +102,11 @@ int svc_login(struct store *s, const struct svc_policy *p, struct auth_throttle 
  * address): the code is used up, the device and its token are made, the
  * "enrol" row names who created the invite, and a system message in the
  * family's conversation tells the member's other phones and the pair at
- * once (*notice: its id, for the caller to fan out; 0 when none). */
+ * once (*notice, for the caller to fan out to *notice_to once committed). */
 int svc_enrol(struct store *s, const struct svc_policy *p, struct auth_throttle *t,
               const char *code, const char *device, const char *addr, int64_t now,
-              struct svc_session *out, struct msg *notice, const char **why);
+              struct svc_session *out, struct msg *notice, struct route_set *notice_to,
+              const char **why);
 
 /* Ends the session of tok ("logout" row). */
 int svc_logout(struct store *s, const struct store_user *user, const struct store_token *tok,
@@ -237,8 +238,8 @@ void svc_db_figures(struct store *s, int64_t *db_bytes, int64_t *wal_bytes, int 
 /* The read of a family's contact log (or its access log) as the log records
  * it: checked (a refusal is logged "denied") and one "access" row with
  * `what`, before anything is shown. */
-int svc_log_open(struct store *s, const struct store_user *actor, int64_t family,
-                 bool access_log, const char *what, int64_t now);
+int svc_log_open(struct store *s, const struct store_user *actor, int64_t family, bool access_log,
+                 const char *what, int64_t now);
 /* A page of the contact log (r->family, period, cursor, end, limit); checked
  * again, without a row. */
 int svc_log_page(struct store *s, const struct store_user *actor, const struct store_log_range *r,
