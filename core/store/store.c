@@ -446,6 +446,31 @@ int store_step_row(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? ERR_NOT_FOUND : store_err(rc);
 }
 
+int store_int64(struct store *s, enum stmt_id id, int64_t a, int64_t b, int64_t *out)
+{
+	sqlite3_stmt *st = store_stmt(s, id);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) > 1)
+		sqlite3_bind_int64(st, 2, b);
+	int err = store_step_row(st);
+	if (err == ERR_OK)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return err;
+}
+
+void store_bind_range(sqlite3_stmt *st, const struct store_log_range *r)
+{
+	sqlite3_bind_int64(st, 1, r->family);
+	sqlite3_bind_int64(st, 2, r->from > 0 ? r->from : INT64_MIN);
+	sqlite3_bind_int64(st, 3, r->to > 0 ? r->to : INT64_MAX);
+	sqlite3_bind_int64(st, 4, r->after > 0 ? r->after : 0);
+	sqlite3_bind_int64(st, 5, r->upto > 0 ? r->upto : INT64_MAX);
+	sqlite3_bind_int(st, 6, r->limit > 0 ? r->limit : 0);
+}
+
 void store_bind_id_or_null(sqlite3_stmt *st, int idx, int64_t id)
 {
 	if (id > 0)

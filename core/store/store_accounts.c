@@ -325,13 +325,5 @@ int store_family_devices(struct store *s, int64_t family_id, struct device_list 
 
 int store_member_live_devices(struct store *s, int64_t member_id, int64_t *n)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_MEMBER_LIVE_DEVICES);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, member_id);
-	int err = store_step_row(st);
-	if (err == ERR_OK)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return err;
+	return store_int64(s, ST_MEMBER_LIVE_DEVICES, member_id, 0, n);
 }

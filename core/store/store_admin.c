@@ -277,12 +277,7 @@ int store_admin_access_log(struct store *s, const struct store_log_range *r,
 
 	if (rc != SQLITE_OK)
 		return store_err(rc);
-	sqlite3_bind_int64(st, 1, r->family);
-	sqlite3_bind_int64(st, 2, r->from > 0 ? r->from : INT64_MIN);
-	sqlite3_bind_int64(st, 3, r->to > 0 ? r->to : INT64_MAX);
-	sqlite3_bind_int64(st, 4, r->after > 0 ? r->after : 0);
-	sqlite3_bind_int64(st, 5, r->upto > 0 ? r->upto : INT64_MAX);
-	sqlite3_bind_int(st, 6, r->limit > 0 ? r->limit : 0);
+	store_bind_range(st, r);
 	while (err == ERR_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		err = access_row(st, &cb);
 	if (err == ERR_OK && rc != SQLITE_DONE)

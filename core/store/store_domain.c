@@ -121,15 +121,7 @@ int store_family_create(struct store *s, const char *name, int64_t team_id, int6
 
 int store_family_default_conv(struct store *s, int64_t family_id, int64_t *conv_id)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_FAMILY_DEFAULT_CONV);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, family_id);
-	int err = store_step_row(st);
-	if (err == ERR_OK)
-		*conv_id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return err;
+	return store_int64(s, ST_FAMILY_DEFAULT_CONV, family_id, 0, conv_id);
 }
 
 int store_family_add_member(struct store *s, int64_t family_id, const char *name, int64_t *id)
@@ -211,15 +203,7 @@ int store_conv_create(struct store *s, int64_t family_id, const char *title, con
 
 int store_conv_count_restricted(struct store *s, int64_t family_id, int64_t *n)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_CONV_COUNT_RESTRICTED);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, family_id);
-	int err = store_step_row(st);
-	if (err == ERR_OK)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return err;
+	return store_int64(s, ST_CONV_COUNT_RESTRICTED, family_id, 0, n);
 }
 
 int store_conv_family(struct store *s, int64_t conv_id, int64_t *family_id)

@@ -143,15 +143,7 @@ int store_history(struct store *s, int64_t conv_id, bool include_notes, int64_t 
 
 static int scalar_for_user(struct store *s, enum stmt_id id, int64_t user_id, int64_t *val)
 {
-	sqlite3_stmt *st = store_stmt(s, id);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, user_id);
-	int err = store_step_row(st);
-	if (err == ERR_OK)
-		*val = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return err;
+	return store_int64(s, id, user_id, 0, val);
 }
 
 int store_last_visible_id(struct store *s, const struct store_user *u, int64_t *id)
@@ -334,44 +326,20 @@ int store_conversation(struct store *s, const struct store_user *u, int64_t conv
 
 int store_conv_last_id(struct store *s, int64_t conv_id, bool include_notes, int64_t *last)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_CONV_LAST);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, conv_id);
-	sqlite3_bind_int(st, 2, include_notes ? 1 : 0);
-	int err = store_step_row(st);
-	if (err == ERR_OK)
-		*last = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return err;
+	return store_int64(s, ST_CONV_LAST, conv_id, include_notes ? 1 : 0, last);
 }
 
 /* ---- Read positions ---------------------------------------------------------- */
 
 int store_conv_visible_upto(struct store *s, int64_t conv_id, int64_t upto, int64_t *out)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_CONV_VISIBLE_UPTO);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, conv_id);
-	sqlite3_bind_int64(st, 2, upto);
-	int err = store_step_row(st);
-	if (err == ERR_OK)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return err;
+	return store_int64(s, ST_CONV_VISIBLE_UPTO, conv_id, upto, out);
 }
 
 int store_read_position(struct store *s, int64_t conv_id, int64_t user_id, int64_t *upto)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_READ_GET);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, conv_id);
-	sqlite3_bind_int64(st, 2, user_id);
-	int err = store_step_row(st);
-	*upto = err == ERR_OK ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	*upto = 0;
+	int err = store_int64(s, ST_READ_GET, conv_id, user_id, upto);
 	return err == ERR_NOT_FOUND ? ERR_OK : err;
 }
 
@@ -424,12 +392,7 @@ int store_log_page(struct store *s, const struct store_log_range *r, struct log_
 	sqlite3_stmt *st = store_stmt(s, ST_LOG_PAGE);
 	if (st == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, r->family);
-	sqlite3_bind_int64(st, 2, r->from > 0 ? r->from : INT64_MIN);
-	sqlite3_bind_int64(st, 3, r->to > 0 ? r->to : INT64_MAX);
-	sqlite3_bind_int64(st, 4, r->after > 0 ? r->after : 0);
-	sqlite3_bind_int64(st, 5, r->upto > 0 ? r->upto : INT64_MAX);
-	sqlite3_bind_int(st, 6, r->limit > 0 ? r->limit : 0);
+	store_bind_range(st, r);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct log_entry *e = log_list_push(out);
