@@ -562,9 +562,9 @@ static void ep_access_log(struct call *c)
 	                            .upto = upto,
 	                            .limit = (int)q.limit + 1};
 	int err = entries == NULL ? ERR_INTERNAL
-	          : upto == 0     ? ERR_OK /* the log was empty */
-	          : q.csv ? export_access_log_csv(&c->user, c->path_id, q.from, q.to, upto, &st)
-	                  : access_log_page_json(s, &c->user, &r, entries, &n, &last);
+	          : q.csv     ? export_access_log_csv(&c->user, c->path_id, q.from, q.to, upto, &st)
+	          : upto == 0 ? ERR_OK /* the log was empty */
+	                      : access_log_page_json(s, &c->user, &r, entries, &n, &last);
 	if (err == ERR_OK && n > (size_t)q.limit) {
 		json_array_remove(entries, n - 1);
 		next = json_integer_value(json_object_get(json_array_get(entries, n - 2), "id"));

@@ -318,6 +318,7 @@ static void open_observer(int u)
 	observer[u] = session_open(hub, &obs_tp[u], "127.0.0.2");
 	if (observer[u] == NULL || session_auth_token(observer[u], fw.token[u]) != ERR_OK)
 		fuzz_die("observer %s cannot sign in", fuzz_user_name((enum fuzz_user)u));
+	settle(); /* the welcome is built on the hub's reader thread */
 	/* the welcome is checked like any frame, as if sent to an actor */
 	actor_user = (enum fuzz_user)u;
 	actor_unknown = false;
