@@ -710,7 +710,8 @@ const struct admin_command admin_commands[] = {
     {"invite", "MEMBER_ID [--hours H] [--qr]",
      "Make an invite code that enrols one phone as a family member.",
      "The code is single-use and valid for H hours (default 72, at most 720). --qr also\n"
-     "prints it as a QR code of the code's text (on standard error with --json).",
+     "prints it as a QR code of the code's text (on standard error with --json).\n"
+     "Only for a member without an enrolled phone: the pair invites a second one.",
      1, 1, OPT_HOURS | OPT_QR, 0, run_invite, show_invite, false},
     {"reset-password", "USERNAME [--password P]",
      "Set a new password for a staff or admin account and sign it out everywhere.",
