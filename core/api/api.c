@@ -335,8 +335,10 @@ static int history_op(struct store *s, void *arg)
 	struct call *c = o->c;
 	int err = svc_history(s, &c->user, c->path_id, o->before, (int)o->limit, &o->msgs, &o->more,
 	                      &o->family);
-	if (err == ERR_FORBIDDEN || (err == ERR_NOT_FOUND && o->family > 0))
-		return svc_log_denied(s, &c->user, o->family, c->path_id, c->now, "history") ?: err;
+	if (err == ERR_FORBIDDEN || (err == ERR_NOT_FOUND && o->family > 0)) {
+		int logged = svc_log_denied(s, &c->user, o->family, c->path_id, c->now, "history");
+		return logged ? logged : err;
+	}
 	if (err == ERR_OK)
 		err = svc_log_access(s, &c->user, o->family, c->path_id, c->now, "history");
 	return err;

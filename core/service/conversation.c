@@ -25,8 +25,10 @@ int svc_conv_create(struct store *s, const struct store_user *actor, int64_t fam
 		                        "create conversation");
 	if (err)
 		return err;
-	if ((err = svc_conv_cap_check(s, family, why)) == ERR_CONFLICT)
-		return svc_log_denied(s, actor, family, 0, now, "create conversation: limit") ?: err;
+	if ((err = svc_conv_cap_check(s, family, why)) == ERR_CONFLICT) {
+		int logged = svc_log_denied(s, actor, family, 0, now, "create conversation: limit");
+		return logged ? logged : err;
+	}
 	if (err)
 		return err;
 	err = store_conv_create(s, family, title, members, n_members, now, &conv);

@@ -16,8 +16,8 @@ static bool may_read(enum perm_rel rel, bool access_log)
 	return access_log ? perm_can_read_access_log(rel) : perm_can_read_log(rel);
 }
 
-int svc_log_open(struct store *s, const struct store_user *actor, int64_t family,
-                 bool access_log, const char *what, int64_t now)
+int svc_log_open(struct store *s, const struct store_user *actor, int64_t family, bool access_log,
+                 const char *what, int64_t now)
 {
 	int err = svc_check_log(s, actor, family, access_log, now);
 	return err ? err : svc_log_access(s, actor, family, 0, now, what);

@@ -47,9 +47,10 @@ int svc_read(struct store *s, const struct store_user *user, int64_t conv, int64
 		upto = last;
 	if ((err = store_read_position(s, conv, user->ref.id, &before)) != ERR_OK ||
 	    (err = store_read_set(s, conv, user->ref.id, upto, now, &r->stored, &r->at, &moved)) !=
-	        ERR_OK ||
-	    !moved)
+	        ERR_OK)
 		return err;
+	if (!moved)
+		return ERR_OK; /* nothing to store, log or tell */
 	char detail[48];
 	snprintf(detail, sizeof detail, "read up to %lld", (long long)r->stored);
 	if ((err = store_log_append(s, now, "receipt", user->ref.id, family, conv, r->stored,
