@@ -6,7 +6,9 @@
  * store), then proceeds, and writes its own contact-log rows, returning their
  * errors.  It never opens a transaction: the caller provides one (the writer
  * thread's group commit, or svc_in_tx() on an HTTP worker or in
- * indgang-admin), so an operation is all or nothing.  A refusal is logged as
+ * indgang-admin), so an operation is all or nothing.  An operation refuses
+ * in its check, before it writes anything but its "denied" row, so that a
+ * caller may keep the writes of a refusal.  A refusal is logged as
  * "denied" and answered with the error of perm_refusal(): a caller keeps the
  * writes of a refused operation (svc_keeps_writes()), so the denied row
  * stays, and undoes those of a failed one.  Read-only operations (history,
