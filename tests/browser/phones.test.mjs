@@ -67,6 +67,7 @@ test('a second phone enrols: the open app gets the notice with a shortcut to the
   await notice.waitFor();
   const shortcut = notice.getByRole('button', { name: 'Se dine telefoner' });
   await shortcut.waitFor();
+  assert.equal(await m.getByRole('button', { name: 'Se dine telefoner' }).count(), 1, 'no shortcut on this phone\'s own notice');
   await shot(m, 'family-enrol-notice');
   await shortcut.click();
   await m.locator('#phones-view:not([hidden])').waitFor();
@@ -79,7 +80,7 @@ test('the phones view from the menu: both phones, this one marked, Fjern only fo
   const m = mette.page;
   await m.getByRole('button', { name: 'Menu' }).click();
   await m.locator('#menu[open]').waitFor();
-  await m.getByRole('button', { name: 'Dine telefoner' }).click();
+  await m.getByRole('button', { name: 'Dine telefoner', exact: true }).click();
   await m.locator('#phones-view:not([hidden])').waitFor();
   assert.equal(await m.locator('#menu[open]').count(), 0, 'the menu closes');
   await m.getByRole('heading', { name: 'Dine telefoner' }).waitFor();
