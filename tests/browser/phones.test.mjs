@@ -158,3 +158,26 @@ test('the phones view in Arabic, right-to-left, and the back button', async () =
   await m.keyboard.press('Escape');
   assert.deepEqual(m.problems, []);
 });
+
+test('a reload in the view stays there; without the kept device id the only active phone is this one', async () => {
+  const m = mette.page;
+  // As a phone enrolled before the app kept its device id.
+  await m.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem('indgang.family'));
+    delete s.device;
+    localStorage.setItem('indgang.family', JSON.stringify(s));
+  });
+  await m.getByRole('button', { name: 'Menu' }).click();
+  await m.getByRole('button', { name: 'Dine telefoner', exact: true }).click();
+  await m.locator('#phones-view:not([hidden])').waitFor();
+  await m.reload();
+  await m.locator('#phones-view:not([hidden])').waitFor();
+  const mine = m.locator(`#phones-list > li[data-device="${thisPhone}"]`);
+  await mine.waitFor();
+  assert.match(await mine.textContent(), /Denne telefon/);
+  assert.equal(await m.locator('#phones-list button').count(), 0, 'nothing to remove: the other phone is gone, this one is in use');
+  await m.getByRole('button', { name: 'Tilbage' }).click();
+  await m.locator('#chat-view:not([hidden])').waitFor();
+  assert.equal(new URL(m.url()).hash, '');
+  assert.deepEqual(m.problems, []);
+});
