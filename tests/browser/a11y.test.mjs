@@ -115,7 +115,12 @@ test('family: enrolment, chat and menu in Danish (the default)', async () => {
   await m.getByRole('button', { name: 'Menu' }).click();
   await m.locator('#menu[open]').waitFor();
   await check(m, 'a11y-family-menu');
-  await m.keyboard.press('Escape');
+  // The member's own phones (one: this phone, marked, nothing to remove).
+  await m.getByRole('button', { name: 'Dine telefoner', exact: true }).click();
+  await m.locator('#phones-list .phone.this').waitFor();
+  await check(m, 'a11y-family-phones');
+  await m.getByRole('button', { name: 'Tilbage' }).click();
+  await m.locator('#chat-view:not([hidden])').waitFor();
 });
 
 test('the phone language is used: English', async () => {

@@ -6,7 +6,8 @@
 // (180 days), so no token is ever kept by this script.  Messages go through
 // the shared outbox (kept in localStorage, so what is written offline
 // survives closing the app, and sent once with the same client_id on every
-// retry).  Strings: lang/XX.json through i18n.js.
+// retry).  Strings: lang/XX.json through i18n.js.  The member's own phones,
+// to remove one they do not recognise: phones.js (at #phones).
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -14,7 +15,9 @@ import { Store } from '../shared/store.js';
 import { api } from '../shared/api.js';
 import { h, clear, announce, codePoints, reconcile } from '../shared/dom.js';
 import { dayKey, dayLabel, time, dateTime } from '../shared/format.js';
+import { enrolNoticeDevice } from '../shared/devices.js';
 import { chooseLanguage, setLanguage, t, lang, LANGUAGES, names } from './i18n.js';
+import { initPhones, openPhones, closePhones, forgetPhones, phonesShown, renderPhones, refreshPhones } from './phones.js';
 
 const MAX_BODY = 4000;
 const COUNT_FROM = 3500;
@@ -28,6 +31,7 @@ let saved = loadSaved();
 let active = null; // conversation on screen
 let installPrompt = null;
 let signingOut = false;
+let phonesFrom = null; // the button that opened the phones view, for the focus afterwards
 
 // ---- Saved state: who this phone is, and the conversations' outline ------
 // Only what the app needs to open and queue messages while offline: ids,
@@ -75,12 +79,17 @@ async function boot() {
     'chat-view', 'advisers', 'primary-adviser', 'menu-btn', 'net-banner', 'conv-tabs', 'thread', 'older', 'thread-note', 'msgs',
     'composer', 'body', 'send', 'counter', 'send-error', 'menu', 'menu-close', 'notify-btn', 'notify-status',
     'install-block', 'install-btn', 'device-info', 'signout-btn', 'signout-confirm', 'signout-yes',
-    'signout-no', 'live',
+    'signout-no', 'live', 'phones-open',
   ]) {
     el[id] = document.getElementById(id);
   }
   await setLanguage(chooseLanguage());
   renderLangButtons();
+  initPhones({
+    familyId: () => (convList()[0] || { family: {} }).family.id || null,
+    thisDevice: () => (saved.device && saved.device.id) || null,
+    onBack: () => leavePhones(),
+  });
   wire();
   registerServiceWorker();
 
@@ -143,7 +152,17 @@ function wire() {
   el.older.addEventListener('click', loadOlder);
   el['menu-btn'].addEventListener('click', openMenu);
   el['menu-close'].addEventListener('click', () => el.menu.close());
-  el.menu.addEventListener('close', () => el['menu-btn'].focus());
+  el.menu.addEventListener('close', () => {
+    if (chatShown()) el['menu-btn'].focus();
+  });
+  el['phones-open'].addEventListener('click', () => showPhones());
+  window.addEventListener('popstate', () => {
+    if (location.hash === '#phones') {
+      if (chatShown()) showPhones();
+    } else if (phonesShown()) {
+      leavePhones({ viaHistory: true });
+    }
+  });
   el['notify-btn'].addEventListener('click', askNotifications);
   el['install-btn'].addEventListener('click', async () => {
     if (!installPrompt) return;
@@ -167,7 +186,9 @@ function wire() {
     el['install-block'].hidden = false;
   });
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && active) store.markRead(active);
+    if (document.visibilityState !== 'visible') return;
+    if (active && chatShown()) store.markRead(active);
+    refreshPhones();
   });
 
   conn.addEventListener('state', (e) => renderNet(e.detail.state));
@@ -200,6 +221,8 @@ function wire() {
 function showEnrol({ code = '', error = '', notice = '' } = {}) {
   el.boot.hidden = true;
   el['chat-view'].hidden = true;
+  forgetPhones();
+  if (location.hash === '#phones') history.replaceState(null, '', location.pathname);
   el['enrol-view'].hidden = false;
   el.code.value = code;
   el['from-link'].hidden = !code;
@@ -276,7 +299,10 @@ function startChat(user) {
   renderTabs();
   renderThread({ toBottom: true });
   conn.start();
+  if (location.hash === '#phones') showPhones(); // a reload in the phones view
 }
+
+const chatShown = () => !el['chat-view'].hidden;
 
 function onWelcome(e) {
   const f = e.detail;
@@ -292,6 +318,7 @@ function onWelcome(e) {
   renderHeader();
   renderTabs();
   ensureLoaded();
+  refreshPhones(); // after every (re)connect, when the view is open
 }
 
 function convList() {
@@ -368,7 +395,7 @@ async function ensureLoaded() {
   try {
     await store.loadOlder(active);
     renderThread({ toBottom: true });
-    if (document.visibilityState === 'visible') store.markRead(active);
+    if (document.visibilityState === 'visible' && chatShown()) store.markRead(active);
   } catch {
     renderThread();
   }
@@ -390,9 +417,17 @@ function onStoreMessage({ conv, message: m, live }) {
   const mine = store.me && m.sender.id === store.me.id;
   if (conv.id === active) {
     renderThread({ toBottom: mine });
-    if (!mine && document.visibilityState === 'visible') store.markRead(conv.id);
+    if (!mine && document.visibilityState === 'visible' && chatShown()) store.markRead(conv.id);
   }
   renderTabs();
+  if (enrolNoticeDevice(m) && mine) {
+    // Another phone added for me: if it was not me, the phones view is one tap away.
+    if (live && myEnrolNotice(m)) {
+      announce(el.live, t('live.new_phone'));
+      refreshPhones();
+    }
+    return;
+  }
   if (!live || mine) return;
   if (document.visibilityState === 'visible') {
     announce(el.live, t('live.new', { name: m.sender.name, body: m.body.slice(0, 140) }));
@@ -437,7 +472,7 @@ function renderThread({ toBottom = false, keepOffset = false } = {}) {
   const msgs = store.sorted(c).filter((m) => m.kind !== 'note');
   for (const m of msgs) {
     addDay(m.created_at);
-    items.push({ key: `m:${m.id}`, sig: `${code}|${readState(c, m).text}`, render: () => bubble(c, m) });
+    items.push({ key: `m:${m.id}`, sig: `${code}|${readState(c, m).text}|${myEnrolNotice(m)}`, render: () => bubble(c, m) });
   }
   const pending = outbox.forConv(c.id);
   for (const it of pending) {
@@ -458,6 +493,13 @@ function renderThread({ toBottom = false, keepOffset = false } = {}) {
   else if (toBottom || atBottom) sc.scrollTop = sc.scrollHeight;
 }
 
+// The notice of another phone added for me (not this one, not another
+// member's): the one to check.
+function myEnrolNotice(m) {
+  const device = enrolNoticeDevice(m);
+  return !!(device && store.me && m.sender.id === store.me.id && device !== (saved.device && saved.device.id));
+}
+
 // Saved, or read by which of the pair (only my own messages).
 function readState(c, m) {
   if (!store.me || m.sender.id !== store.me.id) return { text: '', read: false };
@@ -472,7 +514,10 @@ function bubble(c, m) {
   const locale = lang().locale;
   const mine = store.me && m.sender.id === store.me.id;
   if (m.kind === 'system') {
-    return h('li', { class: 'bubble system' }, h('p', { class: 'body', dir: 'auto' }, m.body));
+    return h('li', { class: 'bubble system' }, h('p', { class: 'body', dir: 'auto' }, m.body),
+      myEnrolNotice(m)
+        ? h('button', { class: 'btn-link', type: 'button', onclick: (e) => showPhones(e.currentTarget) }, t('chat.enrol_shortcut'))
+        : null);
   }
   const when = h('time', { datetime: m.created_at, title: dateTime(m.created_at, locale) }, time(m.created_at, locale));
   if (mine) {
@@ -582,6 +627,38 @@ async function signOut() {
   showEnrol({ notice: t('signedout.self') });
 }
 
+// ---- The phones view (phones.js), at #phones so the back button leaves it ------
+
+function showPhones(from = null) {
+  if (!chatShown() && !phonesShown()) return; // not signed in
+  phonesFrom = from;
+  if (el.menu.open) el.menu.close();
+  el['chat-view'].hidden = true;
+  if (location.hash !== '#phones') history.pushState({ phones: true }, '', '#phones');
+  openPhones();
+}
+
+function leavePhones({ viaHistory = false } = {}) {
+  if (!phonesShown()) return;
+  if (!viaHistory) {
+    if (history.state && history.state.phones) {
+      history.back(); // popstate comes back here
+      return;
+    }
+    history.replaceState(null, '', location.pathname);
+  }
+  closePhones();
+  el['chat-view'].hidden = false;
+  renderHeader();
+  renderTabs();
+  renderThread({ toBottom: true });
+  ensureLoaded();
+  if (active && document.visibilityState === 'visible') store.markRead(active);
+  const back = phonesFrom && phonesFrom.isConnected && phonesFrom.getClientRects().length ? phonesFrom : el['menu-btn'];
+  phonesFrom = null;
+  back.focus();
+}
+
 // ---- Menu: language, notifications, this phone ---------------------------------
 
 function renderLangButtons() {
@@ -606,6 +683,7 @@ async function switchLanguage(code) {
   renderThread();
   renderNet(conn.state);
   renderMenu();
+  renderPhones();
   if (!el['enrol-view'].hidden) {
     el['enrol-submit'].textContent = t('enrol.submit');
   }

@@ -6,12 +6,13 @@
 // cache at once, fetch a fresh copy for next time).  Bump VERSION when the
 // list changes.
 
-const VERSION = 'indgang-family-v2';
+const VERSION = 'indgang-family-v3';
 const SHELL = [
   '/family/',
   '/family/family.css',
   '/family/family.js',
   '/family/i18n.js',
+  '/family/phones.js',
   '/family/lang/da.json',
   '/family/lang/en.json',
   '/family/lang/ar.json',
@@ -26,6 +27,7 @@ const SHELL = [
   '/shared/api.js',
   '/shared/dom.js',
   '/shared/format.js',
+  '/shared/devices.js',
 ];
 
 self.addEventListener('install', (event) => {

@@ -18,6 +18,7 @@ import { api, ApiError } from '../shared/api.js';
 import { h, clear, announce, codePoints, reconcile } from '../shared/dom.js';
 import { dayKey, dayLabel, time, dateTime, shortWhen, localDateToUtc, isoDate } from '../shared/format.js';
 import { qrSvg } from '../shared/qr.js';
+import { sortDevices } from '../shared/devices.js';
 
 const LOCALE = 'da-DK';
 const MAX_BODY = 4000;
@@ -991,13 +992,7 @@ function activeCount() {
 
 function renderDevices() {
   const body = el['device-body'];
-  // Active phones first (the ones that can be revoked), oldest first; then
-  // the revoked ones, latest revocation first.
-  const list = [...devices].sort((a, b) => {
-    if (!a.revoked_at !== !b.revoked_at) return a.revoked_at ? 1 : -1;
-    if (a.revoked_at) return a.revoked_at < b.revoked_at ? 1 : -1;
-    return a.id - b.id;
-  });
+  const list = sortDevices(devices); // active first, then the revoked ones
   const focusedId = document.activeElement?.closest('#device-body') ? document.activeElement.dataset.device : null;
   clear(body);
   for (const d of list) {

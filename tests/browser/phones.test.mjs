@@ -1,0 +1,183 @@
+// phones.test.mjs - a family member sees and revokes their own phones in the
+// family app (GET /api/families/{id}/devices answers a member with their own
+// phones only; DELETE /api/devices/{id}).  Mette enrols her phone in the
+// app; her adviser gives her a second code and a second phone enrols over
+// HTTP.  The enrolment notice (a `system` message, client_id `enrol-N`)
+// reaches the open app with a shortcut to the phones view; the view, also
+// reached from the menu, lists both phones with "this phone" marked and
+// offers "Fjern" only for the other one; after the confirm step that phone's
+// token is refused (401) while the app carries on.  axe-core on the view and
+// its confirm step, in Danish and in Arabic.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'playwright-core';
+import { startWorld, launch, person, familyEnrol, axe, shot, PHONE, PASSWORDS } from './lib/harness.mjs';
+
+let world;
+let browser;
+let http; // Node-side HTTP client (no browser, no cookies kept between calls that matter)
+let mette;
+let thisPhone; // device id of the phone the app runs on
+let other; // { id, token } of the second phone
+
+before(async () => {
+  world = await startWorld();
+  browser = await launch(world);
+  http = await request.newContext({ baseURL: world.url, ignoreHTTPSErrors: true });
+  mette = await person(browser, world, PHONE);
+});
+
+after(async () => {
+  await http?.dispose();
+  await browser?.close();
+  await world?.stop();
+});
+
+const bearer = (token) => ({ headers: { Authorization: `Bearer ${token}` } });
+
+async function post(path, body, token) {
+  const r = await http.post(path, { data: body, headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) } });
+  assert.ok(r.ok(), `${path}: HTTP ${r.status()} ${await r.text()}`);
+  return r.json();
+}
+
+async function checkA11y(page, name) {
+  await shot(page, name);
+  const v = await axe(page);
+  assert.deepEqual(v, [], `${name}: axe-core found serious/critical violations:\n${v.join('\n')}`);
+}
+
+test('a second phone enrols: the open app gets the notice with a shortcut to the phones', async () => {
+  const m = mette.page;
+  await familyEnrol(m, world, 'mette');
+  thisPhone = await m.evaluate(() => JSON.parse(localStorage.getItem('indgang.family')).device.id);
+  assert.ok(Number.isInteger(thisPhone), 'the app keeps its device id from the enrol answer');
+
+  // The adviser makes a second code for Mette; another phone enrols with it.
+  const anna = await post('/api/login', { username: 'anna', password: PASSWORDS.anna });
+  const inv = await post('/api/invites', { member: world.ids.mette }, anna.token);
+  const enrolled = await post('/api/enrol', { code: inv.code, device: 'Ukendt telefon' });
+  other = { id: enrolled.device.id, token: enrolled.token };
+  assert.notEqual(other.id, thisPhone);
+  assert.equal((await http.get('/api/me', bearer(other.token))).status(), 200, 'the second phone works');
+
+  // The notice arrives live, about Mette, with a shortcut.
+  const notice = m.locator('.bubble.system', { hasText: 'Ukendt telefon' });
+  await notice.waitFor();
+  const shortcut = notice.getByRole('button', { name: 'Se dine telefoner' });
+  await shortcut.waitFor();
+  assert.equal(await m.getByRole('button', { name: 'Se dine telefoner' }).count(), 1, 'no shortcut on this phone\'s own notice');
+  await shot(m, 'family-enrol-notice');
+  await shortcut.click();
+  await m.locator('#phones-view:not([hidden])').waitFor();
+  await m.getByRole('button', { name: 'Tilbage' }).click();
+  await m.locator('#chat-view:not([hidden])').waitFor();
+  assert.deepEqual(m.problems, []);
+});
+
+test('the phones view from the menu: both phones, this one marked, Fjern only for the other', async () => {
+  const m = mette.page;
+  await m.getByRole('button', { name: 'Menu' }).click();
+  await m.locator('#menu[open]').waitFor();
+  await m.getByRole('button', { name: 'Dine telefoner', exact: true }).click();
+  await m.locator('#phones-view:not([hidden])').waitFor();
+  assert.equal(await m.locator('#menu[open]').count(), 0, 'the menu closes');
+  await m.getByRole('heading', { name: 'Dine telefoner' }).waitFor();
+  // The advice: a phone you do not know is removed and the adviser told.
+  assert.match(await m.locator('#phones-view').textContent(), /ikke kender.*rådgiver/s);
+
+  const rows = m.locator('#phones-list > li');
+  await m.locator(`#phones-list > li[data-device="${other.id}"]`).waitFor();
+  assert.equal(await rows.count(), 2);
+  const mine = m.locator(`#phones-list > li[data-device="${thisPhone}"]`);
+  const theirs = m.locator(`#phones-list > li[data-device="${other.id}"]`);
+  assert.match(await mine.textContent(), /Denne telefon/);
+  assert.match(await mine.textContent(), /Aktiv/);
+  assert.match(await mine.textContent(), /Tilføjet/);
+  assert.doesNotMatch(await theirs.textContent(), /Denne telefon/);
+  assert.match(await theirs.textContent(), /Ukendt telefon/);
+  assert.match(await theirs.textContent(), /Aktiv/);
+  assert.equal(await mine.getByRole('button').count(), 0, 'no Fjern for the phone in use');
+  assert.equal(await theirs.getByRole('button', { name: /^Fjern/ }).count(), 1);
+  await checkA11y(m, 'family-phones');
+});
+
+test('Fjern asks first; Fortryd and Escape keep the phone', async () => {
+  const m = mette.page;
+  const fjern = m.getByRole('button', { name: `Fjern Ukendt telefon, nr. ${other.id}` });
+  await fjern.click();
+  const yes = m.getByRole('button', { name: 'Ja, fjern' });
+  await m.locator('#phones-confirm:not([hidden])').waitFor();
+  assert.match(await m.locator('#phones-confirm').textContent(), /Ukendt telefon/);
+  assert.ok(await yes.evaluate((b) => b === document.activeElement), 'the focus is on "Ja, fjern"');
+  await checkA11y(m, 'family-phones-confirm');
+  await m.getByRole('button', { name: 'Fortryd' }).click();
+  assert.equal(await m.locator('#phones-confirm').isVisible(), false);
+  assert.ok(await fjern.evaluate((b) => b === document.activeElement), 'the focus returns to Fjern');
+  await fjern.click();
+  await m.keyboard.press('Escape');
+  assert.equal(await m.locator('#phones-confirm').isVisible(), false);
+  assert.equal(await m.locator('#phones-view').isVisible(), true, 'Escape closes only the question');
+  assert.equal((await http.get('/api/me', bearer(other.token))).status(), 200, 'still works after Fortryd');
+});
+
+test('revoking the other phone: its token is refused (401), this phone carries on', async () => {
+  const m = mette.page;
+  await m.getByRole('button', { name: `Fjern Ukendt telefon, nr. ${other.id}` }).click();
+  await m.getByRole('button', { name: 'Ja, fjern' }).click();
+  const theirs = m.locator(`#phones-list > li[data-device="${other.id}"]`);
+  await theirs.locator('.phone-state.revoked').waitFor();
+  assert.match(await theirs.textContent(), /Fjernet/);
+  assert.equal(await theirs.getByRole('button').count(), 0);
+  assert.match(await m.locator('#phones-status').textContent(), /Ukendt telefon.*fjernet/);
+  assert.equal((await http.get('/api/me', bearer(other.token))).status(), 401, 'the revoked phone is signed out');
+  // This phone is still signed in and connected.
+  await m.getByRole('button', { name: 'Tilbage' }).click();
+  await m.locator('#chat-view:not([hidden])').waitFor();
+  assert.equal(await m.getAttribute('html', 'data-conn'), 'open');
+  assert.equal((await m.request.get(`${world.url}/api/me`)).status(), 200);
+  assert.deepEqual(m.problems, []);
+});
+
+test('the phones view in Arabic, right-to-left, and the back button', async () => {
+  const m = mette.page;
+  await m.getByRole('button', { name: 'Menu' }).click();
+  await m.getByRole('button', { name: 'العربية' }).click();
+  await m.locator('html[lang="ar"][dir="rtl"]').waitFor();
+  await m.locator('#phones-open').click();
+  await m.locator('#phones-view:not([hidden])').waitFor();
+  await m.locator(`#phones-list > li[data-device="${other.id}"] .phone-state.revoked`).waitFor();
+  await checkA11y(m, 'family-phones-ar');
+  // The phone's back button leaves the view.
+  await m.goBack();
+  await m.locator('#chat-view:not([hidden])').waitFor();
+  await m.getByRole('button', { name: /القائمة|Menu/ }).click();
+  await m.getByRole('button', { name: 'Dansk' }).click();
+  await m.locator('html[lang="da"]').waitFor();
+  await m.keyboard.press('Escape');
+  assert.deepEqual(m.problems, []);
+});
+
+test('a reload in the view stays there; without the kept device id the only active phone is this one', async () => {
+  const m = mette.page;
+  // As a phone enrolled before the app kept its device id.
+  await m.evaluate(() => {
+    const s = JSON.parse(localStorage.getItem('indgang.family'));
+    delete s.device;
+    localStorage.setItem('indgang.family', JSON.stringify(s));
+  });
+  await m.getByRole('button', { name: 'Menu' }).click();
+  await m.getByRole('button', { name: 'Dine telefoner', exact: true }).click();
+  await m.locator('#phones-view:not([hidden])').waitFor();
+  await m.reload();
+  await m.locator('#phones-view:not([hidden])').waitFor();
+  const mine = m.locator(`#phones-list > li[data-device="${thisPhone}"]`);
+  await mine.waitFor();
+  assert.match(await mine.textContent(), /Denne telefon/);
+  assert.equal(await m.locator('#phones-list button').count(), 0, 'nothing to remove: the other phone is gone, this one is in use');
+  await m.getByRole('button', { name: 'Tilbage' }).click();
+  await m.locator('#chat-view:not([hidden])').waitFor();
+  assert.equal(new URL(m.url()).hash, '');
+  assert.deepEqual(m.problems, []);
+});
