@@ -8,7 +8,7 @@
  * the gateway runs out of descriptors for everyone else.  A carrier's or an
  * office's NAT shows many users under one address, so a WebSocket that signs
  * in gives its place back (admit_leave at sign-in); signed-in connections
- * are limited per account and device instead (core/hub, session.c).
+ * are limited per account and device instead (core/session/session.c).
  * Each connection still has its own deadlines (the TLS handshake, the HTTP
  * request, the 10 s auth deadline); the limit caps how many such slots one
  * address can hold at the same time.

@@ -1,7 +1,8 @@
 /*
  * gateway.h - what the gateway's files share: the per-vhost state (vhd) and
  * the two protocol callbacks.  The gateway only translates between
- * libwebsockets and core/hub; decisions live in core/.
+ * libwebsockets and the running core (core/hub, core/session,
+ * core/workers); decisions live in core/.
  */
 #ifndef INDGANG_GATEWAY_H
 #define INDGANG_GATEWAY_H
@@ -10,6 +11,8 @@
 #include <stdbool.h>
 
 #include "core/hub/hub.h"
+#include "core/session/session.h"
+#include "core/workers/workers.h"
 
 #define GW_SUBPROTOCOL "indgang.v1"
 #define GW_WS_PATH     "/ws"

@@ -1,13 +1,13 @@
 /*
  * http.c - the HTTP side of the one TLS port: every request becomes an
- * api_call that runs on a hub worker; the response is written from
+ * http_call that runs on a hub worker; the response is written from
  * HTTP_WRITEABLE, headers first and then the body in chunks, one lws_write
  * per callback.  Request bodies are capped at 64 KiB (413) and must arrive
  * whole within http_request_seconds of the headers (408, then closed).
  *
  * A streamed answer (an export, api_response.stream) goes out with
  * Transfer-Encoding: chunked: each chunk the worker made is written as
- * lws lets us, and only then is the next one asked for (api_call_more), so
+ * lws lets us, and only then is the next one asked for (http_call_more), so
  * a slow reader holds one chunk here and nothing on the workers.  A chunk
  * that could not be made ends the connection without the closing empty
  * chunk, so the client knows its file is incomplete; a reader that takes
@@ -39,7 +39,7 @@
 #define HTTP_BODY_DROP (256 * API_BODY_MAX) /* 16 MiB */
 
 struct pss_http {
-	struct api_call *call;
+	struct http_call *call;
 	struct api_request req; /* being filled until the call starts */
 	bool started;
 	bool too_large;            /* over API_BODY_MAX: answered with 413 */
@@ -352,7 +352,7 @@ static void http_start(struct lws *wsi, struct pss_http *pss)
 		http_answer_locally(wsi, pss, ERR_TOO_LARGE, "The request body is over 64 KiB.");
 		return;
 	}
-	pss->call = api_call_start(gw.hub, wsi, &pss->req);
+	pss->call = http_call_start(gw.hub, wsi, &pss->req);
 	if (pss->call == NULL)
 		http_answer_locally(wsi, pss, ERR_INTERNAL, NULL);
 }
@@ -510,7 +510,7 @@ static int http_write_stream(struct lws *wsi, struct pss_http *pss, const struct
 	}
 	/* This chunk is out: a worker makes the next, want_write brings us back. */
 	pss->sent = 0;
-	return api_call_more(pss->call) ? 0 : -1;
+	return http_call_more(pss->call) ? 0 : -1;
 }
 
 static int http_write_body(struct lws *wsi, struct pss_http *pss, const struct api_response *resp)
@@ -533,7 +533,7 @@ static int http_write_body(struct lws *wsi, struct pss_http *pss, const struct a
 static int http_writeable(struct lws *wsi, struct pss_http *pss)
 {
 	const struct api_response *resp =
-	    pss->use_local ? &pss->local : (pss->call ? api_call_response(pss->call) : NULL);
+	    pss->use_local ? &pss->local : (pss->call ? http_call_response(pss->call) : NULL);
 	if (resp == NULL)
 		return 0; /* still running on a worker */
 	if (!pss->headers_sent)
@@ -547,7 +547,7 @@ static void http_reset(struct pss_http *pss)
 {
 	if (pss == NULL)
 		return; /* the connection closed before lws gave it any state */
-	api_call_release(pss->call);
+	http_call_release(pss->call);
 	api_request_free(&pss->req);
 	api_response_free(&pss->local);
 	memset(pss, 0, sizeof *pss);

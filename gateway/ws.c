@@ -79,7 +79,7 @@ static void ws_established(struct lws *wsi, struct pss_ws *pss)
 		return;
 	}
 	/* Without a cookie the hub closes it unless it authenticates within
-	 * HUB_AUTH_DEADLINE_MS (hub_expire_unauthenticated). */
+	 * HUB_AUTH_DEADLINE_MS (session_expire_unauthenticated). */
 	if (pss->cookie_token[0] != '\0')
 		session_auth_token(pss->session, pss->cookie_token);
 }
@@ -157,12 +157,12 @@ static unsigned char coalesced[LWS_PRE + GW_COALESCE_BYTES]; /* the loop thread'
 
 static const uint8_t *ws_source_next(void *session, size_t *len)
 {
-	return session_next_frame(session, len);
+	return outbox_next_frame(session, len);
 }
 
 static void ws_source_done(void *session)
 {
-	session_frame_done(session);
+	outbox_frame_done(session);
 }
 
 /* Frames from the front of the outbox, framed into coalesced[] while they
@@ -183,12 +183,12 @@ static int ws_write_some(struct lws *wsi, struct pss_ws *pss)
 	if (used > 0)
 		return lws_write(wsi, coalesced + LWS_PRE, used, LWS_WRITE_RAW) < (int)used ? -1
 		                                                                            : 1;
-	const unsigned char *frame = session_next_frame(s, &len);
+	const unsigned char *frame = outbox_next_frame(s, &len);
 	if (frame == NULL)
 		return 0;
 	if (lws_write(wsi, (unsigned char *)frame, len, LWS_WRITE_TEXT) < (int)len)
 		return -1;
-	session_frame_done(s);
+	outbox_frame_done(s);
 	return 1;
 }
 
@@ -197,13 +197,13 @@ static int ws_writeable(struct lws *wsi, struct pss_ws *pss)
 	size_t len;
 	if (pss->close_sent)
 		return 0;
-	if (session_take_ping(pss->session)) {
+	if (keepalive_take_ping(pss->session)) {
 		/* With a payload: lws 4.1 does not report an empty pong. */
 		unsigned char ping[LWS_PRE + 2] = {[LWS_PRE] = 'k', [LWS_PRE + 1] = 'a'};
 		if (lws_write(wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 0)
 			return -1;
 	}
-	if (session_next_frame(pss->session, &len) != NULL) {
+	if (outbox_next_frame(pss->session, &len) != NULL) {
 		for (int n = 0; n < GW_WRITES_PER_CALLBACK; n++) {
 			if (n > 0 && lws_send_pipe_choked(wsi))
 				break;
@@ -244,7 +244,7 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	case LWS_CALLBACK_RECEIVE:
 		if (pss->session == NULL)
 			return -1;
-		session_heard(pss->session);
+		keepalive_heard(pss->session);
 		if (pss->close_sent)
 			return 0; /* read and drop until the peer's Close */
 		if ((code = ws_receive(wsi, pss, in, len)) != 0) {
@@ -257,7 +257,7 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		}
 		return 0;
 	case LWS_CALLBACK_RECEIVE_PONG:
-		session_heard(pss->session);
+		keepalive_heard(pss->session);
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return pss->session ? ws_writeable(wsi, pss) : -1;

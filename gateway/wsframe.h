@@ -5,7 +5,7 @@
  * frames the small frames of a burst itself and writes them as one record
  * (a measured gain, docs/performance.md).  Everything that writes a frame
  * header by hand goes through wsframe_header(), checked against RFC 6455
- * section 5.2 by tests/unit/test_wsframe.c.
+ * section 5.2 by tests/unit/gateway/test_wsframe.c.
  *
  * Framing by hand bypasses what an extension (permessage-deflate) would do
  * to each frame, so it is only valid on a connection without one: the

@@ -36,7 +36,7 @@ struct api_request {
  * A body made a chunk at a time, for answers that grow with the data (the
  * CSV exports of the logs).  Each chunk is made on an HTTP worker with that
  * worker's store connection, and the next one only once the transport has
- * written the one before (api_call_more, core/hub/hub.h): an export holds
+ * written the one before (http_call_more, core/workers/workers.h): an export holds
  * one chunk in memory whatever its size and however slowly it is read, and
  * no worker waits on a reader between chunks.
  */

@@ -8,7 +8,7 @@
  * accepts or refuses with its own rules.  Not mine: nesting, numbers that are
  * negative, fractional, exponential or longer than 18 digits, \u escapes,
  * control characters, invalid UTF-8, duplicate keys, more than FLAT_MAX
- * members, anything after the object.  tests/unit/test_codec.c compares the
+ * members, anything after the object.  tests/unit/codec/test_jsonflat.c compares the
  * decoded frames of both paths on thousands of generated frames and the
  * frame fuzzer does the same on everything it tries.
  */

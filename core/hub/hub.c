@@ -1,6 +1,7 @@
 /*
- * hub.c - creating and stopping the hub, the registry of sessions per user,
- * draining results from the threads, and shutdown.
+ * hub.c - creating and stopping the hub and its threads (the writer, the
+ * HTTP workers, the reader), draining the results they hand back, the
+ * periodic tick, logging, and shutdown.
  */
 #include "hub_int.h"
 
@@ -9,8 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../api/api.h"
 #include "../common/err.h"
 #include "../common/text.h"
+#include "../session/session_int.h"
+#include "../workers/workers_int.h"
+#include "../writer/writer_int.h"
 
 #define HOUR_MS (3600LL * 1000)
 
@@ -47,10 +52,10 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 	h->hooks = *hooks;
 	atomic_init(&h->writable, true);
 	atomic_init(&h->failed, false);
-	jobq_init(&h->write_q);
-	jobq_init(&h->http_q);
-	jobq_init(&h->read_q);
-	jobq_init(&h->done_q);
+	job_queue_init(&h->write_q);
+	job_queue_init(&h->http_q);
+	job_queue_init(&h->read_q);
+	job_queue_init(&h->done_q);
 	int err = store_open(cfg->db_path, &h->store);
 	if (err == ERR_OK && store_map_for_reading(h->store) != ERR_OK)
 		hub_log(h, HUB_LOG_WARNING, "memory_map_unavailable", "action=%s", "pread");
@@ -80,10 +85,7 @@ static void free_session(int64_t key, void *val, void *arg)
 {
 	(void)key;
 	(void)arg;
-	struct session *s = val;
-	outbox_clear(s);
-	free(s->q);
-	free(s);
+	session_free(val);
 }
 
 void hub_destroy(struct hub *h)
@@ -94,10 +96,10 @@ void hub_destroy(struct hub *h)
 	workers_stop(h);
 	reader_stop(h);
 	struct job *j;
-	while ((j = jobq_take(&h->done_q, 1, false)) != NULL) {
+	while ((j = job_queue_take(&h->done_q, 1, false)) != NULL) {
 		if (j->type == JOB_HTTP) {
 			j->call->abandoned = true; /* its transport is gone with the loop */
-			api_call_apply(h, j->call);
+			http_call_apply(h, j->call);
 		}
 		job_free(j);
 	}
@@ -108,10 +110,10 @@ void hub_destroy(struct hub *h)
 	auth_throttle_destroy(h->throttle);
 	metrics_destroy(h->metrics);
 	store_close(h->store);
-	jobq_destroy(&h->write_q);
-	jobq_destroy(&h->http_q);
-	jobq_destroy(&h->read_q);
-	jobq_destroy(&h->done_q);
+	job_queue_destroy(&h->write_q);
+	job_queue_destroy(&h->http_q);
+	job_queue_destroy(&h->read_q);
+	job_queue_destroy(&h->done_q);
 	free(h);
 }
 
@@ -153,41 +155,7 @@ enum metric_gauge hub_conn_gauge(enum role role)
 	}
 }
 
-/* ---- Registry ------------------------------------------------------------------ */
-
-void hub_register_user(struct hub *h, struct session *s)
-{
-	s->next_of_user = idmap_get(h->by_user, s->user.ref.id);
-	if (idmap_put(h->by_user, s->user.ref.id, s) != 0) {
-		s->next_of_user = NULL;
-		session_fail(s, CLOSE_INTERNAL, "out of memory");
-	}
-}
-
-void hub_unregister(struct hub *h, struct session *s)
-{
-	if (s->state == SESSION_NEW)
-		return;
-	struct session *first = idmap_get(h->by_user, s->user.ref.id);
-	if (first == s) {
-		if (s->next_of_user)
-			idmap_put(h->by_user, s->user.ref.id, s->next_of_user);
-		else
-			idmap_del(h->by_user, s->user.ref.id);
-		return;
-	}
-	for (struct session *p = first; p; p = p->next_of_user) {
-		if (p->next_of_user == s) {
-			p->next_of_user = s->next_of_user;
-			return;
-		}
-	}
-}
-
-struct session *hub_user_sessions(struct hub *h, int64_t user_id)
-{
-	return idmap_get(h->by_user, user_id);
-}
+/* ---- Origins ------------------------------------------------------------------- */
 
 bool hub_origin_allowed(const struct hub *h, const char *origin, const char *host)
 {
@@ -198,8 +166,8 @@ bool hub_origin_allowed(const struct hub *h, const char *origin, const char *hos
 
 void hub_tick(struct hub *h)
 {
-	hub_expire_unauthenticated(h); /* session.c */
-	hub_sweep_sessions(h);         /* jobs.c: one slice */
+	session_expire_unauthenticated(h); /* core/session/session.c */
+	lifetime_sweep(h);                 /* core/session/lifetime.c: one slice */
 }
 
 /* ---- Results and shutdown ------------------------------------------------------- */
@@ -216,14 +184,14 @@ static void say_farewell(int64_t key, void *val, void *arg)
 void hub_drain(struct hub *h)
 {
 	struct job *j;
-	while ((j = jobq_take(&h->done_q, 64, false)) != NULL) {
+	while ((j = job_queue_take(&h->done_q, 64, false)) != NULL) {
 		while (j) {
 			struct job *next = j->next;
 			h->inflight--;
 			if (j->type == JOB_HTTP)
-				api_call_apply(h, j->call);
+				http_call_apply(h, j->call);
 			else
-				session_apply_job(h, j);
+				verb_apply(h, j);
 			job_free(j);
 			j = next;
 		}

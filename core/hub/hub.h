@@ -1,9 +1,12 @@
 /*
- * hub.h - the running gateway's core: WebSocket sessions, the registry of
- * open connections per user, the writer thread that group-commits, the
- * reader thread that builds welcomes, and the HTTP workers.  No
+ * hub.h - the running gateway without sockets: creating and stopping it,
+ * applying what its threads hand back, the periodic tick and shutdown.
+ * What runs inside has its own part and header: the WebSocket sessions and
+ * their outboxes (core/session/session.h), the writer thread that
+ * group-commits (core/writer), the HTTP workers (core/workers/workers.h),
+ * and the reader thread that builds welcomes (reader.c here).  No
  * libwebsockets here: the gateway translates between lws and these calls,
- * and writes what the hub queues.
+ * and writes what the sessions queue.
  *
  * Threads: every function here is called on the event-loop thread, except
  * the hooks, which the hub calls from any thread (wake) or the loop (the rest).
@@ -18,12 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../api/api.h"
 #include "../service/service.h"
 
 struct hub;
-struct session;
-struct api_call;
 
 /* Close codes (CLOSE_*) of the contract and of this implementation. */
 #include "../common/close.h"
@@ -40,7 +40,7 @@ struct hub_hooks {
 	 * transport that its frame headers announce (reassembled so far plus the
 	 * rest of the current frame).  A header can announce 2^40 bytes and send
 	 * none; lws 4.1 calls the application only when payload arrives, so the
-	 * hub asks every tick (session_watch_input). */
+	 * hub asks every tick (keepalive_watch_input). */
 	size_t (*input_announced)(void *transport);
 	/* Loop thread, may be NULL: the session on transport signed in.  From
 	 * now on it counts against its account and device, no longer against
@@ -108,7 +108,6 @@ struct metrics *hub_metrics(struct hub *h);
 #define HUB_RECHECK_MS       5000
 #define HUB_AUTH_DEADLINE_MS 10000
 void hub_tick(struct hub *h);
-void hub_expire_unauthenticated(struct hub *h);
 
 /* Shutdown: stop taking new work, let queued commits finish and be acked,
  * then close every session with 1001.  hub_quiet() is true when that is done
@@ -123,61 +122,5 @@ bool hub_quiet(struct hub *h);
 /* Origin policy: the gateway's own origin ("https://" + Host) or one of the
  * configured ones.  NULL origin is never allowed here. */
 bool hub_origin_allowed(const struct hub *h, const char *origin, const char *host);
-
-/* ---- WebSocket sessions --------------------------------------------------- */
-
-/* A new connection; NULL when out of memory. */
-struct session *session_open(struct hub *h, void *transport, const char *peer_addr);
-/* Authenticate at the upgrade (session cookie; the gateway checked Origin).
- * ERR_OK queues the welcome: it is built on the hub's reader thread and
- * written after a later hub_drain(), as the first frame after the auth;
- * frames queued for the session meanwhile wait behind it.  ERR_RATE_LIMITED
- * means the account or device is at its limit of connections and the
- * session is being closed (4429). */
-int session_auth_token(struct session *s, const char *token);
-/* One complete text message from the client. */
-void session_input(struct session *s, const char *data, size_t len);
-/* Refuse the connection at once: an error frame, then close with code. */
-void session_refuse(struct session *s, int err, int code, const char *why);
-/* The authentication deadline passed (10 s after opening). */
-void session_auth_deadline(struct session *s);
-/* The transport is gone; the session is freed. */
-void session_closed(struct session *s);
-/* Bytes (any part of a frame) or a pong arrived from the peer: it is alive.
- * The hub keeps connections alive itself, where lws 4.1 would re-insert a
- * timer per connection into one sorted list on every frame received: with
- * 10,000 connections that walk cost more than the TLS handshakes of a
- * reconnect storm. */
-void session_heard(struct session *s);
-/* The transport should write a WebSocket ping now (once per true). */
-bool session_take_ping(struct session *s);
-
-/* Writing: the next frame (headroom bytes precede *data), or NULL. */
-const unsigned char *session_next_frame(struct session *s, size_t *len);
-/* The frame returned by session_next_frame() was written.  The transport
- * keeps writing while it can; when it stops with frames left, or with a
- * close pending, it comes back by itself (session_wants_write()): hooks.
- * want_write is only called when a frame arrives in an empty outbox. */
-void session_frame_done(struct session *s);
-/* Frames are queued, or a close is waiting to be sent. */
-bool session_wants_write(const struct session *s);
-/* When the outbox is empty and the session should close: true with code. */
-bool session_close_pending(struct session *s, int *code, const char **reason);
-
-/* ---- HTTP calls ------------------------------------------------------------- */
-
-/* Starts an HTTP call; takes ownership of req's strings (they must be
- * malloc'd).  The hook want_write(transport) fires when the response is
- * ready. NULL when out of memory. */
-struct api_call *api_call_start(struct hub *h, void *transport, struct api_request *req);
-/* The response, or NULL while the call is still running. */
-const struct api_response *api_call_response(struct api_call *c);
-/* A streamed response (resp->stream): the transport wrote the current chunk
- * and wants the next; api_call_response() is NULL until a worker has made
- * it, then want_write(transport) fires.  False when out of memory (the
- * transport then aborts the answer). */
-bool api_call_more(struct api_call *c);
-/* The transport is done with the call (written or closed). */
-void api_call_release(struct api_call *c);
 
 #endif

@@ -7,9 +7,9 @@
  * limit (at most 500 messages).
  *
  * The session holds the welcome's place in its outbox meanwhile
- * (session_hold_welcome), so it is still the first frame after the auth;
+ * (outbox_hold_welcome), so it is still the first frame after the auth;
  * the result comes back through done_q and hooks.wake like the writer's,
- * and hub_drain() puts it in that place (session_fill_welcome).
+ * and hub_drain() puts it in that place (outbox_fill_welcome).
  */
 #include "hub_int.h"
 
@@ -48,10 +48,10 @@ static void *reader_main(void *arg)
 		        hub_log_quote(path, sizeof path, h->cfg.db_path));
 	}
 	struct job *j;
-	while ((j = jobq_take(&h->read_q, 1, true)) != NULL) {
+	while ((j = job_queue_take(&h->read_q, 1, true)) != NULL) {
 		if (j->type == JOB_WELCOME)
 			welcome_build(s, j);
-		jobq_push(&h->done_q, j);
+		job_queue_push(&h->done_q, j);
 		h->hooks.wake(h->hooks.ctx);
 	}
 	store_close(s);
@@ -68,14 +68,14 @@ int reader_start(struct hub *h)
 
 void reader_stop(struct hub *h)
 {
-	jobq_close(&h->read_q); /* what is queued is still built, then it exits */
+	job_queue_close(&h->read_q); /* what is queued is still built, then it exits */
 	if (h->reader_started)
 		pthread_join(h->reader, NULL);
 	h->reader_started = false;
 }
 
-void hub_submit_read(struct hub *h, struct job *j)
+void reader_submit(struct hub *h, struct job *j)
 {
 	h->inflight++;
-	jobq_push(&h->read_q, j);
+	job_queue_push(&h->read_q, j);
 }

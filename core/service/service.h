@@ -16,7 +16,7 @@
  * is logged with svc_log_access() in the same transaction or, on the event
  * loop, by the writer before the answer goes out.
  *
- * The endpoints (core/api, the WebSocket verbs in core/hub, indgang-admin)
+ * The endpoints (core/api, the WebSocket verbs in core/session, indgang-admin)
  * only decode, call one operation and encode its result.  "Where does a new
  * operation go": docs/architecture.md.
  *

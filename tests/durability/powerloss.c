@@ -29,7 +29,7 @@
  *
  * The sessions are opened with session_open() on fake transports and fed
  * with session_input(), exactly the calls the gateway's ws.c makes; acks are
- * taken from the outboxes with session_next_frame(), as ws.c writes them.
+ * taken from the outboxes with outbox_next_frame(), as ws.c writes them.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -44,6 +44,7 @@
 
 #include "core/common/err.h"
 #include "core/hub/hub.h"
+#include "core/session/session.h"
 #include "core/store/store_int.h"
 #include "powerloss_vfs.h"
 #include "tests/fuzz/fuzz_world.h"
@@ -262,7 +263,7 @@ static size_t read_outbox(int k, size_t *acks)
 	struct client *c = &clients[k];
 	const unsigned char *data;
 	size_t len, n = 0;
-	while ((data = session_next_frame(c->s, &len)) != NULL) {
+	while ((data = outbox_next_frame(c->s, &len)) != NULL) {
 		json_t *o = json_loadb((const char *)data, len, 0, NULL);
 		const char *type = json_string_value(json_object_get(o, "type"));
 		const char *ref = json_string_value(json_object_get(o, "ref"));
@@ -287,7 +288,7 @@ static size_t read_outbox(int k, size_t *acks)
 			c->next = 0; /* sent again on the next round */
 		}
 		json_decref(o);
-		session_frame_done(c->s);
+		outbox_frame_done(c->s);
 	}
 	int code;
 	const char *reason;

@@ -241,7 +241,7 @@ def test_06_huge_length_claim_with_payload(w):
 @case
 def test_06b_huge_length_claim_without_payload(w):
     # lws 4.1 calls the application only when payload arrives; the gateway asks it
-    # every 250 ms what the frames on each connection announce (session_watch_input)
+    # every 250 ms what the frames on each connection announce (keepalive_watch_input)
     r = authed(w)
     t0 = time.monotonic()
     r.send(r.frame(b"", length=2 ** 40, key=b"\0\0\0\0"))

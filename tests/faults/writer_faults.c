@@ -37,6 +37,7 @@
 
 #include "core/common/err.h"
 #include "core/hub/hub.h"
+#include "core/session/session.h"
 #include "core/store/store.h"
 #include "tests/fuzz/fuzz_world.h"
 
@@ -355,7 +356,7 @@ static struct answer send_and_wait(struct hub *h, struct session *s, int64_t con
 		hub_drain(h);
 		const unsigned char *data;
 		size_t len;
-		while ((data = session_next_frame(s, &len)) != NULL) {
+		while ((data = outbox_next_frame(s, &len)) != NULL) {
 			json_t *f = json_loadb((const char *)data, len, 0, NULL);
 			const char *type = json_string_value(json_object_get(f, "type"));
 			const char *ref = json_string_value(json_object_get(f, "ref"));
@@ -367,7 +368,7 @@ static struct answer send_and_wait(struct hub *h, struct session *s, int64_t con
 				a.id = (long long)json_integer_value(json_object_get(m, "id"));
 			}
 			json_decref(f);
-			session_frame_done(s);
+			outbox_frame_done(s);
 		}
 	}
 	return a;

@@ -39,7 +39,7 @@
 #include "core/codec/codec.h"
 #include "core/common/err.h"
 #include "core/common/text.h"
-#include "core/hub/hub_int.h"
+#include "core/session/session_int.h"
 #include "fuzz_world.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -304,9 +304,9 @@ static bool drain_session(struct session *s, enum fuzz_user u, int obs)
 {
 	const unsigned char *data;
 	size_t len;
-	while ((data = session_next_frame(s, &len)) != NULL) {
+	while ((data = outbox_next_frame(s, &len)) != NULL) {
 		check_frame(u, obs, data, len);
-		session_frame_done(s);
+		outbox_frame_done(s);
 	}
 	int code;
 	const char *reason;
@@ -324,9 +324,9 @@ static void open_observer(int u)
 	actor_unknown = false;
 	const unsigned char *data;
 	size_t len;
-	while ((data = session_next_frame(observer[u], &len)) != NULL) {
+	while ((data = outbox_next_frame(observer[u], &len)) != NULL) {
 		check_frame((enum fuzz_user)u, -1, data, len);
-		session_frame_done(observer[u]);
+		outbox_frame_done(observer[u]);
 	}
 }
 

@@ -12,14 +12,14 @@
  * written until the welcome fills the place, so it is still the first
  * frame after the auth, whatever was fanned out meanwhile.
  */
-#include "hub_int.h"
+#include "session_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/err.h"
 
-struct out_frame *frame_new(struct hub *h, char *json)
+struct out_frame *outbox_frame_new(struct hub *h, char *json)
 {
 	if (json == NULL)
 		return NULL;
@@ -34,7 +34,7 @@ struct out_frame *frame_new(struct hub *h, char *json)
 	return f;
 }
 
-void frame_unref(struct out_frame *f)
+void outbox_frame_unref(struct out_frame *f)
 {
 	if (f != NULL && --f->refs == 0)
 		free(f);
@@ -45,7 +45,7 @@ void outbox_clear(struct session *s)
 	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_FRAMES, -(int64_t)s->count);
 	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_BYTES, -(int64_t)s->bytes);
 	while (s->count > 0) {
-		frame_unref(s->q[s->head]);
+		outbox_frame_unref(s->q[s->head]);
 		s->head = (s->head + 1) % s->cap;
 		s->count--;
 	}
@@ -68,15 +68,6 @@ static bool outbox_grow(struct session *s)
 	return true;
 }
 
-void session_close(struct session *s, int code, const char *reason)
-{
-	if (s->close_code != 0)
-		return;
-	s->close_code = code;
-	s->close_reason = reason;
-	s->hub->hooks.want_write(s->transport);
-}
-
 /* Cuts off a session whose outbox would pass its caps with len more bytes
  * in one more frame (frames: 0 when the frame takes a place already held);
  * true when it did. */
@@ -94,13 +85,12 @@ static bool outbox_lagging(struct session *s, size_t frames, size_t len)
 	return true;
 }
 
-/* The frame at the head may be written (it is not the welcome's held place). */
-static bool outbox_head_ready(const struct session *s)
+bool outbox_ready(const struct session *s)
 {
 	return s->count > 0 && s->q[s->head] != s->welcome_slot;
 }
 
-void session_push(struct session *s, struct out_frame *f)
+void outbox_push(struct session *s, struct out_frame *f)
 {
 	if (f == NULL || s->close_code != 0)
 		return;
@@ -117,11 +107,11 @@ void session_push(struct session *s, struct out_frame *f)
 	s->bytes += f->len;
 	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_FRAMES, 1);
 	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_BYTES, (int64_t)f->len);
-	if (s->count == 1 && outbox_head_ready(s))
+	if (s->count == 1 && outbox_ready(s))
 		s->hub->hooks.want_write(s->transport);
 }
 
-void session_hold_welcome(struct session *s)
+void outbox_hold_welcome(struct session *s)
 {
 	struct out_frame *f = malloc(sizeof *f + s->hub->cfg.frame_headroom);
 	if (f == NULL) {
@@ -131,17 +121,17 @@ void session_hold_welcome(struct session *s)
 	f->refs = 1;
 	f->len = 0;
 	s->welcome_slot = f;
-	session_push(s, f);
+	outbox_push(s, f);
 	if (f->refs == 1) /* refused: the session is closing */
 		s->welcome_slot = NULL;
-	frame_unref(f);
+	outbox_frame_unref(f);
 }
 
-void session_fill_welcome(struct session *s, char *json)
+void outbox_fill_welcome(struct session *s, char *json)
 {
-	struct out_frame *slot = s->welcome_slot, *f = frame_new(s->hub, json);
+	struct out_frame *slot = s->welcome_slot, *f = outbox_frame_new(s->hub, json);
 	if (slot == NULL || (f != NULL && outbox_lagging(s, 0, f->len))) {
-		frame_unref(f);
+		outbox_frame_unref(f);
 		return;
 	}
 	if (f == NULL) {
@@ -151,44 +141,44 @@ void session_fill_welcome(struct session *s, char *json)
 	size_t i = 0;
 	while (s->q[(s->head + i) % s->cap] != slot) /* held, so it is there */
 		i++;
-	s->q[(s->head + i) % s->cap] = f; /* the queue takes frame_new's reference */
+	s->q[(s->head + i) % s->cap] = f; /* the queue takes outbox_frame_new's reference */
 	s->bytes += f->len;
 	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_BYTES, (int64_t)f->len);
 	s->welcome_slot = NULL;
-	frame_unref(slot);
+	outbox_frame_unref(slot);
 	if (i == 0)
 		s->hub->hooks.want_write(s->transport);
 }
 
-void session_send_json(struct session *s, char *json)
+void outbox_send_json(struct session *s, char *json)
 {
-	struct out_frame *f = frame_new(s->hub, json);
+	struct out_frame *f = outbox_frame_new(s->hub, json);
 	if (f == NULL) {
 		session_close(s, CLOSE_INTERNAL, "internal error");
 		return;
 	}
-	session_push(s, f);
-	frame_unref(f);
+	outbox_push(s, f);
+	outbox_frame_unref(f);
 }
 
-void session_send_error(struct session *s, const char *ref, int err, const char *message)
+void outbox_send_error(struct session *s, const char *ref, int err, const char *message)
 {
 	metrics_error(s->hub->metrics, MT_WS, err);
-	session_send_json(s, codec_encode_error(ref, err, message ? message : err_message(err)));
+	outbox_send_json(s, codec_encode_error(ref, err, message ? message : err_message(err)));
 }
 
-const unsigned char *session_next_frame(struct session *s, size_t *len)
+const unsigned char *outbox_next_frame(struct session *s, size_t *len)
 {
-	if (!outbox_head_ready(s))
+	if (!outbox_ready(s))
 		return NULL;
 	struct out_frame *f = s->q[s->head];
 	*len = f->len;
 	return f->data + s->hub->cfg.frame_headroom;
 }
 
-void session_frame_done(struct session *s)
+void outbox_frame_done(struct session *s)
 {
-	if (!outbox_head_ready(s))
+	if (!outbox_ready(s))
 		return;
 	struct out_frame *f = s->q[s->head];
 	s->bytes -= f->len;
@@ -197,19 +187,5 @@ void session_frame_done(struct session *s)
 	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_FRAMES, -1);
 	metrics_gauge_add(s->hub->metrics, MG_OUTBOX_BYTES, -(int64_t)f->len);
 	metrics_inc(s->hub->metrics, MC_WS_FRAMES_OUT);
-	frame_unref(f);
-}
-
-bool session_wants_write(const struct session *s)
-{
-	return outbox_head_ready(s) || s->close_code != 0 || s->ping_wanted;
-}
-
-bool session_close_pending(struct session *s, int *code, const char **reason)
-{
-	if (s->close_code == 0 || s->count > 0)
-		return false;
-	*code = s->close_code;
-	*reason = s->close_reason;
-	return true;
+	outbox_frame_unref(f);
 }

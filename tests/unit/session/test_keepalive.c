@@ -1,6 +1,6 @@
 /*
  * test_keepalive.c - unit tests for the hub's WebSocket keep-alive
- * (core/hub/keepalive.c) on a real hub and store: a signed-in session that
+ * (core/session/keepalive.c) on a real hub and store: a signed-in session that
  * stays silent is pinged once after idle_ping_ms, anything it sends (or its
  * pong) counts as alive again, and silence until idle_drop_ms closes it with
  * 1001; the sweep that runs every tick reaches every session.
@@ -14,7 +14,7 @@
 #include "core/auth/auth.h"
 #include "core/common/err.h"
 #include "core/common/text.h"
-#include "core/hub/hub_int.h"
+#include "core/session/session_int.h"
 #include "world.h"
 
 #define PING_MS 30000
@@ -64,8 +64,8 @@ static struct hub *hub_with_session(struct transport *tp, struct session **out)
 	/* What is written (the welcome is built on the hub's reader thread and
 	 * not waited for here: keep-alive does not depend on it). */
 	size_t len;
-	while (session_next_frame(s, &len) != NULL)
-		session_frame_done(s);
+	while (outbox_next_frame(s, &len) != NULL)
+		outbox_frame_done(s);
 	*out = s;
 	return h;
 }
@@ -95,26 +95,26 @@ static void test_ping_then_drop(void)
 
 	/* Quiet, but not for long enough: nothing to write. */
 	tp.want_writes = 0;
-	CHECK(session_keepalive(s, t0 + PING_MS - 1));
+	CHECK(keepalive_check(s, t0 + PING_MS - 1));
 	CHECK(!session_wants_write(s));
-	CHECK(!session_take_ping(s));
+	CHECK(!keepalive_take_ping(s));
 	CHECK_EQ(tp.want_writes, 0);
 
 	/* Silent for idle_ping_ms: one ping, and the transport is told. */
-	CHECK(session_keepalive(s, t0 + PING_MS));
+	CHECK(keepalive_check(s, t0 + PING_MS));
 	CHECK_EQ(tp.want_writes, 1);
 	CHECK(session_wants_write(s));
-	CHECK(session_take_ping(s));
-	CHECK(!session_take_ping(s));
+	CHECK(keepalive_take_ping(s));
+	CHECK(!keepalive_take_ping(s));
 	CHECK(!session_wants_write(s));
 
 	/* Still silent: no second ping, and still open. */
-	CHECK(session_keepalive(s, t0 + PING_MS + 5000));
-	CHECK(!session_take_ping(s));
+	CHECK(keepalive_check(s, t0 + PING_MS + 5000));
+	CHECK(!keepalive_take_ping(s));
 	CHECK(!session_close_pending(s, &code, &reason));
 
 	/* Silent until idle_drop_ms: closed with 1001 and a reason. */
-	CHECK(!session_keepalive(s, t0 + DROP_MS));
+	CHECK(!keepalive_check(s, t0 + DROP_MS));
 	CHECK_EQ(s->state, SESSION_CLOSING);
 	CHECK(session_close_pending(s, &code, &reason));
 	CHECK_EQ(code, CLOSE_GOING_AWAY);
@@ -134,21 +134,21 @@ static void test_heard_keeps_alive(void)
 
 	/* Pinged, then the pong comes: alive, and the next silence pings again. */
 	s->heard_at = text_now_ms() - PING_MS;
-	CHECK(session_keepalive(s, text_now_ms()));
-	CHECK(session_take_ping(s));
-	session_heard(s);
+	CHECK(keepalive_check(s, text_now_ms()));
+	CHECK(keepalive_take_ping(s));
+	keepalive_heard(s);
 	int64_t now = text_now_ms();
 	CHECK(now - s->heard_at < 1000);
-	CHECK(session_keepalive(s, now + DROP_MS - 1));
-	CHECK(session_take_ping(s));
+	CHECK(keepalive_check(s, now + DROP_MS - 1));
+	CHECK(keepalive_take_ping(s));
 	CHECK(!session_close_pending(s, &code, &reason));
 
 	/* A frame counts as much as a pong: a ping frame of the protocol. */
 	s->heard_at = text_now_ms() - DROP_MS + 1000;
 	const char ping[] = "{\"type\":\"ping\",\"ref\":\"k\"}";
-	session_heard(s); /* the transport calls it for every chunk received */
+	keepalive_heard(s); /* the transport calls it for every chunk received */
 	session_input(s, ping, strlen(ping));
-	CHECK(session_keepalive(s, text_now_ms() + 1000));
+	CHECK(keepalive_check(s, text_now_ms() + 1000));
 	CHECK(!session_close_pending(s, &code, &reason));
 	CHECK_EQ(s->state, SESSION_AUTHED);
 	done(h, s);

@@ -4,20 +4,20 @@
  * even the pong, for idle_drop_ms is closed.  A phone that lost its network
  * without a FIN is found this way, and its slot and its outbox freed.
  *
- * The hub's sweep calls session_keepalive() for every session once per
+ * The sweep (lifetime.c) calls keepalive_check() for every session once per
  * HUB_RECHECK_MS, so the ping goes out up to that much later than
  * idle_ping_ms and the close likewise: seconds on a policy of a minute.
- * What it costs per received frame is one clock read (session_heard()).
+ * What it costs per received frame is one clock read (keepalive_heard()).
  *
  * The same file watches what connections announce: a frame header that
  * claims more than HUB_MESSAGE_MAX bytes closes the connection with 1009
  * within a tick, whether or not any of those bytes ever come.
  */
-#include "hub_int.h"
+#include "session_int.h"
 
 #include "../common/text.h"
 
-void session_heard(struct session *s)
+void keepalive_heard(struct session *s)
 {
 	if (s == NULL)
 		return;
@@ -25,7 +25,7 @@ void session_heard(struct session *s)
 	s->pinged = false;
 }
 
-bool session_take_ping(struct session *s)
+bool keepalive_take_ping(struct session *s)
 {
 	if (!s->ping_wanted)
 		return false;
@@ -33,7 +33,7 @@ bool session_take_ping(struct session *s)
 	return true;
 }
 
-bool session_keepalive(struct session *s, int64_t now)
+bool keepalive_check(struct session *s, int64_t now)
 {
 	const struct hub_config *cfg = &s->hub->cfg;
 	int64_t silent = now - s->heard_at;
@@ -54,7 +54,7 @@ bool session_keepalive(struct session *s, int64_t now)
 	return true;
 }
 
-bool session_watch_input(struct session *s)
+bool keepalive_watch_input(struct session *s)
 {
 	struct hub *h = s->hub;
 	if (h->hooks.input_announced == NULL || s->close_code != 0 ||

@@ -21,12 +21,12 @@
 
 static char dir[] = "/tmp/indgang-test-migrate-XXXXXX";
 
-/* fixtures/ beside this source file. */
+/* tests/unit/fixtures/, beside this source file's folder. */
 static void fixture_path(int version, char *out, size_t cap)
 {
 	char src[1024];
 	snprintf(src, sizeof src, "%s", __FILE__);
-	snprintf(out, cap, "%s/fixtures/schema-%d.sql", dirname(src), version);
+	snprintf(out, cap, "%s/../fixtures/schema-%d.sql", dirname(src), version);
 }
 
 static char *read_file(const char *path)

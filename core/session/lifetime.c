@@ -1,8 +1,8 @@
 /*
- * jobs.c - the queues that carry jobs between the loop and the hub's threads,
- * and the periodic job of the loop: the sweep over open sessions that ends
- * those whose sign-in was revoked, expired or went idle (NIST SP 800-63B,
- * see core/auth/auth.h and docs/trust.md, "Sessions").
+ * lifetime.c - sign-in lifetimes on open sessions: the sweep over them that
+ * ends those whose sign-in was revoked, expired or went idle (NIST SP
+ * 800-63B, see core/auth/auth.h and docs/trust.md, "Sessions").  The same
+ * sweep runs keep-alive (keepalive.c) and watches announced input.
  *
  * Activity costs no write per frame: a frame only stamps session->active_at
  * in memory.  The sweep (every HUB_RECHECK_MS) reads each token again, and
@@ -10,92 +10,13 @@
  * stored last use, it queues the new value; all of them go to the writer
  * as one JOB_TOUCH, committed with whatever else is in that batch.
  */
-#include "hub_int.h"
+#include "session_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "../common/err.h"
 #include "../common/text.h"
-
-void jobq_init(struct jobq *q)
-{
-	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
-	q->head = q->tail = NULL;
-	q->closed = false;
-}
-
-void jobq_destroy(struct jobq *q)
-{
-	struct job *j = q->head;
-	while (j) {
-		struct job *next = j->next;
-		job_free(j);
-		j = next;
-	}
-	pthread_cond_destroy(&q->cv);
-	pthread_mutex_destroy(&q->mu);
-}
-
-void jobq_push(struct jobq *q, struct job *j)
-{
-	j->next = NULL;
-	pthread_mutex_lock(&q->mu);
-	if (q->tail)
-		q->tail->next = j;
-	else
-		q->head = j;
-	q->tail = j;
-	pthread_cond_signal(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-}
-
-struct job *jobq_take(struct jobq *q, size_t max, bool wait)
-{
-	pthread_mutex_lock(&q->mu);
-	while (wait && q->head == NULL && !q->closed)
-		pthread_cond_wait(&q->cv, &q->mu);
-	struct job *first = q->head, *last = NULL, *j = q->head;
-	for (size_t n = 0; j != NULL && n < max; n++) {
-		last = j;
-		j = j->next;
-	}
-	if (last != NULL) {
-		q->head = j;
-		if (j == NULL)
-			q->tail = NULL;
-		last->next = NULL;
-	} else {
-		first = NULL;
-	}
-	pthread_mutex_unlock(&q->mu);
-	return first;
-}
-
-void jobq_close(struct jobq *q)
-{
-	pthread_mutex_lock(&q->mu);
-	q->closed = true;
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-}
-
-void job_free(struct job *j)
-{
-	if (j == NULL)
-		return;
-	free(j->body);
-	free(j->families);
-	free(j->reply);
-	free(j->touch);
-	msg_clear(&j->msg);
-	route_set_free(&j->rcpt);
-	svc_receipt_clear(&j->receipt);
-	free(j);
-}
-
-/* ---- Session lifetimes ------------------------------------------------------ */
+#include "../writer/writer_int.h"
 
 /* The last use known on the loop: the stored one or a later frame. */
 static int64_t last_use(const struct session *s)
@@ -105,7 +26,7 @@ static int64_t last_use(const struct session *s)
 
 /* Only what a person does counts: the staff web client pings every 25 s
  * on its own, and a tab left open must still go idle. */
-bool session_activity(struct session *s, enum frame_type type, int64_t now)
+bool lifetime_activity(struct session *s, enum frame_type type, int64_t now)
 {
 	if (auth_session_check(s->token.expires_at, last_use(s), s->token.idle_ms, now) !=
 	    AUTH_SESSION_LIVE)
@@ -147,9 +68,9 @@ static void end_session(struct hub *h, struct session *s, enum auth_session_end 
 	        idle ? "idle" : "expired", (unsigned long long)s->id, (long long)s->user.ref.id,
 	        hub_log_quote(peer, sizeof peer, s->peer));
 	outbox_clear(s); /* nothing more is disclosed on an ended sign-in */
-	session_send_error(s, NULL, ERR_UNAUTHORIZED,
-	                   idle ? "Signed out after a time without activity; sign in again."
-	                        : "The sign-in has expired; sign in again.");
+	outbox_send_error(s, NULL, ERR_UNAUTHORIZED,
+	                  idle ? "Signed out after a time without activity; sign in again."
+	                       : "The sign-in has expired; sign in again.");
 	s->state = SESSION_CLOSING;
 	/* The close reason tells a client which, e.g. for its sign-in form. */
 	session_close(s, CLOSE_UNAUTHORIZED, idle ? "idle" : "expired");
@@ -161,11 +82,11 @@ static void sweep_session(int64_t key, void *val, void *arg)
 	struct sweep *w = arg;
 	struct session *s = val;
 	struct store_token t;
-	if (!session_watch_input(s)) /* every session, every tick */
+	if (!keepalive_watch_input(s)) /* every session, every tick */
 		return;
 	if (s->state != SESSION_AUTHED || s->id % w->slices != w->slice)
 		return;
-	if (!session_keepalive(s, w->now))
+	if (!keepalive_check(s, w->now))
 		return;
 	int err = store_token_recheck(w->h->store, s->token.id, w->now, &t);
 	if (err == ERR_UNAUTHORIZED && t.ended == AUTH_SESSION_LIVE) {
@@ -192,7 +113,7 @@ static void sweep_session(int64_t key, void *val, void *arg)
 	}
 }
 
-void hub_sweep_sessions(struct hub *h)
+void lifetime_sweep(struct hub *h)
 {
 	struct sweep w = {.h = h, .now = text_now_ms()};
 	w.slices = HUB_RECHECK_MS / HUB_TICK_MS;
@@ -210,10 +131,10 @@ void hub_sweep_sessions(struct hub *h)
 	j->type = JOB_TOUCH;
 	j->touch = w.touch;
 	j->n_touch = w.n;
-	hub_submit_write(h, j);
+	writer_submit(h, j);
 }
 
-int job_touch_run(struct store *s, struct job *j)
+int lifetime_touch_run(struct store *s, struct job *j)
 {
 	int err = ERR_OK;
 	for (size_t i = 0; i < j->n_touch && err == ERR_OK; i++)

@@ -16,7 +16,7 @@
  * may have lost pages that the WAL is about to stop holding, so the gateway
  * stops acknowledging and shuts down.
  */
-#include "hub_int.h"
+#include "writer_int.h"
 
 #include "../common/err.h"
 

@@ -18,7 +18,7 @@
 #include "core/auth/auth.h"
 #include "core/common/err.h"
 #include "core/common/text.h"
-#include "core/hub/hub_int.h"
+#include "core/session/session_int.h"
 #include "world.h"
 
 /* The wake hook, as a semaphore the loop (this thread) waits on. */
@@ -98,11 +98,11 @@ static void hub_done(struct hub *h)
 static char *take_frame(struct session *s)
 {
 	size_t len;
-	const unsigned char *f = session_next_frame(s, &len);
+	const unsigned char *f = outbox_next_frame(s, &len);
 	if (f == NULL)
 		return NULL;
 	char *out = strndup((const char *)f, len);
-	session_frame_done(s);
+	outbox_frame_done(s);
 	return out;
 }
 

@@ -2,14 +2,15 @@
  * workers.c - HTTP workers: each request of the HTTP API runs whole on a
  * worker thread with the worker's own store connection, so password hashing
  * and the writes of enrolment or revocation never stall the event loop.
+ * What travels between the loop and a worker is a call (http_call.c).
  *
  * A streamed answer (an export) comes back a chunk at a time: the first with
  * the response, each further one as a job of its own once the transport has
- * written the one before (api_call_more), on whichever worker is free.
+ * written the one before (http_call_more), on whichever worker is free.
  * Between chunks no worker is held, so a slow reader costs one chunk of
  * memory and nothing else.
  */
-#include "hub_int.h"
+#include "workers_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,11 +93,11 @@ static void *worker_main(void *arg)
 	    .metrics_allow = h->cfg.metrics_allow,
 	};
 	struct job *j;
-	while ((j = jobq_take(&h->http_q, 1, true)) != NULL) {
-		struct api_call *c = j->call;
+	while ((j = job_queue_take(&h->http_q, 1, true)) != NULL) {
+		struct http_call *c = j->call;
 		if (c->resp.stream != NULL) { /* the next chunk of a streamed answer */
 			api_stream_next(s, &c->resp);
-			jobq_push(&h->done_q, j);
+			job_queue_push(&h->done_q, j);
 			h->hooks.wake(h->hooks.ctx);
 			continue;
 		}
@@ -112,7 +113,7 @@ static void *worker_main(void *arg)
 				stop_after_io_error(h, s);
 		}
 		count_request(h, &c->req, &c->resp, started);
-		jobq_push(&h->done_q, j);
+		job_queue_push(&h->done_q, j);
 		h->hooks.wake(h->hooks.ctx);
 	}
 	store_close(s);
@@ -134,131 +135,10 @@ int workers_start(struct hub *h)
 
 void workers_stop(struct hub *h)
 {
-	jobq_close(&h->http_q);
+	job_queue_close(&h->http_q);
 	for (int i = 0; i < h->n_workers; i++)
 		pthread_join(h->workers[i], NULL);
 	free(h->workers);
 	h->workers = NULL;
 	h->n_workers = 0;
-}
-
-struct api_call *api_call_start(struct hub *h, void *transport, struct api_request *req)
-{
-	struct api_call *c = calloc(1, sizeof *c);
-	struct job *j = calloc(1, sizeof *j);
-	if (c == NULL || j == NULL) {
-		free(c);
-		free(j);
-		api_request_free(req);
-		return NULL;
-	}
-	c->hub = h;
-	c->transport = transport;
-	c->req = *req;
-	memset(req, 0, sizeof *req);
-	j->type = JOB_HTTP;
-	j->call = c;
-	h->inflight++;
-	metrics_gauge_add(h->metrics, MG_HTTP_QUEUE, 1);
-	jobq_push(&h->http_q, j);
-	return c;
-}
-
-const struct api_response *api_call_response(struct api_call *c)
-{
-	return c->done ? &c->resp : NULL;
-}
-
-bool api_call_more(struct api_call *c)
-{
-	struct job *j = calloc(1, sizeof *j);
-	if (j == NULL || c->resp.stream == NULL || c->resp.stream_done) {
-		free(j);
-		return false;
-	}
-	c->done = false;
-	j->type = JOB_HTTP;
-	j->call = c;
-	c->hub->inflight++;
-	jobq_push(&c->hub->http_q, j);
-	return true;
-}
-
-static void api_call_free(struct api_call *c)
-{
-	api_request_free(&c->req);
-	api_response_free(&c->resp);
-	free(c);
-}
-
-void api_call_release(struct api_call *c)
-{
-	if (c == NULL)
-		return;
-	if (c->done) {
-		api_call_free(c);
-	} else {
-		c->abandoned = true; /* freed when the worker hands it back */
-		c->transport = NULL;
-	}
-}
-
-static void close_matching(int64_t key, void *val, void *arg)
-{
-	(void)key;
-	struct session *s = val;
-	const struct api_response *r = arg;
-	if (s->state != SESSION_AUTHED)
-		return;
-	if ((r->close_token_id && s->token.id == r->close_token_id) ||
-	    (r->close_device_id && s->token.device_id == r->close_device_id)) {
-		outbox_clear(s);
-		s->state = SESSION_CLOSING; /* frames already buffered are not acted on */
-		session_close(s, CLOSE_REVOKED, "signed out or device revoked");
-	}
-}
-
-/* A new conversation: a "conversation" frame to every open connection of
- * everyone who may see it, each with their own counters. */
-static void announce_conversation(struct hub *h, int64_t conv_id)
-{
-	struct route_set r;
-	if (route_receipt(h->store, conv_id, &r) != ERR_OK)
-		return;
-	for (size_t i = 0; i < r.n; i++) {
-		struct session *first = hub_user_sessions(h, r.users[i]);
-		struct conv c;
-		if (first == NULL)
-			continue;
-		if (store_conversation(h->store, &first->user, conv_id, &c) == ERR_OK) {
-			struct out_frame *f = frame_new(h, codec_encode_conversation(&c));
-			for (struct session *s = first; s; s = s->next_of_user)
-				if (s->state == SESSION_AUTHED)
-					session_push(s, f);
-			frame_unref(f);
-		}
-		conv_clear(&c);
-	}
-	route_set_free(&r);
-}
-
-/* Loop thread: the worker finished c. */
-void api_call_apply(struct hub *h, struct api_call *c)
-{
-	c->done = true;
-	if (!c->applied && (c->resp.close_token_id || c->resp.close_device_id))
-		idmap_each(h->sessions, close_matching, &c->resp);
-	if (!c->applied && c->resp.created_conv)
-		announce_conversation(h, c->resp.created_conv);
-	if (c->resp.notice) {
-		struct out_frame *f = frame_new(h, c->resp.notice);
-		c->resp.notice = NULL; /* the frame owns it now */
-		hub_fan_out(h, &c->resp.notice_to, f, NULL);
-		frame_unref(f);
-	}
-	c->applied = true;
-	if (c->abandoned)
-		api_call_free(c);
-	else
-		h->hooks.want_write(c->transport);
 }

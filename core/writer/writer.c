@@ -12,8 +12,13 @@
  * When COMMIT fails, no job of the batch is acknowledged (ERR_UNAVAILABLE);
  * the rows may still be on disk, which is why a resend looks up client_id
  * first and answers with the original message.
+ *
+ * The loop's ways in are writer_submit() and two helpers that make a job of
+ * contact-log rows: writer_log_later() (a refusal nobody waits for) and
+ * writer_reply_after_access_log() (a staff read whose reply waits for its
+ * `access` rows).  Checkpoints between batches: checkpoint.c.
  */
-#include "hub_int.h"
+#include "writer_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +28,7 @@
 #include "../common/err.h"
 #include "../common/text.h"
 #include "../service/service.h"
+#include "../session/session_int.h"
 
 #define WRITER_BATCH 1024
 
@@ -50,7 +56,7 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 		j->err = ERR_INTERNAL;
 		break;
 	case JOB_TOUCH:
-		j->err = job_touch_run(s, j);
+		j->err = lifetime_touch_run(s, j);
 		break;
 	}
 }
@@ -181,7 +187,7 @@ static void *writer_main(void *arg)
 			        "query_every_time");
 	}
 	struct job *batch;
-	while ((batch = jobq_take(&h->write_q, WRITER_BATCH, true)) != NULL) {
+	while ((batch = job_queue_take(&h->write_q, WRITER_BATCH, true)) != NULL) {
 		metrics_gauge_add(h->metrics, MG_WRITE_QUEUE, -(int64_t)batch_length(batch));
 		if (s && !atomic_load(&h->failed))
 			commit_batch(h, s, batch);
@@ -190,7 +196,7 @@ static void *writer_main(void *arg)
 		struct job *j = batch;
 		while (j) {
 			struct job *next = j->next;
-			jobq_push(&h->done_q, j);
+			job_queue_push(&h->done_q, j);
 			j = next;
 		}
 		h->hooks.wake(h->hooks.ctx);
@@ -209,17 +215,17 @@ int writer_start(struct hub *h)
 
 void writer_stop(struct hub *h)
 {
-	jobq_close(&h->write_q);
+	job_queue_close(&h->write_q);
 	if (h->writer_started)
 		pthread_join(h->writer, NULL);
 	h->writer_started = false;
 }
 
-void hub_submit_write(struct hub *h, struct job *j)
+void writer_submit(struct hub *h, struct job *j)
 {
 	h->inflight++;
 	metrics_gauge_add(h->metrics, MG_WRITE_QUEUE, 1);
-	jobq_push(&h->write_q, j);
+	job_queue_push(&h->write_q, j);
 }
 
 static struct job *log_job(const struct store_user *u, const char *kind, const int64_t *families,
@@ -240,25 +246,25 @@ static struct job *log_job(const struct store_user *u, const char *kind, const i
 	return j;
 }
 
-void hub_log_later(struct hub *h, const struct store_user *u, const char *kind, int64_t family,
-                   int64_t conv, const char *detail)
+void writer_log_later(struct hub *h, const struct store_user *u, const char *kind, int64_t family,
+                      int64_t conv, const char *detail)
 {
 	struct job *j = log_job(u, kind, &family, 1, conv, detail);
 	if (j != NULL)
-		hub_submit_write(h, j);
+		writer_submit(h, j);
 }
 
-void hub_reply_after_access_log(struct session *s, const char *ref, const int64_t *families,
-                                size_t n, int64_t conv, const char *what, char *reply)
+void writer_reply_after_access_log(struct session *s, const char *ref, const int64_t *families,
+                                   size_t n, int64_t conv, const char *what, char *reply)
 {
 	if (n == 0 || reply == NULL) {
-		session_send_json(s, reply);
+		outbox_send_json(s, reply);
 		return;
 	}
 	struct job *j = log_job(&s->user, "access", families, n, conv, what);
 	if (j == NULL) {
 		free(reply);
-		session_send_error(s, ref, ERR_INTERNAL, NULL);
+		outbox_send_error(s, ref, ERR_INTERNAL, NULL);
 		return;
 	}
 	j->session_id = s->id;
@@ -266,5 +272,5 @@ void hub_reply_after_access_log(struct session *s, const char *ref, const int64_
 	if (ref)
 		text_copy(j->ref, sizeof j->ref, ref);
 	j->reply = reply;
-	hub_submit_write(s->hub, j);
+	writer_submit(s->hub, j);
 }

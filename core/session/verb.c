@@ -1,0 +1,256 @@
+/*
+ * verb.c - what a session asks for, and what comes back: the verbs of the
+ * contract (auth, send, read, sync, history, ping) as a table of {type,
+ * handler}, and the results of the jobs they queue, applied on the loop.
+ *
+ * Reads bounded by their limit (sync, history) run here on the loop's own
+ * connection; a staff member's page goes out only once the writer has
+ * committed its `access` rows (writer_reply_after_access_log).  Writes
+ * (send, read) become jobs for the writer; the welcome, which grows with
+ * the conversations a user may see, a job for the reader.  verb_apply()
+ * acks, answers and fans out (registry_fan_out) once they come back.
+ */
+#include "session_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/err.h"
+#include "../service/service.h"
+#include "../writer/writer_int.h"
+
+/* ---- The verbs ------------------------------------------------------------------- */
+
+static const char *ref_of(const struct frame *f)
+{
+	return f->has_ref ? f->ref : NULL;
+}
+
+static void verb_auth(struct session *s, struct frame *f)
+{
+	if (s->state == SESSION_AUTHED) {
+		outbox_send_error(s, ref_of(f), ERR_BAD_REQUEST, "Already authenticated.");
+		return;
+	}
+	/* Over a connection limit it is refused already (4429). */
+	if (session_auth_token(s, f->u.auth.token) != ERR_OK && s->state == SESSION_NEW)
+		session_refuse_unauthenticated(s, ref_of(f), "The token is not valid.");
+}
+
+/* A write job for the writer, or NULL (answered) during shutdown, when no
+ * new writes are taken, or when out of memory. */
+static struct job *write_job(struct session *s, const struct frame *f, enum job_type type)
+{
+	if (s->hub->shutting_down) {
+		outbox_send_error(s, ref_of(f), ERR_UNAVAILABLE,
+		                  "The server is restarting; retry.");
+		return NULL;
+	}
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		outbox_send_error(s, ref_of(f), ERR_INTERNAL, NULL);
+		return NULL;
+	}
+	j->type = type;
+	j->session_id = s->id;
+	j->user = s->user;
+	j->has_ref = f->has_ref;
+	memcpy(j->ref, f->ref, sizeof j->ref);
+	return j;
+}
+
+static void verb_send(struct session *s, struct frame *f)
+{
+	struct job *j = write_job(s, f, JOB_SEND);
+	if (j == NULL)
+		return;
+	j->conv = f->u.send.conv;
+	j->kind = f->u.send.kind;
+	j->body = f->u.send.body; /* the job takes the body */
+	f->u.send.body = NULL;
+	memcpy(j->client_id, f->u.send.client_id, sizeof j->client_id);
+	writer_submit(s->hub, j);
+	metrics_inc(s->hub->metrics, MC_MSG_RECEIVED);
+}
+
+static void verb_read(struct session *s, struct frame *f)
+{
+	struct job *j = write_job(s, f, JOB_READ);
+	if (j == NULL)
+		return;
+	j->conv = f->u.read.conv;
+	j->upto = f->u.read.upto;
+	writer_submit(s->hub, j);
+}
+
+static void verb_sync(struct session *s, struct frame *f)
+{
+	struct svc_page p = {0};
+	int err = svc_sync(s->hub->store, &s->user, f->u.sync.after, f->u.sync.limit, &p);
+	if (err)
+		outbox_send_error(s, ref_of(f), err, NULL);
+	else
+		writer_reply_after_access_log(s, ref_of(f), p.families, p.n_families, 0, "sync",
+		                              codec_encode_messages(ref_of(f), &p.msgs, p.more));
+	svc_page_clear(&p);
+}
+
+static void verb_history(struct session *s, struct frame *f)
+{
+	struct msg_list l = {0};
+	bool more = false;
+	int64_t family = 0, conv = f->u.history.conv;
+	int err = svc_history(s->hub->store, &s->user, conv, f->u.history.before,
+	                      f->u.history.limit, &l, &more, &family);
+	if (err) {
+		if (family > 0 && (err == ERR_FORBIDDEN || err == ERR_NOT_FOUND))
+			writer_log_later(s->hub, &s->user, "denied", family, conv, "history");
+		outbox_send_error(s, ref_of(f), err, NULL);
+	} else {
+		size_t n = s->user.ref.role == ROLE_FAMILY ? 0 : 1;
+		writer_reply_after_access_log(s, ref_of(f), &family, n, conv, "history",
+		                              codec_encode_messages(ref_of(f), &l, more));
+	}
+	msg_list_free(&l);
+}
+
+static void verb_ping(struct session *s, struct frame *f)
+{
+	outbox_send_json(s, codec_encode_pong(ref_of(f)));
+}
+
+struct verb {
+	enum frame_type type;
+	void (*handler)(struct session *s, struct frame *f);
+};
+
+static const struct verb verbs[] = {
+    {FRAME_AUTH, verb_auth},       {FRAME_SEND, verb_send}, {FRAME_SYNC, verb_sync},
+    {FRAME_HISTORY, verb_history}, {FRAME_READ, verb_read}, {FRAME_PING, verb_ping},
+};
+
+void verb_dispatch(struct session *s, struct frame *f)
+{
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+		if (verbs[i].type == f->type)
+			verbs[i].handler(s, f);
+}
+
+/* ---- The welcome ------------------------------------------------------------------ */
+
+/* The welcome is built on the reader thread; its place is held first, so
+ * whatever is queued for the session meanwhile follows it. */
+void verb_welcome(struct session *s)
+{
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		session_fail(s, CLOSE_INTERNAL, "out of memory");
+		return;
+	}
+	j->type = JOB_WELCOME;
+	j->session_id = s->id;
+	j->user = s->user;
+	outbox_hold_welcome(s);
+	reader_submit(s->hub, j);
+}
+
+/* The welcome (or why not) into its held place; a session gone, or whose
+ * outbox was dropped since (revoked, cut off), gets nothing. */
+static void apply_welcome(struct session *s, struct job *j)
+{
+	if (s == NULL)
+		return;
+	if (j->err) {
+		metrics_error(s->hub->metrics, MT_WS, j->err);
+		outbox_fill_welcome(s, codec_encode_error(NULL, j->err, err_message(j->err)));
+		return;
+	}
+	outbox_fill_welcome(s, j->reply);
+	j->reply = NULL;
+}
+
+/* ---- Results from the writer and the reader -------------------------------------- */
+
+static void apply_send(struct hub *h, struct session *s, struct job *j)
+{
+	const char *ref = j->has_ref ? j->ref : NULL;
+	if (j->err) {
+		if (s)
+			outbox_send_error(s, ref, j->err, NULL);
+		return;
+	}
+	char *msg = codec_encode_msg(&j->msg); /* once, for the ack and the fan-out */
+	if (msg == NULL) {
+		if (s)
+			session_close(s, CLOSE_INTERNAL, "internal error");
+		return;
+	}
+	if (s) {
+		outbox_send_json(s, codec_encode_ack_with(ref, j->client_id, msg));
+		metrics_inc(h->metrics, MC_MSG_ACKED);
+	}
+	if (j->duplicate) {
+		metrics_inc(h->metrics, MC_MSG_DUPLICATE);
+	} else {
+		metrics_inc(h->metrics, MC_MSG_STORED);
+		struct out_frame *f = outbox_frame_new(h, codec_encode_message_with(msg));
+		metrics_add(h->metrics, MC_MSG_DELIVERED, registry_fan_out(h, &j->rcpt, f, s));
+		outbox_frame_unref(f);
+	}
+	free(msg);
+}
+
+/* The reader learns the stored position whether or not it moved; a move
+ * goes to staff as stored and to the family clamped (svc_read). */
+static void apply_read(struct hub *h, struct session *s, struct job *j)
+{
+	const char *ref = j->has_ref ? j->ref : NULL;
+	const struct svc_receipt *r = &j->receipt;
+	if (j->err) {
+		if (s)
+			outbox_send_error(s, ref, j->err, NULL);
+		return;
+	}
+	if (s)
+		outbox_send_json(
+		    s, codec_encode_receipt(ref, j->conv, &j->user.ref, r->stored, r->at));
+	if (r->staff_rcpt.n == 0 && r->family_rcpt.n == 0)
+		return;
+	metrics_inc(h->metrics, MC_RECEIPTS);
+	struct out_frame *f = outbox_frame_new(
+	    h, codec_encode_receipt(NULL, j->conv, &j->user.ref, r->stored, r->at));
+	registry_fan_out(h, &r->staff_rcpt, f, s);
+	outbox_frame_unref(f);
+	f = outbox_frame_new(
+	    h, codec_encode_receipt(NULL, j->conv, &j->user.ref, r->family_upto, r->at));
+	registry_fan_out(h, &r->family_rcpt, f, s);
+	outbox_frame_unref(f);
+}
+
+/* A staff read whose access rows are now committed: disclose it. */
+static void apply_reply(struct session *s, struct job *j)
+{
+	if (j->err) {
+		outbox_send_error(s, j->has_ref ? j->ref : NULL, ERR_UNAVAILABLE, NULL);
+		return;
+	}
+	outbox_send_json(s, j->reply);
+	j->reply = NULL;
+}
+
+void verb_apply(struct hub *h, struct job *j)
+{
+	struct session *s = idmap_get(h->sessions, (int64_t)j->session_id);
+	if (j->type == JOB_WELCOME) { /* its held place is filled in any state */
+		apply_welcome(s, j);
+		return;
+	}
+	if (s && s->state != SESSION_AUTHED)
+		s = NULL;
+	if (j->type == JOB_SEND)
+		apply_send(h, s, j);
+	else if (j->type == JOB_READ)
+		apply_read(h, s, j);
+	else if (j->type == JOB_LOG && j->reply != NULL && s != NULL)
+		apply_reply(s, j);
+}
