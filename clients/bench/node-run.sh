@@ -69,13 +69,13 @@ done
 # The sampler starts when node-load starts measuring (after provisioning,
 # connecting and the warm-up); node-load says when.
 set +e
-fifo=$work/node-load.err
-rm -f "$fifo"
+node_err=$work/node-load.err
+rm -f "$node_err"
 "${prio[@]}" node "$root/clients/bench/node-load.mjs" --port "$port" --ca "$certs/ca.pem" \
-	--admin "$INDGANG_ADMIN" --db "$db" --json "$work/results.jsonl" "$@" 2> >(tee "$fifo" >&2) &
+	--admin "$INDGANG_ADMIN" --db "$db" --json "$work/results.jsonl" "$@" 2> >(tee "$node_err" >&2) &
 node_pid=$!
 for _ in $(seq 12000); do
-	grep -q "measuring from" "$fifo" 2>/dev/null && break
+	grep -q "measuring from" "$node_err" 2>/dev/null && break
 	kill -0 "$node_pid" 2>/dev/null || break
 	sleep 0.01
 done
