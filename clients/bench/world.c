@@ -2,7 +2,8 @@
  * world.c - provisioning a benchmark world through the contract: the import
  * document (worlddoc.c), then POST /api/login for advisers and
  * POST /api/enrol for family members, many at a time, and
- * `indgang-admin invite` when a world is found again (history).
+ * `indgang-admin invite` when a world is found again (history), after
+ * revoking the phones an earlier run enrolled.
  */
 #include "bench.h"
 
@@ -144,10 +145,49 @@ int world_enrol_members(struct bench *b, struct world *w, int first, int n)
 	return post_all(b, w, &k, first, n);
 }
 
+/* Revokes the phones member i enrolled in an earlier run on this database:
+ * an administrator makes no invite code for a member who has one. */
+static int revoke_member_phones(struct bench *b, struct world *w, int i)
+{
+	char fam[32], dev[32];
+	snprintf(fam, sizeof fam, "%lld", (long long)w->fam[i].id);
+	char *list[] = {(char *)b->o.admin, "--db", (char *)b->o.db,
+	                "--json",           "list", "devices",
+	                "--family",         fam,    NULL};
+	char *out;
+	int rc = run_capture(list, &out);
+	json_error_t jerr;
+	json_t *j = rc == 0 && out ? json_loads(out, 0, &jerr) : NULL;
+	free(out);
+	size_t k;
+	json_t *row;
+	json_array_foreach(json_object_get(j, "rows"), k, row)
+	{
+		if (json_integer_value(json_object_get(row, "user_id")) != w->fam[i].member ||
+		    !json_is_null(json_object_get(row, "revoked_at")))
+			continue;
+		snprintf(dev, sizeof dev, "%lld",
+		         (long long)json_integer_value(json_object_get(row, "id")));
+		char *revoke[] = {(char *)b->o.admin, "--db", (char *)b->o.db,
+		                  "revoke-device",    dev,    NULL};
+		char *ignored;
+		if (run_capture(revoke, &ignored) != 0)
+			rc = -1;
+		free(ignored);
+	}
+	json_decref(j);
+	if (rc != 0)
+		bench_note(b, "revoking the earlier phones of member %lld failed",
+		           (long long)w->fam[i].member);
+	return rc;
+}
+
 int world_invite_members(struct bench *b, struct world *w, int first, int n)
 {
 	char id[32];
 	for (int i = first; i < first + n; i++) {
+		if (revoke_member_phones(b, w, i) != 0)
+			return -1;
 		snprintf(id, sizeof id, "%lld", (long long)w->fam[i].member);
 		char *argv[] = {
 		    (char *)b->o.admin, "--db", (char *)b->o.db, "--json", "invite", id, NULL};

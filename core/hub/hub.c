@@ -56,9 +56,13 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 	job_queue_init(&h->http_q);
 	job_queue_init(&h->read_q);
 	job_queue_init(&h->done_q);
+	/* The loop's connection reads with pread(), not through a memory map:
+	 * SQLite unmaps the whole file at the first read after any other
+	 * connection's commit, and that munmap() waits (state D) for the
+	 * writer's writeback of the same file; every page read is faulted in
+	 * again after it.  See docs/performance.md, "The event loop and the
+	 * disk". */
 	int err = store_open(cfg->db_path, &h->store);
-	if (err == ERR_OK && store_map_for_reading(h->store) != ERR_OK)
-		hub_log(h, HUB_LOG_WARNING, "memory_map_unavailable", "action=%s", "pread");
 	if (err == ERR_OK) {
 		h->sessions = idmap_create();
 		h->by_user = idmap_create();

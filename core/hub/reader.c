@@ -13,6 +13,7 @@
  */
 #include "hub_int.h"
 
+#include <sys/prctl.h>
 #include <stdlib.h>
 
 #include "../common/err.h"
@@ -41,6 +42,7 @@ static void welcome_build(struct store *s, struct job *j)
 static void *reader_main(void *arg)
 {
 	struct hub *h = arg;
+	prctl(PR_SET_NAME, "indgang-reader"); /* its name in top -H, ps -L, /proc */
 	struct store *s = NULL;
 	if (store_open(h->cfg.db_path, &s) != ERR_OK) {
 		char path[512];

@@ -721,11 +721,6 @@ int store_checkpoint(struct store *s, bool *io_error)
 	return rc == SQLITE_OK ? ERR_OK : store_err(rc);
 }
 
-int store_map_for_reading(struct store *s)
-{
-	return exec_sql(s->db, "PRAGMA mmap_size = 17179869184"); /* SQLite takes its maximum */
-}
-
 int store_savepoint(struct store *s)
 {
 	return exec_prepared(s, ST_SAVEPOINT);

@@ -56,12 +56,6 @@ bool store_in_transaction(struct store *s);
  * here. */
 void store_defer_checkpoints(struct store *s);
 int store_wal_pages(const struct store *s);
-/* Reads the database file through a memory map (up to SQLite's limit, 2 GiB
- * in Debian's build) instead of a pread() per page: for the loop's
- * connection, which serves history and sync pages.  A read error of the
- * disk then stops the process (SIGBUS) instead of returning an error; what
- * was acknowledged is on disk either way. */
-int store_map_for_reading(struct store *s);
 /* A PASSIVE checkpoint: copies what it can without waiting for readers.
  * ERR_OK, or an error with *io_error set when the disk failed. */
 int store_checkpoint(struct store *s, bool *io_error);

@@ -12,6 +12,7 @@
  */
 #include "workers_int.h"
 
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,7 @@ static void stop_after_io_error(struct hub *h, struct store *s)
 static void *worker_main(void *arg)
 {
 	struct hub *h = arg;
+	prctl(PR_SET_NAME, "indgang-http"); /* its name in top -H, ps -L, /proc */
 	struct store *s = NULL;
 	int err = store_open(h->cfg.db_path, &s);
 	if (err) {

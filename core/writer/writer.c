@@ -20,6 +20,7 @@
  */
 #include "writer_int.h"
 
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,7 @@ static void commit_batch(struct hub *h, struct store *s, struct job *batch)
 static void *writer_main(void *arg)
 {
 	struct hub *h = arg;
+	prctl(PR_SET_NAME, "indgang-writer"); /* its name in top -H, ps -L, /proc */
 	struct store *s;
 	if (store_open(h->cfg.db_path, &s) != ERR_OK) {
 		char path[512];
