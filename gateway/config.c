@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,8 +17,20 @@
 #include <string.h>
 
 #include "core/hub/hub.h"
+#include "core/push/endpoint.h"
 
-enum key_type { K_PATH, K_LISTEN, K_INT, K_LONG, K_DOUBLE, K_ORIGINS, K_ADDRS, K_CHOICE, K_BOOL };
+enum key_type {
+	K_PATH,
+	K_LISTEN,
+	K_INT,
+	K_LONG,
+	K_DOUBLE,
+	K_ORIGINS,
+	K_ADDRS,
+	K_HOSTS,
+	K_CHOICE,
+	K_BOOL
+};
 
 struct key {
 	const char *name;
@@ -58,6 +71,8 @@ static const struct key keys[] = {
     {"device_idle_days", K_INT, OFF(device_idle_days), 0, 3650, false},
     {"invite_hours", K_INT, OFF(invite_hours), 1, 720, false},
     {"backup_before_upgrade", K_BOOL, OFF(backup_before_upgrade), 0, 0, false},
+    {"push_hosts", K_HOSTS, OFF(push_hosts), 0, 0, false},
+    {"push_allow_private", K_BOOL, OFF(push_allow_private), 0, 0, false},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -73,6 +88,8 @@ void config_defaults(struct gw_config *c)
 	snprintf(c->listen_addr, sizeof c->listen_addr, "127.0.0.1");
 	c->port = 8443;
 	c->metrics_allow.v[c->metrics_allow.n++] = strdup("127.0.0.1");
+	for (size_t i = 0; push_default_hosts[i] != NULL; i++)
+		c->push_hosts.v[c->push_hosts.n++] = strdup(push_default_hosts[i]);
 	c->http_workers = HUB_HTTP_WORKERS;
 	c->ws_rate = HUB_WS_RATE;
 	c->outbox_frames = HUB_OUTBOX_FRAMES;
@@ -107,6 +124,7 @@ void config_free(struct gw_config *c)
 	free(c->web);
 	list_clear(&c->allow_origin);
 	list_clear(&c->metrics_allow);
+	list_clear(&c->push_hosts);
 	memset(c, 0, sizeof *c);
 }
 
@@ -212,6 +230,18 @@ static bool addr_ok(const char *v)
 	       inet_pton(AF_INET, net, &a) == 1;
 }
 
+/* A push service's host: a name, "*." and a name, or an IPv4 address. */
+static bool host_ok(const char *v)
+{
+	const char *name = strncmp(v, "*.", 2) == 0 ? v + 2 : v;
+	if (*name == '\0' || strlen(name) > 253)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+			return false;
+	return true;
+}
+
 /* Appends each space-separated word of v to the list. */
 static int set_list(struct gw_config *c, const struct key *k, const char *v, bool replace,
                     char *why, size_t cap)
@@ -226,6 +256,12 @@ static int set_list(struct gw_config *c, const struct key *k, const char *v, boo
 			return refuse(
 			    why, cap,
 			    "allow_origin wants https://host[:port] (no path), got \"%s\"", w);
+		if (k->type == K_HOSTS && !host_ok(w))
+			return refuse(
+			    why, cap,
+			    "push_hosts wants host names (*.name for its subdomains), got "
+			    "\"%s\"",
+			    w);
 		if (k->type == K_ADDRS && !addr_ok(w))
 			return refuse(
 			    why, cap,
@@ -271,6 +307,7 @@ int config_set(struct gw_config *c, const char *name, const char *value, bool fr
 		return set_number(c, k, value, why, cap);
 	case K_ORIGINS:
 	case K_ADDRS:
+	case K_HOSTS:
 		return set_list(c, k, value, from_cli, why, cap);
 	case K_CHOICE:
 		return set_choice((int *)((char *)c + k->offset), choices_of(k), k, value, why,
@@ -279,7 +316,7 @@ int config_set(struct gw_config *c, const char *name, const char *value, bool fr
 		int b = 0;
 		if (set_choice(&b, bools, k, value, why, cap) != 0)
 			return refuse(why, cap, "%s wants yes or no, got \"%s\"", name, value);
-		c->backup_before_upgrade = b == 1;
+		*(bool *)((char *)c + k->offset) = b == 1;
 		return 0;
 	}
 	}
@@ -404,6 +441,7 @@ static bool same_value(const struct key *k, const struct gw_config *a, const str
 		return *(const bool *)pa == *(const bool *)pb;
 	case K_ORIGINS:
 	case K_ADDRS:
+	case K_HOSTS:
 		return same_list((const struct config_list *)pa, (const struct config_list *)pb);
 	}
 	return true;
@@ -434,4 +472,6 @@ void config_lifetimes(const struct gw_config *c, struct svc_policy *out)
 	out->device_idle_ms = c->device_idle_days > 0 ? (int64_t)c->device_idle_days * (int64_t)day
 	                                              : out->device_session_ms;
 	out->invite_ms = (int64_t)c->invite_hours * (int64_t)hour;
+	out->push_hosts = (const char *const *)c->push_hosts.v;
+	out->push_allow_private = c->push_allow_private;
 }

@@ -37,7 +37,7 @@ struct gw_config {
 	char *db, *cert, *key, *web;
 	char listen_addr[64];
 	int port;
-	struct config_list allow_origin, metrics_allow;
+	struct config_list allow_origin, metrics_allow, push_hosts;
 	int http_workers;
 	double ws_rate;
 	long outbox_frames;
@@ -51,6 +51,7 @@ struct gw_config {
 	double staff_session_hours, staff_idle_minutes;
 	int device_session_days, device_idle_days, invite_hours;
 	bool backup_before_upgrade;
+	bool push_allow_private; /* push endpoints may be addresses (tests only) */
 };
 
 /* The built-in defaults (no file read yet). */

@@ -641,6 +641,54 @@ static void ep_device_delete(struct call *c)
 	respond(c, 204, NULL);
 }
 
+struct push_op {
+	struct call *c;
+	struct req_push_sub in;
+	int64_t id;
+	const char *why;
+};
+
+static int push_subscribe_op(struct store *s, void *arg)
+{
+	struct push_op *o = arg;
+	struct call *c = o->c;
+	return svc_push_subscribe(s, &c->ctx->policy, &c->user, &c->token, o->in.endpoint,
+	                          o->in.p256dh, o->in.auth, c->now, &o->id, &o->why);
+}
+
+/* Web Push for this sign-in (issue 12): the browser's PushSubscription. */
+static void ep_push_subscribe(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct push_op o = {.c = c};
+	int err = codec_decode_push_sub(c->req->body, c->req->body_len, &o.in, &o.why);
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, push_subscribe_op, &o);
+	if (err)
+		fail(c, err, o.why);
+	else
+		respond(c, 201, codec_encode_id(o.id));
+	codec_push_sub_free(&o.in);
+}
+
+static int push_unsubscribe_op(struct store *s, void *arg)
+{
+	struct call *c = arg;
+	return svc_push_unsubscribe(s, &c->user, c->path_id);
+}
+
+static void ep_push_unsubscribe(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	int err = svc_in_tx(c->ctx->store, push_unsubscribe_op, c);
+	if (err)
+		fail(c, err, NULL);
+	else
+		respond(c, 204, NULL);
+}
+
 /* ---- Metrics ------------------------------------------------------------------ */
 
 /* An IPv4 address in a CIDR block "a.b.c.d/n". */
@@ -719,6 +767,8 @@ static const struct route routes[] = {
     {"GET", "/api/families/", "/devices", ep_devices},
     {"GET", "/api/families/", "/access-log", ep_access_log},
     {"DELETE", "/api/devices/", "", ep_device_delete},
+    {"POST", "/api/push/subscriptions", NULL, ep_push_subscribe},
+    {"DELETE", "/api/push/subscriptions/", "", ep_push_unsubscribe},
 };
 
 /* Matches path against a route; sets *id for routes with {id}. */

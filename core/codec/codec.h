@@ -105,6 +105,19 @@ int codec_decode_conv_create(const char *text, size_t len, struct req_conv_creat
 void codec_conv_create_free(struct req_conv_create *r);
 int codec_decode_invite(const char *text, size_t len, struct req_invite *out, const char **why);
 
+/* A PushSubscription as the browser's toJSON() gives it:
+ * {"endpoint":URL,"keys":{"p256dh":B64URL,"auth":B64URL},...}; the keys are
+ * checked for their form (base64url of 65 and 16 bytes). */
+#define CODEC_P256DH_LEN 87 /* base64url of 65 bytes, unpadded */
+#define CODEC_AUTH_LEN   22 /* base64url of 16 bytes, unpadded */
+struct req_push_sub {
+	char *endpoint;
+	char p256dh[CODEC_P256DH_LEN + 1];
+	char auth[CODEC_AUTH_LEN + 1];
+};
+int codec_decode_push_sub(const char *text, size_t len, struct req_push_sub *out, const char **why);
+void codec_push_sub_free(struct req_push_sub *r);
+
 /* ---- Values the server encodes --------------------------------------- */
 
 /* ---- Server frames (WebSocket) ---------------------------------------- */
@@ -157,6 +170,8 @@ char *codec_encode_log_page(const struct log_list *l, int64_t next);
 struct csv;
 void codec_log_csv_header(struct csv *w);
 void codec_log_csv_rows(struct csv *w, const struct log_list *l);
+/* {"id":N} */
+char *codec_encode_id(int64_t id);
 /* {"status":"ok"} or {"status":S} */
 char *codec_encode_health(const char *status);
 

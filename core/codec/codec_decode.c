@@ -24,6 +24,7 @@
 #include "../common/text.h"
 
 #include <jansson.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -581,4 +582,57 @@ int codec_decode_invite(const char *text, size_t len, struct req_invite *out, co
 		return bad(why, "invite: \"member\" must be a positive integer");
 	}
 	return ok(why);
+}
+
+/* ---- Push subscriptions ------------------------------------------------------ */
+
+/* Copies a base64url key of exactly want characters (padding '=' dropped). */
+static bool take_b64url(const json_t *keys, const char *name, char *out, size_t want)
+{
+	const json_t *v = json_object_get(keys, name);
+	const char *s = json_string_value(v);
+	if (s == NULL)
+		return false;
+	size_t n = json_string_length(v);
+	while (n > 0 && s[n - 1] == '=')
+		n--;
+	if (n != want)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return true;
+}
+
+int codec_decode_push_sub(const char *text, size_t len, struct req_push_sub *out, const char **why)
+{
+	json_t *o;
+	const char *endpoint;
+	size_t elen;
+	memset(out, 0, sizeof(*out));
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	const json_t *keys = json_object_get(o, "keys");
+	bool good = req_str(&(struct obj){.tree = o}, "endpoint", &endpoint, &elen) && elen > 0 &&
+	            elen <= 1024 && memchr(endpoint, '\0', elen) == NULL && json_is_object(keys);
+	if (good && (!take_b64url(keys, "p256dh", out->p256dh, CODEC_P256DH_LEN) ||
+	             !take_b64url(keys, "auth", out->auth, CODEC_AUTH_LEN))) {
+		json_decref(o);
+		return bad(why,
+		           "push: keys.p256dh and keys.auth must be base64url of 65 and 16 bytes");
+	}
+	if (good)
+		out->endpoint = dup_span(endpoint, elen);
+	json_decref(o);
+	if (!good)
+		return bad(why, "push: \"endpoint\" (a URL) and \"keys\" are required");
+	return out->endpoint ? ok(why) : ERR_INTERNAL;
+}
+
+void codec_push_sub_free(struct req_push_sub *r)
+{
+	free(r->endpoint);
+	r->endpoint = NULL;
 }

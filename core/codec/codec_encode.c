@@ -409,6 +409,13 @@ char *codec_encode_health(const char *status)
 	return dump(finish(o, rc));
 }
 
+char *codec_encode_id(int64_t id)
+{
+	json_t *o = json_object();
+	int rc = put(o, "id", json_integer(id));
+	return dump(finish(o, rc));
+}
+
 /* ---- Contact log: JSON --------------------------------------------------- */
 
 static json_t *log_entry_json(const struct log_entry *e)

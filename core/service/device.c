@@ -70,7 +70,8 @@ int svc_device_revoke(struct store *s, const struct store_user *actor, int64_t d
 	char detail[2 * DOMAIN_NAME_MAX + 64];
 	snprintf(detail, sizeof detail, "device %lld \"%s\" of %s revoked", (long long)device,
 	         dev->name, owner->ref.name);
-	if ((err = store_device_revoke(s, device, now)) != ERR_OK)
+	if ((err = store_device_revoke(s, device, now)) != ERR_OK ||
+	    (err = store_push_subs_drop_device(s, device)) != ERR_OK)
 		return err;
 	return store_log_append(s, now, "revoke", actor->ref.id, owner->family_id, 0, 0, detail);
 }

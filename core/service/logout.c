@@ -9,6 +9,8 @@ int svc_logout(struct store *s, const struct store_user *user, const struct stor
 {
 	int err = store_token_revoke(s, tok->id, now);
 	if (err == ERR_OK)
+		err = store_push_subs_drop_token(s, tok->id); /* its notifications end too */
+	if (err == ERR_OK)
 		err = store_log_append(s, now, "logout", user->ref.id, user->family_id, 0, 0, "");
 	return err;
 }

@@ -52,6 +52,10 @@ struct svc_policy {
 	int64_t device_session_ms;
 	int64_t device_idle_ms; /* 0: no idle limit */
 	int64_t invite_ms;
+	/* Web Push: the hosts an endpoint may name (NULL: the big four), and
+	 * whether an address or localhost may be one (tests). */
+	const char *const *push_hosts;
+	bool push_allow_private;
 };
 
 /* The defaults above, in milliseconds. */
@@ -234,6 +238,17 @@ int svc_pair_set(struct store *s, const struct store_user *actor, int64_t family
 int svc_health(struct store *s);
 /* Figures for /metrics: the file's bytes, its WAL's, and its schema. */
 void svc_db_figures(struct store *s, int64_t *db_bytes, int64_t *wal_bytes, int *schema_version);
+
+/* ---- Web Push subscriptions (push.c) ---------------------------------------------- */
+
+/* Registers a subscription for the sign-in tok (and its device): the
+ * endpoint must be a push service's (core/push/endpoint.h); the same
+ * endpoint again moves to this sign-in.  *id is its id. */
+int svc_push_subscribe(struct store *s, const struct svc_policy *p, const struct store_user *user,
+                       const struct store_token *tok, const char *endpoint, const char *p256dh,
+                       const char *auth, int64_t now, int64_t *id, const char **why);
+/* Removes one of the user's subscriptions (ERR_NOT_FOUND: none of theirs). */
+int svc_push_unsubscribe(struct store *s, const struct store_user *user, int64_t id);
 
 /* ---- Reading the logs (log.c) ------------------------------------------------- */
 

@@ -29,6 +29,8 @@ int svc_staff_password(struct store *s, const struct store_user *actor, int64_t 
 		err = store_staff_set_password(s, user, pw_hash);
 	if (err == ERR_OK)
 		err = store_admin_revoke_user_tokens(s, user, now, signed_out);
+	if (err == ERR_OK)
+		err = store_push_subs_drop_user(s, user);
 	return err;
 }
 
@@ -43,5 +45,7 @@ int svc_staff_set_active(struct store *s, const struct store_user *actor, int64_
 		err = store_user_set_active(s, user, active);
 	if (err == ERR_OK && !active)
 		err = store_admin_revoke_user_tokens(s, user, now, signed_out);
+	if (err == ERR_OK && !active)
+		err = store_push_subs_drop_user(s, user);
 	return err;
 }

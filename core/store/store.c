@@ -188,6 +188,24 @@ static const char *const migrations[] = {
     "DROP INDEX contact_log_family;"
     "CREATE INDEX contact_log_family ON contact_log(family_id, id, at);"
     "CREATE INDEX contact_log_staff ON contact_log(actor_id, id) WHERE family_id IS NULL;",
+
+    /* 7 -> 8: Web Push subscriptions.  One belongs to the sign-in that made it
+     * (a staff browser's session or an enrolled phone's token) and dies with
+     * it: logout, revocation, deactivation and a password reset delete it.
+     * p256dh and auth are kept as the client sent them (base64url). */
+    "CREATE TABLE push_subscriptions("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  token_id INTEGER NOT NULL REFERENCES tokens(id),"
+    "  device_id INTEGER REFERENCES devices(id),"
+    "  endpoint TEXT NOT NULL UNIQUE,"
+    "  p256dh TEXT NOT NULL,"
+    "  auth TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX push_subscriptions_user ON push_subscriptions(user_id);"
+    "CREATE INDEX push_subscriptions_token ON push_subscriptions(token_id);"
+    "CREATE INDEX push_subscriptions_device ON push_subscriptions(device_id);",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -344,6 +362,18 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_FAMILY_DEVICES] = "SELECT d.id, d.name, u.id, u.name, u.role, d.created_at, "
                           "ifnull(d.revoked_at, 0) FROM devices d JOIN users u ON u.id = d.user_id "
                           "WHERE u.family_id = ?1 ORDER BY d.id",
+    /* The same endpoint registered again (a browser that signed in again)
+     * moves to the new sign-in. */
+    [ST_PUSH_SUB_UPSERT] = "INSERT INTO push_subscriptions(user_id, token_id, device_id, "
+                           "endpoint, p256dh, auth, created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+                           "?6, ?7) ON CONFLICT (endpoint) DO UPDATE SET user_id = "
+                           "excluded.user_id, token_id = excluded.token_id, device_id = "
+                           "excluded.device_id, p256dh = excluded.p256dh, auth = excluded.auth "
+                           "RETURNING id",
+    [ST_PUSH_SUB_DELETE] = "DELETE FROM push_subscriptions WHERE id = ?1 AND user_id = ?2",
+    [ST_PUSH_SUB_DELETE_TOKEN] = "DELETE FROM push_subscriptions WHERE token_id = ?1",
+    [ST_PUSH_SUB_DELETE_DEVICE] = "DELETE FROM push_subscriptions WHERE device_id = ?1",
+    [ST_PUSH_SUB_DELETE_USER] = "DELETE FROM push_subscriptions WHERE user_id = ?1",
     [ST_CONV_VISIBLE_UPTO] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "
                              "id <= ?2 AND kind <> 'note'",
     [ST_CONV_LAST] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "

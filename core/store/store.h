@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -261,5 +261,22 @@ struct store_log_range {
 int store_log_page(struct store *s, const struct store_log_range *r, struct log_list *out);
 /* The highest id in the contact log, 0 when it is empty. */
 int store_log_last_id(struct store *s, int64_t *id);
+
+/* ---- Web Push subscriptions ------------------------------------------------- */
+
+struct store_push_sub {
+	int64_t user_id, token_id, device_id; /* device_id 0 for a staff browser */
+	const char *endpoint, *p256dh, *auth;
+};
+
+/* Stores the subscription (the same endpoint again moves to this sign-in);
+ * *id is its id. */
+int store_push_sub_put(struct store *s, const struct store_push_sub *sub, int64_t now, int64_t *id);
+/* Deletes the user's subscription id; ERR_NOT_FOUND when there is none. */
+int store_push_sub_delete(struct store *s, int64_t id, int64_t user_id);
+/* Deletes every subscription of a sign-in, a device, or a user. */
+int store_push_subs_drop_token(struct store *s, int64_t token_id);
+int store_push_subs_drop_device(struct store *s, int64_t device_id);
+int store_push_subs_drop_user(struct store *s, int64_t user_id);
 
 #endif

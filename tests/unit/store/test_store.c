@@ -79,6 +79,7 @@ static void test_migrate_from_v1(void)
 	                      "DROP TABLE health;"
 	                      "CREATE INDEX messages_family ON messages(family_id, id);"
 	                      "ALTER TABLE invites RENAME COLUMN code_hash TO code;"
+	                      "DROP TABLE push_subscriptions;"
 	                      "DROP INDEX contact_log_staff; DROP INDEX contact_log_family;"
 	                      "CREATE INDEX contact_log_family ON contact_log(family_id, at);"
 	                      "PRAGMA user_version = 1",
