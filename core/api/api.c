@@ -689,6 +689,39 @@ static void ep_push_unsubscribe(struct call *c)
 		respond(c, 204, NULL);
 }
 
+struct quiet_op {
+	struct call *c;
+	int start, end;
+};
+
+static int quiet_set_op(struct store *s, void *arg)
+{
+	struct quiet_op *o = arg;
+	return svc_quiet_hours_set(s, &o->c->user, o->c->path_id, o->start, o->end, o->c->now);
+}
+
+/* The family's quiet hours: read (GET) or set (PUT). */
+static void ep_quiet_hours(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct quiet_op o = {.c = c};
+	const char *why = NULL;
+	int err = ERR_OK;
+	if (strcmp(c->req->method, "PUT") == 0 &&
+	    ((err = codec_decode_quiet_hours(c->req->body, c->req->body_len, &o.start, &o.end,
+	                                     &why)) != ERR_OK ||
+	     (err = svc_in_tx(c->ctx->store, quiet_set_op, &o)) != ERR_OK)) {
+		fail(c, err, why);
+		return;
+	}
+	if ((err = svc_quiet_hours(c->ctx->store, &c->user, c->path_id, &o.start, &o.end)) !=
+	    ERR_OK)
+		fail(c, err, NULL);
+	else
+		respond(c, 200, codec_encode_quiet_hours(o.start, o.end));
+}
+
 /* ---- Metrics ------------------------------------------------------------------ */
 
 /* An IPv4 address in a CIDR block "a.b.c.d/n". */
@@ -768,6 +801,8 @@ static const struct route routes[] = {
     {"GET", "/api/families/", "/access-log", ep_access_log},
     {"DELETE", "/api/devices/", "", ep_device_delete},
     {"POST", "/api/push/subscriptions", NULL, ep_push_subscribe},
+    {"GET", "/api/families/", "/quiet-hours", ep_quiet_hours},
+    {"PUT", "/api/families/", "/quiet-hours", ep_quiet_hours},
     {"DELETE", "/api/push/subscriptions/", "", ep_push_unsubscribe},
 };
 

@@ -105,6 +105,12 @@ int codec_decode_conv_create(const char *text, size_t len, struct req_conv_creat
 void codec_conv_create_free(struct req_conv_create *r);
 int codec_decode_invite(const char *text, size_t len, struct req_invite *out, const char **why);
 
+/* {"from":"HH:MM","to":"HH:MM"}: quiet hours in Danish time, as minutes
+ * after midnight (equal: none). */
+int codec_decode_quiet_hours(const char *text, size_t len, int *start, int *end, const char **why);
+/* {"from":"HH:MM","to":"HH:MM","timezone":"Europe/Copenhagen"} */
+char *codec_encode_quiet_hours(int start, int end);
+
 /* A PushSubscription as the browser's toJSON() gives it:
  * {"endpoint":URL,"keys":{"p256dh":B64URL,"auth":B64URL},...}; the keys are
  * checked for their form (base64url of 65 and 16 bytes). */

@@ -19,6 +19,8 @@
  * structs own their strings; on failure nothing is left allocated.
  */
 #include "codec.h"
+
+#include "../push/quiet.h"
 #include "jsonflat.h"
 #include "../common/err.h"
 #include "../common/text.h"
@@ -635,4 +637,19 @@ void codec_push_sub_free(struct req_push_sub *r)
 {
 	free(r->endpoint);
 	r->endpoint = NULL;
+}
+
+/* ---- Quiet hours ---------------------------------------------------------------- */
+
+int codec_decode_quiet_hours(const char *text, size_t len, int *start, int *end, const char **why)
+{
+	json_t *o;
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	*start = quiet_parse(json_string_value(json_object_get(o, "from")));
+	*end = quiet_parse(json_string_value(json_object_get(o, "to")));
+	json_decref(o);
+	if (*start < 0 || *end < 0)
+		return bad(why, "quiet hours: \"from\" and \"to\" must be times \"HH:MM\"");
+	return ok(why);
 }

@@ -11,6 +11,8 @@
  * whole tree on any failure; each encoder then returns NULL.
  */
 #include "codec.h"
+
+#include "../push/quiet.h"
 #include "csv.h"
 #include "jsonw.h"
 #include "../common/dktime.h"
@@ -406,6 +408,18 @@ char *codec_encode_health(const char *status)
 {
 	json_t *o = json_object();
 	int rc = put(o, "status", json_string(status ? status : "ok"));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_quiet_hours(int start, int end)
+{
+	char from[6], to[6];
+	quiet_format(start, from);
+	quiet_format(end, to);
+	json_t *o = json_object();
+	int rc = put(o, "from", json_string(from));
+	rc |= put(o, "to", json_string(to));
+	rc |= put(o, "timezone", json_string("Europe/Copenhagen"));
 	return dump(finish(o, rc));
 }
 

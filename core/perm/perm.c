@@ -94,6 +94,16 @@ bool perm_can_administer(enum role role, bool active)
 	return active && role == ROLE_ADMIN;
 }
 
+bool perm_can_see_quiet_hours(enum perm_rel rel)
+{
+	return rel == REL_FAMILY_IN || rel == REL_FAMILY_OUT || rel == REL_PAIR || rel == REL_TEAM;
+}
+
+bool perm_can_set_quiet_hours(enum perm_rel rel)
+{
+	return rel == REL_FAMILY_IN || rel == REL_FAMILY_OUT || rel == REL_PAIR;
+}
+
 bool perm_can_hand_over(enum perm_rel rel)
 {
 	return rel == REL_ADMIN;

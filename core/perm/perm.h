@@ -61,6 +61,10 @@ bool perm_can_revoke_device(enum perm_rel rel, bool is_owner);
 /* May manage accounts, teams, families and pairs: an active administrator
  * (the console of indgang-admin acts as one). */
 bool perm_can_administer(enum role role, bool active);
+/* May read the family's quiet hours (the family, its pair and team: staff
+ * see when a member will be told), and set them (the family and its pair). */
+bool perm_can_see_quiet_hours(enum perm_rel rel);
+bool perm_can_set_quiet_hours(enum perm_rel rel);
 /* May hand a family over to a new pair (an administrator). */
 bool perm_can_hand_over(enum perm_rel rel);
 

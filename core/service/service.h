@@ -250,6 +250,17 @@ int svc_push_subscribe(struct store *s, const struct svc_policy *p, const struct
 /* Removes one of the user's subscriptions (ERR_NOT_FOUND: none of theirs). */
 int svc_push_unsubscribe(struct store *s, const struct store_user *user, int64_t id);
 
+/* ---- Quiet hours (quiet.c) -------------------------------------------------------- */
+
+/* The family's quiet hours, minutes after midnight in Danish time: for the
+ * family, its pair and its team. */
+int svc_quiet_hours(struct store *s, const struct store_user *actor, int64_t family, int *start,
+                    int *end);
+/* Sets them (the family and its pair; a "settings" row says who and what);
+ * start == end means none. */
+int svc_quiet_hours_set(struct store *s, const struct store_user *actor, int64_t family, int start,
+                        int end, int64_t now);
+
 /* ---- Reading the logs (log.c) ------------------------------------------------- */
 
 /* The read of a family's contact log (or its access log) as the log records

@@ -189,7 +189,7 @@ static const char *const migrations[] = {
     "CREATE INDEX contact_log_family ON contact_log(family_id, id, at);"
     "CREATE INDEX contact_log_staff ON contact_log(actor_id, id) WHERE family_id IS NULL;",
 
-    /* 7 -> 8: Web Push subscriptions.  One belongs to the sign-in that made it
+    /* 7 -> 8: Web Push subscriptions, and quiet hours.  One belongs to the sign-in that made it
      * (a staff browser's session or an enrolled phone's token) and dies with
      * it: logout, revocation, deactivation and a password reset delete it.
      * p256dh and auth are kept as the client sent them (base64url). */
@@ -205,7 +205,11 @@ static const char *const migrations[] = {
     ") STRICT;"
     "CREATE INDEX push_subscriptions_user ON push_subscriptions(user_id);"
     "CREATE INDEX push_subscriptions_token ON push_subscriptions(token_id);"
-    "CREATE INDEX push_subscriptions_device ON push_subscriptions(device_id);",
+    "CREATE INDEX push_subscriptions_device ON push_subscriptions(device_id);"
+    /* and each family's quiet hours, minutes after midnight in Danish time
+     * (core/push/quiet.h: 21:00-07:00 by default) */
+    "ALTER TABLE families ADD COLUMN quiet_start INTEGER NOT NULL DEFAULT 1260;"
+    "ALTER TABLE families ADD COLUMN quiet_end INTEGER NOT NULL DEFAULT 420;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -374,6 +378,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PUSH_SUB_DELETE_TOKEN] = "DELETE FROM push_subscriptions WHERE token_id = ?1",
     [ST_PUSH_SUB_DELETE_DEVICE] = "DELETE FROM push_subscriptions WHERE device_id = ?1",
     [ST_PUSH_SUB_DELETE_USER] = "DELETE FROM push_subscriptions WHERE user_id = ?1",
+    [ST_FAMILY_QUIET_GET] = "SELECT quiet_start, quiet_end FROM families WHERE id = ?1",
+    [ST_FAMILY_QUIET_SET] = "UPDATE families SET quiet_start = ?2, quiet_end = ?3 WHERE id = ?1",
     [ST_CONV_VISIBLE_UPTO] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "
                              "id <= ?2 AND kind <> 'note'",
     [ST_CONV_LAST] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "

@@ -262,6 +262,10 @@ int store_log_page(struct store *s, const struct store_log_range *r, struct log_
 /* The highest id in the contact log, 0 when it is empty. */
 int store_log_last_id(struct store *s, int64_t *id);
 
+/* The family's quiet hours (minutes after midnight, Danish time). */
+int store_family_quiet_get(struct store *s, int64_t family_id, int *start, int *end);
+int store_family_quiet_set(struct store *s, int64_t family_id, int start, int end);
+
 /* ---- Web Push subscriptions ------------------------------------------------- */
 
 struct store_push_sub {

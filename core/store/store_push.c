@@ -1,5 +1,6 @@
 /*
- * store_push.c - Web Push subscriptions: kept per sign-in, deleted with it.
+ * store_push.c - Web Push subscriptions, kept per sign-in and deleted with
+ * it, and the families' quiet hours.
  */
 #include "store_int.h"
 
@@ -58,4 +59,30 @@ int store_push_subs_drop_device(struct store *s, int64_t device_id)
 int store_push_subs_drop_user(struct store *s, int64_t user_id)
 {
 	return delete_by(s, ST_PUSH_SUB_DELETE_USER, user_id, 0, false);
+}
+
+int store_family_quiet_get(struct store *s, int64_t family_id, int *start, int *end)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FAMILY_QUIET_GET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, family_id);
+	int err = store_step_row(st);
+	if (err == ERR_OK) {
+		*start = sqlite3_column_int(st, 0);
+		*end = sqlite3_column_int(st, 1);
+		sqlite3_reset(st);
+	}
+	return err;
+}
+
+int store_family_quiet_set(struct store *s, int64_t family_id, int start, int end)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_FAMILY_QUIET_SET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, family_id);
+	sqlite3_bind_int(st, 2, start);
+	sqlite3_bind_int(st, 3, end);
+	return store_exec_stmt(st);
 }

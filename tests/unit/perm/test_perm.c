@@ -15,7 +15,7 @@
 /* What DOMAIN.md says, one rule at a time. */
 struct expect {
 	bool see_text, see_note, send_text, send_note, read_log, read_access_log, create_conv,
-	    invite, revoke;
+	    invite, revoke, see_quiet, set_quiet, administer, hand_over;
 };
 
 static struct expect domain_rules(const struct perm_facts *f)
@@ -27,6 +27,7 @@ static struct expect domain_rules(const struct perm_facts *f)
 	bool pair = f->role == ROLE_ADVISER && f->in_pair;
 	bool team = f->role == ROLE_ADVISER && !f->in_pair && f->in_team;
 	bool admin = f->role == ROLE_ADMIN;
+	bool member = f->role == ROLE_FAMILY && f->family_member; /* in the conversation or not */
 	/* "A family member sees only the conversations of their own family in
 	 * which they take part" and "never sees internal notes". */
 	e.see_text = family_in || pair || team;
@@ -43,6 +44,12 @@ static struct expect domain_rules(const struct perm_facts *f)
 	/* "An administrator manages accounts, teams, pairs and invitations." */
 	e.invite = pair || admin;
 	e.revoke = pair || admin;
+	/* Quiet hours: the family decides when its phones may buzz, or its pair
+	 * for it; the team sees when a member will be told. */
+	e.see_quiet = member || pair || team;
+	e.set_quiet = member || pair;
+	e.administer = admin;
+	e.hand_over = admin;
 	return e;
 }
 
@@ -75,6 +82,10 @@ int main(void)
 			CHECK_EQ(perm_can_create_conv(rel), e.create_conv);
 			CHECK_EQ(perm_can_invite(rel), e.invite);
 			CHECK_EQ(perm_can_revoke_device(rel, false), e.revoke);
+			CHECK_EQ(perm_can_see_quiet_hours(rel), e.see_quiet);
+			CHECK_EQ(perm_can_set_quiet_hours(rel), e.set_quiet);
+			CHECK_EQ(perm_can_administer(f.role, f.active), e.administer);
+			CHECK_EQ(perm_can_hand_over(rel), e.hand_over);
 			/* Owners may always revoke their own devices. */
 			CHECK_EQ(perm_can_revoke_device(rel, true), true);
 			/* Refusals never say more than the user may know. */

@@ -80,6 +80,8 @@ static void test_migrate_from_v1(void)
 	                      "CREATE INDEX messages_family ON messages(family_id, id);"
 	                      "ALTER TABLE invites RENAME COLUMN code_hash TO code;"
 	                      "DROP TABLE push_subscriptions;"
+	                      "ALTER TABLE families DROP COLUMN quiet_start;"
+	                      "ALTER TABLE families DROP COLUMN quiet_end;"
 	                      "DROP INDEX contact_log_staff; DROP INDEX contact_log_family;"
 	                      "CREATE INDEX contact_log_family ON contact_log(family_id, at);"
 	                      "PRAGMA user_version = 1",
