@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "pushkey.h"
 #include "log.h"
 #include "loop.h"
 #include "tls.h"
@@ -371,6 +372,28 @@ static int prepare_database(const struct gw_config *c)
 	return 0;
 }
 
+/* The push key beside the database (indgang-admin init or push-key makes
+ * it); without one the gateway runs without Web Push and says so. */
+static const char *load_push_key(const struct gw_config *c)
+{
+	static char pub[VAPID_PUBLIC_B64_LEN + 1];
+	char why[600], q[700];
+	struct vapid *v = NULL;
+	int rc = pushkey_load(c->db, &v, why, sizeof why);
+	if (rc == 0 && vapid_public_key(v, pub) == 0) {
+		vapid_free(v);
+		return pub;
+	}
+	vapid_free(v);
+	if (rc == 1)
+		log_event(LOGL_WARNING, "push_key_missing", "action=%s",
+		          "no_web_push (indgang-admin push-key makes one)");
+	else
+		log_event(LOGL_ERROR, "push_key_unusable", "error=%s action=no_web_push",
+		          log_quote(q, sizeof q, why));
+	return NULL;
+}
+
 static int start_hub(const struct gw_config *c)
 {
 	char q[600];
@@ -386,6 +409,7 @@ static int start_hub(const struct gw_config *c)
 	    .outbox_max_frames = (size_t)c->outbox_frames,
 	    .allowed_origins = (const char *const *)c->allow_origin.v,
 	    .metrics_allow = (const char *const *)c->metrics_allow.v,
+	    .push_public_key = load_push_key(c),
 	    .version = INDGANG_VERSION,
 	    .server_software = "libwebsockets " LWS_LIBRARY_VERSION,
 	};

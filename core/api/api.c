@@ -722,6 +722,16 @@ static void ep_quiet_hours(struct call *c)
 		respond(c, 200, codec_encode_quiet_hours(o.start, o.end));
 }
 
+/* The key browsers subscribe with: public, so no sign-in is needed. */
+static void ep_push_key(struct call *c)
+{
+	if (c->ctx->push_public_key == NULL) {
+		fail(c, ERR_NOT_FOUND, "This gateway has no push key (indgang-admin push-key).");
+		return;
+	}
+	respond(c, 200, codec_encode_push_key(c->ctx->push_public_key));
+}
+
 /* ---- Metrics ------------------------------------------------------------------ */
 
 /* An IPv4 address in a CIDR block "a.b.c.d/n". */
@@ -800,6 +810,7 @@ static const struct route routes[] = {
     {"GET", "/api/families/", "/devices", ep_devices},
     {"GET", "/api/families/", "/access-log", ep_access_log},
     {"DELETE", "/api/devices/", "", ep_device_delete},
+    {"GET", "/api/push/key", NULL, ep_push_key},
     {"POST", "/api/push/subscriptions", NULL, ep_push_subscribe},
     {"GET", "/api/families/", "/quiet-hours", ep_quiet_hours},
     {"PUT", "/api/families/", "/quiet-hours", ep_quiet_hours},

@@ -77,6 +77,8 @@ struct api_ctx {
 	 * bearer token (addresses or IPv4 CIDR blocks, NULL-terminated) */
 	struct metrics *metrics;
 	const char *const *metrics_allow;
+	/* the Web Push public key (base64url), or NULL without a push key */
+	const char *push_public_key;
 };
 
 /* Handles one request; fills resp (resp->body malloc'd, caller frees). */

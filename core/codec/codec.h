@@ -176,6 +176,8 @@ char *codec_encode_log_page(const struct log_list *l, int64_t next);
 struct csv;
 void codec_log_csv_header(struct csv *w);
 void codec_log_csv_rows(struct csv *w, const struct log_list *l);
+/* {"public_key":B64URL} */
+char *codec_encode_push_key(const char *public_key);
 /* {"id":N} */
 char *codec_encode_id(int64_t id);
 /* {"status":"ok"} or {"status":S} */

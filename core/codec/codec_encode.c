@@ -423,6 +423,13 @@ char *codec_encode_quiet_hours(int start, int end)
 	return dump(finish(o, rc));
 }
 
+char *codec_encode_push_key(const char *public_key)
+{
+	json_t *o = json_object();
+	int rc = put(o, "public_key", json_string(public_key));
+	return dump(finish(o, rc));
+}
+
 char *codec_encode_id(int64_t id)
 {
 	json_t *o = json_object();

@@ -81,6 +81,9 @@ struct hub_config {
 	/* GET /metrics without a token: peer addresses or IPv4 CIDR blocks,
 	 * NULL-terminated; NULL or empty allows only an admin's bearer token. */
 	const char *const *metrics_allow;
+	/* The Web Push public key browsers subscribe with (base64url), or NULL
+	 * when the database has no push key (GET /api/push/key: 404). */
+	const char *push_public_key;
 	const char *version;         /* for indgang_build_info */
 	const char *server_software; /* e.g. "libwebsockets 4.1.6" */
 };

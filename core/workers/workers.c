@@ -93,6 +93,7 @@ static void *worker_main(void *arg)
 	    .writable_flag = &h->writable,
 	    .metrics = h->metrics,
 	    .metrics_allow = h->cfg.metrics_allow,
+	    .push_public_key = h->cfg.push_public_key,
 	};
 	struct job *j;
 	while ((j = job_queue_take(&h->http_q, 1, true)) != NULL) {

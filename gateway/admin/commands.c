@@ -7,6 +7,7 @@
  * function prints that result for a person after main.c has committed.
  */
 #include "admin.h"
+#include "gateway/pushkey.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -646,11 +647,40 @@ static void show_list(const struct admin *a, const json_t *out)
 /* ---- init ------------------------------------------------------------------------ */
 
 /* main.c has opened (so created or migrated) the database already. */
+/* The push key beside the database, made when there is none. */
+static int ensure_push_key(struct admin *a, json_t *out)
+{
+	char pub[VAPID_PUBLIC_B64_LEN + 1], why[600];
+	bool created;
+	if (pushkey_ensure(a->db, pub, &created, why, sizeof why) != 0)
+		return admin_fail(a, ERR_INTERNAL, "push key: %s", why);
+	json_object_set_new(out, "push_public_key", json_string(pub));
+	json_object_set_new(out, "push_key_created", json_boolean(created));
+	return ERR_OK;
+}
+
 static int run_init(struct admin *a, const struct admin_args *args, json_t **out)
 {
 	(void)args;
 	*out = json_pack("{s:s, s:i}", "db", a->db, "schema_version", store_schema_version(a->s));
-	return ERR_OK;
+	return ensure_push_key(a, *out);
+}
+
+static int run_push_key(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	(void)args;
+	*out = json_pack("{s:s}", "db", a->db);
+	return ensure_push_key(a, *out);
+}
+
+static void show_push_key(const struct admin *a, const json_t *out)
+{
+	printf("%s\n", jstr(out, "push_public_key"));
+	if (json_is_true(json_object_get(out, "push_key_created")))
+		fprintf(stderr,
+		        "indgang-admin: made the push key %s.vapid.pem (0600); it goes into "
+		        "every backup\n",
+		        a->db);
 }
 
 static void show_init(const struct admin *a, const json_t *out)
@@ -674,6 +704,11 @@ const struct admin_command admin_commands[] = {
      "first mention only. An adviser already in the database is added to the team when\n"
      "listed by the same name and without a password.",
      1, 1, 0, 0, admin_import_run, admin_import_show, false},
+    {"push-key", "", "Print the public Web Push (VAPID) key; make the key pair when there is none.",
+     "The pair is kept in DB.vapid.pem beside the database, readable by its owner only,\n"
+     "and copied by backup. It is made once (init makes it too): the push services tie\n"
+     "every subscription to it.",
+     0, 0, 0, 0, run_push_key, show_push_key, false},
     {"demo", "", "Create a demo world to try Indgang out, and print its logins.",
      "Makes team \"Team Øst\" with advisers anna and bo (the pair of \"Familien Hansen\")\n"
      "and carl (a team member), the admin \"admin\", and the family's two members with\n"

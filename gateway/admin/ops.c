@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "admin.h"
+#include "gateway/pushkey.h"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -136,7 +137,15 @@ int admin_backup_run(struct admin *a, const struct admin_args *args, json_t **ou
 		return admin_fail(a, err, "backup of %s failed: %s", a->db, why);
 	if ((err = inspect(a, dest, true, &report)) != ERR_OK)
 		return err;
-	*out = json_pack("{s:s, s:s, s:o}", "source", a->db, "backup", dest, "verify", report);
+	/* The push key goes along: without it a restored gateway could not send
+	 * to the subscriptions in the copy. */
+	bool key_copied;
+	if (pushkey_copy(a->db, dest, &key_copied, why, sizeof why) != 0) {
+		json_decref(report);
+		return admin_fail(a, ERR_INTERNAL, "copying the push key failed: %s", why);
+	}
+	*out = json_pack("{s:s, s:s, s:o, s:b}", "source", a->db, "backup", dest, "verify", report,
+	                 "push_key", key_copied);
 	return *out ? ERR_OK : admin_fail(a, ERR_INTERNAL, "out of memory");
 }
 
@@ -146,6 +155,9 @@ void admin_backup_show(const struct admin *a, const json_t *out)
 	(void)a;
 	printf("backed up %s\n       to %s\n", json_string_value(json_object_get(out, "source")),
 	       json_string_value(json_object_get(out, "backup")));
+	if (json_is_true(json_object_get(out, "push_key")))
+		printf("  with its push key: %s.vapid.pem (0600)\n",
+		       json_string_value(json_object_get(out, "backup")));
 	admin_verify_show(a, r);
 }
 
