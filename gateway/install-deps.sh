@@ -9,6 +9,8 @@ packages=(
 	# the event loop: libuv, and the lws plugin that runs on it
 	libuv1-dev libwebsockets-evlib-uv
 	python3 python3-websockets
+	# e2e 52 runs the README's own curl commands (curl >= 7.82 for --json)
+	curl
 	# the fuzz targets: clang with libFuzzer
 	clang libclang-rt-14-dev
 	chromium fonts-noto-core

@@ -107,13 +107,13 @@ function post(pathname, body) {
 async function postAll(what, items, n, fn) {
   const t0 = now();
   const tokens = new Array(items.length);
-  let todo = items.map((_, i) => i);
-  for (let attempt = 0; attempt < 3 && todo.length; attempt++) {
+  let pending = items.map((_, i) => i);
+  for (let attempt = 0; attempt < 3 && pending.length; attempt++) {
     const again = [];
     let next = 0;
     const worker = async () => {
-      while (next < todo.length) {
-        const i = todo[next++];
+      while (next < pending.length) {
+        const i = pending[next++];
         const r = await fn(items[i]);
         if (r.status === 200) tokens[i] = JSON.parse(r.body).token;
         else if (r.status === 0 || r.status === 503) again.push(i);
@@ -121,9 +121,9 @@ async function postAll(what, items, n, fn) {
       }
     };
     await Promise.all(Array.from({ length: n }, worker));
-    todo = again;
+    pending = again;
   }
-  if (todo.length) throw new Error(`${what}: ${todo.length} failed`);
+  if (pending.length) throw new Error(`${what}: ${pending.length} failed`);
   log(`${what}: ${items.length} in ${(now() - t0).toFixed(1)} s`);
   return tokens;
 }
