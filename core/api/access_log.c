@@ -85,9 +85,7 @@ void access_log_csv_header(struct csv *w)
 	                                   "Samtale-id",
 	                                   "Samtale",
 	                                   "Hvad"};
-	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
-		csv_text(w, head[i]);
-	csv_end_row(w);
+	csv_header(w, head, sizeof head / sizeof head[0]);
 }
 
 static int add_row(void *ctx, const struct store_admin_access *r)

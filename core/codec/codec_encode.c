@@ -493,9 +493,7 @@ void codec_log_csv_header(struct csv *w)
 	                                   "Samtale",
 	                                   "Besked",
 	                                   "Detaljer"};
-	for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
-		csv_text(w, head[i]);
-	csv_end_row(w);
+	csv_header(w, head, sizeof head / sizeof head[0]);
 }
 
 /* An id column where 0 means null: an empty field. */

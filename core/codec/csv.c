@@ -117,3 +117,10 @@ void csv_free(struct csv *w)
 	w->n = w->cap = 0;
 	w->field = 0;
 }
+
+void csv_header(struct csv *w, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		csv_text(w, names[i]);
+	csv_end_row(w);
+}

@@ -40,6 +40,8 @@ void csv_init(struct csv *w, char sep);
 void csv_bom(struct csv *w);
 /* A text field, quoted and guarded; NULL is written as an empty field. */
 void csv_text(struct csv *w, const char *s);
+/* A header row: n text fields, then the end of the row. */
+void csv_header(struct csv *w, const char *const *names, size_t n);
 /* A number, bare. */
 void csv_number(struct csv *w, int64_t v);
 /* An empty field (a null). */

@@ -53,8 +53,7 @@ int svc_refuse_unless(struct store *s, const struct store_user *actor, bool allo
 	int err = svc_log_denied(s, actor, family, conv, now, what);
 	if (err)
 		return err;
-	/* About the family itself, its members know it exists. */
-	return conv == 0 && rel != REL_NONE ? ERR_FORBIDDEN : perm_refusal(rel);
+	return conv == 0 ? svc_family_refusal(rel) : perm_refusal(rel);
 }
 
 int svc_check_conv(struct store *s, const struct store_user *actor, int64_t conv, int64_t now,
@@ -70,6 +69,12 @@ int svc_check_conv(struct store *s, const struct store_user *actor, int64_t conv
 
 /* A refusal for an id that names no family is logged without one (the
  * row's family must exist). */
+/* About the family itself, its members know it exists. */
+int svc_family_refusal(enum perm_rel rel)
+{
+	return rel == REL_NONE ? ERR_NOT_FOUND : ERR_FORBIDDEN;
+}
+
 int svc_log_denied(struct store *s, const struct store_user *user, int64_t family, int64_t conv,
                    int64_t now, const char *what)
 {
@@ -85,16 +90,4 @@ int svc_log_access(struct store *s, const struct store_user *user, int64_t famil
 	if (user->ref.role == ROLE_FAMILY)
 		return ERR_OK;
 	return store_log_append(s, now, "access", user->ref.id, family, conv, 0, what);
-}
-
-int svc_check_log(struct store *s, const struct store_user *user, int64_t family, bool access_log,
-                  int64_t now)
-{
-	enum perm_rel rel;
-	int err = svc_family_relation(s, user, family, 0, &rel);
-	if (err)
-		return err;
-	bool ok = access_log ? perm_can_read_access_log(rel) : perm_can_read_log(rel);
-	return svc_refuse_unless(s, user, ok, rel, family, 0, now,
-	                         access_log ? "access log" : "log");
 }

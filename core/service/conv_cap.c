@@ -6,7 +6,7 @@
  * costs every sign-in.  A family gets at most DOMAIN_RESTRICTED_CONVS_MAX
  * restricted conversations besides its default one.
  */
-#include "service.h"
+#include "service_int.h"
 
 #include "../common/err.h"
 

@@ -16,10 +16,22 @@ static bool may_read(enum perm_rel rel, bool access_log)
 	return access_log ? perm_can_read_access_log(rel) : perm_can_read_log(rel);
 }
 
+/* The read checked; a refusal is logged "denied". */
+static int check_log(struct store *s, const struct store_user *user, int64_t family,
+                     bool access_log, int64_t now)
+{
+	enum perm_rel rel;
+	int err = svc_family_relation(s, user, family, 0, &rel);
+	if (err)
+		return err;
+	return svc_refuse_unless(s, user, may_read(rel, access_log), rel, family, 0, now,
+	                         access_log ? "access log" : "log");
+}
+
 int svc_log_open(struct store *s, const struct store_user *actor, int64_t family, bool access_log,
                  const char *what, int64_t now)
 {
-	int err = svc_check_log(s, actor, family, access_log, now);
+	int err = check_log(s, actor, family, access_log, now);
 	return err ? err : svc_log_access(s, actor, family, 0, now, what);
 }
 
@@ -30,7 +42,7 @@ static int check_quietly(struct store *s, const struct store_user *actor, int64_
 	enum perm_rel rel;
 	int err = svc_family_relation(s, actor, family, 0, &rel);
 	if (err == ERR_OK && !may_read(rel, access_log))
-		err = rel == REL_NONE ? ERR_NOT_FOUND : ERR_FORBIDDEN;
+		err = svc_family_refusal(rel);
 	return err;
 }
 

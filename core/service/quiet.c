@@ -15,7 +15,7 @@ int svc_quiet_hours(struct store *s, const struct store_user *actor, int64_t fam
 	enum perm_rel rel;
 	int err = svc_family_relation(s, actor, family, 0, &rel);
 	if (err == ERR_OK && !perm_can_see_quiet_hours(rel))
-		err = rel == REL_NONE ? ERR_NOT_FOUND : ERR_FORBIDDEN;
+		err = svc_family_refusal(rel);
 	return err ? err : store_family_quiet_get(s, family, start, end);
 }
 

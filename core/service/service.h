@@ -282,12 +282,6 @@ int svc_log_end(struct store *s, int64_t *last_id);
 
 /* ---- The contact log (check.c) --------------------------------------------- */
 
-/* Whether the family may have one more restricted conversation: ERR_CONFLICT
- * (with *why, a sentence for the caller) once it has
- * DOMAIN_RESTRICTED_CONVS_MAX.  Call it inside the transaction that creates
- * the conversation, so two creations at once cannot both pass. */
-int svc_conv_cap_check(struct store *s, int64_t family, const char **why);
-
 /* Logs that staff opened a family's data ("access"); family members' own
  * reads are not logged.  what: "history", "sync", "log", ... */
 int svc_log_access(struct store *s, const struct store_user *user, int64_t family, int64_t conv,
@@ -295,9 +289,5 @@ int svc_log_access(struct store *s, const struct store_user *user, int64_t famil
 /* Logs a refused attempt ("denied"). */
 int svc_log_denied(struct store *s, const struct store_user *user, int64_t family, int64_t conv,
                    int64_t now, const char *what);
-/* May the user read the family's contact log (or, access_log, its access
- * log)?  Refusals are logged and answered with perm_refusal(). */
-int svc_check_log(struct store *s, const struct store_user *user, int64_t family, bool access_log,
-                  int64_t now);
 
 #endif

@@ -24,6 +24,10 @@ int svc_refuse_unless(struct store *s, const struct store_user *actor, bool allo
                       enum perm_rel rel, int64_t family, int64_t conv, int64_t now,
                       const char *what);
 
+/* The error for a refused action on the family itself: not_found to those
+ * who may not know it exists, forbidden to anyone related to it. */
+int svc_family_refusal(enum perm_rel rel);
+
 /* A conversation action: the relation to conv, checked with allowed(rel,
  * arg); *family is set for the log.  A conversation that does not exist is
  * ERR_NOT_FOUND, like one the actor may not know of. */
@@ -35,6 +39,12 @@ int svc_check_admin(const struct store_user *actor);
 /* The pair rule (family.c): *why says what is wrong. */
 int svc_check_pair(struct store *s, int64_t team, int64_t primary, int64_t secondary,
                    const char **why);
+
+/* Whether the family may have one more restricted conversation (conv_cap.c):
+ * ERR_CONFLICT (with *why, a sentence for the caller) once it has
+ * DOMAIN_RESTRICTED_CONVS_MAX.  Called inside the transaction that creates
+ * the conversation, so two creations at once cannot both pass. */
+int svc_conv_cap_check(struct store *s, int64_t family, const char **why);
 
 /* A system message in the family's default conversation, from `about` (the
  * member or adviser it concerns), under a client_id that makes it once only. */

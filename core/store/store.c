@@ -493,14 +493,19 @@ int store_int64(struct store *s, enum stmt_id id, int64_t a, int64_t b, int64_t 
 	sqlite3_stmt *st = store_stmt(s, id);
 	if (st == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_bind_parameter_count(st) > 1)
-		sqlite3_bind_int64(st, 2, b);
+	store_bind_ids(st, a, b);
 	int err = store_step_row(st);
 	if (err == ERR_OK)
 		*out = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return err;
+}
+
+void store_bind_ids(sqlite3_stmt *st, int64_t a, int64_t b)
+{
+	sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) > 1)
+		sqlite3_bind_int64(st, 2, b);
 }
 
 void store_bind_range(sqlite3_stmt *st, const struct store_log_range *r)

@@ -142,6 +142,8 @@ void store_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap);
 int store_member_insert(struct store *s, int64_t family_id, const char *name, int64_t *id);
 /* Steps a single-row query: ERR_OK with a row, ERR_NOT_FOUND (reset) without. */
 int store_step_row(sqlite3_stmt *st);
+/* Binds ?1 = a and, when the statement has a second parameter, ?2 = b. */
+void store_bind_ids(sqlite3_stmt *st, int64_t a, int64_t b);
 /* The first column of the one row of statement id, its parameters ?1 = a
  * and (when it has a second) ?2 = b; ERR_NOT_FOUND when there is no row. */
 int store_int64(struct store *s, enum stmt_id id, int64_t a, int64_t b, int64_t *out);

@@ -32,9 +32,7 @@ static int delete_by(struct store *s, enum stmt_id id, int64_t a, int64_t b, boo
 	sqlite3_stmt *st = store_stmt(s, id);
 	if (st == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_bind_parameter_count(st) > 1)
-		sqlite3_bind_int64(st, 2, b);
+	store_bind_ids(st, a, b);
 	int err = store_exec_stmt(st);
 	if (err == ERR_OK && delete_one && sqlite3_changes(store_db(s)) == 0)
 		err = ERR_NOT_FOUND;

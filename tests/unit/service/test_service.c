@@ -11,7 +11,7 @@
 #include "world.h"
 #include "core/common/err.h"
 #include "core/common/text.h"
-#include "core/service/service.h"
+#include "core/service/service_int.h"
 
 enum rel_expect { NONE, ADMIN, OUT, IN, PAIR, TEAM };
 
