@@ -57,7 +57,7 @@ int svc_read(struct store *s, const struct store_user *user, int64_t conv, int64
 	                            detail)) != ERR_OK ||
 	    (err = route_receipt_split(s, conv, &r->staff_rcpt, &r->family_rcpt)) != ERR_OK)
 		return err;
-	return family_view(s, conv, before, r);
+	return r->family_rcpt.n > 0 ? family_view(s, conv, before, r) : ERR_OK;
 }
 
 void svc_receipt_clear(struct svc_receipt *r)

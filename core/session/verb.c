@@ -202,6 +202,18 @@ static void apply_send(struct hub *h, struct session *s, struct job *j)
 
 /* The reader learns the stored position whether or not it moved; a move
  * goes to staff as stored and to the family clamped (svc_read). */
+/* One receipt frame, encoded only when someone is to get it. */
+static void fan_out_receipt(struct hub *h, const struct session *s, const struct job *j,
+                            const struct route_set *to, int64_t upto)
+{
+	if (to->n == 0)
+		return;
+	struct out_frame *f = outbox_frame_new(
+	    h, codec_encode_receipt(NULL, j->conv, &j->user.ref, upto, j->receipt.at));
+	registry_fan_out(h, to, f, s);
+	outbox_frame_unref(f);
+}
+
 static void apply_read(struct hub *h, struct session *s, struct job *j)
 {
 	const char *ref = j->has_ref ? j->ref : NULL;
@@ -217,14 +229,8 @@ static void apply_read(struct hub *h, struct session *s, struct job *j)
 	if (r->staff_rcpt.n == 0 && r->family_rcpt.n == 0)
 		return;
 	metrics_inc(h->metrics, MC_RECEIPTS);
-	struct out_frame *f = outbox_frame_new(
-	    h, codec_encode_receipt(NULL, j->conv, &j->user.ref, r->stored, r->at));
-	registry_fan_out(h, &r->staff_rcpt, f, s);
-	outbox_frame_unref(f);
-	f = outbox_frame_new(
-	    h, codec_encode_receipt(NULL, j->conv, &j->user.ref, r->family_upto, r->at));
-	registry_fan_out(h, &r->family_rcpt, f, s);
-	outbox_frame_unref(f);
+	fan_out_receipt(h, s, j, &r->staff_rcpt, r->stored);
+	fan_out_receipt(h, s, j, &r->family_rcpt, r->family_upto);
 }
 
 /* A staff read whose access rows are now committed: disclose it. */
