@@ -18,9 +18,11 @@
 
 #include "core/hub/hub.h"
 #include "core/push/endpoint.h"
+#include "core/push/vapid.h"
 
 enum key_type {
 	K_PATH,
+	K_CONTACT,
 	K_LISTEN,
 	K_INT,
 	K_LONG,
@@ -73,6 +75,8 @@ static const struct key keys[] = {
     {"backup_before_upgrade", K_BOOL, OFF(backup_before_upgrade), 0, 0, false},
     {"push_hosts", K_HOSTS, OFF(push_hosts), 0, 0, false},
     {"push_allow_private", K_BOOL, OFF(push_allow_private), 0, 0, false},
+    {"push_contact", K_CONTACT, OFF(push_contact), 0, 0, false},
+    {"push_ca_file", K_PATH, OFF(push_ca_file), 0, 0, false},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -122,6 +126,8 @@ void config_free(struct gw_config *c)
 	free(c->cert);
 	free(c->key);
 	free(c->web);
+	free(c->push_contact);
+	free(c->push_ca_file);
 	list_clear(&c->allow_origin);
 	list_clear(&c->metrics_allow);
 	list_clear(&c->push_hosts);
@@ -299,6 +305,13 @@ int config_set(struct gw_config *c, const char *name, const char *value, bool fr
 		free(*(char **)((char *)c + k->offset));
 		*(char **)((char *)c + k->offset) = strdup(value);
 		return 0;
+	case K_CONTACT: /* RFC 8292's "sub": how a push service reaches the operator */
+		if ((strncmp(value, "mailto:", 7) != 0 && strncmp(value, "https://", 8) != 0) ||
+		    strpbrk(value, "\"\\ ") != NULL || strlen(value) > VAPID_SUBJECT_MAX)
+			return refuse(why, cap, "%s wants mailto:address or an https:// URL", name);
+		free(*(char **)((char *)c + k->offset));
+		*(char **)((char *)c + k->offset) = strdup(value);
+		return 0;
 	case K_LISTEN:
 		return set_listen(c, value, why, cap);
 	case K_INT:
@@ -427,6 +440,7 @@ static bool same_value(const struct key *k, const struct gw_config *a, const str
 	const char *pa = (const char *)a + k->offset, *pb = (const char *)b + k->offset;
 	switch (k->type) {
 	case K_PATH:
+	case K_CONTACT:
 		return same_str(*(char *const *)pa, *(char *const *)pb);
 	case K_LISTEN:
 		return a->port == b->port && strcmp(a->listen_addr, b->listen_addr) == 0;

@@ -9,6 +9,8 @@ packages=(
 	# the event loop: libuv, and the lws plugin that runs on it
 	libuv1-dev libwebsockets-evlib-uv
 	python3 python3-websockets
+	# Web Push (issue 12): outbound HTTPS to the push services, HTTP/2 through nghttp2
+	libcurl4-openssl-dev
 	# e2e 52 runs the README's own curl commands (curl >= 7.82 for --json)
 	curl
 	# the fuzz targets: clang with libFuzzer

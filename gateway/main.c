@@ -373,7 +373,10 @@ static int prepare_database(const struct gw_config *c)
 }
 
 /* The push key beside the database (indgang-admin init or push-key makes
- * it); without one the gateway runs without Web Push and says so. */
+ * it); without one the gateway runs without Web Push and says so.  The
+ * key stays loaded while the gateway runs: the sender signs with it. */
+static struct vapid *push_key;
+
 static const char *load_push_key(const struct gw_config *c)
 {
 	static char pub[VAPID_PUBLIC_B64_LEN + 1];
@@ -381,7 +384,7 @@ static const char *load_push_key(const struct gw_config *c)
 	struct vapid *v = NULL;
 	int rc = pushkey_load(c->db, &v, why, sizeof why);
 	if (rc == 0 && vapid_public_key(v, pub) == 0) {
-		vapid_free(v);
+		push_key = v;
 		return pub;
 	}
 	vapid_free(v);
@@ -397,6 +400,7 @@ static const char *load_push_key(const struct gw_config *c)
 static int start_hub(const struct gw_config *c)
 {
 	char q[600];
+	const char *push_public = load_push_key(c);
 	struct hub_config hc = {
 	    .db_path = c->db,
 	    .frame_headroom = LWS_PRE,
@@ -409,7 +413,10 @@ static int start_hub(const struct gw_config *c)
 	    .outbox_max_frames = (size_t)c->outbox_frames,
 	    .allowed_origins = (const char *const *)c->allow_origin.v,
 	    .metrics_allow = (const char *const *)c->metrics_allow.v,
-	    .push_public_key = load_push_key(c),
+	    .push_public_key = push_public,
+	    .push_key = push_key,
+	    .push_contact = c->push_contact,
+	    .push_ca_file = c->push_ca_file,
 	    .version = INDGANG_VERSION,
 	    .server_software = "libwebsockets " LWS_LIBRARY_VERSION,
 	};
@@ -490,6 +497,7 @@ int main(int argc, char **argv)
 	}
 	if (start_server(&settings) != 0) {
 		hub_destroy(gw.hub);
+		vapid_free(push_key);
 		config_free(&settings);
 		return 1;
 	}
@@ -504,6 +512,7 @@ int main(int argc, char **argv)
 	gw_loop_destroy(gw.context);
 	gw.context = NULL;
 	hub_destroy(gw.hub);
+	vapid_free(push_key);
 	log_event(failed ? LOGL_ERROR : LOGL_INFO, "stopped", "reason=%s",
 	          failed ? "io_error" : "signal");
 	config_free(&settings);

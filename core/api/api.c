@@ -653,7 +653,7 @@ static int push_subscribe_op(struct store *s, void *arg)
 	struct push_op *o = arg;
 	struct call *c = o->c;
 	return svc_push_subscribe(s, &c->ctx->policy, &c->user, &c->token, o->in.endpoint,
-	                          o->in.p256dh, o->in.auth, c->now, &o->id, &o->why);
+	                          o->in.p256dh, o->in.auth, o->in.lang, c->now, &o->id, &o->why);
 }
 
 /* Web Push for this sign-in (issue 12): the browser's PushSubscription. */
@@ -720,6 +720,38 @@ static void ep_quiet_hours(struct call *c)
 		fail(c, err, NULL);
 	else
 		respond(c, 200, codec_encode_quiet_hours(o.start, o.end));
+}
+
+struct content_op {
+	struct call *c;
+	enum push_content content;
+};
+
+static int content_set_op(struct store *s, void *arg)
+{
+	struct content_op *o = arg;
+	return svc_push_content_set(s, &o->c->user, o->content, o->c->now);
+}
+
+/* What the caller's own notifications show: read (GET) or set (PUT). */
+static void ep_push_content(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct content_op o = {.c = c};
+	const char *why = NULL;
+	int err = ERR_OK;
+	if (strcmp(c->req->method, "PUT") == 0 &&
+	    ((err = codec_decode_push_content(c->req->body, c->req->body_len, &o.content, &why)) !=
+	         ERR_OK ||
+	     (err = svc_in_tx(c->ctx->store, content_set_op, &o)) != ERR_OK)) {
+		fail(c, err, why);
+		return;
+	}
+	if ((err = svc_push_content(c->ctx->store, &c->user, &o.content)) != ERR_OK)
+		fail(c, err, NULL);
+	else
+		respond(c, 200, codec_encode_push_content(o.content));
 }
 
 /* The key browsers subscribe with: public, so no sign-in is needed. */
@@ -815,6 +847,8 @@ static const struct route routes[] = {
     {"GET", "/api/families/", "/quiet-hours", ep_quiet_hours},
     {"PUT", "/api/families/", "/quiet-hours", ep_quiet_hours},
     {"DELETE", "/api/push/subscriptions/", "", ep_push_unsubscribe},
+    {"GET", "/api/me/notifications", NULL, ep_push_content},
+    {"PUT", "/api/me/notifications", NULL, ep_push_content},
 };
 
 /* Matches path against a route; sets *id for routes with {id}. */

@@ -32,6 +32,7 @@ enum frame_type {
 	FRAME_HISTORY,
 	FRAME_READ,
 	FRAME_PING,
+	FRAME_VIEWING,
 };
 
 struct frame {
@@ -61,6 +62,9 @@ struct frame {
 			int64_t conv;
 			int64_t upto;
 		} read;
+		struct {
+			int64_t conv; /* 0: none */
+		} viewing;
 	} u;
 };
 
@@ -116,13 +120,24 @@ char *codec_encode_quiet_hours(int start, int end);
  * checked for their form (base64url of 65 and 16 bytes). */
 #define CODEC_P256DH_LEN 87 /* base64url of 65 bytes, unpadded */
 #define CODEC_AUTH_LEN   22 /* base64url of 16 bytes, unpadded */
+#define CODEC_LANG_MAX   3  /* "lang": a primary language subtag, "da" */
 struct req_push_sub {
 	char *endpoint;
 	char p256dh[CODEC_P256DH_LEN + 1];
 	char auth[CODEC_AUTH_LEN + 1];
+	char lang[CODEC_LANG_MAX + 1]; /* the notifications' language; "da" when absent */
 };
 int codec_decode_push_sub(const char *text, size_t len, struct req_push_sub *out, const char **why);
 void codec_push_sub_free(struct req_push_sub *r);
+/* {"content":"none"|"sender"|"preview"}: what a user's notifications show. */
+int codec_decode_push_content(const char *text, size_t len, enum push_content *out,
+                              const char **why);
+char *codec_encode_push_content(enum push_content c);
+/* The payload of a notification, encrypted to the subscription (RFC 8291):
+ * {"v":1,"conv":C,"family":F,"title":T,"body":B,"tag":"conv-C","lang":L,
+ * "dir":"ltr"|"rtl"}; the service worker shows it as it is. */
+char *codec_encode_push_notice(int64_t conv, int64_t family, const char *title,
+                               const char *body, const char *lang, bool rtl);
 
 /* ---- Values the server encodes --------------------------------------- */
 

@@ -326,6 +326,14 @@ static int decode_read(const struct obj *o, struct frame *f, const char **why)
 	return ERR_OK;
 }
 
+static int decode_viewing(const struct obj *o, struct frame *f, const char **why)
+{
+	f->u.viewing.conv = 0;
+	if (!opt_int(o, "conv", 0, &f->u.viewing.conv))
+		return bad(why, "viewing: \"conv\" must be a conversation id, or 0 for none");
+	return ERR_OK;
+}
+
 static int decode_ping(const struct obj *o, struct frame *f, const char **why)
 {
 	(void)o;
@@ -339,9 +347,10 @@ static const struct frame_decoder {
 	enum frame_type type;
 	int (*decode)(const struct obj *o, struct frame *f, const char **why);
 } frame_decoders[] = {
-    {"auth", FRAME_AUTH, decode_auth}, {"send", FRAME_SEND, decode_send},
-    {"sync", FRAME_SYNC, decode_sync}, {"history", FRAME_HISTORY, decode_history},
-    {"read", FRAME_READ, decode_read}, {"ping", FRAME_PING, decode_ping},
+    {"auth", FRAME_AUTH, decode_auth},          {"send", FRAME_SEND, decode_send},
+    {"sync", FRAME_SYNC, decode_sync},          {"history", FRAME_HISTORY, decode_history},
+    {"read", FRAME_READ, decode_read},          {"ping", FRAME_PING, decode_ping},
+    {"viewing", FRAME_VIEWING, decode_viewing},
 };
 
 static int decode_typed(const struct obj *o, struct frame *f, const char **why)
@@ -608,6 +617,24 @@ static bool take_b64url(const json_t *keys, const char *name, char *out, size_t 
 	return true;
 }
 
+/* "lang": absent is Danish; else 2 or 3 letters a-z (the app's own codes). */
+static bool take_lang(const json_t *o, char out[CODEC_LANG_MAX + 1])
+{
+	const json_t *v = json_object_get(o, "lang");
+	strcpy(out, "da");
+	if (v == NULL)
+		return true;
+	const char *s = json_string_value(v);
+	size_t n = s ? strlen(s) : 0;
+	if (n < 2 || n > CODEC_LANG_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 'a' || s[i] > 'z')
+			return false;
+	memcpy(out, s, n + 1);
+	return true;
+}
+
 int codec_decode_push_sub(const char *text, size_t len, struct req_push_sub *out, const char **why)
 {
 	json_t *o;
@@ -625,12 +652,31 @@ int codec_decode_push_sub(const char *text, size_t len, struct req_push_sub *out
 		return bad(why,
 		           "push: keys.p256dh and keys.auth must be base64url of 65 and 16 bytes");
 	}
+	if (good && !take_lang(o, out->lang)) {
+		json_decref(o);
+		return bad(why, "push: \"lang\" must be a language code of 2 or 3 small letters");
+	}
 	if (good)
 		out->endpoint = dup_span(endpoint, elen);
 	json_decref(o);
 	if (!good)
 		return bad(why, "push: \"endpoint\" (a URL) and \"keys\" are required");
 	return out->endpoint ? ok(why) : ERR_INTERNAL;
+}
+
+int codec_decode_push_content(const char *text, size_t len, enum push_content *out,
+                              const char **why)
+{
+	json_t *o;
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	const char *c = json_string_value(json_object_get(o, "content"));
+	int rc = c && push_content_parse(c, out) == 0 ? ERR_OK : ERR_BAD_REQUEST;
+	json_decref(o);
+	if (rc)
+		return bad(why, "notifications: \"content\" must be \"none\", \"sender\" or "
+		                "\"preview\"");
+	return ok(why);
 }
 
 void codec_push_sub_free(struct req_push_sub *r)

@@ -423,6 +423,30 @@ char *codec_encode_quiet_hours(int start, int end)
 	return dump(finish(o, rc));
 }
 
+char *codec_encode_push_content(enum push_content c)
+{
+	json_t *o = json_object();
+	int rc = put(o, "content", json_string(push_content_name(c)));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_push_notice(int64_t conv, int64_t family, const char *title, const char *body,
+                               const char *lang, bool rtl)
+{
+	char tag[32];
+	snprintf(tag, sizeof tag, "conv-%lld", (long long)conv);
+	json_t *o = json_object();
+	int rc = put(o, "v", json_integer(1));
+	rc |= put(o, "conv", json_integer(conv));
+	rc |= put(o, "family", json_integer(family));
+	rc |= put(o, "title", json_string(title));
+	rc |= put(o, "body", json_string(body));
+	rc |= put(o, "tag", json_string(tag));
+	rc |= put(o, "lang", json_string(lang));
+	rc |= put(o, "dir", json_string(rtl ? "rtl" : "ltr"));
+	return dump(finish(o, rc));
+}
+
 char *codec_encode_push_key(const char *public_key)
 {
 	json_t *o = json_object();

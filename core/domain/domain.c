@@ -27,8 +27,15 @@ static const char *const kind_names[] = {
     [KIND_SYSTEM] = "system",
 };
 
-#define N_ROLES (sizeof(role_names) / sizeof(role_names[0]))
-#define N_KINDS (sizeof(kind_names) / sizeof(kind_names[0]))
+static const char *const content_names[] = {
+    [PUSH_CONTENT_NONE] = "none",
+    [PUSH_CONTENT_SENDER] = "sender",
+    [PUSH_CONTENT_PREVIEW] = "preview",
+};
+
+#define N_ROLES    (sizeof(role_names) / sizeof(role_names[0]))
+#define N_KINDS    (sizeof(kind_names) / sizeof(kind_names[0]))
+#define N_CONTENTS (sizeof(content_names) / sizeof(content_names[0]))
 
 /*
  * Never NULL, so that a caller may print it; an out-of-range value is a bug
@@ -46,6 +53,13 @@ const char *msg_kind_name(enum msg_kind kind)
 	if ((size_t)kind >= N_KINDS || !kind_names[kind])
 		return "unknown";
 	return kind_names[kind];
+}
+
+const char *push_content_name(enum push_content c)
+{
+	if ((size_t)c >= N_CONTENTS || !content_names[c])
+		return "unknown";
+	return content_names[c];
 }
 
 /* Exact, case-sensitive match against a NULL-holed name table. */
@@ -74,6 +88,15 @@ int msg_kind_parse(const char *name, enum msg_kind *out)
 	if (i < 0)
 		return -1;
 	*out = (enum msg_kind)i;
+	return 0;
+}
+
+int push_content_parse(const char *name, enum push_content *out)
+{
+	int i = name_lookup(content_names, N_CONTENTS, name);
+	if (i < 0)
+		return -1;
+	*out = (enum push_content)i;
 	return 0;
 }
 

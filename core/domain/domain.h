@@ -26,6 +26,10 @@
 
 enum role { ROLE_FAMILY = 1, ROLE_ADVISER, ROLE_ADMIN };
 enum msg_kind { KIND_TEXT = 1, KIND_NOTE, KIND_SYSTEM };
+/* What a user's notifications may show on a lock screen: nothing of the
+ * message (the default: a phone is often shared with children), who sent
+ * it, or the start of its text. */
+enum push_content { PUSH_CONTENT_NONE = 1, PUSH_CONTENT_SENDER, PUSH_CONTENT_PREVIEW };
 
 /* Never NULL ("unknown" for a value out of range). */
 const char *role_name(enum role role);
@@ -33,6 +37,8 @@ const char *msg_kind_name(enum msg_kind kind);
 /* 0 when name is a known role/kind, -1 otherwise. */
 int role_parse(const char *name, enum role *out);
 int msg_kind_parse(const char *name, enum msg_kind *out);
+const char *push_content_name(enum push_content c);
+int push_content_parse(const char *name, enum push_content *out);
 
 struct user_ref {
 	int64_t id;

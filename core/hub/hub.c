@@ -13,6 +13,7 @@
 #include "../api/api.h"
 #include "../common/err.h"
 #include "../common/text.h"
+#include "../notify/notify.h"
 #include "../session/session_int.h"
 #include "../workers/workers_int.h"
 #include "../writer/writer_int.h"
@@ -37,6 +38,8 @@ static void config_defaults(struct hub_config *c)
 		c->per_device = HUB_PER_DEVICE;
 	if (c->idle_ping_ms <= 0)
 		c->idle_ping_ms = HUB_IDLE_PING_S * 1000;
+	if (c->push_contact == NULL)
+		c->push_contact = HUB_PUSH_CONTACT;
 	if (c->idle_drop_ms <= c->idle_ping_ms)
 		c->idle_drop_ms = c->idle_ping_ms + (HUB_IDLE_DROP_S - HUB_IDLE_PING_S) * 1000;
 }
@@ -68,7 +71,8 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		h->by_user = idmap_create();
 		h->throttle = auth_throttle_create();
 		h->metrics = metrics_create(cfg->version, cfg->server_software);
-		if (!h->sessions || !h->by_user || !h->throttle || !h->metrics)
+		h->presence = presence_create();
+		if (!h->sessions || !h->by_user || !h->throttle || !h->metrics || !h->presence)
 			err = ERR_INTERNAL;
 	}
 	if (err == ERR_OK)
@@ -77,6 +81,13 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		err = workers_start(h);
 	if (err == ERR_OK)
 		err = reader_start(h);
+	if (err == ERR_OK) {
+		struct notify_config nc = {.db_path = cfg->db_path,
+		                           .key = cfg->push_key,
+		                           .contact = cfg->push_contact,
+		                           .ca_file = cfg->push_ca_file};
+		err = notify_start(h, &nc, &h->notify);
+	}
 	if (err) {
 		hub_destroy(h);
 		return err;
@@ -97,6 +108,7 @@ void hub_destroy(struct hub *h)
 	if (h == NULL)
 		return;
 	writer_stop(h); /* finishes what is queued: nothing acked is lost */
+	notify_stop(h->notify);
 	workers_stop(h);
 	reader_stop(h);
 	struct job *j;
@@ -112,6 +124,7 @@ void hub_destroy(struct hub *h)
 	idmap_destroy(h->sessions);
 	idmap_destroy(h->by_user);
 	auth_throttle_destroy(h->throttle);
+	presence_destroy(h->presence);
 	metrics_destroy(h->metrics);
 	store_close(h->store);
 	job_queue_destroy(&h->write_q);

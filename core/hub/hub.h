@@ -24,6 +24,7 @@
 #include "../service/service.h"
 
 struct hub;
+struct vapid;
 
 /* Close codes (CLOSE_*) of the contract and of this implementation. */
 #include "../common/close.h"
@@ -58,6 +59,7 @@ struct hub_hooks {
 #define HUB_PER_DEVICE    10 /* ... and of one sign-in */
 #define HUB_IDLE_PING_S   30
 #define HUB_IDLE_DROP_S   75
+#define HUB_PUSH_CONTACT  "mailto:postmaster@localhost" /* set push_contact in production */
 
 /* The contract's limit on a client message (PROTOCOL.md): 64 KiB. */
 #define HUB_MESSAGE_MAX (64 * 1024)
@@ -84,6 +86,11 @@ struct hub_config {
 	/* The Web Push public key browsers subscribe with (base64url), or NULL
 	 * when the database has no push key (GET /api/push/key: 404). */
 	const char *push_public_key;
+	/* The key's private half, which signs the requests to the push
+	 * services; NULL: no notifications are sent (the caller keeps it). */
+	const struct vapid *push_key;
+	const char *push_contact; /* the JWT's "sub": mailto: or https: */
+	const char *push_ca_file; /* CAs for push services; NULL: the system's */
 	const char *version;         /* for indgang_build_info */
 	const char *server_software; /* e.g. "libwebsockets 4.1.6" */
 };

@@ -65,9 +65,7 @@ struct job {
 	size_t n_touch;
 	/* results */
 	int err;
-	struct msg msg;
-	bool duplicate;
-	struct route_set rcpt;
+	struct svc_sent sent;       /* JOB_SEND */
 	struct svc_receipt receipt; /* JOB_READ */
 };
 
@@ -105,6 +103,8 @@ struct hub {
 	atomic_bool failed; /* an I/O error on commit: no more acks, shut down */
 	struct auth_throttle *throttle;
 	struct metrics *metrics; /* counted from every thread, see metrics.h */
+	struct presence *presence; /* who is reading what (presence.c) */
+	struct notify *notify;     /* the Web Push sender (core/notify), NULL without a key */
 	/* threads */
 	struct job_queue write_q, http_q, read_q, done_q;
 	/* writer.c, writer thread only: refusals of a full disk not yet logged */
@@ -125,6 +125,16 @@ __attribute__((format(printf, 4, 5))) void hub_log(struct hub *h, int level, con
 const char *hub_log_quote(char *buf, size_t cap, const char *value);
 /* The gauge of connections for a role. */
 enum metric_gauge hub_conn_gauge(enum role role);
+
+/* ---- Who is reading what (core/session/presence.c) -------------------------------- */
+
+/* The conversation each user has on screen, by their clients' `viewing`
+ * frames; safe from any thread (the loop writes, the sender reads). */
+struct presence *presence_create(void);
+void presence_destroy(struct presence *p);
+/* One session of user moved its screen from conversation from to to (0: none). */
+void presence_move(struct presence *p, int64_t user, int64_t from, int64_t to);
+bool presence_viewing(struct presence *p, int64_t user, int64_t conv);
 
 /* ---- The reader thread (reader.c) ------------------------------------------------ */
 

@@ -17,8 +17,7 @@ void job_free(struct job *j)
 	free(j->families);
 	free(j->reply);
 	free(j->touch);
-	msg_clear(&j->msg);
-	route_set_free(&j->rcpt);
+	svc_sent_clear(&j->sent);
 	svc_receipt_clear(&j->receipt);
 	free(j);
 }

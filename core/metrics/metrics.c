@@ -37,6 +37,7 @@ struct metrics {
 	atomic_uint_fast64_t errors[MT__COUNT][ERR__COUNT];
 	struct histogram commit_us;  /* observed in microseconds */
 	struct histogram batch_jobs; /* observed in jobs */
+	struct histogram push_ms;    /* observed in milliseconds */
 	int64_t started_ms;
 	char version[32];
 	char server[64];
@@ -46,6 +47,8 @@ struct metrics {
 static const double commit_bounds_us[] = {250,   500,    1000,   2500,   5000,    10000,  25000,
                                           50000, 100000, 250000, 500000, 1000000, 2500000};
 static const double batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+static const double push_bounds_ms[] = {5,    10,   25,   50,    100,   250,  500,
+                                        1000, 2500, 5000, 10000, 30000, 60000};
 
 struct metrics *metrics_create(const char *version, const char *server_software)
 {
@@ -56,6 +59,8 @@ struct metrics *metrics_create(const char *version, const char *server_software)
 	m->commit_us.n_bounds = sizeof commit_bounds_us / sizeof commit_bounds_us[0];
 	m->batch_jobs.bounds = batch_bounds;
 	m->batch_jobs.n_bounds = sizeof batch_bounds / sizeof batch_bounds[0];
+	m->push_ms.bounds = push_bounds_ms;
+	m->push_ms.n_bounds = sizeof push_bounds_ms / sizeof push_bounds_ms[0];
 	m->started_ms = text_now_ms();
 	text_copy(m->version, sizeof m->version, version ? version : "unknown");
 	text_copy(m->server, sizeof m->server, server_software ? server_software : "");
@@ -119,6 +124,12 @@ static void hist_observe(struct histogram *h, uint64_t v)
 	atomic_fetch_add_explicit(&h->buckets[i], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->sum, v, memory_order_relaxed);
+}
+
+void metrics_push_latency(struct metrics *m, int64_t ms)
+{
+	if (m)
+		hist_observe(&m->push_ms, ms > 0 ? (uint64_t)ms : 0);
 }
 
 void metrics_commit(struct metrics *m, int64_t duration_us, size_t batch)
@@ -262,6 +273,29 @@ static void render_writer(struct buf *b, const struct metrics *m)
 	gauge(b, m, "indgang_outbox_bytes", MG_OUTBOX_BYTES, "Bytes of those frames.");
 }
 
+static void render_push(struct buf *b, const struct metrics *m)
+{
+	static const struct {
+		const char *result;
+		enum metric_counter c;
+	} outcomes[] = {{"sent", MC_PUSH_SENT},       {"retried", MC_PUSH_RETRIED},
+	                {"gone", MC_PUSH_GONE},       {"rejected", MC_PUSH_REJECTED},
+	                {"expired", MC_PUSH_EXPIRED}, {"suppressed", MC_PUSH_SUPPRESSED}};
+	head(b, "indgang_push_notifications_total", "counter",
+	     "Web Push notifications by outcome: sent (accepted by the push service), retried "
+	     "(429, 5xx, no answer), gone (404/410: subscription removed), rejected (other 4xx), "
+	     "expired (given up), suppressed (the person was reading).");
+	for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++)
+		put(b, "indgang_push_notifications_total{result=\"%s\"} %llu\n", outcomes[i].result,
+		    (unsigned long long)load(&m->counter[outcomes[i].c]));
+	gauge(b, m, "indgang_push_waiting", MG_PUSH_WAITING,
+	      "Notifications queued: due, in quiet hours or backing off.");
+	gauge(b, m, "indgang_push_inflight", MG_PUSH_INFLIGHT,
+	      "Requests to push services under way.");
+	histogram(b, &m->push_ms, "indgang_push_latency_seconds", 1e3,
+	          "From a message's commit to its push service's answer.");
+}
+
 static void render_refusals(struct buf *b, const struct metrics *m)
 {
 	head(b, "indgang_rate_limited_total", "counter", "Requests refused for rate.");
@@ -328,6 +362,7 @@ char *metrics_render(const struct metrics *m, const struct metrics_extra *extra)
 	render_messages(&b, m);
 	render_writer(&b, m);
 	render_refusals(&b, m);
+	render_push(&b, m);
 	render_process(&b, m, extra);
 	if (b.oom) {
 		free(b.p);

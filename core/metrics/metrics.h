@@ -46,6 +46,13 @@ enum metric_counter {
 	MC_CHECKPOINT_FAILURES,
 	MC_TLS_RELOAD_OK,   /* certificate reloads that took effect */
 	MC_TLS_RELOAD_FAIL, /* certificate reloads refused (the old one stays) */
+	/* Web Push (core/notify): what became of each notification */
+	MC_PUSH_SENT,       /* accepted by the push service (2xx) */
+	MC_PUSH_RETRIED,    /* 429, 5xx or no answer: tried again later */
+	MC_PUSH_GONE,       /* 404/410: the subscription was removed */
+	MC_PUSH_REJECTED,   /* another 4xx: dropped (logged) */
+	MC_PUSH_EXPIRED,    /* given up after its retries or its time to live */
+	MC_PUSH_SUPPRESSED, /* not sent: the person was reading the conversation */
 	MC__COUNT
 };
 
@@ -61,6 +68,8 @@ enum metric_gauge {
 	MG_OUTBOX_BYTES,  /* their bytes */
 	MG_TLS_NOT_AFTER, /* the certificate's expiry, Unix seconds */
 	MG_TLS_LOADED_AT, /* when it was (re)loaded, Unix seconds */
+	MG_PUSH_WAITING,  /* notifications queued, due or waiting (quiet hours, back-off) */
+	MG_PUSH_INFLIGHT, /* requests to push services under way */
 	MG__COUNT
 };
 
@@ -82,6 +91,9 @@ void metrics_error(struct metrics *m, enum metric_transport t, int err);
 /* One group commit: its duration (microseconds) and number of jobs. */
 void metrics_commit(struct metrics *m, int64_t duration_us, size_t batch);
 
+/* One notification answered by its push service: milliseconds from the
+ * message's commit (its timestamp) to the answer. */
+void metrics_push_latency(struct metrics *m, int64_t ms);
 /* What the renderer adds that the hub does not count itself. */
 struct metrics_extra {
 	int64_t db_bytes;  /* the database file's pages, -1 when unknown */

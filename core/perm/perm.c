@@ -104,6 +104,13 @@ bool perm_can_set_quiet_hours(enum perm_rel rel)
 	return rel == REL_FAMILY_IN || rel == REL_FAMILY_OUT || rel == REL_PAIR;
 }
 
+bool perm_push_wanted(enum role sender_role, enum msg_kind kind, enum perm_rel rcpt)
+{
+	if (kind != KIND_TEXT)
+		return false;
+	return sender_role == ROLE_FAMILY ? rcpt == REL_PAIR : rcpt == REL_FAMILY_IN;
+}
+
 bool perm_can_hand_over(enum perm_rel rel)
 {
 	return rel == REL_ADMIN;

@@ -65,6 +65,11 @@ bool perm_can_administer(enum role role, bool active);
  * see when a member will be told), and set them (the family and its pair). */
 bool perm_can_see_quiet_hours(enum perm_rel rel);
 bool perm_can_set_quiet_hours(enum perm_rel rel);
+/* Is told of a new message by a notification when away (Web Push): a
+ * family's text goes to its pair, a pair's text to the family's members
+ * in the conversation.  Team members read the history at their meetings
+ * and are not buzzed; notes and system messages buzz nobody. */
+bool perm_push_wanted(enum role sender_role, enum msg_kind kind, enum perm_rel rcpt);
 /* May hand a family over to a new pair (an administrator). */
 bool perm_can_hand_over(enum perm_rel rel);
 

@@ -46,6 +46,25 @@ static int route_filter(struct store *s, int64_t conv_id, int kind, struct route
 	return ERR_OK;
 }
 
+int route_push(struct store *s, int64_t conv_id, enum role sender_role, enum msg_kind kind,
+               struct route_set *out)
+{
+	out->users = NULL;
+	out->n = 0;
+	struct audience_member *aud;
+	size_t n;
+	int err = store_conv_audience(s, conv_id, &aud, &n);
+	if (err || n == 0)
+		return err;
+	if ((out->users = malloc(n * sizeof *out->users)) == NULL)
+		err = ERR_INTERNAL;
+	for (size_t i = 0; err == ERR_OK && i < n; i++)
+		if (perm_push_wanted(sender_role, kind, perm_relation(&aud[i].facts)))
+			out->users[out->n++] = aud[i].user_id;
+	free(aud);
+	return err;
+}
+
 int route_message(struct store *s, int64_t conv_id, enum msg_kind kind, struct route_set *out)
 {
 	return route_filter(s, conv_id, (int)kind, out, NULL);

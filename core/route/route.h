@@ -21,6 +21,10 @@ struct route_set {
  * they may see it: their other devices need it too).  Caller frees with
  * route_set_free(). */
 int route_message(struct store *s, int64_t conv_id, enum msg_kind kind, struct route_set *out);
+/* Users to notify (Web Push) of a message of kind in conv from a user of
+ * sender_role: perm_push_wanted(). */
+int route_push(struct store *s, int64_t conv_id, enum role sender_role, enum msg_kind kind,
+               struct route_set *out);
 /* Users who may see the read receipts of conv. */
 int route_receipt(struct store *s, int64_t conv_id, struct route_set *out);
 /* The same, split into those who may see internal notes (staff) and those

@@ -5,14 +5,23 @@
  * browser's session, or an enrolled phone and its device) and ends with it:
  * logout.c, device.c and staff.c drop it.  Its endpoint is a URL the gateway
  * will POST to, so it must pass the endpoint rule (core/push/endpoint.h).
+ *
+ * A new message queues a notification per subscription of each person to
+ * be told (route_push()), in the same transaction as the message: one that
+ * was acknowledged is never lost to a crash.  The sender thread
+ * (core/notify) sends them; reading the conversation takes them back.
  */
 #include "service_int.h"
 
+#include <stdio.h>
+
 #include "../push/endpoint.h"
+#include "../push/quiet.h"
 
 int svc_push_subscribe(struct store *s, const struct svc_policy *p, const struct store_user *user,
                        const struct store_token *tok, const char *endpoint, const char *p256dh,
-                       const char *auth, int64_t now, int64_t *id, const char **why)
+                       const char *auth, const char *lang, int64_t now, int64_t *id,
+                       const char **why)
 {
 	int err = push_endpoint_check(endpoint, p->push_hosts, p->push_allow_private, why);
 	if (err)
@@ -22,7 +31,8 @@ int svc_push_subscribe(struct store *s, const struct svc_policy *p, const struct
 	                             .device_id = tok->device_id,
 	                             .endpoint = endpoint,
 	                             .p256dh = p256dh,
-	                             .auth = auth};
+	                             .auth = auth,
+	                             .lang = lang};
 	return store_push_sub_put(s, &sub, now, id);
 }
 
@@ -30,4 +40,41 @@ int svc_push_subscribe(struct store *s, const struct svc_policy *p, const struct
 int svc_push_unsubscribe(struct store *s, const struct store_user *user, int64_t id)
 {
 	return store_push_sub_delete(s, id, user->ref.id);
+}
+
+int svc_push_content(struct store *s, const struct store_user *user, enum push_content *out)
+{
+	return store_push_content_get(s, user->ref.id, out);
+}
+
+int svc_push_content_set(struct store *s, const struct store_user *user, enum push_content c,
+                         int64_t now)
+{
+	int err = store_push_content_set(s, user->ref.id, c);
+	if (err || user->ref.role != ROLE_FAMILY)
+		return err;
+	char detail[48];
+	snprintf(detail, sizeof detail, "notifications show %s", push_content_name(c));
+	return store_log_append(s, now, "settings", user->ref.id, user->family_id, 0, 0, detail);
+}
+
+int svc_push_message(struct store *s, const struct user_ref *sender, const struct msg *m,
+                     int64_t now, size_t *queued)
+{
+	*queued = 0;
+	struct route_set to;
+	int err = route_push(s, m->conv, sender->role, m->kind, &to);
+	if (err || to.n == 0)
+		return err;
+	int start, end;
+	int64_t after_quiet = now;
+	if (sender->role != ROLE_FAMILY) { /* the family is told: its quiet hours hold */
+		if ((err = store_family_quiet_get(s, m->family, &start, &end)) == ERR_OK)
+			after_quiet = quiet_release_at(now, start, end);
+	}
+	for (size_t i = 0; err == ERR_OK && i < to.n; i++) {
+		err = store_push_enqueue(s, to.users[i], m->conv, m->id, after_quiet, now, queued);
+	}
+	route_set_free(&to);
+	return err;
 }

@@ -51,6 +51,8 @@ int svc_read(struct store *s, const struct store_user *user, int64_t conv, int64
 		return err;
 	if (!moved)
 		return ERR_OK; /* nothing to store, log or tell */
+	if ((err = store_push_seen(s, user->ref.id, conv, r->stored)) != ERR_OK)
+		return err; /* read here: no buzz for it elsewhere */
 	char detail[48];
 	snprintf(detail, sizeof detail, "read up to %lld", (long long)r->stored);
 	if ((err = store_log_append(s, now, "receipt", user->ref.id, family, conv, r->stored,

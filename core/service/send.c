@@ -11,18 +11,24 @@ static bool allow_send(enum perm_rel rel, int kind)
 	return perm_can_send(rel, (enum msg_kind)kind);
 }
 
-int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum msg_kind kind,
-             const char *body, const char *client_id, int64_t now, struct msg *out, bool *duplicate,
-             struct route_set *recipients)
+void svc_sent_clear(struct svc_sent *r)
 {
-	*duplicate = false;
-	recipients->users = NULL;
-	recipients->n = 0;
+	msg_clear(&r->msg);
+	route_set_free(&r->rcpt);
+	r->duplicate = false;
+	r->pushes = 0;
+}
+
+int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum msg_kind kind,
+             const char *body, const char *client_id, int64_t now, struct svc_sent *sent)
+{
+	memset(sent, 0, sizeof *sent);
+	struct msg *out = &sent->msg;
 	/* A resend after a lost ack (or a COMMIT that reported an error yet
 	 * stored the row) must return the original, never store a second one. */
 	int err = store_message_by_client_id(s, user->ref.id, client_id, out);
 	if (err == ERR_OK) {
-		*duplicate = true;
+		sent->duplicate = true;
 		return ERR_OK;
 	}
 	if (err != ERR_NOT_FOUND)
@@ -38,9 +44,11 @@ int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum 
 	const char *log_kind = kind == KIND_NOTE ? "note" : "message";
 	err = store_log_append(s, now, log_kind, user->ref.id, family, conv, out->id, "");
 	if (err == ERR_OK)
-		err = route_message(s, conv, kind, recipients);
+		err = route_message(s, conv, kind, &sent->rcpt);
+	if (err == ERR_OK)
+		err = svc_push_message(s, &user->ref, out, now, &sent->pushes);
 	if (err)
-		msg_clear(out);
+		svc_sent_clear(sent);
 	return err;
 }
 

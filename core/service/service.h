@@ -155,12 +155,20 @@ int svc_conv_create(struct store *s, const struct store_user *actor, int64_t fam
                     const char *title, const int64_t *members, size_t n_members, int64_t now,
                     struct conv *out, const char **why);
 
+/* What a send stored and who is to hear of it. */
+struct svc_sent {
+	struct msg msg;
+	bool duplicate;        /* found under its client_id: nothing was written */
+	struct route_set rcpt; /* who receives it live (a new message only) */
+	size_t pushes;         /* notifications queued for those away (push.c) */
+};
+void svc_sent_clear(struct svc_sent *r);
+
 /* Stores a message (or finds the one already stored under client_id: then
- * *duplicate is set and nothing is written).  On success fills *out and, for
- * a new message, the recipients. */
+ * out->duplicate is set and nothing is written), and queues the
+ * notifications of those to be told when away (svc_push_message()). */
 int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum msg_kind kind,
-             const char *body, const char *client_id, int64_t now, struct msg *out, bool *duplicate,
-             struct route_set *recipients);
+             const char *body, const char *client_id, int64_t now, struct svc_sent *out);
 
 /* Where a read receipt goes: the position as stored, to those who may see
  * every message (staff), and clamped to the last message a family may see,
@@ -246,9 +254,15 @@ void svc_db_figures(struct store *s, int64_t *db_bytes, int64_t *wal_bytes, int 
  * endpoint again moves to this sign-in.  *id is its id. */
 int svc_push_subscribe(struct store *s, const struct svc_policy *p, const struct store_user *user,
                        const struct store_token *tok, const char *endpoint, const char *p256dh,
-                       const char *auth, int64_t now, int64_t *id, const char **why);
+                       const char *auth, const char *lang, int64_t now, int64_t *id,
+                       const char **why);
 /* Removes one of the user's subscriptions (ERR_NOT_FOUND: none of theirs). */
 int svc_push_unsubscribe(struct store *s, const struct store_user *user, int64_t id);
+/* What the user's own notifications may show; a family member's choice is
+ * a "settings" row in the family's log. */
+int svc_push_content(struct store *s, const struct store_user *user, enum push_content *out);
+int svc_push_content_set(struct store *s, const struct store_user *user, enum push_content c,
+                         int64_t now);
 
 /* ---- Quiet hours (quiet.c) -------------------------------------------------------- */
 

@@ -48,6 +48,11 @@ int svc_conv_cap_check(struct store *s, int64_t family, const char **why);
 
 /* A system message in the family's default conversation, from `about` (the
  * member or adviser it concerns), under a client_id that makes it once only. */
+/* Queues a notification of the new message m for everyone to be told of it
+ * when away (route_push()), after the family's quiet hours for its
+ * members; *queued counts them (push.c). */
+int svc_push_message(struct store *s, const struct user_ref *sender, const struct msg *m,
+                     int64_t now, size_t *queued);
 int svc_system_message(struct store *s, int64_t family, const struct store_user *about,
                        const char *client_id, const char *body, int64_t now, struct msg *out);
 

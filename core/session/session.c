@@ -121,6 +121,7 @@ void session_closed(struct session *s)
 		return;
 	auth_list_remove(s->hub, s);
 	registry_remove(s->hub, s);
+	presence_move(s->hub->presence, s->user.ref.id, s->viewing, 0);
 	idmap_del(s->hub->sessions, (int64_t)s->id);
 	metrics_gauge_add(s->hub->metrics, s->conn_gauge, -1);
 	session_free(s);

@@ -36,6 +36,7 @@ struct session {
 	bool pinged;                  /* a ping went out since heard_at */
 	bool ping_wanted;             /* the transport should write a ping */
 	struct session *next_of_user; /* registry: the user's other sessions */
+	int64_t viewing;              /* the conversation on screen (presence.c), 0: none */
 	/* outbox: a ring of frames */
 	struct out_frame **q;
 	size_t head, count, cap, bytes;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../notify/notify.h"
 #include "../service/service.h"
 #include "../writer/writer_int.h"
 
@@ -114,6 +115,17 @@ static void verb_history(struct session *s, struct frame *f)
 	msg_list_free(&l);
 }
 
+/* The conversation now on the user's screen (0: none, the app hidden): no
+ * notification of it buzzes them meanwhile.  Nothing is disclosed, so it is
+ * taken as said, and answered only when asked (a ref). */
+static void verb_viewing(struct session *s, struct frame *f)
+{
+	presence_move(s->hub->presence, s->user.ref.id, s->viewing, f->u.viewing.conv);
+	s->viewing = f->u.viewing.conv;
+	if (f->has_ref)
+		outbox_send_json(s, codec_encode_pong(ref_of(f)));
+}
+
 static void verb_ping(struct session *s, struct frame *f)
 {
 	outbox_send_json(s, codec_encode_pong(ref_of(f)));
@@ -127,6 +139,7 @@ struct verb {
 static const struct verb verbs[] = {
     {FRAME_AUTH, verb_auth},       {FRAME_SEND, verb_send}, {FRAME_SYNC, verb_sync},
     {FRAME_HISTORY, verb_history}, {FRAME_READ, verb_read}, {FRAME_PING, verb_ping},
+    {FRAME_VIEWING, verb_viewing},
 };
 
 void verb_dispatch(struct session *s, struct frame *f)
@@ -179,7 +192,7 @@ static void apply_send(struct hub *h, struct session *s, struct job *j)
 			outbox_send_error(s, ref, j->err, NULL);
 		return;
 	}
-	char *msg = codec_encode_msg(&j->msg); /* once, for the ack and the fan-out */
+	char *msg = codec_encode_msg(&j->sent.msg); /* once, for the ack and the fan-out */
 	if (msg == NULL) {
 		if (s)
 			session_close(s, CLOSE_INTERNAL, "internal error");
@@ -189,13 +202,15 @@ static void apply_send(struct hub *h, struct session *s, struct job *j)
 		outbox_send_json(s, codec_encode_ack_with(ref, j->client_id, msg));
 		metrics_inc(h->metrics, MC_MSG_ACKED);
 	}
-	if (j->duplicate) {
+	if (j->sent.duplicate) {
 		metrics_inc(h->metrics, MC_MSG_DUPLICATE);
 	} else {
 		metrics_inc(h->metrics, MC_MSG_STORED);
 		struct out_frame *f = outbox_frame_new(h, codec_encode_message_with(msg));
-		metrics_add(h->metrics, MC_MSG_DELIVERED, registry_fan_out(h, &j->rcpt, f, s));
+		metrics_add(h->metrics, MC_MSG_DELIVERED, registry_fan_out(h, &j->sent.rcpt, f, s));
 		outbox_frame_unref(f);
+		if (j->sent.pushes > 0)
+			notify_wake(h->notify);
 	}
 	free(msg);
 }

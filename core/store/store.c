@@ -210,6 +210,32 @@ static const char *const migrations[] = {
      * (core/push/quiet.h: 21:00-07:00 by default) */
     "ALTER TABLE families ADD COLUMN quiet_start INTEGER NOT NULL DEFAULT 1260;"
     "ALTER TABLE families ADD COLUMN quiet_end INTEGER NOT NULL DEFAULT 420;",
+
+    /* 8 -> 9: the notifications waiting to be sent, one per subscription and
+     * conversation (a newer message replaces the older one's: the push
+     * service's Topic does the same on the phone), with the moment they may
+     * go (quiet hours, a retry's back-off).  Kept in the database so a
+     * restart loses none; a subscription's rows go with it.  The language a
+     * subscription's notifications are written in, and what each user lets
+     * a notification show (nothing, the sender, a preview). */
+    "CREATE TABLE push_queue("
+    "  id INTEGER PRIMARY KEY,"
+    "  sub_id INTEGER NOT NULL REFERENCES push_subscriptions(id),"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  conv_id INTEGER NOT NULL REFERENCES conversations(id),"
+    "  message_id INTEGER NOT NULL REFERENCES messages(id),"
+    "  not_before INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (sub_id, conv_id)"
+    ") STRICT;"
+    "CREATE INDEX push_queue_due ON push_queue(not_before);"
+    "CREATE INDEX push_queue_user ON push_queue(user_id, conv_id);"
+    "CREATE TRIGGER push_subscriptions_gone AFTER DELETE ON push_subscriptions "
+    "BEGIN DELETE FROM push_queue WHERE sub_id = old.id; END;"
+    "ALTER TABLE push_subscriptions ADD COLUMN lang TEXT NOT NULL DEFAULT 'da';"
+    "ALTER TABLE users ADD COLUMN push_content TEXT NOT NULL DEFAULT 'none' "
+    "  CHECK (push_content = 'none' OR push_content = 'sender' OR push_content = 'preview');",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -369,15 +395,40 @@ static const char *const stmt_sql[ST__COUNT] = {
     /* The same endpoint registered again (a browser that signed in again)
      * moves to the new sign-in. */
     [ST_PUSH_SUB_UPSERT] = "INSERT INTO push_subscriptions(user_id, token_id, device_id, "
-                           "endpoint, p256dh, auth, created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-                           "?6, ?7) ON CONFLICT (endpoint) DO UPDATE SET user_id = "
+                           "endpoint, p256dh, auth, created_at, lang) VALUES (?1, ?2, ?3, ?4, "
+                           "?5, ?6, ?7, ?8) ON CONFLICT (endpoint) DO UPDATE SET user_id = "
                            "excluded.user_id, token_id = excluded.token_id, device_id = "
-                           "excluded.device_id, p256dh = excluded.p256dh, auth = excluded.auth "
-                           "RETURNING id",
+                           "excluded.device_id, p256dh = excluded.p256dh, auth = excluded.auth, "
+                           "lang = excluded.lang RETURNING id",
     [ST_PUSH_SUB_DELETE] = "DELETE FROM push_subscriptions WHERE id = ?1 AND user_id = ?2",
     [ST_PUSH_SUB_DELETE_TOKEN] = "DELETE FROM push_subscriptions WHERE token_id = ?1",
     [ST_PUSH_SUB_DELETE_DEVICE] = "DELETE FROM push_subscriptions WHERE device_id = ?1",
     [ST_PUSH_SUB_DELETE_USER] = "DELETE FROM push_subscriptions WHERE user_id = ?1",
+    /* One waiting notification per subscription of ?1 and conversation;
+     * a newer message takes the waiting one's place, keeping its time. */
+    [ST_PUSH_ENQUEUE] = "INSERT INTO push_queue(sub_id, user_id, conv_id, message_id, "
+                        "not_before, created_at) SELECT id, user_id, ?2, ?3, ?4, ?5 FROM "
+                        "push_subscriptions WHERE user_id = ?1 ON CONFLICT (sub_id, conv_id) "
+                        "DO UPDATE SET message_id = excluded.message_id",
+    [ST_PUSH_DUE] = "SELECT q.id, q.sub_id, q.user_id, q.conv_id, q.message_id, q.attempts, "
+                    "q.created_at, s.endpoint, s.p256dh, s.auth, s.lang, r.push_content, "
+                    "r.role, m.family_id, m.kind, u.name, u.role, substr(m.body, 1, ?3), "
+                    "length(m.body) > ?3, m.created_at, q.not_before "
+                    "FROM push_queue q JOIN push_subscriptions s ON s.id = q.sub_id "
+                    "JOIN users r ON r.id = q.user_id JOIN messages m ON m.id = q.message_id "
+                    "JOIN users u ON u.id = m.sender_id WHERE q.not_before <= ?1 "
+                    "ORDER BY q.not_before LIMIT ?2",
+    [ST_PUSH_NEXT] = "SELECT ifnull(min(not_before), 0) FROM push_queue WHERE not_before > ?1",
+    /* Sent: gone, unless a newer message took its place meanwhile. */
+    [ST_PUSH_DONE] = "DELETE FROM push_queue WHERE id = ?1 AND message_id = ?2",
+    [ST_PUSH_RETRY] = "UPDATE push_queue SET not_before = ?2, attempts = attempts + 1 "
+                      "WHERE id = ?1",
+    [ST_PUSH_SUB_GONE] = "DELETE FROM push_subscriptions WHERE id = ?1",
+    [ST_PUSH_SEEN] = "DELETE FROM push_queue WHERE user_id = ?1 AND conv_id = ?2 AND "
+                     "message_id <= ?3",
+    [ST_PUSH_WAITING] = "SELECT count(*) FROM push_queue",
+    [ST_USER_PUSH_CONTENT_GET] = "SELECT push_content FROM users WHERE id = ?1",
+    [ST_USER_PUSH_CONTENT_SET] = "UPDATE users SET push_content = ?2 WHERE id = ?1",
     [ST_FAMILY_QUIET_GET] = "SELECT quiet_start, quiet_end FROM families WHERE id = ?1",
     [ST_FAMILY_QUIET_SET] = "UPDATE families SET quiet_start = ?2, quiet_end = ?3 WHERE id = ?1",
     [ST_CONV_VISIBLE_UPTO] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "
@@ -689,6 +740,11 @@ static int exec_prepared(struct store *s, enum stmt_id id)
 {
 	sqlite3_stmt *st = store_stmt(s, id);
 	return st ? store_exec_stmt(st) : store_err(sqlite3_errcode(s->db));
+}
+
+int store_relax_sync(struct store *s)
+{
+	return exec_sql(s->db, "PRAGMA synchronous = NORMAL");
 }
 
 int store_begin(struct store *s)

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -32,6 +32,11 @@ void store_close(struct store *s);
 const char *store_errmsg(struct store *s);
 /* PRAGMA user_version of the open database. */
 int store_schema_version(struct store *s);
+
+/* This connection's commits no longer wait for the disk (synchronous =
+ * NORMAL): a power cut may lose its last ones, never corrupt the file.  For
+ * writes that may be repeated, such as the Web Push sender's outcomes. */
+int store_relax_sync(struct store *s);
 
 /* Transactions.  store_begin takes the write lock at once (BEGIN IMMEDIATE). */
 int store_begin(struct store *s);
@@ -268,9 +273,12 @@ int store_family_quiet_set(struct store *s, int64_t family_id, int start, int en
 
 /* ---- Web Push subscriptions ------------------------------------------------- */
 
+#define STORE_LANG_MAX 8 /* a language tag as the app names it: "da", "fa" */
+
 struct store_push_sub {
 	int64_t user_id, token_id, device_id; /* device_id 0 for a staff browser */
 	const char *endpoint, *p256dh, *auth;
+	const char *lang;
 };
 
 /* Stores the subscription (the same endpoint again moves to this sign-in);
@@ -282,5 +290,54 @@ int store_push_sub_delete(struct store *s, int64_t id, int64_t user_id);
 int store_push_subs_drop_token(struct store *s, int64_t token_id);
 int store_push_subs_drop_device(struct store *s, int64_t device_id);
 int store_push_subs_drop_user(struct store *s, int64_t user_id);
+/* A subscription the push service says is gone (404, 410). */
+int store_push_sub_gone(struct store *s, int64_t id);
+
+/* What user's notifications may show. */
+int store_push_content_get(struct store *s, int64_t user_id, enum push_content *out);
+int store_push_content_set(struct store *s, int64_t user_id, enum push_content c);
+
+/* ---- Notifications waiting to be sent ---------------------------------------- */
+
+/* Queues a notification of message in conv to every subscription of user,
+ * due at not_before; one waiting per subscription and conversation.  Adds
+ * how many were queued or replaced to *queued. */
+int store_push_enqueue(struct store *s, int64_t user_id, int64_t conv_id, int64_t message_id,
+                       int64_t not_before, int64_t now, size_t *queued);
+/* The user has seen conv up to message upto: what waits for it goes. */
+int store_push_seen(struct store *s, int64_t user_id, int64_t conv_id, int64_t upto);
+
+#define STORE_ENDPOINT_MAX 1024
+#define STORE_PREVIEW_MAX  120 /* code points of a message's text a notification may show */
+
+/* A notification due now, with what it needs to be written and sent. */
+struct store_push_due {
+	int64_t id, sub_id, user_id, conv_id, message_id, family_id, created_at;
+	int attempts;
+	enum role rcpt_role, sender_role;
+	enum push_content content;
+	enum msg_kind kind;
+	char endpoint[STORE_ENDPOINT_MAX + 1];
+	char p256dh[128], auth[64];
+	char lang[STORE_LANG_MAX + 1];
+	char sender[DOMAIN_NAME_MAX + 1];
+	char preview[STORE_PREVIEW_MAX * 4 + 1];
+	bool truncated;     /* the text goes on after preview */
+	int64_t message_at; /* when the message was stored */
+	int64_t not_before; /* when it became due */
+};
+
+/* Up to max notifications due at now, the longest waiting first; the
+ * caller frees *out. */
+int store_push_due(struct store *s, int64_t now, size_t max, struct store_push_due **out,
+                   size_t *n);
+/* When the next one not yet due at now will be (0: none waits). */
+int store_push_next(struct store *s, int64_t now, int64_t *at);
+/* How many wait, due or not. */
+int store_push_waiting(struct store *s, int64_t *n);
+/* Sent: removed, unless a newer message (not message_id) took its place. */
+int store_push_done(struct store *s, int64_t id, int64_t message_id);
+/* To be tried again at not_before. */
+int store_push_retry(struct store *s, int64_t id, int64_t not_before);
 
 #endif

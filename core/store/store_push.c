@@ -1,8 +1,11 @@
 /*
  * store_push.c - Web Push subscriptions, kept per sign-in and deleted with
- * it, and the families' quiet hours.
+ * it; the notifications waiting to be sent (push_queue); what each user's
+ * notifications may show, and the families' quiet hours.
  */
 #include "store_int.h"
+
+#include <stdlib.h>
 
 #include "../common/err.h"
 
@@ -18,6 +21,7 @@ int store_push_sub_put(struct store *s, const struct store_push_sub *sub, int64_
 	sqlite3_bind_text(st, 5, sub->p256dh, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, sub->auth, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, now);
+	sqlite3_bind_text(st, 8, sub->lang ? sub->lang : "da", -1, SQLITE_STATIC);
 	int err = store_step_row(st);
 	if (err == ERR_OK) {
 		*id = sqlite3_column_int64(st, 0);
@@ -82,5 +86,156 @@ int store_family_quiet_set(struct store *s, int64_t family_id, int start, int en
 	sqlite3_bind_int64(st, 1, family_id);
 	sqlite3_bind_int(st, 2, start);
 	sqlite3_bind_int(st, 3, end);
+	return store_exec_stmt(st);
+}
+
+int store_push_sub_gone(struct store *s, int64_t id)
+{
+	return delete_by(s, ST_PUSH_SUB_GONE, id, 0, false);
+}
+
+int store_push_content_get(struct store *s, int64_t user_id, enum push_content *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_USER_PUSH_CONTENT_GET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, user_id);
+	int err = store_step_row(st);
+	if (err == ERR_OK) {
+		const char *c = (const char *)sqlite3_column_text(st, 0);
+		if (c == NULL || push_content_parse(c, out) != 0)
+			*out = PUSH_CONTENT_NONE;
+		sqlite3_reset(st);
+	}
+	return err;
+}
+
+int store_push_content_set(struct store *s, int64_t user_id, enum push_content c)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_USER_PUSH_CONTENT_SET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, push_content_name(c), -1, SQLITE_STATIC);
+	return store_exec_stmt(st);
+}
+
+int store_push_enqueue(struct store *s, int64_t user_id, int64_t conv_id, int64_t message_id,
+                       int64_t not_before, int64_t now, size_t *queued)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_PUSH_ENQUEUE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, conv_id);
+	sqlite3_bind_int64(st, 3, message_id);
+	sqlite3_bind_int64(st, 4, not_before);
+	sqlite3_bind_int64(st, 5, now);
+	int err = store_exec_stmt(st);
+	if (err == ERR_OK)
+		*queued += (size_t)sqlite3_changes(store_db(s));
+	return err;
+}
+
+int store_push_seen(struct store *s, int64_t user_id, int64_t conv_id, int64_t upto)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_PUSH_SEEN);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, conv_id);
+	sqlite3_bind_int64(st, 3, upto);
+	return store_exec_stmt(st);
+}
+
+static enum role col_role(sqlite3_stmt *st, int col)
+{
+	enum role r;
+	const char *t = (const char *)sqlite3_column_text(st, col);
+	return t && role_parse(t, &r) == 0 ? r : ROLE_FAMILY;
+}
+
+static void read_due(sqlite3_stmt *st, struct store_push_due *d)
+{
+	d->id = sqlite3_column_int64(st, 0);
+	d->sub_id = sqlite3_column_int64(st, 1);
+	d->user_id = sqlite3_column_int64(st, 2);
+	d->conv_id = sqlite3_column_int64(st, 3);
+	d->message_id = sqlite3_column_int64(st, 4);
+	d->attempts = sqlite3_column_int(st, 5);
+	d->created_at = sqlite3_column_int64(st, 6);
+	store_col_text(st, 7, d->endpoint, sizeof d->endpoint);
+	store_col_text(st, 8, d->p256dh, sizeof d->p256dh);
+	store_col_text(st, 9, d->auth, sizeof d->auth);
+	store_col_text(st, 10, d->lang, sizeof d->lang);
+	const char *c = (const char *)sqlite3_column_text(st, 11);
+	if (c == NULL || push_content_parse(c, &d->content) != 0)
+		d->content = PUSH_CONTENT_NONE;
+	d->rcpt_role = col_role(st, 12);
+	d->family_id = sqlite3_column_int64(st, 13);
+	const char *k = (const char *)sqlite3_column_text(st, 14);
+	if (k == NULL || msg_kind_parse(k, &d->kind) != 0)
+		d->kind = KIND_TEXT;
+	store_col_text(st, 15, d->sender, sizeof d->sender);
+	d->sender_role = col_role(st, 16);
+	store_col_text(st, 17, d->preview, sizeof d->preview);
+	d->truncated = sqlite3_column_int(st, 18) != 0;
+	d->message_at = sqlite3_column_int64(st, 19);
+	d->not_before = sqlite3_column_int64(st, 20);
+}
+
+int store_push_due(struct store *s, int64_t now, size_t max, struct store_push_due **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s, ST_PUSH_DUE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	struct store_push_due *v = calloc(max ? max : 1, sizeof *v);
+	if (v == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	sqlite3_bind_int(st, 3, STORE_PREVIEW_MAX);
+	int rc;
+	size_t k = 0;
+	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		read_due(st, &v[k++]);
+	int err = k < max && rc != SQLITE_DONE ? store_err(rc) : ERR_OK;
+	sqlite3_reset(st);
+	if (err) {
+		free(v);
+		return err;
+	}
+	*out = v;
+	*n = k;
+	return ERR_OK;
+}
+
+int store_push_next(struct store *s, int64_t now, int64_t *at)
+{
+	return store_int64(s, ST_PUSH_NEXT, now, 0, at);
+}
+
+int store_push_waiting(struct store *s, int64_t *n)
+{
+	return store_int64(s, ST_PUSH_WAITING, 0, 0, n);
+}
+
+int store_push_done(struct store *s, int64_t id, int64_t message_id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_PUSH_DONE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, id, message_id);
+	return store_exec_stmt(st);
+}
+
+int store_push_retry(struct store *s, int64_t id, int64_t not_before)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_PUSH_RETRY);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, id, not_before);
 	return store_exec_stmt(st);
 }

@@ -38,7 +38,7 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 	switch (j->type) {
 	case JOB_SEND:
 		j->err = svc_send(s, &j->user, j->conv, j->kind, j->body, j->client_id, now,
-		                  &j->msg, &j->duplicate, &j->rcpt);
+		                  &j->sent);
 		break;
 	case JOB_READ:
 		j->err = svc_read(s, &j->user, j->conv, j->upto, now, &j->receipt);
@@ -74,10 +74,8 @@ static void fail_batch(struct job *batch, int err)
 {
 	for (struct job *j = batch; j; j = j->next) {
 		j->err = err;
-		msg_clear(&j->msg);
-		route_set_free(&j->rcpt);
+		svc_sent_clear(&j->sent);
 		svc_receipt_clear(&j->receipt);
-		j->duplicate = false;
 	}
 }
 

@@ -37,32 +37,28 @@ static void check_actions(int64_t user_id, int64_t conv, enum rel_expect rel, in
 	bool text = rel == IN || rel == PAIR;
 	bool note = rel == PAIR || rel == TEAM;
 	char cid[32];
-	struct msg m;
-	bool dup;
-	struct route_set r;
+	struct svc_sent m;
 	int denied = world_log_count(&w, "denied");
 
 	/* send text */
 	snprintf(cid, sizeof cid, "case-%d-text", ++*case_no);
 	memset(&m, 0, sizeof m);
-	int err = svc_send(w.s, &u, conv, KIND_TEXT, "hej", cid, now, &m, &dup, &r);
+	int err = svc_send(w.s, &u, conv, KIND_TEXT, "hej", cid, now, &m);
 	CHECK_EQ(ok(err), text);
 	if (!text) {
 		CHECK(err == ERR_FORBIDDEN || err == ERR_NOT_FOUND);
 		CHECK_EQ(world_log_count(&w, "denied"), ++denied);
 	}
-	msg_clear(&m);
-	route_set_free(&r);
+	svc_sent_clear(&m);
 
 	/* send note */
 	snprintf(cid, sizeof cid, "case-%d-note", *case_no);
 	memset(&m, 0, sizeof m);
-	err = svc_send(w.s, &u, conv, KIND_NOTE, "note", cid, now, &m, &dup, &r);
+	err = svc_send(w.s, &u, conv, KIND_NOTE, "note", cid, now, &m);
 	CHECK_EQ(ok(err), note);
 	if (!note)
 		CHECK_EQ(world_log_count(&w, "denied"), ++denied);
-	msg_clear(&m);
-	route_set_free(&r);
+	svc_sent_clear(&m);
 
 	/* history: visible or refused; notes only for staff */
 	struct msg_list l = {0};
@@ -106,30 +102,22 @@ static void test_matrix(int first_case)
 static void test_idempotent_send(void)
 {
 	struct store_user mette = world_user(&w, w.mette), jonas = world_user(&w, w.jonas);
-	struct msg m1 = {0}, m2 = {0}, m3 = {0};
-	bool dup;
-	struct route_set r;
+	struct svc_sent m1, m2, m3;
 	int64_t now = text_now_ms();
-	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "først", "same", now, &m1, &dup, &r),
-	         ERR_OK);
-	CHECK(!dup);
-	route_set_free(&r);
-	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "igen", "same", now, &m2, &dup, &r),
-	         ERR_OK);
-	CHECK(dup);
-	CHECK_EQ(m2.id, m1.id);
-	CHECK_STR(m2.body, "først");
-	CHECK_EQ(r.n, 0);
-	route_set_free(&r);
+	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "først", "same", now, &m1), ERR_OK);
+	CHECK(!m1.duplicate);
+	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "igen", "same", now, &m2), ERR_OK);
+	CHECK(m2.duplicate);
+	CHECK_EQ(m2.msg.id, m1.msg.id);
+	CHECK_STR(m2.msg.body, "først");
+	CHECK_EQ(m2.rcpt.n, 0);
 	/* Another sender's identical client_id is a different message. */
-	CHECK_EQ(svc_send(w.s, &jonas, w.conv_a, KIND_TEXT, "hej", "same", now, &m3, &dup, &r),
-	         ERR_OK);
-	CHECK(!dup);
-	CHECK(m3.id > m1.id);
-	route_set_free(&r);
-	msg_clear(&m1);
-	msg_clear(&m2);
-	msg_clear(&m3);
+	CHECK_EQ(svc_send(w.s, &jonas, w.conv_a, KIND_TEXT, "hej", "same", now, &m3), ERR_OK);
+	CHECK(!m3.duplicate);
+	CHECK(m3.msg.id > m1.msg.id);
+	svc_sent_clear(&m1);
+	svc_sent_clear(&m2);
+	svc_sent_clear(&m3);
 }
 
 static bool has_user(const struct route_set *r, int64_t id)
@@ -204,15 +192,15 @@ static void test_receipts_quiet_and_clamped(void)
 	struct store_user mette = world_user(&w, w.mette), carl = world_user(&w, w.carl),
 	                  anna = world_user(&w, w.anna);
 	int64_t now = text_now_ms();
-	struct msg text, note;
-	struct route_set r;
-	bool dup;
-	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "hej", "rq-1", now, &text, &dup, &r),
-	         ERR_OK);
-	route_set_free(&r);
-	CHECK_EQ(svc_send(w.s, &carl, w.conv_a, KIND_NOTE, "intern", "rq-2", now, &note, &dup, &r),
-	         ERR_OK);
-	route_set_free(&r);
+	struct svc_sent sent;
+	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "hej", "rq-1", now, &sent), ERR_OK);
+	struct msg text = sent.msg;
+	sent.msg.body = NULL;
+	svc_sent_clear(&sent);
+	CHECK_EQ(svc_send(w.s, &carl, w.conv_a, KIND_NOTE, "intern", "rq-2", now, &sent), ERR_OK);
+	struct msg note = sent.msg;
+	sent.msg.body = NULL;
+	svc_sent_clear(&sent);
 	struct svc_receipt rc;
 	int rows = world_log_count(&w, "receipt");
 	CHECK_EQ(svc_read(w.s, &anna, w.conv_a, text.id, now, &rc), ERR_OK);

@@ -1,0 +1,310 @@
+/*
+ * notify.c - the sender thread: take what is due from push_queue, send it,
+ * write back what became of it (notify.h says what each answer means).
+ *
+ * One turn: write the outcomes of finished requests in one transaction,
+ * start requests for what is due (up to NOTIFY_INFLIGHT under way), let
+ * curl move them, and sleep until a socket, a wake or the next due time.
+ * The sender's connection commits without waiting for the disk
+ * (store_relax_sync): a power cut can only make it send a notification
+ * again, which the Topic header then replaces on the phone.
+ */
+#include "notify_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "../common/err.h"
+#include "../common/text.h"
+#include "../hub/hub_int.h"
+
+#define NOTIFY_IDLE_MS  30000 /* the longest sleep: nothing due */
+#define NOTIFY_GAUGE_MS 1000  /* how often the waiting rows are counted */
+
+/* In n->inflight: a row whose outcome is decided but not yet written. */
+static char decided;
+
+static void outcome(struct notify *n, enum notify_result res, int64_t id, int64_t message_id,
+                    int64_t sub_id, int64_t retry_at)
+{
+	if (n->n_out == n->cap_out) {
+		size_t cap = n->cap_out ? n->cap_out * 2 : 64;
+		struct notify_outcome *o = realloc(n->out, cap * sizeof *o);
+		if (o == NULL) {
+			idmap_del(n->inflight, id); /* it stays queued and is tried again */
+			return;
+		}
+		n->out = o;
+		n->cap_out = cap;
+	}
+	n->out[n->n_out++] = (struct notify_outcome){res, id, message_id, sub_id, retry_at};
+}
+
+static int write_outcome(struct store *s, const struct notify_outcome *o)
+{
+	switch (o->result) {
+	case NR_SENT:
+	case NR_SUPPRESSED:
+		return store_push_done(s, o->id, o->message_id);
+	case NR_GONE:
+		return store_push_sub_gone(s, o->sub_id);
+	case NR_RETRY:
+		return store_push_retry(s, o->id, o->retry_at);
+	case NR_REJECTED:
+	case NR_EXPIRED:
+		return store_push_done(s, o->id, o->message_id);
+	}
+	return ERR_INTERNAL;
+}
+
+/* The outcomes so far, one transaction; on failure they are kept for the
+ * next turn (nothing is sent twice meanwhile: their rows are in flight). */
+static void flush(struct notify *n)
+{
+	if (n->n_out == 0)
+		return;
+	int err = store_begin(n->store);
+	for (size_t i = 0; err == ERR_OK && i < n->n_out; i++)
+		err = write_outcome(n->store, &n->out[i]);
+	if (err == ERR_OK)
+		err = store_commit(n->store);
+	if (err) {
+		store_rollback(n->store);
+		hub_log(n->hub, HUB_LOG_WARNING, "push_write_failed", "outcomes=%zu error=%s",
+		        n->n_out, err_code(err));
+		return;
+	}
+	for (size_t i = 0; i < n->n_out; i++)
+		idmap_del(n->inflight, n->out[i].id);
+	n->n_out = 0;
+}
+
+static int64_t backoff_ms(int attempts)
+{
+	int64_t ms = NOTIFY_BACKOFF_MS;
+	for (int i = 0; i < attempts && ms < NOTIFY_BACKOFF_MAX_MS; i++)
+		ms *= 2;
+	return ms < NOTIFY_BACKOFF_MAX_MS ? ms : NOTIFY_BACKOFF_MAX_MS;
+}
+
+static void count(struct notify *n, enum notify_result res)
+{
+	static const enum metric_counter c[] = {
+	    [NR_SENT] = MC_PUSH_SENT,       [NR_GONE] = MC_PUSH_GONE,
+	    [NR_RETRY] = MC_PUSH_RETRIED,   [NR_REJECTED] = MC_PUSH_REJECTED,
+	    [NR_EXPIRED] = MC_PUSH_EXPIRED, [NR_SUPPRESSED] = MC_PUSH_SUPPRESSED,
+	};
+	metrics_inc(n->hub->metrics, c[res]);
+}
+
+/* A finished transfer: its outcome, counted and logged. */
+static void finished(struct notify *n, struct notify_req *r, CURLcode rc, int64_t now)
+{
+	long status = 0;
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	enum notify_result res = request_result(rc, status);
+	int64_t retry_at = 0;
+	if (res == NR_RETRY && r->attempts + 1 >= NOTIFY_ATTEMPTS)
+		res = NR_EXPIRED;
+	if (res == NR_RETRY) {
+		int64_t wait = backoff_ms(r->attempts);
+		retry_at = now + (r->retry_after_ms > wait ? r->retry_after_ms : wait);
+	}
+	if (res == NR_SENT)
+		metrics_push_latency(n->hub->metrics, now - r->due_at);
+	if (res != NR_SENT)
+		hub_log(n->hub, res == NR_RETRY ? HUB_LOG_INFO : HUB_LOG_WARNING, "push_not_sent",
+		        "queue_id=%lld status=%ld curl=%d result=%s attempts=%d", (long long)r->id,
+		        status, (int)rc,
+		        res == NR_GONE      ? "gone"
+		        : res == NR_RETRY   ? "retry"
+		        : res == NR_EXPIRED ? "expired"
+		                            : "rejected",
+		        r->attempts + 1);
+	count(n, res);
+	outcome(n, res, r->id, r->message_id, r->sub_id, retry_at);
+}
+
+static void collect(struct notify *n, int64_t now)
+{
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(n->multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		struct notify_req *r = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		CURLcode rc = m->data.result;
+		curl_multi_remove_handle(n->multi, m->easy_handle);
+		finished(n, r, rc, now);
+		/* The row stays marked until its outcome is written. */
+		idmap_put(n->inflight, r->id, &decided);
+		n->n_inflight--;
+		request_free(r);
+	}
+}
+
+/* Marks row id as under way (r) or decided (NULL) until its outcome is written. */
+static bool hold(struct notify *n, int64_t id, struct notify_req *r)
+{
+	return idmap_put(n->inflight, id, r ? (void *)r : &decided) == 0;
+}
+
+static void start_one(struct notify *n, const struct store_push_due *d, int64_t now)
+{
+	struct notify_req *r;
+	if (d->attempts >= NOTIFY_ATTEMPTS || now - d->message_at > NOTIFY_TTL_S * 1000LL) {
+		if (hold(n, d->id, NULL)) {
+			count(n, NR_EXPIRED);
+			outcome(n, NR_EXPIRED, d->id, d->message_id, d->sub_id, 0);
+		}
+	} else if (presence_viewing(n->hub->presence, d->user_id, d->conv_id)) {
+		if (hold(n, d->id, NULL)) {
+			count(n, NR_SUPPRESSED);
+			outcome(n, NR_SUPPRESSED, d->id, d->message_id, d->sub_id, 0);
+		}
+	} else if (request_new(n, d, now, &r) != ERR_OK) {
+		if (hold(n, d->id, NULL)) {
+			count(n, NR_REJECTED);
+			outcome(n, NR_REJECTED, d->id, d->message_id, d->sub_id, 0);
+		}
+	} else if (!hold(n, d->id, r) || curl_multi_add_handle(n->multi, r->easy) != CURLM_OK) {
+		idmap_del(n->inflight, d->id);
+		request_free(r);
+	} else {
+		n->n_inflight++;
+	}
+}
+
+/* Starts what is due, skipping what is already under way. */
+static void fill(struct notify *n, int64_t now)
+{
+	if (n->n_inflight >= NOTIFY_INFLIGHT)
+		return;
+	struct store_push_due *due;
+	size_t k, held = idmap_count(n->inflight);
+	if (store_push_due(n->store, now, NOTIFY_INFLIGHT + held, &due, &k) != ERR_OK)
+		return;
+	for (size_t i = 0; i < k && n->n_inflight < NOTIFY_INFLIGHT; i++)
+		if (idmap_get(n->inflight, due[i].id) == NULL)
+			start_one(n, &due[i], now);
+	free(due);
+}
+
+/* How long to sleep: until the next notification not yet due. */
+static int sleep_ms(struct notify *n, int64_t now)
+{
+	int64_t at = 0;
+	if (n->n_out > 0)
+		return 100; /* outcomes that could not be written: try again soon */
+	if (store_push_next(n->store, now, &at) != ERR_OK || at == 0 || at - now > NOTIFY_IDLE_MS)
+		return NOTIFY_IDLE_MS;
+	return at > now ? (int)(at - now) : 0;
+}
+
+static void gauges(struct notify *n, int64_t now)
+{
+	int64_t waiting;
+	metrics_gauge_set(n->hub->metrics, MG_PUSH_INFLIGHT, (int64_t)n->n_inflight);
+	if (now - n->gauge_at < NOTIFY_GAUGE_MS)
+		return;
+	n->gauge_at = now;
+	if (store_push_waiting(n->store, &waiting) == ERR_OK)
+		metrics_gauge_set(n->hub->metrics, MG_PUSH_WAITING, waiting);
+}
+
+static void *notify_main(void *arg)
+{
+	struct notify *n = arg;
+	prctl(PR_SET_NAME, "indgang-push");
+	while (!atomic_load(&n->stop)) {
+		int running;
+		int64_t now = text_now_ms();
+		collect(n, now);
+		flush(n);
+		fill(n, now);
+		curl_multi_perform(n->multi, &running);
+		gauges(n, now);
+		curl_multi_poll(n->multi, NULL, 0, sleep_ms(n, now), NULL);
+	}
+	return NULL;
+}
+
+int notify_start(struct hub *h, const struct notify_config *cfg, struct notify **out)
+{
+	*out = NULL;
+	if (cfg->key == NULL)
+		return ERR_OK;
+	struct notify *n = calloc(1, sizeof *n);
+	if (n == NULL)
+		return ERR_INTERNAL;
+	/* Thread-safe since curl 7.84, and counted: notify_stop() undoes it. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		free(n);
+		return ERR_INTERNAL;
+	}
+	n->hub = h;
+	n->cfg = *cfg;
+	atomic_init(&n->stop, false);
+	int err = store_open(cfg->db_path, &n->store);
+	if (err == ERR_OK)
+		err = store_relax_sync(n->store);
+	if (err == ERR_OK &&
+	    ((n->multi = curl_multi_init()) == NULL || (n->inflight = idmap_create()) == NULL))
+		err = ERR_INTERNAL;
+	if (err == ERR_OK) {
+		/* HTTP/2: the requests to one push service share a connection. */
+		curl_multi_setopt(n->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+		curl_multi_setopt(n->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 4L);
+		if (pthread_create(&n->thread, NULL, notify_main, n) != 0)
+			err = ERR_INTERNAL;
+	}
+	if (err) {
+		idmap_destroy(n->inflight);
+		if (n->multi)
+			curl_multi_cleanup(n->multi);
+		store_close(n->store);
+		free(n);
+		curl_global_cleanup();
+		return err;
+	}
+	*out = n;
+	return ERR_OK;
+}
+
+void notify_wake(struct notify *n)
+{
+	if (n)
+		curl_multi_wakeup(n->multi);
+}
+
+static void drop_request(int64_t key, void *val, void *arg)
+{
+	(void)key;
+	struct notify *n = arg;
+	if (val == &decided)
+		return;
+	struct notify_req *r = val;
+	curl_multi_remove_handle(n->multi, r->easy);
+	request_free(r);
+}
+
+void notify_stop(struct notify *n)
+{
+	if (n == NULL)
+		return;
+	atomic_store(&n->stop, true);
+	curl_multi_wakeup(n->multi);
+	pthread_join(n->thread, NULL);
+	flush(n);
+	idmap_each(n->inflight, drop_request, n);
+	idmap_destroy(n->inflight);
+	curl_multi_cleanup(n->multi);
+	for (size_t i = 0; i < NOTIFY_JWT_SLOTS; i++)
+		free(n->jwt[i].header);
+	free(n->out);
+	store_close(n->store);
+	free(n);
+	curl_global_cleanup();
+}

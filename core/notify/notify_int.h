@@ -1,0 +1,73 @@
+/*
+ * notify_int.h - inside the Web Push sender: the thread's state
+ * (notify.c) and one request under way (request.c).
+ */
+#ifndef INDGANG_NOTIFY_INT_H
+#define INDGANG_NOTIFY_INT_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "notify.h"
+#include "../common/idmap.h"
+#include "../push/vapid.h"
+#include "../store/store.h"
+
+#define NOTIFY_JWT_SLOTS 8 /* push services whose signed header is kept */
+
+/* A signed Authorization header for one push service (audience). */
+struct notify_jwt {
+	char aud[VAPID_AUD_MAX + 1];
+	char *header;
+	time_t renew_at;
+};
+
+enum notify_result { NR_SENT = 1, NR_GONE, NR_RETRY, NR_REJECTED, NR_EXPIRED, NR_SUPPRESSED };
+
+/* One notification on its way. */
+struct notify_req {
+	CURL *easy;
+	struct curl_slist *headers;
+	uint8_t *body;
+	size_t body_len;
+	int64_t id, message_id, sub_id;
+	int attempts;
+	int64_t due_at;         /* when it could have gone first: the latency's start */
+	int64_t retry_after_ms; /* the push service's Retry-After, 0 without */
+};
+
+/* What became of one notification, to be written in the next batch. */
+struct notify_outcome {
+	enum notify_result result;
+	int64_t id, message_id, sub_id;
+	int64_t retry_at;
+};
+
+struct notify {
+	struct hub *hub;
+	struct notify_config cfg;
+	struct store *store; /* the sender's own connection */
+	CURLM *multi;
+	pthread_t thread;
+	atomic_bool stop;
+	struct idmap *inflight; /* queue row id -> struct notify_req */
+	size_t n_inflight;
+	struct notify_outcome *out;
+	size_t n_out, cap_out;
+	struct notify_jwt jwt[NOTIFY_JWT_SLOTS];
+	int64_t gauge_at; /* when the waiting gauge was last counted */
+};
+
+/* A request for d, ready for the multi handle; ERR_BAD_REQUEST when the
+ * subscription's keys or endpoint cannot make one. */
+int request_new(struct notify *n, const struct store_push_due *d, int64_t now,
+                struct notify_req **out);
+void request_free(struct notify_req *r);
+/* What a transfer's end means. */
+enum notify_result request_result(CURLcode rc, long status);
+
+#endif
