@@ -82,10 +82,10 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 	if (err == ERR_OK)
 		err = reader_start(h);
 	if (err == ERR_OK) {
-		struct notify_config nc = {.db_path = cfg->db_path,
-		                           .key = cfg->push_key,
-		                           .contact = cfg->push_contact,
-		                           .ca_file = cfg->push_ca_file};
+		struct notify_config nc = {.db_path = h->cfg.db_path,
+		                           .key = h->cfg.push_key,
+		                           .contact = h->cfg.push_contact,
+		                           .ca_file = h->cfg.push_ca_file};
 		err = notify_start(h, &nc, &h->notify);
 	}
 	if (err) {

@@ -2,9 +2,9 @@
  * notify.c - the sender thread: take what is due from push_queue, send it,
  * write back what became of it (notify.h says what each answer means).
  *
- * One turn: write the outcomes of finished requests in one transaction,
- * start requests for what is due (up to NOTIFY_INFLIGHT under way), let
- * curl move them, and sleep until a socket, a wake or the next due time.
+ * One turn: start requests for what is due (up to NOTIFY_INFLIGHT under
+ * way), let curl move them, write the outcomes of those that finished in
+ * one transaction, and sleep until a socket, a wake or the next due time.
  * The sender's connection commits without waiting for the disk
  * (store_relax_sync): a power cut can only make it send a notification
  * again, which the Topic header then replaces on the phone.
@@ -107,10 +107,8 @@ static void finished(struct notify *n, struct notify_req *r, CURLcode rc, int64_
 	int64_t retry_at = 0;
 	if (res == NR_RETRY && r->attempts + 1 >= NOTIFY_ATTEMPTS)
 		res = NR_EXPIRED;
-	if (res == NR_RETRY) {
-		int64_t wait = backoff_ms(r->attempts);
-		retry_at = now + (r->retry_after_ms > wait ? r->retry_after_ms : wait);
-	}
+	if (res == NR_RETRY) /* the push service's Retry-After, else a doubling back-off */
+		retry_at = now + (r->retry_after_ms > 0 ? r->retry_after_ms : backoff_ms(r->attempts));
 	if (res == NR_SENT)
 		metrics_push_latency(n->hub->metrics, now - r->due_at);
 	if (res != NR_SENT)
@@ -221,10 +219,10 @@ static void *notify_main(void *arg)
 	while (!atomic_load(&n->stop)) {
 		int running;
 		int64_t now = text_now_ms();
-		collect(n, now);
-		flush(n);
 		fill(n, now);
 		curl_multi_perform(n->multi, &running);
+		collect(n, text_now_ms());
+		flush(n);
 		gauges(n, now);
 		curl_multi_poll(n->multi, NULL, 0, sleep_ms(n, now), NULL);
 	}
