@@ -108,7 +108,8 @@ static void finished(struct notify *n, struct notify_req *r, CURLcode rc, int64_
 	if (res == NR_RETRY && r->attempts + 1 >= NOTIFY_ATTEMPTS)
 		res = NR_EXPIRED;
 	if (res == NR_RETRY) /* the push service's Retry-After, else a doubling back-off */
-		retry_at = now + (r->retry_after_ms > 0 ? r->retry_after_ms : backoff_ms(r->attempts));
+		retry_at =
+		    now + (r->retry_after_ms > 0 ? r->retry_after_ms : backoff_ms(r->attempts));
 	if (res == NR_SENT)
 		metrics_push_latency(n->hub->metrics, now - r->due_at);
 	if (res != NR_SENT)
