@@ -64,8 +64,10 @@ int svc_push_message(struct store *s, const struct user_ref *sender, const struc
 	*queued = 0;
 	struct route_set to;
 	int err = route_push(s, m->conv, sender->role, m->kind, &to);
-	if (err || to.n == 0)
+	if (err || to.n == 0) {
+		route_set_free(&to);
 		return err;
+	}
 	int start, end;
 	int64_t after_quiet = now;
 	if (sender->role != ROLE_FAMILY) { /* the family is told: its quiet hours hold */
