@@ -754,6 +754,84 @@ static void ep_push_content(struct call *c)
 		respond(c, 200, codec_encode_push_content(o.content));
 }
 
+enum sched_what { SCHED_CREATE, SCHED_EDIT, SCHED_CANCEL, SCHED_LIST };
+
+struct sched_op {
+	struct call *c;
+	enum sched_what what;
+	struct req_schedule in;
+	struct sched out;
+	struct sched_list list;
+};
+
+static int sched_op(struct store *s, void *arg)
+{
+	struct sched_op *o = arg;
+	struct call *c = o->c;
+	struct route_set *staff = &c->resp->notice_to;
+	switch (o->what) {
+	case SCHED_CREATE:
+		return svc_schedule(s, &c->user, c->path_id, o->in.body, o->in.client_id,
+		                    o->in.send_at, c->now, &o->out, staff);
+	case SCHED_EDIT:
+		return svc_schedule_edit(s, &c->user, c->path_id, o->in.body, o->in.send_at, c->now,
+		                         &o->out, staff);
+	case SCHED_CANCEL:
+		return svc_schedule_cancel(s, &c->user, c->path_id, c->now, &o->out, staff);
+	case SCHED_LIST:
+		return svc_scheduled_list(s, &c->user, c->path_id, c->now, &o->list);
+	}
+	return ERR_INTERNAL;
+}
+
+/* Messages to be sent later: written, changed or cancelled by the pair,
+ * listed for the pair and team; every change reaches the staff's open
+ * clients as a `scheduled` frame. */
+static void sched_call(struct call *c, enum sched_what what)
+{
+	if (api_auth(c))
+		return;
+	struct sched_op o = {.c = c, .what = what};
+	const char *why = NULL;
+	int err = ERR_OK;
+	if (what == SCHED_CREATE || what == SCHED_EDIT)
+		err = codec_decode_schedule(c->req->body, c->req->body_len, what == SCHED_EDIT,
+		                            &o.in, &why);
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, sched_op, &o);
+	if (err) {
+		fail(c, err, why);
+	} else if (what == SCHED_LIST) {
+		respond(c, 200, codec_encode_sched_list(&o.list));
+	} else {
+		c->resp->notice = codec_encode_scheduled(&o.out);
+		respond(c, what == SCHED_CREATE ? 201 : 200, codec_encode_sched(&o.out));
+	}
+	sched_clear(&o.out);
+	sched_list_free(&o.list);
+	codec_schedule_free(&o.in);
+}
+
+static void ep_sched_create(struct call *c)
+{
+	sched_call(c, SCHED_CREATE);
+}
+
+static void ep_sched_list(struct call *c)
+{
+	sched_call(c, SCHED_LIST);
+}
+
+static void ep_sched_edit(struct call *c)
+{
+	sched_call(c, SCHED_EDIT);
+}
+
+static void ep_sched_cancel(struct call *c)
+{
+	sched_call(c, SCHED_CANCEL);
+}
+
 /* The key browsers subscribe with: public, so no sign-in is needed. */
 static void ep_push_key(struct call *c)
 {
@@ -849,6 +927,10 @@ static const struct route routes[] = {
     {"DELETE", "/api/push/subscriptions/", "", ep_push_unsubscribe},
     {"GET", "/api/me/notifications", NULL, ep_push_content},
     {"PUT", "/api/me/notifications", NULL, ep_push_content},
+    {"GET", "/api/conversations/", "/scheduled", ep_sched_list},
+    {"POST", "/api/conversations/", "/scheduled", ep_sched_create},
+    {"PUT", "/api/scheduled/", "", ep_sched_edit},
+    {"DELETE", "/api/scheduled/", "", ep_sched_cancel},
 };
 
 /* Matches path against a route; sets *id for routes with {id}. */

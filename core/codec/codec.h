@@ -133,6 +133,26 @@ void codec_push_sub_free(struct req_push_sub *r);
 int codec_decode_push_content(const char *text, size_t len, enum push_content *out,
                               const char **why);
 char *codec_encode_push_content(enum push_content c);
+
+/* Messages to be sent later.  POST .../scheduled:
+ * {"body":S,"send_at":RFC3339,"client_id":S}; PUT /api/scheduled/{id}:
+ * {"body":S} and/or {"send_at":RFC3339}. */
+struct req_schedule {
+	char *body; /* NULL when absent (an edit keeps the text) */
+	int64_t send_at;  /* 0 when absent */
+	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
+};
+int codec_decode_schedule(const char *text, size_t len, bool edit, struct req_schedule *out,
+                          const char **why);
+void codec_schedule_free(struct req_schedule *r);
+/* {"id":N,"conv":N,"family":N,"sender":{...},"body":S,"client_id":S,
+ * "send_at":T,"state":"waiting"|"sent"|"cancelled"|"failed",
+ * "message_id":N (once sent),"created_at":T,"updated_at":T} */
+char *codec_encode_sched(const struct sched *d);
+/* {"type":"scheduled","scheduled":{...}}: to the staff who see it */
+char *codec_encode_scheduled(const struct sched *d);
+/* {"scheduled":[...]} */
+char *codec_encode_sched_list(const struct sched_list *l);
 /* The payload of a notification, encrypted to the subscription (RFC 8291):
  * {"v":1,"conv":C,"family":F,"title":T,"body":B,"tag":"conv-C","lang":L,
  * "dir":"ltr"|"rtl"}; the service worker shows it as it is. */

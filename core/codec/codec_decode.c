@@ -685,6 +685,45 @@ void codec_push_sub_free(struct req_push_sub *r)
 	r->endpoint = NULL;
 }
 
+/* ---- Messages to be sent later --------------------------------------------------- */
+
+int codec_decode_schedule(const char *text, size_t len, bool edit, struct req_schedule *out,
+                          const char **why)
+{
+	json_t *o;
+	memset(out, 0, sizeof *out);
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	struct obj ob = {.tree = o};
+	const char *body = NULL, *at = NULL, *id = NULL;
+	size_t body_len = 0, at_len, id_len;
+	int rc = ERR_OK;
+	if (!opt_str(&ob, "body", &body, &body_len) || !opt_str(&ob, "send_at", &at, &at_len) ||
+	    (at && text_parse_ts(at, &out->send_at) != 0))
+		rc = bad(why, "schedule: \"send_at\" must be a time (RFC 3339), \"body\" a string");
+	else if (!edit && (!body || !at))
+		rc = bad(why, "schedule: \"body\", \"send_at\" and \"client_id\" are required");
+	else if (edit && !body && !at)
+		rc = bad(why, "schedule: give a new \"body\" or \"send_at\"");
+	else if (!edit && (!req_str(&ob, "client_id", &id, &id_len) ||
+	                   !chars_within(id, id_len, 1, DOMAIN_CLIENT_ID_MAX)))
+		rc = bad(why, "schedule: \"client_id\" must be a string of 1 to 64 characters");
+	if (rc == ERR_OK && id) {
+		memcpy(out->client_id, id, id_len);
+		out->client_id[id_len] = '\0';
+	}
+	if (rc == ERR_OK && body)
+		rc = take_body(body, body_len, &out->body, why);
+	json_decref(o);
+	return rc == ERR_OK ? ok(why) : rc;
+}
+
+void codec_schedule_free(struct req_schedule *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
 /* ---- Quiet hours ---------------------------------------------------------------- */
 
 int codec_decode_quiet_hours(const char *text, size_t len, int *start, int *end, const char **why)

@@ -242,6 +242,68 @@ char *codec_encode_message(const struct msg *m)
 	return frame;
 }
 
+static void jw_sched(struct jw *w, const struct sched *d)
+{
+	jw_lit(w, "{\"id\":");
+	jw_int(w, d->id);
+	jw_lit(w, ",\"conv\":");
+	jw_int(w, d->conv);
+	jw_lit(w, ",\"family\":");
+	jw_int(w, d->family);
+	jw_lit(w, ",\"sender\":");
+	jw_user(w, &d->sender);
+	jw_lit(w, ",\"body\":");
+	jw_str(w, d->body ? d->body : "");
+	jw_lit(w, ",\"client_id\":");
+	jw_str(w, d->client_id);
+	jw_lit(w, ",\"send_at\":");
+	jw_ts(w, d->send_at);
+	jw_lit(w, ",\"state\":");
+	jw_str(w, sched_state_name(d->state));
+	if (d->message_id > 0) {
+		jw_lit(w, ",\"message_id\":");
+		jw_int(w, d->message_id);
+	}
+	jw_lit(w, ",\"created_at\":");
+	jw_ts(w, d->created_at);
+	jw_lit(w, ",\"updated_at\":");
+	jw_ts(w, d->updated_at);
+	jw_lit(w, "}");
+}
+
+char *codec_encode_sched(const struct sched *d)
+{
+	struct jw w;
+	jw_init(&w, 384);
+	jw_sched(&w, d);
+	return jw_finish(&w);
+}
+
+char *codec_encode_scheduled(const struct sched *d)
+{
+	struct jw w;
+	jw_init(&w, 400);
+	jw_frame_start(&w, "scheduled", NULL);
+	jw_lit(&w, ",\"scheduled\":");
+	jw_sched(&w, d);
+	jw_lit(&w, "}");
+	return jw_finish(&w);
+}
+
+char *codec_encode_sched_list(const struct sched_list *l)
+{
+	struct jw w;
+	jw_init(&w, 64 + 384 * l->n);
+	jw_lit(&w, "{\"scheduled\":[");
+	for (size_t i = 0; i < l->n; i++) {
+		if (i > 0)
+			jw_lit(&w, ",");
+		jw_sched(&w, &l->v[i]);
+	}
+	jw_lit(&w, "]}");
+	return jw_finish(&w);
+}
+
 char *codec_encode_msg(const struct msg *m)
 {
 	struct jw w;

@@ -119,6 +119,49 @@ static void *list_grow(void *v, size_t n, size_t *cap, size_t size)
 	return p;
 }
 
+static const char *const sched_state_names[] = {
+    [SCHED_WAITING] = "waiting",
+    [SCHED_SENT] = "sent",
+    [SCHED_CANCELLED] = "cancelled",
+    [SCHED_FAILED] = "failed",
+};
+#define N_SCHED_STATES (sizeof(sched_state_names) / sizeof(sched_state_names[0]))
+
+const char *sched_state_name(enum sched_state st)
+{
+	if ((size_t)st >= N_SCHED_STATES || !sched_state_names[st])
+		return "unknown";
+	return sched_state_names[st];
+}
+
+int sched_state_parse(const char *name, enum sched_state *out)
+{
+	int i = name_lookup(sched_state_names, N_SCHED_STATES, name);
+	if (i < 0)
+		return -1;
+	*out = (enum sched_state)i;
+	return 0;
+}
+
+void sched_clear(struct sched *s)
+{
+	if (!s)
+		return;
+	free(s->body);
+	memset(s, 0, sizeof(*s));
+}
+
+void sched_list_free(struct sched_list *l)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		sched_clear(&l->v[i]);
+	if (l) {
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+	}
+}
+
 void msg_clear(struct msg *m)
 {
 	if (!m)

@@ -62,6 +62,34 @@ struct msg_list {
 	size_t n, cap;
 };
 
+/* A message a pair adviser wrote to be sent later ("send at 08:00"): the
+ * pair and team see it waiting, may change or cancel it, and the gateway
+ * sends it when its time comes (core/service/schedule.c). */
+enum sched_state { SCHED_WAITING = 1, SCHED_SENT, SCHED_CANCELLED, SCHED_FAILED };
+#define DOMAIN_SCHEDULE_AHEAD_MS (90LL * 24 * 3600 * 1000) /* at most 90 days ahead */
+#define DOMAIN_SCHEDULED_MAX     100 /* waiting in one conversation */
+
+struct sched {
+	int64_t id, conv, family;
+	struct user_ref sender;
+	char *body; /* owned */
+	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
+	int64_t send_at;
+	enum sched_state state;
+	int64_t message_id; /* once sent */
+	int64_t created_at, updated_at;
+};
+
+struct sched_list {
+	struct sched *v;
+	size_t n;
+};
+
+void sched_clear(struct sched *s);
+void sched_list_free(struct sched_list *l);
+const char *sched_state_name(enum sched_state st);
+int sched_state_parse(const char *name, enum sched_state *out);
+
 /* Where one member of a conversation has read up to. */
 struct read_pos {
 	struct user_ref user;

@@ -181,10 +181,27 @@ bool hub_origin_allowed(const struct hub *h, const char *origin, const char *hos
 
 /* ---- Periodic checks -------------------------------------------------------------- */
 
+/* Scheduled messages whose time has come go to the writer, one job at a
+ * time; a tick is 250 ms, so one goes at most that late. */
+static void release_due(struct hub *h)
+{
+	int64_t at = 0;
+	if (h->release_pending || h->shutting_down || !atomic_load(&h->writable) ||
+	    svc_schedule_next(h->store, &at) != ERR_OK || at == 0 || at > text_now_ms())
+		return;
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return;
+	j->type = JOB_RELEASE;
+	h->release_pending = true;
+	writer_submit(h, j);
+}
+
 void hub_tick(struct hub *h)
 {
 	session_expire_unauthenticated(h); /* core/session/session.c */
 	lifetime_sweep(h);                 /* core/session/lifetime.c: one slice */
+	release_due(h);
 }
 
 /* ---- Results and shutdown ------------------------------------------------------- */

@@ -35,7 +35,7 @@ struct http_call;
 
 /* ---- Jobs and their queues (job.c) ------------------------------------------------ */
 
-enum job_type { JOB_SEND = 1, JOB_READ, JOB_LOG, JOB_HTTP, JOB_TOUCH, JOB_WELCOME };
+enum job_type { JOB_SEND = 1, JOB_READ, JOB_LOG, JOB_HTTP, JOB_TOUCH, JOB_WELCOME, JOB_RELEASE };
 
 struct job {
 	enum job_type type;
@@ -67,6 +67,7 @@ struct job {
 	int err;
 	struct svc_sent sent;       /* JOB_SEND */
 	struct svc_receipt receipt; /* JOB_READ */
+	struct svc_released released; /* JOB_RELEASE: scheduled messages sent */
 };
 
 struct job_queue {
@@ -98,6 +99,7 @@ struct hub {
 	uint64_t next_session_id;
 	size_t inflight; /* jobs handed to threads and not yet drained */
 	bool shutting_down;
+	bool release_pending; /* a JOB_RELEASE is with the writer (hub.c) */
 	bool farewell_sent;
 	atomic_bool writable;
 	atomic_bool failed; /* an I/O error on commit: no more acks, shut down */

@@ -19,6 +19,7 @@ void job_free(struct job *j)
 	free(j->touch);
 	svc_sent_clear(&j->sent);
 	svc_receipt_clear(&j->receipt);
+	svc_released_clear(&j->released);
 	free(j);
 }
 

@@ -111,6 +111,16 @@ bool perm_push_wanted(enum role sender_role, enum msg_kind kind, enum perm_rel r
 	return sender_role == ROLE_FAMILY ? rcpt == REL_PAIR : rcpt == REL_FAMILY_IN;
 }
 
+bool perm_can_schedule(enum perm_rel rel)
+{
+	return rel == REL_PAIR;
+}
+
+bool perm_can_see_scheduled(enum perm_rel rel)
+{
+	return rel == REL_PAIR || rel == REL_TEAM;
+}
+
 bool perm_can_hand_over(enum perm_rel rel)
 {
 	return rel == REL_ADMIN;

@@ -70,6 +70,11 @@ bool perm_can_set_quiet_hours(enum perm_rel rel);
  * in the conversation.  Team members read the history at their meetings
  * and are not buzzed; notes and system messages buzz nobody. */
 bool perm_push_wanted(enum role sender_role, enum msg_kind kind, enum perm_rel rcpt);
+/* May write a message to be sent later, and change or cancel one (the
+ * pair: they answer the family); may see those waiting (pair and team:
+ * like notes, they are the staff's until sent). */
+bool perm_can_schedule(enum perm_rel rel);
+bool perm_can_see_scheduled(enum perm_rel rel);
 /* May hand a family over to a new pair (an administrator). */
 bool perm_can_hand_over(enum perm_rel rel);
 

@@ -170,6 +170,42 @@ void svc_sent_clear(struct svc_sent *r);
 int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum msg_kind kind,
              const char *body, const char *client_id, int64_t now, struct svc_sent *out);
 
+/* ---- Messages to be sent later (schedule.c) ------------------------------------- */
+
+/* A pair adviser's text to conv, to be sent at send_at (after now, at most
+ * DOMAIN_SCHEDULE_AHEAD_MS ahead; at most DOMAIN_SCHEDULED_MAX waiting in
+ * a conversation: ERR_CONFLICT).  The same client_id again returns the one
+ * stored.  *staff: who sees it waiting (the `scheduled` frame). */
+int svc_schedule(struct store *s, const struct store_user *user, int64_t conv, const char *body,
+                 const char *client_id, int64_t send_at, int64_t now, struct sched *out,
+                 struct route_set *staff);
+/* Those waiting in conv, for its pair and team (an `access` row). */
+int svc_scheduled_list(struct store *s, const struct store_user *user, int64_t conv, int64_t now,
+                       struct sched_list *out);
+/* Changes the text (body, or NULL to keep it) or the time (send_at, or 0)
+ * of a waiting one; ERR_CONFLICT once sent or cancelled. */
+int svc_schedule_edit(struct store *s, const struct store_user *user, int64_t id, const char *body,
+                      int64_t send_at, int64_t now, struct sched *out, struct route_set *staff);
+int svc_schedule_cancel(struct store *s, const struct store_user *user, int64_t id, int64_t now,
+                        struct sched *out, struct route_set *staff);
+
+/* One that came due: the message it became (sent.msg.id 0 when it could
+ * not go: sched.state failed), and the staff to tell. */
+struct svc_release_item {
+	struct svc_sent sent;
+	struct sched sched;
+	struct route_set staff;
+};
+struct svc_released {
+	struct svc_release_item *v;
+	size_t n;
+};
+/* When the next one waiting is due (0: none). */
+int svc_schedule_next(struct store *s, int64_t *at);
+/* Sends up to max of those due at now (the writer, in its transaction). */
+int svc_schedule_release(struct store *s, int64_t now, size_t max, struct svc_released *out);
+void svc_released_clear(struct svc_released *r);
+
 /* Where a read receipt goes: the position as stored, to those who may see
  * every message (staff), and clamped to the last message a family may see,
  * to the family's members; *_rcpt empty when nothing moved for them. */

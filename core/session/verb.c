@@ -248,6 +248,29 @@ static void apply_read(struct hub *h, struct session *s, struct job *j)
 	fan_out_receipt(h, s, j, &r->family_rcpt, r->family_upto);
 }
 
+/* Scheduled messages that went: each to its audience like a send (no one
+ * to ack), and its new state to the staff who saw it waiting. */
+static void apply_release(struct hub *h, struct job *j)
+{
+	h->release_pending = false;
+	for (size_t i = 0; j->err == ERR_OK && i < j->released.n; i++) {
+		struct svc_release_item *it = &j->released.v[i];
+		if (it->sent.msg.id > 0) {
+			metrics_inc(h->metrics, MC_MSG_STORED);
+			struct out_frame *f =
+			    outbox_frame_new(h, codec_encode_message(&it->sent.msg));
+			metrics_add(h->metrics, MC_MSG_DELIVERED,
+			            registry_fan_out(h, &it->sent.rcpt, f, NULL));
+			outbox_frame_unref(f);
+			if (it->sent.pushes > 0)
+				notify_wake(h->notify);
+		}
+		struct out_frame *f = outbox_frame_new(h, codec_encode_scheduled(&it->sched));
+		registry_fan_out(h, &it->staff, f, NULL);
+		outbox_frame_unref(f);
+	}
+}
+
 /* A staff read whose access rows are now committed: disclose it. */
 static void apply_reply(struct session *s, struct job *j)
 {
@@ -268,7 +291,9 @@ void verb_apply(struct hub *h, struct job *j)
 	}
 	if (s && s->state != SESSION_AUTHED)
 		s = NULL;
-	if (j->type == JOB_SEND)
+	if (j->type == JOB_RELEASE)
+		apply_release(h, j);
+	else if (j->type == JOB_SEND)
 		apply_send(h, s, j);
 	else if (j->type == JOB_READ)
 		apply_read(h, s, j);

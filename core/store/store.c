@@ -236,6 +236,27 @@ static const char *const migrations[] = {
     "ALTER TABLE push_subscriptions ADD COLUMN lang TEXT NOT NULL DEFAULT 'da';"
     "ALTER TABLE users ADD COLUMN push_content TEXT NOT NULL DEFAULT 'none' "
     "  CHECK (push_content = 'none' OR push_content = 'sender' OR push_content = 'preview');",
+
+    /* 9 -> 10: messages written to be sent later.  One becomes a message in
+     * the transaction that marks it sent (client_id "sched-ID"), so it is
+     * sent exactly once whatever stops the gateway. */
+    "CREATE TABLE scheduled("
+    "  id INTEGER PRIMARY KEY,"
+    "  conv_id INTEGER NOT NULL REFERENCES conversations(id),"
+    "  family_id INTEGER NOT NULL REFERENCES families(id),"
+    "  sender_id INTEGER NOT NULL REFERENCES users(id),"
+    "  body TEXT NOT NULL,"
+    "  client_id TEXT NOT NULL,"
+    "  send_at INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'waiting' CHECK (state = 'waiting' OR state = 'sent' OR "
+    "    state = 'cancelled' OR state = 'failed'),"
+    "  message_id INTEGER REFERENCES messages(id),"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  UNIQUE (sender_id, client_id)"
+    ") STRICT;"
+    "CREATE INDEX scheduled_due ON scheduled(send_at) WHERE state = 'waiting';"
+    "CREATE INDEX scheduled_conv ON scheduled(conv_id, send_at) WHERE state = 'waiting';",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -248,6 +269,10 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 	"m.id, m.conv_id, m.family_id, m.sender_id, u.name, u.role, m.kind, m.body, "              \
 	"m.client_id, m.created_at "
 #define MSG_FROM " FROM messages m JOIN users u ON u.id = m.sender_id "
+#define SCHED_COLS                                                                                 \
+	"SELECT s.id, s.conv_id, s.family_id, s.sender_id, u.name, u.role, s.body, s.client_id, "  \
+	"s.send_at, s.state, ifnull(s.message_id, 0), s.created_at, s.updated_at FROM scheduled s " \
+	"JOIN users u ON u.id = s.sender_id "
 /* The families a staff member (?1) is related to, by pair or team. */
 #define STAFF_FAMILIES                                                                             \
 	"(SELECT id FROM families WHERE primary_id = ?1 OR secondary_id = ?1 "                     \
@@ -429,6 +454,21 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PUSH_WAITING] = "SELECT count(*) FROM push_queue",
     [ST_USER_PUSH_CONTENT_GET] = "SELECT push_content FROM users WHERE id = ?1",
     [ST_USER_PUSH_CONTENT_SET] = "UPDATE users SET push_content = ?2 WHERE id = ?1",
+    [ST_SCHED_INSERT] = "INSERT INTO scheduled(conv_id, family_id, sender_id, body, client_id, "
+                        "send_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                        "?7) RETURNING id",
+    [ST_SCHED_GET] = SCHED_COLS "WHERE s.id = ?1",
+    [ST_SCHED_BY_CLIENT] = SCHED_COLS "WHERE s.sender_id = ?1 AND s.client_id = ?2",
+    [ST_SCHED_LIST] = SCHED_COLS "WHERE s.conv_id = ?1 AND s.state = 'waiting' "
+                                 "ORDER BY s.send_at, s.id LIMIT ?2",
+    [ST_SCHED_DUE] = SCHED_COLS "WHERE s.state = 'waiting' AND s.send_at <= ?1 "
+                                "ORDER BY s.send_at, s.id LIMIT ?2",
+    [ST_SCHED_COUNT] = "SELECT count(*) FROM scheduled WHERE conv_id = ?1 AND state = 'waiting'",
+    [ST_SCHED_NEXT] = "SELECT ifnull(min(send_at), 0) FROM scheduled WHERE state = 'waiting'",
+    [ST_SCHED_UPDATE] = "UPDATE scheduled SET body = ?2, send_at = ?3, updated_at = ?4 "
+                        "WHERE id = ?1 AND state = 'waiting'",
+    [ST_SCHED_STATE] = "UPDATE scheduled SET state = ?2, message_id = ?3, updated_at = ?4 "
+                       "WHERE id = ?1 AND state = 'waiting'",
     [ST_FAMILY_QUIET_GET] = "SELECT quiet_start, quiet_end FROM families WHERE id = ?1",
     [ST_FAMILY_QUIET_SET] = "UPDATE families SET quiet_start = ?2, quiet_end = ?3 WHERE id = ?1",
     [ST_CONV_VISIBLE_UPTO] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -339,5 +339,25 @@ int store_push_waiting(struct store *s, int64_t *n);
 int store_push_done(struct store *s, int64_t id, int64_t message_id);
 /* To be tried again at not_before. */
 int store_push_retry(struct store *s, int64_t id, int64_t not_before);
+
+/* ---- Messages to be sent later (store_sched.c) -------------------------------- */
+
+int store_sched_insert(struct store *s, const struct sched *in, int64_t now, int64_t *id);
+int store_sched_get(struct store *s, int64_t id, struct sched *out);
+/* The sender's one under client_id; ERR_NOT_FOUND when there is none. */
+int store_sched_by_client(struct store *s, int64_t sender_id, const char *client_id,
+                          struct sched *out);
+/* Those waiting in conv, soonest first, at most max. */
+int store_sched_list(struct store *s, int64_t conv_id, size_t max, struct sched_list *out);
+/* Those waiting whose time has come at now, soonest first, at most max. */
+int store_sched_due(struct store *s, int64_t now, size_t max, struct sched_list *out);
+int store_sched_count(struct store *s, int64_t conv_id, int64_t *n);
+/* When the next one waiting is due (0: none waits). */
+int store_sched_next(struct store *s, int64_t *at);
+/* Changes a waiting one; ERR_CONFLICT when it is no longer waiting. */
+int store_sched_update(struct store *s, int64_t id, const char *body, int64_t send_at,
+                       int64_t now);
+int store_sched_set_state(struct store *s, int64_t id, enum sched_state st, int64_t message_id,
+                          int64_t now);
 
 #endif

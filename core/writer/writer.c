@@ -31,14 +31,15 @@
 #include "../service/service.h"
 #include "../session/session_int.h"
 
-#define WRITER_BATCH 1024
+#define WRITER_BATCH       1024
+#define WRITER_RELEASE_MAX 64 /* scheduled messages sent per job; the next tick takes more */
 
 static void run_job(struct store *s, struct job *j, int64_t now)
 {
 	switch (j->type) {
 	case JOB_SEND:
-		j->err = svc_send(s, &j->user, j->conv, j->kind, j->body, j->client_id, now,
-		                  &j->sent);
+		j->err =
+		    svc_send(s, &j->user, j->conv, j->kind, j->body, j->client_id, now, &j->sent);
 		break;
 	case JOB_READ:
 		j->err = svc_read(s, &j->user, j->conv, j->upto, now, &j->receipt);
@@ -59,6 +60,9 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 	case JOB_TOUCH:
 		j->err = lifetime_touch_run(s, j);
 		break;
+	case JOB_RELEASE:
+		j->err = svc_schedule_release(s, now, WRITER_RELEASE_MAX, &j->released);
+		break;
 	}
 }
 
@@ -76,6 +80,7 @@ static void fail_batch(struct job *batch, int err)
 		j->err = err;
 		svc_sent_clear(&j->sent);
 		svc_receipt_clear(&j->receipt);
+		svc_released_clear(&j->released);
 	}
 }
 

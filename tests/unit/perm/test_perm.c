@@ -15,7 +15,8 @@
 /* What DOMAIN.md says, one rule at a time. */
 struct expect {
 	bool see_text, see_note, send_text, send_note, read_log, read_access_log, create_conv,
-	    invite, revoke, see_quiet, set_quiet, administer, hand_over;
+	    invite, revoke, see_quiet, set_quiet, administer, hand_over, schedule, see_scheduled,
+	    buzzed_by_family, buzzed_by_pair;
 };
 
 static struct expect domain_rules(const struct perm_facts *f)
@@ -50,6 +51,14 @@ static struct expect domain_rules(const struct perm_facts *f)
 	e.set_quiet = member || pair;
 	e.administer = admin;
 	e.hand_over = admin;
+	/* "Send at 08:00": the pair writes to the family, so the pair schedules;
+	 * until sent it is the staff's, like a note. */
+	e.schedule = pair;
+	e.see_scheduled = pair || team;
+	/* Web Push: a family's text buzzes its pair, the pair's text the family
+	 * members in the conversation; the team reads at its meetings. */
+	e.buzzed_by_family = pair;
+	e.buzzed_by_pair = family_in;
 	return e;
 }
 
@@ -86,6 +95,12 @@ int main(void)
 			CHECK_EQ(perm_can_set_quiet_hours(rel), e.set_quiet);
 			CHECK_EQ(perm_can_administer(f.role, f.active), e.administer);
 			CHECK_EQ(perm_can_hand_over(rel), e.hand_over);
+			CHECK_EQ(perm_can_schedule(rel), e.schedule);
+			CHECK_EQ(perm_can_see_scheduled(rel), e.see_scheduled);
+			CHECK_EQ(perm_push_wanted(ROLE_FAMILY, KIND_TEXT, rel), e.buzzed_by_family);
+			CHECK_EQ(perm_push_wanted(ROLE_ADVISER, KIND_TEXT, rel), e.buzzed_by_pair);
+			CHECK_EQ(perm_push_wanted(ROLE_ADVISER, KIND_NOTE, rel), false);
+			CHECK_EQ(perm_push_wanted(ROLE_FAMILY, KIND_SYSTEM, rel), false);
 			/* Owners may always revoke their own devices. */
 			CHECK_EQ(perm_can_revoke_device(rel, true), true);
 			/* Refusals never say more than the user may know. */
