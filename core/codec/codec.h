@@ -33,6 +33,7 @@ enum frame_type {
 	FRAME_READ,
 	FRAME_PING,
 	FRAME_VIEWING,
+	FRAME_DELIVERED,
 };
 
 struct frame {
@@ -65,6 +66,10 @@ struct frame {
 		struct {
 			int64_t conv; /* 0: none */
 		} viewing;
+		struct {
+			int64_t conv;
+			int64_t upto;
+		} delivered;
 	} u;
 };
 
@@ -149,6 +154,10 @@ void codec_schedule_free(struct req_schedule *r);
  * "send_at":T,"state":"waiting"|"sent"|"cancelled"|"failed",
  * "message_id":N (once sent),"created_at":T,"updated_at":T} */
 char *codec_encode_sched(const struct sched *d);
+/* {"type":"delivery","conv":C,"user":USER,"delivered":{"upto":N,"at":T,
+ * "device":S}|null,"notified":{"upto":N,"at":T}|null}: how far a family
+ * member's messages reached them, for staff. */
+char *codec_encode_delivery(const char *ref, int64_t conv, const struct delivery_pos *d);
 /* {"type":"scheduled","scheduled":{...}}: to the staff who see it */
 char *codec_encode_scheduled(const struct sched *d);
 /* {"scheduled":[...]} */

@@ -326,6 +326,15 @@ static int decode_read(const struct obj *o, struct frame *f, const char **why)
 	return ERR_OK;
 }
 
+static int decode_delivered(const struct obj *o, struct frame *f, const char **why)
+{
+	if (!req_int(o, "conv", 1, &f->u.delivered.conv))
+		return bad(why, "delivered: \"conv\" must be a positive integer");
+	if (!req_int(o, "upto", 0, &f->u.delivered.upto))
+		return bad(why, "delivered: \"upto\" must be a non-negative integer");
+	return ERR_OK;
+}
+
 static int decode_viewing(const struct obj *o, struct frame *f, const char **why)
 {
 	f->u.viewing.conv = 0;
@@ -350,7 +359,7 @@ static const struct frame_decoder {
     {"auth", FRAME_AUTH, decode_auth},          {"send", FRAME_SEND, decode_send},
     {"sync", FRAME_SYNC, decode_sync},          {"history", FRAME_HISTORY, decode_history},
     {"read", FRAME_READ, decode_read},          {"ping", FRAME_PING, decode_ping},
-    {"viewing", FRAME_VIEWING, decode_viewing},
+    {"viewing", FRAME_VIEWING, decode_viewing}, {"delivered", FRAME_DELIVERED, decode_delivered},
 };
 
 static int decode_typed(const struct obj *o, struct frame *f, const char **why)

@@ -99,6 +99,41 @@ static json_t *reads_json(const struct conv *c)
 	return finish(a, rc);
 }
 
+/* {"user":USER,"delivered":{"upto":N,"at":T,"device":S}|null,
+ *  "notified":{"upto":N,"at":T}|null} */
+static json_t *delivery_json(const struct delivery_pos *d)
+{
+	json_t *o = json_object();
+	int rc = put(o, "user", user_json(&d->user));
+	if (d->delivered_upto > 0) {
+		json_t *v = json_object();
+		int vrc = put(v, "upto", json_integer(d->delivered_upto));
+		vrc |= put(v, "at", ts_json(d->delivered_at));
+		vrc |= put(v, "device", d->device[0] ? json_string(d->device) : json_null());
+		rc |= put(o, "delivered", finish(v, vrc));
+	} else {
+		rc |= put(o, "delivered", json_null());
+	}
+	if (d->notified_upto > 0) {
+		json_t *v = json_object();
+		int vrc = put(v, "upto", json_integer(d->notified_upto));
+		vrc |= put(v, "at", ts_json(d->notified_at));
+		rc |= put(o, "notified", finish(v, vrc));
+	} else {
+		rc |= put(o, "notified", json_null());
+	}
+	return finish(o, rc);
+}
+
+static json_t *deliveries_json(const struct conv *c)
+{
+	json_t *a = json_array();
+	int rc = 0;
+	for (size_t i = 0; i < c->n_deliveries && rc == 0; i++)
+		rc = json_array_append_new(a, delivery_json(&c->deliveries[i]));
+	return finish(a, rc);
+}
+
 static json_t *conv_json(const struct conv *c)
 {
 	json_t *o = json_object(), *fam = json_object();
@@ -111,6 +146,7 @@ static json_t *conv_json(const struct conv *c)
 	rc |= put(o, "primary", id_or_null(c->primary_id));
 	rc |= put(o, "secondary", id_or_null(c->secondary_id));
 	rc |= put(o, "reads", reads_json(c));
+	rc |= put(o, "deliveries", deliveries_json(c));
 	rc |= put(o, "last_id", json_integer(c->last_id));
 	rc |= put(o, "read_upto", json_integer(c->read_upto));
 	rc |= put(o, "unread", json_integer(c->unread));
@@ -609,4 +645,17 @@ void codec_log_csv_rows(struct csv *w, const struct log_list *l)
 		csv_text(w, e->detail);
 		csv_end_row(w);
 	}
+}
+
+char *codec_encode_delivery(const char *ref, int64_t conv, const struct delivery_pos *d)
+{
+	json_t *o = frame_new("delivery", ref);
+	int rc = o ? 0 : -1;
+	rc |= put(o, "conv", json_integer(conv));
+	json_t *pos = delivery_json(d);
+	const char *key;
+	json_t *v;
+	json_object_foreach(pos, key, v) rc |= json_object_set(o, key, v);
+	json_decref(pos);
+	return dump(finish(o, rc));
 }

@@ -196,6 +196,7 @@ void conv_clear(struct conv *c)
 		return;
 	free(c->members);
 	free(c->reads);
+	free(c->deliveries);
 	memset(c, 0, sizeof(*c));
 }
 

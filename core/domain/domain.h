@@ -97,6 +97,16 @@ struct read_pos {
 	int64_t at;
 };
 
+/* How far a family member's messages reached them: the last message one of
+ * their devices confirmed it got (which device, when), and the last one a
+ * push service took a notification of (when).  0: not yet. */
+struct delivery_pos {
+	struct user_ref user;
+	int64_t delivered_upto, delivered_at;
+	char device[DOMAIN_NAME_MAX + 1];
+	int64_t notified_upto, notified_at;
+};
+
 struct conv {
 	int64_t id;
 	int64_t family_id;
@@ -108,6 +118,8 @@ struct conv {
 	int64_t secondary_id;
 	struct read_pos *reads; /* owned: the members' read positions */
 	size_t n_reads;
+	struct delivery_pos *deliveries; /* owned: the family members' (for staff only) */
+	size_t n_deliveries;
 	int64_t last_id;
 	int64_t read_upto;
 	int64_t unread;

@@ -221,7 +221,8 @@ void hub_drain(struct hub *h)
 	while ((j = job_queue_take(&h->done_q, 64, false)) != NULL) {
 		while (j) {
 			struct job *next = j->next;
-			h->inflight--;
+			if (!j->uncounted)
+				h->inflight--;
 			if (j->type == JOB_HTTP)
 				http_call_apply(h, j->call);
 			else

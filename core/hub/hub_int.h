@@ -35,7 +35,17 @@ struct http_call;
 
 /* ---- Jobs and their queues (job.c) ------------------------------------------------ */
 
-enum job_type { JOB_SEND = 1, JOB_READ, JOB_LOG, JOB_HTTP, JOB_TOUCH, JOB_WELCOME, JOB_RELEASE };
+enum job_type {
+	JOB_SEND = 1,
+	JOB_READ,
+	JOB_LOG,
+	JOB_HTTP,
+	JOB_TOUCH,
+	JOB_WELCOME,
+	JOB_RELEASE,
+	JOB_DELIVERED, /* a client confirms what it got (the writer) */
+	JOB_NOTIFIED,  /* the Web Push sender recorded a notification (core/notify) */
+};
 
 struct job {
 	enum job_type type;
@@ -49,8 +59,10 @@ struct job {
 	enum msg_kind kind;
 	char *body;
 	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
-	/* JOB_READ */
+	/* JOB_READ, JOB_DELIVERED, JOB_NOTIFIED */
 	int64_t upto;
+	int64_t device_id; /* JOB_DELIVERED: the phone's, 0 for a staff browser */
+	bool uncounted;    /* made off the loop (JOB_NOTIFIED): not in hub.inflight */
 	/* JOB_LOG: one row per family; reply (if any) goes out once committed.
 	 * JOB_WELCOME: reply is the welcome (or err), built on the reader. */
 	char log_kind[16];
@@ -68,6 +80,7 @@ struct job {
 	struct svc_sent sent;       /* JOB_SEND */
 	struct svc_receipt receipt; /* JOB_READ */
 	struct svc_released released; /* JOB_RELEASE: scheduled messages sent */
+	struct svc_delivery delivery; /* JOB_DELIVERED */
 };
 
 struct job_queue {

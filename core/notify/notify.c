@@ -26,7 +26,7 @@
 static char decided;
 
 static void outcome(struct notify *n, enum notify_result res, int64_t id, int64_t message_id,
-                    int64_t sub_id, int64_t retry_at)
+                    int64_t sub_id, int64_t retry_at, const struct notify_req *r)
 {
 	if (n->n_out == n->cap_out) {
 		size_t cap = n->cap_out ? n->cap_out * 2 : 64;
@@ -38,13 +38,23 @@ static void outcome(struct notify *n, enum notify_result res, int64_t id, int64_
 		n->out = o;
 		n->cap_out = cap;
 	}
-	n->out[n->n_out++] = (struct notify_outcome){res, id, message_id, sub_id, retry_at};
+	n->out[n->n_out++] = (struct notify_outcome){.result = res,
+	                                             .id = id,
+	                                             .message_id = message_id,
+	                                             .sub_id = sub_id,
+	                                             .retry_at = retry_at,
+	                                             .conv_id = r ? r->conv_id : 0,
+	                                             .user_id = r ? r->user_id : 0,
+	                                             .family = r && r->family};
 }
 
 static int write_outcome(struct store *s, const struct notify_outcome *o)
 {
+	int err;
 	switch (o->result) {
 	case NR_SENT:
+		err = store_notified_set(s, o->conv_id, o->user_id, o->message_id, text_now_ms());
+		return err ? err : store_push_done(s, o->id, o->message_id);
 	case NR_SUPPRESSED:
 		return store_push_done(s, o->id, o->message_id);
 	case NR_GONE:
@@ -56,6 +66,22 @@ static int write_outcome(struct store *s, const struct notify_outcome *o)
 		return store_push_done(s, o->id, o->message_id);
 	}
 	return ERR_INTERNAL;
+}
+
+/* A family member was notified: the loop tells the staff (JOB_NOTIFIED). */
+static void tell_loop(struct notify *n, const struct notify_outcome *o)
+{
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return; /* staff see it on their next welcome */
+	j->type = JOB_NOTIFIED;
+	j->uncounted = true;
+	j->conv = o->conv_id;
+	j->user.ref.id = o->user_id;
+	j->upto = o->message_id;
+	job_queue_push(&n->hub->done_q, j);
+	if (n->hub->hooks.wake)
+		n->hub->hooks.wake(n->hub->hooks.ctx);
 }
 
 /* The outcomes so far, one transaction; on failure they are kept for the
@@ -75,8 +101,11 @@ static void flush(struct notify *n)
 		        n->n_out, err_code(err));
 		return;
 	}
-	for (size_t i = 0; i < n->n_out; i++)
+	for (size_t i = 0; i < n->n_out; i++) {
 		idmap_del(n->inflight, n->out[i].id);
+		if (n->out[i].result == NR_SENT && n->out[i].family)
+			tell_loop(n, &n->out[i]);
+	}
 	n->n_out = 0;
 }
 
@@ -122,7 +151,7 @@ static void finished(struct notify *n, struct notify_req *r, CURLcode rc, int64_
 		                            : "rejected",
 		        r->attempts + 1);
 	count(n, res);
-	outcome(n, res, r->id, r->message_id, r->sub_id, retry_at);
+	outcome(n, res, r->id, r->message_id, r->sub_id, retry_at, r);
 }
 
 static void collect(struct notify *n, int64_t now)
@@ -156,17 +185,17 @@ static void start_one(struct notify *n, const struct store_push_due *d, int64_t 
 	if (d->attempts >= NOTIFY_ATTEMPTS || now - d->message_at > NOTIFY_TTL_S * 1000LL) {
 		if (hold(n, d->id, NULL)) {
 			count(n, NR_EXPIRED);
-			outcome(n, NR_EXPIRED, d->id, d->message_id, d->sub_id, 0);
+			outcome(n, NR_EXPIRED, d->id, d->message_id, d->sub_id, 0, NULL);
 		}
 	} else if (presence_viewing(n->hub->presence, d->user_id, d->conv_id)) {
 		if (hold(n, d->id, NULL)) {
 			count(n, NR_SUPPRESSED);
-			outcome(n, NR_SUPPRESSED, d->id, d->message_id, d->sub_id, 0);
+			outcome(n, NR_SUPPRESSED, d->id, d->message_id, d->sub_id, 0, NULL);
 		}
 	} else if (request_new(n, d, now, &r) != ERR_OK) {
 		if (hold(n, d->id, NULL)) {
 			count(n, NR_REJECTED);
-			outcome(n, NR_REJECTED, d->id, d->message_id, d->sub_id, 0);
+			outcome(n, NR_REJECTED, d->id, d->message_id, d->sub_id, 0, NULL);
 		}
 	} else if (!hold(n, d->id, r) || curl_multi_add_handle(n->multi, r->easy) != CURLM_OK) {
 		idmap_del(n->inflight, d->id);

@@ -34,7 +34,8 @@ struct notify_req {
 	struct curl_slist *headers;
 	uint8_t *body;
 	size_t body_len;
-	int64_t id, message_id, sub_id;
+	int64_t id, message_id, sub_id, conv_id, user_id;
+	bool family; /* the reader is a family member: staff see that they were told */
 	int attempts;
 	int64_t due_at;         /* when it could have gone first: the latency's start */
 	int64_t retry_after_ms; /* the push service's Retry-After, 0 without */
@@ -45,6 +46,8 @@ struct notify_outcome {
 	enum notify_result result;
 	int64_t id, message_id, sub_id;
 	int64_t retry_at;
+	int64_t conv_id, user_id; /* NR_SENT: whose notified position rises */
+	bool family;
 };
 
 struct notify {

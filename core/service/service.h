@@ -221,6 +221,23 @@ int svc_read(struct store *s, const struct store_user *user, int64_t conv, int64
              int64_t now, struct svc_receipt *out);
 void svc_receipt_clear(struct svc_receipt *r);
 
+/* ---- How far messages reached the family (delivery.c) ------------------------ */
+
+struct svc_delivery {
+	bool moved;              /* the position rose */
+	struct delivery_pos pos; /* a family member's positions now, when moved */
+	struct route_set staff;  /* who sees them (the `delivery` frame) */
+};
+/* A client confirms it got conv's messages up to upto (clamped to the last
+ * one the user may see); device_id is the phone's (0: a staff browser).
+ * Only a family member's rise is told to staff. */
+int svc_delivered(struct store *s, const struct store_user *user, int64_t device_id, int64_t conv,
+                  int64_t upto, int64_t now, struct svc_delivery *out);
+/* A family member's positions in conv as stored, and the staff to tell
+ * (after the sender recorded a notification). */
+int svc_delivery_state(struct store *s, int64_t conv, int64_t user, struct svc_delivery *out);
+void svc_delivery_clear(struct svc_delivery *d);
+
 /* A page of messages, and the families whose data it discloses (staff
  * only; for svc_log_access before the page goes out). */
 struct svc_page {

@@ -84,6 +84,18 @@ static void verb_read(struct session *s, struct frame *f)
 	writer_submit(s->hub, j);
 }
 
+/* The client got conv's messages up to upto: staff see it under theirs. */
+static void verb_delivered(struct session *s, struct frame *f)
+{
+	struct job *j = write_job(s, f, JOB_DELIVERED);
+	if (j == NULL)
+		return;
+	j->conv = f->u.delivered.conv;
+	j->upto = f->u.delivered.upto;
+	j->device_id = s->token.device_id;
+	writer_submit(s->hub, j);
+}
+
 static void verb_sync(struct session *s, struct frame *f)
 {
 	struct svc_page p = {0};
@@ -137,9 +149,9 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-    {FRAME_AUTH, verb_auth},       {FRAME_SEND, verb_send}, {FRAME_SYNC, verb_sync},
-    {FRAME_HISTORY, verb_history}, {FRAME_READ, verb_read}, {FRAME_PING, verb_ping},
-    {FRAME_VIEWING, verb_viewing},
+    {FRAME_AUTH, verb_auth},       {FRAME_SEND, verb_send},           {FRAME_SYNC, verb_sync},
+    {FRAME_HISTORY, verb_history}, {FRAME_READ, verb_read},           {FRAME_PING, verb_ping},
+    {FRAME_VIEWING, verb_viewing}, {FRAME_DELIVERED, verb_delivered},
 };
 
 void verb_dispatch(struct session *s, struct frame *f)
@@ -271,6 +283,38 @@ static void apply_release(struct hub *h, struct job *j)
 	}
 }
 
+/* A family member's new positions to the staff who see them; the caller
+ * hears back only when it asked (a ref). */
+static void fan_out_delivery(struct hub *h, struct session *s, struct job *j)
+{
+	const struct svc_delivery *d = &j->delivery;
+	if (s && j->has_ref)
+		outbox_send_json(s, codec_encode_delivery(j->ref, j->conv, &d->pos));
+	if (!d->moved || d->staff.n == 0)
+		return;
+	struct out_frame *f = outbox_frame_new(h, codec_encode_delivery(NULL, j->conv, &d->pos));
+	registry_fan_out(h, &d->staff, f, NULL);
+	outbox_frame_unref(f);
+}
+
+static void apply_delivered(struct hub *h, struct session *s, struct job *j)
+{
+	if (j->err) {
+		if (s)
+			outbox_send_error(s, j->has_ref ? j->ref : NULL, j->err, NULL);
+		return;
+	}
+	fan_out_delivery(h, s, j);
+}
+
+/* The sender recorded that a member was notified: read their positions on
+ * the loop's connection and tell the staff. */
+static void apply_notified(struct hub *h, struct job *j)
+{
+	if (svc_delivery_state(h->store, j->conv, j->user.ref.id, &j->delivery) == ERR_OK)
+		fan_out_delivery(h, NULL, j);
+}
+
 /* A staff read whose access rows are now committed: disclose it. */
 static void apply_reply(struct session *s, struct job *j)
 {
@@ -293,6 +337,10 @@ void verb_apply(struct hub *h, struct job *j)
 		s = NULL;
 	if (j->type == JOB_RELEASE)
 		apply_release(h, j);
+	else if (j->type == JOB_DELIVERED)
+		apply_delivered(h, s, j);
+	else if (j->type == JOB_NOTIFIED)
+		apply_notified(h, j);
 	else if (j->type == JOB_SEND)
 		apply_send(h, s, j);
 	else if (j->type == JOB_READ)

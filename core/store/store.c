@@ -257,6 +257,20 @@ static const char *const migrations[] = {
     ") STRICT;"
     "CREATE INDEX scheduled_due ON scheduled(send_at) WHERE state = 'waiting';"
     "CREATE INDEX scheduled_conv ON scheduled(conv_id, send_at) WHERE state = 'waiting';",
+
+    /* 10 -> 11: how far each member's messages reached them: delivered to a
+     * device (its client confirmed it), notified (a push service took the
+     * notification).  Read positions are read_positions. */
+    "CREATE TABLE deliveries("
+    "  conv_id INTEGER NOT NULL REFERENCES conversations(id),"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  delivered_upto INTEGER NOT NULL DEFAULT 0,"
+    "  delivered_at INTEGER NOT NULL DEFAULT 0,"
+    "  device_id INTEGER REFERENCES devices(id),"
+    "  notified_upto INTEGER NOT NULL DEFAULT 0,"
+    "  notified_at INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (conv_id, user_id)"
+    ") STRICT, WITHOUT ROWID;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -269,6 +283,10 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 	"m.id, m.conv_id, m.family_id, m.sender_id, u.name, u.role, m.kind, m.body, "              \
 	"m.client_id, m.created_at "
 #define MSG_FROM " FROM messages m JOIN users u ON u.id = m.sender_id "
+#define DELIVERY_COLS                                                                              \
+	"SELECT u.id, u.name, u.role, d.delivered_upto, d.delivered_at, ifnull(dv.name, ''), "     \
+	"d.notified_upto, d.notified_at FROM deliveries d JOIN users u ON u.id = d.user_id "        \
+	"LEFT JOIN devices dv ON dv.id = d.device_id "
 #define SCHED_COLS                                                                                 \
 	"SELECT s.id, s.conv_id, s.family_id, s.sender_id, u.name, u.role, s.body, s.client_id, "  \
 	"s.send_at, s.state, ifnull(s.message_id, 0), s.created_at, s.updated_at FROM scheduled s " \
@@ -469,6 +487,20 @@ static const char *const stmt_sql[ST__COUNT] = {
                         "WHERE id = ?1 AND state = 'waiting'",
     [ST_SCHED_STATE] = "UPDATE scheduled SET state = ?2, message_id = ?3, updated_at = ?4 "
                        "WHERE id = ?1 AND state = 'waiting'",
+    /* Positions only move forward: an older confirmation changes nothing. */
+    [ST_DELIVERED_SET] = "INSERT INTO deliveries(conv_id, user_id, delivered_upto, delivered_at, "
+                         "device_id) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (conv_id, user_id) "
+                         "DO UPDATE SET delivered_upto = excluded.delivered_upto, delivered_at = "
+                         "excluded.delivered_at, device_id = excluded.device_id "
+                         "WHERE excluded.delivered_upto > deliveries.delivered_upto",
+    [ST_NOTIFIED_SET] = "INSERT INTO deliveries(conv_id, user_id, notified_upto, notified_at) "
+                        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (conv_id, user_id) DO UPDATE SET "
+                        "notified_upto = excluded.notified_upto, notified_at = "
+                        "excluded.notified_at WHERE excluded.notified_upto > "
+                        "deliveries.notified_upto",
+    [ST_DELIVERY_GET] = DELIVERY_COLS "WHERE d.conv_id = ?1 AND d.user_id = ?2",
+    /* The family members' positions in conv (for its staff). */
+    [ST_CONV_DELIVERIES] = DELIVERY_COLS "WHERE d.conv_id = ?1 AND u.family_id = ?2 ORDER BY u.id",
     [ST_FAMILY_QUIET_GET] = "SELECT quiet_start, quiet_end FROM families WHERE id = ?1",
     [ST_FAMILY_QUIET_SET] = "UPDATE families SET quiet_start = ?2, quiet_end = ?3 WHERE id = ?1",
     [ST_CONV_VISIBLE_UPTO] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -359,5 +359,17 @@ int store_sched_update(struct store *s, int64_t id, const char *body, int64_t se
                        int64_t now);
 int store_sched_set_state(struct store *s, int64_t id, enum sched_state st, int64_t message_id,
                           int64_t now);
+
+/* ---- How far messages reached each member (store_delivery.c) ------------------- */
+
+/* Raises user's delivered position in conv to upto (device: which one
+ * confirmed, 0 for a staff browser); *moved tells whether it rose. */
+int store_delivered_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto,
+                        int64_t device_id, int64_t now, bool *moved);
+/* Raises the notified position (a push service took a notification of upto). */
+int store_notified_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto,
+                       int64_t now);
+int store_delivery_get(struct store *s, int64_t conv_id, int64_t user_id,
+                       struct delivery_pos *out);
 
 #endif

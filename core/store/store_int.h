@@ -81,6 +81,10 @@ enum stmt_id {
 	ST_PUSH_WAITING,
 	ST_USER_PUSH_CONTENT_GET,
 	ST_USER_PUSH_CONTENT_SET,
+	ST_DELIVERED_SET,
+	ST_NOTIFIED_SET,
+	ST_DELIVERY_GET,
+	ST_CONV_DELIVERIES,
 	ST_SCHED_INSERT,
 	ST_SCHED_GET,
 	ST_SCHED_BY_CLIENT,
@@ -143,6 +147,9 @@ const struct kept_audience *store_cache_get(struct store *s, int64_t conv_id, in
 void store_cache_put(struct store *s, int64_t conv_id, int64_t family,
                      const struct audience_member *v, size_t n);
 void store_cache_destroy(struct store *s);
+
+/* Reads the DELIVERY_COLS columns of the current row (store_delivery.c). */
+void store_read_delivery(sqlite3_stmt *st, struct delivery_pos *d);
 
 /* The prepared statement for id, reset and with bindings cleared; NULL on error. */
 sqlite3_stmt *store_stmt(struct store *s, enum stmt_id id);

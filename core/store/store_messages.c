@@ -157,8 +157,31 @@ int store_last_visible_id(struct store *s, const struct store_user *u, int64_t *
 
 /* ---- Conversations as a user sees them ------------------------------------- */
 
+/* The family members' delivery positions, for staff. */
+static int conv_deliveries(struct store *s, struct conv *c)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CONV_DELIVERIES);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, c->id, c->family_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct delivery_pos *grown =
+		    realloc(c->deliveries, (c->n_deliveries + 1) * sizeof *grown);
+		if (grown == NULL) {
+			sqlite3_reset(st);
+			return ERR_INTERNAL;
+		}
+		c->deliveries = grown;
+		store_read_delivery(st, &c->deliveries[c->n_deliveries++]);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? ERR_OK : store_err(rc);
+}
+
 /* The pair's ids and the members' read positions (clamped to what a
- * family may see unless notes). */
+ * family may see unless notes), and for staff (notes) the family members'
+ * delivery positions. */
 static int conv_pair_and_reads(struct store *s, struct conv *c, bool notes)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_CONV_PAIR);
@@ -194,7 +217,9 @@ static int conv_pair_and_reads(struct store *s, struct conv *c, bool notes)
 		r->at = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? ERR_OK : store_err(rc);
+	if (rc != SQLITE_DONE)
+		return store_err(rc);
+	return notes ? conv_deliveries(s, c) : ERR_OK;
 }
 
 static int conv_members(struct store *s, struct conv *c)

@@ -54,7 +54,8 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 			                              j->detail);
 		break;
 	case JOB_HTTP:
-	case JOB_WELCOME: /* not the writer's */
+	case JOB_WELCOME:
+	case JOB_NOTIFIED: /* not the writer's */
 		j->err = ERR_INTERNAL;
 		break;
 	case JOB_TOUCH:
@@ -62,6 +63,10 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 		break;
 	case JOB_RELEASE:
 		j->err = svc_schedule_release(s, now, WRITER_RELEASE_MAX, &j->released);
+		break;
+	case JOB_DELIVERED:
+		j->err =
+		    svc_delivered(s, &j->user, j->device_id, j->conv, j->upto, now, &j->delivery);
 		break;
 	}
 }
@@ -81,6 +86,7 @@ static void fail_batch(struct job *batch, int err)
 		svc_sent_clear(&j->sent);
 		svc_receipt_clear(&j->receipt);
 		svc_released_clear(&j->released);
+		svc_delivery_clear(&j->delivery);
 	}
 }
 

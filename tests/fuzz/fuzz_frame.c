@@ -386,6 +386,14 @@ static void check_decoded(const struct frame *f, int err, const char *why)
 		if (f->u.read.conv <= 0 || f->u.read.upto < 0)
 			fuzz_die("read decoded out of range");
 		break;
+	case FRAME_DELIVERED:
+		if (f->u.delivered.conv <= 0 || f->u.delivered.upto < 0)
+			fuzz_die("delivered decoded out of range");
+		break;
+	case FRAME_VIEWING:
+		if (f->u.viewing.conv < 0)
+			fuzz_die("viewing decoded with conv %lld", (long long)f->u.viewing.conv);
+		break;
 	case FRAME_PING:
 		break;
 	default:

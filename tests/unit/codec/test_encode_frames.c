@@ -48,6 +48,12 @@ static void fill_conv(struct conv *c)
 	c->reads = calloc(1, sizeof(*c->reads));
 	c->n_reads = 1;
 	c->reads[0] = (struct read_pos){.user = c->members[1], .upto = 70, .at = 1795428930123};
+	c->deliveries = calloc(1, sizeof(*c->deliveries));
+	c->n_deliveries = 1;
+	c->deliveries[0] = (struct delivery_pos){.user = c->members[0],
+	                                         .delivered_upto = 77,
+	                                         .delivered_at = 1795428930123,
+	                                         .device = "Mettes telefon"};
 	c->last_id = 77;
 	c->read_upto = 70;
 	c->unread = 7;
@@ -57,7 +63,7 @@ static void check_conv(const json_t *j)
 {
 	const json_t *fam = json_object_get(j, "family"), *mem = json_object_get(j, "members");
 	CHECK(json_is_object(j));
-	CHECK_EQ(json_object_size(j), 10);
+	CHECK_EQ(json_object_size(j), 11);
 	CHECK_EQ(jint(j, "id"), 4);
 	CHECK_EQ(jint(fam, "id"), 2);
 	CHECK_STR(jstr(fam, "name"), "Familien Hansen");
@@ -73,6 +79,16 @@ static void check_conv(const json_t *j)
 	check_user(json_object_get(r0, "user"), 9, "Anna", "adviser");
 	CHECK_EQ(jint(r0, "upto"), 70);
 	CHECK_STR(jstr(r0, "at"), "2026-11-23T10:15:30.123Z");
+	/* How far the family's messages reached them (for staff): delivered to
+	 * a named phone, never notified yet (null, not a zero). */
+	const json_t *dl = json_object_get(j, "deliveries");
+	CHECK(json_is_array(dl) && json_array_size(dl) == 1);
+	const json_t *d0 = json_array_get(dl, 0), *got = json_object_get(d0, "delivered");
+	check_user(json_object_get(d0, "user"), 5, "Mette Hansen", "family");
+	CHECK_EQ(jint(got, "upto"), 77);
+	CHECK_STR(jstr(got, "device"), "Mettes telefon");
+	CHECK_STR(jstr(got, "at"), "2026-11-23T10:15:30.123Z");
+	CHECK(json_is_null(json_object_get(d0, "notified")));
 	CHECK_EQ(jint(j, "last_id"), 77);
 	CHECK_EQ(jint(j, "read_upto"), 70);
 	CHECK_EQ(jint(j, "unread"), 7);

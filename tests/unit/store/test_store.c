@@ -79,7 +79,7 @@ static void test_migrate_from_v1(void)
 	                      "DROP TABLE health;"
 	                      "CREATE INDEX messages_family ON messages(family_id, id);"
 	                      "ALTER TABLE invites RENAME COLUMN code_hash TO code;"
-	                      "DROP TABLE scheduled;"
+	                      "DROP TABLE deliveries; DROP TABLE scheduled;"
 	                      "DROP TRIGGER push_subscriptions_gone; DROP TABLE push_queue;"
 	                      "ALTER TABLE users DROP COLUMN push_content;"
 	                      "DROP TABLE push_subscriptions;"
