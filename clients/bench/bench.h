@@ -19,6 +19,7 @@
  *   ws.c        WebSocket client connections and their outgoing queues
  *   proto.c     frames: Indgang's JSON and the reference's bare text
  *   report.c    /proc samples, the human table and the JSON line
+ *   push.c      Web Push: subscriptions, the push service's and the gateway's counts
  *   families.c, idle.c, storm.c, history.c   the scenarios
  */
 #ifndef INDGANG_BENCH_H
@@ -54,6 +55,7 @@ struct bench_opts {
 	double warmup, duration;
 	int body;       /* bytes per message body */
 	int idle_extra; /* more family members connected, idle */
+	int push_port;  /* the local push service (tests/pushsvc); 0: no Web Push runs */
 	/* idle, storm, history */
 	int conns;
 	int missed;      /* storm: messages per family sent while it is away */
@@ -198,9 +200,12 @@ void proto_dispatch(struct conn *c, const char *frame, size_t len);
 
 struct http_req {
 	const char *path;
-	char *body; /* malloc'd, freed by http_run */
-	int status; /* 0 when no answer came */
-	char *resp; /* malloc'd answer body, freed by the caller */
+	const char *method; /* NULL: POST */
+	int port;           /* 0: the gateway's */
+	const char *token;  /* a bearer token, or NULL */
+	char *body;         /* malloc'd, freed by http_run; NULL: none (GET) */
+	int status;         /* 0 when no answer came */
+	char *resp;         /* malloc'd answer body, freed by the caller */
 	size_t resp_len;
 	bool done;
 	/* internal */
@@ -224,6 +229,27 @@ int world_login_advisers(struct bench *b, struct world *w, int first, int n);
 int world_enrol_members(struct bench *b, struct world *w, int first, int n);
 /* New invite codes for members [first, first + n) with indgang-admin invite. */
 int world_invite_members(struct bench *b, struct world *w, int first, int n);
+
+/* ---- Web Push (push.c) ---------------------------------------------------------- */
+
+#define PUSH_BUCKETS 24
+
+/* The push service's counts and the gateway's push latency histogram at one
+ * moment (cumulative since start; two snapshots bound a window). */
+struct push_snap {
+	uint64_t accepted, refused;
+	int n;
+	double le_ms[PUSH_BUCKETS]; /* upper bounds; -1: +Inf */
+	uint64_t cum[PUSH_BUCKETS];
+};
+
+/* Subscribes every adviser's sign-in to the local push service. */
+int push_subscribe_advisers(struct bench *b, const struct world *w);
+int push_snapshot(struct bench *b, struct push_snap *out);
+/* Notifications answered between a and b, and a quantile of their latency
+ * (ms from the message's commit to the push service's answer; -1: none). */
+uint64_t push_count(const struct push_snap *a, const struct push_snap *b);
+double push_quantile(const struct push_snap *a, const struct push_snap *b, double q);
 
 /* ---- Reports (report.c) -------------------------------------------------------- */
 

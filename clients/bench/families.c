@@ -15,6 +15,12 @@
  * Each run: connect everything, warm up, measure for the duration, stop
  * sending, drain (messages still incomplete after DRAIN_S are lost).  The
  * same run is made against Indgang and then the reference.
+ *
+ * With --push-port (run.sh families --push), two more runs against Indgang
+ * after every adviser subscribed to the local push service: "notifications
+ * on" (advisers connected but not reading: every message is also a Web Push
+ * to each adviser), and "advisers away" (only the members are connected; a
+ * message counts once acked, and its notifications are what is measured).
  */
 #include "bench.h"
 
@@ -27,6 +33,7 @@
 #define OPEN_LOOP_CAP     256 /* messages in flight per family before sends are skipped */
 #define OPEN_LOOP_TICK_US 1000
 #define GOT_ALL           7 /* ack | first adviser | second adviser */
+#define GOT_ACK           1
 
 struct slot {
 	int64_t t0, t_ack, t_adv;
@@ -59,6 +66,11 @@ struct run {
 	struct usage use;
 	struct bench_errs err;
 	int ready;
+	uint8_t got_all;    /* what completes a message: GOT_ALL, or GOT_ACK with advisers away */
+	bool advisers_away; /* the advisers are not connected */
+	bool push;          /* count notifications in the window (push.c) */
+	struct push_snap p0, p1;
+	int64_t tp0, tp1;
 };
 
 static void fam_send(struct run *r, uint32_t f, int64_t t0)
@@ -130,7 +142,7 @@ static void on_ack(struct conn *c, uint32_t f, uint32_t seq, int64_t at)
 	}
 	s->got |= 1;
 	s->t_ack = at;
-	if (s->got == GOT_ALL)
+	if (s->got == r->got_all)
 		slot_complete(r, f, s);
 }
 
@@ -150,7 +162,7 @@ static void on_message(struct conn *c, uint32_t f, uint32_t seq, int64_t at)
 	s->got |= bit;
 	if (at > s->t_adv)
 		s->t_adv = at;
-	if (s->got == GOT_ALL)
+	if (s->got == r->got_all)
 		slot_complete(r, f, s);
 }
 
@@ -210,9 +222,15 @@ static int run_alloc(struct run *r)
 	r->fams = calloc((size_t)r->F, sizeof *r->fams);
 	if (r->conns == NULL || r->fams == NULL)
 		return -1;
-	for (int f = 0; f < r->F; f++)
+	/* Every run of the process sends client_ids of its own: the same id
+	 * again would be answered as a resend, and never delivered. */
+	static uint32_t runs_made;
+	uint32_t base = (runs_made++ & 31u) << 27;
+	for (int f = 0; f < r->F; f++) {
 		if ((r->fams[f].ring = calloc(r->cap, sizeof(struct slot))) == NULL)
 			return -1;
+		r->fams[f].next_seq = base;
+	}
 	for (int i = 0; i < r->F + r->A + r->X; i++) {
 		struct conn *c = &r->conns[i];
 		c->b = r->b;
@@ -270,9 +288,17 @@ static void run_traffic(struct run *r)
 				fam_send(r, (uint32_t)f, start);
 	}
 	bench_wait(b, reached, &r->m0, b->o.warmup + 1);
+	if (r->push) {
+		push_snapshot(b, &r->p0);
+		r->tp0 = now_us();
+	}
 	usage_begin(&r->use, r->t->pid);
 	bench_wait(b, reached, &r->m1, b->o.duration + 1);
 	usage_end(&r->use, r->t->pid);
+	if (r->push) {
+		push_snapshot(b, &r->p1);
+		r->tp1 = now_us();
+	}
 	r->sending = false;
 	lws_sul_cancel(&r->sul);
 	if (!bench_wait(b, drained, r, DRAIN_S)) {
@@ -282,12 +308,28 @@ static void run_traffic(struct run *r)
 	}
 }
 
-static int run_target(struct bench *b, const struct world *w, const struct target *t, struct run *r)
+/* Opens the connections the run uses (the advisers' only when they are
+ * present); the number ready. */
+static int open_conns(struct run *r)
+{
+	struct bench *b = r->b;
+	int n = r->F + r->A + r->X;
+	if (!r->advisers_away)
+		return conns_open_all(b, r->conns, n, 200, 60 + n / 100.0);
+	return conns_open_all(b, r->conns, r->F, 200, 60 + r->F / 100.0) +
+	       conns_open_all(b, r->conns + r->F + r->A, r->X, 200, 60 + r->X / 100.0);
+}
+
+static int run_target(struct bench *b, const struct world *w, const struct target *t, struct run *r,
+                      bool push, bool advisers_away)
 {
 	memset(r, 0, sizeof *r);
 	r->b = b;
 	r->t = t;
 	r->w = w;
+	r->push = push;
+	r->advisers_away = advisers_away;
+	r->got_all = advisers_away ? GOT_ACK : GOT_ALL;
 	r->F = b->o.families;
 	r->A = w->n_adv;
 	r->X = w->n_fam - b->o.families;
@@ -296,11 +338,11 @@ static int run_target(struct bench *b, const struct world *w, const struct targe
 	hist_init(&r->lag);
 	memset(&b->err, 0, sizeof b->err);
 	int rc = run_alloc(r);
-	int n = r->F + r->A + r->X;
+	int n = r->F + r->A + r->X, want = advisers_away ? n - r->A : n;
 	if (rc == 0)
-		r->ready = conns_open_all(b, r->conns, n, 200, 60 + n / 100.0);
-	fprintf(stderr, "indgang-bench: %s: %d of %d connections ready\n", t->name, r->ready, n);
-	if (rc == 0 && r->ready == n)
+		r->ready = open_conns(r);
+	fprintf(stderr, "indgang-bench: %s: %d of %d connections ready\n", t->name, r->ready, want);
+	if (rc == 0 && r->ready == want)
 		run_traffic(r);
 	else
 		rc = -1;
@@ -382,6 +424,112 @@ static void report(struct bench *b, const struct run *g, const struct run *ref, 
 	report_emit(b, root);
 }
 
+/* ---- Web Push ---------------------------------------------------------------------- */
+
+static double push_rate(const struct run *r)
+{
+	double s = (double)(r->tp1 - r->tp0) / 1e6;
+	return s > 0 ? (double)push_count(&r->p0, &r->p1) / s : 0;
+}
+
+/* Server CPU microseconds per notification answered in the window. */
+static double us_per_push(const struct run *r)
+{
+	uint64_t n = push_count(&r->p0, &r->p1);
+	return n ? 1e6 * proc_cpu_between(&r->use.srv0, &r->use.srv1) / (double)n : 0;
+}
+
+static json_t *push_json(const struct run *r)
+{
+	return json_pack("{s:f, s:I, s:I, s:f, s:f, s:f, s:f, s:o}", "msgs_per_s", rate_of(r),
+	                 "notifications", (json_int_t)push_count(&r->p0, &r->p1), "refused",
+	                 (json_int_t)(r->p1.refused - r->p0.refused), "notifications_per_s",
+	                 push_rate(r), "server_cpu_us_per_notification", us_per_push(r),
+	                 "commit_to_push_p50_ms", push_quantile(&r->p0, &r->p1, 0.5),
+	                 "commit_to_push_p99_ms", push_quantile(&r->p0, &r->p1, 0.99), "errors",
+	                 report_errs_json(&r->err));
+}
+
+static void push_rows(const char *label, const struct run *r)
+{
+	char name[80];
+	snprintf(name, sizeof name, "%s: notifications", label);
+	report_row(name, "/s", push_rate(r), 0, false, false);
+	snprintf(name, sizeof name, "%s: server CPU per notification", label);
+	report_row(name, "(us)", us_per_push(r), 0, false, false);
+	printf("%-40s p50 %.1f, p99 %.1f ms (%llu answered, %llu refused)\n",
+	       "  commit -> push service's answer", push_quantile(&r->p0, &r->p1, 0.5),
+	       push_quantile(&r->p0, &r->p1, 0.99), (unsigned long long)push_count(&r->p0, &r->p1),
+	       (unsigned long long)(r->p1.refused - r->p0.refused));
+}
+
+/* Server CPU microseconds a notification adds: the CPU per message with
+ * every adviser away, notifications on less off, over the notifications per
+ * message. */
+static double us_per_push_added(const struct run *off, const struct run *on)
+{
+	uint64_t n = push_count(&on->p0, &on->p1);
+	double per_msg = us_per_msg(on, true) - us_per_msg(off, true);
+	return n ? per_msg * (double)on->completed_window / (double)n : 0;
+}
+
+/* Notifications off (g, no subscriptions), on (advisers connected, not
+ * reading), and every adviser away, off and on. */
+static void push_report(struct bench *b, const struct run *g, const struct run *on,
+                        const struct run *away_off, const struct run *away)
+{
+	report_header("Web Push: every adviser subscribed to the local push service", false);
+	report_row("acked + delivered, notifications off", "msgs/s", rate_of(g), 0, false, false);
+	report_row("acked + delivered, notifications on", "msgs/s", rate_of(on), 0, false, false);
+	printf("%-40s %14.2f\n", "  on / off", rate_of(g) > 0 ? rate_of(on) / rate_of(g) : 0);
+	report_lat_rows("send->both advisers, notifications on", &on->all, NULL, false);
+	push_rows("advisers online", on);
+	report_row("advisers away: acked", "msgs/s", rate_of(away), 0, false, false);
+	push_rows("advisers away", away);
+	report_row("  server CPU per message, off", "(us)", us_per_msg(away_off, true), 0, false,
+	           false);
+	report_row("  server CPU per message, on", "(us)", us_per_msg(away, true), 0, false, false);
+	report_row("  server CPU a notification adds", "(us)", us_per_push_added(away_off, away), 0,
+	           false, false);
+	report_errs_row(&on->err, NULL, false);
+	report_errs_row(&away->err, NULL, false);
+	json_t *root =
+	    json_pack("{s:s, s:s, s:i, s:i, s:f, s:f, s:f, s:o, s:o}", "scenario", "families-push",
+	              "mode", b->o.rate > 0 ? "open" : "closed", "families", b->o.families,
+	              "advisers", b->o.advisers, "rate", b->o.rate, "msgs_per_s_notifications_off",
+	              rate_of(g), "on_off_ratio", rate_of(g) > 0 ? rate_of(on) / rate_of(g) : 0,
+	              "notifications_on", push_json(on), "advisers_away", push_json(away));
+	json_object_set_new(root, "advisers_away_off_server_cpu_us_per_msg",
+	                    json_real(us_per_msg(away_off, true)));
+	json_object_set_new(root, "server_cpu_us_added_per_notification",
+	                    json_real(us_per_push_added(away_off, away)));
+	report_emit(b, root);
+}
+
+/* The two Web Push runs after g; their errors count like g's. */
+static int push_runs(struct bench *b, const struct world *w, const struct target *tg,
+                     const struct run *g)
+{
+	struct run *v = calloc(3, sizeof *v), *away_off = v, *on = v + 1, *away = v + 2;
+	if (v == NULL)
+		return -1;
+	int rc = run_target(b, w, tg, away_off, true, true);
+	if (rc == 0)
+		rc = push_subscribe_advisers(b, w);
+	if (rc == 0)
+		rc = run_target(b, w, tg, on, true, false);
+	if (rc == 0)
+		rc = run_target(b, w, tg, away, true, true);
+	if (rc == 0) {
+		push_report(b, g, on, away_off, away);
+		for (int i = 0; i < 3; i++)
+			if (bench_err_total(&v[i].err))
+				rc = -1;
+	}
+	free(v);
+	return rc;
+}
+
 int scenario_families(struct bench *b)
 {
 	struct world w;
@@ -396,11 +544,13 @@ int scenario_families(struct bench *b)
 	struct run *g = calloc(2, sizeof *g), *ref = g + 1;
 	bool with_ref = o->ref_port > 0;
 	if (rc == 0 && g != NULL) {
-		rc = run_target(b, &w, &tg, g);
-		if (with_ref && run_target(b, &w, &tr, ref) != 0)
+		rc = run_target(b, &w, &tg, g, false, false);
+		if (with_ref && run_target(b, &w, &tr, ref, false, false) != 0)
 			rc = -1;
 		report(b, g, ref, with_ref);
 		if (bench_err_total(&g->err) || (with_ref && bench_err_total(&ref->err)))
+			rc = -1;
+		if (rc == 0 && o->push_port > 0 && push_runs(b, &w, &tg, g) != 0)
 			rc = -1;
 	}
 	free(g);

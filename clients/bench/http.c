@@ -1,6 +1,7 @@
 /*
- * http.c - HTTPS POSTs of JSON to the gateway, many at a time (enrolment and
- * login while provisioning a world).  Each request is its own connection,
+ * http.c - HTTPS requests with JSON to the gateway, many at a time (enrolment
+ * and login while provisioning a world, push subscriptions), or to another
+ * local server (the local push service of tests/pushsvc).  Each request is its own connection,
  * closed as soon as the answer is complete, so thousands of enrolments do
  * not leave thousands of idle keep-alive sockets behind.
  */
@@ -48,6 +49,15 @@ static int http_headers(struct lws *wsi, struct http_req *r, void *in, size_t le
 {
 	unsigned char **p = in, *end = *p + len;
 	static const char type[] = "application/json";
+	char auth[600];
+	if (r->token) {
+		int n = snprintf(auth, sizeof auth, "Bearer %s", r->token);
+		if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
+		                                 (const unsigned char *)auth, n, p, end))
+			return -1;
+	}
+	if (r->body == NULL)
+		return 0;
 	if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
 	                                 (const unsigned char *)type, (int)strlen(type), p, end) ||
 	    lws_add_http_header_content_length(wsi, strlen(r->body), p, end))
@@ -60,6 +70,8 @@ static int http_headers(struct lws *wsi, struct http_req *r, void *in, size_t le
 static int http_write_body(struct lws *wsi, struct http_req *r)
 {
 	unsigned char buf[LWS_PRE + 4096];
+	if (r->body == NULL)
+		return 0;
 	size_t n = strlen(r->body);
 	if (r->sent || n > sizeof buf - LWS_PRE)
 		return r->sent ? 0 : -1;
@@ -122,11 +134,11 @@ static void http_start(struct http_batch *batch, struct http_req *r)
 	memset(&i, 0, sizeof i);
 	i.context = batch->b->ctx;
 	i.address = batch->b->o.host;
-	i.port = batch->b->o.port;
+	i.port = r->port ? r->port : batch->b->o.port;
 	i.ssl_connection = LCCSCF_USE_SSL;
 	i.path = r->path;
 	i.host = "localhost";
-	i.method = "POST";
+	i.method = r->method ? r->method : "POST";
 	i.protocol = "bench-http";
 	i.local_protocol_name = "bench-http";
 	i.alpn = "http/1.1";

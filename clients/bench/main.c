@@ -52,6 +52,8 @@ static const struct opt_spec specs[] = {
     OPT("duration", "S", OPT_DBL, duration, "seconds measured (10)"),
     OPT("body", "BYTES", OPT_INT, body, "message body size (200)"),
     OPT("idle-extra", "N", OPT_INT, idle_extra, "families: N more members connected, idle (0)"),
+    OPT("push-port", "P", OPT_INT, push_port,
+        "families: also run with Web Push to the local push service on P"),
     OPT("conns", "N", OPT_INT, conns, "idle, storm: connections (1000); history: members (20)"),
     OPT("missed", "M", OPT_INT, missed, "storm: messages per family while away (1)"),
     OPT("storm-batch", "K", OPT_INT, storm_batch,

@@ -10,6 +10,8 @@
 #        clients/bench/run.sh idle --conns 15000
 #        clients/bench/run.sh storm --conns 10000
 #        clients/bench/run.sh history                       (builds the 10M database once)
+#        clients/bench/run.sh families --push [--rate 1000] (and with Web Push: the local
+#                               push service of tests/pushsvc, every adviser subscribed)
 #
 # Environment:
 #   BENCH_DIR     work directory (default build-bench/run); results are appended
@@ -40,7 +42,13 @@ families | idle | storm | history) shift ;;
 	;;
 esac
 smoke=0
-for a in "$@"; do [[ "$a" == --smoke ]] && smoke=1; done
+push=0
+args=()
+for a in "$@"; do
+	[[ "$a" == --smoke ]] && smoke=1
+	if [[ "$a" == --push ]]; then push=1; else args+=("$a"); fi
+done
+set -- "${args[@]}"
 
 work=${BENCH_DIR:-$root/build-bench/run}
 mkdir -p "$work"
@@ -103,6 +111,8 @@ fi
 
 # ---- Servers ------------------------------------------------------------------------
 pids=()
+push_args=()
+gateway_push=()
 cleanup() {
 	for p in "${pids[@]}"; do
 		kill -TERM "$p" 2>/dev/null || true
@@ -136,16 +146,36 @@ start_server() {
 	return 1
 }
 
+# Web Push: the local push service (checking and decrypting one push in 50, so
+# that it leaves the CPU to what is measured), a push key in the database, and
+# a gateway that may send to this machine.
+if [[ $push == 1 ]]; then
+	[[ -d "$root/tests/pushsvc/node_modules/http_ece" ]] ||
+		(cd "$root/tests/pushsvc" && npm ci --no-audit --no-fund --loglevel=error >&2)
+	"$INDGANG_ADMIN" --db "$db" init >/dev/null
+	push_port=$(free_port)
+	mkfifo "$work/pushsvc.stdin.$$"
+	"${prio[@]}" node "$root/tests/pushsvc/server.mjs" --cert "$certs/server.pem" \
+		--key "$certs/server-key.pem" --port "$push_port" --sample 50 \
+		<"$work/pushsvc.stdin.$$" >"$work/pushsvc.log" 2>&1 &
+	pids+=($!)
+	exec {push_stdin}>"$work/pushsvc.stdin.$$" # held open: the service lives while we do
+	rm -f "$work/pushsvc.stdin.$$"
+	for _ in $(seq 500); do grep -q '"port"' "$work/pushsvc.log" && break; sleep 0.01; done
+	push_args=(--push-port "$push_port")
+	gateway_push=(--push-hosts 127.0.0.1 --push-allow-private yes --push-ca-file "$certs/ca.pem")
+fi
+
 start_server "$work/indgang.log" "$INDGANG_BIN" --db "$db" --listen "127.0.0.1:$port" \
 	--cert "$certs/server.pem" --key "$certs/server-key.pem" --ws-rate 100000 \
-	--connections-per-address 65535 ${GATEWAY_ARGS:-}
-gw_pid=${pids[0]}
+	--connections-per-address 65535 "${gateway_push[@]}" ${GATEWAY_ARGS:-}
+gw_pid=${pids[-1]}
 startup=$started_in
 echo "indgang started in $startup s on $db (pid $gw_pid)" >&2
 # shellcheck disable=SC2086 # REF_ARGS is a list of words
 start_server "$work/reference.log" "$INDGANG_BENCH_REF" --listen "127.0.0.1:$ref_port" \
 	--cert "$certs/server.pem" --key "$certs/server-key.pem" ${REF_ARGS:-}
-ref_pid=${pids[1]}
+ref_pid=${pids[-1]}
 if [[ $scenario == history ]]; then
 	echo "{\"scenario\":\"startup\",\"db\":\"$db\",\"seconds\":$startup}" >>"$work/results.jsonl"
 	echo "gateway start-up on $db: $startup s"
@@ -156,7 +186,7 @@ set +e
 timeout --signal=INT "$timeout_s" "${prio[@]}" "$INDGANG_BENCH" "$scenario" --port "$port" \
 	--ref-port "$ref_port" --server-pid "$gw_pid" --ref-pid "$ref_pid" \
 	--ca "$certs/ca.pem" --admin "$INDGANG_ADMIN" --db "$db" \
-	--json "$work/results.jsonl" "${extra[@]}" "$@"
+	--json "$work/results.jsonl" "${extra[@]}" "${push_args[@]}" "$@"
 rc=$?
 set -e
 if ! kill -0 "$gw_pid" 2>/dev/null; then

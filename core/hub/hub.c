@@ -107,8 +107,8 @@ void hub_destroy(struct hub *h)
 {
 	if (h == NULL)
 		return;
-	writer_stop(h); /* finishes what is queued: nothing acked is lost */
-	notify_stop(h->notify);
+	notify_stop(h->notify); /* its last outcomes go to the writer */
+	writer_stop(h);         /* finishes what is queued: nothing acked is lost */
 	workers_stop(h);
 	reader_stop(h);
 	struct job *j;

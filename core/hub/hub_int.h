@@ -44,7 +44,7 @@ enum job_type {
 	JOB_WELCOME,
 	JOB_RELEASE,
 	JOB_DELIVERED, /* a client confirms what it got (the writer) */
-	JOB_NOTIFIED,  /* the Web Push sender recorded a notification (core/notify) */
+	JOB_PUSHED,    /* what became of notifications (core/notify -> the writer) */
 };
 
 struct job {
@@ -62,7 +62,7 @@ struct job {
 	/* JOB_READ, JOB_DELIVERED, JOB_NOTIFIED */
 	int64_t upto;
 	int64_t device_id; /* JOB_DELIVERED: the phone's, 0 for a staff browser */
-	bool uncounted;    /* made off the loop (JOB_NOTIFIED): not in hub.inflight */
+	bool uncounted;    /* made off the loop (JOB_PUSHED): not in hub.inflight */
 	/* JOB_LOG: one row per family; reply (if any) goes out once committed.
 	 * JOB_WELCOME: reply is the welcome (or err), built on the reader. */
 	char log_kind[16];
@@ -81,6 +81,8 @@ struct job {
 	struct svc_receipt receipt; /* JOB_READ */
 	struct svc_released released; /* JOB_RELEASE: scheduled messages sent */
 	struct svc_delivery delivery; /* JOB_DELIVERED */
+	struct svc_push_outcome *pushed; /* JOB_PUSHED */
+	size_t n_pushed;
 };
 
 struct job_queue {

@@ -5,9 +5,10 @@
  * One turn: start requests for what is due (up to NOTIFY_INFLIGHT under
  * way), let curl move them, write the outcomes of those that finished in
  * one transaction, and sleep until a socket, a wake or the next due time.
- * The sender's connection commits without waiting for the disk
- * (store_relax_sync): a power cut can only make it send a notification
- * again, which the Topic header then replaces on the phone.
+ * The sender only reads the database; its outcomes are the writer's to
+ * write (JOB_PUSHED).  A crash before they are written can only make it
+ * send a notification again, which the Topic header then replaces on the
+ * phone.
  */
 #include "notify_int.h"
 
@@ -18,6 +19,7 @@
 #include "../common/err.h"
 #include "../common/text.h"
 #include "../hub/hub_int.h"
+#include "../writer/writer_int.h"
 
 #define NOTIFY_IDLE_MS  30000 /* the longest sleep: nothing due */
 #define NOTIFY_GAUGE_MS 1000  /* how often the waiting rows are counted */
@@ -25,12 +27,17 @@
 /* In n->inflight: a row whose outcome is decided but not yet written. */
 static char decided;
 
+static const enum svc_push_result recorded_as[] = {
+    [NR_SENT] = PUSH_SENT,     [NR_GONE] = PUSH_GONE,    [NR_RETRY] = PUSH_RETRY,
+    [NR_REJECTED] = PUSH_DROP, [NR_EXPIRED] = PUSH_DROP, [NR_SUPPRESSED] = PUSH_DROP,
+};
+
 static void outcome(struct notify *n, enum notify_result res, int64_t id, int64_t message_id,
                     int64_t sub_id, int64_t retry_at, const struct notify_req *r)
 {
 	if (n->n_out == n->cap_out) {
 		size_t cap = n->cap_out ? n->cap_out * 2 : 64;
-		struct notify_outcome *o = realloc(n->out, cap * sizeof *o);
+		struct svc_push_outcome *o = realloc(n->out, cap * sizeof *o);
 		if (o == NULL) {
 			idmap_del(n->inflight, id); /* it stays queued and is tried again */
 			return;
@@ -38,75 +45,60 @@ static void outcome(struct notify *n, enum notify_result res, int64_t id, int64_
 		n->out = o;
 		n->cap_out = cap;
 	}
-	n->out[n->n_out++] = (struct notify_outcome){.result = res,
-	                                             .id = id,
-	                                             .message_id = message_id,
-	                                             .sub_id = sub_id,
-	                                             .retry_at = retry_at,
-	                                             .conv_id = r ? r->conv_id : 0,
-	                                             .user_id = r ? r->user_id : 0,
-	                                             .family = r && r->family};
+	n->out[n->n_out++] = (struct svc_push_outcome){.result = recorded_as[res],
+	                                               .id = id,
+	                                               .message_id = message_id,
+	                                               .sub_id = sub_id,
+	                                               .retry_at = retry_at,
+	                                               .conv_id = r ? r->conv_id : 0,
+	                                               .user_id = r ? r->user_id : 0,
+	                                               .family = r && r->family};
 }
 
-static int write_outcome(struct store *s, const struct notify_outcome *o)
-{
-	int err;
-	switch (o->result) {
-	case NR_SENT:
-		err = store_notified_set(s, o->conv_id, o->user_id, o->message_id, text_now_ms());
-		return err ? err : store_push_done(s, o->id, o->message_id);
-	case NR_SUPPRESSED:
-		return store_push_done(s, o->id, o->message_id);
-	case NR_GONE:
-		return store_push_sub_gone(s, o->sub_id);
-	case NR_RETRY:
-		return store_push_retry(s, o->id, o->retry_at);
-	case NR_REJECTED:
-	case NR_EXPIRED:
-		return store_push_done(s, o->id, o->message_id);
-	}
-	return ERR_INTERNAL;
-}
-
-/* A family member was notified: the loop tells the staff (JOB_NOTIFIED). */
-static void tell_loop(struct notify *n, const struct notify_outcome *o)
-{
-	struct job *j = calloc(1, sizeof *j);
-	if (j == NULL)
-		return; /* staff see it on their next welcome */
-	j->type = JOB_NOTIFIED;
-	j->uncounted = true;
-	j->conv = o->conv_id;
-	j->user.ref.id = o->user_id;
-	j->upto = o->message_id;
-	job_queue_push(&n->hub->done_q, j);
-	if (n->hub->hooks.wake)
-		n->hub->hooks.wake(n->hub->hooks.ctx);
-}
-
-/* The outcomes so far, one transaction; on failure they are kept for the
- * next turn (nothing is sent twice meanwhile: their rows are in flight). */
+/* The outcomes so far go to the writer, one job; their rows stay marked
+ * until it has recorded them (notify_recorded), so none is sent twice. */
 static void flush(struct notify *n)
 {
 	if (n->n_out == 0)
 		return;
-	int err = store_begin(n->store);
-	for (size_t i = 0; err == ERR_OK && i < n->n_out; i++)
-		err = write_outcome(n->store, &n->out[i]);
-	if (err == ERR_OK)
-		err = store_commit(n->store);
-	if (err) {
-		store_rollback(n->store);
-		hub_log(n->hub, HUB_LOG_WARNING, "push_write_failed", "outcomes=%zu error=%s",
-		        n->n_out, err_code(err));
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return; /* kept for the next turn */
+	j->type = JOB_PUSHED;
+	j->pushed = n->out;
+	j->n_pushed = n->n_out;
+	n->out = NULL;
+	n->n_out = n->cap_out = 0;
+	writer_submit_any(n->hub, j);
+}
+
+void notify_recorded(struct notify *n, const struct svc_push_outcome *v, size_t k)
+{
+	if (n == NULL || k == 0)
 		return;
+	pthread_mutex_lock(&n->mu);
+	if (n->n_recorded + k > n->cap_recorded) {
+		size_t cap = (n->n_recorded + k) * 2;
+		int64_t *g = realloc(n->recorded, cap * sizeof *g);
+		if (g != NULL) {
+			n->recorded = g;
+			n->cap_recorded = cap;
+		}
 	}
-	for (size_t i = 0; i < n->n_out; i++) {
-		idmap_del(n->inflight, n->out[i].id);
-		if (n->out[i].result == NR_SENT && n->out[i].family)
-			tell_loop(n, &n->out[i]);
-	}
-	n->n_out = 0;
+	for (size_t i = 0; i < k && n->n_recorded < n->cap_recorded; i++)
+		n->recorded[n->n_recorded++] = v[i].id;
+	pthread_mutex_unlock(&n->mu);
+	curl_multi_wakeup(n->multi);
+}
+
+/* Rows the writer recorded may be looked at again. */
+static void unmark(struct notify *n)
+{
+	pthread_mutex_lock(&n->mu);
+	for (size_t i = 0; i < n->n_recorded; i++)
+		idmap_del(n->inflight, n->recorded[i]);
+	n->n_recorded = 0;
+	pthread_mutex_unlock(&n->mu);
 }
 
 static int64_t backoff_ms(int attempts)
@@ -224,8 +216,6 @@ static void fill(struct notify *n, int64_t now)
 static int sleep_ms(struct notify *n, int64_t now)
 {
 	int64_t at = 0;
-	if (n->n_out > 0)
-		return 100; /* outcomes that could not be written: try again soon */
 	if (store_push_next(n->store, now, &at) != ERR_OK || at == 0 || at - now > NOTIFY_IDLE_MS)
 		return NOTIFY_IDLE_MS;
 	return at > now ? (int)(at - now) : 0;
@@ -253,6 +243,7 @@ static void *notify_main(void *arg)
 		curl_multi_perform(n->multi, &running);
 		collect(n, text_now_ms());
 		flush(n);
+		unmark(n);
 		gauges(n, now);
 		curl_multi_poll(n->multi, NULL, 0, sleep_ms(n, now), NULL);
 	}
@@ -275,9 +266,8 @@ int notify_start(struct hub *h, const struct notify_config *cfg, struct notify *
 	n->hub = h;
 	n->cfg = *cfg;
 	atomic_init(&n->stop, false);
+	pthread_mutex_init(&n->mu, NULL);
 	int err = store_open(cfg->db_path, &n->store);
-	if (err == ERR_OK)
-		err = store_relax_sync(n->store);
 	if (err == ERR_OK &&
 	    ((n->multi = curl_multi_init()) == NULL || (n->inflight = idmap_create()) == NULL))
 		err = ERR_INTERNAL;
@@ -332,6 +322,8 @@ void notify_stop(struct notify *n)
 	for (size_t i = 0; i < NOTIFY_JWT_SLOTS; i++)
 		free(n->jwt[i].header);
 	free(n->out);
+	free(n->recorded);
+	pthread_mutex_destroy(&n->mu);
 	store_close(n->store);
 	free(n);
 	curl_global_cleanup();

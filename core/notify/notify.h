@@ -6,9 +6,10 @@
  * The event loop and the writer never wait for a push service: the loop
  * only wakes the sender when a commit queued something (notify_wake), and
  * the sender talks HTTPS through libcurl's multi interface (HTTP/2 where the
- * push service offers it, many requests on one connection).  What became
- * of each notification is written back on the sender's own connection,
- * a batch per turn:
+ * push service offers it, many requests on one connection).  It reads the
+ * queue on a connection of its own; what became of each notification goes
+ * to the writer as a job (JOB_PUSHED), a batch per turn, so that the
+ * database keeps one writer:
  *
  *   2xx      sent: the row goes (unless a newer message took its place)
  *   404/410  the subscription is gone: it and its rows go
@@ -45,6 +46,10 @@ struct notify_config {
 int notify_start(struct hub *h, const struct notify_config *cfg, struct notify **out);
 /* Any thread: something was queued; look now. */
 void notify_wake(struct notify *n);
+/* The loop: the writer recorded these outcomes (JOB_PUSHED came back); their
+ * rows may be looked at again. */
+struct svc_push_outcome;
+void notify_recorded(struct notify *n, const struct svc_push_outcome *v, size_t k);
 /* Stops the thread; what was not sent stays queued for the next start. */
 void notify_stop(struct notify *n);
 

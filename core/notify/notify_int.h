@@ -15,6 +15,7 @@
 #include "notify.h"
 #include "../common/idmap.h"
 #include "../push/vapid.h"
+#include "../service/service.h"
 #include "../store/store.h"
 
 #define NOTIFY_JWT_SLOTS 8 /* push services whose signed header is kept */
@@ -41,15 +42,6 @@ struct notify_req {
 	int64_t retry_after_ms; /* the push service's Retry-After, 0 without */
 };
 
-/* What became of one notification, to be written in the next batch. */
-struct notify_outcome {
-	enum notify_result result;
-	int64_t id, message_id, sub_id;
-	int64_t retry_at;
-	int64_t conv_id, user_id; /* NR_SENT: whose notified position rises */
-	bool family;
-};
-
 struct notify {
 	struct hub *hub;
 	struct notify_config cfg;
@@ -57,10 +49,15 @@ struct notify {
 	CURLM *multi;
 	pthread_t thread;
 	atomic_bool stop;
-	struct idmap *inflight; /* queue row id -> struct notify_req */
+	struct idmap *inflight; /* queue row id -> struct notify_req, or decided */
 	size_t n_inflight;
-	struct notify_outcome *out;
+	/* outcomes not yet handed to the writer */
+	struct svc_push_outcome *out;
 	size_t n_out, cap_out;
+	/* rows the writer has recorded (the loop hands them back): unmarked */
+	pthread_mutex_t mu;
+	int64_t *recorded;
+	size_t n_recorded, cap_recorded;
 	struct notify_jwt jwt[NOTIFY_JWT_SLOTS];
 	int64_t gauge_at; /* when the waiting gauge was last counted */
 };

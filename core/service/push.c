@@ -80,3 +80,30 @@ int svc_push_message(struct store *s, const struct user_ref *sender, const struc
 	route_set_free(&to);
 	return err;
 }
+
+/* A sent notification leaves the queue unless a newer message took its
+ * place meanwhile (store_push_done checks the message). */
+static int record_one(struct store *s, const struct svc_push_outcome *o, int64_t now)
+{
+	int err;
+	switch (o->result) {
+	case PUSH_SENT:
+		err = store_notified_set(s, o->conv_id, o->user_id, o->message_id, now);
+		return err ? err : store_push_done(s, o->id, o->message_id);
+	case PUSH_GONE:
+		return store_push_sub_gone(s, o->sub_id);
+	case PUSH_RETRY:
+		return store_push_retry(s, o->id, o->retry_at);
+	case PUSH_DROP:
+		return store_push_done(s, o->id, o->message_id);
+	}
+	return ERR_INTERNAL;
+}
+
+int svc_push_record(struct store *s, const struct svc_push_outcome *v, size_t n, int64_t now)
+{
+	int err = ERR_OK;
+	for (size_t i = 0; err == ERR_OK && i < n; i++)
+		err = record_one(s, &v[i], now);
+	return err;
+}

@@ -317,6 +317,21 @@ int svc_push_content(struct store *s, const struct store_user *user, enum push_c
 int svc_push_content_set(struct store *s, const struct store_user *user, enum push_content c,
                          int64_t now);
 
+/* What became of one notification (core/notify), to be written by the writer. */
+enum svc_push_result {
+	PUSH_SENT = 1, /* the push service took it: it goes, the member's notified position rises */
+	PUSH_GONE,     /* 404/410: the subscription goes, and what waited for it */
+	PUSH_RETRY,    /* try again at retry_at */
+	PUSH_DROP,     /* given up, refused, or not needed (the person was reading) */
+};
+struct svc_push_outcome {
+	enum svc_push_result result;
+	int64_t id, message_id, sub_id, retry_at;
+	int64_t conv_id, user_id; /* PUSH_SENT */
+	bool family;              /* PUSH_SENT to a family member: staff are told */
+};
+int svc_push_record(struct store *s, const struct svc_push_outcome *v, size_t n, int64_t now);
+
 /* ---- Quiet hours (quiet.c) -------------------------------------------------------- */
 
 /* The family's quiet hours, minutes after midnight in Danish time: for the

@@ -307,12 +307,20 @@ static void apply_delivered(struct hub *h, struct session *s, struct job *j)
 	fan_out_delivery(h, s, j);
 }
 
-/* The sender recorded that a member was notified: read their positions on
- * the loop's connection and tell the staff. */
-static void apply_notified(struct hub *h, struct job *j)
+/* The writer recorded what became of notifications: the sender may look at
+ * their rows again, and the staff learn which family members were told. */
+static void apply_pushed(struct hub *h, struct job *j)
 {
-	if (svc_delivery_state(h->store, j->conv, j->user.ref.id, &j->delivery) == ERR_OK)
-		fan_out_delivery(h, NULL, j);
+	notify_recorded(h->notify, j->pushed, j->n_pushed);
+	for (size_t i = 0; j->err == ERR_OK && i < j->n_pushed; i++) {
+		const struct svc_push_outcome *o = &j->pushed[i];
+		if (o->result != PUSH_SENT || !o->family)
+			continue;
+		j->conv = o->conv_id;
+		if (svc_delivery_state(h->store, o->conv_id, o->user_id, &j->delivery) == ERR_OK)
+			fan_out_delivery(h, NULL, j);
+		svc_delivery_clear(&j->delivery);
+	}
 }
 
 /* A staff read whose access rows are now committed: disclose it. */
@@ -339,8 +347,8 @@ void verb_apply(struct hub *h, struct job *j)
 		apply_release(h, j);
 	else if (j->type == JOB_DELIVERED)
 		apply_delivered(h, s, j);
-	else if (j->type == JOB_NOTIFIED)
-		apply_notified(h, j);
+	else if (j->type == JOB_PUSHED)
+		apply_pushed(h, j);
 	else if (j->type == JOB_SEND)
 		apply_send(h, s, j);
 	else if (j->type == JOB_READ)

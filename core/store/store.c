@@ -814,11 +814,6 @@ static int exec_prepared(struct store *s, enum stmt_id id)
 	return st ? store_exec_stmt(st) : store_err(sqlite3_errcode(s->db));
 }
 
-int store_relax_sync(struct store *s)
-{
-	return exec_sql(s->db, "PRAGMA synchronous = NORMAL");
-}
-
 int store_begin(struct store *s)
 {
 	int err = exec_prepared(s, ST_BEGIN);

@@ -33,11 +33,6 @@ const char *store_errmsg(struct store *s);
 /* PRAGMA user_version of the open database. */
 int store_schema_version(struct store *s);
 
-/* This connection's commits no longer wait for the disk (synchronous =
- * NORMAL): a power cut may lose its last ones, never corrupt the file.  For
- * writes that may be repeated, such as the Web Push sender's outcomes. */
-int store_relax_sync(struct store *s);
-
 /* Transactions.  store_begin takes the write lock at once (BEGIN IMMEDIATE). */
 int store_begin(struct store *s);
 int store_commit(struct store *s);

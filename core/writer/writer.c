@@ -54,8 +54,7 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 			                              j->detail);
 		break;
 	case JOB_HTTP:
-	case JOB_WELCOME:
-	case JOB_NOTIFIED: /* not the writer's */
+	case JOB_WELCOME: /* not the writer's */
 		j->err = ERR_INTERNAL;
 		break;
 	case JOB_TOUCH:
@@ -63,6 +62,9 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 		break;
 	case JOB_RELEASE:
 		j->err = svc_schedule_release(s, now, WRITER_RELEASE_MAX, &j->released);
+		break;
+	case JOB_PUSHED:
+		j->err = svc_push_record(s, j->pushed, j->n_pushed, now);
 		break;
 	case JOB_DELIVERED:
 		j->err =
@@ -230,6 +232,13 @@ void writer_stop(struct hub *h)
 	if (h->writer_started)
 		pthread_join(h->writer, NULL);
 	h->writer_started = false;
+}
+
+void writer_submit_any(struct hub *h, struct job *j)
+{
+	j->uncounted = true;
+	metrics_gauge_add(h->metrics, MG_WRITE_QUEUE, 1);
+	job_queue_push(&h->write_q, j);
 }
 
 void writer_submit(struct hub *h, struct job *j)

@@ -16,6 +16,9 @@ void writer_stop(struct hub *h);
 /* Hands j to the writer (takes it); it comes back through done_q once its
  * batch is committed or refused. */
 void writer_submit(struct hub *h, struct job *j);
+/* The same from any thread (the Web Push sender): not one of the loop's own
+ * jobs (hub.inflight), its result comes back through done_q all the same. */
+void writer_submit_any(struct hub *h, struct job *j);
 /* A contact-log row of kind for u (e.g. "denied"), written with the next
  * batch; nobody waits for it. */
 void writer_log_later(struct hub *h, const struct store_user *u, const char *kind, int64_t family,

@@ -17,6 +17,11 @@
 //                                      the next `times` pushes to id get status
 //   GET  /control/received?id=ID       -> [{at, topic, ttl, urgency, status,
 //                                          vapid, payload}, ...]
+//   GET  /control/stats                -> {received, accepted, refused}: every push
+//
+// --sample N (the benchmark): check and decrypt one push in N, keep no records
+// (counted only), so that the stand-in does not take the CPU the gateway is
+// measured on; a push that was checked and failed is still refused.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http2 from 'node:http2';
@@ -29,6 +34,9 @@ const args = Object.fromEntries(
 const subs = new Map(); // id -> {ecdh, auth, script: [], received: []}
 let nextId = 1;
 let origin = '';
+const sample = Number(args.sample || 1);
+const stats = { received: 0, accepted: 0, refused: 0 };
+let seen = 0;
 
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
 
@@ -79,7 +87,16 @@ function checkVapid(header) {
 async function push(req, res, id) {
   const sub = subs.get(id);
   const body = await readBody(req);
-  if (!sub) return json(res, 404, { error: 'no such subscription' });
+  stats.received++;
+  if (!sub) {
+    stats.refused++;
+    return json(res, 404, { error: 'no such subscription' });
+  }
+  if (sample > 1 && seen++ % sample !== 0 && sub.script.length === 0) {
+    stats.accepted++;
+    res.writeHead(201);
+    return res.end();
+  }
   const record = {
     at: Date.now(),
     topic: req.headers.topic || null,
@@ -92,21 +109,27 @@ async function push(req, res, id) {
   record.vapid = vapid.ok ? 'ok' : vapid.why;
   if (!vapid.ok) {
     record.status = 403;
+    stats.refused++;
     return json(res, 403, { error: vapid.why });
   }
   if (req.headers['content-encoding'] !== 'aes128gcm' || record.ttl === null) {
     record.status = 400;
+    stats.refused++;
     return json(res, 400, { error: 'content-encoding aes128gcm and TTL are required' });
   }
   try {
     record.payload = ece.decrypt(body, { version: 'aes128gcm', privateKey: sub.ecdh, authSecret: sub.auth }).toString();
   } catch (e) {
     record.status = 400;
+    stats.refused++;
     record.error = String(e);
     return json(res, 400, { error: 'cannot decrypt' });
   }
   const scripted = sub.script.shift();
   record.status = scripted ? scripted.status : 201;
+  if (record.status < 300) stats.accepted++;
+  else stats.refused++;
+  if (sample > 1) sub.received.length = 0; // the benchmark keeps no records
   const headers = scripted && scripted.retry_after ? { 'retry-after': String(scripted.retry_after) } : {};
   if (scripted && scripted.delay_ms) await new Promise((r) => setTimeout(r, scripted.delay_ms));
   res.writeHead(record.status, headers);
@@ -131,6 +154,7 @@ async function control(req, res, url) {
     for (let i = 0; i < (o.times || 1); i++) sub.script.push({ status: o.status, retry_after: o.retry_after, delay_ms: o.delay_ms });
     return json(res, 200, {});
   }
+  if (req.method === 'GET' && url.pathname === '/control/stats') return json(res, 200, stats);
   if (req.method === 'GET' && url.pathname === '/control/received') {
     const sub = subs.get(url.searchParams.get('id'));
     return json(res, sub ? 200 : 404, sub ? sub.received : { error: 'no such subscription' });

@@ -1,0 +1,121 @@
+/*
+ * push.c - Web Push in the families scenario (--push-port): every adviser's
+ * browser subscribed to the local push service (tests/pushsvc, started by
+ * run.sh --push), the push service's counts, and the gateway's own
+ * commit-to-answer histogram from /metrics, both read at the edges of the
+ * measured window so that only the window counts.
+ */
+#include "bench.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PUSH_CONCURRENCY 16
+
+static char *dump_body(json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return s;
+}
+
+int push_subscribe_advisers(struct bench *b, const struct world *w)
+{
+	int n = w->n_adv, ok = 0;
+	struct http_req *made = calloc((size_t)n, sizeof *made);
+	struct http_req *reg = calloc((size_t)n, sizeof *reg);
+	if (made == NULL || reg == NULL) {
+		free(made);
+		free(reg);
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		made[i] = (struct http_req){
+		    .path = "/control/subscribe", .port = b->o.push_port, .body = strdup("{}")};
+	if (http_run(b, made, n, PUSH_CONCURRENCY, 60) == n) {
+		for (int i = 0; i < n; i++) {
+			json_t *s = json_loads(made[i].resp ? made[i].resp : "", 0, NULL);
+			json_object_del(s, "id");
+			reg[i] = (struct http_req){.path = "/api/push/subscriptions",
+			                           .token = w->adv[i].token,
+			                           .body = dump_body(s)};
+		}
+		ok = http_run(b, reg, n, PUSH_CONCURRENCY, 60);
+	}
+	http_reqs_free(made, n);
+	http_reqs_free(reg, n);
+	fprintf(stderr, "indgang-bench: %d of %d advisers subscribed to the push service\n", ok, n);
+	return ok == n ? 0 : -1;
+}
+
+/* One GET; the answer (malloc'd) or NULL. */
+static char *get(struct bench *b, const char *path, int port)
+{
+	struct http_req r = {.path = path, .method = "GET", .port = port};
+	http_run(b, &r, 1, 1, 10);
+	if (r.status != 200) {
+		free(r.resp);
+		return NULL;
+	}
+	return r.resp;
+}
+
+int push_snapshot(struct bench *b, struct push_snap *out)
+{
+	memset(out, 0, sizeof *out);
+	char *stats = get(b, "/control/stats", b->o.push_port);
+	json_t *j = stats ? json_loads(stats, 0, NULL) : NULL;
+	free(stats);
+	out->accepted = (uint64_t)json_integer_value(json_object_get(j, "accepted"));
+	out->refused = (uint64_t)json_integer_value(json_object_get(j, "refused"));
+	json_decref(j);
+	char *m = get(b, "/metrics", 0);
+	if (m == NULL)
+		return -1;
+	/* indgang_push_latency_seconds_bucket{le="0.05"} N, cumulative, in order */
+	static const char key[] = "indgang_push_latency_seconds_bucket{le=\"";
+	for (const char *p = strstr(m, key); p && out->n < PUSH_BUCKETS; p = strstr(p + 1, key)) {
+		const char *le = p + sizeof key - 1;
+		double bound = strncmp(le, "+Inf", 4) == 0 ? -1 : strtod(le, NULL);
+		const char *v = strstr(le, "} ");
+		if (v == NULL)
+			break;
+		out->le_ms[out->n] = bound < 0 ? -1 : bound * 1000;
+		out->cum[out->n++] = strtoull(v + 2, NULL, 10);
+	}
+	free(m);
+	return out->n > 0 ? 0 : -1;
+}
+
+/* The q-quantile of what the histogram counted between a and b, by linear
+ * interpolation inside its bucket (ms); -1 without any. */
+double push_quantile(const struct push_snap *a, const struct push_snap *b, double q)
+{
+	if (a->n != b->n || b->n == 0)
+		return -1;
+	uint64_t total = b->cum[b->n - 1] - a->cum[a->n - 1];
+	if (total == 0)
+		return -1;
+	double want = q * (double)total, lo = 0;
+	uint64_t below = 0;
+	for (int i = 0; i < b->n; i++) {
+		uint64_t c = b->cum[i] - a->cum[i];
+		double hi = b->le_ms[i];
+		if ((double)c >= want) {
+			if (hi < 0)
+				return lo; /* beyond the last bound: at least that */
+			double in = (double)(c - below);
+			return in > 0 ? lo + (hi - lo) * (want - (double)below) / in : hi;
+		}
+		below = c;
+		lo = hi;
+	}
+	return lo;
+}
+
+uint64_t push_count(const struct push_snap *a, const struct push_snap *b)
+{
+	return b->n > 0 && a->n == b->n ? b->cum[b->n - 1] - a->cum[a->n - 1] : 0;
+}
