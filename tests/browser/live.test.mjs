@@ -1,8 +1,9 @@
 // live.test.mjs - an adviser (laptop) and a family member (phone) in two
-// browser contexts against a real gateway: messages go live both ways, an
-// internal note never reaches the family, delivery states (saved, read by),
-// read states and the coordinator (CONV.primary) after a reload, and a team
-// member reads along and writes notes but cannot write to the family.
+// browser contexts against a real gateway: messages go live both ways (an
+// address or phone number in one is a link), an internal note never reaches
+// the family, delivery states (saved, read by), read states and the
+// coordinator (CONV.primary) after a reload, and a team member reads along
+// and writes notes but cannot write to the family.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +55,15 @@ test('adviser and family member exchange messages live, both ways', async () => 
   // Anna's copy: saved, then read by Mette.
   const annaMsg = staffThread(a).locator('.msg.mine', { hasText: 'torsdag' });
   await annaMsg.getByText(/Læst af Mette Hansen/).waitFor();
+  // An address and a phone number in a message are links, on the phone and the laptop.
+  await a.locator('#body').fill('Se https://www.borger.dk/familie, eller ring 33 66 33 66.');
+  await a.locator('#body').press('Enter');
+  const link = famThread().locator('.bubble.theirs a', { hasText: 'borger.dk' });
+  await link.waitFor();
+  assert.deepEqual(await link.evaluate((x) => [x.getAttribute('href'), x.target, x.rel, x.textContent]),
+    ['https://www.borger.dk/familie', '_blank', 'noopener noreferrer', 'https://www.borger.dk/familie']);
+  assert.equal(await famThread().locator('.bubble.theirs a[href="tel:+4533663366"]').textContent(), '33 66 33 66');
+  assert.equal(await staffThread(a).locator('.msg.mine a[href="https://www.borger.dk/familie"]').count(), 1);
   // A date separator heads the day.
   assert.equal(await staffThread(a).locator('.day-sep').first().textContent(), 'I dag');
   assert.equal(await famThread().locator('.day-sep').first().textContent(), 'I dag');

@@ -87,6 +87,21 @@ test('every language has every string', () => {
   for (const k of used) assert.ok(keys.includes(k), `missing string ${k}`);
 });
 
+test('the offline shell holds every module the family app imports', () => {
+  const sw = fs.readFileSync(path.join(WEB, 'family', 'sw.js'), 'utf8');
+  const shell = new Set([...sw.matchAll(/'(\/[^']+)'/g)].map((m) => m[1]));
+  const seen = new Set();
+  const visit = (url) => {
+    if (seen.has(url)) return;
+    seen.add(url);
+    assert.ok(shell.has(url), `${url} is imported by the family app but not in SHELL (family/sw.js): the app would not open offline`);
+    const src = fs.readFileSync(path.join(WEB, url), 'utf8');
+    for (const m of src.matchAll(/^\s*import\b[^'"]*['"]([^'"]+)['"]/gm)) visit(new URL(m[1], `https://x${url}`).pathname);
+  };
+  visit('/family/family.js');
+  assert.ok(seen.has('/shared/protocol.js') && seen.has('/family/i18n.js'), 'the imports were followed');
+});
+
 test('the gateway serves the clients with its CSP and security headers', async () => {
   const world = await startWorld();
   try {

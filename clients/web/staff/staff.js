@@ -19,6 +19,7 @@ import { h, clear, announce, codePoints, reconcile } from '../shared/dom.js';
 import { dayKey, dayLabel, time, dateTime, shortWhen, localDateToUtc, isoDate } from '../shared/format.js';
 import { qrSvg } from '../shared/qr.js';
 import { sortDevices } from '../shared/devices.js';
+import { linkify } from '../shared/linkify.js';
 
 const LOCALE = 'da-DK';
 const MAX_BODY = 4000;
@@ -708,7 +709,7 @@ function renderMessage(conv, m) {
       h('time', { class: 'msg-time', datetime: m.created_at, title: dateTime(m.created_at, LOCALE) }, time(m.created_at, LOCALE)),
     ),
     note ? h('span', { class: 'visually-hidden' }, 'Familien kan ikke se denne note.') : null,
-    h('p', { class: 'msg-body', dir: 'auto' }, m.body),
+    h('p', { class: 'msg-body', dir: 'auto' }, linkify(m.body)),
     mine ? h('p', { class: 'msg-state saved' }, deliveryText(conv, m)) : null,
   );
 }
