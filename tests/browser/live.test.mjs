@@ -2,8 +2,9 @@
 // browser contexts against a real gateway: messages go live both ways (an
 // address or phone number in one is a link), an internal note never reaches
 // the family, delivery states (saved, read by), read states and the
-// coordinator (CONV.primary) after a reload, and a team member reads along
-// and writes notes but cannot write to the family.
+// coordinator (CONV.primary) after a reload, a team member reads along
+// and writes notes but cannot write to the family, and the staff tab's title
+// counts what is unread (with a sound only for those who switch it on).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -196,6 +197,48 @@ test('the caseload updates live: unread counts and newest activity first', async
   await a.getByLabel('Søg efter familie').fill('hans');
   assert.equal(await a.locator('#pair-list .fam').count(), 1);
   await shot(a, 'staff-caseload-laptop');
+});
+
+test('the tab title counts unread messages live and reading clears it; a sound only when switched on', async () => {
+  const a = anna.page;
+  // Count the tones the page plays (WebAudio oscillators), from the next load on.
+  await anna.ctx.addInitScript(() => {
+    window.tones = 0;
+    const make = AudioContext.prototype.createOscillator;
+    AudioContext.prototype.createOscillator = function createOscillator() {
+      window.tones += 1;
+      return make.call(this);
+    };
+  });
+  await a.reload();
+  await a.locator('#conn[data-state="open"]').waitFor();
+  // Mette's question from the test before is still unread: one, in the title.
+  await a.waitForFunction(() => document.title === '(1) Indgang – medarbejder');
+  const sound = a.getByRole('checkbox', { name: 'Lyd ved ny besked' });
+  assert.equal(await sound.isChecked(), false, 'no sound unless asked for');
+  await mette.page.locator('#body').fill('Skal Jonas også med til mødet?');
+  await mette.page.getByRole('button', { name: 'Send' }).click();
+  await a.waitForFunction(() => document.title === '(2) Indgang – medarbejder');
+  assert.equal(await a.evaluate(() => window.tones), 0, 'silent by default');
+  // Sound on: kept on this computer, and a family message plays a tone.
+  await sound.check();
+  assert.equal(await a.evaluate(() => localStorage.getItem('indgang.staff.sound')), 'on');
+  const before = await a.evaluate(() => window.tones);
+  await mette.page.locator('#body').fill('Og kan vi tage bussen?');
+  await mette.page.getByRole('button', { name: 'Send' }).click();
+  await a.waitForFunction(() => document.title === '(3) Indgang – medarbejder');
+  await a.waitForFunction((n) => window.tones > n, before);
+  // Reading the conversation clears the count.
+  await a.locator('#pair-list').getByRole('link', { name: /Hele familien/ }).click();
+  await a.locator('.msg', { hasText: 'tage bussen' }).waitFor();
+  await a.waitForFunction(() => document.title === 'Indgang – medarbejder');
+  // The choice survives a reload; switched off, nothing is kept.
+  await a.reload();
+  await a.locator('#conn[data-state="open"]').waitFor();
+  assert.equal(await sound.isChecked(), true);
+  await sound.uncheck();
+  assert.equal(await a.evaluate(() => localStorage.getItem('indgang.staff.sound')), null);
+  assert.deepEqual(a.problems, []);
 });
 
 test('a message while the app is in the background gives a notification, without its text', async () => {
