@@ -1,8 +1,8 @@
 // a11y.test.mjs - every main screen through axe-core (WCAG 2.1 A/AA and best
 // practice: zero serious or critical violations), languages (Danish by
-// default, the phone's language when we have it, Arabic right-to-left, a
-// manual switch that sticks), no request to any other origin, and a
-// screenshot of each screen for a person to look at.
+// default, the phone's language when we have it, Arabic and Farsi
+// right-to-left, a manual switch that sticks), no request to any other
+// origin, and a screenshot of each screen for a person to look at.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -123,12 +123,21 @@ test('family: enrolment, chat and menu in Danish (the default)', async () => {
   await m.locator('#chat-view:not([hidden])').waitFor();
 });
 
-test('the phone language is used: English', async () => {
-  const { page } = await open(PHONE, 'en-GB');
-  await page.goto(`${world.url}/family/`);
-  await page.getByRole('heading', { name: 'Welcome to Indgang' }).waitFor();
-  assert.equal(await page.getAttribute('html', 'lang'), 'en');
-  assert.equal(await page.getAttribute('html', 'dir'), 'ltr');
+test('the phone language is used: English, Somali, Turkish, Ukrainian (axe-core on each new one)', async () => {
+  for (const [locale, code, title] of [
+    ['en-GB', 'en', 'Welcome to Indgang'],
+    ['so-SO', 'so', 'Ku soo dhawoow Indgang'],
+    ['tr-TR', 'tr', 'Indgang’a hoş geldiniz'],
+    ['uk-UA', 'uk', 'Ласкаво просимо до Indgang'],
+  ]) {
+    const { page, ctx } = await open(PHONE, locale);
+    await page.goto(`${world.url}/family/`);
+    await page.getByRole('heading', { name: title }).waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), code);
+    assert.equal(await page.getAttribute('html', 'dir'), 'ltr');
+    if (code !== 'en') await check(page, `a11y-family-enrol-${code}`);
+    await ctx.close();
+  }
 });
 
 test('Arabic renders right-to-left, enrolment and chat', async () => {
@@ -153,6 +162,43 @@ test('Arabic renders right-to-left, enrolment and chat', async () => {
   // The coordinator in Arabic, the Latin name isolated (FSI … PDI).
   assert.equal(await page.locator('#primary-adviser').textContent(), 'جهة الاتصال الرئيسية: \u2068Anna Jensen\u2069');
   await check(page, 'a11y-family-chat-ar');
+});
+
+test('Farsi renders right-to-left: enrolment, chat and menu pass axe-core', async () => {
+  // A second phone for Jonas, with a code from his adviser.
+  const code = await staff.page.evaluate(async (member) => {
+    const r = await fetch('/api/invites', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ member }) });
+    return (await r.json()).code;
+  }, world.ids.jonas);
+  const { page } = await open(PHONE, 'fa-IR');
+  await page.goto(`${world.url}/family/#code=${code}`);
+  await page.locator('#enrol-view:not([hidden])').waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'fa');
+  assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).direction), 'rtl');
+  assert.equal(await page.locator('#enrol-view h1').textContent(), 'به Indgang خوش آمدید');
+  assert.equal(await page.locator('#enrol-view .lang-buttons [aria-pressed="true"]').textContent(), 'فارسی');
+  await check(page, 'a11y-family-enrol-fa');
+  await page.locator('#enrol-submit').click();
+  await page.locator('html[data-conn="open"]').waitFor();
+  await page.locator('#body').fill('سلام. شماره من 22 33 44 55 است.');
+  await page.locator('#send').click();
+  const mine = page.locator('.bubble.mine', { hasText: 'شماره من' });
+  await mine.locator('.state[data-state="saved"], .state[data-state="read"]').waitFor();
+  // My own message on the left; the number in it is a tel: link, kept left-to-right.
+  const x = await mine.evaluate((b) => b.getBoundingClientRect().x);
+  assert.ok(x < 60, `own message on the left in RTL (x=${x})`);
+  const tel = mine.locator('a[href="tel:+4522334455"]');
+  assert.equal(await tel.textContent(), '22 33 44 55');
+  assert.equal(await tel.getAttribute('dir'), 'ltr');
+  assert.equal(await page.locator('#chat-title').textContent(), 'مشاوران شما');
+  assert.equal(await page.locator('#primary-adviser').textContent(), 'رابط اصلی شما: \u2068Anna Jensen\u2069');
+  assert.equal(await page.locator('.day-sep').first().textContent(), 'امروز');
+  await check(page, 'a11y-family-chat-fa');
+  await page.getByRole('button', { name: 'منو' }).click();
+  await page.locator('#menu[open]').waitFor();
+  await check(page, 'a11y-family-menu-fa');
+  assert.deepEqual(page.problems, []);
 });
 
 test('a manual language switch sticks across a reload', async () => {

@@ -1,8 +1,10 @@
 // live.test.mjs - an adviser (laptop) and a family member (phone) in two
-// browser contexts against a real gateway: messages go live both ways, an
-// internal note never reaches the family, delivery states (saved, read by),
-// read states and the coordinator (CONV.primary) after a reload, and a team
-// member reads along and writes notes but cannot write to the family.
+// browser contexts against a real gateway: messages go live both ways (an
+// address or phone number in one is a link), an internal note never reaches
+// the family, delivery states (saved, read by), read states and the
+// coordinator (CONV.primary) after a reload, a team member reads along
+// and writes notes but cannot write to the family, and the staff tab's title
+// counts what is unread (with a sound only for those who switch it on).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +56,15 @@ test('adviser and family member exchange messages live, both ways', async () => 
   // Anna's copy: saved, then read by Mette.
   const annaMsg = staffThread(a).locator('.msg.mine', { hasText: 'torsdag' });
   await annaMsg.getByText(/Læst af Mette Hansen/).waitFor();
+  // An address and a phone number in a message are links, on the phone and the laptop.
+  await a.locator('#body').fill('Se https://www.borger.dk/familie, eller ring 33 66 33 66.');
+  await a.locator('#body').press('Enter');
+  const link = famThread().locator('.bubble.theirs a', { hasText: 'borger.dk' });
+  await link.waitFor();
+  assert.deepEqual(await link.evaluate((x) => [x.getAttribute('href'), x.target, x.rel, x.textContent]),
+    ['https://www.borger.dk/familie', '_blank', 'noopener noreferrer', 'https://www.borger.dk/familie']);
+  assert.equal(await famThread().locator('.bubble.theirs a[href="tel:+4533663366"]').textContent(), '33 66 33 66');
+  assert.equal(await staffThread(a).locator('.msg.mine a[href="https://www.borger.dk/familie"]').count(), 1);
   // A date separator heads the day.
   assert.equal(await staffThread(a).locator('.day-sep').first().textContent(), 'I dag');
   assert.equal(await famThread().locator('.day-sep').first().textContent(), 'I dag');
@@ -186,6 +197,48 @@ test('the caseload updates live: unread counts and newest activity first', async
   await a.getByLabel('Søg efter familie').fill('hans');
   assert.equal(await a.locator('#pair-list .fam').count(), 1);
   await shot(a, 'staff-caseload-laptop');
+});
+
+test('the tab title counts unread messages live and reading clears it; a sound only when switched on', async () => {
+  const a = anna.page;
+  // Count the tones the page plays (WebAudio oscillators), from the next load on.
+  await anna.ctx.addInitScript(() => {
+    window.tones = 0;
+    const make = AudioContext.prototype.createOscillator;
+    AudioContext.prototype.createOscillator = function createOscillator() {
+      window.tones += 1;
+      return make.call(this);
+    };
+  });
+  await a.reload();
+  await a.locator('#conn[data-state="open"]').waitFor();
+  // Mette's question from the test before is still unread: one, in the title.
+  await a.waitForFunction(() => document.title === '(1) Indgang – medarbejder');
+  const sound = a.getByRole('checkbox', { name: 'Lyd ved ny besked' });
+  assert.equal(await sound.isChecked(), false, 'no sound unless asked for');
+  await mette.page.locator('#body').fill('Skal Jonas også med til mødet?');
+  await mette.page.getByRole('button', { name: 'Send' }).click();
+  await a.waitForFunction(() => document.title === '(2) Indgang – medarbejder');
+  assert.equal(await a.evaluate(() => window.tones), 0, 'silent by default');
+  // Sound on: kept on this computer, and a family message plays a tone.
+  await sound.check();
+  assert.equal(await a.evaluate(() => localStorage.getItem('indgang.staff.sound')), 'on');
+  const before = await a.evaluate(() => window.tones);
+  await mette.page.locator('#body').fill('Og kan vi tage bussen?');
+  await mette.page.getByRole('button', { name: 'Send' }).click();
+  await a.waitForFunction(() => document.title === '(3) Indgang – medarbejder');
+  await a.waitForFunction((n) => window.tones > n, before);
+  // Reading the conversation clears the count.
+  await a.locator('#pair-list').getByRole('link', { name: /Hele familien/ }).click();
+  await a.locator('.msg', { hasText: 'tage bussen' }).waitFor();
+  await a.waitForFunction(() => document.title === 'Indgang – medarbejder');
+  // The choice survives a reload; switched off, nothing is kept.
+  await a.reload();
+  await a.locator('#conn[data-state="open"]').waitFor();
+  assert.equal(await sound.isChecked(), true);
+  await sound.uncheck();
+  assert.equal(await a.evaluate(() => localStorage.getItem('indgang.staff.sound')), null);
+  assert.deepEqual(a.problems, []);
 });
 
 test('a message while the app is in the background gives a notification, without its text', async () => {

@@ -2,14 +2,17 @@
 // the vendored QR encoder is byte for byte the npm package pinned here; the
 // pages obey the gateway's Content-Security-Policy (no inline script or
 // style, no eval); nothing refers to another origin; every file has a type
-// the gateway serves; every language file has the same keys; and the gateway
-// serves the pages with its security headers.
+// the gateway serves; every language file has the keys and placeholders of
+// da.json and is wired into the picker and the offline shell; the offline
+// shell holds every module; and the gateway serves the pages with its
+// security headers.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { WEB, startWorld } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
@@ -69,22 +72,69 @@ test('nothing is loaded from another origin', () => {
   }
 });
 
+// The language files are read from the folder, so a new language is checked
+// the moment its file exists.
+const LANG_DIR = path.join(WEB, 'family', 'lang');
+const langFiles = fs.readdirSync(LANG_DIR).filter((f) => f.endsWith('.json')).sort();
+const { LANGUAGES } = await import(pathToFileURL(path.join(WEB, 'family', 'i18n.js')));
+
 test('every language has every string', () => {
-  const dir = path.join(WEB, 'family', 'lang');
-  const langs = Object.fromEntries(fs.readdirSync(dir).map((f) => [f, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))]));
-  const keys = Object.keys(langs['da.json']).sort();
+  const langs = Object.fromEntries(langFiles.map((f) => [f, JSON.parse(fs.readFileSync(path.join(LANG_DIR, f), 'utf8'))]));
+  const da = langs['da.json'];
+  const keys = Object.keys(da).sort();
+  const holes = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
   for (const [f, d] of Object.entries(langs)) {
     assert.deepEqual(Object.keys(d).sort(), keys, f);
-    for (const [k, v] of Object.entries(d)) assert.ok(typeof v === 'string' && v.trim(), `${f}: ${k} is empty`);
+    for (const [k, v] of Object.entries(d)) {
+      assert.ok(typeof v === 'string' && v.trim(), `${f}: ${k} is empty`);
+      // {name}, {n} … stay as they are: a translated placeholder is never filled in.
+      assert.deepEqual(holes(v), holes(da[k]), `${f}: ${k} has other placeholders than da.json`);
+    }
   }
   // Every key the code asks for exists.
   const used = new Set();
-  for (const f of ['family/family.js', 'family/index.html']) {
-    const s = fs.readFileSync(path.join(WEB, f), 'utf8');
+  const sources = fs.readdirSync(path.join(WEB, 'family')).filter((f) => /\.(js|html)$/.test(f) && f !== 'sw.js');
+  for (const f of sources) {
+    const s = fs.readFileSync(path.join(WEB, 'family', f), 'utf8');
     for (const m of s.matchAll(/\bt\('([a-z_]+\.[a-z_]+)'/g)) used.add(m[1]);
     for (const m of s.matchAll(/data-i18n(?:-placeholder|-aria-label)?="([a-z_.]+)"/g)) used.add(m[1]);
   }
+  assert.ok(used.size > 50, `found only ${used.size} keys in use`);
   for (const k of used) assert.ok(keys.includes(k), `missing string ${k}`);
+});
+
+test('the family app offers Danish, English, Arabic, Somali, Turkish, Ukrainian and Farsi', () => {
+  assert.deepEqual(LANGUAGES.map((l) => l.code), ['da', 'en', 'ar', 'so', 'tr', 'uk', 'fa']);
+});
+
+test('every language file is wired: in the picker, in the offline shell, right-to-left when its script is', () => {
+  const codes = langFiles.map((f) => f.replace(/\.json$/, ''));
+  assert.deepEqual(LANGUAGES.map((l) => l.code).sort(), codes, 'LANGUAGES in family/i18n.js lists every file in family/lang/');
+  const sw = fs.readFileSync(path.join(WEB, 'family', 'sw.js'), 'utf8');
+  const shell = [...sw.matchAll(/'(\/family\/lang\/[^']+)'/g)].map((m) => m[1]).sort();
+  assert.deepEqual(shell, codes.map((c) => `/family/lang/${c}.json`).sort(), 'SHELL in family/sw.js keeps every language for offline use');
+  for (const l of LANGUAGES) {
+    const strings = JSON.parse(fs.readFileSync(path.join(LANG_DIR, `${l.code}.json`), 'utf8'));
+    assert.equal(strings._language, l.name, `${l.code}: the picker's name is the file's _language`);
+    const rtlScript = /[\p{Script=Arabic}\p{Script=Hebrew}]/u.test(strings['chat.title']);
+    assert.equal(l.dir, rtlScript ? 'rtl' : 'ltr', `${l.code}: dir`);
+    assert.doesNotThrow(() => new Intl.DateTimeFormat(l.locale), `${l.code}: locale ${l.locale}`);
+  }
+});
+
+test('the offline shell holds every module the family app imports', () => {
+  const sw = fs.readFileSync(path.join(WEB, 'family', 'sw.js'), 'utf8');
+  const shell = new Set([...sw.matchAll(/'(\/[^']+)'/g)].map((m) => m[1]));
+  const seen = new Set();
+  const visit = (url) => {
+    if (seen.has(url)) return;
+    seen.add(url);
+    assert.ok(shell.has(url), `${url} is imported by the family app but not in SHELL (family/sw.js): the app would not open offline`);
+    const src = fs.readFileSync(path.join(WEB, url), 'utf8');
+    for (const m of src.matchAll(/^\s*import\b[^'"]*['"]([^'"]+)['"]/gm)) visit(new URL(m[1], `https://x${url}`).pathname);
+  };
+  visit('/family/family.js');
+  assert.ok(seen.has('/shared/protocol.js') && seen.has('/family/i18n.js'), 'the imports were followed');
 });
 
 test('the gateway serves the clients with its CSP and security headers', async () => {

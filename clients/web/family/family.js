@@ -6,8 +6,9 @@
 // (180 days), so no token is ever kept by this script.  Messages go through
 // the shared outbox (kept in localStorage, so what is written offline
 // survives closing the app, and sent once with the same client_id on every
-// retry).  Strings: lang/XX.json through i18n.js.  The member's own phones,
-// to remove one they do not recognise: phones.js (at #phones).
+// retry).  Links and phone numbers in a message are tappable
+// (shared/linkify.js).  Strings: lang/XX.json through i18n.js.  The member's
+// own phones, to remove one they do not recognise: phones.js (at #phones).
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -16,6 +17,7 @@ import { api } from '../shared/api.js';
 import { h, clear, announce, codePoints, reconcile } from '../shared/dom.js';
 import { dayKey, dayLabel, time, dateTime } from '../shared/format.js';
 import { enrolNoticeDevice } from '../shared/devices.js';
+import { linkify } from '../shared/linkify.js';
 import { chooseLanguage, setLanguage, t, lang, LANGUAGES, names } from './i18n.js';
 import { initPhones, openPhones, closePhones, forgetPhones, phonesShown, renderPhones, refreshPhones } from './phones.js';
 
@@ -524,13 +526,13 @@ function bubble(c, m) {
     const st = readState(c, m);
     return h('li', { class: 'bubble mine', dataset: { id: String(m.id) } },
       h('span', { class: 'visually-hidden' }, `${t('chat.you')}: `),
-      h('p', { class: 'body', dir: 'auto' }, m.body),
+      h('p', { class: 'body', dir: 'auto' }, linkify(m.body)),
       h('span', { class: 'meta' }, when, ' · ', h('span', { class: 'state', dataset: { state: st.read ? 'read' : 'saved' } }, st.text)),
     );
   }
   return h('li', { class: 'bubble theirs', dataset: { id: String(m.id) } },
     h('span', { class: 'who', dir: 'auto' }, m.sender.name),
-    h('p', { class: 'body', dir: 'auto' }, m.body),
+    h('p', { class: 'body', dir: 'auto' }, linkify(m.body)),
     h('span', { class: 'meta' }, when),
   );
 }

@@ -3,10 +3,18 @@
 // choice, else the phone's language, else Danish), loads the file and fills
 // the page: [data-i18n] text, [data-i18n-placeholder], [data-i18n-aria-label].
 
+// code: the file lang/CODE.json and the phone's language that picks it;
+// name: as its readers write it (the file's "_language"); dir: 'rtl' for
+// Arabic and Farsi; locale: dates and times (Farsi with the Gregorian
+// calendar, the one the family's letters and appointments in Denmark use).
 export const LANGUAGES = [
   { code: 'da', name: 'Dansk', dir: 'ltr', locale: 'da-DK' },
   { code: 'en', name: 'English', dir: 'ltr', locale: 'en-GB' },
   { code: 'ar', name: 'العربية', dir: 'rtl', locale: 'ar' },
+  { code: 'so', name: 'Soomaali', dir: 'ltr', locale: 'so' },
+  { code: 'tr', name: 'Türkçe', dir: 'ltr', locale: 'tr-TR' },
+  { code: 'uk', name: 'Українська', dir: 'ltr', locale: 'uk-UA' },
+  { code: 'fa', name: 'فارسی', dir: 'rtl', locale: 'fa-IR-u-ca-gregory' },
 ];
 const KEY = 'indgang.lang';
 

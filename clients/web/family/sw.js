@@ -6,7 +6,7 @@
 // cache at once, fetch a fresh copy for next time).  Bump VERSION when the
 // list changes.
 
-const VERSION = 'indgang-family-v3';
+const VERSION = 'indgang-family-v4';
 const SHELL = [
   '/family/',
   '/family/family.css',
@@ -16,6 +16,10 @@ const SHELL = [
   '/family/lang/da.json',
   '/family/lang/en.json',
   '/family/lang/ar.json',
+  '/family/lang/so.json',
+  '/family/lang/tr.json',
+  '/family/lang/uk.json',
+  '/family/lang/fa.json',
   '/family/manifest.webmanifest',
   '/family/icons/icon.svg',
   '/family/icons/icon-192.png',
@@ -28,6 +32,7 @@ const SHELL = [
   '/shared/dom.js',
   '/shared/format.js',
   '/shared/devices.js',
+  '/shared/linkify.js',
 ];
 
 self.addEventListener('install', (event) => {

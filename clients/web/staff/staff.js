@@ -10,6 +10,7 @@
 //   #/f/FAMILY/log         the family's contact log
 //   #/f/FAMILY/family      members, invitations, new conversation, the
 //                          family's phones (revoke)
+// The unread count in the tab's title and the optional sound: attention.js.
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -19,6 +20,8 @@ import { h, clear, announce, codePoints, reconcile } from '../shared/dom.js';
 import { dayKey, dayLabel, time, dateTime, shortWhen, localDateToUtc, isoDate } from '../shared/format.js';
 import { qrSvg } from '../shared/qr.js';
 import { sortDevices } from '../shared/devices.js';
+import { linkify } from '../shared/linkify.js';
+import { initAttention, clearAttention } from './attention.js';
 
 const LOCALE = 'da-DK';
 const MAX_BODY = 4000;
@@ -115,11 +118,12 @@ async function boot() {
     'log-error', 'log-caption', 'log-body', 'log-more', 'member-list', 'invite-hint', 'invite-result', 'new-conv', 'new-conv-form',
     'new-conv-name', 'new-conv-members', 'new-conv-error', 'revoke', 'revoke-title', 'device-wrap', 'device-body',
     'devices-note', 'devices-refresh', 'revoke-confirm', 'revoke-question', 'revoke-yes', 'revoke-no',
-    'revoke-status', 'live',
+    'revoke-status', 'live', 'sound',
   ]) {
     el[id] = document.getElementById(id);
   }
   wire();
+  initAttention({ store, toggle: el.sound });
   try {
     const me = await api.me();
     startSession(me.user);
@@ -202,6 +206,7 @@ function wire() {
 // ---- Sign in and out ----------------------------------------------------
 
 function showLogin(notice = '') {
+  clearAttention();
   el.boot.hidden = true;
   el['app-view'].hidden = true;
   el['login-view'].hidden = false;
@@ -708,7 +713,7 @@ function renderMessage(conv, m) {
       h('time', { class: 'msg-time', datetime: m.created_at, title: dateTime(m.created_at, LOCALE) }, time(m.created_at, LOCALE)),
     ),
     note ? h('span', { class: 'visually-hidden' }, 'Familien kan ikke se denne note.') : null,
-    h('p', { class: 'msg-body', dir: 'auto' }, m.body),
+    h('p', { class: 'msg-body', dir: 'auto' }, linkify(m.body)),
     mine ? h('p', { class: 'msg-state saved' }, deliveryText(conv, m)) : null,
   );
 }
