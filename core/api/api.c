@@ -112,7 +112,7 @@ static int api_auth(struct call *c)
 		fail(c, err, err != ERR_UNAUTHORIZED ? NULL : session_end_message(&c->token));
 		return err;
 	}
-	(void)svc_session_used(c->ctx->store, &c->token, c->now);
+	(void)svc_session_used(c->ctx->store, &c->ctx->policy, &c->token, c->now);
 	return ERR_OK;
 }
 
@@ -317,7 +317,10 @@ static void ep_me(struct call *c)
 	if (err)
 		fail(c, err, NULL);
 	else
-		respond(c, 200, codec_encode_me(&c->user.ref, &convs));
+		respond(c, 200,
+		        codec_encode_me(&c->user.ref, &convs, c->token.expires_at,
+		                        c->token.idle_ms > 0 ? c->token.last_used_at + c->token.idle_ms
+		                                             : 0));
 	conv_list_free(&convs);
 }
 

@@ -198,7 +198,8 @@ char *codec_encode_login(const char *token, int64_t expires_at, const struct use
 char *codec_encode_enrol(const char *token, const struct user_ref *user, int64_t device_id,
                          const char *device_name);
 /* {"user":USER,"conversations":[CONV,...]} */
-char *codec_encode_me(const struct user_ref *user, const struct conv_list *convs);
+char *codec_encode_me(const struct user_ref *user, const struct conv_list *convs,
+                      int64_t expires_at, int64_t idle_until);
 /* CONV alone */
 char *codec_encode_conv(const struct conv *c);
 /* {"type":"conversation","conversation":CONV}: a conversation the user may now see */

@@ -451,11 +451,15 @@ char *codec_encode_enrol(const char *token, const struct user_ref *user, int64_t
 	return dump(finish(o, rc));
 }
 
-char *codec_encode_me(const struct user_ref *user, const struct conv_list *convs)
+char *codec_encode_me(const struct user_ref *user, const struct conv_list *convs,
+                      int64_t expires_at, int64_t idle_until)
 {
-	json_t *o = json_object();
-	int rc = put(o, "user", user_json(user));
+	json_t *o = json_object(), *session = json_object();
+	int rc = put(session, "expires_at", ts_json(expires_at));
+	rc |= put(session, "idle_until", idle_until > 0 ? ts_json(idle_until) : json_null());
+	rc |= put(o, "user", user_json(user));
 	rc |= put(o, "conversations", convs_json(convs));
+	rc |= put(o, "session", finish(session, rc));
 	return dump(finish(o, rc));
 }
 

@@ -72,7 +72,9 @@ struct job {
 	char *reply;
 	/* JOB_HTTP */
 	struct http_call *call;
-	/* JOB_TOUCH: pairs (token id, last used at), see core/session/lifetime.c */
+	/* JOB_TOUCH: pairs (token id, last used at), see core/session/lifetime.c,
+	 * and how far a phone's sign-in slides with use */
+	int64_t slide_ms;
 	int64_t *touch;
 	size_t n_touch;
 	/* results */

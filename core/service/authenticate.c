@@ -21,9 +21,10 @@ int svc_authenticate(struct store *s, const char *token, int64_t now, struct sto
 
 /* A busy session costs a write a minute at most.  A failed write only makes
  * the idle limit count from the previous one, so the caller may ignore it. */
-int svc_session_used(struct store *s, const struct store_token *tok, int64_t now)
+int svc_session_used(struct store *s, const struct svc_policy *p, const struct store_token *tok,
+                     int64_t now)
 {
 	if (!auth_session_touch_due(tok->last_used_at, now, tok->idle_ms))
 		return ERR_OK;
-	return store_token_touch(s, tok->id, now);
+	return store_token_touch(s, tok->id, now, p->device_session_ms);
 }

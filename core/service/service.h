@@ -86,7 +86,8 @@ int svc_authenticate(struct store *s, const char *token, int64_t now, struct sto
                      struct store_token *tok);
 /* An authenticated request is activity: writes the token's last use when
  * the stored one is auth_session_touch_interval() old. */
-int svc_session_used(struct store *s, const struct store_token *tok, int64_t now);
+int svc_session_used(struct store *s, const struct svc_policy *p, const struct store_token *tok,
+                     int64_t now);
 
 /* A new session: its token (shown once, stored only as a hash). */
 struct svc_session {

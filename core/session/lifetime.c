@@ -129,6 +129,7 @@ void lifetime_sweep(struct hub *h)
 		return;
 	}
 	j->type = JOB_TOUCH;
+	j->slide_ms = h->cfg.policy.device_session_ms;
 	j->touch = w.touch;
 	j->n_touch = w.n;
 	writer_submit(h, j);
@@ -138,6 +139,6 @@ int lifetime_touch_run(struct store *s, struct job *j)
 {
 	int err = ERR_OK;
 	for (size_t i = 0; i < j->n_touch && err == ERR_OK; i++)
-		err = store_token_touch(s, j->touch[2 * i], j->touch[2 * i + 1]);
+		err = store_token_touch(s, j->touch[2 * i], j->touch[2 * i + 1], j->slide_ms);
 	return err;
 }

@@ -321,8 +321,11 @@ static const char *const stmt_sql[ST__COUNT] = {
                          "WHERE t.id = ?1 AND t.revoked_at IS NULL AND u.active = 1",
     [ST_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at "
                         "IS NULL",
-    [ST_TOKEN_TOUCH] = "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1 AND last_used_at "
-                       "< ?2",
+    /* A phone's sign-in slides: used, it lives ?3 from its use (a staff
+     * sign-in keeps its fixed end). */
+    [ST_TOKEN_TOUCH] = "UPDATE tokens SET last_used_at = ?2, expires_at = CASE WHEN "
+                       "device_id IS NOT NULL AND ?3 > 0 THEN max(expires_at, ?2 + ?3) ELSE "
+                       "expires_at END WHERE id = ?1 AND last_used_at < ?2",
     [ST_DEVICE_INSERT] = "INSERT INTO devices(user_id, name, created_at) VALUES (?1, ?2, "
                          "?3)",
     [ST_DEVICE_GET] = "SELECT id, user_id, name, created_at, ifnull(revoked_at, 0) FROM "

@@ -113,7 +113,9 @@ int store_token_lookup(struct store *s, const uint8_t hash[32], int64_t now,
 /* The same checks as store_token_lookup, by the token's id. */
 int store_token_recheck(struct store *s, int64_t token_id, int64_t now, struct store_token *out);
 /* Records use of the token at `at` (never moves last use backwards). */
-int store_token_touch(struct store *s, int64_t token_id, int64_t at);
+/* The sign-in was used at at; a phone's (device) sign-in then lives at
+ * least slide_ms from at (0: no sliding). */
+int store_token_touch(struct store *s, int64_t token_id, int64_t at, int64_t slide_ms);
 int store_token_revoke(struct store *s, int64_t token_id, int64_t now);
 
 struct store_device {

@@ -181,13 +181,14 @@ int store_token_recheck(struct store *s, int64_t token_id, int64_t now, struct s
 	return read_token(st, now, out);
 }
 
-int store_token_touch(struct store *s, int64_t token_id, int64_t at)
+int store_token_touch(struct store *s, int64_t token_id, int64_t at, int64_t slide_ms)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_TOKEN_TOUCH);
 	if (st == NULL)
 		return ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, token_id);
 	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_int64(st, 3, slide_ms);
 	return store_exec_stmt(st);
 }
 

@@ -41,8 +41,8 @@ let seen = 0;
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
 
 function json(res, status, body) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json' });
+  const text = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': text.length });
   res.end(text);
 }
 

@@ -126,11 +126,15 @@ static void test_encode_welcome(void)
 	json_decref(j);
 	free(out);
 
-	out = codec_encode_me(&mette, &cl);
+	out = codec_encode_me(&mette, &cl, 1795428930123, 0);
 	check_compact(out);
 	j = parse(out);
-	CHECK_EQ(json_object_size(j), 2);
+	CHECK_EQ(json_object_size(j), 3);
 	check_user(json_object_get(j, "user"), 5, "Mette " AE, "family");
+	/* When this sign-in ends (a phone's slides with use): the app can say so in time. */
+	const json_t *session = json_object_get(j, "session");
+	CHECK_STR(jstr(session, "expires_at"), "2026-11-23T10:15:30.123Z");
+	CHECK(json_is_null(json_object_get(session, "idle_until")));
 	check_conv(json_array_get(json_object_get(j, "conversations"), 0));
 	json_decref(j);
 	free(out);

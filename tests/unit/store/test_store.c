@@ -181,6 +181,27 @@ static void test_invites_and_tokens(struct world *w)
 	CHECK_EQ(store_user_set_active(w->s, w->anna, true), ERR_OK);
 }
 
+/* A phone that is used stays signed in: each use moves its end to a full
+ * lifetime from then (a staff sign-in keeps its fixed end, test_token_idle). */
+static void test_phone_sign_in_slides(struct world *w)
+{
+	int64_t now = text_now_ms(), day = 24 * 3600 * 1000LL, life = 180 * day, dev, tid;
+	uint8_t hash[32];
+	struct store_token t;
+	memset(hash, 0x6b, sizeof hash);
+	CHECK_EQ(store_device_insert(w->s, w->mette, "Mettes telefon", now, &dev), ERR_OK);
+	CHECK_EQ(store_token_issue(w->s, hash, w->mette, dev, now, now + life, 90 * day, &tid),
+	         ERR_OK);
+	CHECK_EQ(store_token_touch(w->s, tid, now + 170 * day, life), ERR_OK);
+	CHECK_EQ(store_token_lookup(w->s, hash, now + life + day, &t), ERR_OK); /* past its first end */
+	CHECK_EQ(t.expires_at, now + 170 * day + life);
+	CHECK_EQ(store_token_touch(w->s, tid, now + 171 * day, 0), ERR_OK); /* no sliding asked */
+	CHECK_EQ(store_token_lookup(w->s, hash, now + 171 * day, &t), ERR_OK);
+	CHECK_EQ(t.expires_at, now + 170 * day + life);
+	/* Unused past its idle limit it still ends. */
+	CHECK_EQ(store_token_lookup(w->s, hash, now + 171 * day + 90 * day, &t), ERR_UNAUTHORIZED);
+}
+
 /* Idle limits: a token ends idle_ms after its last use; use moves that on
  * (never back), and the absolute expiry holds whatever the use. */
 static void test_token_idle(struct world *w)
@@ -200,14 +221,14 @@ static void test_token_idle(struct world *w)
 	CHECK_EQ(store_token_recheck(w->s, tid, now + idle, &t), ERR_UNAUTHORIZED);
 	CHECK_EQ(t.ended, AUTH_SESSION_IDLE);
 	/* Used 20 minutes in: live until 50 minutes. */
-	CHECK_EQ(store_token_touch(w->s, tid, now + 20 * 60 * 1000), ERR_OK);
-	CHECK_EQ(store_token_touch(w->s, tid, now + 60 * 1000), ERR_OK); /* older: ignored */
+	CHECK_EQ(store_token_touch(w->s, tid, now + 20 * 60 * 1000, life), ERR_OK);
+	CHECK_EQ(store_token_touch(w->s, tid, now + 60 * 1000, life), ERR_OK); /* older: ignored */
 	CHECK_EQ(store_token_lookup(w->s, hash, now + idle + 60 * 1000, &t), ERR_OK);
 	CHECK_EQ(t.last_used_at, now + 20 * 60 * 1000);
 	CHECK_EQ(store_token_lookup(w->s, hash, now + 50 * 60 * 1000, &t), ERR_UNAUTHORIZED);
 	CHECK_EQ(t.ended, AUTH_SESSION_IDLE);
 	/* Busy to the end: the absolute lifetime still ends it. */
-	CHECK_EQ(store_token_touch(w->s, tid, now + life - 1000), ERR_OK);
+	CHECK_EQ(store_token_touch(w->s, tid, now + life - 1000, life), ERR_OK);
 	CHECK_EQ(store_token_lookup(w->s, hash, now + life - 1, &t), ERR_OK);
 	CHECK_EQ(store_token_lookup(w->s, hash, now + life, &t), ERR_UNAUTHORIZED);
 	CHECK_EQ(t.ended, AUTH_SESSION_EXPIRED);
@@ -592,6 +613,7 @@ int main(void)
 	test_kind_check_without_temporary_index(&w);
 	test_invites_and_tokens(&w);
 	test_token_idle(&w);
+	test_phone_sign_in_slides(&w);
 	test_access_log(&w);
 	test_constraints(&w);
 	test_staff_sync_pages(&w);
