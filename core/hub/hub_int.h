@@ -84,7 +84,7 @@ struct job {
 	struct svc_released released; /* JOB_RELEASE: scheduled messages sent */
 	struct svc_delivery delivery; /* JOB_DELIVERED */
 	struct svc_push_outcome *pushed; /* JOB_PUSHED */
-	size_t n_pushed;
+	size_t n_pushed, pushed_left;
 };
 
 struct job_queue {

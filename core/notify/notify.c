@@ -72,10 +72,17 @@ static void flush(struct notify *n)
 	writer_submit_any(n->hub, j);
 }
 
-void notify_recorded(struct notify *n, const struct svc_push_outcome *v, size_t k)
+void notify_recorded(struct notify *n, const struct svc_push_outcome *v, size_t k, bool left)
 {
 	if (n == NULL || k == 0)
 		return;
+	/* A newer message took a sent one's place (due again), or a retry has
+	 * its time: look, and learn when the next one is due. */
+	bool look = left;
+	for (size_t i = 0; i < k && !look; i++)
+		look = v[i].result == PUSH_RETRY;
+	if (look)
+		atomic_store(&n->look, true);
 	pthread_mutex_lock(&n->mu);
 	if (n->n_recorded + k > n->cap_recorded) {
 		size_t cap = (n->n_recorded + k) * 2;
@@ -197,28 +204,50 @@ static void start_one(struct notify *n, const struct store_push_due *d, int64_t 
 	}
 }
 
-/* Starts what is due, skipping what is already under way. */
+/* Starts what is due, skipping what is already under way (their ids come
+ * from the index alone); *backlog when more is due than was started. */
 static void fill(struct notify *n, int64_t now)
 {
-	if (n->n_inflight >= NOTIFY_INFLIGHT)
+	size_t k, held = idmap_count(n->inflight), max = NOTIFY_INFLIGHT + held;
+	int64_t *ids = malloc(max * sizeof *ids);
+	n->backlog = false;
+	if (ids == NULL || store_push_due_ids(n->store, now, max, ids, &k) != ERR_OK) {
+		free(ids);
+		n->backlog = true; /* look again next turn */
 		return;
-	struct store_push_due *due;
-	size_t k, held = idmap_count(n->inflight);
-	if (store_push_due(n->store, now, NOTIFY_INFLIGHT + held, &due, &k) != ERR_OK)
-		return;
-	for (size_t i = 0; i < k && n->n_inflight < NOTIFY_INFLIGHT; i++)
-		if (idmap_get(n->inflight, due[i].id) == NULL)
-			start_one(n, &due[i], now);
-	free(due);
+	}
+	for (size_t i = 0; i < k; i++) {
+		struct store_push_due d;
+		if (idmap_get(n->inflight, ids[i]) != NULL)
+			continue;
+		if (n->n_inflight >= NOTIFY_INFLIGHT) {
+			n->backlog = true;
+			break;
+		}
+		if (store_push_due_one(n->store, ids[i], &d) == ERR_OK)
+			start_one(n, &d, now);
+	}
+	n->backlog |= k == max;
+	free(ids);
+	if (store_push_next(n->store, now, &n->next_at) != ERR_OK)
+		n->next_at = now + NOTIFY_IDLE_MS;
+}
+
+/* Is there anything to look for: new rows (the loop said so), rows left
+ * over for want of room, or a notification whose time has come. */
+static bool want_fill(struct notify *n, int64_t now)
+{
+	bool told = atomic_exchange(&n->look, false);
+	return told || (n->backlog && n->n_inflight < NOTIFY_INFLIGHT) ||
+	       (n->next_at > 0 && now >= n->next_at);
 }
 
 /* How long to sleep: until the next notification not yet due. */
-static int sleep_ms(struct notify *n, int64_t now)
+static int sleep_ms(const struct notify *n, int64_t now)
 {
-	int64_t at = 0;
-	if (store_push_next(n->store, now, &at) != ERR_OK || at == 0 || at - now > NOTIFY_IDLE_MS)
+	if (n->next_at == 0 || n->next_at - now > NOTIFY_IDLE_MS)
 		return NOTIFY_IDLE_MS;
-	return at > now ? (int)(at - now) : 0;
+	return n->next_at > now ? (int)(n->next_at - now) : 0;
 }
 
 static void gauges(struct notify *n, int64_t now)
@@ -239,7 +268,8 @@ static void *notify_main(void *arg)
 	while (!atomic_load(&n->stop)) {
 		int running;
 		int64_t now = text_now_ms();
-		fill(n, now);
+		if (want_fill(n, now))
+			fill(n, now);
 		curl_multi_perform(n->multi, &running);
 		collect(n, text_now_ms());
 		flush(n);
@@ -266,6 +296,7 @@ int notify_start(struct hub *h, const struct notify_config *cfg, struct notify *
 	n->hub = h;
 	n->cfg = *cfg;
 	atomic_init(&n->stop, false);
+	atomic_init(&n->look, true);
 	pthread_mutex_init(&n->mu, NULL);
 	int err = store_open(cfg->db_path, &n->store);
 	if (err == ERR_OK &&
@@ -293,8 +324,10 @@ int notify_start(struct hub *h, const struct notify_config *cfg, struct notify *
 
 void notify_wake(struct notify *n)
 {
-	if (n)
-		curl_multi_wakeup(n->multi);
+	if (n == NULL)
+		return;
+	atomic_store(&n->look, true);
+	curl_multi_wakeup(n->multi);
 }
 
 static void drop_request(int64_t key, void *val, void *arg)

@@ -23,6 +23,8 @@
 #ifndef INDGANG_NOTIFY_H
 #define INDGANG_NOTIFY_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct hub;
@@ -47,9 +49,10 @@ int notify_start(struct hub *h, const struct notify_config *cfg, struct notify *
 /* Any thread: something was queued; look now. */
 void notify_wake(struct notify *n);
 /* The loop: the writer recorded these outcomes (JOB_PUSHED came back); their
- * rows may be looked at again. */
+ * rows may be looked at again, and left says some are due again (a newer
+ * message took the place of one that was sent). */
 struct svc_push_outcome;
-void notify_recorded(struct notify *n, const struct svc_push_outcome *v, size_t k);
+void notify_recorded(struct notify *n, const struct svc_push_outcome *v, size_t k, bool left);
 /* Stops the thread; what was not sent stays queued for the next start. */
 void notify_stop(struct notify *n);
 

@@ -60,6 +60,9 @@ struct notify {
 	size_t n_recorded, cap_recorded;
 	struct notify_jwt jwt[NOTIFY_JWT_SLOTS];
 	int64_t gauge_at; /* when the waiting gauge was last counted */
+	atomic_bool look; /* something may have become due: new rows, rows handed back */
+	bool backlog;     /* more was due than could be started */
+	int64_t next_at;  /* when the next notification not yet due will be (0: none) */
 };
 
 /* A request for d, ready for the multi handle; ERR_BAD_REQUEST when the

@@ -83,27 +83,33 @@ int svc_push_message(struct store *s, const struct user_ref *sender, const struc
 
 /* A sent notification leaves the queue unless a newer message took its
  * place meanwhile (store_push_done checks the message). */
-static int record_one(struct store *s, const struct svc_push_outcome *o, int64_t now)
+static int record_one(struct store *s, const struct svc_push_outcome *o, int64_t now, size_t *left)
 {
 	int err;
+	bool gone;
 	switch (o->result) {
 	case PUSH_SENT:
 		err = store_notified_set(s, o->conv_id, o->user_id, o->message_id, now);
-		return err ? err : store_push_done(s, o->id, o->message_id);
+		if (err == ERR_OK &&
+		    (err = store_push_done(s, o->id, o->message_id, &gone)) == ERR_OK)
+			*left += !gone;
+		return err;
 	case PUSH_GONE:
 		return store_push_sub_gone(s, o->sub_id);
 	case PUSH_RETRY:
 		return store_push_retry(s, o->id, o->retry_at);
 	case PUSH_DROP:
-		return store_push_done(s, o->id, o->message_id);
+		return store_push_done(s, o->id, o->message_id, &gone);
 	}
 	return ERR_INTERNAL;
 }
 
-int svc_push_record(struct store *s, const struct svc_push_outcome *v, size_t n, int64_t now)
+int svc_push_record(struct store *s, const struct svc_push_outcome *v, size_t n, int64_t now,
+                    size_t *left)
 {
 	int err = ERR_OK;
+	*left = 0;
 	for (size_t i = 0; err == ERR_OK && i < n; i++)
-		err = record_one(s, &v[i], now);
+		err = record_one(s, &v[i], now, left);
 	return err;
 }

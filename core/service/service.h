@@ -331,7 +331,10 @@ struct svc_push_outcome {
 	int64_t conv_id, user_id; /* PUSH_SENT */
 	bool family;              /* PUSH_SENT to a family member: staff are told */
 };
-int svc_push_record(struct store *s, const struct svc_push_outcome *v, size_t n, int64_t now);
+/* Writes them; *left counts those sent whose row stays, because a newer
+ * message took its place meanwhile (due again). */
+int svc_push_record(struct store *s, const struct svc_push_outcome *v, size_t n, int64_t now,
+                    size_t *left);
 
 /* ---- Quiet hours (quiet.c) -------------------------------------------------------- */
 

@@ -311,7 +311,7 @@ static void apply_delivered(struct hub *h, struct session *s, struct job *j)
  * their rows again, and the staff learn which family members were told. */
 static void apply_pushed(struct hub *h, struct job *j)
 {
-	notify_recorded(h->notify, j->pushed, j->n_pushed);
+	notify_recorded(h->notify, j->pushed, j->n_pushed, j->err || j->pushed_left > 0);
 	for (size_t i = 0; j->err == ERR_OK && i < j->n_pushed; i++) {
 		const struct svc_push_outcome *o = &j->pushed[i];
 		if (o->result != PUSH_SENT || !o->family)

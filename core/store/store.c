@@ -456,14 +456,16 @@ static const char *const stmt_sql[ST__COUNT] = {
                         "not_before, created_at) SELECT id, user_id, ?2, ?3, ?4, ?5 FROM "
                         "push_subscriptions WHERE user_id = ?1 ON CONFLICT (sub_id, conv_id) "
                         "DO UPDATE SET message_id = excluded.message_id",
-    [ST_PUSH_DUE] = "SELECT q.id, q.sub_id, q.user_id, q.conv_id, q.message_id, q.attempts, "
+    [ST_PUSH_DUE_ONE] = "SELECT q.id, q.sub_id, q.user_id, q.conv_id, q.message_id, q.attempts, "
                     "q.created_at, s.endpoint, s.p256dh, s.auth, s.lang, r.push_content, "
-                    "r.role, m.family_id, m.kind, u.name, u.role, substr(m.body, 1, ?3), "
-                    "length(m.body) > ?3, m.created_at, q.not_before "
+                    "r.role, m.family_id, m.kind, u.name, u.role, substr(m.body, 1, ?2), "
+                    "length(m.body) > ?2, m.created_at, q.not_before "
                     "FROM push_queue q JOIN push_subscriptions s ON s.id = q.sub_id "
                     "JOIN users r ON r.id = q.user_id JOIN messages m ON m.id = q.message_id "
-                    "JOIN users u ON u.id = m.sender_id WHERE q.not_before <= ?1 "
-                    "ORDER BY q.not_before LIMIT ?2",
+                    "JOIN users u ON u.id = m.sender_id WHERE q.id = ?1",
+    /* From the index alone: most of what is due is already under way. */
+    [ST_PUSH_DUE_IDS] = "SELECT id FROM push_queue WHERE not_before <= ?1 ORDER BY not_before "
+                        "LIMIT ?2",
     [ST_PUSH_NEXT] = "SELECT ifnull(min(not_before), 0) FROM push_queue WHERE not_before > ?1",
     /* Sent: gone, unless a newer message took its place meanwhile. */
     [ST_PUSH_DONE] = "DELETE FROM push_queue WHERE id = ?1 AND message_id = ?2",

@@ -324,16 +324,17 @@ struct store_push_due {
 	int64_t not_before; /* when it became due */
 };
 
-/* Up to max notifications due at now, the longest waiting first; the
- * caller frees *out. */
-int store_push_due(struct store *s, int64_t now, size_t max, struct store_push_due **out,
-                   size_t *n);
+/* The ids of up to max notifications due at now, the longest waiting first
+ * (from the index alone), and one of them with what it needs. */
+int store_push_due_ids(struct store *s, int64_t now, size_t max, int64_t *ids, size_t *n);
+int store_push_due_one(struct store *s, int64_t id, struct store_push_due *out);
 /* When the next one not yet due at now will be (0: none waits). */
 int store_push_next(struct store *s, int64_t now, int64_t *at);
 /* How many wait, due or not. */
 int store_push_waiting(struct store *s, int64_t *n);
-/* Sent: removed, unless a newer message (not message_id) took its place. */
-int store_push_done(struct store *s, int64_t id, int64_t message_id);
+/* Sent: removed (*gone), unless a newer message (not message_id) took its
+ * place. */
+int store_push_done(struct store *s, int64_t id, int64_t message_id, bool *gone);
 /* To be tried again at not_before. */
 int store_push_retry(struct store *s, int64_t id, int64_t not_before);
 

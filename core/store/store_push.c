@@ -184,32 +184,34 @@ static void read_due(sqlite3_stmt *st, struct store_push_due *d)
 	d->not_before = sqlite3_column_int64(st, 20);
 }
 
-int store_push_due(struct store *s, int64_t now, size_t max, struct store_push_due **out, size_t *n)
+int store_push_due_ids(struct store *s, int64_t now, size_t max, int64_t *ids, size_t *n)
 {
-	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *st = store_stmt(s, ST_PUSH_DUE);
+	sqlite3_stmt *st = store_stmt(s, ST_PUSH_DUE_IDS);
 	if (st == NULL)
 		return ERR_INTERNAL;
-	struct store_push_due *v = calloc(max ? max : 1, sizeof *v);
-	if (v == NULL)
-		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, (int64_t)max);
-	sqlite3_bind_int(st, 3, STORE_PREVIEW_MAX);
-	int rc;
-	size_t k = 0;
-	while (k < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		read_due(st, &v[k++]);
-	int err = k < max && rc != SQLITE_DONE ? store_err(rc) : ERR_OK;
+	store_bind_ids(st, now, (int64_t)max);
+	int rc = SQLITE_DONE;
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	int err = *n < max && rc != SQLITE_DONE ? store_err(rc) : ERR_OK;
 	sqlite3_reset(st);
-	if (err) {
-		free(v);
-		return err;
+	return err;
+}
+
+int store_push_due_one(struct store *s, int64_t id, struct store_push_due *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_PUSH_DUE_ONE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, STORE_PREVIEW_MAX);
+	int err = store_step_row(st);
+	if (err == ERR_OK) {
+		read_due(st, out);
+		sqlite3_reset(st);
 	}
-	*out = v;
-	*n = k;
-	return ERR_OK;
+	return err;
 }
 
 int store_push_next(struct store *s, int64_t now, int64_t *at)
@@ -222,13 +224,15 @@ int store_push_waiting(struct store *s, int64_t *n)
 	return store_int64(s, ST_PUSH_WAITING, 0, 0, n);
 }
 
-int store_push_done(struct store *s, int64_t id, int64_t message_id)
+int store_push_done(struct store *s, int64_t id, int64_t message_id, bool *gone)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_PUSH_DONE);
 	if (st == NULL)
 		return ERR_INTERNAL;
 	store_bind_ids(st, id, message_id);
-	return store_exec_stmt(st);
+	int err = store_exec_stmt(st);
+	*gone = err == ERR_OK && sqlite3_changes(store_db(s)) > 0;
+	return err;
 }
 
 int store_push_retry(struct store *s, int64_t id, int64_t not_before)

@@ -64,7 +64,7 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 		j->err = svc_schedule_release(s, now, WRITER_RELEASE_MAX, &j->released);
 		break;
 	case JOB_PUSHED:
-		j->err = svc_push_record(s, j->pushed, j->n_pushed, now);
+		j->err = svc_push_record(s, j->pushed, j->n_pushed, now, &j->pushed_left);
 		break;
 	case JOB_DELIVERED:
 		j->err =

@@ -14,6 +14,6 @@ work=$(mktemp -d /tmp/indgang-bench-smoke-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export BENCH_DIR=$work BENCH_TIMEOUT=240
 bash "$src/clients/bench/run.sh" "$scenario" --smoke
-if [[ $scenario == families ]]; then # the open loop too
-	bash "$src/clients/bench/run.sh" families --smoke --rate 400
+if [[ $scenario == families ]]; then # the open loop too, and with Web Push
+	bash "$src/clients/bench/run.sh" families --smoke --rate 400 --push
 fi
