@@ -56,6 +56,7 @@ struct bench_opts {
 	int body;       /* bytes per message body */
 	int idle_extra; /* more family members connected, idle */
 	int push_port;  /* the local push service (tests/pushsvc); 0: no Web Push runs */
+	int push_pid;   /* its process, for its CPU (it shares the machine) */
 	/* idle, storm, history */
 	int conns;
 	int missed;      /* storm: messages per family sent while it is away */

@@ -50,6 +50,10 @@ static int http_headers(struct lws *wsi, struct http_req *r, void *in, size_t le
 	unsigned char **p = in, *end = *p + len;
 	static const char type[] = "application/json";
 	char auth[600];
+	static const char close_[] = "close"; /* one request per connection */
+	if (lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)close_,
+	                                 (int)strlen(close_), p, end))
+		return -1;
 	if (r->token) {
 		int n = snprintf(auth, sizeof auth, "Bearer %s", r->token);
 		if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,

@@ -54,6 +54,7 @@ static const struct opt_spec specs[] = {
     OPT("idle-extra", "N", OPT_INT, idle_extra, "families: N more members connected, idle (0)"),
     OPT("push-port", "P", OPT_INT, push_port,
         "families: also run with Web Push to the local push service on P"),
+    OPT("push-pid", "PID", OPT_INT, push_pid, "the local push service's process, for its CPU"),
     OPT("conns", "N", OPT_INT, conns, "idle, storm: connections (1000); history: members (20)"),
     OPT("missed", "M", OPT_INT, missed, "storm: messages per family while away (1)"),
     OPT("storm-batch", "K", OPT_INT, storm_batch,

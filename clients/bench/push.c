@@ -23,7 +23,9 @@ static char *dump_body(json_t *j)
  * to Node's TLS server fail before an answer.  Its status. */
 static int once(struct bench *b, struct http_req *r, const char *body)
 {
-	for (int tries = 0; tries < 5; tries++) {
+	for (int tries = 0; tries < 10; tries++) {
+		if (tries > 0)
+			bench_sleep(b, 0.1 * tries);
 		free(r->resp);
 		r->resp = NULL;
 		r->resp_len = r->resp_cap = 0;

@@ -159,10 +159,11 @@ if [[ $push == 1 ]]; then
 		--key "$certs/server-key.pem" --port "$push_port" --sample 50 \
 		<"$work/pushsvc.stdin.$$" >"$work/pushsvc.log" 2>&1 &
 	pids+=($!)
+	push_pid=$!
 	exec {push_stdin}>"$work/pushsvc.stdin.$$" # held open: the service lives while we do
 	rm -f "$work/pushsvc.stdin.$$"
 	for _ in $(seq 500); do grep -q '"port"' "$work/pushsvc.log" && break; sleep 0.01; done
-	push_args=(--push-port "$push_port")
+	push_args=(--push-port "$push_port" --push-pid "$push_pid")
 	gateway_push=(--push-hosts 127.0.0.1 --push-allow-private yes --push-ca-file "$certs/ca.pem")
 fi
 
