@@ -16,6 +16,7 @@ import { api } from '../shared/api.js';
 import { h, clear, announce, codePoints, reconcile } from '../shared/dom.js';
 import { dayKey, dayLabel, time, dateTime } from '../shared/format.js';
 import { enrolNoticeDevice } from '../shared/devices.js';
+import { trackViewing } from '../shared/viewing.js';
 import { chooseLanguage, setLanguage, t, lang, LANGUAGES, names } from './i18n.js';
 import { initPhones, openPhones, closePhones, forgetPhones, phonesShown, renderPhones, refreshPhones } from './phones.js';
 
@@ -32,6 +33,8 @@ let active = null; // conversation on screen
 let installPrompt = null;
 let signingOut = false;
 let phonesFrom = null; // the button that opened the phones view, for the focus afterwards
+// Tells the gateway the conversation on screen (none in another view or when hidden).
+const viewing = trackViewing(conn, () => (el['chat-view'] && chatShown() ? active : 0));
 
 // ---- Saved state: who this phone is, and the conversations' outline ------
 // Only what the app needs to open and queue messages while offline: ids,
@@ -224,6 +227,7 @@ function showEnrol({ code = '', error = '', notice = '' } = {}) {
   forgetPhones();
   if (location.hash === '#phones') history.replaceState(null, '', location.pathname);
   el['enrol-view'].hidden = false;
+  viewing();
   el.code.value = code;
   el['from-link'].hidden = !code;
   el['enrol-error'].hidden = !error;
@@ -300,6 +304,7 @@ function startChat(user) {
   renderThread({ toBottom: true });
   conn.start();
   if (location.hash === '#phones') showPhones(); // a reload in the phones view
+  viewing();
 }
 
 const chatShown = () => !el['chat-view'].hidden;
@@ -315,6 +320,7 @@ function onWelcome(e) {
   saved.convs = (f.conversations || []).map(outline);
   save();
   pickActive();
+  viewing();
   renderHeader();
   renderTabs();
   ensureLoaded();
@@ -340,6 +346,7 @@ function setActive(id) {
   if (c) c.isNew = false;
   saved.active = id;
   save();
+  viewing();
   el['send-error'].hidden = true;
   renderTabs();
   renderHeader();
@@ -634,6 +641,7 @@ function showPhones(from = null) {
   phonesFrom = from;
   if (el.menu.open) el.menu.close();
   el['chat-view'].hidden = true;
+  viewing();
   if (location.hash !== '#phones') history.pushState({ phones: true }, '', '#phones');
   openPhones();
 }
@@ -649,6 +657,7 @@ function leavePhones({ viaHistory = false } = {}) {
   }
   closePhones();
   el['chat-view'].hidden = false;
+  viewing();
   renderHeader();
   renderTabs();
   renderThread({ toBottom: true });

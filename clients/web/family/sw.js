@@ -6,7 +6,7 @@
 // cache at once, fetch a fresh copy for next time).  Bump VERSION when the
 // list changes.
 
-const VERSION = 'indgang-family-v3';
+const VERSION = 'indgang-family-v4';
 const SHELL = [
   '/family/',
   '/family/family.css',
@@ -28,6 +28,7 @@ const SHELL = [
   '/shared/dom.js',
   '/shared/format.js',
   '/shared/devices.js',
+  '/shared/viewing.js',
 ];
 
 self.addEventListener('install', (event) => {

@@ -19,6 +19,7 @@ import { h, clear, announce, codePoints, reconcile } from '../shared/dom.js';
 import { dayKey, dayLabel, time, dateTime, shortWhen, localDateToUtc, isoDate } from '../shared/format.js';
 import { qrSvg } from '../shared/qr.js';
 import { sortDevices } from '../shared/devices.js';
+import { trackViewing } from '../shared/viewing.js';
 
 const LOCALE = 'da-DK';
 const MAX_BODY = 4000;
@@ -99,6 +100,10 @@ const el = {};
 let route = { view: null };
 let renderedConv = null;
 let loggingOut = false;
+// Tells the gateway the conversation on screen (none in the caseload, the log,
+// the family page, or when the window is hidden).
+const viewing = trackViewing(conn, () =>
+  (el['app-view'] && !el['app-view'].hidden && route.view === 'conv' && store.convs.has(route.convId) ? route.convId : 0));
 
 // ---- Boot --------------------------------------------------------------
 
@@ -204,6 +209,7 @@ function wire() {
 function showLogin(notice = '') {
   el.boot.hidden = true;
   el['app-view'].hidden = true;
+  viewing();
   el['login-view'].hidden = false;
   el['login-notice'].hidden = !notice;
   el['login-notice'].textContent = notice;
@@ -454,6 +460,7 @@ function onRoute(force = false) {
   el['panel-conv'].hidden = route.view !== 'conv';
   el['panel-log'].hidden = route.view !== 'log';
   el['panel-family'].hidden = route.view !== 'family';
+  viewing();
   renderCaseload();
   if (!show) return;
   renderFamilyHead();
