@@ -17,6 +17,7 @@ const SHELL = [
   '/family/family.js',
   '/family/i18n.js',
   '/family/phones.js',
+  '/family/notify.js',
   '/family/lang/da.json',
   '/family/lang/en.json',
   '/family/lang/ar.json',
@@ -33,6 +34,7 @@ const SHELL = [
   '/shared/format.js',
   '/shared/devices.js',
   '/shared/viewing.js',
+  '/shared/push.js',
 ];
 
 self.addEventListener('install', (event) => {
