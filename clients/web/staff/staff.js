@@ -10,6 +10,8 @@
 //   #/f/FAMILY/log         the family's contact log
 //   #/f/FAMILY/family      members, invitations, new conversation, the
 //                          family's phones (revoke)
+// Notifications of new messages and what they show: notify.js (the
+// "Indstillinger" dialog, the service worker sw.js).
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -20,6 +22,7 @@ import { dayKey, dayLabel, time, dateTime, shortWhen, localDateToUtc, isoDate } 
 import { qrSvg } from '../shared/qr.js';
 import { sortDevices } from '../shared/devices.js';
 import { trackViewing } from '../shared/viewing.js';
+import { initStaffNotify, startStaffNotify, stopStaffNotify } from './notify.js';
 
 const LOCALE = 'da-DK';
 const MAX_BODY = 4000;
@@ -125,6 +128,7 @@ async function boot() {
     el[id] = document.getElementById(id);
   }
   wire();
+  initStaffNotify({ onOpen: (conv) => conv && (location.hash = `#/c/${conv}`) });
   try {
     const me = await api.me();
     startSession(me.user);
@@ -273,6 +277,7 @@ function startSession(user) {
   outbox.load(user.id);
   conn.start();
   onRoute();
+  startStaffNotify(user);
 }
 
 async function onLogout() {
@@ -283,6 +288,7 @@ async function onLogout() {
     /* the cookie may already be gone; sign out locally anyway */
   }
   conn.stop();
+  stopStaffNotify();
   outbox.clear();
   store.reset();
   drafts.clear();
