@@ -23,6 +23,7 @@ import { qrSvg } from '../shared/qr.js';
 import { sortDevices } from '../shared/devices.js';
 import { trackViewing } from '../shared/viewing.js';
 import { initStaffNotify, startStaffNotify, stopStaffNotify } from './notify.js';
+import { initStaffQuiet, showQuietLine, hideQuietLine, openQuietForm, settingsDetail } from './quiet.js';
 
 const LOCALE = 'da-DK';
 const MAX_BODY = 4000;
@@ -41,6 +42,7 @@ const KIND_LABELS = {
   denied: 'Afvist adgang',
   conversation: 'Samtale oprettet',
   handover: 'Overdragelse',
+  settings: 'Indstilling',
 };
 
 const ACCESS_LABELS = {
@@ -128,6 +130,7 @@ async function boot() {
     el[id] = document.getElementById(id);
   }
   wire();
+  initStaffQuiet();
   initStaffNotify({ onOpen: (conv) => conv && (location.hash = `#/c/${conv}`) });
   try {
     const me = await api.me();
@@ -178,7 +181,10 @@ function wire() {
   window.addEventListener('hashchange', onRoute);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'visible') return;
-    if (route.view === 'conv') store.markRead(route.convId);
+    if (route.view === 'conv') {
+      store.markRead(route.convId);
+      if (route.familyId) showQuietLine(route.familyId); // the hours may have changed meanwhile
+    }
     // Back at the family page: a phone may have been enrolled meanwhile.
     if (route.view === 'family' && !el.revoke.hidden && el['revoke-confirm'].hidden) loadDevices();
   });
@@ -467,6 +473,7 @@ function onRoute(force = false) {
   el['panel-log'].hidden = route.view !== 'log';
   el['panel-family'].hidden = route.view !== 'family';
   viewing();
+  if (route.view !== 'conv') hideQuietLine();
   renderCaseload();
   if (!show) return;
   renderFamilyHead();
@@ -559,6 +566,7 @@ async function openConv(convId, changed) {
     const d = drafts.get(convId) || { text: '', kind: teamOnly ? 'note' : 'text' };
     el.body.value = d.text;
     setMode(teamOnly ? 'note' : d.kind, { keepDraft: true });
+    showQuietLine(conv.family.id);
     el.members.textContent = `Deltagere: ${(conv.members || [])
       .map((u) => `${u.name} (${roleLabel(u, conv)})`)
       .join(', ')}${f && !f.pair ? '. Du læser med som team.' : '. Teamet læser med.'}`;
@@ -835,6 +843,7 @@ function logRow(e) {
   else if (e.kind === 'receipt') detail = `Læst til og med besked nr. ${e.message}`;
   else if (e.kind === 'access' || e.kind === 'denied') detail = ACCESS_LABELS[detail] || detail;
   else if (e.kind === 'enrol' || e.kind === 'revoke') detail = detail ? `Telefon: ${detail}` : '';
+  else if (e.kind === 'settings') detail = settingsDetail(detail);
   const actor = e.actor ? `${e.actor.name} (${{ family: 'familie', adviser: 'medarbejder', admin: 'administrator' }[e.actor.role] || e.actor.role})` : '';
   return h('tr', null,
     h('td', { class: 'when' }, h('time', { datetime: e.at }, dateTime(e.at, LOCALE))),
@@ -857,6 +866,7 @@ function openFamilyPanel() {
   el['new-conv-error'].hidden = true;
   el['new-conv'].hidden = !f.pair;
   el.revoke.hidden = !f.pair; // the device list is the pair's (team members get 403)
+  openQuietForm(f);
   if (f.pair) loadDevices();
   el['invite-hint'].textContent = f.pair
     ? 'En invitationskode tilmelder én telefon som det familiemedlem. Koden kan bruges én gang og udløber efter 72 timer.'
