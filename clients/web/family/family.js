@@ -10,7 +10,7 @@
 // to remove one they do not recognise: phones.js (at #phones).  Notifications
 // of new messages (Web Push, asked for after the member's first message):
 // notify.js; a tapped notification opens its conversation, in the open app
-// or at /family/#conv=N.
+// or at /family/#conv=N.  The family's quiet hours, in the menu: quiet.js.
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -24,6 +24,7 @@ import { onOpenConversation } from '../shared/push.js';
 import { chooseLanguage, setLanguage, t, lang, LANGUAGES, names } from './i18n.js';
 import { initPhones, openPhones, closePhones, forgetPhones, phonesShown, renderPhones, refreshPhones } from './phones.js';
 import { initNotify, resumeNotify, afterOwnMessage, notifyLanguage, forgetNotify, renderNotifyMenu } from './notify.js';
+import { initQuiet, renderQuiet } from './quiet.js';
 
 const MAX_BODY = 4000;
 const COUNT_FROM = 3500;
@@ -99,6 +100,7 @@ async function boot() {
     onBack: () => leavePhones(),
   });
   initNotify({ liveRegion: el.live });
+  initQuiet({ family: () => (convList()[0] || { family: {} }).family.id || null });
   wire();
   registerServiceWorker();
 
@@ -745,6 +747,7 @@ async function switchLanguage(code) {
 
 function openMenu() {
   renderMenu();
+  renderQuiet();
   el['signout-confirm'].hidden = true;
   el.menu.showModal();
 }

@@ -18,6 +18,7 @@ const SHELL = [
   '/family/i18n.js',
   '/family/phones.js',
   '/family/notify.js',
+  '/family/quiet.js',
   '/family/lang/da.json',
   '/family/lang/en.json',
   '/family/lang/ar.json',
