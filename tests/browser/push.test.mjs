@@ -108,7 +108,7 @@ test('the app asks after the member has sent a message, not before, and a yes su
   assert.deepEqual(await subscribeOptions(m), { userVisibleOnly: true, key });
   await m.locator('#notify-ask').waitFor({ state: 'hidden' });
   await openMenu(m);
-  assert.match(await m.locator('#notify-state').textContent(), /^Til\. Du får besked, når dine rådgivere skriver – også når appen er lukket\./);
+  await m.locator('#notify-state', { hasText: /^Til\. Du får besked, når dine rådgivere skriver – også når appen er lukket\./ }).waitFor();
   assert.equal(await m.locator('#notify-btn').textContent(), 'Slå besked fra');
   await m.keyboard.press('Escape');
   assert.deepEqual(m.problems, []);
@@ -267,7 +267,7 @@ test('"Ikke nu" is remembered; the menu turns it on later', async () => {
   await j.waitForTimeout(300);
   assert.equal(await j.locator('#notify-ask').isVisible(), false, 'asked once on this phone');
   await openMenu(j);
-  assert.match(await j.locator('#notify-state').textContent(), /^Fra\./);
+  await j.locator('#notify-state', { hasText: /^Fra\./ }).waitFor();
   await jonas.ctx.grantPermissions(['notifications'], { origin: world.url });
   const posted = pushPosted(j);
   await j.getByRole('button', { name: 'Slå besked til' }).click();
@@ -292,7 +292,7 @@ test('an iPhone not running Indgang from the home screen is told how, not asked'
   await a.getByRole('button', { name: 'OK' }).click();
   await a.locator('#notify-ask').waitFor({ state: 'hidden' });
   await openMenu(a);
-  assert.match(await a.locator('#notify-state').textContent(), /hjemmeskærm/);
+  await a.locator('#notify-state', { hasText: /hjemmeskærm/ }).waitFor();
   assert.equal(await a.locator('#notify-btn').isVisible(), false);
   assert.deepEqual(a.problems, []);
   await amina.ctx.close();

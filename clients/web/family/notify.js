@@ -182,18 +182,22 @@ export async function renderNotifyMenu() {
   if (state === 'on') loadContent();
 }
 
+let touched = 0; // choices made meanwhile: a late answer must not undo one
+
 async function loadContent() {
+  const before = touched;
   el['notify-content-status'].textContent = '';
   try {
     const { content } = await api.notifications();
     const r = el['notify-content'].querySelector(`input[value="${content}"]`);
-    if (r) r.checked = true;
+    if (r && touched === before) r.checked = true;
   } catch {
     /* offline: the choice shows when the menu is opened online */
   }
 }
 
 async function onContent(e) {
+  touched += 1;
   const status = el['notify-content-status'];
   status.textContent = '';
   try {

@@ -98,17 +98,21 @@ async function onToggle() {
   toggle.focus();
 }
 
+let touched = 0; // choices made meanwhile: a late answer must not undo one
+
 async function loadContent() {
+  const before = touched;
   try {
     const { content } = await api.notifications();
     const r = el['push-content'].querySelector(`input[value="${content}"]`);
-    if (r) r.checked = true;
+    if (r && touched === before) r.checked = true;
   } catch {
     /* shown the next time the dialog opens */
   }
 }
 
 async function onContent(e) {
+  touched += 1;
   const status = el['push-content-status'];
   status.textContent = '';
   try {
