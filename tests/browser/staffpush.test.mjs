@@ -5,7 +5,9 @@
 // service (tests/pushsvc) while the adviser is not looking at it; the staff
 // client's own service worker (/staff/sw.js, scope /staff/) shows it, and a
 // click opens the family's conversation; what it shows is the adviser's
-// choice; turning it off ends it.
+// choice; turning it off ends it; where the browser's own push service
+// refuses (here: a Playwright context counts as incognito), the settings say it
+// did not work.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -132,4 +134,22 @@ test('turning it off ends the subscription at the gateway and in the browser', a
   await a.waitForTimeout(1500);
   assert.equal((await svc.received(sub)).length, before);
   assert.deepEqual(a.problems, []);
+});
+
+test('when the browser cannot subscribe, the settings say so and register nothing', async () => {
+  const bo = await person(browser, world, LAPTOP); // no stub: the real pushManager
+  const b = bo.page;
+  await staffLogin(b, world, 'bo');
+  await bo.ctx.grantPermissions(['notifications'], { origin: world.url });
+  await openSettings(b);
+  const posted = [];
+  b.on('request', (r) => r.url().endsWith('/api/push/subscriptions') && posted.push(r));
+  await b.getByRole('switch', { name: 'Få besked om nye beskeder' }).check();
+  await b.locator('#push-state', { hasText: 'Det lykkedes ikke at slå besked til.' }).waitFor({ timeout: 40000 });
+  assert.equal(await b.getByRole('switch', { name: 'Få besked om nye beskeder' }).isChecked(), false);
+  assert.equal(await b.locator('#push-content').isVisible(), false);
+  assert.deepEqual(posted, [], 'nothing registered with the gateway');
+  // Chromium says why in the console (a Playwright context counts as incognito).
+  assert.deepEqual(b.problems.filter((x) => !/does not support the Push API in incognito/.test(x)), []);
+  await bo.ctx.close();
 });

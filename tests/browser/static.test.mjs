@@ -100,11 +100,15 @@ test('the gateway serves the clients with its CSP and security headers', async (
           resolve(r);
         }).on('error', reject);
       });
-    for (const p of ['/', '/staff/', '/family/', '/family/sw.js', '/family/manifest.webmanifest', '/vendor/uqr/uqr.mjs']) {
+    // The service workers (and what they import) are plain files: a worker's scope is its
+    // own folder (/family/, /staff/), so no Service-Worker-Allowed header is needed.
+    for (const p of ['/', '/staff/', '/family/', '/family/sw.js', '/staff/sw.js', '/shared/sw-notify.js',
+      '/family/manifest.webmanifest', '/vendor/uqr/uqr.mjs']) {
       const r = await head(p);
       assert.equal(r.statusCode, 200, p);
       assert.match(r.headers['content-security-policy'], /^default-src 'self'; script-src 'self'; style-src 'self'/, p);
       assert.equal(r.headers['x-content-type-options'], 'nosniff', p);
+      if (p.endsWith('.js')) assert.match(r.headers['content-type'], /^text\/javascript/, p);
     }
   } finally {
     await world.stop();

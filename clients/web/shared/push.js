@@ -153,7 +153,11 @@ export class Push {
       await sub.unsubscribe().catch(() => false); // made with another key: useless now
       sub = null;
     }
-    if (!sub) sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromB64url(key) });
+    if (!sub) {
+      // The browser asks its push service; unreachable, some never answer.
+      sub = await withTimeout(reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromB64url(key) }),
+        30000, 'push service');
+    }
     const r = await api.pushSubscribe({ ...sub.toJSON(), lang });
     this.mem = { on: true, id: r.id, endpoint: sub.endpoint, lang };
     this.save();

@@ -16,11 +16,12 @@ const LANG = 'da'; // the staff client is Danish
 const el = {};
 let push = null; // per signed-in staff member
 let busy = false;
+let failed = false; // the last "on" did not work (no push service, offline)
 
 const STATES = {
   on: 'Til. Du får besked, når en familie, du er i makkerpar for, skriver – også når Indgang ikke er åben.',
   off: 'Fra. Du ser nye beskeder, når Indgang er åben.',
-  failed: 'Det lykkedes ikke at slå besked til (ingen forbindelse til browserens beskedtjeneste). Prøv igen senere.',
+  failed: 'Det lykkedes ikke at slå besked til. Tjek forbindelsen, og prøv igen senere.',
   denied: 'Blokeret i browseren. Tillad notifikationer for denne side i browserens indstillinger, hvis du vil have besked.',
   unsupported: 'Denne browser kan ikke give besked om nye beskeder.',
   'ios-install': 'På iPad og iPhone kan Indgang kun give besked, når siden er lagt på hjemmeskærmen (Del › Føj til hjemmeskærm).',
@@ -63,8 +64,6 @@ function openSettings() {
   el.settings.showModal();
   render();
 }
-
-let failed = false;
 
 async function render() {
   if (!push || busy) return;
