@@ -240,30 +240,3 @@ test('the tab title counts unread messages live and reading clears it; a sound o
   assert.equal(await a.evaluate(() => localStorage.getItem('indgang.staff.sound')), null);
   assert.deepEqual(a.problems, []);
 });
-
-test('a message while the app is in the background gives a notification, without its text', async () => {
-  const m = mette.page;
-  await mette.ctx.grantPermissions(['notifications'], { origin: world.url });
-  await m.getByRole('button', { name: 'Menu' }).click();
-  assert.match(await m.locator('#notify-status').textContent(), /Du får besked/);
-  await m.keyboard.press('Escape');
-  await m.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
-  });
-  const a = anna.page;
-  await a.goto(`${world.url}/staff/#/c/${world.conv.A}`);
-  await a.locator('#composer').waitFor();
-  await a.locator('#body').fill('Husk at tage Jonas’ skolepapirer med.');
-  await a.locator('#body').press('Enter');
-  await m.locator('.bubble', { hasText: 'skolepapirer' }).waitFor();
-  let shown = [];
-  for (let i = 0; i < 50 && !shown.length; i++) {
-    shown = await m.evaluate(async () => {
-      const reg = await navigator.serviceWorker.getRegistration('/family/');
-      return (await reg.getNotifications()).map((n) => `${n.title}|${n.body}`);
-    });
-    if (!shown.length) await m.waitForTimeout(100);
-  }
-  assert.deepEqual(shown, ['Ny besked fra Anna Jensen|Åbn Indgang for at læse den.']);
-});

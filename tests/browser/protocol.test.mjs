@@ -1,9 +1,10 @@
 // protocol.test.mjs - the shared protocol client and outbox (clients/web/shared)
 // against a scripted fake gateway, in Node: reconnect with backoff, sync from
 // the last id without gaps or duplicates, resends with the same client_id,
-// fatal close codes, and the store's use of the gateway's additions (the
-// `conversation` frame; CONV.primary/secondary/reads).  No browser, no
-// gateway: fast and exact.
+// fatal close codes, the `viewing` frame (once per change, again after a
+// reconnect), the store's use of the gateway's additions (the
+// `conversation` frame; CONV.primary/secondary/reads), and quiet hours in
+// Danish time.  No browser, no gateway: fast and exact.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { WEB } from './lib/harness.mjs';
 const { Connection, backoffDelay } = await import(pathToFileURL(path.join(WEB, 'shared', 'protocol.js')));
 const { Outbox } = await import(pathToFileURL(path.join(WEB, 'shared', 'outbox.js')));
 const { Store } = await import(pathToFileURL(path.join(WEB, 'shared', 'store.js')));
+const { quietNow, danishTime } = await import(pathToFileURL(path.join(WEB, 'shared', 'quiet.js')));
 
 // A fake WebSocket whose "server" side is the test.
 function fakeServer() {
@@ -261,4 +263,59 @@ test('store: CONV.primary and CONV.reads survive a saved outline; the conversati
   assert.equal(store.convs.get(2).isNew, true);
   assert.equal(store.convs.get(2).loaded, false);
   conn.stop();
+});
+
+test('viewing: sent once per change while open, kept while closed, sent again after a reconnect', async () => {
+  const srv = fakeServer();
+  const conn = new Connection({ url: 'wss://x/ws', WebSocketImpl: srv.FakeWS, backoff: { base: 5, max: 20 } });
+  conn.setViewing(7); // before the connection: remembered, not sent
+  conn.start();
+  let ws = await srv.opened();
+  assert.deepEqual(ws.sent, [], 'nothing before the welcome');
+  ws.push(welcome(0));
+  await until(() => conn.isOpen, 'open');
+  assert.deepEqual(ws.sent.filter((f) => f.type === 'viewing'), [{ type: 'viewing', conv: 7 }], 'the current state after the welcome');
+  conn.setViewing(7);
+  conn.setViewing(0);
+  conn.setViewing(0);
+  conn.setViewing(8);
+  const seen = (s) => s.sent.filter((f) => f.type === 'viewing').map((f) => f.conv);
+  assert.deepEqual(seen(ws), [7, 0, 8], 'one frame per change, no ref (no answer wanted)');
+  assert.ok(ws.sent.filter((f) => f.type === 'viewing').every((f) => !('ref' in f)));
+  ws.drop(1006);
+  conn.setViewing(9); // while away: kept
+  ws = await srv.opened();
+  ws.push(welcome(0));
+  await until(() => seen(ws).length === 1, 'viewing re-sent');
+  assert.deepEqual(seen(ws), [9], 'a new connection starts at 0 on the gateway: the state is said again');
+  conn.setViewing(0);
+  ws.drop(1006);
+  ws = await srv.opened();
+  ws.push(welcome(0));
+  const sync = await srv.next((x) => x.type === 'sync');
+  ws.push({ type: 'messages', ref: sync.f.ref, messages: [], more: false });
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(seen(ws), [], '0 is what a new connection means anyway: nothing sent');
+  conn.stop();
+});
+
+test('quiet hours: in force now in Danish time, wrapping midnight, and when they end', () => {
+  const at = (iso) => new Date(iso);
+  const night = { from: '21:00', to: '07:00' };
+  // Winter: Copenhagen is UTC+1.  22:30 there is 21:30Z.
+  assert.deepEqual(quietNow(night, at('2026-01-15T21:30:00Z')), { quiet: true, until: '07:00' });
+  assert.deepEqual(quietNow(night, at('2026-01-15T05:59:00Z')), { quiet: true, until: '07:00' }, '06:59 local');
+  assert.deepEqual(quietNow(night, at('2026-01-15T06:00:00Z')), { quiet: false, until: null }, '07:00 local: over');
+  assert.deepEqual(quietNow(night, at('2026-01-15T19:59:00Z')), { quiet: false, until: null }, '20:59 local');
+  assert.deepEqual(quietNow(night, at('2026-01-15T20:00:00Z')), { quiet: true, until: '07:00' }, '21:00 local: begun');
+  // Summer: UTC+2.  21:30 local is 19:30Z.
+  assert.deepEqual(quietNow(night, at('2026-07-15T19:30:00Z')), { quiet: true, until: '07:00' });
+  assert.deepEqual(quietNow(night, at('2026-07-15T18:30:00Z')), { quiet: false, until: null });
+  // Within one day, and none at all.
+  assert.deepEqual(quietNow({ from: '12:00', to: '13:30' }, at('2026-01-15T11:15:00Z')), { quiet: true, until: '13:30' });
+  assert.deepEqual(quietNow({ from: '12:00', to: '13:30' }, at('2026-01-15T12:30:00Z')), { quiet: false, until: null });
+  assert.deepEqual(quietNow({ from: '08:00', to: '08:00' }, at('2026-01-15T07:00:00Z')), { quiet: false, until: null }, 'equal: none');
+  assert.deepEqual(quietNow(null, at('2026-01-15T21:30:00Z')), { quiet: false, until: null });
+  assert.equal(danishTime('07:00'), '07.00');
+  assert.equal(danishTime('21:30'), '21.30');
 });

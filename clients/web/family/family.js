@@ -8,7 +8,10 @@
 // survives closing the app, and sent once with the same client_id on every
 // retry).  Links and phone numbers in a message are tappable
 // (shared/linkify.js).  Strings: lang/XX.json through i18n.js.  The member's
-// own phones, to remove one they do not recognise: phones.js (at #phones).
+// own phones, to remove one they do not recognise: phones.js (at #phones).  Notifications
+// of new messages (Web Push, asked for after the member's first message):
+// notify.js; a tapped notification opens its conversation, in the open app
+// or at /family/#conv=N.  The family's quiet hours, in the menu: quiet.js.
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -18,8 +21,12 @@ import { h, clear, announce, codePoints, reconcile } from '../shared/dom.js';
 import { dayKey, dayLabel, time, dateTime } from '../shared/format.js';
 import { enrolNoticeDevice } from '../shared/devices.js';
 import { linkify } from '../shared/linkify.js';
+import { trackViewing } from '../shared/viewing.js';
+import { onOpenConversation } from '../shared/push.js';
 import { chooseLanguage, setLanguage, t, lang, LANGUAGES, names } from './i18n.js';
 import { initPhones, openPhones, closePhones, forgetPhones, phonesShown, renderPhones, refreshPhones } from './phones.js';
+import { initNotify, resumeNotify, afterOwnMessage, notifyLanguage, forgetNotify, renderNotifyMenu } from './notify.js';
+import { initQuiet, renderQuiet } from './quiet.js';
 
 const MAX_BODY = 4000;
 const COUNT_FROM = 3500;
@@ -34,6 +41,8 @@ let active = null; // conversation on screen
 let installPrompt = null;
 let signingOut = false;
 let phonesFrom = null; // the button that opened the phones view, for the focus afterwards
+// Tells the gateway the conversation on screen (none in another view or when hidden).
+const viewing = trackViewing(conn, () => (el['chat-view'] && chatShown() ? active : 0));
 
 // ---- Saved state: who this phone is, and the conversations' outline ------
 // Only what the app needs to open and queue messages while offline: ids,
@@ -79,7 +88,7 @@ async function boot() {
   for (const id of [
     'boot', 'enrol-view', 'enrol-form', 'code', 'from-link', 'enrol-error', 'enrol-submit', 'signedout',
     'chat-view', 'advisers', 'primary-adviser', 'menu-btn', 'net-banner', 'conv-tabs', 'thread', 'older', 'thread-note', 'msgs',
-    'composer', 'body', 'send', 'counter', 'send-error', 'menu', 'menu-close', 'notify-btn', 'notify-status',
+    'composer', 'body', 'send', 'counter', 'send-error', 'menu', 'menu-close',
     'install-block', 'install-btn', 'device-info', 'signout-btn', 'signout-confirm', 'signout-yes',
     'signout-no', 'live', 'phones-open',
   ]) {
@@ -92,10 +101,18 @@ async function boot() {
     thisDevice: () => (saved.device && saved.device.id) || null,
     onBack: () => leavePhones(),
   });
+  initNotify({ liveRegion: el.live });
+  initQuiet({ family: () => (convList()[0] || { family: {} }).family.id || null });
   wire();
   registerServiceWorker();
 
   const code = codeFromHash();
+  const convLink = convFromHash();
+  if (convLink) {
+    // A tapped notification opened the app: that conversation first.
+    saved.active = convLink;
+    history.replaceState(null, '', location.pathname);
+  }
   let me = null;
   try {
     me = (await api.me()).user;
@@ -122,9 +139,16 @@ async function boot() {
       outbox.load(saved.user.id);
       outbox.clear();
       forget();
+      forgetNotify();
     }
     showEnrol({ code, notice: was && !code ? t('signedout.expired') : '' });
   }
+}
+
+// /family/#conv=N: the conversation a notification was about.
+function convFromHash() {
+  const m = location.hash.match(/^#conv=(\d{1,15})$/);
+  return m ? Number(m[1]) : 0;
 }
 
 function codeFromHash() {
@@ -159,13 +183,19 @@ function wire() {
   });
   el['phones-open'].addEventListener('click', () => showPhones());
   window.addEventListener('popstate', () => {
+    const conv = convFromHash();
+    if (conv) {
+      history.replaceState(null, '', location.pathname);
+      openFromNotification(conv);
+      return;
+    }
     if (location.hash === '#phones') {
       if (chatShown()) showPhones();
     } else if (phonesShown()) {
       leavePhones({ viaHistory: true });
     }
   });
-  el['notify-btn'].addEventListener('click', askNotifications);
+  onOpenConversation(openFromNotification);
   el['install-btn'].addEventListener('click', async () => {
     if (!installPrompt) return;
     installPrompt.prompt();
@@ -226,6 +256,7 @@ function showEnrol({ code = '', error = '', notice = '' } = {}) {
   forgetPhones();
   if (location.hash === '#phones') history.replaceState(null, '', location.pathname);
   el['enrol-view'].hidden = false;
+  viewing();
   el.code.value = code;
   el['from-link'].hidden = !code;
   el['enrol-error'].hidden = !error;
@@ -302,6 +333,8 @@ function startChat(user) {
   renderThread({ toBottom: true });
   conn.start();
   if (location.hash === '#phones') showPhones(); // a reload in the phones view
+  viewing();
+  resumeNotify();
 }
 
 const chatShown = () => !el['chat-view'].hidden;
@@ -317,6 +350,7 @@ function onWelcome(e) {
   saved.convs = (f.conversations || []).map(outline);
   save();
   pickActive();
+  viewing();
   renderHeader();
   renderTabs();
   ensureLoaded();
@@ -342,6 +376,7 @@ function setActive(id) {
   if (c) c.isNew = false;
   saved.active = id;
   save();
+  viewing();
   el['send-error'].hidden = true;
   renderTabs();
   renderHeader();
@@ -430,11 +465,24 @@ function onStoreMessage({ conv, message: m, live }) {
     }
     return;
   }
+  if (live && mine && m.kind === 'text' && chatShown()) afterOwnMessage(); // stored: the moment to ask about notifications
   if (!live || mine) return;
+  // A hidden app is told by a Web Push notification from the gateway
+  // (sw.js), which knows the member's choices and quiet hours.
   if (document.visibilityState === 'visible') {
     announce(el.live, t('live.new', { name: m.sender.name, body: m.body.slice(0, 140) }));
-  } else {
-    notify(m);
+  }
+}
+
+// A notification was tapped while the app is open: its conversation.
+function openFromNotification(convId) {
+  if (!chatShown() && !phonesShown()) return; // not signed in
+  if (el.menu.open) el.menu.close();
+  if (phonesShown()) leavePhones();
+  if (convId && store.convs.has(convId)) setActive(convId);
+  else if (convId) {
+    saved.active = convId; // not known yet: chosen when the welcome lists it
+    save();
   }
 }
 
@@ -601,6 +649,7 @@ function onFatal(code) {
   if (signingOut) return;
   outbox.clear();
   forget();
+  forgetNotify();
   store.reset();
   active = null;
   showEnrol({ notice: code === 4403 ? t('signedout.revoked') : t('signedout.expired') });
@@ -613,7 +662,6 @@ async function signOut() {
   } catch (e) {
     if (e.code === 'network') {
       el['signout-confirm'].hidden = true;
-      el['notify-status'].textContent = '';
       el['device-info'].textContent = t('enrol.err_network');
       signingOut = false;
       return;
@@ -622,6 +670,7 @@ async function signOut() {
   conn.stop();
   outbox.clear();
   forget();
+  forgetNotify();
   store.reset();
   active = null;
   el.menu.close();
@@ -636,6 +685,7 @@ function showPhones(from = null) {
   phonesFrom = from;
   if (el.menu.open) el.menu.close();
   el['chat-view'].hidden = true;
+  viewing();
   if (location.hash !== '#phones') history.pushState({ phones: true }, '', '#phones');
   openPhones();
 }
@@ -651,6 +701,7 @@ function leavePhones({ viaHistory = false } = {}) {
   }
   closePhones();
   el['chat-view'].hidden = false;
+  viewing();
   renderHeader();
   renderTabs();
   renderThread({ toBottom: true });
@@ -686,6 +737,7 @@ async function switchLanguage(code) {
   renderNet(conn.state);
   renderMenu();
   renderPhones();
+  notifyLanguage(code);
   if (!el['enrol-view'].hidden) {
     el['enrol-submit'].textContent = t('enrol.submit');
   }
@@ -697,6 +749,7 @@ async function switchLanguage(code) {
 
 function openMenu() {
   renderMenu();
+  renderQuiet();
   el['signout-confirm'].hidden = true;
   el.menu.showModal();
 }
@@ -704,48 +757,7 @@ function openMenu() {
 function renderMenu() {
   const d = saved.device;
   el['device-info'].textContent = d && d.id ? t('menu.device_info', { id: d.id, name: d.name }) : t('menu.device_unknown');
-  const btn = el['notify-btn'];
-  const st = el['notify-status'];
-  if (!('Notification' in window)) {
-    btn.hidden = true;
-    st.textContent = t('menu.notify_unsupported');
-  } else if (Notification.permission === 'granted') {
-    btn.hidden = true;
-    st.textContent = t('menu.notify_enabled');
-  } else if (Notification.permission === 'denied') {
-    btn.hidden = true;
-    st.textContent = t('menu.notify_denied');
-  } else {
-    btn.hidden = false;
-    st.textContent = '';
-  }
-}
-
-async function askNotifications() {
-  try {
-    await Notification.requestPermission();
-  } catch {
-    /* old browsers: callback form, ignore */
-  }
-  renderMenu();
-}
-
-// A notice while the app is in the background.  It names the sender but not
-// the text: a phone's lock screen is seen by others.
-async function notify(m) {
-  if (!('Notification' in window) || Notification.permission !== 'granted') return;
-  const title = t('notify.title', { name: m.sender.name });
-  const opts = { body: t('notify.body'), tag: `indgang-${m.conv}`, renotify: true, icon: '/family/icons/icon-192.png', data: { url: '/family/' } };
-  try {
-    const reg = await navigator.serviceWorker?.getRegistration('/family/');
-    if (reg) {
-      await reg.showNotification(title, opts);
-      return;
-    }
-    new Notification(title, opts); // eslint-disable-line no-new
-  } catch {
-    /* not allowed here */
-  }
+  renderNotifyMenu();
 }
 
 function registerServiceWorker() {

@@ -1,18 +1,24 @@
 // sw.js - the family app's service worker: keeps the app shell so the app
-// opens without a network, and shows notifications.  It never touches the
-// API or the WebSocket, and never stores a message.
+// opens without a network, and shows the gateway's Web Push notifications
+// (shared/sw-notify.js: the payload as it is, in the member's language; a
+// tap opens its conversation).  It never touches the API or the WebSocket,
+// and never stores a message.
 //
 // Strategy: stale-while-revalidate for the shell files (answer from the
 // cache at once, fetch a fresh copy for next time).  Bump VERSION when the
 // list changes.
 
-const VERSION = 'indgang-family-v4';
+importScripts('/shared/sw-notify.js');
+
+const VERSION = 'indgang-family-v5';
 const SHELL = [
   '/family/',
   '/family/family.css',
   '/family/family.js',
   '/family/i18n.js',
   '/family/phones.js',
+  '/family/notify.js',
+  '/family/quiet.js',
   '/family/lang/da.json',
   '/family/lang/en.json',
   '/family/lang/ar.json',
@@ -33,6 +39,8 @@ const SHELL = [
   '/shared/format.js',
   '/shared/devices.js',
   '/shared/linkify.js',
+  '/shared/viewing.js',
+  '/shared/push.js',
 ];
 
 self.addEventListener('install', (event) => {
@@ -84,14 +92,18 @@ self.addEventListener('fetch', (event) => {
   );
 });
 
-self.addEventListener('notificationclick', (event) => {
-  event.notification.close();
-  event.waitUntil(
-    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((list) => {
-      for (const c of list) {
-        if (new URL(c.url).pathname.startsWith('/family/') && 'focus' in c) return c.focus();
-      }
-      return self.clients.openWindow('/family/');
-    }),
-  );
+// ---- Notifications ---------------------------------------------------------
+
+const APP = {
+  path: '/family/',
+  icon: '/family/icons/icon-192.png',
+  badge: '/family/icons/badge-96.png',
+  fallback: { title: 'Indgang', body: 'Du har en ny besked. Åbn Indgang for at læse den.' },
+  urlFor: (conv) => (conv ? `/family/#conv=${conv}` : '/family/'),
+};
+
+self.addEventListener('push', (event) => {
+  event.waitUntil(indgangNotify.show(event.data, APP));
 });
+
+self.addEventListener('notificationclick', (event) => indgangNotify.click(event, APP));

@@ -62,6 +62,15 @@ export const api = {
   logCsvUrl: (family, from, to) => `/api/families/${family}/log${logQuery(from, to, 'csv')}`,
   devices: (family) => call('GET', `/api/families/${family}/devices`),
   revokeDevice: (id) => call('DELETE', `/api/devices/${id}`),
+  // Web Push (shared/push.js) and what notifications show.
+  pushKey: () => call('GET', '/api/push/key'),
+  pushSubscribe: (subscription) => call('POST', '/api/push/subscriptions', subscription),
+  pushUnsubscribe: (id) => call('DELETE', `/api/push/subscriptions/${id}`),
+  notifications: () => call('GET', '/api/me/notifications'),
+  setNotifications: (content) => call('PUT', '/api/me/notifications', { content }),
+  // A family's quiet hours {from, to, timezone} (shared/quiet.js).
+  quietHours: (family) => call('GET', `/api/families/${family}/quiet-hours`),
+  setQuietHours: (family, from, to) => call('PUT', `/api/families/${family}/quiet-hours`, { from, to }),
 };
 
 function logQuery(from, to, format, after) {

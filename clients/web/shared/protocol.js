@@ -10,7 +10,11 @@
 //     seen, page by page, so nothing is missed; every message is handed on
 //     once per id (duplicates from sync/push overlaps are dropped here);
 //   - pings every 25 s and drops a connection that stays silent;
-//   - matches replies to requests by `ref`.
+//   - matches replies to requests by `ref`;
+//   - tells the gateway which conversation is on the user's screen
+//     (`viewing`, setViewing()), so no notification is sent about what the
+//     user is reading, and says it again after every reconnect (a new
+//     connection counts as viewing nothing).
 //
 // Events (EventTarget, detail in event.detail):
 //   state     {state: 'connecting'|'open'|'offline'|'waiting'|'closed', retryIn?}
@@ -96,6 +100,8 @@ export class Connection extends EventTarget {
     this.pongTimer = null;
     this.running = false;
     this.hadWelcome = false;
+    this.viewing = 0; // the conversation on the user's screen (0: none)
+    this.viewingSent = 0; // what this connection last told the gateway
     this.onOnline = () => this.reconnectNow();
     this.onOffline = () => this.dropForOffline();
   }
@@ -242,6 +248,8 @@ export class Connection extends EventTarget {
     this.hadWelcome = true;
     this.setState('open');
     this.armPing();
+    this.viewingSent = 0; // a new connection views nothing until told
+    this.sendViewing();
     this.emit('welcome', f);
     if (first) {
       // Everything up to last_id is history: views load it with `history`.
@@ -322,6 +330,20 @@ export class Connection extends EventTarget {
   }
   read(conv, upto) {
     return this.request({ type: 'read', conv, upto });
+  }
+
+  // The conversation now on the user's screen, 0 for none (the page is
+  // hidden, or shows something else).  Sent at once when connected and
+  // different from what this connection said last; remembered otherwise and
+  // said after the next welcome.  No ref: the gateway answers nothing.
+  setViewing(conv) {
+    this.viewing = Number.isInteger(conv) && conv > 0 ? conv : 0;
+    this.sendViewing();
+  }
+
+  sendViewing() {
+    if (this.state !== 'open' || this.viewing === this.viewingSent) return;
+    if (this.sendFrame({ type: 'viewing', conv: this.viewing })) this.viewingSent = this.viewing;
   }
 
   armPing() {

@@ -11,6 +11,8 @@
 //   #/f/FAMILY/family      members, invitations, new conversation, the
 //                          family's phones (revoke)
 // The unread count in the tab's title and the optional sound: attention.js.
+// Notifications of new messages and what they show: notify.js (the
+// "Indstillinger" dialog, the service worker sw.js).
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -22,6 +24,9 @@ import { qrSvg } from '../shared/qr.js';
 import { sortDevices } from '../shared/devices.js';
 import { linkify } from '../shared/linkify.js';
 import { initAttention, clearAttention } from './attention.js';
+import { trackViewing } from '../shared/viewing.js';
+import { initStaffNotify, startStaffNotify, stopStaffNotify } from './notify.js';
+import { initStaffQuiet, showQuietLine, hideQuietLine, openQuietForm, settingsDetail } from './quiet.js';
 
 const LOCALE = 'da-DK';
 const MAX_BODY = 4000;
@@ -40,6 +45,7 @@ const KIND_LABELS = {
   denied: 'Afvist adgang',
   conversation: 'Samtale oprettet',
   handover: 'Overdragelse',
+  settings: 'Indstilling',
 };
 
 const ACCESS_LABELS = {
@@ -102,6 +108,10 @@ const el = {};
 let route = { view: null };
 let renderedConv = null;
 let loggingOut = false;
+// Tells the gateway the conversation on screen (none in the caseload, the log,
+// the family page, or when the window is hidden).
+const viewing = trackViewing(conn, () =>
+  (el['app-view'] && !el['app-view'].hidden && route.view === 'conv' && store.convs.has(route.convId) ? route.convId : 0));
 
 // ---- Boot --------------------------------------------------------------
 
@@ -124,6 +134,8 @@ async function boot() {
   }
   wire();
   initAttention({ store, toggle: el.sound });
+  initStaffQuiet();
+  initStaffNotify({ onOpen: (conv) => conv && (location.hash = `#/c/${conv}`) });
   try {
     const me = await api.me();
     startSession(me.user);
@@ -173,7 +185,10 @@ function wire() {
   window.addEventListener('hashchange', onRoute);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'visible') return;
-    if (route.view === 'conv') store.markRead(route.convId);
+    if (route.view === 'conv') {
+      store.markRead(route.convId);
+      if (route.familyId) showQuietLine(route.familyId); // the hours may have changed meanwhile
+    }
     // Back at the family page: a phone may have been enrolled meanwhile.
     if (route.view === 'family' && !el.revoke.hidden && el['revoke-confirm'].hidden) loadDevices();
   });
@@ -209,6 +224,7 @@ function showLogin(notice = '') {
   clearAttention();
   el.boot.hidden = true;
   el['app-view'].hidden = true;
+  viewing();
   el['login-view'].hidden = false;
   el['login-notice'].hidden = !notice;
   el['login-notice'].textContent = notice;
@@ -272,6 +288,7 @@ function startSession(user) {
   outbox.load(user.id);
   conn.start();
   onRoute();
+  startStaffNotify(user);
 }
 
 async function onLogout() {
@@ -282,6 +299,7 @@ async function onLogout() {
     /* the cookie may already be gone; sign out locally anyway */
   }
   conn.stop();
+  stopStaffNotify();
   outbox.clear();
   store.reset();
   drafts.clear();
@@ -459,6 +477,8 @@ function onRoute(force = false) {
   el['panel-conv'].hidden = route.view !== 'conv';
   el['panel-log'].hidden = route.view !== 'log';
   el['panel-family'].hidden = route.view !== 'family';
+  viewing();
+  if (route.view !== 'conv') hideQuietLine();
   renderCaseload();
   if (!show) return;
   renderFamilyHead();
@@ -551,6 +571,7 @@ async function openConv(convId, changed) {
     const d = drafts.get(convId) || { text: '', kind: teamOnly ? 'note' : 'text' };
     el.body.value = d.text;
     setMode(teamOnly ? 'note' : d.kind, { keepDraft: true });
+    showQuietLine(conv.family.id);
     el.members.textContent = `Deltagere: ${(conv.members || [])
       .map((u) => `${u.name} (${roleLabel(u, conv)})`)
       .join(', ')}${f && !f.pair ? '. Du læser med som team.' : '. Teamet læser med.'}`;
@@ -827,6 +848,7 @@ function logRow(e) {
   else if (e.kind === 'receipt') detail = `Læst til og med besked nr. ${e.message}`;
   else if (e.kind === 'access' || e.kind === 'denied') detail = ACCESS_LABELS[detail] || detail;
   else if (e.kind === 'enrol' || e.kind === 'revoke') detail = detail ? `Telefon: ${detail}` : '';
+  else if (e.kind === 'settings') detail = settingsDetail(detail);
   const actor = e.actor ? `${e.actor.name} (${{ family: 'familie', adviser: 'medarbejder', admin: 'administrator' }[e.actor.role] || e.actor.role})` : '';
   return h('tr', null,
     h('td', { class: 'when' }, h('time', { datetime: e.at }, dateTime(e.at, LOCALE))),
@@ -849,6 +871,7 @@ function openFamilyPanel() {
   el['new-conv-error'].hidden = true;
   el['new-conv'].hidden = !f.pair;
   el.revoke.hidden = !f.pair; // the device list is the pair's (team members get 403)
+  openQuietForm(f);
   if (f.pair) loadDevices();
   el['invite-hint'].textContent = f.pair
     ? 'En invitationskode tilmelder én telefon som det familiemedlem. Koden kan bruges én gang og udløber efter 72 timer.'

@@ -72,7 +72,10 @@ function freePort() {
 }
 
 // A world: certificates, database, a running gateway.  Call stop() at the end.
-export async function startWorld() {
+// With { push: true } the gateway may send Web Push to a push service on this
+// machine (the local one of tests/pushsvc, lib/pushsvc.mjs), trusting the
+// world's test CA.
+export async function startWorld({ push = false } = {}) {
   for (const b of [BIN, ADMIN]) {
     if (!fs.existsSync(b)) throw new Error(`binary missing: ${b} (build first: cmake --build build)`);
   }
@@ -99,7 +102,10 @@ export async function startWorld() {
       invites[key[m.name]] = m.invite;
     }
   }
-  const gw = await startGateway(tmp, db);
+  const extra = push
+    ? ['--push-hosts', '127.0.0.1', '--push-allow-private', 'yes', '--push-ca-file', path.join(tmp, 'ca.pem')]
+    : [];
+  const gw = await startGateway(tmp, db, extra);
   const world = {
     tmp, db, ids, invites, fam, conv, gw, spki: spkiOf(path.join(tmp, 'server.pem')),
     url: `https://127.0.0.1:${gw.port}`,
@@ -109,7 +115,7 @@ export async function startWorld() {
       const code = await world.gw.stop();
       if (code !== 0) throw new Error(`gateway exit status ${code} after SIGTERM`);
       await new Promise((r) => setTimeout(r, downMs));
-      world.gw = await spawnGateway(tmp, db, world.gw.port);
+      world.gw = await spawnGateway(tmp, db, world.gw.port, extra);
     },
     // Stops the gateway (SIGTERM) and cleans up; throws when it did not
     // exit cleanly (a crash or a sanitizer report under tests/run.sh).
@@ -135,13 +141,13 @@ function spkiOf(certFile) {
   return dgst.toString('base64');
 }
 
-async function startGateway(tmp, db) {
+async function startGateway(tmp, db, extra) {
   // A free port can be taken between probing and binding: try a few.
   let lastErr;
   for (let i = 0; i < 5; i++) {
     const port = await freePort();
     try {
-      return await spawnGateway(tmp, db, port);
+      return await spawnGateway(tmp, db, port, extra);
     } catch (e) {
       lastErr = e;
     }
@@ -149,10 +155,10 @@ async function startGateway(tmp, db) {
   throw lastErr;
 }
 
-function spawnGateway(tmp, db, port) {
+function spawnGateway(tmp, db, port, extra = []) {
   const log = fs.openSync(path.join(tmp, 'gateway.log'), 'a');
   const argv = ['--db', db, '--listen', `127.0.0.1:${port}`, '--cert', path.join(tmp, 'server.pem'),
-    '--key', path.join(tmp, 'server-key.pem'), '--web', WEB];
+    '--key', path.join(tmp, 'server-key.pem'), '--web', WEB, ...extra];
   // More flags for one test file, e.g. short session lifetimes (session.test.mjs).
   if (process.env.INDGANG_GATEWAY_ARGS) argv.push(...process.env.INDGANG_GATEWAY_ARGS.split(' '));
   const proc = spawn(BIN, argv, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,6 +1,6 @@
 // make-icons.mjs - renders the family app's PNG icons from its SVG sources
 // with headless chromium (no image tools needed).  Run after changing
-// clients/web/family/icons/icon.svg or maskable.svg:
+// clients/web/family/icons/icon.svg, maskable.svg or badge.svg:
 //   node tools/make-icons.mjs
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,7 @@ const jobs = [
   ['icon.svg', 'icon-192.png', 192],
   ['icon.svg', 'icon-512.png', 512],
   ['maskable.svg', 'maskable-512.png', 512],
+  ['badge.svg', 'badge-96.png', 96], // the notification badge: white on transparent, the system colours it
 ];
 const browser = await launch();
 for (const [src, out, size] of jobs) {

@@ -1,0 +1,124 @@
+// quiet.js - a family's quiet hours in the staff client
+// (GET/PUT /api/families/{id}/quiet-hours, Danish time).
+//
+// In the conversation view, while the family's quiet hours are in force, a
+// line says when the family will be told: "Familien får besked kl. 07.00"
+// (the message itself arrives at once; the phones stay silent until then).
+// It is checked again every half minute while the conversation is open.
+// On the family page the pair sets the hours (from, to; equal times: none);
+// a team member reads them.  The gateway logs every change.
+
+import { api } from '../shared/api.js';
+import { quietNow, danishTime } from '../shared/quiet.js';
+
+const el = {};
+const hours = new Map(); // family id -> {from, to}, as last read or saved
+let lineFamily = null; // the family whose conversation is open
+let timer = null;
+let formFamily = null; // the family on the family page
+
+export function initStaffQuiet() {
+  for (const id of ['quiet-line', 'quiet-form', 'quiet-from', 'quiet-to', 'quiet-readonly', 'quiet-status']) {
+    el[id] = document.getElementById(id);
+  }
+  el['quiet-form'].addEventListener('submit', onSave);
+}
+
+const span = (h) => `${danishTime(h.from)}–${danishTime(h.to)}`;
+
+async function load(familyId) {
+  const h = await api.quietHours(familyId);
+  hours.set(familyId, { from: h.from, to: h.to });
+  return hours.get(familyId);
+}
+
+// ---- The line in the conversation view ---------------------------------
+
+export function showQuietLine(familyId) {
+  lineFamily = familyId;
+  renderLine();
+  load(familyId).then(renderLine, () => {
+    /* unknown: no line (the gateway holds the notification regardless) */
+  });
+  clearInterval(timer);
+  timer = setInterval(renderLine, 30000);
+}
+
+export function hideQuietLine() {
+  lineFamily = null;
+  clearInterval(timer);
+  timer = null;
+  if (el['quiet-line']) el['quiet-line'].hidden = true;
+}
+
+function renderLine() {
+  const line = el['quiet-line'];
+  const h = lineFamily !== null ? hours.get(lineFamily) : null;
+  const q = quietNow(h);
+  line.hidden = !q.quiet;
+  const text = q.quiet
+    ? `Familien får besked kl. ${danishTime(q.until)} – det er familiens stille timer (${span(h)}). ` +
+      'Det, du skriver, kommer frem med det samme; telefonerne siger først noget til den tid.'
+    : '';
+  if (line.textContent !== text) line.textContent = text;
+}
+
+// ---- The family page: set (the pair) or read (the team) -------------------
+
+export async function openQuietForm(family) {
+  formFamily = family.id;
+  el['quiet-status'].textContent = '';
+  el['quiet-form'].hidden = !family.pair;
+  el['quiet-readonly'].hidden = family.pair;
+  el['quiet-readonly'].textContent = 'Henter …';
+  try {
+    const h = await load(family.id);
+    if (formFamily !== family.id) return;
+    el['quiet-from'].value = h.from;
+    el['quiet-to'].value = h.to;
+    el['quiet-readonly'].textContent = h.from === h.to
+      ? 'Familien har ingen stille timer. Familien og makkerparret kan ændre det.'
+      : `Stille timer ${span(h)}. Familien og makkerparret kan ændre dem.`;
+  } catch {
+    if (formFamily !== family.id) return;
+    el['quiet-readonly'].textContent = '';
+    el['quiet-status'].textContent = 'De stille timer kunne ikke hentes. Prøv igen om lidt.';
+  }
+}
+
+async function onSave(e) {
+  e.preventDefault();
+  const family = formFamily;
+  const from = el['quiet-from'].value;
+  const to = el['quiet-to'].value;
+  const status = el['quiet-status'];
+  if (!/^\d\d:\d\d$/.test(from) || !/^\d\d:\d\d$/.test(to)) {
+    status.textContent = 'Skriv begge tidspunkter som tt:mm.';
+    return;
+  }
+  const button = el['quiet-form'].querySelector('button[type="submit"]');
+  button.disabled = true;
+  status.textContent = '';
+  try {
+    const h = await api.setQuietHours(family, from, to);
+    hours.set(family, { from: h.from, to: h.to });
+    status.textContent = h.from === h.to ? 'Gemt: ingen stille timer.' : `Gemt: stille timer ${span(h)}.`;
+    if (lineFamily === family) renderLine();
+  } catch (ex) {
+    status.textContent = ex.code === 'bad_request' ? 'Skriv begge tidspunkter som tt:mm.' : 'De stille timer kunne ikke gemmes. Prøv igen.';
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// How the contact log's "settings" rows read in Danish.
+export function settingsDetail(detail) {
+  let m = /^quiet hours (\d\d:\d\d)-(\d\d:\d\d)$/.exec(detail || '');
+  if (m) return `Stille timer ${danishTime(m[1])}–${danishTime(m[2])}`;
+  if (detail === 'quiet hours off') return 'Ingen stille timer';
+  m = /^notifications show (none|sender|preview)$/.exec(detail || '');
+  if (m) {
+    return `Beskeder på skærmen viser: ${{ none: 'kun at der er en ny besked', sender: 'hvem der har skrevet', preview: 'hvem der har skrevet og starten af beskeden' }[m[1]]}`;
+  }
+  return detail || '';
+}
