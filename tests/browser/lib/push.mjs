@@ -145,9 +145,10 @@ export function notifications(page, scope) {
   }, scope);
 }
 
-// Waits until the service worker at scope shows n notifications.
+// Waits until the service worker at scope shows n notifications (up to 20 s:
+// under the sanitizers, on a busy machine, a worker can take seconds to wake).
 export async function waitNotifications(page, scope, n = 1) {
-  for (let i = 0; i < 80; i++) {
+  for (let i = 0; i < 200; i++) {
     const list = await notifications(page, scope);
     if (list.length >= n) return list;
     await new Promise((r) => setTimeout(r, 100));
