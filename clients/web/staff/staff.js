@@ -579,6 +579,8 @@ async function openConv(convId, changed) {
     renderMessages({ toBottom: true });
   }
   await ensureLoaded(convId);
+  // Back in a conversation loaded before: what came meanwhile is read now.
+  if (route.view === 'conv' && route.convId === convId && document.visibilityState === 'visible') store.markRead(convId);
 }
 
 async function ensureLoaded(convId) {
