@@ -27,6 +27,7 @@ import { initAttention, clearAttention } from './attention.js';
 import { trackViewing } from '../shared/viewing.js';
 import { initStaffNotify, startStaffNotify, stopStaffNotify } from './notify.js';
 import { initStaffQuiet, showQuietLine, hideQuietLine, openQuietForm, settingsDetail } from './quiet.js';
+import { initStaffDelivery, familyReach } from './delivery.js';
 
 const LOCALE = 'da-DK';
 const MAX_BODY = 4000;
@@ -135,6 +136,7 @@ async function boot() {
   wire();
   initAttention({ store, toggle: el.sound });
   initStaffQuiet();
+  initStaffDelivery({ conn, store, onChange: (convId) => route.view === 'conv' && route.convId === convId && renderMessages() });
   initStaffNotify({ onOpen: (conv) => conv && (location.hash = `#/c/${conv}`) });
   try {
     const me = await api.me();
@@ -737,11 +739,14 @@ function renderMessage(conv, m) {
     ),
     note ? h('span', { class: 'visually-hidden' }, 'Familien kan ikke se denne note.') : null,
     h('p', { class: 'msg-body', dir: 'auto' }, linkify(m.body)),
-    mine ? h('p', { class: 'msg-state saved' }, deliveryText(conv, m)) : null,
+    mine ? h('p', { class: `msg-state ${note ? 'saved' : 'reach'}` }, deliveryText(conv, m)) : null,
   );
 }
 
+// A message to the family: how far it got for each member (delivery.js);
+// a note: saved, and read by which colleagues.
 function deliveryText(conv, m) {
+  if (m.kind !== 'note') return familyReach(conv, m);
   const readers = store.readersOf(conv, m).filter((r) => m.kind !== 'note' || r.user.role !== 'family');
   if (!readers.length) return '✓ Gemt';
   const who = readers
