@@ -57,11 +57,16 @@ function shortNames(users) {
   return new Map(users.map((u) => [u.id, count.get(first(u)) > 1 ? u.name : first(u)]));
 }
 
+// The family app names a phone it cannot tell apart "Browser": a common
+// noun, written small inside a sentence.
+const COMMON = { Browser: 'browser' };
+
 // "Mettes iPhone"; a device already named after its owner ("Mettes
 // telefon") as it is; no device name: the member's name.
 function deviceOf(name, device) {
-  const d = String(device || '').trim();
+  let d = String(device || '').trim();
   if (!d) return name;
+  d = COMMON[d] || d;
   if (d.toLocaleLowerCase('da-DK').startsWith(name.toLocaleLowerCase('da-DK'))) return d;
   return `${genitive(name)} ${d}`;
 }
