@@ -148,8 +148,8 @@ export function initScheduled({ connection, liveRegion }) {
       errors.clear();
       posting = null;
     }
-    // What changed while the connection was away (unless being fetched already).
-    if (shown !== null && !fetching.has(shown)) load(shown);
+    // What changed while the connection was away.
+    if (shown !== null) load(shown);
   });
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible' && shown !== null) render(); // "i dag" may be "i går" now
@@ -192,6 +192,7 @@ export function scheduledDetail(detail) {
 // ---- The list --------------------------------------------------------------
 
 async function load(convId) {
+  if (fetching.has(convId)) return; // under way already
   const buffered = [];
   fetching.set(convId, buffered);
   try {
