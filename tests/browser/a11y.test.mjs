@@ -154,7 +154,7 @@ test('Arabic renders right-to-left, enrolment and chat', async () => {
   await page.locator('#body').fill('مرحبًا، أحتاج إلى مساعدة في المدرسة.');
   await page.locator('#send').click();
   const mine = page.locator('.bubble.mine').first();
-  await mine.locator('.state[data-state="saved"], .state[data-state="read"]').waitFor();
+  await mine.locator('.state[data-state="sent"], .state[data-state="read"]').waitFor();
   // In RTL my own messages sit on the left, the header reads from the right.
   const x = await page.evaluate(() => document.querySelector('.bubble.mine').getBoundingClientRect().x);
   assert.ok(x < 60, `own message on the left in RTL (x=${x})`);
@@ -184,7 +184,7 @@ test('Farsi renders right-to-left: enrolment, chat and menu pass axe-core', asyn
   await page.locator('#body').fill('سلام. شماره من 22 33 44 55 است.');
   await page.locator('#send').click();
   const mine = page.locator('.bubble.mine', { hasText: 'شماره من' });
-  await mine.locator('.state[data-state="saved"], .state[data-state="read"]').waitFor();
+  await mine.locator('.state[data-state="sent"], .state[data-state="read"]').waitFor();
   // My own message on the left; the number in it is a tel: link, kept left-to-right.
   const x = await mine.evaluate((b) => b.getBoundingClientRect().x);
   assert.ok(x < 60, `own message on the left in RTL (x=${x})`);

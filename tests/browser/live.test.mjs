@@ -1,7 +1,7 @@
 // live.test.mjs - an adviser (laptop) and a family member (phone) in two
 // browser contexts against a real gateway: messages go live both ways (an
 // address or phone number in one is a link), an internal note never reaches
-// the family, delivery states (saved, read by), read states and the
+// the family, delivery states (sent, delivered to the phone, read), read states and the
 // coordinator (CONV.primary) after a reload, a team member reads along
 // and writes notes but cannot write to the family, and the staff tab's title
 // counts what is unread (with a sound only for those who switch it on).
@@ -53,9 +53,9 @@ test('adviser and family member exchange messages live, both ways', async () => 
   await famThread().getByText('det tager vi op torsdag').waitFor();
   const reply = famThread().locator('.bubble.theirs', { hasText: 'torsdag' });
   assert.equal(await reply.locator('.who').textContent(), 'Anna Jensen');
-  // Anna's copy: saved, then read by Mette.
+  // Anna's copy: delivered to Mette's phone and read by her (Jonas has no phone).
   const annaMsg = staffThread(a).locator('.msg.mine', { hasText: 'torsdag' });
-  await annaMsg.getByText(/Læst af Mette Hansen/).waitFor();
+  await annaMsg.getByText(/^Leveret til Mettes browser \d\d\.\d\d · læst \d\d\.\d\d; endnu ikke leveret til Jonas$/).waitFor();
   // An address and a phone number in a message are links, on the phone and the laptop.
   await a.locator('#body').fill('Se https://www.borger.dk/familie, eller ring 33 66 33 66.');
   await a.locator('#body').press('Enter');
@@ -138,7 +138,7 @@ test('after a reload: who has read (CONV.reads, no live receipt needed) and the 
   await a.reload();
   await a.locator('#conn[data-state="open"]').waitFor();
   const annaMsg = staffThread(a).locator('.msg.mine', { hasText: 'det tager vi op torsdag' });
-  await annaMsg.getByText(/Læst af Mette Hansen/).waitFor();
+  await annaMsg.getByText(/Leveret til Mettes browser \d\d\.\d\d · læst \d\d\.\d\d/).waitFor();
   assert.deepEqual(staffFrames.filter((f) => f.type === 'receipt' && f.user.id !== world.ids.anna), [], 'no receipt from the family since the reload');
   assert.equal(await a.locator('#fv-sub').textContent(), 'Makkerpar: Anna Jensen (tovholder) og Bo Nielsen');
 });

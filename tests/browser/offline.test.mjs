@@ -73,7 +73,7 @@ test('offline outbox: written offline, kept over a reload, delivered exactly onc
 
   await mette.ctx.setOffline(false);
   await m.locator('html[data-conn="open"]').waitFor();
-  await bubble.locator('.state[data-state="saved"], .state[data-state="read"]').waitFor();
+  await bubble.locator('.state[data-state="sent"], .state[data-state="read"]').waitFor();
   await a.locator('.msg', { hasText: 'Skrevet i bussen' }).waitFor();
   await m.waitForTimeout(500); // time for any duplicate to show up
   assert.equal(await a.locator('.msg', { hasText: 'Skrevet i bussen' }).count(), 1, 'once on the adviser screen');

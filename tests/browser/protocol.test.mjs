@@ -2,7 +2,8 @@
 // against a scripted fake gateway, in Node: reconnect with backoff, sync from
 // the last id without gaps or duplicates, resends with the same client_id,
 // fatal close codes, the `viewing` frame (once per change, again after a
-// reconnect), the store's use of the gateway's additions (the
+// reconnect), the `delivered` frame (coalesced, confirmed, said again after a
+// drop) and the family members' positions (forward only), the store's use of the gateway's additions (the
 // `conversation` frame; CONV.primary/secondary/reads), and quiet hours in
 // Danish time.  No browser, no gateway: fast and exact.
 
@@ -16,6 +17,7 @@ const { Connection, backoffDelay } = await import(pathToFileURL(path.join(WEB, '
 const { Outbox } = await import(pathToFileURL(path.join(WEB, 'shared', 'outbox.js')));
 const { Store } = await import(pathToFileURL(path.join(WEB, 'shared', 'store.js')));
 const { quietNow, danishTime } = await import(pathToFileURL(path.join(WEB, 'shared', 'quiet.js')));
+const { trackDelivered, Deliveries, reachOf } = await import(pathToFileURL(path.join(WEB, 'shared', 'delivery.js')));
 
 // A fake WebSocket whose "server" side is the test.
 function fakeServer() {
@@ -318,4 +320,87 @@ test('quiet hours: in force now in Danish time, wrapping midnight, and when they
   assert.deepEqual(quietNow(null, at('2026-01-15T21:30:00Z')), { quiet: false, until: null });
   assert.equal(danishTime('07:00'), '07.00');
   assert.equal(danishTime('21:30'), '21.30');
+});
+
+test('delivered: at once, then at most one a second per conversation with the highest id; said again after a drop', async () => {
+  const srv = fakeServer();
+  const conn = new Connection({ url: 'wss://x/ws', WebSocketImpl: srv.FakeWS, backoff: { base: 5, max: 20 } });
+  const store = new Store(conn);
+  trackDelivered(conn, store, { every: 200 });
+  conn.start();
+  let ws = await srv.opened();
+  ws.push(welcome(5));
+  await until(() => conn.isOpen, 'open');
+  const said = (s) => s.sent.filter((f) => f.type === 'delivered').map((f) => [f.conv, f.upto]);
+  ws.push({ type: 'message', message: msg(6) });
+  assert.deepEqual(said(ws), [[1, 6]], 'the first at once');
+  ws.push({ type: 'message', message: msg(7) });
+  ws.push({ type: 'message', message: msg(8) });
+  ws.push({ type: 'message', message: msg(20, ANNA, { conv: 2 }) });
+  assert.deepEqual(said(ws), [[1, 6], [2, 20]], 'conversation 1 waits; another conversation is its own');
+  await until(() => said(ws).length === 3, 'the rest of the burst');
+  assert.deepEqual(said(ws)[2], [1, 8], 'one frame, the highest id');
+  const frames = ws.sent.filter((f) => f.type === 'delivered');
+  assert.ok(frames.every((f) => typeof f.ref === 'string'), 'with a ref: the answer confirms it');
+  for (const f of frames) ws.push({ type: 'delivery', ref: f.ref, conv: f.conv, user: ME, delivered: { upto: f.upto, at: '2026-11-23T10:00:00.000Z', device: null }, notified: null });
+  ws.push({ type: 'message', message: msg(7) }); // lower, already said: nothing
+  await new Promise((r) => setTimeout(r, 250));
+  assert.equal(said(ws).length, 3);
+  // A frame lost with the connection is said again after the next welcome.
+  ws.push({ type: 'message', message: msg(9) });
+  await until(() => said(ws).length === 4, 'conversation 1 up to 9');
+  ws.drop(1006); // no answer came
+  ws = await srv.opened();
+  const fam = { id: 1, name: 'Familien Hansen' };
+  ws.push({ ...welcome(9), conversations: [{ id: 3, family: fam, title: 'Egen tråd', members: [ANNA, ME], last_id: 31, read_upto: 0, unread: 2 }] });
+  const sync = await srv.next((x) => x.type === 'sync');
+  ws.push({ type: 'messages', ref: sync.f.ref, messages: [], more: false });
+  await until(() => said(ws).length === 1, 'said again');
+  assert.deepEqual(said(ws), [[1, 9]]);
+  // A history page counts too: this device has those messages now.
+  const older = store.loadOlder(3);
+  const hist = await srv.next((x) => x.type === 'history');
+  ws.push({ type: 'messages', ref: hist.f.ref, messages: [msg(30, ANNA, { conv: 3 }), msg(31, ANNA, { conv: 3 })], more: false });
+  await older;
+  await until(() => said(ws).length === 2, 'history said');
+  assert.deepEqual(said(ws)[1], [3, 31]);
+  conn.stop();
+});
+
+test('deliveries: from the welcome and delivery frames, forward only; reachOf per family member', async () => {
+  const srv = fakeServer();
+  const conn = new Connection({ url: 'wss://x/ws', WebSocketImpl: srv.FakeWS });
+  const store = new Store(conn);
+  const deliveries = new Deliveries(conn);
+  const changes = [];
+  deliveries.addEventListener('change', (e) => changes.push(e.detail.conv));
+  const JONAS = { id: 6, name: 'Jonas Hansen', role: 'family' };
+  const fam = { id: 1, name: 'Familien Hansen' };
+  const at = (hm) => `2026-11-23T${hm}:00.000Z`;
+  conn.start();
+  const ws = await srv.opened();
+  ws.push({
+    ...welcome(9),
+    user: ANNA,
+    conversations: [{
+      id: 1, family: fam, title: fam.name, members: [ANNA, JONAS, ME], last_id: 9, read_upto: 9, unread: 0,
+      reads: [{ user: ME, upto: 7, at: at('10:15') }],
+      deliveries: [{ user: ME, delivered: { upto: 8, at: at('10:11'), device: 'Android-telefon' }, notified: { upto: 9, at: at('10:12') } }],
+    }],
+  });
+  await until(() => conn.isOpen, 'open');
+  const c1 = store.convs.get(1);
+  const reach = (id) => reachOf(c1, msg(id), deliveries).map((r) => [r.user.name, !!r.delivered, !!r.notified, !!r.read]);
+  assert.deepEqual(reach(7), [['Mette Hansen', true, true, true], ['Jonas Hansen', false, false, false]], 'family members only, by id');
+  assert.deepEqual(reach(8), [['Mette Hansen', true, true, false], ['Jonas Hansen', false, false, false]]);
+  assert.deepEqual(reach(9), [['Mette Hansen', false, true, false], ['Jonas Hansen', false, false, false]]);
+  assert.equal(reachOf(c1, msg(8), deliveries)[0].delivered.device, 'Android-telefon');
+  // A live frame moves Mette on; an older one does not move her back.
+  ws.push({ type: 'delivery', conv: 1, user: ME, delivered: { upto: 9, at: at('10:20'), device: 'Android-telefon' }, notified: null });
+  ws.push({ type: 'delivery', conv: 1, user: ME, delivered: { upto: 4, at: at('09:00'), device: 'iPhone' }, notified: { upto: 3, at: at('09:00') } });
+  assert.deepEqual(reach(9), [['Mette Hansen', true, true, false], ['Jonas Hansen', false, false, false]]);
+  assert.equal(deliveries.of(1).get(ME.id).delivered.at, at('10:20'));
+  assert.equal(deliveries.of(1).get(ME.id).notified.upto, 9);
+  assert.deepEqual(changes, [1, 1], 'a change for the welcome and for the rise, none for the older frame');
+  conn.stop();
 });

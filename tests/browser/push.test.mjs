@@ -6,7 +6,9 @@
 // is not on screen; the decrypted payload goes to the app's service worker
 // through the DevTools protocol, which shows it as it is (Danish, Arabic
 // right to left, a safe Danish text for a payload it cannot read); a click
-// opens that conversation; what a notification shows is the member's choice;
+// opens that conversation; the adviser's message says "Mette fik besked" once
+// the push service took it while the app was closed; what a notification
+// shows is the member's choice;
 // "Slå besked fra" ends it; "Ikke nu" is remembered; an iPhone that is not
 // running Indgang from its home screen is told how instead of being asked.
 
@@ -206,6 +208,20 @@ test('in Arabic: registered again with the new language; the notification reads 
   await m.locator('#push-content-none').check();
   await m.keyboard.press('Escape');
   assert.deepEqual(m.problems, []);
+});
+
+test('the adviser sees "Mette fik besked" while the app is closed, and "Leveret" once it opens', async () => {
+  const m = mette.page;
+  const before = (await svc.received(sub)).length;
+  await m.goto('about:blank'); // the app is closed: only the notification reaches her
+  await annaSends(convB, 'Ring gerne i morgen formiddag.');
+  await svc.waitFor(sub, before + 1);
+  const line = anna.page.locator('#msgs .msg.mine', { hasText: 'Ring gerne i morgen' }).locator('.msg-state');
+  await line.filter({ hasText: /^Mette fik besked \d\d\.\d\d$/ }).waitFor();
+  await m.goto(`${world.url}/family/#conv=${convB}`);
+  await m.locator('html[data-conn="open"]').waitFor();
+  await line.filter({ hasText: /^Leveret til Mettes browser \d\d\.\d\d · læst \d\d\.\d\d$/ }).waitFor();
+  assert.deepEqual(anna.page.problems, []);
 });
 
 test('a payload the service worker cannot read still gives a safe Danish notification', async () => {

@@ -61,6 +61,23 @@ test('no inline script, inline style or eval: the CSP holds', () => {
   }
 });
 
+// A lost brace does not fail loudly: the browser drops every rule after it
+// (a merge once left the staff client unstyled that way).
+test('every style sheet closes each block it opens', () => {
+  for (const f of ours.filter((x) => x.endsWith('.css'))) {
+    const s = fs.readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/"[^"\n]*"|'[^'\n]*'/g, '""');
+    let depth = 0;
+    for (const [i, c] of [...s].entries()) {
+      if (c === '{') depth += 1;
+      else if (c === '}') depth -= 1;
+      assert.ok(depth >= 0, `${rel(f)}: a } without its { (near character ${i})`);
+      // Rules nest only inside @media/@supports/@layer blocks here: never three deep.
+      assert.ok(depth <= 2, `${rel(f)}: blocks three deep: a } is missing before character ${i}`);
+    }
+    assert.equal(depth, 0, `${rel(f)}: a { is never closed`);
+  }
+});
+
 test('nothing is loaded from another origin', () => {
   for (const f of files.filter((x) => /\.(html|m?js|css|json|webmanifest|svg)$/.test(x))) {
     const s = fs.readFileSync(f, 'utf8');

@@ -27,6 +27,7 @@ import { chooseLanguage, setLanguage, t, lang, LANGUAGES, names } from './i18n.j
 import { initPhones, openPhones, closePhones, forgetPhones, phonesShown, renderPhones, refreshPhones } from './phones.js';
 import { initNotify, resumeNotify, afterOwnMessage, notifyLanguage, forgetNotify, renderNotifyMenu } from './notify.js';
 import { initQuiet, renderQuiet } from './quiet.js';
+import { initStatus, ownState } from './status.js';
 
 const MAX_BODY = 4000;
 const COUNT_FROM = 3500;
@@ -35,6 +36,7 @@ const STATE_KEY = 'indgang.family';
 const conn = new Connection();
 const store = new Store(conn);
 const outbox = new Outbox(conn, { storage: localStorage, prefix: 'indgang.family.outbox.' });
+initStatus(conn, store); // "Sendt" / "Læst af …", and `delivered` for what this phone has
 const el = {};
 let saved = loadSaved();
 let active = null; // conversation on screen
@@ -550,15 +552,8 @@ function myEnrolNotice(m) {
   return !!(device && store.me && m.sender.id === store.me.id && device !== (saved.device && saved.device.id));
 }
 
-// Saved, or read by which of the pair (only my own messages).
-function readState(c, m) {
-  if (!store.me || m.sender.id !== store.me.id) return { text: '', read: false };
-  const readers = store
-    .readersOf(c, m)
-    .filter((r) => r.user.role === 'adviser' && advisersOf(c).some((u) => u.id === r.user.id))
-    .map((r) => r.user.name);
-  return readers.length ? { text: t('state.read', { names: names(readers) }), read: true } : { text: t('state.saved'), read: false };
-}
+// Sent, or read by which of the pair (only my own messages): status.js.
+const readState = (c, m) => ownState(store, c, m, advisersOf(c));
 
 function bubble(c, m) {
   const locale = lang().locale;
@@ -575,7 +570,7 @@ function bubble(c, m) {
     return h('li', { class: 'bubble mine', dataset: { id: String(m.id) } },
       h('span', { class: 'visually-hidden' }, `${t('chat.you')}: `),
       h('p', { class: 'body', dir: 'auto' }, linkify(m.body)),
-      h('span', { class: 'meta' }, when, ' · ', h('span', { class: 'state', dataset: { state: st.read ? 'read' : 'saved' } }, st.text)),
+      h('span', { class: 'meta' }, when, ' · ', h('span', { class: 'state', dataset: { state: st.state } }, st.text)),
     );
   }
   return h('li', { class: 'bubble theirs', dataset: { id: String(m.id) } },

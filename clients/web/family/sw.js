@@ -10,7 +10,7 @@
 
 importScripts('/shared/sw-notify.js');
 
-const VERSION = 'indgang-family-v5';
+const VERSION = 'indgang-family-v6';
 const SHELL = [
   '/family/',
   '/family/family.css',
@@ -19,6 +19,7 @@ const SHELL = [
   '/family/phones.js',
   '/family/notify.js',
   '/family/quiet.js',
+  '/family/status.js',
   '/family/lang/da.json',
   '/family/lang/en.json',
   '/family/lang/ar.json',
@@ -41,6 +42,7 @@ const SHELL = [
   '/shared/linkify.js',
   '/shared/viewing.js',
   '/shared/push.js',
+  '/shared/delivery.js',
 ];
 
 self.addEventListener('install', (event) => {

@@ -71,6 +71,12 @@ export const api = {
   // A family's quiet hours {from, to, timezone} (shared/quiet.js).
   quietHours: (family) => call('GET', `/api/families/${family}/quiet-hours`),
   setQuietHours: (family, from, to) => call('PUT', `/api/families/${family}/quiet-hours`, { from, to }),
+  // Messages sent later (staff/scheduled.js): what waits, write, change ({body} and/or {send_at}), cancel.
+  scheduled: (conv) => call('GET', `/api/conversations/${conv}/scheduled`),
+  schedule: (conv, body, sendAt, clientId) =>
+    call('POST', `/api/conversations/${conv}/scheduled`, { body, send_at: sendAt, client_id: clientId }),
+  changeScheduled: (id, changes) => call('PUT', `/api/scheduled/${id}`, changes),
+  cancelScheduled: (id) => call('DELETE', `/api/scheduled/${id}`),
 };
 
 function logQuery(from, to, format, after) {

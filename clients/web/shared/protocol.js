@@ -23,6 +23,10 @@
 //   receipt   the receipt frame
 //   conversation  CONV: a conversation the user may see was just created
 //             (the gateway's `conversation` frame, an addition to v1)
+//   delivery  the delivery frame: how far a family member's messages
+//             reached them (staff only; shared/delivery.js)
+//   scheduled the scheduled frame: a message to be sent later changed
+//             (pair and team; staff/scheduled.js)
 //   synced    {} after the sync that follows a (re)connect has finished
 //   fatal     {code, reason}: the sign-in is gone (4401) or revoked (4403);
 //             no reconnect is attempted until start() is called again.
@@ -226,6 +230,10 @@ export class Connection extends EventTarget {
         break;
       case 'conversation':
         if (f.conversation && typeof f.conversation.id === 'number') this.emit('conversation', f.conversation);
+        break;
+      case 'delivery':
+      case 'scheduled':
+        this.emit(f.type, f);
         break;
       case 'error':
         this.emit('servererror', f);

@@ -27,6 +27,8 @@ import { initAttention, clearAttention } from './attention.js';
 import { trackViewing } from '../shared/viewing.js';
 import { initStaffNotify, startStaffNotify, stopStaffNotify } from './notify.js';
 import { initStaffQuiet, showQuietLine, hideQuietLine, openQuietForm, settingsDetail } from './quiet.js';
+import { initStaffDelivery, familyReach } from './delivery.js';
+import { initScheduled, showScheduled, hideScheduled, scheduledDetail } from './scheduled.js';
 
 const LOCALE = 'da-DK';
 const MAX_BODY = 4000;
@@ -46,6 +48,7 @@ const KIND_LABELS = {
   conversation: 'Samtale oprettet',
   handover: 'Overdragelse',
   settings: 'Indstilling',
+  scheduled: 'Planlagt besked',
 };
 
 const ACCESS_LABELS = {
@@ -58,6 +61,7 @@ const ACCESS_LABELS = {
   'access log': 'åbnede adgangsloggen',
   'access log csv': 'hentede adgangsloggen som CSV',
   'access log (indgang-admin)': 'udtrak adgangsloggen (indgang-admin)',
+  scheduled: 'så de planlagte beskeder',
 };
 
 // An HTTP answer 401 means the sign-in is gone: back to the login form.
@@ -135,6 +139,8 @@ async function boot() {
   wire();
   initAttention({ store, toggle: el.sound });
   initStaffQuiet();
+  initStaffDelivery({ conn, store, onChange: (convId) => route.view === 'conv' && route.convId === convId && renderMessages() });
+  initScheduled({ connection: conn, liveRegion: el.live });
   initStaffNotify({ onOpen: (conv) => conv && (location.hash = `#/c/${conv}`) });
   try {
     const me = await api.me();
@@ -478,7 +484,10 @@ function onRoute(force = false) {
   el['panel-log'].hidden = route.view !== 'log';
   el['panel-family'].hidden = route.view !== 'family';
   viewing();
-  if (route.view !== 'conv') hideQuietLine();
+  if (route.view !== 'conv') {
+    hideQuietLine();
+    hideScheduled();
+  }
   renderCaseload();
   if (!show) return;
   renderFamilyHead();
@@ -572,6 +581,7 @@ async function openConv(convId, changed) {
     el.body.value = d.text;
     setMode(teamOnly ? 'note' : d.kind, { keepDraft: true });
     showQuietLine(conv.family.id);
+    showScheduled(convId, { pair: !teamOnly });
     el.members.textContent = `Deltagere: ${(conv.members || [])
       .map((u) => `${u.name} (${roleLabel(u, conv)})`)
       .join(', ')}${f && !f.pair ? '. Du læser med som team.' : '. Teamet læser med.'}`;
@@ -579,6 +589,8 @@ async function openConv(convId, changed) {
     renderMessages({ toBottom: true });
   }
   await ensureLoaded(convId);
+  // Back in a conversation loaded before: what came meanwhile is read now.
+  if (route.view === 'conv' && route.convId === convId && document.visibilityState === 'visible') store.markRead(convId);
 }
 
 async function ensureLoaded(convId) {
@@ -735,11 +747,14 @@ function renderMessage(conv, m) {
     ),
     note ? h('span', { class: 'visually-hidden' }, 'Familien kan ikke se denne note.') : null,
     h('p', { class: 'msg-body', dir: 'auto' }, linkify(m.body)),
-    mine ? h('p', { class: 'msg-state saved' }, deliveryText(conv, m)) : null,
+    mine ? h('p', { class: `msg-state ${note ? 'saved' : 'reach'}` }, deliveryText(conv, m)) : null,
   );
 }
 
+// A message to the family: how far it got for each member (delivery.js);
+// a note: saved, and read by which colleagues.
 function deliveryText(conv, m) {
+  if (m.kind !== 'note') return familyReach(conv, m);
   const readers = store.readersOf(conv, m).filter((r) => m.kind !== 'note' || r.user.role !== 'family');
   if (!readers.length) return '✓ Gemt';
   const who = readers
@@ -849,6 +864,7 @@ function logRow(e) {
   else if (e.kind === 'access' || e.kind === 'denied') detail = ACCESS_LABELS[detail] || detail;
   else if (e.kind === 'enrol' || e.kind === 'revoke') detail = detail ? `Telefon: ${detail}` : '';
   else if (e.kind === 'settings') detail = settingsDetail(detail);
+  else if (e.kind === 'scheduled') detail = scheduledDetail(detail);
   const actor = e.actor ? `${e.actor.name} (${{ family: 'familie', adviser: 'medarbejder', admin: 'administrator' }[e.actor.role] || e.actor.role})` : '';
   return h('tr', null,
     h('td', { class: 'when' }, h('time', { datetime: e.at }, dateTime(e.at, LOCALE))),
