@@ -318,9 +318,9 @@ static void ep_me(struct call *c)
 		fail(c, err, NULL);
 	else
 		respond(c, 200,
-		        codec_encode_me(&c->user.ref, &convs, c->token.expires_at,
-		                        c->token.idle_ms > 0 ? c->token.last_used_at + c->token.idle_ms
-		                                             : 0));
+		        codec_encode_me(
+		            &c->user.ref, &convs, c->token.expires_at,
+		            c->token.idle_ms > 0 ? c->token.last_used_at + c->token.idle_ms : 0));
 	conv_list_free(&convs);
 }
 

@@ -143,8 +143,8 @@ char *codec_encode_push_content(enum push_content c);
  * {"body":S,"send_at":RFC3339,"client_id":S}; PUT /api/scheduled/{id}:
  * {"body":S} and/or {"send_at":RFC3339}. */
 struct req_schedule {
-	char *body; /* NULL when absent (an edit keeps the text) */
-	int64_t send_at;  /* 0 when absent */
+	char *body;      /* NULL when absent (an edit keeps the text) */
+	int64_t send_at; /* 0 when absent */
 	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
 };
 int codec_decode_schedule(const char *text, size_t len, bool edit, struct req_schedule *out,
@@ -165,8 +165,8 @@ char *codec_encode_sched_list(const struct sched_list *l);
 /* The payload of a notification, encrypted to the subscription (RFC 8291):
  * {"v":1,"conv":C,"family":F,"title":T,"body":B,"tag":"conv-C","lang":L,
  * "dir":"ltr"|"rtl"}; the service worker shows it as it is. */
-char *codec_encode_push_notice(int64_t conv, int64_t family, const char *title,
-                               const char *body, const char *lang, bool rtl);
+char *codec_encode_push_notice(int64_t conv, int64_t family, const char *title, const char *body,
+                               const char *lang, bool rtl);
 
 /* ---- Values the server encodes --------------------------------------- */
 

@@ -67,7 +67,7 @@ struct msg_list {
  * sends it when its time comes (core/service/schedule.c). */
 enum sched_state { SCHED_WAITING = 1, SCHED_SENT, SCHED_CANCELLED, SCHED_FAILED };
 #define DOMAIN_SCHEDULE_AHEAD_MS (90LL * 24 * 3600 * 1000) /* at most 90 days ahead */
-#define DOMAIN_SCHEDULED_MAX     100 /* waiting in one conversation */
+#define DOMAIN_SCHEDULED_MAX     100                       /* waiting in one conversation */
 
 struct sched {
 	int64_t id, conv, family;

@@ -89,8 +89,8 @@ struct hub_config {
 	/* The key's private half, which signs the requests to the push
 	 * services; NULL: no notifications are sent (the caller keeps it). */
 	const struct vapid *push_key;
-	const char *push_contact; /* the JWT's "sub": mailto: or https: */
-	const char *push_ca_file; /* CAs for push services; NULL: the system's */
+	const char *push_contact;    /* the JWT's "sub": mailto: or https: */
+	const char *push_ca_file;    /* CAs for push services; NULL: the system's */
 	const char *version;         /* for indgang_build_info */
 	const char *server_software; /* e.g. "libwebsockets 4.1.6" */
 };

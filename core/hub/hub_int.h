@@ -79,10 +79,10 @@ struct job {
 	size_t n_touch;
 	/* results */
 	int err;
-	struct svc_sent sent;       /* JOB_SEND */
-	struct svc_receipt receipt; /* JOB_READ */
-	struct svc_released released; /* JOB_RELEASE: scheduled messages sent */
-	struct svc_delivery delivery; /* JOB_DELIVERED */
+	struct svc_sent sent;            /* JOB_SEND */
+	struct svc_receipt receipt;      /* JOB_READ */
+	struct svc_released released;    /* JOB_RELEASE: scheduled messages sent */
+	struct svc_delivery delivery;    /* JOB_DELIVERED */
 	struct svc_push_outcome *pushed; /* JOB_PUSHED */
 	size_t n_pushed, pushed_left;
 };
@@ -121,7 +121,7 @@ struct hub {
 	atomic_bool writable;
 	atomic_bool failed; /* an I/O error on commit: no more acks, shut down */
 	struct auth_throttle *throttle;
-	struct metrics *metrics; /* counted from every thread, see metrics.h */
+	struct metrics *metrics;   /* counted from every thread, see metrics.h */
 	struct presence *presence; /* who is reading what (presence.c) */
 	struct notify *notify;     /* the Web Push sender (core/notify), NULL without a key */
 	/* threads */

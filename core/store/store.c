@@ -285,11 +285,12 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 #define MSG_FROM " FROM messages m JOIN users u ON u.id = m.sender_id "
 #define DELIVERY_COLS                                                                              \
 	"SELECT u.id, u.name, u.role, d.delivered_upto, d.delivered_at, ifnull(dv.name, ''), "     \
-	"d.notified_upto, d.notified_at FROM deliveries d JOIN users u ON u.id = d.user_id "        \
+	"d.notified_upto, d.notified_at FROM deliveries d JOIN users u ON u.id = d.user_id "       \
 	"LEFT JOIN devices dv ON dv.id = d.device_id "
 #define SCHED_COLS                                                                                 \
 	"SELECT s.id, s.conv_id, s.family_id, s.sender_id, u.name, u.role, s.body, s.client_id, "  \
-	"s.send_at, s.state, ifnull(s.message_id, 0), s.created_at, s.updated_at FROM scheduled s " \
+	"s.send_at, s.state, ifnull(s.message_id, 0), s.created_at, s.updated_at FROM scheduled "  \
+	"s "                                                                                       \
 	"JOIN users u ON u.id = s.sender_id "
 /* The families a staff member (?1) is related to, by pair or team. */
 #define STAFF_FAMILIES                                                                             \
@@ -457,12 +458,12 @@ static const char *const stmt_sql[ST__COUNT] = {
                         "push_subscriptions WHERE user_id = ?1 ON CONFLICT (sub_id, conv_id) "
                         "DO UPDATE SET message_id = excluded.message_id",
     [ST_PUSH_DUE_ONE] = "SELECT q.id, q.sub_id, q.user_id, q.conv_id, q.message_id, q.attempts, "
-                    "q.created_at, s.endpoint, s.p256dh, s.auth, s.lang, r.push_content, "
-                    "r.role, m.family_id, m.kind, u.name, u.role, substr(m.body, 1, ?2), "
-                    "length(m.body) > ?2, m.created_at, q.not_before "
-                    "FROM push_queue q JOIN push_subscriptions s ON s.id = q.sub_id "
-                    "JOIN users r ON r.id = q.user_id JOIN messages m ON m.id = q.message_id "
-                    "JOIN users u ON u.id = m.sender_id WHERE q.id = ?1",
+                        "q.created_at, s.endpoint, s.p256dh, s.auth, s.lang, r.push_content, "
+                        "r.role, m.family_id, m.kind, u.name, u.role, substr(m.body, 1, ?2), "
+                        "length(m.body) > ?2, m.created_at, q.not_before "
+                        "FROM push_queue q JOIN push_subscriptions s ON s.id = q.sub_id "
+                        "JOIN users r ON r.id = q.user_id JOIN messages m ON m.id = q.message_id "
+                        "JOIN users u ON u.id = m.sender_id WHERE q.id = ?1",
     /* From the index alone: most of what is due is already under way. */
     [ST_PUSH_DUE_IDS] = "SELECT id FROM push_queue WHERE not_before <= ?1 ORDER BY not_before "
                         "LIMIT ?2",

@@ -353,8 +353,7 @@ int store_sched_count(struct store *s, int64_t conv_id, int64_t *n);
 /* When the next one waiting is due (0: none waits). */
 int store_sched_next(struct store *s, int64_t *at);
 /* Changes a waiting one; ERR_CONFLICT when it is no longer waiting. */
-int store_sched_update(struct store *s, int64_t id, const char *body, int64_t send_at,
-                       int64_t now);
+int store_sched_update(struct store *s, int64_t id, const char *body, int64_t send_at, int64_t now);
 int store_sched_set_state(struct store *s, int64_t id, enum sched_state st, int64_t message_id,
                           int64_t now);
 
@@ -367,7 +366,6 @@ int store_delivered_set(struct store *s, int64_t conv_id, int64_t user_id, int64
 /* Raises the notified position (a push service took a notification of upto). */
 int store_notified_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto,
                        int64_t now);
-int store_delivery_get(struct store *s, int64_t conv_id, int64_t user_id,
-                       struct delivery_pos *out);
+int store_delivery_get(struct store *s, int64_t conv_id, int64_t user_id, struct delivery_pos *out);
 
 #endif

@@ -193,7 +193,8 @@ static void test_phone_sign_in_slides(struct world *w)
 	CHECK_EQ(store_token_issue(w->s, hash, w->mette, dev, now, now + life, 90 * day, &tid),
 	         ERR_OK);
 	CHECK_EQ(store_token_touch(w->s, tid, now + 170 * day, life), ERR_OK);
-	CHECK_EQ(store_token_lookup(w->s, hash, now + life + day, &t), ERR_OK); /* past its first end */
+	CHECK_EQ(store_token_lookup(w->s, hash, now + life + day, &t),
+	         ERR_OK); /* past its first end */
 	CHECK_EQ(t.expires_at, now + 170 * day + life);
 	CHECK_EQ(store_token_touch(w->s, tid, now + 171 * day, 0), ERR_OK); /* no sliding asked */
 	CHECK_EQ(store_token_lookup(w->s, hash, now + 171 * day, &t), ERR_OK);
