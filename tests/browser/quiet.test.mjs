@@ -74,7 +74,8 @@ test('the pair sets the quiet hours; while they hold, the conversation says when
   await setHours(a, hm(now + 60), hm(now + 120));
   await a.getByRole('link', { name: 'Samtale', exact: true }).click();
   await a.locator('#composer').waitFor();
-  await a.waitForTimeout(300);
+  // The line goes once the page has the new hours (a moment on a busy machine).
+  await line.waitFor({ state: 'hidden', timeout: 10000 });
   assert.equal(await line.isVisible(), false);
   // None at all (equal times).
   await a.getByRole('link', { name: 'Familie', exact: true }).click();
