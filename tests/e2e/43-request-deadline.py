@@ -75,6 +75,12 @@ async def test_trickled_body_times_out(w):
     h.check(took >= DEADLINE - 1, "not before the deadline", ">= %d s" % (DEADLINE - 1),
             "%.1f s" % took)
     h.eq(status and status.group(1), b"408", "the answer to a request that missed its deadline")
+    # The log line is written as the connection closes; the harness reads the
+    # gateway's stderr on a thread of its own, so give it a moment.
+    for _ in range(40):
+        if any("http_request_timeout" in l for l in w.gw.lines):
+            break
+        await asyncio.sleep(0.05)
     h.check(any("http_request_timeout" in l for l in w.gw.lines),
             "the gateway logs the timeout", "event=http_request_timeout", w.gw.tail(5))
 
