@@ -77,6 +77,7 @@ static const struct key keys[] = {
     {"push_allow_private", K_BOOL, OFF(push_allow_private), 0, 0, false},
     {"push_contact", K_CONTACT, OFF(push_contact), 0, 0, false},
     {"push_ca_file", K_PATH, OFF(push_ca_file), 0, 0, false},
+    {"push_renotify_minutes", K_DOUBLE, OFF(push_renotify_minutes), 0, 1440, false},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -110,6 +111,7 @@ void config_defaults(struct gw_config *c)
 	c->device_idle_days = SVC_DEVICE_IDLE_DAYS;
 	c->invite_hours = SVC_INVITE_HOURS;
 	c->backup_before_upgrade = true;
+	c->push_renotify_minutes = HUB_PUSH_RENOTIFY_MIN;
 }
 
 static void list_clear(struct config_list *l)

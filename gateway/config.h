@@ -37,6 +37,7 @@ struct gw_config {
 	char *db, *cert, *key, *web;
 	char *push_contact; /* the VAPID "sub" (mailto: or https:), NULL: HUB_PUSH_CONTACT */
 	char *push_ca_file; /* CAs to trust for push services (tests), NULL: the system's */
+	double push_renotify_minutes; /* a newer message's notification waits this long */
 	char listen_addr[64];
 	int port;
 	struct config_list allow_origin, metrics_allow, push_hosts;

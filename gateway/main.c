@@ -417,6 +417,7 @@ static int start_hub(const struct gw_config *c)
 	    .push_key = push_key,
 	    .push_contact = c->push_contact,
 	    .push_ca_file = c->push_ca_file,
+	    .push_renotify_ms = (int64_t)(c->push_renotify_minutes * 60000),
 	    .version = INDGANG_VERSION,
 	    .server_software = "libwebsockets " LWS_LIBRARY_VERSION,
 	};

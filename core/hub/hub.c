@@ -85,7 +85,8 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		struct notify_config nc = {.db_path = h->cfg.db_path,
 		                           .key = h->cfg.push_key,
 		                           .contact = h->cfg.push_contact,
-		                           .ca_file = h->cfg.push_ca_file};
+		                           .ca_file = h->cfg.push_ca_file,
+		                           .renotify_ms = h->cfg.push_renotify_ms};
 		err = notify_start(h, &nc, &h->notify);
 	}
 	if (err) {

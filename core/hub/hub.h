@@ -51,15 +51,16 @@ struct hub_hooks {
 };
 
 /* The defaults of the settings below (and of indgang.conf's). */
-#define HUB_OUTBOX_FRAMES 4096
-#define HUB_OUTBOX_BYTES  (8u << 20)
-#define HUB_HTTP_WORKERS  2
-#define HUB_WS_RATE       100
-#define HUB_PER_ACCOUNT   30 /* signed-in WebSockets of one account */
-#define HUB_PER_DEVICE    10 /* ... and of one sign-in */
-#define HUB_IDLE_PING_S   30
-#define HUB_IDLE_DROP_S   75
-#define HUB_PUSH_CONTACT  "mailto:postmaster@localhost" /* set push_contact in production */
+#define HUB_OUTBOX_FRAMES     4096
+#define HUB_OUTBOX_BYTES      (8u << 20)
+#define HUB_HTTP_WORKERS      2
+#define HUB_WS_RATE           100
+#define HUB_PER_ACCOUNT       30 /* signed-in WebSockets of one account */
+#define HUB_PER_DEVICE        10 /* ... and of one sign-in */
+#define HUB_IDLE_PING_S       30
+#define HUB_IDLE_DROP_S       75
+#define HUB_PUSH_CONTACT      "mailto:postmaster@localhost" /* set push_contact in production */
+#define HUB_PUSH_RENOTIFY_MIN 10 /* one notification per conversation until read, or this long */
 
 /* The contract's limit on a client message (PROTOCOL.md): 64 KiB. */
 #define HUB_MESSAGE_MAX (64 * 1024)
@@ -91,6 +92,7 @@ struct hub_config {
 	const struct vapid *push_key;
 	const char *push_contact;    /* the JWT's "sub": mailto: or https: */
 	const char *push_ca_file;    /* CAs for push services; NULL: the system's */
+	int64_t push_renotify_ms;    /* see struct notify_config (0: every message) */
 	const char *version;         /* for indgang_build_info */
 	const char *server_software; /* e.g. "libwebsockets 4.1.6" */
 };

@@ -30,11 +30,15 @@ static char decided;
 static const enum svc_push_result recorded_as[] = {
     [NR_SENT] = PUSH_SENT,     [NR_GONE] = PUSH_GONE,    [NR_RETRY] = PUSH_RETRY,
     [NR_REJECTED] = PUSH_DROP, [NR_EXPIRED] = PUSH_DROP, [NR_SUPPRESSED] = PUSH_DROP,
+    [NR_SETTLED] = PUSH_DROP,
 };
 
 static void outcome(struct notify *n, enum notify_result res, int64_t id, int64_t message_id,
                     int64_t sub_id, int64_t retry_at, const struct notify_req *r)
 {
+	int64_t renotify_at = 0;
+	if (res == NR_SENT && n->cfg.renotify_ms > 0)
+		renotify_at = text_now_ms() + n->cfg.renotify_ms;
 	if (n->n_out == n->cap_out) {
 		size_t cap = n->cap_out ? n->cap_out * 2 : 64;
 		struct svc_push_outcome *o = realloc(n->out, cap * sizeof *o);
@@ -52,7 +56,8 @@ static void outcome(struct notify *n, enum notify_result res, int64_t id, int64_
 	                                               .retry_at = retry_at,
 	                                               .conv_id = r ? r->conv_id : 0,
 	                                               .user_id = r ? r->user_id : 0,
-	                                               .family = r && r->family};
+	                                               .family_id = r ? r->family_id : 0,
+	                                               .renotify_at = renotify_at};
 }
 
 /* The outcomes so far go to the writer, one job; their rows stay marked
@@ -76,11 +81,11 @@ void notify_recorded(struct notify *n, const struct svc_push_outcome *v, size_t 
 {
 	if (n == NULL || k == 0)
 		return;
-	/* A newer message took a sent one's place (due again), or a retry has
-	 * its time: look, and learn when the next one is due. */
+	/* A newer message took a sent one's place (due again), or a retry or a
+	 * kept row has its time: look, and learn when the next one is due. */
 	bool look = left;
 	for (size_t i = 0; i < k && !look; i++)
-		look = v[i].result == PUSH_RETRY;
+		look = v[i].result == PUSH_RETRY || v[i].renotify_at > 0;
 	if (look)
 		atomic_store(&n->look, true);
 	pthread_mutex_lock(&n->mu);
@@ -123,7 +128,8 @@ static void count(struct notify *n, enum notify_result res)
 	    [NR_RETRY] = MC_PUSH_RETRIED,   [NR_REJECTED] = MC_PUSH_REJECTED,
 	    [NR_EXPIRED] = MC_PUSH_EXPIRED, [NR_SUPPRESSED] = MC_PUSH_SUPPRESSED,
 	};
-	metrics_inc(n->hub->metrics, c[res]);
+	if (res != NR_SETTLED)
+		metrics_inc(n->hub->metrics, c[res]);
 }
 
 /* A finished transfer: its outcome, counted and logged. */
@@ -178,18 +184,27 @@ static bool hold(struct notify *n, int64_t id, struct notify_req *r)
 	return idmap_put(n->inflight, id, r ? (void *)r : &decided) == 0;
 }
 
+/* What to do with a due row without a request: 0 when it is to be sent. */
+static enum notify_result settle(const struct notify *n, const struct store_push_due *d,
+                                 int64_t now)
+{
+	if (d->message_id <= d->notified_id)
+		return NR_SETTLED; /* told already, nothing newer came */
+	if (d->attempts >= NOTIFY_ATTEMPTS || now - d->message_at > NOTIFY_TTL_S * 1000LL)
+		return NR_EXPIRED;
+	if (presence_viewing(n->hub->presence, d->user_id, d->conv_id))
+		return NR_SUPPRESSED;
+	return 0;
+}
+
 static void start_one(struct notify *n, const struct store_push_due *d, int64_t now)
 {
 	struct notify_req *r;
-	if (d->attempts >= NOTIFY_ATTEMPTS || now - d->message_at > NOTIFY_TTL_S * 1000LL) {
+	enum notify_result res = settle(n, d, now);
+	if (res != 0) {
 		if (hold(n, d->id, NULL)) {
-			count(n, NR_EXPIRED);
-			outcome(n, NR_EXPIRED, d->id, d->message_id, d->sub_id, 0, NULL);
-		}
-	} else if (presence_viewing(n->hub->presence, d->user_id, d->conv_id)) {
-		if (hold(n, d->id, NULL)) {
-			count(n, NR_SUPPRESSED);
-			outcome(n, NR_SUPPRESSED, d->id, d->message_id, d->sub_id, 0, NULL);
+			count(n, res);
+			outcome(n, res, d->id, d->message_id, d->sub_id, 0, NULL);
 		}
 	} else if (request_new(n, d, now, &r) != ERR_OK) {
 		if (hold(n, d->id, NULL)) {

@@ -42,6 +42,8 @@ struct notify_config {
 	const struct vapid *key; /* signs the requests (RFC 8292); the caller keeps it */
 	const char *contact;     /* the JWT's "sub": mailto: or https: */
 	const char *ca_file;     /* CAs to trust for push services; NULL: the system's */
+	int64_t renotify_ms;     /* after a notification, a newer message in the same
+	                          * conversation waits this long unless read (0: none) */
 };
 
 /* Starts the sender thread; *out is NULL when cfg->key is NULL (no push). */

@@ -27,7 +27,17 @@ struct notify_jwt {
 	time_t renew_at;
 };
 
-enum notify_result { NR_SENT = 1, NR_GONE, NR_RETRY, NR_REJECTED, NR_EXPIRED, NR_SUPPRESSED };
+/* NR_SETTLED: a sent row whose renotify time came with no newer message:
+ * it goes, and nothing is counted (it was no notification). */
+enum notify_result {
+	NR_SENT = 1,
+	NR_GONE,
+	NR_RETRY,
+	NR_REJECTED,
+	NR_EXPIRED,
+	NR_SUPPRESSED,
+	NR_SETTLED
+};
 
 /* One notification on its way. */
 struct notify_req {
@@ -36,7 +46,7 @@ struct notify_req {
 	uint8_t *body;
 	size_t body_len;
 	int64_t id, message_id, sub_id, conv_id, user_id;
-	bool family; /* the reader is a family member: staff see that they were told */
+	int64_t family_id; /* the reader is a member of this family (0: staff) */
 	int attempts;
 	int64_t due_at;         /* when it could have gone first: the latency's start */
 	int64_t retry_after_ms; /* the push service's Retry-After, 0 without */

@@ -132,7 +132,7 @@ int request_new(struct notify *n, const struct store_push_due *d, int64_t now,
 	r->sub_id = d->sub_id;
 	r->conv_id = d->conv_id;
 	r->user_id = d->user_id;
-	r->family = d->rcpt_role == ROLE_FAMILY;
+	r->family_id = d->rcpt_role == ROLE_FAMILY ? d->family_id : 0;
 	r->attempts = d->attempts;
 	r->due_at = d->message_at > d->not_before ? d->message_at : d->not_before;
 	int err = request_payload(d, &r->body, &r->body_len);

@@ -81,19 +81,42 @@ int svc_push_message(struct store *s, const struct user_ref *sender, const struc
 	return err;
 }
 
-/* A sent notification leaves the queue unless a newer message took its
- * place meanwhile (store_push_done checks the message). */
+/* One notification per conversation until it is read: the sent row stays,
+ * and a newer message waits in it until renotify_at, or after the family's
+ * quiet hours if that falls in them.  Reading the conversation removes it
+ * (svc_read), so the next message after a read is told of at once. */
+static int keep_sent(struct store *s, const struct svc_push_outcome *o)
+{
+	int64_t at = o->renotify_at;
+	int start, end;
+	if (o->family_id != 0) {
+		int err = store_family_quiet_get(s, o->family_id, &start, &end);
+		if (err)
+			return err;
+		at = quiet_release_at(at, start, end);
+	}
+	return store_push_notified(s, o->id, o->message_id, at);
+}
+
+/* Without renotify_at, a sent notification leaves the queue unless a newer
+ * message took its place meanwhile (store_push_done checks the message). */
+static int record_sent(struct store *s, const struct svc_push_outcome *o, int64_t now, size_t *left)
+{
+	bool gone;
+	int err = store_notified_set(s, o->conv_id, o->user_id, o->message_id, now);
+	if (err == ERR_OK && o->renotify_at > 0)
+		return keep_sent(s, o);
+	if (err == ERR_OK && (err = store_push_done(s, o->id, o->message_id, &gone)) == ERR_OK)
+		*left += !gone;
+	return err;
+}
+
 static int record_one(struct store *s, const struct svc_push_outcome *o, int64_t now, size_t *left)
 {
-	int err;
 	bool gone;
 	switch (o->result) {
 	case PUSH_SENT:
-		err = store_notified_set(s, o->conv_id, o->user_id, o->message_id, now);
-		if (err == ERR_OK &&
-		    (err = store_push_done(s, o->id, o->message_id, &gone)) == ERR_OK)
-			*left += !gone;
-		return err;
+		return record_sent(s, o, now, left);
 	case PUSH_GONE:
 		return store_push_sub_gone(s, o->sub_id);
 	case PUSH_RETRY:

@@ -320,7 +320,8 @@ int svc_push_content_set(struct store *s, const struct store_user *user, enum pu
 
 /* What became of one notification (core/notify), to be written by the writer. */
 enum svc_push_result {
-	PUSH_SENT = 1, /* the push service took it: it goes, the member's notified position rises */
+	PUSH_SENT = 1, /* the push service took it: the member's notified position rises, and
+	                * the row goes, or waits until renotify_at for a newer message */
 	PUSH_GONE,     /* 404/410: the subscription goes, and what waited for it */
 	PUSH_RETRY,    /* try again at retry_at */
 	PUSH_DROP,     /* given up, refused, or not needed (the person was reading) */
@@ -329,7 +330,9 @@ struct svc_push_outcome {
 	enum svc_push_result result;
 	int64_t id, message_id, sub_id, retry_at;
 	int64_t conv_id, user_id; /* PUSH_SENT */
-	bool family;              /* PUSH_SENT to a family member: staff are told */
+	int64_t family_id;        /* PUSH_SENT to a member of this family (0: staff); staff are
+	                           * told, and its quiet hours hold for the next one */
+	int64_t renotify_at;      /* PUSH_SENT: a newer message is told of no sooner (0: at once) */
 };
 /* Writes them; *left counts those sent whose row stays, because a newer
  * message took its place meanwhile (due again). */

@@ -314,7 +314,7 @@ static void apply_pushed(struct hub *h, struct job *j)
 	notify_recorded(h->notify, j->pushed, j->n_pushed, j->err || j->pushed_left > 0);
 	for (size_t i = 0; j->err == ERR_OK && i < j->n_pushed; i++) {
 		const struct svc_push_outcome *o = &j->pushed[i];
-		if (o->result != PUSH_SENT || !o->family)
+		if (o->result != PUSH_SENT || o->family_id == 0)
 			continue;
 		j->conv = o->conv_id;
 		if (svc_delivery_state(h->store, o->conv_id, o->user_id, &j->delivery) == ERR_OK)

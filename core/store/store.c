@@ -271,6 +271,11 @@ static const char *const migrations[] = {
     "  notified_at INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (conv_id, user_id)"
     ") STRICT, WITHOUT ROWID;",
+
+    /* 11 -> 12: one notification per conversation until it is read: a sent
+     * row stays with the message it told of (notified_id), and a newer
+     * message waits in it until not_before (push_renotify_minutes). */
+    "ALTER TABLE push_queue ADD COLUMN notified_id INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -456,11 +461,12 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PUSH_ENQUEUE] = "INSERT INTO push_queue(sub_id, user_id, conv_id, message_id, "
                         "not_before, created_at) SELECT id, user_id, ?2, ?3, ?4, ?5 FROM "
                         "push_subscriptions WHERE user_id = ?1 ON CONFLICT (sub_id, conv_id) "
-                        "DO UPDATE SET message_id = excluded.message_id",
+                        "DO UPDATE SET message_id = excluded.message_id, "
+                        "not_before = max(not_before, excluded.not_before)",
     [ST_PUSH_DUE_ONE] = "SELECT q.id, q.sub_id, q.user_id, q.conv_id, q.message_id, q.attempts, "
                         "q.created_at, s.endpoint, s.p256dh, s.auth, s.lang, r.push_content, "
                         "r.role, m.family_id, m.kind, u.name, u.role, substr(m.body, 1, ?2), "
-                        "length(m.body) > ?2, m.created_at, q.not_before "
+                        "length(m.body) > ?2, m.created_at, q.not_before, q.notified_id "
                         "FROM push_queue q JOIN push_subscriptions s ON s.id = q.sub_id "
                         "JOIN users r ON r.id = q.user_id JOIN messages m ON m.id = q.message_id "
                         "JOIN users u ON u.id = m.sender_id WHERE q.id = ?1",
@@ -470,12 +476,15 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PUSH_NEXT] = "SELECT ifnull(min(not_before), 0) FROM push_queue WHERE not_before > ?1",
     /* Sent: gone, unless a newer message took its place meanwhile. */
     [ST_PUSH_DONE] = "DELETE FROM push_queue WHERE id = ?1 AND message_id = ?2",
+    /* Sent, and a newer message is told of no sooner than ?3. */
+    [ST_PUSH_NOTIFIED] = "UPDATE push_queue SET notified_id = ?2, not_before = ?3, attempts = 0 "
+                         "WHERE id = ?1",
     [ST_PUSH_RETRY] = "UPDATE push_queue SET not_before = ?2, attempts = attempts + 1 "
                       "WHERE id = ?1",
     [ST_PUSH_SUB_GONE] = "DELETE FROM push_subscriptions WHERE id = ?1",
     [ST_PUSH_SEEN] = "DELETE FROM push_queue WHERE user_id = ?1 AND conv_id = ?2 AND "
                      "message_id <= ?3",
-    [ST_PUSH_WAITING] = "SELECT count(*) FROM push_queue",
+    [ST_PUSH_WAITING] = "SELECT count(*) FROM push_queue WHERE message_id > notified_id",
     [ST_USER_PUSH_CONTENT_GET] = "SELECT push_content FROM users WHERE id = ?1",
     [ST_USER_PUSH_CONTENT_SET] = "UPDATE users SET push_content = ?2 WHERE id = ?1",
     [ST_SCHED_INSERT] = "INSERT INTO scheduled(conv_id, family_id, sender_id, body, client_id, "

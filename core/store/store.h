@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -319,9 +319,10 @@ struct store_push_due {
 	char lang[STORE_LANG_MAX + 1];
 	char sender[DOMAIN_NAME_MAX + 1];
 	char preview[STORE_PREVIEW_MAX * 4 + 1];
-	bool truncated;     /* the text goes on after preview */
-	int64_t message_at; /* when the message was stored */
-	int64_t not_before; /* when it became due */
+	bool truncated;      /* the text goes on after preview */
+	int64_t message_at;  /* when the message was stored */
+	int64_t not_before;  /* when it became due */
+	int64_t notified_id; /* the message last told of; message_id > it: news */
 };
 
 /* The ids of up to max notifications due at now, the longest waiting first
@@ -337,6 +338,9 @@ int store_push_waiting(struct store *s, int64_t *n);
 int store_push_done(struct store *s, int64_t id, int64_t message_id, bool *gone);
 /* To be tried again at not_before. */
 int store_push_retry(struct store *s, int64_t id, int64_t not_before);
+/* Sent, and kept: a newer message in its place is told of at not_before,
+ * and if none came by then the row goes (store_push_done). */
+int store_push_notified(struct store *s, int64_t id, int64_t message_id, int64_t not_before);
 
 /* ---- Messages to be sent later (store_sched.c) -------------------------------- */
 

@@ -182,6 +182,7 @@ static void read_due(sqlite3_stmt *st, struct store_push_due *d)
 	d->truncated = sqlite3_column_int(st, 18) != 0;
 	d->message_at = sqlite3_column_int64(st, 19);
 	d->not_before = sqlite3_column_int64(st, 20);
+	d->notified_id = sqlite3_column_int64(st, 21);
 }
 
 int store_push_due_ids(struct store *s, int64_t now, size_t max, int64_t *ids, size_t *n)
@@ -241,5 +242,15 @@ int store_push_retry(struct store *s, int64_t id, int64_t not_before)
 	if (st == NULL)
 		return ERR_INTERNAL;
 	store_bind_ids(st, id, not_before);
+	return store_exec_stmt(st);
+}
+
+int store_push_notified(struct store *s, int64_t id, int64_t message_id, int64_t not_before)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_PUSH_NOTIFIED);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, id, message_id);
+	sqlite3_bind_int64(st, 3, not_before);
 	return store_exec_stmt(st);
 }

@@ -79,8 +79,13 @@ def payload(push):
     return json.loads(push["payload"])
 
 
-def configure(w):
-    """Restart the world's gateway so it may send to this machine's push service."""
+def configure(w, renotify="0"):
+    """Restart the world's gateway so it may send to this machine's push service.
+    renotify: push_renotify_minutes; "0" (every message is told of, as soon as it
+    can be) for the tests of what arrives, None for the default rule (one per
+    conversation until read, e2e 61)."""
     w.gw.extra += ["--push-hosts", "127.0.0.1", "--push-allow-private", "yes",
                    "--push-ca-file", w.ca]
+    if renotify is not None:
+        w.gw.extra += ["--push-renotify-minutes", renotify]
     w.gw.restart()
