@@ -103,7 +103,10 @@ export async function startWorld({ push = false } = {}) {
     }
   }
   const extra = push
-    ? ['--push-hosts', '127.0.0.1', '--push-allow-private', 'yes', '--push-ca-file', path.join(tmp, 'ca.pem')]
+    ? ['--push-hosts', '127.0.0.1', '--push-allow-private', 'yes', '--push-ca-file', path.join(tmp, 'ca.pem'),
+       // every message told of: these tests are about what a notification does,
+       // e2e 61 about how often one comes
+       '--push-renotify-minutes', '0']
     : [];
   const gw = await startGateway(tmp, db, extra);
   const world = {
