@@ -139,7 +139,8 @@ async def main_async(a):
         for attempt in range(20):
             try:
                 return await read_back(w, label)
-            except (h.Fail, h.Closed, OSError):
+            except (h.Fail, h.Closed, OSError, h.websockets.exceptions.ConnectionClosed):
+                # A send can meet the gateway closing (1001) after a failed fsync
                 if a.fail_sync <= 0 or attempt == 19:
                     raise
                 await w.close_clients()
