@@ -188,7 +188,7 @@ static bool hold(struct notify *n, int64_t id, struct notify_req *r)
 static enum notify_result settle(const struct notify *n, const struct store_push_due *d,
                                  int64_t now)
 {
-	if (d->message_id <= d->notified_id)
+	if (d->message_id == 0)
 		return NR_SETTLED; /* told already, nothing newer came */
 	if (d->attempts >= NOTIFY_ATTEMPTS || now - d->message_at > NOTIFY_TTL_S * 1000LL)
 		return NR_EXPIRED;
@@ -202,9 +202,11 @@ static void start_one(struct notify *n, const struct store_push_due *d, int64_t 
 	struct notify_req *r;
 	enum notify_result res = settle(n, d, now);
 	if (res != 0) {
+		/* Settled: gone unless something newer than what was told came. */
+		int64_t told = res == NR_SETTLED ? d->notified_id : d->message_id;
 		if (hold(n, d->id, NULL)) {
 			count(n, res);
-			outcome(n, res, d->id, d->message_id, d->sub_id, 0, NULL);
+			outcome(n, res, d->id, told, d->sub_id, 0, NULL);
 		}
 	} else if (request_new(n, d, now, &r) != ERR_OK) {
 		if (hold(n, d->id, NULL)) {
@@ -272,7 +274,7 @@ static void gauges(struct notify *n, int64_t now)
 	if (now - n->gauge_at < NOTIFY_GAUGE_MS)
 		return;
 	n->gauge_at = now;
-	if (store_push_waiting(n->store, &waiting) == ERR_OK)
+	if (store_push_waiting(n->store, now, &waiting) == ERR_OK)
 		metrics_gauge_set(n->hub->metrics, MG_PUSH_WAITING, waiting);
 }
 

@@ -121,8 +121,11 @@ static int record_one(struct store *s, const struct svc_push_outcome *o, int64_t
 		return store_push_sub_gone(s, o->sub_id);
 	case PUSH_RETRY:
 		return store_push_retry(s, o->id, o->retry_at);
-	case PUSH_DROP:
-		return store_push_done(s, o->id, o->message_id, &gone);
+	case PUSH_DROP: {
+		int err = store_push_done(s, o->id, o->message_id, &gone);
+		*left += err == ERR_OK && !gone;
+		return err;
+	}
 	}
 	return ERR_INTERNAL;
 }

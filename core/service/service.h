@@ -334,8 +334,8 @@ struct svc_push_outcome {
 	                           * told, and its quiet hours hold for the next one */
 	int64_t renotify_at;      /* PUSH_SENT: a newer message is told of no sooner (0: at once) */
 };
-/* Writes them; *left counts those sent whose row stays, because a newer
- * message took its place meanwhile (due again). */
+/* Writes them; *left counts the rows that stay due, because a message newer
+ * than the one told of (or given up on) came meanwhile. */
 int svc_push_record(struct store *s, const struct svc_push_outcome *v, size_t n, int64_t now,
                     size_t *left);
 

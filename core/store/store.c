@@ -297,6 +297,15 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 	"s.send_at, s.state, ifnull(s.message_id, 0), s.created_at, s.updated_at FROM scheduled "  \
 	"s "                                                                                       \
 	"JOIN users u ON u.id = s.sender_id "
+/* The newest message of queue row Q's conversation after AFTER that tells
+ * Q's user something (perm_push_wanted(): a text, from the family to staff
+ * or from staff to the family); read backwards from the conversation's end,
+ * so it stops at the first. */
+#define PUSH_NEWEST(Q, AFTER)                                                                      \
+	"SELECT pm.id FROM messages pm JOIN users pu ON pu.id = pm.sender_id WHERE pm.conv_id "    \
+	"= " Q ".conv_id AND pm.id > " AFTER " AND pm.kind = 'text' AND (pu.role = 'family') <> "  \
+	"((SELECT role FROM users WHERE id = " Q ".user_id) = 'family') ORDER BY pm.id DESC "      \
+	"LIMIT 1"
 /* The families a staff member (?1) is related to, by pair or team. */
 #define STAFF_FAMILIES                                                                             \
 	"(SELECT id FROM families WHERE primary_id = ?1 OR secondary_id = ?1 "                     \
@@ -456,35 +465,47 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PUSH_SUB_DELETE_TOKEN] = "DELETE FROM push_subscriptions WHERE token_id = ?1",
     [ST_PUSH_SUB_DELETE_DEVICE] = "DELETE FROM push_subscriptions WHERE device_id = ?1",
     [ST_PUSH_SUB_DELETE_USER] = "DELETE FROM push_subscriptions WHERE user_id = ?1",
-    /* One waiting notification per subscription of ?1 and conversation;
-     * a newer message takes the waiting one's place, keeping its time. */
+    /* One row per subscription of ?1 and conversation says "something to
+     * tell"; a message that finds one already there writes nothing (the
+     * newest is looked up when the notification is made: PUSH_NEWEST). */
+    /* Read first: most messages find every row there, and a read costs the
+     * writer less than an INSERT that does nothing (its statement journal). */
+    [ST_PUSH_UNQUEUED] = "SELECT count(*) FROM push_subscriptions s WHERE s.user_id = ?1 AND "
+                         "NOT EXISTS (SELECT 1 FROM push_queue q WHERE q.sub_id = s.id AND "
+                         "q.conv_id = ?2)",
     [ST_PUSH_ENQUEUE] = "INSERT INTO push_queue(sub_id, user_id, conv_id, message_id, "
                         "not_before, created_at) SELECT id, user_id, ?2, ?3, ?4, ?5 FROM "
                         "push_subscriptions WHERE user_id = ?1 ON CONFLICT (sub_id, conv_id) "
-                        "DO UPDATE SET message_id = excluded.message_id, "
-                        "not_before = max(not_before, excluded.not_before)",
-    [ST_PUSH_DUE_ONE] = "SELECT q.id, q.sub_id, q.user_id, q.conv_id, q.message_id, q.attempts, "
-                        "q.created_at, s.endpoint, s.p256dh, s.auth, s.lang, r.push_content, "
-                        "r.role, m.family_id, m.kind, u.name, u.role, substr(m.body, 1, ?2), "
-                        "length(m.body) > ?2, m.created_at, q.not_before, q.notified_id "
-                        "FROM push_queue q JOIN push_subscriptions s ON s.id = q.sub_id "
-                        "JOIN users r ON r.id = q.user_id JOIN messages m ON m.id = q.message_id "
-                        "JOIN users u ON u.id = m.sender_id WHERE q.id = ?1",
+                        "DO NOTHING",
+    /* Without a message newer than what was told (m.id NULL) the row settles. */
+    [ST_PUSH_DUE_ONE] = "SELECT q.id, q.sub_id, q.user_id, q.conv_id, ifnull(m.id, 0), "
+                        "q.attempts, q.created_at, s.endpoint, s.p256dh, s.auth, s.lang, "
+                        "r.push_content, r.role, m.family_id, m.kind, u.name, u.role, "
+                        "substr(m.body, 1, ?2), length(m.body) > ?2, m.created_at, q.not_before, "
+                        "q.notified_id FROM push_queue q JOIN push_subscriptions s ON s.id = "
+                        "q.sub_id JOIN users r ON r.id = q.user_id LEFT JOIN messages m ON m.id = "
+                        "(" PUSH_NEWEST("q", "q.notified_id") ") LEFT JOIN users u ON u.id = "
+                                                              "m.sender_id WHERE q.id = ?1",
     /* From the index alone: most of what is due is already under way. */
     [ST_PUSH_DUE_IDS] = "SELECT id FROM push_queue WHERE not_before <= ?1 ORDER BY not_before "
                         "LIMIT ?2",
     [ST_PUSH_NEXT] = "SELECT ifnull(min(not_before), 0) FROM push_queue WHERE not_before > ?1",
-    /* Sent: gone, unless a newer message took its place meanwhile. */
-    [ST_PUSH_DONE] = "DELETE FROM push_queue WHERE id = ?1 AND message_id = ?2",
+    /* Told of ?2 (or given up): gone, unless a newer message came meanwhile. */
+    [ST_PUSH_DONE] =
+        "DELETE FROM push_queue WHERE id = ?1 AND NOT EXISTS (" PUSH_NEWEST("push_queue", "?2") ")",
     /* Sent, and a newer message is told of no sooner than ?3. */
     [ST_PUSH_NOTIFIED] = "UPDATE push_queue SET notified_id = ?2, not_before = ?3, attempts = 0 "
                          "WHERE id = ?1",
     [ST_PUSH_RETRY] = "UPDATE push_queue SET not_before = ?2, attempts = attempts + 1 "
                       "WHERE id = ?1",
     [ST_PUSH_SUB_GONE] = "DELETE FROM push_subscriptions WHERE id = ?1",
-    [ST_PUSH_SEEN] = "DELETE FROM push_queue WHERE user_id = ?1 AND conv_id = ?2 AND "
-                     "message_id <= ?3",
-    [ST_PUSH_WAITING] = "SELECT count(*) FROM push_queue WHERE message_id > notified_id",
+    /* Read up to ?3: nothing left to tell unless a newer message is unread. */
+    [ST_PUSH_SEEN] = "DELETE FROM push_queue WHERE user_id = ?1 AND conv_id = ?2 AND NOT "
+                     "EXISTS (" PUSH_NEWEST("push_queue", "?3") ")",
+    /* Not yet told, or due (a renewal's newer messages are not counted
+     * before its time: that would be a lookup per row). */
+    [ST_PUSH_WAITING] = "SELECT count(*) FROM push_queue WHERE notified_id < message_id OR "
+                        "not_before <= ?1",
     [ST_USER_PUSH_CONTENT_GET] = "SELECT push_content FROM users WHERE id = ?1",
     [ST_USER_PUSH_CONTENT_SET] = "UPDATE users SET push_content = ?2 WHERE id = ?1",
     [ST_SCHED_INSERT] = "INSERT INTO scheduled(conv_id, family_id, sender_id, body, client_id, "

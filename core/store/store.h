@@ -297,11 +297,13 @@ int store_push_content_set(struct store *s, int64_t user_id, enum push_content c
 /* ---- Notifications waiting to be sent ---------------------------------------- */
 
 /* Queues a notification of message in conv to every subscription of user,
- * due at not_before; one waiting per subscription and conversation.  Adds
- * how many were queued or replaced to *queued. */
+ * due at not_before; one row per subscription and conversation, and one
+ * already there is left as it is (the newest message is looked up when the
+ * notification is made).  Adds how many rows were made to *queued. */
 int store_push_enqueue(struct store *s, int64_t user_id, int64_t conv_id, int64_t message_id,
                        int64_t not_before, int64_t now, size_t *queued);
-/* The user has seen conv up to message upto: what waits for it goes. */
+/* The user has seen conv up to message upto: its rows go, unless a newer
+ * message for the user is still unread. */
 int store_push_seen(struct store *s, int64_t user_id, int64_t conv_id, int64_t upto);
 
 #define STORE_ENDPOINT_MAX 1024
@@ -309,7 +311,8 @@ int store_push_seen(struct store *s, int64_t user_id, int64_t conv_id, int64_t u
 
 /* A notification due now, with what it needs to be written and sent. */
 struct store_push_due {
-	int64_t id, sub_id, user_id, conv_id, message_id, family_id, created_at;
+	int64_t id, sub_id, user_id, conv_id, family_id, created_at;
+	int64_t message_id; /* the newest after notified_id to tell of (0: none) */
 	int attempts;
 	enum role rcpt_role, sender_role;
 	enum push_content content;
@@ -322,7 +325,7 @@ struct store_push_due {
 	bool truncated;      /* the text goes on after preview */
 	int64_t message_at;  /* when the message was stored */
 	int64_t not_before;  /* when it became due */
-	int64_t notified_id; /* the message last told of; message_id > it: news */
+	int64_t notified_id; /* the message last told of (0: none yet) */
 };
 
 /* The ids of up to max notifications due at now, the longest waiting first
@@ -332,9 +335,9 @@ int store_push_due_one(struct store *s, int64_t id, struct store_push_due *out);
 /* When the next one not yet due at now will be (0: none waits). */
 int store_push_next(struct store *s, int64_t now, int64_t *at);
 /* How many wait, due or not. */
-int store_push_waiting(struct store *s, int64_t *n);
-/* Sent: removed (*gone), unless a newer message (not message_id) took its
- * place. */
+int store_push_waiting(struct store *s, int64_t now, int64_t *n);
+/* Told of message_id, or given up on it: removed (*gone), unless a newer
+ * message for the user came meanwhile. */
 int store_push_done(struct store *s, int64_t id, int64_t message_id, bool *gone);
 /* To be tried again at not_before. */
 int store_push_retry(struct store *s, int64_t id, int64_t not_before);

@@ -123,6 +123,10 @@ int store_push_content_set(struct store *s, int64_t user_id, enum push_content c
 int store_push_enqueue(struct store *s, int64_t user_id, int64_t conv_id, int64_t message_id,
                        int64_t not_before, int64_t now, size_t *queued)
 {
+	int64_t missing;
+	int err = store_int64(s, ST_PUSH_UNQUEUED, user_id, conv_id, &missing);
+	if (err || missing == 0)
+		return err;
 	sqlite3_stmt *st = store_stmt(s, ST_PUSH_ENQUEUE);
 	if (st == NULL)
 		return ERR_INTERNAL;
@@ -131,8 +135,7 @@ int store_push_enqueue(struct store *s, int64_t user_id, int64_t conv_id, int64_
 	sqlite3_bind_int64(st, 3, message_id);
 	sqlite3_bind_int64(st, 4, not_before);
 	sqlite3_bind_int64(st, 5, now);
-	int err = store_exec_stmt(st);
-	if (err == ERR_OK)
+	if ((err = store_exec_stmt(st)) == ERR_OK)
 		*queued += (size_t)sqlite3_changes(store_db(s));
 	return err;
 }
@@ -220,9 +223,9 @@ int store_push_next(struct store *s, int64_t now, int64_t *at)
 	return store_int64(s, ST_PUSH_NEXT, now, 0, at);
 }
 
-int store_push_waiting(struct store *s, int64_t *n)
+int store_push_waiting(struct store *s, int64_t now, int64_t *n)
 {
-	return store_int64(s, ST_PUSH_WAITING, 0, 0, n);
+	return store_int64(s, ST_PUSH_WAITING, now, 0, n);
 }
 
 int store_push_done(struct store *s, int64_t id, int64_t message_id, bool *gone)

@@ -596,6 +596,66 @@ static void test_family_sync_bounded(struct world *w)
 	msg_list_free(&page);
 }
 
+static int64_t post(struct world *w, int64_t sender, const char *body, int64_t at)
+{
+	struct store_user u = world_user(w, sender);
+	struct msg m = {0};
+	char client_id[32];
+	snprintf(client_id, sizeof client_id, "q-%lld", (long long)at);
+	CHECK_EQ(store_message_insert(w->s, w->conv_a, w->fam_a, &u.ref, KIND_TEXT, body, client_id,
+	                              at, &m),
+	         ERR_OK);
+	int64_t id = m.id;
+	msg_clear(&m);
+	return id;
+}
+
+/* One row per subscription and conversation: a later message writes
+ * nothing, the notification tells of the newest message for the user (not
+ * the user's own side's), and the row goes only when nothing newer than
+ * what was told or read is left. */
+static void test_push_queue_row(struct world *w)
+{
+	int64_t now = text_now_ms(), sub, due[4], newest, tid;
+	size_t queued = 0, n;
+	bool gone;
+	uint8_t hash[32];
+	memset(hash, 11, sizeof hash);
+	CHECK_EQ(store_token_insert(w->s, hash, w->anna, 0, now, now + 60000, &tid), ERR_OK);
+	struct store_push_sub ps = {.user_id = w->anna,
+	                            .token_id = tid,
+	                            .endpoint = "https://push.example/anna",
+	                            .p256dh = "k",
+	                            .auth = "a",
+	                            .lang = "da"};
+	CHECK_EQ(store_push_sub_put(w->s, &ps, now, &sub), ERR_OK);
+	int64_t m1 = post(w, w->mette, "første", now);
+	CHECK_EQ(store_push_enqueue(w->s, w->anna, w->conv_a, m1, now, now, &queued), ERR_OK);
+	CHECK_EQ(queued, 1);
+	int64_t m2 = post(w, w->mette, "anden", now + 1);
+	post(w, w->bo, "fra Bo til familien", now + 2);
+	CHECK_EQ(store_push_enqueue(w->s, w->anna, w->conv_a, m2, now, now, &queued), ERR_OK);
+	CHECK_EQ(queued, 1); /* already there: nothing written, nothing to wake for */
+	CHECK_EQ(store_push_due_ids(w->s, now, 4, due, &n), ERR_OK);
+	CHECK_EQ(n, 1);
+	struct store_push_due d;
+	CHECK_EQ(store_push_due_one(w->s, due[0], &d), ERR_OK);
+	CHECK_EQ(d.message_id, m2); /* the newest from the family, not Bo's */
+	CHECK_STR(d.preview, "anden");
+	CHECK_EQ(store_push_done(w->s, d.id, m1, &gone), ERR_OK);
+	CHECK(!gone); /* m2 is newer than what this outcome told of */
+	CHECK_EQ(store_push_notified(w->s, d.id, m2, now + 600000), ERR_OK);
+	CHECK_EQ(store_push_due_one(w->s, d.id, &d), ERR_OK);
+	CHECK_EQ(d.message_id, 0); /* nothing newer than what was told */
+	newest = post(w, w->mette, "tredje", now + 3);
+	CHECK_EQ(store_push_seen(w->s, w->anna, w->conv_a, m2), ERR_OK);
+	CHECK_EQ(store_push_due_one(w->s, d.id, &d), ERR_OK);
+	CHECK_EQ(d.message_id, newest); /* read up to m2: the third still to tell */
+	CHECK_EQ(store_push_seen(w->s, w->anna, w->conv_a, newest), ERR_OK);
+	CHECK_EQ(store_push_due_one(w->s, d.id, &d), ERR_NOT_FOUND);
+	CHECK_EQ(store_push_sub_delete(w->s, sub, w->anna), ERR_OK);
+}
+
 int main(void)
 {
 	if (mkdtemp(dir) == NULL)
@@ -620,6 +680,7 @@ int main(void)
 	test_staff_sync_pages(&w);
 	test_family_sync_bounded(&w);
 	test_log_pages(&w);
+	test_push_queue_row(&w);
 	world_free(&w);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
