@@ -244,8 +244,10 @@ struct push_snap {
 	uint64_t cum[PUSH_BUCKETS];
 };
 
-/* Subscribes every adviser's sign-in to the local push service. */
-int push_subscribe_advisers(struct bench *b, const struct world *w);
+/* Subscribes every adviser's sign-in to the local push service (ids[i]:
+ * adviser i's subscription), and deletes those subscriptions again. */
+int push_subscribe_advisers(struct bench *b, const struct world *w, int64_t *ids);
+int push_unsubscribe_advisers(struct bench *b, const struct world *w, const int64_t *ids);
 int push_snapshot(struct bench *b, struct push_snap *out);
 /* Notifications answered between a and b, and a quantile of their latency
  * (ms from the message's commit to the push service's answer; -1: none). */

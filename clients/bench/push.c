@@ -39,7 +39,7 @@ static int once(struct bench *b, struct http_req *r, const char *body)
 	return r->status;
 }
 
-int push_subscribe_advisers(struct bench *b, const struct world *w)
+int push_subscribe_advisers(struct bench *b, const struct world *w, int64_t *ids)
 {
 	int n = w->n_adv, ok = 0;
 	for (int i = 0; i < n; i++) {
@@ -49,18 +49,39 @@ int push_subscribe_advisers(struct bench *b, const struct world *w)
 		json_t *sub = st == 200 ? json_loads(made.resp, 0, NULL) : NULL;
 		json_object_del(sub, "id");
 		char *body = dump_body(sub);
-		if (body && (st = once(b, &reg, body)) == 201)
+		json_t *got = NULL;
+		if (body && (st = once(b, &reg, body)) == 201 &&
+		    (got = json_loads(reg.resp, 0, NULL)) != NULL)
 			ok++;
 		else
 			bench_note(b, "subscribing adviser %d: status %d %s", i, st,
 			           reg.resp    ? reg.resp
 			           : made.resp ? made.resp
 			                       : "");
+		ids[i] = (int64_t)json_integer_value(json_object_get(got, "id"));
+		json_decref(got);
 		free(body);
 		free(made.resp);
 		free(reg.resp);
 	}
 	fprintf(stderr, "indgang-bench: %d of %d advisers subscribed to the push service\n", ok, n);
+	return ok == n ? 0 : -1;
+}
+
+int push_unsubscribe_advisers(struct bench *b, const struct world *w, const int64_t *ids)
+{
+	int n = w->n_adv, ok = 0;
+	for (int i = 0; i < n; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "/api/push/subscriptions/%lld", (long long)ids[i]);
+		struct http_req del = {.path = path, .method = "DELETE", .token = w->adv[i].token};
+		int st = once(b, &del, "");
+		ok += st == 204 || st == 200;
+		if (st != 204 && st != 200)
+			bench_note(b, "unsubscribing adviser %d: status %d", i, st);
+		free(del.resp);
+	}
+	fprintf(stderr, "indgang-bench: %d of %d advisers unsubscribed\n", ok, n);
 	return ok == n ? 0 : -1;
 }
 
