@@ -644,6 +644,33 @@ static void ep_device_delete(struct call *c)
 	respond(c, 204, NULL);
 }
 
+struct rename_op {
+	struct call *c;
+	char *name;
+	const char *why;
+};
+
+static int rename_op(struct store *s, void *arg)
+{
+	struct rename_op *o = arg;
+	return svc_device_rename(s, &o->c->user, o->c->path_id, o->name, o->c->now);
+}
+
+static void ep_device_rename(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct rename_op o = {.c = c};
+	int err = codec_decode_device_name(c->req->body, c->req->body_len, &o.name, &o.why);
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, rename_op, &o);
+	if (err)
+		fail(c, err, o.why);
+	else
+		respond(c, 204, NULL);
+	free(o.name);
+}
+
 struct push_op {
 	struct call *c;
 	struct req_push_sub in;
@@ -923,6 +950,7 @@ static const struct route routes[] = {
     {"GET", "/api/families/", "/devices", ep_devices},
     {"GET", "/api/families/", "/access-log", ep_access_log},
     {"DELETE", "/api/devices/", "", ep_device_delete},
+    {"PUT", "/api/devices/", "", ep_device_rename},
     {"GET", "/api/push/key", NULL, ep_push_key},
     {"POST", "/api/push/subscriptions", NULL, ep_push_subscribe},
     {"GET", "/api/families/", "/quiet-hours", ep_quiet_hours},

@@ -108,6 +108,8 @@ struct req_invite {
 int codec_decode_login(const char *text, size_t len, struct req_login *out, const char **why);
 void codec_login_free(struct req_login *r);
 int codec_decode_enrol(const char *text, size_t len, struct req_enrol *out, const char **why);
+/* {"name":N}: a phone's new name (PUT /api/devices/{id}); *name is malloc'd. */
+int codec_decode_device_name(const char *text, size_t len, char **name, const char **why);
 void codec_enrol_free(struct req_enrol *r);
 int codec_decode_conv_create(const char *text, size_t len, struct req_conv_create *out,
                              const char **why);

@@ -520,6 +520,18 @@ void codec_enrol_free(struct req_enrol *r)
 	r->code = r->device = NULL;
 }
 
+int codec_decode_device_name(const char *text, size_t len, char **name, const char **why)
+{
+	json_t *o;
+	*name = NULL;
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	int rc = take_trimmed(&(struct obj){.tree = o}, "name", DOMAIN_NAME_MAX, name, why,
+	                      "device: \"name\" must be a non-blank string of at most 200 bytes");
+	json_decref(o);
+	return rc == ERR_OK ? ok(why) : rc;
+}
+
 /* members: 1..100 distinct positive integers. */
 static int take_members(const struct obj *o, struct req_conv_create *r, const char **why)
 {

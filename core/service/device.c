@@ -3,6 +3,7 @@
  *
  * A member sees and revokes their own phones (to notice one they did not
  * add); the pair and an administrator see and revoke all of the family's.
+ * The same people may rename one (device_name.c).
  * Revocation is one transaction: the device and every token issued to it
  * end together with the "revoke" row, so no crash can leave a revoked
  * device whose token still works.
@@ -44,15 +45,14 @@ int svc_devices(struct store *s, const struct store_user *actor, int64_t family,
 	return svc_log_access(s, actor, family, 0, now, "devices");
 }
 
-int svc_device_revoke(struct store *s, const struct store_user *actor, int64_t device, int64_t now,
-                      struct store_device *dev, struct store_user *owner, bool *already_revoked)
+int svc_device_check(struct store *s, const struct store_user *actor, int64_t device, int64_t now,
+                     const char *what, struct store_device *dev, struct store_user *owner)
 {
-	*already_revoked = false;
 	int err = store_device_get(s, device, dev);
 	if (err == ERR_OK)
 		err = store_user_get(s, dev->user_id, owner);
 	if (err == ERR_NOT_FOUND)
-		return svc_refuse_unless(s, actor, false, REL_NONE, 0, 0, now, "revoke device");
+		return svc_refuse_unless(s, actor, false, REL_NONE, 0, 0, now, what);
 	if (err)
 		return err;
 	bool is_owner = owner->ref.id == actor->ref.id;
@@ -60,8 +60,16 @@ int svc_device_revoke(struct store *s, const struct store_user *actor, int64_t d
 	if (!is_owner && owner->family_id > 0 &&
 	    (err = svc_family_relation(s, actor, owner->family_id, 0, &rel)) != ERR_OK)
 		return err;
-	if ((err = svc_refuse_unless(s, actor, perm_can_revoke_device(rel, is_owner), rel,
-	                             owner->family_id, 0, now, "revoke device")) != ERR_OK)
+	return svc_refuse_unless(s, actor, perm_can_revoke_device(rel, is_owner), rel,
+	                         owner->family_id, 0, now, what);
+}
+
+int svc_device_revoke(struct store *s, const struct store_user *actor, int64_t device, int64_t now,
+                      struct store_device *dev, struct store_user *owner, bool *already_revoked)
+{
+	*already_revoked = false;
+	int err = svc_device_check(s, actor, device, now, "revoke device", dev, owner);
+	if (err)
 		return err;
 	if (dev->revoked_at != 0) {
 		*already_revoked = true;

@@ -139,6 +139,11 @@ int svc_devices(struct store *s, const struct store_user *actor, int64_t family,
  * device's owner; *already_revoked when there was nothing to do. */
 int svc_device_revoke(struct store *s, const struct store_user *actor, int64_t device, int64_t now,
                       struct store_device *dev, struct store_user *owner, bool *already_revoked);
+/* Gives a phone the name its people know it by ("Mettes Samsung"), by the
+ * same people as svc_device_revoke(); a revoked one is ERR_GONE.  Logged
+ * with the old name and the new. */
+int svc_device_rename(struct store *s, const struct store_user *actor, int64_t device,
+                      const char *name, int64_t now);
 
 /* ---- Conversations and messages (conversation.c, send.c, read.c, ...) ---- */
 

@@ -56,4 +56,10 @@ int svc_push_message(struct store *s, const struct user_ref *sender, const struc
 int svc_system_message(struct store *s, int64_t family, const struct store_user *about,
                        const char *client_id, const char *body, int64_t now, struct msg *out);
 
+/* The device and its owner, if actor may manage it (its owner, the pair of
+ * the owner's family, an administrator; perm_can_revoke_device()); else the
+ * refusal, logged as what. */
+int svc_device_check(struct store *s, const struct store_user *actor, int64_t device, int64_t now,
+                     const char *what, struct store_device *dev, struct store_user *owner);
+
 #endif

@@ -347,6 +347,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                       "devices WHERE id = ?1",
     [ST_DEVICE_REVOKE] = "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at "
                          "IS NULL",
+    [ST_DEVICE_RENAME] = "UPDATE devices SET name = ?2 WHERE id = ?1",
     [ST_DEVICE_REVOKE_TOKENS] = "UPDATE tokens SET revoked_at = ?2 WHERE device_id = ?1 "
                                 "AND revoked_at IS NULL",
     [ST_INVITE_INSERT] = "INSERT INTO invites(code_hash, member_id, created_by, created_at, "

@@ -133,6 +133,7 @@ int store_device_get(struct store *s, int64_t id, struct store_device *out);
 int store_family_devices(struct store *s, int64_t family_id, struct device_list *out);
 /* Revokes the device and every token issued to it. */
 int store_device_revoke(struct store *s, int64_t id, int64_t now);
+int store_device_rename(struct store *s, int64_t id, const char *name);
 
 /* Invites are found by the hash of their code (auth_invite_hash()). */
 int store_invite_insert(struct store *s, const char *code_hash, int64_t member_id,

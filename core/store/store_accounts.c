@@ -237,6 +237,16 @@ int store_device_get(struct store *s, int64_t id, struct store_device *out)
 	return err;
 }
 
+int store_device_rename(struct store *s, int64_t id, const char *name)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_DEVICE_RENAME);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	return store_exec_stmt(st);
+}
+
 int store_device_revoke(struct store *s, int64_t id, int64_t now)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_DEVICE_REVOKE);

@@ -7,7 +7,8 @@
 // reached from the menu, lists both phones with "this phone" marked and
 // offers "Fjern" only for the other one; after the confirm step that phone's
 // token is refused (401) while the app carries on.  axe-core on the view and
-// its confirm step, in Danish and in Arabic.
+// its confirm step, in Danish and in Arabic.  The phone is first named by its kind
+// and model ("Android-telefon (Pixel 7)") and renamed from the view ("Omdøb").
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,9 +51,16 @@ async function checkA11y(page, name) {
 
 test('a second phone enrols: the open app gets the notice with a shortcut to the phones', async () => {
   const m = mette.page;
+  // An Android phone whose browser tells its model (User-Agent Client Hints).
+  await m.context().addInitScript(() => {
+    Object.defineProperty(navigator, 'userAgent', { get: () => 'Mozilla/5.0 (Linux; Android 14; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36' });
+    Object.defineProperty(navigator, 'userAgentData', { get: () => ({ getHighEntropyValues: async () => ({ model: 'Pixel 7' }) }) });
+  });
   await familyEnrol(m, world, 'mette');
-  thisPhone = await m.evaluate(() => JSON.parse(localStorage.getItem('indgang.family')).device.id);
+  const kept = await m.evaluate(() => JSON.parse(localStorage.getItem('indgang.family')).device);
+  thisPhone = kept.id;
   assert.ok(Number.isInteger(thisPhone), 'the app keeps its device id from the enrol answer');
+  assert.equal(kept.name, 'Android-telefon (Pixel 7)', 'the phone is named by its kind and model');
 
   // The adviser makes a second code for Mette; another phone enrols with it.
   const anna = await post('/api/login', { username: 'anna', password: PASSWORDS.anna });
@@ -98,9 +106,36 @@ test('the phones view from the menu: both phones, this one marked, Fjern only fo
   assert.doesNotMatch(await theirs.textContent(), /Denne telefon/);
   assert.match(await theirs.textContent(), /Ukendt telefon/);
   assert.match(await theirs.textContent(), /Aktiv/);
-  assert.equal(await mine.getByRole('button').count(), 0, 'no Fjern for the phone in use');
+  assert.equal(await mine.getByRole('button', { name: /^Fjern/ }).count(), 0, 'no Fjern for the phone in use');
   assert.equal(await theirs.getByRole('button', { name: /^Fjern/ }).count(), 1);
   await checkA11y(m, 'family-phones');
+});
+
+test('Omdøb: this phone gets a name Mette recognises, kept by the gateway and shown in the menu', async () => {
+  const m = mette.page;
+  const omdoeb = m.getByRole('button', { name: `Omdøb Android-telefon (Pixel 7), nr. ${thisPhone}` });
+  await omdoeb.click();
+  const input = m.getByLabel('Nyt navn på telefonen');
+  assert.ok(await input.evaluate((i) => i === document.activeElement), 'the focus is in the name field');
+  assert.equal(await input.inputValue(), 'Android-telefon (Pixel 7)');
+  await checkA11y(m, 'family-phones-rename');
+  await input.fill('Noget andet');
+  await m.keyboard.press('Escape');
+  assert.equal(await input.count(), 0, 'Escape closes the form');
+  assert.ok(await omdoeb.evaluate((b) => b === document.activeElement), 'the focus returns to Omdøb');
+  await omdoeb.click();
+  await input.fill('  Mettes Samsung ');
+  await m.keyboard.press('Enter');
+  await m.locator('#phones-status', { hasText: 'Telefonen hedder nu Mettes Samsung.' }).waitFor();
+  const mine = m.locator(`#phones-list > li[data-device="${thisPhone}"]`);
+  assert.match(await mine.locator('.phone-name').textContent(), /^Mettes Samsung/);
+  const renamed = m.getByRole('button', { name: `Omdøb Mettes Samsung, nr. ${thisPhone}` });
+  assert.ok(await renamed.evaluate((b) => b === document.activeElement), 'the focus is back on the phone');
+  const anna = await post('/api/login', { username: 'anna', password: PASSWORDS.anna });
+  const family = (await (await http.get('/api/me', bearer(anna.token))).json()).conversations[0].family.id;
+  const list = await (await http.get(`/api/families/${family}/devices`, bearer(anna.token))).json();
+  assert.equal(list.devices.find((d) => d.id === thisPhone).name, 'Mettes Samsung', 'the adviser sees the new name');
+  assert.equal(await m.evaluate(() => JSON.parse(localStorage.getItem('indgang.family')).device.name), 'Mettes Samsung');
 });
 
 test('Fjern asks first; Fortryd and Escape keep the phone', async () => {
@@ -175,7 +210,7 @@ test('a reload in the view stays there; without the kept device id the only acti
   const mine = m.locator(`#phones-list > li[data-device="${thisPhone}"]`);
   await mine.waitFor();
   assert.match(await mine.textContent(), /Denne telefon/);
-  assert.equal(await m.locator('#phones-list button').count(), 0, 'nothing to remove: the other phone is gone, this one is in use');
+  assert.equal(await m.locator('#phones-list button.phone-remove').count(), 0, 'nothing to remove: the other phone is gone, this one is in use');
   await m.getByRole('button', { name: 'Tilbage' }).click();
   await m.locator('#chat-view:not([hidden])').waitFor();
   assert.equal(new URL(m.url()).hash, '');

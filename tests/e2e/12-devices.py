@@ -1,4 +1,5 @@
-"""12 devices: revoking a device kills its token and its open connections."""
+"""12 devices: revoking a device kills its token and its open connections; a phone is
+renamed by the people who may revoke it, and the log keeps both names."""
 import os
 import sys
 
@@ -72,6 +73,48 @@ async def test_revoke_logged(w):
             "Mette (own device) and bo (Jonas' device)", [w.ids["mette"], w.ids["bo"]], rev)
 
 
+def phone_names(w, key, family):
+    st, _, b = w.http("GET", "/api/families/%d/devices" % w.fam[family], token=w.token(key))
+    h.eq(st, 200, "%s lists family %s's phones" % (key, family))
+    return {d["id"]: d["name"] for d in b["devices"]}
+
+
+async def test_rename(w):
+    dev = w.device("mette", "phone")["id"]
+    rename = lambda key, name, d=dev: w.http(  # noqa: E731
+        "PUT", "/api/devices/%d" % d, {"name": name}, token=w.token(key))[0]
+    h.eq(rename("mette", "  Mettes Samsung "), 204, "Mette names her own phone")
+    h.eq(phone_names(w, "anna", "A")[dev], "Mettes Samsung", "the pair sees the new name, trimmed")
+    h.eq(phone_names(w, "mette", "A")[dev], "Mettes Samsung", "and so does Mette")
+    h.eq(rename("anna", "Mettes gamle Samsung"), 204, "the pair renames it")
+    h.eq(rename("admin", "Mettes Samsung"), 204, "an administrator renames it")
+    h.eq(rename("jonas", "Jonas' nu"), 403, "another member of the family may not")
+    h.eq(rename("carl", "Carls"), 403, "the team (not the pair) may not")
+    h.check(rename("dora", "Doras") in (403, 404), "another family's pair may not", "403/404",
+            rename("dora", "Doras"))
+    h.eq(phone_names(w, "anna", "A")[dev], "Mettes Samsung", "no refused rename changed it")
+    for bad in ("", "   ", "x" * 201, 7, None):
+        h.eq(rename("mette", bad), 400, "a name of %r" % (bad,))
+    st, _, b = w.http("PUT", "/api/devices/%d" % dev, "not json", token=w.token("mette"))
+    h.eq(st, 400, "a body that is not JSON")
+    h.eq(rename("admin", "Nogens", d=999999), 404, "a phone that does not exist")
+    st, _, b = w.http("GET", "/api/families/%d/log" % w.fam["A"], token=w.token("anna"))
+    rows = [e["detail"] for e in b["entries"] if e["kind"] == "device"]
+    h.check(any('"Mettes gamle Samsung" of Mette Hansen renamed "Mettes Samsung"' in r
+                for r in rows), "the log keeps the old name and the new", "a 'device' row", rows)
+    h.eq(len(rows), 3, "one row per rename that changed the name")
+
+
+async def test_rename_revoked(w):
+    tok = w.token("mette", "spare")
+    dev = w.device("mette", "spare")["id"]
+    st, _, _ = w.http("DELETE", "/api/devices/%d" % dev, token=tok)
+    h.eq(st, 204, "Mette revokes her spare phone")
+    st, _, b = w.http("PUT", "/api/devices/%d" % dev, {"name": "Gammel"}, token=w.token("anna"))
+    h.eq(st, 410, "a revoked phone is not renamed")
+    w.forget_token("mette", "spare")
+
+
 async def test_survives_restart(w):
     tok = w.token("mette", "phone")
     w.gw.restart()
@@ -82,4 +125,4 @@ async def test_survives_restart(w):
 
 
 h.run([test_owner_revokes, test_pair_revokes, test_admin_revokes, test_revoke_logged,
-       test_survives_restart])
+       test_rename, test_rename_revoked, test_survives_restart])

@@ -102,6 +102,12 @@ async function boot() {
     familyId: () => (convList()[0] || { family: {} }).family.id || null,
     thisDevice: () => (saved.device && saved.device.id) || null,
     onBack: () => leavePhones(),
+    onRenamed: (id, name) => {
+      if (saved.device && saved.device.id === id) {
+        saved.device.name = name; // the menu's "Denne telefon: …"
+        save();
+      }
+    },
   });
   initNotify({ liveRegion: el.live });
   initQuiet({ family: () => (convList()[0] || { family: {} }).family.id || null });
@@ -269,12 +275,24 @@ function showEnrol({ code = '', error = '', notice = '' } = {}) {
   (code ? el['enrol-submit'] : el.code).focus();
 }
 
-function deviceName() {
+// A first name for the phone, from what the browser says of itself: the
+// model where it tells one (Chromium on Android: "Android-telefon (Pixel 7)"),
+// so two Android phones in a family are told apart; the member can rename
+// it in "Dine telefoner".
+async function deviceName() {
   const ua = navigator.userAgent || '';
-  if (/iPhone/.test(ua)) return 'iPhone';
-  if (/iPad/.test(ua)) return 'iPad';
-  if (/Android/.test(ua)) return /Mobile/.test(ua) ? 'Android-telefon' : 'Android-tablet';
-  return 'Browser';
+  let kind = 'Browser';
+  if (/iPhone/.test(ua)) kind = 'iPhone';
+  else if (/iPad/.test(ua)) kind = 'iPad';
+  else if (/Android/.test(ua)) kind = /Mobile/.test(ua) ? 'Android-telefon' : 'Android-tablet';
+  let model = '';
+  try {
+    const v = await navigator.userAgentData?.getHighEntropyValues?.(['model']);
+    model = String(v?.model || '').trim().slice(0, 40);
+  } catch {
+    // not told: the kind alone
+  }
+  return model ? `${kind} (${model})` : kind;
 }
 
 async function onEnrol(e) {
@@ -292,7 +310,7 @@ async function onEnrol(e) {
   btn.disabled = true;
   btn.textContent = t('enrol.busy');
   try {
-    const r = await api.enrol(code, deviceName());
+    const r = await api.enrol(code, await deviceName());
     history.replaceState(null, '', location.pathname); // the code is spent: out of the address bar
     saved = { user: r.user, device: r.device };
     save();

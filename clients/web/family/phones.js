@@ -8,8 +8,10 @@
 // removal (revoking it closes the WebSocket with 4403: "Log ud" in the menu
 // does that properly).  Every other active phone has a "Fjern" button with a
 // confirm step ("Ja, fjern" takes the focus; "Fortryd" or Escape gives it
-// back to the same button).  family.js switches between this view and the
-// chat and reaches it from the menu and from the enrolment notice.
+// back to the same button).  Every active phone can be given a name the
+// member recognises ("Omdøb": a small form in its row, Enter saves, Escape
+// gives up; PUT /api/devices/{id}).  family.js switches between this view
+// and the chat and reaches it from the menu and from the enrolment notice.
 
 import { api } from '../shared/api.js';
 import { h, clear } from '../shared/dom.js';
@@ -22,6 +24,7 @@ let opts = null; // { familyId: () => id | null, thisDevice: () => id | null, on
 let devices = null; // the last answer; null before the first
 let thisId = null; // the phone in use, when known
 let asking = null; // { d, button }: the phone the confirm step is about
+let naming = null; // the id of the phone whose name is being changed
 let status = { key: '', vars: null };
 let loads = 0; // only the latest answer counts
 
@@ -64,6 +67,7 @@ export function closePhones() {
 // Signed out: nothing of the list stays for the next person.
 export function forgetPhones() {
   closePhones();
+  naming = null;
   devices = null;
   thisId = null;
   setStatus('');
@@ -73,7 +77,7 @@ export function forgetPhones() {
 // Fetches the list again when the view is on screen and no question is open
 // (a new phone announced, the app visible again, the connection back).
 export function refreshPhones() {
-  if (phonesShown() && !asking) load();
+  if (phonesShown() && !asking && naming === null) load();
 }
 
 function setStatus(key, vars = null) {
@@ -94,7 +98,7 @@ async function load() {
     if (n !== loads) return;
     devices = r.devices || [];
     if (['phones.loading', 'phones.err_load', 'enrol.err_network'].includes(status.key)) setStatus('');
-    if (!asking) renderPhones();
+    if (!asking && naming === null) renderPhones();
   } catch (e) {
     if (n !== loads) return;
     setStatus(e.code === 'network' ? 'enrol.err_network' : 'phones.err_load');
@@ -135,6 +139,10 @@ export function renderPhones() {
         h('p', { class: 'phone-meta' }, t('phones.added', { when: dateTime(d.created_at, locale) })),
         h('p', { class: `phone-state ${revoked ? 'revoked' : 'active'}` },
           revoked ? t('phones.revoked_at', { when: dateTime(d.revoked_at, locale) }) : t('phones.active')),
+        revoked ? null : naming === d.id ? nameForm(d) : h('button', {
+          class: 'btn phone-rename', type: 'button', dataset: { rename: String(d.id) },
+          onclick: () => startNaming(d),
+        }, t('phones.rename'), h('span', { class: 'visually-hidden' }, ` ${t('phones.remove_label', { name: nameOf(d), id: d.id })}`)),
         revoked || mine ? null : h('button', {
           class: 'btn btn-danger phone-remove', type: 'button', dataset: { device: String(d.id) },
           'aria-expanded': 'false', 'aria-controls': 'phones-confirm',
@@ -142,7 +150,57 @@ export function renderPhones() {
         }, t('phones.remove'), h('span', { class: 'visually-hidden' }, ` ${t('phones.remove_label', { name: nameOf(d), id: d.id })}`))),
     );
   }
+  if (naming !== null) list.querySelector('.phone-name-input')?.focus();
   if (devices.length === 0) list.append(h('li', { class: 'phone-none' }, t('phones.none')));
+}
+
+// ---- Renaming -------------------------------------------------------------------
+
+function nameForm(d) {
+  const id = `phone-name-${d.id}`;
+  const input = h('input', {
+    id, class: 'phone-name-input', type: 'text', maxlength: '60', autocomplete: 'off', dir: 'auto', value: d.name || '',
+  });
+  return h('form', {
+    class: 'phone-name-form',
+    onsubmit: (ev) => { ev.preventDefault(); saveName(d, input.value); },
+    onkeydown: (ev) => { if (ev.key === 'Escape') { ev.preventDefault(); stopNaming(d.id); } },
+  },
+  h('label', { for: id }, t('phones.name_field')), input,
+  h('div', { class: 'phones-confirm-buttons' },
+    h('button', { class: 'btn btn-primary', type: 'submit' }, t('phones.save')),
+    h('button', { class: 'btn', type: 'button', onclick: () => stopNaming(d.id) }, t('menu.cancel'))));
+}
+
+function startNaming(d) {
+  cancel({ focus: false });
+  naming = d.id;
+  renderPhones();
+}
+
+// Back to the list, the focus on the phone's own "Omdøb".
+function stopNaming(id) {
+  naming = null;
+  renderPhones();
+  el['phones-list'].querySelector(`button[data-rename="${id}"]`)?.focus();
+}
+
+async function saveName(d, typed) {
+  const name = typed.trim();
+  if (!name || name === d.name) {
+    stopNaming(d.id);
+    return;
+  }
+  try {
+    await api.renameDevice(d.id, name);
+  } catch (e) {
+    setStatus(e.code === 'network' ? 'enrol.err_network' : 'phones.err_rename');
+    return; // the form stays, with what was typed
+  }
+  devices = devices.map((x) => (x.id === d.id ? { ...x, name } : x));
+  setStatus('phones.renamed', { name });
+  opts.onRenamed?.(d.id, name);
+  stopNaming(d.id);
 }
 
 function ask(d, button) {

@@ -62,6 +62,7 @@ export const api = {
   logCsvUrl: (family, from, to) => `/api/families/${family}/log${logQuery(from, to, 'csv')}`,
   devices: (family) => call('GET', `/api/families/${family}/devices`),
   revokeDevice: (id) => call('DELETE', `/api/devices/${id}`),
+  renameDevice: (id, name) => call('PUT', `/api/devices/${id}`, { name }),
   // Web Push (shared/push.js) and what notifications show.
   pushKey: () => call('GET', '/api/push/key'),
   pushSubscribe: (subscription) => call('POST', '/api/push/subscriptions', subscription),

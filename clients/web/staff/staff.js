@@ -43,6 +43,7 @@ const KIND_LABELS = {
   logout: 'Logget ud',
   invite: 'Invitationskode lavet',
   revoke: 'Telefon tilbagekaldt',
+  device: 'Telefon omdøbt',
   access: 'Opslag',
   denied: 'Afvist adgang',
   conversation: 'Samtale oprettet',
@@ -856,6 +857,14 @@ async function loadLog(more = false) {
   }
 }
 
+// 'device 12 "Android-telefon" of Mette Hansen renamed "Mettes Samsung"'
+function renamedDetail(detail) {
+  const m = /^device (\d+) "(.*)" of (.*) renamed "(.*)"$/.exec(detail || '');
+  if (!m) return detail || '';
+  const whose = /[sxz]$/i.test(m[3]) ? `${m[3]}'` : `${m[3]}s`; // Danish genitive
+  return `${whose} telefon nr. ${m[1]}: „${m[2]}“ hedder nu „${m[4]}“`;
+}
+
 function logRow(e) {
   const conv = e.conv ? store.convs.get(e.conv) : null;
   let detail = e.detail || '';
@@ -863,6 +872,7 @@ function logRow(e) {
   else if (e.kind === 'receipt') detail = `Læst til og med besked nr. ${e.message}`;
   else if (e.kind === 'access' || e.kind === 'denied') detail = ACCESS_LABELS[detail] || detail;
   else if (e.kind === 'enrol' || e.kind === 'revoke') detail = detail ? `Telefon: ${detail}` : '';
+  else if (e.kind === 'device') detail = renamedDetail(detail);
   else if (e.kind === 'settings') detail = settingsDetail(detail);
   else if (e.kind === 'scheduled') detail = scheduledDetail(detail);
   const actor = e.actor ? `${e.actor.name} (${{ family: 'familie', adviser: 'medarbejder', admin: 'administrator' }[e.actor.role] || e.actor.role})` : '';
