@@ -119,6 +119,29 @@ int svc_enrol(struct store *s, const struct svc_policy *p, struct auth_throttle 
 int svc_logout(struct store *s, const struct store_user *user, const struct store_token *tok,
                int64_t now);
 
+/* ---- A locked staff sign-in (authenticate.c, unlock.c, unread.c) ------------
+ *
+ * A staff sign-in that goes idle is locked, not ended (unlock.c): refused by
+ * svc_authenticate() as before, it may still be unlocked, give its unread
+ * count and be signed out. */
+
+/* As svc_authenticate(), but a sign-in that is only idle passes when it
+ * locks (a staff or admin account's, not a phone's): then *locked.  Expired,
+ * revoked, of an inactive account, unknown: ERR_UNAUTHORIZED. */
+int svc_authenticate_locked(struct store *s, const char *token, int64_t now,
+                            struct store_user *user, struct store_token *tok, bool *locked);
+/* Opens the sign-in tok of user (from svc_authenticate_locked) again with
+ * the user's own password, checked as svc_login checks one (the same
+ * throttle, the same refusal); its last use becomes now, and an "unlock"
+ * row is logged like a "login" (no family, the address).  A phone's sign-in:
+ * ERR_FORBIDDEN. */
+int svc_unlock(struct store *s, const struct svc_policy *p, struct auth_throttle *t,
+               const struct store_user *user, const struct store_token *tok, const char *password,
+               const char *addr, int64_t now, const char **why);
+/* The user's unread messages over every conversation they may see (the sum
+ * of CONV.unread): a number, no content, no access row. */
+int svc_unread(struct store *s, const struct store_user *user, int64_t *n);
+
 /* ---- Invites and devices (invite.c, device.c) ----------------------------- */
 
 /* An invite code for family member `member`, valid for p->invite_ms (or

@@ -34,6 +34,18 @@ int svc_family_refusal(enum perm_rel rel);
 int svc_check_conv(struct store *s, const struct store_user *actor, int64_t conv, int64_t now,
                    bool (*allowed)(enum perm_rel, int), int arg, const char *what, int64_t *family);
 
+/* The password check of a sign-in (login.c), for svc_login and svc_unlock:
+ * counts the attempt on the login throttle first (ERR_RATE_LIMITED), then
+ * ERR_OK and *user when username is an active staff or admin account and
+ * password is its own, else ERR_UNAUTHORIZED at the cost of one hash, with
+ * the one refusal every wrong password gets in *why. */
+int svc_password_check(struct store *s, struct auth_throttle *t, const char *username,
+                       const char *password, const char *addr, int64_t now,
+                       struct store_user *user, const char **why);
+/* A sign-in that locks when it goes idle, rather than ending (unlock.c): a
+ * password's (a staff or admin account in a browser), never a phone's. */
+bool svc_lockable(const struct store_user *user, const struct store_token *tok);
+
 /* ERR_OK when actor may administer (staff.c). */
 int svc_check_admin(const struct store_user *actor);
 /* The pair rule (family.c): *why says what is wrong. */

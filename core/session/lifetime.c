@@ -4,7 +4,8 @@
  * 800-63B, see core/auth/auth.h and docs/trust.md, "Sessions").  The same
  * sweep runs keep-alive (keepalive.c) and watches announced input.
  *
- * Activity costs no write per frame: a frame only stamps session->active_at
+ * Activity (person_acts(): what a person does, not what a client sends by
+ * itself) costs no write per frame: a frame only stamps session->active_at
  * in memory.  The sweep (every HUB_RECHECK_MS) reads each token again, and
  * where the memory stamp is auth_session_touch_interval() newer than the
  * stored last use, it queues the new value; all of them go to the writer
@@ -24,16 +25,41 @@ static int64_t last_use(const struct session *s)
 	return s->active_at > s->token.last_used_at ? s->active_at : s->token.last_used_at;
 }
 
-/* Only what a person does counts: the staff web client pings every 25 s
- * on its own, and a tab left open must still go idle. */
-bool lifetime_activity(struct session *s, enum frame_type type, int64_t now)
+/*
+ * What a person does, as against what a client sends by itself: only the
+ * first keeps a sign-in from going idle, so that a staff tab left open on a
+ * shared PC locks however busy its caseload is (issue 12).
+ *   send     a person wrote it (an outbox resending after a reconnect sends
+ *            what a person wrote, and only once)
+ *   read     a person was shown the conversation: the web clients send it
+ *            for the conversation on a visible page.  (The staff client also
+ *            marks the conversation on screen read when a message arrives
+ *            there, so a visible tab left on one busy conversation counts as
+ *            used; the caseload's other traffic does not.)
+ *   history  a person opened a conversation or scrolled back in it
+ * Not activity:
+ *   auth       a client reconnects by itself after every drop
+ *   sync       its catch-up after each reconnect
+ *   ping       every 25 s from the web clients, to keep the link alive
+ *   delivered  sent whenever messages arrive (shared/delivery.js)
+ *   viewing    sent on visibility changes and again at each reconnect
+ * No default: a new frame type must be decided here (-Wswitch).
+ */
+static bool person_acts(enum frame_type type)
 {
-	if (auth_session_check(s->token.expires_at, last_use(s), s->token.idle_ms, now) !=
-	    AUTH_SESSION_LIVE)
+	switch (type) {
+	case FRAME_SEND:
+	case FRAME_READ:
+	case FRAME_HISTORY:
+		return true;
+	case FRAME_AUTH:
+	case FRAME_SYNC:
+	case FRAME_PING:
+	case FRAME_DELIVERED:
+	case FRAME_VIEWING:
 		return false;
-	if (type != FRAME_PING)
-		s->active_at = now;
-	return true;
+	}
+	return false;
 }
 
 /* Token ids and last-use times to write back, gathered by one sweep. */
@@ -60,7 +86,11 @@ static void sweep_touch(struct sweep *w, const struct session *s, int64_t at)
 	w->n++;
 }
 
-static void end_session(struct hub *h, struct session *s, enum auth_session_end why)
+/* The sign-in ended for time: an `unauthorized` error (with the ref of the
+ * frame that found it, if one did), then 4401 with the reason that tells a
+ * client which, e.g. for the staff client's lock screen. */
+static void end_session(struct hub *h, struct session *s, const char *ref,
+                        enum auth_session_end why)
 {
 	char peer[80];
 	bool idle = why == AUTH_SESSION_IDLE;
@@ -68,12 +98,24 @@ static void end_session(struct hub *h, struct session *s, enum auth_session_end 
 	        idle ? "idle" : "expired", (unsigned long long)s->id, (long long)s->user.ref.id,
 	        hub_log_quote(peer, sizeof peer, s->peer));
 	outbox_clear(s); /* nothing more is disclosed on an ended sign-in */
-	outbox_send_error(s, NULL, ERR_UNAUTHORIZED,
+	outbox_send_error(s, ref, ERR_UNAUTHORIZED,
 	                  idle ? "Signed out after a time without activity; sign in again."
 	                       : "The sign-in has expired; sign in again.");
 	s->state = SESSION_CLOSING;
-	/* The close reason tells a client which, e.g. for its sign-in form. */
 	session_close(s, CLOSE_UNAUTHORIZED, idle ? "idle" : "expired");
+}
+
+bool lifetime_activity(struct session *s, enum frame_type type, const char *ref, int64_t now)
+{
+	enum auth_session_end end =
+	    auth_session_check(s->token.expires_at, last_use(s), s->token.idle_ms, now);
+	if (end != AUTH_SESSION_LIVE) {
+		end_session(s->hub, s, ref, end);
+		return false;
+	}
+	if (person_acts(type))
+		s->active_at = now;
+	return true;
 }
 
 static void sweep_session(int64_t key, void *val, void *arg)
@@ -104,7 +146,7 @@ static void sweep_session(int64_t key, void *val, void *arg)
 	enum auth_session_end end =
 	    auth_session_check(t.expires_at, last_use(s), t.idle_ms, w->now);
 	if (end != AUTH_SESSION_LIVE) {
-		end_session(w->h, s, end);
+		end_session(w->h, s, NULL, end);
 		return;
 	}
 	if (s->active_at > 0 && auth_session_touch_due(t.last_used_at, s->active_at, t.idle_ms)) {

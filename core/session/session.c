@@ -18,11 +18,13 @@
  *   session_closed() frees it
  *
  * Behind the arrows: session_refuse_unauthenticated() (a frame before the
- * auth, a bad token, a sign-in that ended, and the deadline through
- * session_auth_deadline() from session_expire_unauthenticated() on each
- * tick), session_refuse() (4429 here, a foreign Origin in the gateway),
- * session_fail() (abuse here, silent and too big in keepalive.c), lifetime.c's
- * sweep (revoked, expired, idle), core/workers/http_call.c (a sign-out or
+ * auth, a bad token, and the deadline through session_auth_deadline() from
+ * session_expire_unauthenticated() on each tick), session_refuse() (4429
+ * here, a foreign Origin in the gateway), session_fail() (abuse here, silent
+ * and too big in keepalive.c), lifetime.c (a frame that finds its sign-in
+ * expired or idle, and the sweep: revoked, expired, idle; an idle staff
+ * sign-in is locked, not ended, but its sockets close all the same: see
+ * core/service/unlock.c), core/workers/http_call.c (a sign-out or
  * revocation over HTTP) and core/hub/hub.c (shutdown).  A session only ever
  * moves down the picture.  session_close() alone (lagging 4408 in outbox.c,
  * an internal error) sets the close code but not the state: the outbox
@@ -216,8 +218,7 @@ int session_auth_token(struct session *s, const char *token)
 	metrics_gauge_add(m, s->conn_gauge, -1);
 	s->conn_gauge = hub_conn_gauge(s->user.ref.role);
 	metrics_gauge_add(m, s->conn_gauge, 1);
-	s->state = SESSION_AUTHED;
-	(void)lifetime_activity(s, FRAME_AUTH, text_now_ms());
+	s->state = SESSION_AUTHED; /* opening a connection is no use of the sign-in (lifetime.c) */
 	registry_add(s->hub, s); /* from here on it is fanned out to */
 	if (s->hub->hooks.signed_in)
 		s->hub->hooks.signed_in(s->transport);
@@ -274,8 +275,8 @@ void session_input(struct session *s, const char *data, size_t len)
 		session_refuse_unauthenticated(s, ref, "Authenticate first.");
 	} else if (err) {
 		outbox_send_error(s, ref, err, why);
-	} else if (f.type != FRAME_AUTH && !lifetime_activity(s, f.type, text_now_ms())) {
-		session_refuse_unauthenticated(s, ref, "The sign-in has expired.");
+	} else if (f.type != FRAME_AUTH && !lifetime_activity(s, f.type, ref, text_now_ms())) {
+		/* ended for time: refused and closed (4401 `idle` or `expired`) */
 	} else {
 		verb_dispatch(s, &f);
 	}

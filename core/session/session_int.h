@@ -115,10 +115,12 @@ bool keepalive_watch_input(struct session *s);
 
 /* ---- lifetime.c: sign-in lifetimes on open sessions -------------------------------- */
 
-/* A frame of type from s (or its sign-in) is activity, except `ping`, which
- * clients send by themselves to keep the link alive; false when the sign-in
- * had already ended (expired or idle). */
-bool lifetime_activity(struct session *s, enum frame_type type, int64_t now);
+/* A frame of type (with ref, or NULL) arrived on s at now.  False when the
+ * sign-in had already ended, expired or idle: then the frame is refused and
+ * s closed (4401, reason `expired` or `idle`).  Else true, and the frame is
+ * use of the sign-in when a person sent it (send, read, history), not when
+ * a client does by itself (auth, sync, ping, delivered, viewing). */
+bool lifetime_activity(struct session *s, enum frame_type type, const char *ref, int64_t now);
 /* The periodic sweep behind hub_tick(): every session's announced input
  * (1009), then one slice of the sessions: silent (1001), revoked (4403),
  * expired or idle (4401), and the last use of busy sessions written back in

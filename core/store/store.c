@@ -546,6 +546,16 @@ static const char *const stmt_sql[ST__COUNT] = {
                      "(?2 OR kind <> 'note')",
     [ST_CONV_UNREAD] = "SELECT count(*) FROM messages WHERE conv_id = ?1 AND id > ?2 AND "
                        "sender_id <> ?3 AND (?4 OR kind <> 'note')",
+    /* The sum of ST_CONV_UNREAD over every conversation the user (?1) may
+     * see: what a locked staff page's title counts (GET /api/me/unread). */
+    [ST_UNREAD_STAFF] = "SELECT count(*) FROM conversations c JOIN messages m ON m.conv_id = "
+                        "c.id AND m.id > ifnull((SELECT upto FROM read_positions WHERE "
+                        "conv_id = c.id AND user_id = ?1), 0) WHERE c.family_id IN "
+                        STAFF_FAMILIES " AND m.sender_id <> ?1",
+    [ST_UNREAD_FAMILY] = "SELECT count(*) FROM conv_members cm JOIN messages m ON m.conv_id = "
+                         "cm.conv_id AND m.id > ifnull((SELECT upto FROM read_positions "
+                         "WHERE conv_id = cm.conv_id AND user_id = ?1), 0) WHERE cm.user_id = "
+                         "?1 AND m.sender_id <> ?1 AND m.kind <> 'note'",
     [ST_READ_GET] = "SELECT upto, at FROM read_positions WHERE conv_id = ?1 AND user_id = "
                     "?2",
     [ST_READ_UPSERT] = "INSERT INTO read_positions(conv_id, user_id, upto, at) VALUES "

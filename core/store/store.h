@@ -223,6 +223,9 @@ int store_history(struct store *s, int64_t conv_id, bool include_notes, int64_t 
 int store_last_visible_id(struct store *s, const struct store_user *u, int64_t *id);
 /* Every conversation the user may see, with members and counters. */
 int store_user_conversations(struct store *s, const struct store_user *u, struct conv_list *out);
+/* The user's unread messages over every conversation they may see: the
+ * sum of CONV.unread (0 for an administrator). */
+int store_user_unread(struct store *s, const struct store_user *u, int64_t *n);
 /* One conversation as the user sees it. */
 int store_conversation(struct store *s, const struct store_user *u, int64_t conv_id,
                        struct conv *out);

@@ -330,6 +330,15 @@ int store_user_conversations(struct store *s, const struct store_user *u, struct
 	return ERR_OK;
 }
 
+int store_user_unread(struct store *s, const struct store_user *u, int64_t *n)
+{
+	*n = 0;
+	if (u->ref.role == ROLE_ADMIN)
+		return ERR_OK;
+	return scalar_for_user(s, u->ref.role == ROLE_FAMILY ? ST_UNREAD_FAMILY : ST_UNREAD_STAFF,
+	                       u->ref.id, n);
+}
+
 int store_conversation(struct store *s, const struct store_user *u, int64_t conv_id,
                        struct conv *out)
 {

@@ -212,6 +212,67 @@ static void test_fail_drops_outbox(void)
 	live_stop(&l, h);
 }
 
+/* Only what a person does keeps a sign-in from going idle (lifetime.c):
+ * send, read and history; not what the clients send on their own (auth at
+ * a reconnect, ping, delivered, viewing, sync). */
+static void test_activity_by_frame(void)
+{
+	struct hub *h = live_start(&l, (struct hub_config){0});
+	if (h == NULL)
+		return;
+	struct session *s = session_open(h, NULL, "127.0.0.1");
+	CHECK_EQ(session_auth_token(s, l.tok_anna), ERR_OK);
+	CHECK_EQ(s->active_at, 0); /* opening a connection is no activity */
+	live_drain(h);
+	live_take_all(s);
+	char frame[200];
+	/* Each frame is the text before and after the conversation's id. */
+	const char *automatic[][2] = {
+	    {"{\"type\":\"ping\",\"n\":", "}"},
+	    {"{\"type\":\"delivered\",\"conv\":", ",\"upto\":1}"},
+	    {"{\"type\":\"viewing\",\"conv\":", "}"},
+	    {"{\"type\":\"sync\",\"after\":", "}"},
+	};
+	for (size_t i = 0; i < sizeof automatic / sizeof *automatic; i++) {
+		snprintf(frame, sizeof frame, "%s%lld%s", automatic[i][0], (long long)l.w.conv_a,
+		         automatic[i][1]);
+		live_input(s, frame);
+		live_drain(h);
+		CHECK_EQ(s->active_at, 0);
+		CHECK_EQ(s->state, SESSION_AUTHED);
+	}
+	const char *person[][2] = {
+	    {"{\"type\":\"read\",\"upto\":0,\"conv\":", "}"},
+	    {"{\"type\":\"history\",\"conv\":", "}"},
+	    {"{\"type\":\"send\",\"client_id\":\"act\",\"body\":\"hej\",\"conv\":", "}"},
+	};
+	for (size_t i = 0; i < sizeof person / sizeof *person; i++) {
+		s->active_at = 0;
+		snprintf(frame, sizeof frame, "%s%lld%s", person[i][0], (long long)l.w.conv_a,
+		         person[i][1]);
+		int64_t before = text_now_ms();
+		live_input(s, frame);
+		live_drain(h);
+		CHECK(s->active_at >= before);
+	}
+	live_take_all(s);
+	/* Past the idle limit a frame is refused and the close says why. */
+	s->token.idle_ms = 1000;
+	s->token.last_used_at = s->active_at = text_now_ms() - 2000;
+	live_input(s, "{\"type\":\"delivered\",\"conv\":1,\"upto\":1,\"ref\":\"d\"}");
+	CHECK_EQ(s->state, SESSION_CLOSING);
+	char *f = live_take(s);
+	CHECK(live_is(f, "error") && strstr(f, "unauthorized") && strstr(f, "\"ref\":\"d\""));
+	free(f);
+	int code = 0;
+	const char *reason = NULL;
+	CHECK(session_close_pending(s, &code, &reason));
+	CHECK_EQ(code, CLOSE_UNAUTHORIZED);
+	CHECK(reason != NULL && strcmp(reason, "idle") == 0);
+	session_closed(s);
+	live_stop(&l, h);
+}
+
 int main(void)
 {
 	test_refused_before_auth();
@@ -219,5 +280,6 @@ int main(void)
 	test_connection_limits();
 	test_rate_limit();
 	test_fail_drops_outbox();
+	test_activity_by_frame();
 	return check_report("session");
 }
