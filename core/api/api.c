@@ -91,22 +91,32 @@ static const char *session_end_message(const struct store_token *t)
 	}
 }
 
-/* Authenticates by bearer token, else by session cookie under the Origin rule:
- * a cookie rides along with cross-site requests, a bearer token does not. */
-static int api_auth(struct call *c)
+/* The request's token: the bearer token, else the session cookie under the
+ * Origin rule (a cookie rides along with cross-site requests, a bearer token
+ * does not); NULL after a 403. */
+static const char *request_token(struct call *c, bool *refused)
 {
 	const struct api_request *r = c->req;
-	const char *token = r->bearer;
-	if (token == NULL && r->cookie_token != NULL) {
-		bool safe = strcmp(r->method, "GET") == 0;
-		if (r->origin == NULL
-		        ? !safe
-		        : !api_origin_allowed(r->origin, r->host, c->ctx->allowed_origins)) {
-			fail(c, ERR_FORBIDDEN, "The request's Origin is not allowed.");
-			return ERR_FORBIDDEN;
-		}
-		token = r->cookie_token;
+	*refused = false;
+	if (r->bearer != NULL || r->cookie_token == NULL)
+		return r->bearer;
+	bool safe = strcmp(r->method, "GET") == 0;
+	if (r->origin == NULL ? !safe
+	                      : !api_origin_allowed(r->origin, r->host, c->ctx->allowed_origins)) {
+		fail(c, ERR_FORBIDDEN, "The request's Origin is not allowed.");
+		*refused = true;
+		return NULL;
 	}
+	return r->cookie_token;
+}
+
+/* A live sign-in, whose use keeps it from going idle. */
+static int api_auth(struct call *c)
+{
+	bool refused;
+	const char *token = request_token(c, &refused);
+	if (refused)
+		return ERR_FORBIDDEN;
 	int err = svc_authenticate(c->ctx->store, token, c->now, &c->user, &c->token);
 	if (err) {
 		fail(c, err, err != ERR_UNAUTHORIZED ? NULL : session_end_message(&c->token));
@@ -114,6 +124,22 @@ static int api_auth(struct call *c)
 	}
 	(void)svc_session_used(c->ctx->store, &c->ctx->policy, &c->token, c->now);
 	return ERR_OK;
+}
+
+/* A live sign-in or a locked staff one (unlock.c), for the three things a
+ * locked page may do; no activity: a page that only counts its unread
+ * messages still goes idle. */
+static int api_auth_locked(struct call *c)
+{
+	bool refused, locked;
+	const char *token = request_token(c, &refused);
+	if (refused)
+		return ERR_FORBIDDEN;
+	int err =
+	    svc_authenticate_locked(c->ctx->store, token, c->now, &c->user, &c->token, &locked);
+	if (err)
+		fail(c, err, err != ERR_UNAUTHORIZED ? NULL : session_end_message(&c->token));
+	return err;
 }
 
 static int hexval(char ch)
@@ -295,7 +321,7 @@ static int logout_op(struct store *s, void *arg)
 
 static void ep_logout(struct call *c)
 {
-	if (api_auth(c))
+	if (api_auth_locked(c))
 		return;
 	int err = svc_in_tx(c->ctx->store, logout_op, c);
 	if (err) {
@@ -306,6 +332,63 @@ static void ep_logout(struct call *c)
 	snprintf(c->resp->set_cookie, sizeof c->resp->set_cookie,
 	         "%s=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict", API_COOKIE_NAME);
 	respond(c, 204, NULL);
+}
+
+struct unlock_op {
+	struct call *c;
+	struct req_unlock in;
+	const char *why;
+};
+
+static int unlock_op(struct store *s, void *arg)
+{
+	struct unlock_op *o = arg;
+	struct call *c = o->c;
+	return svc_unlock(s, &c->ctx->policy, c->ctx->throttle, &c->user, &c->token, o->in.password,
+	                  c->req->peer_addr, c->now, &o->why);
+}
+
+/* The lock screen's password (unlock.c): JSON only and the Origin rule, as
+ * at the sign-in form. */
+static void ep_unlock(struct call *c)
+{
+	struct unlock_op o = {.c = c};
+	if (!sign_in_allowed(c) || api_auth_locked(c))
+		return;
+	int err = codec_decode_unlock(c->req->body, c->req->body_len, &o.in, &o.why);
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, unlock_op, &o);
+	if (err)
+		fail(c, err, o.why);
+	else
+		respond(c, 200,
+		        codec_encode_unlock(&c->user.ref, c->token.expires_at,
+		                            c->token.idle_ms > 0 ? c->now + c->token.idle_ms : 0));
+	codec_unlock_free(&o.in);
+}
+
+struct unread_op {
+	struct call *c;
+	int64_t n;
+};
+
+static int unread_op(struct store *s, void *arg)
+{
+	struct unread_op *o = arg;
+	return svc_unread(s, &o->c->user, &o->n);
+}
+
+/* A number for a locked page's title, and nothing else. */
+static void ep_unread(struct call *c)
+{
+	struct unread_op o = {.c = c};
+	if (api_auth_locked(c))
+		return;
+	int err = svc_in_tx(c->ctx->store, unread_op, &o);
+	if (err)
+		fail(c, err, NULL);
+	else
+		respond(c, 200, codec_encode_unread(o.n));
 }
 
 static void ep_me(struct call *c)
@@ -950,6 +1033,8 @@ static const struct route routes[] = {
     {"GET", "/api/families/", "/devices", ep_devices},
     {"GET", "/api/families/", "/access-log", ep_access_log},
     {"DELETE", "/api/devices/", "", ep_device_delete},
+    {"POST", "/api/unlock", NULL, ep_unlock},
+    {"GET", "/api/me/unread", NULL, ep_unread},
     {"PUT", "/api/devices/", "", ep_device_rename},
     {"GET", "/api/push/key", NULL, ep_push_key},
     {"POST", "/api/push/subscriptions", NULL, ep_push_subscribe},

@@ -107,6 +107,12 @@ struct req_invite {
 
 int codec_decode_login(const char *text, size_t len, struct req_login *out, const char **why);
 void codec_login_free(struct req_login *r);
+/* {"password":P}: a locked staff sign-in opened again (POST /api/unlock). */
+struct req_unlock {
+	char *password;
+};
+int codec_decode_unlock(const char *text, size_t len, struct req_unlock *out, const char **why);
+void codec_unlock_free(struct req_unlock *r);
 int codec_decode_enrol(const char *text, size_t len, struct req_enrol *out, const char **why);
 /* {"name":N}: a phone's new name (PUT /api/devices/{id}); *name is malloc'd. */
 int codec_decode_device_name(const char *text, size_t len, char **name, const char **why);
@@ -196,6 +202,10 @@ char *codec_encode_pong(const char *ref);
 char *codec_encode_http_error(int err, const char *message);
 /* {"token":T,"expires_at":TS,"user":USER} */
 char *codec_encode_login(const char *token, int64_t expires_at, const struct user_ref *user);
+/* {"user":USER,"session":{"expires_at":TS,"idle_until":TS|null}}: unlocked */
+char *codec_encode_unlock(const struct user_ref *user, int64_t expires_at, int64_t idle_until);
+/* {"unread":N}: and nothing else (a locked page's title) */
+char *codec_encode_unread(int64_t n);
 /* {"token":T,"user":USER,"device":{"id":D,"name":NAME}} */
 char *codec_encode_enrol(const char *token, const struct user_ref *user, int64_t device_id,
                          const char *device_name);

@@ -481,6 +481,34 @@ void codec_login_free(struct req_login *r)
 	r->username = r->password = NULL;
 }
 
+int codec_decode_unlock(const char *text, size_t len, struct req_unlock *out, const char **why)
+{
+	json_t *o;
+	const char *s;
+	size_t n;
+	int rc = ERR_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	struct obj obj = {.tree = o};
+	if (!req_str(&obj, "password", &s, &n) || n == 0 || n > PASSWORD_MAX)
+		rc = bad(why, "unlock: \"password\" must be a string of 1 to 1024 bytes");
+	else if (!(out->password = dup_span(s, n)))
+		rc = out_of_memory(why);
+	json_decref(o);
+	return rc == ERR_OK ? ok(why) : rc;
+}
+
+void codec_unlock_free(struct req_unlock *r)
+{
+	if (!r || !r->password)
+		return;
+	explicit_bzero(r->password, strlen(r->password)); /* not left in freed memory */
+	free(r->password);
+	r->password = NULL;
+}
+
 static int decode_enrol(const struct obj *o, struct req_enrol *r, const char **why)
 {
 	const char *s;

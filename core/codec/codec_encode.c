@@ -451,15 +451,37 @@ char *codec_encode_enrol(const char *token, const struct user_ref *user, int64_t
 	return dump(finish(o, rc));
 }
 
+/* {"expires_at":TS,"idle_until":TS|null}: when a sign-in ends, when it locks */
+static json_t *session_json(int64_t expires_at, int64_t idle_until)
+{
+	json_t *o = json_object();
+	int rc = put(o, "expires_at", ts_json(expires_at));
+	rc |= put(o, "idle_until", idle_until > 0 ? ts_json(idle_until) : json_null());
+	return finish(o, rc);
+}
+
 char *codec_encode_me(const struct user_ref *user, const struct conv_list *convs,
                       int64_t expires_at, int64_t idle_until)
 {
-	json_t *o = json_object(), *session = json_object();
-	int rc = put(session, "expires_at", ts_json(expires_at));
-	rc |= put(session, "idle_until", idle_until > 0 ? ts_json(idle_until) : json_null());
-	rc |= put(o, "user", user_json(user));
+	json_t *o = json_object();
+	int rc = put(o, "user", user_json(user));
 	rc |= put(o, "conversations", convs_json(convs));
-	rc |= put(o, "session", finish(session, rc));
+	rc |= put(o, "session", session_json(expires_at, idle_until));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_unlock(const struct user_ref *user, int64_t expires_at, int64_t idle_until)
+{
+	json_t *o = json_object();
+	int rc = put(o, "user", user_json(user));
+	rc |= put(o, "session", session_json(expires_at, idle_until));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_unread(int64_t n)
+{
+	json_t *o = json_object();
+	int rc = put(o, "unread", json_integer(n));
 	return dump(finish(o, rc));
 }
 

@@ -30,8 +30,8 @@ static int verify(struct store *s, const char *username, const char *password,
 }
 
 int svc_password_check(struct store *s, struct auth_throttle *t, const char *username,
-                       const char *password, const char *addr, int64_t now,
-                       struct store_user *user, const char **why)
+                       const char *password, const char *addr, int64_t now, struct store_user *user,
+                       const char **why)
 {
 	if (!auth_throttle_attempt(t, username, addr, now)) {
 		*why = "Too many failed sign-ins; wait a few minutes.";

@@ -105,10 +105,25 @@ static void end_session(struct hub *h, struct session *s, const char *ref,
 	session_close(s, CLOSE_UNAUTHORIZED, idle ? "idle" : "expired");
 }
 
+/* The stored last use, when it is newer than the one the loop knows: an HTTP
+ * request of the same sign-in is use too, and the sweep reads it only every
+ * HUB_RECHECK_MS. */
+static void last_use_reread(struct session *s)
+{
+	struct store_token t;
+	int err = store_token_recheck(s->hub->store, s->token.id, text_now_ms(), &t);
+	if ((err == ERR_OK || err == ERR_UNAUTHORIZED) && t.last_used_at > s->token.last_used_at)
+		s->token.last_used_at = t.last_used_at;
+}
+
 bool lifetime_activity(struct session *s, enum frame_type type, const char *ref, int64_t now)
 {
 	enum auth_session_end end =
 	    auth_session_check(s->token.expires_at, last_use(s), s->token.idle_ms, now);
+	if (end == AUTH_SESSION_IDLE) {
+		last_use_reread(s); /* idle by what the loop knows; maybe not by the store */
+		end = auth_session_check(s->token.expires_at, last_use(s), s->token.idle_ms, now);
+	}
 	if (end != AUTH_SESSION_LIVE) {
 		end_session(s->hub, s, ref, end);
 		return false;

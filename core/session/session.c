@@ -219,7 +219,7 @@ int session_auth_token(struct session *s, const char *token)
 	s->conn_gauge = hub_conn_gauge(s->user.ref.role);
 	metrics_gauge_add(m, s->conn_gauge, 1);
 	s->state = SESSION_AUTHED; /* opening a connection is no use of the sign-in (lifetime.c) */
-	registry_add(s->hub, s); /* from here on it is fanned out to */
+	registry_add(s->hub, s);   /* from here on it is fanned out to */
 	if (s->hub->hooks.signed_in)
 		s->hub->hooks.signed_in(s->transport);
 	verb_welcome(s);

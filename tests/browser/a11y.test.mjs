@@ -56,7 +56,7 @@ test('staff: login, caseload, conversation with a note, contact log, family tool
   await check(s, 'a11y-staff-login');
   // Wrong password: a human message, not a stack trace.
   await s.getByLabel('Brugernavn').fill('anna');
-  await s.getByLabel('Adgangskode').fill('forkert');
+  await s.getByLabel('Adgangskode', { exact: true }).fill('forkert');
   await s.getByRole('button', { name: 'Log ind' }).click();
   await s.getByText('Forkert brugernavn eller adgangskode.').waitFor();
   await staffLogin(s, world, 'anna');

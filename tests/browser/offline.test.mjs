@@ -163,7 +163,7 @@ test('a staff session that ends elsewhere returns to the login form, draft kept'
   assert.match(await a.locator('#login-notice').textContent(), /logget ud/);
   await shot(a, 'staff-session-ended-laptop');
   await a.getByLabel('Brugernavn').fill('anna');
-  await a.getByLabel('Adgangskode').fill(PASSWORDS.anna);
+  await a.getByLabel('Adgangskode', { exact: true }).fill(PASSWORDS.anna);
   await a.getByRole('button', { name: 'Log ind' }).click();
   await a.locator('#conn[data-state="open"]').waitFor();
   assert.equal(await a.locator('#body').inputValue(), 'Et udkast, der ikke må gå tabt');

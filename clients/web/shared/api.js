@@ -51,6 +51,9 @@ export const api = {
   login: (username, password) => call('POST', '/api/login', { username, password }).then(strip),
   enrol: (code, device) => call('POST', '/api/enrol', { code, device }).then(strip),
   logout: () => call('POST', '/api/logout'),
+  // A locked staff sign-in (idle): its unread count, and the password that opens it.
+  unread: () => call('GET', '/api/me/unread'),
+  unlock: (password) => call('POST', '/api/unlock', { password }),
   messages: (conv, before, limit = 50) =>
     call('GET', `/api/conversations/${conv}/messages?limit=${limit}${before ? `&before=${before}` : ''}`),
   createConversation: (family, title, members) =>

@@ -26,6 +26,7 @@ import { linkify } from '../shared/linkify.js';
 import { initAttention, clearAttention } from './attention.js';
 import { trackViewing } from '../shared/viewing.js';
 import { initStaffNotify, startStaffNotify, stopStaffNotify } from './notify.js';
+import { initLock, showLock, probeLocked, lockPage } from './lock.js';
 import { initStaffQuiet, showQuietLine, hideQuietLine, openQuietForm, settingsDetail } from './quiet.js';
 import { initStaffDelivery, familyReach } from './delivery.js';
 import { initScheduled, showScheduled, hideScheduled, scheduledDetail } from './scheduled.js';
@@ -65,14 +66,44 @@ const ACCESS_LABELS = {
   scheduled: 'så de planlagte beskeder',
 };
 
-// An HTTP answer 401 means the sign-in is gone: back to the login form.
+// An HTTP answer 401 means the sign-in is locked or gone.
 function authLost(e) {
   if (e && e.code === 'unauthorized' && !el['app-view'].hidden) {
     conn.stop();
-    showLogin('Din session er udløbet. Log ind igen.');
+    lockOrLogin('Din session er udløbet. Log ind igen – dit udkast er gemt.');
     return true;
   }
   return false;
+}
+
+// ---- The lock (lock.js) ----------------------------------------------------
+//
+// An idle sign-in is locked: the drafts go to sessionStorage (with whose
+// they are) and the page reloads, so nothing of the caseload stays.
+
+const DRAFTS_KEY = 'indgang.staff.drafts';
+
+async function lockOrLogin(notice) {
+  if (await probeLocked()) {
+    saveDraft();
+    lockPage(store.me && store.me.name, () =>
+      sessionStorage.setItem(DRAFTS_KEY, JSON.stringify({ user: store.me && store.me.id, drafts: [...drafts] })));
+  } else {
+    showLogin(notice);
+  }
+}
+
+// The drafts a lock kept, for the same user only.
+function restoreDrafts(user) {
+  let kept = null;
+  try {
+    kept = JSON.parse(sessionStorage.getItem(DRAFTS_KEY));
+  } catch {
+    kept = null;
+  }
+  sessionStorage.removeItem(DRAFTS_KEY);
+  if (!kept || kept.user !== user.id || !Array.isArray(kept.drafts)) return;
+  for (const [conv, d] of kept.drafts) if (!drafts.has(conv)) drafts.set(conv, d);
 }
 
 function humanError(e) {
@@ -143,10 +174,25 @@ async function boot() {
   initStaffDelivery({ conn, store, onChange: (convId) => route.view === 'conv' && route.convId === convId && renderMessages() });
   initScheduled({ connection: conn, liveRegion: el.live });
   initStaffNotify({ onOpen: (conv) => conv && (location.hash = `#/c/${conv}`) });
+  initLock({
+    onUnlocked: (user) => startSession(user),
+    onEnded: (notice) => showLogin(notice),
+    onSignedOut: () => {
+      outbox.clear();
+      drafts.clear();
+      sessionStorage.removeItem(DRAFTS_KEY);
+      showLogin('Du er logget ud.');
+    },
+  });
   try {
     const me = await api.me();
     startSession(me.user);
   } catch (e) {
+    if (e instanceof ApiError && e.code === 'unauthorized' && (await probeLocked())) {
+      el.boot.hidden = true;
+      showLock();
+      return;
+    }
     showLogin(e instanceof ApiError && e.code !== 'unauthorized' ? humanError(e) : '');
   }
 }
@@ -270,6 +316,7 @@ async function onLogin(e) {
 }
 
 function startSession(user) {
+  restoreDrafts(user);
   el.boot.hidden = true;
   el['login-view'].hidden = true;
   el['app-view'].hidden = false;
@@ -310,6 +357,7 @@ async function onLogout() {
   outbox.clear();
   store.reset();
   drafts.clear();
+  sessionStorage.removeItem(DRAFTS_KEY);
   loggingOut = false;
   location.hash = '#/';
   showLogin('Du er logget ud.');
@@ -317,16 +365,16 @@ async function onLogout() {
 
 function onFatal({ code, reason }) {
   if (loggingOut) return;
-  // The sign-in ended (expired, idle, signed out elsewhere, deactivated).
-  // Keep the page, drafts and waiting messages: signing in again carries on.
-  // The gateway closes an idle sign-in with the reason 'idle'.
-  showLogin(
-    code === 4403
-      ? 'Du er blevet logget ud (fra et andet vindue eller af en administrator). Log ind igen.'
-      : reason === 'idle'
-        ? 'Du er logget ud, fordi du ikke har været aktiv i et stykke tid. Log ind igen – dit udkast er gemt.'
-        : 'Din session er udløbet. Log ind igen – dit udkast er gemt.',
-  );
+  // Idle: locked (lock.js).  Ended (expired, signed out elsewhere,
+  // deactivated): keep the page, drafts and waiting messages; signing in
+  // again carries on.
+  if (code === 4403) {
+    showLogin('Du er blevet logget ud (fra et andet vindue eller af en administrator). Log ind igen.');
+    return;
+  }
+  lockOrLogin(reason === 'idle'
+    ? 'Du er logget ud, fordi du ikke har været aktiv i et stykke tid. Log ind igen – dit udkast er gemt.'
+    : 'Din session er udløbet. Log ind igen – dit udkast er gemt.');
 }
 
 // ---- Connection state -----------------------------------------------------

@@ -74,8 +74,8 @@ function freePort() {
 // A world: certificates, database, a running gateway.  Call stop() at the end.
 // With { push: true } the gateway may send Web Push to a push service on this
 // machine (the local one of tests/pushsvc, lib/pushsvc.mjs), trusting the
-// world's test CA.
-export async function startWorld({ push = false } = {}) {
+// world's test CA.  args: more gateway flags (e.g. short sign-in lifetimes).
+export async function startWorld({ push = false, args = [] } = {}) {
   for (const b of [BIN, ADMIN]) {
     if (!fs.existsSync(b)) throw new Error(`binary missing: ${b} (build first: cmake --build build)`);
   }
@@ -108,6 +108,7 @@ export async function startWorld({ push = false } = {}) {
        // e2e 61 about how often one comes
        '--push-renotify-minutes', '0']
     : [];
+  extra.push(...args);
   const gw = await startGateway(tmp, db, extra);
   const world = {
     tmp, db, ids, invites, fam, conv, gw, spki: spkiOf(path.join(tmp, 'server.pem')),
@@ -237,7 +238,7 @@ export async function person(browser, world, opts = {}) {
 export async function staffLogin(page, world, username) {
   await page.goto(`${world.url}/staff/`);
   await page.getByLabel('Brugernavn').fill(username);
-  await page.getByLabel('Adgangskode').fill(PASSWORDS[username]);
+  await page.getByLabel('Adgangskode', { exact: true }).fill(PASSWORDS[username]);
   await page.getByRole('button', { name: 'Log ind' }).click();
   await page.locator('#conn[data-state="open"]').waitFor();
 }

@@ -14,6 +14,7 @@
 #include "core/common/err.h"
 #include "core/common/text.h"
 #include "core/session/session_int.h"
+#include "core/store/store_int.h"
 #include "live.h"
 
 static struct live l;
@@ -256,9 +257,27 @@ static void test_activity_by_frame(void)
 		CHECK(s->active_at >= before);
 	}
 	live_take_all(s);
-	/* Past the idle limit a frame is refused and the close says why. */
+	/* Idle by the loop's memory only: the store has a newer use (an HTTP
+	 * request of the same sign-in), so the frame is answered. */
+	char sql[128];
+	snprintf(sql, sizeof sql, "UPDATE tokens SET last_used_at = %lld WHERE id = %lld",
+	         (long long)text_now_ms(), (long long)s->token.id);
+	CHECK_EQ(sqlite3_exec(store_db(h->store), sql, NULL, NULL, NULL), SQLITE_OK);
 	s->token.idle_ms = 1000;
 	s->token.last_used_at = s->active_at = text_now_ms() - 2000;
+	live_input(s, "{\"type\":\"ping\",\"ref\":\"p\"}");
+	live_drain(h);
+	CHECK_EQ(s->state, SESSION_AUTHED);
+	CHECK(s->token.last_used_at > text_now_ms() - 2000);
+	live_take_all(s);
+	/* Past the idle limit, by the loop's memory and by the store (an HTTP
+	 * request of the same sign-in would have moved the stored last use), a
+	 * frame is refused and the close says why. */
+	s->token.idle_ms = 1000;
+	s->token.last_used_at = s->active_at = text_now_ms() - 2000;
+	snprintf(sql, sizeof sql, "UPDATE tokens SET last_used_at = %lld WHERE id = %lld",
+	         (long long)s->token.last_used_at, (long long)s->token.id);
+	CHECK_EQ(sqlite3_exec(store_db(h->store), sql, NULL, NULL, NULL), SQLITE_OK);
 	live_input(s, "{\"type\":\"delivered\",\"conv\":1,\"upto\":1,\"ref\":\"d\"}");
 	CHECK_EQ(s->state, SESSION_CLOSING);
 	char *f = live_take(s);
