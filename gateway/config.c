@@ -70,7 +70,7 @@ static const struct key keys[] = {
     {"staff_session_hours", K_DOUBLE, OFF(staff_session_hours), 0.001, 168, false},
     {"staff_idle_minutes", K_DOUBLE, OFF(staff_idle_minutes), 0.05, 720, false},
     {"device_session_days", K_INT, OFF(device_session_days), 1, 3650, false},
-    {"device_idle_days", K_INT, OFF(device_idle_days), 0, 3650, false},
+    {"device_idle_days", K_DOUBLE, OFF(device_idle_days), 0, 3650, false},
     {"invite_hours", K_INT, OFF(invite_hours), 1, 720, false},
     {"backup_before_upgrade", K_BOOL, OFF(backup_before_upgrade), 0, 0, false},
     {"push_hosts", K_HOSTS, OFF(push_hosts), 0, 0, false},
@@ -413,7 +413,7 @@ int config_check(const struct gw_config *c, char *why, size_t cap)
 		              c->staff_idle_minutes, c->staff_session_hours);
 	if (c->device_idle_days > c->device_session_days)
 		return refuse(why, cap,
-		              "device_idle_days (%d) must not be above device_session_days (%d)",
+		              "device_idle_days (%g) must not be above device_session_days (%d)",
 		              c->device_idle_days, c->device_session_days);
 	if (c->idle_drop_s <= c->idle_ping_s)
 		return refuse(why, cap,
@@ -485,7 +485,7 @@ void config_lifetimes(const struct gw_config *c, struct svc_policy *out)
 	out->staff_idle_ms = (int64_t)(c->staff_idle_minutes * 60 * 1000);
 	out->device_session_ms = (int64_t)c->device_session_days * (int64_t)day;
 	/* 0 days: no idle limit, as long as the session lives */
-	out->device_idle_ms = c->device_idle_days > 0 ? (int64_t)c->device_idle_days * (int64_t)day
+	out->device_idle_ms = c->device_idle_days > 0 ? (int64_t)(c->device_idle_days * (double)day)
 	                                              : out->device_session_ms;
 	out->invite_ms = (int64_t)c->invite_hours * (int64_t)hour;
 	out->push_hosts = (const char *const *)c->push_hosts.v;

@@ -51,8 +51,8 @@ struct gw_config {
 	int log_level;               /* enum log_level */
 	int event_loop;              /* enum gw_event_loop */
 	int idle_ping_s, idle_drop_s;
-	double staff_session_hours, staff_idle_minutes;
-	int device_session_days, device_idle_days, invite_hours;
+	double staff_session_hours, staff_idle_minutes, device_idle_days;
+	int device_session_days, invite_hours;
 	bool backup_before_upgrade;
 	bool push_allow_private; /* push endpoints may be addresses (tests only) */
 };

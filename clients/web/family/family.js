@@ -28,6 +28,7 @@ import { initPhones, openPhones, closePhones, forgetPhones, phonesShown, renderP
 import { initNotify, resumeNotify, afterOwnMessage, notifyLanguage, forgetNotify, renderNotifyMenu } from './notify.js';
 import { initQuiet, renderQuiet } from './quiet.js';
 import { initStatus, ownState } from './status.js';
+import { hold, held, settleHeld } from './held.js';
 
 const MAX_BODY = 4000;
 const COUNT_FROM = 3500;
@@ -92,7 +93,7 @@ async function boot() {
     'chat-view', 'advisers', 'primary-adviser', 'menu-btn', 'net-banner', 'conv-tabs', 'thread', 'older', 'thread-note', 'msgs',
     'composer', 'body', 'send', 'counter', 'send-error', 'menu', 'menu-close',
     'install-block', 'install-btn', 'device-info', 'signout-btn', 'signout-confirm', 'signout-yes',
-    'signout-no', 'live', 'phones-open',
+    'signout-no', 'live', 'phones-open', 'chat-notice', 'signout-unsent',
   ]) {
     el[id] = document.getElementById(id);
   }
@@ -122,9 +123,11 @@ async function boot() {
     history.replaceState(null, '', location.pathname);
   }
   let me = null;
+  let meError = null;
   try {
     me = (await api.me()).user;
   } catch (e) {
+    meError = e;
     if (e.code === 'network' && saved.user) {
       startChat(saved.user); // offline: open from what we know, connect later
       return;
@@ -140,16 +143,21 @@ async function boot() {
   } else if (me) {
     showEnrol({ code, notice: t('signedout.wrong_role') });
   } else {
-    // Signed out while the app was closed (revoked, expired): say so, and
-    // leave nothing of the old sign-in on the phone.
+    // Signed out while the app was closed: say so, and leave nothing of the
+    // old sign-in on the phone but, when it ended by time, the messages not
+    // yet sent (held.js); a revoked one keeps nothing.
     const was = !!saved.user;
+    let notice = was && !code ? t('signedout.expired') : '';
     if (was) {
-      outbox.load(saved.user.id);
-      outbox.clear();
+      const n = endedByTime(meError) ? hold(saved.user.id) : dropOutbox(saved.user.id);
+      if (n && notice) notice += ` ${t(endedByTime(meError) ? 'held.kept' : 'held.deleted', { n })}`;
       forget();
       forgetNotify();
+    } else {
+      const h = held(); // held from an earlier visit to this screen
+      if (h && !code) notice = t('held.kept', { n: h.n });
     }
-    showEnrol({ code, notice: was && !code ? t('signedout.expired') : '' });
+    showEnrol({ code, notice });
   }
 }
 
@@ -212,6 +220,9 @@ function wire() {
     el['install-block'].hidden = true;
   });
   el['signout-btn'].addEventListener('click', () => {
+    const n = outbox.items.length; // signing out deletes them: say so first
+    el['signout-unsent'].hidden = n === 0;
+    el['signout-unsent'].textContent = n ? t('menu.signout_unsent', { n }) : '';
     el['signout-confirm'].hidden = false;
     el['signout-yes'].focus();
   });
@@ -233,7 +244,7 @@ function wire() {
 
   conn.addEventListener('state', (e) => renderNet(e.detail.state));
   conn.addEventListener('welcome', onWelcome);
-  conn.addEventListener('fatal', (e) => onFatal(e.detail.code));
+  conn.addEventListener('fatal', (e) => onFatal(e.detail));
   conn.addEventListener('servererror', (e) => {
     if (e.detail.code === 'rate_limited') showSendError(t('err.rate_limited'));
   });
@@ -271,6 +282,7 @@ function showEnrol({ code = '', error = '', notice = '' } = {}) {
   el['enrol-error'].textContent = error;
   el.signedout.hidden = !notice;
   el.signedout.textContent = notice;
+  showChatNotice('');
   document.title = 'Indgang';
   (code ? el['enrol-submit'] : el.code).focus();
 }
@@ -315,7 +327,9 @@ async function onEnrol(e) {
     saved = { user: r.user, device: r.device };
     save();
     el.code.value = '';
+    const lost = settleHeld(r.user.id); // another member's unsent messages are not sent as this one's
     startChat(r.user);
+    showChatNotice(lost ? t('held.deleted_other', { n: lost }) : '');
   } catch (ex) {
     err.textContent =
       {
@@ -658,14 +672,59 @@ function renderNet(state) {
   else renderThread();
 }
 
-function onFatal(code) {
+// A word in the chat about what happened at the sign-in ('' hides it).
+function showChatNotice(text) {
+  el['chat-notice'].hidden = !text;
+  el['chat-notice'].textContent = text;
+}
+
+// Was the sign-in revoked (the phone removed), rather than ended by time?
+// 4403 says so on an open connection; a reconnect's refused auth (4401
+// "unauthorized") does not, and GET /api/me's refusal tells.
+async function wasRevoked(code, reason) {
+  if (code === 4403) return true;
+  if (reason === 'idle' || reason === 'expired') return false;
+  try {
+    await api.me();
+    return null; // signed in after all
+  } catch (e) {
+    return e.code !== 'network' && !endedByTime(e);
+  }
+}
+
+async function onFatal({ code, reason }) {
   if (signingOut) return;
-  outbox.clear();
+  // Revoked: nothing stays.  Ended by time: the unsent messages wait for the
+  // same member's next code (held.js).  Either way, said.
+  const revoked = await wasRevoked(code, reason);
+  if (revoked === null) {
+    conn.start();
+    return;
+  }
+  const n = revoked ? dropOutbox(saved.user && saved.user.id) : hold(saved.user && saved.user.id);
+  outbox.load(null);
   forget();
   forgetNotify();
   store.reset();
   active = null;
-  showEnrol({ notice: code === 4403 ? t('signedout.revoked') : t('signedout.expired') });
+  let notice = revoked ? t('signedout.revoked') : t('signedout.expired');
+  if (n) notice += ` ${t(revoked ? 'held.deleted' : 'held.kept', { n })}`;
+  showEnrol({ notice });
+}
+
+// Deletes a member's unsent messages; how many there were.
+function dropOutbox(userId) {
+  if (!userId) return 0;
+  outbox.load(userId);
+  const n = outbox.items.length;
+  outbox.clear();
+  return n;
+}
+
+// Did GET /api/me's 401 say the sign-in ended by time (expired, idle), as
+// against revoked or unknown?
+function endedByTime(e) {
+  return !!e && e.code === 'unauthorized' && /expired|without activity/i.test(e.message || '');
 }
 
 async function signOut() {

@@ -10,7 +10,7 @@
 
 importScripts('/shared/sw-notify.js');
 
-const VERSION = 'indgang-family-v6';
+const VERSION = 'indgang-family-v7';
 const SHELL = [
   '/family/',
   '/family/family.css',
@@ -20,6 +20,7 @@ const SHELL = [
   '/family/notify.js',
   '/family/quiet.js',
   '/family/status.js',
+  '/family/held.js',
   '/family/lang/da.json',
   '/family/lang/en.json',
   '/family/lang/ar.json',
