@@ -29,6 +29,7 @@ import { initNotify, resumeNotify, afterOwnMessage, notifyLanguage, forgetNotify
 import { initQuiet, renderQuiet } from './quiet.js';
 import { initStatus, ownState } from './status.js';
 import { hold, held, settleHeld } from './held.js';
+import { readCache, writeCache, clearCache } from './cache.js';
 
 const MAX_BODY = 4000;
 const COUNT_FROM = 3500;
@@ -49,7 +50,8 @@ const viewing = trackViewing(conn, () => (el['chat-view'] && chatShown() ? activ
 
 // ---- Saved state: who this phone is, and the conversations' outline ------
 // Only what the app needs to open and queue messages while offline: ids,
-// names and titles.  Message contents are not kept on the phone.
+// names and titles (localStorage).  The last messages for reading offline
+// are in IndexedDB (cache.js), deleted with the sign-in.
 
 function outline(c) {
   return {
@@ -75,6 +77,7 @@ function save() {
 }
 
 function forget() {
+  clearCache(); // the messages kept for offline reading go with the sign-in
   saved = {};
   try {
     localStorage.removeItem(STATE_KEY);
@@ -256,13 +259,17 @@ function wire() {
     renderHeader();
     renderTabs();
   });
-  store.addEventListener('message', (e) => onStoreMessage(e.detail));
+  store.addEventListener('message', (e) => {
+    onStoreMessage(e.detail);
+    keepForOffline();
+  });
   store.addEventListener('conversation', (e) => onNewConversation(e.detail.conv));
   store.addEventListener('receipt', (e) => {
     if (e.detail.conv.id === active) renderThread();
   });
   store.addEventListener('history', (e) => {
     if (e.detail.conv.id === active) renderThread({ keepOffset: true });
+    keepForOffline();
   });
   outbox.addEventListener('change', () => renderThread());
 }
@@ -328,6 +335,7 @@ async function onEnrol(e) {
     save();
     el.code.value = '';
     const lost = settleHeld(r.user.id); // another member's unsent messages are not sent as this one's
+    clearCache(); // nothing another sign-in kept
     startChat(r.user);
     showChatNotice(lost ? t('held.deleted_other', { n: lost }) : '');
   } catch (ex) {
@@ -360,6 +368,7 @@ function startChat(user) {
   if (!store.me && Array.isArray(saved.convs)) {
     store.me = user;
     store.mergeConvs(saved.convs.map((c) => ({ ...c, unread: 0 })));
+    seedFromCache(user.id);
   }
   pickActive();
   renderHeader();
@@ -372,6 +381,22 @@ function startChat(user) {
 }
 
 const chatShown = () => !el['chat-view'].hidden;
+
+// The last messages kept on the phone (cache.js), on screen until the
+// gateway's own pages come: a reopened app offline shows its conversations.
+async function seedFromCache(userId) {
+  const kept = await readCache(userId);
+  if (!store.me || store.me.id !== userId) return; // signed out meanwhile
+  let any = false;
+  for (const [conv, messages] of kept) any = store.seed(conv, messages) || any;
+  if (any) renderThread({ toBottom: true });
+}
+
+// Keeps what is on screen for the next offline start.
+function keepForOffline() {
+  if (!store.me) return;
+  writeCache(store.me.id, () => convList().map((c) => ({ id: c.id, messages: store.sorted(c) })));
+}
 
 function onWelcome(e) {
   const f = e.detail;

@@ -10,7 +10,7 @@
 
 importScripts('/shared/sw-notify.js');
 
-const VERSION = 'indgang-family-v7';
+const VERSION = 'indgang-family-v8';
 const SHELL = [
   '/family/',
   '/family/family.css',
@@ -21,6 +21,7 @@ const SHELL = [
   '/family/quiet.js',
   '/family/status.js',
   '/family/held.js',
+  '/family/cache.js',
   '/family/lang/da.json',
   '/family/lang/en.json',
   '/family/lang/ar.json',

@@ -108,6 +108,15 @@ export class Store extends EventTarget {
     }
   }
 
+  // Messages kept on the device (family/cache.js), shown until the first
+  // history page comes; that page replaces them (loadOlder).
+  seed(convId, messages) {
+    const conv = this.convs.get(convId);
+    if (!conv || conv.loaded) return false;
+    for (const m of messages) if (this.add(conv, { ...m, cached: true })) conv.seeded = true;
+    return !!conv.seeded;
+  }
+
   add(conv, m) {
     if (conv.messages.has(m.id)) return false;
     conv.messages.set(m.id, m);
@@ -171,6 +180,7 @@ export class Store extends EventTarget {
     const before = conv.loaded ? conv.oldest : 0;
     if (conv.loaded && !conv.more) return;
     const r = await this.conn.history(convId, before || undefined, limit);
+    if (!conv.loaded && conv.seeded) dropSeeded(conv);
     for (const m of r.messages || []) this.add(conv, m);
     conv.more = !!r.more;
     conv.loaded = true;
@@ -208,4 +218,16 @@ function mergeReads(conv, reads) {
     const prev = conv.reads.get(r.user.id);
     if (!prev || r.upto >= prev.upto) conv.reads.set(r.user.id, r);
   }
+}
+
+// The first history page replaces what the device had kept: a kept message
+// older than the page would leave the messages between them unloaded (the
+// next page goes back from the oldest held), and one the page has is the
+// page's.  Messages that came live meanwhile stay.
+function dropSeeded(conv) {
+  for (const m of [...conv.messages.values()]) if (m.cached) conv.messages.delete(m.id);
+  conv.seeded = false;
+  conv.sorted = null;
+  conv.oldest = 0;
+  for (const id of conv.messages.keys()) if (!conv.oldest || id < conv.oldest) conv.oldest = id;
 }
