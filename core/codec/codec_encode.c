@@ -557,8 +557,9 @@ char *codec_encode_push_content(enum push_content c)
 char *codec_encode_push_notice(int64_t conv, int64_t family, const char *title, const char *body,
                                const char *lang, bool rtl)
 {
-	char tag[32];
-	snprintf(tag, sizeof tag, "conv-%lld", (long long)conv);
+	char tag[32] = "indgang"; /* about no conversation: the app itself */
+	if (conv > 0)
+		snprintf(tag, sizeof tag, "conv-%lld", (long long)conv);
 	json_t *o = json_object();
 	int rc = put(o, "v", json_integer(1));
 	rc |= put(o, "conv", json_integer(conv));

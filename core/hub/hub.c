@@ -86,7 +86,8 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		                           .key = h->cfg.push_key,
 		                           .contact = h->cfg.push_contact,
 		                           .ca_file = h->cfg.push_ca_file,
-		                           .renotify_ms = h->cfg.push_renotify_ms};
+		                           .renotify_ms = h->cfg.push_renotify_ms,
+		                           .device_idle_ms = h->cfg.policy.device_idle_ms};
 		err = notify_start(h, &nc, &h->notify);
 	}
 	if (err) {

@@ -19,10 +19,16 @@
 #include "../common/err.h"
 #include "../common/text.h"
 #include "../hub/hub_int.h"
+#include "../push/quiet.h"
 #include "../writer/writer_int.h"
 
 #define NOTIFY_IDLE_MS  30000 /* the longest sleep: nothing due */
 #define NOTIFY_GAUGE_MS 1000  /* how often the waiting rows are counted */
+/* A phone about to be signed out for disuse is told this long before (or,
+ * with a shorter idle limit, half of it before), and the sign-ins are
+ * looked at every minute (or a quarter of that). */
+#define NOTIFY_WARN_BEFORE_MS (7 * 24 * 3600 * 1000LL)
+#define NOTIFY_WARN_EVERY_MS  60000
 
 /* In n->inflight: a row whose outcome is decided but not yet written. */
 static char decided;
@@ -49,15 +55,17 @@ static void outcome(struct notify *n, enum notify_result res, int64_t id, int64_
 		n->out = o;
 		n->cap_out = cap;
 	}
-	n->out[n->n_out++] = (struct svc_push_outcome){.result = recorded_as[res],
-	                                               .id = id,
-	                                               .message_id = message_id,
-	                                               .sub_id = sub_id,
-	                                               .retry_at = retry_at,
-	                                               .conv_id = r ? r->conv_id : 0,
-	                                               .user_id = r ? r->user_id : 0,
-	                                               .family_id = r ? r->family_id : 0,
-	                                               .renotify_at = renotify_at};
+	n->out[n->n_out++] =
+	    (struct svc_push_outcome){.result = recorded_as[res],
+	                              .id = id,
+	                              .message_id = message_id,
+	                              .sub_id = sub_id,
+	                              .retry_at = retry_at,
+	                              .conv_id = r ? r->conv_id : 0,
+	                              .user_id = r ? r->user_id : 0,
+	                              .family_id = r ? r->family_id : 0,
+	                              .renotify_at = r && r->warning ? 0 : renotify_at,
+	                              .warning = r && r->warning};
 }
 
 /* The outcomes so far go to the writer, one job; their rows stay marked
@@ -98,7 +106,7 @@ void notify_recorded(struct notify *n, const struct svc_push_outcome *v, size_t 
 		}
 	}
 	for (size_t i = 0; i < k && n->n_recorded < n->cap_recorded; i++)
-		n->recorded[n->n_recorded++] = v[i].id;
+		n->recorded[n->n_recorded++] = v[i].warning ? -v[i].id : v[i].id;
 	pthread_mutex_unlock(&n->mu);
 	curl_multi_wakeup(n->multi);
 }
@@ -144,12 +152,12 @@ static void finished(struct notify *n, struct notify_req *r, CURLcode rc, int64_
 	if (res == NR_RETRY) /* the push service's Retry-After, else a doubling back-off */
 		retry_at =
 		    now + (r->retry_after_ms > 0 ? r->retry_after_ms : backoff_ms(r->attempts));
-	if (res == NR_SENT)
+	if (res == NR_SENT && !r->warning)
 		metrics_push_latency(n->hub->metrics, now - r->due_at);
 	if (res != NR_SENT)
 		hub_log(n->hub, res == NR_RETRY ? HUB_LOG_INFO : HUB_LOG_WARNING, "push_not_sent",
-		        "queue_id=%lld status=%ld curl=%d result=%s attempts=%d", (long long)r->id,
-		        status, (int)rc,
+		        "%s=%lld status=%ld curl=%d result=%s attempts=%d",
+		        r->warning ? "warned_token" : "queue_id", (long long)r->id, status, (int)rc,
 		        res == NR_GONE      ? "gone"
 		        : res == NR_RETRY   ? "retry"
 		        : res == NR_EXPIRED ? "expired"
@@ -172,7 +180,7 @@ static void collect(struct notify *n, int64_t now)
 		curl_multi_remove_handle(n->multi, m->easy_handle);
 		finished(n, r, rc, now);
 		/* The row stays marked until its outcome is written. */
-		idmap_put(n->inflight, r->id, &decided);
+		idmap_put(n->inflight, r->warning ? -r->id : r->id, &decided);
 		n->n_inflight--;
 		request_free(r);
 	}
@@ -250,6 +258,41 @@ static void fill(struct notify *n, int64_t now)
 		n->next_at = now + NOTIFY_IDLE_MS;
 }
 
+/* Phones about to be signed out for disuse, with a subscription and not
+ * told since their last use: told now, unless their family's quiet hours
+ * hold (then at a later look).  A warning's outcome marks the sign-in
+ * (svc_push_record), so each stretch of disuse is told of once. */
+static void warn(struct notify *n, int64_t now)
+{
+	if (now < n->warn_at || n->cfg.device_idle_ms <= 0)
+		return;
+	int64_t before = n->cfg.device_idle_ms / 2 < NOTIFY_WARN_BEFORE_MS
+	                     ? n->cfg.device_idle_ms / 2
+	                     : NOTIFY_WARN_BEFORE_MS;
+	n->warn_at = now + (before / 4 < NOTIFY_WARN_EVERY_MS ? before / 4 : NOTIFY_WARN_EVERY_MS);
+	struct store_push_expiring e[16];
+	size_t k;
+	if (store_push_expiring(n->store, now, before, 16, e, &k) != ERR_OK)
+		return;
+	for (size_t i = 0; i < k && n->n_inflight < NOTIFY_INFLIGHT; i++) {
+		struct notify_req *r;
+		if (idmap_get(n->inflight, -e[i].token_id) != NULL ||
+		    quiet_release_at(now, e[i].quiet_start, e[i].quiet_end) > now)
+			continue;
+		if (request_new_warning(n, &e[i], now, &r) != ERR_OK)
+			continue; /* a subscription that cannot be written to: the next look */
+		if (!hold(n, -e[i].token_id, r) ||
+		    curl_multi_add_handle(n->multi, r->easy) != CURLM_OK) {
+			idmap_del(n->inflight, -e[i].token_id);
+			request_free(r);
+			continue;
+		}
+		n->n_inflight++;
+		hub_log(n->hub, HUB_LOG_INFO, "push_expiry_warning", "token=%lld user=%lld",
+		        (long long)e[i].token_id, (long long)e[i].user_id);
+	}
+}
+
 /* Is there anything to look for: new rows (the loop said so), rows left
  * over for want of room, or a notification whose time has come. */
 static bool want_fill(struct notify *n, int64_t now)
@@ -262,9 +305,12 @@ static bool want_fill(struct notify *n, int64_t now)
 /* How long to sleep: until the next notification not yet due. */
 static int sleep_ms(const struct notify *n, int64_t now)
 {
-	if (n->next_at == 0 || n->next_at - now > NOTIFY_IDLE_MS)
+	int64_t at = n->next_at;
+	if (n->warn_at > 0 && (at == 0 || n->warn_at < at))
+		at = n->warn_at;
+	if (at == 0 || at - now > NOTIFY_IDLE_MS)
 		return NOTIFY_IDLE_MS;
-	return n->next_at > now ? (int)(n->next_at - now) : 0;
+	return at > now ? (int)(at - now) : 0;
 }
 
 static void gauges(struct notify *n, int64_t now)
@@ -287,6 +333,7 @@ static void *notify_main(void *arg)
 		int64_t now = text_now_ms();
 		if (want_fill(n, now))
 			fill(n, now);
+		warn(n, now);
 		curl_multi_perform(n->multi, &running);
 		collect(n, text_now_ms());
 		flush(n);

@@ -44,6 +44,7 @@ struct notify_config {
 	const char *ca_file;     /* CAs to trust for push services; NULL: the system's */
 	int64_t renotify_ms;     /* after a notification, a newer message in the same
 	                          * conversation waits this long unless read (0: none) */
+	int64_t device_idle_ms;  /* a phone unused this long is signed out: it is told before */
 };
 
 /* Starts the sender thread; *out is NULL when cfg->key is NULL (no push). */

@@ -50,6 +50,7 @@ struct notify_req {
 	int attempts;
 	int64_t due_at;         /* when it could have gone first: the latency's start */
 	int64_t retry_after_ms; /* the push service's Retry-After, 0 without */
+	bool warning;           /* a sign-in's warning (id: the token's), not a queue row */
 };
 
 struct notify {
@@ -59,7 +60,8 @@ struct notify {
 	CURLM *multi;
 	pthread_t thread;
 	atomic_bool stop;
-	struct idmap *inflight; /* queue row id -> struct notify_req, or decided */
+	struct idmap *inflight; /* queue row id (a warning: -token id) -> struct notify_req, or
+	                         * decided */
 	size_t n_inflight;
 	/* outcomes not yet handed to the writer */
 	struct svc_push_outcome *out;
@@ -73,12 +75,16 @@ struct notify {
 	atomic_bool look; /* something may have become due: new rows, rows handed back */
 	bool backlog;     /* more was due than could be started */
 	int64_t next_at;  /* when the next notification not yet due will be (0: none) */
+	int64_t warn_at;  /* when to look again for phones about to be signed out */
 };
 
 /* A request for d, ready for the multi handle; ERR_BAD_REQUEST when the
  * subscription's keys or endpoint cannot make one. */
 int request_new(struct notify *n, const struct store_push_due *d, int64_t now,
                 struct notify_req **out);
+/* A request telling e's phone that its sign-in ends soon (notice_expiry). */
+int request_new_warning(struct notify *n, const struct store_push_expiring *e, int64_t now,
+                        struct notify_req **out);
 void request_free(struct notify_req *r);
 /* What a transfer's end means. */
 enum notify_result request_result(CURLcode rc, long status);

@@ -18,29 +18,24 @@
 #include "../push/notice.h"
 #include "../push/vapid.h"
 
-/* The payload, encrypted to the subscription's keys. */
-static int request_payload(const struct store_push_due *d, uint8_t **body, size_t *len)
+/* Notice n about conv (0: none) as a payload encrypted to the subscription's
+ * keys (base64url p256dh and auth). */
+static int request_payload(const struct notice *n, int64_t conv, int64_t family, const char *p256dh,
+                           const char *auth, struct notify_req *r)
 {
 	uint8_t ua[ECE_PUBLIC_LEN], secret[ECE_AUTH_LEN];
 	size_t ua_len, secret_len;
-	if (b64url_decode(d->p256dh, strlen(d->p256dh), ua, sizeof ua, &ua_len) != ERR_OK ||
+	if (b64url_decode(p256dh, strlen(p256dh), ua, sizeof ua, &ua_len) != ERR_OK ||
 	    ua_len != sizeof ua ||
-	    b64url_decode(d->auth, strlen(d->auth), secret, sizeof secret, &secret_len) != ERR_OK ||
+	    b64url_decode(auth, strlen(auth), secret, sizeof secret, &secret_len) != ERR_OK ||
 	    secret_len != sizeof secret)
 		return ERR_BAD_REQUEST;
-	struct notice n;
-	struct notice_in in = {.lang = d->lang,
-	                       .reader_role = d->rcpt_role,
-	                       .content = d->content,
-	                       .sender = d->sender,
-	                       .preview = d->preview,
-	                       .truncated = d->truncated};
-	notice_write(&in, &n);
 	char *json =
-	    codec_encode_push_notice(d->conv_id, d->family_id, n.title, n.body, n.lang, n.rtl != 0);
+	    codec_encode_push_notice(conv, family, n->title, n->body, n->lang, n->rtl != 0);
 	if (json == NULL)
 		return ERR_INTERNAL;
-	int err = ece_encrypt(ua, secret, (const uint8_t *)json, strlen(json), body, len);
+	int err =
+	    ece_encrypt(ua, secret, (const uint8_t *)json, strlen(json), &r->body, &r->body_len);
 	free(json);
 	return err;
 }
@@ -97,8 +92,9 @@ static size_t on_body(char *buf, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* topic: one notification per topic, the next replaces this one (RFC 8030). */
 static int request_headers(struct notify *n, struct notify_req *r, const char *endpoint,
-                           int64_t conv, int64_t now)
+                           const char *topic, int64_t now)
 {
 	const char *auth;
 	char line[1200];
@@ -110,14 +106,42 @@ static int request_headers(struct notify *n, struct notify_req *r, const char *e
 	h = curl_slist_append(h, line);
 	snprintf(line, sizeof line, "TTL: %d", NOTIFY_TTL_S);
 	h = curl_slist_append(h, line);
-	/* One notification per conversation: the next replaces this one. */
-	snprintf(line, sizeof line, "Topic: conv-%lld", (long long)conv);
+	snprintf(line, sizeof line, "Topic: %s", topic);
 	h = curl_slist_append(h, line);
 	h = curl_slist_append(h, "Urgency: normal");
 	h = curl_slist_append(h, "Content-Encoding: aes128gcm");
 	h = curl_slist_append(h, "Content-Type: application/octet-stream");
 	r->headers = h;
 	return h ? ERR_OK : ERR_INTERNAL;
+}
+
+/* The transfer of r's payload to endpoint. */
+static int request_transfer(struct notify *n, struct notify_req *r, const char *endpoint,
+                            const char *topic, int64_t now)
+{
+	int err = request_headers(n, r, endpoint, topic, now);
+	if (err == ERR_OK && (r->easy = curl_easy_init()) == NULL)
+		err = ERR_INTERNAL;
+	if (err)
+		return err;
+	CURL *e = r->easy;
+	curl_easy_setopt(e, CURLOPT_URL, endpoint);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, (const char *)r->body);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	if (n->cfg.ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, n->cfg.ca_file);
+	return ERR_OK;
 }
 
 int request_new(struct notify *n, const struct store_push_due *d, int64_t now,
@@ -135,32 +159,49 @@ int request_new(struct notify *n, const struct store_push_due *d, int64_t now,
 	r->family_id = d->rcpt_role == ROLE_FAMILY ? d->family_id : 0;
 	r->attempts = d->attempts;
 	r->due_at = d->message_at > d->not_before ? d->message_at : d->not_before;
-	int err = request_payload(d, &r->body, &r->body_len);
+	struct notice notice;
+	struct notice_in in = {.lang = d->lang,
+	                       .reader_role = d->rcpt_role,
+	                       .content = d->content,
+	                       .sender = d->sender,
+	                       .preview = d->preview,
+	                       .truncated = d->truncated};
+	notice_write(&in, &notice);
+	char topic[32]; /* one notification per conversation */
+	snprintf(topic, sizeof topic, "conv-%lld", (long long)d->conv_id);
+	int err = request_payload(&notice, d->conv_id, d->family_id, d->p256dh, d->auth, r);
 	if (err == ERR_OK)
-		err = request_headers(n, r, d->endpoint, d->conv_id, now);
-	if (err == ERR_OK && (r->easy = curl_easy_init()) == NULL)
-		err = ERR_INTERNAL;
+		err = request_transfer(n, r, d->endpoint, topic, now);
 	if (err) {
 		request_free(r);
 		return err;
 	}
-	CURL *e = r->easy;
-	curl_easy_setopt(e, CURLOPT_URL, d->endpoint);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, (const char *)r->body);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
-	if (n->cfg.ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, n->cfg.ca_file);
+	*out = r;
+	return ERR_OK;
+}
+
+int request_new_warning(struct notify *n, const struct store_push_expiring *e, int64_t now,
+                        struct notify_req **out)
+{
+	*out = NULL;
+	struct notify_req *r = calloc(1, sizeof *r);
+	if (r == NULL)
+		return ERR_INTERNAL;
+	r->warning = true;
+	r->id = e->token_id;
+	r->sub_id = e->sub_id;
+	r->user_id = e->user_id;
+	r->family_id = e->family_id;
+	r->due_at = now;
+	struct notice notice;
+	notice_expiry(e->lang, &notice);
+	int err = request_payload(&notice, 0, e->family_id, e->p256dh, e->auth, r);
+	if (err == ERR_OK)
+		err = request_transfer(n, r, e->endpoint, "expiry", now);
+	if (err) {
+		request_free(r);
+		return err;
+	}
 	*out = r;
 	return ERR_OK;
 }

@@ -26,6 +26,28 @@ static const struct words family_words[] = {
     {"fa", "پیام تازه از مشاوران شما", "پیام تازه از ", "", 1},
 };
 
+/* A phone about to be signed out for disuse (no number or date: the same
+ * words whatever the wait, in every language without plural forms). */
+static const struct {
+	const char *lang, *body;
+} expiry_words[] = {
+    {"da", "Denne telefon bliver snart logget ud af Indgang, fordi appen ikke er blevet brugt. "
+           "Åbn appen for at blive ved med at være logget ind."},
+    {"en", "This phone will soon be signed out of Indgang because the app has not been used. "
+           "Open the app to stay signed in."},
+    {"ar", "سيتم قريبًا تسجيل خروج هذا الهاتف من Indgang لأن التطبيق لم يُستخدم. افتح التطبيق "
+           "لتبقى مسجّل الدخول."},
+    {"so", "Taleefankan dhawaan waa laga saari doonaa Indgang sababtoo ah app-ka lama isticmaalin. "
+           "Fur app-ka si aad u sii gashan ahaato."},
+    {"tr", "Uygulama kullanılmadığı için bu telefonun Indgang oturumu yakında kapanacak. "
+           "Oturumunuzun açık kalması için uygulamayı açın."},
+    {"uk", "Незабаром цей телефон буде виведено з Indgang, бо застосунок не використовувався. "
+           "Відкрийте застосунок, щоб залишатися в системі."},
+    {"fa", "این تلفن به‌زودی از Indgang خارج می‌شود، چون برنامه استفاده نشده است. برنامه را "
+           "باز "
+           "کنید تا وارد بمانید."},
+};
+
 /* Staff read Danish (the staff client is Danish). */
 static const struct words staff_words = {"da", "Ny besked fra en familie", "Ny besked fra ", "", 0};
 
@@ -61,4 +83,21 @@ void notice_write(const struct notice_in *in, struct notice *out)
 		text_copy(out->body, sizeof out->body, w->from_advisers);
 		break;
 	}
+}
+
+_Static_assert(sizeof expiry_words / sizeof expiry_words[0] ==
+                   sizeof family_words / sizeof family_words[0],
+               "the warning in every language of the family app");
+
+void notice_expiry(const char *lang, struct notice *out)
+{
+	memset(out, 0, sizeof *out);
+	size_t k = 0;
+	for (size_t i = 0; i < sizeof expiry_words / sizeof expiry_words[0]; i++)
+		if (lang && strcmp(lang, expiry_words[i].lang) == 0)
+			k = i;
+	text_copy(out->lang, sizeof out->lang, expiry_words[k].lang);
+	out->rtl = family_words[k].rtl; /* the same languages, in the same order */
+	text_copy(out->title, sizeof out->title, "Indgang");
+	text_copy(out->body, sizeof out->body, expiry_words[k].body);
 }

@@ -34,5 +34,7 @@ struct notice {
 };
 
 void notice_write(const struct notice_in *in, struct notice *out);
+/* A family member's phone will soon be signed out for disuse; in lang. */
+void notice_expiry(const char *lang, struct notice *out);
 
 #endif

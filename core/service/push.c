@@ -111,9 +111,26 @@ static int record_sent(struct store *s, const struct svc_push_outcome *o, int64_
 	return err;
 }
 
+/* A sign-in's warning: once per stretch of disuse (store_push_expiring). */
+static int record_warning(struct store *s, const struct svc_push_outcome *o, int64_t now)
+{
+	switch (o->result) {
+	case PUSH_SENT:
+		return store_token_warned(s, o->id, now);
+	case PUSH_GONE:
+		return store_push_sub_gone(s, o->sub_id);
+	case PUSH_RETRY:
+	case PUSH_DROP:
+		return ERR_OK;
+	}
+	return ERR_INTERNAL;
+}
+
 static int record_one(struct store *s, const struct svc_push_outcome *o, int64_t now, size_t *left)
 {
 	bool gone;
+	if (o->warning)
+		return record_warning(s, o, now);
 	switch (o->result) {
 	case PUSH_SENT:
 		return record_sent(s, o, now, left);

@@ -361,6 +361,9 @@ struct svc_push_outcome {
 	int64_t family_id;        /* PUSH_SENT to a member of this family (0: staff); staff are
 	                           * told, and its quiet hours hold for the next one */
 	int64_t renotify_at;      /* PUSH_SENT: a newer message is told of no sooner (0: at once) */
+	bool warning; /* a phone told its sign-in ends soon (id: the token's): PUSH_SENT marks it
+	               * warned, PUSH_GONE drops the subscription, the rest leave it for the
+	               * next look */
 };
 /* Writes them; *left counts the rows that stay due, because a message newer
  * than the one told of (or given up on) came meanwhile. */

@@ -276,6 +276,11 @@ static const char *const migrations[] = {
      * row stays with the message it told of (notified_id), and a newer
      * message waits in it until not_before (push_renotify_minutes). */
     "ALTER TABLE push_queue ADD COLUMN notified_id INTEGER NOT NULL DEFAULT 0;",
+
+    /* 12 -> 13: a phone about to be signed out for disuse says so in time
+     * (a Web Push notice); when it last did, so that it says so once per
+     * stretch of disuse. */
+    "ALTER TABLE tokens ADD COLUMN warned_at INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -505,6 +510,17 @@ static const char *const stmt_sql[ST__COUNT] = {
                      "EXISTS (" PUSH_NEWEST("push_queue", "?3") ")",
     /* Not yet told, or due (a renewal's newer messages are not counted
      * before its time: that would be a lookup per row). */
+    /* A phone's sign-in that ends (by disuse or at its end) between ?1 and
+     * ?1 + ?2 and has not been warned since it was last used, with each of
+     * its subscriptions and its family's quiet hours. */
+    [ST_PUSH_EXPIRING] = "SELECT t.id, s.id, s.endpoint, s.p256dh, s.auth, s.lang, t.user_id, "
+                         "u.family_id, f.quiet_start, f.quiet_end, min(t.expires_at, "
+                         "t.last_used_at + t.idle_ms) AS ends FROM tokens t JOIN "
+                         "push_subscriptions s ON s.token_id = t.id JOIN users u ON u.id = "
+                         "t.user_id JOIN families f ON f.id = u.family_id WHERE t.device_id IS "
+                         "NOT NULL AND t.revoked_at IS NULL AND u.active = 1 AND t.warned_at < "
+                         "t.last_used_at AND ends > ?1 AND ends <= ?1 + ?2 ORDER BY ends LIMIT ?3",
+    [ST_TOKEN_WARNED] = "UPDATE tokens SET warned_at = ?2 WHERE id = ?1",
     [ST_PUSH_WAITING] = "SELECT count(*) FROM push_queue WHERE notified_id < message_id OR "
                         "not_before <= ?1",
     [ST_USER_PUSH_CONTENT_GET] = "SELECT push_content FROM users WHERE id = ?1",
@@ -550,8 +566,8 @@ static const char *const stmt_sql[ST__COUNT] = {
      * see: what a locked staff page's title counts (GET /api/me/unread). */
     [ST_UNREAD_STAFF] = "SELECT count(*) FROM conversations c JOIN messages m ON m.conv_id = "
                         "c.id AND m.id > ifnull((SELECT upto FROM read_positions WHERE "
-                        "conv_id = c.id AND user_id = ?1), 0) WHERE c.family_id IN "
-                        STAFF_FAMILIES " AND m.sender_id <> ?1",
+                        "conv_id = c.id AND user_id = ?1), 0) WHERE c.family_id IN " STAFF_FAMILIES
+                        " AND m.sender_id <> ?1",
     [ST_UNREAD_FAMILY] = "SELECT count(*) FROM conv_members cm JOIN messages m ON m.conv_id = "
                          "cm.conv_id AND m.id > ifnull((SELECT upto FROM read_positions "
                          "WHERE conv_id = cm.conv_id AND user_id = ?1), 0) WHERE cm.user_id = "

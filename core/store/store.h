@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -348,6 +348,21 @@ int store_push_retry(struct store *s, int64_t id, int64_t not_before);
 /* Sent, and kept: a newer message in its place is told of at not_before,
  * and if none came by then the row goes (store_push_done). */
 int store_push_notified(struct store *s, int64_t id, int64_t message_id, int64_t not_before);
+
+/* A phone's sign-in about to end for disuse, with one of its subscriptions. */
+struct store_push_expiring {
+	int64_t token_id, sub_id, user_id, family_id, ends_at;
+	int quiet_start, quiet_end; /* the family's quiet hours (minutes, Danish time) */
+	char endpoint[STORE_ENDPOINT_MAX + 1];
+	char p256dh[128], auth[64];
+	char lang[STORE_LANG_MAX + 1];
+};
+/* Up to max of those ending in (now, now + window] not warned since their
+ * last use, the soonest first. */
+int store_push_expiring(struct store *s, int64_t now, int64_t window, size_t max,
+                        struct store_push_expiring *out, size_t *n);
+/* The sign-in was warned at `at`. */
+int store_token_warned(struct store *s, int64_t token_id, int64_t at);
 
 /* ---- Messages to be sent later (store_sched.c) -------------------------------- */
 

@@ -257,3 +257,41 @@ int store_push_notified(struct store *s, int64_t id, int64_t message_id, int64_t
 	sqlite3_bind_int64(st, 3, not_before);
 	return store_exec_stmt(st);
 }
+
+int store_push_expiring(struct store *s, int64_t now, int64_t window, size_t max,
+                        struct store_push_expiring *out, size_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s, ST_PUSH_EXPIRING);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, now, window);
+	sqlite3_bind_int64(st, 3, (int64_t)max);
+	int rc = SQLITE_DONE;
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_push_expiring *e = &out[(*n)++];
+		e->token_id = sqlite3_column_int64(st, 0);
+		e->sub_id = sqlite3_column_int64(st, 1);
+		store_col_text(st, 2, e->endpoint, sizeof e->endpoint);
+		store_col_text(st, 3, e->p256dh, sizeof e->p256dh);
+		store_col_text(st, 4, e->auth, sizeof e->auth);
+		store_col_text(st, 5, e->lang, sizeof e->lang);
+		e->user_id = sqlite3_column_int64(st, 6);
+		e->family_id = sqlite3_column_int64(st, 7);
+		e->quiet_start = sqlite3_column_int(st, 8);
+		e->quiet_end = sqlite3_column_int(st, 9);
+		e->ends_at = sqlite3_column_int64(st, 10);
+	}
+	int err = *n < max && rc != SQLITE_DONE ? store_err(rc) : ERR_OK;
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_token_warned(struct store *s, int64_t token_id, int64_t at)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TOKEN_WARNED);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, token_id, at);
+	return store_exec_stmt(st);
+}

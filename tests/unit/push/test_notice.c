@@ -58,10 +58,30 @@ static void test_languages(void)
 	CHECK(!n.rtl);
 }
 
+/* A phone about to be signed out says so in every language of the app,
+ * right to left where the script is, and in Danish for one it does not know. */
+static void test_expiry_warning(void)
+{
+	static const char *const langs[] = {"da", "en", "ar", "so", "tr", "uk", "fa"};
+	for (size_t i = 0; i < sizeof langs / sizeof *langs; i++) {
+		struct notice n;
+		notice_expiry(langs[i], &n);
+		CHECK_STR(n.lang, langs[i]);
+		CHECK_STR(n.title, "Indgang");
+		CHECK(strstr(n.body, "Indgang") != NULL);
+		CHECK_EQ(n.rtl, strcmp(langs[i], "ar") == 0 || strcmp(langs[i], "fa") == 0);
+	}
+	struct notice n;
+	notice_expiry("xx", &n);
+	CHECK_STR(n.lang, "da");
+	CHECK(strstr(n.body, "logget ud") != NULL);
+}
+
 int main(void)
 {
 	test_nothing_by_default();
 	test_sender_and_preview_when_chosen();
 	test_languages();
+	test_expiry_warning();
 	return check_report("push notice");
 }

@@ -74,6 +74,7 @@ static void test_migrate_from_v1(void)
 	CHECK_EQ(store_open(p, &s), ERR_OK);
 	CHECK_EQ(store_team_create(s, "Team Nord", &team), ERR_OK);
 	CHECK_EQ(sqlite3_exec(store_db(s),
+	                      "ALTER TABLE tokens DROP COLUMN warned_at;"
 	                      "ALTER TABLE tokens DROP COLUMN idle_ms;"
 	                      "ALTER TABLE tokens DROP COLUMN last_used_at;"
 	                      "DROP TABLE health;"
