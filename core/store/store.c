@@ -658,6 +658,15 @@ sqlite3 *store_db(struct store *s)
 	return s->db;
 }
 
+int store_exec_ids(struct store *s, enum stmt_id id, int64_t a, int64_t b)
+{
+	sqlite3_stmt *st = store_stmt(s, id);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, a, b);
+	return store_exec_stmt(st);
+}
+
 int store_exec_stmt(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);

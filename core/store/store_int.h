@@ -167,6 +167,8 @@ sqlite3 *store_db(struct store *s);
 int store_err(int rc);
 /* Runs a statement that returns no rows; resets it. */
 int store_exec_stmt(sqlite3_stmt *st);
+/* Runs statement id with ?1 = a and ?2 = b (a write that returns no row). */
+int store_exec_ids(struct store *s, enum stmt_id id, int64_t a, int64_t b);
 /* Binds helpers: 0 binds NULL for optional ids. */
 void store_bind_id_or_null(sqlite3_stmt *st, int idx, int64_t id);
 /* Copies column col as text into dst (cap bytes). */

@@ -241,11 +241,7 @@ int store_push_done(struct store *s, int64_t id, int64_t message_id, bool *gone)
 
 int store_push_retry(struct store *s, int64_t id, int64_t not_before)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_PUSH_RETRY);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	store_bind_ids(st, id, not_before);
-	return store_exec_stmt(st);
+	return store_exec_ids(s, ST_PUSH_RETRY, id, not_before);
 }
 
 int store_push_notified(struct store *s, int64_t id, int64_t message_id, int64_t not_before)
@@ -289,9 +285,5 @@ int store_push_expiring(struct store *s, int64_t now, int64_t window, size_t max
 
 int store_token_warned(struct store *s, int64_t token_id, int64_t at)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_TOKEN_WARNED);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	store_bind_ids(st, token_id, at);
-	return store_exec_stmt(st);
+	return store_exec_ids(s, ST_TOKEN_WARNED, token_id, at);
 }
