@@ -875,6 +875,7 @@ struct sched_op {
 	struct req_schedule in;
 	struct sched out;
 	struct sched_list list;
+	const char *why;
 };
 
 static int sched_op(struct store *s, void *arg)
@@ -887,8 +888,8 @@ static int sched_op(struct store *s, void *arg)
 		return svc_schedule(s, &c->user, c->path_id, o->in.body, o->in.client_id,
 		                    o->in.send_at, c->now, &o->out, staff);
 	case SCHED_EDIT:
-		return svc_schedule_edit(s, &c->user, c->path_id, o->in.body, o->in.send_at, c->now,
-		                         &o->out, staff);
+		return svc_schedule_edit(s, &c->user, c->path_id, o->in.body, o->in.send_at,
+		                         o->in.seen_at, c->now, &o->out, staff, &o->why);
 	case SCHED_CANCEL:
 		return svc_schedule_cancel(s, &c->user, c->path_id, c->now, &o->out, staff);
 	case SCHED_LIST:
@@ -905,15 +906,14 @@ static void sched_call(struct call *c, enum sched_what what)
 	if (api_auth(c))
 		return;
 	struct sched_op o = {.c = c, .what = what};
-	const char *why = NULL;
 	int err = ERR_OK;
 	if (what == SCHED_CREATE || what == SCHED_EDIT)
 		err = codec_decode_schedule(c->req->body, c->req->body_len, what == SCHED_EDIT,
-		                            &o.in, &why);
+		                            &o.in, &o.why);
 	if (err == ERR_OK)
 		err = svc_in_tx(c->ctx->store, sched_op, &o);
 	if (err) {
-		fail(c, err, why);
+		fail(c, err, o.why);
 	} else if (what == SCHED_LIST) {
 		respond(c, 200, codec_encode_sched_list(&o.list));
 	} else {

@@ -153,6 +153,7 @@ char *codec_encode_push_content(enum push_content c);
 struct req_schedule {
 	char *body;      /* NULL when absent (an edit keeps the text) */
 	int64_t send_at; /* 0 when absent */
+	int64_t seen_at; /* an edit: the updated_at its writer saw (0 when absent) */
 	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
 };
 int codec_decode_schedule(const char *text, size_t len, bool edit, struct req_schedule *out,

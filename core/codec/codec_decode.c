@@ -744,12 +744,17 @@ int codec_decode_schedule(const char *text, size_t len, bool edit, struct req_sc
 	if (!(o = load_object(text, len, why)))
 		return ERR_BAD_REQUEST;
 	struct obj ob = {.tree = o};
-	const char *body = NULL, *at = NULL, *id = NULL;
-	size_t body_len = 0, at_len, id_len;
+	const char *body = NULL, *at = NULL, *id = NULL, *seen = NULL;
+	size_t body_len = 0, at_len, id_len, seen_len;
 	int rc = ERR_OK;
 	if (!opt_str(&ob, "body", &body, &body_len) || !opt_str(&ob, "send_at", &at, &at_len) ||
 	    (at && text_parse_ts(at, &out->send_at) != 0))
 		rc = bad(why, "schedule: \"send_at\" must be a time (RFC 3339), \"body\" a string");
+	else if (edit && (!opt_str(&ob, "updated_at", &seen, &seen_len) ||
+	                  (seen && text_parse_ts(seen, &out->seen_at) != 0)))
+		rc = bad(
+		    why,
+		    "schedule: \"updated_at\" must be the time (RFC 3339) of the version changed");
 	else if (!edit && (!body || !at))
 		rc = bad(why, "schedule: \"body\", \"send_at\" and \"client_id\" are required");
 	else if (edit && !body && !at)

@@ -112,12 +112,20 @@ static int checked(struct store *s, const struct store_user *user, int64_t id, i
 }
 
 int svc_schedule_edit(struct store *s, const struct store_user *user, int64_t id, const char *body,
-                      int64_t send_at, int64_t now, struct sched *out, struct route_set *staff)
+                      int64_t send_at, int64_t seen_at, int64_t now, struct sched *out,
+                      struct route_set *staff, const char **why)
 {
 	memset(staff, 0, sizeof *staff);
 	int err = checked(s, user, id, now, "change scheduled", out);
+	if (err == ERR_CONFLICT)
+		*why = "The scheduled message was sent or cancelled already.";
 	if (err)
 		return err;
+	if (seen_at != 0 && seen_at != out->updated_at) {
+		*why = "The scheduled message was changed meanwhile; see the new version.";
+		sched_clear(out);
+		return ERR_CONFLICT;
+	}
 	if (send_at == 0)
 		send_at = out->send_at;
 	if ((err = check_time(send_at, now)) == ERR_OK)

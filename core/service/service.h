@@ -212,9 +212,13 @@ int svc_schedule(struct store *s, const struct store_user *user, int64_t conv, c
 int svc_scheduled_list(struct store *s, const struct store_user *user, int64_t conv, int64_t now,
                        struct sched_list *out);
 /* Changes the text (body, or NULL to keep it) or the time (send_at, or 0)
- * of a waiting one; ERR_CONFLICT once sent or cancelled. */
+ * of a waiting one; ERR_CONFLICT once sent or cancelled, or when seen_at
+ * (the updated_at its writer saw; 0: not said) is not the stored one: the
+ * partner changed it meanwhile, and a change is never made over another
+ * unseen.  *why says which. */
 int svc_schedule_edit(struct store *s, const struct store_user *user, int64_t id, const char *body,
-                      int64_t send_at, int64_t now, struct sched *out, struct route_set *staff);
+                      int64_t send_at, int64_t seen_at, int64_t now, struct sched *out,
+                      struct route_set *staff, const char **why);
 int svc_schedule_cancel(struct store *s, const struct store_user *user, int64_t id, int64_t now,
                         struct sched *out, struct route_set *staff);
 

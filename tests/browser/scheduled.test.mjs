@@ -185,6 +185,41 @@ test('a quick pick, and cancelling by keyboard only; a reload loads what waits',
   assert.deepEqual(a.problems, []);
 });
 
+test('two advisers change the same message: the second is shown the first\'s version and keeps her text', async () => {
+  const a = anna.page;
+  const b = bo.page;
+  await a.goto(`${world.url}/staff/#/c/${world.conv.A}`); // from the contact log
+  await a.locator('#composer').waitFor();
+  const r = await a.request.post(`${world.url}/api/conversations/${world.conv.A}/scheduled`, {
+    headers: { Origin: world.url },
+    data: { body: 'Vi ses på torsdag.', send_at: new Date(Date.now() + 3600e3).toISOString(), client_id: 'both-edit' },
+  });
+  assert.equal(r.status(), 201);
+  const { id } = await r.json();
+  const open = async (page) => {
+    await item(page, 'Vi ses på torsdag.').getByRole('button', { name: /^Rediger/ }).click();
+    const form = list(page).locator(`li[data-sched="${id}"] form`); // its text is in a text box now
+    await form.getByLabel('Tekst').waitFor();
+    return form;
+  };
+  const fa = await open(a);
+  const fb = await open(b);
+  await fb.getByLabel('Tekst').fill('Vi ses på torsdag kl. 9 hos Bo.');
+  await fb.getByRole('button', { name: 'Gem ændringer' }).click();
+  await item(b, 'hos Bo').waitFor();
+  await fa.getByLabel('Tekst').fill('Vi ses på torsdag kl. 10 i Familiehuset.');
+  await fa.getByRole('button', { name: 'Gem ændringer' }).click();
+  const warning = fa.locator('.error-box', { hasText: 'En kollega har ændret beskeden imens' });
+  await warning.waitFor();
+  assert.match(await warning.textContent(), /„Vi ses på torsdag kl\. 9 hos Bo\.“/, 'the partner\'s version is shown');
+  assert.equal(await fa.getByLabel('Tekst').inputValue(), 'Vi ses på torsdag kl. 10 i Familiehuset.', 'her text is kept');
+  assert.deepEqual(await axe(a), []);
+  await fa.getByRole('button', { name: 'Gem ændringer' }).click(); // now from the version she has seen
+  await item(b, 'i Familiehuset').waitFor();
+  assert.equal(await item(b, 'hos Bo').count(), 0);
+  await a.request.delete(`${world.url}/api/scheduled/${id}`, { headers: { Origin: world.url } });
+});
+
 test('Danish times: quick picks, labels and the custom date and time (no browser)', () => {
   const z = (iso) => new Date(iso);
   const picks = (iso) => quickPicks(z(iso)).map((p) => [p.label, p.at.toISOString()]);

@@ -93,6 +93,34 @@ async def test_cancel_and_refusals(w):
     h.check("scheduled" in kinds, "the contact log has it", "scheduled", kinds)
 
 
+async def test_no_change_over_an_unseen_one(w):
+    st, _, s = schedule(w, "anna", w.conv["A"], "Mødet er kl. 10", 600)
+    h.eq(st, 201, "anna schedules a message")
+    put = lambda key, body: w.http("PUT", "/api/scheduled/%d" % s["id"], body,  # noqa: E731
+                                   token=w.token(key))
+    st, _, bo = put("bo", {"body": "Mødet er kl. 11", "updated_at": s["updated_at"]})
+    h.eq(st, 200, "bo changes it, from the version he saw")
+    st, _, b = put("anna", {"body": "Mødet er kl. 10.30", "updated_at": s["updated_at"]})
+    h.eq(st, 409, "anna's change from the older version is refused, not laid over bo's")
+    h.check_error_body(b, "conflict", "a change over an unseen one")
+    h.check("changed meanwhile" in b["error"]["message"], "it says why", "changed meanwhile", b)
+    st, _, lst = w.http("GET", "/api/conversations/%d/scheduled" % w.conv["A"],
+                        token=w.token("anna"))
+    mine = [x for x in lst["scheduled"] if x["id"] == s["id"]]
+    h.eq([x["body"] for x in mine], ["Mødet er kl. 11"], "bo's text stands")
+    st, _, a = put("anna", {"body": "Mødet er kl. 10.30", "updated_at": bo["updated_at"]})
+    h.eq((st, a["body"]), (200, "Mødet er kl. 10.30"), "from the new version she may")
+    st, _, _ = put("anna", {"send_at": at(900)})
+    h.eq(st, 200, "without updated_at a change is made as before")
+    st, _, b = put("anna", {"body": "x", "updated_at": "i går"})
+    h.eq(st, 400, "updated_at that is no time")
+    st, _, _ = w.http("DELETE", "/api/scheduled/%d" % s["id"], token=w.token("anna"))
+    h.eq(st, 200, "cancelled")
+    st, _, b = put("bo", {"body": "y", "updated_at": a["updated_at"]})
+    h.eq(st, 409, "a cancelled one is not changed")
+    h.check("sent or cancelled" in b["error"]["message"], "and says so", "sent or cancelled", b)
+
+
 async def test_exactly_once_across_kill9(w):
     st, _, s = schedule(w, "anna", w.conv["A"], "Efter et nedbrud", 2)
     h.eq(st, 201, "scheduled")
@@ -112,4 +140,4 @@ async def test_exactly_once_across_kill9(w):
 
 if __name__ == "__main__":
     h.run([test_waits_for_staff_only_then_goes, test_cancel_and_refusals,
-           test_exactly_once_across_kill9])
+           test_no_change_over_an_unseen_one, test_exactly_once_across_kill9])

@@ -113,6 +113,7 @@ let live = null;
 let shown = null; // the conversation on screen
 let writer = false; // the user is in its pair
 let editing = null; // the id being changed
+let editingSeen = ''; // its updated_at when the change began: no change over an unseen one
 let asking = null; // the id whose cancelling is being confirmed
 let posting = null; // {conv, body, at, clientId}: a retry of the same text reuses its client_id
 let userId = null; // whose lists these are
@@ -340,6 +341,7 @@ function editForm(s) {
 function startEdit(id) {
   asking = null;
   editing = id;
+  editingSeen = waiting.get(shown)?.get(id)?.updated_at || '';
   errors.delete(id);
   render({ refocus: false });
   itemOf(id)?.querySelector('textarea')?.focus();
@@ -370,6 +372,7 @@ async function saveEdit(id, form, { body, date, time, err, at }) {
     changes.send_at = when.toISOString();
   }
   if (!Object.keys(changes).length) return endEdit(id);
+  if (editingSeen) changes.updated_at = editingSeen;
   for (const b of form.querySelectorAll('button')) b.disabled = true;
   try {
     const r = await api.changeScheduled(id, changes);
@@ -379,6 +382,18 @@ async function saveEdit(id, form, { body, date, time, err, at }) {
     announce(live, `Ændringen er gemt. Beskeden sendes ${whenLabel(new Date(r.send_at))}.`);
   } catch (e) {
     for (const b of form.querySelectorAll('button')) b.disabled = false;
+    if (e.code === 'conflict' && /changed meanwhile/.test(e.message)) {
+      // The partner changed it meanwhile: her text stays in the form, theirs
+      // is shown, and saving again (now from their version) is a choice.
+      await load(shown);
+      const fresh = waiting.get(shown)?.get(id);
+      if (fresh) {
+        editingSeen = fresh.updated_at;
+        say(`En kollega har ændret beskeden imens til: „${fresh.body}“ (sendes ${whenLabel(new Date(fresh.send_at))}). Gem igen for at bruge din tekst, eller fortryd.`);
+        body.focus();
+        return;
+      }
+    }
     say(errorText(e, { change: true }));
     if (e.code === 'conflict' || e.code === 'not_found') load(shown);
   }
