@@ -802,6 +802,43 @@ static void ep_push_unsubscribe(struct call *c)
 		respond(c, 204, NULL);
 }
 
+struct member_sms_op {
+	struct call *c;
+	struct svc_sms_change chg;
+	struct member_sms out;
+	const char *why;
+};
+
+static int member_sms_op(struct store *s, void *arg)
+{
+	struct member_sms_op *o = arg;
+	struct call *c = o->c;
+	if (strcmp(c->req->method, "GET") == 0)
+		return svc_member_sms(s, &c->user, c->path_id, c->now, &o->out);
+	return svc_member_sms_set(s, &c->user, c->path_id, &o->chg, c->now, &o->out, &o->why);
+}
+
+/* A family member's phone number and SMS channel: read (GET) or set (PUT). */
+static void ep_member_sms(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct member_sms_op o = {.c = c};
+	char *phone = NULL;
+	int err = ERR_OK;
+	if (strcmp(c->req->method, "PUT") == 0)
+		err = codec_decode_member_sms(c->req->body, c->req->body_len, &phone,
+		                              &o.chg.channel, &o.chg.consent, &o.why);
+	o.chg.phone = phone;
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, member_sms_op, &o);
+	if (err)
+		fail(c, err, o.why);
+	else
+		respond(c, 200, codec_encode_member_sms(&o.out));
+	free(phone);
+}
+
 struct quiet_op {
 	struct call *c;
 	int start, end;
@@ -1034,6 +1071,8 @@ static const struct route routes[] = {
     {"GET", "/api/families/", "/access-log", ep_access_log},
     {"DELETE", "/api/devices/", "", ep_device_delete},
     {"POST", "/api/unlock", NULL, ep_unlock},
+    {"GET", "/api/members/", "/sms", ep_member_sms},
+    {"PUT", "/api/members/", "/sms", ep_member_sms},
     {"GET", "/api/me/unread", NULL, ep_unread},
     {"PUT", "/api/devices/", "", ep_device_rename},
     {"GET", "/api/push/key", NULL, ep_push_key},

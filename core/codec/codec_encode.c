@@ -478,6 +478,22 @@ char *codec_encode_unlock(const struct user_ref *user, int64_t expires_at, int64
 	return dump(finish(o, rc));
 }
 
+char *codec_encode_member_sms(const struct member_sms *v)
+{
+	json_t *o = json_object(), *consent = json_null();
+	if (v->consent_at) {
+		consent = json_object();
+		int crc = put(consent, "at", ts_json(v->consent_at));
+		crc |= put(consent, "by", user_json(&v->consent_by));
+		consent = finish(consent, crc);
+	}
+	int rc = put(o, "phone", v->phone[0] ? json_string(v->phone) : json_null());
+	rc |= put(o, "channel", json_string(sms_channel_name(v->channel)));
+	rc |= put(o, "consent", consent);
+	rc |= put(o, "stopped_at", v->stopped_at ? ts_json(v->stopped_at) : json_null());
+	return dump(finish(o, rc));
+}
+
 char *codec_encode_unread(int64_t n)
 {
 	json_t *o = json_object();

@@ -37,6 +37,13 @@ static const char *const content_names[] = {
 #define N_KINDS    (sizeof(kind_names) / sizeof(kind_names[0]))
 #define N_CONTENTS (sizeof(content_names) / sizeof(content_names[0]))
 
+static const char *const channel_names[] = {
+    [SMS_CHANNEL_APP] = "app",
+    [SMS_CHANNEL_FALLBACK] = "fallback",
+    [SMS_CHANNEL_SMS] = "sms",
+};
+#define N_CHANNELS (sizeof(channel_names) / sizeof(channel_names[0]))
+
 /*
  * Never NULL, so that a caller may print it; an out-of-range value is a bug
  * upstream and shows as "unknown" rather than crashing the encoder.
@@ -88,6 +95,22 @@ int msg_kind_parse(const char *name, enum msg_kind *out)
 	if (i < 0)
 		return -1;
 	*out = (enum msg_kind)i;
+	return 0;
+}
+
+const char *sms_channel_name(enum sms_channel c)
+{
+	if ((size_t)c >= N_CHANNELS || !channel_names[c])
+		return "unknown";
+	return channel_names[c];
+}
+
+int sms_channel_parse(const char *name, enum sms_channel *out)
+{
+	int i = name_lookup(channel_names, N_CHANNELS, name);
+	if (i < 0)
+		return -1;
+	*out = (enum sms_channel)i;
 	return 0;
 }
 

@@ -30,6 +30,9 @@ enum msg_kind { KIND_TEXT = 1, KIND_NOTE, KIND_SYSTEM };
  * message (the default: a phone is often shared with children), who sent
  * it, or the start of its text. */
 enum push_content { PUSH_CONTENT_NONE = 1, PUSH_CONTENT_SENDER, PUSH_CONTENT_PREVIEW };
+/* How a family member is reached (issue 13): the app (Web Push), the app
+ * with SMS when push does not reach them, or SMS only. */
+enum sms_channel { SMS_CHANNEL_APP = 1, SMS_CHANNEL_FALLBACK, SMS_CHANNEL_SMS };
 
 /* Never NULL ("unknown" for a value out of range). */
 const char *role_name(enum role role);
@@ -39,11 +42,22 @@ int role_parse(const char *name, enum role *out);
 int msg_kind_parse(const char *name, enum msg_kind *out);
 const char *push_content_name(enum push_content c);
 int push_content_parse(const char *name, enum push_content *out);
+const char *sms_channel_name(enum sms_channel c);
+int sms_channel_parse(const char *name, enum sms_channel *out);
 
 struct user_ref {
 	int64_t id;
 	char name[DOMAIN_NAME_MAX + 1];
 	enum role role;
+};
+
+/* A family member's SMS settings (issue 13). */
+struct member_sms {
+	char phone[17]; /* E.164, "" for none */
+	enum sms_channel channel;
+	int64_t consent_at;         /* full text by SMS agreed (0: not) ... */
+	struct user_ref consent_by; /* ... recorded by whom */
+	int64_t stopped_at;         /* the number sent STOP (0: not) */
 };
 
 struct msg {

@@ -99,6 +99,16 @@ bool perm_can_see_quiet_hours(enum perm_rel rel)
 	return rel == REL_FAMILY_IN || rel == REL_FAMILY_OUT || rel == REL_PAIR || rel == REL_TEAM;
 }
 
+bool perm_can_see_member_sms(enum perm_rel rel)
+{
+	return rel == REL_PAIR || rel == REL_TEAM || rel == REL_ADMIN;
+}
+
+bool perm_can_set_member_sms(enum perm_rel rel)
+{
+	return rel == REL_PAIR || rel == REL_ADMIN;
+}
+
 bool perm_can_set_quiet_hours(enum perm_rel rel)
 {
 	return rel == REL_FAMILY_IN || rel == REL_FAMILY_OUT || rel == REL_PAIR;

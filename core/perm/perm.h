@@ -65,6 +65,11 @@ bool perm_can_administer(enum role role, bool active);
  * see when a member will be told), and set them (the family and its pair). */
 bool perm_can_see_quiet_hours(enum perm_rel rel);
 bool perm_can_set_quiet_hours(enum perm_rel rel);
+/* A family member's phone number and SMS channel (issue 13): seen by the
+ * family's pair and team and an administrator, set by the pair and an
+ * administrator; the member sees theirs and chooses the channel. */
+bool perm_can_see_member_sms(enum perm_rel rel);
+bool perm_can_set_member_sms(enum perm_rel rel);
 /* Is told of a new message by a notification when away (Web Push): a
  * family's text goes to its pair, a pair's text to the family's members
  * in the conversation.  Team members read the history at their meetings

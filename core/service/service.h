@@ -374,6 +374,28 @@ struct svc_push_outcome {
 int svc_push_record(struct store *s, const struct svc_push_outcome *v, size_t n, int64_t now,
                     size_t *left);
 
+/* ---- A family member's SMS settings (member_sms.c) --------------------------------- */
+
+/* Member's number, channel and consent: for the member, the family's pair
+ * and team (access-logged) and an administrator; others ERR_NOT_FOUND. */
+int svc_member_sms(struct store *s, const struct store_user *actor, int64_t member, int64_t now,
+                   struct member_sms *out);
+/* What to change; each part left as it is when not given. */
+struct svc_sms_change {
+	const char *phone;        /* as typed (core/sms/phone.h); "" removes it; NULL keeps it */
+	enum sms_channel channel; /* 0 keeps it */
+	int consent; /* 1: full text by SMS agreed now, recorded as by actor; 0: withdrawn; -1 */
+};
+/* Changes them: the pair or an administrator anything, the member the
+ * channel and the consent (ERR_FORBIDDEN for the number).  A new number
+ * drops the consent (it was given for the old one); SMS needs a number and
+ * consent needs one (ERR_BAD_REQUEST); ERR_CONFLICT when another member has
+ * the number.  A "settings" row in the family's log says what changed, the
+ * number masked.  *out: the settings after. */
+int svc_member_sms_set(struct store *s, const struct store_user *actor, int64_t member,
+                       const struct svc_sms_change *chg, int64_t now, struct member_sms *out,
+                       const char **why);
+
 /* ---- Quiet hours (quiet.c) -------------------------------------------------------- */
 
 /* The family's quiet hours, minutes after midnight in Danish time: for the

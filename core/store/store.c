@@ -281,6 +281,18 @@ static const char *const migrations[] = {
      * (a Web Push notice); when it last did, so that it says so once per
      * stretch of disuse. */
     "ALTER TABLE tokens ADD COLUMN warned_at INTEGER NOT NULL DEFAULT 0;",
+
+    /* 13 -> 14: a family member's phone number for SMS (E.164; one member
+     * per number, so that an SMS from it has one sender), how the member is
+     * reached, whose record says they agreed to full text by SMS, and when
+     * the number sent STOP (issue 13). */
+    "ALTER TABLE users ADD COLUMN phone TEXT;"
+    "ALTER TABLE users ADD COLUMN sms_channel TEXT NOT NULL DEFAULT 'app' "
+    "  CHECK (sms_channel IN ('app','fallback','sms'));"
+    "ALTER TABLE users ADD COLUMN sms_consent_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE users ADD COLUMN sms_consent_by INTEGER REFERENCES users(id);"
+    "ALTER TABLE users ADD COLUMN sms_stopped_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE UNIQUE INDEX users_phone ON users(phone) WHERE phone IS NOT NULL;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -520,6 +532,12 @@ static const char *const stmt_sql[ST__COUNT] = {
                          "t.user_id JOIN families f ON f.id = u.family_id WHERE t.device_id IS "
                          "NOT NULL AND t.revoked_at IS NULL AND u.active = 1 AND t.warned_at < "
                          "t.last_used_at AND ends > ?1 AND ends <= ?1 + ?2 ORDER BY ends LIMIT ?3",
+    [ST_MEMBER_SMS_GET] = "SELECT ifnull(m.phone, ''), m.sms_channel, m.sms_consent_at, "
+                          "ifnull(c.id, 0), ifnull(c.name, ''), ifnull(c.role, 'adviser'), "
+                          "m.sms_stopped_at FROM users m LEFT JOIN users c ON c.id = "
+                          "m.sms_consent_by WHERE m.id = ?1",
+    [ST_MEMBER_SMS_SET] = "UPDATE users SET phone = nullif(?2, ''), sms_channel = ?3, "
+                          "sms_consent_at = ?4, sms_consent_by = nullif(?5, 0) WHERE id = ?1",
     [ST_TOKEN_WARNED] = "UPDATE tokens SET warned_at = ?2 WHERE id = ?1",
     [ST_PUSH_WAITING] = "SELECT count(*) FROM push_queue WHERE notified_id < message_id OR "
                         "not_before <= ?1",

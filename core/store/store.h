@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 14
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -363,6 +363,12 @@ int store_push_expiring(struct store *s, int64_t now, int64_t window, size_t max
                         struct store_push_expiring *out, size_t *n);
 /* The sign-in was warned at `at`. */
 int store_token_warned(struct store *s, int64_t token_id, int64_t at);
+
+/* ---- A family member's SMS settings (store_accounts.c) ------------------------ */
+
+int store_member_sms_get(struct store *s, int64_t user_id, struct member_sms *out);
+/* ERR_CONFLICT when another member has the number. */
+int store_member_sms_set(struct store *s, int64_t user_id, const struct member_sms *in);
 
 /* ---- Messages to be sent later (store_sched.c) -------------------------------- */
 

@@ -338,3 +338,41 @@ int store_member_live_devices(struct store *s, int64_t member_id, int64_t *n)
 {
 	return store_int64(s, ST_MEMBER_LIVE_DEVICES, member_id, 0, n);
 }
+
+int store_member_sms_get(struct store *s, int64_t user_id, struct member_sms *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = store_stmt(s, ST_MEMBER_SMS_GET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, user_id);
+	int err = store_step_row(st);
+	if (err)
+		return err;
+	store_col_text(st, 0, out->phone, sizeof out->phone);
+	const char *c = (const char *)sqlite3_column_text(st, 1);
+	if (c == NULL || sms_channel_parse(c, &out->channel) != 0)
+		out->channel = SMS_CHANNEL_APP;
+	out->consent_at = sqlite3_column_int64(st, 2);
+	out->consent_by.id = sqlite3_column_int64(st, 3);
+	store_col_text(st, 4, out->consent_by.name, sizeof out->consent_by.name);
+	const char *r = (const char *)sqlite3_column_text(st, 5);
+	if (r == NULL || role_parse(r, &out->consent_by.role) != 0)
+		out->consent_by.role = ROLE_ADVISER;
+	out->stopped_at = sqlite3_column_int64(st, 6);
+	sqlite3_reset(st);
+	return ERR_OK;
+}
+
+int store_member_sms_set(struct store *s, int64_t user_id, const struct member_sms *in)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MEMBER_SMS_SET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_text(st, 2, in->phone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sms_channel_name(in->channel), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, in->consent_at);
+	sqlite3_bind_int64(st, 5, in->consent_at ? in->consent_by.id : 0);
+	return store_exec_stmt(st);
+}
