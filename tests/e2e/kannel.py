@@ -43,7 +43,7 @@ SHORT_NUMBER = "1919"  # the service's number: phones send to it, it is the send
 SMSC_ID = "sim"
 
 # The MO parameters Kannel's get-url passes (sms-service escape codes).
-MO_PARAMS = ("from=%p&to=%P&text=%b&coding=%c&charset=%C&id=%I&smsc=%i&time=%T&udh=%u")
+MO_PARAMS = "from=%p&to=%P&text=%b&coding=%c&charset=%C&id=%I&smsc=%i&time=%T&udh=%u"
 # For a dlr-url: the DLR type (%d: 1 delivered, 2 failed, 4 buffered, 8 accepted by
 # the SMSC, 16 refused by it), the SMSC's answer (%A), its message id (%F), the phone
 # (%p) and the time (%T).
