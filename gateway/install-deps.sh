@@ -25,6 +25,8 @@ packages=(
 	fiu-utils libfiu0 libfiu-dev valgrind util-linux
 	# the TLS scan of tests/e2e/29-tls.py
 	testssl.sh
+	# issue 13: SMS through Kannel's bearerbox/smsbox (tests start their own, docs/kannel.md)
+	kannel
 )
 # The browser tests (tests/browser) run on Node 20 or newer with npm; a
 # machine that has node from elsewhere (e.g. NodeSource) keeps it.

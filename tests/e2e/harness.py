@@ -948,3 +948,79 @@ def run(tests, extra_args=(), per_test_timeout=40.0):
     if failed == 0 and passed == 0 and skipped > 0:
         sys.exit(EXIT_SKIPPED)
     sys.exit(0 if failed == 0 and passed > 0 else 1)
+
+
+def run_without_gateway(tests, setup, per_test_timeout=40.0):
+    """run() for a script that needs no gateway (70-kannel-smoke: Kannel and the
+    simulated SMSC).  setup() returns a context manager; what it enters to is handed
+    to every test function (plain or async; an async one is cut off after
+    per_test_timeout), and leaving it stops what it started, whatever happened.  A
+    Skip from setup skips every test with its reason; the PASS/FAIL/SKIP lines, the
+    closing line and the exit statuses are run()'s."""
+    t0 = time.monotonic()
+    passed = failed = skipped = 0
+    name = os.path.basename(sys.argv[0])
+    cm = None
+    try:
+        try:
+            cm = setup()
+            ctx = cm.__enter__()
+        except Skip as e:
+            cm = None
+            for t in tests:
+                skipped += 1
+                print("SKIP %s: %s" % (t.__name__, e))
+            tests = []
+        except Exception as e:
+            cm = None
+            print("SETUP FAILED: %s" % e)
+            if not isinstance(e, Fail):
+                traceback.print_exc()
+            failed = len(tests)
+            tests = []
+        for t in tests:
+            tname = t.__name__
+            left = TIME_BUDGET - (time.monotonic() - t0)
+            if left < 2:
+                print("FAIL %s: not run, time budget of %.0fs used up" % (tname, TIME_BUDGET))
+                failed += 1
+                continue
+            ts = time.monotonic()
+            del _skipped_checks[:]
+            try:
+                try:
+                    r = t(ctx)
+                    if asyncio.iscoroutine(r):
+                        asyncio.run(asyncio.wait_for(r, min(per_test_timeout, left)))
+                except Skip as e:
+                    _skipped_checks.append(("the rest of it", str(e)))
+                if _skipped_checks:
+                    skipped += 1
+                    print("SKIP %s: %s (%.1fs)" % (tname, "; ".join(
+                        "%s: %s" % s for s in _skipped_checks), time.monotonic() - ts))
+                else:
+                    passed += 1
+                    print("PASS %s (%.1fs)" % (tname, time.monotonic() - ts))
+            except asyncio.TimeoutError:
+                failed += 1
+                print("FAIL %s: timed out after %.1fs" % (tname, time.monotonic() - ts))
+            except Fail as e:
+                failed += 1
+                print("FAIL %s: %s" % (tname, e))
+            except Exception as e:
+                failed += 1
+                print("FAIL %s: %s: %s" % (tname, type(e).__name__, e))
+                traceback.print_exc(limit=4)
+    finally:
+        if cm is not None:
+            try:
+                cm.__exit__(None, None, None)
+            except Exception as e:
+                failed += 1
+                print("FAIL stopping what setup started: %s: %s" % (type(e).__name__, e))
+        print("%s took %.1fs" % (name, time.monotonic() - t0))
+        print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+        sys.stdout.flush()
+    if failed == 0 and passed == 0 and skipped > 0:
+        sys.exit(EXIT_SKIPPED)
+    sys.exit(0 if failed == 0 and passed > 0 else 1)
