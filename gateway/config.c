@@ -77,6 +77,8 @@ static const struct key keys[] = {
     {"push_allow_private", K_BOOL, OFF(push_allow_private), 0, 0, false},
     {"push_contact", K_CONTACT, OFF(push_contact), 0, 0, false},
     {"push_ca_file", K_PATH, OFF(push_ca_file), 0, 0, false},
+    {"sms_secret_file", K_PATH, OFF(sms_secret_file), 0, 0, false},
+    {"sms_allow", K_ADDRS, OFF(sms_allow), 0, 0, false},
     {"push_renotify_minutes", K_DOUBLE, OFF(push_renotify_minutes), 0, 1440, false},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -93,6 +95,7 @@ void config_defaults(struct gw_config *c)
 	snprintf(c->listen_addr, sizeof c->listen_addr, "127.0.0.1");
 	c->port = 8443;
 	c->metrics_allow.v[c->metrics_allow.n++] = strdup("127.0.0.1");
+	c->sms_allow.v[c->sms_allow.n++] = strdup("127.0.0.1"); /* Kannel beside the gateway */
 	for (size_t i = 0; push_default_hosts[i] != NULL; i++)
 		c->push_hosts.v[c->push_hosts.n++] = strdup(push_default_hosts[i]);
 	c->http_workers = HUB_HTTP_WORKERS;
@@ -132,6 +135,8 @@ void config_free(struct gw_config *c)
 	free(c->push_ca_file);
 	list_clear(&c->allow_origin);
 	list_clear(&c->metrics_allow);
+	list_clear(&c->sms_allow);
+	free(c->sms_secret_file);
 	list_clear(&c->push_hosts);
 	memset(c, 0, sizeof *c);
 }
@@ -271,9 +276,9 @@ static int set_list(struct gw_config *c, const struct key *k, const char *v, boo
 			    "\"%s\"",
 			    w);
 		if (k->type == K_ADDRS && !addr_ok(w))
-			return refuse(
-			    why, cap,
-			    "metrics_allow wants IPv4 addresses or CIDR blocks, got \"%s\"", w);
+			return refuse(why, cap,
+			              "%s wants IPv4 addresses or CIDR blocks, got \"%s\"", k->name,
+			              w);
 		if (l->n == CONFIG_LIST_MAX)
 			return refuse(why, cap, "%s takes at most %d values", k->name,
 			              CONFIG_LIST_MAX);

@@ -35,12 +35,13 @@ enum gw_event_loop { GW_LOOP_LIBUV = 0, GW_LOOP_POLL };
 struct gw_config {
 	char *file; /* the config file read, or NULL */
 	char *db, *cert, *key, *web;
-	char *push_contact; /* the VAPID "sub" (mailto: or https:), NULL: HUB_PUSH_CONTACT */
-	char *push_ca_file; /* CAs to trust for push services (tests), NULL: the system's */
+	char *push_contact;    /* the VAPID "sub" (mailto: or https:), NULL: HUB_PUSH_CONTACT */
+	char *push_ca_file;    /* CAs to trust for push services (tests), NULL: the system's */
+	char *sms_secret_file; /* the secret Kannel's get-url carries (issue 13); NULL: no SMS */
 	double push_renotify_minutes; /* a newer message's notification waits this long */
 	char listen_addr[64];
 	int port;
-	struct config_list allow_origin, metrics_allow, push_hosts;
+	struct config_list allow_origin, metrics_allow, push_hosts, sms_allow;
 	int http_workers;
 	double ws_rate;
 	long outbox_frames;

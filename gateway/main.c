@@ -397,9 +397,37 @@ static const char *load_push_key(const struct gw_config *c)
 	return NULL;
 }
 
+#define SMS_SECRET_MIN 16 /* bytes: a guess must be hopeless */
+
+/* The secret Kannel's get-url carries (sms_secret_file: its first line),
+ * or NULL without one; *bad when the file is given but unusable. */
+static const char *load_sms_secret(const struct gw_config *c, bool *bad)
+{
+	static char secret[256];
+	char q[600];
+	*bad = false;
+	if (c->sms_secret_file == NULL)
+		return NULL;
+	FILE *f = fopen(c->sms_secret_file, "r");
+	bool got = f && fgets(secret, sizeof secret, f) != NULL;
+	if (f)
+		fclose(f);
+	secret[got ? strcspn(secret, "\r\n") : 0] = '\0';
+	if (strlen(secret) >= SMS_SECRET_MIN)
+		return secret;
+	log_event(LOGL_ERROR, "sms_secret_unusable", "file=%s need=%d_bytes_or_more",
+	          log_quote(q, sizeof q, c->sms_secret_file), SMS_SECRET_MIN);
+	*bad = true;
+	return NULL;
+}
+
 static int start_hub(const struct gw_config *c)
 {
 	char q[600];
+	bool bad_secret;
+	const char *sms_secret = load_sms_secret(c, &bad_secret);
+	if (bad_secret)
+		return -1;
 	const char *push_public = load_push_key(c);
 	struct hub_config hc = {
 	    .db_path = c->db,
@@ -418,6 +446,8 @@ static int start_hub(const struct gw_config *c)
 	    .push_contact = c->push_contact,
 	    .push_ca_file = c->push_ca_file,
 	    .push_renotify_ms = (int64_t)(c->push_renotify_minutes * 60000),
+	    .sms_secret = sms_secret,
+	    .sms_allow = (const char *const *)c->sms_allow.v,
 	    .version = INDGANG_VERSION,
 	    .server_software = "libwebsockets " LWS_LIBRARY_VERSION,
 	};

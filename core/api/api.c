@@ -802,6 +802,103 @@ static void ep_push_unsubscribe(struct call *c)
 		respond(c, 204, NULL);
 }
 
+/* ---- SMS from Kannel (issue 13) -------------------------------------------------- */
+
+#define SMS_TEXT_MAX 8192 /* bytes of UTF-8: ten concatenated parts and to spare */
+
+struct sms_in_op {
+	char from[64], id[80];
+	char *text;
+	int64_t now;
+	struct svc_sent out;
+};
+
+static int sms_in_op(struct store *s, void *arg)
+{
+	struct sms_in_op *o = arg;
+	return svc_sms_received(s, o->from, o->text, o->id, o->now, &o->out);
+}
+
+/* The same length whatever differs: the secret is not guessed a byte at a time. */
+static bool same_secret(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = (unsigned char)(la != lb);
+	for (size_t i = 0; i < la; i++)
+		d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+	return d == 0;
+}
+
+/* Kannel's text in UTF-8: as it is (mo-recode makes UCS-2 UTF-8), or from
+ * ISO-8859-1; anything else is refused. */
+static char *sms_text_utf8(const char *raw, const char *charset)
+{
+	if (charset[0] == '\0' || strcasecmp(charset, "UTF-8") == 0)
+		return text_utf8_valid(raw, strlen(raw)) ? strdup(raw) : NULL;
+	if (strcasecmp(charset, "ISO-8859-1") != 0 && strcasecmp(charset, "WINDOWS-1252") != 0)
+		return NULL;
+	char *out = malloc(2 * strlen(raw) + 1), *o = out;
+	for (const unsigned char *p = (const unsigned char *)raw; out && *p; p++) {
+		if (*p < 0x80) {
+			*o++ = (char)*p;
+		} else {
+			*o++ = (char)(0xC0 | (*p >> 6));
+			*o++ = (char)(0x80 | (*p & 0x3F));
+		}
+	}
+	if (out)
+		*o = '\0';
+	return out;
+}
+
+/* GET /sms/kannel?secret=S&from=%p&text=%b&charset=%C&id=%I: an SMS from a
+ * phone, handed over by Kannel's get-url.  Only from sms_allow, only with
+ * the secret; answered 200 only once its message is committed, so Kannel
+ * keeps and retries an SMS that was not. */
+static void ep_sms_in(struct call *c)
+{
+	const char *q = c->req->query;
+	char secret[256] = "", charset[32] = "";
+	struct sms_in_op o = {.now = c->now};
+	if (c->ctx->sms_secret == NULL) {
+		fail(c, ERR_NOT_FOUND, NULL);
+		return;
+	}
+	if (!api_addr_allowed(c->req->peer_addr, c->ctx->sms_allow)) {
+		fail(c, ERR_FORBIDDEN, "Not from the SMS gateway's address.");
+		return;
+	}
+	query_get(q, "secret", secret, sizeof secret);
+	if (!same_secret(secret, c->ctx->sms_secret)) {
+		fail(c, ERR_UNAUTHORIZED, "The SMS gateway's secret is wrong.");
+		return;
+	}
+	char *raw = malloc(SMS_TEXT_MAX);
+	if (raw == NULL || !query_get(q, "from", o.from, sizeof o.from) ||
+	    !query_get(q, "id", o.id, sizeof o.id) || !query_get(q, "text", raw, SMS_TEXT_MAX)) {
+		free(raw);
+		fail(c, ERR_BAD_REQUEST, "from, text and id are required.");
+		return;
+	}
+	query_get(q, "charset", charset, sizeof charset);
+	o.text = sms_text_utf8(raw, charset);
+	free(raw);
+	int err = o.text ? svc_in_tx(c->ctx->store, sms_in_op, &o) : ERR_BAD_REQUEST;
+	if (err) {
+		fail(c, err, o.text ? NULL : "The text is not UTF-8 or ISO-8859-1.");
+	} else {
+		if (o.out.msg.id && !o.out.duplicate) {
+			c->resp->notice = codec_encode_message(&o.out.msg);
+			c->resp->notice_to = o.out.rcpt;
+			o.out.rcpt = (struct route_set){0};
+			c->resp->pushes = o.out.pushes;
+		}
+		respond(c, 200, codec_encode_id(o.out.msg.id));
+	}
+	svc_sent_clear(&o.out);
+	free(o.text);
+}
+
 struct member_sms_op {
 	struct call *c;
 	struct svc_sms_change chg;
@@ -1071,6 +1168,7 @@ static const struct route routes[] = {
     {"GET", "/api/families/", "/access-log", ep_access_log},
     {"DELETE", "/api/devices/", "", ep_device_delete},
     {"POST", "/api/unlock", NULL, ep_unlock},
+    {"GET", "/sms/kannel", NULL, ep_sms_in},
     {"GET", "/api/members/", "/sms", ep_member_sms},
     {"PUT", "/api/members/", "/sms", ep_member_sms},
     {"GET", "/api/me/unread", NULL, ep_unread},

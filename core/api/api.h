@@ -65,6 +65,8 @@ struct api_response {
 	/* A system message to fan out (a "message" frame, malloc'd) and to whom. */
 	char *notice;
 	struct route_set notice_to;
+	/* notifications queued (the sender is woken) */
+	size_t pushes;
 };
 struct api_ctx {
 	struct store *store;
@@ -79,6 +81,8 @@ struct api_ctx {
 	const char *const *metrics_allow;
 	/* the Web Push public key (base64url), or NULL without a push key */
 	const char *push_public_key;
+	const char *sms_secret;       /* Kannel's get-url secret; NULL: no SMS endpoint */
+	const char *const *sms_allow; /* where Kannel may call from */
 };
 
 /* Handles one request; fills resp (resp->body malloc'd, caller frees). */

@@ -87,6 +87,10 @@ struct hub_config {
 	/* The Web Push public key browsers subscribe with (base64url), or NULL
 	 * when the database has no push key (GET /api/push/key: 404). */
 	const char *push_public_key;
+	/* SMS through Kannel (issue 13): the secret its get-url carries (NULL:
+	 * the SMS endpoint answers 404) and the addresses it may come from */
+	const char *sms_secret;
+	const char *const *sms_allow;
 	/* The key's private half, which signs the requests to the push
 	 * services; NULL: no notifications are sent (the caller keeps it). */
 	const struct vapid *push_key;

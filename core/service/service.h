@@ -396,6 +396,17 @@ int svc_member_sms_set(struct store *s, const struct store_user *actor, int64_t 
                        const struct svc_sms_change *chg, int64_t now, struct member_sms *out,
                        const char **why);
 
+/* An SMS that reached the SMS gateway (Kannel) from `from` (as the operator
+ * gives it: "+4522345678", "4522345678"), its text in UTF-8, and Kannel's id
+ * for it.  From a family member's number it becomes a message from them in
+ * the family's default conversation (client_id "sms-ID": the same SMS
+ * delivered again is stored once) and *out is as svc_send()'s; STOP (or
+ * STOPP, AFMELD) ends SMS to the number (sms_stopped_at) instead.  From an
+ * unknown number nothing is stored but an "sms" row in the log, the number
+ * masked (out->msg.id 0).  ERR_BAD_REQUEST for a sender that is no number. */
+int svc_sms_received(struct store *s, const char *from, const char *text, const char *sms_id,
+                     int64_t now, struct svc_sent *out);
+
 /* ---- Quiet hours (quiet.c) -------------------------------------------------------- */
 
 /* The family's quiet hours, minutes after midnight in Danish time: for the

@@ -538,6 +538,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                           "m.sms_consent_by WHERE m.id = ?1",
     [ST_MEMBER_SMS_SET] = "UPDATE users SET phone = nullif(?2, ''), sms_channel = ?3, "
                           "sms_consent_at = ?4, sms_consent_by = nullif(?5, 0) WHERE id = ?1",
+    [ST_MEMBER_BY_PHONE] = "SELECT id FROM users WHERE phone = ?1 AND role = 'family' AND "
+                           "active = 1",
+    [ST_MEMBER_SMS_STOP] = "UPDATE users SET sms_stopped_at = ?2 WHERE id = ?1",
     [ST_TOKEN_WARNED] = "UPDATE tokens SET warned_at = ?2 WHERE id = ?1",
     [ST_PUSH_WAITING] = "SELECT count(*) FROM push_queue WHERE notified_id < message_id OR "
                         "not_before <= ?1",

@@ -369,6 +369,10 @@ int store_token_warned(struct store *s, int64_t token_id, int64_t at);
 int store_member_sms_get(struct store *s, int64_t user_id, struct member_sms *out);
 /* ERR_CONFLICT when another member has the number. */
 int store_member_sms_set(struct store *s, int64_t user_id, const struct member_sms *in);
+/* The active family member with this E.164 number (ERR_NOT_FOUND: none). */
+int store_member_by_phone(struct store *s, const char *e164, int64_t *user_id);
+/* The number sent STOP at `at` (0: SMS on again). */
+int store_member_sms_stop(struct store *s, int64_t user_id, int64_t at);
 
 /* ---- Messages to be sent later (store_sched.c) -------------------------------- */
 

@@ -376,3 +376,22 @@ int store_member_sms_set(struct store *s, int64_t user_id, const struct member_s
 	sqlite3_bind_int64(st, 5, in->consent_at ? in->consent_by.id : 0);
 	return store_exec_stmt(st);
 }
+
+int store_member_by_phone(struct store *s, const char *e164, int64_t *user_id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MEMBER_BY_PHONE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, e164, -1, SQLITE_STATIC);
+	int err = store_step_row(st);
+	if (err == ERR_OK) {
+		*user_id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return err;
+}
+
+int store_member_sms_stop(struct store *s, int64_t user_id, int64_t at)
+{
+	return store_exec_ids(s, ST_MEMBER_SMS_STOP, user_id, at);
+}

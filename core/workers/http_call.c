@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../notify/notify.h"
 #include "../session/session_int.h"
 
 struct http_call *http_call_start(struct hub *h, void *transport, struct api_request *req)
@@ -126,6 +127,8 @@ void http_call_apply(struct hub *h, struct http_call *c)
 		idmap_each(h->sessions, close_matching, &c->resp);
 	if (!c->applied && c->resp.created_conv)
 		announce_conversation(h, c->resp.created_conv);
+	if (c->resp.pushes > 0)
+		notify_wake(h->notify);
 	if (c->resp.notice) {
 		struct out_frame *f = outbox_frame_new(h, c->resp.notice);
 		c->resp.notice = NULL; /* the frame owns it now */

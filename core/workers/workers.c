@@ -94,6 +94,8 @@ static void *worker_main(void *arg)
 	    .metrics = h->metrics,
 	    .metrics_allow = h->cfg.metrics_allow,
 	    .push_public_key = h->cfg.push_public_key,
+	    .sms_secret = h->cfg.sms_secret,
+	    .sms_allow = h->cfg.sms_allow,
 	};
 	struct job *j;
 	while ((j = job_queue_take(&h->http_q, 1, true)) != NULL) {

@@ -50,6 +50,7 @@ const KIND_LABELS = {
   conversation: 'Samtale oprettet',
   handover: 'Overdragelse',
   settings: 'Indstilling',
+  sms: 'SMS',
   scheduled: 'Planlagt besked',
 };
 
