@@ -5,6 +5,7 @@ secret from sms_secret_file and only from sms_allow; without a secret file it do
 exist.  The same SMS delivered again is stored once; an unknown number's text is never
 stored (the log says one came, masked); STOP ends SMS to the number.  The real Kannel
 carries SMS here in e2e 71."""
+import http.client
 import os
 import sqlite3
 import sys
@@ -63,6 +64,15 @@ async def test_refusals(w):
     h.eq(get(w, secret=SECRET, text="Hej", id="r3")[0], 400, "no sender")
     h.eq(sms(w, "Telenor", "Hej", "r4")[0], 400, "a sender that is no number")
     h.eq(sms(w, "+4522345678", "Hej", "r5", charset="UTF-16BE")[0], 400, "a charset not taken")
+    conn = http.client.HTTPSConnection("127.0.0.1", w.port, context=w.ssl, timeout=15,
+                                       source_address=("127.0.0.2", 0))
+    try:
+        conn.request("GET", "/sms/kannel?" + urllib.parse.urlencode(
+            {"secret": SECRET, "from": "+4522345678", "text": "Hej", "id": "r6"}))
+        st = conn.getresponse().status
+    finally:
+        conn.close()
+    h.eq(st, 403, "the right secret from an address not in sms_allow")
     short = os.path.join(w.tmp, "short-secret")
     with open(short, "w") as f:
         f.write("kort\n")
