@@ -210,6 +210,8 @@ static void jw_msg(struct jw *w, const struct msg *m)
 	jw_str(w, m->client_id);
 	jw_lit(w, ",\"created_at\":");
 	jw_ts(w, m->created_at);
+	if (m->sms)
+		jw_lit(w, ",\"via\":\"sms\""); /* absent: the app */
 	jw_lit(w, "}");
 }
 

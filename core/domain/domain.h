@@ -69,6 +69,7 @@ struct msg {
 	char *body; /* owned */
 	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
 	int64_t created_at; /* ms since epoch */
+	bool sms;           /* it came by SMS (issue 13) */
 };
 
 struct msg_list {

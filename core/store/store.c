@@ -292,7 +292,10 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN sms_consent_at INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE users ADD COLUMN sms_consent_by INTEGER REFERENCES users(id);"
     "ALTER TABLE users ADD COLUMN sms_stopped_at INTEGER NOT NULL DEFAULT 0;"
-    "CREATE UNIQUE INDEX users_phone ON users(phone) WHERE phone IS NOT NULL;",
+    "CREATE UNIQUE INDEX users_phone ON users(phone) WHERE phone IS NOT NULL;"
+    /* and a message that came by SMS says so */
+    "ALTER TABLE messages ADD COLUMN via TEXT NOT NULL DEFAULT 'app' "
+    "  CHECK (via IN ('app','sms'));",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -303,7 +306,7 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 
 #define MSG_COLS                                                                                   \
 	"m.id, m.conv_id, m.family_id, m.sender_id, u.name, u.role, m.kind, m.body, "              \
-	"m.client_id, m.created_at "
+	"m.client_id, m.created_at, m.via = 'sms' "
 #define MSG_FROM " FROM messages m JOIN users u ON u.id = m.sender_id "
 #define DELIVERY_COLS                                                                              \
 	"SELECT u.id, u.name, u.role, d.delivered_upto, d.delivered_at, ifnull(dv.name, ''), "     \
@@ -540,6 +543,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                           "sms_consent_at = ?4, sms_consent_by = nullif(?5, 0) WHERE id = ?1",
     [ST_MEMBER_BY_PHONE] = "SELECT id FROM users WHERE phone = ?1 AND role = 'family' AND "
                            "active = 1",
+    [ST_MESSAGE_VIA_SMS] = "UPDATE messages SET via = 'sms' WHERE id = ?1",
     [ST_MEMBER_SMS_STOP] = "UPDATE users SET sms_stopped_at = ?2 WHERE id = ?1",
     [ST_TOKEN_WARNED] = "UPDATE tokens SET warned_at = ?2 WHERE id = ?1",
     [ST_PUSH_WAITING] = "SELECT count(*) FROM push_queue WHERE notified_id < message_id OR "

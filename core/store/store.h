@@ -371,6 +371,8 @@ int store_member_sms_get(struct store *s, int64_t user_id, struct member_sms *ou
 int store_member_sms_set(struct store *s, int64_t user_id, const struct member_sms *in);
 /* The active family member with this E.164 number (ERR_NOT_FOUND: none). */
 int store_member_by_phone(struct store *s, const char *e164, int64_t *user_id);
+/* The message came by SMS. */
+int store_message_via_sms(struct store *s, int64_t id);
 /* The number sent STOP at `at` (0: SMS on again). */
 int store_member_sms_stop(struct store *s, int64_t user_id, int64_t at);
 

@@ -395,3 +395,8 @@ int store_member_sms_stop(struct store *s, int64_t user_id, int64_t at)
 {
 	return store_exec_ids(s, ST_MEMBER_SMS_STOP, user_id, at);
 }
+
+int store_message_via_sms(struct store *s, int64_t id)
+{
+	return store_exec_ids(s, ST_MESSAGE_VIA_SMS, id, 0);
+}

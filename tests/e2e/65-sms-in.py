@@ -97,8 +97,12 @@ async def test_message_from_a_member(w):
     for who, c in (("anna", anna), ("bo", bo)):
         f = await c.recv_until("message", pred=lambda f: f["message"]["body"] == text)
         m = f["message"]
-        h.eq((m["sender"]["id"], m["conv"]), (w.ids["mette"], w.conv["A"]),
-             "%s gets it live, from Mette, in the family's conversation" % who)
+        h.eq((m["sender"]["id"], m["conv"], m.get("via")), (w.ids["mette"], w.conv["A"], "sms"),
+             "%s gets it live, from Mette, in the family's conversation, marked SMS" % who)
+    st, _, page = w.http("GET", "/api/conversations/%d/messages?limit=5" % w.conv["A"],
+                         token=w.token("anna"))
+    h.eq([x.get("via") for x in page["messages"] if x["body"] == text], ["sms"],
+         "the history says so too")
     st, b = sms(w, "+4522345678", text, "kannel-id-1")
     h.eq(st, 200, "the same SMS again (Kannel retried)")
     h.eq(stored(w, text), 1, "stored once")

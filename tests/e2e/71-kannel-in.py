@@ -48,8 +48,8 @@ async def test_sms_through_kannel(w):
             for who, c in (("anna", anna), ("bo", bo)):
                 f = await c.recv_until("message", timeout=15,
                                        pred=lambda f, t=text: f["message"]["body"] == t)
-                h.eq(f["message"]["sender"]["id"], w.ids["mette"],
-                     "%s: %s gets it from Mette" % (what, who))
+                h.eq((f["message"]["sender"]["id"], f["message"].get("via")),
+                     (w.ids["mette"], "sms"), "%s: %s gets it from Mette, by SMS" % (what, who))
             print("    %s: at both advisers %.0f ms after the phone sent it"
                   % (what, (time.monotonic() - t0) * 1000))
             h.eq(stored(w, text), 1, what + ": stored once")

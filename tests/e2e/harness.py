@@ -320,6 +320,8 @@ class Gateway:
         proc = self.proc
         self.logfile.write("=== start pid %d: %s\n" % (proc.pid, " ".join(self.argv())))
 
+        listening = threading.Event()
+
         def pump():
             for raw in proc.stderr:
                 line = raw.decode("utf-8", "replace").rstrip("\n")
@@ -327,11 +329,12 @@ class Gateway:
                 self.logfile.write(line + "\n")
                 self.logfile.flush()
                 if "listening on" in line:
+                    listening.set()
                     ready.set()
-            ready.set()  # EOF: the process ended
+            ready.set()  # EOF: the process ended (it may not be reaped yet)
 
         threading.Thread(target=pump, daemon=True).start()
-        if not ready.wait(timeout) or proc.poll() is not None:
+        if not ready.wait(timeout) or not listening.is_set() or proc.poll() is not None:
             rc = proc.poll()
             self.kill9()
             raise Fail("gateway did not log 'listening on' within %ds (exit status %s); "

@@ -627,7 +627,7 @@ function bubble(c, m) {
     return h('li', { class: 'bubble mine', dataset: { id: String(m.id) } },
       h('span', { class: 'visually-hidden' }, `${t('chat.you')}: `),
       h('p', { class: 'body', dir: 'auto' }, linkify(m.body)),
-      h('span', { class: 'meta' }, when, ' · ', h('span', { class: 'state', dataset: { state: st.state } }, st.text)),
+      h('span', { class: 'meta' }, when, m.via === 'sms' ? ` · ${t('chat.via_sms')}` : '', ' · ', h('span', { class: 'state', dataset: { state: st.state } }, st.text)),
     );
   }
   return h('li', { class: 'bubble theirs', dataset: { id: String(m.id) } },

@@ -794,6 +794,7 @@ function renderMessage(conv, m) {
       h('span', { class: 'msg-sender' }, mine ? `${m.sender.name} (dig)` : m.sender.name),
       h('span', { class: 'msg-role' }, roleLabel(m.sender, conv)),
       h('time', { class: 'msg-time', datetime: m.created_at, title: dateTime(m.created_at, LOCALE) }, time(m.created_at, LOCALE)),
+      m.via === 'sms' ? h('span', { class: 'via-sms', title: 'Kom som SMS fra telefonen' }, 'SMS') : null,
     ),
     note ? h('span', { class: 'visually-hidden' }, 'Familien kan ikke se denne note.') : null,
     h('p', { class: 'msg-body', dir: 'auto' }, linkify(m.body)),
