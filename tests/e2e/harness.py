@@ -867,9 +867,58 @@ def conv_of(welcome_or_me, conv_id):
 TIME_BUDGET = 52.0  # seconds for one file, well under CTest's and the brief's 60
 
 
+class _Tally:
+    """One script's PASS/FAIL/SKIP lines, its closing line and its exit status (run() and
+    run_without_gateway() share them)."""
+
+    def __init__(self):
+        self.t0 = time.monotonic()
+        self.passed = self.failed = self.skipped = 0
+
+    def left(self):
+        return TIME_BUDGET - (time.monotonic() - self.t0)
+
+    def out_of_time(self, tname):
+        if self.left() >= 2:
+            return False
+        print("FAIL %s: not run, time budget of %.0fs used up" % (tname, TIME_BUDGET))
+        self.failed += 1
+        return True
+
+    def done(self, tname, ts):
+        """The test returned: PASS, or SKIP when some of its checks were skipped."""
+        if _skipped_checks:
+            self.skipped += 1
+            print("SKIP %s: %s (%.1fs)" % (tname, "; ".join(
+                "%s: %s" % s for s in _skipped_checks), time.monotonic() - ts))
+        else:
+            self.passed += 1
+            print("PASS %s (%.1fs)" % (tname, time.monotonic() - ts))
+
+    def raised(self, tname, ts, e):
+        """The test raised e (called in its except block)."""
+        self.failed += 1
+        if isinstance(e, asyncio.TimeoutError):
+            print("FAIL %s: timed out after %.1fs" % (tname, time.monotonic() - ts))
+        elif isinstance(e, Fail):
+            print("FAIL %s: %s" % (tname, e))
+        else:
+            print("FAIL %s: %s: %s" % (tname, type(e).__name__, e))
+            traceback.print_exc(limit=4)
+
+    def close(self, name):
+        print("%s took %.1fs" % (name, time.monotonic() - self.t0))
+        print("%d passed, %d failed, %d skipped" % (self.passed, self.failed, self.skipped))
+        sys.stdout.flush()
+
+    def exit(self):
+        if self.failed == 0 and self.passed == 0 and self.skipped > 0:
+            sys.exit(EXIT_SKIPPED)
+        sys.exit(0 if self.failed == 0 and self.passed > 0 else 1)
+
+
 def run(tests, extra_args=(), per_test_timeout=40.0):
-    t0 = time.monotonic()
-    passed = failed = skipped = 0
+    tally = _Tally()
     w = World(extra_args)
     name = os.path.basename(sys.argv[0])
     print("%s: gateway %s" % (name, BIN))
@@ -880,17 +929,13 @@ def run(tests, extra_args=(), per_test_timeout=40.0):
             print("SETUP FAILED: %s" % e)
             if not isinstance(e, Fail):
                 traceback.print_exc()
-            failed = len(tests)
+            tally.failed = len(tests)
             tests = []
 
         async def main():
-            nonlocal passed, failed, skipped
             for t in tests:
                 tname = t.__name__
-                left = TIME_BUDGET - (time.monotonic() - t0)
-                if left < 2:
-                    print("FAIL %s: not run, time budget of %.0fs used up" % (tname, TIME_BUDGET))
-                    failed += 1
+                if tally.out_of_time(tname):
                     continue
                 if not w.gw.running():
                     print("  (gateway was not running before %s; exit status %s; restarting)\n%s"
@@ -899,35 +944,21 @@ def run(tests, extra_args=(), per_test_timeout=40.0):
                         w.gw.start()
                     except Exception as e:
                         print("FAIL %s: %s" % (tname, e))
-                        failed += 1
+                        tally.failed += 1
                         continue
                 ts = time.monotonic()
                 del _skipped_checks[:]
                 try:
                     try:
-                        await asyncio.wait_for(t(w), min(per_test_timeout, left))
+                        await asyncio.wait_for(t(w), min(per_test_timeout, tally.left()))
                     except Skip as e:
                         _skipped_checks.append(("the rest of it", str(e)))
                     if w.gw.proc.poll() is not None and not w.gw.expect_down:
                         fail("the gateway died during this test (exit status %s); stderr tail:\n%s"
                              % (w.gw.proc.returncode, w.gw.tail()))
-                    if _skipped_checks:
-                        skipped += 1
-                        print("SKIP %s: %s (%.1fs)" % (tname, "; ".join(
-                            "%s: %s" % s for s in _skipped_checks), time.monotonic() - ts))
-                    else:
-                        passed += 1
-                        print("PASS %s (%.1fs)" % (tname, time.monotonic() - ts))
-                except asyncio.TimeoutError:
-                    failed += 1
-                    print("FAIL %s: timed out after %.1fs" % (tname, time.monotonic() - ts))
-                except Fail as e:
-                    failed += 1
-                    print("FAIL %s: %s" % (tname, e))
-                except Exception as e:
-                    failed += 1
-                    print("FAIL %s: %s: %s" % (tname, type(e).__name__, e))
-                    traceback.print_exc(limit=4)
+                    tally.done(tname, ts)
+                except Exception as e:  # noqa: BLE001 - every failure is reported, then the next test
+                    tally.raised(tname, ts, e)
                 finally:
                     await w.close_clients()
 
@@ -938,19 +969,15 @@ def run(tests, extra_args=(), per_test_timeout=40.0):
         if w.gw and w.gw.running():
             rc = w.gw.stop(15)
             if rc != 0:
-                failed += 1
+                tally.failed += 1
                 print("FAIL clean stop: gateway exit status after SIGTERM\n"
                       "      expected: 0\n      got:      %s\n%s" % (rc, w.gw.tail(40)))
     finally:
-        if failed and w.gw:
+        if tally.failed and w.gw:
             print("gateway stderr (last lines):\n%s" % w.gw.tail(15))
         w.cleanup()
-        print("%s took %.1fs" % (name, time.monotonic() - t0))
-        print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
-        sys.stdout.flush()
-    if failed == 0 and passed == 0 and skipped > 0:
-        sys.exit(EXIT_SKIPPED)
-    sys.exit(0 if failed == 0 and passed > 0 else 1)
+        tally.close(name)
+    tally.exit()
 
 
 def run_without_gateway(tests, setup, per_test_timeout=40.0):
@@ -960,8 +987,7 @@ def run_without_gateway(tests, setup, per_test_timeout=40.0):
     per_test_timeout), and leaving it stops what it started, whatever happened.  A
     Skip from setup skips every test with its reason; the PASS/FAIL/SKIP lines, the
     closing line and the exit statuses are run()'s."""
-    t0 = time.monotonic()
-    passed = failed = skipped = 0
+    tally = _Tally()
     name = os.path.basename(sys.argv[0])
     cm = None
     try:
@@ -971,7 +997,7 @@ def run_without_gateway(tests, setup, per_test_timeout=40.0):
         except Skip as e:
             cm = None
             for t in tests:
-                skipped += 1
+                tally.skipped += 1
                 print("SKIP %s: %s" % (t.__name__, e))
             tests = []
         except Exception as e:
@@ -979,14 +1005,11 @@ def run_without_gateway(tests, setup, per_test_timeout=40.0):
             print("SETUP FAILED: %s" % e)
             if not isinstance(e, Fail):
                 traceback.print_exc()
-            failed = len(tests)
+            tally.failed = len(tests)
             tests = []
         for t in tests:
             tname = t.__name__
-            left = TIME_BUDGET - (time.monotonic() - t0)
-            if left < 2:
-                print("FAIL %s: not run, time budget of %.0fs used up" % (tname, TIME_BUDGET))
-                failed += 1
+            if tally.out_of_time(tname):
                 continue
             ts = time.monotonic()
             del _skipped_checks[:]
@@ -994,36 +1017,18 @@ def run_without_gateway(tests, setup, per_test_timeout=40.0):
                 try:
                     r = t(ctx)
                     if asyncio.iscoroutine(r):
-                        asyncio.run(asyncio.wait_for(r, min(per_test_timeout, left)))
+                        asyncio.run(asyncio.wait_for(r, min(per_test_timeout, tally.left())))
                 except Skip as e:
                     _skipped_checks.append(("the rest of it", str(e)))
-                if _skipped_checks:
-                    skipped += 1
-                    print("SKIP %s: %s (%.1fs)" % (tname, "; ".join(
-                        "%s: %s" % s for s in _skipped_checks), time.monotonic() - ts))
-                else:
-                    passed += 1
-                    print("PASS %s (%.1fs)" % (tname, time.monotonic() - ts))
-            except asyncio.TimeoutError:
-                failed += 1
-                print("FAIL %s: timed out after %.1fs" % (tname, time.monotonic() - ts))
-            except Fail as e:
-                failed += 1
-                print("FAIL %s: %s" % (tname, e))
-            except Exception as e:
-                failed += 1
-                print("FAIL %s: %s: %s" % (tname, type(e).__name__, e))
-                traceback.print_exc(limit=4)
+                tally.done(tname, ts)
+            except Exception as e:  # noqa: BLE001 - every failure is reported, then the next test
+                tally.raised(tname, ts, e)
     finally:
         if cm is not None:
             try:
                 cm.__exit__(None, None, None)
             except Exception as e:
-                failed += 1
+                tally.failed += 1
                 print("FAIL stopping what setup started: %s: %s" % (type(e).__name__, e))
-        print("%s took %.1fs" % (name, time.monotonic() - t0))
-        print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
-        sys.stdout.flush()
-    if failed == 0 and passed == 0 and skipped > 0:
-        sys.exit(EXIT_SKIPPED)
-    sys.exit(0 if failed == 0 and passed > 0 else 1)
+        tally.close(name)
+    tally.exit()
