@@ -112,10 +112,28 @@ async function onSave(e) {
 }
 
 // How the contact log's "settings" rows read in Danish.
+// "number +45••••5678; channel sms; full text agreed;" in Danish
+function smsChanges(s) {
+  const channel = { app: 'appen', fallback: 'appen og SMS som reserve', sms: 'kun SMS' };
+  return s.split(';').map((x) => x.trim()).filter(Boolean).map((x) => {
+    let m = /^number (.+)$/.exec(x);
+    if (m) return m[1] === 'none' ? 'intet nummer' : `nummer ${m[1]}`;
+    m = /^channel (\w+)$/.exec(x);
+    if (m) return `besked via ${channel[m[1]] || m[1]}`;
+    if (x === 'full text agreed') return 'ja til hele beskeder som SMS';
+    if (x === 'full text not agreed') return 'ikke ja til hele beskeder som SMS';
+    if (x === 'STOP from the phone') return 'STOP fra telefonen';
+    if (x === 'no more SMS') return 'ingen flere SMS';
+    return x;
+  }).join(', ');
+}
+
 export function settingsDetail(detail) {
   let m = /^quiet hours (\d\d:\d\d)-(\d\d:\d\d)$/.exec(detail || '');
   if (m) return `Stille timer ${danishTime(m[1])}–${danishTime(m[2])}`;
   if (detail === 'quiet hours off') return 'Ingen stille timer';
+  m = /^sms of (.+?): (.*)$/.exec(detail || '');
+  if (m) return `SMS for ${m[1]}: ${smsChanges(m[2])}`;
   m = /^notifications show (none|sender|preview)$/.exec(detail || '');
   if (m) {
     return `Beskeder på skærmen viser: ${{ none: 'kun at der er en ny besked', sender: 'hvem der har skrevet', preview: 'hvem der har skrevet og starten af beskeden' }[m[1]]}`;

@@ -27,6 +27,7 @@ import { initAttention, clearAttention } from './attention.js';
 import { trackViewing } from '../shared/viewing.js';
 import { initStaffNotify, startStaffNotify, stopStaffNotify } from './notify.js';
 import { initLock, showLock, probeLocked, lockPage } from './lock.js';
+import { initStaffSms, openMemberSms } from './sms.js';
 import { initStaffQuiet, showQuietLine, hideQuietLine, openQuietForm, settingsDetail } from './quiet.js';
 import { initStaffDelivery, familyReach } from './delivery.js';
 import { initScheduled, showScheduled, hideScheduled, scheduledDetail } from './scheduled.js';
@@ -172,6 +173,7 @@ async function boot() {
   wire();
   initAttention({ store, toggle: el.sound });
   initStaffQuiet();
+  initStaffSms();
   initStaffDelivery({ conn, store, onChange: (convId) => route.view === 'conv' && route.convId === convId && renderMessages() });
   initScheduled({ connection: conn, liveRegion: el.live });
   initStaffNotify({ onOpen: (conv) => conv && (location.hash = `#/c/${conv}`) });
@@ -963,6 +965,7 @@ function openFamilyPanel() {
     );
   }
   if (!members.length) el['member-list'].append(h('li', { class: 'hint' }, 'Ingen familiemedlemmer.'));
+  openMemberSms(f, members);
   clear(el['new-conv-members']);
   for (const u of members) {
     el['new-conv-members'].append(
