@@ -40,8 +40,8 @@ int svc_check_conv(struct store *s, const struct store_user *actor, int64_t conv
  * password is its own, else ERR_UNAUTHORIZED at the cost of one hash, with
  * the one refusal every wrong password gets in *why. */
 int svc_password_check(struct store *s, struct auth_throttle *t, const char *username,
-                       const char *password, const char *addr, int64_t now,
-                       struct store_user *user, const char **why);
+                       const char *password, const char *addr, int64_t now, struct store_user *user,
+                       const char **why);
 /* A sign-in that locks when it goes idle, rather than ending (unlock.c): a
  * password's (a staff or admin account in a browser), never a phone's. */
 bool svc_lockable(const struct store_user *user, const struct store_token *tok);

@@ -35,7 +35,8 @@ static void sign_in(int64_t user, int64_t device, int64_t t0, int64_t idle_ms,
 {
 	uint8_t hash[32];
 	CHECK_EQ(auth_token_new(text, hash), ERR_OK);
-	CHECK_EQ(store_token_issue(w.s, hash, user, device, t0, t0 + LIFE_MS, idle_ms, NULL), ERR_OK);
+	CHECK_EQ(store_token_issue(w.s, hash, user, device, t0, t0 + LIFE_MS, idle_ms, NULL),
+	         ERR_OK);
 }
 
 /* Which sign-ins lock: a staff browser's that is only idle.  Expired,
@@ -81,7 +82,8 @@ static void test_what_locks(void)
 	CHECK_EQ(store_user_set_active(w.s, w.frida, false), ERR_OK);
 	CHECK_EQ(svc_authenticate_locked(w.s, bo, t0 + IDLE_MS, &u, &t, &locked), ERR_UNAUTHORIZED);
 	CHECK_EQ(store_user_set_active(w.s, w.frida, true), ERR_OK);
-	CHECK_EQ(svc_authenticate_locked(w.s, "not a token", t0, &u, &t, &locked), ERR_UNAUTHORIZED);
+	CHECK_EQ(svc_authenticate_locked(w.s, "not a token", t0, &u, &t, &locked),
+	         ERR_UNAUTHORIZED);
 }
 
 /* The password of the sign-in's own user opens it again, with the same
@@ -103,8 +105,8 @@ static void test_unlock(void)
 	set_password(w.bo, "bo-kodeord-12");
 
 	/* What a wrong password at the sign-in form answers. */
-	int login_err = svc_login(w.s, &policy, thr, "anna", "forkert", "10.0.0.1", t0, &login,
-	                          &login_why);
+	int login_err =
+	    svc_login(w.s, &policy, thr, "anna", "forkert", "10.0.0.1", t0, &login, &login_why);
 	CHECK_EQ(login_err, ERR_UNAUTHORIZED);
 
 	sign_in(w.anna, 0, t0, IDLE_MS, anna);
@@ -167,14 +169,14 @@ static void test_unlock_throttled(void)
 	CHECK_EQ(svc_unlock(w.s, &policy, thr, &u, &t, "carl-kodeord-1", "10.0.0.7", at, &why),
 	         ERR_RATE_LIMITED);
 	CHECK(why != NULL && strstr(why, "Too many") != NULL);
-	CHECK_EQ(svc_login(w.s, &policy, thr, "carl", "carl-kodeord-1", "10.0.0.7", at, &login,
-	                   &why),
-	         ERR_RATE_LIMITED);
+	CHECK_EQ(
+	    svc_login(w.s, &policy, thr, "carl", "carl-kodeord-1", "10.0.0.7", at, &login, &why),
+	    ERR_RATE_LIMITED);
 	/* Failed sign-ins count against unlocking too. */
 	for (int i = 0; i < 10; i++)
-		CHECK_EQ(svc_login(w.s, &policy, thr, "nobody", "forkert", "10.0.0.9", at, &login,
-		                   &why),
-		         ERR_UNAUTHORIZED);
+		CHECK_EQ(
+		    svc_login(w.s, &policy, thr, "nobody", "forkert", "10.0.0.9", at, &login, &why),
+		    ERR_UNAUTHORIZED);
 	CHECK_EQ(svc_unlock(w.s, &policy, thr, &u, &t, "carl-kodeord-1", "10.0.0.9", at, &why),
 	         ERR_RATE_LIMITED);
 	CHECK_EQ(svc_authenticate(w.s, carl, at, &u, &t), ERR_UNAUTHORIZED); /* still locked */
@@ -219,7 +221,7 @@ static void send(int64_t from, int64_t conv, enum msg_kind kind, const char *cid
  * member's restricted conversation. */
 static void test_unread(void)
 {
-	int64_t *everyone[] = {&w.admin, &w.anna, &w.bo,    &w.carl,  &w.dora,
+	int64_t *everyone[] = {&w.admin, &w.anna,  &w.bo,    &w.carl,  &w.dora,
 	                       &w.erik,  &w.frida, &w.mette, &w.jonas, &w.amina};
 	int64_t before[10];
 	for (size_t i = 0; i < 10; i++)
