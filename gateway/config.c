@@ -22,6 +22,8 @@
 
 enum key_type {
 	K_PATH,
+	K_URL,  /* http:// or https://, no spaces or quotes */
+	K_WORD, /* a name without spaces or quotes */
 	K_CONTACT,
 	K_LISTEN,
 	K_INT,
@@ -79,6 +81,13 @@ static const struct key keys[] = {
     {"push_ca_file", K_PATH, OFF(push_ca_file), 0, 0, false},
     {"sms_secret_file", K_PATH, OFF(sms_secret_file), 0, 0, false},
     {"sms_allow", K_ADDRS, OFF(sms_allow), 0, 0, false},
+    {"kannel_sendsms_url", K_URL, OFF(kannel_sendsms_url), 0, 0, false},
+    {"kannel_username", K_WORD, OFF(kannel_username), 0, 0, false},
+    {"kannel_password_file", K_PATH, OFF(kannel_password_file), 0, 0, false},
+    {"sms_sender", K_WORD, OFF(sms_sender), 0, 0, false},
+    {"sms_dlr_url", K_URL, OFF(sms_dlr_url), 0, 0, false},
+    {"sms_link", K_URL, OFF(sms_link), 0, 0, false},
+    {"sms_full_text", K_BOOL, OFF(sms_full_text), 0, 0, false},
     {"push_renotify_minutes", K_DOUBLE, OFF(push_renotify_minutes), 0, 1440, false},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -115,6 +124,7 @@ void config_defaults(struct gw_config *c)
 	c->invite_hours = SVC_INVITE_HOURS;
 	c->backup_before_upgrade = true;
 	c->push_renotify_minutes = HUB_PUSH_RENOTIFY_MIN;
+	c->sms_full_text = true;
 }
 
 static void list_clear(struct config_list *l)
@@ -137,6 +147,12 @@ void config_free(struct gw_config *c)
 	list_clear(&c->metrics_allow);
 	list_clear(&c->sms_allow);
 	free(c->sms_secret_file);
+	free(c->kannel_sendsms_url);
+	free(c->kannel_username);
+	free(c->kannel_password_file);
+	free(c->sms_sender);
+	free(c->sms_dlr_url);
+	free(c->sms_link);
 	list_clear(&c->push_hosts);
 	memset(c, 0, sizeof *c);
 }
@@ -312,6 +328,20 @@ int config_set(struct gw_config *c, const char *name, const char *value, bool fr
 		free(*(char **)((char *)c + k->offset));
 		*(char **)((char *)c + k->offset) = strdup(value);
 		return 0;
+	case K_URL:
+		if ((strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) ||
+		    strpbrk(value, "\"\\ ?#") != NULL || strlen(value) > 512)
+			return refuse(why, cap,
+			              "%s wants an http:// or https:// URL without a query", name);
+		free(*(char **)((char *)c + k->offset));
+		*(char **)((char *)c + k->offset) = strdup(value);
+		return 0;
+	case K_WORD:
+		if (value[0] == '\0' || strpbrk(value, "\"\\ &=%") != NULL || strlen(value) > 64)
+			return refuse(why, cap, "%s wants a word of at most 64 characters", name);
+		free(*(char **)((char *)c + k->offset));
+		*(char **)((char *)c + k->offset) = strdup(value);
+		return 0;
 	case K_CONTACT: /* RFC 8292's "sub": how a push service reaches the operator */
 		if ((strncmp(value, "mailto:", 7) != 0 && strncmp(value, "https://", 8) != 0) ||
 		    strpbrk(value, "\"\\ ") != NULL || strlen(value) > VAPID_SUBJECT_MAX)
@@ -447,6 +477,8 @@ static bool same_value(const struct key *k, const struct gw_config *a, const str
 	const char *pa = (const char *)a + k->offset, *pb = (const char *)b + k->offset;
 	switch (k->type) {
 	case K_PATH:
+	case K_URL:
+	case K_WORD:
 	case K_CONTACT:
 		return same_str(*(char *const *)pa, *(char *const *)pb);
 	case K_LISTEN:
@@ -495,4 +527,5 @@ void config_lifetimes(const struct gw_config *c, struct svc_policy *out)
 	out->invite_ms = (int64_t)c->invite_hours * (int64_t)hour;
 	out->push_hosts = (const char *const *)c->push_hosts.v;
 	out->push_allow_private = c->push_allow_private;
+	out->sms_full_text = c->sms_full_text;
 }

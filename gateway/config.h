@@ -38,6 +38,12 @@ struct gw_config {
 	char *push_contact;    /* the VAPID "sub" (mailto: or https:), NULL: HUB_PUSH_CONTACT */
 	char *push_ca_file;    /* CAs to trust for push services (tests), NULL: the system's */
 	char *sms_secret_file; /* the secret Kannel's get-url carries (issue 13); NULL: no SMS */
+	/* SMS out through Kannel's sendsms (NULL: none), its sendsms-user, the
+	 * "from" of every SMS, how Kannel reaches the gateway's delivery
+	 * reports, the family app's address in notices */
+	char *kannel_sendsms_url, *kannel_username, *kannel_password_file, *sms_sender;
+	char *sms_dlr_url, *sms_link;
+	bool sms_full_text;           /* the municipality lets full text go by SMS (with consent) */
 	double push_renotify_minutes; /* a newer message's notification waits this long */
 	char listen_addr[64];
 	int port;

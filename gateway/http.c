@@ -316,7 +316,8 @@ static bool is_api_path(const char *path)
 {
 	return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 ||
 	       strcmp(path, "/healthz") == 0 || strcmp(path, "/metrics") == 0 ||
-	       strcmp(path, "/sms/kannel") == 0 || strcmp(path, GW_WS_PATH) == 0;
+	       strcmp(path, "/sms/kannel") == 0 || strcmp(path, "/sms/kannel/dlr") == 0 ||
+	       strcmp(path, GW_WS_PATH) == 0;
 }
 
 /* The web clients' files: served by lws from the web root, with the

@@ -397,6 +397,17 @@ static const char *load_push_key(const struct gw_config *c)
 	return NULL;
 }
 
+/* The first line of path into out; false when it cannot be read or is empty. */
+static bool first_line(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	bool got = f && fgets(out, (int)cap, f) != NULL;
+	if (f)
+		fclose(f);
+	out[got ? strcspn(out, "\r\n") : 0] = '\0';
+	return out[0] != '\0';
+}
+
 #define SMS_SECRET_MIN 16 /* bytes: a guess must be hopeless */
 
 /* The secret Kannel's get-url carries (sms_secret_file: its first line),
@@ -408,17 +419,49 @@ static const char *load_sms_secret(const struct gw_config *c, bool *bad)
 	*bad = false;
 	if (c->sms_secret_file == NULL)
 		return NULL;
-	FILE *f = fopen(c->sms_secret_file, "r");
-	bool got = f && fgets(secret, sizeof secret, f) != NULL;
-	if (f)
-		fclose(f);
-	secret[got ? strcspn(secret, "\r\n") : 0] = '\0';
-	if (strlen(secret) >= SMS_SECRET_MIN)
+	if (first_line(c->sms_secret_file, secret, sizeof secret) &&
+	    strlen(secret) >= SMS_SECRET_MIN)
 		return secret;
 	log_event(LOGL_ERROR, "sms_secret_unusable", "file=%s need=%d_bytes_or_more",
 	          log_quote(q, sizeof q, c->sms_secret_file), SMS_SECRET_MIN);
 	*bad = true;
 	return NULL;
+}
+
+/* SMS out (issue 13): Kannel's sendsms password, and where Kannel and the
+ * family find the gateway unless set.  -1 when it cannot work. */
+static int sms_out_settings(const struct gw_config *c, const char *secret, struct hub_config *hc)
+{
+	static char password[256], dlr[600], link[600];
+	char q[600];
+	if (c->kannel_sendsms_url == NULL)
+		return 0;
+	if (secret == NULL) {
+		log_event(
+		    LOGL_ERROR, "sms_out_needs_secret", "msg=%s",
+		    "\"kannel_sendsms_url wants sms_secret_file: delivery reports carry it\"");
+		return -1;
+	}
+	if (c->kannel_password_file != NULL &&
+	    !first_line(c->kannel_password_file, password, sizeof password)) {
+		log_event(LOGL_ERROR, "kannel_password_unusable", "file=%s",
+		          log_quote(q, sizeof q, c->kannel_password_file));
+		return -1;
+	}
+	const char *host = strcmp(c->listen_addr, "0.0.0.0") == 0 ? "127.0.0.1" : c->listen_addr;
+	snprintf(dlr, sizeof dlr, "https://%s:%d/sms/kannel/dlr", host, c->port);
+	snprintf(link, sizeof link, "https://%s:%d/", host, c->port);
+	hc->kannel_sendsms_url = c->kannel_sendsms_url;
+	hc->kannel_username = c->kannel_username;
+	hc->kannel_password = c->kannel_password_file ? password : NULL;
+	hc->sms_sender = c->sms_sender;
+	hc->sms_dlr_url = c->sms_dlr_url ? c->sms_dlr_url : dlr;
+	hc->sms_link = c->sms_link ? c->sms_link : link;
+	hc->sms_full_text = c->sms_full_text;
+	log_event(LOGL_INFO, "sms_out", "sendsms=%s dlr_url=%s link=%s full_text=%s",
+	          c->kannel_sendsms_url, hc->sms_dlr_url, hc->sms_link,
+	          c->sms_full_text ? "yes" : "no");
+	return 0;
 }
 
 static int start_hub(const struct gw_config *c)
@@ -452,6 +495,8 @@ static int start_hub(const struct gw_config *c)
 	    .server_software = "libwebsockets " LWS_LIBRARY_VERSION,
 	};
 	config_lifetimes(c, &hc.policy);
+	if (sms_out_settings(c, sms_secret, &hc) != 0)
+		return -1;
 	struct hub_hooks hooks = {.wake = hook_wake,
 	                          .want_write = hook_want_write,
 	                          .signed_in = gw_admit_release,

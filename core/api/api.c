@@ -855,24 +855,34 @@ static char *sms_text_utf8(const char *raw, const char *charset)
  * phone, handed over by Kannel's get-url.  Only from sms_allow, only with
  * the secret; answered 200 only once its message is committed, so Kannel
  * keeps and retries an SMS that was not. */
-static void ep_sms_in(struct call *c)
+/* Only Kannel calls the /sms/ endpoints: from sms_allow, with the secret;
+ * false (answered) for anyone else. */
+static bool from_sms_gateway(struct call *c)
 {
-	const char *q = c->req->query;
-	char secret[256] = "", charset[32] = "";
-	struct sms_in_op o = {.now = c->now};
+	char secret[256] = "";
 	if (c->ctx->sms_secret == NULL) {
 		fail(c, ERR_NOT_FOUND, NULL);
-		return;
+		return false;
 	}
 	if (!api_addr_allowed(c->req->peer_addr, c->ctx->sms_allow)) {
 		fail(c, ERR_FORBIDDEN, "Not from the SMS gateway's address.");
-		return;
+		return false;
 	}
-	query_get(q, "secret", secret, sizeof secret);
+	query_get(c->req->query, "secret", secret, sizeof secret);
 	if (!same_secret(secret, c->ctx->sms_secret)) {
 		fail(c, ERR_UNAUTHORIZED, "The SMS gateway's secret is wrong.");
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void ep_sms_in(struct call *c)
+{
+	const char *q = c->req->query;
+	char charset[32] = "";
+	struct sms_in_op o = {.now = c->now};
+	if (!from_sms_gateway(c))
+		return;
 	char *raw = malloc(SMS_TEXT_MAX);
 	if (raw == NULL || !query_get(q, "from", o.from, sizeof o.from) ||
 	    !query_get(q, "id", o.id, sizeof o.id) || !query_get(q, "text", raw, SMS_TEXT_MAX)) {
@@ -897,6 +907,85 @@ static void ep_sms_in(struct call *c)
 	}
 	svc_sent_clear(&o.out);
 	free(o.text);
+}
+
+struct sms_report_op {
+	int64_t id, type, now;
+	char answer[96];
+	struct sms_status st;
+	bool moved;
+	struct route_set staff;
+};
+
+static int sms_report_op(struct store *s, void *arg)
+{
+	struct sms_report_op *o = arg;
+	return svc_sms_report(s, o->id, (int)o->type, o->answer, o->now, &o->st, &o->moved,
+	                      &o->staff);
+}
+
+/* GET /sms/kannel/dlr?secret=S&id=N&type=%d&answer=%A: a delivery report
+ * for SMS N (the dlr-url core/kannel gives each SMS).  Its staff see the
+ * new state at once. */
+static void ep_sms_dlr(struct call *c)
+{
+	struct sms_report_op o = {.now = c->now};
+	if (!from_sms_gateway(c))
+		return;
+	if (query_int(c->req->query, "id", 1, &o.id) || o.id == 0 ||
+	    query_int(c->req->query, "type", 0, &o.type)) {
+		fail(c, ERR_BAD_REQUEST, "id and type are required.");
+		return;
+	}
+	query_get(c->req->query, "answer", o.answer, sizeof o.answer);
+	int err = svc_in_tx(c->ctx->store, sms_report_op, &o);
+	if (err) {
+		fail(c, err, NULL);
+		return;
+	}
+	if (o.moved && o.staff.n > 0) {
+		c->resp->notice = codec_encode_sms(&o.st);
+		c->resp->notice_to = o.staff;
+		o.staff = (struct route_set){0};
+	}
+	route_set_free(&o.staff);
+	respond(c, 200, codec_encode_id(o.id));
+}
+
+struct sms_list_op {
+	struct call *c;
+	int64_t before;
+	struct sms_view view;
+};
+
+static int sms_list_op(struct store *s, void *arg)
+{
+	struct sms_list_op *o = arg;
+	struct call *c = o->c;
+	return svc_sms_list(s, &c->user, c->path_id, o->before, c->ctx->policy.sms_full_text,
+	                    c->now, &o->view);
+}
+
+/* The SMS of a conversation, the newest first (staff show them under the
+ * messages they were made of). */
+static void ep_conv_sms(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct sms_list_op *o = calloc(1, sizeof *o);
+	if (o == NULL) {
+		fail(c, ERR_INTERNAL, NULL);
+		return;
+	}
+	o->c = c;
+	int err = query_int(c->req->query, "before", 1, &o->before)
+	              ? ERR_BAD_REQUEST
+	              : svc_in_tx(c->ctx->store, sms_list_op, o);
+	if (err)
+		fail(c, err, err == ERR_BAD_REQUEST ? "before must be a positive integer." : NULL);
+	else
+		respond(c, 200, codec_encode_sms_view(&o->view));
+	free(o);
 }
 
 struct member_sms_op {
@@ -1169,6 +1258,8 @@ static const struct route routes[] = {
     {"DELETE", "/api/devices/", "", ep_device_delete},
     {"POST", "/api/unlock", NULL, ep_unlock},
     {"GET", "/sms/kannel", NULL, ep_sms_in},
+    {"GET", "/sms/kannel/dlr", NULL, ep_sms_dlr},
+    {"GET", "/api/conversations/", "/sms", ep_conv_sms},
     {"GET", "/api/members/", "/sms", ep_member_sms},
     {"PUT", "/api/members/", "/sms", ep_member_sms},
     {"GET", "/api/me/unread", NULL, ep_unread},

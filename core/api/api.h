@@ -67,6 +67,7 @@ struct api_response {
 	struct route_set notice_to;
 	/* notifications queued (the sender is woken) */
 	size_t pushes;
+	size_t sms; /* SMS queued: the sender is to look */
 };
 struct api_ctx {
 	struct store *store;

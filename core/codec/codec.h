@@ -49,6 +49,7 @@ struct frame {
 			char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
 			char *body; /* trimmed, 1..4000 code points */
 			enum msg_kind kind;
+			bool no_sms; /* "not by SMS" (issue 13) */
 		} send;
 		struct {
 			int64_t after; /* default 0 */
@@ -175,6 +176,13 @@ char *codec_encode_sched(const struct sched *d);
  * "device":S}|null,"notified":{"upto":N,"at":T}|null}: how far a family
  * member's messages reached them, for staff. */
 char *codec_encode_delivery(const char *ref, int64_t conv, const struct delivery_pos *d);
+/* {"type":"sms","conv":C,"sms":{"id":N,"message":M,"user":U,"kind":K,
+ * "state":"queued"|"sending"|"accepted"|"delivered"|"failed","full_text":B,
+ * "at":T}}: where an SMS to a family member has got to, for staff. */
+char *codec_encode_sms(const struct sms_status *st);
+/* {"sms":[{...}, ...],"to":[{"user":USER,"full_text":B}, ...]}: GET
+ * /api/conversations/{id}/sms */
+char *codec_encode_sms_view(const struct sms_view *v);
 /* {"type":"scheduled","scheduled":{...}}: to the staff who see it */
 char *codec_encode_scheduled(const struct sched *d);
 /* {"scheduled":[...]} */

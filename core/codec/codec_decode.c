@@ -129,6 +129,25 @@ static bool opt_int(const struct obj *o, const char *key, int64_t min, int64_t *
 	return true;
 }
 
+/* An optional boolean member; when absent *out keeps its default. */
+static bool opt_bool(const struct obj *o, const char *key, bool *out)
+{
+	if (o->flat) {
+		const struct flat_member *m = flat_get(o->flat, key);
+		if (m && m->type != FLAT_TRUE && m->type != FLAT_FALSE)
+			return false;
+		if (m)
+			*out = m->type == FLAT_TRUE;
+		return true;
+	}
+	const json_t *v = json_object_get(o->tree, key);
+	if (v && !json_is_boolean(v))
+		return false;
+	if (v)
+		*out = json_is_true(v);
+	return true;
+}
+
 static bool has(const struct obj *o, const char *key)
 {
 	return o->flat ? flat_get(o->flat, key) != NULL : json_object_get(o->tree, key) != NULL;
@@ -278,6 +297,9 @@ static int decode_send(const struct obj *o, struct frame *f, const char **why)
 	rc = take_send_kind(o, &f->u.send.kind, why);
 	if (rc != ERR_OK)
 		return rc;
+	f->u.send.no_sms = false;
+	if (!opt_bool(o, "no_sms", &f->u.send.no_sms))
+		return bad(why, "send: \"no_sms\" must be true or false");
 	if (!req_str(o, "body", &body, &body_len))
 		return bad(why, "send: \"body\" must be a string");
 	return take_body(body, body_len, &f->u.send.body, why);

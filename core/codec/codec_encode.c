@@ -212,6 +212,8 @@ static void jw_msg(struct jw *w, const struct msg *m)
 	jw_ts(w, m->created_at);
 	if (m->sms)
 		jw_lit(w, ",\"via\":\"sms\""); /* absent: the app */
+	if (m->no_sms)
+		jw_lit(w, ",\"no_sms\":true"); /* absent: may go by SMS */
 	jw_lit(w, "}");
 }
 
@@ -337,6 +339,65 @@ char *codec_encode_sched_list(const struct sched_list *l)
 		if (i > 0)
 			jw_lit(&w, ",");
 		jw_sched(&w, &l->v[i]);
+	}
+	jw_lit(&w, "]}");
+	return jw_finish(&w);
+}
+
+/* {"id":N,"message":M,"user":U,"kind":K,"state":S,"full_text":B,"at":T} */
+static void jw_sms(struct jw *w, const struct sms_status *st)
+{
+	jw_lit(w, "{\"id\":");
+	jw_int(w, st->id);
+	jw_lit(w, ",\"message\":");
+	jw_int(w, st->message_id);
+	jw_lit(w, ",\"user\":");
+	jw_int(w, st->user_id);
+	jw_lit(w, ",\"kind\":");
+	jw_str(w, sms_kind_name(st->kind));
+	jw_lit(w, ",\"state\":");
+	jw_str(w, sms_state_name(st->state));
+	if (st->full_text)
+		jw_lit(w, ",\"full_text\":true,\"at\":");
+	else
+		jw_lit(w, ",\"full_text\":false,\"at\":");
+	jw_ts(w, st->at);
+	jw_lit(w, "}");
+}
+
+char *codec_encode_sms(const struct sms_status *st)
+{
+	struct jw w;
+	jw_init(&w, 192);
+	jw_frame_start(&w, "sms", NULL);
+	jw_lit(&w, ",\"conv\":");
+	jw_int(&w, st->conv_id);
+	jw_lit(&w, ",\"sms\":");
+	jw_sms(&w, st);
+	jw_lit(&w, "}");
+	return jw_finish(&w);
+}
+
+char *codec_encode_sms_view(const struct sms_view *v)
+{
+	struct jw w;
+	jw_init(&w, 64 + 160 * v->n);
+	jw_lit(&w, "{\"sms\":[");
+	for (size_t i = 0; i < v->n; i++) {
+		if (i > 0)
+			jw_lit(&w, ",");
+		jw_sms(&w, &v->v[i]);
+	}
+	jw_lit(&w, "],\"to\":[");
+	for (size_t i = 0; i < v->n_to; i++) {
+		if (i > 0)
+			jw_lit(&w, ",");
+		jw_lit(&w, "{\"user\":");
+		jw_user(&w, &v->to[i].user);
+		if (v->to[i].full_text)
+			jw_lit(&w, ",\"full_text\":true}");
+		else
+			jw_lit(&w, ",\"full_text\":false}");
 	}
 	jw_lit(&w, "]}");
 	return jw_finish(&w);

@@ -33,41 +33,20 @@ static const char *const content_names[] = {
     [PUSH_CONTENT_PREVIEW] = "preview",
 };
 
-#define N_ROLES    (sizeof(role_names) / sizeof(role_names[0]))
-#define N_KINDS    (sizeof(kind_names) / sizeof(kind_names[0]))
-#define N_CONTENTS (sizeof(content_names) / sizeof(content_names[0]))
-
 static const char *const channel_names[] = {
     [SMS_CHANNEL_APP] = "app",
     [SMS_CHANNEL_FALLBACK] = "fallback",
     [SMS_CHANNEL_SMS] = "sms",
 };
-#define N_CHANNELS (sizeof(channel_names) / sizeof(channel_names[0]))
 
-/*
- * Never NULL, so that a caller may print it; an out-of-range value is a bug
- * upstream and shows as "unknown" rather than crashing the encoder.
- */
-const char *role_name(enum role role)
-{
-	if ((size_t)role >= N_ROLES || !role_names[role])
-		return "unknown";
-	return role_names[role];
-}
-
-const char *msg_kind_name(enum msg_kind kind)
-{
-	if ((size_t)kind >= N_KINDS || !kind_names[kind])
-		return "unknown";
-	return kind_names[kind];
-}
-
-const char *push_content_name(enum push_content c)
-{
-	if ((size_t)c >= N_CONTENTS || !content_names[c])
-		return "unknown";
-	return content_names[c];
-}
+static const char *const sms_state_names[] = {
+    [SMS_QUEUED] = "queued",       [SMS_SENDING] = "sending", [SMS_ACCEPTED] = "accepted",
+    [SMS_DELIVERED] = "delivered", [SMS_FAILED] = "failed",
+};
+static const char *const sms_kind_names[] = {
+    [SMS_KIND_MESSAGE] = "message", [SMS_KIND_FALLBACK] = "fallback", [SMS_KIND_INVITE] = "invite",
+    [SMS_KIND_REPLY] = "reply",     [SMS_KIND_STOPPED] = "stopped",
+};
 
 /* Exact, case-sensitive match against a NULL-holed name table. */
 static int name_lookup(const char *const *names, size_t n, const char *name)
@@ -80,48 +59,39 @@ static int name_lookup(const char *const *names, size_t n, const char *name)
 	return -1;
 }
 
-int role_parse(const char *name, enum role *out)
-{
-	int i = name_lookup(role_names, N_ROLES, name);
-	if (i < 0)
-		return -1;
-	*out = (enum role)i;
-	return 0;
-}
+/*
+ * NAME_OF() never returns NULL, so that a caller may print it; an
+ * out-of-range value is a bug upstream and shows as "unknown" rather than
+ * crashing the encoder.  PARSE() is 0 for a known name, -1 otherwise.
+ */
+#define NAME_OF(fn, type, table)                                                                   \
+	const char *fn(type v)                                                                     \
+	{                                                                                          \
+		size_t n = sizeof(table) / sizeof(table[0]);                                       \
+		return (size_t)v < n && table[v] ? table[v] : "unknown";                           \
+	}
+#define PARSE(fn, type, table)                                                                     \
+	int fn(const char *name, type *out)                                                        \
+	{                                                                                          \
+		int i = name_lookup(table, sizeof(table) / sizeof(table[0]), name);                \
+		if (i < 0)                                                                         \
+			return -1;                                                                 \
+		*out = (type)i;                                                                    \
+		return 0;                                                                          \
+	}
 
-int msg_kind_parse(const char *name, enum msg_kind *out)
-{
-	int i = name_lookup(kind_names, N_KINDS, name);
-	if (i < 0)
-		return -1;
-	*out = (enum msg_kind)i;
-	return 0;
-}
-
-const char *sms_channel_name(enum sms_channel c)
-{
-	if ((size_t)c >= N_CHANNELS || !channel_names[c])
-		return "unknown";
-	return channel_names[c];
-}
-
-int sms_channel_parse(const char *name, enum sms_channel *out)
-{
-	int i = name_lookup(channel_names, N_CHANNELS, name);
-	if (i < 0)
-		return -1;
-	*out = (enum sms_channel)i;
-	return 0;
-}
-
-int push_content_parse(const char *name, enum push_content *out)
-{
-	int i = name_lookup(content_names, N_CONTENTS, name);
-	if (i < 0)
-		return -1;
-	*out = (enum push_content)i;
-	return 0;
-}
+NAME_OF(role_name, enum role, role_names)
+PARSE(role_parse, enum role, role_names)
+NAME_OF(msg_kind_name, enum msg_kind, kind_names)
+PARSE(msg_kind_parse, enum msg_kind, kind_names)
+NAME_OF(push_content_name, enum push_content, content_names)
+PARSE(push_content_parse, enum push_content, content_names)
+NAME_OF(sms_channel_name, enum sms_channel, channel_names)
+PARSE(sms_channel_parse, enum sms_channel, channel_names)
+NAME_OF(sms_state_name, enum sms_state, sms_state_names)
+PARSE(sms_state_parse, enum sms_state, sms_state_names)
+NAME_OF(sms_kind_name, enum sms_kind, sms_kind_names)
+PARSE(sms_kind_parse, enum sms_kind, sms_kind_names)
 
 /*
  * Makes room for element n of an array v of capacity *cap.  Returns the

@@ -33,6 +33,20 @@ enum push_content { PUSH_CONTENT_NONE = 1, PUSH_CONTENT_SENDER, PUSH_CONTENT_PRE
 /* How a family member is reached (issue 13): the app (Web Push), the app
  * with SMS when push does not reach them, or SMS only. */
 enum sms_channel { SMS_CHANNEL_APP = 1, SMS_CHANNEL_FALLBACK, SMS_CHANNEL_SMS };
+/* Where an SMS to a family member has got to: waiting in Indgang, being
+ * handed to the SMS gateway (Kannel), accepted by it (and the operator),
+ * delivered to the handset, or failed. */
+enum sms_state { SMS_QUEUED = 1, SMS_SENDING, SMS_ACCEPTED, SMS_DELIVERED, SMS_FAILED };
+/* What an SMS is: a message (its text, or a notice without it), a notice
+ * that a message waits in the app (fallback), an invitation, the automatic
+ * reply to an unknown number, the confirmation of STOP. */
+enum sms_kind {
+	SMS_KIND_MESSAGE = 1,
+	SMS_KIND_FALLBACK,
+	SMS_KIND_INVITE,
+	SMS_KIND_REPLY,
+	SMS_KIND_STOPPED
+};
 
 /* Never NULL ("unknown" for a value out of range). */
 const char *role_name(enum role role);
@@ -44,6 +58,10 @@ const char *push_content_name(enum push_content c);
 int push_content_parse(const char *name, enum push_content *out);
 const char *sms_channel_name(enum sms_channel c);
 int sms_channel_parse(const char *name, enum sms_channel *out);
+const char *sms_state_name(enum sms_state st);
+int sms_state_parse(const char *name, enum sms_state *out);
+const char *sms_kind_name(enum sms_kind k);
+int sms_kind_parse(const char *name, enum sms_kind *out);
 
 struct user_ref {
 	int64_t id;
@@ -60,6 +78,30 @@ struct member_sms {
 	int64_t stopped_at;         /* the number sent STOP (0: not) */
 };
 
+/* One SMS as staff see it under a message. */
+struct sms_status {
+	int64_t id, user_id, conv_id, message_id;
+	enum sms_kind kind;
+	enum sms_state state;
+	bool full_text; /* the text itself went, not a notice */
+	int64_t at;     /* when it got to this state */
+};
+
+/* A conversation's SMS as its staff see them: the newest first, and who of
+ * its family gets a pair adviser's text by SMS, and whether as the text
+ * itself or as a notice without content. */
+#define SMS_VIEW_MAX  200
+#define SMS_REACH_MAX 8
+struct sms_view {
+	struct sms_status v[SMS_VIEW_MAX];
+	size_t n;
+	struct {
+		struct user_ref user;
+		bool full_text;
+	} to[SMS_REACH_MAX];
+	size_t n_to;
+};
+
 struct msg {
 	int64_t id;
 	int64_t conv;
@@ -70,6 +112,7 @@ struct msg {
 	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
 	int64_t created_at; /* ms since epoch */
 	bool sms;           /* it came by SMS (issue 13) */
+	bool no_sms;        /* its adviser marked it "not by SMS": SMS tells of it only */
 };
 
 struct msg_list {

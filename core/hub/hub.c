@@ -13,6 +13,7 @@
 #include "../api/api.h"
 #include "../common/err.h"
 #include "../common/text.h"
+#include "../kannel/kannel.h"
 #include "../notify/notify.h"
 #include "../session/session_int.h"
 #include "../workers/workers_int.h"
@@ -90,6 +91,17 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		                           .device_idle_ms = h->cfg.policy.device_idle_ms};
 		err = notify_start(h, &nc, &h->notify);
 	}
+	if (err == ERR_OK) {
+		struct kannel_config kc = {.sendsms_url = h->cfg.kannel_sendsms_url,
+		                           .username = h->cfg.kannel_username,
+		                           .password = h->cfg.kannel_password,
+		                           .sender = h->cfg.sms_sender,
+		                           .dlr_url = h->cfg.sms_dlr_url,
+		                           .secret = h->cfg.sms_secret,
+		                           .link = h->cfg.sms_link,
+		                           .full_text = h->cfg.sms_full_text};
+		err = kannel_start(h, &kc, &h->kannel);
+	}
 	if (err) {
 		hub_destroy(h);
 		return err;
@@ -110,6 +122,7 @@ void hub_destroy(struct hub *h)
 	if (h == NULL)
 		return;
 	notify_stop(h->notify); /* its last outcomes go to the writer */
+	kannel_stop(h->kannel); /* and so do the SMS sender's */
 	writer_stop(h);         /* finishes what is queued: nothing acked is lost */
 	workers_stop(h);
 	reader_stop(h);

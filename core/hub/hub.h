@@ -91,6 +91,15 @@ struct hub_config {
 	 * the SMS endpoint answers 404) and the addresses it may come from */
 	const char *sms_secret;
 	const char *const *sms_allow;
+	/* SMS out: smsbox's sendsms (NULL: none) and the rest of struct
+	 * kannel_config, whose secret is sms_secret */
+	const char *kannel_sendsms_url;
+	const char *kannel_username;
+	const char *kannel_password;
+	const char *sms_sender;
+	const char *sms_dlr_url;
+	const char *sms_link;
+	bool sms_full_text;
 	/* The key's private half, which signs the requests to the push
 	 * services; NULL: no notifications are sent (the caller keeps it). */
 	const struct vapid *push_key;

@@ -45,6 +45,8 @@ enum job_type {
 	JOB_RELEASE,
 	JOB_DELIVERED, /* a client confirms what it got (the writer) */
 	JOB_PUSHED,    /* what became of notifications (core/notify -> the writer) */
+	JOB_SMS_CLAIM, /* SMS to hand to Kannel (core/kannel -> the writer -> core/kannel) */
+	JOB_SMS_SENT,  /* what became of them (core/kannel -> the writer -> the loop) */
 };
 
 struct job {
@@ -55,8 +57,13 @@ struct job {
 	bool has_ref;
 	char ref[CODEC_REF_MAX * 4 + 1];
 	int64_t conv;
+	/* Called by the writer once the job's batch is committed (or refused),
+	 * on its thread, instead of handing the job back to the loop; takes it. */
+	void (*done)(struct job *j);
+	void *done_arg;
 	/* JOB_SEND */
 	enum msg_kind kind;
+	bool no_sms; /* marked "not by SMS" */
 	char *body;
 	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
 	/* JOB_READ, JOB_DELIVERED, JOB_NOTIFIED */
@@ -85,6 +92,8 @@ struct job {
 	struct svc_delivery delivery;    /* JOB_DELIVERED */
 	struct svc_push_outcome *pushed; /* JOB_PUSHED */
 	size_t n_pushed, pushed_left;
+	const struct svc_sms_policy *sms_policy; /* JOB_SMS_CLAIM */
+	struct svc_sms_batch sms;                /* JOB_SMS_CLAIM, JOB_SMS_SENT */
 };
 
 struct job_queue {
@@ -124,6 +133,7 @@ struct hub {
 	struct metrics *metrics;   /* counted from every thread, see metrics.h */
 	struct presence *presence; /* who is reading what (presence.c) */
 	struct notify *notify;     /* the Web Push sender (core/notify), NULL without a key */
+	struct kannel *kannel;     /* the SMS sender (core/kannel), NULL without Kannel */
 	/* threads */
 	struct job_queue write_q, http_q, read_q, done_q;
 	/* writer.c, writer thread only: refusals of a full disk not yet logged */

@@ -298,6 +298,26 @@ static void render_push(struct buf *b, const struct metrics *m)
 	          "From a message's commit to its push service's answer.");
 }
 
+static void render_sms(struct buf *b, const struct metrics *m)
+{
+	static const struct {
+		const char *result;
+		enum metric_counter c;
+	} outcomes[] = {{"accepted", MC_SMS_ACCEPTED},
+	                {"retried", MC_SMS_RETRIED},
+	                {"failed", MC_SMS_FAILED},
+	                {"unsure", MC_SMS_UNSURE}};
+	head(b, "indgang_sms_out_total", "counter",
+	     "SMS handed to Kannel by outcome: accepted (202), retried (Kannel down, busy or "
+	     "refusing the account), failed (refused for good, or not to be sent), unsure (sent "
+	     "again after a crash left it claimed: a possible duplicate).");
+	for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++)
+		put(b, "indgang_sms_out_total{result=\"%s\"} %llu\n", outcomes[i].result,
+		    (unsigned long long)load(&m->counter[outcomes[i].c]));
+	gauge(b, m, "indgang_sms_waiting", MG_SMS_WAITING,
+	      "SMS not yet handed to Kannel: due, in quiet hours or backing off.");
+}
+
 static void render_refusals(struct buf *b, const struct metrics *m)
 {
 	head(b, "indgang_rate_limited_total", "counter", "Requests refused for rate.");
@@ -365,6 +385,7 @@ char *metrics_render(const struct metrics *m, const struct metrics_extra *extra)
 	render_writer(&b, m);
 	render_refusals(&b, m);
 	render_push(&b, m);
+	render_sms(&b, m);
 	render_process(&b, m, extra);
 	if (b.oom) {
 		free(b.p);

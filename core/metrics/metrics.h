@@ -53,6 +53,11 @@ enum metric_counter {
 	MC_PUSH_REJECTED,   /* another 4xx: dropped (logged) */
 	MC_PUSH_EXPIRED,    /* given up after its retries or its time to live */
 	MC_PUSH_SUPPRESSED, /* not sent: the person was reading the conversation */
+	/* SMS (core/kannel): what became of each hand-over to Kannel */
+	MC_SMS_ACCEPTED, /* Kannel took it (202) */
+	MC_SMS_RETRIED,  /* Kannel down, busy or refusing the account: tried again later */
+	MC_SMS_FAILED,   /* refused for good, or not to be sent (STOP, too old) */
+	MC_SMS_UNSURE,   /* claimed before a crash with no word since: sent again */
 	MC__COUNT
 };
 
@@ -70,6 +75,7 @@ enum metric_gauge {
 	MG_TLS_LOADED_AT, /* when it was (re)loaded, Unix seconds */
 	MG_PUSH_WAITING,  /* notifications queued, due or waiting (quiet hours, back-off) */
 	MG_PUSH_INFLIGHT, /* requests to push services under way */
+	MG_SMS_WAITING,   /* SMS not yet handed to Kannel (quiet hours, back-off) */
 	MG__COUNT
 };
 

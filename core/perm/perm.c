@@ -121,6 +121,13 @@ bool perm_push_wanted(enum role sender_role, enum msg_kind kind, enum perm_rel r
 	return sender_role == ROLE_FAMILY ? rcpt == REL_PAIR : rcpt == REL_FAMILY_IN;
 }
 
+bool perm_sms_full_text(enum msg_kind kind, const struct member_sms *to, bool marked_no_sms,
+                        bool full_text_allowed)
+{
+	return kind == KIND_TEXT && to->channel == SMS_CHANNEL_SMS && to->consent_at > 0 &&
+	       !marked_no_sms && full_text_allowed;
+}
+
 bool perm_can_schedule(enum perm_rel rel)
 {
 	return rel == REL_PAIR;

@@ -75,6 +75,13 @@ bool perm_can_set_member_sms(enum perm_rel rel);
  * in the conversation.  Team members read the history at their meetings
  * and are not buzzed; notes and system messages buzz nobody. */
 bool perm_push_wanted(enum role sender_role, enum msg_kind kind, enum perm_rel rcpt);
+/* SMS is not an encrypted channel: an SMS to a family member holds a
+ * message's text only when the member chose SMS, their informed consent to
+ * full text by SMS is recorded, the adviser did not mark the message "not
+ * by SMS" and the municipality allows full text by SMS at all.  Otherwise
+ * it is a notice without content.  Only texts go: notes never leave. */
+bool perm_sms_full_text(enum msg_kind kind, const struct member_sms *to, bool marked_no_sms,
+                        bool full_text_allowed);
 /* May write a message to be sent later, and change or cancel one (the
  * pair: they answer the family); may see those waiting (pair and team:
  * like notes, they are the staff's until sent). */

@@ -58,26 +58,13 @@ int svc_push_content_set(struct store *s, const struct store_user *user, enum pu
 	return store_log_append(s, now, "settings", user->ref.id, user->family_id, 0, 0, detail);
 }
 
-int svc_push_message(struct store *s, const struct user_ref *sender, const struct msg *m,
-                     int64_t now, size_t *queued)
+int svc_push_queue(struct store *s, const struct route_set *to, const struct msg *m, int64_t after,
+                   size_t *queued)
 {
-	*queued = 0;
-	struct route_set to;
-	int err = route_push(s, m->conv, sender->role, m->kind, &to);
-	if (err || to.n == 0) {
-		route_set_free(&to);
-		return err;
-	}
-	int start, end;
-	int64_t after_quiet = now;
-	if (sender->role != ROLE_FAMILY) { /* the family is told: its quiet hours hold */
-		if ((err = store_family_quiet_get(s, m->family, &start, &end)) == ERR_OK)
-			after_quiet = quiet_release_at(now, start, end);
-	}
-	for (size_t i = 0; err == ERR_OK && i < to.n; i++) {
-		err = store_push_enqueue(s, to.users[i], m->conv, m->id, after_quiet, now, queued);
-	}
-	route_set_free(&to);
+	int err = ERR_OK;
+	for (size_t i = 0; err == ERR_OK && i < to->n; i++)
+		err = store_push_enqueue(s, to->users[i], m->conv, m->id, after, m->created_at,
+		                         queued);
 	return err;
 }
 

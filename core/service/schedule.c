@@ -183,7 +183,7 @@ static int release_one(struct store *s, struct svc_release_item *it, int64_t now
 	    (err = store_log_append(s, now, "message", author.ref.id, family, d->conv, sent->msg.id,
 	                            detail)) ||
 	    (err = route_message(s, d->conv, KIND_TEXT, &sent->rcpt)) ||
-	    (err = svc_push_message(s, &author.ref, &sent->msg, now, &sent->pushes)) ||
+	    (err = svc_tell_away(s, &author.ref, sent, now)) ||
 	    (err = store_sched_set_state(s, d->id, SCHED_SENT, sent->msg.id, now)))
 		return err;
 	d->state = SCHED_SENT;

@@ -56,6 +56,7 @@ struct svc_policy {
 	 * whether an address or localhost may be one (tests). */
 	const char *const *push_hosts;
 	bool push_allow_private;
+	bool sms_full_text; /* the municipality lets full text go by SMS (with consent) */
 };
 
 /* The defaults above, in milliseconds. */
@@ -190,14 +191,19 @@ struct svc_sent {
 	bool duplicate;        /* found under its client_id: nothing was written */
 	struct route_set rcpt; /* who receives it live (a new message only) */
 	size_t pushes;         /* notifications queued for those away (push.c) */
+	size_t sms;            /* SMS queued for members reached by SMS (sms_out.c) */
 };
 void svc_sent_clear(struct svc_sent *r);
 
+/* svc_send's flags */
+#define SVC_SEND_NO_SMS 1u /* the adviser marked it "not by SMS": an SMS tells of it only */
+
 /* Stores a message (or finds the one already stored under client_id: then
  * out->duplicate is set and nothing is written), and queues the
- * notifications of those to be told when away (svc_push_message()). */
+ * notifications and SMS of those to be told (svc_tell_away()). */
 int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum msg_kind kind,
-             const char *body, const char *client_id, int64_t now, struct svc_sent *out);
+             unsigned flags, const char *body, const char *client_id, int64_t now,
+             struct svc_sent *out);
 
 /* ---- Messages to be sent later (schedule.c) ------------------------------------- */
 
@@ -406,6 +412,61 @@ int svc_member_sms_set(struct store *s, const struct store_user *actor, int64_t 
  * masked (out->msg.id 0).  ERR_BAD_REQUEST for a sender that is no number. */
 int svc_sms_received(struct store *s, const char *from, const char *text, const char *sms_id,
                      int64_t now, struct svc_sent *out);
+
+/* ---- SMS out, through the SMS gateway (sms_out.c) ------------------------------- */
+
+/* How SMS are written: the address in a notice (the family app), and
+ * whether the municipality lets full text go by SMS at all. */
+struct svc_sms_policy {
+	const char *link;
+	bool full_text;
+	int64_t unsure_ms; /* a claimed SMS nothing was heard of is due again after this */
+	int64_t ttl_ms;    /* an SMS not handed over within this fails */
+};
+
+/* One SMS being sent: claimed for the sender, then what became of it. */
+struct svc_sms {
+	struct sms_status st; /* st.state: what the sender found (SMS_FAILED: not to be sent) */
+	char phone[17];
+	char *text;  /* owned: what the phone gets */
+	bool unsure; /* it was being handed over when the gateway stopped */
+	/* the sender's outcome: SMS_ACCEPTED, SMS_QUEUED (again at retry_at) or SMS_FAILED */
+	enum sms_state result;
+	int64_t retry_at;
+	char detail[96];
+	bool told; /* recorded: the staff are to see its new state */
+};
+struct svc_sms_batch {
+	struct svc_sms *v;
+	size_t n;
+	int64_t next_at; /* when the next one not yet due is (0: none) */
+	int64_t waiting; /* how many wait to be handed over, these too */
+};
+/* Up to max SMS due at now, each marked as being handed over (due again
+ * after p->unsure_ms unless recorded), with its text made now: the rule of
+ * perm_sms_full_text() on the member's settings as they are.  One that must
+ * not go (a STOP since, no number, too old) comes with st.state SMS_FAILED
+ * and is not to be handed over.  The writer runs it. */
+int svc_sms_claim(struct store *s, const struct svc_sms_policy *p, int64_t now, size_t max,
+                  struct svc_sms_batch *out);
+/* Records the sender's outcomes; a failed SMS to a member reached only by
+ * SMS writes an "sms" row for the pair. */
+int svc_sms_record(struct store *s, struct svc_sms_batch *b, int64_t now);
+void svc_sms_batch_clear(struct svc_sms_batch *b);
+
+/* A delivery report from the SMS gateway for SMS id: Kannel's type (1
+ * delivered, 2 failed, 4 buffered, 8 accepted by the operator, 16 refused
+ * by it).  *st is the SMS's state after it, *moved whether it changed, and
+ * *staff who see it (the conversation's staff). */
+int svc_sms_report(struct store *s, int64_t id, int type, const char *answer, int64_t now,
+                   struct sms_status *st, bool *moved, struct route_set *staff);
+/* The staff who see an SMS of conv. */
+int svc_sms_staff(struct store *s, int64_t conv, struct route_set *staff);
+/* conv's SMS before `before` (0: the newest), for its pair and team;
+ * ERR_NOT_FOUND/ERR_FORBIDDEN (logged) for anyone else.  full_text_allowed:
+ * the municipality's switch. */
+int svc_sms_list(struct store *s, const struct store_user *actor, int64_t conv, int64_t before,
+                 bool full_text_allowed, int64_t now, struct sms_view *out);
 
 /* ---- Quiet hours (quiet.c) -------------------------------------------------------- */
 

@@ -60,11 +60,19 @@ int svc_conv_cap_check(struct store *s, int64_t family, const char **why);
 
 /* A system message in the family's default conversation, from `about` (the
  * member or adviser it concerns), under a client_id that makes it once only. */
-/* Queues a notification of the new message m for everyone to be told of it
- * when away (route_push()), after the family's quiet hours for its
- * members; *queued counts them (push.c). */
-int svc_push_message(struct store *s, const struct user_ref *sender, const struct msg *m,
-                     int64_t now, size_t *queued);
+/* Tells everyone to be told of the new message sent->msg (route_push()),
+ * after the family's quiet hours for its members: a notification per
+ * subscription, and an SMS to a member reached by SMS; counts them in
+ * sent->pushes and sent->sms (send.c). */
+int svc_tell_away(struct store *s, const struct user_ref *sender, struct svc_sent *sent,
+                  int64_t now);
+/* A notification of m for each subscription of the users `to`, due at
+ * `after` (push.c). */
+int svc_push_queue(struct store *s, const struct route_set *to, const struct msg *m, int64_t after,
+                   size_t *queued);
+/* An SMS of m for those of `to` who are reached by SMS only (sms_out.c). */
+int svc_sms_message(struct store *s, const struct route_set *to, const struct msg *m, int64_t after,
+                    size_t *queued);
 int svc_system_message(struct store *s, int64_t family, const struct store_user *about,
                        const char *client_id, const char *body, int64_t now, struct msg *out);
 

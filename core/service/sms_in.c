@@ -91,7 +91,7 @@ int svc_sms_received(struct store *s, const char *from, const char *text, const 
 	if ((err = store_family_default_conv(s, m.family_id, &conv)) != ERR_OK)
 		return err;
 	snprintf(client_id, sizeof client_id, "sms-%.56s", sms_id);
-	if ((err = svc_send(s, &m, conv, KIND_TEXT, text, client_id, now, out)) != ERR_OK ||
+	if ((err = svc_send(s, &m, conv, KIND_TEXT, 0, text, client_id, now, out)) != ERR_OK ||
 	    out->duplicate)
 		return err;
 	out->msg.sms = true;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../kannel/kannel.h"
 #include "../notify/notify.h"
 #include "../service/service.h"
 #include "../writer/writer_int.h"
@@ -69,6 +70,7 @@ static void verb_send(struct session *s, struct frame *f)
 	j->kind = f->u.send.kind;
 	j->body = f->u.send.body; /* the job takes the body */
 	f->u.send.body = NULL;
+	j->no_sms = f->u.send.no_sms;
 	memcpy(j->client_id, f->u.send.client_id, sizeof j->client_id);
 	writer_submit(s->hub, j);
 	metrics_inc(s->hub->metrics, MC_MSG_RECEIVED);
@@ -223,6 +225,8 @@ static void apply_send(struct hub *h, struct session *s, struct job *j)
 		outbox_frame_unref(f);
 		if (j->sent.pushes > 0)
 			notify_wake(h->notify);
+		if (j->sent.sms > 0)
+			kannel_wake(h->kannel);
 	}
 	free(msg);
 }
@@ -276,6 +280,8 @@ static void apply_release(struct hub *h, struct job *j)
 			outbox_frame_unref(f);
 			if (it->sent.pushes > 0)
 				notify_wake(h->notify);
+			if (it->sent.sms > 0)
+				kannel_wake(h->kannel);
 		}
 		struct out_frame *f = outbox_frame_new(h, codec_encode_scheduled(&it->sched));
 		registry_fan_out(h, &it->staff, f, NULL);
@@ -323,6 +329,23 @@ static void apply_pushed(struct hub *h, struct job *j)
 	}
 }
 
+/* The writer recorded what became of SMS: the staff who see them learn
+ * their new states. */
+static void apply_sms_sent(struct hub *h, struct job *j)
+{
+	for (size_t i = 0; j->err == ERR_OK && i < j->sms.n; i++) {
+		const struct svc_sms *o = &j->sms.v[i];
+		struct route_set staff;
+		if (!o->told || o->st.conv_id == 0 ||
+		    svc_sms_staff(h->store, o->st.conv_id, &staff) != ERR_OK)
+			continue;
+		struct out_frame *f = outbox_frame_new(h, codec_encode_sms(&o->st));
+		registry_fan_out(h, &staff, f, NULL);
+		outbox_frame_unref(f);
+		route_set_free(&staff);
+	}
+}
+
 /* A staff read whose access rows are now committed: disclose it. */
 static void apply_reply(struct session *s, struct job *j)
 {
@@ -349,6 +372,8 @@ void verb_apply(struct hub *h, struct job *j)
 		apply_delivered(h, s, j);
 	else if (j->type == JOB_PUSHED)
 		apply_pushed(h, j);
+	else if (j->type == JOB_SMS_SENT)
+		apply_sms_sent(h, j);
 	else if (j->type == JOB_SEND)
 		apply_send(h, s, j);
 	else if (j->type == JOB_READ)

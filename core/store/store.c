@@ -296,6 +296,35 @@ static const char *const migrations[] = {
     /* and a message that came by SMS says so */
     "ALTER TABLE messages ADD COLUMN via TEXT NOT NULL DEFAULT 'app' "
     "  CHECK (via IN ('app','sms'));",
+
+    /* 14 -> 15: the SMS to send, each committed with what made it (a
+     * message, an invitation, ...), so an acknowledged message's SMS
+     * survives a crash; its state as the SMS gateway reports it.  A
+     * message's text is not copied: it is read when the SMS is made.  A
+     * message an adviser marked "not by SMS" goes by SMS as a notice only
+     * (issue 13). */
+    "CREATE TABLE sms_outbox("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('message','fallback','invite','reply','stopped')),"
+    "  user_id INTEGER REFERENCES users(id),"
+    "  conv_id INTEGER REFERENCES conversations(id),"
+    "  message_id INTEGER REFERENCES messages(id),"
+    "  phone TEXT NOT NULL,"
+    "  body TEXT NOT NULL DEFAULT '',"
+    "  state TEXT NOT NULL DEFAULT 'queued' "
+    "    CHECK (state IN ('queued','sending','accepted','delivered','failed')),"
+    "  full_text INTEGER NOT NULL DEFAULT 0,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  not_before INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT ''"
+    ") STRICT;"
+    "CREATE INDEX sms_outbox_order ON sms_outbox(id, not_before) "
+    "  WHERE state IN ('queued','sending');"
+    "CREATE INDEX sms_outbox_due ON sms_outbox(not_before) WHERE state IN ('queued','sending');"
+    "CREATE INDEX sms_outbox_conv ON sms_outbox(conv_id, id) WHERE conv_id IS NOT NULL;"
+    "ALTER TABLE messages ADD COLUMN no_sms INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -306,7 +335,7 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 
 #define MSG_COLS                                                                                   \
 	"m.id, m.conv_id, m.family_id, m.sender_id, u.name, u.role, m.kind, m.body, "              \
-	"m.client_id, m.created_at, m.via = 'sms' "
+	"m.client_id, m.created_at, m.via = 'sms', m.no_sms "
 #define MSG_FROM " FROM messages m JOIN users u ON u.id = m.sender_id "
 #define DELIVERY_COLS                                                                              \
 	"SELECT u.id, u.name, u.role, d.delivered_upto, d.delivered_at, ifnull(dv.name, ''), "     \
@@ -544,6 +573,43 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_MEMBER_BY_PHONE] = "SELECT id FROM users WHERE phone = ?1 AND role = 'family' AND "
                            "active = 1",
     [ST_MESSAGE_VIA_SMS] = "UPDATE messages SET via = 'sms' WHERE id = ?1",
+    [ST_MESSAGE_NO_SMS] = "UPDATE messages SET no_sms = 1 WHERE id = ?1",
+    [ST_SMS_QUEUE] = "INSERT INTO sms_outbox(kind, user_id, conv_id, message_id, phone, body, "
+                     "not_before, created_at, updated_at) VALUES (?1, nullif(?2, 0), "
+                     "nullif(?3, 0), nullif(?4, 0), ?5, ?6, ?7, ?8, ?8)",
+    /* In order, the oldest first, with what makes the text: the message
+     * and its sender, and the member's settings as they are now. */
+    [ST_SMS_DUE] = "SELECT o.id, o.kind, ifnull(o.user_id, 0), ifnull(o.conv_id, 0), "
+                   "ifnull(o.message_id, 0), o.phone, o.body, o.state, o.attempts, "
+                   "o.created_at, ifnull(m.body, ''), ifnull(su.name, ''), ifnull(m.no_sms, 0), "
+                   "ifnull(m.kind, 'text'), ifnull(u.sms_channel, 'sms'), "
+                   "ifnull(u.sms_consent_at, 0), ifnull(u.sms_stopped_at, 0), "
+                   "ifnull(u.phone, o.phone), ifnull(u.name, '') FROM sms_outbox o "
+                   "LEFT JOIN messages m ON m.id = o.message_id LEFT JOIN users su ON su.id = "
+                   "m.sender_id LEFT JOIN users u ON u.id = o.user_id WHERE o.state IN "
+                   "('queued','sending') AND o.not_before <= ?1 ORDER BY o.id LIMIT ?2",
+    [ST_SMS_NEXT] = "SELECT ifnull(min(not_before), 0) FROM sms_outbox WHERE state IN "
+                    "('queued','sending') AND not_before > ?1",
+    [ST_SMS_CLAIM] = "UPDATE sms_outbox SET state = 'sending', attempts = attempts + 1, "
+                     "not_before = ?2, updated_at = ?3 WHERE id = ?1",
+    /* What the sender learnt; a delivery report may have come first. An
+     * invitation's code is not kept once it went (or could not). */
+    [ST_SMS_SENT] = "UPDATE sms_outbox SET state = ?2, not_before = ?3, updated_at = ?4, "
+                    "detail = ?5, full_text = ?6, body = CASE WHEN kind = 'invite' AND ?2 <> "
+                    "'queued' THEN '' ELSE body END WHERE id = ?1 AND state IN "
+                    "('queued','sending')",
+    /* A delivery report: never back from delivered or failed. */
+    [ST_SMS_REPORT] = "UPDATE sms_outbox SET state = ?2, updated_at = ?3, detail = ?4, "
+                      "body = CASE WHEN kind = 'invite' THEN '' ELSE body END WHERE id = ?1 "
+                      "AND state NOT IN ('delivered','failed') AND (?2 <> 'accepted' OR "
+                      "state <> 'accepted')",
+    [ST_SMS_GET] = "SELECT id, kind, ifnull(user_id, 0), ifnull(conv_id, 0), "
+                   "ifnull(message_id, 0), state, full_text, updated_at FROM sms_outbox "
+                   "WHERE id = ?1",
+    [ST_SMS_CONV] = "SELECT id, kind, ifnull(user_id, 0), ifnull(conv_id, 0), "
+                    "ifnull(message_id, 0), state, full_text, updated_at FROM sms_outbox "
+                    "WHERE conv_id = ?1 AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
+    [ST_SMS_WAITING] = "SELECT count(*) FROM sms_outbox WHERE state IN ('queued','sending')",
     [ST_MEMBER_SMS_STOP] = "UPDATE users SET sms_stopped_at = ?2 WHERE id = ?1",
     [ST_TOKEN_WARNED] = "UPDATE tokens SET warned_at = ?2 WHERE id = ?1",
     [ST_PUSH_WAITING] = "SELECT count(*) FROM push_queue WHERE notified_id < message_id OR "

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -375,6 +375,53 @@ int store_member_by_phone(struct store *s, const char *e164, int64_t *user_id);
 int store_message_via_sms(struct store *s, int64_t id);
 /* The number sent STOP at `at` (0: SMS on again). */
 int store_member_sms_stop(struct store *s, int64_t user_id, int64_t at);
+/* The message's adviser marked it "not by SMS". */
+int store_message_no_sms(struct store *s, int64_t id);
+
+/* ---- SMS to send (store_sms.c) ------------------------------------------------- */
+
+struct store_sms_new {
+	enum sms_kind kind;
+	int64_t user_id, conv_id, message_id; /* 0: none */
+	const char *phone;                    /* E.164 */
+	const char *body;                     /* its own text (an invitation's code), or "" */
+	int64_t not_before;
+};
+int store_sms_queue(struct store *s, const struct store_sms_new *n, int64_t now, int64_t *id);
+
+/* One due, with what its text is made of, as things are now. */
+struct store_sms_due {
+	struct sms_status st;
+	int attempts;
+	int64_t created_at;
+	char phone[17]; /* the member's number now (the row's for an unknown number) */
+	char member[DOMAIN_NAME_MAX + 1];
+	char *own;  /* owned: the row's own text */
+	char *text; /* owned: the message's text ("" without one) */
+	char sender[DOMAIN_NAME_MAX + 1];
+	enum msg_kind msg_kind;
+	bool no_sms;
+	struct member_sms settings; /* channel, consent_at, stopped_at */
+};
+/* Up to max due at now, the oldest first. */
+int store_sms_due(struct store *s, int64_t now, size_t max, struct store_sms_due *out, size_t *n);
+void store_sms_due_clear(struct store_sms_due *d);
+/* When the next one waiting falls due after now (0: none). */
+int store_sms_next(struct store *s, int64_t now, int64_t *at);
+/* Being handed over now; due again at `until` if nothing is heard of it. */
+int store_sms_claim(struct store *s, int64_t id, int64_t until, int64_t now);
+/* What the hand-over came to (*changed false: a delivery report came first). */
+int store_sms_sent(struct store *s, int64_t id, enum sms_state st, int64_t not_before,
+                   bool full_text, const char *detail, int64_t now, bool *changed);
+/* A delivery report (*changed false: it moves nothing, e.g. after delivered). */
+int store_sms_report(struct store *s, int64_t id, enum sms_state st, const char *detail,
+                     int64_t now, bool *changed);
+int store_sms_get(struct store *s, int64_t id, struct sms_status *out);
+/* Up to max of conv's SMS before id `before` (0: the newest), the newest first. */
+int store_sms_conv(struct store *s, int64_t conv, int64_t before, size_t max,
+                   struct sms_status *out, size_t *n);
+/* How many wait to be handed over. */
+int store_sms_waiting(struct store *s, int64_t *n);
 
 /* ---- Messages to be sent later (store_sched.c) -------------------------------- */
 

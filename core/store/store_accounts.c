@@ -400,3 +400,8 @@ int store_message_via_sms(struct store *s, int64_t id)
 {
 	return store_exec_ids(s, ST_MESSAGE_VIA_SMS, id, 0);
 }
+
+int store_message_no_sms(struct store *s, int64_t id)
+{
+	return store_exec_ids(s, ST_MESSAGE_NO_SMS, id, 0);
+}

@@ -34,6 +34,7 @@ static int read_msg(sqlite3_stmt *st, struct msg *m)
 	store_col_text(st, 8, m->client_id, sizeof m->client_id);
 	m->created_at = sqlite3_column_int64(st, 9);
 	m->sms = sqlite3_column_int(st, 10) != 0;
+	m->no_sms = sqlite3_column_int(st, 11) != 0;
 	return m->body ? ERR_OK : ERR_INTERNAL;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../kannel/kannel.h"
 #include "../notify/notify.h"
 #include "../session/session_int.h"
 
@@ -129,6 +130,8 @@ void http_call_apply(struct hub *h, struct http_call *c)
 		announce_conversation(h, c->resp.created_conv);
 	if (c->resp.pushes > 0)
 		notify_wake(h->notify);
+	if (c->resp.sms > 0)
+		kannel_wake(h->kannel);
 	if (c->resp.notice) {
 		struct out_frame *f = outbox_frame_new(h, c->resp.notice);
 		c->resp.notice = NULL; /* the frame owns it now */

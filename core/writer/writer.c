@@ -28,6 +28,7 @@
 
 #include "../common/err.h"
 #include "../common/text.h"
+#include "../kannel/kannel.h"
 #include "../service/service.h"
 #include "../session/session_int.h"
 
@@ -38,8 +39,8 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 {
 	switch (j->type) {
 	case JOB_SEND:
-		j->err =
-		    svc_send(s, &j->user, j->conv, j->kind, j->body, j->client_id, now, &j->sent);
+		j->err = svc_send(s, &j->user, j->conv, j->kind, j->no_sms ? SVC_SEND_NO_SMS : 0,
+		                  j->body, j->client_id, now, &j->sent);
 		break;
 	case JOB_READ:
 		j->err = svc_read(s, &j->user, j->conv, j->upto, now, &j->receipt);
@@ -66,6 +67,12 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 	case JOB_PUSHED:
 		j->err = svc_push_record(s, j->pushed, j->n_pushed, now, &j->pushed_left);
 		break;
+	case JOB_SMS_CLAIM:
+		j->err = svc_sms_claim(s, j->sms_policy, now, KANNEL_BATCH, &j->sms);
+		break;
+	case JOB_SMS_SENT:
+		j->err = svc_sms_record(s, &j->sms, now);
+		break;
 	case JOB_DELIVERED:
 		j->err =
 		    svc_delivered(s, &j->user, j->device_id, j->conv, j->upto, now, &j->delivery);
@@ -89,6 +96,8 @@ static void fail_batch(struct job *batch, int err)
 		svc_receipt_clear(&j->receipt);
 		svc_released_clear(&j->released);
 		svc_delivery_clear(&j->delivery);
+		if (j->type == JOB_SMS_CLAIM)
+			svc_sms_batch_clear(&j->sms);
 	}
 }
 
@@ -209,7 +218,10 @@ static void *writer_main(void *arg)
 		struct job *j = batch;
 		while (j) {
 			struct job *next = j->next;
-			job_queue_push(&h->done_q, j);
+			if (j->done != NULL) /* its thread waits for it, not the loop */
+				j->done(j);
+			else
+				job_queue_push(&h->done_q, j);
 			j = next;
 		}
 		h->hooks.wake(h->hooks.ctx);

@@ -41,7 +41,7 @@ SLACK = 3.0      # a loaded 2-core machine
 
 # Answered without a sign-in, or the three things a locked one may do.
 PUBLIC = {"GET /healthz", "GET /metrics", "POST /api/login", "POST /api/enrol",
-          "GET /api/push/key", "GET /sms/kannel"}
+          "GET /api/push/key", "GET /sms/kannel", "GET /sms/kannel/dlr"}
 LOCKED_MAY = {"POST /api/unlock", "GET /api/me/unread", "POST /api/logout"}
 
 svc = None

@@ -508,16 +508,18 @@ class Client:
         await self.send_frame(frame)
         return await self.recv_until(None, timeout, pred=lambda f: f.get("ref") == ref)
 
-    async def try_send(self, conv, body, client_id=None, kind=None, timeout=5.0):
+    async def try_send(self, conv, body, client_id=None, kind=None, timeout=5.0, no_sms=None):
         f = {"type": "send", "conv": conv, "client_id": client_id or uid("c"), "body": body}
         if kind is not None:
             f["kind"] = kind
+        if no_sms is not None:
+            f["no_sms"] = no_sms
         return await self.request(f, timeout)
 
-    async def send_msg(self, conv, body, client_id=None, kind=None, timeout=5.0):
+    async def send_msg(self, conv, body, client_id=None, kind=None, timeout=5.0, no_sms=None):
         """Send and require an ack; returns the MSG of the ack."""
         cid = client_id or uid("c")
-        r = await self.try_send(conv, body, cid, kind, timeout)
+        r = await self.try_send(conv, body, cid, kind, timeout, no_sms)
         check(r.get("type") == "ack", "%s: send kind=%s to conv %s acked" % (self.label, kind, conv),
               "ack", r)
         eq(r.get("client_id"), cid, "%s: ack.client_id" % self.label)

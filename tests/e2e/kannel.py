@@ -254,6 +254,9 @@ class Kannel:
             "global-sender = %s" % SHORT_NUMBER,
             "# UCS-2 texts from phones reach the service in UTF-8, as GSM ones do",
             "mo-recode = true",
+            "# a get-url or dlr-url the gateway did not answer (it was restarting) is tried again",
+            "http-request-retry = 30",
+            "http-queue-delay = 1",
             "log-file = %s" % log("smsbox.log"),
             "log-level = %d" % self.log_level,
             "access-log = %s" % log("smsbox-access.log"),
@@ -275,8 +278,23 @@ class Kannel:
             "",
         ])
 
+    def pause(self):
+        """Stops smsbox and bearerbox (an outage); the simulator and the ports stay."""
+        self._stop_boxes()
+
+    def resume(self, timeout=20.0):
+        """Starts them again with the same kannel.conf, and waits until they serve."""
+        self._spawn("bearerbox", BEARERBOX)
+        end = time.monotonic() + timeout
+        self._wait(end, "bearerbox's admin port answering",
+                   lambda: _get(self.admin_url("status.txt"))[0] == 200, "bearerbox")
+        self._spawn("smsbox", SMSBOX)
+        self._wait(end, "the SMSC link bound", self.smsc_online, "bearerbox")
+        self._wait(end, "smsbox's sendsms port answering",
+                   lambda: _get("http://127.0.0.1:%d/" % self.sendsms_port)[0] != 0, "smsbox")
+
     def _spawn(self, name, binary):
-        out = open(os.path.join(self.tmp, name + ".out"), "wb")
+        out = open(os.path.join(self.tmp, name + ".out"), "ab")
         # -v 1: info and up on the console (kept in NAME.out); the log-file has log-level.
         p = subprocess.Popen([binary, "-v", "1", self.conf], stdin=subprocess.DEVNULL,
                              stdout=out, stderr=subprocess.STDOUT, cwd=self.tmp,
@@ -294,8 +312,7 @@ class Kannel:
                 raise h.Fail("no %s in time:\n%s" % (what, self.tail(box)))
             time.sleep(0.1)
 
-    def stop(self):
-        """smsbox, then bearerbox (SIGTERM, SIGKILL after 10 s), then the simulator."""
+    def _stop_boxes(self):
         for name, p in reversed(self.procs):
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
@@ -305,6 +322,10 @@ class Kannel:
                     p.kill()
                     p.wait()
         self.procs = []
+
+    def stop(self):
+        """smsbox, then bearerbox (SIGTERM, SIGKILL after 10 s), then the simulator."""
+        self._stop_boxes()
         if self.smsc:
             self.smsc.stop()
             self.smsc = None
@@ -343,6 +364,17 @@ class Kannel:
         return _get("http://127.0.0.1:%d/cgi-bin/sendsms?%s"
                     % (self.sendsms_port, urllib.parse.urlencode(params)), timeout=15)
 
+    def gateway_args(self, secret_file):
+        """The gateway's flags for SMS out through this Kannel: its sendsms and
+        sendsms-user (the password in a file beside kannel.conf), and the secret the
+        delivery reports carry (secret_file, which sms_secret_file names too)."""
+        pw = os.path.join(self.tmp, "sendsms-password")
+        with open(pw, "w") as f:
+            f.write(self.sendsms_password + "\n")
+        return ["--sms-secret-file", secret_file,
+                "--kannel-sendsms-url", "http://127.0.0.1:%d/cgi-bin/sendsms" % self.sendsms_port,
+                "--kannel-username", self.sendsms_user, "--kannel-password-file", pw]
+
     # -- diagnosis
 
     def tail(self, name, n=25):
@@ -356,3 +388,20 @@ class Kannel:
                 continue
             out.append("    %s:\n%s" % (f, "\n".join("      | " + l for l in lines)))
         return "\n".join(out) or "    (no output from %s)" % name
+
+
+def serve(secret_file, mo_url):
+    """For tests in another language (tests/browser/lib/kannel.mjs): starts Kannel and
+    the simulator, prints one JSON line {"args": the gateway's flags for SMS out,
+    "smsc": the simulator's control URL}, and stops them when stdin closes."""
+    import sys
+    with Kannel(mo_url=mo_url) as k:
+        print(json.dumps({"args": k.gateway_args(secret_file), "smsc": k.smsc.base}), flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) != 3:
+        sys.exit("usage: kannel.py SECRET_FILE MO_URL")
+    serve(sys.argv[1], sys.argv[2])

@@ -75,6 +75,7 @@ export const api = {
   // A family's quiet hours {from, to, timezone} (shared/quiet.js).
   quietHours: (family) => call('GET', `/api/families/${family}/quiet-hours`),
   memberSms: (member) => call('GET', `/api/members/${member}/sms`),
+  convSms: (conv) => call('GET', `/api/conversations/${conv}/sms`),
   setMemberSms: (member, changes) => call('PUT', `/api/members/${member}/sms`, changes),
   setQuietHours: (family, from, to) => call('PUT', `/api/families/${family}/quiet-hours`, { from, to }),
   // Messages sent later (staff/scheduled.js): what waits, write, change ({body} and/or {send_at}), cancel.

@@ -75,7 +75,8 @@ export class Outbox extends EventTarget {
     this.dispatchEvent(new CustomEvent('change', { detail: { items: this.items } }));
   }
 
-  add(conv, body, kind = 'text') {
+  // opts.no_sms: the adviser marked it "not by SMS" (a notice only goes).
+  add(conv, body, kind = 'text', { no_sms: noSms = false } = {}) {
     const item = {
       client_id: newClientId(),
       conv,
@@ -84,6 +85,7 @@ export class Outbox extends EventTarget {
       queued_at: new Date().toISOString(),
       state: 'queued',
     };
+    if (noSms) item.no_sms = true;
     this.items.push(item);
     this.changed();
     this.flush();
@@ -139,7 +141,7 @@ export class Outbox extends EventTarget {
         it.state = 'sending';
         this.changed();
         try {
-          const ack = await this.conn.send(it.conv, it.body, it.client_id, it.kind);
+          const ack = await this.conn.send(it.conv, it.body, it.client_id, it.kind, { no_sms: it.no_sms });
           this.acked(it, ack.message);
         } catch (e) {
           if (!this.items.includes(it)) continue; // acked through a sync meanwhile

@@ -233,6 +233,7 @@ export class Connection extends EventTarget {
         break;
       case 'delivery':
       case 'scheduled':
+      case 'sms':
         this.emit(f.type, f);
         break;
       case 'error':
@@ -328,8 +329,10 @@ export class Connection extends EventTarget {
   }
 
   // Contract verbs.
-  send(conv, body, clientId, kind = 'text') {
-    return this.request({ type: 'send', conv, client_id: clientId, body, kind });
+  send(conv, body, clientId, kind = 'text', { no_sms: noSms = false } = {}) {
+    const f = { type: 'send', conv, client_id: clientId, body, kind };
+    if (noSms) f.no_sms = true;
+    return this.request(f);
   }
   history(conv, before, limit = 50) {
     const f = { type: 'history', conv, limit };

@@ -30,6 +30,7 @@ import { initLock, showLock, probeLocked, lockPage } from './lock.js';
 import { initStaffSms, openMemberSms } from './sms.js';
 import { initStaffQuiet, showQuietLine, hideQuietLine, openQuietForm, settingsDetail } from './quiet.js';
 import { initStaffDelivery, familyReach } from './delivery.js';
+import { initStaffSmsOut, openSmsOut, composerLine, canMarkNoSms, smsLine, smsFailed } from './smsout.js';
 import { initScheduled, showScheduled, hideScheduled, scheduledDetail } from './scheduled.js';
 
 const LOCALE = 'da-DK';
@@ -162,6 +163,7 @@ async function boot() {
     'empty-state', 'role-notice', 'family-view', 'fv-title', 'fv-sub', 'fv-rel',
     'tab-conv', 'tab-log', 'tab-family', 'panel-conv', 'panel-log', 'panel-family', 'conv-picker', 'members',
     'scroller', 'older', 'history-start', 'msgs', 'composer', 'mode', 'kind-text', 'kind-note', 'mode-hint',
+    'sms-hint', 'no-sms-field', 'no-sms',
     'body', 'body-label', 'counter', 'send', 'send-error', 'log-form', 'log-from', 'log-to', 'log-csv',
     'log-error', 'log-caption', 'log-body', 'log-more', 'member-list', 'invite-hint', 'invite-result', 'new-conv', 'new-conv-form',
     'new-conv-name', 'new-conv-members', 'new-conv-error', 'revoke', 'revoke-title', 'device-wrap', 'device-body',
@@ -174,7 +176,15 @@ async function boot() {
   initAttention({ store, toggle: el.sound });
   initStaffQuiet();
   initStaffSms();
-  initStaffDelivery({ conn, store, onChange: (convId) => route.view === 'conv' && route.convId === convId && renderMessages() });
+  const rerender = (convId) => route.view === 'conv' && route.convId === convId && renderMessages();
+  initStaffDelivery({ conn, store, onChange: rerender });
+  initStaffSmsOut({
+    conn,
+    change: (convId) => {
+      rerender(convId);
+      if (route.view === 'conv' && route.convId === convId) updateCounter();
+    },
+  });
   initScheduled({ connection: conn, liveRegion: el.live });
   initStaffNotify({ onOpen: (conv) => conv && (location.hash = `#/c/${conv}`) });
   initLock({
@@ -219,6 +229,7 @@ function wire() {
     saveDraft();
     updateCounter();
   });
+  el['no-sms'].addEventListener('change', updateCounter);
   el['kind-text'].addEventListener('change', () => setMode('text'));
   el['kind-note'].addEventListener('change', () => setMode('note'));
   el['log-form'].addEventListener('submit', (e) => {
@@ -637,8 +648,10 @@ async function openConv(convId, changed) {
     el.members.textContent = `Deltagere: ${(conv.members || [])
       .map((u) => `${u.name} (${roleLabel(u, conv)})`)
       .join(', ')}${f && !f.pair ? '. Du læser med som team.' : '. Teamet læser med.'}`;
+    el['no-sms'].checked = false;
     updateCounter();
     renderMessages({ toBottom: true });
+    openSmsOut(convId);
   }
   await ensureLoaded(convId);
   // Back in a conversation loaded before: what came meanwhile is read now.
@@ -685,6 +698,7 @@ function setMode(kind, { keepDraft = false } = {}) {
   el.body.placeholder = note ? 'Skriv en intern note …' : 'Skriv til familien …';
   el.send.textContent = note ? 'Gem intern note' : 'Send til familien';
   if (!keepDraft) saveDraft();
+  updateCounter();
 }
 
 function currentKind() {
@@ -702,6 +716,16 @@ function updateCounter() {
   c.classList.toggle('over', n > MAX_BODY);
   c.textContent = n >= COUNT_FROM ? `${n.toLocaleString(LOCALE)} / ${MAX_BODY.toLocaleString(LOCALE)} tegn` : '';
   el.send.disabled = n > MAX_BODY;
+  updateSmsHint();
+}
+
+// Who gets it by SMS, and what it costs there (smsout.js); a note never goes.
+function updateSmsHint() {
+  const text = route.view === 'conv' && currentKind() === 'text';
+  const line = text ? composerLine(route.convId, el.body.value, el['no-sms'].checked, (store.me || {}).name || '') : '';
+  el['sms-hint'].textContent = line;
+  el['sms-hint'].hidden = !line;
+  el['no-sms-field'].hidden = !text || !canMarkNoSms(route.convId);
 }
 
 function showSendError(text) {
@@ -718,8 +742,10 @@ function sendFromComposer() {
     showSendError('Teksten er for lang: højst 4.000 tegn.');
     return;
   }
-  outbox.add(route.convId, body, currentKind());
+  const noSms = currentKind() === 'text' && !el['no-sms-field'].hidden && el['no-sms'].checked;
+  outbox.add(route.convId, body, currentKind(), { no_sms: noSms });
   el.body.value = '';
+  el['no-sms'].checked = false;
   saveDraft();
   updateCounter();
   renderMessages({ toBottom: true });
@@ -762,7 +788,7 @@ function renderMessages({ toBottom = false, keepOffset = false } = {}) {
   for (const m of store.sorted(conv)) {
     addDay(m.created_at);
     const mine = store.me && m.sender.id === store.me.id;
-    items.push({ key: `m:${m.id}`, sig: mine ? deliveryText(conv, m) : '', render: () => renderMessage(conv, m) });
+    items.push({ key: `m:${m.id}`, sig: mine ? `${deliveryText(conv, m)}|${smsLine(conv, m)}` : '', render: () => renderMessage(conv, m) });
   }
   const pending = outbox.forConv(conv.id);
   for (const it of pending) {
@@ -797,10 +823,14 @@ function renderMessage(conv, m) {
       h('span', { class: 'msg-role' }, roleLabel(m.sender, conv)),
       h('time', { class: 'msg-time', datetime: m.created_at, title: dateTime(m.created_at, LOCALE) }, time(m.created_at, LOCALE)),
       m.via === 'sms' ? h('span', { class: 'via-sms', title: 'Kom som SMS fra telefonen' }, 'SMS') : null,
+      m.no_sms ? h('span', { class: 'no-sms-badge', title: 'Teksten sendes ikke som SMS' }, 'Ikke som SMS') : null,
     ),
     note ? h('span', { class: 'visually-hidden' }, 'Familien kan ikke se denne note.') : null,
     h('p', { class: 'msg-body', dir: 'auto' }, linkify(m.body)),
     mine ? h('p', { class: `msg-state ${note ? 'saved' : 'reach'}` }, deliveryText(conv, m)) : null,
+    mine && !note && smsLine(conv, m)
+      ? h('p', { class: `msg-state sms-state${smsFailed(conv, m) ? ' failed' : ''}` }, smsLine(conv, m))
+      : null,
   );
 }
 

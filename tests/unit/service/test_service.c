@@ -43,7 +43,7 @@ static void check_actions(int64_t user_id, int64_t conv, enum rel_expect rel, in
 	/* send text */
 	snprintf(cid, sizeof cid, "case-%d-text", ++*case_no);
 	memset(&m, 0, sizeof m);
-	int err = svc_send(w.s, &u, conv, KIND_TEXT, "hej", cid, now, &m);
+	int err = svc_send(w.s, &u, conv, KIND_TEXT, 0, "hej", cid, now, &m);
 	CHECK_EQ(ok(err), text);
 	if (!text) {
 		CHECK(err == ERR_FORBIDDEN || err == ERR_NOT_FOUND);
@@ -54,7 +54,7 @@ static void check_actions(int64_t user_id, int64_t conv, enum rel_expect rel, in
 	/* send note */
 	snprintf(cid, sizeof cid, "case-%d-note", *case_no);
 	memset(&m, 0, sizeof m);
-	err = svc_send(w.s, &u, conv, KIND_NOTE, "note", cid, now, &m);
+	err = svc_send(w.s, &u, conv, KIND_NOTE, 0, "note", cid, now, &m);
 	CHECK_EQ(ok(err), note);
 	if (!note)
 		CHECK_EQ(world_log_count(&w, "denied"), ++denied);
@@ -104,15 +104,15 @@ static void test_idempotent_send(void)
 	struct store_user mette = world_user(&w, w.mette), jonas = world_user(&w, w.jonas);
 	struct svc_sent m1, m2, m3;
 	int64_t now = text_now_ms();
-	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "først", "same", now, &m1), ERR_OK);
+	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, 0, "først", "same", now, &m1), ERR_OK);
 	CHECK(!m1.duplicate);
-	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "igen", "same", now, &m2), ERR_OK);
+	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, 0, "igen", "same", now, &m2), ERR_OK);
 	CHECK(m2.duplicate);
 	CHECK_EQ(m2.msg.id, m1.msg.id);
 	CHECK_STR(m2.msg.body, "først");
 	CHECK_EQ(m2.rcpt.n, 0);
 	/* Another sender's identical client_id is a different message. */
-	CHECK_EQ(svc_send(w.s, &jonas, w.conv_a, KIND_TEXT, "hej", "same", now, &m3), ERR_OK);
+	CHECK_EQ(svc_send(w.s, &jonas, w.conv_a, KIND_TEXT, 0, "hej", "same", now, &m3), ERR_OK);
 	CHECK(!m3.duplicate);
 	CHECK(m3.msg.id > m1.msg.id);
 	svc_sent_clear(&m1);
@@ -193,11 +193,12 @@ static void test_receipts_quiet_and_clamped(void)
 	                  anna = world_user(&w, w.anna);
 	int64_t now = text_now_ms();
 	struct svc_sent sent;
-	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, "hej", "rq-1", now, &sent), ERR_OK);
+	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, 0, "hej", "rq-1", now, &sent), ERR_OK);
 	struct msg text = sent.msg;
 	sent.msg.body = NULL;
 	svc_sent_clear(&sent);
-	CHECK_EQ(svc_send(w.s, &carl, w.conv_a, KIND_NOTE, "intern", "rq-2", now, &sent), ERR_OK);
+	CHECK_EQ(svc_send(w.s, &carl, w.conv_a, KIND_NOTE, 0, "intern", "rq-2", now, &sent),
+	         ERR_OK);
 	struct msg note = sent.msg;
 	sent.msg.body = NULL;
 	svc_sent_clear(&sent);

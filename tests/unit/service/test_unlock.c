@@ -212,7 +212,7 @@ static void send(int64_t from, int64_t conv, enum msg_kind kind, const char *cid
 	struct store_user u = world_user(&w, from);
 	struct svc_sent m;
 	memset(&m, 0, sizeof m);
-	CHECK_EQ(svc_send(w.s, &u, conv, kind, "hej", cid, text_now_ms(), &m), ERR_OK);
+	CHECK_EQ(svc_send(w.s, &u, conv, kind, 0, "hej", cid, text_now_ms(), &m), ERR_OK);
 	svc_sent_clear(&m);
 }
 

@@ -5,6 +5,8 @@
  * across parts; UCS-2 otherwise (Arabic, Ukrainian, an emoji), 70 UTF-16
  * units in one part, 67 in each of several.
  */
+#include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -96,6 +98,38 @@ static void test_ucs2(void)
 	CHECK_EQ(c.parts, 3);
 }
 
+/* The corpus the web client's counter (clients/web/shared/smsparts.js) is
+ * tested on too: both must say what Kannel will send. */
+static void test_corpus(void)
+{
+	const char *path = getenv("SMS_CORPUS");
+	CHECK(path != NULL);
+	json_error_t jerr;
+	json_t *doc = path ? json_load_file(path, 0, &jerr) : NULL;
+	CHECK(doc != NULL);
+	json_t *cases = json_object_get(doc, "cases"), *c;
+	size_t i;
+	CHECK(json_array_size(cases) > 20);
+	json_array_foreach(cases, i, c)
+	{
+		static char text[8192];
+		text[0] = '\0';
+		json_t *piece;
+		size_t k;
+		json_array_foreach(json_object_get(c, "pieces"), k, piece)
+		{
+			repeat(text + strlen(text), json_string_value(json_array_get(piece, 0)),
+			       (int)json_integer_value(json_array_get(piece, 1)));
+		}
+		struct sms_cost got = cost(text);
+		const char *coding = json_string_value(json_object_get(c, "coding"));
+		CHECK_STR(got.coding == SMS_GSM7 ? "gsm7" : "ucs2", coding);
+		CHECK_EQ(got.units, json_integer_value(json_object_get(c, "units")));
+		CHECK_EQ(got.parts, json_integer_value(json_object_get(c, "parts")));
+	}
+	json_decref(doc);
+}
+
 static void test_bad(void)
 {
 	struct sms_cost c;
@@ -109,6 +143,7 @@ int main(void)
 	test_gsm();
 	test_extension();
 	test_ucs2();
+	test_corpus();
 	test_bad();
 	return check_report("sms parts");
 }

@@ -1,0 +1,118 @@
+// smsout.js - SMS to family members reached by SMS only, as the adviser sees
+// them (issue 13):
+//
+// - above the send button, before sending: who will get it by SMS, and
+//   whether as the text itself (so many parts, GSM 03.38 or UCS-2, counted
+//   like the gateway counts: shared/smsparts.js) or as a notice without
+//   content (no consent, or the municipality allows no full text);
+// - a box "Send ikke teksten som SMS" for a message that must not leave as
+//   text (the notice still goes);
+// - under a sent message: where its SMS got to ("SMS til Mette: leveret
+//   10.02"), from GET /api/conversations/{id}/sms and live `sms` frames.
+
+import { api } from '../shared/api.js';
+import { smsCost } from '../shared/smsparts.js';
+import { shortWhen } from '../shared/format.js';
+
+const LOCALE = 'da-DK';
+const STATES = {
+  queued: 'venter',
+  sending: 'sendes',
+  accepted: 'sendt',
+  delivered: 'leveret',
+  failed: 'kunne ikke sendes',
+};
+
+const byConv = new Map(); // conv id -> {to: [{user, full_text}], sms: Map message id -> Map user id -> status}
+let onChange = () => {};
+
+// change(convId): an SMS of that conversation moved, or its reach is known.
+export function initStaffSmsOut({ conn, change }) {
+  onChange = change;
+  conn.addEventListener('sms', (e) => {
+    const f = e.detail;
+    merge(f.conv, [f.sms]);
+    onChange(f.conv);
+  });
+}
+
+function entry(convId) {
+  if (!byConv.has(convId)) byConv.set(convId, { to: [], sms: new Map() });
+  return byConv.get(convId);
+}
+
+function merge(convId, list) {
+  const e = entry(convId);
+  for (const s of list) {
+    if (!s.message) continue;
+    if (!e.sms.has(s.message)) e.sms.set(s.message, new Map());
+    const mine = e.sms.get(s.message);
+    const had = mine.get(s.user);
+    if (!had || had.id < s.id || (had.id === s.id && had.at <= s.at)) mine.set(s.user, s);
+  }
+}
+
+// The conversation opened: its SMS so far and who is reached by SMS.
+export async function openSmsOut(convId) {
+  try {
+    const v = await api.convSms(convId);
+    const e = entry(convId);
+    e.to = v.to || [];
+    merge(convId, (v.sms || []).slice().reverse());
+    onChange(convId);
+  } catch {
+    /* a team member's view of another family, or offline: nothing to show */
+  }
+}
+
+function firstName(u) {
+  return String(u.name || '').trim().split(/\s+/)[0] || u.name;
+}
+
+// The line above the send button for body (kind text), or '' when nobody
+// in the conversation gets SMS.
+export function composerLine(convId, body, noSms, senderName) {
+  const to = (byConv.get(convId) || { to: [] }).to;
+  if (!to.length) return '';
+  const full = to.filter((r) => r.full_text && !noSms);
+  const notice = to.filter((r) => !r.full_text || noSms);
+  const parts = [];
+  if (full.length) {
+    const c = smsCost(`${senderName}: ${body.trim()}`); // as the gateway writes it
+    const cost = c.parts > 1 ? `${c.parts} SMS-dele` : '1 SMS';
+    const ucs = c.coding === 'ucs2' ? ' (tegn uden for SMS-alfabetet: færre tegn pr. del)' : '';
+    parts.push(`Sendes som SMS til ${full.map((r) => firstName(r.user)).join(' og ')}: ${body.trim() ? cost : 'tom'}${ucs}.`);
+  }
+  if (notice.length) {
+    parts.push(`${notice.map((r) => firstName(r.user)).join(' og ')} får kun en SMS om, at der er en ny besked (ikke teksten).`);
+  }
+  return parts.join(' ');
+}
+
+// May the adviser choose "not by SMS" here (someone would get the text)?
+export function canMarkNoSms(convId) {
+  return ((byConv.get(convId) || { to: [] }).to).some((r) => r.full_text);
+}
+
+// The line under message m of conv: where its SMS got to, '' for none.
+export function smsLine(conv, m) {
+  const e = byConv.get(conv.id);
+  const mine = e && e.sms.get(m.id);
+  if (!mine || !mine.size) return '';
+  const names = new Map((conv.members || []).map((u) => [u.id, firstName(u)]));
+  const out = [];
+  for (const s of mine.values()) {
+    const who = names.get(s.user) || 'familien';
+    const what = s.full_text ? 'SMS' : 'SMS-besked om ny besked';
+    const when = s.state === 'accepted' || s.state === 'delivered' ? ` ${shortWhen(s.at, LOCALE)}` : '';
+    out.push(`${what} til ${who}: ${STATES[s.state] || s.state}${when}`);
+  }
+  return out.join('; ');
+}
+
+// Has an SMS of m failed (shown as an error)?
+export function smsFailed(conv, m) {
+  const e = byConv.get(conv.id);
+  const mine = e && e.sms.get(m.id);
+  return !!mine && [...mine.values()].some((s) => s.state === 'failed');
+}

@@ -1,0 +1,98 @@
+"""72 kannel out: an adviser's message to a family member reached by SMS only goes through
+the real Kannel (smsbox's sendsms, bearerbox bound over SMPP to the simulated SMSC of
+tests/smsc) to her phone, and its state comes back to both advisers: accepted, then
+delivered (Kannel's delivery reports at /sms/kannel/dlr).  The sensitivity guard holds:
+without her recorded consent the phone gets a notice without content and the app's
+address; with it, the text; a message marked "not by SMS" is a notice again; a note never
+leaves.  A 600-character Danish text goes in GSM 03.38 parts, Arabic in UCS-2 (issue 13)."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+import kannel  # noqa: E402
+
+SECRET = "kannel-out-secret-" + os.urandom(8).hex()
+METTE = "+4522345678"
+LINK = "https://indgang.example.dk/"
+DANISH = ("Hej Mette. Jeg har talt med boligkontoret om huslejen, og de venter med rykkeren "
+          "til efter mødet på torsdag. Tag brevet med, så kigger vi på det sammen. ")
+ARABIC = "مرحبا منة، الاجتماع يوم الخميس الساعة العاشرة. أحضري الرسالة معك من فضلك."
+
+
+async def sms_state(c, msg_id, state, timeout=15):
+    f = await c.recv_until("sms", timeout=timeout,
+                           pred=lambda f: f["sms"]["message"] == msg_id
+                           and f["sms"]["state"] == state)
+    return f["sms"]
+
+
+async def test_sms_out_through_kannel(w):
+    secret = os.path.join(w.tmp, "sms-secret")
+    with open(secret, "w") as f:
+        f.write(SECRET)
+    mo = "https://127.0.0.1:%d/sms/kannel?secret=%s" % (w.port, SECRET)
+    with kannel.Kannel(mo_url=mo) as k:
+        w.gw.extra += k.gateway_args(secret) + ["--sms-link", LINK]
+        w.gw.restart()
+        anna_t = w.token("anna")
+        st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"],
+                          {"phone": "22345678", "channel": "sms"}, token=anna_t)
+        h.eq(st, 200, "Mette reached by SMS only, no consent yet")
+        anna = await w.client("anna")
+        bo = await w.client("bo")
+        conv = w.conv["A"]
+        to_mette = lambda m: m["to"] in (METTE, METTE[1:])  # noqa: E731
+
+        # Without consent: a notice, no content.
+        t0 = time.monotonic()
+        m = await anna.send_msg(conv, "Husk mødet torsdag kl. 10 om huslejen")
+        got = k.smsc.wait_received(to_mette, what="the notice to Mette's phone")[-1]
+        print("    notice on the phone %.0f ms after the send" % ((time.monotonic() - t0) * 1000))
+        h.eq(got["text"], "Du har en ny besked fra din rådgiver: " + LINK,
+             "without consent the phone gets a notice and the app's address, no content")
+        for who, c in (("anna", anna), ("bo", bo)):
+            s = await sms_state(c, m["id"], "accepted")
+            h.eq((s["user"], s["full_text"]), (w.ids["mette"], False), who + " sees it accepted")
+            await sms_state(c, m["id"], "delivered")
+        print("    delivered to the handset %.0f ms after the send"
+              % ((time.monotonic() - t0) * 1000))
+
+        # With consent: the text, in parts when long, UCS-2 for Arabic.
+        st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"], {"consent": True},
+                          token=anna_t)
+        h.eq(st, 200, "Mette's consent recorded")
+        long_text = (DANISH * 4)[:600].strip()
+        for text, coding, parts, what in ((long_text, 0, 4, "600 Danish characters"),
+                                          (ARABIC, 8, 2, "Arabic")):
+            m = await anna.send_msg(conv, text)
+            want = "Anna Jensen: " + text
+            got = k.smsc.wait_received(lambda r, t=want: to_mette(r) and r["text"] == t,
+                                       what=what + " on the phone")[0]
+            h.eq((got["data_coding"], got["parts"]), (coding, parts),
+                 what + ": its coding and parts")
+            s = await sms_state(anna, m["id"], "delivered")
+            h.eq(s["full_text"], True, what + ": the text itself went")
+
+        # "Not by SMS": a notice again.  A note: nothing.
+        before = len([r for r in k.smsc.received() if to_mette(r)])
+        m = await anna.send_msg(conv, "Dit CPR-nummer står i brevet", no_sms=True)
+        h.eq(m.get("no_sms"), True, "the message says it was marked not by SMS")
+        got = k.smsc.wait_received(to_mette, n=before + 1, what="the marked one's notice")[-1]
+        h.eq("CPR" in got["text"], False, "a message marked not by SMS goes as a notice")
+        await anna.send_msg(conv, "Intern: ring til skolen", kind="note")
+        time.sleep(1.5)
+        h.eq(len([r for r in k.smsc.received() if to_mette(r)]), before + 1,
+             "a note never leaves by SMS")
+
+        st, _, body = w.http("GET", "/api/conversations/%d/sms" % conv, token=w.token("carl"))
+        h.eq(st, 200, "the team reads the SMS states")
+        h.eq([s["state"] for s in body["sms"]][-1], "delivered", "the first SMS: delivered")
+        st, _, _ = w.http("GET", "/api/conversations/%d/sms" % conv, token=w.token("mette"))
+        h.eq(st, 403, "a family member does not read the SMS states")
+        st, _, _ = w.http("GET", "/sms/kannel/dlr?secret=wrong&id=1&type=1")
+        h.eq(st, 401, "a delivery report without the secret is refused")
+
+
+h.run([test_sms_out_through_kannel], per_test_timeout=120.0)

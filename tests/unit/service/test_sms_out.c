@@ -1,0 +1,203 @@
+/*
+ * test_sms_out.c - SMS to family members on a real store (issue 13): who
+ * gets one, what it may hold (the sensitivity guard), the claim the sender
+ * makes, its outcomes and Kannel's delivery reports, and who may list them.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "world.h"
+#include "core/common/err.h"
+#include "core/service/service_int.h"
+
+/* 2026-12-04 12:00 in Denmark: outside the default quiet hours. */
+#define NOON 1796382000000LL
+
+static struct world w;
+static const struct svc_sms_policy policy = {.link = "https://indgang.example.dk/",
+                                             .full_text = true,
+                                             .unsure_ms = 60000,
+                                             .ttl_ms = 2 * 24 * 3600 * 1000LL};
+
+static void set_sms(int64_t member, const char *phone, enum sms_channel ch, int consent)
+{
+	struct store_user anna = world_user(&w, w.anna);
+	struct svc_sms_change chg = {.phone = phone, .channel = ch, .consent = consent};
+	struct member_sms out;
+	const char *why = NULL;
+	CHECK_EQ(svc_member_sms_set(w.s, &anna, member, &chg, NOON, &out, &why), ERR_OK);
+}
+
+static size_t send_as(int64_t who, enum msg_kind kind, unsigned flags, const char *body,
+                      const char *cid, int64_t at)
+{
+	struct store_user u = world_user(&w, who);
+	struct svc_sent sent;
+	CHECK_EQ(svc_send(w.s, &u, w.conv_a, kind, flags, body, cid, at, &sent), ERR_OK);
+	size_t n = sent.sms;
+	svc_sent_clear(&sent);
+	return n;
+}
+
+/* Claims what is due at `at`; the caller clears it. */
+static void claim(int64_t at, const struct svc_sms_policy *p, struct svc_sms_batch *b)
+{
+	CHECK_EQ(svc_sms_claim(w.s, p, at, 32, b), ERR_OK);
+}
+
+/* Only a member reached by SMS only gets an SMS, and only of a staff text. */
+static void test_who_gets_one(void)
+{
+	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Hej Mette", "w-1", NOON), 0); /* the app */
+	set_sms(w.mette, "22345678", SMS_CHANNEL_FALLBACK, -1);
+	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Hej igen", "w-2", NOON), 0); /* push first */
+	set_sms(w.mette, NULL, SMS_CHANNEL_SMS, -1);
+	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Nu som SMS", "w-3", NOON), 1);
+	CHECK_EQ(send_as(w.anna, KIND_NOTE, 0, "Intern note", "w-4", NOON), 0);
+	CHECK_EQ(send_as(w.mette, KIND_TEXT, 0, "Fra Mette", "w-5", NOON), 0);
+	struct svc_sms_batch b;
+	claim(NOON, &policy, &b);
+	CHECK_EQ(b.n, 1);
+	CHECK_STR(b.v[0].phone, "+4522345678");
+	CHECK_EQ(b.v[0].st.state, SMS_SENDING);
+	svc_sms_batch_clear(&b);
+}
+
+/* Without consent, an SMS is a notice with the app's address; with it, the
+ * text; "not by SMS" and the municipality's switch make it a notice again. */
+static void test_guard(void)
+{
+	struct svc_sms_batch b;
+	claim(NOON + 120000, &policy, &b); /* the one above, unsure now: not this test's */
+	svc_sms_batch_clear(&b);
+	send_as(w.anna, KIND_TEXT, 0, "Husk mødet torsdag", "g-1", NOON);
+	claim(NOON, &policy, &b);
+	CHECK_EQ(b.n, 1);
+	CHECK(!b.v[0].st.full_text);
+	CHECK_STR(b.v[0].text, "Du har en ny besked fra din rådgiver: https://indgang.example.dk/");
+	CHECK(strstr(b.v[0].text, "torsdag") == NULL);
+	svc_sms_batch_clear(&b);
+
+	set_sms(w.mette, NULL, 0, 1); /* consent recorded */
+	send_as(w.anna, KIND_TEXT, 0, "Husk mødet fredag", "g-2", NOON);
+	send_as(w.anna, KIND_TEXT, SVC_SEND_NO_SMS, "Dit CPR-nummer", "g-3", NOON);
+	claim(NOON, &policy, &b);
+	CHECK_EQ(b.n, 2);
+	CHECK(b.v[0].st.full_text);
+	CHECK_STR(b.v[0].text, "Anna Jensen: Husk mødet fredag");
+	CHECK(!b.v[1].st.full_text);
+	CHECK(strstr(b.v[1].text, "CPR") == NULL);
+	svc_sms_batch_clear(&b);
+
+	struct svc_sms_policy off = policy;
+	off.full_text = false;
+	send_as(w.anna, KIND_TEXT, 0, "Husk mødet lørdag", "g-4", NOON);
+	claim(NOON, &off, &b);
+	CHECK_EQ(b.n, 1);
+	CHECK(!b.v[0].st.full_text);
+	CHECK(strstr(b.v[0].text, "lørdag") == NULL);
+	svc_sms_batch_clear(&b);
+}
+
+/* Accepted by Kannel, then its reports: states move forward only, and a
+ * failure to a member reached only by SMS is written for the pair. */
+static void test_outcomes_and_reports(void)
+{
+	struct svc_sms_batch b;
+	send_as(w.anna, KIND_TEXT, 0, "Ring til mig", "o-1", NOON);
+	send_as(w.anna, KIND_TEXT, 0, "Eller skriv", "o-2", NOON);
+	claim(NOON, &policy, &b);
+	CHECK_EQ(b.n, 2);
+	int64_t first = b.v[0].st.id, second = b.v[1].st.id;
+	b.v[0].result = SMS_ACCEPTED;
+	b.v[1].result = SMS_QUEUED; /* Kannel was down */
+	b.v[1].retry_at = NOON + 5000;
+	CHECK_EQ(svc_sms_record(w.s, &b, NOON), ERR_OK);
+	CHECK(b.v[0].told);
+	CHECK(!b.v[1].told); /* a retry is no news to staff */
+	svc_sms_batch_clear(&b);
+
+	claim(NOON + 1000, &policy, &b);
+	CHECK_EQ(b.n, 0); /* the retry waits its turn */
+	CHECK_EQ(b.next_at, NOON + 5000);
+	svc_sms_batch_clear(&b);
+	claim(NOON + 5000, &policy, &b);
+	CHECK_EQ(b.n, 1);
+	CHECK_EQ(b.v[0].st.id, second);
+	svc_sms_batch_clear(&b);
+
+	struct sms_status st;
+	struct route_set staff;
+	bool moved;
+	CHECK_EQ(svc_sms_report(w.s, first, 1, "DELIVRD", NOON, &st, &moved, &staff), ERR_OK);
+	CHECK(moved);
+	CHECK_EQ(st.state, SMS_DELIVERED);
+	CHECK(staff.n >= 2); /* the pair (and the team) */
+	route_set_free(&staff);
+	CHECK_EQ(svc_sms_report(w.s, first, 8, "ACK", NOON, &st, &moved, &staff), ERR_OK);
+	CHECK(!moved); /* an earlier report arriving late */
+	route_set_free(&staff);
+	CHECK_EQ(svc_sms_report(w.s, first, 99, "", NOON, &st, &moved, &staff), ERR_BAD_REQUEST);
+	CHECK_EQ(svc_sms_report(w.s, 999999, 1, "", NOON, &st, &moved, &staff), ERR_NOT_FOUND);
+
+	int before = world_log_count(&w, "sms");
+	CHECK_EQ(svc_sms_report(w.s, second, 16, "REJECTD", NOON, &st, &moved, &staff), ERR_OK);
+	CHECK(moved);
+	CHECK_EQ(st.state, SMS_FAILED);
+	route_set_free(&staff);
+	CHECK_EQ(world_log_count(&w, "sms"), before + 1);
+}
+
+/* STOP since it was queued: not sent, and the pair learns of it. */
+static void test_stop_since(void)
+{
+	struct svc_sms_batch b;
+	send_as(w.anna, KIND_TEXT, 0, "Er du der?", "s-1", NOON);
+	CHECK_EQ(store_member_sms_stop(w.s, w.mette, NOON), ERR_OK);
+	claim(NOON, &policy, &b);
+	CHECK_EQ(b.n, 1);
+	CHECK_EQ(b.v[0].st.state, SMS_FAILED);
+	CHECK(b.v[0].text == NULL);
+	b.v[0].result = SMS_FAILED;
+	int before = world_log_count(&w, "sms");
+	CHECK_EQ(svc_sms_record(w.s, &b, NOON), ERR_OK);
+	CHECK_EQ(world_log_count(&w, "sms"), before + 1);
+	svc_sms_batch_clear(&b);
+	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Og nu?", "s-2", NOON), 0);
+	CHECK_EQ(store_member_sms_stop(w.s, w.mette, 0), ERR_OK);
+}
+
+/* The list is the pair's and the team's; a family member or another
+ * team's adviser is refused (and logged). */
+static void test_list(void)
+{
+	static struct sms_view v;
+	struct store_user carl = world_user(&w, w.carl), mette = world_user(&w, w.mette),
+	                  dora = world_user(&w, w.dora);
+	CHECK_EQ(svc_sms_list(w.s, &carl, w.conv_a, 0, true, NOON, &v), ERR_OK);
+	CHECK(v.n >= 5);
+	CHECK(v.v[0].id > v.v[1].id); /* the newest first */
+	CHECK_EQ(v.n_to, 1);          /* Mette, by SMS only, with consent: the text */
+	CHECK_EQ(v.to[0].user.id, w.mette);
+	CHECK(v.to[0].full_text);
+	CHECK_EQ(svc_sms_list(w.s, &carl, w.conv_a, 0, false, NOON, &v), ERR_OK);
+	CHECK(!v.to[0].full_text); /* the municipality's switch */
+	CHECK_EQ(svc_sms_list(w.s, &mette, w.conv_a, 0, true, NOON, &v), ERR_FORBIDDEN);
+	CHECK(svc_sms_list(w.s, &dora, w.conv_a, 0, true, NOON, &v) != ERR_OK);
+	int before = world_log_count(&w, "denied");
+	CHECK(svc_sms_list(w.s, &dora, w.conv_a, 0, true, NOON, &v) != ERR_OK);
+	CHECK_EQ(world_log_count(&w, "denied"), before + 1);
+}
+
+int main(void)
+{
+	CHECK_EQ(world_build(&w, ":memory:"), 0);
+	test_who_gets_one();
+	test_guard();
+	test_outcomes_and_reports();
+	test_stop_since();
+	test_list();
+	world_free(&w);
+	return check_report("test_sms_out");
+}
