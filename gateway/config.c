@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/hub/hub.h"
+#include "core/kannel/kannel.h"
 #include "core/push/endpoint.h"
 #include "core/push/vapid.h"
 
@@ -88,6 +89,7 @@ static const struct key keys[] = {
     {"sms_dlr_url", K_URL, OFF(sms_dlr_url), 0, 0, false},
     {"sms_link", K_URL, OFF(sms_link), 0, 0, false},
     {"sms_full_text", K_BOOL, OFF(sms_full_text), 0, 0, false},
+    {"sms_unsure_seconds", K_INT, OFF(sms_unsure_s), 5, 3600, false},
     {"push_renotify_minutes", K_DOUBLE, OFF(push_renotify_minutes), 0, 1440, false},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -125,6 +127,7 @@ void config_defaults(struct gw_config *c)
 	c->backup_before_upgrade = true;
 	c->push_renotify_minutes = HUB_PUSH_RENOTIFY_MIN;
 	c->sms_full_text = true;
+	c->sms_unsure_s = KANNEL_UNSURE_MS / 1000;
 }
 
 static void list_clear(struct config_list *l)

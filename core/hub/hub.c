@@ -99,7 +99,8 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		                           .dlr_url = h->cfg.sms_dlr_url,
 		                           .secret = h->cfg.sms_secret,
 		                           .link = h->cfg.sms_link,
-		                           .full_text = h->cfg.sms_full_text};
+		                           .full_text = h->cfg.sms_full_text,
+		                           .unsure_ms = h->cfg.sms_unsure_ms};
 		err = kannel_start(h, &kc, &h->kannel);
 	}
 	if (err) {

@@ -206,7 +206,8 @@ int kannel_start(struct hub *h, const struct kannel_config *cfg, struct kannel *
 	k->cfg = *cfg;
 	k->policy = (struct svc_sms_policy){.link = cfg->link,
 	                                    .full_text = cfg->full_text,
-	                                    .unsure_ms = KANNEL_UNSURE_MS,
+	                                    .unsure_ms = cfg->unsure_ms > 0 ? cfg->unsure_ms
+	                                                                    : KANNEL_UNSURE_MS,
 	                                    .ttl_ms = KANNEL_TTL_MS};
 	k->look = true; /* what waited while the gateway was stopped */
 	atomic_init(&k->stop, false);

@@ -50,6 +50,7 @@ struct kannel_config {
 	const char *secret;  /* the secret the gateway's SMS endpoints want (sms_secret_file) */
 	const char *link;    /* the family app's address, in notices */
 	bool full_text;      /* the municipality lets full text go by SMS */
+	int64_t unsure_ms;   /* 0: KANNEL_UNSURE_MS */
 };
 
 /* Starts the sender; *out is NULL when cfg->sendsms_url is NULL (no SMS out). */
