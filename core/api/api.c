@@ -897,6 +897,7 @@ static void ep_sms_in(struct call *c)
 	if (err) {
 		fail(c, err, o.text ? NULL : "The text is not UTF-8 or ISO-8859-1.");
 	} else {
+		c->resp->sms = o.out.sms;
 		if (o.out.msg.id && !o.out.duplicate) {
 			c->resp->notice = codec_encode_message(&o.out.msg);
 			c->resp->notice_to = o.out.rcpt;
@@ -1010,19 +1011,19 @@ static void ep_member_sms(struct call *c)
 	if (api_auth(c))
 		return;
 	struct member_sms_op o = {.c = c};
-	char *phone = NULL;
+	struct req_member_sms in = {.consent = -1};
 	int err = ERR_OK;
 	if (strcmp(c->req->method, "PUT") == 0)
-		err = codec_decode_member_sms(c->req->body, c->req->body_len, &phone,
-		                              &o.chg.channel, &o.chg.consent, &o.why);
-	o.chg.phone = phone;
+		err = codec_decode_member_sms(c->req->body, c->req->body_len, &in, &o.why);
+	o.chg = (struct svc_sms_change){
+	    .phone = in.phone, .channel = in.channel, .consent = in.consent, .resume = in.resume};
 	if (err == ERR_OK)
 		err = svc_in_tx(c->ctx->store, member_sms_op, &o);
 	if (err)
 		fail(c, err, o.why);
 	else
 		respond(c, 200, codec_encode_member_sms(&o.out));
-	free(phone);
+	free(in.phone);
 }
 
 struct quiet_op {

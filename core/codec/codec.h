@@ -126,11 +126,18 @@ int codec_decode_invite(const char *text, size_t len, struct req_invite *out, co
 /* {"from":"HH:MM","to":"HH:MM"}: quiet hours in Danish time, as minutes
  * after midnight (equal: none). */
 int codec_decode_quiet_hours(const char *text, size_t len, int *start, int *end, const char **why);
-/* {"phone":S|null,"channel":"app"|"fallback"|"sms","consent":bool}, each
- * optional, one at least (PUT /api/members/{id}/sms).  phone null is "";
- * *phone is malloc'd (NULL when absent); *consent -1 when absent. */
-int codec_decode_member_sms(const char *text, size_t len, char **phone, enum sms_channel *channel,
-                            int *consent, const char **why);
+/* {"phone":S|null,"channel":"app"|"fallback"|"sms","consent":bool,
+ * "stopped":false}, each optional, one at least (PUT /api/members/{id}/sms).
+ * phone null is ""; phone is malloc'd (NULL when absent); consent -1 when
+ * absent; resume: "stopped":false, SMS on again after the number's STOP. */
+struct req_member_sms {
+	char *phone;
+	enum sms_channel channel; /* 0: absent */
+	int consent;
+	bool resume;
+};
+int codec_decode_member_sms(const char *text, size_t len, struct req_member_sms *out,
+                            const char **why);
 /* {"phone":S|null,"channel":S,"consent":{"at":TS,"by":USER}|null,
  * "stopped_at":TS|null} */
 char *codec_encode_member_sms(const struct member_sms *v);

@@ -802,33 +802,34 @@ void codec_schedule_free(struct req_schedule *r)
 
 /* ---- A member's SMS settings ------------------------------------------------------- */
 
-int codec_decode_member_sms(const char *text, size_t len, char **phone, enum sms_channel *channel,
-                            int *consent, const char **why)
+int codec_decode_member_sms(const char *text, size_t len, struct req_member_sms *out,
+                            const char **why)
 {
 	static const char msg[] =
 	    "member sms: give \"phone\" (a string or null), \"channel\" "
-	    "(\"app\", \"fallback\" or \"sms\") or \"consent\" (true or false)";
+	    "(\"app\", \"fallback\" or \"sms\"), \"consent\" (true or false) or "
+	    "\"stopped\": false";
 	json_t *o;
-	*phone = NULL;
-	*channel = 0;
-	*consent = -1;
+	*out = (struct req_member_sms){.consent = -1};
 	if (!(o = load_object(text, len, why)))
 		return ERR_BAD_REQUEST;
 	json_t *p = json_object_get(o, "phone"), *c = json_object_get(o, "channel"),
-	       *k = json_object_get(o, "consent");
+	       *k = json_object_get(o, "consent"), *st = json_object_get(o, "stopped");
 	int rc = ERR_OK;
-	if ((!p && !c && !k) || (p && !json_is_string(p) && !json_is_null(p)) ||
-	    (c && (!json_is_string(c) || sms_channel_parse(json_string_value(c), channel) != 0)) ||
-	    (k && !json_is_boolean(k)) || (p && json_is_string(p) && json_string_length(p) > 64))
+	if ((!p && !c && !k && !st) || (p && !json_is_string(p) && !json_is_null(p)) ||
+	    (c && (!json_is_string(c) || sms_channel_parse(json_string_value(c), &out->channel))) ||
+	    (k && !json_is_boolean(k)) || (st && !json_is_false(st)) ||
+	    (p && json_is_string(p) && json_string_length(p) > 64))
 		rc = bad(why, msg);
-	else if (p && !(*phone = strdup(json_is_null(p) ? "" : json_string_value(p))))
+	else if (p && !(out->phone = strdup(json_is_null(p) ? "" : json_string_value(p))))
 		rc = out_of_memory(why);
 	if (rc == ERR_OK && k)
-		*consent = json_is_true(k) ? 1 : 0;
+		out->consent = json_is_true(k) ? 1 : 0;
+	out->resume = st != NULL;
 	json_decref(o);
 	if (rc != ERR_OK) {
-		free(*phone);
-		*phone = NULL;
+		free(out->phone);
+		out->phone = NULL;
 		return rc;
 	}
 	return ok(why);

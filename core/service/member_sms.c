@@ -64,6 +64,8 @@ static int apply(struct member_sms *v, const struct svc_sms_change *chg,
 	}
 	if (chg->channel != 0)
 		v->channel = chg->channel;
+	if (chg->resume)
+		v->stopped_at = 0;
 	if (chg->consent == 1) {
 		v->consent_at = now;
 		v->consent_by = actor->ref;
@@ -93,8 +95,10 @@ static int log_change(struct store *s, const struct store_user *actor, const str
 		n += snprintf(detail + n, sizeof detail - (size_t)n, " channel %s;",
 		              sms_channel_name(now_v->channel));
 	if (was->consent_at != now_v->consent_at)
-		snprintf(detail + n, sizeof detail - (size_t)n, " full text %s;",
-		         now_v->consent_at ? "agreed" : "not agreed");
+		n += snprintf(detail + n, sizeof detail - (size_t)n, " full text %s;",
+		              now_v->consent_at ? "agreed" : "not agreed");
+	if (was->stopped_at != now_v->stopped_at)
+		snprintf(detail + n, sizeof detail - (size_t)n, " SMS on again after STOP;");
 	return store_log_append(s, now, "settings", actor->ref.id, m->family_id, 0, 0, detail);
 }
 
@@ -122,9 +126,11 @@ int svc_member_sms_set(struct store *s, const struct store_user *actor, int64_t 
 	if ((err = apply(out, chg, actor, now, why)) != ERR_OK)
 		return err;
 	if (strcmp(was.phone, out->phone) == 0 && was.channel == out->channel &&
-	    was.consent_at == out->consent_at)
+	    was.consent_at == out->consent_at && was.stopped_at == out->stopped_at)
 		return ERR_OK; /* nothing changed: nothing to store or log */
 	if ((err = store_member_sms_set(s, member, out)) == ERR_CONFLICT)
 		*why = "Another family member has this phone number.";
+	if (err == ERR_OK && was.stopped_at != out->stopped_at)
+		err = store_member_sms_stop(s, member, 0);
 	return err ? err : log_change(s, actor, &m, &was, out, now);
 }

@@ -391,6 +391,7 @@ struct svc_sms_change {
 	const char *phone;        /* as typed (core/sms/phone.h); "" removes it; NULL keeps it */
 	enum sms_channel channel; /* 0 keeps it */
 	int consent; /* 1: full text by SMS agreed now, recorded as by actor; 0: withdrawn; -1 */
+	bool resume; /* SMS on again after the number sent STOP */
 };
 /* Changes them: the pair or an administrator anything, the member the
  * channel and the consent (ERR_FORBIDDEN for the number).  A new number

@@ -609,6 +609,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SMS_CONV] = "SELECT id, kind, ifnull(user_id, 0), ifnull(conv_id, 0), "
                     "ifnull(message_id, 0), state, full_text, updated_at FROM sms_outbox "
                     "WHERE conv_id = ?1 AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
+    [ST_SMS_SENT_TO] = "SELECT count(*) FROM sms_outbox WHERE kind = ?1 AND phone = ?2 AND "
+                       "created_at > ?3",
     [ST_SMS_WAITING] = "SELECT count(*) FROM sms_outbox WHERE state IN ('queued','sending')",
     [ST_MEMBER_SMS_STOP] = "UPDATE users SET sms_stopped_at = ?2 WHERE id = ?1",
     [ST_TOKEN_WARNED] = "UPDATE tokens SET warned_at = ?2 WHERE id = ?1",

@@ -420,6 +420,9 @@ int store_sms_get(struct store *s, int64_t id, struct sms_status *out);
 /* Up to max of conv's SMS before id `before` (0: the newest), the newest first. */
 int store_sms_conv(struct store *s, int64_t conv, int64_t before, size_t max,
                    struct sms_status *out, size_t *n);
+/* How many SMS of kind went (or wait to go) to phone since `since`. */
+int store_sms_sent_to(struct store *s, enum sms_kind kind, const char *phone, int64_t since,
+                      int64_t *n);
 /* How many wait to be handed over. */
 int store_sms_waiting(struct store *s, int64_t *n);
 

@@ -203,3 +203,20 @@ int store_sms_waiting(struct store *s, int64_t *n)
 {
 	return store_int64(s, ST_SMS_WAITING, 0, 0, n);
 }
+
+int store_sms_sent_to(struct store *s, enum sms_kind kind, const char *phone, int64_t since,
+                      int64_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SMS_SENT_TO);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, sms_kind_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, since);
+	int err = store_step_row(st);
+	if (err == ERR_OK) {
+		*n = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	return err;
+}

@@ -94,5 +94,31 @@ async def test_sms_out_through_kannel(w):
         st, _, _ = w.http("GET", "/sms/kannel/dlr?secret=wrong&id=1&type=1")
         h.eq(st, 401, "a delivery report without the secret is refused")
 
+        # STOP from her phone: confirmed; nothing more goes until START.
+        k.smsc.send(METTE, kannel.SHORT_NUMBER, "STOP")
+        got = k.smsc.wait_received(lambda r: to_mette(r) and r["text"].startswith(
+            "Du får ikke flere SMS fra os"), what="the STOP confirmation")
+        count = len([r for r in k.smsc.received() if to_mette(r)])
+        await anna.send_msg(conv, "Er du der, Mette?")
+        time.sleep(1.5)
+        h.eq(len([r for r in k.smsc.received() if to_mette(r)]), count,
+             "after STOP no SMS goes to her number")
+        k.smsc.send(METTE, kannel.SHORT_NUMBER, "Start")
+        k.smsc.wait_received(lambda r: to_mette(r) and r["text"].startswith(
+            "Du får SMS fra os igen"), what="the START confirmation")
+        await anna.send_msg(conv, "Velkommen tilbage")
+        k.smsc.wait_received(lambda r: to_mette(r) and r["text"] == "Anna Jensen: Velkommen tilbage",
+                             what="SMS after START")
+
+        # An unknown number is told what this number is for, once.
+        stranger = "+4531223344"
+        for text in ("Hvem er I?", "Hallo?"):
+            k.smsc.send(stranger, kannel.SHORT_NUMBER, text)
+        k.smsc.wait_received(lambda r: r["to"] in (stranger, stranger[1:]),
+                             what="the reply to an unknown number")
+        time.sleep(1.5)
+        h.eq(len([r for r in k.smsc.received() if r["to"] in (stranger, stranger[1:])]), 1,
+             "an unknown number is answered once")
+
 
 h.run([test_sms_out_through_kannel], per_test_timeout=120.0)

@@ -168,6 +168,74 @@ static void test_stop_since(void)
 	CHECK_EQ(store_member_sms_stop(w.s, w.mette, 0), ERR_OK);
 }
 
+/* Pieces of the texts of what is due now, in order, joined by "|". */
+static void due_texts(int64_t at, char *out, size_t cap)
+{
+	struct svc_sms_batch b;
+	claim(at, &policy, &b);
+	out[0] = '\0';
+	for (size_t i = 0; i < b.n; i++) {
+		b.v[i].result = SMS_ACCEPTED;
+		snprintf(out + strlen(out), cap - strlen(out), "%s%s:%s", i ? "|" : "",
+		         b.v[i].phone, b.v[i].text ? b.v[i].text : "-");
+	}
+	CHECK_EQ(svc_sms_record(w.s, &b, at), ERR_OK);
+	svc_sms_batch_clear(&b);
+}
+
+/* STOP from the phone is confirmed (that one SMS still goes), START too; an
+ * unknown number is told what this number is for, once a day. */
+static void test_stop_start_unknown(void)
+{
+	char texts[2048];
+	struct svc_sent out;
+	due_texts(NOON, texts, sizeof texts); /* what earlier tests left */
+	CHECK_EQ(svc_sms_received(w.s, "+4522345678", "Stop", "k-1", NOON, &out), ERR_OK);
+	CHECK_EQ(out.sms, 1);
+	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Hallo?", "u-1", NOON), 0);
+	due_texts(NOON, texts, sizeof texts);
+	CHECK(strstr(texts, "+4522345678:Du får ikke flere SMS fra os") == texts);
+	CHECK_EQ(svc_sms_received(w.s, "4522345678", "start", "k-2", NOON, &out), ERR_OK);
+	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Velkommen tilbage", "u-2", NOON), 1);
+	due_texts(NOON, texts, sizeof texts);
+	CHECK(strstr(texts, "Du får SMS fra os igen") != NULL);
+	CHECK(strstr(texts, "Anna Jensen: Velkommen tilbage") != NULL);
+
+	CHECK_EQ(svc_sms_received(w.s, "+4531223344", "Hvem er I?", "k-3", NOON, &out), ERR_OK);
+	CHECK_EQ(out.msg.id, 0); /* not stored */
+	CHECK_EQ(out.sms, 1);
+	CHECK_EQ(svc_sms_received(w.s, "+4531223344", "Hallo?", "k-4", NOON + 3600000, &out),
+	         ERR_OK);
+	CHECK_EQ(out.sms, 0); /* answered once a day */
+	due_texts(NOON + 3600000, texts, sizeof texts);
+	/* (what the earlier tests claimed and never recorded is due again too) */
+	const char *r = strstr(texts, "+4531223344:Dette nummer bruges af kommunens rådgivere");
+	CHECK(r != NULL);
+	CHECK(r && strstr(r + 1, "+4531223344:") == NULL); /* once */
+	CHECK_EQ(svc_sms_received(w.s, "+4531223344", "Nu?", "k-5", NOON + 25 * 3600000LL, &out),
+	         ERR_OK);
+	CHECK_EQ(out.sms, 1);
+}
+
+/* After STOP, the pair (or the member) turns SMS on again. */
+static void test_resume(void)
+{
+	struct svc_sent out;
+	CHECK_EQ(svc_sms_received(w.s, "+4522345678", "AFMELD", "k-6", NOON, &out), ERR_OK);
+	struct member_sms ms;
+	CHECK_EQ(store_member_sms_get(w.s, w.mette, &ms), ERR_OK);
+	CHECK(ms.stopped_at != 0);
+	struct store_user mette = world_user(&w, w.mette);
+	struct svc_sms_change chg = {.consent = -1, .resume = true};
+	const char *why = NULL;
+	int before = world_log_count(&w, "settings");
+	CHECK_EQ(svc_member_sms_set(w.s, &mette, w.mette, &chg, NOON, &ms, &why), ERR_OK);
+	CHECK_EQ(ms.stopped_at, 0);
+	CHECK_EQ(world_log_count(&w, "settings"), before + 1);
+	CHECK_EQ(store_member_sms_get(w.s, w.mette, &ms), ERR_OK);
+	CHECK_EQ(ms.stopped_at, 0);
+}
+
 /* The list is the pair's and the team's; a family member or another
  * team's adviser is refused (and logged). */
 static void test_list(void)
@@ -198,6 +266,8 @@ int main(void)
 	test_outcomes_and_reports();
 	test_stop_since();
 	test_list();
+	test_stop_start_unknown();
+	test_resume();
 	world_free(&w);
 	return check_report("test_sms_out");
 }
