@@ -43,8 +43,9 @@ struct gw_config {
 	 * reports, the family app's address in notices */
 	char *kannel_sendsms_url, *kannel_username, *kannel_password_file, *sms_sender;
 	char *sms_dlr_url, *sms_link;
-	bool sms_full_text; /* the municipality lets full text go by SMS (with consent) */
-	int sms_unsure_s;   /* an SMS a crash cut short in hand-over goes again after this */
+	bool sms_full_text;          /* the municipality lets full text go by SMS (with consent) */
+	double sms_fallback_minutes; /* a fallback notice waits this long for the app */
+	int sms_unsure_s; /* an SMS a crash cut short in hand-over goes again after this */
 	double push_renotify_minutes; /* a newer message's notification waits this long */
 	char listen_addr[64];
 	int port;

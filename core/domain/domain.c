@@ -41,7 +41,7 @@ static const char *const channel_names[] = {
 
 static const char *const sms_state_names[] = {
     [SMS_QUEUED] = "queued",       [SMS_SENDING] = "sending", [SMS_ACCEPTED] = "accepted",
-    [SMS_DELIVERED] = "delivered", [SMS_FAILED] = "failed",
+    [SMS_DELIVERED] = "delivered", [SMS_FAILED] = "failed",   [SMS_CANCELLED] = "cancelled",
 };
 static const char *const sms_kind_names[] = {
     [SMS_KIND_MESSAGE] = "message", [SMS_KIND_FALLBACK] = "fallback", [SMS_KIND_INVITE] = "invite",

@@ -36,7 +36,14 @@ enum sms_channel { SMS_CHANNEL_APP = 1, SMS_CHANNEL_FALLBACK, SMS_CHANNEL_SMS };
 /* Where an SMS to a family member has got to: waiting in Indgang, being
  * handed to the SMS gateway (Kannel), accepted by it (and the operator),
  * delivered to the handset, or failed. */
-enum sms_state { SMS_QUEUED = 1, SMS_SENDING, SMS_ACCEPTED, SMS_DELIVERED, SMS_FAILED };
+enum sms_state {
+	SMS_QUEUED = 1,
+	SMS_SENDING,
+	SMS_ACCEPTED,
+	SMS_DELIVERED,
+	SMS_FAILED,
+	SMS_CANCELLED /* a fallback notice not needed: the app reached the member first */
+};
 /* What an SMS is: a message (its text, or a notice without it), a notice
  * that a message waits in the app (fallback), an invitation, the automatic
  * reply to an unknown number, the confirmation of STOP. */

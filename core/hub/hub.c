@@ -100,7 +100,8 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		                           .secret = h->cfg.sms_secret,
 		                           .link = h->cfg.sms_link,
 		                           .full_text = h->cfg.sms_full_text,
-		                           .unsure_ms = h->cfg.sms_unsure_ms};
+		                           .unsure_ms = h->cfg.sms_unsure_ms,
+		                           .fallback_ms = h->cfg.sms_fallback_ms};
 		err = kannel_start(h, &kc, &h->kannel);
 	}
 	if (err) {

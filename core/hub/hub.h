@@ -100,7 +100,8 @@ struct hub_config {
 	const char *sms_dlr_url;
 	const char *sms_link;
 	bool sms_full_text;
-	int64_t sms_unsure_ms; /* 0: KANNEL_UNSURE_MS */
+	int64_t sms_unsure_ms;   /* 0: KANNEL_UNSURE_MS */
+	int64_t sms_fallback_ms; /* a fallback notice waits this long for the app */
 	/* The key's private half, which signs the requests to the push
 	 * services; NULL: no notifications are sent (the caller keeps it). */
 	const struct vapid *push_key;

@@ -90,9 +90,13 @@ static void put_back(struct svc_sms *o, int64_t at, const char *why)
 
 static void count(struct kannel *k, const struct svc_sms *o)
 {
-	metrics_inc(k->hub->metrics, o->result == SMS_ACCEPTED ? MC_SMS_ACCEPTED
-	                             : o->result == SMS_FAILED ? MC_SMS_FAILED
-	                                                       : MC_SMS_RETRIED);
+	static const enum metric_counter c[] = {
+	    [SMS_ACCEPTED] = MC_SMS_ACCEPTED,
+	    [SMS_FAILED] = MC_SMS_FAILED,
+	    [SMS_QUEUED] = MC_SMS_RETRIED,
+	};
+	if ((size_t)o->result < sizeof c / sizeof *c && c[o->result] != 0)
+		metrics_inc(k->hub->metrics, c[o->result]);
 	if (o->unsure)
 		metrics_inc(k->hub->metrics, MC_SMS_UNSURE);
 }
@@ -104,8 +108,7 @@ static void hand_over(struct kannel *k, struct svc_sms_batch *b)
 	size_t i = 0;
 	for (; i < b->n && !atomic_load(&k->stop); i++) {
 		struct svc_sms *o = &b->v[i];
-		if (o->st.state == SMS_FAILED) { /* refused by the claim */
-			o->result = SMS_FAILED;
+		if (o->st.state != SMS_SENDING) { /* decided by the claim */
 			count(k, o);
 			continue;
 		}
@@ -127,11 +130,9 @@ static void hand_over(struct kannel *k, struct svc_sms_batch *b)
 			        (long long)o->st.id, o->detail);
 	}
 	for (; i < b->n; i++)
-		if (b->v[i].st.state != SMS_FAILED)
+		if (b->v[i].st.state == SMS_SENDING)
 			put_back(&b->v[i], k->pause_until > 0 ? k->pause_until : text_now_ms(),
 			         "waiting for the SMS gateway");
-		else
-			b->v[i].result = SMS_FAILED;
 }
 
 static void wait_until(struct kannel *k, int64_t at_ms)
@@ -208,7 +209,8 @@ int kannel_start(struct hub *h, const struct kannel_config *cfg, struct kannel *
 	                                    .full_text = cfg->full_text,
 	                                    .unsure_ms = cfg->unsure_ms > 0 ? cfg->unsure_ms
 	                                                                    : KANNEL_UNSURE_MS,
-	                                    .ttl_ms = KANNEL_TTL_MS};
+	                                    .ttl_ms = KANNEL_TTL_MS,
+	                                    .fallback_ms = cfg->fallback_ms};
 	k->look = true; /* what waited while the gateway was stopped */
 	atomic_init(&k->stop, false);
 	pthread_mutex_init(&k->mu, NULL);

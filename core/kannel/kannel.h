@@ -51,6 +51,7 @@ struct kannel_config {
 	const char *link;    /* the family app's address, in notices */
 	bool full_text;      /* the municipality lets full text go by SMS */
 	int64_t unsure_ms;   /* 0: KANNEL_UNSURE_MS */
+	int64_t fallback_ms; /* a fallback notice waits this long for the app (push) */
 };
 
 /* Starts the sender; *out is NULL when cfg->sendsms_url is NULL (no SMS out). */

@@ -421,8 +421,9 @@ int svc_sms_received(struct store *s, const char *from, const char *text, const 
 struct svc_sms_policy {
 	const char *link;
 	bool full_text;
-	int64_t unsure_ms; /* a claimed SMS nothing was heard of is due again after this */
-	int64_t ttl_ms;    /* an SMS not handed over within this fails */
+	int64_t unsure_ms;   /* a claimed SMS nothing was heard of is due again after this */
+	int64_t ttl_ms;      /* an SMS not handed over within this fails */
+	int64_t fallback_ms; /* a member push reaches gets a fallback notice this long after */
 };
 
 /* One SMS being sent: claimed for the sender, then what became of it. */
@@ -431,7 +432,8 @@ struct svc_sms {
 	char phone[17];
 	char *text;  /* owned: what the phone gets */
 	bool unsure; /* it was being handed over when the gateway stopped */
-	/* the sender's outcome: SMS_ACCEPTED, SMS_QUEUED (again at retry_at) or SMS_FAILED */
+	/* the sender's outcome: SMS_ACCEPTED, SMS_QUEUED (again at retry_at), SMS_FAILED or
+	 * SMS_CANCELLED (a fallback notice not needed) */
 	enum sms_state result;
 	int64_t retry_at;
 	char detail[96];

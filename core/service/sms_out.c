@@ -20,9 +20,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../push/quiet.h"
 #include "../sms/phone.h"
 
 #define SMS_NOTICE "Du har en ny besked fra din rådgiver: "
+
+/* A member reached by the app with SMS as fallback gets one notice per
+ * conversation until they read it; whether it is needed is decided when it
+ * is due (fallback_due). */
+static bool wants_fallback(struct store *s, int64_t member, int64_t conv, int *err)
+{
+	bool open;
+	*err = store_sms_fallback_open(s, member, conv, &open);
+	return *err == ERR_OK && !open;
+}
 
 int svc_sms_message(struct store *s, const struct route_set *to, const struct msg *m, int64_t after,
                     size_t *queued)
@@ -32,9 +43,12 @@ int svc_sms_message(struct store *s, const struct route_set *to, const struct ms
 		struct member_sms ms;
 		if ((err = store_member_sms_get(s, to->users[i], &ms)) != ERR_OK)
 			break;
-		if (ms.channel != SMS_CHANNEL_SMS || ms.phone[0] == '\0' || ms.stopped_at != 0)
+		if (ms.channel == SMS_CHANNEL_APP || ms.phone[0] == '\0' || ms.stopped_at != 0)
 			continue;
-		struct store_sms_new n = {.kind = SMS_KIND_MESSAGE,
+		bool fallback = ms.channel == SMS_CHANNEL_FALLBACK;
+		if (fallback && !wants_fallback(s, to->users[i], m->conv, &err))
+			continue;
+		struct store_sms_new n = {.kind = fallback ? SMS_KIND_FALLBACK : SMS_KIND_MESSAGE,
 		                          .user_id = to->users[i],
 		                          .conv_id = m->conv,
 		                          .message_id = m->id,
@@ -59,7 +73,38 @@ static const char *refused(const struct svc_sms_policy *p, const struct store_sm
 	if (d->st.kind == SMS_KIND_MESSAGE &&
 	    (d->msg_kind != KIND_TEXT || d->settings.channel != SMS_CHANNEL_SMS))
 		return "not sent: the member is no longer reached by SMS";
+	if (d->st.kind == SMS_KIND_FALLBACK && d->settings.channel != SMS_CHANNEL_FALLBACK)
+		return "not sent: the member no longer wants SMS when the app does not reach them";
 	return NULL;
+}
+
+/* A fallback notice goes only when the app did not reach the member: not
+ * when the message was delivered to one of their devices or read
+ * (SMS_CANCELLED), and not before fallback_ms have passed for a member push
+ * can reach (postponed: *later, after the family's quiet hours). */
+static int fallback_due(struct store *s, const struct svc_sms_policy *p,
+                        const struct store_sms_due *d, int64_t now, enum sms_state *st,
+                        int64_t *later)
+{
+	int64_t upto;
+	bool push;
+	*later = 0;
+	int err = store_sms_reached(s, d->st.user_id, d->st.conv_id, &upto, &push);
+	if (err)
+		return err;
+	if (upto >= d->st.message_id) {
+		*st = SMS_CANCELLED;
+		return ERR_OK;
+	}
+	int64_t at = d->created_at + p->fallback_ms;
+	if (!push || now >= at)
+		return ERR_OK;
+	struct store_user m;
+	int start, end;
+	if ((err = store_user_get(s, d->st.user_id, &m)) == ERR_OK &&
+	    (err = store_family_quiet_get(s, m.family_id, &start, &end)) == ERR_OK)
+		*later = quiet_release_at(at, start, end);
+	return err;
 }
 
 /* What the phone gets. */
@@ -82,9 +127,10 @@ static char *text_of(const struct svc_sms_policy *p, const struct store_sms_due 
 }
 
 static int claim_one(struct store *s, const struct svc_sms_policy *p, struct store_sms_due *d,
-                     int64_t now, struct svc_sms *out)
+                     int64_t now, struct svc_sms *out, bool *postponed)
 {
 	memset(out, 0, sizeof *out);
+	*postponed = false;
 	out->st = d->st;
 	out->unsure = d->st.state == SMS_SENDING;
 	memcpy(out->phone, d->phone, sizeof out->phone);
@@ -93,6 +139,21 @@ static int claim_one(struct store *s, const struct svc_sms_policy *p, struct sto
 		out->st.state = out->result = SMS_FAILED;
 		snprintf(out->detail, sizeof out->detail, "%s", why);
 		return ERR_OK;
+	}
+	if (d->st.kind == SMS_KIND_FALLBACK) {
+		enum sms_state st = SMS_SENDING;
+		int64_t later;
+		int err = fallback_due(s, p, d, now, &st, &later);
+		if (err || later > 0) {
+			*postponed = true;
+			return err ? err : store_sms_postpone(s, d->st.id, later, now);
+		}
+		if (st == SMS_CANCELLED) {
+			out->st.state = out->result = SMS_CANCELLED;
+			snprintf(out->detail, sizeof out->detail,
+			         "the app reached the member first");
+			return ERR_OK;
+		}
 	}
 	if ((out->text = text_of(p, d, &out->st.full_text)) == NULL)
 		return ERR_INTERNAL;
@@ -109,12 +170,15 @@ int svc_sms_claim(struct store *s, const struct svc_sms_policy *p, int64_t now, 
 	size_t k = 0;
 	int err = due && out->v ? store_sms_due(s, now, max, due, &k) : ERR_INTERNAL;
 	for (size_t i = 0; i < k; i++) {
-		if (err == ERR_OK && (err = claim_one(s, p, &due[i], now, &out->v[i])) == ERR_OK)
+		bool postponed = false;
+		if (err == ERR_OK &&
+		    (err = claim_one(s, p, &due[i], now, &out->v[out->n], &postponed)) == ERR_OK &&
+		    !postponed)
 			out->n++;
 		store_sms_due_clear(&due[i]);
 	}
 	free(due);
-	if (err == ERR_OK && out->n < max)
+	if (err == ERR_OK && k < max)
 		err = store_sms_next(s, now, &out->next_at);
 	if (err == ERR_OK)
 		err = store_sms_waiting(s, &out->waiting);

@@ -312,7 +312,7 @@ static const char *const migrations[] = {
     "  phone TEXT NOT NULL,"
     "  body TEXT NOT NULL DEFAULT '',"
     "  state TEXT NOT NULL DEFAULT 'queued' "
-    "    CHECK (state IN ('queued','sending','accepted','delivered','failed')),"
+    "    CHECK (state IN ('queued','sending','accepted','delivered','failed','cancelled')),"
     "  full_text INTEGER NOT NULL DEFAULT 0,"
     "  attempts INTEGER NOT NULL DEFAULT 0,"
     "  not_before INTEGER NOT NULL,"
@@ -599,10 +599,11 @@ static const char *const stmt_sql[ST__COUNT] = {
                     "'queued' THEN '' ELSE body END WHERE id = ?1 AND state IN "
                     "('queued','sending')",
     /* A delivery report: never back from delivered or failed. */
-    [ST_SMS_REPORT] = "UPDATE sms_outbox SET state = ?2, updated_at = ?3, detail = ?4, "
-                      "body = CASE WHEN kind = 'invite' THEN '' ELSE body END WHERE id = ?1 "
-                      "AND state NOT IN ('delivered','failed') AND (?2 <> 'accepted' OR "
-                      "state <> 'accepted')",
+    [ST_SMS_REPORT] =
+        "UPDATE sms_outbox SET state = ?2, updated_at = ?3, detail = ?4, "
+        "body = CASE WHEN kind = 'invite' THEN '' ELSE body END WHERE id = ?1 "
+        "AND state NOT IN ('delivered','failed','cancelled') AND (?2 <> 'accepted' OR "
+        "state <> 'accepted')",
     [ST_SMS_GET] = "SELECT id, kind, ifnull(user_id, 0), ifnull(conv_id, 0), "
                    "ifnull(message_id, 0), state, full_text, updated_at FROM sms_outbox "
                    "WHERE id = ?1",
@@ -611,6 +612,18 @@ static const char *const stmt_sql[ST__COUNT] = {
                     "WHERE conv_id = ?1 AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3",
     [ST_SMS_SENT_TO] = "SELECT count(*) FROM sms_outbox WHERE kind = ?1 AND phone = ?2 AND "
                        "created_at > ?3",
+    /* How far the member was reached in the app (delivered to a device or
+     * read), and whether push can reach them at all. */
+    [ST_SMS_REACHED] = "SELECT max(ifnull((SELECT delivered_upto FROM deliveries WHERE "
+                       "conv_id = ?2 AND user_id = ?1), 0), ifnull((SELECT upto FROM "
+                       "read_positions WHERE conv_id = ?2 AND user_id = ?1), 0)), (SELECT "
+                       "count(*) FROM push_subscriptions WHERE user_id = ?1)",
+    /* A fallback notice told of conv after the member last read it. */
+    [ST_SMS_FALLBACK_OPEN] = "SELECT count(*) FROM sms_outbox WHERE kind = 'fallback' AND "
+                             "user_id = ?1 AND conv_id = ?2 AND state <> 'failed' AND state "
+                             "<> 'cancelled' AND message_id > ifnull((SELECT upto FROM "
+                             "read_positions WHERE conv_id = ?2 AND user_id = ?1), 0)",
+    [ST_SMS_POSTPONE] = "UPDATE sms_outbox SET not_before = ?2, updated_at = ?3 WHERE id = ?1",
     [ST_SMS_WAITING] = "SELECT count(*) FROM sms_outbox WHERE state IN ('queued','sending')",
     [ST_MEMBER_SMS_STOP] = "UPDATE users SET sms_stopped_at = ?2 WHERE id = ?1",
     [ST_TOKEN_WARNED] = "UPDATE tokens SET warned_at = ?2 WHERE id = ?1",

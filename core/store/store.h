@@ -423,6 +423,14 @@ int store_sms_conv(struct store *s, int64_t conv, int64_t before, size_t max,
 /* How many SMS of kind went (or wait to go) to phone since `since`. */
 int store_sms_sent_to(struct store *s, enum sms_kind kind, const char *phone, int64_t since,
                       int64_t *n);
+/* How far member was reached in conv in the app (the last message delivered
+ * to one of their devices or read), and whether they have a push
+ * subscription. */
+int store_sms_reached(struct store *s, int64_t member, int64_t conv, int64_t *upto, bool *push);
+/* Is a fallback notice of conv on its way to member, or sent since they last read it? */
+int store_sms_fallback_open(struct store *s, int64_t member, int64_t conv, bool *open);
+/* Not before `at` (a fallback waiting for the app to be opened). */
+int store_sms_postpone(struct store *s, int64_t id, int64_t at, int64_t now);
 /* How many wait to be handed over. */
 int store_sms_waiting(struct store *s, int64_t *n);
 

@@ -220,3 +220,37 @@ int store_sms_sent_to(struct store *s, enum sms_kind kind, const char *phone, in
 	}
 	return err;
 }
+
+int store_sms_reached(struct store *s, int64_t member, int64_t conv, int64_t *upto, bool *push)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SMS_REACHED);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, member, conv);
+	int err = store_step_row(st);
+	if (err == ERR_OK) {
+		*upto = sqlite3_column_int64(st, 0);
+		*push = sqlite3_column_int64(st, 1) > 0;
+		sqlite3_reset(st);
+	}
+	return err;
+}
+
+int store_sms_fallback_open(struct store *s, int64_t member, int64_t conv, bool *open)
+{
+	int64_t n;
+	int err = store_int64(s, ST_SMS_FALLBACK_OPEN, member, conv, &n);
+	*open = err == ERR_OK && n > 0;
+	return err;
+}
+
+int store_sms_postpone(struct store *s, int64_t id, int64_t at, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SMS_POSTPONE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_int64(st, 3, now);
+	return store_exec_stmt(st);
+}

@@ -110,6 +110,23 @@ async def test_sms_out_through_kannel(w):
         k.smsc.wait_received(lambda r: to_mette(r) and r["text"] == "Anna Jensen: Velkommen tilbage",
                              what="SMS after START")
 
+                # The app, and SMS when the app does not reach her: without push, a notice
+        # at once; one per conversation until she reads it.
+        st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"], {"channel": "fallback"},
+                          token=anna_t)
+        h.eq(st, 200, "Mette: the app, SMS as fallback")
+        before = len([r for r in k.smsc.received() if to_mette(r)])
+        m = await anna.send_msg(conv, "Kan du komme kl. 14?")
+        await anna.send_msg(conv, "Eller kl. 15?")
+        got = k.smsc.wait_received(to_mette, n=before + 1, what="the fallback notice")[-1]
+        h.eq(got["text"], "Du har en ny besked fra din rådgiver: " + LINK,
+             "the fallback is a notice without content")
+        s = await sms_state(anna, m["id"], "delivered")
+        h.eq(s["kind"], "fallback", "staff see it as the fallback notice")
+        time.sleep(1.5)
+        h.eq(len([r for r in k.smsc.received() if to_mette(r)]), before + 1,
+             "one notice per conversation until she reads it")
+
         # An unknown number is told what this number is for, once.
         stranger = "+4531223344"
         for text in ("Hvem er I?", "Hallo?"):

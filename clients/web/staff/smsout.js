@@ -20,7 +20,7 @@ const STATES = {
   sending: 'sendes',
   accepted: 'sendt',
   delivered: 'leveret',
-  failed: 'kunne ikke sendes',
+    failed: 'kunne ikke sendes',
 };
 
 const byConv = new Map(); // conv id -> {to: [{user, full_text}], sms: Map message id -> Map user id -> status}
@@ -101,8 +101,13 @@ export function smsLine(conv, m) {
   if (!mine || !mine.size) return '';
   const names = new Map((conv.members || []).map((u) => [u.id, firstName(u)]));
   const out = [];
-  for (const s of mine.values()) {
+    for (const s of mine.values()) {
     const who = names.get(s.user) || 'familien';
+    if (s.state === 'cancelled') continue; // a fallback the app made needless
+    if (s.kind === 'fallback' && (s.state === 'queued' || s.state === 'sending')) {
+      out.push(`${who} får en SMS-besked, hvis appen ikke når frem`);
+      continue;
+    }
     const what = s.full_text ? 'SMS' : 'SMS-besked om ny besked';
     const when = s.state === 'accepted' || s.state === 'delivered' ? ` ${shortWhen(s.at, LOCALE)}` : '';
     out.push(`${what} til ${who}: ${STATES[s.state] || s.state}${when}`);

@@ -3,6 +3,7 @@
  * gets one, what it may hold (the sensitivity guard), the claim the sender
  * makes, its outcomes and Kannel's delivery reports, and who may list them.
  */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include "world.h"
 #include "core/common/err.h"
 #include "core/service/service_int.h"
+#include "core/store/store_int.h"
 
 /* 2026-12-04 12:00 in Denmark: outside the default quiet hours. */
 #define NOON 1796382000000LL
@@ -46,13 +48,12 @@ static void claim(int64_t at, const struct svc_sms_policy *p, struct svc_sms_bat
 	CHECK_EQ(svc_sms_claim(w.s, p, at, 32, b), ERR_OK);
 }
 
-/* Only a member reached by SMS only gets an SMS, and only of a staff text. */
+/* Only a member reached by SMS gets an SMS (with SMS as fallback: a
+ * notice, test_fallback), and only of a staff text. */
 static void test_who_gets_one(void)
 {
 	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Hej Mette", "w-1", NOON), 0); /* the app */
-	set_sms(w.mette, "22345678", SMS_CHANNEL_FALLBACK, -1);
-	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Hej igen", "w-2", NOON), 0); /* push first */
-	set_sms(w.mette, NULL, SMS_CHANNEL_SMS, -1);
+	set_sms(w.mette, "22345678", SMS_CHANNEL_SMS, -1);
 	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Nu som SMS", "w-3", NOON), 1);
 	CHECK_EQ(send_as(w.anna, KIND_NOTE, 0, "Intern note", "w-4", NOON), 0);
 	CHECK_EQ(send_as(w.mette, KIND_TEXT, 0, "Fra Mette", "w-5", NOON), 0);
@@ -236,6 +237,75 @@ static void test_resume(void)
 	CHECK_EQ(ms.stopped_at, 0);
 }
 
+/* With SMS as fallback: a notice when the app does not reach her, one per
+ * conversation until she reads it; none when the app got it first; with
+ * push, only after fallback_ms (and not in quiet hours). */
+static void test_fallback(void)
+{
+	struct svc_sms_policy p = policy;
+	p.fallback_ms = 15 * 60000;
+	struct svc_sms_batch b;
+	claim(NOON + 3 * 3600000LL, &p, &b); /* what earlier tests left */
+	for (size_t i = 0; i < b.n; i++)
+		b.v[i].result = SMS_ACCEPTED;
+	CHECK_EQ(svc_sms_record(w.s, &b, NOON), ERR_OK);
+	svc_sms_batch_clear(&b);
+	set_sms(w.mette, NULL, SMS_CHANNEL_FALLBACK, -1);
+
+	/* No push: at once, a notice even with consent. */
+	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Første", "f-1", NOON), 1);
+	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Anden", "f-2", NOON), 0); /* one until read */
+	claim(NOON, &p, &b);
+	CHECK_EQ(b.n, 1);
+	CHECK_EQ(b.v[0].st.kind, SMS_KIND_FALLBACK);
+	CHECK(strstr(b.v[0].text, "Du har en ny besked") == b.v[0].text);
+	b.v[0].result = SMS_ACCEPTED;
+	CHECK_EQ(svc_sms_record(w.s, &b, NOON), ERR_OK);
+	svc_sms_batch_clear(&b);
+
+	/* She reads; the next message may have a notice again, but her phone
+	 * gets it first: not needed. */
+	struct store_user mette = world_user(&w, w.mette);
+	struct svc_receipt rc;
+	int64_t last;
+	CHECK_EQ(store_conv_last_id(w.s, w.conv_a, false, &last), ERR_OK);
+	CHECK_EQ(svc_read(w.s, &mette, w.conv_a, last, NOON, &rc), ERR_OK);
+	svc_receipt_clear(&rc);
+	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Tredje", "f-3", NOON), 1);
+	struct svc_delivery dv;
+	CHECK_EQ(svc_delivered(w.s, &mette, 0, w.conv_a, last + 1000, NOON, &dv), ERR_OK);
+	svc_delivery_clear(&dv);
+	claim(NOON, &p, &b);
+	CHECK_EQ(b.n, 1);
+	CHECK_EQ(b.v[0].st.state, SMS_CANCELLED);
+	CHECK_EQ(svc_sms_record(w.s, &b, NOON), ERR_OK);
+	CHECK(b.v[0].told);
+	svc_sms_batch_clear(&b);
+
+	/* With push: it waits fallback_ms for the app. */
+	CHECK_EQ(
+	    sqlite3_exec(store_db(w.s),
+	                 "INSERT INTO tokens(user_id, hash, created_at, expires_at) SELECT id, "
+	                 "X'0fa11bac', 0, 9000000000000000 FROM users WHERE name = 'Mette Hansen';"
+	                 "INSERT INTO push_subscriptions(user_id, token_id, endpoint, p256dh, "
+	                 "auth, created_at) SELECT user_id, id, 'https://push.example/x', 'k', "
+	                 "'a', 0 FROM tokens WHERE hash = X'0fa11bac'",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	CHECK_EQ(svc_read(w.s, &mette, w.conv_a, last + 1000, NOON, &rc), ERR_OK);
+	svc_receipt_clear(&rc);
+	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Fjerde", "f-4", NOON), 1);
+	claim(NOON, &p, &b);
+	CHECK_EQ(b.n, 0);
+	CHECK_EQ(b.next_at, NOON + 15 * 60000);
+	svc_sms_batch_clear(&b);
+	claim(NOON + 15 * 60000, &p, &b);
+	CHECK_EQ(b.n, 1);
+	CHECK_EQ(b.v[0].st.state, SMS_SENDING);
+	svc_sms_batch_clear(&b);
+	set_sms(w.mette, NULL, SMS_CHANNEL_SMS, -1);
+}
+
 /* The list is the pair's and the team's; a family member or another
  * team's adviser is refused (and logged). */
 static void test_list(void)
@@ -268,6 +338,7 @@ int main(void)
 	test_list();
 	test_stop_start_unknown();
 	test_resume();
+	test_fallback();
 	world_free(&w);
 	return check_report("test_sms_out");
 }
