@@ -533,4 +533,5 @@ void config_lifetimes(const struct gw_config *c, struct svc_policy *out)
 	out->push_hosts = (const char *const *)c->push_hosts.v;
 	out->push_allow_private = c->push_allow_private;
 	out->sms_full_text = c->sms_full_text;
+	out->sms_out = c->kannel_sendsms_url != NULL;
 }

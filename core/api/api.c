@@ -513,6 +513,7 @@ struct invite_op {
 	struct call *c;
 	struct req_invite in;
 	char code[AUTH_INVITE_LEN + 1];
+	char masked[48];
 	int64_t expires_at;
 	struct store_user member;
 	const char *why;
@@ -522,6 +523,9 @@ static int invite_op(struct store *s, void *arg)
 {
 	struct invite_op *o = arg;
 	struct call *c = o->c;
+	if (o->in.by_sms)
+		return svc_invite_by_sms(s, &c->ctx->policy, &c->user, o->in.member, c->now,
+		                         &o->expires_at, o->masked, &o->why);
 	return svc_invite(s, &c->ctx->policy, &c->user, o->in.member, 0, c->now, o->code,
 	                  &o->expires_at, &o->member, &o->why);
 }
@@ -534,10 +538,14 @@ static void ep_invite(struct call *c)
 	int err = codec_decode_invite(c->req->body, c->req->body_len, &o.in, &o.why);
 	if (err == ERR_OK)
 		err = svc_in_tx(c->ctx->store, invite_op, &o);
-	if (err)
+	if (err) {
 		fail(c, err, o.why);
-	else
+	} else if (o.in.by_sms) {
+		c->resp->sms = 1;
+		respond(c, 201, codec_encode_invite_sms(o.masked, o.expires_at));
+	} else {
 		respond(c, 201, codec_encode_invite(o.code, o.expires_at));
+	}
 }
 
 /* The log endpoints' JSON pages: without a limit, 500 entries; at most 1000. */

@@ -104,6 +104,7 @@ struct req_conv_create {
 };
 struct req_invite {
 	int64_t member;
+	bool by_sms; /* "by_sms": true: the code goes to the member's number, unseen */
 };
 
 int codec_decode_login(const char *text, size_t len, struct req_login *out, const char **why);
@@ -246,6 +247,8 @@ char *codec_encode_devices(const struct device_list *l);
 char *codec_encode_http_messages(const struct msg_list *l, bool more);
 /* {"code":S,"expires_at":TS} */
 char *codec_encode_invite(const char *code, int64_t expires_at);
+/* {"sent_to":"+45••••5678","expires_at":TS}: the code went by SMS, unseen. */
+char *codec_encode_invite_sms(const char *masked, int64_t expires_at);
 /* {"entries":[...]} */
 char *codec_encode_log_json(const struct log_list *l);
 /* A page of the contact log: {"entries":[...],"next":N|null}, next the

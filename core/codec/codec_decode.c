@@ -657,11 +657,14 @@ int codec_decode_invite(const char *text, size_t len, struct req_invite *out, co
 	memset(out, 0, sizeof(*out));
 	if (!(o = load_object(text, len, why)))
 		return ERR_BAD_REQUEST;
-	good = req_int(&(struct obj){.tree = o}, "member", 1, &out->member);
+	struct obj ob = {.tree = o};
+	good = req_int(&ob, "member", 1, &out->member);
+	bool sms_ok = opt_bool(&ob, "by_sms", &out->by_sms);
 	json_decref(o);
-	if (!good) {
+	if (!good || !sms_ok) {
 		out->member = 0;
-		return bad(why, "invite: \"member\" must be a positive integer");
+		return bad(why, "invite: \"member\" must be a positive integer, \"by_sms\" true "
+		                "or false");
 	}
 	return ok(why);
 }

@@ -607,6 +607,14 @@ char *codec_encode_invite(const char *code, int64_t expires_at)
 	return dump(finish(o, rc));
 }
 
+char *codec_encode_invite_sms(const char *masked, int64_t expires_at)
+{
+	json_t *o = json_object();
+	int rc = put(o, "sent_to", str_json(masked));
+	rc |= put(o, "expires_at", ts_json(expires_at));
+	return dump(finish(o, rc));
+}
+
 char *codec_encode_health(const char *status)
 {
 	json_t *o = json_object();

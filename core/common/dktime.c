@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 /* Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil). */
@@ -72,4 +73,11 @@ void dktime_iso(int64_t utc_ms, char out[32])
 void dktime_sheet(int64_t utc_ms, char out[32])
 {
 	local_clock(utc_ms, ' ', out);
+}
+
+void dktime_short(int64_t utc_ms, char out[32])
+{
+	char c[32];
+	local_clock(utc_ms, ' ', c); /* YYYY-MM-DD HH:MM:SS */
+	snprintf(out, 32, "%d.%d. kl. %.2s.%.2s", atoi(c + 8), atoi(c + 5), c + 11, c + 14);
 }

@@ -21,5 +21,7 @@ void dktime_iso(int64_t utc_ms, char out[32]);
  * "2026-11-23 11:15:30" (the hour from 02:00 to 03:00 on the last Sunday
  * of October comes twice; the UTC beside it tells which). */
 void dktime_sheet(int64_t utc_ms, char out[32]);
+/* As Danes write it in a text: "23.11. kl. 11.15". */
+void dktime_short(int64_t utc_ms, char out[32]);
 
 #endif

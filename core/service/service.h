@@ -56,7 +56,9 @@ struct svc_policy {
 	 * whether an address or localhost may be one (tests). */
 	const char *const *push_hosts;
 	bool push_allow_private;
-	bool sms_full_text; /* the municipality lets full text go by SMS (with consent) */
+	bool sms_full_text;   /* the municipality lets full text go by SMS (with consent) */
+	bool sms_out;         /* SMS go out (through Kannel) */
+	const char *sms_link; /* the family app's address, in SMS */
 };
 
 /* The defaults above, in milliseconds. */
@@ -150,6 +152,13 @@ int svc_unread(struct store *s, const struct store_user *user, int64_t *n);
  * The pair may invite; an administrator only for a member without a phone
  * (a second phone is the pair's decision, so that no administrator can
  * enrol as a member unseen). */
+/* The same, sent by SMS to the member's own number (invite_sms.c): the
+ * code is never shown; *masked is the number as "+45••••5678".  The
+ * member needs a number that did not send STOP (ERR_BAD_REQUEST,
+ * ERR_CONFLICT); ERR_UNAVAILABLE when the gateway sends no SMS. */
+int svc_invite_by_sms(struct store *s, const struct svc_policy *p, const struct store_user *actor,
+                      int64_t member, int64_t now, int64_t *expires_at, char masked[48],
+                      const char **why);
 int svc_invite(struct store *s, const struct svc_policy *p, const struct store_user *actor,
                int64_t member, int64_t valid_ms, int64_t now, char code[AUTH_INVITE_LEN + 1],
                int64_t *expires_at, struct store_user *member_out, const char **why);

@@ -118,3 +118,15 @@ test('"Send ikke teksten som SMS" sends a notice instead', async () => {
   assert.doesNotMatch(got.text, /CPR/);
   assert.equal(await anna.getByLabel(/Send ikke teksten som SMS/).isChecked(), false, 'unticked for the next message');
 });
+
+test('the pair sends Mette an invite code to her own number, unseen', async () => {
+    await anna.goto(`${world.url}/staff/#/f/${world.fam.A}/family`);
+  const n = (await toMette()).length;
+  await anna.getByRole('button', { name: 'Send kode som SMS til Mette Hansen' }).click();
+  await anna.locator('#invite-result [role="status"]', { hasText: 'Invitationen er sendt som SMS til Mette Hansen (+45••••5678)' }).waitFor();
+  assert.equal(await anna.locator('#invite-result .invite-code').count(), 0, 'no code on the adviser\'s screen');
+    const got = await phoneGets(n + 1);
+  assert.match(got.text, /family\/#code=[A-Za-z0-9-]+/);
+  await anna.getByRole('button', { name: 'Send kode som SMS til Jonas Hansen' }).click();
+  await anna.locator('#invite-result .error-box', { hasText: 'Jonas Hansen har intet telefonnummer' }).waitFor();
+});

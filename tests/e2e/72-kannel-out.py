@@ -6,6 +6,8 @@ without her recorded consent the phone gets a notice without content and the app
 address; with it, the text; a message marked "not by SMS" is a notice again; a note never
 leaves.  A 600-character Danish text goes in GSM 03.38 parts, Arabic in UCS-2 (issue 13)."""
 import os
+import re
+import sqlite3
 import sys
 import time
 
@@ -126,6 +128,24 @@ async def test_sms_out_through_kannel(w):
         time.sleep(1.5)
         h.eq(len([r for r in k.smsc.received() if to_mette(r)]), before + 1,
              "one notice per conversation until she reads it")
+
+                # An invite code straight to her number: the adviser never sees it.
+        st, _, body = w.http("POST", "/api/invites", {"member": w.ids["mette"], "by_sms": True},
+                             token=anna_t)
+        h.eq((st, body.get("sent_to"), "code" in body), (201, "+45••••5678", False),
+             "the invite goes by SMS, the code not shown")
+        got = k.smsc.wait_received(lambda r: to_mette(r) and "#code=" in r["text"],
+                                   what="the invite SMS")[-1]
+        code = re.search(r"#code=([A-Za-z0-9-]+)", got["text"]).group(1)
+        h.check(got["text"].startswith("Din rådgiver har inviteret dig til Indgang. Åbn "
+                                       + LINK + "family/#code="),
+                "the SMS links to the family app with the code", "the link", got["text"])
+        tok = w.enrol(code, "Mettes nye telefon")
+        h.check(bool(tok), "the code from the SMS enrols her phone", "a token", tok)
+        db = sqlite3.connect("file:%s?mode=ro" % w.db, uri=True)
+        left = db.execute("SELECT count(*) FROM sms_outbox WHERE kind = 'invite' AND body <> ''")
+        h.eq(left.fetchone()[0], 0, "the code is not kept once it went")
+        db.close()
 
         # An unknown number is told what this number is for, once.
         stranger = "+4531223344"

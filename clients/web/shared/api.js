@@ -58,7 +58,9 @@ export const api = {
     call('GET', `/api/conversations/${conv}/messages?limit=${limit}${before ? `&before=${before}` : ''}`),
   createConversation: (family, title, members) =>
     call('POST', '/api/conversations', { family, title, members }),
-  invite: (member) => call('POST', '/api/invites', { member }),
+    invite: (member) => call('POST', '/api/invites', { member }),
+  // The code goes by SMS to the member's own number; the answer names it masked.
+  inviteBySms: (member) => call('POST', '/api/invites', { member, by_sms: true }),
   // A page of the log (500 entries); `after` is the `next` of the page before.
   log: (family, from, to, after) =>
     call('GET', `/api/families/${family}/log${logQuery(from, to, 'json', after)}`),

@@ -990,7 +990,8 @@ function openFamilyPanel() {
     el['member-list'].append(
       h('li', null,
         h('span', { class: 'name' }, u.name),
-        f.pair ? h('button', { class: 'btn', type: 'button', onclick: (ev) => makeInvite(u, ev.currentTarget) }, 'Lav invitationskode', h('span', { class: 'visually-hidden' }, ` til ${u.name}`)) : null,
+                f.pair ? h('button', { class: 'btn', type: 'button', onclick: (ev) => makeInvite(u, ev.currentTarget) }, 'Lav invitationskode', h('span', { class: 'visually-hidden' }, ` til ${u.name}`)) : null,
+        f.pair ? h('button', { class: 'btn', type: 'button', onclick: (ev) => sendInvite(u, ev.currentTarget) }, 'Send kode som SMS', h('span', { class: 'visually-hidden' }, ` til ${u.name}`)) : null,
       ),
     );
   }
@@ -1001,6 +1002,28 @@ function openFamilyPanel() {
     el['new-conv-members'].append(
       h('label', null, h('input', { type: 'checkbox', name: 'member', value: String(u.id) }), u.name),
     );
+  }
+}
+
+// The code goes straight to the member's own number: nobody here sees it.
+async function sendInvite(member, button) {
+  const box = el['invite-result'];
+  button.disabled = true;
+  clear(box);
+  try {
+    const r = await api.inviteBySms(member.id);
+    box.append(h('p', { role: 'status' },
+      `Invitationen er sendt som SMS til ${member.name} (${r.sent_to}). Linket i den virker én gang, til ${dateTime(r.expires_at, LOCALE)}.`));
+    } catch (e) {
+    const why = {
+      bad_request: `${member.name} har intet telefonnummer. Tilføj det under SMS nedenfor.`,
+      conflict: `${member.name}s nummer har sendt STOP. Slå SMS til igen under SMS nedenfor først.`,
+      unavailable: 'Der er ikke sat SMS op på denne server. Lav en invitationskode i stedet.',
+    }[e && e.code];
+    box.append(h('p', { class: 'error-box', role: 'alert' }, why || humanError(e)));
+  } finally {
+    box.hidden = false;
+    button.disabled = false;
   }
 }
 
