@@ -27,6 +27,7 @@ import { chooseLanguage, setLanguage, t, lang, LANGUAGES, names } from './i18n.j
 import { initPhones, openPhones, closePhones, forgetPhones, phonesShown, renderPhones, refreshPhones } from './phones.js';
 import { initNotify, resumeNotify, afterOwnMessage, notifyLanguage, forgetNotify, renderNotifyMenu } from './notify.js';
 import { initQuiet, renderQuiet } from './quiet.js';
+import { initSmsMenu, renderSmsMenu } from './smsmenu.js';
 import { initStatus, ownState } from './status.js';
 import { hold, held, settleHeld } from './held.js';
 import { readCache, writeCache, clearCache } from './cache.js';
@@ -114,7 +115,8 @@ async function boot() {
     },
   });
   initNotify({ liveRegion: el.live });
-  initQuiet({ family: () => (convList()[0] || { family: {} }).family.id || null });
+    initQuiet({ family: () => (convList()[0] || { family: {} }).family.id || null });
+  initSmsMenu({ member: () => (store.me ? store.me.id : null) });
   wire();
   registerServiceWorker();
 
@@ -846,7 +848,8 @@ async function switchLanguage(code) {
 
 function openMenu() {
   renderMenu();
-  renderQuiet();
+    renderQuiet();
+  renderSmsMenu();
   el['signout-confirm'].hidden = true;
   el.menu.showModal();
 }

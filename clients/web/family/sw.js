@@ -10,7 +10,7 @@
 
 importScripts('/shared/sw-notify.js');
 
-const VERSION = 'indgang-family-v8';
+const VERSION = 'indgang-family-v9';
 const SHELL = [
   '/family/',
   '/family/family.css',
@@ -19,6 +19,7 @@ const SHELL = [
   '/family/phones.js',
   '/family/notify.js',
   '/family/quiet.js',
+  '/family/smsmenu.js',
   '/family/status.js',
   '/family/held.js',
   '/family/cache.js',
