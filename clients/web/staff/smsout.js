@@ -26,13 +26,16 @@ const STATES = {
 const byConv = new Map(); // conv id -> {to: [{user, full_text}], sms: Map message id -> Map user id -> status}
 let onChange = () => {};
 
-// change(convId): an SMS of that conversation moved, or its reach is known.
-export function initStaffSmsOut({ conn, change }) {
+// change(convId): an SMS of that conversation moved, or its reach is known;
+// failed(convId, sms): one could not be sent or delivered, said at once (a
+// member reached only by SMS did not get the pair's message).
+export function initStaffSmsOut({ conn, change, failed }) {
   onChange = change;
   conn.addEventListener('sms', (e) => {
     const f = e.detail;
     merge(f.conv, [f.sms]);
     onChange(f.conv);
+    if (f.sms.state === 'failed') failed(f.conv, f.sms);
   });
 }
 

@@ -178,11 +178,15 @@ async function boot() {
   initStaffSms();
   const rerender = (convId) => route.view === 'conv' && route.convId === convId && renderMessages();
   initStaffDelivery({ conn, store, onChange: rerender });
-  initStaffSmsOut({
+    initStaffSmsOut({
     conn,
     change: (convId) => {
       rerender(convId);
       if (route.view === 'conv' && route.convId === convId) updateCounter();
+    },
+    failed: (convId) => {
+      const conv = store.convs.get(convId);
+      if (conv) announce(el.live, `En SMS til familien i ${conv.family.name} kunne ikke sendes. Se samtalen ${convName(conv)}.`);
     },
   });
   initScheduled({ connection: conn, liveRegion: el.live });

@@ -1,0 +1,151 @@
+"""sms.py - the SMS benchmark (issue 13): prints figures, asserts nothing.
+
+    /usr/bin/python3 clients/bench/sms.py [--smoke]
+
+One gateway (INDGANG_BIN, INDGANG_ADMIN: by default build-bench's, built by
+clients/bench/run.sh) with SMS in and out through the real Kannel (bearerbox + smsbox,
+Debian's) bound over SMPP to the simulated operator SMSC of tests/smsc, all on loopback
+(tests/e2e/kannel.py starts and stops them).  Three figures:
+
+1. SMS in: a phone sends an SMS; the time until it reaches both advisers' WebSockets as a
+   message (through the SMSC, bearerbox, smsbox, the gateway's /sms/kannel, the commit and
+   the fan-out), p50/p99/max over --in SMS sent 20 a second.
+2. The outbox's sustained rate: --out messages from an adviser to a member reached by SMS
+   only, with the simulator throttled to 50 SMS a second (beyond that it answers
+   ESME_RTHROTTLED, as an operator does): SMS a second at the phones, and how long the
+   last took.
+3. The message path beside it: indgang-bench families (closed loop, --families) against
+   the same gateway, before, while and after the outbox drains: messages a second and the
+   ratio of the run beside the drain to the mean of the two without.
+
+Appends one JSON line to $BENCH_DIR/results.jsonl (default build-bench/run).
+"""
+import asyncio
+import datetime
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+BUILD = os.path.join(ROOT, "build-bench")
+os.environ.setdefault("INDGANG_BIN", os.path.join(BUILD, "indgang"))
+os.environ.setdefault("INDGANG_ADMIN", os.path.join(BUILD, "indgang-admin"))
+BENCH = os.environ.get("INDGANG_BENCH", os.path.join(BUILD, "clients", "bench", "indgang-bench"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+import harness as h  # noqa: E402
+import kannel  # noqa: E402
+
+SMOKE = "--smoke" in sys.argv
+N_IN = 20 if SMOKE else 300
+N_OUT = 50 if SMOKE else 1000
+FAMILIES = 20 if SMOKE else 200
+DURATION = 2 if SMOKE else 10
+THROTTLE = 50
+METTE = "+4522345678"
+
+
+def pct(v, p):
+    v = sorted(v)
+    return v[min(len(v) - 1, int(len(v) * p))] if v else -1.0
+
+
+async def sms_in(w, k, anna, bo):
+    """Figure 1."""
+    ms = []
+    for i in range(N_IN):
+        text = "SMS ind nr. %d fra Mettes telefon" % i
+        t0 = time.monotonic()
+        k.smsc.send(METTE, kannel.SHORT_NUMBER, text)
+        for c in (anna, bo):
+            await c.recv_until("message", timeout=15,
+                               pred=lambda f, t=text: f["message"]["body"] == t)
+        ms.append((time.monotonic() - t0) * 1000)
+        await asyncio.sleep(max(0.0, 0.05 - (time.monotonic() - t0)))
+    return {"n": N_IN, "p50_ms": pct(ms, .5), "p99_ms": pct(ms, .99), "max_ms": max(ms)}
+
+
+def families(w, label):
+    """One closed-loop run of indgang-bench families against the same gateway."""
+    out = os.path.join(w.tmp, "families-%s.jsonl" % label)
+    r = subprocess.run([BENCH, "families", "--port", str(w.port), "--ca", w.ca,
+                        "--admin", os.environ["INDGANG_ADMIN"], "--db", w.db,
+                        "--families", str(FAMILIES), "--advisers", str(max(4, FAMILIES // 10)),
+                        "--warmup", "1", "--duration", str(DURATION), "--json", out],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise h.Fail("indgang-bench families (%s) failed: %s" % (label, r.stderr[-800:]))
+    with open(out) as f:
+        return json.loads(f.readlines()[-1])["indgang"]["msgs_per_s"]
+
+
+async def sms_out(w, k, anna):
+    """Figures 2 and 3: queue N_OUT, then the families runs around the drain."""
+    st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"],
+                      {"channel": "sms", "consent": True}, token=w.token("anna"))
+    h.eq(st, 200, "Mette reached by SMS only, with consent")
+    k.smsc.config(throttle_per_s=THROTTLE)
+    before = families(w, "before")
+    to_mette = lambda m: m["to"] in (METTE, METTE[1:]) and "Ud nr." in m["text"]  # noqa: E731
+    t0 = time.monotonic()
+    for i in range(N_OUT):
+        await anna.send_msg(w.conv["A"], "Ud nr. %d til Mettes telefon" % i, timeout=30)
+    queued_s = time.monotonic() - t0
+    beside = families(w, "beside")
+    got = k.smsc.wait_received(to_mette, n=N_OUT, timeout=N_OUT / THROTTLE * 4 + 60,
+                               what="all %d SMS at the phone" % N_OUT)
+    drained_s = time.monotonic() - t0
+    after = families(w, "after")
+    stamps = sorted(datetime.datetime.fromisoformat(m["at"].replace("Z", "+00:00")).timestamp()
+                    for m in got)
+    span = stamps[-1] - stamps[0]
+    return ({"n": N_OUT, "throttle_per_s": THROTTLE, "queued_s": queued_s,
+             "sms_per_s": (len(stamps) - 1) / span if span > 0 else -1.0,
+             "drained_s": drained_s},
+            {"families": FAMILIES, "msgs_per_s_before": before, "msgs_per_s_beside": beside,
+             "msgs_per_s_after": after, "ratio": beside / ((before + after) / 2)})
+
+
+async def run(w):
+    secret = os.path.join(w.tmp, "sms-secret")
+    with open(secret, "w") as f:
+        f.write("bench-sms-secret-" + os.urandom(8).hex())
+    with open(secret) as f:
+        mo = "https://127.0.0.1:%d/sms/kannel?secret=%s" % (w.port, f.read())
+    with kannel.Kannel(mo_url=mo) as k:
+        w.gw.extra += k.gateway_args(secret) + ["--ws-rate", "100000",
+                                                "--connections-per-address", "65535"]
+        w.gw.restart()
+        st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"], {"phone": METTE},
+                          token=w.token("anna"))
+        h.eq(st, 200, "Mette's number")
+        anna = await w.client("anna")
+        bo = await w.client("bo")
+        fin = await sms_in(w, k, anna, bo)
+        print("SMS in -> both advisers (%d): p50 %.1f ms, p99 %.1f ms, max %.1f ms"
+              % (fin["n"], fin["p50_ms"], fin["p99_ms"], fin["max_ms"]))
+        out, beside = await sms_out(w, k, anna)
+        print("SMS out (%d, simulator throttled to %d/s): %.1f SMS/s at the phones; "
+              "queued in %.1f s, all at the phone after %.1f s"
+              % (out["n"], THROTTLE, out["sms_per_s"], out["queued_s"], out["drained_s"]))
+        print("families beside it (%d families, closed loop): %.0f msg/s before, %.0f while "
+              "the outbox drains, %.0f after: ratio %.3f"
+              % (beside["families"], beside["msgs_per_s_before"], beside["msgs_per_s_beside"],
+                 beside["msgs_per_s_after"], beside["ratio"]))
+        line = {"scenario": "sms", "smoke": SMOKE, "sms_in": fin, "sms_out": out,
+                "families_beside": beside}
+        results = os.path.join(os.environ.get("BENCH_DIR", os.path.join(BUILD, "run")),
+                               "results.jsonl")
+        os.makedirs(os.path.dirname(results), exist_ok=True)
+        with open(results, "a") as f:
+            f.write(json.dumps(line) + "\n")
+
+
+async def test_sms_bench(w):
+    await run(w)
+
+
+h.run([test_sms_bench], per_test_timeout=1200.0)
