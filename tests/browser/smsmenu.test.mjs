@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
 import { startWorld, launch, person, staffLogin, familyEnrol, axe, shot, PHONE } from './lib/harness.mjs';
 
@@ -16,9 +17,11 @@ const SECRET = `smsmenu-${Math.random().toString(36).slice(2)}-secret`;
 let world;
 let browser;
 let mette;
+let secretDir;
 
 before(async () => {
-  const secretFile = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR || '/tmp', 'indgang-smsmenu-')), 's');
+  secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'indgang-smsmenu-'));
+  const secretFile = path.join(secretDir, 's');
   fs.writeFileSync(secretFile, `${SECRET}\n`);
   world = await startWorld({ args: ['--sms-secret-file', secretFile] });
   browser = await launch(world);
@@ -29,6 +32,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await world?.stop();
+  if (secretDir) fs.rmSync(secretDir, { recursive: true, force: true });
 });
 
 // As Kannel calls the gateway with an SMS from a phone (docs/kannel.md).

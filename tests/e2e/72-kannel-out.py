@@ -112,7 +112,7 @@ async def test_sms_out_through_kannel(w):
         k.smsc.wait_received(lambda r: to_mette(r) and r["text"] == "Anna Jensen: Velkommen tilbage",
                              what="SMS after START")
 
-                # The app, and SMS when the app does not reach her: without push, a notice
+        # The app, and SMS when the app does not reach her: without push, a notice
         # at once; one per conversation until she reads it.
         st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"], {"channel": "fallback"},
                           token=anna_t)
@@ -129,7 +129,7 @@ async def test_sms_out_through_kannel(w):
         h.eq(len([r for r in k.smsc.received() if to_mette(r)]), before + 1,
              "one notice per conversation until she reads it")
 
-                # An invite code straight to her number: the adviser never sees it.
+        # An invite code straight to her number: the adviser never sees it.
         st, _, body = w.http("POST", "/api/invites", {"member": w.ids["mette"], "by_sms": True},
                              token=anna_t)
         h.eq((st, body.get("sent_to"), "code" in body), (201, "+45••••5678", False),

@@ -161,12 +161,13 @@ class SMSC:
 class Kannel:
     """bearerbox + smsbox with a kannel.conf of their own, bound to a simulated SMSC."""
 
-    def __init__(self, mo_url, log_level=0):
+    def __init__(self, mo_url, log_level=0, throughput=0):
         if not installed():
             raise h.Skip("Kannel is not installed (%s, %s; gateway/install-deps.sh installs "
                          "the kannel package)" % (BEARERBOX, SMSBOX))
         self.mo_url = mo_url
         self.log_level = log_level
+        self.throughput = throughput  # the smsc group's: what the operator's contract allows
         self.tmp = tempfile.mkdtemp(prefix="indgang-kannel-")
         self.admin_password = secrets.token_hex(12)
         self.sendsms_user = "indgang"
@@ -230,6 +231,8 @@ class Kannel:
             "dlr-storage = internal",
             "# long texts from phones reach smsbox whole",
             "sms-combine-concatenated-mo = true",
+            "# an SMS the SMSC refused for now (throttled) is tried again after 2 s, not 60",
+            "sms-resend-freq = 2",
             "",
             "group = smsc",
             "smsc = smpp",
@@ -243,6 +246,7 @@ class Kannel:
             'system-type = "VMA"',
             "# a refused or lost bind is tried again soon: tests wait seconds, not minutes",
             "reconnect-delay = 1",
+            *(["throughput = %d" % self.throughput] if self.throughput else []),
             "log-file = %s" % log("smsc-sim.log"),
             "log-level = %d" % self.log_level,
             "",

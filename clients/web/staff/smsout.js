@@ -104,7 +104,7 @@ export function smsLine(conv, m) {
   if (!mine || !mine.size) return '';
   const names = new Map((conv.members || []).map((u) => [u.id, firstName(u)]));
   const out = [];
-    for (const s of mine.values()) {
+  for (const s of mine.values()) {
     const who = names.get(s.user) || 'familien';
     if (s.state === 'cancelled') continue; // a fallback the app made needless
     if (s.kind === 'fallback' && (s.state === 'queued' || s.state === 'sending')) {
