@@ -82,6 +82,11 @@ struct api_ctx {
 	const char *const *metrics_allow;
 	/* the Web Push public key (base64url), or NULL without a push key */
 	const char *push_public_key;
+	/* Runs op in the writer's group commit (writer_run) for the machine
+	 * endpoints that write often (Kannel's); NULL: in a transaction of the
+	 * worker's own (svc_in_tx). */
+	int (*grouped)(void *hub, int (*op)(struct store *s, void *arg), void *arg);
+	void *hub;
 	const char *sms_secret;       /* Kannel's get-url secret; NULL: no SMS endpoint */
 	const char *const *sms_allow; /* where Kannel may call from */
 };

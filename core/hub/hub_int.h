@@ -47,6 +47,7 @@ enum job_type {
 	JOB_PUSHED,    /* what became of notifications (core/notify -> the writer) */
 	JOB_SMS_CLAIM, /* SMS to hand to Kannel (core/kannel -> the writer -> core/kannel) */
 	JOB_SMS_SENT,  /* what became of them (core/kannel -> the writer -> the loop) */
+	JOB_OP,        /* an HTTP worker's operation, in the writer's group commit */
 };
 
 struct job {
@@ -92,6 +93,8 @@ struct job {
 	struct svc_delivery delivery;    /* JOB_DELIVERED */
 	struct svc_push_outcome *pushed; /* JOB_PUSHED */
 	size_t n_pushed, pushed_left;
+	int (*op)(struct store *s, void *arg); /* JOB_OP */
+	void *op_arg;
 	const struct svc_sms_policy *sms_policy; /* JOB_SMS_CLAIM */
 	struct svc_sms_batch sms;                /* JOB_SMS_CLAIM, JOB_SMS_SENT */
 };
@@ -108,6 +111,9 @@ void job_queue_init(struct job_queue *q);
 /* Frees what is still queued. */
 void job_queue_destroy(struct job_queue *q);
 void job_queue_push(struct job_queue *q, struct job *j);
+/* The same, unless the queue is closed (its thread is gone): then false, and
+ * the caller keeps j. */
+bool job_queue_push_open(struct job_queue *q, struct job *j);
 /* Takes up to max jobs as a list, waiting while empty; NULL once closed and empty. */
 struct job *job_queue_take(struct job_queue *q, size_t max, bool wait);
 void job_queue_close(struct job_queue *q);

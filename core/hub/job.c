@@ -59,6 +59,23 @@ void job_queue_push(struct job_queue *q, struct job *j)
 	pthread_mutex_unlock(&q->mu);
 }
 
+bool job_queue_push_open(struct job_queue *q, struct job *j)
+{
+	pthread_mutex_lock(&q->mu);
+	bool open = !q->closed;
+	if (open) {
+		j->next = NULL;
+		if (q->tail)
+			q->tail->next = j;
+		else
+			q->head = j;
+		q->tail = j;
+		pthread_cond_signal(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return open;
+}
+
 struct job *job_queue_take(struct job_queue *q, size_t max, bool wait)
 {
 	pthread_mutex_lock(&q->mu);

@@ -20,6 +20,7 @@
 
 #include "../common/err.h"
 #include "../common/text.h"
+#include "../writer/writer_int.h"
 
 /* The error code behind an HTTP status (0 for success). */
 static int err_of_status(int status)
@@ -62,6 +63,12 @@ static void count_request(struct hub *h, const struct api_request *req,
 	        hub_log_quote(peer, sizeof peer, req->peer_addr));
 }
 
+/* api_ctx.grouped: the op in the writer's group commit. */
+static int grouped(void *hub, int (*op)(struct store *s, void *arg), void *arg)
+{
+	return writer_run(hub, op, arg);
+}
+
 /* An I/O error on a worker's commit (a sign-in, an enrolment, a revocation)
  * leaves the database file as unknown as one on the writer's: nothing more
  * is acknowledged and the gateway shuts down (hub_failed()). */
@@ -94,6 +101,8 @@ static void *worker_main(void *arg)
 	    .metrics = h->metrics,
 	    .metrics_allow = h->cfg.metrics_allow,
 	    .push_public_key = h->cfg.push_public_key,
+	    .grouped = grouped,
+	    .hub = h,
 	    .sms_secret = h->cfg.sms_secret,
 	    .sms_allow = h->cfg.sms_allow,
 	};

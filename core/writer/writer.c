@@ -73,6 +73,9 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 	case JOB_SMS_SENT:
 		j->err = svc_sms_record(s, &j->sms, now);
 		break;
+	case JOB_OP:
+		j->err = j->op(s, j->op_arg);
+		break;
 	case JOB_DELIVERED:
 		j->err =
 		    svc_delivered(s, &j->user, j->device_id, j->conv, j->upto, now, &j->delivery);
@@ -171,7 +174,7 @@ static void commit_batch(struct hub *h, struct store *s, struct job *batch)
 			refuse_batch(h, s, batch, "commit_failed");
 			return;
 		}
-		if (job_keeps_writes(j->err))
+		if (j->type == JOB_OP ? svc_keeps_writes(j->err) : job_keeps_writes(j->err))
 			store_release(s);
 		else
 			store_rollback_to(s);
@@ -305,4 +308,53 @@ void writer_reply_after_access_log(struct session *s, const char *ref, const int
 		text_copy(j->ref, sizeof j->ref, ref);
 	j->reply = reply;
 	writer_submit(s->hub, j);
+}
+
+/* writer_run: the caller waits on this until the writer has done its job. */
+struct waited {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	int err;
+};
+
+static void waited_done(struct job *j)
+{
+	struct waited *w = j->done_arg;
+	pthread_mutex_lock(&w->mu);
+	w->err = j->err;
+	w->done = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	job_free(j);
+}
+
+int writer_run(struct hub *h, int (*op)(struct store *s, void *arg), void *arg)
+{
+	struct waited w = {.done = false};
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return ERR_INTERNAL;
+	j->type = JOB_OP;
+	j->op = op;
+	j->op_arg = arg;
+	j->done = waited_done;
+	j->done_arg = &w;
+	j->uncounted = true;
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	metrics_gauge_add(h->metrics, MG_WRITE_QUEUE, 1);
+	if (!job_queue_push_open(&h->write_q, j)) {
+		metrics_gauge_add(h->metrics, MG_WRITE_QUEUE, -1);
+		free(j);
+		w.done = true;
+		w.err = ERR_UNAVAILABLE;
+	}
+	pthread_mutex_lock(&w.mu);
+	while (!w.done)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	pthread_cond_destroy(&w.cv);
+	pthread_mutex_destroy(&w.mu);
+	return w.err;
 }

@@ -19,6 +19,10 @@ void writer_submit(struct hub *h, struct job *j);
 /* The same from any thread (the Web Push sender): not one of the loop's own
  * jobs (hub.inflight), its result comes back through done_q all the same. */
 void writer_submit_any(struct hub *h, struct job *j);
+/* Any thread but the writer's: runs op(s, arg) in the writer's next group
+ * commit and waits for it (svc_in_tx's keep-or-undo rule, one fsync shared
+ * with the batch).  ERR_UNAVAILABLE when the writer has stopped. */
+int writer_run(struct hub *h, int (*op)(struct store *s, void *arg), void *arg);
 /* A contact-log row of kind for u (e.g. "denied"), written with the next
  * batch; nobody waits for it. */
 void writer_log_later(struct hub *h, const struct store_user *u, const char *kind, int64_t family,
