@@ -161,13 +161,14 @@ class SMSC:
 class Kannel:
     """bearerbox + smsbox with a kannel.conf of their own, bound to a simulated SMSC."""
 
-    def __init__(self, mo_url, log_level=0, throughput=0):
+    def __init__(self, mo_url, log_level=0, throughput=0, access_log=True):
         if not installed():
             raise h.Skip("Kannel is not installed (%s, %s; gateway/install-deps.sh installs "
                          "the kannel package)" % (BEARERBOX, SMSBOX))
         self.mo_url = mo_url
         self.log_level = log_level
         self.throughput = throughput  # the smsc group's: what the operator's contract allows
+        self.access_log = access_log  # production has none: it holds every message's text
         self.tmp = tempfile.mkdtemp(prefix="indgang-kannel-")
         self.admin_password = secrets.token_hex(12)
         self.sendsms_user = "indgang"
@@ -227,7 +228,7 @@ class Kannel:
             'box-allow-ip = "127.0.0.1"',
             "log-file = %s" % log("bearerbox.log"),
             "log-level = %d" % self.log_level,
-            "access-log = %s" % log("bearerbox-access.log"),
+            *(["access-log = %s" % log("bearerbox-access.log")] if self.access_log else []),
             "dlr-storage = internal",
             "# long texts from phones reach smsbox whole",
             "sms-combine-concatenated-mo = true",
@@ -263,7 +264,7 @@ class Kannel:
             "http-queue-delay = 1",
             "log-file = %s" % log("smsbox.log"),
             "log-level = %d" % self.log_level,
-            "access-log = %s" % log("smsbox-access.log"),
+            *(["access-log = %s" % log("smsbox-access.log")] if self.access_log else []),
             "",
             "group = sendsms-user",
             "username = %s" % q(self.sendsms_user),
