@@ -119,9 +119,7 @@ def arrivals(k, match, t0):
 async def sms_out(w, k, anna):
     """Figure 2, with what each process spent on it, and figure 3: the families runs
     before, beside and after a second drain."""
-    st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"],
-                      {"channel": "sms", "consent": True}, token=w.token("anna"))
-    h.eq(st, 200, "Mette reached by SMS only, with consent")
+    kannel.set_member_sms(w, "mette", channel="sms", consent=True)
     k.smsc.config(throttle_per_s=THROTTLE)
     pids = dict((name, p.pid) for name, p in k.procs)
     pids.update(simulator=k.smsc.proc.pid, indgang=w.gw.proc.pid)
@@ -147,21 +145,14 @@ async def sms_out(w, k, anna):
 
 
 async def run(w):
-    secret = os.path.join(w.tmp, "sms-secret")
-    with open(secret, "w") as f:
-        f.write("bench-sms-secret-" + os.urandom(8).hex())
-    with open(secret) as f:
-        mo = "https://127.0.0.1:%d/sms/kannel?secret=%s" % (w.port, f.read())
+    secret, value = kannel.secret_file(w)
+    mo = "https://127.0.0.1:%d/sms/kannel?secret=%s" % (w.port, value)
     # Kannel paces to the contract's rate and logs at level 2 without access logs, as
     # docs/kannel.md has it (at the tests' level 0 bearerbox spends five times the CPU on
     # its log); the SMSC refuses beyond the rate.
     with kannel.Kannel(mo_url=mo, throughput=THROTTLE, log_level=2, access_log=False) as k:
-        w.gw.extra += k.gateway_args(secret) + ["--ws-rate", "100000",
-                                                "--connections-per-address", "65535"]
-        w.gw.restart()
-        st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"], {"phone": METTE},
-                          token=w.token("anna"))
-        h.eq(st, 200, "Mette's number")
+        k.attach(w, secret, "--ws-rate", "100000", "--connections-per-address", "65535")
+        kannel.set_member_sms(w, "mette", phone=METTE)
         anna = await w.client("anna")
         bo = await w.client("bo")
         fin = await sms_in(w, k, anna, bo)

@@ -46,24 +46,12 @@ void job_queue_destroy(struct job_queue *q)
 	pthread_mutex_destroy(&q->mu);
 }
 
-void job_queue_push(struct job_queue *q, struct job *j)
-{
-	j->next = NULL;
-	pthread_mutex_lock(&q->mu);
-	if (q->tail)
-		q->tail->next = j;
-	else
-		q->head = j;
-	q->tail = j;
-	pthread_cond_signal(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-}
-
-bool job_queue_push_open(struct job_queue *q, struct job *j)
+/* Appends j unless the queue is closed and `closed_too` is false. */
+static bool push(struct job_queue *q, struct job *j, bool closed_too)
 {
 	pthread_mutex_lock(&q->mu);
-	bool open = !q->closed;
-	if (open) {
+	bool taken = closed_too || !q->closed;
+	if (taken) {
 		j->next = NULL;
 		if (q->tail)
 			q->tail->next = j;
@@ -73,7 +61,17 @@ bool job_queue_push_open(struct job_queue *q, struct job *j)
 		pthread_cond_signal(&q->cv);
 	}
 	pthread_mutex_unlock(&q->mu);
-	return open;
+	return taken;
+}
+
+void job_queue_push(struct job_queue *q, struct job *j)
+{
+	push(q, j, true);
+}
+
+bool job_queue_push_open(struct job_queue *q, struct job *j)
+{
+	return push(q, j, false);
 }
 
 struct job *job_queue_take(struct job_queue *q, size_t max, bool wait)

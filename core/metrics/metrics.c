@@ -275,21 +275,32 @@ static void render_writer(struct buf *b, const struct metrics *m)
 	gauge(b, m, "indgang_outbox_bytes", MG_OUTBOX_BYTES, "Bytes of those frames.");
 }
 
+/* A counter by result, one line per result (name{result="..."}). */
+struct outcome {
+	const char *result;
+	enum metric_counter c;
+};
+
+static void outcomes(struct buf *b, const struct metrics *m, const char *name, const char *help,
+                     const struct outcome *v, size_t n)
+{
+	head(b, name, "counter", help);
+	for (size_t i = 0; i < n; i++)
+		put(b, "%s{result=\"%s\"} %llu\n", name, v[i].result,
+		    (unsigned long long)load(&m->counter[v[i].c]));
+}
+
 static void render_push(struct buf *b, const struct metrics *m)
 {
-	static const struct {
-		const char *result;
-		enum metric_counter c;
-	} outcomes[] = {{"sent", MC_PUSH_SENT},       {"retried", MC_PUSH_RETRIED},
-	                {"gone", MC_PUSH_GONE},       {"rejected", MC_PUSH_REJECTED},
-	                {"expired", MC_PUSH_EXPIRED}, {"suppressed", MC_PUSH_SUPPRESSED}};
-	head(b, "indgang_push_notifications_total", "counter",
-	     "Web Push notifications by outcome: sent (accepted by the push service), retried "
-	     "(429, 5xx, no answer), gone (404/410: subscription removed), rejected (other 4xx), "
-	     "expired (given up), suppressed (the person was reading).");
-	for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++)
-		put(b, "indgang_push_notifications_total{result=\"%s\"} %llu\n", outcomes[i].result,
-		    (unsigned long long)load(&m->counter[outcomes[i].c]));
+	static const struct outcome v[] = {
+	    {"sent", MC_PUSH_SENT},       {"retried", MC_PUSH_RETRIED},
+	    {"gone", MC_PUSH_GONE},       {"rejected", MC_PUSH_REJECTED},
+	    {"expired", MC_PUSH_EXPIRED}, {"suppressed", MC_PUSH_SUPPRESSED}};
+	outcomes(b, m, "indgang_push_notifications_total",
+	         "Web Push notifications by outcome: sent (accepted by the push service), retried "
+	         "(429, 5xx, no answer), gone (404/410: subscription removed), rejected (other "
+	         "4xx), expired (given up), suppressed (the person was reading).",
+	         v, sizeof v / sizeof v[0]);
 	gauge(b, m, "indgang_push_waiting", MG_PUSH_WAITING,
 	      "Notifications queued: due, in quiet hours or backing off.");
 	gauge(b, m, "indgang_push_inflight", MG_PUSH_INFLIGHT,
@@ -300,20 +311,16 @@ static void render_push(struct buf *b, const struct metrics *m)
 
 static void render_sms(struct buf *b, const struct metrics *m)
 {
-	static const struct {
-		const char *result;
-		enum metric_counter c;
-	} outcomes[] = {{"accepted", MC_SMS_ACCEPTED},
-	                {"retried", MC_SMS_RETRIED},
-	                {"failed", MC_SMS_FAILED},
-	                {"unsure", MC_SMS_UNSURE}};
-	head(b, "indgang_sms_out_total", "counter",
-	     "SMS handed to Kannel by outcome: accepted (202), retried (Kannel down, busy or "
-	     "refusing the account), failed (refused for good, or not to be sent), unsure (sent "
-	     "again after a crash left it claimed: a possible duplicate).");
-	for (size_t i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++)
-		put(b, "indgang_sms_out_total{result=\"%s\"} %llu\n", outcomes[i].result,
-		    (unsigned long long)load(&m->counter[outcomes[i].c]));
+	static const struct outcome v[] = {{"accepted", MC_SMS_ACCEPTED},
+	                                   {"retried", MC_SMS_RETRIED},
+	                                   {"failed", MC_SMS_FAILED},
+	                                   {"unsure", MC_SMS_UNSURE}};
+	outcomes(
+	    b, m, "indgang_sms_out_total",
+	    "SMS handed to Kannel by outcome: accepted (202), retried (Kannel down, busy or "
+	    "refusing the account), failed (refused for good, or not to be sent), unsure (sent "
+	    "again after a crash left it claimed: a possible duplicate).",
+	    v, sizeof v / sizeof v[0]);
 	gauge(b, m, "indgang_sms_waiting", MG_SMS_WAITING,
 	      "SMS not yet handed to Kannel: due, in quiet hours or backing off.");
 }

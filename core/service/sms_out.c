@@ -4,7 +4,9 @@
  *
  * An adviser's text to a member reached by SMS only is queued in
  * sms_outbox in the transaction of the message, so an acknowledged message
- * is never without its SMS.  What the SMS says is decided when it goes, on
+ * is never without its SMS; so is a fallback notice for a member reached by
+ * the app with SMS as fallback, which goes only if the app has not got the
+ * message within fallback_ms (fallback_due).  What the SMS says is decided when it goes, on
  * the member's settings as they are then (perm_sms_full_text): the text
  * itself, or a notice without content and the app's address.  The sender
  * claims a batch (svc_sms_claim), hands it over, and records what became

@@ -15,7 +15,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 import kannel  # noqa: E402
 
-SECRET = "kannel-out-secret-" + os.urandom(8).hex()
 METTE = "+4522345678"
 LINK = "https://indgang.example.dk/"
 DANISH = ("Hej Mette. Jeg har talt med boligkontoret om huslejen, og de venter med rykkeren "
@@ -31,17 +30,12 @@ async def sms_state(c, msg_id, state, timeout=15):
 
 
 async def test_sms_out_through_kannel(w):
-    secret = os.path.join(w.tmp, "sms-secret")
-    with open(secret, "w") as f:
-        f.write(SECRET)
-    mo = "https://127.0.0.1:%d/sms/kannel?secret=%s" % (w.port, SECRET)
+    secret, value = kannel.secret_file(w)
+    mo = "https://127.0.0.1:%d/sms/kannel?secret=%s" % (w.port, value)
     with kannel.Kannel(mo_url=mo) as k:
-        w.gw.extra += k.gateway_args(secret) + ["--sms-link", LINK]
-        w.gw.restart()
+        k.attach(w, secret, "--sms-link", LINK)
         anna_t = w.token("anna")
-        st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"],
-                          {"phone": "22345678", "channel": "sms"}, token=anna_t)
-        h.eq(st, 200, "Mette reached by SMS only, no consent yet")
+        kannel.set_member_sms(w, "mette", phone="22345678", channel="sms")  # no consent yet
         anna = await w.client("anna")
         bo = await w.client("bo")
         conv = w.conv["A"]
@@ -62,9 +56,7 @@ async def test_sms_out_through_kannel(w):
               % ((time.monotonic() - t0) * 1000))
 
         # With consent: the text, in parts when long, UCS-2 for Arabic.
-        st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"], {"consent": True},
-                          token=anna_t)
-        h.eq(st, 200, "Mette's consent recorded")
+        kannel.set_member_sms(w, "mette", consent=True)
         long_text = (DANISH * 4)[:600].strip()
         for text, coding, parts, what in ((long_text, 0, 4, "600 Danish characters"),
                                           (ARABIC, 8, 2, "Arabic")):
@@ -114,9 +106,7 @@ async def test_sms_out_through_kannel(w):
 
         # The app, and SMS when the app does not reach her: without push, a notice
         # at once; one per conversation until she reads it.
-        st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"], {"channel": "fallback"},
-                          token=anna_t)
-        h.eq(st, 200, "Mette: the app, SMS as fallback")
+        kannel.set_member_sms(w, "mette", channel="fallback")
         before = len([r for r in k.smsc.received() if to_mette(r)])
         m = await anna.send_msg(conv, "Kan du komme kl. 14?")
         await anna.send_msg(conv, "Eller kl. 15?")

@@ -12,7 +12,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 import kannel  # noqa: E402
 
-SECRET = "kannel-outage-secret-" + os.urandom(8).hex()
 METTE = "+4522345678"
 OUTAGE_S = float(os.environ.get("INDGANG_KANNEL_OUTAGE_S", "10"))
 N = 200
@@ -33,16 +32,10 @@ async def send_timed(c, conv, texts):
 
 
 async def test_outage(w):
-    secret = os.path.join(w.tmp, "sms-secret")
-    with open(secret, "w") as f:
-        f.write(SECRET)
+    secret, _ = kannel.secret_file(w)
     with kannel.Kannel(mo_url="http://127.0.0.1:9/unused") as k:
-        w.gw.extra += k.gateway_args(secret)
-        w.gw.restart()
-        st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"],
-                          {"phone": METTE, "channel": "sms", "consent": True},
-                          token=w.token("anna"))
-        h.eq(st, 200, "Mette reached by SMS only, with consent")
+        k.attach(w, secret)
+        kannel.set_member_sms(w, "mette", phone=METTE, channel="sms", consent=True)
         anna = await w.client("anna")
         conv = w.conv["A"]
         to_mette = lambda m: m["to"] in (METTE, METTE[1:])  # noqa: E731

@@ -15,7 +15,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 import kannel  # noqa: E402
 
-SECRET = "kannel-crash-secret-" + os.urandom(8).hex()
 METTE = "+4522345678"
 N = 500
 UNSURE_S = 8
@@ -28,17 +27,10 @@ def counter(w, result):
 
 
 async def test_kill_during_burst(w):
-    secret = os.path.join(w.tmp, "sms-secret")
-    with open(secret, "w") as f:
-        f.write(SECRET)
+    secret, _ = kannel.secret_file(w)
     with kannel.Kannel(mo_url="http://127.0.0.1:9/unused") as k:
-        w.gw.extra += k.gateway_args(secret) + ["--sms-unsure-seconds", str(UNSURE_S),
-                                                "--ws-rate", "100000"]
-        w.gw.restart()
-        st, _, _ = w.http("PUT", "/api/members/%d/sms" % w.ids["mette"],
-                          {"phone": METTE, "channel": "sms", "consent": True},
-                          token=w.token("anna"))
-        h.eq(st, 200, "Mette reached by SMS only, with consent")
+        k.attach(w, secret, "--sms-unsure-seconds", str(UNSURE_S), "--ws-rate", "100000")
+        kannel.set_member_sms(w, "mette", phone=METTE, channel="sms", consent=True)
         anna = await w.client("anna")
         conv = w.conv["A"]
         texts = ["Burst %03d" % i for i in range(N)]

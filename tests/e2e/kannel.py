@@ -50,6 +50,24 @@ MO_PARAMS = "from=%p&to=%P&text=%b&coding=%c&charset=%C&id=%I&smsc=%i&time=%T&ud
 DLR_PARAMS = "type=%d&answer=%A&smsc_id=%F&phone=%p&time=%T"
 
 
+def secret_file(w):
+    """A fresh sms_secret_file in world w's folder -> (its path, the secret)."""
+    secret = "sms-secret-" + secrets.token_hex(12)
+    path = os.path.join(w.tmp, "sms-secret")
+    with open(path, "w") as f:
+        f.write(secret + "\n")
+    return path, secret
+
+
+def set_member_sms(w, member, by="anna", **settings):
+    """PUT /api/members/{id}/sms for w's member (a key of w.ids) as `by`, required to
+    succeed."""
+    st, _, body = w.http("PUT", "/api/members/%d/sms" % w.ids[member], settings,
+                         token=w.token(by))
+    h.eq(st, 200, "%s's SMS settings %s" % (member, settings))
+    return body
+
+
 def installed():
     return os.access(BEARERBOX, os.X_OK) and os.access(SMSBOX, os.X_OK)
 
@@ -368,6 +386,12 @@ class Kannel:
             params["dlr-mask"] = 31 if dlr_mask is None else dlr_mask
         return _get("http://127.0.0.1:%d/cgi-bin/sendsms?%s"
                     % (self.sendsms_port, urllib.parse.urlencode(params)), timeout=15)
+
+    def attach(self, w, secret_file, *extra):
+        """Restarts world w's gateway with SMS in and out through this Kannel (and extra
+        flags)."""
+        w.gw.extra += self.gateway_args(secret_file) + list(extra)
+        w.gw.restart()
 
     def gateway_args(self, secret_file):
         """The gateway's flags for SMS out through this Kannel: its sendsms and
