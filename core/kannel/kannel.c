@@ -186,6 +186,8 @@ static void *kannel_main(void *arg)
 		if (b.n > 0) {
 			hand_over(k, &b);
 			record(k, &b);
+		} else {
+			svc_sms_batch_clear(&b);
 		}
 	}
 	return NULL;
