@@ -525,6 +525,42 @@ static void show_revoke_device(const struct admin *a, const json_t *out)
 	                                                               "longer works");
 }
 
+/* ---- sms-number ------------------------------------------------------------------ */
+
+/* A family member's phone number for SMS, set by the administrator as the
+ * pair may (svc_member_sms_set: checked, logged, the number masked). */
+static int run_sms_number(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	struct store_user console;
+	struct member_sms v;
+	const char *why = NULL;
+	int64_t id;
+	int err;
+
+	if (!admin_parse_id(args->pos[0], &id))
+		return admin_usage(a, "\"%s\" is not a member id", args->pos[0]);
+	const char *number = strcmp(args->pos[1], "none") == 0 ? "" : args->pos[1];
+	struct svc_sms_change chg = {.phone = number, .consent = -1};
+	if ((err = admin_begin(a)) != ERR_OK)
+		return err;
+	if ((err = svc_console(a->s, &console)) == ERR_OK)
+		err = svc_member_sms_set(a->s, &console, id, &chg, a->now, &v, &why);
+	if (err == ERR_NOT_FOUND)
+		return admin_fail(a, err, "no family member %lld", (long long)id);
+	if (err != ERR_OK)
+		return admin_fail(a, err, "%s", why ? why : store_errmsg(a->s));
+	*out = json_pack("{s:I, s:s, s:s}", "member", (json_int_t)id, "phone", v.phone, "channel",
+	                 sms_channel_name(v.channel));
+	return ERR_OK;
+}
+
+static void show_sms_number(const struct admin *a, const json_t *out)
+{
+	(void)a;
+	printf("member %lld: number %s, gets messages by %s\n", jint(out, "member"),
+	       jstr(out, "phone")[0] ? jstr(out, "phone") : "none", jstr(out, "channel"));
+}
+
 /* ---- list ---------------------------------------------------------------------- */
 
 static int list_team(void *ctx, const struct store_admin_team *t)
@@ -761,6 +797,11 @@ const struct admin_command admin_commands[] = {
     {"revoke-device", "DEVICE_ID", "Revoke an enrolled device, e.g. a lost phone.",
      "Its token stops working. The member can enrol a new phone with a new invite code.", 1, 1, 0,
      0, run_revoke_device, show_revoke_device, false},
+    {"sms-number", "MEMBER_ID NUMBER|none", "Set a family member's phone number for SMS.",
+     "As people write it: Danish numbers without +45 are understood, others need their\n"
+     "country code. none removes it. A new number drops the member's consent to full text\n"
+     "by SMS. How the member is reached (app, fallback, sms) is theirs and the pair's.",
+     2, 2, 0, 0, run_sms_number, show_sms_number, false},
     {"list", "teams|staff|families|members|devices [--family ID]",
      "List teams, staff, families, members or devices.",
      "--family ID narrows families, members and devices to one family. With --json the\n"

@@ -6,6 +6,7 @@ row), another family's pair does not.  Full text by SMS needs consent, recorded 
 and when; a new number drops it.  One member per number.  Every change is a "settings"
 row in the family's log with the number masked."""
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -102,6 +103,19 @@ async def test_logged_with_the_number_masked(w):
     h.eq(len(rows), before, "a change to what it already is writes no row")
 
 
+async def test_administrator_sets_the_number(w):
+    r = subprocess.run([h.ADMIN, "--db", w.db, "sms-number", str(w.ids["amina"]), "31 22 33 44"],
+                       capture_output=True, text=True, timeout=30)
+    h.eq(r.returncode, 0, "indgang-admin sms-number: %s" % r.stderr.strip())
+    h.check("+4531223344" in r.stdout, "it prints the number as kept", "+4531223344", r.stdout)
+    st, _, v = w.http("GET", "/api/members/%d/sms" % w.ids["amina"], token=w.token("dora"))
+    h.eq((st, v.get("phone")), (200, "+4531223344"), "her pair sees it")
+    r = subprocess.run([h.ADMIN, "--db", w.db, "sms-number", str(w.ids["amina"]), "12"],
+                       capture_output=True, text=True, timeout=30)
+    h.check(r.returncode != 0 and r.stderr.strip() != "", "a wrong number is refused, said why",
+            "an error", (r.returncode, r.stderr))
+
+
 h.run([test_defaults_and_who_sees, test_pair_sets_number_and_channel,
        test_member_chooses_channel_not_number, test_consent_recorded_and_dropped_with_a_new_number,
-       test_logged_with_the_number_masked])
+       test_logged_with_the_number_masked, test_administrator_sets_the_number])
