@@ -655,8 +655,8 @@ async function openConv(convId, changed) {
     el['no-sms'].checked = false;
     updateCounter();
     renderMessages({ toBottom: true });
-    openSmsOut(convId);
   }
+  openSmsOut(convId); // afresh each time: the family page may have changed who gets SMS
   await ensureLoaded(convId);
   // Back in a conversation loaded before: what came meanwhile is read now.
   if (route.view === 'conv' && route.convId === convId && document.visibilityState === 'visible') store.markRead(convId);
