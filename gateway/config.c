@@ -90,6 +90,7 @@ static const struct key keys[] = {
     {"sms_link", K_URL, OFF(sms_link), 0, 0, false},
     {"sms_full_text", K_BOOL, OFF(sms_full_text), 0, 0, false},
     {"sms_unsure_seconds", K_INT, OFF(sms_unsure_s), 5, 3600, false},
+    {"sms_rate", K_INT, OFF(sms_rate), 0, 10000, false},
     {"sms_fallback_minutes", K_DOUBLE, OFF(sms_fallback_minutes), 0, 1440, false},
     {"push_renotify_minutes", K_DOUBLE, OFF(push_renotify_minutes), 0, 1440, false},
 };

@@ -46,6 +46,7 @@ struct gw_config {
 	bool sms_full_text;          /* the municipality lets full text go by SMS (with consent) */
 	double sms_fallback_minutes; /* a fallback notice waits this long for the app */
 	int sms_unsure_s; /* an SMS a crash cut short in hand-over goes again after this */
+	int sms_rate;     /* SMS handed to Kannel a second; 0: no pace */
 	double push_renotify_minutes; /* a newer message's notification waits this long */
 	char listen_addr[64];
 	int port;

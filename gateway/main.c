@@ -460,6 +460,7 @@ static int sms_out_settings(const struct gw_config *c, const char *secret, struc
 	hc->sms_full_text = c->sms_full_text;
 	hc->policy.sms_link = hc->sms_link;
 	hc->sms_unsure_ms = (int64_t)c->sms_unsure_s * 1000;
+	hc->sms_rate = c->sms_rate;
 	hc->sms_fallback_ms = (int64_t)(c->sms_fallback_minutes * 60000);
 	log_event(LOGL_INFO, "sms_out", "sendsms=%s dlr_url=%s link=%s full_text=%s",
 	          c->kannel_sendsms_url, hc->sms_dlr_url, hc->sms_link,

@@ -101,7 +101,8 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		                           .link = h->cfg.sms_link,
 		                           .full_text = h->cfg.sms_full_text,
 		                           .unsure_ms = h->cfg.sms_unsure_ms,
-		                           .fallback_ms = h->cfg.sms_fallback_ms};
+		                           .fallback_ms = h->cfg.sms_fallback_ms,
+		                           .rate = h->cfg.sms_rate};
 		err = kannel_start(h, &kc, &h->kannel);
 	}
 	if (err) {

@@ -102,6 +102,7 @@ struct hub_config {
 	bool sms_full_text;
 	int64_t sms_unsure_ms;   /* 0: KANNEL_UNSURE_MS */
 	int64_t sms_fallback_ms; /* a fallback notice waits this long for the app */
+	int sms_rate;            /* SMS handed to Kannel a second (0: as fast as it takes them) */
 	/* The key's private half, which signs the requests to the push
 	 * services; NULL: no notifications are sent (the caller keeps it). */
 	const struct vapid *push_key;

@@ -101,6 +101,46 @@ static void count(struct kannel *k, const struct svc_sms *o)
 		metrics_inc(k->hub->metrics, MC_SMS_UNSURE);
 }
 
+static void wait_until(struct kannel *k, int64_t at_ms)
+{
+	struct timespec ts;
+	int64_t ms = at_ms - text_now_ms();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&k->cv, &k->mu, &ts);
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* With a rate (sms_rate: the SMSC contract's, as Kannel's throughput), waits
+ * for the next even slot, so that a burst stays in the outbox, in order and
+ * still cancellable, rather than in Kannel's queue, and costs the machine the
+ * same each second; false when the sender is to stop. */
+static bool pace(struct kannel *k)
+{
+	if (k->cfg.rate <= 0)
+		return !atomic_load(&k->stop);
+	int64_t now = now_us();
+	if (k->slot_us < now)
+		k->slot_us = now; /* no credit for idle time: never a burst */
+	pthread_mutex_lock(&k->mu);
+	while (!atomic_load(&k->stop) && (now = now_us()) < k->slot_us)
+		wait_until(k, text_now_ms() + (k->slot_us - now + 999) / 1000);
+	pthread_mutex_unlock(&k->mu);
+	k->slot_us += 1000000 / k->cfg.rate;
+	return !atomic_load(&k->stop);
+}
+
 /* Hands b over in order; the first that must wait stops the rest too, so
  * that they go in order when Kannel is back. */
 static void hand_over(struct kannel *k, struct svc_sms_batch *b)
@@ -112,6 +152,8 @@ static void hand_over(struct kannel *k, struct svc_sms_batch *b)
 			count(k, o);
 			continue;
 		}
+		if (!pace(k))
+			break;
 		sendsms_hand_over(k, o);
 		count(k, o);
 		if (o->result == SMS_QUEUED) {
@@ -133,20 +175,6 @@ static void hand_over(struct kannel *k, struct svc_sms_batch *b)
 		if (b->v[i].st.state == SMS_SENDING)
 			put_back(&b->v[i], k->pause_until > 0 ? k->pause_until : text_now_ms(),
 			         "waiting for the SMS gateway");
-}
-
-static void wait_until(struct kannel *k, int64_t at_ms)
-{
-	struct timespec ts;
-	int64_t ms = at_ms - text_now_ms();
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&k->cv, &k->mu, &ts);
 }
 
 /* Sleeps until woken, the next due time or the idle limit, and not before a

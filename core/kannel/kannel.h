@@ -52,6 +52,7 @@ struct kannel_config {
 	bool full_text;      /* the municipality lets full text go by SMS */
 	int64_t unsure_ms;   /* 0: KANNEL_UNSURE_MS */
 	int64_t fallback_ms; /* a fallback notice waits this long for the app (push) */
+	int rate;            /* SMS handed over a second, evenly spaced (0: no pace) */
 };
 
 /* Starts the sender; *out is NULL when cfg->sendsms_url is NULL (no SMS out). */

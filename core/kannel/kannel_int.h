@@ -27,6 +27,7 @@ struct kannel {
 	int64_t next_at;     /* when the next SMS not yet due is (0: none) */
 	int64_t pause_until; /* Kannel failed: not before this */
 	int64_t backoff_ms;  /* the last pause (0: none since the last success) */
+	int64_t slot_us;     /* with a rate: the next hand-over not before this */
 };
 
 /* Hands o to Kannel: o->result is SMS_ACCEPTED, SMS_FAILED (Kannel will

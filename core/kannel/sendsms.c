@@ -13,9 +13,11 @@
 #include "../common/text.h"
 #include "../sms/parts.h"
 
-/* Kannel's dlr-mask: delivered (1), failed (2), buffered (4), accepted by
- * the operator's SMSC (8), refused by it (16). */
-#define SENDSMS_DLR_MASK "31"
+/* Kannel's dlr-mask: delivered (1), failed (2) and refused by the operator's
+ * SMSC (16).  Not buffered (4) or accepted by the SMSC (8): they would say
+ * no more than Kannel's 202 did (accepted), and each report is a request to
+ * the gateway. */
+#define SENDSMS_DLR_MASK "19"
 
 /* The start of Kannel's answer, for the record ("0: Accepted for delivery"). */
 struct answer {

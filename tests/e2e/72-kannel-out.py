@@ -5,6 +5,7 @@ delivered (Kannel's delivery reports at /sms/kannel/dlr).  The sensitivity guard
 without her recorded consent the phone gets a notice without content and the app's
 address; with it, the text; a message marked "not by SMS" is a notice again; a note never
 leaves.  A 600-character Danish text goes in GSM 03.38 parts, Arabic in UCS-2 (issue 13)."""
+import datetime
 import os
 import re
 import sqlite3
@@ -148,4 +149,25 @@ async def test_sms_out_through_kannel(w):
              "an unknown number is answered once")
 
 
-h.run([test_sms_out_through_kannel], per_test_timeout=120.0)
+async def test_sms_rate_paces_a_burst(w):
+    """sms_rate: a burst goes to Kannel evenly spaced, in order, not all at once."""
+    secret, value = kannel.secret_file(w)
+    mo = "https://127.0.0.1:%d/sms/kannel?secret=%s" % (w.port, value)
+    with kannel.Kannel(mo_url=mo) as k:
+        k.attach(w, secret, "--sms-rate", "5")
+        kannel.set_member_sms(w, "mette", phone=METTE, channel="sms", consent=True)
+        anna = await w.client("anna")
+        for i in range(10):
+            await anna.send_msg(w.conv["A"], "Byge %d" % i)
+        got = k.smsc.wait_received(lambda r: r["text"].startswith("Anna Jensen: Byge"), n=10,
+                                   timeout=30, what="the ten SMS at the phone")
+        h.eq([r["text"] for r in got], ["Anna Jensen: Byge %d" % i for i in range(10)],
+             "the burst reaches the phone in order")
+        at = [datetime.datetime.fromisoformat(r["at"].replace("Z", "+00:00")).timestamp()
+              for r in got]
+        span = at[-1] - at[0]
+        print("    ten SMS at 5 a second: %.2f s from the first to the last" % span)
+        h.check(span >= 1.5, "handed over 5 a second, not at once", ">= 1.5 s", "%.2f s" % span)
+
+
+h.run([test_sms_out_through_kannel, test_sms_rate_paces_a_burst], per_test_timeout=120.0)
