@@ -91,6 +91,8 @@ static const struct key keys[] = {
     {"sms_full_text", K_BOOL, OFF(sms_full_text), 0, 0, false},
     {"sms_unsure_seconds", K_INT, OFF(sms_unsure_s), 5, 3600, false},
     {"sms_rate", K_INT, OFF(sms_rate), 0, 10000, false},
+    {"files", K_PATH, OFF(files), 0, 0, false},
+    {"attachment_max_mb", K_INT, OFF(attachment_max_mb), 1, 100, false},
     {"sms_fallback_minutes", K_DOUBLE, OFF(sms_fallback_minutes), 0, 1440, false},
     {"push_renotify_minutes", K_DOUBLE, OFF(push_renotify_minutes), 0, 1440, false},
 };
@@ -115,7 +117,8 @@ void config_defaults(struct gw_config *c)
 	c->ws_rate = HUB_WS_RATE;
 	c->outbox_frames = HUB_OUTBOX_FRAMES;
 	c->connections_per_address = 200;
-	c->http_request_s = 20;
+	c->http_request_s = HUB_HTTP_REQUEST_S;
+	c->attachment_max_mb = HUB_UPLOAD_MAX / (1024 * 1024);
 	c->connections_per_account = HUB_PER_ACCOUNT;
 	c->connections_per_device = HUB_PER_DEVICE;
 	c->log_level = 2; /* info */
@@ -159,6 +162,7 @@ void config_free(struct gw_config *c)
 	free(c->sms_sender);
 	free(c->sms_dlr_url);
 	free(c->sms_link);
+	free(c->files);
 	list_clear(&c->push_hosts);
 	memset(c, 0, sizeof *c);
 }

@@ -48,6 +48,8 @@ struct gw_config {
 	int sms_unsure_s; /* an SMS a crash cut short in hand-over goes again after this */
 	int sms_rate;     /* SMS handed to Kannel a second; 0: no pace */
 	double push_renotify_minutes; /* a newer message's notification waits this long */
+	char *files;           /* photos and documents; NULL: the database's path + ".files" */
+	int attachment_max_mb; /* the largest upload */
 	char listen_addr[64];
 	int port;
 	struct config_list allow_origin, metrics_allow, push_hosts, sms_allow;

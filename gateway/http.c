@@ -13,6 +13,14 @@
  * chunk, so the client knows its file is incomplete; a reader that takes
  * nothing for GW_STREAM_STALL_S is cut off.
  *
+ * An upload (POST /api/uploads, core/api/upload.h) starts its call at the
+ * headers, and each piece of its body goes straight to its spool file as it
+ * arrives; accepted, the call is finished once the body is whole, refused,
+ * the answer goes out at once and the rest is dropped.  (Not lws's rx flow
+ * control: lws 4.1 spins on a paused connection with bytes buffered.)  An
+ * upload needs a Content-Length (411) and has http_request_seconds plus
+ * its size at API_UPLOAD_MIN_RATE to arrive.
+ *
  * Protocol 0 also sees every accepted socket first: the per-address limit
  * of connections not signed in (gateway/admit) is applied there, before TLS
  * (a WebSocket gives its place back when it signs in), and the
@@ -29,6 +37,7 @@
 #include "log.h"
 #include "web.h"
 #include "core/api/api.h"
+#include "core/api/upload.h"
 #include "core/codec/codec.h"
 #include "core/common/err.h"
 
@@ -49,6 +58,17 @@ struct pss_http {
 	bool use_local;
 	bool headers_sent;
 	size_t sent;
+	/* An upload (core/api/upload.h): its body goes into the request's
+	 * api_upload (owned by the call) as it arrives. */
+	bool streaming;
+	struct api_upload *upload;
+	bool body_done;    /* all of the body has arrived */
+	bool accepted;     /* a worker accepted it from its headers ... */
+	bool refused;      /* ... or refused it: the rest of the body is dropped */
+	bool finishing;    /* all written: a worker makes the answer */
+	size_t answer_len; /* a refusal's answer, to know when it is out */
+	char peer[64];     /* for the log, once the request is the call's */
+	int local_status;  /* the local answer's status, when not its error's */
 };
 
 size_t gw_http_pss_size(void)
@@ -305,7 +325,7 @@ static bool http_has_body(struct lws *wsi)
 static void http_answer_locally(struct lws *wsi, struct pss_http *pss, int err, const char *msg)
 {
 	pss->use_local = true;
-	pss->local.status = err_http_status(err);
+	pss->local.status = pss->local_status ? pss->local_status : err_http_status(err);
 	pss->local.content_type = "application/json; charset=utf-8";
 	pss->local.body = codec_encode_http_error(err, msg);
 	pss->local.body_len = pss->local.body ? strlen(pss->local.body) : 0;
@@ -368,9 +388,11 @@ static void http_start(struct lws *wsi, struct pss_http *pss)
 static int http_timed_out(struct lws *wsi, struct pss_http *pss)
 {
 	char path[300];
+	/* An upload's request went to its call at the headers. */
 	log_event(LOGL_WARNING, "http_request_timeout", "peer=%s path=%s received=%zu seconds=%d",
-	          pss->req.peer_addr, log_quote(path, sizeof path, pss->req.path), pss->received,
-	          gw.http_request_s);
+	          pss->streaming ? pss->peer : pss->req.peer_addr,
+	          log_quote(path, sizeof path, pss->streaming ? "/api/uploads" : pss->req.path),
+	          pss->received, gw.http_request_s);
 	char *body = codec_encode_http_error(ERR_BAD_REQUEST,
 	                                     "The request did not arrive in time; send it again.");
 	size_t n = body ? strlen(body) : 0;
@@ -410,6 +432,101 @@ static int http_body(struct lws *wsi, struct pss_http *pss, const char *in, size
 	r->body_len += len;
 	r->body[r->body_len] = '\0';
 	return 0;
+}
+
+/* ---- Uploads ------------------------------------------------------------------- */
+
+/* The headers of an upload: its length, its spool file, then the call at
+ * once; the body is written as it comes while a worker looks at them. */
+static void upload_begin(struct lws *wsi, struct pss_http *pss)
+{
+	char len[24], te[32], *end = NULL;
+	long long n = -1;
+	pss->streaming = true;
+	pss->started = true;
+	if (gw_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH, len, sizeof len))
+		n = strtoll(len, &end, 10);
+	if (n < 0 || end == len || *end != '\0' ||
+	    gw_header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING, te, sizeof te)) {
+		pss->req.content_length = -1; /* nothing to read: hang up after the answer */
+		pss->local_status = HTTP_STATUS_LENGTH_REQUIRED;
+		http_answer_locally(wsi, pss, ERR_BAD_REQUEST,
+		                    "An upload needs a Content-Length (no chunked body).");
+		return;
+	}
+	pss->req.content_length = n;
+	memcpy(pss->peer, pss->req.peer_addr, sizeof pss->peer);
+	pss->deadline += api_upload_allowed_ms(n, 0) * LWS_US_PER_MS;
+	pss->upload = pss->req.upload = api_upload_begin(hub_files(gw.hub), n);
+	if (pss->upload == NULL) {
+		http_answer_locally(wsi, pss, ERR_UNAVAILABLE, "Files cannot be stored right now.");
+		pss->refused = true;
+		pss->answer_len = pss->local.body_len;
+		return;
+	}
+	http_start(wsi, pss);
+	if (pss->call == NULL)
+		pss->upload = NULL; /* freed with the request */
+}
+
+/* The worker finishes the upload now that all of it is written. */
+static int upload_finish(struct pss_http *pss)
+{
+	pss->finishing = true;
+	return http_call_finish(pss->call) ? 0 : -1;
+}
+
+static int upload_body(struct lws *wsi, struct pss_http *pss, const char *in, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (lws_now_usecs() > pss->deadline)
+		return http_timed_out(wsi, pss);
+	pss->received += len;
+	if (pss->upload != NULL && !pss->refused)
+		api_upload_write(pss->upload, in, len);
+	return 0;
+}
+
+static int upload_complete(struct lws *wsi, struct pss_http *pss)
+{
+	pss->body_done = true;
+	if (pss->refused && pss->headers_sent && pss->sent >= pss->answer_len)
+		return lws_http_transaction_completed(wsi) ? -1 : 0; /* answered */
+	return pss->accepted ? upload_finish(pss) : 0;
+}
+
+/*
+ * The worker has looked at the upload's headers (resp): accepted, the
+ * body goes on into its file and is finished once whole; refused, its
+ * answer goes out (true: write resp) and the rest of the body is dropped.
+ */
+static bool upload_decided(struct pss_http *pss, const struct api_response *resp)
+{
+	if (!resp->upload_accepted) {
+		pss->refused = true;
+		pss->answer_len = resp->body_len;
+		return true;
+	}
+	pss->accepted = true;
+	if (pss->body_done && upload_finish(pss) != 0)
+		pss->refused = true; /* out of memory: answered with what the call has */
+	return pss->refused;
+}
+
+/*
+ * The answer is out.  An upload refused before all of its body came: a
+ * body small enough is read and dropped so the client, which may be sending
+ * it before it reads, sees the answer (closing with unread bytes resets the
+ * connection); a larger one is cut off.
+ */
+static int http_answered(struct lws *wsi, struct pss_http *pss)
+{
+	if (!pss->streaming || pss->body_done || pss->req.content_length == 0)
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	if (pss->req.content_length < 0 || pss->req.content_length > HTTP_BODY_DROP)
+		return -1;
+	return 0; /* upload_complete ends it */
 }
 
 /* The API's answers are never stored by a cache; the security headers
@@ -464,7 +581,7 @@ static int http_write_headers(struct lws *wsi, struct pss_http *pss,
 		return -1;
 	pss->headers_sent = true;
 	if (resp->body_len == 0 && resp->stream == NULL)
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return http_answered(wsi, pss);
 	lws_callback_on_writable(wsi);
 	return 0;
 }
@@ -526,13 +643,18 @@ static int http_write_body(struct lws *wsi, struct pss_http *pss, const struct a
 		return -1;
 	pss->sent += n;
 	if (last)
-		return lws_http_transaction_completed(wsi) ? -1 : 0;
+		return http_answered(wsi, pss);
 	lws_callback_on_writable(wsi);
 	return 0;
 }
 
 static int http_writeable(struct lws *wsi, struct pss_http *pss)
 {
+	if (pss->streaming && !pss->refused && !pss->use_local) {
+		const struct api_response *r = pss->call ? http_call_response(pss->call) : NULL;
+		if (r == NULL || (pss->finishing ? r->upload_accepted : !upload_decided(pss, r)))
+			return 0; /* still with a worker, or the body is still arriving */
+	}
 	const struct api_response *resp =
 	    pss->use_local ? &pss->local : (pss->call ? http_call_response(pss->call) : NULL);
 	if (resp == NULL)
@@ -569,6 +691,10 @@ int gw_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *us
 		if (!is_api_path(pss->req.path) &&
 		    (strcmp(pss->req.method, "GET") == 0 || strcmp(pss->req.method, "HEAD") == 0))
 			return http_static(wsi, pss);
+		if (api_streams_body(pss->req.method, pss->req.path)) {
+			upload_begin(wsi, pss);
+			return 0;
+		}
 		/* Bodies arrive in HTTP_BODY callbacks; without one, start now. */
 		if (!http_has_body(wsi))
 			http_start(wsi, pss);
@@ -576,8 +702,12 @@ int gw_callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *us
 	case LWS_CALLBACK_HTTP_FILE_COMPLETION:
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	case LWS_CALLBACK_HTTP_BODY:
+		if (pss->streaming)
+			return upload_body(wsi, pss, in, len);
 		return http_body(wsi, pss, in, len);
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (pss->streaming)
+			return upload_complete(wsi, pss);
 		if (!pss->started)
 			http_start(wsi, pss);
 		return 0;

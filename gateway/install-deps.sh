@@ -27,6 +27,10 @@ packages=(
 	testssl.sh
 	# issue 13: SMS through Kannel's bearerbox/smsbox (tests start their own, docs/kannel.md)
 	kannel
+	# issue 14: attachments. clamd scans every upload over its Unix socket (tests
+	# start their own with a signature database they make with sigtool, from
+	# clamav); libvips decodes and re-encodes images, HEIC through libheif
+	clamav-daemon clamav libvips-dev libheif-dev libvips-tools
 )
 # The browser tests (tests/browser) run on Node 20 or newer with npm; a
 # machine that has node from elsewhere (e.g. NodeSource) keeps it.

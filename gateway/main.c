@@ -478,6 +478,9 @@ static int start_hub(const struct gw_config *c)
 	const char *push_public = load_push_key(c);
 	struct hub_config hc = {
 	    .db_path = c->db,
+	    .files_dir = c->files,
+	    .upload_max = (int64_t)c->attachment_max_mb * 1024 * 1024,
+	    .http_request_s = c->http_request_s,
 	    .frame_headroom = LWS_PRE,
 	    .http_workers = c->http_workers,
 	    .ws_rate = c->ws_rate,

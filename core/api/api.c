@@ -25,6 +25,7 @@
 #include "../store/store_admin.h"
 #include "access_log.h"
 #include "export.h"
+#include "upload.h"
 
 struct call {
 	struct api_ctx *ctx;
@@ -1251,6 +1252,23 @@ static void ep_metrics(struct call *c)
 		c->resp->content_type = METRICS_CONTENT_TYPE;
 }
 
+/* ---- Photos and documents (upload.h) ----------------------------------------- */
+
+static void ep_upload(struct call *c)
+{
+	char name[4 * DOMAIN_FILE_NAME_MAX];
+	if (api_auth(c))
+		return;
+	if (!query_get(c->req->query, "name", name, sizeof name))
+		name[0] = '\0';
+	api_upload_open(c->ctx, &c->user, c->req, name, c->now, c->resp);
+}
+
+bool api_streams_body(const char *method, const char *path)
+{
+	return strcmp(method, "POST") == 0 && strcmp(path, "/api/uploads") == 0;
+}
+
 /* ---- Dispatch ----------------------------------------------------------------- */
 
 struct route {
@@ -1293,6 +1311,7 @@ static const struct route routes[] = {
     {"POST", "/api/conversations/", "/scheduled", ep_sched_create},
     {"PUT", "/api/scheduled/", "", ep_sched_edit},
     {"DELETE", "/api/scheduled/", "", ep_sched_cancel},
+    {"POST", "/api/uploads", NULL, ep_upload},
 };
 
 /* Matches path against a route; sets *id for routes with {id}. */
@@ -1347,6 +1366,7 @@ void api_request_free(struct api_request *req)
 	free(req->origin);
 	free(req->host);
 	free(req->content_type);
+	api_upload_destroy(req->upload);
 	memset(req, 0, sizeof *req);
 }
 

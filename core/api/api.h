@@ -24,11 +24,13 @@ struct api_request {
 	char *query; /* after '?', or "" */
 	char *body;
 	size_t body_len;
-	char *bearer;       /* Authorization: Bearer value, or NULL */
-	char *cookie_token; /* the session cookie's value, or NULL */
-	char *origin;       /* Origin header, or NULL */
-	char *host;         /* Host header */
-	char *content_type; /* Content-Type header, or NULL */
+	char *bearer;              /* Authorization: Bearer value, or NULL */
+	char *cookie_token;        /* the session cookie's value, or NULL */
+	char *origin;              /* Origin header, or NULL */
+	char *host;                /* Host header */
+	char *content_type;        /* Content-Type header, or NULL */
+	int64_t content_length;    /* Content-Length, -1 without one */
+	struct api_upload *upload; /* POST /api/uploads: its body's file (owned) */
 	char peer_addr[64];
 };
 
@@ -68,6 +70,9 @@ struct api_response {
 	/* notifications queued (the sender is woken) */
 	size_t pushes;
 	size_t sms; /* SMS queued: the sender is to look */
+	/* The request's upload (upload.h) may be stored: the transport has a
+	 * worker finish it once its body is whole (http_call_finish). */
+	bool upload_accepted;
 };
 struct api_ctx {
 	struct store *store;
@@ -89,8 +94,16 @@ struct api_ctx {
 	void *hub;
 	const char *sms_secret;       /* Kannel's get-url secret; NULL: no SMS endpoint */
 	const char *const *sms_allow; /* where Kannel may call from */
+	/* Photos and documents: their folder (NULL: none can be stored), the
+	 * largest upload, and http_request_seconds for an upload's deadline. */
+	struct attach_files *files;
+	int64_t upload_max;
+	int request_seconds;
 };
 
+/* True when the route takes its body as a stream (an upload: upload.h);
+ * the transport then starts the call at the headers. */
+bool api_streams_body(const char *method, const char *path);
 /* Handles one request; fills resp (resp->body malloc'd, caller frees). */
 void api_handle(struct api_ctx *ctx, const struct api_request *req, int64_t now,
                 struct api_response *resp);

@@ -62,7 +62,7 @@ int attach_sniff(const unsigned char *head, size_t n, struct attach_type *out, c
 		*out = PDF;
 	else {
 		*why = "Only photos (JPEG, PNG, WebP, HEIC) and PDF documents can be sent.";
-		return ERR_BAD_REQUEST;
+		return ERR_UNSUPPORTED;
 	}
 	return ERR_OK;
 }

@@ -10,10 +10,12 @@
 
 #include <stddef.h>
 
+#include "../domain/domain.h"
+
 /* Enough of a file's start to decide its type (HEIC's compatible brands). */
 #define ATTACH_SNIFF_BYTES 64
 /* The longest name kept, in bytes of UTF-8, without the terminator. */
-#define ATTACH_NAME_MAX 120
+#define ATTACH_NAME_MAX DOMAIN_FILE_NAME_MAX
 
 enum attach_kind { ATTACH_IMAGE = 1, ATTACH_PDF };
 
@@ -25,7 +27,7 @@ struct attach_type {
 };
 
 /* The type of the file that begins with head (n bytes: ATTACH_SNIFF_BYTES,
- * or all of a shorter file).  ERR_BAD_REQUEST, with *why for the sender,
+ * or all of a shorter file).  ERR_UNSUPPORTED, with *why for the sender,
  * for anything but JPEG, PNG, WebP, HEIC and PDF. */
 int attach_sniff(const unsigned char *head, size_t n, struct attach_type *out, const char **why);
 

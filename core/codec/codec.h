@@ -142,6 +142,10 @@ int codec_decode_member_sms(const char *text, size_t len, struct req_member_sms 
 /* {"phone":S|null,"channel":S,"consent":{"at":TS,"by":USER}|null,
  * "stopped_at":TS|null} */
 char *codec_encode_member_sms(const struct member_sms *v);
+/* {"id":N,"state":"checking|ready|rejected","kind":"image|pdf","type":MIME,
+ * "name":S,"size":N} with "width","height" for a checked image and "reason"
+ * for a rejected file: a photo or document (issue 14). */
+char *codec_encode_attachment(const struct attachment *a);
 /* {"from":"HH:MM","to":"HH:MM","timezone":"Europe/Copenhagen"} */
 char *codec_encode_quiet_hours(int start, int end);
 

@@ -557,6 +557,29 @@ char *codec_encode_member_sms(const struct member_sms *v)
 	return dump(finish(o, rc));
 }
 
+static json_t *attachment_json(const struct attachment *a)
+{
+	json_t *o = json_object();
+	int rc = put(o, "id", json_integer(a->id));
+	rc |= put(o, "state", json_string(attach_state_name(a->state)));
+	rc |= put(o, "kind", json_string(a->kind));
+	rc |= put(o, "type", json_string(a->mime));
+	rc |= put(o, "name", json_string(a->name));
+	rc |= put(o, "size", json_integer(a->size));
+	if (a->state == ATTACH_READY && a->width > 0) {
+		rc |= put(o, "width", json_integer(a->width));
+		rc |= put(o, "height", json_integer(a->height));
+	}
+	if (a->state == ATTACH_REJECTED)
+		rc |= put(o, "reason", json_string(a->reason));
+	return finish(o, rc);
+}
+
+char *codec_encode_attachment(const struct attachment *a)
+{
+	return dump(attachment_json(a));
+}
+
 char *codec_encode_unread(int64_t n)
 {
 	json_t *o = json_object();

@@ -21,6 +21,8 @@ static const struct err_info err_table[ERR__COUNT] = {
     [ERR_RATE_LIMITED] = {"rate_limited", 429, "Too many requests; slow down."},
     [ERR_UNAVAILABLE] = {"unavailable", 503, "The service cannot store data right now."},
     [ERR_INTERNAL] = {"internal", 500, "Internal error."},
+    [ERR_UNSUPPORTED] = {"unsupported_type", 415,
+                         "Only photos (JPEG, PNG, WebP, HEIC) and PDF files can be sent."},
 };
 
 static const struct err_info *err_lookup(int err)

@@ -20,6 +20,7 @@ enum err {
 	ERR_RATE_LIMITED, /* 429 rate_limited */
 	ERR_UNAVAILABLE,  /* 503 unavailable: storage full or failing, shutting down */
 	ERR_INTERNAL,     /* 500 internal */
+	ERR_UNSUPPORTED,  /* 415 unsupported_type: a file of a type not taken */
 	ERR__COUNT
 };
 

@@ -47,6 +47,12 @@ static const char *const sms_kind_names[] = {
     [SMS_KIND_MESSAGE] = "message", [SMS_KIND_FALLBACK] = "fallback", [SMS_KIND_INVITE] = "invite",
     [SMS_KIND_REPLY] = "reply",     [SMS_KIND_STOPPED] = "stopped",
 };
+static const char *const attach_state_names[] = {
+    [ATTACH_RECEIVING] = "receiving",
+    [ATTACH_CHECKING] = "checking",
+    [ATTACH_READY] = "ready",
+    [ATTACH_REJECTED] = "rejected",
+};
 
 /* Exact, case-sensitive match against a NULL-holed name table. */
 static int name_lookup(const char *const *names, size_t n, const char *name)
@@ -92,6 +98,8 @@ NAME_OF(sms_state_name, enum sms_state, sms_state_names)
 PARSE(sms_state_parse, enum sms_state, sms_state_names)
 NAME_OF(sms_kind_name, enum sms_kind, sms_kind_names)
 PARSE(sms_kind_parse, enum sms_kind, sms_kind_names)
+NAME_OF(attach_state_name, enum attach_state, attach_state_names)
+PARSE(attach_state_parse, enum attach_state, attach_state_names)
 
 /*
  * Makes room for element n of an array v of capacity *cap.  Returns the

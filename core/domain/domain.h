@@ -54,6 +54,10 @@ enum sms_kind {
 	SMS_KIND_REPLY,
 	SMS_KIND_STOPPED
 };
+/* Where an attachment has got to (issue 14): its bytes arriving, waiting
+ * for the virus scan and the image pipeline, ready to be fetched, or
+ * refused (malware, an image that cannot be decoded or is too large). */
+enum attach_state { ATTACH_RECEIVING = 1, ATTACH_CHECKING, ATTACH_READY, ATTACH_REJECTED };
 
 /* Never NULL ("unknown" for a value out of range). */
 const char *role_name(enum role role);
@@ -69,6 +73,8 @@ const char *sms_state_name(enum sms_state st);
 int sms_state_parse(const char *name, enum sms_state *out);
 const char *sms_kind_name(enum sms_kind k);
 int sms_kind_parse(const char *name, enum sms_kind *out);
+const char *attach_state_name(enum attach_state st);
+int attach_state_parse(const char *name, enum attach_state *out);
 
 struct user_ref {
 	int64_t id;
@@ -83,6 +89,26 @@ struct member_sms {
 	int64_t consent_at;         /* full text by SMS agreed (0: not) ... */
 	struct user_ref consent_by; /* ... recorded by whom */
 	int64_t stopped_at;         /* the number sent STOP (0: not) */
+};
+
+/* The longest name a file is offered under, in bytes of UTF-8. */
+#define DOMAIN_FILE_NAME_MAX 120
+
+/* A photo or document (issue 14), as the store keeps it.  kind, mime and
+ * name are the server's (from the bytes, core/attach/sniff); sha256 names
+ * the stored file once checked. */
+struct attachment {
+	int64_t id, owner_id, message_id; /* message_id 0: not sent yet */
+	int position;                     /* its place in the message */
+	enum attach_state state;
+	char kind[8]; /* "image", "pdf"; "" while receiving */
+	char mime[32];
+	char name[DOMAIN_FILE_NAME_MAX + 1];
+	int64_t size;
+	char sha256[65], thumb_sha256[65]; /* hex; "" until stored */
+	int width, height;                 /* an image's, after orientation */
+	char reason[128];                  /* why it was rejected */
+	int64_t created_at;
 };
 
 /* One SMS as staff see it under a message. */

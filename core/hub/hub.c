@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../api/api.h"
+#include "../attach/files.h"
 #include "../common/err.h"
 #include "../common/text.h"
 #include "../kannel/kannel.h"
@@ -41,8 +42,32 @@ static void config_defaults(struct hub_config *c)
 		c->idle_ping_ms = HUB_IDLE_PING_S * 1000;
 	if (c->push_contact == NULL)
 		c->push_contact = HUB_PUSH_CONTACT;
+	if (c->upload_max <= 0)
+		c->upload_max = HUB_UPLOAD_MAX;
+	if (c->http_request_s <= 0)
+		c->http_request_s = HUB_HTTP_REQUEST_S;
 	if (c->idle_drop_ms <= c->idle_ping_ms)
 		c->idle_drop_ms = c->idle_ping_ms + (HUB_IDLE_DROP_S - HUB_IDLE_PING_S) * 1000;
+}
+
+/* The folder of photos and documents: the configured one, or the
+ * database's path + ".files", so each database has its own. */
+static int open_files(struct hub *h)
+{
+	char dflt[4096];
+	const char *dir = h->cfg.files_dir;
+	if (dir == NULL) {
+		if ((size_t)snprintf(dflt, sizeof dflt, "%s.files", h->cfg.db_path) >= sizeof dflt)
+			return ERR_INTERNAL;
+		dir = dflt;
+	}
+	int err = attach_files_open(dir, &h->files);
+	if (err) {
+		char q[512];
+		hub_log(h, HUB_LOG_ERROR, "files_open_failed", "dir=%s",
+		        hub_log_quote(q, sizeof q, dir));
+	}
+	return err;
 }
 
 int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, struct hub **out)
@@ -76,6 +101,8 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		if (!h->sessions || !h->by_user || !h->throttle || !h->metrics || !h->presence)
 			err = ERR_INTERNAL;
 	}
+	if (err == ERR_OK)
+		err = open_files(h);
 	if (err == ERR_OK)
 		err = writer_start(h);
 	if (err == ERR_OK)
@@ -145,6 +172,7 @@ void hub_destroy(struct hub *h)
 	presence_destroy(h->presence);
 	metrics_destroy(h->metrics);
 	store_close(h->store);
+	attach_files_close(h->files);
 	job_queue_destroy(&h->write_q);
 	job_queue_destroy(&h->http_q);
 	job_queue_destroy(&h->read_q);
@@ -155,6 +183,11 @@ void hub_destroy(struct hub *h)
 struct metrics *hub_metrics(struct hub *h)
 {
 	return h->metrics;
+}
+
+struct attach_files *hub_files(struct hub *h)
+{
+	return h->files;
 }
 
 /* ---- Logging ------------------------------------------------------------------ */

@@ -61,6 +61,8 @@ struct hub_hooks {
 #define HUB_IDLE_DROP_S       75
 #define HUB_PUSH_CONTACT      "mailto:postmaster@localhost" /* set push_contact in production */
 #define HUB_PUSH_RENOTIFY_MIN 10 /* one notification per conversation until read, or this long */
+#define HUB_UPLOAD_MAX        (10 * 1024 * 1024) /* a photo or document, at most */
+#define HUB_HTTP_REQUEST_S    20 /* a request's body whole within this (and uploads more) */
 
 /* The contract's limit on a client message (PROTOCOL.md): 64 KiB. */
 #define HUB_MESSAGE_MAX (64 * 1024)
@@ -70,6 +72,13 @@ enum hub_log_level { HUB_LOG_ERROR = 0, HUB_LOG_WARNING, HUB_LOG_INFO, HUB_LOG_D
 
 struct hub_config {
 	const char *db_path;
+	/* Photos and documents (issue 14): their folder (NULL: the database's
+	 * path + ".files"), the largest upload (0: HUB_UPLOAD_MAX), and the
+	 * gateway's http_request_seconds, which an upload's deadline starts
+	 * from (0: HUB_HTTP_REQUEST_S). */
+	const char *files_dir;
+	int64_t upload_max;
+	int http_request_s;
 	size_t frame_headroom;    /* bytes reserved before each frame (LWS_PRE) */
 	size_t outbox_max_frames; /* per session */
 	size_t outbox_max_bytes;  /* per session */
@@ -120,6 +129,8 @@ void hub_destroy(struct hub *h);
 void hub_drain(struct hub *h);
 /* The hub's counters (core/metrics), for the gateway to add its own. */
 struct metrics *hub_metrics(struct hub *h);
+/* The folder of photos and documents (core/attach/files.h). */
+struct attach_files *hub_files(struct hub *h);
 
 /* Called every HUB_TICK_MS on the loop.  It re-checks the tokens of open
  * sessions against the database, so revocations and deactivations made by

@@ -136,10 +136,11 @@ struct hub {
 	atomic_bool writable;
 	atomic_bool failed; /* an I/O error on commit: no more acks, shut down */
 	struct auth_throttle *throttle;
-	struct metrics *metrics;   /* counted from every thread, see metrics.h */
-	struct presence *presence; /* who is reading what (presence.c) */
-	struct notify *notify;     /* the Web Push sender (core/notify), NULL without a key */
-	struct kannel *kannel;     /* the SMS sender (core/kannel), NULL without Kannel */
+	struct metrics *metrics;    /* counted from every thread, see metrics.h */
+	struct presence *presence;  /* who is reading what (presence.c) */
+	struct notify *notify;      /* the Web Push sender (core/notify), NULL without a key */
+	struct attach_files *files; /* photos and documents (core/attach) */
+	struct kannel *kannel;      /* the SMS sender (core/kannel), NULL without Kannel */
 	/* threads */
 	struct job_queue write_q, http_q, read_q, done_q;
 	/* writer.c, writer thread only: refusals of a full disk not yet logged */

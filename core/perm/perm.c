@@ -79,6 +79,11 @@ bool perm_can_create_conv(enum perm_rel rel)
 	return rel == REL_PAIR;
 }
 
+bool perm_can_upload(enum role role)
+{
+	return role == ROLE_FAMILY || role == ROLE_ADVISER;
+}
+
 bool perm_can_invite(enum perm_rel rel)
 {
 	return rel == REL_PAIR || rel == REL_ADMIN;

@@ -53,6 +53,9 @@ bool perm_can_read_log(enum perm_rel rel);
 bool perm_can_read_access_log(enum perm_rel rel);
 /* May create a restricted conversation in the family (pair). */
 bool perm_can_create_conv(enum perm_rel rel);
+/* May upload a photo or document to send (family members and staff who
+ * write; an administrator reads and sends no content). */
+bool perm_can_upload(enum role role);
 /* May make an invite code for a member of the family (pair, admin). */
 bool perm_can_invite(enum perm_rel rel);
 /* May revoke a device: own (is_owner), the pair of the owner's family, admin. */

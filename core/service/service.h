@@ -389,6 +389,25 @@ struct svc_push_outcome {
 int svc_push_record(struct store *s, const struct svc_push_outcome *v, size_t n, int64_t now,
                     size_t *left);
 
+/* ---- Photos and documents on their way in (upload.c) ------------------------------ */
+
+/* At most this many uploads of one person arriving at once. */
+#define SVC_UPLOADS_AT_ONCE 4
+
+/* An upload of size bytes begins (before a byte of it is read): family
+ * members and staff, never an administrator (ERR_FORBIDDEN, logged);
+ * ERR_TOO_LARGE over max; ERR_RATE_LIMITED with SVC_UPLOADS_AT_ONCE
+ * arriving.  *id is its row, receiving until deadline. */
+int svc_upload_open(struct store *s, const struct store_user *actor, int64_t size, int64_t max,
+                    int64_t deadline, int64_t now, int64_t *id, const char **why);
+/* All of upload id is stored: *a (its id, kind, mime, name and size set by
+ * the caller from the bytes) is to be checked.  Only its owner's, while
+ * receiving. */
+int svc_upload_received(struct store *s, const struct store_user *actor, struct attachment *a);
+/* Upload id is abandoned (refused after its bytes, or its sender went
+ * away): its row goes. */
+int svc_upload_drop(struct store *s, const struct store_user *actor, int64_t id);
+
 /* ---- A family member's SMS settings (member_sms.c) --------------------------------- */
 
 /* Member's number, channel and consent: for the member, the family's pair

@@ -325,6 +325,46 @@ static const char *const migrations[] = {
     "CREATE INDEX sms_outbox_due ON sms_outbox(not_before) WHERE state IN ('queued','sending');"
     "CREATE INDEX sms_outbox_conv ON sms_outbox(conv_id, id) WHERE conv_id IS NOT NULL;"
     "ALTER TABLE messages ADD COLUMN no_sms INTEGER NOT NULL DEFAULT 0;",
+
+    /* 15 -> 16: photos and documents (issue 14).  An upload is a row from
+     * its first byte ('receiving', its bytes in the spool folder as
+     * spool/<id>.part), owned by its sender until a message takes it
+     * (message_id, position); then checked (clamd, and the image pipeline)
+     * and stored content-addressed (sha256, the file under the files
+     * folder; thumb_sha256 for an image's thumbnail), or rejected with a
+     * reason.  kind, mime and name are the server's, from the bytes; size
+     * is what was received, then what is stored.  tries and next_at pace
+     * the retries while clamd is away.  A message says how many it carries
+     * (n_attach), so a history without any costs no lookup. */
+    "CREATE TABLE attachments("
+    "  id INTEGER PRIMARY KEY,"
+    "  owner_id INTEGER NOT NULL REFERENCES users(id),"
+    "  message_id INTEGER REFERENCES messages(id),"
+    "  position INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL DEFAULT 'receiving' "
+    "    CHECK (state IN ('receiving','checking','ready','rejected')),"
+    "  kind TEXT NOT NULL DEFAULT '' CHECK (kind IN ('','image','pdf')),"
+    "  mime TEXT NOT NULL DEFAULT '',"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  size INTEGER NOT NULL,"
+    "  sha256 TEXT,"
+    "  thumb_sha256 TEXT,"
+    "  width INTEGER NOT NULL DEFAULT 0,"
+    "  height INTEGER NOT NULL DEFAULT 0,"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  tries INTEGER NOT NULL DEFAULT 0,"
+    "  next_at INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  checked_at INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "CREATE INDEX attachments_message ON attachments(message_id, position) "
+    "  WHERE message_id IS NOT NULL;"
+    "CREATE INDEX attachments_pending ON attachments(next_at) "
+    "  WHERE state IN ('receiving','checking');"
+    "CREATE INDEX attachments_unsent ON attachments(owner_id, created_at) "
+    "  WHERE message_id IS NULL;"
+    "CREATE INDEX attachments_file ON attachments(sha256) WHERE sha256 IS NOT NULL;"
+    "ALTER TABLE messages ADD COLUMN n_attach INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -683,6 +723,18 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_READ_UPSERT] = "INSERT INTO read_positions(conv_id, user_id, upto, at) VALUES "
                        "(?1, ?2, ?3, ?4) ON CONFLICT (conv_id, user_id) DO UPDATE SET "
                        "upto = excluded.upto, at = excluded.at WHERE excluded.upto > upto",
+    /* Attachments: an upload's row from its first byte (store_attach.c). */
+    [ST_ATT_INSERT] = "INSERT INTO attachments(owner_id, size, next_at, created_at) "
+                      "VALUES (?1, ?2, ?3, ?4)",
+    [ST_ATT_GET] = "SELECT id, owner_id, ifnull(message_id, 0), position, state, kind, mime, "
+                   "name, size, ifnull(sha256, ''), ifnull(thumb_sha256, ''), width, height, "
+                   "reason, created_at FROM attachments WHERE id = ?1",
+    /* The owner's uploads still arriving, within their deadline (next_at). */
+    [ST_ATT_RECEIVING] = "SELECT count(*) FROM attachments WHERE owner_id = ?1 "
+                         "AND message_id IS NULL AND state = 'receiving' AND next_at > ?2",
+    [ST_ATT_RECEIVED] = "UPDATE attachments SET state = 'checking', kind = ?2, mime = ?3, "
+                        "name = ?4, size = ?5, next_at = 0 WHERE id = ?1 AND state = 'receiving'",
+    [ST_ATT_DELETE] = "DELETE FROM attachments WHERE id = ?1",
     [ST_LOG_INSERT] = "INSERT INTO contact_log(at, kind, actor_id, family_id, conv_id, "
                       "message_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     /* One page of a family's log in id order: its own rows, and the rows

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 15
+#define STORE_SCHEMA_VERSION 16
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -463,5 +463,18 @@ int store_delivered_set(struct store *s, int64_t conv_id, int64_t user_id, int64
 int store_notified_set(struct store *s, int64_t conv_id, int64_t user_id, int64_t upto,
                        int64_t now);
 int store_delivery_get(struct store *s, int64_t conv_id, int64_t user_id, struct delivery_pos *out);
+
+/* ---- Photos and documents (store_attach.c) ------------------------------------- */
+
+/* A new upload of size bytes by owner, receiving until deadline. */
+int store_attach_insert(struct store *s, int64_t owner, int64_t size, int64_t deadline, int64_t now,
+                        int64_t *id);
+int store_attach_get(struct store *s, int64_t id, struct attachment *out);
+/* How many of owner's uploads are still arriving at now. */
+int store_attach_receiving(struct store *s, int64_t owner, int64_t now, int64_t *n);
+/* Its bytes are all here: to be checked, with the type and name the server
+ * gave it.  ERR_CONFLICT when it was not receiving. */
+int store_attach_received(struct store *s, const struct attachment *a);
+int store_attach_delete(struct store *s, int64_t id);
 
 #endif

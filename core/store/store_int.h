@@ -126,6 +126,12 @@ enum stmt_id {
 	ST_UNREAD_FAMILY,
 	ST_READ_GET,
 	ST_READ_UPSERT,
+	/* attachments */
+	ST_ATT_INSERT,
+	ST_ATT_GET,
+	ST_ATT_RECEIVING,
+	ST_ATT_RECEIVED,
+	ST_ATT_DELETE,
 	/* contact log */
 	ST_LOG_INSERT,
 	ST_LOG_PAGE,

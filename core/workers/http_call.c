@@ -47,19 +47,28 @@ const struct api_response *http_call_response(struct http_call *c)
 	return c->done ? &c->resp : NULL;
 }
 
-bool http_call_more(struct http_call *c)
+/* Hands c back to a worker for its next step. */
+static bool requeue(struct http_call *c)
 {
 	struct job *j = calloc(1, sizeof *j);
-	if (j == NULL || c->resp.stream == NULL || c->resp.stream_done) {
-		free(j);
+	if (j == NULL)
 		return false;
-	}
 	c->done = false;
 	j->type = JOB_HTTP;
 	j->call = c;
 	c->hub->inflight++;
 	job_queue_push(&c->hub->http_q, j);
 	return true;
+}
+
+bool http_call_more(struct http_call *c)
+{
+	return c->resp.stream != NULL && !c->resp.stream_done && requeue(c);
+}
+
+bool http_call_finish(struct http_call *c)
+{
+	return c->resp.upload_accepted && c->done && requeue(c);
 }
 
 static void http_call_free(struct http_call *c)

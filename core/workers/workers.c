@@ -20,6 +20,7 @@
 
 #include "../common/err.h"
 #include "../common/text.h"
+#include "../api/upload.h"
 #include "../writer/writer_int.h"
 
 /* The error code behind an HTTP status (0 for success). */
@@ -105,6 +106,9 @@ static void *worker_main(void *arg)
 	    .hub = h,
 	    .sms_secret = h->cfg.sms_secret,
 	    .sms_allow = h->cfg.sms_allow,
+	    .files = h->files,
+	    .upload_max = h->cfg.upload_max,
+	    .request_seconds = h->cfg.http_request_s,
 	};
 	struct job *j;
 	while ((j = job_queue_take(&h->http_q, 1, true)) != NULL) {
@@ -116,6 +120,13 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		int64_t started = text_now_ms();
+		if (c->resp.upload_accepted) { /* an upload's body is all written */
+			api_upload_finish(&ctx, c->req.upload, &c->resp);
+			count_request(h, &c->req, &c->resp, started);
+			job_queue_push(&h->done_q, j);
+			h->hooks.wake(h->hooks.ctx);
+			continue;
+		}
 		metrics_gauge_add(h->metrics, MG_HTTP_QUEUE, -1);
 		if (s == NULL) {
 			c->resp.status = 503;
@@ -126,7 +137,8 @@ static void *worker_main(void *arg)
 			if (c->resp.status == 503 && store_failed_io(s))
 				stop_after_io_error(h, s);
 		}
-		count_request(h, &c->req, &c->resp, started);
+		if (!c->resp.upload_accepted) /* else counted once finished */
+			count_request(h, &c->req, &c->resp, started);
 		job_queue_push(&h->done_q, j);
 		h->hooks.wake(h->hooks.ctx);
 	}

@@ -26,6 +26,10 @@ const struct api_response *http_call_response(struct http_call *c);
  * it, then want_write(transport) fires.  False when out of memory (the
  * transport then aborts the answer). */
 bool http_call_more(struct http_call *c);
+/* An accepted upload's body (api_response.upload_accepted, core/api/upload.h)
+ * is all written: a worker finishes it, then want_write(transport) fires
+ * with the answer.  False when out of memory. */
+bool http_call_finish(struct http_call *c);
 /* The transport is done with the call (written or closed). */
 void http_call_release(struct http_call *c);
 

@@ -1,0 +1,87 @@
+/*
+ * store_attach.c - photos and documents (issue 14): an upload's row from
+ * its first byte, its type and name once all of it is here, and what the
+ * checks made of it.  The files themselves are core/attach's.
+ */
+#include "store_int.h"
+
+#include <string.h>
+
+#include "../common/err.h"
+
+int store_attach_insert(struct store *s, int64_t owner, int64_t size, int64_t deadline, int64_t now,
+                        int64_t *id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ATT_INSERT);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, owner);
+	sqlite3_bind_int64(st, 2, size);
+	sqlite3_bind_int64(st, 3, deadline);
+	sqlite3_bind_int64(st, 4, now);
+	int err = store_exec_stmt(st);
+	if (err == ERR_OK)
+		*id = sqlite3_last_insert_rowid(store_db(s));
+	return err;
+}
+
+static void read_attachment(sqlite3_stmt *st, struct attachment *a)
+{
+	memset(a, 0, sizeof *a);
+	a->id = sqlite3_column_int64(st, 0);
+	a->owner_id = sqlite3_column_int64(st, 1);
+	a->message_id = sqlite3_column_int64(st, 2);
+	a->position = sqlite3_column_int(st, 3);
+	if (attach_state_parse((const char *)sqlite3_column_text(st, 4), &a->state) != 0)
+		a->state = ATTACH_REJECTED;
+	store_col_text(st, 5, a->kind, sizeof a->kind);
+	store_col_text(st, 6, a->mime, sizeof a->mime);
+	store_col_text(st, 7, a->name, sizeof a->name);
+	a->size = sqlite3_column_int64(st, 8);
+	store_col_text(st, 9, a->sha256, sizeof a->sha256);
+	store_col_text(st, 10, a->thumb_sha256, sizeof a->thumb_sha256);
+	a->width = sqlite3_column_int(st, 11);
+	a->height = sqlite3_column_int(st, 12);
+	store_col_text(st, 13, a->reason, sizeof a->reason);
+	a->created_at = sqlite3_column_int64(st, 14);
+}
+
+int store_attach_get(struct store *s, int64_t id, struct attachment *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ATT_GET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	int err = store_step_row(st);
+	if (err == ERR_OK) {
+		read_attachment(st, out);
+		sqlite3_reset(st);
+	}
+	return err;
+}
+
+int store_attach_receiving(struct store *s, int64_t owner, int64_t now, int64_t *n)
+{
+	return store_int64(s, ST_ATT_RECEIVING, owner, now, n);
+}
+
+int store_attach_received(struct store *s, const struct attachment *a)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ATT_RECEIVED);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_text(st, 2, a->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->mime, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, a->size);
+	int err = store_exec_stmt(st);
+	if (err == ERR_OK && sqlite3_changes(store_db(s)) == 0)
+		err = ERR_CONFLICT;
+	return err;
+}
+
+int store_attach_delete(struct store *s, int64_t id)
+{
+	return store_exec_ids(s, ST_ATT_DELETE, id, 0);
+}
