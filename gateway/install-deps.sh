@@ -29,7 +29,8 @@ packages=(
 	kannel
 	# issue 14: attachments. clamd scans every upload over its Unix socket (tests
 	# start their own with a signature database they make with sigtool, from
-	# clamav); libvips decodes and re-encodes images, HEIC through libheif
+	# clamav); libvips decodes and re-encodes images, HEIC through libheif (the
+	# image tests make their inputs with libvips-tools' vips and vipsheader)
 	clamav-daemon clamav libvips-dev libheif-dev libvips-tools
 )
 # The browser tests (tests/browser) run on Node 20 or newer with npm; a

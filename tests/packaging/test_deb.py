@@ -88,7 +88,7 @@ def build_deb():
     run(["cmake", "-S", SRC, "-B", BUILD, "-DCMAKE_INSTALL_PREFIX=/usr",
          "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DINDGANG_SANITIZE=OFF"])
     run(["cmake", "--build", BUILD, "-j2", "--target", "indgang", "indgang-admin", "indgang-cli",
-         "man"])
+         "indgang-image", "man"])
     for old in glob.glob(os.path.join(BUILD, "indgang_*.deb")):
         os.unlink(old)
     run(["cpack", "-G", "DEB"], cwd=BUILD)
