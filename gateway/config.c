@@ -47,6 +47,7 @@ struct key {
 
 static const char *const level_names[] = {"error", "warning", "info", "debug", NULL};
 static const char *const loop_names[] = {"libuv", "poll", NULL};
+static const char *const scan_names[] = {"wait", "reject", NULL};
 
 #define OFF(f) offsetof(struct gw_config, f)
 
@@ -93,6 +94,9 @@ static const struct key keys[] = {
     {"sms_rate", K_INT, OFF(sms_rate), 0, 10000, false},
     {"files", K_PATH, OFF(files), 0, 0, false},
     {"attachment_max_mb", K_INT, OFF(attachment_max_mb), 1, 100, false},
+    {"clamd_socket", K_PATH, OFF(clamd_socket), 0, 0, false},
+    {"scan_unavailable", K_CHOICE, OFF(scan_unavailable), 0, 0, false},
+    {"image_helper", K_PATH, OFF(image_helper), 0, 0, false},
     {"sms_fallback_minutes", K_DOUBLE, OFF(sms_fallback_minutes), 0, 1440, false},
     {"push_renotify_minutes", K_DOUBLE, OFF(push_renotify_minutes), 0, 1440, false},
 };
@@ -101,7 +105,9 @@ static const struct key keys[] = {
 /* K_CHOICE: the names of the values 0, 1, ... */
 static const char *const *choices_of(const struct key *k)
 {
-	return k->offset == OFF(event_loop) ? loop_names : level_names;
+	return k->offset == OFF(event_loop)         ? loop_names
+	       : k->offset == OFF(scan_unavailable) ? scan_names
+	                                            : level_names;
 }
 
 void config_defaults(struct gw_config *c)
@@ -119,6 +125,7 @@ void config_defaults(struct gw_config *c)
 	c->connections_per_address = 200;
 	c->http_request_s = HUB_HTTP_REQUEST_S;
 	c->attachment_max_mb = HUB_UPLOAD_MAX / (1024 * 1024);
+	c->clamd_socket = strdup(HUB_CLAMD_SOCKET);
 	c->connections_per_account = HUB_PER_ACCOUNT;
 	c->connections_per_device = HUB_PER_DEVICE;
 	c->log_level = 2; /* info */
@@ -163,6 +170,8 @@ void config_free(struct gw_config *c)
 	free(c->sms_dlr_url);
 	free(c->sms_link);
 	free(c->files);
+	free(c->clamd_socket);
+	free(c->image_helper);
 	list_clear(&c->push_hosts);
 	memset(c, 0, sizeof *c);
 }

@@ -50,6 +50,9 @@ struct gw_config {
 	double push_renotify_minutes; /* a newer message's notification waits this long */
 	char *files;           /* photos and documents; NULL: the database's path + ".files" */
 	int attachment_max_mb; /* the largest upload */
+	char *clamd_socket;    /* clamd's LocalSocket */
+	int scan_unavailable;  /* clamd away: 0 wait, 1 reject the upload */
+	char *image_helper;    /* indgang-image; NULL: the one beside the gateway */
 	char listen_addr[64];
 	int port;
 	struct config_list allow_origin, metrics_allow, push_hosts, sms_allow;

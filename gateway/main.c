@@ -468,8 +468,27 @@ static int sms_out_settings(const struct gw_config *c, const char *secret, struc
 	return 0;
 }
 
+/* indgang-image: the configured one, else the one installed beside this
+ * program (build/ or /usr/bin), wherever that is. */
+static const char *image_helper(const struct gw_config *c, char *buf, size_t cap)
+{
+	if (c->image_helper != NULL)
+		return c->image_helper;
+	ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+	if (n <= 0)
+		return "/usr/bin/indgang-image";
+	buf[n] = '\0';
+	char *slash = strrchr(buf, '/');
+	size_t dir = slash ? (size_t)(slash - buf) : 0;
+	if (dir + sizeof "/indgang-image" > cap)
+		return "/usr/bin/indgang-image";
+	memcpy(buf + dir, "/indgang-image", sizeof "/indgang-image");
+	return buf;
+}
+
 static int start_hub(const struct gw_config *c)
 {
+	static char helper[4096]; /* the hub keeps the pointer */
 	char q[600];
 	bool bad_secret;
 	const char *sms_secret = load_sms_secret(c, &bad_secret);
@@ -481,6 +500,9 @@ static int start_hub(const struct gw_config *c)
 	    .files_dir = c->files,
 	    .upload_max = (int64_t)c->attachment_max_mb * 1024 * 1024,
 	    .http_request_s = c->http_request_s,
+	    .clamd_socket = c->clamd_socket,
+	    .image_helper = image_helper(c, helper, sizeof helper),
+	    .reject_unscanned = c->scan_unavailable == 1,
 	    .frame_headroom = LWS_PRE,
 	    .http_workers = c->http_workers,
 	    .ws_rate = c->ws_rate,

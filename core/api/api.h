@@ -73,6 +73,7 @@ struct api_response {
 	/* The request's upload (upload.h) may be stored: the transport has a
 	 * worker finish it once its body is whole (http_call_finish). */
 	bool upload_accepted;
+	bool uploaded; /* an upload waits to be checked: the checker is to look */
 };
 struct api_ctx {
 	struct store *store;

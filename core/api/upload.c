@@ -190,6 +190,7 @@ void api_upload_finish(struct api_ctx *ctx, struct api_upload *u, struct api_res
 	int err = u && u->accepted ? receive(ctx, u, &a, &why) : ERR_INTERNAL;
 	if (err == ERR_OK) {
 		u->kept = true;
+		resp->uploaded = true;
 		answer(resp, 201, codec_encode_attachment(&a));
 		return;
 	}

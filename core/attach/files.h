@@ -47,5 +47,22 @@ int attach_spool_seal(struct attach_files *f, int fd, int64_t *size,
 int attach_spool_open(struct attach_files *f, int64_t id, int *fd);
 /* Removes upload id's spool file (gone already is fine). */
 void attach_spool_remove(struct attach_files *f, int64_t id);
+/* The full path of upload id's spool file with suffix ("" for the upload
+ * itself, ".img" and ".thumb" for what the image pipeline makes of it). */
+int attach_spool_path(const struct attach_files *f, int64_t id, const char *suffix, char *out,
+                      size_t cap);
+/* Removes spool/<id><suffix> (gone already is fine). */
+void attach_spool_remove_made(struct attach_files *f, int64_t id, const char *suffix);
+
+/* Stores spool/<id><suffix> by its content: linked as <ab>/<cdef...> (the
+ * SHA-256 in hex, sha[65]), the file and its folders flushed to disk; a
+ * file of the same content stored before is kept.  *size: its length.
+ * The spool file stays until the caller has recorded the outcome. */
+int attach_store(struct attach_files *f, int64_t id, const char *suffix, char sha[65],
+                 int64_t *size);
+/* Moves upload id's spool file to quarantine/ (malware), flushed. */
+int attach_quarantine(struct attach_files *f, int64_t id);
+/* The full path of the stored file named sha (hex). */
+int attach_stored_path(const struct attach_files *f, const char *sha, char *out, size_t cap);
 
 #endif

@@ -145,3 +145,23 @@ void attach_name(const char *raw, const struct attach_type *t, char out[ATTACH_N
 	if (!has_ext(out, o, t->ext))
 		strcpy(out + o, t->ext);
 }
+
+void attach_retype(char name[ATTACH_NAME_MAX + 1], const char *from, const char *to)
+{
+	static const struct attach_type *const types[] = {&JPEG, &PNG, &WEBP, &HEIC, &PDF};
+	const struct attach_type *was = NULL, *now = NULL;
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		if (strcmp(types[i]->mime, from) == 0)
+			was = types[i];
+		if (strcmp(types[i]->mime, to) == 0)
+			now = types[i];
+	}
+	if (was == NULL || now == NULL)
+		return;
+	size_t len = strlen(name);
+	if (has_ext(name, len, was->ext))
+		name[len - strlen(was->ext)] = '\0';
+	char raw[ATTACH_NAME_MAX + 1];
+	memcpy(raw, name, sizeof raw);
+	attach_name(raw, now, name);
+}

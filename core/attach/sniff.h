@@ -38,4 +38,8 @@ int attach_sniff(const unsigned char *head, size_t n, struct attach_type *out, c
  * nothing is left.  out holds ATTACH_NAME_MAX + 1 bytes. */
 void attach_name(const char *raw, const struct attach_type *t, char out[ATTACH_NAME_MAX + 1]);
 
+/* name (from attach_name) for a file of type from that became type to (a
+ * HEIC written anew as JPEG): "IMG_1.heic" -> "IMG_1.jpg". */
+void attach_retype(char name[ATTACH_NAME_MAX + 1], const char *from, const char *to);
+
 #endif

@@ -146,6 +146,9 @@ char *codec_encode_member_sms(const struct member_sms *v);
  * "name":S,"size":N} with "width","height" for a checked image and "reason"
  * for a rejected file: a photo or document (issue 14). */
 char *codec_encode_attachment(const struct attachment *a);
+/* {"type":"attachment","conv":C|null,"message":M|null,"attachment":{...}}:
+ * what became of an upload, for its sender and those who see its message. */
+char *codec_encode_attachment_frame(const struct attachment *a, int64_t conv);
 /* {"from":"HH:MM","to":"HH:MM","timezone":"Europe/Copenhagen"} */
 char *codec_encode_quiet_hours(int start, int end);
 

@@ -580,6 +580,16 @@ char *codec_encode_attachment(const struct attachment *a)
 	return dump(attachment_json(a));
 }
 
+char *codec_encode_attachment_frame(const struct attachment *a, int64_t conv)
+{
+	json_t *o = json_object();
+	int rc = put(o, "type", json_string("attachment"));
+	rc |= put(o, "conv", conv ? json_integer(conv) : json_null());
+	rc |= put(o, "message", a->message_id ? json_integer(a->message_id) : json_null());
+	rc |= put(o, "attachment", attachment_json(a));
+	return dump(finish(o, rc));
+}
+
 char *codec_encode_unread(int64_t n)
 {
 	json_t *o = json_object();

@@ -12,6 +12,7 @@
 
 #include "../api/api.h"
 #include "../attach/files.h"
+#include "../scan/scan.h"
 #include "../common/err.h"
 #include "../common/text.h"
 #include "../kannel/kannel.h"
@@ -42,6 +43,10 @@ static void config_defaults(struct hub_config *c)
 		c->idle_ping_ms = HUB_IDLE_PING_S * 1000;
 	if (c->push_contact == NULL)
 		c->push_contact = HUB_PUSH_CONTACT;
+	if (c->clamd_socket == NULL)
+		c->clamd_socket = HUB_CLAMD_SOCKET;
+	if (c->image_helper == NULL)
+		c->image_helper = "indgang-image";
 	if (c->upload_max <= 0)
 		c->upload_max = HUB_UPLOAD_MAX;
 	if (c->http_request_s <= 0)
@@ -132,6 +137,12 @@ int hub_create(const struct hub_config *cfg, const struct hub_hooks *hooks, stru
 		                           .rate = h->cfg.sms_rate};
 		err = kannel_start(h, &kc, &h->kannel);
 	}
+	if (err == ERR_OK) {
+		struct scan_config sc = {.clamd_socket = h->cfg.clamd_socket,
+		                         .image_helper = h->cfg.image_helper,
+		                         .reject_unscanned = h->cfg.reject_unscanned};
+		err = scan_start(h, &sc, &h->scan);
+	}
 	if (err) {
 		hub_destroy(h);
 		return err;
@@ -153,6 +164,7 @@ void hub_destroy(struct hub *h)
 		return;
 	notify_stop(h->notify); /* its last outcomes go to the writer */
 	kannel_stop(h->kannel); /* and so do the SMS sender's */
+	scan_stop(h->scan);     /* and the checker's */
 	writer_stop(h);         /* finishes what is queued: nothing acked is lost */
 	workers_stop(h);
 	reader_stop(h);
@@ -183,6 +195,23 @@ void hub_destroy(struct hub *h)
 struct metrics *hub_metrics(struct hub *h)
 {
 	return h->metrics;
+}
+
+void hub_notice(struct hub *h, char *frame, struct route_set *to)
+{
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		free(frame);
+		route_set_free(to);
+		return;
+	}
+	j->type = JOB_NOTICE;
+	j->uncounted = true;
+	j->notice = frame;
+	j->notice_to = *to;
+	memset(to, 0, sizeof *to);
+	job_queue_push(&h->done_q, j);
+	h->hooks.wake(h->hooks.ctx);
 }
 
 struct attach_files *hub_files(struct hub *h)

@@ -61,7 +61,8 @@ struct hub_hooks {
 #define HUB_IDLE_DROP_S       75
 #define HUB_PUSH_CONTACT      "mailto:postmaster@localhost" /* set push_contact in production */
 #define HUB_PUSH_RENOTIFY_MIN 10 /* one notification per conversation until read, or this long */
-#define HUB_UPLOAD_MAX        (10 * 1024 * 1024) /* a photo or document, at most */
+#define HUB_UPLOAD_MAX        (10 * 1024 * 1024)          /* a photo or document, at most */
+#define HUB_CLAMD_SOCKET      "/var/run/clamav/clamd.ctl" /* Debian's clamav-daemon */
 #define HUB_HTTP_REQUEST_S    20 /* a request's body whole within this (and uploads more) */
 
 /* The contract's limit on a client message (PROTOCOL.md): 64 KiB. */
@@ -79,6 +80,12 @@ struct hub_config {
 	const char *files_dir;
 	int64_t upload_max;
 	int http_request_s;
+	/* The checks of every upload (core/scan): clamd's socket (NULL:
+	 * HUB_CLAMD_SOCKET), the image helper (indgang-image), and whether
+	 * an upload clamd cannot scan is refused rather than kept waiting. */
+	const char *clamd_socket;
+	const char *image_helper;
+	bool reject_unscanned;
 	size_t frame_headroom;    /* bytes reserved before each frame (LWS_PRE) */
 	size_t outbox_max_frames; /* per session */
 	size_t outbox_max_bytes;  /* per session */

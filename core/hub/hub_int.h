@@ -48,6 +48,7 @@ enum job_type {
 	JOB_SMS_CLAIM, /* SMS to hand to Kannel (core/kannel -> the writer -> core/kannel) */
 	JOB_SMS_SENT,  /* what became of them (core/kannel -> the writer -> the loop) */
 	JOB_OP,        /* an HTTP worker's operation, in the writer's group commit */
+	JOB_NOTICE,    /* a frame for some users' connections, from any thread (uncounted) */
 };
 
 struct job {
@@ -97,6 +98,8 @@ struct job {
 	void *op_arg;
 	const struct svc_sms_policy *sms_policy; /* JOB_SMS_CLAIM */
 	struct svc_sms_batch sms;                /* JOB_SMS_CLAIM, JOB_SMS_SENT */
+	char *notice;                            /* JOB_NOTICE: the frame ... */
+	struct route_set notice_to;              /* ... and whose connections get it */
 };
 
 struct job_queue {
@@ -141,6 +144,7 @@ struct hub {
 	struct notify *notify;      /* the Web Push sender (core/notify), NULL without a key */
 	struct attach_files *files; /* photos and documents (core/attach) */
 	struct kannel *kannel;      /* the SMS sender (core/kannel), NULL without Kannel */
+	struct scan *scan;          /* the checker of uploads (core/scan) */
 	/* threads */
 	struct job_queue write_q, http_q, read_q, done_q;
 	/* writer.c, writer thread only: refusals of a full disk not yet logged */
@@ -159,6 +163,9 @@ struct hub {
 __attribute__((format(printf, 4, 5))) void hub_log(struct hub *h, int level, const char *event,
                                                    const char *fmt, ...);
 const char *hub_log_quote(char *buf, size_t cap, const char *value);
+/* Any thread: frame (taken) goes to the open connections of the users in
+ * to (taken too), on the loop. */
+void hub_notice(struct hub *h, char *frame, struct route_set *to);
 /* The gauge of connections for a role. */
 enum metric_gauge hub_conn_gauge(enum role role);
 

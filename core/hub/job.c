@@ -23,6 +23,8 @@ void job_free(struct job *j)
 	svc_delivery_clear(&j->delivery);
 	free(j->pushed);
 	svc_sms_batch_clear(&j->sms);
+	free(j->notice);
+	route_set_free(&j->notice_to);
 	free(j);
 }
 

@@ -81,6 +81,19 @@ int route_receipt_split(struct store *s, int64_t conv_id, struct route_set *note
 	return route_filter(s, conv_id, 0, notes, no_notes);
 }
 
+int route_set_add(struct route_set *r, int64_t user)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->users[i] == user)
+			return ERR_OK;
+	int64_t *grown = realloc(r->users, (r->n + 1) * sizeof *grown);
+	if (grown == NULL)
+		return ERR_INTERNAL;
+	grown[r->n++] = user;
+	r->users = grown;
+	return ERR_OK;
+}
+
 void route_set_free(struct route_set *r)
 {
 	free(r->users);

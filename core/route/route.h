@@ -31,6 +31,8 @@ int route_receipt(struct store *s, int64_t conv_id, struct route_set *out);
  * who may not (the family's members), whose receipts are clamped. */
 int route_receipt_split(struct store *s, int64_t conv_id, struct route_set *notes,
                         struct route_set *no_notes);
+/* Adds user unless r has them already; ERR_INTERNAL out of memory. */
+int route_set_add(struct route_set *r, int64_t user);
 void route_set_free(struct route_set *r);
 
 #endif

@@ -408,6 +408,30 @@ int svc_upload_received(struct store *s, const struct store_user *actor, struct 
  * away): its row goes. */
 int svc_upload_drop(struct store *s, const struct store_user *actor, int64_t id);
 
+/* ---- Checking uploads (attach_check.c, for core/scan) ----------------------------- */
+
+/* The next upload due to be checked (ERR_NOT_FOUND: none), leased for
+ * lease_ms: a checker killed half way leaves it due again after that. */
+int svc_attach_claim(struct store *s, int64_t now, int64_t lease_ms, struct attachment *out);
+/* When the earliest upload waiting to be checked is due (0: none). */
+int svc_attach_next(struct store *s, int64_t *at);
+/* The checks could not run (clamd away): try upload id again after wait_ms. */
+int svc_attach_retry(struct store *s, int64_t id, int64_t now, int64_t wait_ms);
+
+/* Who learns what became of an upload, and the frame that tells them. */
+struct svc_attach_told {
+	struct route_set to;
+	char *frame; /* {"type":"attachment",...}, malloc'd */
+};
+void svc_attach_told_clear(struct svc_attach_told *t);
+/* Records a->state (ready or rejected, with what the checks made of it).
+ * A rejection for malware (malware: the signature, for the log) is logged
+ * in the family's contact log.  *told: the sender's devices always, and
+ * everyone who may see the message it is in; for malware sent by a family
+ * member, the family's pair too. */
+int svc_attach_checked(struct store *s, const struct attachment *a, const char *malware,
+                       int64_t now, struct svc_attach_told *told);
+
 /* ---- A family member's SMS settings (member_sms.c) --------------------------------- */
 
 /* Member's number, channel and consent: for the member, the family's pair

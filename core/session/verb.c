@@ -346,6 +346,15 @@ static void apply_sms_sent(struct hub *h, struct job *j)
 	}
 }
 
+/* A frame from another thread (hub_notice): to its users' connections. */
+static void apply_notice(struct hub *h, struct job *j)
+{
+	struct out_frame *f = outbox_frame_new(h, j->notice);
+	j->notice = NULL; /* the frame owns it now */
+	registry_fan_out(h, &j->notice_to, f, NULL);
+	outbox_frame_unref(f);
+}
+
 /* A staff read whose access rows are now committed: disclose it. */
 static void apply_reply(struct session *s, struct job *j)
 {
@@ -374,6 +383,8 @@ void verb_apply(struct hub *h, struct job *j)
 		apply_pushed(h, j);
 	else if (j->type == JOB_SMS_SENT)
 		apply_sms_sent(h, j);
+	else if (j->type == JOB_NOTICE)
+		apply_notice(h, j);
 	else if (j->type == JOB_SEND)
 		apply_send(h, s, j);
 	else if (j->type == JOB_READ)

@@ -735,6 +735,16 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ATT_RECEIVED] = "UPDATE attachments SET state = 'checking', kind = ?2, mime = ?3, "
                         "name = ?4, size = ?5, next_at = 0 WHERE id = ?1 AND state = 'receiving'",
     [ST_ATT_DELETE] = "DELETE FROM attachments WHERE id = ?1",
+    /* The checker's: the next upload due to be checked, its lease or
+     * retry (next_at), the earliest due, and the outcome. */
+    [ST_ATT_DUE] = "SELECT id FROM attachments WHERE state = 'checking' AND next_at <= ?1 "
+                   "ORDER BY next_at, id LIMIT 1",
+    [ST_ATT_SET_NEXT] = "UPDATE attachments SET next_at = ?2, tries = tries + ?3 WHERE id = ?1",
+    [ST_ATT_NEXT] = "SELECT ifnull(min(next_at), 0) FROM attachments WHERE state = 'checking'",
+    [ST_ATT_CHECKED] = "UPDATE attachments SET state = ?2, mime = ?3, name = ?4, size = ?5, "
+                       "sha256 = nullif(?6, ''), thumb_sha256 = nullif(?7, ''), width = ?8, "
+                       "height = ?9, reason = ?10, checked_at = ?11, next_at = 0 "
+                       "WHERE id = ?1 AND state = 'checking'",
     [ST_LOG_INSERT] = "INSERT INTO contact_log(at, kind, actor_id, family_id, conv_id, "
                       "message_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     /* One page of a family's log in id order: its own rows, and the rows

@@ -205,6 +205,7 @@ int store_cache_enable(struct store *s);
 /* ---- Messages ------------------------------------------------------------ */
 
 /* The message a sender already stored under client_id; ERR_NOT_FOUND if none. */
+int store_message_get(struct store *s, int64_t id, struct msg *out);
 int store_message_by_client_id(struct store *s, int64_t sender_id, const char *client_id,
                                struct msg *out);
 /* Inserts the message into conv (of family_id: the foreign keys refuse a
@@ -476,5 +477,14 @@ int store_attach_receiving(struct store *s, int64_t owner, int64_t now, int64_t 
  * gave it.  ERR_CONFLICT when it was not receiving. */
 int store_attach_received(struct store *s, const struct attachment *a);
 int store_attach_delete(struct store *s, int64_t id);
+/* The next upload waiting to be checked at now (ERR_NOT_FOUND: none). */
+int store_attach_due(struct store *s, int64_t now, int64_t *id);
+/* Not before at; tries grows by add_tries. */
+int store_attach_set_next(struct store *s, int64_t id, int64_t at, int add_tries);
+/* When the earliest upload waiting to be checked is due (0: none waits). */
+int store_attach_next(struct store *s, int64_t *at);
+/* The checks' outcome: a->state (ready or rejected) with what they made of
+ * it.  ERR_CONFLICT when it was no longer waiting. */
+int store_attach_checked(struct store *s, const struct attachment *a, int64_t now);
 
 #endif

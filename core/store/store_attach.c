@@ -85,3 +85,46 @@ int store_attach_delete(struct store *s, int64_t id)
 {
 	return store_exec_ids(s, ST_ATT_DELETE, id, 0);
 }
+
+int store_attach_due(struct store *s, int64_t now, int64_t *id)
+{
+	return store_int64(s, ST_ATT_DUE, now, 0, id);
+}
+
+int store_attach_set_next(struct store *s, int64_t id, int64_t at, int add_tries)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ATT_SET_NEXT);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_int(st, 3, add_tries);
+	return store_exec_stmt(st);
+}
+
+int store_attach_next(struct store *s, int64_t *at)
+{
+	return store_int64(s, ST_ATT_NEXT, 0, 0, at);
+}
+
+int store_attach_checked(struct store *s, const struct attachment *a, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ATT_CHECKED);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_text(st, 2, attach_state_name(a->state), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, a->mime, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, a->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, a->size);
+	sqlite3_bind_text(st, 6, a->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, a->thumb_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, a->width);
+	sqlite3_bind_int(st, 9, a->height);
+	sqlite3_bind_text(st, 10, a->reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, now);
+	int err = store_exec_stmt(st);
+	if (err == ERR_OK && sqlite3_changes(store_db(s)) == 0)
+		err = ERR_CONFLICT;
+	return err;
+}

@@ -76,6 +76,19 @@ int store_message_by_client_id(struct store *s, int64_t sender_id, const char *c
 	return err;
 }
 
+int store_message_get(struct store *s, int64_t id, struct msg *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MSG_GET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	int err = store_step_row(st);
+	if (err == ERR_OK)
+		err = read_msg(st, out);
+	sqlite3_reset(st);
+	return err;
+}
+
 int store_message_insert(struct store *s, int64_t conv_id, int64_t family_id,
                          const struct user_ref *sender, enum msg_kind kind, const char *body,
                          const char *client_id, int64_t now, struct msg *out)

@@ -18,6 +18,7 @@
 #include "../common/err.h"
 #include "../kannel/kannel.h"
 #include "../notify/notify.h"
+#include "../scan/scan.h"
 #include "../session/session_int.h"
 
 struct http_call *http_call_start(struct hub *h, void *transport, struct api_request *req)
@@ -141,6 +142,8 @@ void http_call_apply(struct hub *h, struct http_call *c)
 		notify_wake(h->notify);
 	if (c->resp.sms > 0)
 		kannel_wake(h->kannel);
+	if (c->resp.uploaded)
+		scan_wake(h->scan);
 	if (c->resp.notice) {
 		struct out_frame *f = outbox_frame_new(h, c->resp.notice);
 		c->resp.notice = NULL; /* the frame owns it now */

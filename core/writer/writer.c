@@ -55,7 +55,8 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 			                              j->detail);
 		break;
 	case JOB_HTTP:
-	case JOB_WELCOME: /* not the writer's */
+	case JOB_WELCOME:
+	case JOB_NOTICE: /* not the writer's */
 		j->err = ERR_INTERNAL;
 		break;
 	case JOB_TOUCH:

@@ -2,6 +2,7 @@
  * test_sniff.c - an upload's type from its bytes, never from its claim, and
  * the name it is offered under (core/attach/sniff.c).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -107,10 +108,31 @@ static void test_names(void)
 	CHECK_EQ(strlen(out), 116 + 4); /* 58 whole "ø"s, then the ending */
 }
 
+/* A HEIC written anew as JPEG is offered as a .jpg. */
+static void test_retype(void)
+{
+	static const struct {
+		const char *name, *from, *to, *want;
+	} cases[] = {
+	    {"IMG_0001.heic", "image/heic", "image/jpeg", "IMG_0001.jpg"},
+	    {"IMG_0001.HEIC", "image/heic", "image/jpeg", "IMG_0001.jpg"},
+	    {"brev.pdf", "application/pdf", "application/pdf", "brev.pdf"},
+	    {"kort.jpg", "image/jpeg", "image/jpeg", "kort.jpg"},
+	    {"x.heic", "image/heic", "text/plain", "x.heic"}, /* not a type we take */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char name[ATTACH_NAME_MAX + 1];
+		snprintf(name, sizeof name, "%s", cases[i].name);
+		attach_retype(name, cases[i].from, cases[i].to);
+		CHECK_STR(name, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	test_types_from_bytes();
 	test_lies_and_strangers();
 	test_names();
+	test_retype();
 	return check_report("attach_sniff");
 }
