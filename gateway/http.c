@@ -568,9 +568,35 @@ static int stream_headers(struct lws *wsi, const struct api_response *resp, unsi
 	return 0;
 }
 
+/*
+ * A photo or document (core/api/download.c) straight from disk: its type
+ * and name as the worker decided them, never stored by a shared cache, and
+ * sandboxed should a browser ever open it as a page (this policy adds to
+ * the vhost's; a browser keeps to both).
+ */
+static int http_serve_file(struct lws *wsi, struct pss_http *pss, const struct api_response *resp)
+{
+	char headers[1024];
+	int n = snprintf(headers, sizeof headers,
+	                 "content-disposition: %s\r\n"
+	                 "cache-control: private, no-store\r\n"
+	                 "content-security-policy: sandbox; default-src 'none'; "
+	                 "img-src 'self'; style-src 'unsafe-inline'\r\n",
+	                 resp->disposition);
+	if (n < 0 || (size_t)n >= sizeof headers)
+		return -1;
+	pss->headers_sent = true;
+	n = lws_serve_http_file(wsi, resp->file, resp->file_type, headers, n);
+	if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+		return -1;
+	return 0; /* HTTP_FILE_COMPLETION ends the transaction */
+}
+
 static int http_write_headers(struct lws *wsi, struct pss_http *pss,
                               const struct api_response *resp)
 {
+	if (resp->file != NULL)
+		return http_serve_file(wsi, pss, resp);
 	unsigned char buf[LWS_PRE + 2048];
 	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
 	if ((resp->stream != NULL

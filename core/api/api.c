@@ -25,6 +25,7 @@
 #include "../store/store_admin.h"
 #include "access_log.h"
 #include "export.h"
+#include "download.h"
 #include "upload.h"
 
 struct call {
@@ -1264,6 +1265,18 @@ static void ep_upload(struct call *c)
 	api_upload_open(c->ctx, &c->user, c->req, name, c->now, c->resp);
 }
 
+static void ep_attachment(struct call *c)
+{
+	if (api_auth(c) == ERR_OK)
+		api_download(c->ctx, &c->user, c->path_id, false, c->now, c->resp);
+}
+
+static void ep_attachment_thumb(struct call *c)
+{
+	if (api_auth(c) == ERR_OK)
+		api_download(c->ctx, &c->user, c->path_id, true, c->now, c->resp);
+}
+
 bool api_streams_body(const char *method, const char *path)
 {
 	return strcmp(method, "POST") == 0 && strcmp(path, "/api/uploads") == 0;
@@ -1312,6 +1325,8 @@ static const struct route routes[] = {
     {"PUT", "/api/scheduled/", "", ep_sched_edit},
     {"DELETE", "/api/scheduled/", "", ep_sched_cancel},
     {"POST", "/api/uploads", NULL, ep_upload},
+    {"GET", "/api/attachments/", "", ep_attachment},
+    {"GET", "/api/attachments/", "/thumb", ep_attachment_thumb},
 };
 
 /* Matches path against a route; sets *id for routes with {id}. */
@@ -1396,6 +1411,8 @@ void api_response_free(struct api_response *resp)
 	resp->body = NULL;
 	free(resp->notice);
 	resp->notice = NULL;
+	free(resp->file);
+	resp->file = NULL;
 	route_set_free(&resp->notice_to);
 	resp->body_len = 0;
 	if (resp->stream != NULL)

@@ -58,7 +58,10 @@ struct api_response {
 	bool stream_done;          /* body is the stream's last chunk */
 	bool stream_failed;        /* a chunk could not be made: abort the answer */
 	char set_cookie[256];
-	char disposition[128]; /* Content-Disposition, or "" */
+	char disposition[512]; /* Content-Disposition, or "" */
+	/* A file to serve from disk instead of body (download.h), its type. */
+	char *file;
+	char file_type[32];
 	/* Sessions to close at once (logout, revocation). */
 	int64_t close_token_id;
 	int64_t close_device_id;

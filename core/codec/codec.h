@@ -50,6 +50,9 @@ struct frame {
 			char *body; /* trimmed, 1..4000 code points */
 			enum msg_kind kind;
 			bool no_sms; /* "not by SMS" (issue 13) */
+			/* uploads it carries (issue 14); with any, body may be "" */
+			int64_t attach[DOMAIN_ATTACH_MAX];
+			size_t n_attach;
 		} send;
 		struct {
 			int64_t after; /* default 0 */

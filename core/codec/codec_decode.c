@@ -280,6 +280,32 @@ static int take_send_kind(const struct obj *o, enum msg_kind *kind, const char *
 	return ERR_OK;
 }
 
+/* attachments: up to DOMAIN_ATTACH_MAX distinct upload ids (an array, so
+ * never in a flat frame). */
+static int take_attachments(const struct obj *o, struct frame *f, const char **why)
+{
+	static const char msg[] = "send: \"attachments\" must be an array of at most 10 distinct "
+	                          "upload ids";
+	const json_t *a = o->tree ? json_object_get(o->tree, "attachments") : NULL;
+	size_t n = json_array_size(a);
+	f->u.send.n_attach = 0;
+	if (a == NULL || json_is_null(a))
+		return ERR_OK;
+	if (!json_is_array(a) || n > DOMAIN_ATTACH_MAX)
+		return bad(why, msg);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *v = json_array_get(a, i);
+		if (!json_is_integer(v) || json_integer_value(v) < 1)
+			return bad(why, msg);
+		f->u.send.attach[i] = json_integer_value(v);
+		for (size_t j = 0; j < i; j++)
+			if (f->u.send.attach[j] == f->u.send.attach[i])
+				return bad(why, msg);
+	}
+	f->u.send.n_attach = n;
+	return ERR_OK;
+}
+
 /* Shape first, body last: a malformed frame is bad_request even if its body is huge. */
 static int decode_send(const struct obj *o, struct frame *f, const char **why)
 {
@@ -300,8 +326,12 @@ static int decode_send(const struct obj *o, struct frame *f, const char **why)
 	f->u.send.no_sms = false;
 	if (!opt_bool(o, "no_sms", &f->u.send.no_sms))
 		return bad(why, "send: \"no_sms\" must be true or false");
+	if ((rc = take_attachments(o, f, why)) != ERR_OK)
+		return rc;
 	if (!req_str(o, "body", &body, &body_len))
 		return bad(why, "send: \"body\" must be a string");
+	if (f->u.send.n_attach > 0 && body_len == 0) /* the files say it all */
+		return (f->u.send.body = strdup("")) ? ERR_OK : out_of_memory(why);
 	return take_body(body, body_len, &f->u.send.body, why);
 }
 

@@ -192,6 +192,22 @@ static void jw_user(struct jw *w, const struct user_ref *u)
 	jw_lit(w, "}");
 }
 
+static json_t *attachment_json(const struct attachment *a);
+
+/* ,"attachments":[...] (issue 14): only a message with files has it. */
+static void jw_attachments(struct jw *w, const struct msg *m)
+{
+	jw_lit(w, ",\"attachments\":[");
+	for (size_t i = 0; i < m->n_att; i++) {
+		char *one = dump(attachment_json(&m->att[i]));
+		if (i > 0)
+			jw_lit(w, ",");
+		jw_raw(w, one ? one : "null", one ? strlen(one) : 4);
+		free(one);
+	}
+	jw_lit(w, "]");
+}
+
 static void jw_msg(struct jw *w, const struct msg *m)
 {
 	jw_lit(w, "{\"id\":");
@@ -214,6 +230,8 @@ static void jw_msg(struct jw *w, const struct msg *m)
 		jw_lit(w, ",\"via\":\"sms\""); /* absent: the app */
 	if (m->no_sms)
 		jw_lit(w, ",\"no_sms\":true"); /* absent: may go by SMS */
+	if (m->n_att > 0)
+		jw_attachments(w, m);
 	jw_lit(w, "}");
 }
 
@@ -582,9 +600,8 @@ char *codec_encode_attachment(const struct attachment *a)
 
 char *codec_encode_attachment_frame(const struct attachment *a, int64_t conv)
 {
-	json_t *o = json_object();
-	int rc = put(o, "type", json_string("attachment"));
-	rc |= put(o, "conv", conv ? json_integer(conv) : json_null());
+	json_t *o = frame_new("attachment", NULL);
+	int rc = put(o, "conv", conv ? json_integer(conv) : json_null());
 	rc |= put(o, "message", a->message_id ? json_integer(a->message_id) : json_null());
 	rc |= put(o, "attachment", attachment_json(a));
 	return dump(finish(o, rc));

@@ -168,6 +168,7 @@ void msg_clear(struct msg *m)
 	if (!m)
 		return;
 	free(m->body);
+	free(m->att);
 	memset(m, 0, sizeof(*m));
 }
 

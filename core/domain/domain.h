@@ -91,6 +91,8 @@ struct member_sms {
 	int64_t stopped_at;         /* the number sent STOP (0: not) */
 };
 
+/* The most photos and documents one message carries. */
+#define DOMAIN_ATTACH_MAX 10
 /* The longest name a file is offered under, in bytes of UTF-8. */
 #define DOMAIN_FILE_NAME_MAX 120
 
@@ -143,9 +145,11 @@ struct msg {
 	enum msg_kind kind;
 	char *body; /* owned */
 	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
-	int64_t created_at; /* ms since epoch */
-	bool sms;           /* it came by SMS (issue 13) */
-	bool no_sms;        /* its adviser marked it "not by SMS": SMS tells of it only */
+	int64_t created_at;     /* ms since epoch */
+	bool sms;               /* it came by SMS (issue 13) */
+	bool no_sms;            /* its adviser marked it "not by SMS": SMS tells of it only */
+	struct attachment *att; /* its photos and documents (owned), in order */
+	size_t n_att;
 };
 
 struct msg_list {

@@ -65,7 +65,9 @@ struct job {
 	void *done_arg;
 	/* JOB_SEND */
 	enum msg_kind kind;
-	bool no_sms; /* marked "not by SMS" */
+	bool no_sms;                       /* marked "not by SMS" */
+	int64_t attach[DOMAIN_ATTACH_MAX]; /* the uploads it carries */
+	size_t n_attach;
 	char *body;
 	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
 	/* JOB_READ, JOB_DELIVERED, JOB_NOTIFIED */

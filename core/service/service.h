@@ -213,6 +213,20 @@ void svc_sent_clear(struct svc_sent *r);
 int svc_send(struct store *s, const struct store_user *user, int64_t conv, enum msg_kind kind,
              unsigned flags, const char *body, const char *client_id, int64_t now,
              struct svc_sent *out);
+/* The uploads a message carries (issue 14), in order. */
+struct svc_files {
+	const int64_t *ids;
+	size_t n;
+};
+/* svc_send with files: each must be the sender's own upload, not yet in a
+ * message, not refused (ERR_NOT_FOUND for another's or none; ERR_CONFLICT
+ * when a message has it; ERR_BAD_REQUEST when it was rejected or is still
+ * arriving).  A message may go while its files are being checked.  An
+ * empty body is given the files' names, so a client that shows only text
+ * still shows something. */
+int svc_send_with(struct store *s, const struct store_user *user, int64_t conv, enum msg_kind kind,
+                  unsigned flags, const char *body, const struct svc_files *files,
+                  const char *client_id, int64_t now, struct svc_sent *out);
 
 /* ---- Messages to be sent later (schedule.c) ------------------------------------- */
 
@@ -431,6 +445,15 @@ void svc_attach_told_clear(struct svc_attach_told *t);
  * member, the family's pair too. */
 int svc_attach_checked(struct store *s, const struct attachment *a, const char *malware,
                        int64_t now, struct svc_attach_told *told);
+
+/* ---- Fetching photos and documents (attach_fetch.c) ------------------------------ */
+
+/* Upload id for actor to fetch: its sender's always, otherwise whoever may
+ * see the message it is in (access-logged for staff); ERR_NOT_FOUND for
+ * anyone else (logged).  ERR_CONFLICT while it is being checked, ERR_GONE
+ * when it was rejected. */
+int svc_attach_fetch(struct store *s, const struct store_user *actor, int64_t id, int64_t now,
+                     struct attachment *out);
 
 /* ---- A family member's SMS settings (member_sms.c) --------------------------------- */
 

@@ -71,6 +71,8 @@ static void verb_send(struct session *s, struct frame *f)
 	j->body = f->u.send.body; /* the job takes the body */
 	f->u.send.body = NULL;
 	j->no_sms = f->u.send.no_sms;
+	memcpy(j->attach, f->u.send.attach, sizeof j->attach);
+	j->n_attach = f->u.send.n_attach;
 	memcpy(j->client_id, f->u.send.client_id, sizeof j->client_id);
 	writer_submit(s->hub, j);
 	metrics_inc(s->hub->metrics, MC_MSG_RECEIVED);

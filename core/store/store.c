@@ -375,8 +375,11 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 
 #define MSG_COLS                                                                                   \
 	"m.id, m.conv_id, m.family_id, m.sender_id, u.name, u.role, m.kind, m.body, "              \
-	"m.client_id, m.created_at, m.via = 'sms', m.no_sms "
+	"m.client_id, m.created_at, m.via = 'sms', m.no_sms, m.n_attach "
 #define MSG_FROM " FROM messages m JOIN users u ON u.id = m.sender_id "
+#define ATT_COLS                                                                                   \
+	"id, owner_id, ifnull(message_id, 0), position, state, kind, mime, name, size, "           \
+	"ifnull(sha256, ''), ifnull(thumb_sha256, ''), width, height, reason, created_at"
 #define DELIVERY_COLS                                                                              \
 	"SELECT u.id, u.name, u.role, d.delivered_upto, d.delivered_at, ifnull(dv.name, ''), "     \
 	"d.notified_upto, d.notified_at FROM deliveries d JOIN users u ON u.id = d.user_id "       \
@@ -726,9 +729,13 @@ static const char *const stmt_sql[ST__COUNT] = {
     /* Attachments: an upload's row from its first byte (store_attach.c). */
     [ST_ATT_INSERT] = "INSERT INTO attachments(owner_id, size, next_at, created_at) "
                       "VALUES (?1, ?2, ?3, ?4)",
-    [ST_ATT_GET] = "SELECT id, owner_id, ifnull(message_id, 0), position, state, kind, mime, "
-                   "name, size, ifnull(sha256, ''), ifnull(thumb_sha256, ''), width, height, "
-                   "reason, created_at FROM attachments WHERE id = ?1",
+    [ST_ATT_GET] = "SELECT " ATT_COLS " FROM attachments WHERE id = ?1",
+    [ST_ATT_OF_MSG] = "SELECT " ATT_COLS " FROM attachments WHERE message_id = ?1 "
+                      "ORDER BY position",
+    /* A message takes its sender's uploads, once. */
+    [ST_ATT_TAKE] = "UPDATE attachments SET message_id = ?2, position = ?3 "
+                    "WHERE id = ?1 AND message_id IS NULL",
+    [ST_MSG_SET_N_ATTACH] = "UPDATE messages SET n_attach = ?2 WHERE id = ?1",
     /* The owner's uploads still arriving, within their deadline (next_at). */
     [ST_ATT_RECEIVING] = "SELECT count(*) FROM attachments WHERE owner_id = ?1 "
                          "AND message_id IS NULL AND state = 'receiving' AND next_at > ?2",

@@ -477,6 +477,11 @@ int store_attach_receiving(struct store *s, int64_t owner, int64_t now, int64_t 
  * gave it.  ERR_CONFLICT when it was not receiving. */
 int store_attach_received(struct store *s, const struct attachment *a);
 int store_attach_delete(struct store *s, int64_t id);
+/* Upload id goes with message_id, at position; ERR_CONFLICT when a
+ * message has it already. */
+int store_attach_take(struct store *s, int64_t id, int64_t message_id, int position);
+/* How many the message carries (messages.n_attach). */
+int store_message_set_attachments(struct store *s, int64_t message_id, size_t n);
 /* The next upload waiting to be checked at now (ERR_NOT_FOUND: none). */
 int store_attach_due(struct store *s, int64_t now, int64_t *id);
 /* Not before at; tries grows by add_tries. */

@@ -590,6 +590,69 @@ done:
 	return err;
 }
 
+/* Hands every row of sql to fn as a struct store_admin_file: columns
+ * sha256 (or NULL), spool id (or 0), first attachment id, rows. */
+static int each_file(sqlite3 *db, const char *sql, store_admin_file_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	int err = ERR_OK, rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_err(rc);
+	while (err == ERR_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_admin_file f = {
+		    .sha256 = (const char *)sqlite3_column_text(st, 0),
+		    .spool_id = sqlite3_column_int64(st, 1),
+		    .attachment_id = sqlite3_column_int64(st, 2),
+		    .n_rows = sqlite3_column_int64(st, 3),
+		};
+		err = fn(ctx, &f);
+	}
+	if (err == ERR_OK && rc != SQLITE_DONE)
+		err = store_err(rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+int store_admin_files(const char *path, store_admin_file_fn fn, void *ctx)
+{
+	sqlite3 *db = NULL;
+	int err = ERR_OK;
+	if (file_size(path) <= 0)
+		return ERR_NOT_FOUND;
+	if ((err = open_readonly(path, &db)) != ERR_OK)
+		goto done;
+	/* One read transaction: the spool files and the stored ones of one commit. */
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		err = store_err(sqlite3_errcode(db));
+		goto done;
+	}
+	if (query_int(db,
+	              "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+	              "AND name = 'attachments'",
+	              &err) == 0)
+		goto done; /* older than schema 16, or not readable (err says) */
+	err = each_file(db,
+	                "SELECT NULL, id, id, 1 FROM attachments WHERE state = 'checking' "
+	                "ORDER BY id",
+	                fn, ctx);
+	/* A file may be shared by several rows (the same content sent twice, a
+	 * photo and its thumbnail alike): grouped, it is copied and hashed once.
+	 * The grouping sorts in SQLite's temporary storage, not in our memory. */
+	if (err == ERR_OK)
+		err = each_file(db,
+		                "SELECT sha, 0, min(id), count(*) FROM ("
+		                "  SELECT sha256 AS sha, id FROM attachments "
+		                "  WHERE state = 'ready' AND sha256 IS NOT NULL "
+		                "  UNION ALL "
+		                "  SELECT thumb_sha256, id FROM attachments "
+		                "  WHERE state = 'ready' AND thumb_sha256 IS NOT NULL) "
+		                "GROUP BY sha ORDER BY sha",
+		                fn, ctx);
+done:
+	sqlite3_close(db); /* ends the read transaction */
+	return err;
+}
+
 int store_admin_backup_before_migrate(const char *path, int64_t now_ms, char *backup,
                                       size_t backup_cap, char *why, size_t why_cap)
 {

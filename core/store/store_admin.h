@@ -159,6 +159,31 @@ struct store_admin_report {
  * file, not a database). */
 int store_admin_verify(const char *path, bool check, struct store_admin_report *report);
 
+/* ---- Attachment files (schema 16 on) ------------------------------------------
+ *
+ * One file the attachments rows name, for backup and verify: a checked file
+ * by its content (sha256 set: <files>/<ab>/<rest>, reported once however
+ * many rows name it), or the upload of a row still being checked (spool_id
+ * set: <files>/spool/<id>.part).
+ */
+struct store_admin_file {
+	const char *sha256;    /* as the row has it (lower-case hex), or NULL */
+	int64_t spool_id;      /* the upload's id, or 0 */
+	int64_t attachment_id; /* the first row that names it */
+	int64_t n_rows;        /* how many rows name it (sha256 or thumb_sha256) */
+};
+
+typedef int (*store_admin_file_fn)(void *ctx, const struct store_admin_file *f);
+
+/* Every file the attachments rows of the database at path name, the
+ * database opened read-only and read in one transaction: first the spool
+ * files of the rows in state 'checking' (by id), then the files the
+ * 'ready' rows name in sha256 and thumb_sha256 (NULLs skipped), each once,
+ * by name.  Rows are streamed from a statement, so memory stays bounded
+ * however many there are.  A database older than schema 16 has no
+ * attachments: no call, ERR_OK.  ERR_NOT_FOUND: no file at path. */
+int store_admin_files(const char *path, store_admin_file_fn fn, void *ctx);
+
 /*
  * Before store_open() migrates an existing database of an older schema,
  * copy it aside with store_admin_backup() to

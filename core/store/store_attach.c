@@ -5,6 +5,7 @@
  */
 #include "store_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/err.h"
@@ -58,6 +59,45 @@ int store_attach_get(struct store *s, int64_t id, struct attachment *out)
 		sqlite3_reset(st);
 	}
 	return err;
+}
+
+int store_attach_of_message(struct store *s, int64_t message_id, struct attachment **v, size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ATT_OF_MSG);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	*v = NULL;
+	*n = 0;
+	sqlite3_bind_int64(st, 1, message_id);
+	int rc, err = ERR_OK;
+	while (err == ERR_OK && (rc = sqlite3_step(st)) == SQLITE_ROW && *n < DOMAIN_ATTACH_MAX) {
+		struct attachment *grown = realloc(*v, (*n + 1) * sizeof **v);
+		if (grown == NULL)
+			err = ERR_INTERNAL;
+		else
+			read_attachment(st, &(*v = grown)[(*n)++]);
+	}
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_attach_take(struct store *s, int64_t id, int64_t message_id, int position)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ATT_TAKE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, message_id);
+	sqlite3_bind_int(st, 3, position);
+	int err = store_exec_stmt(st);
+	if (err == ERR_OK && sqlite3_changes(store_db(s)) == 0)
+		err = ERR_CONFLICT;
+	return err;
+}
+
+int store_message_set_attachments(struct store *s, int64_t message_id, size_t n)
+{
+	return store_exec_ids(s, ST_MSG_SET_N_ATTACH, message_id, (int64_t)n);
 }
 
 int store_attach_receiving(struct store *s, int64_t owner, int64_t now, int64_t *n)

@@ -132,6 +132,9 @@ enum stmt_id {
 	ST_ATT_RECEIVING,
 	ST_ATT_RECEIVED,
 	ST_ATT_DELETE,
+	ST_ATT_OF_MSG,
+	ST_ATT_TAKE,
+	ST_MSG_SET_N_ATTACH,
 	ST_ATT_DUE,
 	ST_ATT_SET_NEXT,
 	ST_ATT_NEXT,
@@ -184,6 +187,9 @@ const struct kept_audience *store_cache_get(struct store *s, int64_t conv_id, in
 void store_cache_put(struct store *s, int64_t conv_id, int64_t family,
                      const struct audience_member *v, size_t n);
 void store_cache_destroy(struct store *s);
+
+/* A message's attachments, in order (store_attach.c); *v malloc'd. */
+int store_attach_of_message(struct store *s, int64_t message_id, struct attachment **v, size_t *n);
 
 /* Reads the DELIVERY_COLS columns of the current row (store_delivery.c). */
 void store_read_delivery(sqlite3_stmt *st, struct delivery_pos *d);

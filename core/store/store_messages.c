@@ -15,7 +15,7 @@
 #include "../common/err.h"
 
 /* Reads the MSG_COLS columns of the current row into m (body malloc'd). */
-static int read_msg(sqlite3_stmt *st, struct msg *m)
+static int read_msg(struct store *s, sqlite3_stmt *st, struct msg *m)
 {
 	memset(m, 0, sizeof *m);
 	m->id = sqlite3_column_int64(st, 0);
@@ -35,12 +35,17 @@ static int read_msg(sqlite3_stmt *st, struct msg *m)
 	m->created_at = sqlite3_column_int64(st, 9);
 	m->sms = sqlite3_column_int(st, 10) != 0;
 	m->no_sms = sqlite3_column_int(st, 11) != 0;
-	return m->body ? ERR_OK : ERR_INTERNAL;
+	if (m->body == NULL)
+		return ERR_INTERNAL;
+	/* Only a message with files costs a lookup (n_attach). */
+	return sqlite3_column_int(st, 12) > 0
+	           ? store_attach_of_message(s, m->id, &m->att, &m->n_att)
+	           : ERR_OK;
 }
 
 /* Steps st to the end, appending each row to out; at most limit rows are
  * kept and *more tells whether another row followed. */
-static int read_msgs(sqlite3_stmt *st, int limit, struct msg_list *out, bool *more)
+static int read_msgs(struct store *s, sqlite3_stmt *st, int limit, struct msg_list *out, bool *more)
 {
 	int rc, err = ERR_OK;
 	*more = false;
@@ -50,7 +55,7 @@ static int read_msgs(sqlite3_stmt *st, int limit, struct msg_list *out, bool *mo
 			break;
 		}
 		struct msg *m = msg_list_push(out);
-		if (m == NULL || (err = read_msg(st, m)) != ERR_OK) {
+		if (m == NULL || (err = read_msg(s, st, m)) != ERR_OK) {
 			err = ERR_INTERNAL;
 			break;
 		}
@@ -71,7 +76,7 @@ int store_message_by_client_id(struct store *s, int64_t sender_id, const char *c
 	sqlite3_bind_text(st, 2, client_id, -1, SQLITE_STATIC);
 	int err = store_step_row(st);
 	if (err == ERR_OK)
-		err = read_msg(st, out);
+		err = read_msg(s, st, out);
 	sqlite3_reset(st);
 	return err;
 }
@@ -84,7 +89,7 @@ int store_message_get(struct store *s, int64_t id, struct msg *out)
 	sqlite3_bind_int64(st, 1, id);
 	int err = store_step_row(st);
 	if (err == ERR_OK)
-		err = read_msg(st, out);
+		err = read_msg(s, st, out);
 	sqlite3_reset(st);
 	return err;
 }
@@ -132,7 +137,7 @@ int store_sync(struct store *s, const struct store_user *u, int64_t after, int l
 	sqlite3_bind_int64(st, 1, u->ref.id);
 	sqlite3_bind_int64(st, 2, after);
 	sqlite3_bind_int(st, 3, limit + 1);
-	return read_msgs(st, limit, out, more);
+	return read_msgs(s, st, limit, out, more);
 }
 
 int store_history(struct store *s, int64_t conv_id, bool include_notes, int64_t before, int limit,
@@ -146,7 +151,7 @@ int store_history(struct store *s, int64_t conv_id, bool include_notes, int64_t 
 	sqlite3_bind_int(st, 3, include_notes ? 1 : 0);
 	sqlite3_bind_int(st, 4, limit + 1);
 	size_t first = out->n;
-	int err = read_msgs(st, limit, out, more);
+	int err = read_msgs(s, st, limit, out, more);
 	/* Newest first from SQL; the contract wants them ascending. */
 	for (size_t i = first, j = out->n; err == ERR_OK && j > 0 && i < j - 1; i++, j--) {
 		struct msg tmp = out->v[i];

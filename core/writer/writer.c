@@ -39,8 +39,9 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 {
 	switch (j->type) {
 	case JOB_SEND:
-		j->err = svc_send(s, &j->user, j->conv, j->kind, j->no_sms ? SVC_SEND_NO_SMS : 0,
-		                  j->body, j->client_id, now, &j->sent);
+		j->err = svc_send_with(
+		    s, &j->user, j->conv, j->kind, j->no_sms ? SVC_SEND_NO_SMS : 0, j->body,
+		    &(struct svc_files){j->attach, j->n_attach}, j->client_id, now, &j->sent);
 		break;
 	case JOB_READ:
 		j->err = svc_read(s, &j->user, j->conv, j->upto, now, &j->receipt);

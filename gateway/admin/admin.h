@@ -100,6 +100,24 @@ void admin_backup_show(const struct admin *a, const json_t *out);
 int admin_verify_run(struct admin *a, const struct admin_args *args, json_t **out);
 void admin_verify_show(const struct admin *a, const json_t *out);
 
+/* ---- files.c: the attachment files of backup and verify ------------------- */
+
+/* The files folder of the database at db: files in the config file when db
+ * is the config's database, else db + ".files". */
+void admin_files_dir(const struct admin *a, const char *db, char *out, size_t cap);
+/* Copies every file the backup at dest names from the folder src into
+ * dest + ".files", and adds files_source, files_dir, files, files_copied,
+ * files_present, file_bytes, file_errors and file_problems (the first 20
+ * lines) to out.  A missing or damaged file is a line there and exit status
+ * 1; the others are copied all the same. */
+int admin_files_backup(struct admin *a, const char *src, const char *dest, json_t *out);
+/* Checks every file the database at db names in the folder dir, and adds
+ * files_dir, files, file_bytes, file_errors and file_problems to report;
+ * a problem makes it not ok and the exit status 1. */
+int admin_files_verify(struct admin *a, const char *db, const char *dir, json_t *report);
+/* The problem lines of out, then "... and N more". */
+void admin_files_show_problems(const json_t *out, const char *indent);
+
 /* ---- access.c: a family's access log (GDPR art. 15) ------------------------ */
 
 int admin_access_log_run(struct admin *a, const struct admin_args *args, json_t **out);

@@ -830,13 +830,23 @@ const struct admin_command admin_commands[] = {
      "Take a consistent copy of the database, also while the gateway runs, and verify it.",
      "The copy is the state after one commit (SQLite's online backup API), in one\n"
      "self-contained file. A DIRECTORY gets indgang-YYYYMMDDTHHMMSSZ.db. An existing\n"
-     "file is never overwritten. To restore: stop the gateway, put the copy in place\n"
-     "of the database file, delete the old -wal and -shm files beside it, start.",
+     "file is never overwritten. Then the photos and documents the copy names are\n"
+     "copied into PATH.files (checked files by their SHA-256, uploads still being\n"
+     "checked in spool/; not quarantine/), each hashed as it is copied; one already\n"
+     "there with the right hash is left alone. A file missing or damaged in the\n"
+     "source is listed and not copied, and the exit status is 1.\n"
+     "To restore: stop the gateway, put the copy in place of the database file and\n"
+     "its .files folder in place of the files folder, delete the old -wal and -shm\n"
+     "files beside it, start.",
      1, 1, 0, 0, admin_backup_run, admin_backup_show, true},
-    {"verify", "[PATH]", "Check a database or a backup: integrity, schema version, counts.",
+    {"verify", "[PATH]",
+     "Check a database or a backup: integrity, schema version, counts, attachment files.",
      "Runs SQLite's integrity check and a foreign key check on PATH (default: the\n"
-     "database), reads its schema version and counts its rows. Changes nothing.\n"
-     "Exit status 1 when the file is not sound.",
+     "database), reads its schema version and counts its rows, and reads every\n"
+     "attachment file its rows name in PATH.files (the database's: its files folder):\n"
+     "each checked file must hash to its name, each upload being checked must be in\n"
+     "spool/. Lists each problem (the first 20). Changes nothing.\n"
+     "Exit status 1 when the file or a file it names is not sound.",
      0, 1, 0, 0, admin_verify_run, admin_verify_show, true},
     {NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, false},
 };

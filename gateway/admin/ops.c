@@ -85,13 +85,36 @@ static void show_report(const json_t *r)
 	       last ? last : "none yet");
 	printf("  contact log     %lld rows\n",
 	       (long long)json_integer_value(json_object_get(c, "log_rows")));
+	if (json_object_get(r, "files") == NULL)
+		return; /* status reads no files */
+	long long errors = (long long)json_integer_value(json_object_get(r, "file_errors"));
+	if (json_integer_value(json_object_get(r, "files")) == 0 && errors == 0) {
+		printf("  attachments     no files named\n");
+		return;
+	}
+	printf("  attachments     %lld files, %.1f MiB, in %s%s\n",
+	       (long long)json_integer_value(json_object_get(r, "files")),
+	       (double)json_integer_value(json_object_get(r, "file_bytes")) / 1048576.0,
+	       json_string_value(json_object_get(r, "files_dir")),
+	       errors ? "; missing or damaged:" : "");
+	admin_files_show_problems(r, "    ");
 }
 
 /* ---- verify ----------------------------------------------------------------------- */
 
 int admin_verify_run(struct admin *a, const struct admin_args *args, json_t **out)
 {
-	return inspect(a, args->n_pos > 0 ? args->pos[0] : a->db, true, out);
+	const char *path = args->n_pos > 0 ? args->pos[0] : a->db;
+	char dir[4200];
+	int err = inspect(a, path, true, out);
+	if (err != ERR_OK)
+		return err;
+	admin_files_dir(a, path, dir, sizeof dir);
+	if ((err = admin_files_verify(a, path, dir, *out)) != ERR_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return err;
 }
 
 void admin_verify_show(const struct admin *a, const json_t *out)
@@ -129,24 +152,58 @@ static void backup_name(const struct admin *a, const char *given, char *out, siz
 
 int admin_backup_run(struct admin *a, const struct admin_args *args, json_t **out)
 {
-	char dest[4096], why[512];
+	char dest[4096], why[512], files[4200];
 	json_t *report = NULL;
+	bool key_copied;
 	backup_name(a, args->pos[0], dest, sizeof dest);
 	int err = store_admin_backup(a->db, dest, why, sizeof why);
 	if (err != ERR_OK)
 		return admin_fail(a, err, "backup of %s failed: %s", a->db, why);
-	if ((err = inspect(a, dest, true, &report)) != ERR_OK)
-		return err;
+	if ((*out = json_pack("{s:s, s:s}", "source", a->db, "backup", dest)) == NULL)
+		return admin_fail(a, ERR_INTERNAL, "out of memory");
+	/* The attachment files the copy names, right after it (files.c says
+	 * why that makes a consistent pair), before the slow check of the copy. */
+	admin_files_dir(a, a->db, files, sizeof files);
+	if ((err = admin_files_backup(a, files, dest, *out)) != ERR_OK ||
+	    (err = inspect(a, dest, true, &report)) != ERR_OK)
+		goto fail;
+	json_object_set_new(*out, "verify", report);
 	/* The push key goes along: without it a restored gateway could not send
 	 * to the subscriptions in the copy. */
-	bool key_copied;
 	if (pushkey_copy(a->db, dest, &key_copied, why, sizeof why) != 0) {
-		json_decref(report);
-		return admin_fail(a, ERR_INTERNAL, "copying the push key failed: %s", why);
+		err = admin_fail(a, ERR_INTERNAL, "copying the push key failed: %s", why);
+		goto fail;
 	}
-	*out = json_pack("{s:s, s:s, s:o, s:b}", "source", a->db, "backup", dest, "verify", report,
-	                 "push_key", key_copied);
-	return *out ? ERR_OK : admin_fail(a, ERR_INTERNAL, "out of memory");
+	json_object_set_new(*out, "push_key", json_boolean(key_copied));
+	return ERR_OK;
+fail:
+	json_decref(*out);
+	*out = NULL;
+	return err;
+}
+
+/* What became of the attachment files, under the copy's report. */
+static void show_backup_files(const json_t *out)
+{
+	long long errors = (long long)json_integer_value(json_object_get(out, "file_errors"));
+	if (json_integer_value(json_object_get(out, "files")) == 0 && errors == 0) {
+		printf("  attachments     no files to copy\n");
+		return;
+	}
+	printf("  attachments     %lld files, %.1f MiB, in %s: %lld copied, %lld already there%s\n",
+	       (long long)json_integer_value(json_object_get(out, "files")),
+	       (double)json_integer_value(json_object_get(out, "file_bytes")) / 1048576.0,
+	       json_string_value(json_object_get(out, "files_dir")),
+	       (long long)json_integer_value(json_object_get(out, "files_copied")),
+	       (long long)json_integer_value(json_object_get(out, "files_present")),
+	       errors ? "; not copied:" : "");
+	admin_files_show_problems(out, "    ");
+	if (errors)
+		printf("NOT OK: %lld attachment file%s could not be copied from %s; the backup "
+		       "lacks %s\n",
+		       errors, errors == 1 ? "" : "s",
+		       json_string_value(json_object_get(out, "files_source")),
+		       errors == 1 ? "it" : "them");
 }
 
 void admin_backup_show(const struct admin *a, const json_t *out)
@@ -159,6 +216,7 @@ void admin_backup_show(const struct admin *a, const json_t *out)
 		printf("  with its push key: %s.vapid.pem (0600)\n",
 		       json_string_value(json_object_get(out, "backup")));
 	admin_verify_show(a, r);
+	show_backup_files(out);
 }
 
 /* ---- status: the gateway's /metrics -------------------------------------------------- */

@@ -29,7 +29,7 @@ STORE_ALLOWED = {
     "store_admin_teams", "store_admin_staff", "store_admin_families", "store_admin_members",
     "store_admin_devices", "store_admin_in_team", "store_admin_size",
     "store_admin_peek_version", "store_admin_backup", "store_admin_verify",
-    "store_admin_backup_before_migrate",
+    "store_admin_backup_before_migrate", "store_admin_files",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')

@@ -176,6 +176,60 @@ static void test_backup_refuses_existing(void)
 	CHECK(store_admin_backup("/nonexistent/x.db", dest, why, sizeof why) != ERR_OK);
 }
 
+struct seen_files {
+	int n;
+	char what[8][80];
+};
+
+static int seen_file(void *ctx, const struct store_admin_file *f)
+{
+	struct seen_files *s = ctx;
+	if (s->n < 8)
+		snprintf(s->what[s->n], sizeof s->what[0], "%.4s %lld %lld %lld",
+		         f->sha256 ? f->sha256 : "-", (long long)f->spool_id,
+		         (long long)f->attachment_id, (long long)f->n_rows);
+	s->n++;
+	return ERR_OK;
+}
+
+/* store_admin_files: the spool files of uploads being checked, then each
+ * file the ready rows name, once, by name; nothing for an older schema. */
+static void test_files(void)
+{
+	char db[300];
+	struct seen_files s = {0};
+	snprintf(db, sizeof db, "%s/v15.db", dir);
+	CHECK_EQ(load_fixture(15, db), 0);
+	CHECK_EQ(store_admin_files(db, seen_file, &s), ERR_OK);
+	CHECK_EQ(s.n, 0);
+	CHECK_EQ(store_admin_files("/nonexistent/x.db", seen_file, &s), ERR_NOT_FOUND);
+
+	snprintf(db, sizeof db, "%s/v%d.db", dir, STORE_SCHEMA_VERSION); /* migrated above */
+	sqlite3 *h;
+	CHECK_EQ(sqlite3_open(db, &h), SQLITE_OK);
+	CHECK_EQ(sqlite3_exec(h,
+	                      "DELETE FROM attachments;"
+	                      "INSERT INTO attachments(id, owner_id, state, size, sha256, "
+	                      "thumb_sha256, created_at) VALUES "
+	                      "(7, (SELECT min(id) FROM users), 'ready', 1, 'bbbb', 'aaaa', 1),"
+	                      "(8, (SELECT min(id) FROM users), 'ready', 1, 'bbbb', 'aaaa', 1),"
+	                      "(9, (SELECT min(id) FROM users), 'ready', 1, 'cccc', NULL, 1),"
+	                      "(10, (SELECT min(id) FROM users), 'checking', 1, NULL, NULL, 1),"
+	                      "(11, (SELECT min(id) FROM users), 'rejected', 1, NULL, NULL, 1),"
+	                      "(12, (SELECT min(id) FROM users), 'receiving', 1, NULL, NULL, 1),"
+	                      "(13, (SELECT min(id) FROM users), 'checking', 1, NULL, NULL, 1);",
+	                      NULL, NULL, NULL),
+	         SQLITE_OK);
+	sqlite3_close(h);
+	CHECK_EQ(store_admin_files(db, seen_file, &s), ERR_OK);
+	CHECK_EQ(s.n, 5);
+	CHECK_STR(s.what[0], "- 10 10 1");
+	CHECK_STR(s.what[1], "- 13 13 1");
+	CHECK_STR(s.what[2], "aaaa 0 7 2");
+	CHECK_STR(s.what[3], "bbbb 0 7 2");
+	CHECK_STR(s.what[4], "cccc 0 9 1");
+}
+
 static void test_metrics(void)
 {
 	struct metrics *m = metrics_create("9.9.9", "test");
@@ -232,6 +286,7 @@ int main(void)
 	test_newer_refused();
 	test_invites_hashed();
 	test_backup_refuses_existing();
+	test_files();
 	test_metrics();
 	test_addr_allowed();
 	char cmd[400];
