@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "files.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -33,6 +34,22 @@ static int open_dir(int parent_fd, const char *dir)
 	return openat(parent_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* Uploads a stop cut off before a worker took them (spool/new-*.part). */
+static void clear_temporary(struct attach_files *f)
+{
+	int fd = dup(f->spool_fd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		if (strncmp(e->d_name, "new-", 4) == 0)
+			(void)unlinkat(f->spool_fd, e->d_name, 0);
+	closedir(d);
+}
+
 int attach_files_open(const char *root, struct attach_files **out)
 {
 	struct attach_files *f = calloc(1, sizeof *f);
@@ -50,6 +67,7 @@ int attach_files_open(const char *root, struct attach_files **out)
 		attach_files_close(f);
 		return ERR_UNAVAILABLE;
 	}
+	clear_temporary(f);
 	*out = f;
 	return ERR_OK;
 }
@@ -229,6 +247,15 @@ int attach_store(struct attach_files *f, int64_t id, const char *suffix, char sh
 		err = ERR_UNAVAILABLE;
 	close(fd);
 	return err == ERR_OK ? link_stored(f, name, sha) : err;
+}
+
+void attach_unstore(struct attach_files *f, const char *sha)
+{
+	char path[70];
+	if (strlen(sha) == 64 && strspn(sha, "0123456789abcdef") == 64) {
+		snprintf(path, sizeof path, "%.2s/%s", sha, sha + 2);
+		(void)unlinkat(f->root_fd, path, 0);
+	}
 }
 
 int attach_quarantine(struct attach_files *f, int64_t id)

@@ -19,7 +19,8 @@
 struct attach_files;
 
 /* Opens (making them, mode 0700) the folder root and its spool/ and
- * quarantine/.  ERR_UNAVAILABLE when it cannot be made or opened. */
+ * quarantine/, and removes what uploads cut off by a stop left in the spool
+ * under temporary names.  ERR_UNAVAILABLE when it cannot be made or opened. */
 int attach_files_open(const char *root, struct attach_files **out);
 void attach_files_close(struct attach_files *f);
 /* The folder given to attach_files_open. */
@@ -60,6 +61,8 @@ void attach_spool_remove_made(struct attach_files *f, int64_t id, const char *su
  * The spool file stays until the caller has recorded the outcome. */
 int attach_store(struct attach_files *f, int64_t id, const char *suffix, char sha[65],
                  int64_t *size);
+/* Removes the stored file named sha (no row names it any more). */
+void attach_unstore(struct attach_files *f, const char *sha);
 /* Moves upload id's spool file to quarantine/ (malware), flushed. */
 int attach_quarantine(struct attach_files *f, int64_t id);
 /* The full path of the stored file named sha (hex). */

@@ -23,7 +23,7 @@
 #include "clamd.h"
 #include "image.h"
 
-#define SCAN_IDLE_MS 60000 /* looks anyway this often */
+#define SCAN_IDLE_MS 60000 /* looks anyway this often, and clears expired uploads */
 
 struct scan {
 	struct hub *hub;
@@ -34,6 +34,7 @@ struct scan {
 	bool look;
 	atomic_bool stop;
 	int64_t next_at;    /* the earliest upload due, as last seen (0: none) */
+	int64_t swept_at;   /* expired uploads last cleared */
 	int64_t backoff_ms; /* while clamd is away */
 	bool clamd_away;    /* logged once per outage */
 };
@@ -75,6 +76,17 @@ static int checked_op(struct store *s, void *arg)
 {
 	struct checked_op *o = arg;
 	return svc_attach_checked(s, o->a, o->malware, text_now_ms(), &o->told);
+}
+
+struct expire_op {
+	int64_t now;
+	struct svc_expired x;
+};
+
+static int expire_op(struct store *s, void *arg)
+{
+	struct expire_op *o = arg;
+	return svc_attach_expire(s, o->now, &o->x);
 }
 
 /* ---- One upload ------------------------------------------------------------------ */
@@ -183,6 +195,25 @@ static void make_ready(struct scan *k, struct attachment *a)
 		tidy(k, a->id);
 }
 
+/* Uploads never sent go, and with them the files nothing names any more
+ * (a batch at a time; the next turn takes the rest). */
+static void sweep(struct scan *k)
+{
+	struct expire_op o = {.now = text_now_ms()};
+	k->swept_at = o.now;
+	if (writer_run(k->hub, expire_op, &o) != ERR_OK)
+		return;
+	for (size_t i = 0; i < o.x.n; i++)
+		tidy(k, o.x.ids[i]);
+	for (size_t i = 0; i < o.x.n_unused; i++)
+		attach_unstore(k->hub->files, o.x.unused[i]);
+	if (o.x.n > 0)
+		hub_log(k->hub, HUB_LOG_INFO, "uploads_expired", "count=%zu files=%zu", o.x.n,
+		        o.x.n_unused);
+	if (o.x.n == SVC_EXPIRE_BATCH)
+		k->swept_at = 0; /* more at once */
+}
+
 static void check(struct scan *k, struct attachment *a)
 {
 	int fd;
@@ -253,6 +284,8 @@ static void *scan_main(void *arg)
 	struct scan *k = arg;
 	prctl(PR_SET_NAME, "indgang-scan");
 	while (wait_for_work(k)) {
+		if (text_now_ms() - k->swept_at >= SCAN_IDLE_MS)
+			sweep(k);
 		struct claim_op o = {.now = text_now_ms()};
 		int err = writer_run(k->hub, claim_op, &o);
 		k->next_at = err == ERR_NOT_FOUND ? o.next_at : 0;

@@ -89,3 +89,29 @@ int svc_attach_checked(struct store *s, const struct attachment *a, const char *
 		svc_attach_told_clear(told);
 	return err;
 }
+
+/* sha's file is no longer named by any row: the caller removes it. */
+static int note_unused(struct store *s, const char *sha, struct svc_expired *out)
+{
+	int64_t used = 0;
+	int err = sha[0] ? store_attach_file_used(s, sha, &used) : ERR_OK;
+	if (err == ERR_OK && sha[0] && used == 0)
+		memcpy(out->unused[out->n_unused++], sha, 65);
+	return err;
+}
+
+int svc_attach_expire(struct store *s, int64_t now, struct svc_expired *out)
+{
+	memset(out, 0, sizeof *out);
+	int err = store_attach_expired(s, now, now - SVC_UNSENT_KEEP_MS, SVC_EXPIRE_BATCH, out->ids,
+	                               &out->n);
+	for (size_t i = 0; err == ERR_OK && i < out->n; i++) {
+		struct attachment a;
+		if ((err = store_attach_get(s, out->ids[i], &a)) != ERR_OK ||
+		    (err = store_attach_delete(s, a.id)) != ERR_OK)
+			break;
+		if ((err = note_unused(s, a.sha256, out)) == ERR_OK)
+			err = note_unused(s, a.thumb_sha256, out);
+	}
+	return err;
+}

@@ -432,6 +432,20 @@ int svc_attach_next(struct store *s, int64_t *at);
 /* The checks could not run (clamd away): try upload id again after wait_ms. */
 int svc_attach_retry(struct store *s, int64_t id, int64_t now, int64_t wait_ms);
 
+/* Uploads never sent go: those cut off while arriving, once past their
+ * deadline, and those kept SVC_UNSENT_KEEP_MS.  Their spool files and the
+ * stored files no other row names are for the caller to remove once
+ * committed. */
+#define SVC_UNSENT_KEEP_MS (24 * SVC_HOUR_MS)
+#define SVC_EXPIRE_BATCH   64
+struct svc_expired {
+	int64_t ids[SVC_EXPIRE_BATCH];
+	size_t n;
+	char unused[2 * SVC_EXPIRE_BATCH][65]; /* stored files no row names now */
+	size_t n_unused;
+};
+int svc_attach_expire(struct store *s, int64_t now, struct svc_expired *out);
+
 /* Who learns what became of an upload, and the frame that tells them. */
 struct svc_attach_told {
 	struct route_set to;

@@ -364,6 +364,8 @@ static const char *const migrations[] = {
     "CREATE INDEX attachments_unsent ON attachments(owner_id, created_at) "
     "  WHERE message_id IS NULL;"
     "CREATE INDEX attachments_file ON attachments(sha256) WHERE sha256 IS NOT NULL;"
+    "CREATE INDEX attachments_thumb ON attachments(thumb_sha256) "
+    "  WHERE thumb_sha256 IS NOT NULL;"
     "ALTER TABLE messages ADD COLUMN n_attach INTEGER NOT NULL DEFAULT 0;",
 };
 
@@ -748,6 +750,12 @@ static const char *const stmt_sql[ST__COUNT] = {
                    "ORDER BY next_at, id LIMIT 1",
     [ST_ATT_SET_NEXT] = "UPDATE attachments SET next_at = ?2, tries = tries + ?3 WHERE id = ?1",
     [ST_ATT_NEXT] = "SELECT ifnull(min(next_at), 0) FROM attachments WHERE state = 'checking'",
+    /* Uploads never sent: cut off while arriving, or kept past their time. */
+    [ST_ATT_EXPIRED] = "SELECT id FROM attachments WHERE message_id IS NULL AND "
+                       "((state = 'receiving' AND next_at <= ?1) OR created_at <= ?2) "
+                       "LIMIT ?3",
+    [ST_ATT_FILE_USED] = "SELECT (SELECT count(*) FROM attachments WHERE sha256 = ?1) + "
+                         "(SELECT count(*) FROM attachments WHERE thumb_sha256 = ?1)",
     [ST_ATT_CHECKED] = "UPDATE attachments SET state = ?2, mime = ?3, name = ?4, size = ?5, "
                        "sha256 = nullif(?6, ''), thumb_sha256 = nullif(?7, ''), width = ?8, "
                        "height = ?9, reason = ?10, checked_at = ?11, next_at = 0 "

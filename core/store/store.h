@@ -488,6 +488,12 @@ int store_attach_due(struct store *s, int64_t now, int64_t *id);
 int store_attach_set_next(struct store *s, int64_t id, int64_t at, int add_tries);
 /* When the earliest upload waiting to be checked is due (0: none waits). */
 int store_attach_next(struct store *s, int64_t *at);
+/* Up to max uploads never sent that are past their time at now: still
+ * arriving after their deadline, or made at or before old. */
+int store_attach_expired(struct store *s, int64_t now, int64_t old, size_t max, int64_t *ids,
+                         size_t *n);
+/* How many rows name the stored file sha (as file or thumbnail). */
+int store_attach_file_used(struct store *s, const char *sha, int64_t *n);
 /* The checks' outcome: a->state (ready or rejected) with what they made of
  * it.  ERR_CONFLICT when it was no longer waiting. */
 int store_attach_checked(struct store *s, const struct attachment *a, int64_t now);

@@ -168,3 +168,33 @@ int store_attach_checked(struct store *s, const struct attachment *a, int64_t no
 		err = ERR_CONFLICT;
 	return err;
 }
+
+int store_attach_expired(struct store *s, int64_t now, int64_t old, size_t max, int64_t *ids,
+                         size_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ATT_EXPIRED);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, old);
+	sqlite3_bind_int64(st, 3, (int64_t)max);
+	int rc;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK : store_err(rc);
+}
+
+int store_attach_file_used(struct store *s, const char *sha, int64_t *n)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ATT_FILE_USED);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+	int err = store_step_row(st);
+	if (err == ERR_OK)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return err;
+}

@@ -139,6 +139,8 @@ enum stmt_id {
 	ST_ATT_SET_NEXT,
 	ST_ATT_NEXT,
 	ST_ATT_CHECKED,
+	ST_ATT_EXPIRED,
+	ST_ATT_FILE_USED,
 	/* contact log */
 	ST_LOG_INSERT,
 	ST_LOG_PAGE,
