@@ -68,6 +68,7 @@ struct pss_http {
 	bool finishing;    /* all written: a worker makes the answer */
 	size_t answer_len; /* a refusal's answer, to know when it is out */
 	char peer[64];     /* for the log, once the request is the call's */
+	int64_t length;    /* its Content-Length (-1: none) */
 	int local_status;  /* the local answer's status, when not its error's */
 };
 
@@ -448,13 +449,13 @@ static void upload_begin(struct lws *wsi, struct pss_http *pss)
 		n = strtoll(len, &end, 10);
 	if (n < 0 || end == len || *end != '\0' ||
 	    gw_header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING, te, sizeof te)) {
-		pss->req.content_length = -1; /* nothing to read: hang up after the answer */
+		pss->length = -1; /* nothing to read: hang up after the answer */
 		pss->local_status = HTTP_STATUS_LENGTH_REQUIRED;
 		http_answer_locally(wsi, pss, ERR_BAD_REQUEST,
 		                    "An upload needs a Content-Length (no chunked body).");
 		return;
 	}
-	pss->req.content_length = n;
+	pss->req.content_length = pss->length = n;
 	memcpy(pss->peer, pss->req.peer_addr, sizeof pss->peer);
 	pss->deadline += api_upload_allowed_ms(n, 0) * LWS_US_PER_MS;
 	pss->upload = pss->req.upload = api_upload_begin(hub_files(gw.hub), n);
@@ -522,9 +523,9 @@ static bool upload_decided(struct pss_http *pss, const struct api_response *resp
  */
 static int http_answered(struct lws *wsi, struct pss_http *pss)
 {
-	if (!pss->streaming || pss->body_done || pss->req.content_length == 0)
+	if (!pss->streaming || pss->body_done || pss->length == 0)
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
-	if (pss->req.content_length < 0 || pss->req.content_length > HTTP_BODY_DROP)
+	if (pss->length < 0 || pss->length > HTTP_BODY_DROP)
 		return -1;
 	return 0; /* upload_complete ends it */
 }

@@ -232,6 +232,15 @@ static struct lws_context *create_context(const struct gw_config *c)
 	                       "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 	info.alpn = "http/1.1";
 	info.timeout_secs = 20;
+	/*
+	 * Each read takes a whole TLS record (16 KiB of plaintext at most), so
+	 * nothing is left decrypted inside OpenSSL between reads.  With lws
+	 * 4.1's libuv loop, what is left there is read only by an idle handler
+	 * that stops after one forced service: a body arriving in many records
+	 * (an upload) could stall half way until lws's timeout.  The buffer is
+	 * one per service thread.
+	 */
+	info.pt_serv_buf_size = 32768;
 	info.keepalive_timeout = 30;
 	info.retry_and_idle_policy = &idle_policy;
 	info.headers = gw_http_vhost_headers(); /* security headers on every answer */
