@@ -53,8 +53,8 @@ SENDERS = [("anna", "A"), ("mette", "A"), ("dora", "B")]
 PER_PHASE = 20
 
 
-def enter_private_namespace():
-    """Re-run this script in a private mount namespace, once."""
+def enter_private_namespace(script=__file__):
+    """Re-run script (this one by default) in a private mount namespace, once."""
     if os.environ.get("INDGANG_FAULTS_NS") == "1" or os.geteuid() != 0:
         return
     if not shutil.which("unshare"):
@@ -63,7 +63,7 @@ def enter_private_namespace():
         return
     env = dict(os.environ, INDGANG_FAULTS_NS="1")
     os.execvpe("unshare", ["unshare", "-m", "--propagation", "private", sys.executable,
-                           os.path.abspath(__file__)] + sys.argv[1:], env)
+                           os.path.abspath(script)] + sys.argv[1:], env)
 
 
 def mount_tmpfs(size_mib):
