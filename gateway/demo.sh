@@ -22,8 +22,13 @@ else
 	echo "Its logins and invite codes: $run/demo.txt"
 	echo "A fresh invite code: $root/build/indgang-admin --db $run/demo.db invite MEMBER_ID"
 fi
+# clamd checks every photo and document before anyone else may fetch it: the
+# demo's own, with a development signature database (gateway/dev-clamd.sh).
+bash "$root/gateway/dev-clamd.sh" "$run/clamd" >"$run/clamd.out" 2>&1 &
+clamd_pid=$!
+trap 'kill "$clamd_pid" 2>/dev/null || true' EXIT INT TERM
 echo
 echo "Trust the development CA to avoid certificate warnings: $root/certs/dev/ca.pem"
-exec "$root/build/indgang" --db "$run/demo.db" --listen "$listen" \
+"$root/build/indgang" --db "$run/demo.db" --listen "$listen" \
 	--cert "$root/certs/dev/server.pem" --key "$root/certs/dev/server-key.pem" \
-	--web "$root/clients/web"
+	--web "$root/clients/web" --clamd-socket "$run/clamd/clamd.sock"
