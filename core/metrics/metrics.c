@@ -325,6 +325,23 @@ static void render_sms(struct buf *b, const struct metrics *m)
 	      "SMS not yet handed to Kannel: due, in quiet hours or backing off.");
 }
 
+static void render_attachments(struct buf *b, const struct metrics *m)
+{
+	static const struct outcome v[] = {{"ready", MC_ATTACH_READY},
+	                                   {"malware", MC_ATTACH_MALWARE},
+	                                   {"refused", MC_ATTACH_REFUSED},
+	                                   {"retried", MC_ATTACH_SCAN_RETRIED}};
+	head(b, "indgang_uploads_total", "counter", "Photos and documents received whole.");
+	put(b, "indgang_uploads_total %llu\n", (unsigned long long)load(&m->counter[MC_UPLOADS]));
+	outcomes(b, m, "indgang_attachment_checks_total",
+	         "Checks of uploads by outcome: ready (scanned, stored), malware (quarantined), "
+	         "refused (not an image, too many pixels, too large), retried (clamd could not "
+	         "be reached).",
+	         v, sizeof v / sizeof v[0]);
+	gauge(b, m, "indgang_clamd_up", MG_CLAMD_UP,
+	      "1 when clamd answered the last scan, 0 when it could not be reached.");
+}
+
 static void render_refusals(struct buf *b, const struct metrics *m)
 {
 	head(b, "indgang_rate_limited_total", "counter", "Requests refused for rate.");
@@ -393,6 +410,7 @@ char *metrics_render(const struct metrics *m, const struct metrics_extra *extra)
 	render_refusals(&b, m);
 	render_push(&b, m);
 	render_sms(&b, m);
+	render_attachments(&b, m);
 	render_process(&b, m, extra);
 	if (b.oom) {
 		free(b.p);

@@ -58,6 +58,12 @@ enum metric_counter {
 	MC_SMS_RETRIED,  /* Kannel down, busy or refusing the account: tried again later */
 	MC_SMS_FAILED,   /* refused for good, or not to be sent (STOP, too old) */
 	MC_SMS_UNSURE,   /* claimed before a crash with no word since: sent again */
+	/* Photos and documents (core/api/upload.c, core/scan): uploads, and checks by outcome */
+	MC_UPLOADS,             /* uploads received whole (201) */
+	MC_ATTACH_READY,        /* checked and stored */
+	MC_ATTACH_MALWARE,      /* clamd found malware: quarantined */
+	MC_ATTACH_REFUSED,      /* rejected otherwise (not an image, too many pixels, ...) */
+	MC_ATTACH_SCAN_RETRIED, /* clamd could not be reached: tried again later */
 	MC__COUNT
 };
 
@@ -76,6 +82,7 @@ enum metric_gauge {
 	MG_PUSH_WAITING,  /* notifications queued, due or waiting (quiet hours, back-off) */
 	MG_PUSH_INFLIGHT, /* requests to push services under way */
 	MG_SMS_WAITING,   /* SMS not yet handed to Kannel (quiet hours, back-off) */
+	MG_CLAMD_UP,      /* 1 when clamd answered the last scan, 0 when it could not be reached */
 	MG__COUNT
 };
 

@@ -18,6 +18,7 @@
 #include "../common/err.h"
 #include "../common/text.h"
 #include "../hub/hub_int.h"
+#include "../metrics/metrics.h"
 #include "../service/service.h"
 #include "../writer/writer_int.h"
 #include "clamd.h"
@@ -107,6 +108,7 @@ static bool record(struct scan *k, struct attachment *a, const char *malware)
 
 static void reject(struct scan *k, struct attachment *a, const char *reason, const char *malware)
 {
+	metrics_inc(k->hub->metrics, malware ? MC_ATTACH_MALWARE : MC_ATTACH_REFUSED);
 	a->state = ATTACH_REJECTED;
 	snprintf(a->reason, sizeof a->reason, "%s", reason);
 	if (record(k, a, malware))
@@ -123,6 +125,7 @@ static void unscanned(struct scan *k, struct attachment *a, const char *why)
 		hub_log(k->hub, HUB_LOG_WARNING, "clamd_unavailable", "socket=%s detail=\"%s\"",
 		        k->cfg.clamd_socket, why);
 	k->clamd_away = true;
+	metrics_gauge_set(k->hub->metrics, MG_CLAMD_UP, 0);
 	if (k->cfg.reject_unscanned) {
 		reject(k, a, "not_scanned", NULL);
 		return;
@@ -130,6 +133,7 @@ static void unscanned(struct scan *k, struct attachment *a, const char *why)
 	k->backoff_ms = k->backoff_ms ? k->backoff_ms * 2 : SCAN_BACKOFF_MS;
 	if (k->backoff_ms > SCAN_BACKOFF_MAX_MS)
 		k->backoff_ms = SCAN_BACKOFF_MAX_MS;
+	metrics_inc(k->hub->metrics, MC_ATTACH_SCAN_RETRIED);
 	struct retry_op o = {.id = a->id, .now = text_now_ms(), .wait_ms = k->backoff_ms};
 	(void)writer_run(k->hub, retry_op, &o);
 }
@@ -191,8 +195,10 @@ static void make_ready(struct scan *k, struct attachment *a)
 		return;
 	}
 	a->state = ATTACH_READY;
-	if (record(k, a, NULL))
+	if (record(k, a, NULL)) {
+		metrics_inc(k->hub->metrics, MC_ATTACH_READY);
 		tidy(k, a->id);
+	}
 }
 
 /* Uploads never sent go, and with them the files nothing names any more
@@ -239,6 +245,7 @@ static void check(struct scan *k, struct attachment *a)
 			        k->cfg.clamd_socket);
 		k->clamd_away = false;
 		k->backoff_ms = 0;
+		metrics_gauge_set(k->hub->metrics, MG_CLAMD_UP, 1);
 		if (verdict == CLAMD_FOUND && attach_quarantine(k->hub->files, a->id) == ERR_OK)
 			reject(k, a, "malware", detail);
 		else if (verdict == CLAMD_CLEAN)

@@ -142,8 +142,10 @@ void http_call_apply(struct hub *h, struct http_call *c)
 		notify_wake(h->notify);
 	if (c->resp.sms > 0)
 		kannel_wake(h->kannel);
-	if (c->resp.uploaded)
+	if (c->resp.uploaded) { /* once: only the upload's last step sets it */
+		metrics_inc(h->metrics, MC_UPLOADS);
 		scan_wake(h->scan);
+	}
 	if (c->resp.notice) {
 		struct out_frame *f = outbox_frame_new(h, c->resp.notice);
 		c->resp.notice = NULL; /* the frame owns it now */
