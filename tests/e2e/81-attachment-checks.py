@@ -124,6 +124,10 @@ async def test_malware_is_quarantined_and_told(w):
     h.eq(st, 200, "the pair reads the family's log")
     rows = [e for e in log.get("entries", []) if e.get("kind") == "malware"]
     h.check(rows, "the contact log has the malware", "a row of kind malware", log.get("entries", [])[-3:])
+    st, _, text = await w.ahttp("GET", "/metrics", token=w.token("admin"))
+    h.check('indgang_attachment_checks_total{result="malware"} 1' in text,
+            "the operator's metrics count it", 'result="malware"} 1',
+            [l for l in text.splitlines() if "attachment_checks" in l])
 
 
 async def test_bomb_is_refused(w):
