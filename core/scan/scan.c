@@ -106,13 +106,21 @@ static bool record(struct scan *k, struct attachment *a, const char *malware)
 	return err == ERR_OK || err == ERR_CONFLICT;
 }
 
+/* What remains of the pipeline's work once the outcome is recorded. */
+static void tidy(struct scan *k, int64_t id)
+{
+	attach_spool_remove_made(k->hub->files, id, ".img");
+	attach_spool_remove_made(k->hub->files, id, ".thumb");
+	attach_spool_remove(k->hub->files, id);
+}
+
 static void reject(struct scan *k, struct attachment *a, const char *reason, const char *malware)
 {
 	metrics_inc(k->hub->metrics, malware ? MC_ATTACH_MALWARE : MC_ATTACH_REFUSED);
 	a->state = ATTACH_REJECTED;
 	snprintf(a->reason, sizeof a->reason, "%s", reason);
 	if (record(k, a, malware))
-		attach_spool_remove(k->hub->files, a->id);
+		tidy(k, a->id);
 	hub_log(k->hub, malware ? HUB_LOG_WARNING : HUB_LOG_INFO, "attachment_rejected",
 	        "attachment=%lld reason=%s%s%s", (long long)a->id, reason,
 	        malware ? " signature=" : "", malware ? malware : "");
@@ -138,13 +146,17 @@ static void unscanned(struct scan *k, struct attachment *a, const char *why)
 	(void)writer_run(k->hub, retry_op, &o);
 }
 
-/* An image, clean of malware: written anew and stored with its thumbnail. */
-static int clean_image(struct scan *k, struct attachment *a, const char **reason)
+/*
+ * An image is decoded and written anew first (image.h), before clamd sees
+ * it: a decompression bomb is refused from its header in milliseconds,
+ * while clamd (which decodes images too, for its fuzzy hashes) would spend
+ * seconds inflating it.  ERR_BAD_REQUEST: refused, *reason says why.
+ */
+static int clean_image(struct scan *k, struct attachment *a, struct image_result *r,
+                       const char **reason)
 {
 	struct attach_files *f = k->hub->files;
 	char in[4200], out[4200], thumb[4200];
-	struct image_result r;
-	int64_t thumb_size;
 	int err = attach_spool_path(f, a->id, "", in, sizeof in);
 	if (err == ERR_OK)
 		err = attach_spool_path(f, a->id, ".img", out, sizeof out);
@@ -153,43 +165,37 @@ static int clean_image(struct scan *k, struct attachment *a, const char **reason
 	attach_spool_remove_made(f, a->id, ".img"); /* from a run cut short */
 	attach_spool_remove_made(f, a->id, ".thumb");
 	if (err == ERR_OK)
-		err = image_run(k->cfg.image_helper, a->mime, in, out, thumb, &r);
+		err = image_run(k->cfg.image_helper, a->mime, in, out, thumb, r);
 	if (err == ERR_BAD_REQUEST)
-		*reason = r.reason;
-	if (err == ERR_OK)
-		err = attach_store(f, a->id, ".img", a->sha256, &a->size);
-	if (err == ERR_OK)
-		err = attach_store(f, a->id, ".thumb", a->thumb_sha256, &thumb_size);
-	if (err == ERR_OK && strcmp(a->mime, r.type) != 0) {
-		attach_retype(a->name, a->mime, r.type);
-		snprintf(a->mime, sizeof a->mime, "%s", r.type);
-	}
-	a->width = r.width;
-	a->height = r.height;
+		*reason = r->reason;
 	return err;
 }
 
-/* What remains of the pipeline's work once the outcome is recorded. */
-static void tidy(struct scan *k, int64_t id)
+/* Stores what is to be served: the clean image and its thumbnail, or the
+ * document as sent. */
+static int store(struct scan *k, struct attachment *a, const struct image_result *r)
 {
-	attach_spool_remove_made(k->hub->files, id, ".img");
-	attach_spool_remove_made(k->hub->files, id, ".thumb");
-	attach_spool_remove(k->hub->files, id);
+	struct attach_files *f = k->hub->files;
+	int64_t thumb_size;
+	if (strcmp(a->kind, "image") != 0)
+		return attach_store(f, a->id, "", a->sha256, &a->size);
+	int err = attach_store(f, a->id, ".img", a->sha256, &a->size);
+	if (err == ERR_OK)
+		err = attach_store(f, a->id, ".thumb", a->thumb_sha256, &thumb_size);
+	if (err == ERR_OK && strcmp(a->mime, r->type) != 0) {
+		attach_retype(a->name, a->mime, r->type);
+		snprintf(a->mime, sizeof a->mime, "%s", r->type);
+	}
+	a->width = r->width;
+	a->height = r->height;
+	return err;
 }
 
-/* Scanned clean: made ready (an image cleaned first). */
-static void make_ready(struct scan *k, struct attachment *a)
+/* Scanned clean: stored, then recorded as ready. */
+static void make_ready(struct scan *k, struct attachment *a, const struct image_result *r)
 {
-	const char *reason = "not_an_image";
-	int err = strcmp(a->kind, "image") == 0
-	              ? clean_image(k, a, &reason)
-	              : attach_store(k->hub->files, a->id, "", a->sha256, &a->size);
-	if (err == ERR_BAD_REQUEST) {
-		tidy(k, a->id);
-		reject(k, a, reason, NULL);
-		return;
-	}
-	if (err) { /* the disk, or no helper: it stays due, after its lease */
+	int err = store(k, a, r);
+	if (err) { /* the disk: it stays due, after its lease */
 		hub_log(k->hub, HUB_LOG_ERROR, "attachment_not_stored", "attachment=%lld error=%s",
 		        (long long)a->id, err_code(err));
 		return;
@@ -220,37 +226,54 @@ static void sweep(struct scan *k)
 		k->swept_at = 0; /* more at once */
 }
 
-static void check(struct scan *k, struct attachment *a)
+/* clamd's verdict on the bytes as received: ERR_OK with *verdict. */
+static int scan_bytes(struct scan *k, struct attachment *a, enum clamd_verdict *verdict,
+                      char *detail, size_t cap)
 {
 	int fd;
-	enum clamd_verdict verdict;
-	char detail[160] = "";
 	int err = attach_spool_open(k->hub->files, a->id, &fd);
-	if (err == ERR_NOT_FOUND) {
-		reject(k, a, "lost", NULL);
-		return;
-	}
 	if (err == ERR_OK) {
-		err = clamd_scan_fd(k->cfg.clamd_socket, fd, SCAN_CLAMD_MS, &verdict, detail,
-		                    sizeof detail);
+		err = clamd_scan_fd(k->cfg.clamd_socket, fd, SCAN_CLAMD_MS, verdict, detail, cap);
 		close(fd);
 	}
-	if (err == ERR_TOO_LARGE) {
-		reject(k, a, "too_large", NULL);
-	} else if (err) {
-		unscanned(k, a, detail);
-	} else {
+	if (err == ERR_OK || err == ERR_TOO_LARGE) {
 		if (k->clamd_away)
 			hub_log(k->hub, HUB_LOG_INFO, "clamd_available", "socket=%s",
 			        k->cfg.clamd_socket);
 		k->clamd_away = false;
 		k->backoff_ms = 0;
 		metrics_gauge_set(k->hub->metrics, MG_CLAMD_UP, 1);
-		if (verdict == CLAMD_FOUND && attach_quarantine(k->hub->files, a->id) == ERR_OK)
-			reject(k, a, "malware", detail);
-		else if (verdict == CLAMD_CLEAN)
-			make_ready(k, a);
 	}
+	return err;
+}
+
+static void check(struct scan *k, struct attachment *a)
+{
+	enum clamd_verdict verdict;
+	char detail[160] = "";
+	struct image_result r = {0};
+	const char *reason = NULL;
+	int err = strcmp(a->kind, "image") == 0 ? clean_image(k, a, &r, &reason) : ERR_OK;
+	if (err == ERR_BAD_REQUEST) {
+		reject(k, a, reason, NULL);
+		return;
+	}
+	if (err) { /* the disk, or no image helper: due again after its lease */
+		hub_log(k->hub, HUB_LOG_ERROR, "attachment_not_checked", "attachment=%lld error=%s",
+		        (long long)a->id, err_code(err));
+		return;
+	}
+	err = scan_bytes(k, a, &verdict, detail, sizeof detail);
+	if (err == ERR_NOT_FOUND)
+		reject(k, a, "lost", NULL);
+	else if (err == ERR_TOO_LARGE)
+		reject(k, a, "too_large", NULL);
+	else if (err)
+		unscanned(k, a, detail); /* what the image pipeline made is made again */
+	else if (verdict == CLAMD_CLEAN)
+		make_ready(k, a, &r);
+	else if (attach_quarantine(k->hub->files, a->id) == ERR_OK)
+		reject(k, a, "malware", detail);
 }
 
 /* ---- The thread -------------------------------------------------------------------- */

@@ -3,14 +3,16 @@
  * anyone but its sender may fetch it (issue 14).  One upload at a time, the
  * oldest due first:
  *
- *   1. clamd scans the received bytes (INSTREAM, clamd.h).  Malware: the
+ *   1. An image is decoded and written anew by indgang-image (image.h): no
+ *      metadata, orientation applied, a thumbnail; refused when it cannot be
+ *      decoded within its limits (a decompression bomb from its header, in
+ *      milliseconds, before clamd would spend seconds inflating it).  A PDF
+ *      is kept as sent.
+ *   2. clamd scans the bytes as received (INSTREAM, clamd.h).  Malware: the
  *      file goes to quarantine/, the upload is rejected ("malware"), the
  *      contact log says so and the sender and the family's pair are told.
  *      clamd away: the upload waits, retried with a growing pause, unless
  *      the municipality chose to refuse what cannot be scanned (reject).
- *   2. An image is decoded and written anew by indgang-image (image.h): no
- *      metadata, orientation applied, a thumbnail; refused when it cannot be
- *      decoded within its limits.  A PDF is kept as sent.
  *   3. The result is stored by its content (attach/files.h), flushed to
  *      disk, and only then recorded as ready; the spool file goes last.  A
  *      checker killed at any point leaves the upload due again (its lease
