@@ -405,13 +405,16 @@ int svc_push_record(struct store *s, const struct svc_push_outcome *v, size_t n,
 
 /* ---- Photos and documents on their way in (upload.c) ------------------------------ */
 
-/* At most this many uploads of one person arriving at once. */
+/* At most this many uploads of one person arriving at once, and waiting
+ * to be sent (they go after a day: SVC_UNSENT_KEEP_MS), so one account
+ * cannot fill the files' disk. */
 #define SVC_UPLOADS_AT_ONCE 4
+#define SVC_UPLOADS_UNSENT  50
 
 /* An upload of size bytes begins (before a byte of it is read): family
  * members and staff, never an administrator (ERR_FORBIDDEN, logged);
  * ERR_TOO_LARGE over max; ERR_RATE_LIMITED with SVC_UPLOADS_AT_ONCE
- * arriving.  *id is its row, receiving until deadline. */
+ * arriving or SVC_UPLOADS_UNSENT not yet sent.  *id is its row, receiving until deadline. */
 int svc_upload_open(struct store *s, const struct store_user *actor, int64_t size, int64_t max,
                     int64_t deadline, int64_t now, int64_t *id, const char **why);
 /* All of upload id is stored: *a (its id, kind, mime, name and size set by

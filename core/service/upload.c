@@ -34,6 +34,13 @@ int svc_upload_open(struct store *s, const struct store_user *actor, int64_t siz
 		*why = "Too many files on their way at once; wait for one to finish.";
 		return ERR_RATE_LIMITED;
 	}
+	int64_t unsent = 0;
+	if ((err = store_attach_unsent(s, actor->ref.id, &unsent)) != ERR_OK)
+		return err;
+	if (unsent >= SVC_UPLOADS_UNSENT) {
+		*why = "Too many files waiting to be sent; send or wait for them to expire.";
+		return ERR_RATE_LIMITED;
+	}
 	return store_attach_insert(s, actor->ref.id, size, deadline, now, id);
 }
 

@@ -741,6 +741,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     /* The owner's uploads still arriving, within their deadline (next_at). */
     [ST_ATT_RECEIVING] = "SELECT count(*) FROM attachments WHERE owner_id = ?1 "
                          "AND message_id IS NULL AND state = 'receiving' AND next_at > ?2",
+    [ST_ATT_UNSENT] = "SELECT count(*) FROM attachments WHERE owner_id = ?1 "
+                      "AND message_id IS NULL",
     [ST_ATT_RECEIVED] = "UPDATE attachments SET state = 'checking', kind = ?2, mime = ?3, "
                         "name = ?4, size = ?5, next_at = 0 WHERE id = ?1 AND state = 'receiving'",
     [ST_ATT_DELETE] = "DELETE FROM attachments WHERE id = ?1",

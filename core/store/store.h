@@ -473,6 +473,8 @@ int store_attach_insert(struct store *s, int64_t owner, int64_t size, int64_t de
 int store_attach_get(struct store *s, int64_t id, struct attachment *out);
 /* How many of owner's uploads are still arriving at now. */
 int store_attach_receiving(struct store *s, int64_t owner, int64_t now, int64_t *n);
+/* How many of owner's uploads are in no message yet. */
+int store_attach_unsent(struct store *s, int64_t owner, int64_t *n);
 /* Its bytes are all here: to be checked, with the type and name the server
  * gave it.  ERR_CONFLICT when it was not receiving. */
 int store_attach_received(struct store *s, const struct attachment *a);

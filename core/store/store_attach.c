@@ -105,6 +105,11 @@ int store_attach_receiving(struct store *s, int64_t owner, int64_t now, int64_t 
 	return store_int64(s, ST_ATT_RECEIVING, owner, now, n);
 }
 
+int store_attach_unsent(struct store *s, int64_t owner, int64_t *n)
+{
+	return store_int64(s, ST_ATT_UNSENT, owner, 0, n);
+}
+
 int store_attach_received(struct store *s, const struct attachment *a)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_ATT_RECEIVED);

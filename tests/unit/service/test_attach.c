@@ -74,6 +74,19 @@ static void test_open(void)
 	CHECK_EQ(x.n_unused, 0);
 	CHECK_EQ(svc_attach_expire(w.s, T0 + 6000, &x), ERR_OK);
 	CHECK_EQ(x.n, 1);
+	/* No more than SVC_UPLOADS_UNSENT waiting to be sent (cut off ones too,
+	 * until the sweep takes them). */
+	struct store_user jonas = world_user(&w, w.jonas);
+	int64_t n = 0;
+	for (; n < SVC_UPLOADS_UNSENT + 1; n++)
+		if (svc_upload_open(w.s, &jonas, 10, MAX, T0 + 7000, T0 + 7000, &id, &why) !=
+		    ERR_OK)
+			break;
+	CHECK_EQ(n, SVC_UPLOADS_UNSENT);
+	CHECK_EQ(svc_upload_open(w.s, &jonas, 10, MAX, T0 + 9000, T0 + 8000, &id, &why),
+	         ERR_RATE_LIMITED);
+	CHECK_EQ(svc_attach_expire(w.s, T0 + 8000, &x), ERR_OK);
+	CHECK_EQ(x.n, SVC_UPLOADS_UNSENT);
 }
 
 static void test_send_rules(void)
