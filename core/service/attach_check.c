@@ -65,13 +65,17 @@ static int malware_found(struct store *s, const struct store_user *owner, const 
 	return err;
 }
 
-int svc_attach_checked(struct store *s, const struct attachment *a, const char *malware,
+int svc_attach_checked(struct store *s, const struct attachment *checked, const char *malware,
                        int64_t now, struct svc_attach_told *told)
 {
 	struct store_user owner;
 	struct msg m = {0};
+	struct attachment now_row, *a = &now_row;
 	memset(told, 0, sizeof *told);
-	int err = store_attach_checked(s, a, now);
+	int err = store_attach_checked(s, checked, now);
+	/* As it is now: a message may have taken it while it was being checked. */
+	if (err == ERR_OK)
+		err = store_attach_get(s, checked->id, a);
 	if (err == ERR_OK)
 		err = store_user_get(s, a->owner_id, &owner);
 	if (err == ERR_OK && a->message_id)

@@ -156,6 +156,11 @@ async def test_only_once_and_only_ones_own(w):
     h.eq((r.get("type"), r.get("code")), ("error", "not_found"), "an adviser cannot send Mette's upload")
     r = await send_files(mette, w.conv["A"], [mid], body="kvittering")
     h.eq(r.get("type"), "ack", "Mette sends it while it is being checked: %r" % r)
+    f = await anna.recv_until("attachment", timeout=20,
+                              pred=lambda f: f.get("attachment", {}).get("id") == mid)
+    h.eq((f.get("message"), f.get("conv"), f["attachment"].get("state")),
+         (r["message"]["id"], w.conv["A"], "ready"),
+         "the adviser learns the file is ready, with its message")
     r = await send_files(mette, w.conv["A"], [mid], body="igen")
     h.eq((r.get("type"), r.get("code")), ("error", "conflict"), "an upload goes in one message only")
     r = await mette.request({"type": "send", "conv": w.conv["A"], "client_id": h.uid("f"),
