@@ -149,18 +149,29 @@ async def test_restricted_conversation(w):
 async def test_only_once_and_only_ones_own(w):
     mette = await w.client("mette")
     anna = await w.client("anna")
-    mid = await upload(w, "mette", PDF + b"% mette\n", "kvittering.pdf")
+    CLAMD.stop()  # so that it is sent while it waits to be checked
+    try:
+        mid = await upload(w, "mette", PDF + b"% mette\n", "kvittering.pdf")
+        await sent_while_checking(w, mette, anna, mid)
+    finally:
+        if not CLAMD.running():
+            await asyncio.to_thread(CLAMD.start)
+    f = await anna.recv_until("attachment", timeout=30,
+                              pred=lambda f: f.get("attachment", {}).get("id") == mid)
+    h.eq((f.get("message"), f.get("conv"), f["attachment"].get("state")),
+         (w.sent_while_checking, w.conv["A"], "ready"),
+         "the adviser learns the file is ready, with its message")
+
+
+async def sent_while_checking(w, mette, anna, mid):
     st, _, b = await fetch(w, "anna", mid)
     h.eq(st, 404, "an upload not yet sent is its sender's alone")
     r = await send_files(anna, w.conv["A"], [mid], body="tak")
     h.eq((r.get("type"), r.get("code")), ("error", "not_found"), "an adviser cannot send Mette's upload")
     r = await send_files(mette, w.conv["A"], [mid], body="kvittering")
     h.eq(r.get("type"), "ack", "Mette sends it while it is being checked: %r" % r)
-    f = await anna.recv_until("attachment", timeout=20,
-                              pred=lambda f: f.get("attachment", {}).get("id") == mid)
-    h.eq((f.get("message"), f.get("conv"), f["attachment"].get("state")),
-         (r["message"]["id"], w.conv["A"], "ready"),
-         "the adviser learns the file is ready, with its message")
+    h.eq(r["message"]["attachments"][0]["state"], "checking", "her MSG says it is being checked")
+    w.sent_while_checking = r["message"]["id"]
     r = await send_files(mette, w.conv["A"], [mid], body="igen")
     h.eq((r.get("type"), r.get("code")), ("error", "conflict"), "an upload goes in one message only")
     r = await mette.request({"type": "send", "conv": w.conv["A"], "client_id": h.uid("f"),

@@ -179,6 +179,37 @@ static void test_claim_and_expiry(void)
 	CHECK_STR(x.unused[0], "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc");
 }
 
+/* Sent while being checked: the outcome reaches those who see the message,
+ * though the checker's copy was taken before the message. */
+static void test_sent_during_check(void)
+{
+	struct attachment a;
+	struct svc_sent sent;
+	struct svc_attach_told told;
+	int64_t t = T0 + 100 * HOUR;
+	while (svc_attach_claim(w.s, t, 60000, &a) == ERR_OK) /* whatever waits */
+		make_ready(a.id,
+		           "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd");
+	int64_t id = upload(w.mette, "pdf", "application/pdf", t);
+	CHECK_EQ(svc_attach_claim(w.s, t, 60000, &a), ERR_OK);
+	CHECK_EQ(a.id, id);
+	CHECK_EQ(send_with(w.mette, w.conv_a, KIND_TEXT, &id, 1, "during", &sent), ERR_OK);
+	int64_t msg = sent.msg.id;
+	svc_sent_clear(&sent);
+	CHECK_EQ(a.message_id, 0); /* the checker's copy */
+	a.state = ATTACH_READY;
+	snprintf(a.sha256, sizeof a.sha256, "%064d", 7);
+	CHECK_EQ(svc_attach_checked(w.s, &a, NULL, t, &told), ERR_OK);
+	bool anna = false;
+	for (size_t i = 0; i < told.to.n; i++)
+		anna |= told.to.users[i] == w.anna;
+	CHECK(anna);
+	char want[64];
+	snprintf(want, sizeof want, "\"message\":%lld", (long long)msg);
+	CHECK(strstr(told.frame, want) != NULL);
+	svc_attach_told_clear(&told);
+}
+
 int main(void)
 {
 	CHECK_EQ(world_build(&w, ":memory:"), 0);
@@ -186,6 +217,7 @@ int main(void)
 	test_send_rules();
 	test_fetch();
 	test_claim_and_expiry();
+	test_sent_during_check();
 	world_free(&w);
 	return check_report("test_attach");
 }
