@@ -251,9 +251,10 @@ int gw_callback_ws(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			const char *why = code == CLOSE_TOO_BIG
 			                      ? "message too large"
 			                      : "binary frames are not part of the protocol";
-			lws_close_reason(wsi, (enum lws_close_status)code, (unsigned char *)why,
-			                 strlen(why));
-			return -1;
+			/* With the rest of the frame still arriving: our Close, then
+			 * read and drop until the peer's (closing at once would
+			 * reset the connection before the peer read why). */
+			return ws_send_close(wsi, pss, code, why);
 		}
 		return 0;
 	case LWS_CALLBACK_RECEIVE_PONG:
