@@ -31,9 +31,7 @@ EICAR_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n" + clamd_mod.EICAR
              + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
-if not clamd_mod.installed():
-    print("SKIP all: clamd is not installed (gateway/install-deps.sh)")
-    sys.exit(h.EXIT_SKIPPED)
+# clamd is one of the gateway's dependencies (gateway/install-deps.sh): without it this fails.
 CLAMD = clamd_mod.Clamd()
 CLAMD.start()
 

@@ -19,9 +19,7 @@ sys.path.insert(0, HERE)
 import clamd as clamd_mod  # noqa: E402
 import harness as h  # noqa: E402
 
-if not clamd_mod.installed():
-    print("SKIP all: clamd is not installed (gateway/install-deps.sh)")
-    sys.exit(h.EXIT_SKIPPED)
+# clamd is one of the gateway's dependencies (gateway/install-deps.sh): without it this fails.
 CLAMD = clamd_mod.Clamd()
 CLAMD.start()
 
