@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """make-corpus.py - writes the seed corpora of the fuzz targets (checked in
 under tests/fuzz/corpus/<target>/).  Run it again after changing the input
-formats described at the top of fuzz_frame.c, fuzz_api.c and fuzz_import.c.
+formats described at the top of fuzz_frame.c, fuzz_api.c, fuzz_import.c,
+fuzz_upload.c and fuzz_image.c.  The image seeds are made with the `vips`
+command line (libvips-tools; HEIC needs libheif's x265 encoder); without it
+corpus/image/ is left as it is.
 
 The world (tests/unit/world.c + fuzz_world.c) has these ids: users admin 1,
 anna 2, bo 3, carl 4, dora 5, erik 6, frida 7, mette 8, jonas 9, amina 10;
@@ -12,6 +15,11 @@ import hashlib
 import json
 import os
 import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 USERS = ["admin", "anna", "bo", "carl", "dora", "erik", "frida", "mette", "jonas", "amina"]
@@ -153,6 +161,131 @@ def import_seeds():
     return out
 
 
+# ---- upload and image: small real files of each type, and liars ----------
+
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def tiny_png(width=2, height=2, ihdr_size=None, extra=b""):
+    """A 8-bit RGB PNG; ihdr_size=(w, h) claims another size in IHDR."""
+    raw = b"".join(b"\0" + bytes(v for x in range(width) for v in (x * 90, y * 90, 120))
+                   for y in range(height))
+    w, h = ihdr_size or (width, height)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + extra + png_chunk(b"IDAT", zlib.compress(raw, 9)) + png_chunk(b"IEND", b""))
+
+
+def vips_images():
+    """{name: bytes} of tiny images made with vips, {} without it."""
+    sys.path.insert(0, os.path.join(HERE, "..", "image"))
+    import test_image  # exif_app1, xmp_app1: the image test's metadata blocks
+    vips = shutil.which("vips")
+    if not vips:
+        return {}
+    out = {}
+    with tempfile.TemporaryDirectory() as d:
+        def run(*args):
+            return subprocess.run([vips, *args], capture_output=True).returncode == 0
+
+        def path(n):
+            return os.path.join(d, n)
+
+        with open(path("a.ppm"), "wb") as f:
+            f.write(b"P6 4 4 255\n" + bytes((i * 37) % 256 for i in range(48)))
+        with open(path("g.pgm"), "wb") as f:
+            f.write(b"P5 3 5 255\n" + bytes(i * 16 for i in range(15)))
+        made = {
+            "rgb.jpg": ("copy", "a.ppm", "rgb.jpg[Q=50,strip]"),
+            "grey.jpg": ("copy", "g.pgm", "grey.jpg[Q=50,strip]"),
+            "rgb.png": ("copy", "a.ppm", "rgb.png[strip]"),
+            "rgb.webp": ("copy", "a.ppm", "rgb.webp[Q=50,strip]"),
+            "lossless.webp": ("copy", "a.ppm", "lossless.webp[lossless,strip]"),
+            "rgb.heic": ("copy", "a.ppm", "rgb.heic[Q=30,strip]"),
+            "rgba.png": ("bandjoin_const", "a.ppm", "rgba.png[strip]", "128"),
+            "rgba.webp": ("bandjoin_const", "a.ppm", "rgba.webp[Q=50,strip]", "128"),
+        }
+        for name, args in made.items():
+            if run(*(path(a) if i in (1, 2) else a for i, a in enumerate(args))):
+                with open(path(name), "rb") as f:
+                    out[name] = f.read()
+        if "rgb.jpg" in out:  # EXIF (orientation 6, GPS) and XMP after SOI
+            j = out["rgb.jpg"]
+            out["exif.jpg"] = j[:2] + test_image.exif_app1() + test_image.xmp_app1() + j[2:]
+            with open(path("exif.jpg"), "wb") as f:
+                f.write(out["exif.jpg"])
+            for name in ("exif.webp", "exif.heic", "exif.png"):  # metadata kept: no strip
+                if run("copy", path("exif.jpg"), path(name)):
+                    with open(path(name), "rb") as f:
+                        out[name] = f.read()
+    return out
+
+
+IMAGE_TYPES = {"jpg": 0, "png": 1, "webp": 2, "heic": 3}  # fuzz_image.c's byte 0
+
+
+def image_seeds(images):
+    out = [bytes([IMAGE_TYPES[n.rsplit(".", 1)[1]]]) + data for n, data in images.items()]
+    out.append(b"\x01" + tiny_png())
+    out.append(b"\x01" + tiny_png(ihdr_size=(100000, 100000)))  # a bomb's header
+    out.append(b"\x01" + tiny_png(extra=png_chunk(b"tEXt", b"Comment\0secret")
+                                  + png_chunk(b"eXIf", test_image_exif())))
+    if "rgb.png" in images:
+        out.append(b"\x00" + images["rgb.png"])  # a PNG claimed as a JPEG
+    if "rgb.jpg" in images:
+        out.append(b"\x00" + images["rgb.jpg"][:len(images["rgb.jpg"]) // 2])  # truncated
+    return out
+
+
+def test_image_exif():
+    import test_image
+    return test_image.exif_app1()[10:]  # the TIFF block after "Exif\0\0"
+
+
+def upload_seeds(images):
+    """fuzz_upload.c: who, mode, split, delta, name length, name, body."""
+    def up(body, name=b"IMG_0001.jpg", who=7, mode=0, split=0, delta=0):
+        return bytes([who, mode, split, delta, len(name)]) + name + body
+
+    pdf = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages"
+           b"/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    heic_box = struct.pack(">I", 24) + b"ftypheic" + b"\0\0\0\0" + b"mif1heic"
+    mif1_box = struct.pack(">I", 28) + b"ftypmif1" + b"\0\0\0\0" + b"mif1miafheix"
+    avif_box = struct.pack(">I", 28) + b"ftypavif" + b"\0\0\0\0" + b"mif1miafavif"
+    riff = b"RIFF" + struct.pack("<I", 30) + b"WEBPVP8 " + b"\0" * 18
+    bodies = {n: d for n, d in images.items() if n in ("rgb.jpg", "rgb.png", "rgb.webp",
+                                                        "rgb.heic")}
+    bodies.update({"tiny.png": tiny_png(), "doc.pdf": pdf, "heic.heic": heic_box + b"\0" * 8,
+                   "mif1.heic": mif1_box, "riff.webp": riff,
+                   "jpeg-head.jpg": b"\xff\xd8\xff\xe0\0\x10JFIF\0\1\1\0\0\1\0\1\0\0"})
+    lies = [b"MZ\x90\0\3\0\0\0\4\0\0\0\xff\xff\0\0", avif_box, b"Hej, her er brevet.\n",
+            b"GIF89a\1\0\1\0\0\0\0;", b"RIFF\0\0\0\0AVI LIST", b"%PDF", b"\xff\xd8"]
+    out = []
+    for i, (n, body) in enumerate(sorted(bodies.items())):
+        out.append(up(body, n.encode(), who=(7, 8, 9, 1, 3, 6)[i % 6]))
+    for body in lies:
+        out.append(up(body, b"virus.pdf", who=2))
+    names = [b"../../etc/passwd", b"brev.exe", b'a"b\\c/d.pdf', "ÆØÅ æøå.png".encode(),
+             b"x" * 200 + b".jpg", b"\x01ctl\x7f\xc2\x85.pdf", b"%00.pdf", b" .. ",
+             b"\xff\xfe\xed\xa0\x80bad.jpg", b"IMG.JPEG", "مستند.pdf".encode()]
+    for k, name in enumerate(names):
+        out.append(up(pdf, name, who=7, mode=(k % 4) << 3))
+    jpg = bodies.get("rgb.jpg", bodies["jpeg-head.jpg"])
+    for mode in range(8):  # every Content-Length
+        out.append(up(jpg, who=3, mode=mode, split=7, delta=3))
+    for when in range(8):  # every moment of the decision, cut off or not
+        out.append(up(pdf, b"doc.pdf", who=9, mode=when << 5, split=5))
+    for who in range(12):
+        out.append(up(pdf, b"doc.pdf", who=who, split=16))
+    return out
+
+
 write("frame", frame_seeds())
 write("api", api_seeds())
 write("import", import_seeds())
+images = vips_images()
+write("upload", upload_seeds(images))
+if images:
+    write("image", image_seeds(images))
+else:
+    print("image: no vips command line; corpus/image left as it is")

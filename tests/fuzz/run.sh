@@ -4,7 +4,7 @@
 # the CI form; 3600 is the hour run), then prints executions and crashes per
 # target.  Exit status 0 only when every target ran and none crashed.
 #
-#   bash tests/fuzz/run.sh            # CI: 3 x 20 s
+#   bash tests/fuzz/run.sh            # CI: 5 x 20 s
 #   bash tests/fuzz/run.sh 3600       # the documented hour run, per target
 #   FUZZ_TARGETS="frame" bash tests/fuzz/run.sh 600
 #
@@ -16,7 +16,7 @@ set -uo pipefail
 secs=${1:-20}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD:-$root/build-fuzz}
-targets=${FUZZ_TARGETS:-frame api import}
+targets=${FUZZ_TARGETS:-frame api import upload image}
 CC_FUZZ=${CC_FUZZ:-clang}
 
 if ! command -v "$CC_FUZZ" >/dev/null; then
@@ -30,7 +30,8 @@ cmake --build "$build" -j"$(nproc)" >/dev/null || {
 	exit 2
 }
 
-# The frame target's database lives here (tmpfs: the writer's fsyncs are cheap).
+# The frame target's database, the upload target's files folder and the image
+# target's files live here (tmpfs: the fsyncs are cheap).
 if [ -z "${FUZZ_TMPDIR:-}" ]; then
 	FUZZ_TMPDIR=$(mktemp -d /dev/shm/indgang-fuzz.XXXXXX 2>/dev/null || mktemp -d)
 	trap 'rm -rf "$FUZZ_TMPDIR"' EXIT
@@ -39,7 +40,7 @@ export FUZZ_TMPDIR
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-declare -A max_len=([frame]=20000 [api]=8192 [import]=16384)
+declare -A max_len=([frame]=20000 [api]=8192 [import]=16384 [upload]=70000 [image]=65536)
 status=0
 summary=""
 for t in $targets; do

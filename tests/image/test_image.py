@@ -258,6 +258,13 @@ class ImageTest(unittest.TestCase):
             with self.subTest(type=t):
                 self.refused(self.run_image(t, src))
 
+    def test_empty_file_refused_by_every_loader(self):
+        # libvips 8.14.1's WebP loader aborts on an empty file (found by fuzz_image)
+        src = self.write("empty", b"")
+        for t in ("image/jpeg", "image/png", "image/webp", "image/heic"):
+            with self.subTest(type=t):
+                self.refused(self.run_image(t, src))
+
     def test_truncated_jpeg_refused(self):
         self.need_vips()
         rnd = random.Random(7)
