@@ -58,7 +58,7 @@ struct api_response {
 	bool stream_done;          /* body is the stream's last chunk */
 	bool stream_failed;        /* a chunk could not be made: abort the answer */
 	char set_cookie[256];
-	char disposition[512]; /* Content-Disposition, or "" */
+	char disposition[640]; /* Content-Disposition, or "" (a name of 120 bytes fits) */
 	/* A file to serve from disk instead of body (download.h), its type. */
 	char *file;
 	char file_type[32];

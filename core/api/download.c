@@ -51,7 +51,9 @@ static void disposition(const char *how, const char *name, char *out, size_t cap
 	}
 	ascii[a] = '\0';
 	utf8[u] = '\0';
-	snprintf(out, cap, "%s; filename=\"%s\"; filename*=UTF-8''%s", how, ascii, utf8);
+	int n = snprintf(out, cap, "%s; filename=\"%s\"; filename*=UTF-8''%s", how, ascii, utf8);
+	if (n < 0 || (size_t)n >= cap) /* cannot be, at 640 bytes: then no name at all */
+		snprintf(out, cap, "%s", how);
 }
 
 /* A thumbnail's type (JPEG, or PNG for an image with transparency), from

@@ -31,7 +31,11 @@ struct api_upload {
 
 int64_t api_upload_allowed_ms(int64_t size, int request_seconds)
 {
-	return (int64_t)request_seconds * 1000 + size * 1000 / API_UPLOAD_MIN_RATE;
+	/* Any Content-Length may be announced; beyond a terabyte it is refused
+	 * anyway, and the arithmetic stays in range. */
+	if (size > API_UPLOAD_LENGTH_CAP)
+		size = API_UPLOAD_LENGTH_CAP;
+	return (int64_t)request_seconds * 1000 + (size < 0 ? 0 : size) * 1000 / API_UPLOAD_MIN_RATE;
 }
 
 struct api_upload *api_upload_begin(struct attach_files *files, int64_t length)

@@ -36,7 +36,10 @@ struct api_upload;
  * 2G still sends 10 MB within its deadline (about 21 minutes). */
 #define API_UPLOAD_MIN_RATE 8192 /* bytes per second */
 
-/* How long an upload of size bytes may take to arrive, in milliseconds. */
+#define API_UPLOAD_LENGTH_CAP (1LL << 40)
+
+/* How long an upload of size bytes may take to arrive, in milliseconds
+ * (sizes above API_UPLOAD_LENGTH_CAP count as that). */
 int64_t api_upload_allowed_ms(int64_t size, int request_seconds);
 
 /* Loop thread, at the headers: an upload of length bytes into files; NULL

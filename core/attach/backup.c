@@ -37,7 +37,11 @@ static enum attach_backup_outcome failed(struct attach_backup_result *r, const c
                                          const char *path)
 {
 	int e = errno;
-	snprintf(r->why, sizeof r->why, "%s %s: %s", what, path, strerror(e));
+	int n = snprintf(r->why, sizeof r->why, "%s %s: %s", what, path, strerror(e));
+	if (n < 0 || (size_t)n >= sizeof r->why) /* a long path: its end says most */
+		snprintf(r->why, sizeof r->why, "%s ...%s: %s", what,
+		         path + strlen(path) - (strlen(path) < 80 ? strlen(path) : 80),
+		         strerror(e));
 	return r->outcome = ATTACH_BACKUP_FAILED;
 }
 

@@ -268,9 +268,12 @@ static void check(struct scan *k, struct attachment *a)
 		reject(k, a, "lost", NULL);
 	else if (err == ERR_TOO_LARGE)
 		reject(k, a, "too_large", NULL);
-	else if (err)
-		unscanned(k, a, detail); /* what the image pipeline made is made again */
-	else if (verdict == CLAMD_CLEAN)
+	else if (err) {
+		/* what the image pipeline made is made again: no room taken meanwhile */
+		attach_spool_remove_made(k->hub->files, a->id, ".img");
+		attach_spool_remove_made(k->hub->files, a->id, ".thumb");
+		unscanned(k, a, detail);
+	} else if (verdict == CLAMD_CLEAN)
 		make_ready(k, a, &r);
 	else if (attach_quarantine(k->hub->files, a->id) == ERR_OK)
 		reject(k, a, "malware", detail);

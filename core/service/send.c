@@ -47,7 +47,7 @@ int svc_tell_away(struct store *s, const struct user_ref *sender, struct svc_sen
 }
 
 /* The uploads files names, each the sender's own, not yet in a message and
- * not refused; a[] gets their rows. */
+ * received whole; a[] gets their rows. */
 static int check_files(struct store *s, const struct store_user *user,
                        const struct svc_files *files, int64_t family, int64_t conv, int64_t now,
                        struct attachment *a)
@@ -63,7 +63,9 @@ static int check_files(struct store *s, const struct store_user *user,
 			return err;
 		if (a[i].message_id)
 			return ERR_CONFLICT;
-		if (a[i].state == ATTACH_REJECTED || a[i].state == ATTACH_RECEIVING)
+		/* A rejected one goes as what it is: its refusal is shown where
+		 * it was sent (a client that sent at once may learn of it late). */
+		if (a[i].state == ATTACH_RECEIVING)
 			return ERR_BAD_REQUEST;
 	}
 	return ERR_OK;

@@ -219,9 +219,10 @@ struct svc_files {
 	size_t n;
 };
 /* svc_send with files: each must be the sender's own upload, not yet in a
- * message, not refused (ERR_NOT_FOUND for another's or none; ERR_CONFLICT
- * when a message has it; ERR_BAD_REQUEST when it was rejected or is still
- * arriving).  A message may go while its files are being checked.  An
+ * message, received whole (ERR_NOT_FOUND for another's or none;
+ * ERR_CONFLICT when a message has it; ERR_BAD_REQUEST while it is still
+ * arriving).  A message may go while its files are being checked, and with
+ * one rejected: it shows as rejected, and nobody can fetch it.  An
  * empty body is given the files' names, so a client that shows only text
  * still shows something. */
 int svc_send_with(struct store *s, const struct store_user *user, int64_t conv, enum msg_kind kind,

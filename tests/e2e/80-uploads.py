@@ -102,13 +102,15 @@ async def test_staff_document_name_loses_its_path(w):
 
 async def test_lying_file_is_refused_and_not_kept(w):
     exe = b"MZ\x90\x00" + b"\x00" * 200 + b"This program cannot be run in DOS mode"
-    before = set(os.listdir(os.path.join(w.db + ".files", "spool")))
+    # the checker may be at work on the uploads before: their files come and go
+    ours = lambda: {n for n in os.listdir(os.path.join(w.db + ".files", "spool"))  # noqa: E731
+                    if not re.match(r"[12]\.part", n)}
+    before = ours()
     st, _, b = await w.ahttp("POST", "/api/uploads?name=photo.jpg", raw=exe,
                              token=w.token("mette"), headers={"Content-Type": "image/jpeg"})
     h.eq(st, 415, "a program called photo.jpg sent as image/jpeg: %r" % (b,))
     h.check_error_body(b, "unsupported_type", "the refusal of a lying file")
-    after = set(os.listdir(os.path.join(w.db + ".files", "spool")))
-    h.eq(after - before, set(), "nothing of the refused file stays in the spool")
+    h.eq(ours() - before, set(), "nothing of the refused file stays in the spool")
 
 
 async def test_refused_from_headers_before_the_body(w):

@@ -8,7 +8,7 @@ a checked file to its sender and to those who may see its message, and to nobody
 an administrator, an internal note, a restricted conversation), with the server's type,
 Content-Disposition inline only for images, nosniff and a sandboxing CSP; every staff
 fetch is in the family's access log.  An upload can go in one message only, only its
-sender can send it, and a rejected one cannot be sent."""
+sender can send it; one still arriving cannot be sent, a rejected one goes as rejected."""
 import asyncio
 import hashlib
 import os

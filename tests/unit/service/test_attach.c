@@ -107,6 +107,24 @@ static void test_send_rules(void)
 	CHECK_EQ(sent.msg.n_att, 1);
 	svc_sent_clear(&sent);
 	CHECK(world_log_count(&w, "denied") > 0);
+	/* Still arriving: not yet; rejected: it goes as rejected. */
+	struct store_user mette = world_user(&w, w.mette);
+	const char *why = NULL;
+	int64_t arriving = 0, bad = upload(w.mette, "image", "image/png", T0);
+	CHECK_EQ(svc_upload_open(w.s, &mette, 10, MAX, T0 + 60000, T0, &arriving, &why), ERR_OK);
+	CHECK_EQ(send_with(w.mette, w.conv_a, KIND_TEXT, &arriving, 1, "a4", &sent),
+	         ERR_BAD_REQUEST);
+	struct attachment a;
+	struct svc_attach_told told;
+	CHECK_EQ(store_attach_get(w.s, bad, &a), ERR_OK);
+	a.state = ATTACH_REJECTED;
+	snprintf(a.reason, sizeof a.reason, "malware");
+	CHECK_EQ(svc_attach_checked(w.s, &a, "Indgang.Test", T0, &told), ERR_OK);
+	svc_attach_told_clear(&told);
+	CHECK_EQ(send_with(w.mette, w.conv_a, KIND_TEXT, &bad, 1, "a5", &sent), ERR_OK);
+	CHECK_EQ(sent.msg.att[0].state, ATTACH_REJECTED);
+	svc_sent_clear(&sent);
+	CHECK_EQ(svc_upload_drop(w.s, &mette, arriving), ERR_OK);
 }
 
 static void test_fetch(void)
