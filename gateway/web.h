@@ -11,9 +11,10 @@
 #define WEB_PATH_MAX 1024
 
 /* The policy for the clients' pages: only this origin, no inline script or
- * style, no framing; connect-src 'self' covers wss:// to the same host. */
+ * style, no framing; connect-src 'self' covers wss:// to the same host;
+ * img-src blob: for the photos the clients fetch and show as object URLs. */
 #define WEB_CSP                                                                                    \
-	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "          \
+	"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "    \
 	"connect-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; "          \
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 

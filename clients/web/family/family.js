@@ -8,7 +8,8 @@
 // survives closing the app, and sent once with the same client_id on every
 // retry).  Links and phone numbers in a message are tappable
 // (shared/linkify.js).  Strings: lang/XX.json through i18n.js.  The member's
-// own phones, to remove one they do not recognise: phones.js (at #phones).  Notifications
+// own phones, to remove one they do not recognise: phones.js (at #phones).  Photos and
+// documents (issue 14; the files wait in IndexedDB with the outbox): attach.js.  Notifications
 // of new messages (Web Push, asked for after the member's first message):
 // notify.js; a tapped notification opens its conversation, in the open app
 // or at /family/#conv=N.  The family's quiet hours, in the menu: quiet.js.
@@ -31,6 +32,8 @@ import { initSmsMenu, renderSmsMenu } from './smsmenu.js';
 import { initStatus, ownState } from './status.js';
 import { hold, held, settleHeld } from './held.js';
 import { readCache, writeCache, clearCache } from './cache.js';
+import { attSig, bodyShown } from '../shared/attachments.js';
+import { initAttach, familyFiles, renderPicked, ready as filesReady, takePicked, messageFiles, pendingFiles, resetAttach } from './attach.js';
 
 const MAX_BODY = 4000;
 const COUNT_FROM = 3500;
@@ -38,7 +41,7 @@ const STATE_KEY = 'indgang.family';
 
 const conn = new Connection();
 const store = new Store(conn);
-const outbox = new Outbox(conn, { storage: localStorage, prefix: 'indgang.family.outbox.' });
+const outbox = new Outbox(conn, { storage: localStorage, prefix: 'indgang.family.outbox.', files: familyFiles });
 initStatus(conn, store); // "Sendt" / "Læst af …", and `delivered` for what this phone has
 const el = {};
 let saved = loadSaved();
@@ -98,6 +101,7 @@ async function boot() {
     'composer', 'body', 'send', 'counter', 'send-error', 'menu', 'menu-close',
     'install-block', 'install-btn', 'device-info', 'signout-btn', 'signout-confirm', 'signout-yes',
     'signout-no', 'live', 'phones-open', 'chat-notice', 'signout-unsent',
+    'attach-tray', 'attach-btn', 'camera-btn', 'attach-file', 'attach-camera',
   ]) {
     el[id] = document.getElementById(id);
   }
@@ -117,6 +121,17 @@ async function boot() {
   initNotify({ liveRegion: el.live });
     initQuiet({ family: () => (convList()[0] || { family: {} }).family.id || null });
   initSmsMenu({ member: () => (store.me ? store.me.id : null) });
+  initAttach({
+    conn, store, outbox,
+    elements: {
+      tray: el['attach-tray'], attachBtn: el['attach-btn'], cameraBtn: el['camera-btn'],
+      fileInput: el['attach-file'], cameraInput: el['attach-camera'], msgs: el.msgs,
+    },
+    showError: showSendError,
+    clearError: () => {
+      el['send-error'].hidden = true;
+    },
+  });
   wire();
   registerServiceWorker();
 
@@ -268,6 +283,10 @@ function wire() {
   store.addEventListener('conversation', (e) => onNewConversation(e.detail.conv));
   store.addEventListener('receipt', (e) => {
     if (e.detail.conv.id === active) renderThread();
+  });
+  // A file was checked: ready (its thumbnail) or rejected (said why).
+  store.addEventListener('attachment', (e) => {
+    if (e.detail.conv && e.detail.conv.id === active) renderThread();
   });
   store.addEventListener('history', (e) => {
     if (e.detail.conv.id === active) renderThread({ keepOffset: true });
@@ -583,12 +602,13 @@ function renderThread({ toBottom = false, keepOffset = false } = {}) {
   const msgs = store.sorted(c).filter((m) => m.kind !== 'note');
   for (const m of msgs) {
     addDay(m.created_at);
-    items.push({ key: `m:${m.id}`, sig: `${code}|${readState(c, m).text}|${myEnrolNotice(m)}`, render: () => bubble(c, m) });
+    items.push({ key: `m:${m.id}`, sig: `${code}|${readState(c, m).text}|${myEnrolNotice(m)}|${attSig(m)}`, render: () => bubble(c, m) });
   }
   const pending = outbox.forConv(c.id);
   for (const it of pending) {
     addDay(it.queued_at);
-    items.push({ key: `p:${it.client_id}`, sig: `${code}|${it.state}|${conn.isOpen}|${it.error || ''}`, render: () => pendingBubble(it) });
+    const files = (it.files || []).map((f) => (f.upload ? 'u' : '-')).join('');
+    items.push({ key: `p:${it.client_id}`, sig: `${code}|${it.state}|${conn.isOpen}|${it.error || ''}|${files}`, render: () => pendingBubble(it) });
   }
   reconcile(el.msgs, items);
   el.older.hidden = !c.loaded || !c.more;
@@ -628,13 +648,15 @@ function bubble(c, m) {
     const st = readState(c, m);
     return h('li', { class: 'bubble mine', dataset: { id: String(m.id) } },
       h('span', { class: 'visually-hidden' }, `${t('chat.you')}: `),
-      h('p', { class: 'body', dir: 'auto' }, linkify(m.body)),
+      bodyShown(m) ? h('p', { class: 'body', dir: 'auto' }, linkify(m.body)) : null,
+      messageFiles(m),
       h('span', { class: 'meta' }, when, m.via === 'sms' ? ` · ${t('chat.via_sms')}` : '', ' · ', h('span', { class: 'state', dataset: { state: st.state } }, st.text)),
     );
   }
   return h('li', { class: 'bubble theirs', dataset: { id: String(m.id) } },
     h('span', { class: 'who', dir: 'auto' }, m.sender.name),
-    h('p', { class: 'body', dir: 'auto' }, linkify(m.body)),
+    bodyShown(m) ? h('p', { class: 'body', dir: 'auto' }, linkify(m.body)) : null,
+    messageFiles(m),
     h('span', { class: 'meta' }, when),
   );
 }
@@ -643,7 +665,8 @@ function pendingBubble(it) {
   if (it.state === 'failed') {
     const reason = t(`err.${it.error}`) !== `err.${it.error}` ? t(`err.${it.error}`) : t('err.other');
     return h('li', { class: 'bubble mine failed', dataset: { clientId: it.client_id } },
-      h('p', { class: 'body', dir: 'auto' }, it.body),
+      it.body ? h('p', { class: 'body', dir: 'auto' }, it.body) : null,
+      pendingFiles(it),
       h('span', { class: 'meta' }, t('state.failed', { reason }), ' ',
         h('button', { class: 'btn-link', type: 'button', onclick: () => outbox.retry(it.client_id) }, t('state.retry')),
         h('button', { class: 'btn-link', type: 'button', onclick: () => outbox.discard(it.client_id) }, t('state.delete'))),
@@ -652,7 +675,8 @@ function pendingBubble(it) {
   const waiting = !conn.isOpen;
   return h('li', { class: 'bubble mine pending', dataset: { clientId: it.client_id } },
     h('span', { class: 'visually-hidden' }, `${t('chat.you')}: `),
-    h('p', { class: 'body', dir: 'auto' }, it.body),
+    it.body ? h('p', { class: 'body', dir: 'auto' }, it.body) : null,
+    pendingFiles(it),
     h('span', { class: 'meta' }, h('span', { class: 'state', dataset: { state: waiting ? 'waiting' : 'sending' } }, waiting ? t('state.waiting') : t('state.sending'))),
   );
 }
@@ -668,15 +692,16 @@ function showSendError(text) {
   el['send-error'].hidden = false;
 }
 
-function sendFromComposer() {
+async function sendFromComposer() {
   const body = el.body.value.trim();
   el['send-error'].hidden = true;
-  if (!body || !active) return;
+  const withFiles = await filesReady(); // a photo still being made smaller goes with it
+  if ((!body && !withFiles) || !active) return;
   if (codePoints(body) > MAX_BODY) {
     showSendError(t('chat.too_long', { max: MAX_BODY }));
     return;
   }
-  outbox.add(active, body, 'text');
+  outbox.add(active, body, 'text', { files: withFiles ? takePicked() : [] });
   el.body.value = '';
   updateCounter();
   renderThread({ toBottom: true });
@@ -730,6 +755,7 @@ async function onFatal({ code, reason }) {
   }
   const n = revoked ? dropOutbox(saved.user && saved.user.id) : hold(saved.user && saved.user.id);
   outbox.load(null);
+  resetAttach();
   forget();
   forgetNotify();
   store.reset();
@@ -768,6 +794,7 @@ async function signOut() {
   }
   conn.stop();
   outbox.clear();
+  resetAttach();
   forget();
   forgetNotify();
   store.reset();
@@ -836,6 +863,7 @@ async function switchLanguage(code) {
   renderNet(conn.state);
   renderMenu();
   renderPhones();
+  renderPicked();
   notifyLanguage(code);
   if (!el['enrol-view'].hidden) {
     el['enrol-submit'].textContent = t('enrol.submit');

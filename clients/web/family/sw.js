@@ -10,7 +10,7 @@
 
 importScripts('/shared/sw-notify.js');
 
-const VERSION = 'indgang-family-v9';
+const VERSION = 'indgang-family-v10';
 const SHELL = [
   '/family/',
   '/family/family.css',
@@ -23,6 +23,7 @@ const SHELL = [
   '/family/status.js',
   '/family/held.js',
   '/family/cache.js',
+  '/family/attach.js',
   '/family/lang/da.json',
   '/family/lang/en.json',
   '/family/lang/ar.json',
@@ -35,6 +36,7 @@ const SHELL = [
   '/family/icons/icon-192.png',
   '/family/icons/send.svg',
   '/shared/base.css',
+  '/shared/attachments.css',
   '/shared/protocol.js',
   '/shared/outbox.js',
   '/shared/store.js',
@@ -46,6 +48,10 @@ const SHELL = [
   '/shared/viewing.js',
   '/shared/push.js',
   '/shared/delivery.js',
+  '/shared/attachments.js',
+  '/shared/icons/attach.svg',
+  '/shared/icons/camera.svg',
+  '/shared/icons/file.svg',
 ];
 
 self.addEventListener('install', (event) => {

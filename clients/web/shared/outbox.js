@@ -12,18 +12,42 @@
 // a message written offline survives closing the app; sessionStorage for
 // staff).  Entries are removed as soon as they are acknowledged.
 //
-// Events: change {items}, acked {item, message}, failed {item, code}
+// Photos and documents (issue 14): an item may carry files.  Its entry
+// keeps what they are ({key, name, type, size, upload}); the bytes wait in
+// a files store (shared/attachments.js: IndexedDB on the family's phone,
+// memory for staff) under key "USER:CLIENT_ID:N" until the message is
+// acknowledged.  Sending such an item first uploads each file not yet
+// uploaded (POST /api/uploads, with progress) and writes the upload's id
+// into the entry at once, so a retry after a drop never uploads it again;
+// then it sends the message with those ids.  A file store's records that
+// no kept outbox names any more (another member's, after held.js deleted
+// them) are deleted when an outbox loads.
+//
+// Events: change {items}, acked {item, message}, failed {item, code},
+//         progress {item, file, fraction}, uploaded {item, file, blob, attachment}
 
 import { newClientId } from './protocol.js';
+import { upload as uploadFile, permanentUpload } from './attachments.js';
 
-const PERMANENT = new Set(['bad_request', 'too_large', 'forbidden', 'not_found', 'unauthorized']);
+const PERMANENT = new Set(['bad_request', 'too_large', 'forbidden', 'not_found', 'unauthorized', 'conflict',
+  'unsupported_type', 'file_too_large', 'file_lost']);
+
+class OutboxError extends Error {
+  constructor(code) {
+    super(code);
+    this.code = code;
+  }
+}
 
 export class Outbox extends EventTarget {
-  constructor(conn, { storage = null, prefix = 'indgang.outbox.' } = {}) {
+  constructor(conn, { storage = null, prefix = 'indgang.outbox.', files = null, upload = uploadFile } = {}) {
     super();
     this.conn = conn;
     this.storage = storage;
     this.prefix = prefix;
+    this.files = files; // where the files wait (null: in memory only)
+    this.upload = upload;
+    this.blobs = new Map(); // key -> Blob, this visit's copies
     this.userId = null;
     this.items = [];
     this.flushing = false;
@@ -51,13 +75,59 @@ export class Outbox extends EventTarget {
       }
     }
     this.changed();
+    this.prune();
   }
 
   // Forgets everything of this user on this device (sign-out).
   clear() {
     if (this.storage && this.userId) this.storage.removeItem(this.prefix + this.userId);
+    const mine = `${this.userId}:`;
+    this.dropFiles((k) => k.startsWith(mine));
     this.items = [];
     this.changed();
+  }
+
+  // The keys of files some kept outbox still names.
+  named() {
+    const keys = new Set();
+    const add = (list) => {
+      for (const it of Array.isArray(list) ? list : []) for (const f of (it && it.files) || []) keys.add(f.key);
+    };
+    add(this.items);
+    if (this.storage) {
+      for (let i = 0; i < this.storage.length; i++) {
+        const k = this.storage.key(i);
+        if (!k || !k.startsWith(this.prefix) || k === this.prefix + this.userId) continue;
+        try {
+          add(JSON.parse(this.storage.getItem(k)));
+        } catch {
+          /* not an outbox */
+        }
+      }
+    }
+    return keys;
+  }
+
+  // Deletes the stored files nobody names any more.
+  async prune() {
+    if (!this.files) return;
+    const keys = await this.files.keys();
+    const named = this.named();
+    const gone = keys.filter((k) => !named.has(k));
+    if (gone.length) await this.files.delete(gone);
+  }
+
+  dropFiles(which) {
+    for (const k of [...this.blobs.keys()]) if (which(k)) this.blobs.delete(k);
+    if (this.files) this.files.keys().then((keys) => this.files.delete(keys.filter(which)));
+  }
+
+  // A file of a waiting message (its preview, its upload); undefined when lost.
+  async blobOf(key) {
+    if (this.blobs.has(key)) return this.blobs.get(key);
+    const b = this.files ? await this.files.get(key) : undefined;
+    if (b) this.blobs.set(key, b);
+    return b;
   }
 
   persist() {
@@ -76,26 +146,52 @@ export class Outbox extends EventTarget {
   }
 
   // opts.no_sms: the adviser marked it "not by SMS" (a notice only goes).
-  add(conv, body, kind = 'text', { no_sms: noSms = false } = {}) {
+  // opts.files: [{blob, name, type}] (attachments.js prepareFile), stored
+  // before the message may go ('storing' until then).
+  add(conv, body, kind = 'text', { no_sms: noSms = false, files = [] } = {}) {
     const item = {
       client_id: newClientId(),
       conv,
       body,
       kind,
       queued_at: new Date().toISOString(),
-      state: 'queued',
+      state: files.length ? 'storing' : 'queued',
     };
     if (noSms) item.no_sms = true;
+    if (files.length) {
+      item.files = files.map((f, i) => ({
+        key: `${this.userId}:${item.client_id}:${i}`, name: f.name, type: f.type, size: f.blob.size, upload: null,
+      }));
+      item.files.forEach((f, i) => this.blobs.set(f.key, files[i].blob));
+    }
     this.items.push(item);
     this.changed();
-    this.flush();
+    if (!files.length) {
+      this.flush();
+      return item;
+    }
+    const kept = this.files ? Promise.all(item.files.map((f, i) => this.files.put(f.key, files[i].blob))) : Promise.resolve();
+    kept
+      .catch(() => {}) // storage full or refused: sent from memory during this visit
+      .then(() => {
+        if (item.state === 'storing') item.state = 'queued';
+        this.changed();
+        this.flush();
+      });
     return item;
   }
 
   // Drops a message the gateway refused (the user chose to discard it).
   discard(clientId) {
+    const it = this.items.find((x) => x.client_id === clientId);
     this.items = this.items.filter((x) => x.client_id !== clientId);
+    if (it && it.files) this.forgetFiles(it);
     this.changed();
+  }
+
+  forgetFiles(item) {
+    const keys = new Set(item.files.map((f) => f.key));
+    this.dropFiles((k) => keys.has(k));
   }
 
   // Tries a refused message again (e.g. after editing is not offered: as is).
@@ -123,6 +219,7 @@ export class Outbox extends EventTarget {
     const before = this.items.length;
     this.items = this.items.filter((x) => x.client_id !== item.client_id);
     if (this.items.length !== before) {
+      if (item.files) this.forgetFiles(item);
       this.changed();
       this.dispatchEvent(new CustomEvent('acked', { detail: { item, message } }));
     }
@@ -136,12 +233,15 @@ export class Outbox extends EventTarget {
     try {
       for (;;) {
         if (!this.conn.isOpen) return;
-        const it = this.items.find((x) => x.state === 'queued');
-        if (!it) return;
+        // In order: a message whose files are still being stored holds back
+        // those after it.
+        const it = this.items.find((x) => x.state === 'queued' || x.state === 'storing');
+        if (!it || it.state === 'storing') return;
         it.state = 'sending';
         this.changed();
         try {
-          const ack = await this.conn.send(it.conv, it.body, it.client_id, it.kind, { no_sms: it.no_sms });
+          const attachments = it.files ? await this.uploadFiles(it) : null;
+          const ack = await this.conn.send(it.conv, it.body, it.client_id, it.kind, { no_sms: it.no_sms, attachments });
           this.acked(it, ack.message);
         } catch (e) {
           if (!this.items.includes(it)) continue; // acked through a sync meanwhile
@@ -152,7 +252,8 @@ export class Outbox extends EventTarget {
             this.dispatchEvent(new CustomEvent('failed', { detail: { item: it, code: e.code } }));
             continue;
           }
-          // disconnected, timeout, rate_limited, internal, unavailable: try again later
+          // disconnected, timeout, rate_limited, internal, unavailable, an
+          // upload cut off: try again later
           it.state = 'queued';
           this.changed();
           if (e.code !== 'disconnected') {
@@ -164,5 +265,37 @@ export class Outbox extends EventTarget {
     } finally {
       this.flushing = false;
     }
+  }
+
+  // Uploads the item's files not uploaded yet, one at a time, and keeps each
+  // upload's id in the entry at once; -> the ids in order.  Throws an
+  // OutboxError ('disconnected' and 'network' are tried again later).
+  async uploadFiles(it) {
+    for (const f of it.files) {
+      if (f.upload) continue;
+      if (!this.conn.isOpen) throw new OutboxError('disconnected');
+      const blob = await this.blobOf(f.key);
+      if (!blob) throw new OutboxError('file_lost');
+      const progress = (fraction) => {
+        f.progress = fraction;
+        this.dispatchEvent(new CustomEvent('progress', { detail: { item: it, file: f, fraction } }));
+      };
+      progress(0);
+      let att;
+      try {
+        att = await this.upload(blob, f.name, { onProgress: (loaded, total) => progress(total ? loaded / total : 0) });
+      } catch (e) {
+        delete f.progress;
+        // Cut off, or the sign-in is ending (the connection says so): later.
+        if (e.status === 0 || e.status === 401) throw new OutboxError('network');
+        if (permanentUpload(e)) throw new OutboxError(e.code === 'too_large' ? 'file_too_large' : e.code);
+        throw new OutboxError(e.code || 'internal'); // 429, 408, 5xx: later
+      }
+      f.upload = att.id;
+      delete f.progress;
+      this.persist();
+      this.dispatchEvent(new CustomEvent('uploaded', { detail: { item: it, file: f, blob, attachment: att } }));
+    }
+    return it.files.map((f) => f.upload);
   }
 }

@@ -27,6 +27,8 @@
 //             reached them (staff only; shared/delivery.js)
 //   scheduled the scheduled frame: a message to be sent later changed
 //             (pair and team; staff/scheduled.js)
+//   attachment  the attachment frame: an upload was checked, ready or
+//             rejected (issue 14; shared/attachments.js)
 //   synced    {} after the sync that follows a (re)connect has finished
 //   fatal     {code, reason}: the sign-in is gone (4401) or revoked (4403);
 //             no reconnect is attempted until start() is called again.
@@ -234,6 +236,7 @@ export class Connection extends EventTarget {
       case 'delivery':
       case 'scheduled':
       case 'sms':
+      case 'attachment':
         this.emit(f.type, f);
         break;
       case 'error':
@@ -329,9 +332,11 @@ export class Connection extends EventTarget {
   }
 
   // Contract verbs.
-  send(conv, body, clientId, kind = 'text', { no_sms: noSms = false } = {}) {
+  // attachments: upload ids (issue 14); the body may then be ''.
+  send(conv, body, clientId, kind = 'text', { no_sms: noSms = false, attachments = null } = {}) {
     const f = { type: 'send', conv, client_id: clientId, body, kind };
     if (noSms) f.no_sms = true;
+    if (attachments && attachments.length) f.attachments = attachments;
     return this.request(f);
   }
   history(conv, before, limit = 50) {

@@ -12,7 +12,9 @@
 //                          family's phones (revoke)
 // The unread count in the tab's title and the optional sound: attention.js.
 // Notifications of new messages and what they show: notify.js (the
-// "Indstillinger" dialog, the service worker sw.js).
+// "Indstillinger" dialog, the service worker sw.js).  Photos and documents
+// in messages and notes (file picker, drag and drop, thumbnails, the
+// viewer): attach.js.
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -32,6 +34,8 @@ import { initStaffQuiet, showQuietLine, hideQuietLine, openQuietForm, settingsDe
 import { initStaffDelivery, familyReach } from './delivery.js';
 import { initStaffSmsOut, openSmsOut, composerLine, canMarkNoSms, smsLine, smsFailed } from './smsout.js';
 import { initScheduled, showScheduled, hideScheduled, scheduledDetail } from './scheduled.js';
+import { MemoryFiles, attSig, bodyShown } from '../shared/attachments.js';
+import { initStaffAttach, ready as filesReady, takePicked, messageFiles, pendingFiles, dropPicked, resetStaffAttach } from './attach.js';
 
 const LOCALE = 'da-DK';
 const MAX_BODY = 4000;
@@ -129,6 +133,14 @@ function humanError(e) {
       return 'Det kunne serveren ikke bruge. Tjek det, du har skrevet.';
     case 'gone':
       return 'Det findes ikke længere.';
+    case 'unsupported_type':
+      return 'En vedhæftet fil er hverken et billede eller en PDF.';
+    case 'file_too_large':
+      return 'En vedhæftet fil er for stor (højst 10 MB).';
+    case 'file_lost':
+      return 'En vedhæftet fil findes ikke længere i browseren (siden er genindlæst). Slet beskeden, og vedhæft filen igen.';
+    case 'conflict':
+      return 'En vedhæftet fil er allerede sendt i en anden besked.';
     case 'disconnected':
     case 'timeout':
       return 'Forbindelsen er afbrudt. Det bliver sendt, når den er tilbage.';
@@ -141,7 +153,8 @@ function humanError(e) {
 
 const conn = new Connection();
 const store = new Store(conn);
-const outbox = new Outbox(conn, { storage: sessionStorage, prefix: 'indgang.staff.outbox.' });
+// Files of waiting messages are kept in memory: a shared office PC keeps nothing.
+const outbox = new Outbox(conn, { storage: sessionStorage, prefix: 'indgang.staff.outbox.', files: new MemoryFiles() });
 const drafts = new Map(); // conv id -> {text, kind}
 const el = {};
 let route = { view: null };
@@ -168,7 +181,7 @@ async function boot() {
     'log-error', 'log-caption', 'log-body', 'log-more', 'member-list', 'invite-hint', 'invite-result', 'new-conv', 'new-conv-form',
     'new-conv-name', 'new-conv-members', 'new-conv-error', 'revoke', 'revoke-title', 'device-wrap', 'device-body',
     'devices-note', 'devices-refresh', 'revoke-confirm', 'revoke-question', 'revoke-yes', 'revoke-no',
-    'revoke-status', 'live', 'sound',
+    'revoke-status', 'live', 'sound', 'attach-tray', 'attach-btn', 'attach-file',
   ]) {
     el[id] = document.getElementById(id);
   }
@@ -190,12 +203,22 @@ async function boot() {
     },
   });
   initScheduled({ connection: conn, liveRegion: el.live });
+  initStaffAttach({
+    conn, store, outbox,
+    elements: { tray: el['attach-tray'], attachBtn: el['attach-btn'], fileInput: el['attach-file'], dropZone: el['panel-conv'], msgs: el.msgs },
+    showError: showSendError,
+    clearError: () => {
+      el['send-error'].hidden = true;
+    },
+    canDrop: () => route.view === 'conv' && !el['panel-conv'].hidden && store.convs.has(route.convId),
+  });
   initStaffNotify({ onOpen: (conv) => conv && (location.hash = `#/c/${conv}`) });
   initLock({
     onUnlocked: (user) => startSession(user),
     onEnded: (notice) => showLogin(notice),
     onSignedOut: () => {
       outbox.clear();
+      resetStaffAttach();
       drafts.clear();
       sessionStorage.removeItem(DRAFTS_KEY);
       showLogin('Du er logget ud.');
@@ -279,6 +302,10 @@ function wire() {
   store.addEventListener('conversation', (e) => onNewConversation(e.detail.conv));
   store.addEventListener('receipt', (e) => {
     if (route.view === 'conv' && e.detail.conv.id === route.convId) renderMessages();
+  });
+  // A file was checked: its thumbnail or link, or why it was rejected.
+  store.addEventListener('attachment', (e) => {
+    if (route.view === 'conv' && e.detail.conv && e.detail.conv.id === route.convId) renderMessages();
   });
   store.addEventListener('history', (e) => {
     if (route.view === 'conv' && e.detail.conv.id === route.convId) renderMessages({ keepOffset: true });
@@ -373,6 +400,7 @@ async function onLogout() {
   conn.stop();
   stopStaffNotify();
   outbox.clear();
+  resetStaffAttach();
   store.reset();
   drafts.clear();
   sessionStorage.removeItem(DRAFTS_KEY);
@@ -640,6 +668,7 @@ async function openConv(convId, changed) {
   lastConvOf.set(conv.family.id, convId);
   if (changed || renderedConv !== convId) {
     if (renderedConv !== null) saveDraft(renderedConv);
+    if (renderedConv !== convId) dropPicked(); // files picked for one family never go to another
     renderedConv = convId;
     el['send-error'].hidden = true;
     const teamOnly = f && !f.pair;
@@ -737,17 +766,19 @@ function showSendError(text) {
   el['send-error'].hidden = false;
 }
 
-function sendFromComposer() {
+async function sendFromComposer() {
   if (route.view !== 'conv') return;
+  const convId = route.convId;
   const body = el.body.value.trim();
   el['send-error'].hidden = true;
-  if (!body) return;
+  const withFiles = await filesReady(); // a photo still being made smaller goes with it
+  if ((!body && !withFiles) || route.view !== 'conv' || route.convId !== convId) return;
   if (codePoints(body) > MAX_BODY) {
     showSendError('Teksten er for lang: højst 4.000 tegn.');
     return;
   }
   const noSms = currentKind() === 'text' && !el['no-sms-field'].hidden && el['no-sms'].checked;
-  outbox.add(route.convId, body, currentKind(), { no_sms: noSms });
+  outbox.add(route.convId, body, currentKind(), { no_sms: noSms, files: withFiles ? takePicked() : [] });
   el.body.value = '';
   el['no-sms'].checked = false;
   saveDraft();
@@ -792,12 +823,14 @@ function renderMessages({ toBottom = false, keepOffset = false } = {}) {
   for (const m of store.sorted(conv)) {
     addDay(m.created_at);
     const mine = store.me && m.sender.id === store.me.id;
-    items.push({ key: `m:${m.id}`, sig: mine ? `${deliveryText(conv, m)}|${smsLine(conv, m)}` : '', render: () => renderMessage(conv, m) });
+    const files = attSig(m);
+    items.push({ key: `m:${m.id}`, sig: mine ? `${deliveryText(conv, m)}|${smsLine(conv, m)}|${files}` : files, render: () => renderMessage(conv, m) });
   }
   const pending = outbox.forConv(conv.id);
   for (const it of pending) {
     addDay(it.queued_at);
-    items.push({ key: `p:${it.client_id}`, sig: `${it.state}|${conn.isOpen}|${it.error || ''}`, render: () => renderPending(conv, it) });
+    const files = (it.files || []).map((f) => (f.upload ? 'u' : '-')).join('');
+    items.push({ key: `p:${it.client_id}`, sig: `${it.state}|${conn.isOpen}|${it.error || ''}|${files}`, render: () => renderPending(conv, it) });
   }
   let hint = '';
   if (!conv.loaded && !conv.messages.size) hint = conn.isOpen ? 'Henter beskeder …' : 'Beskederne hentes, når forbindelsen er der.';
@@ -830,7 +863,8 @@ function renderMessage(conv, m) {
       m.no_sms ? h('span', { class: 'no-sms-badge', title: 'Teksten sendes ikke som SMS' }, 'Ikke som SMS') : null,
     ),
     note ? h('span', { class: 'visually-hidden' }, 'Familien kan ikke se denne note.') : null,
-    h('p', { class: 'msg-body', dir: 'auto' }, linkify(m.body)),
+    bodyShown(m) ? h('p', { class: 'msg-body', dir: 'auto' }, linkify(m.body)) : null,
+    messageFiles(m),
     mine ? h('p', { class: `msg-state ${note ? 'saved' : 'reach'}` }, deliveryText(conv, m)) : null,
     mine && !note && smsLine(conv, m)
       ? h('p', { class: `msg-state sms-state${smsFailed(conv, m) ? ' failed' : ''}` }, smsLine(conv, m))
@@ -867,7 +901,8 @@ function renderPending(conv, it) {
       note ? h('span', { class: 'note-badge' }, h('span', { class: 'lock', 'aria-hidden': 'true' }), 'Intern note') : null,
       h('span', { class: 'msg-sender' }, `${me.name} (dig)`),
     ),
-    h('p', { class: 'msg-body', dir: 'auto' }, it.body),
+    it.body ? h('p', { class: 'msg-body', dir: 'auto' }, it.body) : null,
+    pendingFiles(it),
     state,
   );
 }
