@@ -6,6 +6,7 @@
 #include "scan.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +317,11 @@ static void *scan_main(void *arg)
 {
 	struct scan *k = arg;
 	prctl(PR_SET_NAME, "indgang-scan");
+	/* Behind the message path, like indgang-image: hashing a photo and
+	 * streaming it to clamd waits for a core nothing else wants (it holds
+	 * no lock the loop or the writer takes).  Refused: normal priority. */
+	struct sched_param idle = {0};
+	(void)sched_setscheduler(0, SCHED_IDLE, &idle);
 	while (wait_for_work(k)) {
 		if (text_now_ms() - k->swept_at >= SCAN_IDLE_MS)
 			sweep(k);
