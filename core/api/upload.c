@@ -27,6 +27,7 @@ struct api_upload {
 	int64_t id;
 	char *raw_name; /* what the client called it */
 	bool kept;      /* received whole: its spool file waits to be checked */
+	bool gone;      /* refused: its file is removed already */
 };
 
 int64_t api_upload_allowed_ms(int64_t size, int request_seconds)
@@ -89,8 +90,20 @@ static int drop_op(struct store *s, void *arg)
 	return svc_upload_drop(s, o->user, o->id);
 }
 
-/* The accepted upload's row goes (refused after its bytes; its file goes
- * with api_upload_destroy). */
+/* A refused upload's file goes at once, before the answer: a client that
+ * reads the refusal finds nothing of it left (the loop may still be writing
+ * the rest of the body into the open, unlinked file). */
+static void discard(struct api_upload *u)
+{
+	if (u->temp[0])
+		attach_spool_discard(u->files, u->temp);
+	else if (u->accepted)
+		attach_spool_remove(u->files, u->id);
+	u->temp[0] = '\0';
+	u->gone = true;
+}
+
+/* The accepted upload's row goes (refused after its bytes). */
 static void drop(struct api_ctx *ctx, struct api_upload *u)
 {
 	struct drop_op o = {.user = &u->owner, .id = u->id};
@@ -116,6 +129,7 @@ void api_upload_open(struct api_ctx *ctx, const struct store_user *user,
 	}
 	int err = svc_in_tx(ctx->store, open_op, &o);
 	if (err) {
+		discard(u);
 		refuse(resp, err, o.why);
 		return;
 	}
@@ -125,6 +139,7 @@ void api_upload_open(struct api_ctx *ctx, const struct store_user *user,
 	if ((u->raw_name = strdup(raw_name ? raw_name : "")) == NULL ||
 	    attach_spool_claim(u->files, u->temp, u->id) != ERR_OK) {
 		drop(ctx, u);
+		discard(u);
 		refuse(resp, ERR_UNAVAILABLE, "Files cannot be stored right now.");
 		return;
 	}
@@ -198,8 +213,10 @@ void api_upload_finish(struct api_ctx *ctx, struct api_upload *u, struct api_res
 		answer(resp, 201, codec_encode_attachment(&a));
 		return;
 	}
-	if (u && u->accepted)
+	if (u && u->accepted) {
 		drop(ctx, u);
+		discard(u);
+	}
 	refuse(resp, err, why);
 }
 
@@ -208,10 +225,8 @@ void api_upload_destroy(struct api_upload *u)
 	if (u == NULL)
 		return;
 	close(u->fd);
-	if (u->temp[0])
-		attach_spool_discard(u->files, u->temp);
-	else if (!u->kept)
-		attach_spool_remove(u->files, u->id);
+	if (!u->kept && !u->gone)
+		discard(u); /* cut off: the connection went away */
 	free(u->raw_name);
 	free(u);
 }

@@ -93,20 +93,6 @@ static int expire_op(struct store *s, void *arg)
 
 /* ---- One upload ------------------------------------------------------------------ */
 
-/* Records the outcome and tells who is to know; false when it could not
- * be recorded (the upload is due again when its lease ends). */
-static bool record(struct scan *k, struct attachment *a, const char *malware)
-{
-	struct checked_op o = {.a = a, .malware = malware};
-	int err = writer_run(k->hub, checked_op, &o);
-	if (err == ERR_OK)
-		hub_notice(k->hub, o.told.frame, &o.told.to);
-	else if (err != ERR_CONFLICT)
-		hub_log(k->hub, HUB_LOG_WARNING, "attachment_not_recorded",
-		        "attachment=%lld error=%s", (long long)a->id, err_code(err));
-	return err == ERR_OK || err == ERR_CONFLICT;
-}
-
 /* What remains of the pipeline's work once the outcome is recorded. */
 static void tidy(struct scan *k, int64_t id)
 {
@@ -115,13 +101,28 @@ static void tidy(struct scan *k, int64_t id)
 	attach_spool_remove(k->hub->files, id);
 }
 
+/* Records the outcome and tells who is to know; false when it could not
+ * be recorded (the upload is due again when its lease ends). */
+static bool record(struct scan *k, struct attachment *a, const char *malware)
+{
+	struct checked_op o = {.a = a, .malware = malware};
+	int err = writer_run(k->hub, checked_op, &o);
+	if (err == ERR_OK || err == ERR_CONFLICT)
+		tidy(k, a->id); /* recorded: the spool's part is done, before anyone hears */
+	if (err == ERR_OK)
+		hub_notice(k->hub, o.told.frame, &o.told.to);
+	else if (err != ERR_CONFLICT)
+		hub_log(k->hub, HUB_LOG_WARNING, "attachment_not_recorded",
+		        "attachment=%lld error=%s", (long long)a->id, err_code(err));
+	return err == ERR_OK || err == ERR_CONFLICT;
+}
+
 static void reject(struct scan *k, struct attachment *a, const char *reason, const char *malware)
 {
 	metrics_inc(k->hub->metrics, malware ? MC_ATTACH_MALWARE : MC_ATTACH_REFUSED);
 	a->state = ATTACH_REJECTED;
 	snprintf(a->reason, sizeof a->reason, "%s", reason);
-	if (record(k, a, malware))
-		tidy(k, a->id);
+	(void)record(k, a, malware);
 	hub_log(k->hub, malware ? HUB_LOG_WARNING : HUB_LOG_INFO, "attachment_rejected",
 	        "attachment=%lld reason=%s%s%s", (long long)a->id, reason,
 	        malware ? " signature=" : "", malware ? malware : "");
@@ -202,10 +203,8 @@ static void make_ready(struct scan *k, struct attachment *a, const struct image_
 		return;
 	}
 	a->state = ATTACH_READY;
-	if (record(k, a, NULL)) {
+	if (record(k, a, NULL))
 		metrics_inc(k->hub->metrics, MC_ATTACH_READY);
-		tidy(k, a->id);
-	}
 }
 
 /* Uploads never sent go, and with them the files nothing names any more
