@@ -71,19 +71,28 @@ export async function openQuietForm(family) {
   el['quiet-form'].hidden = !family.pair;
   el['quiet-readonly'].hidden = family.pair;
   el['quiet-readonly'].textContent = 'Henter …';
+  // Not editable until the kept hours are in: they would overwrite what was typed.
+  setEditable(false);
   try {
     const h = await load(family.id);
     if (formFamily !== family.id) return;
     el['quiet-from'].value = h.from;
     el['quiet-to'].value = h.to;
+    setEditable(true);
     el['quiet-readonly'].textContent = h.from === h.to
       ? 'Familien har ingen stille timer. Familien og makkerparret kan ændre det.'
       : `Stille timer ${span(h)}. Familien og makkerparret kan ændre dem.`;
   } catch {
     if (formFamily !== family.id) return;
+    setEditable(true); /* they may still be set */
     el['quiet-readonly'].textContent = '';
     el['quiet-status'].textContent = 'De stille timer kunne ikke hentes. Prøv igen om lidt.';
   }
+}
+
+function setEditable(on) {
+  for (const id of ['quiet-from', 'quiet-to']) el[id].disabled = !on;
+  el['quiet-form'].querySelector('button[type="submit"]').disabled = !on;
 }
 
 async function onSave(e) {
