@@ -61,10 +61,16 @@ def secret_file(w):
 
 def set_member_sms(w, member, by="anna", **settings):
     """PUT /api/members/{id}/sms for w's member (a key of w.ids) as `by`, required to
-    succeed."""
+    succeed; and the member's family without quiet hours (by default 21:00-07:00 Danish
+    time, when an SMS to the family waits for the morning: a test run in the evening
+    would see none go)."""
     st, _, body = w.http("PUT", "/api/members/%d/sms" % w.ids[member], settings,
                          token=w.token(by))
     h.eq(st, 200, "%s's SMS settings %s" % (member, settings))
+    fam = w.fam[h.FAMILY_OF[member]]
+    st, _, _ = w.http("PUT", "/api/families/%d/quiet-hours" % fam, {"from": "00:00", "to": "00:00"},
+                      token=w.token(h.PAIR_OF[h.FAMILY_OF[member]]))
+    h.eq(st, 200, "family %d without quiet hours" % fam)
     return body
 
 
