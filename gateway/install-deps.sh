@@ -32,6 +32,8 @@ packages=(
 	# clamav); libvips decodes and re-encodes images, HEIC through libheif (the
 	# image tests make their inputs with libvips-tools' vips and vipsheader)
 	clamav-daemon clamav libvips-dev libheif-dev libvips-tools
+	# indgang-image writes WebP with libwebp itself (libvips 8.14.1 keeps EXIF)
+	libwebp-dev
 )
 # The browser tests (tests/browser) run on Node 20 or newer with npm; a
 # machine that has node from elsewhere (e.g. NodeSource) keeps it.
