@@ -2,7 +2,8 @@
 
     /usr/bin/python3 clients/bench/attach.py [--smoke] [--photos N] [--slots N]
                                              [--rate R] [--duration S] [--families F]
-                                             [--helper-nice N]
+                                             [--helper-nice N] [--clamd-idle]
+                                             [--messages-only] [--phones-idle] [--files DIR]
 
 One gateway (INDGANG_BIN, INDGANG_ADMIN: by default build-bench's, with the
 indgang-image built beside it) checking uploads with a private clamd (tests/e2e/
@@ -76,6 +77,14 @@ ap.add_argument("--clamd-idle", action="store_true",
 ap.add_argument("--helper-nice", type=int, default=None,
                 help="run clamd at this nice level, as an operator could (default: as the "
                      "gateway; indgang-image lowers its own priority)")
+ap.add_argument("--messages-only", action="store_true",
+                help="only the fourth phase: messages alone, beside the uploads, alone again")
+ap.add_argument("--phones-idle", action="store_true",
+                help="this script's uploading thread in SCHED_IDLE during the fourth phase, so "
+                     "the phones' stand-in takes no CPU from the server (indgang-bench keeps "
+                     "its priority)")
+ap.add_argument("--files", help="the gateway's files folder (spool and store) here instead, "
+                "e.g. on tmpfs, to see what the disk's part is")
 ARGS = ap.parse_args()
 sys.argv = sys.argv[:1]  # the harness reads none of ours
 
@@ -324,9 +333,21 @@ class Outcomes:
         return t
 
 
+PHONES = {"idle": False}  # --phones-idle, while the fourth phase runs
+
+
+def phones_policy():
+    """The calling thread in SCHED_IDLE while PHONES says so (indgang-bench, started from
+    another thread, keeps its priority)."""
+    want = os.SCHED_IDLE if PHONES["idle"] else os.SCHED_OTHER
+    if os.sched_getscheduler(0) != want:
+        os.sched_setscheduler(0, want, os.sched_param(0))
+
+
 def post(w, token, data, name):
     """One upload on a fresh TLS connection -> (id, first byte, 201: monotonic times);
     (None, first byte, the error) when it was not stored."""
+    phones_policy()
     conn = http.client.HTTPSConnection("127.0.0.1", w.port, context=w.ssl, timeout=60)
     t0 = time.monotonic()
     try:
@@ -518,6 +539,8 @@ async def beside(w, up, gw_pid, clamd_pid):
             done.append(await up.one(UPLOADERS[i % len(UPLOADERS)], 10000 + 1000 * i + n))
             n += 1
 
+    PHONES["idle"] = ARGS.phones_idle
+    phones_policy()  # this thread (the WebSockets); post() does it in the pool's
     tasks = [asyncio.create_task(slot(i)) for i in range(SLOTS)]
     await asyncio.sleep(1.0)  # every slot sending, the checker at work
     g0, c0 = cpu(gw_pid)
@@ -531,6 +554,8 @@ async def beside(w, up, gw_pid, clamd_pid):
     n1, f1 = len(done), len(up.failed)
     stop.set()
     await asyncio.wait_for(asyncio.gather(*tasks), 300)  # each slot's last one ready
+    PHONES["idle"] = False
+    phones_policy()
     during = done[n0:n1]
     run["uploads"] = {"slots": SLOTS, "ready": n1 - n0, "ready_per_s": (n1 - n0) / (t1 - t0),
                       "mb_per_s": sum(d[0] for d in during) / MB / (t1 - t0),
@@ -556,6 +581,12 @@ def lat(r):
 
 
 def report(seq, stg, conc, bes):
+    if seq is not None:
+        report_photos(seq, stg, conc)
+    report_messages(bes)
+
+
+def report_photos(seq, stg, conc):
     print("\n== photos: %dx%d JPEG, %.2f MB mean, one at a time (%d) =="
           % (WIDTH, HEIGHT, seq["bytes"]["mean"] / MB, seq["bytes"]["n"]))
     print("%-42s %9s %9s %9s %9s" % ("per photo", "p50", "p99", "max", "mean"))
@@ -593,6 +624,9 @@ def report(seq, stg, conc, bes):
           % (conc["all_stored_s"], conc["all_ready_s"], conc["stored_s"]["p50"],
              conc["stored_s"]["max"], conc["ready_s"]["p50"], conc["ready_s"]["max"],
              conc["not_stored"]))
+
+
+def report_messages(bes):
     u = bes["beside"]["uploads"]
     print("\n== messages at %.0f/s over %d families (open loop, %.0f s), send -> both advisers =="
           % (bes["rate"], bes["families"], bes["duration_s"]))
@@ -618,9 +652,11 @@ async def run(w, clamd):
     photos = Photos(make_pool())
     up = Uploader(w, photos, SLOTS + 4)
     await up.connect(UPLOADERS)
-    seq = await sequential(up, gw_pid, clamd_pid)
-    stg = await asyncio.to_thread(stages, photos, clamd)
-    conc = await at_once(up, gw_pid, clamd_pid)
+    seq = stg = conc = None
+    if not ARGS.messages_only:
+        seq = await sequential(up, gw_pid, clamd_pid)
+        stg = await asyncio.to_thread(stages, photos, clamd)
+        conc = await at_once(up, gw_pid, clamd_pid)
     bes = await beside(w, up, gw_pid, clamd_pid)
     print("nice %d%s; load average %s at the start, %s at the end; 2 cores shared by the gateway, "
           "clamd, indgang-image, indgang-bench and this script"
@@ -629,7 +665,8 @@ async def run(w, clamd):
                  NICE if ARGS.helper_nice is None else ARGS.helper_nice)),
              load0, open("/proc/loadavg").read().split()[0]))
     report(seq, stg, conc, bes)
-    line = {"scenario": "attach", "smoke": SMOKE, "helper_nice": ARGS.helper_nice, "clamd_idle": ARGS.clamd_idle, "width": WIDTH, "height": HEIGHT,
+    line = {"scenario": "attach", "smoke": SMOKE, "messages_only": ARGS.messages_only,
+            "phones_idle": ARGS.phones_idle, "files": ARGS.files, "helper_nice": ARGS.helper_nice, "clamd_idle": ARGS.clamd_idle, "width": WIDTH, "height": HEIGHT,
             "nice": NICE, "load_start": float(load0),
             "load_end": float(open("/proc/loadavg").read().split()[0]),
             "one_at_a_time": seq, "stages": stg, "at_once": conc, "messages": bes}
@@ -653,7 +690,7 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, want), hard))
     clamd = clamd_mod.Clamd()
     clamd.start()
-    extra = ()
+    extra = ("--files", ARGS.files) if ARGS.files else ()
     # indgang-image puts itself in SCHED_IDLE (nice 19 where refused); clamd is the
     # operator's: --helper-nice N renices it, --clamd-idle as CPUSchedulingPolicy=idle
     # in its unit would (new threads inherit the main thread's).
