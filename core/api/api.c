@@ -921,6 +921,12 @@ static void ep_sms_in(struct call *c)
 			c->resp->notice = codec_encode_message(&o.out.msg);
 			c->resp->notice_to = o.out.rcpt;
 			o.out.rcpt = (struct route_set){0};
+			if (o.out.wait.changed) {
+				c->resp->waiting =
+				    codec_encode_waiting(NULL, o.out.wait.conv, &o.out.wait.state);
+				c->resp->waiting_to = o.out.wait.staff;
+				o.out.wait.staff = (struct route_set){0};
+			}
 			c->resp->pushes = o.out.pushes;
 		}
 		respond(c, 200, codec_encode_id(o.out.msg.id));
@@ -1414,6 +1420,9 @@ void api_response_free(struct api_response *resp)
 	free(resp->file);
 	resp->file = NULL;
 	route_set_free(&resp->notice_to);
+	free(resp->waiting);
+	resp->waiting = NULL;
+	route_set_free(&resp->waiting_to);
 	resp->body_len = 0;
 	if (resp->stream != NULL)
 		resp->stream->destroy(resp->stream);

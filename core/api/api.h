@@ -70,6 +70,10 @@ struct api_response {
 	/* A system message to fan out (a "message" frame, malloc'd) and to whom. */
 	char *notice;
 	struct route_set notice_to;
+	/* After it, the conversation's "needs an answer" to its staff (a
+	 * "waiting" frame, malloc'd), when the message changed it. */
+	char *waiting;
+	struct route_set waiting_to;
 	/* notifications queued (the sender is woken) */
 	size_t pushes;
 	size_t sms; /* SMS queued: the sender is to look */

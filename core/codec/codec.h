@@ -34,6 +34,7 @@ enum frame_type {
 	FRAME_PING,
 	FRAME_VIEWING,
 	FRAME_DELIVERED,
+	FRAME_HANDLED, /* "no answer needed" (issue 15) */
 };
 
 struct frame {
@@ -66,14 +67,10 @@ struct frame {
 		struct {
 			int64_t conv;
 			int64_t upto;
-		} read;
+		} pos; /* read, delivered, handled */
 		struct {
 			int64_t conv; /* 0: none */
 		} viewing;
-		struct {
-			int64_t conv;
-			int64_t upto;
-		} delivered;
 	} u;
 };
 
@@ -251,6 +248,10 @@ char *codec_encode_me(const struct user_ref *user, const struct conv_list *convs
 char *codec_encode_conv(const struct conv *c);
 /* {"type":"conversation","conversation":CONV}: a conversation the user may now see */
 char *codec_encode_conversation(const struct conv *c);
+/* {"type":"waiting","ref":R,"conv":C,"waiting":{"from":N,"since":TS}|null,
+ *  "answered":{"by":USER,"at":TS,"how":"reply"|"handled","upto":N}|null}:
+ * whether conv needs an answer (issue 15); ref NULL: none */
+char *codec_encode_waiting(const char *ref, int64_t conv, const struct conv_waiting *w);
 /* {"devices":[{"id","name","user":USER,"created_at","revoked_at":TS|null},...]} */
 char *codec_encode_devices(const struct device_list *l);
 /* {"messages":[...],"more":B} */

@@ -369,21 +369,14 @@ static int decode_history(const struct obj *o, struct frame *f, const char **why
 	return ERR_OK;
 }
 
-static int decode_read(const struct obj *o, struct frame *f, const char **why)
+/* {"conv":C,"upto":N}: the frames that name a position in a conversation
+ * (read, delivered, handled) share it as u.pos. */
+static int decode_position(const struct obj *o, struct frame *f, const char **why)
 {
-	if (!req_int(o, "conv", 1, &f->u.read.conv))
-		return bad(why, "read: \"conv\" must be a positive integer");
-	if (!req_int(o, "upto", 0, &f->u.read.upto))
-		return bad(why, "read: \"upto\" must be a non-negative integer");
-	return ERR_OK;
-}
-
-static int decode_delivered(const struct obj *o, struct frame *f, const char **why)
-{
-	if (!req_int(o, "conv", 1, &f->u.delivered.conv))
-		return bad(why, "delivered: \"conv\" must be a positive integer");
-	if (!req_int(o, "upto", 0, &f->u.delivered.upto))
-		return bad(why, "delivered: \"upto\" must be a non-negative integer");
+	if (!req_int(o, "conv", 1, &f->u.pos.conv))
+		return bad(why, "\"conv\" must be a positive integer");
+	if (!req_int(o, "upto", 0, &f->u.pos.upto))
+		return bad(why, "\"upto\" must be a non-negative integer");
 	return ERR_OK;
 }
 
@@ -408,10 +401,11 @@ static const struct frame_decoder {
 	enum frame_type type;
 	int (*decode)(const struct obj *o, struct frame *f, const char **why);
 } frame_decoders[] = {
-    {"auth", FRAME_AUTH, decode_auth},          {"send", FRAME_SEND, decode_send},
-    {"sync", FRAME_SYNC, decode_sync},          {"history", FRAME_HISTORY, decode_history},
-    {"read", FRAME_READ, decode_read},          {"ping", FRAME_PING, decode_ping},
-    {"viewing", FRAME_VIEWING, decode_viewing}, {"delivered", FRAME_DELIVERED, decode_delivered},
+    {"auth", FRAME_AUTH, decode_auth},           {"send", FRAME_SEND, decode_send},
+    {"sync", FRAME_SYNC, decode_sync},           {"history", FRAME_HISTORY, decode_history},
+    {"read", FRAME_READ, decode_position},       {"ping", FRAME_PING, decode_ping},
+    {"viewing", FRAME_VIEWING, decode_viewing},  {"delivered", FRAME_DELIVERED, decode_position},
+    {"handled", FRAME_HANDLED, decode_position},
 };
 
 static int decode_typed(const struct obj *o, struct frame *f, const char **why)

@@ -134,6 +134,44 @@ static json_t *deliveries_json(const struct conv *c)
 	return finish(a, rc);
 }
 
+/* {"from":N,"since":TS} or null: what the family wrote first, unanswered. */
+static json_t *waiting_json(const struct conv_waiting *w)
+{
+	if (w->from == 0)
+		return json_null();
+	json_t *o = json_object();
+	int rc = put(o, "from", json_integer(w->from));
+	rc |= put(o, "since", ts_json(w->since));
+	return finish(o, rc);
+}
+
+/* {"by":USER,"at":TS,"how":"reply"|"handled","upto":N} or null. */
+static json_t *answered_json(const struct conv_waiting *w)
+{
+	if (w->how == ANSWER_NONE)
+		return json_null();
+	json_t *o = json_object();
+	int rc = put(o, "by", user_json(&w->by));
+	rc |= put(o, "at", ts_json(w->at));
+	rc |= put(o, "how", json_string(w->how == ANSWER_HANDLED ? "handled" : "reply"));
+	rc |= put(o, "upto", json_integer(w->upto));
+	return finish(o, rc);
+}
+
+/* {"id":N,"sender":USER,"kind":K,"preview":S,"at":TS} or null. */
+static json_t *last_json(const struct conv_last *l)
+{
+	if (l->id == 0)
+		return json_null();
+	json_t *o = json_object();
+	int rc = put(o, "id", json_integer(l->id));
+	rc |= put(o, "sender", user_json(&l->sender));
+	rc |= put(o, "kind", json_string(msg_kind_name(l->kind)));
+	rc |= put(o, "preview", json_string(l->preview));
+	rc |= put(o, "at", ts_json(l->at));
+	return finish(o, rc);
+}
+
 static json_t *conv_json(const struct conv *c)
 {
 	json_t *o = json_object(), *fam = json_object();
@@ -150,6 +188,11 @@ static json_t *conv_json(const struct conv *c)
 	rc |= put(o, "last_id", json_integer(c->last_id));
 	rc |= put(o, "read_upto", json_integer(c->read_upto));
 	rc |= put(o, "unread", json_integer(c->unread));
+	rc |= put(o, "last", last_json(&c->last));
+	if (c->staff_view) {
+		rc |= put(o, "waiting", waiting_json(&c->waiting));
+		rc |= put(o, "answered", answered_json(&c->waiting));
+	}
 	return finish(o, rc);
 }
 
@@ -491,6 +534,16 @@ char *codec_encode_pong(const char *ref)
 	jw_frame_start(&w, "pong", ref);
 	jw_lit(&w, "}");
 	return jw_finish(&w);
+}
+
+char *codec_encode_waiting(const char *ref, int64_t conv, const struct conv_waiting *w)
+{
+	json_t *o = frame_new("waiting", ref);
+	int rc = o ? 0 : -1;
+	rc |= put(o, "conv", json_integer(conv));
+	rc |= put(o, "waiting", waiting_json(w));
+	rc |= put(o, "answered", answered_json(w));
+	return dump(finish(o, rc));
 }
 
 char *codec_encode_conversation(const struct conv *c)

@@ -202,6 +202,31 @@ struct delivery_pos {
 	int64_t notified_upto, notified_at;
 };
 
+/* Whether a conversation waits for its pair to answer (issue 15): from
+ * the first message a family member writes in it until a pair adviser
+ * writes to the family there or marks it handled.  The same for everyone
+ * who sees it; core/service/waiting.c keeps it. */
+enum answer_how { ANSWER_NONE = 0, ANSWER_REPLY, ANSWER_HANDLED };
+struct conv_waiting {
+	int64_t from;  /* the first family message not answered; 0: none waits */
+	int64_t since; /* when it was written */
+	/* the last time it stopped waiting (how ANSWER_NONE: never) */
+	enum answer_how how;
+	struct user_ref by;
+	int64_t at;
+	int64_t upto; /* the newest message then */
+};
+
+/* The newest message a user may see in a conversation, for the caseload. */
+#define DOMAIN_PREVIEW_CHARS 120
+struct conv_last {
+	int64_t id; /* 0: none */
+	struct user_ref sender;
+	enum msg_kind kind;
+	char preview[DOMAIN_PREVIEW_CHARS * 4 + 1]; /* the body's start, on one line */
+	int64_t at;
+};
+
 struct conv {
 	int64_t id;
 	int64_t family_id;
@@ -218,6 +243,9 @@ struct conv {
 	int64_t last_id;
 	int64_t read_upto;
 	int64_t unread;
+	struct conv_last last;
+	bool staff_view; /* staff look: waiting is theirs to see */
+	struct conv_waiting waiting;
 };
 
 struct conv_list {

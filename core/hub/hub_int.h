@@ -49,6 +49,7 @@ enum job_type {
 	JOB_SMS_SENT,  /* what became of them (core/kannel -> the writer -> the loop) */
 	JOB_OP,        /* an HTTP worker's operation, in the writer's group commit */
 	JOB_NOTICE,    /* a frame for some users' connections, from any thread (uncounted) */
+	JOB_HANDLED,   /* "no answer needed" (issue 15) */
 };
 
 struct job {
@@ -70,7 +71,7 @@ struct job {
 	size_t n_attach;
 	char *body;
 	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
-	/* JOB_READ, JOB_DELIVERED, JOB_NOTIFIED */
+	/* JOB_READ, JOB_DELIVERED, JOB_NOTIFIED, JOB_HANDLED */
 	int64_t upto;
 	int64_t device_id; /* JOB_DELIVERED: the phone's, 0 for a staff browser */
 	bool uncounted;    /* made off the loop (JOB_PUSHED): not in hub.inflight */
@@ -94,6 +95,7 @@ struct job {
 	struct svc_receipt receipt;      /* JOB_READ */
 	struct svc_released released;    /* JOB_RELEASE: scheduled messages sent */
 	struct svc_delivery delivery;    /* JOB_DELIVERED */
+	struct svc_waiting waiting;      /* JOB_HANDLED */
 	struct svc_push_outcome *pushed; /* JOB_PUSHED */
 	size_t n_pushed, pushed_left;
 	int (*op)(struct store *s, void *arg); /* JOB_OP */

@@ -21,6 +21,7 @@ void job_free(struct job *j)
 	svc_receipt_clear(&j->receipt);
 	svc_released_clear(&j->released);
 	svc_delivery_clear(&j->delivery);
+	svc_waiting_clear(&j->waiting);
 	free(j->pushed);
 	svc_sms_batch_clear(&j->sms);
 	free(j->notice);

@@ -46,6 +46,9 @@ bool perm_can_send(enum perm_rel rel, enum msg_kind kind);
 bool perm_can_mark_read(enum perm_rel rel);
 /* May read the family's contact log (pair and team). */
 bool perm_can_read_log(enum perm_rel rel);
+/* Mark a conversation as needing no answer (issue 15): the pair, whose
+ * answer it would have been. */
+bool perm_can_mark_handled(enum perm_rel rel);
 /* May extract who read the family's data (GDPR art. 15): the administrator
  * who answers a subject access request, and the pair, whose coordinator is
  * the family's contact.  Team members read the contact log, which already

@@ -184,6 +184,7 @@ static int release_one(struct store *s, struct svc_release_item *it, int64_t now
 	                            detail)) ||
 	    (err = route_message(s, d->conv, KIND_TEXT, &sent->rcpt)) ||
 	    (err = svc_tell_away(s, &author.ref, sent, now)) ||
+	    (err = svc_waiting_after(s, &sent->msg, &sent->wait)) ||
 	    (err = store_sched_set_state(s, d->id, SCHED_SENT, sent->msg.id, now)))
 		return err;
 	d->state = SCHED_SENT;

@@ -19,6 +19,7 @@ void svc_sent_clear(struct svc_sent *r)
 {
 	msg_clear(&r->msg);
 	route_set_free(&r->rcpt);
+	svc_waiting_clear(&r->wait);
 	r->duplicate = false;
 	r->pushes = r->sms = 0;
 }
@@ -159,6 +160,8 @@ int svc_send_with(struct store *s, const struct store_user *user, int64_t conv, 
 		err = route_message(s, conv, kind, &sent->rcpt);
 	if (err == ERR_OK)
 		err = svc_tell_away(s, &user->ref, sent, now);
+	if (err == ERR_OK)
+		err = svc_waiting_after(s, out, &sent->wait);
 done:
 	if (err)
 		svc_sent_clear(sent);

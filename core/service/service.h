@@ -194,13 +194,34 @@ int svc_conv_create(struct store *s, const struct store_user *actor, int64_t fam
                     const char *title, const int64_t *members, size_t n_members, int64_t now,
                     struct conv *out, const char **why);
 
+/* Whether a conversation needs an answer, when that changed, and the staff
+ * who are to hear (waiting.c). */
+struct svc_waiting {
+	bool changed;
+	int64_t conv;
+	struct conv_waiting state;
+	struct route_set staff; /* the conversation's pair and team */
+};
+void svc_waiting_clear(struct svc_waiting *w);
+/* After a message m is stored, in its transaction: a family member's text
+ * starts the wait unless one waits already, a pair adviser's text ends
+ * it (how ANSWER_REPLY).  Notes and system messages change nothing. */
+int svc_waiting_after(struct store *s, const struct msg *m, struct svc_waiting *out);
+/* A pair adviser marks conv as needing no answer up to message upto (the
+ * newest they saw): what the family wrote up to there stops waiting, a
+ * later family text waits from itself; logged as "handled".  Nothing
+ * waiting up to upto: out says the state, unchanged and unlogged. */
+int svc_handled(struct store *s, const struct store_user *user, int64_t conv, int64_t upto,
+                int64_t now, struct svc_waiting *out);
+
 /* What a send stored and who is to hear of it. */
 struct svc_sent {
 	struct msg msg;
-	bool duplicate;        /* found under its client_id: nothing was written */
-	struct route_set rcpt; /* who receives it live (a new message only) */
-	size_t pushes;         /* notifications queued for those away (push.c) */
-	size_t sms;            /* SMS queued for members reached by SMS (sms_out.c) */
+	bool duplicate;          /* found under its client_id: nothing was written */
+	struct route_set rcpt;   /* who receives it live (a new message only) */
+	size_t pushes;           /* notifications queued for those away (push.c) */
+	size_t sms;              /* SMS queued for members reached by SMS (sms_out.c) */
+	struct svc_waiting wait; /* the conversation's "needs an answer", if it changed */
 };
 void svc_sent_clear(struct svc_sent *r);
 

@@ -31,6 +31,9 @@ int svc_family_refusal(enum perm_rel rel);
 /* A conversation action: the relation to conv, checked with allowed(rel,
  * arg); *family is set for the log.  A conversation that does not exist is
  * ERR_NOT_FOUND, like one the actor may not know of. */
+/* waiting.c: out becomes the conversation's waiting state now, changed,
+ * to be told to its staff. */
+int svc_waiting_tell(struct store *s, int64_t conv, struct svc_waiting *out);
 int svc_check_conv(struct store *s, const struct store_user *actor, int64_t conv, int64_t now,
                    bool (*allowed)(enum perm_rel, int), int arg, const char *what, int64_t *family);
 

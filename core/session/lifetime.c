@@ -51,6 +51,7 @@ static bool person_acts(enum frame_type type)
 	case FRAME_SEND:
 	case FRAME_READ:
 	case FRAME_HISTORY:
+	case FRAME_HANDLED:
 		return true;
 	case FRAME_AUTH:
 	case FRAME_SYNC:

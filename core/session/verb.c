@@ -83,8 +83,8 @@ static void verb_read(struct session *s, struct frame *f)
 	struct job *j = write_job(s, f, JOB_READ);
 	if (j == NULL)
 		return;
-	j->conv = f->u.read.conv;
-	j->upto = f->u.read.upto;
+	j->conv = f->u.pos.conv;
+	j->upto = f->u.pos.upto;
 	writer_submit(s->hub, j);
 }
 
@@ -94,9 +94,20 @@ static void verb_delivered(struct session *s, struct frame *f)
 	struct job *j = write_job(s, f, JOB_DELIVERED);
 	if (j == NULL)
 		return;
-	j->conv = f->u.delivered.conv;
-	j->upto = f->u.delivered.upto;
+	j->conv = f->u.pos.conv;
+	j->upto = f->u.pos.upto;
 	j->device_id = s->token.device_id;
+	writer_submit(s->hub, j);
+}
+
+/* "No answer needed" up to a message (issue 15). */
+static void verb_handled(struct session *s, struct frame *f)
+{
+	struct job *j = write_job(s, f, JOB_HANDLED);
+	if (j == NULL)
+		return;
+	j->conv = f->u.pos.conv;
+	j->upto = f->u.pos.upto;
 	writer_submit(s->hub, j);
 }
 
@@ -155,7 +166,7 @@ struct verb {
 static const struct verb verbs[] = {
     {FRAME_AUTH, verb_auth},       {FRAME_SEND, verb_send},           {FRAME_SYNC, verb_sync},
     {FRAME_HISTORY, verb_history}, {FRAME_READ, verb_read},           {FRAME_PING, verb_ping},
-    {FRAME_VIEWING, verb_viewing}, {FRAME_DELIVERED, verb_delivered},
+    {FRAME_VIEWING, verb_viewing}, {FRAME_DELIVERED, verb_delivered}, {FRAME_HANDLED, verb_handled},
 };
 
 void verb_dispatch(struct session *s, struct frame *f)
@@ -200,6 +211,33 @@ static void apply_welcome(struct session *s, struct job *j)
 
 /* ---- Results from the writer and the reader -------------------------------------- */
 
+/* Whether a conversation needs an answer, to its staff when it changed;
+ * the session that asked (caller, may be NULL) hears in any case, with
+ * its ref.  After a message's own frame, so a client sees the message
+ * before the state it makes. */
+static void fan_out_waiting(struct hub *h, struct session *caller, const char *ref,
+                            const struct svc_waiting *w)
+{
+	if (caller)
+		outbox_send_json(caller, codec_encode_waiting(ref, w->conv, &w->state));
+	if (!w->changed || w->staff.n == 0)
+		return;
+	struct out_frame *f = outbox_frame_new(h, codec_encode_waiting(NULL, w->conv, &w->state));
+	registry_fan_out(h, &w->staff, f, caller);
+	outbox_frame_unref(f);
+}
+
+static void apply_handled(struct hub *h, struct session *s, struct job *j)
+{
+	const char *ref = j->has_ref ? j->ref : NULL;
+	if (j->err) {
+		if (s)
+			outbox_send_error(s, ref, j->err, NULL);
+		return;
+	}
+	fan_out_waiting(h, s, ref, &j->waiting);
+}
+
 static void apply_send(struct hub *h, struct session *s, struct job *j)
 {
 	const char *ref = j->has_ref ? j->ref : NULL;
@@ -229,6 +267,7 @@ static void apply_send(struct hub *h, struct session *s, struct job *j)
 			notify_wake(h->notify);
 		if (j->sent.sms > 0)
 			kannel_wake(h->kannel);
+		fan_out_waiting(h, NULL, NULL, &j->sent.wait);
 	}
 	free(msg);
 }
@@ -284,6 +323,7 @@ static void apply_release(struct hub *h, struct job *j)
 				notify_wake(h->notify);
 			if (it->sent.sms > 0)
 				kannel_wake(h->kannel);
+			fan_out_waiting(h, NULL, NULL, &it->sent.wait);
 		}
 		struct out_frame *f = outbox_frame_new(h, codec_encode_scheduled(&it->sched));
 		registry_fan_out(h, &it->staff, f, NULL);
@@ -391,6 +431,8 @@ void verb_apply(struct hub *h, struct job *j)
 		apply_send(h, s, j);
 	else if (j->type == JOB_READ)
 		apply_read(h, s, j);
+	else if (j->type == JOB_HANDLED)
+		apply_handled(h, s, j);
 	else if (j->type == JOB_LOG && j->reply != NULL && s != NULL)
 		apply_reply(s, j);
 }

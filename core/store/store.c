@@ -367,6 +367,34 @@ static const char *const migrations[] = {
     "CREATE INDEX attachments_thumb ON attachments(thumb_sha256) "
     "  WHERE thumb_sha256 IS NOT NULL;"
     "ALTER TABLE messages ADD COLUMN n_attach INTEGER NOT NULL DEFAULT 0;",
+
+    /* 16 -> 17: who must answer (issue 15).  waiting_from is the first
+     * text a family member wrote that no pair adviser has answered (0:
+     * none), waiting_since its time; answered_* the last time it stopped
+     * waiting: by a reply or a "handled" mark, by whom, when, up to which
+     * message.  Kept by core/service/waiting.c in each message's
+     * transaction, so the caseload reads it without scanning messages;
+     * existing conversations get it from their history here. */
+    "ALTER TABLE conversations ADD COLUMN waiting_from INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversations ADD COLUMN waiting_since INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversations ADD COLUMN answered_how TEXT NOT NULL DEFAULT '' "
+    "  CHECK (answered_how IN ('','reply','handled'));"
+    "ALTER TABLE conversations ADD COLUMN answered_by INTEGER REFERENCES users(id);"
+    "ALTER TABLE conversations ADD COLUMN answered_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversations ADD COLUMN answered_upto INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE conversations SET (answered_how, answered_by, answered_at, answered_upto) = "
+    "  (SELECT 'reply', m.sender_id, m.created_at, m.id FROM messages m "
+    "   JOIN users u ON u.id = m.sender_id WHERE m.conv_id = conversations.id "
+    "   AND m.kind = 'text' AND u.role <> 'family' ORDER BY m.id DESC LIMIT 1) "
+    "WHERE EXISTS (SELECT 1 FROM messages m JOIN users u ON u.id = m.sender_id "
+    "  WHERE m.conv_id = conversations.id AND m.kind = 'text' AND u.role <> 'family');"
+    "UPDATE conversations SET (waiting_from, waiting_since) = "
+    "  (SELECT m.id, m.created_at FROM messages m JOIN users u ON u.id = m.sender_id "
+    "   WHERE m.conv_id = conversations.id AND m.kind = 'text' AND u.role = 'family' "
+    "   AND m.id > conversations.answered_upto ORDER BY m.id LIMIT 1) "
+    "WHERE EXISTS (SELECT 1 FROM messages m JOIN users u ON u.id = m.sender_id "
+    "  WHERE m.conv_id = conversations.id AND m.kind = 'text' AND u.role = 'family' "
+    "  AND m.id > conversations.answered_upto);",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -709,6 +737,26 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_FAMILY_QUIET_SET] = "UPDATE families SET quiet_start = ?2, quiet_end = ?3 WHERE id = ?1",
     [ST_CONV_VISIBLE_UPTO] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "
                              "id <= ?2 AND kind <> 'note'",
+    /* The newest message the caller may see (?2: notes too), for the
+     * caseload: its body's start on one line. */
+    [ST_CONV_LAST_MSG] = "SELECT m.id, m.sender_id, u.name, u.role, m.kind, "
+                         "replace(replace(replace(substr(m.body, 1, 120), char(13), ' '), "
+                         "char(10), ' '), char(9), ' '), m.created_at FROM messages m "
+                         "JOIN users u ON u.id = m.sender_id WHERE m.conv_id = ?1 AND "
+                         "(?2 OR m.kind <> 'note') ORDER BY m.id DESC LIMIT 1",
+    [ST_WAITING_GET] = "SELECT c.waiting_from, c.waiting_since, c.answered_how, "
+                       "ifnull(c.answered_by, 0), ifnull(u.name, ''), ifnull(u.role, 'adviser'), "
+                       "c.answered_at, c.answered_upto FROM conversations c "
+                       "LEFT JOIN users u ON u.id = c.answered_by WHERE c.id = ?1",
+    [ST_WAITING_START] = "UPDATE conversations SET waiting_from = ?2, waiting_since = ?3 "
+                         "WHERE id = ?1 AND waiting_from = 0",
+    [ST_WAITING_ANSWER] = "UPDATE conversations SET answered_how = ?2, answered_by = ?3, "
+                          "answered_at = ?4, answered_upto = ?5, waiting_from = ?6, "
+                          "waiting_since = ?7 WHERE id = ?1",
+    /* The first text a family member wrote in ?1 after message ?2. */
+    [ST_WAITING_NEXT] = "SELECT m.id, m.created_at FROM messages m JOIN users u ON "
+                        "u.id = m.sender_id WHERE m.conv_id = ?1 AND m.id > ?2 AND "
+                        "m.kind = 'text' AND u.role = 'family' ORDER BY m.id LIMIT 1",
     [ST_CONV_LAST] = "SELECT ifnull(max(id), 0) FROM messages WHERE conv_id = ?1 AND "
                      "(?2 OR kind <> 'note')",
     [ST_CONV_UNREAD] = "SELECT count(*) FROM messages WHERE conv_id = ?1 AND id > ?2 AND "
@@ -910,6 +958,15 @@ void store_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
 	text_copy(dst, cap, t ? (const char *)t : "");
+}
+
+void store_col_user(sqlite3_stmt *st, int col, struct user_ref *u)
+{
+	u->id = sqlite3_column_int64(st, col);
+	store_col_text(st, col + 1, u->name, sizeof u->name);
+	const char *role = (const char *)sqlite3_column_text(st, col + 2);
+	if (role == NULL || role_parse(role, &u->role) != 0)
+		u->role = ROLE_FAMILY;
 }
 
 const char *store_errmsg(struct store *s)

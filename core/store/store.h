@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 16
+#define STORE_SCHEMA_VERSION 17
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -224,6 +224,18 @@ int store_history(struct store *s, int64_t conv_id, bool include_notes, int64_t 
 int store_last_visible_id(struct store *s, const struct store_user *u, int64_t *id);
 /* Every conversation the user may see, with members and counters. */
 int store_user_conversations(struct store *s, const struct store_user *u, struct conv_list *out);
+/* store_waiting.c: the conversation's newest message (out->id 0: none),
+ * notes too when notes; and its "needs an answer" columns, kept by
+ * core/service/waiting.c: started (waiting_from 0 before) or not, and
+ * answered (all of w written). */
+int store_conv_last_msg(struct store *s, int64_t conv_id, bool notes, struct conv_last *out);
+int store_waiting_get(struct store *s, int64_t conv_id, struct conv_waiting *out);
+int store_waiting_start(struct store *s, int64_t conv_id, int64_t from, int64_t since,
+                        bool *started);
+int store_waiting_answer(struct store *s, int64_t conv_id, const struct conv_waiting *w);
+/* The first text a family member wrote in conv_id after message after
+ * (*id 0: none). */
+int store_waiting_next(struct store *s, int64_t conv_id, int64_t after, int64_t *id, int64_t *at);
 /* The user's unread messages over every conversation they may see: the
  * sum of CONV.unread (0 for an administrator). */
 int store_user_unread(struct store *s, const struct store_user *u, int64_t *n);

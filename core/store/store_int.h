@@ -121,6 +121,11 @@ enum stmt_id {
 	ST_SCHED_STATE,
 	ST_FAMILY_DEVICES,
 	ST_CONV_LAST,
+	ST_CONV_LAST_MSG,
+	ST_WAITING_GET,
+	ST_WAITING_START,
+	ST_WAITING_ANSWER,
+	ST_WAITING_NEXT,
 	ST_CONV_UNREAD,
 	ST_UNREAD_STAFF,
 	ST_UNREAD_FAMILY,
@@ -211,6 +216,8 @@ int store_exec_ids(struct store *s, enum stmt_id id, int64_t a, int64_t b);
 void store_bind_id_or_null(sqlite3_stmt *st, int idx, int64_t id);
 /* Copies column col as text into dst (cap bytes). */
 void store_col_text(sqlite3_stmt *st, int col, char *dst, size_t cap);
+/* A user_ref from three columns from col: id, name, role. */
+void store_col_user(sqlite3_stmt *st, int col, struct user_ref *u);
 
 /* Members of a family are users too; store_family_add_member() calls this. */
 int store_member_insert(struct store *s, int64_t family_id, const char *name, int64_t *id);

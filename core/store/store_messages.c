@@ -276,17 +276,14 @@ static int conv_members(struct store *s, struct conv *c)
 static int conv_counters(struct store *s, const struct store_user *u, struct conv *c)
 {
 	int notes = u->ref.role != ROLE_FAMILY;
-	sqlite3_stmt *st = store_stmt(s, ST_CONV_LAST);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, c->id);
-	sqlite3_bind_int(st, 2, notes);
-	int err = store_step_row(st);
+	int err = store_conv_last_msg(s, c->id, notes, &c->last);
+	if (err == ERR_OK && (c->staff_view = notes))
+		err = store_waiting_get(s, c->id, &c->waiting);
 	if (err)
 		return err;
-	c->last_id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st); /* an unreset statement would pin an old snapshot */
-	if ((st = store_stmt(s, ST_READ_GET)) == NULL)
+	c->last_id = c->last.id;
+	sqlite3_stmt *st = store_stmt(s, ST_READ_GET);
+	if (st == NULL)
 		return ERR_INTERNAL;
 	sqlite3_bind_int64(st, 1, c->id);
 	sqlite3_bind_int64(st, 2, u->ref.id);

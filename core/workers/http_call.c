@@ -130,6 +130,17 @@ static void announce_conversation(struct hub *h, int64_t conv_id)
 	route_set_free(&r);
 }
 
+/* A frame the call made (*frame, taken) to the connections of *to. */
+static void fan_out(struct hub *h, char **frame, const struct route_set *to)
+{
+	if (*frame == NULL)
+		return;
+	struct out_frame *f = outbox_frame_new(h, *frame);
+	*frame = NULL; /* the frame owns it now */
+	registry_fan_out(h, to, f, NULL);
+	outbox_frame_unref(f);
+}
+
 /* Loop thread: the worker finished c. */
 void http_call_apply(struct hub *h, struct http_call *c)
 {
@@ -146,12 +157,8 @@ void http_call_apply(struct hub *h, struct http_call *c)
 		metrics_inc(h->metrics, MC_UPLOADS);
 		scan_wake(h->scan);
 	}
-	if (c->resp.notice) {
-		struct out_frame *f = outbox_frame_new(h, c->resp.notice);
-		c->resp.notice = NULL; /* the frame owns it now */
-		registry_fan_out(h, &c->resp.notice_to, f, NULL);
-		outbox_frame_unref(f);
-	}
+	fan_out(h, &c->resp.notice, &c->resp.notice_to);
+	fan_out(h, &c->resp.waiting, &c->resp.waiting_to);
 	c->applied = true;
 	if (c->abandoned)
 		http_call_free(c);

@@ -82,6 +82,9 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 		j->err =
 		    svc_delivered(s, &j->user, j->device_id, j->conv, j->upto, now, &j->delivery);
 		break;
+	case JOB_HANDLED:
+		j->err = svc_handled(s, &j->user, j->conv, j->upto, now, &j->waiting);
+		break;
 	}
 }
 
@@ -101,6 +104,7 @@ static void fail_batch(struct job *batch, int err)
 		svc_receipt_clear(&j->receipt);
 		svc_released_clear(&j->released);
 		svc_delivery_clear(&j->delivery);
+		svc_waiting_clear(&j->waiting);
 		if (j->type == JOB_SMS_CLAIM)
 			svc_sms_batch_clear(&j->sms);
 	}

@@ -383,12 +383,10 @@ static void check_decoded(const struct frame *f, int err, const char *why)
 			fuzz_die("history decoded out of range");
 		break;
 	case FRAME_READ:
-		if (f->u.read.conv <= 0 || f->u.read.upto < 0)
-			fuzz_die("read decoded out of range");
-		break;
 	case FRAME_DELIVERED:
-		if (f->u.delivered.conv <= 0 || f->u.delivered.upto < 0)
-			fuzz_die("delivered decoded out of range");
+	case FRAME_HANDLED:
+		if (f->u.pos.conv <= 0 || f->u.pos.upto < 0)
+			fuzz_die("a position decoded out of range");
 		break;
 	case FRAME_VIEWING:
 		if (f->u.viewing.conv < 0)

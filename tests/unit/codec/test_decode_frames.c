@@ -475,14 +475,22 @@ static void test_read(void)
 	CHECK_EQ(dec("{\"type\":\"read\",\"conv\":2,\"upto\":17,\"ref\":\"rd\"}", &f, &why),
 	         ERR_OK);
 	CHECK_EQ(f.type, FRAME_READ);
-	CHECK_EQ(f.u.read.conv, 2);
-	CHECK_EQ(f.u.read.upto, 17);
+	CHECK_EQ(f.u.pos.conv, 2);
+	CHECK_EQ(f.u.pos.upto, 17);
 	CHECK_STR(f.ref, "rd");
 	codec_frame_free(&f);
 
 	CHECK_EQ(dec("{\"type\":\"read\",\"conv\":2,\"upto\":0}", &f, &why), ERR_OK);
-	CHECK_EQ(f.u.read.upto, 0);
+	CHECK_EQ(f.u.pos.upto, 0);
 	codec_frame_free(&f);
+
+	/* "handled" (issue 15) names a position the same way. */
+	CHECK_EQ(dec("{\"type\":\"handled\",\"conv\":3,\"upto\":9}", &f, &why), ERR_OK);
+	CHECK_EQ(f.type, FRAME_HANDLED);
+	CHECK_EQ(f.u.pos.conv, 3);
+	CHECK_EQ(f.u.pos.upto, 9);
+	codec_frame_free(&f);
+	CHECK_EQ(dec("{\"type\":\"handled\",\"conv\":3}", &f, &why), ERR_BAD_REQUEST);
 
 	static const char *const bad[] = {
 	    "{\"type\":\"read\",\"conv\":2}",

@@ -63,7 +63,8 @@ static void check_conv(const json_t *j)
 {
 	const json_t *fam = json_object_get(j, "family"), *mem = json_object_get(j, "members");
 	CHECK(json_is_object(j));
-	CHECK_EQ(json_object_size(j), 11);
+	CHECK_EQ(json_object_size(j), 12); /* no waiting state: not a staff view */
+	CHECK(json_is_null(json_object_get(j, "last")));
 	CHECK_EQ(jint(j, "id"), 4);
 	CHECK_EQ(jint(fam, "id"), 2);
 	CHECK_STR(jstr(fam, "name"), "Familien Hansen");
@@ -301,11 +302,64 @@ static void test_encode_additions(void)
 	device_list_free(&l);
 }
 
+/* Issue 15: CONV.last, a staff view's waiting and answered, and the
+ * "waiting" frame with them. */
+static void test_encode_waiting(void)
+{
+	struct conv c = {0};
+	fill_conv(&c);
+	c.last = (struct conv_last){.id = 77,
+	                            .sender = c.members[0],
+	                            .kind = KIND_TEXT,
+	                            .preview = "Hej " AE,
+	                            .at = 1795428930123};
+	c.staff_view = true;
+	c.waiting = (struct conv_waiting){.from = 75, .since = 1795428930120};
+	char *out = codec_encode_conv(&c);
+	json_t *j = parse(out);
+	CHECK_EQ(json_object_size(j), 14);
+	const json_t *last = json_object_get(j, "last"), *w = json_object_get(j, "waiting");
+	CHECK_EQ(jint(last, "id"), 77);
+	CHECK_STR(jstr(last, "kind"), "text");
+	CHECK_STR(jstr(last, "preview"), "Hej " AE);
+	CHECK_STR(jstr(last, "at"), "2026-11-23T10:15:30.123Z");
+	CHECK_EQ(jint(json_object_get(last, "sender"), "id"), c.members[0].id);
+	CHECK_EQ(json_object_size(w), 2);
+	CHECK_EQ(jint(w, "from"), 75);
+	CHECK_STR(jstr(w, "since"), "2026-11-23T10:15:30.120Z");
+	CHECK(json_is_null(json_object_get(j, "answered")));
+	json_decref(j);
+	free(out);
+
+	struct conv_waiting st = {
+	    .how = ANSWER_HANDLED, .by = c.members[1], .at = 1795428930124, .upto = 77};
+	out = codec_encode_waiting("r-9", 4, &st);
+	j = parse(out);
+	CHECK_STR(jstr(j, "type"), "waiting");
+	CHECK_STR(jstr(j, "ref"), "r-9");
+	CHECK_EQ(jint(j, "conv"), 4);
+	CHECK(json_is_null(json_object_get(j, "waiting")));
+	const json_t *a = json_object_get(j, "answered");
+	CHECK_STR(jstr(a, "how"), "handled");
+	CHECK_EQ(jint(a, "upto"), 77);
+	CHECK_STR(jstr(a, "at"), "2026-11-23T10:15:30.124Z");
+	CHECK_EQ(jint(json_object_get(a, "by"), "id"), c.members[1].id);
+	json_decref(j);
+	free(out);
+	out = codec_encode_waiting(NULL, 4, &st);
+	j = parse(out);
+	CHECK(json_object_get(j, "ref") == NULL);
+	json_decref(j);
+	free(out);
+	conv_clear(&c);
+}
+
 int main(void)
 {
 	test_encode_welcome();
 	test_encode_messages();
 	test_encode_small_frames();
 	test_encode_additions();
+	test_encode_waiting();
 	return check_report("codec: encode frames");
 }

@@ -123,6 +123,26 @@ static void test_released_version(int version)
 	CHECK_EQ(r.messages, messages);
 }
 
+/* Migration 17 finds which conversations need an answer from their
+ * history: in schema 16's, Mette wrote three times and Anna answered (5),
+ * then Anna wrote a note; Amina's one message (8) is unanswered. */
+static void test_waiting_backfilled(void)
+{
+	char db[300];
+	snprintf(db, sizeof db, "%s/w16.db", dir);
+	CHECK_EQ(load_fixture(16, db), 0);
+	struct store *s;
+	CHECK_EQ(store_open(db, &s), ERR_OK);
+	store_close(s);
+	CHECK_EQ(count(db, "SELECT waiting_from FROM conversations WHERE id = 1"), 0);
+	CHECK_EQ(count(db, "SELECT answered_upto FROM conversations WHERE id = 1"), 5);
+	CHECK_EQ(count(db, "SELECT answered_by FROM conversations WHERE id = 1"), 3);
+	CHECK_EQ(count(db, "SELECT answered_how = 'reply' FROM conversations WHERE id = 1"), 1);
+	CHECK_EQ(count(db, "SELECT waiting_from FROM conversations WHERE id = 2"), 8);
+	CHECK_EQ(count(db, "SELECT waiting_since FROM conversations WHERE id = 2"), 1796494473153);
+	CHECK_EQ(count(db, "SELECT answered_how = '' FROM conversations WHERE id = 2"), 1);
+}
+
 /* Migration 6 keeps invite codes only as hashes: a code still open in a
  * schema-5 database enrols after the upgrade, and its text is gone. */
 static void test_invites_hashed(void)
@@ -285,6 +305,7 @@ int main(void)
 		test_released_version(v);
 	test_newer_refused();
 	test_invites_hashed();
+	test_waiting_backfilled();
 	test_backup_refuses_existing();
 	test_files();
 	test_metrics();
