@@ -47,6 +47,8 @@ def may(u, action, target):
         return REL[u][target] in ("p", "t")
     if action in ("history", "read", "http history"):
         return REL[u][target] in ("f", "p", "t")
+    if action == "handled":  # "no answer needed": the pair, whose answer it would be (issue 15)
+        return REL[u][target] == "p"
     if action in ("log", "log csv"):
         return fam_rel(u, target) in ("p", "t")
     if action == "create conversation":
@@ -94,7 +96,8 @@ def judge(w, t, u, action, target, fam, ok, code, detail):
             action == "invite (member has a phone)" and code == "conflict"):
         t.problem("%s %s %s: refused with %s, expected forbidden or not_found"
                   % (u, action, target, code))
-    conv_action = action in ("send text", "send note", "history", "read", "http history")
+    conv_action = action in ("send text", "send note", "history", "read", "http history",
+                             "handled")
     if conv_action and REL[u][target] == "o" and code != "not_found":
         t.problem("%s %s %s: a family member outside a restricted conversation gets not_found "
                   "(PROTOCOL-NOTES); got %s" % (u, action, target, code))
@@ -117,6 +120,8 @@ async def ws_actions(w, t, u, c):
         judge(w, t, u, "history", target, fam, r.get("type") == "messages", h.error_code(r), r)
         r = await c.request({"type": "read", "conv": conv, "upto": 1})
         judge(w, t, u, "read", target, fam, r.get("type") == "receipt", h.error_code(r), r)
+        r = await c.request({"type": "handled", "conv": conv, "upto": 1})
+        judge(w, t, u, "handled", target, fam, r.get("type") == "waiting", h.error_code(r), r)
 
 
 def http_code(b):
