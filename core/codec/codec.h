@@ -34,7 +34,8 @@ enum frame_type {
 	FRAME_PING,
 	FRAME_VIEWING,
 	FRAME_DELIVERED,
-	FRAME_HANDLED, /* "no answer needed" (issue 15) */
+	FRAME_HANDLED,   /* "no answer needed" (issue 15) */
+	FRAME_ANSWERING, /* "I'm answering" (issue 15) */
 };
 
 struct frame {
@@ -71,6 +72,10 @@ struct frame {
 		struct {
 			int64_t conv; /* 0: none */
 		} viewing;
+		struct {
+			int64_t conv;
+			bool stop; /* withdrawn */
+		} answering;
 	} u;
 };
 
@@ -252,6 +257,10 @@ char *codec_encode_conversation(const struct conv *c);
  *  "answered":{"by":USER,"at":TS,"how":"reply"|"handled","upto":N}|null}:
  * whether conv needs an answer (issue 15); ref NULL: none */
 char *codec_encode_waiting(const char *ref, int64_t conv, const struct conv_waiting *w);
+/* {"type":"answering","ref":R,"conv":C,"user":USER,"until":TS|null}: user
+ * is writing an answer in conv until then (null: no longer) */
+char *codec_encode_answering(const char *ref, int64_t conv, const struct user_ref *user,
+                             int64_t until);
 /* {"devices":[{"id","name","user":USER,"created_at","revoked_at":TS|null},...]} */
 char *codec_encode_devices(const struct device_list *l);
 /* {"messages":[...],"more":B} */

@@ -388,6 +388,16 @@ static int decode_viewing(const struct obj *o, struct frame *f, const char **why
 	return ERR_OK;
 }
 
+static int decode_answering(const struct obj *o, struct frame *f, const char **why)
+{
+	f->u.answering.stop = false;
+	if (!req_int(o, "conv", 1, &f->u.answering.conv))
+		return bad(why, "answering: \"conv\" must be a positive integer");
+	if (!opt_bool(o, "stop", &f->u.answering.stop))
+		return bad(why, "answering: \"stop\" must be true or false");
+	return ERR_OK;
+}
+
 static int decode_ping(const struct obj *o, struct frame *f, const char **why)
 {
 	(void)o;
@@ -405,7 +415,7 @@ static const struct frame_decoder {
     {"sync", FRAME_SYNC, decode_sync},           {"history", FRAME_HISTORY, decode_history},
     {"read", FRAME_READ, decode_position},       {"ping", FRAME_PING, decode_ping},
     {"viewing", FRAME_VIEWING, decode_viewing},  {"delivered", FRAME_DELIVERED, decode_position},
-    {"handled", FRAME_HANDLED, decode_position},
+    {"handled", FRAME_HANDLED, decode_position}, {"answering", FRAME_ANSWERING, decode_answering},
 };
 
 static int decode_typed(const struct obj *o, struct frame *f, const char **why)

@@ -546,6 +546,17 @@ char *codec_encode_waiting(const char *ref, int64_t conv, const struct conv_wait
 	return dump(finish(o, rc));
 }
 
+char *codec_encode_answering(const char *ref, int64_t conv, const struct user_ref *user,
+                             int64_t until)
+{
+	json_t *o = frame_new("answering", ref);
+	int rc = o ? 0 : -1;
+	rc |= put(o, "conv", json_integer(conv));
+	rc |= put(o, "user", user_json(user));
+	rc |= put(o, "until", until > 0 ? ts_json(until) : json_null());
+	return dump(finish(o, rc));
+}
+
 char *codec_encode_conversation(const struct conv *c)
 {
 	json_t *o = frame_new("conversation", NULL);

@@ -214,6 +214,14 @@ int svc_waiting_after(struct store *s, const struct msg *m, struct svc_waiting *
 int svc_handled(struct store *s, const struct store_user *user, int64_t conv, int64_t upto,
                 int64_t now, struct svc_waiting *out);
 
+/* "I'm answering" (answering.c): ERR_OK and the staff who see conv
+ * (partner, team, the user's own other connections) when user may write
+ * to the family there; a refusal otherwise (*family set when conv
+ * exists, for the caller to log). Writes nothing. */
+#define SVC_ANSWERING_MS (60 * 1000) /* it lapses unless said again */
+int svc_answering(struct store *s, const struct store_user *user, int64_t conv,
+                  struct route_set *staff, int64_t *family);
+
 /* What a send stored and who is to hear of it. */
 struct svc_sent {
 	struct msg msg;

@@ -52,6 +52,7 @@ static bool person_acts(enum frame_type type)
 	case FRAME_READ:
 	case FRAME_HISTORY:
 	case FRAME_HANDLED:
+	case FRAME_ANSWERING: /* said while writing a reply */
 		return true;
 	case FRAME_AUTH:
 	case FRAME_SYNC:

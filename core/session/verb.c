@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../common/text.h"
 #include "../kannel/kannel.h"
 #include "../notify/notify.h"
 #include "../service/service.h"
@@ -111,6 +112,28 @@ static void verb_handled(struct session *s, struct frame *f)
 	writer_submit(s->hub, j);
 }
 
+/* "I'm answering" (or no longer): to the partner and the team at once,
+ * nothing stored; the caller hears it back with its ref. */
+static void verb_answering(struct session *s, struct frame *f)
+{
+	struct route_set staff;
+	int64_t family, conv = f->u.answering.conv;
+	int err = svc_answering(s->hub->store, &s->user, conv, &staff, &family);
+	if (err) {
+		if (family > 0 && (err == ERR_FORBIDDEN || err == ERR_NOT_FOUND))
+			writer_log_later(s->hub, &s->user, "denied", family, conv, "answering");
+		outbox_send_error(s, ref_of(f), err, NULL);
+		return;
+	}
+	int64_t until = f->u.answering.stop ? 0 : text_now_ms() + SVC_ANSWERING_MS;
+	struct out_frame *out =
+	    outbox_frame_new(s->hub, codec_encode_answering(NULL, conv, &s->user.ref, until));
+	registry_fan_out(s->hub, &staff, out, s);
+	outbox_frame_unref(out);
+	route_set_free(&staff);
+	outbox_send_json(s, codec_encode_answering(ref_of(f), conv, &s->user.ref, until));
+}
+
 static void verb_sync(struct session *s, struct frame *f)
 {
 	struct svc_page p = {0};
@@ -164,9 +187,11 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-    {FRAME_AUTH, verb_auth},       {FRAME_SEND, verb_send},           {FRAME_SYNC, verb_sync},
-    {FRAME_HISTORY, verb_history}, {FRAME_READ, verb_read},           {FRAME_PING, verb_ping},
-    {FRAME_VIEWING, verb_viewing}, {FRAME_DELIVERED, verb_delivered}, {FRAME_HANDLED, verb_handled},
+    {FRAME_AUTH, verb_auth},       {FRAME_SEND, verb_send},
+    {FRAME_SYNC, verb_sync},       {FRAME_HISTORY, verb_history},
+    {FRAME_READ, verb_read},       {FRAME_PING, verb_ping},
+    {FRAME_VIEWING, verb_viewing}, {FRAME_DELIVERED, verb_delivered},
+    {FRAME_HANDLED, verb_handled}, {FRAME_ANSWERING, verb_answering},
 };
 
 void verb_dispatch(struct session *s, struct frame *f)

@@ -4,6 +4,7 @@ next welcome), from the first text on; a pair adviser's text ends it for both, a
 `handled` ("no answer needed") up to the message named, while a family text after it keeps
 it waiting; only the pair may mark it, and the family never sees any of it.  An SMS from a
 member waits like a message from the app.  CONV.last shows the newest message's start."""
+import datetime
 import os
 import sys
 import urllib.parse
@@ -111,6 +112,39 @@ async def test_handled(w):
     h.check_user(rows[0]["actor"], "anna", "the log row's actor", w)
 
 
+async def test_answering(w):
+    """ "I'm answering": the partner and the team see it at once, with when it lapses
+    (a minute on); withdrawn, they see it end; only the pair may say it."""
+    conv = w.conv["A"]
+    anna, bo, carl = await w.client("anna"), await w.client("bo"), await w.client("carl")
+    mette, dora = await w.client("mette"), await w.client("dora")
+    r = await bo.request({"type": "answering", "conv": conv})
+    h.eq((r["type"], r["conv"]), ("answering", conv), "Bo's reply")
+    h.check_user(r["user"], "bo", "the reply names Bo", w)
+    for c in (anna, carl):
+        f = await c.recv_until("answering", conv=conv)
+        h.check_user(f["user"], "bo", "%s sees Bo answering" % c.label, w)
+        h.eq(f["until"], r["until"], "%s: the same lapse time" % c.label)
+        h.check("ref" not in f, "%s: no ref of Bo's" % c.label, "no ref", f)
+    until = datetime.datetime.fromisoformat(r["until"].replace("Z", "+00:00"))
+    lapse = (until - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    h.check(50 <= lapse <= 61, "it lapses about a minute on", "50-61 s", lapse)
+    for c in (mette, dora):
+        await c.expect_no_frame(0.3, type="answering", what="the family or another team heard")
+    r = await bo.request({"type": "answering", "conv": conv, "stop": True})
+    h.eq(r["until"], None, "withdrawn: until null")
+    f = await anna.recv_until("answering", conv=conv)
+    h.eq(f["until"], None, "Anna sees it end")
+    r = await carl.request({"type": "answering", "conv": conv})
+    h.eq((r["type"], r.get("code")), ("error", "forbidden"), "a team member does not answer")
+    r = await dora.request({"type": "answering", "conv": conv})
+    h.eq((r["type"], r.get("code")), ("error", "not_found"), "another team's adviser")
+    r = await mette.request({"type": "answering", "conv": conv})
+    h.eq(r["type"], "error", "a family member")
+    r = await anna.request({"type": "answering", "conv": conv, "stop": "yes"})
+    h.eq((r["type"], r.get("code")), ("error", "bad_request"), "stop must be a boolean")
+
+
 async def test_sms_waits(w):
     path = os.path.join(w.tmp, "sms-secret")
     with open(path, "w") as f:
@@ -130,4 +164,4 @@ async def test_sms_waits(w):
     h.check(f["waiting"] is not None, "an SMS from a member waits for an answer", "waiting", f)
 
 
-h.run([test_family_text_waits_for_both, test_handled, test_sms_waits])
+h.run([test_family_text_waits_for_both, test_handled, test_answering, test_sms_waits])

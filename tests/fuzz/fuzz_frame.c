@@ -388,6 +388,11 @@ static void check_decoded(const struct frame *f, int err, const char *why)
 		if (f->u.pos.conv <= 0 || f->u.pos.upto < 0)
 			fuzz_die("a position decoded out of range");
 		break;
+	case FRAME_ANSWERING:
+		if (f->u.answering.conv <= 0)
+			fuzz_die("answering decoded with conv %lld",
+			         (long long)f->u.answering.conv);
+		break;
 	case FRAME_VIEWING:
 		if (f->u.viewing.conv < 0)
 			fuzz_die("viewing decoded with conv %lld", (long long)f->u.viewing.conv);

@@ -492,6 +492,16 @@ static void test_read(void)
 	codec_frame_free(&f);
 	CHECK_EQ(dec("{\"type\":\"handled\",\"conv\":3}", &f, &why), ERR_BAD_REQUEST);
 
+	CHECK_EQ(dec("{\"type\":\"answering\",\"conv\":3}", &f, &why), ERR_OK);
+	CHECK_EQ(f.type, FRAME_ANSWERING);
+	CHECK_EQ(f.u.answering.conv, 3);
+	CHECK(!f.u.answering.stop);
+	codec_frame_free(&f);
+	CHECK_EQ(dec("{\"type\":\"answering\",\"conv\":3,\"stop\":true}", &f, &why), ERR_OK);
+	CHECK(f.u.answering.stop);
+	codec_frame_free(&f);
+	CHECK_EQ(dec("{\"type\":\"answering\",\"conv\":3,\"stop\":1}", &f, &why), ERR_BAD_REQUEST);
+
 	static const char *const bad[] = {
 	    "{\"type\":\"read\",\"conv\":2}",
 	    "{\"type\":\"read\",\"upto\":2}",

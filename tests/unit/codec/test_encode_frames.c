@@ -346,6 +346,13 @@ static void test_encode_waiting(void)
 	CHECK_EQ(jint(json_object_get(a, "by"), "id"), c.members[1].id);
 	json_decref(j);
 	free(out);
+	out = codec_encode_answering(NULL, 4, &c.members[1], 0);
+	j = parse(out);
+	CHECK_STR(jstr(j, "type"), "answering");
+	CHECK(json_is_null(json_object_get(j, "until")));
+	CHECK_EQ(jint(json_object_get(j, "user"), "id"), c.members[1].id);
+	json_decref(j);
+	free(out);
 	out = codec_encode_waiting(NULL, 4, &st);
 	j = parse(out);
 	CHECK(json_object_get(j, "ref") == NULL);
