@@ -207,7 +207,8 @@ static void dispatch_indgang(struct conn *c, const char *s, size_t len, int64_t 
 		conn_set_ready(c);
 	} else if (strncmp(type, "error\"", 6) == 0) {
 		on_error_frame(c, s, len);
-	} else if (strncmp(type, "receipt\"", 8) != 0 && strncmp(type, "pong\"", 5) != 0) {
+	} else if (strncmp(type, "receipt\"", 8) != 0 && strncmp(type, "pong\"", 5) != 0 &&
+	           strncmp(type, "waiting\"", 8) != 0) { /* a family's first message, to staff */
 		c->b->err.unexpected++;
 	}
 }

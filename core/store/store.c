@@ -368,33 +368,35 @@ static const char *const migrations[] = {
     "  WHERE thumb_sha256 IS NOT NULL;"
     "ALTER TABLE messages ADD COLUMN n_attach INTEGER NOT NULL DEFAULT 0;",
 
-    /* 16 -> 17: who must answer (issue 15).  waiting_from is the first
-     * text a family member wrote that no pair adviser has answered (0:
-     * none), waiting_since its time; answered_* the last time it stopped
-     * waiting: by a reply or a "handled" mark, by whom, when, up to which
-     * message.  Kept by core/service/waiting.c in each message's
-     * transaction, so the caseload reads it without scanning messages;
-     * existing conversations get it from their history here. */
-    "ALTER TABLE conversations ADD COLUMN waiting_from INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE conversations ADD COLUMN waiting_since INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE conversations ADD COLUMN answered_how TEXT NOT NULL DEFAULT '' "
-    "  CHECK (answered_how IN ('','reply','handled'));"
-    "ALTER TABLE conversations ADD COLUMN answered_by INTEGER REFERENCES users(id);"
-    "ALTER TABLE conversations ADD COLUMN answered_at INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE conversations ADD COLUMN answered_upto INTEGER NOT NULL DEFAULT 0;"
-    "UPDATE conversations SET (answered_how, answered_by, answered_at, answered_upto) = "
-    "  (SELECT 'reply', m.sender_id, m.created_at, m.id FROM messages m "
-    "   JOIN users u ON u.id = m.sender_id WHERE m.conv_id = conversations.id "
-    "   AND m.kind = 'text' AND u.role <> 'family' ORDER BY m.id DESC LIMIT 1) "
-    "WHERE EXISTS (SELECT 1 FROM messages m JOIN users u ON u.id = m.sender_id "
-    "  WHERE m.conv_id = conversations.id AND m.kind = 'text' AND u.role <> 'family');"
-    "UPDATE conversations SET (waiting_from, waiting_since) = "
-    "  (SELECT m.id, m.created_at FROM messages m JOIN users u ON u.id = m.sender_id "
-    "   WHERE m.conv_id = conversations.id AND m.kind = 'text' AND u.role = 'family' "
-    "   AND m.id > conversations.answered_upto ORDER BY m.id LIMIT 1) "
-    "WHERE EXISTS (SELECT 1 FROM messages m JOIN users u ON u.id = m.sender_id "
-    "  WHERE m.conv_id = conversations.id AND m.kind = 'text' AND u.role = 'family' "
-    "  AND m.id > conversations.answered_upto);",
+    /* 16 -> 17: who must answer (issue 15).  Per conversation, waiting_from
+     * is the first text a family member wrote that no pair adviser has
+     * answered (0: none), waiting_since its time; answered_* the last time
+     * it stopped waiting: by a reply or a "handled" mark, by whom, when, up
+     * to which message.  Kept by core/service/waiting.c in each message's
+     * transaction, so the caseload reads it without scanning messages; a
+     * table of its own, not columns of conversations, because writing
+     * those makes the writer forget who may see what (store_cache.c).
+     * Existing conversations get it from their history here. */
+    "CREATE TABLE conv_state("
+    "  conv_id INTEGER PRIMARY KEY REFERENCES conversations(id),"
+    "  waiting_from INTEGER NOT NULL DEFAULT 0,"
+    "  waiting_since INTEGER NOT NULL DEFAULT 0,"
+    "  answered_how TEXT NOT NULL DEFAULT '' CHECK (answered_how IN ('','reply','handled')),"
+    "  answered_by INTEGER REFERENCES users(id),"
+    "  answered_at INTEGER NOT NULL DEFAULT 0,"
+    "  answered_upto INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "INSERT INTO conv_state(conv_id, answered_how, answered_by, answered_at, answered_upto) "
+    "  SELECT m.conv_id, 'reply', m.sender_id, m.created_at, m.id FROM messages m "
+    "  WHERE m.id IN (SELECT max(a.id) FROM messages a JOIN users u ON u.id = a.sender_id "
+    "    WHERE a.kind = 'text' AND u.role <> 'family' GROUP BY a.conv_id);"
+    "INSERT INTO conv_state(conv_id, waiting_from, waiting_since) "
+    "  SELECT m.conv_id, m.id, m.created_at FROM messages m WHERE m.id IN ("
+    "    SELECT min(a.id) FROM messages a JOIN users u ON u.id = a.sender_id "
+    "    WHERE a.kind = 'text' AND u.role = 'family' AND a.id > ifnull((SELECT answered_upto "
+    "      FROM conv_state WHERE conv_id = a.conv_id), 0) GROUP BY a.conv_id) "
+    "  ON CONFLICT(conv_id) DO UPDATE SET waiting_from = excluded.waiting_from, "
+    "    waiting_since = excluded.waiting_since;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -744,15 +746,19 @@ static const char *const stmt_sql[ST__COUNT] = {
                          "char(10), ' '), char(9), ' '), m.created_at FROM messages m "
                          "JOIN users u ON u.id = m.sender_id WHERE m.conv_id = ?1 AND "
                          "(?2 OR m.kind <> 'note') ORDER BY m.id DESC LIMIT 1",
+    /* No row: never waited, never answered. */
     [ST_WAITING_GET] = "SELECT c.waiting_from, c.waiting_since, c.answered_how, "
                        "ifnull(c.answered_by, 0), ifnull(u.name, ''), ifnull(u.role, 'adviser'), "
-                       "c.answered_at, c.answered_upto FROM conversations c "
-                       "LEFT JOIN users u ON u.id = c.answered_by WHERE c.id = ?1",
-    [ST_WAITING_START] = "UPDATE conversations SET waiting_from = ?2, waiting_since = ?3 "
-                         "WHERE id = ?1 AND waiting_from = 0",
-    [ST_WAITING_ANSWER] = "UPDATE conversations SET answered_how = ?2, answered_by = ?3, "
-                          "answered_at = ?4, answered_upto = ?5, waiting_from = ?6, "
-                          "waiting_since = ?7 WHERE id = ?1",
+                       "c.answered_at, c.answered_upto FROM conv_state c "
+                       "LEFT JOIN users u ON u.id = c.answered_by WHERE c.conv_id = ?1",
+    [ST_WAITING_START] = "INSERT INTO conv_state(conv_id, waiting_from, waiting_since) "
+                         "VALUES (?1, ?2, ?3) ON CONFLICT(conv_id) DO UPDATE SET "
+                         "waiting_from = ?2, waiting_since = ?3 WHERE waiting_from = 0",
+    [ST_WAITING_ANSWER] = "INSERT INTO conv_state(conv_id, answered_how, answered_by, answered_at, "
+                          "answered_upto, waiting_from, waiting_since) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(conv_id) DO UPDATE SET "
+                          "answered_how = ?2, answered_by = ?3, answered_at = ?4, "
+                          "answered_upto = ?5, waiting_from = ?6, waiting_since = ?7",
     /* The first text a family member wrote in ?1 after message ?2. */
     [ST_WAITING_NEXT] = "SELECT m.id, m.created_at FROM messages m JOIN users u ON "
                         "u.id = m.sender_id WHERE m.conv_id = ?1 AND m.id > ?2 AND "

@@ -37,7 +37,7 @@ int store_waiting_get(struct store *s, int64_t conv_id, struct conv_waiting *out
 		out->upto = sqlite3_column_int64(st, 7);
 	}
 	sqlite3_reset(st);
-	return err;
+	return err == ERR_NOT_FOUND ? ERR_OK : err; /* no row: never waited */
 }
 
 int store_waiting_start(struct store *s, int64_t conv_id, int64_t from, int64_t since,

@@ -134,13 +134,16 @@ static void test_waiting_backfilled(void)
 	struct store *s;
 	CHECK_EQ(store_open(db, &s), ERR_OK);
 	store_close(s);
-	CHECK_EQ(count(db, "SELECT waiting_from FROM conversations WHERE id = 1"), 0);
-	CHECK_EQ(count(db, "SELECT answered_upto FROM conversations WHERE id = 1"), 5);
-	CHECK_EQ(count(db, "SELECT answered_by FROM conversations WHERE id = 1"), 3);
-	CHECK_EQ(count(db, "SELECT answered_how = 'reply' FROM conversations WHERE id = 1"), 1);
-	CHECK_EQ(count(db, "SELECT waiting_from FROM conversations WHERE id = 2"), 8);
-	CHECK_EQ(count(db, "SELECT waiting_since FROM conversations WHERE id = 2"), 1796494473153);
-	CHECK_EQ(count(db, "SELECT answered_how = '' FROM conversations WHERE id = 2"), 1);
+	CHECK_EQ(
+	    count(db, "SELECT ifnull((SELECT waiting_from FROM conv_state WHERE conv_id = 1), -1)"),
+	    0);
+	CHECK_EQ(count(db, "SELECT answered_upto FROM conv_state WHERE conv_id = 1"), 5);
+	CHECK_EQ(count(db, "SELECT answered_by FROM conv_state WHERE conv_id = 1"), 3);
+	CHECK_EQ(count(db, "SELECT answered_how = 'reply' FROM conv_state WHERE conv_id = 1"), 1);
+	CHECK_EQ(count(db, "SELECT waiting_from FROM conv_state WHERE conv_id = 2"), 8);
+	CHECK_EQ(count(db, "SELECT waiting_since FROM conv_state WHERE conv_id = 2"),
+	         1796494473153);
+	CHECK_EQ(count(db, "SELECT answered_how = '' FROM conv_state WHERE conv_id = 2"), 1);
 }
 
 /* Migration 6 keeps invite codes only as hashes: a code still open in a

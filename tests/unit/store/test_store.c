@@ -74,12 +74,7 @@ static void test_migrate_from_v1(void)
 	CHECK_EQ(store_open(p, &s), ERR_OK);
 	CHECK_EQ(store_team_create(s, "Team Nord", &team), ERR_OK);
 	CHECK_EQ(sqlite3_exec(store_db(s),
-	                      "ALTER TABLE conversations DROP COLUMN waiting_from;"
-	                      "ALTER TABLE conversations DROP COLUMN waiting_since;"
-	                      "ALTER TABLE conversations DROP COLUMN answered_how;"
-	                      "ALTER TABLE conversations DROP COLUMN answered_by;"
-	                      "ALTER TABLE conversations DROP COLUMN answered_at;"
-	                      "ALTER TABLE conversations DROP COLUMN answered_upto;"
+	                      "DROP TABLE conv_state;"
 	                      "DROP TABLE attachments; ALTER TABLE messages DROP COLUMN n_attach;"
 	                      "DROP TABLE sms_outbox; ALTER TABLE messages DROP COLUMN no_sms;"
 	                      "ALTER TABLE messages DROP COLUMN via;"
