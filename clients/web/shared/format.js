@@ -50,3 +50,13 @@ export function isoDate(d) {
   const p = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
+
+// A message's preview as the gateway makes CONV.last.preview (issue 15): the
+// body on one line (line breaks and runs of white space as one space), its
+// first 120 characters (code points, as the gateway counts them).  Used for
+// messages that come live, so the caseload stays current without asking.
+export const PREVIEW_CHARS = 120;
+export function previewOf(body, n = PREVIEW_CHARS) {
+  const line = String(body || '').replace(/\s+/g, ' ').trim();
+  return Array.from(line).slice(0, n).join('');
+}

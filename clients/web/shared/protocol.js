@@ -29,6 +29,9 @@
 //             (pair and team; staff/scheduled.js)
 //   attachment  the attachment frame: an upload was checked, ready or
 //             rejected (issue 14; shared/attachments.js)
+//   waiting   the waiting frame: whether a conversation needs an answer
+//             changed (issue 15; staff only; shared/store.js), also when it
+//             is the reply to our own `handled`
 //   synced    {} after the sync that follows a (re)connect has finished
 //   fatal     {code, reason}: the sign-in is gone (4401) or revoked (4403);
 //             no reconnect is attempted until start() is called again.
@@ -216,8 +219,9 @@ export class Connection extends EventTarget {
       clearTimeout(p.timer);
       if (f.type === 'error') p.reject(new ProtocolError(f.code, f.message, f));
       else p.resolve(f);
-      // A receipt reply is also news for the views; ack messages are handed on too.
-      if (f.type === 'receipt') this.emit('receipt', f);
+      // A receipt reply (to `read`) and a waiting reply (to `handled`) are
+      // also news for the views; ack messages are handed on too.
+      if (f.type === 'receipt' || f.type === 'waiting') this.emit(f.type, f);
       // Our own message, acked: handed on like any other, but it does not
       // move lastId (a push of a lower id might still be on its way).
       if (f.type === 'ack' && f.message) this.deliver(f.message, false);
@@ -237,6 +241,7 @@ export class Connection extends EventTarget {
       case 'scheduled':
       case 'sms':
       case 'attachment':
+      case 'waiting':
         this.emit(f.type, f);
         break;
       case 'error':
@@ -346,6 +351,11 @@ export class Connection extends EventTarget {
   }
   read(conv, upto) {
     return this.request({ type: 'read', conv, upto });
+  }
+  // A pair adviser: what the family wrote up to message `upto` needs no
+  // answer (issue 15).  Resolves with the `waiting` frame of the new state.
+  handled(conv, upto) {
+    return this.request({ type: 'handled', conv, upto });
   }
 
   // The conversation now on the user's screen, 0 for none (the page is

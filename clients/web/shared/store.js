@@ -6,9 +6,17 @@
 // Events: convs {} (list or counters changed), message {conv, message, live},
 //         receipt {conv, receipt}, history {conv},
 //         conversation {conv} (a conversation new to us arrived live: the
-//         gateway's `conversation` frame, or the answer to our own create)
+//         gateway's `conversation` frame, or the answer to our own create),
+//         waiting {conv} (whether it needs an answer changed: staff only)
+//
+// Each conversation also keeps (issue 15) `last`, the newest message the user
+// may see ({id, sender, kind, preview, at}, from CONV.last and then from every
+// message that comes), and for staff `waiting` ({from, since} or null) and
+// `answered` ({by, at, how, upto} or null), as the gateway decides them
+// (CONV, then `waiting` frames): a client never guesses them.
 
 import { api } from './api.js';
+import { previewOf } from './format.js';
 
 export class Store extends EventTarget {
   constructor(conn) {
@@ -21,6 +29,7 @@ export class Store extends EventTarget {
     conn.addEventListener('message', (e) => this.onMessage(e.detail, true));
     conn.addEventListener('receipt', (e) => this.onReceipt(e.detail));
     conn.addEventListener('conversation', (e) => this.addConv(e.detail));
+    conn.addEventListener('waiting', (e) => this.onWaiting(e.detail));
   }
 
   emit(type, detail = {}) {
@@ -59,11 +68,18 @@ export class Store extends EventTarget {
       // older outline without them is merged (the phone's saved state).
       if ('primary' in c) old.primary = c.primary;
       if ('secondary' in c) old.secondary = c.secondary;
+      // Issue 15, likewise kept when an outline without them is merged.
+      if ('last' in c) old.last = newerLast(old.last, c.last);
+      if ('waiting' in c) old.waiting = c.waiting ?? null;
+      if ('answered' in c) old.answered = c.answered ?? null;
       mergeReads(old, c.reads);
       return [old, false];
     }
     const conv = {
       ...c,
+      last: c.last ?? null,
+      waiting: c.waiting ?? null,
+      answered: c.answered ?? null,
       last_id: c.last_id || 0,
       read_upto: c.read_upto || 0,
       unread: c.unread || 0,
@@ -135,6 +151,7 @@ export class Store extends EventTarget {
     }
     const fresh = m.id > conv.last_id;
     if (fresh) conv.last_id = m.id;
+    noteLast(conv, m);
     // Kept even before the first history page has come: a message pushed
     // while that request is under way may be missing from its answer.
     this.add(conv, m);
@@ -155,6 +172,17 @@ export class Store extends EventTarget {
       this.emit('convs');
     }
     this.emit('receipt', { conv, receipt: r });
+  }
+
+  // The `waiting` frame (staff only; also the reply to our own `handled`):
+  // the gateway's word on whether the conversation needs an answer.
+  onWaiting(f) {
+    const conv = f && this.convs.get(f.conv);
+    if (!conv) return;
+    conv.waiting = f.waiting ?? null;
+    if ('answered' in f) conv.answered = f.answered ?? null;
+    this.emit('waiting', { conv });
+    this.emit('convs');
   }
 
   countUnread(conv) {
@@ -181,7 +209,10 @@ export class Store extends EventTarget {
     if (conv.loaded && !conv.more) return;
     const r = await this.conn.history(convId, before || undefined, limit);
     if (!conv.loaded && conv.seeded) dropSeeded(conv);
-    for (const m of r.messages || []) this.add(conv, m);
+    for (const m of r.messages || []) {
+      this.add(conv, m);
+      noteLast(conv, m);
+    }
     conv.more = !!r.more;
     conv.loaded = true;
     this.emit('history', { conv });
@@ -218,6 +249,21 @@ function mergeReads(conv, reads) {
     const prev = conv.reads.get(r.user.id);
     if (!prev || r.upto >= prev.upto) conv.reads.set(r.user.id, r);
   }
+}
+
+// CONV.last: the newer of two (by id: ids grow in commit order).  An
+// outline without one keeps what we have.
+function newerLast(a, b) {
+  if (!b) return a ?? null;
+  return !a || b.id >= a.id ? b : a;
+}
+
+// A message that came (live, sync, ack, history) is the conversation's last
+// when it is newer than the one we know: its preview made as the gateway
+// makes it, so the caseload need not ask.
+function noteLast(conv, m) {
+  if (!m || typeof m.id !== 'number' || (conv.last && conv.last.id >= m.id)) return;
+  conv.last = { id: m.id, sender: m.sender, kind: m.kind, preview: previewOf(m.body), at: m.created_at };
 }
 
 // The first history page replaces what the device had kept: a kept message

@@ -10,6 +10,11 @@
 //   #/f/FAMILY/log         the family's contact log
 //   #/f/FAMILY/family      members, invitations, new conversation, the
 //                          family's phones (revoke)
+// The caseload, a work queue (last message, "Skal besvares" and how long the
+// family has waited, sort and filter): caseload.js, its words waiting.js;
+// the families derived from the conversations: families.js; the
+// conversation's own needs-an-answer line and "Intet svar nødvendigt":
+// handled.js.
 // The unread count in the tab's title and the optional sound: attention.js.
 // Notifications of new messages and what they show: notify.js (the
 // "Indstillinger" dialog, the service worker sw.js).  Photos and documents
@@ -26,6 +31,9 @@ import { qrSvg } from '../shared/qr.js';
 import { sortDevices } from '../shared/devices.js';
 import { linkify } from '../shared/linkify.js';
 import { initAttention, clearAttention } from './attention.js';
+import { families, convName, isRestricted } from './families.js';
+import { initCaseload, renderCaseload } from './caseload.js';
+import { initHandled, showHandled, hideHandled } from './handled.js';
 import { trackViewing } from '../shared/viewing.js';
 import { initStaffNotify, startStaffNotify, stopStaffNotify } from './notify.js';
 import { initLock, showLock, probeLocked, lockPage } from './lock.js';
@@ -182,10 +190,22 @@ async function boot() {
     'new-conv-name', 'new-conv-members', 'new-conv-error', 'revoke', 'revoke-title', 'device-wrap', 'device-body',
     'devices-note', 'devices-refresh', 'revoke-confirm', 'revoke-question', 'revoke-yes', 'revoke-no',
     'revoke-status', 'live', 'sound', 'attach-tray', 'attach-btn', 'attach-file',
+    'team-section', 'queue-filter', 'queue-sort', 'queue-count', 'conv-state',
   ]) {
     el[id] = document.getElementById(id);
   }
+  initCaseload({
+    store, conn,
+    elements: {
+      search: el.search, pairList: el['pair-list'], teamList: el['team-list'], pairEmpty: el['pair-empty'],
+      teamEmpty: el['team-empty'], teamSection: el['team-section'], filter: el['queue-filter'], sort: el['queue-sort'],
+      count: el['queue-count'], live: el.live,
+    },
+    currentConv: () => (route.view === 'conv' ? route.convId : null),
+    change: () => route.view && renderFamilyHead(),
+  });
   wire();
+  initHandled({ conn, store, element: el['conv-state'], liveRegion: el.live, errorText: humanError });
   initAttention({ store, toggle: el.sound });
   initStaffQuiet();
   initStaffSms();
@@ -240,7 +260,6 @@ async function boot() {
 function wire() {
   el['login-form'].addEventListener('submit', onLogin);
   el.logout.addEventListener('click', onLogout);
-  el.search.addEventListener('input', renderCaseload);
   el.older.addEventListener('click', loadOlder);
   el.composer.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -297,7 +316,6 @@ function wire() {
   conn.addEventListener('servererror', (e) => {
     if (e.detail.code === 'rate_limited') showSendError('Du sender meget hurtigt. Vent et øjeblik.');
   });
-  store.addEventListener('convs', scheduleCaseload);
   store.addEventListener('message', (e) => onStoreMessage(e.detail));
   store.addEventListener('conversation', (e) => onNewConversation(e.detail.conv));
   store.addEventListener('receipt', (e) => {
@@ -446,110 +464,6 @@ function renderConn({ state }) {
   if (state === 'open' && route.view === 'conv') ensureLoaded(route.convId);
 }
 
-// ---- Families, derived from the conversations ----------------------------
-
-function families() {
-  const fams = new Map();
-  const me = store.me;
-  for (const c of store.convs.values()) {
-    let f = fams.get(c.family.id);
-    if (!f) {
-      f = { id: c.family.id, name: c.family.name, convs: [], pair: false, members: new Map(), advisers: new Map() };
-      fams.set(f.id, f);
-    }
-    f.convs.push(c);
-    for (const u of c.members || []) {
-      if (u.role === 'family') f.members.set(u.id, u);
-      else if (u.role === 'adviser') f.advisers.set(u.id, u);
-      if (me && u.id === me.id) f.pair = true;
-    }
-  }
-  for (const f of fams.values()) {
-    f.convs.sort((a, b) => a.id - b.id);
-    f.main = f.convs[0];
-    f.activity = Math.max(...f.convs.map((c) => c.last_id));
-    f.unread = f.convs.reduce((n, c) => n + (c.unread || 0), 0);
-  }
-  return fams;
-}
-
-// The default conversation is titled like the family; call it what it is.
-function convName(conv) {
-  return conv.title && conv.title !== conv.family.name ? conv.title : 'Hele familien';
-}
-
-function isRestricted(conv, fam) {
-  const n = (conv.members || []).filter((u) => u.role === 'family').length;
-  return conv.id !== fam.main.id || n < fam.members.size;
-}
-
-// ---- Caseload ----------------------------------------------------------------
-
-let caseloadQueued = false;
-function scheduleCaseload() {
-  if (caseloadQueued) return;
-  caseloadQueued = true;
-  requestAnimationFrame(() => {
-    caseloadQueued = false;
-    renderCaseload();
-    if (route.view) renderFamilyHead();
-  });
-}
-
-function lastMessageTime(conv) {
-  const m = conv.loaded ? store.sorted(conv).at(-1) : null;
-  return m ? shortWhen(m.created_at, LOCALE) : '';
-}
-
-function renderCaseload() {
-  // Rebuilding the list must not take the keyboard focus away from it.
-  const focused = document.activeElement && document.activeElement.closest('.fam-list') ? document.activeElement.getAttribute('href') : null;
-  const q = el.search.value.trim().toLocaleLowerCase(LOCALE);
-  const all = [...families().values()].sort((a, b) => b.activity - a.activity || a.name.localeCompare(b.name, LOCALE));
-  const shown = all.filter((f) => !q || f.name.toLocaleLowerCase(LOCALE).includes(q));
-  const pair = shown.filter((f) => f.pair);
-  const team = shown.filter((f) => !f.pair);
-  fill(el['pair-list'], pair);
-  fill(el['team-list'], team);
-  el['pair-empty'].hidden = pair.length > 0;
-  el['pair-empty'].textContent = q ? 'Ingen familier passer til søgningen.' : 'Du er ikke i makkerpar for nogen familie.';
-  el['team-empty'].hidden = team.length > 0;
-  el['team-empty'].textContent = q ? 'Ingen familier passer til søgningen.' : 'Ingen familier i dine teams.';
-  if (focused) {
-    const again = el['app-view'].querySelector(`.fam-list a[href="${CSS.escape(focused)}"]`);
-    if (again) again.focus({ preventScroll: true });
-  }
-}
-
-function fill(list, fams) {
-  clear(list);
-  for (const f of fams) {
-    const convs = [...f.convs].sort((a, b) => b.last_id - a.last_id);
-    list.append(
-      h('li', { class: 'fam' },
-        h('div', { class: 'fam-name' }, f.name, f.pair ? null : h('span', { class: 'team-tag' }, 'team')),
-        h('ul', { class: 'fam-list', 'aria-label': `Samtaler med ${f.name}` },
-          convs.map((c) => {
-            const current = route.view === 'conv' && route.convId === c.id;
-            const unread = c.unread || 0;
-            return h('li', null,
-              h('a', {
-                class: `fam-conv${unread ? ' has-unread' : ''}`,
-                href: `#/c/${c.id}`,
-                'aria-current': current ? 'page' : null,
-              },
-              h('span', { class: 'title' }, convName(c),
-                isRestricted(c, f) ? h('span', { class: 'visually-hidden' }, ' (begrænset samtale)') : null),
-              h('span', { class: 'when' }, lastMessageTime(c)),
-              unread ? h('span', { class: 'badge' }, String(unread), h('span', { class: 'visually-hidden' }, unread === 1 ? ' ulæst' : ' ulæste')) : null),
-            );
-          }),
-        ),
-      ),
-    );
-  }
-}
-
 // ---- Routing --------------------------------------------------------------------
 
 function parseRoute() {
@@ -582,6 +496,7 @@ function onRoute(force = false) {
   if (route.view !== 'conv') {
     hideQuietLine();
     hideScheduled();
+    hideHandled();
   }
   renderCaseload();
   if (!show) return;
@@ -599,7 +514,7 @@ function onRoute(force = false) {
 }
 
 function currentFamily() {
-  return families().get(route.familyId);
+  return families(store).get(route.familyId);
 }
 
 function renderFamilyHead() {
@@ -678,6 +593,7 @@ async function openConv(convId, changed) {
     setMode(teamOnly ? 'note' : d.kind, { keepDraft: true });
     showQuietLine(conv.family.id);
     showScheduled(convId, { pair: !teamOnly });
+    showHandled(convId);
     el.members.textContent = `Deltagere: ${(conv.members || [])
       .map((u) => `${u.name} (${roleLabel(u, conv)})`)
       .join(', ')}${f && !f.pair ? '. Du læser med som team.' : '. Teamet læser med.'}`;
