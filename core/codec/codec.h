@@ -257,6 +257,11 @@ char *codec_encode_conversation(const struct conv *c);
  *  "answered":{"by":USER,"at":TS,"how":"reply"|"handled","upto":N}|null}:
  * whether conv needs an answer (issue 15); ref NULL: none */
 char *codec_encode_waiting(const char *ref, int64_t conv, const struct conv_waiting *w);
+/* {"type":"escalation","conv":C,"level":1|2,"waiting":{"from":N,"since":TS},
+ *  "answer_minutes":N}: a family waits past half (1) or all (2) of the
+ * team's response target; to those told (issue 15) */
+char *codec_encode_escalation(int64_t conv, int level, const struct conv_waiting *w,
+                              int answer_minutes);
 /* {"type":"answering","ref":R,"conv":C,"user":USER,"until":TS|null}: user
  * is writing an answer in conv until then (null: no longer) */
 char *codec_encode_answering(const char *ref, int64_t conv, const struct user_ref *user,

@@ -546,6 +546,18 @@ char *codec_encode_waiting(const char *ref, int64_t conv, const struct conv_wait
 	return dump(finish(o, rc));
 }
 
+char *codec_encode_escalation(int64_t conv, int level, const struct conv_waiting *w,
+                              int answer_minutes)
+{
+	json_t *o = frame_new("escalation", NULL);
+	int rc = o ? 0 : -1;
+	rc |= put(o, "conv", json_integer(conv));
+	rc |= put(o, "level", json_integer(level));
+	rc |= put(o, "waiting", waiting_json(w));
+	rc |= put(o, "answer_minutes", json_integer(answer_minutes));
+	return dump(finish(o, rc));
+}
+
 char *codec_encode_answering(const char *ref, int64_t conv, const struct user_ref *user,
                              int64_t until)
 {

@@ -218,7 +218,9 @@ struct conv_waiting {
 };
 
 /* The newest message a user may see in a conversation, for the caseload. */
-#define DOMAIN_PREVIEW_CHARS 120
+#define DOMAIN_PREVIEW_CHARS          120
+#define DOMAIN_ANSWER_MINUTES_MAX     100000 /* a team's response target (schema 18's CHECK) */
+#define DOMAIN_ANSWER_MINUTES_DEFAULT 450    /* one working day of the default week */
 struct conv_last {
 	int64_t id; /* 0: none */
 	struct user_ref sender;

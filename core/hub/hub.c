@@ -277,11 +277,27 @@ static void release_due(struct hub *h)
 	writer_submit(h, j);
 }
 
+/* Waits whose time to be looked at has come (issue 15), likewise. */
+static void escalate_due(struct hub *h)
+{
+	int64_t at = 0;
+	if (h->escalate_pending || h->shutting_down || !atomic_load(&h->writable) ||
+	    svc_escalate_next(h->store, &at) != ERR_OK || at == 0 || at > text_now_ms())
+		return;
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return;
+	j->type = JOB_ESCALATE;
+	h->escalate_pending = true;
+	writer_submit(h, j);
+}
+
 void hub_tick(struct hub *h)
 {
 	session_expire_unauthenticated(h); /* core/session/session.c */
 	lifetime_sweep(h);                 /* core/session/lifetime.c: one slice */
 	release_due(h);
+	escalate_due(h);
 }
 
 /* ---- Results and shutdown ------------------------------------------------------- */

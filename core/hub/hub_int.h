@@ -50,6 +50,7 @@ enum job_type {
 	JOB_OP,        /* an HTTP worker's operation, in the writer's group commit */
 	JOB_NOTICE,    /* a frame for some users' connections, from any thread (uncounted) */
 	JOB_HANDLED,   /* "no answer needed" (issue 15) */
+	JOB_ESCALATE,  /* waits to tell on (issue 15), from the tick */
 };
 
 struct job {
@@ -96,6 +97,7 @@ struct job {
 	struct svc_released released;    /* JOB_RELEASE: scheduled messages sent */
 	struct svc_delivery delivery;    /* JOB_DELIVERED */
 	struct svc_waiting waiting;      /* JOB_HANDLED */
+	struct svc_escalated escalated;  /* JOB_ESCALATE */
 	struct svc_push_outcome *pushed; /* JOB_PUSHED */
 	size_t n_pushed, pushed_left;
 	int (*op)(struct store *s, void *arg); /* JOB_OP */
@@ -138,7 +140,8 @@ struct hub {
 	uint64_t next_session_id;
 	size_t inflight; /* jobs handed to threads and not yet drained */
 	bool shutting_down;
-	bool release_pending; /* a JOB_RELEASE is with the writer (hub.c) */
+	bool release_pending;  /* a JOB_RELEASE is with the writer (hub.c) */
+	bool escalate_pending; /* a JOB_ESCALATE is (hub.c) */
 	bool farewell_sent;
 	atomic_bool writable;
 	atomic_bool failed; /* an I/O error on commit: no more acks, shut down */

@@ -22,6 +22,7 @@ void job_free(struct job *j)
 	svc_released_clear(&j->released);
 	svc_delivery_clear(&j->delivery);
 	svc_waiting_clear(&j->waiting);
+	svc_escalated_clear(&j->escalated);
 	free(j->pushed);
 	svc_sms_batch_clear(&j->sms);
 	free(j->notice);

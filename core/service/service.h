@@ -222,6 +222,28 @@ int svc_handled(struct store *s, const struct store_user *user, int64_t conv, in
 int svc_answering(struct store *s, const struct store_user *user, int64_t conv,
                   struct route_set *staff, int64_t *family);
 
+/* A family left without an answer, told on (escalate.c, issue 15): at
+ * half the team's response target in working time to the partner (level
+ * 1), at the target to the team's leaders (2). */
+struct svc_escalation {
+	int64_t conv;
+	int level;
+	int answer_minutes;
+	struct conv_waiting state; /* since when, from which message */
+	struct route_set to;       /* who is told */
+	size_t pushes;
+};
+struct svc_escalated {
+	struct svc_escalation *v;
+	size_t n;
+	size_t pushes; /* notifications queued, all together */
+};
+/* When the next wait is to be looked at (0: none). */
+int svc_escalate_next(struct store *s, int64_t *at);
+/* Looks at up to max waits due at now (the writer, in its transaction). */
+int svc_escalate(struct store *s, int64_t now, int max, struct svc_escalated *out);
+void svc_escalated_clear(struct svc_escalated *e);
+
 /* What a send stored and who is to hear of it. */
 struct svc_sent {
 	struct msg msg;
@@ -367,6 +389,16 @@ int svc_staff_password(struct store *s, const struct store_user *actor, int64_t 
 int svc_staff_set_active(struct store *s, const struct store_user *actor, int64_t user, bool active,
                          int64_t now, int64_t *signed_out);
 int svc_team_create(struct store *s, const struct store_user *actor, const char *name, int64_t *id);
+/* A team's response target in working minutes (0: none; at most
+ * DOMAIN_ANSWER_MINUTES_MAX) and working week (workdays_parse() text, ""
+ * or NULL: the default); ERR_BAD_REQUEST for either out of shape.  Its
+ * waits are looked at again at once (team_answer.c). */
+int svc_team_answer_set(struct store *s, const struct store_user *actor, int64_t team, int minutes,
+                        const char *week, int64_t now);
+/* Makes a staff member of the team one of its leaders, or no longer;
+ * ERR_NOT_FOUND when they are not on its staff (team_leader.c). */
+int svc_team_leader_set(struct store *s, const struct store_user *actor, int64_t team, int64_t user,
+                        bool leader);
 /* Puts an adviser on a team's staff; *added false when already there. */
 int svc_team_add_staff(struct store *s, const struct store_user *actor, int64_t team, int64_t user,
                        bool *added);

@@ -356,6 +356,21 @@ static void apply_release(struct hub *h, struct job *j)
 	}
 }
 
+/* Waits told on (issue 15): an escalation frame to each one's audience. */
+static void apply_escalate(struct hub *h, struct job *j)
+{
+	h->escalate_pending = false;
+	for (size_t i = 0; j->err == ERR_OK && i < j->escalated.n; i++) {
+		const struct svc_escalation *e = &j->escalated.v[i];
+		struct out_frame *f = outbox_frame_new(
+		    h, codec_encode_escalation(e->conv, e->level, &e->state, e->answer_minutes));
+		registry_fan_out(h, &e->to, f, NULL);
+		outbox_frame_unref(f);
+	}
+	if (j->err == ERR_OK && j->escalated.pushes > 0)
+		notify_wake(h->notify);
+}
+
 /* A family member's new positions to the staff who see them; the caller
  * hears back only when it asked (a ref). */
 static void fan_out_delivery(struct hub *h, struct session *s, struct job *j)
@@ -444,6 +459,8 @@ void verb_apply(struct hub *h, struct job *j)
 		s = NULL;
 	if (j->type == JOB_RELEASE)
 		apply_release(h, j);
+	else if (j->type == JOB_ESCALATE)
+		apply_escalate(h, j);
 	else if (j->type == JOB_DELIVERED)
 		apply_delivered(h, s, j);
 	else if (j->type == JOB_PUSHED)

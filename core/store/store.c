@@ -397,6 +397,23 @@ static const char *const migrations[] = {
     "      FROM conv_state WHERE conv_id = a.conv_id), 0) GROUP BY a.conv_id) "
     "  ON CONFLICT(conv_id) DO UPDATE SET waiting_from = excluded.waiting_from, "
     "    waiting_since = excluded.waiting_since;",
+
+    /* 17 -> 18: answer times (issue 15).  A team's response target in
+     * working minutes (answer_minutes, 0: none; 450 is one working day of
+     * the default week) and its working week (work_week, workdays_parse()
+     * text; '' the default); its leaders (team_staff.leader), who hear of
+     * a family still unanswered at the target.  conv_state.escalated is how
+     * far a wait has been told on (1 the partner, 2 the leaders), and
+     * escalate_at when to look again (0: never), a lower bound that the
+     * writer's check makes exact; waits older than this get looked at. */
+    "ALTER TABLE teams ADD COLUMN answer_minutes INTEGER NOT NULL DEFAULT 450 "
+    "  CHECK (answer_minutes BETWEEN 0 AND 100000);"
+    "ALTER TABLE teams ADD COLUMN work_week TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE team_staff ADD COLUMN leader INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conv_state ADD COLUMN escalated INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conv_state ADD COLUMN escalate_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX conv_state_escalate ON conv_state(escalate_at) WHERE escalate_at > 0;"
+    "UPDATE conv_state SET escalate_at = waiting_since WHERE waiting_from <> 0;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -751,14 +768,37 @@ static const char *const stmt_sql[ST__COUNT] = {
                        "ifnull(c.answered_by, 0), ifnull(u.name, ''), ifnull(u.role, 'adviser'), "
                        "c.answered_at, c.answered_upto FROM conv_state c "
                        "LEFT JOIN users u ON u.id = c.answered_by WHERE c.conv_id = ?1",
-    [ST_WAITING_START] = "INSERT INTO conv_state(conv_id, waiting_from, waiting_since) "
-                         "VALUES (?1, ?2, ?3) ON CONFLICT(conv_id) DO UPDATE SET "
-                         "waiting_from = ?2, waiting_since = ?3 WHERE waiting_from = 0",
-    [ST_WAITING_ANSWER] = "INSERT INTO conv_state(conv_id, answered_how, answered_by, answered_at, "
-                          "answered_upto, waiting_from, waiting_since) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(conv_id) DO UPDATE SET "
-                          "answered_how = ?2, answered_by = ?3, answered_at = ?4, "
-                          "answered_upto = ?5, waiting_from = ?6, waiting_since = ?7",
+    /* A new wait is looked at by the escalation check at once: it knows
+     * the team's target and week, the message path does not. */
+    [ST_WAITING_START] =
+        "INSERT INTO conv_state(conv_id, waiting_from, waiting_since, escalate_at) "
+        "VALUES (?1, ?2, ?3, ?3) ON CONFLICT(conv_id) DO UPDATE SET "
+        "waiting_from = ?2, waiting_since = ?3, escalated = 0, escalate_at = ?3 "
+        "WHERE waiting_from = 0",
+    [ST_WAITING_ANSWER] =
+        "INSERT INTO conv_state(conv_id, answered_how, answered_by, answered_at, "
+        "answered_upto, waiting_from, waiting_since, escalate_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT(conv_id) DO UPDATE SET "
+        "answered_how = ?2, answered_by = ?3, answered_at = ?4, "
+        "answered_upto = ?5, waiting_from = ?6, waiting_since = ?7, "
+        "escalated = 0, escalate_at = ?7",
+    [ST_ESCALATE_NEXT] = "SELECT ifnull(min(escalate_at), 0) FROM conv_state WHERE escalate_at > 0",
+    [ST_ESCALATE_DUE] =
+        "SELECT s.conv_id, c.family_id, f.team_id, s.waiting_from, s.waiting_since, "
+        "s.escalated, t.answer_minutes, t.work_week, f.primary_id, f.secondary_id "
+        "FROM conv_state s JOIN conversations c ON c.id = s.conv_id "
+        "JOIN families f ON f.id = c.family_id JOIN teams t ON t.id = f.team_id "
+        "WHERE s.escalate_at > 0 AND s.escalate_at <= ?1 ORDER BY s.escalate_at "
+        "LIMIT ?2",
+    [ST_ESCALATE_SET] = "UPDATE conv_state SET escalated = ?2, escalate_at = ?3 WHERE conv_id = ?1",
+    [ST_TEAM_ANSWER_SET] = "UPDATE teams SET answer_minutes = ?2, "
+                           "work_week = ifnull(?3, work_week) WHERE id = ?1",
+    [ST_TEAM_LEADER_SET] = "UPDATE team_staff SET leader = ?3 WHERE team_id = ?1 AND user_id = ?2",
+    [ST_TEAM_ESCALATE_AGAIN] = "UPDATE conv_state SET escalate_at = ?2 WHERE waiting_from <> 0 "
+                               "AND conv_id IN (SELECT c.id FROM conversations c JOIN families f "
+                               "ON f.id = c.family_id WHERE f.team_id = ?1)",
+    [ST_TEAM_LEADERS] = "SELECT ts.user_id FROM team_staff ts JOIN users u ON u.id = ts.user_id "
+                        "WHERE ts.team_id = ?1 AND ts.leader AND u.active ORDER BY ts.user_id",
     /* The first text a family member wrote in ?1 after message ?2. */
     [ST_WAITING_NEXT] = "SELECT m.id, m.created_at FROM messages m JOIN users u ON "
                         "u.id = m.sender_id WHERE m.conv_id = ?1 AND m.id > ?2 AND "

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 17
+#define STORE_SCHEMA_VERSION 18
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -233,6 +233,26 @@ int store_waiting_get(struct store *s, int64_t conv_id, struct conv_waiting *out
 int store_waiting_start(struct store *s, int64_t conv_id, int64_t from, int64_t since,
                         bool *started);
 int store_waiting_answer(struct store *s, int64_t conv_id, const struct conv_waiting *w);
+/* Waits to look at for escalation (issue 15): when the next is due (0:
+ * none), those due at now (oldest first, at most max), and what the look
+ * decided (its level, when to look again: 0 never). */
+struct escalate_row {
+	int64_t conv, family, team, from, since;
+	int escalated;      /* 0 none yet, 1 the partner told, 2 the leaders */
+	int answer_minutes; /* the team's target in working minutes; 0: none */
+	char week[160];     /* the team's working week (workdays_parse); "": default */
+	int64_t primary, secondary;
+};
+int store_escalate_next(struct store *s, int64_t *at);
+int store_escalate_due(struct store *s, int64_t now, int max, struct escalate_row *v, int *n);
+int store_escalate_set(struct store *s, int64_t conv_id, int level, int64_t next_at);
+/* A team's response target and week (NULL week: kept), its leaders, and
+ * every wait of its families due for a look at now. */
+int store_team_answer_set(struct store *s, int64_t team, int minutes, const char *week);
+int store_team_leader_set(struct store *s, int64_t team, int64_t user, bool leader);
+int store_team_escalate_again(struct store *s, int64_t team, int64_t now);
+/* The active leaders of a team (at most max). */
+int store_team_leaders(struct store *s, int64_t team_id, int64_t *ids, int max, int *n);
 /* The first text a family member wrote in conv_id after message after
  * (*id 0: none). */
 int store_waiting_next(struct store *s, int64_t conv_id, int64_t after, int64_t *id, int64_t *at);

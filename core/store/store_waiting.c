@@ -105,3 +105,92 @@ int store_conv_last_msg(struct store *s, int64_t conv_id, bool notes, struct con
 	sqlite3_reset(st);
 	return err == ERR_NOT_FOUND ? ERR_OK : err;
 }
+
+int store_escalate_next(struct store *s, int64_t *at)
+{
+	return store_int64(s, ST_ESCALATE_NEXT, 0, 0, at);
+}
+
+int store_escalate_due(struct store *s, int64_t now, int max, struct escalate_row *v, int *n)
+{
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s, ST_ESCALATE_DUE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, max);
+	int rc;
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct escalate_row *r = &v[(*n)++];
+		r->conv = sqlite3_column_int64(st, 0);
+		r->family = sqlite3_column_int64(st, 1);
+		r->team = sqlite3_column_int64(st, 2);
+		r->from = sqlite3_column_int64(st, 3);
+		r->since = sqlite3_column_int64(st, 4);
+		r->escalated = sqlite3_column_int(st, 5);
+		r->answer_minutes = sqlite3_column_int(st, 6);
+		store_col_text(st, 7, r->week, sizeof r->week);
+		r->primary = sqlite3_column_int64(st, 8);
+		r->secondary = sqlite3_column_int64(st, 9);
+	}
+	sqlite3_reset(st);
+	return ERR_OK;
+}
+
+int store_escalate_set(struct store *s, int64_t conv_id, int level, int64_t next_at)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_ESCALATE_SET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, conv_id);
+	sqlite3_bind_int(st, 2, level);
+	sqlite3_bind_int64(st, 3, next_at);
+	return store_exec_stmt(st);
+}
+
+int store_team_leaders(struct store *s, int64_t team_id, int64_t *ids, int max, int *n)
+{
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s, ST_TEAM_LEADERS);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, team_id);
+	while (*n < max && sqlite3_step(st) == SQLITE_ROW)
+		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return ERR_OK;
+}
+
+int store_team_answer_set(struct store *s, int64_t team, int minutes, const char *week)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TEAM_ANSWER_SET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, team);
+	sqlite3_bind_int(st, 2, minutes);
+	if (week)
+		sqlite3_bind_text(st, 3, week, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 3);
+	int err = store_exec_stmt(st);
+	return err == ERR_OK && sqlite3_changes(store_db(s)) == 0 ? ERR_NOT_FOUND : err;
+}
+
+int store_team_leader_set(struct store *s, int64_t team, int64_t user, bool leader)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TEAM_LEADER_SET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, team, user);
+	sqlite3_bind_int(st, 3, leader);
+	return store_exec_stmt(st);
+}
+
+int store_team_escalate_again(struct store *s, int64_t team, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_TEAM_ESCALATE_AGAIN);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, team, now);
+	return store_exec_stmt(st);
+}

@@ -32,8 +32,9 @@
 #include "../service/service.h"
 #include "../session/session_int.h"
 
-#define WRITER_BATCH       1024
-#define WRITER_RELEASE_MAX 64 /* scheduled messages sent per job; the next tick takes more */
+#define WRITER_BATCH        1024
+#define WRITER_RELEASE_MAX  64 /* scheduled messages sent per job; the next tick takes more */
+#define WRITER_ESCALATE_MAX 64 /* waits looked at per job, likewise */
 
 static void run_job(struct store *s, struct job *j, int64_t now)
 {
@@ -85,6 +86,9 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 	case JOB_HANDLED:
 		j->err = svc_handled(s, &j->user, j->conv, j->upto, now, &j->waiting);
 		break;
+	case JOB_ESCALATE:
+		j->err = svc_escalate(s, now, WRITER_ESCALATE_MAX, &j->escalated);
+		break;
 	}
 }
 
@@ -105,6 +109,7 @@ static void fail_batch(struct job *batch, int err)
 		svc_released_clear(&j->released);
 		svc_delivery_clear(&j->delivery);
 		svc_waiting_clear(&j->waiting);
+		svc_escalated_clear(&j->escalated);
 		if (j->type == JOB_SMS_CLAIM)
 			svc_sms_batch_clear(&j->sms);
 	}

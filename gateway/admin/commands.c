@@ -561,6 +561,88 @@ static void show_sms_number(const struct admin *a, const json_t *out)
 	       jstr(out, "phone")[0] ? jstr(out, "phone") : "none", jstr(out, "channel"));
 }
 
+/* ---- answer times (issue 15) --------------------------------------------------- */
+
+/* "7.5" working hours, or "none": minutes, or -1. */
+static int parse_answer_hours(const char *text)
+{
+	if (strcmp(text, "none") == 0)
+		return 0;
+	char *end;
+	double h = strtod(text, &end);
+	if (end == text || *end != '\0' || !(h > 0) || h * 60 > DOMAIN_ANSWER_MINUTES_MAX)
+		return -1;
+	return (int)(h * 60 + 0.5);
+}
+
+static int run_answer_time(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	int64_t team;
+	int minutes = parse_answer_hours(args->pos[1]);
+	const char *week = args->n_pos > 2 ? args->pos[2] : NULL;
+	int err;
+	if (minutes < 0)
+		return admin_usage(a, "\"%s\" is not a number of working hours, or none",
+		                   args->pos[1]);
+	if ((err = admin_begin(a)) != ERR_OK || (err = find_team(a, args->pos[0], &team)) != ERR_OK)
+		return err;
+	err = svc_team_answer_set(a->s, &a->console, team, minutes, week, a->now);
+	if (err == ERR_BAD_REQUEST)
+		return admin_fail(a, err,
+		                  "\"%s\" is not a working week, e.g. \"mon-thu 08:00-15:30, "
+		                  "fri 08:00-13:00\"",
+		                  week ? week : "");
+	if (err != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	*out = json_pack("{s:s, s:I, s:i, s:s}", "team", args->pos[0], "team_id", (json_int_t)team,
+	                 "answer_minutes", minutes, "week", week ? week : "");
+	return ERR_OK;
+}
+
+static void show_answer_time(const struct admin *a, const json_t *out)
+{
+	(void)a;
+	json_int_t m = jint(out, "answer_minutes");
+	if (m == 0)
+		printf("team \"%s\": no response target; no family is escalated\n",
+		       jstr(out, "team"));
+	else
+		printf(
+		    "team \"%s\": families answered within %lld h %02lld min of working time%s%s\n",
+		    jstr(out, "team"), (long long)(m / 60), (long long)(m % 60),
+		    jstr(out, "week")[0] ? "; week: " : "", jstr(out, "week"));
+}
+
+static int run_team_leader(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	struct store_user u;
+	int64_t team;
+	bool yes = strcmp(args->pos[2], "yes") == 0;
+	int err;
+	if (!yes && strcmp(args->pos[2], "no") != 0)
+		return admin_usage(a, "say yes or no, not \"%s\"", args->pos[2]);
+	if ((err = admin_begin(a)) != ERR_OK ||
+	    (err = find_team(a, args->pos[0], &team)) != ERR_OK ||
+	    (err = find_staff(a, args->pos[1], &u)) != ERR_OK)
+		return err;
+	err = svc_team_leader_set(a->s, &a->console, team, u.ref.id, yes);
+	if (err == ERR_NOT_FOUND)
+		return admin_fail(a, err, "\"%s\" is not on the staff of team \"%s\"", args->pos[1],
+		                  args->pos[0]);
+	if (err != ERR_OK)
+		return admin_fail(a, err, "%s", store_errmsg(a->s));
+	*out = json_pack("{s:s, s:s, s:b}", "team", args->pos[0], "username", args->pos[1],
+	                 "leader", yes);
+	return ERR_OK;
+}
+
+static void show_team_leader(const struct admin *a, const json_t *out)
+{
+	(void)a;
+	printf("\"%s\" is %sa leader of team \"%s\"\n", jstr(out, "username"),
+	       json_is_true(json_object_get(out, "leader")) ? "" : "no longer ", jstr(out, "team"));
+}
+
 /* ---- list ---------------------------------------------------------------------- */
 
 static int list_team(void *ctx, const struct store_admin_team *t)
@@ -802,6 +884,20 @@ const struct admin_command admin_commands[] = {
      "country code. none removes it. A new number drops the member's consent to full text\n"
      "by SMS. How the member is reached (app, fallback, sms) is theirs and the pair's.",
      2, 2, 0, 0, run_sms_number, show_sms_number, false},
+    {"answer-time", "TEAM HOURS|none [WEEK]",
+     "Set how soon a team's families are answered, in working hours.",
+     "A family message still unanswered after half of HOURS of working time is told to\n"
+     "the pair's partner (the adviser who is not primary), after all of it to the team's\n"
+     "leaders (team-leader), or to the pair without any: a notification and a row in the\n"
+     "family's contact log. The default is 7.5, one working day; none turns it off.\n"
+     "WEEK is the working week, e.g. \"mon-thu 08:00-15:30, fri 08:00-13:00\" (the\n"
+     "default); Danish public holidays, Grundlovsdag and 24 and 31 December are closed.",
+     2, 3, 0, 0, run_answer_time, show_answer_time, false},
+    {"team-leader", "TEAM USERNAME yes|no",
+     "Make a staff member one of a team's leaders, or no longer.",
+     "A leader hears of the team's families still unanswered at the team's response\n"
+     "target (answer-time).",
+     3, 3, 0, 0, run_team_leader, show_team_leader, false},
     {"list", "teams|staff|families|members|devices [--family ID]",
      "List teams, staff, families, members or devices.",
      "--family ID narrows families, members and devices to one family. With --json the\n"

@@ -144,6 +144,10 @@ static void test_waiting_backfilled(void)
 	CHECK_EQ(count(db, "SELECT waiting_since FROM conv_state WHERE conv_id = 2"),
 	         1796494473153);
 	CHECK_EQ(count(db, "SELECT answered_how = '' FROM conv_state WHERE conv_id = 2"), 1);
+	/* 18: the wait found is looked at for escalation at once */
+	CHECK_EQ(count(db, "SELECT escalate_at FROM conv_state WHERE conv_id = 2"), 1796494473153);
+	CHECK_EQ(count(db, "SELECT escalate_at FROM conv_state WHERE conv_id = 1"), 0);
+	CHECK_EQ(count(db, "SELECT answer_minutes FROM teams WHERE id = 1"), 450);
 }
 
 /* Migration 6 keeps invite codes only as hashes: a code still open in a
