@@ -189,6 +189,7 @@ static json_t *conv_json(const struct conv *c)
 	rc |= put(o, "read_upto", json_integer(c->read_upto));
 	rc |= put(o, "unread", json_integer(c->unread));
 	rc |= put(o, "last", last_json(&c->last));
+	rc |= put(o, "answer_minutes", json_integer(c->answer_minutes));
 	if (c->staff_view) {
 		rc |= put(o, "waiting", waiting_json(&c->waiting));
 		rc |= put(o, "answered", answered_json(&c->waiting));

@@ -246,7 +246,8 @@ struct conv {
 	int64_t read_upto;
 	int64_t unread;
 	struct conv_last last;
-	bool staff_view; /* staff look: waiting is theirs to see */
+	int answer_minutes; /* the team's response target in working minutes (0: none) */
+	bool staff_view;    /* staff look: waiting is theirs to see */
 	struct conv_waiting waiting;
 };
 

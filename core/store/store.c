@@ -422,6 +422,8 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 
 /* ---- Statements ------------------------------------------------------------ */
 
+#define CONV_HEAD "c.id, c.family_id, f.name, c.title, t.answer_minutes"
+
 #define MSG_COLS                                                                                   \
 	"m.id, m.conv_id, m.family_id, m.sender_id, u.name, u.role, m.kind, m.body, "              \
 	"m.client_id, m.created_at, m.via = 'sms', m.no_sms, m.n_attach "
@@ -566,15 +568,17 @@ static const char *const stmt_sql[ST__COUNT] = {
     /* One seek per conversation for its last message, not a scan of all. */
     [ST_LAST_STAFF] = "SELECT ifnull(max((SELECT max(m.id) FROM messages m WHERE m.conv_id = "
                       "c.id)), 0) FROM conversations c WHERE c.family_id IN " STAFF_FAMILIES,
-    [ST_CONVS_FAMILY] = "SELECT c.id, c.family_id, f.name, c.title FROM conv_members cm "
+    /* CONV_HEAD: a conversation's head, its team's response target. */
+    [ST_CONVS_FAMILY] = "SELECT " CONV_HEAD " FROM conv_members cm "
                         "JOIN conversations c ON c.id = cm.conv_id "
-                        "JOIN families f ON f.id = c.family_id WHERE cm.user_id = ?1 "
-                        "ORDER BY c.id",
-    [ST_CONVS_STAFF] = "SELECT c.id, c.family_id, f.name, c.title FROM conversations c "
-                       "JOIN families f ON f.id = c.family_id WHERE c.family_id IN " STAFF_FAMILIES
-                       " ORDER BY c.id",
-    [ST_CONV_ONE] = "SELECT c.id, c.family_id, f.name, c.title FROM conversations c "
-                    "JOIN families f ON f.id = c.family_id WHERE c.id = ?1",
+                        "JOIN families f ON f.id = c.family_id JOIN teams t ON t.id = f.team_id "
+                        "WHERE cm.user_id = ?1 ORDER BY c.id",
+    [ST_CONVS_STAFF] = "SELECT " CONV_HEAD " FROM conversations c "
+                       "JOIN families f ON f.id = c.family_id JOIN teams t ON t.id = f.team_id "
+                       "WHERE c.family_id IN " STAFF_FAMILIES " ORDER BY c.id",
+    [ST_CONV_ONE] = "SELECT " CONV_HEAD " FROM conversations c "
+                    "JOIN families f ON f.id = c.family_id JOIN teams t ON t.id = f.team_id "
+                    "WHERE c.id = ?1",
     [ST_CONV_MEMBERS] = "SELECT u.id, u.name, u.role FROM users u WHERE u.id IN "
                         "(SELECT user_id FROM conv_members WHERE conv_id = ?1) "
                         "OR u.id IN (SELECT primary_id FROM families WHERE id = ?2) "

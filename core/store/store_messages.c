@@ -311,6 +311,7 @@ static void read_conv_head(sqlite3_stmt *st, struct conv *c)
 	c->family_id = sqlite3_column_int64(st, 1);
 	store_col_text(st, 2, c->family_name, sizeof c->family_name);
 	store_col_text(st, 3, c->title, sizeof c->title);
+	c->answer_minutes = sqlite3_column_int(st, 4);
 }
 
 int store_user_conversations(struct store *s, const struct store_user *u, struct conv_list *out)

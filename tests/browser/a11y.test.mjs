@@ -109,6 +109,8 @@ test('family: enrolment, chat and menu in Danish (the default)', async () => {
   assert.equal(await page.locator('#advisers').textContent(), 'Dora Madsen og Erik Holm');
   // The coordinator (CONV.primary), in words.
   assert.equal(await page.locator('#primary-adviser').textContent(), 'Tovholder: Dora Madsen');
+  // When to expect an answer: the team's target (CONV.answer_minutes, one working day).
+  assert.equal(await page.locator('#answer-time').textContent(), 'Dine rådgivere svarer normalt inden for en arbejdsdag.');
   const m = fam.page;
   await m.locator('.bubble.theirs', { hasText: 'Torsdag kl. 10' }).waitFor();
   await check(m, 'a11y-family-chat');
@@ -209,6 +211,7 @@ test('a manual language switch sticks across a reload', async () => {
   await m.keyboard.press('Escape');
   assert.equal(await m.locator('#chat-title').textContent(), 'Your advisers');
   assert.equal(await m.locator('#primary-adviser').textContent(), 'Coordinator: Anna Jensen');
+  assert.equal(await m.locator('#answer-time').textContent(), 'Your advisers usually answer within one working day.');
   await m.reload();
   await m.locator('html[data-conn="open"]').waitFor();
   assert.equal(await m.getAttribute('html', 'lang'), 'en');

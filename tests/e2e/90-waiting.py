@@ -55,6 +55,8 @@ async def test_family_text_waits_for_both(w):
     h.check("waiting" not in fam and "answered" not in fam,
             "the family's CONV has no waiting state", "absent", fam)
     h.eq(fam["last"]["id"], m2["id"], "the family's CONV.last")
+    h.eq((fam["answer_minutes"], a["answer_minutes"]), (450, 450),
+         "CONV.answer_minutes: the team's target, one working day by default")
 
     note = await anna.send_msg(conv, "Jeg tager den", kind="note")
     await anna.expect_no_frame(0.3, type="waiting", what="a note answered")

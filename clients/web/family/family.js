@@ -97,7 +97,7 @@ document.addEventListener('DOMContentLoaded', boot);
 async function boot() {
   for (const id of [
     'boot', 'enrol-view', 'enrol-form', 'code', 'from-link', 'enrol-error', 'enrol-submit', 'signedout',
-    'chat-view', 'advisers', 'primary-adviser', 'menu-btn', 'net-banner', 'conv-tabs', 'thread', 'older', 'thread-note', 'msgs',
+    'chat-view', 'advisers', 'primary-adviser', 'answer-time', 'menu-btn', 'net-banner', 'conv-tabs', 'thread', 'older', 'thread-note', 'msgs',
     'composer', 'body', 'send', 'counter', 'send-error', 'menu', 'menu-close',
     'install-block', 'install-btn', 'device-info', 'signout-btn', 'signout-confirm', 'signout-yes',
     'signout-no', 'live', 'phones-open', 'chat-notice', 'signout-unsent',
@@ -484,7 +484,21 @@ function renderHeader() {
   // alone), so a screen reader reads it with the header.
   el['primary-adviser'].hidden = !primary;
   el['primary-adviser'].textContent = primary ? t('chat.primary', { name: primary.name }) : '';
+  const expect = answerTime(c && c.answer_minutes);
+  el['answer-time'].hidden = !expect;
+  el['answer-time'].textContent = expect;
   document.title = adv.length ? `Indgang – ${names(adv.map((u) => u.name))}` : 'Indgang';
+}
+
+// When to expect an answer: the team's target in working minutes
+// (CONV.answer_minutes; a working day is 7 h 30), honest rather than
+// promising.  None: nothing is said.
+function answerTime(minutes) {
+  const DAY = 450;
+  if (!minutes) return '';
+  if (minutes === DAY) return t('chat.answer_day');
+  if (minutes % DAY === 0) return t('chat.answer_days', { n: minutes / DAY });
+  return t('chat.answer_hours', { n: Math.round((minutes / 60) * 10) / 10 });
 }
 
 function renderTabs() {
