@@ -398,7 +398,7 @@ static void ep_me(struct call *c)
 	if (api_auth(c))
 		return;
 	struct conv_list convs = {0};
-	int err = svc_conversations(c->ctx->store, &c->user, &convs);
+	int err = svc_conversations(c->ctx->store, &c->user, c->now, &convs);
 	if (err)
 		fail(c, err, NULL);
 	else
@@ -1116,6 +1116,44 @@ static void ep_push_content(struct call *c)
 		respond(c, 200, codec_encode_push_content(o.content));
 }
 
+/* An adviser's own absence (issue 15): read, set, or ended early. */
+struct absence_op {
+	struct call *c;
+	struct absence in, out;
+};
+
+static int absence_op(struct store *s, void *arg)
+{
+	struct absence_op *o = arg;
+	struct call *c = o->c;
+	if (strcmp(c->req->method, "DELETE") == 0)
+		return svc_absence_clear(s, &c->user, c->now);
+	return svc_absence_set(s, &c->user, &o->in, c->now, &o->out);
+}
+
+static void ep_absence(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct absence_op o = {.c = c};
+	const char *why = NULL;
+	int err = ERR_OK;
+	bool get = strcmp(c->req->method, "GET") == 0, put = strcmp(c->req->method, "PUT") == 0;
+	if (put)
+		err = codec_decode_absence(c->req->body, c->req->body_len, &o.in, &why);
+	if (err == ERR_OK)
+		err = get ? svc_absence_get(c->ctx->store, &c->user, c->now, &o.out)
+		          : svc_in_tx(c->ctx->store, absence_op, &o);
+	if (err == ERR_BAD_REQUEST && why == NULL)
+		why = "An absence ends after it starts, later than now, within a year.";
+	if (err)
+		fail(c, err, why);
+	else if (put || get)
+		respond(c, 200, codec_encode_absence(&o.out));
+	else
+		respond(c, 204, NULL);
+}
+
 enum sched_what { SCHED_CREATE, SCHED_EDIT, SCHED_CANCEL, SCHED_LIST };
 
 struct sched_op {
@@ -1326,6 +1364,9 @@ static const struct route routes[] = {
     {"DELETE", "/api/push/subscriptions/", "", ep_push_unsubscribe},
     {"GET", "/api/me/notifications", NULL, ep_push_content},
     {"PUT", "/api/me/notifications", NULL, ep_push_content},
+    {"GET", "/api/me/absence", NULL, ep_absence},
+    {"PUT", "/api/me/absence", NULL, ep_absence},
+    {"DELETE", "/api/me/absence", NULL, ep_absence},
     {"GET", "/api/conversations/", "/scheduled", ep_sched_list},
     {"POST", "/api/conversations/", "/scheduled", ep_sched_create},
     {"PUT", "/api/scheduled/", "", ep_sched_edit},

@@ -188,6 +188,11 @@ struct req_schedule {
 int codec_decode_schedule(const char *text, size_t len, bool edit, struct req_schedule *out,
                           const char **why);
 void codec_schedule_free(struct req_schedule *r);
+/* {"from":TS,"to":TS,"note":S}: an adviser's absence (note optional, at
+ * most 160 characters; user left 0). */
+int codec_decode_absence(const char *text, size_t len, struct absence *out, const char **why);
+/* {"absence":{"user":USER,"from":TS,"to":TS,"note":S}|null} */
+char *codec_encode_absence(const struct absence *a);
 /* {"id":N,"conv":N,"family":N,"sender":{...},"body":S,"client_id":S,
  * "send_at":T,"state":"waiting"|"sent"|"cancelled"|"failed",
  * "message_id":N (once sent),"created_at":T,"updated_at":T} */

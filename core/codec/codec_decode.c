@@ -837,6 +837,32 @@ void codec_schedule_free(struct req_schedule *r)
 	r->body = NULL;
 }
 
+/* ---- An adviser's absence (issue 15) ------------------------------------------------ */
+
+int codec_decode_absence(const char *text, size_t len, struct absence *out, const char **why)
+{
+	json_t *o;
+	memset(out, 0, sizeof *out);
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	struct obj ob = {.tree = o};
+	const char *from, *to, *note = "";
+	size_t from_len, to_len, note_len = 0;
+	int rc = ERR_OK;
+	if (!req_str(&ob, "from", &from, &from_len) || text_parse_ts(from, &out->from) != 0 ||
+	    !req_str(&ob, "to", &to, &to_len) || text_parse_ts(to, &out->to) != 0)
+		rc = bad(why, "absence: \"from\" and \"to\" must be times (RFC 3339)");
+	else if (!opt_str(&ob, "note", &note, &note_len) ||
+	         (note && !chars_within(note, note_len, 0, DOMAIN_ABSENCE_NOTE_MAX)))
+		rc = bad(why, "absence: \"note\" must be a string of at most 160 characters");
+	if (rc == ERR_OK && note) {
+		memcpy(out->note, note, note_len);
+		out->note[note_len] = '\0';
+	}
+	json_decref(o);
+	return rc == ERR_OK ? ok(why) : rc;
+}
+
 /* ---- A member's SMS settings ------------------------------------------------------- */
 
 int codec_decode_member_sms(const char *text, size_t len, struct req_member_sms *out,

@@ -158,6 +158,26 @@ static json_t *answered_json(const struct conv_waiting *w)
 	return finish(o, rc);
 }
 
+/* {"user":USER,"from":TS,"to":TS,"note":S} */
+static json_t *absence_json(const struct absence *a)
+{
+	json_t *o = json_object();
+	int rc = put(o, "user", user_json(&a->user));
+	rc |= put(o, "from", ts_json(a->from));
+	rc |= put(o, "to", ts_json(a->to));
+	rc |= put(o, "note", json_string(a->note));
+	return finish(o, rc);
+}
+
+static json_t *away_json(const struct conv *c)
+{
+	json_t *a = json_array();
+	int rc = 0;
+	for (int i = 0; i < c->n_away && rc == 0; i++)
+		rc = json_array_append_new(a, absence_json(&c->away[i]));
+	return finish(a, rc);
+}
+
 /* {"id":N,"sender":USER,"kind":K,"preview":S,"at":TS} or null. */
 static json_t *last_json(const struct conv_last *l)
 {
@@ -190,6 +210,7 @@ static json_t *conv_json(const struct conv *c)
 	rc |= put(o, "unread", json_integer(c->unread));
 	rc |= put(o, "last", last_json(&c->last));
 	rc |= put(o, "answer_minutes", json_integer(c->answer_minutes));
+	rc |= put(o, "away", away_json(c));
 	if (c->staff_view) {
 		rc |= put(o, "waiting", waiting_json(&c->waiting));
 		rc |= put(o, "answered", answered_json(&c->waiting));
@@ -544,6 +565,13 @@ char *codec_encode_waiting(const char *ref, int64_t conv, const struct conv_wait
 	rc |= put(o, "conv", json_integer(conv));
 	rc |= put(o, "waiting", waiting_json(w));
 	rc |= put(o, "answered", answered_json(w));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_absence(const struct absence *a)
+{
+	json_t *o = json_object();
+	int rc = o ? put(o, "absence", a && a->user.id ? absence_json(a) : json_null()) : -1;
 	return dump(finish(o, rc));
 }
 

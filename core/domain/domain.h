@@ -229,6 +229,16 @@ struct conv_last {
 	int64_t at;
 };
 
+/* An adviser away (issue 15): from when to when, and what the families
+ * of their pair are told ("på kursus"); the partner answers meanwhile. */
+#define DOMAIN_ABSENCE_NOTE_MAX 160 /* code points */
+#define DOMAIN_ABSENCE_MAX_MS   (366LL * 24 * 3600 * 1000)
+struct absence {
+	struct user_ref user;
+	int64_t from, to;
+	char note[DOMAIN_ABSENCE_NOTE_MAX * 4 + 1];
+};
+
 struct conv {
 	int64_t id;
 	int64_t family_id;
@@ -246,8 +256,10 @@ struct conv {
 	int64_t read_upto;
 	int64_t unread;
 	struct conv_last last;
-	int answer_minutes; /* the team's response target in working minutes (0: none) */
-	bool staff_view;    /* staff look: waiting is theirs to see */
+	int answer_minutes;     /* the team's response target in working minutes (0: none) */
+	struct absence away[2]; /* the pair's absences not yet over */
+	int n_away;
+	bool staff_view; /* staff look: waiting is theirs to see */
 	struct conv_waiting waiting;
 };
 

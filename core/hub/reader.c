@@ -27,7 +27,8 @@ static void welcome_build(struct store *s, struct job *j)
 {
 	struct conv_list convs = {0};
 	int64_t last_id = 0;
-	int err = s ? store_user_conversations(s, &j->user, &convs) : ERR_UNAVAILABLE;
+	int err =
+	    s ? store_user_conversations(s, &j->user, text_now_ms(), &convs) : ERR_UNAVAILABLE;
 	if (err == ERR_OK)
 		err = store_last_visible_id(s, &j->user, &last_id);
 	if (err == ERR_OK) {

@@ -64,6 +64,11 @@ bool perm_can_mark_read(enum perm_rel rel)
 	return perm_can_see_conv(rel);
 }
 
+bool perm_can_be_away(enum role role, bool active)
+{
+	return role == ROLE_ADVISER && active;
+}
+
 bool perm_can_mark_handled(enum perm_rel rel)
 {
 	return rel == REL_PAIR;

@@ -49,6 +49,9 @@ bool perm_can_read_log(enum perm_rel rel);
 /* Mark a conversation as needing no answer (issue 15): the pair, whose
  * answer it would have been. */
 bool perm_can_mark_handled(enum perm_rel rel);
+/* Say one is away (issue 15): an adviser, whose partner answers meanwhile;
+ * not a family member, not an administrator. */
+bool perm_can_be_away(enum role role, bool active);
 /* May extract who read the family's data (GDPR art. 15): the administrator
  * who answers a subject access request, and the pair, whose coordinator is
  * the family's contact.  Team members read the contact log, which already

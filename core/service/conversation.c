@@ -8,9 +8,10 @@
  */
 #include "service_int.h"
 
-int svc_conversations(struct store *s, const struct store_user *user, struct conv_list *out)
+int svc_conversations(struct store *s, const struct store_user *user, int64_t now,
+                      struct conv_list *out)
 {
-	return store_user_conversations(s, user, out);
+	return store_user_conversations(s, user, now, out);
 }
 
 int svc_conv_create(struct store *s, const struct store_user *actor, int64_t family,
@@ -38,6 +39,6 @@ int svc_conv_create(struct store *s, const struct store_user *actor, int64_t fam
 		err =
 		    store_log_append(s, now, "conversation", actor->ref.id, family, conv, 0, title);
 	if (err == ERR_OK)
-		err = store_conversation(s, actor, conv, out);
+		err = store_conversation(s, actor, conv, now, out);
 	return err;
 }

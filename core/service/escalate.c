@@ -4,7 +4,8 @@
  * Each team has a response target in working time (teams.answer_minutes,
  * over its working week and Danish public holidays: core/common/workdays).
  * A conversation still waiting at half the target is told to the partner
- * (the pair adviser who is not the family's primary), at the target to the
+ * (the pair adviser who is not the family's primary; the primary when the
+ * partner is away, absence_set.c), at the target to the
  * team's leaders (without any, to both of the pair).  Told means: a
  * notification of the family's message (Web Push, as a message is), an
  * `escalation` frame to their open clients, and a contact-log row.
@@ -37,12 +38,38 @@ static int level_of(int64_t worked, int64_t target)
 	return worked >= target ? 2 : worked * 2 >= target ? 1 : 0;
 }
 
+/* Whether user is away at now, by the pair's absences a[]. */
+static bool away(const struct absence *a, int n, int64_t user, int64_t now)
+{
+	for (int i = 0; i < n; i++)
+		if (a[i].user.id == user && a[i].from <= now && now < a[i].to)
+			return true;
+	return false;
+}
+
+/* The pair's partner, the adviser who is not primary; the primary when
+ * the partner is away (both away: both, someone must know). */
+static int add_partner(struct store *s, const struct escalate_row *r, int64_t now,
+                       struct route_set *to)
+{
+	struct absence a[2];
+	int n;
+	int err = store_family_away(s, r->family, now, a, &n);
+	bool partner_away = err == ERR_OK && away(a, n, r->secondary, now);
+	if (err == ERR_OK && (!partner_away || away(a, n, r->primary, now)))
+		err = route_set_add(to, r->secondary);
+	if (err == ERR_OK && partner_away)
+		err = route_set_add(to, r->primary);
+	return err;
+}
+
 /* Who hears of a wait that reached level from below it. */
-static int audience(struct store *s, const struct escalate_row *r, int level, struct route_set *to)
+static int audience(struct store *s, const struct escalate_row *r, int level, int64_t now,
+                    struct route_set *to)
 {
 	int err = ERR_OK;
 	if (r->escalated < 1) /* the partner: straight to 2 (a weekend), both are told */
-		err = route_set_add(to, r->secondary);
+		err = add_partner(s, r, now, to);
 	if (err || level < 2)
 		return err;
 	int64_t leaders[LEADERS_MAX];
@@ -67,7 +94,7 @@ static int tell(struct store *s, const struct escalate_row *r, int level, int64_
 	out->answer_minutes = r->answer_minutes;
 	out->state = (struct conv_waiting){.from = r->from, .since = r->since};
 	struct msg m = {.id = r->from, .conv = r->conv, .created_at = r->since};
-	int err = audience(s, r, level, &out->to);
+	int err = audience(s, r, level, now, &out->to);
 	if (err == ERR_OK)
 		err = svc_push_queue(s, &out->to, &m, now, &out->pushes);
 	if (err == ERR_OK)

@@ -186,7 +186,8 @@ int svc_conv_relation(struct store *s, const struct store_user *user, int64_t co
                       enum perm_rel *rel, int64_t *family);
 
 /* Every conversation the user may see. */
-int svc_conversations(struct store *s, const struct store_user *user, struct conv_list *out);
+int svc_conversations(struct store *s, const struct store_user *user, int64_t now,
+                      struct conv_list *out);
 
 /* A restricted conversation of the family (the pair), at most
  * DOMAIN_RESTRICTED_CONVS_MAX of them; filled as the actor sees it. */
@@ -243,6 +244,16 @@ int svc_escalate_next(struct store *s, int64_t *at);
 /* Looks at up to max waits due at now (the writer, in its transaction). */
 int svc_escalate(struct store *s, int64_t now, int max, struct svc_escalated *out);
 void svc_escalated_clear(struct svc_escalated *e);
+
+/* An adviser's absence (issue 15): set (replacing any; from before to,
+ * to after now, at most a year, from at most a day ago: else
+ * ERR_BAD_REQUEST; out as stored), cleared (nothing there: ERR_OK), or
+ * read (out->user.id 0: none not over at now).  Advisers only. */
+int svc_absence_set(struct store *s, const struct store_user *user, const struct absence *in,
+                    int64_t now, struct absence *out);
+int svc_absence_clear(struct store *s, const struct store_user *user, int64_t now);
+int svc_absence_get(struct store *s, const struct store_user *user, int64_t now,
+                    struct absence *out);
 
 /* What a send stored and who is to hear of it. */
 struct svc_sent {

@@ -414,6 +414,19 @@ static const char *const migrations[] = {
     "ALTER TABLE conv_state ADD COLUMN escalate_at INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX conv_state_escalate ON conv_state(escalate_at) WHERE escalate_at > 0;"
     "UPDATE conv_state SET escalate_at = waiting_since WHERE waiting_from <> 0;",
+
+    /* 18 -> 19: out of office (issue 15).  One absence per adviser, the
+     * coming or current one (a new one replaces it): from when to when,
+     * and what the families of their pair are told.  Over once ends_at is
+     * past; nothing removes it then, the next replaces it. */
+    "CREATE TABLE absences("
+    "  user_id INTEGER PRIMARY KEY REFERENCES users(id),"
+    "  starts_at INTEGER NOT NULL,"
+    "  ends_at INTEGER NOT NULL,"
+    "  note TEXT NOT NULL DEFAULT '',"
+    "  set_at INTEGER NOT NULL,"
+    "  CHECK (ends_at > starts_at)"
+    ") STRICT;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -801,6 +814,23 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_TEAM_ESCALATE_AGAIN] = "UPDATE conv_state SET escalate_at = ?2 WHERE waiting_from <> 0 "
                                "AND conv_id IN (SELECT c.id FROM conversations c JOIN families f "
                                "ON f.id = c.family_id WHERE f.team_id = ?1)",
+    /* The pair's absences not over at ?2, the primary first. */
+    [ST_FAMILY_AWAY] =
+        "SELECT u.id, u.name, u.role, a.starts_at, a.ends_at, a.note FROM families f "
+        "JOIN absences a ON a.user_id IN (f.primary_id, f.secondary_id) "
+        "JOIN users u ON u.id = a.user_id WHERE f.id = ?1 AND a.ends_at > ?2 "
+        "ORDER BY a.user_id <> f.primary_id",
+    [ST_ABSENCE_SET] = "INSERT INTO absences(user_id, starts_at, ends_at, note, set_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(user_id) DO UPDATE SET "
+                       "starts_at = ?2, ends_at = ?3, note = ?4, set_at = ?5",
+    [ST_ABSENCE_CLEAR] = "DELETE FROM absences WHERE user_id = ?1",
+    [ST_ABSENCE_GET] =
+        "SELECT u.id, u.name, u.role, a.starts_at, a.ends_at, a.note FROM absences a "
+        "JOIN users u ON u.id = a.user_id WHERE a.user_id = ?1 AND a.ends_at > ?2",
+    /* One contact-log row for each family whose pair ?3 is in. */
+    [ST_LOG_PAIR_FAMILIES] = "INSERT INTO contact_log(at, kind, actor_id, family_id, conv_id, "
+                             "message_id, detail) SELECT ?1, ?2, ?3, id, NULL, NULL, ?4 "
+                             "FROM families WHERE primary_id = ?3 OR secondary_id = ?3",
     [ST_TEAM_LEADERS] = "SELECT ts.user_id FROM team_staff ts JOIN users u ON u.id = ts.user_id "
                         "WHERE ts.team_id = ?1 AND ts.leader AND u.active ORDER BY ts.user_id",
     /* The first text a family member wrote in ?1 after message ?2. */

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 18
+#define STORE_SCHEMA_VERSION 19
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -223,7 +223,8 @@ int store_history(struct store *s, int64_t conv_id, bool include_notes, int64_t 
 /* Highest message id the user may see (0 when none). */
 int store_last_visible_id(struct store *s, const struct store_user *u, int64_t *id);
 /* Every conversation the user may see, with members and counters. */
-int store_user_conversations(struct store *s, const struct store_user *u, struct conv_list *out);
+int store_user_conversations(struct store *s, const struct store_user *u, int64_t now,
+                             struct conv_list *out);
 /* store_waiting.c: the conversation's newest message (out->id 0: none),
  * notes too when notes; and its "needs an answer" columns, kept by
  * core/service/waiting.c: started (waiting_from 0 before) or not, and
@@ -251,6 +252,17 @@ int store_escalate_set(struct store *s, int64_t conv_id, int level, int64_t next
 int store_team_answer_set(struct store *s, int64_t team, int minutes, const char *week);
 int store_team_leader_set(struct store *s, int64_t team, int64_t user, bool leader);
 int store_team_escalate_again(struct store *s, int64_t team, int64_t now);
+/* store_absence.c: the absences of a family's pair not over at now (at
+ * most 2, the primary's first); an adviser's absence set (replacing any)
+ * or cleared. */
+int store_family_away(struct store *s, int64_t family, int64_t now, struct absence *v, int *n);
+int store_absence_set(struct store *s, const struct absence *a, int64_t now);
+int store_absence_clear(struct store *s, int64_t user, bool *cleared);
+/* The user's absence not over at now (out->user.id 0: none). */
+int store_absence_get(struct store *s, int64_t user, int64_t now, struct absence *out);
+/* A contact-log row of kind for each family whose pair actor is in. */
+int store_log_pair_families(struct store *s, int64_t at, const char *kind, int64_t actor,
+                            const char *detail);
 /* The active leaders of a team (at most max). */
 int store_team_leaders(struct store *s, int64_t team_id, int64_t *ids, int max, int *n);
 /* The first text a family member wrote in conv_id after message after
@@ -260,7 +272,7 @@ int store_waiting_next(struct store *s, int64_t conv_id, int64_t after, int64_t 
  * sum of CONV.unread (0 for an administrator). */
 int store_user_unread(struct store *s, const struct store_user *u, int64_t *n);
 /* One conversation as the user sees it. */
-int store_conversation(struct store *s, const struct store_user *u, int64_t conv_id,
+int store_conversation(struct store *s, const struct store_user *u, int64_t conv_id, int64_t now,
                        struct conv *out);
 
 /* The highest message id of conv, notes included or not (0 when empty). */

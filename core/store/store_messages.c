@@ -273,10 +273,12 @@ static int conv_members(struct store *s, struct conv *c)
 }
 
 /* last_id, read_upto and unread of c for user u. */
-static int conv_counters(struct store *s, const struct store_user *u, struct conv *c)
+static int conv_counters(struct store *s, const struct store_user *u, int64_t now, struct conv *c)
 {
 	int notes = u->ref.role != ROLE_FAMILY;
 	int err = store_conv_last_msg(s, c->id, notes, &c->last);
+	if (err == ERR_OK)
+		err = store_family_away(s, c->family_id, now, c->away, &c->n_away);
 	if (err == ERR_OK && (c->staff_view = notes))
 		err = store_waiting_get(s, c->id, &c->waiting);
 	if (err)
@@ -314,7 +316,8 @@ static void read_conv_head(sqlite3_stmt *st, struct conv *c)
 	c->answer_minutes = sqlite3_column_int(st, 4);
 }
 
-int store_user_conversations(struct store *s, const struct store_user *u, struct conv_list *out)
+int store_user_conversations(struct store *s, const struct store_user *u, int64_t now,
+                             struct conv_list *out)
 {
 	if (u->ref.role == ROLE_ADMIN)
 		return ERR_OK;
@@ -341,7 +344,7 @@ int store_user_conversations(struct store *s, const struct store_user *u, struct
 		if (err == ERR_OK)
 			err = conv_pair_and_reads(s, &out->v[i], u->ref.role != ROLE_FAMILY);
 		if (err == ERR_OK)
-			err = conv_counters(s, u, &out->v[i]);
+			err = conv_counters(s, u, now, &out->v[i]);
 		if (err)
 			return err;
 	}
@@ -357,7 +360,7 @@ int store_user_unread(struct store *s, const struct store_user *u, int64_t *n)
 	                       u->ref.id, n);
 }
 
-int store_conversation(struct store *s, const struct store_user *u, int64_t conv_id,
+int store_conversation(struct store *s, const struct store_user *u, int64_t conv_id, int64_t now,
                        struct conv *out)
 {
 	memset(out, 0, sizeof *out);
@@ -372,7 +375,7 @@ int store_conversation(struct store *s, const struct store_user *u, int64_t conv
 	sqlite3_reset(st);
 	if ((err = conv_members(s, out)) == ERR_OK &&
 	    (err = conv_pair_and_reads(s, out, u->ref.role != ROLE_FAMILY)) == ERR_OK)
-		err = conv_counters(s, u, out);
+		err = conv_counters(s, u, now, out);
 	return err;
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../common/text.h"
 #include "../kannel/kannel.h"
 #include "../notify/notify.h"
 #include "../scan/scan.h"
@@ -118,7 +119,8 @@ static void announce_conversation(struct hub *h, int64_t conv_id)
 		struct conv c;
 		if (first == NULL)
 			continue;
-		if (store_conversation(h->store, &first->user, conv_id, &c) == ERR_OK) {
+		if (store_conversation(h->store, &first->user, conv_id, text_now_ms(), &c) ==
+		    ERR_OK) {
 			struct out_frame *f = outbox_frame_new(h, codec_encode_conversation(&c));
 			for (struct session *s = first; s; s = s->next_of_user)
 				if (s->state == SESSION_AUTHED)

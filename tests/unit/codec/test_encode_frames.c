@@ -64,7 +64,8 @@ static void check_conv(const json_t *j)
 {
 	const json_t *fam = json_object_get(j, "family"), *mem = json_object_get(j, "members");
 	CHECK(json_is_object(j));
-	CHECK_EQ(json_object_size(j), 13); /* no waiting state: not a staff view */
+	CHECK_EQ(json_object_size(j), 14); /* no waiting state: not a staff view */
+	CHECK_EQ(json_array_size(json_object_get(j, "away")), 0);
 	CHECK_EQ(jint(j, "answer_minutes"), 450);
 	CHECK(json_is_null(json_object_get(j, "last")));
 	CHECK_EQ(jint(j, "id"), 4);
@@ -319,7 +320,7 @@ static void test_encode_waiting(void)
 	c.waiting = (struct conv_waiting){.from = 75, .since = 1795428930120};
 	char *out = codec_encode_conv(&c);
 	json_t *j = parse(out);
-	CHECK_EQ(json_object_size(j), 15);
+	CHECK_EQ(json_object_size(j), 16);
 	const json_t *last = json_object_get(j, "last"), *w = json_object_get(j, "waiting");
 	CHECK_EQ(jint(last, "id"), 77);
 	CHECK_STR(jstr(last, "kind"), "text");

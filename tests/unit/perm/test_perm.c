@@ -16,7 +16,7 @@
 struct expect {
 	bool see_text, see_note, send_text, send_note, read_log, read_access_log, create_conv,
 	    invite, revoke, see_quiet, set_quiet, administer, hand_over, schedule, see_scheduled,
-	    buzzed_by_family, buzzed_by_pair, mark_handled;
+	    buzzed_by_family, buzzed_by_pair, mark_handled, be_away;
 };
 
 static struct expect domain_rules(const struct perm_facts *f)
@@ -62,6 +62,8 @@ static struct expect domain_rules(const struct perm_facts *f)
 	/* Issue 15: "no answer needed" is the pair's call, whose answer it
 	 * would have been; the team sees the queue but does not clear it. */
 	e.mark_handled = pair;
+	/* Out of office: an adviser, whose partner answers meanwhile. */
+	e.be_away = f->role == ROLE_ADVISER;
 	return e;
 }
 
@@ -101,6 +103,7 @@ int main(void)
 			CHECK_EQ(perm_can_schedule(rel), e.schedule);
 			CHECK_EQ(perm_can_see_scheduled(rel), e.see_scheduled);
 			CHECK_EQ(perm_can_mark_handled(rel), e.mark_handled);
+			CHECK_EQ(perm_can_be_away(f.role, f.active), e.be_away);
 			CHECK_EQ(perm_push_wanted(ROLE_FAMILY, KIND_TEXT, rel), e.buzzed_by_family);
 			CHECK_EQ(perm_push_wanted(ROLE_ADVISER, KIND_TEXT, rel), e.buzzed_by_pair);
 			CHECK_EQ(perm_push_wanted(ROLE_ADVISER, KIND_NOTE, rel), false);

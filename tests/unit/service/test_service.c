@@ -247,15 +247,15 @@ static void test_sync_visibility(void)
 	msg_list_free(&l);
 
 	struct conv_list convs = {0};
-	CHECK_EQ(store_user_conversations(w.s, &mette, &convs), ERR_OK);
+	CHECK_EQ(store_user_conversations(w.s, &mette, 0, &convs), ERR_OK);
 	CHECK_EQ(convs.n, 1);
 	CHECK_EQ(convs.v[0].id, w.conv_a);
 	conv_list_free(&convs);
-	CHECK_EQ(store_user_conversations(w.s, &anna, &convs), ERR_OK);
+	CHECK_EQ(store_user_conversations(w.s, &anna, 0, &convs), ERR_OK);
 	CHECK_EQ(convs.n, 2);
 	conv_list_free(&convs);
 	struct store_user admin = world_user(&w, w.admin);
-	CHECK_EQ(store_user_conversations(w.s, &admin, &convs), ERR_OK);
+	CHECK_EQ(store_user_conversations(w.s, &admin, 0, &convs), ERR_OK);
 	CHECK_EQ(convs.n, 0);
 	conv_list_free(&convs);
 }

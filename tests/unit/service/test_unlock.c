@@ -192,7 +192,7 @@ static int64_t unread_of_convs(int64_t id)
 	struct store_user u = world_user(&w, id);
 	struct conv_list l = {0};
 	int64_t n = 0;
-	CHECK_EQ(svc_conversations(w.s, &u, &l), ERR_OK);
+	CHECK_EQ(svc_conversations(w.s, &u, 0, &l), ERR_OK);
 	for (size_t i = 0; i < l.n; i++)
 		n += l.v[i].unread;
 	conv_list_free(&l);

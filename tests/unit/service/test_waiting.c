@@ -53,7 +53,7 @@ static void check_caseload(int64_t who, int64_t from)
 {
 	struct store_user u = world_user(&w, who);
 	struct conv c;
-	CHECK_EQ(store_conversation(w.s, &u, w.conv_a, &c), ERR_OK);
+	CHECK_EQ(store_conversation(w.s, &u, w.conv_a, 0, &c), ERR_OK);
 	CHECK(c.staff_view);
 	CHECK_EQ(c.waiting.from, from);
 	CHECK_EQ(c.last.id, c.last_id);
@@ -146,7 +146,7 @@ static void test_family_view(void)
 	send_as(w.mette, KIND_TEXT, "En sidste ting", T0 + 400000, NULL);
 	struct store_user mette = world_user(&w, w.mette);
 	struct conv c;
-	CHECK_EQ(store_conversation(w.s, &mette, w.conv_a, &c), ERR_OK);
+	CHECK_EQ(store_conversation(w.s, &mette, w.conv_a, 0, &c), ERR_OK);
 	CHECK(!c.staff_view);
 	CHECK_STR(c.last.preview, "En sidste ting");
 	CHECK_EQ(c.last.sender.id, w.mette);
@@ -163,12 +163,12 @@ static void test_preview(void)
 	send_as(w.anna, KIND_NOTE, body, T0 + 500000, NULL);
 	struct store_user anna = world_user(&w, w.anna), mette = world_user(&w, w.mette);
 	struct conv c;
-	CHECK_EQ(store_conversation(w.s, &anna, w.conv_a, &c), ERR_OK);
+	CHECK_EQ(store_conversation(w.s, &anna, w.conv_a, 0, &c), ERR_OK);
 	CHECK_EQ(c.last.kind, KIND_NOTE);
 	CHECK(strncmp(c.last.preview, "Første linje anden", 19) == 0);
 	CHECK_EQ(strlen(c.last.preview), 121); /* 120 characters, one of them two bytes */
 	conv_clear(&c);
-	CHECK_EQ(store_conversation(w.s, &mette, w.conv_a, &c), ERR_OK);
+	CHECK_EQ(store_conversation(w.s, &mette, w.conv_a, 0, &c), ERR_OK);
 	CHECK_EQ(c.last.kind, KIND_TEXT); /* the note does not show through */
 	CHECK_STR(c.last.preview, "En sidste ting");
 	conv_clear(&c);

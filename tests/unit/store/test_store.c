@@ -74,7 +74,7 @@ static void test_migrate_from_v1(void)
 	CHECK_EQ(store_open(p, &s), ERR_OK);
 	CHECK_EQ(store_team_create(s, "Team Nord", &team), ERR_OK);
 	CHECK_EQ(sqlite3_exec(store_db(s),
-	                      "DROP TABLE conv_state;"
+	                      "DROP TABLE conv_state; DROP TABLE absences;"
 	                      "ALTER TABLE teams DROP COLUMN answer_minutes;"
 	                      "ALTER TABLE teams DROP COLUMN work_week;"
 	                      "ALTER TABLE team_staff DROP COLUMN leader;"
@@ -136,7 +136,7 @@ static void test_reader_sees_commits(struct world *w)
 	CHECK_EQ(store_open(path, &reader), ERR_OK);
 	struct store_user anna = world_user(w, w->anna);
 	struct conv_list convs = {0};
-	CHECK_EQ(store_user_conversations(reader, &anna, &convs), ERR_OK);
+	CHECK_EQ(store_user_conversations(reader, &anna, 0, &convs), ERR_OK);
 	conv_list_free(&convs);
 	int64_t before;
 	CHECK_EQ(store_last_visible_id(reader, &anna, &before), ERR_OK);
