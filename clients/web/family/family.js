@@ -97,7 +97,7 @@ document.addEventListener('DOMContentLoaded', boot);
 async function boot() {
   for (const id of [
     'boot', 'enrol-view', 'enrol-form', 'code', 'from-link', 'enrol-error', 'enrol-submit', 'signedout',
-    'chat-view', 'advisers', 'primary-adviser', 'answer-time', 'menu-btn', 'net-banner', 'conv-tabs', 'thread', 'older', 'thread-note', 'msgs',
+    'chat-view', 'advisers', 'primary-adviser', 'answer-time', 'away', 'menu-btn', 'net-banner', 'conv-tabs', 'thread', 'older', 'thread-note', 'msgs',
     'composer', 'body', 'send', 'counter', 'send-error', 'menu', 'menu-close',
     'install-block', 'install-btn', 'device-info', 'signout-btn', 'signout-confirm', 'signout-yes',
     'signout-no', 'live', 'phones-open', 'chat-notice', 'signout-unsent',
@@ -484,10 +484,30 @@ function renderHeader() {
   // alone), so a screen reader reads it with the header.
   el['primary-adviser'].hidden = !primary;
   el['primary-adviser'].textContent = primary ? t('chat.primary', { name: primary.name }) : '';
-  const expect = answerTime(c && c.answer_minutes);
+  const away = awayText(c, adv);
+  const expect = away ? '' : answerTime(c && c.answer_minutes);
   el['answer-time'].hidden = !expect;
   el['answer-time'].textContent = expect;
+  el.away.hidden = !away;
+  el.away.textContent = away;
   document.title = adv.length ? `Indgang – ${names(adv.map((u) => u.name))}` : 'Indgang';
+}
+
+// An adviser away now (CONV.away, from its `from` to its `to`), and who
+// answers meanwhile: "Anna er væk til mandag – Bo svarer."  Within a week
+// the day's name, later the date; the adviser's own note is for the staff
+// client's caseload and the meeting, the family gets this plain line.
+function awayText(c, adv) {
+  const now = Date.now();
+  const a = (c && c.away || []).find((x) => Date.parse(x.from) <= now && now < Date.parse(x.to));
+  const other = a && adv.find((u) => u.id !== a.user.id);
+  if (!a || !other) return '';
+  const to = new Date(a.to);
+  const locale = lang().locale;
+  const soon = to - now < 6 * 24 * 3600 * 1000;
+  const until = to.toLocaleDateString(locale, soon ? { weekday: 'long', timeZone: 'Europe/Copenhagen' }
+    : { day: 'numeric', month: 'long', timeZone: 'Europe/Copenhagen' });
+  return t('chat.away', { name: a.user.name, until, other: other.name });
 }
 
 // When to expect an answer: the team's target in working minutes

@@ -72,6 +72,8 @@ export class Store extends EventTarget {
       if ('last' in c) old.last = newerLast(old.last, c.last);
       if ('waiting' in c) old.waiting = c.waiting ?? null;
       if ('answered' in c) old.answered = c.answered ?? null;
+      if ('answer_minutes' in c) old.answer_minutes = c.answer_minutes;
+      if ('away' in c) old.away = c.away;
       mergeReads(old, c.reads);
       return [old, false];
     }
