@@ -36,6 +36,8 @@ enum frame_type {
 	FRAME_DELIVERED,
 	FRAME_HANDLED,   /* "no answer needed" (issue 15) */
 	FRAME_ANSWERING, /* "I'm answering" (issue 15) */
+	FRAME_CORRECT,   /* one's own message corrected (issue 15) */
+	FRAME_WITHDRAW,  /* ... or taken back */
 };
 
 struct frame {
@@ -76,6 +78,10 @@ struct frame {
 			int64_t conv;
 			bool stop; /* withdrawn */
 		} answering;
+		struct {
+			int64_t id;
+			char *body; /* correct: trimmed, 1..4000 code points; withdraw: NULL */
+		} change;
 	} u;
 };
 
@@ -258,6 +264,9 @@ char *codec_encode_me(const struct user_ref *user, const struct conv_list *convs
 char *codec_encode_conv(const struct conv *c);
 /* {"type":"conversation","conversation":CONV}: a conversation the user may now see */
 char *codec_encode_conversation(const struct conv *c);
+/* {"type":"changed","ref":R,"message":MSG}: a message its author corrected
+ * or withdrew (issue 15); ref NULL: none */
+char *codec_encode_changed(const char *ref, const struct msg *m);
 /* {"type":"waiting","ref":R,"conv":C,"waiting":{"from":N,"since":TS}|null,
  *  "answered":{"by":USER,"at":TS,"how":"reply"|"handled","upto":N}|null}:
  * whether conv needs an answer (issue 15); ref NULL: none */

@@ -388,6 +388,22 @@ static int decode_viewing(const struct obj *o, struct frame *f, const char **why
 	return ERR_OK;
 }
 
+/* {"id":M,"body":B} (correct) or {"id":M} (withdraw): one's own message
+ * sent by mistake (issue 15). */
+static int decode_change(const struct obj *o, struct frame *f, const char **why)
+{
+	const char *body;
+	size_t len;
+	f->u.change.body = NULL;
+	if (!req_int(o, "id", 1, &f->u.change.id))
+		return bad(why, "\"id\" must be a message id");
+	if (f->type == FRAME_WITHDRAW)
+		return ERR_OK;
+	if (!req_str(o, "body", &body, &len))
+		return bad(why, "correct: \"body\" must be a string");
+	return take_body(body, len, &f->u.change.body, why);
+}
+
 static int decode_answering(const struct obj *o, struct frame *f, const char **why)
 {
 	f->u.answering.stop = false;
@@ -416,6 +432,7 @@ static const struct frame_decoder {
     {"read", FRAME_READ, decode_position},       {"ping", FRAME_PING, decode_ping},
     {"viewing", FRAME_VIEWING, decode_viewing},  {"delivered", FRAME_DELIVERED, decode_position},
     {"handled", FRAME_HANDLED, decode_position}, {"answering", FRAME_ANSWERING, decode_answering},
+    {"correct", FRAME_CORRECT, decode_change},   {"withdraw", FRAME_WITHDRAW, decode_change},
 };
 
 static int decode_typed(const struct obj *o, struct frame *f, const char **why)
@@ -484,6 +501,10 @@ void codec_frame_free(struct frame *f)
 	case FRAME_SEND:
 		free(f->u.send.body);
 		f->u.send.body = NULL;
+		break;
+	case FRAME_CORRECT:
+		free(f->u.change.body);
+		f->u.change.body = NULL;
 		break;
 	default:
 		break;

@@ -297,6 +297,12 @@ static void jw_msg(struct jw *w, const struct msg *m)
 		jw_lit(w, ",\"no_sms\":true"); /* absent: may go by SMS */
 	if (m->n_att > 0)
 		jw_attachments(w, m);
+	if (m->edited_at > 0) {
+		jw_lit(w, ",\"edited_at\":"); /* absent: as first sent */
+		jw_ts(w, m->edited_at);
+	}
+	if (m->withdrawn)
+		jw_lit(w, ",\"withdrawn\":true");
 	jw_lit(w, "}");
 }
 
@@ -503,6 +509,17 @@ char *codec_encode_ack_with(const char *ref, const char *client_id, const char *
 	jw_str(&w, client_id);
 	jw_lit(&w, ",\"message\":");
 	jw_raw(&w, msg_json, strlen(msg_json));
+	jw_lit(&w, "}");
+	return jw_finish(&w);
+}
+
+char *codec_encode_changed(const char *ref, const struct msg *m)
+{
+	struct jw w;
+	jw_init(&w, 256 + strlen(m->body));
+	jw_frame_start(&w, "changed", ref);
+	jw_lit(&w, ",\"message\":");
+	jw_msg(&w, m);
 	jw_lit(&w, "}");
 	return jw_finish(&w);
 }

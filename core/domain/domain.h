@@ -148,6 +148,8 @@ struct msg {
 	int64_t created_at;     /* ms since epoch */
 	bool sms;               /* it came by SMS (issue 13) */
 	bool no_sms;            /* its adviser marked it "not by SMS": SMS tells of it only */
+	int64_t edited_at;      /* its author corrected it then (issue 15); 0: never */
+	bool withdrawn;         /* its author took it back (issue 15) */
 	struct attachment *att; /* its photos and documents (owned), in order */
 	size_t n_att;
 };
@@ -232,7 +234,9 @@ struct conv_last {
 /* An adviser away (issue 15): from when to when, and what the families
  * of their pair are told ("på kursus"); the partner answers meanwhile. */
 #define DOMAIN_ABSENCE_NOTE_MAX 160 /* code points */
-#define DOMAIN_ABSENCE_MAX_MS   (366LL * 24 * 3600 * 1000)
+/* What a withdrawn message says to a client that knows no "withdrawn". */
+#define DOMAIN_WITHDRAWN_BODY "Beskeden er trukket tilbage."
+#define DOMAIN_ABSENCE_MAX_MS (366LL * 24 * 3600 * 1000)
 struct absence {
 	struct user_ref user;
 	int64_t from, to;

@@ -51,6 +51,7 @@ enum job_type {
 	JOB_NOTICE,    /* a frame for some users' connections, from any thread (uncounted) */
 	JOB_HANDLED,   /* "no answer needed" (issue 15) */
 	JOB_ESCALATE,  /* waits to tell on (issue 15), from the tick */
+	JOB_CHANGE,    /* a message corrected (body) or withdrawn (no body) by its author */
 };
 
 struct job {
@@ -72,6 +73,7 @@ struct job {
 	size_t n_attach;
 	char *body;
 	char client_id[DOMAIN_CLIENT_ID_MAX * 4 + 1];
+	int64_t message; /* JOB_CHANGE: which */
 	/* JOB_READ, JOB_DELIVERED, JOB_NOTIFIED, JOB_HANDLED */
 	int64_t upto;
 	int64_t device_id; /* JOB_DELIVERED: the phone's, 0 for a staff browser */
@@ -98,6 +100,7 @@ struct job {
 	struct svc_delivery delivery;    /* JOB_DELIVERED */
 	struct svc_waiting waiting;      /* JOB_HANDLED */
 	struct svc_escalated escalated;  /* JOB_ESCALATE */
+	struct svc_changed changed;      /* JOB_CHANGE */
 	struct svc_push_outcome *pushed; /* JOB_PUSHED */
 	size_t n_pushed, pushed_left;
 	int (*op)(struct store *s, void *arg); /* JOB_OP */

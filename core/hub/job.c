@@ -23,6 +23,7 @@ void job_free(struct job *j)
 	svc_delivery_clear(&j->delivery);
 	svc_waiting_clear(&j->waiting);
 	svc_escalated_clear(&j->escalated);
+	svc_changed_clear(&j->changed);
 	free(j->pushed);
 	svc_sms_batch_clear(&j->sms);
 	free(j->notice);

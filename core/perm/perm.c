@@ -64,6 +64,11 @@ bool perm_can_mark_read(enum perm_rel rel)
 	return perm_can_see_conv(rel);
 }
 
+bool perm_can_change_message(bool author, enum msg_kind kind, int64_t age_ms)
+{
+	return author && kind != KIND_SYSTEM && age_ms >= 0 && age_ms <= PERM_CHANGE_WINDOW_MS;
+}
+
 bool perm_can_be_away(enum role role, bool active)
 {
 	return role == ROLE_ADVISER && active;

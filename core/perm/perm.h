@@ -49,6 +49,12 @@ bool perm_can_read_log(enum perm_rel rel);
 /* Mark a conversation as needing no answer (issue 15): the pair, whose
  * answer it would have been. */
 bool perm_can_mark_handled(enum perm_rel rel);
+/* Correct or withdraw a message sent by mistake (issue 15): its author,
+ * within minutes of sending it (and still allowed to send its kind there,
+ * perm_can_send), never a system message.  Later it stays as it was: the
+ * case file allows no silent edit, and the change is logged. */
+#define PERM_CHANGE_WINDOW_MS (5 * 60 * 1000)
+bool perm_can_change_message(bool author, enum msg_kind kind, int64_t age_ms);
 /* Say one is away (issue 15): an adviser, whose partner answers meanwhile;
  * not a family member, not an administrator. */
 bool perm_can_be_away(enum role role, bool active);

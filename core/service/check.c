@@ -67,6 +67,25 @@ int svc_check_conv(struct store *s, const struct store_user *actor, int64_t conv
 	return svc_refuse_unless(s, actor, allowed(rel, arg), rel, *family, conv, now, what);
 }
 
+int svc_check_own_message(struct store *s, const struct store_user *user, int64_t id, int64_t now,
+                          const char *what, struct msg *out)
+{
+	enum perm_rel rel;
+	int64_t family;
+	int err = store_message_get(s, id, out);
+	if (err == ERR_OK)
+		err = svc_conv_relation(s, user, out->conv, &rel, &family);
+	if (err)
+		return err;
+	bool author = out->sender.id == user->ref.id;
+	if (!perm_can_see_kind(rel, out->kind) || !author || !perm_can_send(rel, out->kind))
+		return svc_refuse_unless(s, user, false, rel, family, out->conv, now, what);
+	/* One's own, but too late or taken back already: said plainly. */
+	if (!perm_can_change_message(author, out->kind, now - out->created_at) || out->withdrawn)
+		return ERR_CONFLICT;
+	return ERR_OK;
+}
+
 /* A refusal for an id that names no family is logged without one (the
  * row's family must exist). */
 /* About the family itself, its members know it exists. */

@@ -255,6 +255,21 @@ int svc_absence_clear(struct store *s, const struct store_user *user, int64_t no
 int svc_absence_get(struct store *s, const struct store_user *user, int64_t now,
                     struct absence *out);
 
+/* A message its author corrects or withdraws within minutes (issue 15;
+ * perm_can_change_message): the message as it is now and who sees it.
+ * Another's message, or one of a conversation they may no longer write
+ * in, is refused like any other (logged); too late, or withdrawn already,
+ * ERR_CONFLICT.  body: 1..4000 characters, trimmed (the codec's). */
+struct svc_changed {
+	struct msg msg;
+	struct route_set rcpt;
+};
+void svc_changed_clear(struct svc_changed *c);
+int svc_correct(struct store *s, const struct store_user *user, int64_t id, const char *body,
+                int64_t now, struct svc_changed *out);
+int svc_withdraw(struct store *s, const struct store_user *user, int64_t id, int64_t now,
+                 struct svc_changed *out);
+
 /* What a send stored and who is to hear of it. */
 struct svc_sent {
 	struct msg msg;

@@ -34,6 +34,14 @@ int svc_family_refusal(enum perm_rel rel);
 /* waiting.c: out becomes the conversation's waiting state now, changed,
  * to be told to its staff. */
 int svc_waiting_tell(struct store *s, int64_t conv, struct svc_waiting *out);
+/* The user's own message id (*out, its body the caller's to clear), still
+ * theirs to correct or withdraw at now: another's, or one they may no
+ * longer send, is refused and logged as what; too late or withdrawn
+ * already, ERR_CONFLICT. */
+int svc_check_own_message(struct store *s, const struct store_user *user, int64_t id, int64_t now,
+                          const char *what, struct msg *out);
+/* correct.c: out becomes message id as it is now, and who sees it. */
+int svc_changed_tell(struct store *s, int64_t id, struct svc_changed *out);
 int svc_check_conv(struct store *s, const struct store_user *actor, int64_t conv, int64_t now,
                    bool (*allowed)(enum perm_rel, int), int arg, const char *what, int64_t *family);
 

@@ -53,6 +53,8 @@ static bool person_acts(enum frame_type type)
 	case FRAME_HISTORY:
 	case FRAME_HANDLED:
 	case FRAME_ANSWERING: /* said while writing a reply */
+	case FRAME_CORRECT:
+	case FRAME_WITHDRAW:
 		return true;
 	case FRAME_AUTH:
 	case FRAME_SYNC:

@@ -112,6 +112,18 @@ static void verb_handled(struct session *s, struct frame *f)
 	writer_submit(s->hub, j);
 }
 
+/* One's own message corrected or withdrawn (issue 15). */
+static void verb_change(struct session *s, struct frame *f)
+{
+	struct job *j = write_job(s, f, JOB_CHANGE);
+	if (j == NULL)
+		return;
+	j->message = f->u.change.id;
+	j->body = f->u.change.body; /* the job takes it; NULL: withdraw */
+	f->u.change.body = NULL;
+	writer_submit(s->hub, j);
+}
+
 /* "I'm answering" (or no longer): to the partner and the team at once,
  * nothing stored; the caller hears it back with its ref. */
 static void verb_answering(struct session *s, struct frame *f)
@@ -192,6 +204,7 @@ static const struct verb verbs[] = {
     {FRAME_READ, verb_read},       {FRAME_PING, verb_ping},
     {FRAME_VIEWING, verb_viewing}, {FRAME_DELIVERED, verb_delivered},
     {FRAME_HANDLED, verb_handled}, {FRAME_ANSWERING, verb_answering},
+    {FRAME_CORRECT, verb_change},  {FRAME_WITHDRAW, verb_change},
 };
 
 void verb_dispatch(struct session *s, struct frame *f)
@@ -249,6 +262,23 @@ static void fan_out_waiting(struct hub *h, struct session *caller, const char *r
 		return;
 	struct out_frame *f = outbox_frame_new(h, codec_encode_waiting(NULL, w->conv, &w->state));
 	registry_fan_out(h, &w->staff, f, caller);
+	outbox_frame_unref(f);
+}
+
+/* The message as it is now, to everyone who sees it; the author's asking
+ * connection with its ref. */
+static void apply_change(struct hub *h, struct session *s, struct job *j)
+{
+	const char *ref = j->has_ref ? j->ref : NULL;
+	if (j->err) {
+		if (s)
+			outbox_send_error(s, ref, j->err, NULL);
+		return;
+	}
+	if (s)
+		outbox_send_json(s, codec_encode_changed(ref, &j->changed.msg));
+	struct out_frame *f = outbox_frame_new(h, codec_encode_changed(NULL, &j->changed.msg));
+	registry_fan_out(h, &j->changed.rcpt, f, s);
 	outbox_frame_unref(f);
 }
 
@@ -475,6 +505,8 @@ void verb_apply(struct hub *h, struct job *j)
 		apply_read(h, s, j);
 	else if (j->type == JOB_HANDLED)
 		apply_handled(h, s, j);
+	else if (j->type == JOB_CHANGE)
+		apply_change(h, s, j);
 	else if (j->type == JOB_LOG && j->reply != NULL && s != NULL)
 		apply_reply(s, j);
 }

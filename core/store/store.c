@@ -427,6 +427,22 @@ static const char *const migrations[] = {
     "  set_at INTEGER NOT NULL,"
     "  CHECK (ends_at > starts_at)"
     ") STRICT;",
+
+    /* 19 -> 20: a message sent by mistake, corrected or withdrawn by its
+     * author within minutes (issue 15).  The message shows what it says
+     * now (edited_at: when it was last corrected; withdrawn: no longer
+     * meant); message_versions keeps every text it had before each change,
+     * for the case file, which allows no silent edit. */
+    "ALTER TABLE messages ADD COLUMN edited_at INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE messages ADD COLUMN withdrawn INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE message_versions("
+    "  id INTEGER PRIMARY KEY,"
+    "  message_id INTEGER NOT NULL REFERENCES messages(id),"
+    "  body TEXT NOT NULL,"
+    "  changed_at INTEGER NOT NULL,"
+    "  change TEXT NOT NULL CHECK (change IN ('edit','withdraw'))"
+    ") STRICT;"
+    "CREATE INDEX message_versions_message ON message_versions(message_id, id);",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -439,7 +455,8 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 
 #define MSG_COLS                                                                                   \
 	"m.id, m.conv_id, m.family_id, m.sender_id, u.name, u.role, m.kind, m.body, "              \
-	"m.client_id, m.created_at, m.via = 'sms', m.no_sms, m.n_attach "
+	"m.client_id, m.created_at, m.via = 'sms', m.no_sms, m.n_attach, m.edited_at, "            \
+	"m.withdrawn "
 #define MSG_FROM " FROM messages m JOIN users u ON u.id = m.sender_id "
 #define ATT_COLS                                                                                   \
 	"id, owner_id, ifnull(message_id, 0), position, state, kind, mime, name, size, "           \
@@ -823,6 +840,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_ABSENCE_SET] = "INSERT INTO absences(user_id, starts_at, ends_at, note, set_at) "
                        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(user_id) DO UPDATE SET "
                        "starts_at = ?2, ends_at = ?3, note = ?4, set_at = ?5",
+    /* The text before a change, kept; then the message as it is now. */
+    [ST_MSG_VERSION_ADD] = "INSERT INTO message_versions(message_id, body, changed_at, change) "
+                           "SELECT id, body, ?2, ?3 FROM messages WHERE id = ?1",
+    [ST_MSG_CHANGE] = "UPDATE messages SET body = ?2, edited_at = ?3, withdrawn = ?4 WHERE id = ?1",
     [ST_ABSENCE_CLEAR] = "DELETE FROM absences WHERE user_id = ?1",
     [ST_ABSENCE_GET] =
         "SELECT u.id, u.name, u.role, a.starts_at, a.ends_at, a.note FROM absences a "

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 19
+#define STORE_SCHEMA_VERSION 20
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -263,6 +263,9 @@ int store_absence_get(struct store *s, int64_t user, int64_t now, struct absence
 /* A contact-log row of kind for each family whose pair actor is in. */
 int store_log_pair_families(struct store *s, int64_t at, const char *kind, int64_t actor,
                             const char *detail);
+/* A message's text changed (withdrawn: no longer meant), the text before
+ * kept in message_versions (change "edit" or "withdraw"). */
+int store_message_change(struct store *s, int64_t id, const char *body, bool withdrawn, int64_t at);
 /* The active leaders of a team (at most max). */
 int store_team_leaders(struct store *s, int64_t team_id, int64_t *ids, int max, int *n);
 /* The first text a family member wrote in conv_id after message after

@@ -35,6 +35,8 @@ static int read_msg(struct store *s, sqlite3_stmt *st, struct msg *m)
 	m->created_at = sqlite3_column_int64(st, 9);
 	m->sms = sqlite3_column_int(st, 10) != 0;
 	m->no_sms = sqlite3_column_int(st, 11) != 0;
+	m->edited_at = sqlite3_column_int64(st, 13);
+	m->withdrawn = sqlite3_column_int(st, 14) != 0;
 	if (m->body == NULL)
 		return ERR_INTERNAL;
 	/* Only a message with files costs a lookup (n_attach). */
@@ -487,4 +489,22 @@ int store_log_last_id(struct store *s, int64_t *id)
 		*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? ERR_OK : store_err(rc);
+}
+
+int store_message_change(struct store *s, int64_t id, const char *body, bool withdrawn, int64_t at)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_MSG_VERSION_ADD);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_text(st, 3, withdrawn ? "withdraw" : "edit", -1, SQLITE_STATIC);
+	int err = store_exec_stmt(st);
+	if (err || (st = store_stmt(s, ST_MSG_CHANGE)) == NULL)
+		return err ? err : ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, at);
+	sqlite3_bind_int(st, 4, withdrawn);
+	return store_exec_stmt(st);
 }

@@ -86,6 +86,10 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 	case JOB_HANDLED:
 		j->err = svc_handled(s, &j->user, j->conv, j->upto, now, &j->waiting);
 		break;
+	case JOB_CHANGE:
+		j->err = j->body ? svc_correct(s, &j->user, j->message, j->body, now, &j->changed)
+		                 : svc_withdraw(s, &j->user, j->message, now, &j->changed);
+		break;
 	case JOB_ESCALATE:
 		j->err = svc_escalate(s, now, WRITER_ESCALATE_MAX, &j->escalated);
 		break;
@@ -110,6 +114,7 @@ static void fail_batch(struct job *batch, int err)
 		svc_delivery_clear(&j->delivery);
 		svc_waiting_clear(&j->waiting);
 		svc_escalated_clear(&j->escalated);
+		svc_changed_clear(&j->changed);
 		if (j->type == JOB_SMS_CLAIM)
 			svc_sms_batch_clear(&j->sms);
 	}

@@ -388,6 +388,14 @@ static void check_decoded(const struct frame *f, int err, const char *why)
 		if (f->u.pos.conv <= 0 || f->u.pos.upto < 0)
 			fuzz_die("a position decoded out of range");
 		break;
+	case FRAME_CORRECT:
+		if (f->u.change.id <= 0 || f->u.change.body == NULL || f->u.change.body[0] == '\0')
+			fuzz_die("correct decoded without an id or a body");
+		break;
+	case FRAME_WITHDRAW:
+		if (f->u.change.id <= 0 || f->u.change.body != NULL)
+			fuzz_die("withdraw decoded with a body or no id");
+		break;
 	case FRAME_ANSWERING:
 		if (f->u.answering.conv <= 0)
 			fuzz_die("answering decoded with conv %lld",

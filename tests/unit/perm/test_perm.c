@@ -121,5 +121,13 @@ int main(void)
 	CHECK_EQ(combos, 96);
 	CHECK_STR(perm_rel_name(REL_PAIR), "pair");
 	CHECK_STR(perm_rel_name((enum perm_rel)99), "none");
+	/* A message sent by mistake: its author, within five minutes, never a
+	 * system message (issue 15). */
+	CHECK(perm_can_change_message(true, KIND_TEXT, 0));
+	CHECK(perm_can_change_message(true, KIND_NOTE, PERM_CHANGE_WINDOW_MS));
+	CHECK(!perm_can_change_message(true, KIND_TEXT, PERM_CHANGE_WINDOW_MS + 1));
+	CHECK(!perm_can_change_message(false, KIND_TEXT, 1000));
+	CHECK(!perm_can_change_message(true, KIND_SYSTEM, 1000));
+	CHECK(!perm_can_change_message(true, KIND_TEXT, -1));
 	return check_report("perm");
 }
