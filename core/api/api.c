@@ -559,23 +559,39 @@ struct log_q {
 	int64_t after;    /* the cursor: entries with a higher id */
 	int64_t limit;    /* of a JSON page */
 	bool csv;
+	bool family_only; /* scope=family: without the staff's sign-ins */
+	char kinds[160];  /* kind=message,note ("": all) */
 };
+
+/* kind=: kind names (a-z) separated by commas. */
+static bool kinds_ok(const char *k)
+{
+	for (; *k; k++)
+		if (!((*k >= 'a' && *k <= 'z') || *k == ','))
+			return false;
+	return true;
+}
 
 /* The query of the log endpoints: from, to, format, after and limit; false
  * (answered bad_request) when one is wrong. */
 static bool log_query(struct call *c, struct log_q *q)
 {
-	char format[8] = "json";
+	char format[8] = "json", scope[8] = "all";
 	*q = (struct log_q){.limit = LOG_PAGE_DEFAULT};
 	query_get(c->req->query, "format", format, sizeof format);
+	query_get(c->req->query, "scope", scope, sizeof scope);
 	q->csv = strcmp(format, "csv") == 0;
+	q->family_only = strcmp(scope, "family") == 0;
+	bool kinds_fit = !query_get(c->req->query, "kind", q->kinds, sizeof q->kinds) ||
+	                 strlen(q->kinds) < sizeof q->kinds - 1;
 	if (query_ts(c->req->query, "from", &q->from) || query_ts(c->req->query, "to", &q->to) ||
 	    query_int(c->req->query, "after", 0, &q->after) ||
 	    query_int(c->req->query, "limit", 1, &q->limit) ||
-	    (!q->csv && strcmp(format, "json") != 0)) {
+	    (!q->csv && strcmp(format, "json") != 0) ||
+	    (!q->family_only && strcmp(scope, "all") != 0) || !kinds_fit || !kinds_ok(q->kinds)) {
 		fail(c, ERR_BAD_REQUEST,
 		     "from/to must be RFC 3339 times, after and limit integers; format json or "
-		     "csv.");
+		     "csv; scope all or family; kind names joined by commas.");
 		return false;
 	}
 	if (q->limit > LOG_PAGE_MAX)
@@ -617,7 +633,9 @@ static void ep_log(struct call *c)
 	                            .to = q.to,
 	                            .after = q.after,
 	                            .upto = upto,
-	                            .limit = (int)q.limit + 1}; /* one more: is there a next? */
+	                            .limit = (int)q.limit + 1, /* one more: is there a next? */
+	                            .family_only = q.family_only};
+	memcpy(r.kinds, q.kinds, sizeof r.kinds);
 	int err = q.csv      ? export_log_csv(&c->user, c->path_id, q.from, q.to, upto, &st)
 	          : upto > 0 ? svc_log_page(s, &c->user, &r, &entries)
 	                     : ERR_OK; /* the log was empty */
@@ -631,6 +649,7 @@ static void ep_log(struct call *c)
 		if (entries.n > (size_t)q.limit) {
 			entries.n--;
 			free(entries.v[entries.n].detail);
+			free(entries.v[entries.n].text);
 			next = entries.v[entries.n - 1].id;
 		}
 		respond(c, 200, codec_encode_log_page(&entries, next));

@@ -857,6 +857,8 @@ static json_t *log_entry_json(const struct log_entry *e)
 	rc |= put(o, "conv", id_or_null(e->conv));
 	rc |= put(o, "message", id_or_null(e->message));
 	rc |= put(o, "detail", str_json(e->detail));
+	if (e->text) /* staff reading their family's log (issue 15) */
+		rc |= put(o, "text", json_string(e->text));
 	return finish(o, rc);
 }
 

@@ -226,8 +226,10 @@ void log_list_free(struct log_list *l)
 {
 	if (!l)
 		return;
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].detail);
+		free(l->v[i].text);
+	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));
 }

@@ -280,6 +280,7 @@ struct log_entry {
 	int64_t conv;    /* 0: null */
 	int64_t message; /* 0: null */
 	char *detail;    /* owned */
+	char *text;      /* owned: the message's text now, for its rows; else NULL */
 };
 
 struct log_list {

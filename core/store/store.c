@@ -452,6 +452,8 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 /* ---- Statements ------------------------------------------------------------ */
 
 #define CONV_HEAD "c.id, c.family_id, f.name, c.title, t.answer_minutes"
+/* A log page's kinds: ?8 a comma-separated list, "" for all. */
+#define LOG_KINDS "AND (?8 = '' OR instr(',' || ?8 || ',', ',' || kind || ',') > 0) "
 
 #define MSG_COLS                                                                                   \
 	"m.id, m.conv_id, m.family_id, m.sender_id, u.name, u.role, m.kind, m.body, "              \
@@ -919,12 +921,12 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_LOG_PAGE] =
         "SELECT l.id, l.at, l.kind, ifnull(l.actor_id, 0), "
         "ifnull(u.name, 'indgang-admin'), ifnull(u.role, 'admin'), "
-        "ifnull(l.conv_id, 0), ifnull(l.message_id, 0), l.detail "
+        "ifnull(l.conv_id, 0), ifnull(l.message_id, 0), l.detail, m.body "
         "FROM (SELECT id FROM (SELECT id FROM contact_log "
-        "  WHERE family_id = ?1 AND id > ?4 AND id <= ?5 AND at >= ?2 AND at < ?3 "
+        "  WHERE family_id = ?1 AND id > ?4 AND id <= ?5 AND at >= ?2 AND at < ?3 " LOG_KINDS
         "  ORDER BY id LIMIT ?6) "
         " UNION ALL SELECT id FROM (SELECT id FROM contact_log INDEXED BY contact_log_staff "
-        "  WHERE family_id IS NULL AND actor_id IN "
+        "  WHERE NOT ?7 " LOG_KINDS " AND family_id IS NULL AND actor_id IN "
         "  (SELECT primary_id FROM families WHERE id = ?1 UNION "
         "   SELECT secondary_id FROM families WHERE id = ?1 UNION "
         "   SELECT ts.user_id FROM team_staff ts JOIN families f "
@@ -933,7 +935,9 @@ static const char *const stmt_sql[ST__COUNT] = {
         "  ORDER BY id LIMIT ?6) "
         " ORDER BY id LIMIT ?6) p "
         "JOIN contact_log l ON l.id = p.id "
-        "LEFT JOIN users u ON u.id = l.actor_id ORDER BY l.id",
+        "LEFT JOIN users u ON u.id = l.actor_id "
+        "LEFT JOIN messages m ON m.id = l.message_id AND l.kind IN "
+        "  ('message', 'note', 'edited', 'withdrawn') ORDER BY l.id",
     [ST_LOG_LAST_ID] = "SELECT ifnull(max(id), 0) FROM contact_log",
     [ST_HEALTH] = "INSERT INTO health(id, at) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET "
                   "at = excluded.at",

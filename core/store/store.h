@@ -308,6 +308,8 @@ struct store_log_range {
 	int64_t from, to;
 	int64_t after, upto;
 	int limit;
+	bool family_only; /* without the staff's sign-ins (issue 15) */
+	char kinds[160];  /* "message,note": only these kinds; "": all */
 };
 /* A page of the family's log, appended to out.  Staff sign-ins and
  * sign-outs are stored once, without a family, and appear in the log of

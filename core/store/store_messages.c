@@ -450,6 +450,8 @@ int store_log_page(struct store *s, const struct store_log_range *r, struct log_
 	if (st == NULL)
 		return ERR_INTERNAL;
 	store_bind_range(st, r);
+	sqlite3_bind_int(st, 7, r->family_only);
+	sqlite3_bind_text(st, 8, r->kinds, -1, SQLITE_STATIC);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct log_entry *e = log_list_push(out);
@@ -469,6 +471,11 @@ int store_log_page(struct store *s, const struct store_log_range *r, struct log_
 		e->message = sqlite3_column_int64(st, 7);
 		const char *detail = (const char *)sqlite3_column_text(st, 8);
 		e->detail = strdup(detail ? detail : "");
+		const char *text = (const char *)sqlite3_column_text(st, 9);
+		if (text != NULL && (e->text = strdup(text)) == NULL) {
+			sqlite3_reset(st);
+			return ERR_INTERNAL;
+		}
 		if (e->detail == NULL) {
 			sqlite3_reset(st);
 			return ERR_INTERNAL;

@@ -72,4 +72,32 @@ async def test_correct_and_withdraw(w):
          "every text it had is kept, in order")
 
 
-h.run([test_correct_and_withdraw])
+async def test_family_log(w):
+    """The family's own log (scope=family): no staff sign-ins; kind= narrows it; message rows
+    carry the message's text for the staff reading it."""
+    conv = w.conv["A"]
+    anna = await w.client("anna")
+    m = await anna.send_msg(conv, "Husk lægebesøget")
+    await anna.send_msg(conv, "Intern: følg op", kind="note")
+    path = "/api/families/%d/log" % w.fam["A"]
+    st, _, all_ = w.http("GET", path, token=w.token("bo"))
+    h.check(any(e["kind"] == "login" for e in all_["entries"]),
+            "the whole log (the contract's default) has the staff's sign-ins", "login rows",
+            [e["kind"] for e in all_["entries"]])
+    st, _, fam = w.http("GET", path + "?scope=family", token=w.token("bo"))
+    h.eq(st, 200, "scope=family")
+    kinds = {e["kind"] for e in fam["entries"]}
+    h.check("login" not in kinds and "message" in kinds, "scope=family: the family's events only",
+            "no login", sorted(kinds))
+    st, _, msgs = w.http("GET", path + "?scope=family&kind=message,note", token=w.token("carl"))
+    h.eq({e["kind"] for e in msgs["entries"]}, {"message", "note"}, "kind= narrows it")
+    row = next(e for e in msgs["entries"] if e["message"] == m["id"])
+    h.eq(row["text"], "Husk lægebesøget", "a message row carries its text for the staff")
+    h.check(any(e.get("text") == "Intern: følg op" for e in msgs["entries"]),
+            "a note row too, for the team", "the note's text", msgs["entries"][-3:])
+    for bad in ("?scope=everything", "?kind=message,DROP", "?kind=" + "a" * 200):
+        st, _, _ = w.http("GET", path + bad, token=w.token("bo"))
+        h.eq(st, 400, "refused: " + bad[:30])
+
+
+h.run([test_correct_and_withdraw, test_family_log])
