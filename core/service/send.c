@@ -162,6 +162,8 @@ int svc_send_with(struct store *s, const struct store_user *user, int64_t conv, 
 		err = svc_tell_away(s, &user->ref, sent, now);
 	if (err == ERR_OK)
 		err = svc_waiting_after(s, out, &sent->wait);
+	if (err == ERR_OK)
+		err = svc_mentions_notify(s, out, now, &sent->pushes);
 done:
 	if (err)
 		svc_sent_clear(sent);

@@ -40,6 +40,9 @@ int svc_waiting_tell(struct store *s, int64_t conv, struct svc_waiting *out);
  * already, ERR_CONFLICT. */
 int svc_check_own_message(struct store *s, const struct store_user *user, int64_t id, int64_t now,
                           const char *what, struct msg *out);
+/* mention.c: the colleagues a note names ("@bo") who may read it there
+ * are notified (notifications queued added to *queued). */
+int svc_mentions_notify(struct store *s, const struct msg *m, int64_t now, size_t *queued);
 /* correct.c: out becomes message id as it is now, and who sees it. */
 int svc_changed_tell(struct store *s, int64_t id, struct svc_changed *out);
 int svc_check_conv(struct store *s, const struct store_user *actor, int64_t conv, int64_t now,
