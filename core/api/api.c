@@ -1173,6 +1173,59 @@ static void ep_absence(struct call *c)
 		respond(c, 204, NULL);
 }
 
+/* A team's reply templates (issue 15): listed, added, changed, removed. */
+struct template_op {
+	struct call *c;
+	struct template t;
+};
+
+static int template_op(struct store *s, void *arg)
+{
+	struct template_op *o = arg;
+	struct call *c = o->c;
+	if (strcmp(c->req->method, "DELETE") == 0)
+		return svc_template_delete(s, &c->user, c->path_id);
+	return svc_template_save(s, &c->user, &o->t, c->now);
+}
+
+static void ep_templates(struct call *c)
+{
+	struct template_list l = {0};
+	if (api_auth(c))
+		return;
+	int err = svc_templates(c->ctx->store, &c->user, &l);
+	if (err)
+		fail(c, err, NULL);
+	else
+		respond(c, 200, codec_encode_templates(&l));
+	template_list_free(&l);
+}
+
+static void ep_template_write(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct template_op o = {.c = c};
+	const char *why = NULL;
+	bool del = strcmp(c->req->method, "DELETE") == 0, add = strcmp(c->req->method, "POST") == 0;
+	int err = del ? ERR_OK : codec_decode_template(c->req->body, c->req->body_len, &o.t, &why);
+	if (add)
+		o.t.team_id = c->path_id;
+	else
+		o.t.id = c->path_id;
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, template_op, &o);
+	if (err == ERR_BAD_REQUEST && why == NULL)
+		why = "The language is one of da, en, ar, fa, tr, uk, so.";
+	if (err)
+		fail(c, err, err == ERR_CONFLICT ? "A team keeps at most 200 templates." : why);
+	else if (del)
+		respond(c, 204, NULL);
+	else
+		respond(c, add ? 201 : 200, codec_encode_template(&o.t));
+	free(o.t.body);
+}
+
 enum sched_what { SCHED_CREATE, SCHED_EDIT, SCHED_CANCEL, SCHED_LIST };
 
 struct sched_op {
@@ -1386,6 +1439,10 @@ static const struct route routes[] = {
     {"GET", "/api/me/absence", NULL, ep_absence},
     {"PUT", "/api/me/absence", NULL, ep_absence},
     {"DELETE", "/api/me/absence", NULL, ep_absence},
+    {"GET", "/api/me/templates", NULL, ep_templates},
+    {"POST", "/api/teams/", "/templates", ep_template_write},
+    {"PUT", "/api/templates/", "", ep_template_write},
+    {"DELETE", "/api/templates/", "", ep_template_write},
     {"GET", "/api/conversations/", "/scheduled", ep_sched_list},
     {"POST", "/api/conversations/", "/scheduled", ep_sched_create},
     {"PUT", "/api/scheduled/", "", ep_sched_edit},

@@ -197,6 +197,13 @@ void codec_schedule_free(struct req_schedule *r);
 /* {"from":TS,"to":TS,"note":S}: an adviser's absence (note optional, at
  * most 160 characters; user left 0). */
 int codec_decode_absence(const char *text, size_t len, struct absence *out, const char **why);
+/* {"title":S,"lang":S,"body":S}: a reply template (issue 15; body malloc'd,
+ * the caller frees it). */
+int codec_decode_template(const char *text, size_t len, struct template *out, const char **why);
+/* TEMPLATE = {"id":N,"team":{"id":N,"name":S},"title":S,"lang":S,"body":S,
+ * "updated_by":USER,"updated_at":TS}; a list: {"templates":[TEMPLATE,...]} */
+char *codec_encode_template(const struct template *t);
+char *codec_encode_templates(const struct template_list *l);
 /* {"absence":{"user":USER,"from":TS,"to":TS,"note":S}|null} */
 char *codec_encode_absence(const struct absence *a);
 /* {"id":N,"conv":N,"family":N,"sender":{...},"body":S,"client_id":S,

@@ -858,6 +858,37 @@ void codec_schedule_free(struct req_schedule *r)
 	r->body = NULL;
 }
 
+/* ---- A team's reply template (issue 15) --------------------------------------------- */
+
+int codec_decode_template(const char *text, size_t len, struct template *out, const char **why)
+{
+	json_t *o;
+	memset(out, 0, sizeof *out);
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	struct obj ob = {.tree = o};
+	const char *title, *lang, *body;
+	size_t title_len, lang_len, body_len;
+	int rc = ERR_OK;
+	if (!req_str(&ob, "title", &title, &title_len) ||
+	    !chars_within(title, title_len, 1, DOMAIN_TEMPLATE_TITLE_MAX))
+		rc = bad(why, "template: \"title\" must be 1 to 80 characters");
+	else if (!req_str(&ob, "lang", &lang, &lang_len) || lang_len == 0 ||
+	         lang_len >= sizeof out->lang)
+		rc = bad(why, "template: \"lang\" must be a language code such as \"da\"");
+	else if (!req_str(&ob, "body", &body, &body_len) ||
+	         !chars_within(body, body_len, 1, DOMAIN_TEMPLATE_BODY_MAX))
+		rc = bad(why, "template: \"body\" must be 1 to 1000 characters");
+	if (rc == ERR_OK) {
+		memcpy(out->title, title, title_len);
+		memcpy(out->lang, lang, lang_len);
+		if ((out->body = dup_span(body, body_len)) == NULL)
+			rc = out_of_memory(why);
+	}
+	json_decref(o);
+	return rc == ERR_OK ? ok(why) : rc;
+}
+
 /* ---- An adviser's absence (issue 15) ------------------------------------------------ */
 
 int codec_decode_absence(const char *text, size_t len, struct absence *out, const char **why)

@@ -585,6 +585,36 @@ char *codec_encode_waiting(const char *ref, int64_t conv, const struct conv_wait
 	return dump(finish(o, rc));
 }
 
+static json_t *template_json(const struct template *t)
+{
+	json_t *o = json_object(), *team = json_object();
+	int rc = put(team, "id", json_integer(t->team_id));
+	rc |= put(team, "name", json_string(t->team));
+	rc |= put(o, "id", json_integer(t->id));
+	rc |= put(o, "team", finish(team, rc));
+	rc |= put(o, "title", json_string(t->title));
+	rc |= put(o, "lang", json_string(t->lang));
+	rc |= put(o, "body", str_json(t->body));
+	rc |= put(o, "updated_by", user_json(&t->updated_by));
+	rc |= put(o, "updated_at", ts_json(t->updated_at));
+	return finish(o, rc);
+}
+
+char *codec_encode_template(const struct template *t)
+{
+	return dump(template_json(t));
+}
+
+char *codec_encode_templates(const struct template_list *l)
+{
+	json_t *o = json_object(), *a = json_array();
+	int rc = 0;
+	for (size_t i = 0; i < l->n && rc == 0; i++)
+		rc = json_array_append_new(a, template_json(&l->v[i]));
+	rc |= put(o, "templates", finish(a, rc));
+	return dump(finish(o, rc));
+}
+
 char *codec_encode_absence(const struct absence *a)
 {
 	json_t *o = json_object();

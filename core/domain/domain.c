@@ -222,6 +222,17 @@ struct conv *conv_list_push(struct conv_list *l)
 	return &v[l->n++];
 }
 
+void template_list_free(struct template_list *l)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		free(l->v[i].body);
+	if (l) {
+		free(l->v);
+		l->v = NULL;
+		l->n = 0;
+	}
+}
+
 void log_list_free(struct log_list *l)
 {
 	if (!l)

@@ -243,6 +243,28 @@ struct absence {
 	char note[DOMAIN_ABSENCE_NOTE_MAX * 4 + 1];
 };
 
+/* A team's short reply, kept for its advisers in several languages
+ * (issue 15). */
+#define DOMAIN_TEMPLATE_TITLE_MAX 80   /* code points */
+#define DOMAIN_TEMPLATE_BODY_MAX  1000 /* code points */
+#define DOMAIN_TEMPLATES_MAX      200  /* per team */
+struct template
+{
+	int64_t id;
+	int64_t team_id;
+	char team[DOMAIN_NAME_MAX + 1];
+	char title[DOMAIN_TEMPLATE_TITLE_MAX * 4 + 1];
+	char lang[8]; /* da, en, ar, fa, tr, uk, so */
+	char *body;   /* owned */
+	struct user_ref updated_by;
+	int64_t updated_at;
+};
+struct template_list {
+	struct template *v;
+	size_t n;
+};
+void template_list_free(struct template_list *l);
+
 struct conv {
 	int64_t id;
 	int64_t family_id;

@@ -69,6 +69,11 @@ bool perm_can_change_message(bool author, enum msg_kind kind, int64_t age_ms)
 	return author && kind != KIND_SYSTEM && age_ms >= 0 && age_ms <= PERM_CHANGE_WINDOW_MS;
 }
 
+bool perm_can_keep_templates(enum role role, bool active, bool on_team)
+{
+	return role == ROLE_ADVISER && active && on_team;
+}
+
 bool perm_can_be_away(enum role role, bool active)
 {
 	return role == ROLE_ADVISER && active;

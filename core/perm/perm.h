@@ -58,6 +58,9 @@ bool perm_can_change_message(bool author, enum msg_kind kind, int64_t age_ms);
 /* Say one is away (issue 15): an adviser, whose partner answers meanwhile;
  * not a family member, not an administrator. */
 bool perm_can_be_away(enum role role, bool active);
+/* Read and write a team's reply templates (issue 15): its staff, pair
+ * advisers and team members alike; no family member, no administrator. */
+bool perm_can_keep_templates(enum role role, bool active, bool on_team);
 /* May extract who read the family's data (GDPR art. 15): the administrator
  * who answers a subject access request, and the pair, whose coordinator is
  * the family's contact.  Team members read the contact log, which already

@@ -270,6 +270,16 @@ int svc_correct(struct store *s, const struct store_user *user, int64_t id, cons
 int svc_withdraw(struct store *s, const struct store_user *user, int64_t id, int64_t now,
                  struct svc_changed *out);
 
+/* A team's reply templates (issue 15; perm_can_keep_templates): those of
+ * every team the adviser is on; one added (t->id 0, to t->team_id) or
+ * changed (its team kept; t then as stored), t->title/lang/body given (lang one of the
+ * family app's: else ERR_BAD_REQUEST; DOMAIN_TEMPLATES_MAX a team: then
+ * ERR_CONFLICT); one removed.  Another team's is ERR_NOT_FOUND. */
+int svc_templates(struct store *s, const struct store_user *user, struct template_list *out);
+int svc_template_save(struct store *s, const struct store_user *user, struct template *t,
+                      int64_t now);
+int svc_template_delete(struct store *s, const struct store_user *user, int64_t id);
+
 /* What a send stored and who is to hear of it. */
 struct svc_sent {
 	struct msg msg;

@@ -40,6 +40,9 @@ int svc_waiting_tell(struct store *s, int64_t conv, struct svc_waiting *out);
  * already, ERR_CONFLICT. */
 int svc_check_own_message(struct store *s, const struct store_user *user, int64_t id, int64_t now,
                           const char *what, struct msg *out);
+/* template_save.c: ERR_OK when user keeps team's templates, else
+ * ERR_NOT_FOUND (another team's are not theirs to know of). */
+int svc_template_team_check(struct store *s, const struct store_user *user, int64_t team);
 /* mention.c: the colleagues a note names ("@bo") who may read it there
  * are notified (notifications queued added to *queued). */
 int svc_mentions_notify(struct store *s, const struct msg *m, int64_t now, size_t *queued);

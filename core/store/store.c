@@ -443,6 +443,18 @@ static const char *const migrations[] = {
     "  change TEXT NOT NULL CHECK (change IN ('edit','withdraw'))"
     ") STRICT;"
     "CREATE INDEX message_versions_message ON message_versions(message_id, id);",
+
+    /* 20 -> 21: a team's reply templates (issue 15), in several languages. */
+    "CREATE TABLE templates("
+    "  id INTEGER PRIMARY KEY,"
+    "  team_id INTEGER NOT NULL REFERENCES teams(id),"
+    "  title TEXT NOT NULL,"
+    "  lang TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  updated_by INTEGER NOT NULL REFERENCES users(id),"
+    "  updated_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX templates_team ON templates(team_id, title, lang);",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -846,6 +858,21 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_MSG_VERSION_ADD] = "INSERT INTO message_versions(message_id, body, changed_at, change) "
                            "SELECT id, body, ?2, ?3 FROM messages WHERE id = ?1",
     [ST_MSG_CHANGE] = "UPDATE messages SET body = ?2, edited_at = ?3, withdrawn = ?4 WHERE id = ?1",
+#define TEMPLATE_COLS                                                                              \
+	"SELECT t.id, t.team_id, tm.name, t.title, t.lang, t.body, u.id, u.name, u.role, "         \
+	"t.updated_at FROM templates t JOIN teams tm ON tm.id = t.team_id "                        \
+	"JOIN users u ON u.id = t.updated_by "
+    /* The templates of every team ?1 is on, at most ?2. */
+    [ST_TEMPLATES_OF] =
+        TEMPLATE_COLS "WHERE t.team_id IN (SELECT team_id FROM team_staff "
+                      "WHERE user_id = ?1) ORDER BY tm.name, t.title, t.lang LIMIT ?2",
+    [ST_TEMPLATE_GET] = TEMPLATE_COLS "WHERE t.id = ?1",
+    [ST_TEMPLATE_COUNT] = "SELECT count(*) FROM templates WHERE team_id = ?1",
+    [ST_TEMPLATE_ADD] = "INSERT INTO templates(team_id, title, lang, body, updated_by, updated_at) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_TEMPLATE_SET] = "UPDATE templates SET title = ?2, lang = ?3, body = ?4, updated_by = ?5, "
+                        "updated_at = ?6 WHERE id = ?1",
+    [ST_TEMPLATE_DELETE] = "DELETE FROM templates WHERE id = ?1",
     [ST_ABSENCE_CLEAR] = "DELETE FROM absences WHERE user_id = ?1",
     [ST_ABSENCE_GET] =
         "SELECT u.id, u.name, u.role, a.starts_at, a.ends_at, a.note FROM absences a "

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 20
+#define STORE_SCHEMA_VERSION 21
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -266,6 +266,14 @@ int store_log_pair_families(struct store *s, int64_t at, const char *kind, int64
 /* A message's text changed (withdrawn: no longer meant), the text before
  * kept in message_versions (change "edit" or "withdraw"). */
 int store_message_change(struct store *s, int64_t id, const char *body, bool withdrawn, int64_t at);
+/* store_templates.c: the templates of the teams user is on (at most
+ * DOMAIN_TEMPLATES_MAX * 4), one by id, how many a team has; one written
+ * (t->id 0: added, its id set), one removed. */
+int store_templates_of(struct store *s, int64_t user, struct template_list *out);
+int store_template_get(struct store *s, int64_t id, struct template *out);
+int store_template_count(struct store *s, int64_t team, int64_t *n);
+int store_template_put(struct store *s, struct template *t);
+int store_template_delete(struct store *s, int64_t id);
 /* The active leaders of a team (at most max). */
 int store_team_leaders(struct store *s, int64_t team_id, int64_t *ids, int max, int *n);
 /* The first text a family member wrote in conv_id after message after

@@ -129,5 +129,11 @@ int main(void)
 	CHECK(!perm_can_change_message(false, KIND_TEXT, 1000));
 	CHECK(!perm_can_change_message(true, KIND_SYSTEM, 1000));
 	CHECK(!perm_can_change_message(true, KIND_TEXT, -1));
+	/* A team's reply templates: its active advisers (issue 15). */
+	CHECK(perm_can_keep_templates(ROLE_ADVISER, true, true));
+	CHECK(!perm_can_keep_templates(ROLE_ADVISER, true, false));
+	CHECK(!perm_can_keep_templates(ROLE_ADVISER, false, true));
+	CHECK(!perm_can_keep_templates(ROLE_FAMILY, true, true));
+	CHECK(!perm_can_keep_templates(ROLE_ADMIN, true, true));
 	return check_report("perm");
 }

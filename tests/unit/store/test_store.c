@@ -75,7 +75,7 @@ static void test_migrate_from_v1(void)
 	CHECK_EQ(store_team_create(s, "Team Nord", &team), ERR_OK);
 	CHECK_EQ(sqlite3_exec(store_db(s),
 	                      "DROP TABLE conv_state; DROP TABLE absences;"
-	                      "DROP TABLE message_versions;"
+	                      "DROP TABLE message_versions; DROP TABLE templates;"
 	                      "ALTER TABLE messages DROP COLUMN edited_at;"
 	                      "ALTER TABLE messages DROP COLUMN withdrawn;"
 	                      "ALTER TABLE teams DROP COLUMN answer_minutes;"
