@@ -1173,6 +1173,59 @@ static void ep_absence(struct call *c)
 		respond(c, 204, NULL);
 }
 
+/* A family handed over to a new pair (an admin or a leader of its team), or
+ * its coordinator chosen (a member; issue 15): the system message that
+ * tells it goes out, and the conversation's new pair to everyone in it. */
+struct pair_op {
+	struct call *c;
+	int64_t ids[2];
+	bool changed;
+	struct msg notice;
+	const char *why;
+};
+
+static int pair_op(struct store *s, void *arg)
+{
+	struct pair_op *o = arg;
+	struct call *c = o->c;
+	if (strstr(c->req->path, "/coordinator"))
+		return svc_coordinator_choose(s, &c->user, c->path_id, o->ids[0], c->now,
+		                              &o->notice);
+	return svc_pair_set(s, &c->user, c->path_id, o->ids[0], o->ids[1], c->now, &o->changed,
+	                    &o->notice, &o->why);
+}
+
+static void ep_pair(struct call *c)
+{
+	static const char *const pair_keys[] = {"primary", "secondary"}, *const chosen_keys[] = {
+	                                                                     "adviser"};
+	if (api_auth(c))
+		return;
+	bool chosen = strstr(c->req->path, "/coordinator") != NULL;
+	struct pair_op o = {.c = c};
+	int err = codec_decode_ids(c->req->body, c->req->body_len, chosen ? chosen_keys : pair_keys,
+	                           o.ids, chosen ? 1 : 2, &o.why);
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, pair_op, &o);
+	if (err) {
+		fail(c, err,
+		     err == ERR_BAD_REQUEST && o.why == NULL ? "Not one of the family's pair."
+		                                             : o.why);
+	} else {
+		if (o.notice.id > 0) {
+			notice_out(c, &o.notice);
+			if (svc_audience(c->ctx->store, &o.notice, &c->resp->notice_to) != ERR_OK) {
+				free(c->resp->notice); /* no fan-out: clients see it at their next
+				                          sync */
+				c->resp->notice = NULL;
+			}
+			c->resp->created_conv = o.notice.conv; /* CONV.primary/secondary anew */
+		}
+		respond(c, 204, NULL);
+	}
+	msg_clear(&o.notice);
+}
+
 /* A team's reply templates (issue 15): listed, added, changed, removed. */
 struct template_op {
 	struct call *c;
@@ -1440,6 +1493,8 @@ static const struct route routes[] = {
     {"PUT", "/api/me/absence", NULL, ep_absence},
     {"DELETE", "/api/me/absence", NULL, ep_absence},
     {"GET", "/api/me/templates", NULL, ep_templates},
+    {"PUT", "/api/families/", "/pair", ep_pair},
+    {"PUT", "/api/families/", "/coordinator", ep_pair},
     {"POST", "/api/teams/", "/templates", ep_template_write},
     {"PUT", "/api/templates/", "", ep_template_write},
     {"DELETE", "/api/templates/", "", ep_template_write},

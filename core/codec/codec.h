@@ -197,6 +197,10 @@ void codec_schedule_free(struct req_schedule *r);
 /* {"from":TS,"to":TS,"note":S}: an adviser's absence (note optional, at
  * most 160 characters; user left 0). */
 int codec_decode_absence(const char *text, size_t len, struct absence *out, const char **why);
+/* {"K1":N,"K2":N,...}: the ids named by keys[0..n), each required and
+ * positive (issue 15: {"primary","secondary"}, {"adviser"}). */
+int codec_decode_ids(const char *text, size_t len, const char *const *keys, int64_t *out, size_t n,
+                     const char **why);
 /* {"title":S,"lang":S,"body":S}: a reply template (issue 15; body malloc'd,
  * the caller frees it). */
 int codec_decode_template(const char *text, size_t len, struct template *out, const char **why);

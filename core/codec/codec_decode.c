@@ -858,6 +858,23 @@ void codec_schedule_free(struct req_schedule *r)
 	r->body = NULL;
 }
 
+/* ---- Objects of ids (issue 15: a new pair, a coordinator) ------------------------- */
+
+int codec_decode_ids(const char *text, size_t len, const char *const *keys, int64_t *out, size_t n,
+                     const char **why)
+{
+	json_t *o;
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	struct obj ob = {.tree = o};
+	int rc = ERR_OK;
+	for (size_t i = 0; rc == ERR_OK && i < n; i++)
+		if (!req_int(&ob, keys[i], 1, &out[i]))
+			rc = bad(why, "every field must be a positive integer id");
+	json_decref(o);
+	return rc == ERR_OK ? ok(why) : rc;
+}
+
 /* ---- A team's reply template (issue 15) --------------------------------------------- */
 
 int codec_decode_template(const char *text, size_t len, struct template *out, const char **why)

@@ -163,9 +163,14 @@ bool perm_can_see_scheduled(enum perm_rel rel)
 	return rel == REL_PAIR || rel == REL_TEAM;
 }
 
-bool perm_can_hand_over(enum perm_rel rel)
+bool perm_can_hand_over(enum perm_rel rel, bool team_leader)
 {
-	return rel == REL_ADMIN;
+	return rel == REL_ADMIN || (team_leader && (rel == REL_PAIR || rel == REL_TEAM));
+}
+
+bool perm_can_choose_coordinator(enum perm_rel rel)
+{
+	return rel == REL_FAMILY_IN || rel == REL_FAMILY_OUT;
 }
 
 int perm_refusal(enum perm_rel rel)

@@ -105,8 +105,12 @@ bool perm_sms_full_text(enum msg_kind kind, const struct member_sms *to, bool ma
  * like notes, they are the staff's until sent). */
 bool perm_can_schedule(enum perm_rel rel);
 bool perm_can_see_scheduled(enum perm_rel rel);
-/* May hand a family over to a new pair (an administrator). */
-bool perm_can_hand_over(enum perm_rel rel);
+/* May hand a family over to a new pair: an administrator, or a leader of
+ * the family's team (team_leader: team_staff.leader; issue 15). */
+bool perm_can_hand_over(enum perm_rel rel, bool team_leader);
+/* May choose the family's coordinator ("tovholder") among its pair: the
+ * family, whom it must trust (issue 15). */
+bool perm_can_choose_coordinator(enum perm_rel rel);
 
 /* The error to answer a refused action with: not_found for those who may not
  * even know the thing exists (other families, a family member outside a

@@ -170,6 +170,11 @@ done:
 	return err;
 }
 
+int svc_audience(struct store *s, const struct msg *m, struct route_set *to)
+{
+	return route_message(s, m->conv, m->kind, to);
+}
+
 int svc_system_message(struct store *s, int64_t family, const struct store_user *about,
                        const char *client_id, const char *body, int64_t now, struct msg *out)
 {

@@ -449,8 +449,22 @@ int svc_member_add(struct store *s, const struct store_user *actor, int64_t fami
 /* Hands the family over to a new pair (the same rule as at creation); the
  * history stays with the family and the "handover" row says who took over
  * from whom.  *changed false when the pair was already this one. */
+/* An administrator or a leader of the family's team (issue 15); *notice the
+ * system message telling the family its new adviser (id 0: none: the same
+ * two swapped), for the caller to fan out and clear. */
 int svc_pair_set(struct store *s, const struct store_user *actor, int64_t family, int64_t primary,
-                 int64_t secondary, int64_t now, bool *changed, const char **why);
+                 int64_t secondary, int64_t now, bool *changed, struct msg *notice,
+                 const char **why);
+/* Who sees message m as it is stored (for a system message's fan-out). */
+int svc_audience(struct store *s, const struct msg *m, struct route_set *to);
+/* A family member chooses its coordinator ("tovholder") among the pair
+ * (issue 15; perm_can_choose_coordinator): adviser becomes the primary
+ * (the other the secondary, the partner told first when the family waits,
+ * escalate.c); a "coordinator" log row and a system message (*notice, id
+ * 0 when adviser already was) tell the staff.  ERR_BAD_REQUEST when the
+ * adviser is not one of the pair. */
+int svc_coordinator_choose(struct store *s, const struct store_user *member, int64_t family,
+                           int64_t adviser, int64_t now, struct msg *notice);
 
 /* ---- The database itself (status.c) ----------------------------------------- */
 

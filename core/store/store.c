@@ -881,6 +881,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_LOG_PAIR_FAMILIES] = "INSERT INTO contact_log(at, kind, actor_id, family_id, conv_id, "
                              "message_id, detail) SELECT ?1, ?2, ?3, id, NULL, NULL, ?4 "
                              "FROM families WHERE primary_id = ?3 OR secondary_id = ?3",
+    [ST_LEADS_FAMILY] = "SELECT EXISTS (SELECT 1 FROM team_staff ts JOIN families f ON "
+                        "f.team_id = ts.team_id WHERE f.id = ?2 AND ts.user_id = ?1 AND ts.leader)",
     [ST_TEAM_LEADERS] = "SELECT ts.user_id FROM team_staff ts JOIN users u ON u.id = ts.user_id "
                         "WHERE ts.team_id = ?1 AND ts.leader AND u.active ORDER BY ts.user_id",
     /* The first text a family member wrote in ?1 after message ?2. */

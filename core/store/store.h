@@ -274,6 +274,8 @@ int store_template_get(struct store *s, int64_t id, struct template *out);
 int store_template_count(struct store *s, int64_t team, int64_t *n);
 int store_template_put(struct store *s, struct template *t);
 int store_template_delete(struct store *s, int64_t id);
+/* Whether user leads the team of family (team_staff.leader). */
+int store_leads_family(struct store *s, int64_t user, int64_t family, bool *yes);
 /* The active leaders of a team (at most max). */
 int store_team_leaders(struct store *s, int64_t team_id, int64_t *ids, int max, int *n);
 /* The first text a family member wrote in conv_id after message after

@@ -194,3 +194,11 @@ int store_team_escalate_again(struct store *s, int64_t team, int64_t now)
 	store_bind_ids(st, team, now);
 	return store_exec_stmt(st);
 }
+
+int store_leads_family(struct store *s, int64_t user, int64_t family, bool *yes)
+{
+	int64_t v = 0;
+	int err = store_int64(s, ST_LEADS_FAMILY, user, family, &v);
+	*yes = err == ERR_OK && v != 0;
+	return err;
+}

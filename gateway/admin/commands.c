@@ -426,9 +426,13 @@ static int run_set_pair(struct admin *a, const struct admin_args *args, json_t *
 	                 jstr(fam, "secondary"));
 	err = check_pair(a, args, jint(fam, "team_id"), jstr(fam, "team"), &primary, &secondary);
 	/* The same pair again changes nothing and writes no handover. */
-	if (err == ERR_OK && (err = svc_pair_set(a->s, &a->console, jint(fam, "id"), primary,
-	                                         secondary, a->now, &changed, &why)) != ERR_OK)
+	struct msg notice; /* the gateway's clients read it at their next sync */
+	if (err == ERR_OK &&
+	    (err = svc_pair_set(a->s, &a->console, jint(fam, "id"), primary, secondary, a->now,
+	                        &changed, &notice, &why)) != ERR_OK)
 		err = admin_fail(a, err, "%s", err == ERR_BAD_REQUEST ? why : store_errmsg(a->s));
+	if (err == ERR_OK)
+		msg_clear(&notice);
 	json_decref(fam);
 	return err;
 }

@@ -16,7 +16,8 @@
 struct expect {
 	bool see_text, see_note, send_text, send_note, read_log, read_access_log, create_conv,
 	    invite, revoke, see_quiet, set_quiet, administer, hand_over, schedule, see_scheduled,
-	    buzzed_by_family, buzzed_by_pair, mark_handled, be_away;
+	    buzzed_by_family, buzzed_by_pair, mark_handled, be_away, hand_over_as_leader,
+	    choose_coordinator;
 };
 
 static struct expect domain_rules(const struct perm_facts *f)
@@ -64,6 +65,11 @@ static struct expect domain_rules(const struct perm_facts *f)
 	e.mark_handled = pair;
 	/* Out of office: an adviser, whose partner answers meanwhile. */
 	e.be_away = f->role == ROLE_ADVISER;
+	/* Handover (issue 15): "the team leader ... hands over cases": a leader
+	 * of the family's team, in its pair or on it; the family chooses whom it
+	 * trusts as coordinator. */
+	e.hand_over_as_leader = admin || pair || team;
+	e.choose_coordinator = member;
 	return e;
 }
 
@@ -99,7 +105,9 @@ int main(void)
 			CHECK_EQ(perm_can_see_quiet_hours(rel), e.see_quiet);
 			CHECK_EQ(perm_can_set_quiet_hours(rel), e.set_quiet);
 			CHECK_EQ(perm_can_administer(f.role, f.active), e.administer);
-			CHECK_EQ(perm_can_hand_over(rel), e.hand_over);
+			CHECK_EQ(perm_can_hand_over(rel, false), e.hand_over);
+			CHECK_EQ(perm_can_hand_over(rel, true), e.hand_over_as_leader);
+			CHECK_EQ(perm_can_choose_coordinator(rel), e.choose_coordinator);
 			CHECK_EQ(perm_can_schedule(rel), e.schedule);
 			CHECK_EQ(perm_can_see_scheduled(rel), e.see_scheduled);
 			CHECK_EQ(perm_can_mark_handled(rel), e.mark_handled);
