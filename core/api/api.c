@@ -1226,6 +1226,24 @@ static void ep_pair(struct call *c)
 	msg_clear(&o.notice);
 }
 
+/* The team's meeting about the family held (issue 15). */
+static int meeting_op(struct store *s, void *arg)
+{
+	struct call *c = arg;
+	return svc_meeting_held(s, &c->user, c->path_id, c->now);
+}
+
+static void ep_meeting(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	int err = svc_in_tx(c->ctx->store, meeting_op, c);
+	if (err)
+		fail(c, err, NULL);
+	else
+		respond(c, 200, codec_encode_met(c->now));
+}
+
 /* A team's reply templates (issue 15): listed, added, changed, removed. */
 struct template_op {
 	struct call *c;
@@ -1495,6 +1513,7 @@ static const struct route routes[] = {
     {"GET", "/api/me/templates", NULL, ep_templates},
     {"PUT", "/api/families/", "/pair", ep_pair},
     {"PUT", "/api/families/", "/coordinator", ep_pair},
+    {"POST", "/api/families/", "/meeting", ep_meeting},
     {"POST", "/api/teams/", "/templates", ep_template_write},
     {"PUT", "/api/templates/", "", ep_template_write},
     {"DELETE", "/api/templates/", "", ep_template_write},

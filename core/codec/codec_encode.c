@@ -212,6 +212,7 @@ static json_t *conv_json(const struct conv *c)
 	rc |= put(o, "answer_minutes", json_integer(c->answer_minutes));
 	rc |= put(o, "away", away_json(c));
 	if (c->staff_view) {
+		rc |= put(o, "met_at", c->met_at > 0 ? ts_json(c->met_at) : json_null());
 		rc |= put(o, "waiting", waiting_json(&c->waiting));
 		rc |= put(o, "answered", answered_json(&c->waiting));
 	}
@@ -612,6 +613,13 @@ char *codec_encode_templates(const struct template_list *l)
 	for (size_t i = 0; i < l->n && rc == 0; i++)
 		rc = json_array_append_new(a, template_json(&l->v[i]));
 	rc |= put(o, "templates", finish(a, rc));
+	return dump(finish(o, rc));
+}
+
+char *codec_encode_met(int64_t at)
+{
+	json_t *o = json_object();
+	int rc = o ? put(o, "met_at", ts_json(at)) : -1;
 	return dump(finish(o, rc));
 }
 

@@ -283,6 +283,7 @@ struct conv {
 	int64_t unread;
 	struct conv_last last;
 	int answer_minutes;     /* the team's response target in working minutes (0: none) */
+	int64_t met_at;         /* the team's last meeting about the family (0: none; staff) */
 	struct absence away[2]; /* the pair's absences not yet over */
 	int n_away;
 	bool staff_view; /* staff look: waiting is theirs to see */

@@ -455,6 +455,9 @@ int svc_member_add(struct store *s, const struct store_user *actor, int64_t fami
 int svc_pair_set(struct store *s, const struct store_user *actor, int64_t family, int64_t primary,
                  int64_t secondary, int64_t now, bool *changed, struct msg *notice,
                  const char **why);
+/* The team's meeting about family held now (issue 15): the pair and the
+ * team (those who read its log); CONV.met_at for staff. */
+int svc_meeting_held(struct store *s, const struct store_user *actor, int64_t family, int64_t now);
 /* Who sees message m as it is stored (for a system message's fan-out). */
 int svc_audience(struct store *s, const struct msg *m, struct route_set *to);
 /* A family member chooses its coordinator ("tovholder") among the pair

@@ -455,6 +455,10 @@ static const char *const migrations[] = {
     "  updated_at INTEGER NOT NULL"
     ") STRICT;"
     "CREATE INDEX templates_team ON templates(team_id, title, lang);",
+
+    /* 21 -> 22: when the team last held its meeting about the family
+     * (issue 15): "since the last meeting" starts there. */
+    "ALTER TABLE families ADD COLUMN met_at INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -463,7 +467,7 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 
 /* ---- Statements ------------------------------------------------------------ */
 
-#define CONV_HEAD "c.id, c.family_id, f.name, c.title, t.answer_minutes"
+#define CONV_HEAD "c.id, c.family_id, f.name, c.title, t.answer_minutes, f.met_at"
 /* A log page's kinds: ?8 a comma-separated list, "" for all. */
 #define LOG_KINDS "AND (?8 = '' OR instr(',' || ?8 || ',', ',' || kind || ',') > 0) "
 
@@ -883,6 +887,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                              "FROM families WHERE primary_id = ?3 OR secondary_id = ?3",
     [ST_LEADS_FAMILY] = "SELECT EXISTS (SELECT 1 FROM team_staff ts JOIN families f ON "
                         "f.team_id = ts.team_id WHERE f.id = ?2 AND ts.user_id = ?1 AND ts.leader)",
+    [ST_FAMILY_MET] = "UPDATE families SET met_at = ?2 WHERE id = ?1",
     [ST_TEAM_LEADERS] = "SELECT ts.user_id FROM team_staff ts JOIN users u ON u.id = ts.user_id "
                         "WHERE ts.team_id = ?1 AND ts.leader AND u.active ORDER BY ts.user_id",
     /* The first text a family member wrote in ?1 after message ?2. */

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 21
+#define STORE_SCHEMA_VERSION 22
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -274,6 +274,8 @@ int store_template_get(struct store *s, int64_t id, struct template *out);
 int store_template_count(struct store *s, int64_t team, int64_t *n);
 int store_template_put(struct store *s, struct template *t);
 int store_template_delete(struct store *s, int64_t id);
+/* The team held its meeting about family at `at` (issue 15). */
+int store_family_met(struct store *s, int64_t family, int64_t at);
 /* Whether user leads the team of family (team_staff.leader). */
 int store_leads_family(struct store *s, int64_t user, int64_t family, bool *yes);
 /* The active leaders of a team (at most max). */

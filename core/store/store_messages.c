@@ -316,6 +316,7 @@ static void read_conv_head(sqlite3_stmt *st, struct conv *c)
 	store_col_text(st, 2, c->family_name, sizeof c->family_name);
 	store_col_text(st, 3, c->title, sizeof c->title);
 	c->answer_minutes = sqlite3_column_int(st, 4);
+	c->met_at = sqlite3_column_int64(st, 5);
 }
 
 int store_user_conversations(struct store *s, const struct store_user *u, int64_t now,

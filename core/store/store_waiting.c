@@ -202,3 +202,8 @@ int store_leads_family(struct store *s, int64_t user, int64_t family, bool *yes)
 	*yes = err == ERR_OK && v != 0;
 	return err;
 }
+
+int store_family_met(struct store *s, int64_t family, int64_t at)
+{
+	return store_exec_ids(s, ST_FAMILY_MET, family, at);
+}

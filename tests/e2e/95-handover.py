@@ -70,4 +70,28 @@ async def test_family_chooses_coordinator(w):
     await anna.expect_no_frame(0.3, type="message", what="a second system message")
 
 
-h.run([test_handover_by_a_leader, test_family_chooses_coordinator])
+async def test_meeting_held(w):
+    """The team marks its meeting about the family held: CONV.met_at for the staff from then on
+    ("since the last meeting" starts there), a `meeting` row; not the family's, not another
+    team's to mark."""
+    path = "/api/families/%d/meeting" % w.fam["A"]
+    st, _, _ = w.http("POST", path, token=w.token("mette"))
+    h.eq(st, 403, "the family does not hold the team's meeting")
+    st, _, _ = w.http("POST", path, token=w.token("dora"))
+    h.eq(st, 404, "another team's adviser")
+    c = await w.client("bo")
+    conv = next(x for x in c.welcome["conversations"] if x["id"] == w.conv["A"])
+    h.eq(conv["met_at"], None, "no meeting held yet")
+    st, _, b = w.http("POST", path, token=w.token("bo"))
+    h.eq(st, 200, "Bo marks the meeting held")
+    c = await w.client("carl")
+    conv = next(x for x in c.welcome["conversations"] if x["id"] == w.conv["A"])
+    h.eq(conv["met_at"], b["met_at"], "CONV.met_at for the team")
+    fam = await w.client("mette")
+    conv = next(x for x in fam.welcome["conversations"] if x["id"] == w.conv["A"])
+    h.check("met_at" not in conv, "the family's CONV has no met_at", "absent", conv)
+    st, _, log = w.http("GET", "/api/families/%d/log?kind=meeting" % w.fam["A"], token=w.token("anna"))
+    h.eq(len(log["entries"]), 1, "a meeting row")
+
+
+h.run([test_handover_by_a_leader, test_family_chooses_coordinator, test_meeting_held])

@@ -320,7 +320,8 @@ static void test_encode_waiting(void)
 	c.waiting = (struct conv_waiting){.from = 75, .since = 1795428930120};
 	char *out = codec_encode_conv(&c);
 	json_t *j = parse(out);
-	CHECK_EQ(json_object_size(j), 16);
+	CHECK_EQ(json_object_size(j), 17);
+	CHECK(json_is_null(json_object_get(j, "met_at")));
 	const json_t *last = json_object_get(j, "last"), *w = json_object_get(j, "waiting");
 	CHECK_EQ(jint(last, "id"), 77);
 	CHECK_STR(jstr(last, "kind"), "text");

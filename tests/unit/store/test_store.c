@@ -76,6 +76,7 @@ static void test_migrate_from_v1(void)
 	CHECK_EQ(sqlite3_exec(store_db(s),
 	                      "DROP TABLE conv_state; DROP TABLE absences;"
 	                      "DROP TABLE message_versions; DROP TABLE templates;"
+	                      "ALTER TABLE families DROP COLUMN met_at;"
 	                      "ALTER TABLE messages DROP COLUMN edited_at;"
 	                      "ALTER TABLE messages DROP COLUMN withdrawn;"
 	                      "ALTER TABLE teams DROP COLUMN answer_minutes;"
