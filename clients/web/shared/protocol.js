@@ -32,6 +32,10 @@
 //   waiting   the waiting frame: whether a conversation needs an answer
 //             changed (issue 15; staff only; shared/store.js), also when it
 //             is the reply to our own `handled`
+//   answering the answering frame: a pair adviser is writing a reply in a
+//             conversation, until a time or no longer (issue 15; staff
+//             only; staff/answering.js).  The reply to our own `answering`
+//             is not handed on: we know what we said.
 //   synced    {} after the sync that follows a (re)connect has finished
 //   fatal     {code, reason}: the sign-in is gone (4401) or revoked (4403);
 //             no reconnect is attempted until start() is called again.
@@ -242,6 +246,7 @@ export class Connection extends EventTarget {
       case 'sms':
       case 'attachment':
       case 'waiting':
+      case 'answering':
         this.emit(f.type, f);
         break;
       case 'error':
@@ -356,6 +361,14 @@ export class Connection extends EventTarget {
   // answer (issue 15).  Resolves with the `waiting` frame of the new state.
   handled(conv, upto) {
     return this.request({ type: 'handled', conv, upto });
+  }
+  // A pair adviser is writing a reply in `conv` (issue 15), or no longer
+  // (stop).  Resolves with the `answering` frame the partner and team got
+  // ({conv, user, until}); a team member is refused (`forbidden`).
+  answering(conv, stop = false) {
+    const f = { type: 'answering', conv };
+    if (stop) f.stop = true;
+    return this.request(f);
   }
 
   // The conversation now on the user's screen, 0 for none (the page is

@@ -4,7 +4,9 @@
 // familier" (read and write notes).  Each conversation shows its last
 // message (who, and the start of it), its unread count, and, when the family
 // waits for an answer, a "Skal besvares" tag with how long ("venter 2 t 5
-// min"; whole words for a screen reader), or who answered it last.
+// min"; whole words for a screen reader), or who answered it last, and
+// while a colleague is writing an answer, "Bo skriver et svar…"
+// (answering.js).
 //
 // Whether a conversation needs an answer is the gateway's word (CONV.waiting
 // at welcome, then `waiting` frames, both kept by shared/store.js); the last
@@ -26,6 +28,7 @@ import { h, clear, announce } from '../shared/dom.js';
 import { shortWhen } from '../shared/format.js';
 import { families, activity, convName, isRestricted } from './families.js';
 import { TEXT as W, needsAnswer, waitedText, waitedSpoken, answeredText, lastParts, setServerTime } from './waiting.js';
+import { noticeText } from './answering.js';
 
 const LOCALE = 'da-DK';
 const PREFS_KEY = 'indgang.staff.caseload';
@@ -108,6 +111,12 @@ function savePrefs(p) {
   } catch {
     /* private mode: for this visit only */
   }
+}
+
+// Something a row shows changed outside the store (answering.js): drawn
+// again with the next frame, like the store's changes.
+export function refreshCaseload() {
+  scheduleCaseload();
 }
 
 // Many frames at once (a catch-up after a reconnect) render once.
@@ -215,6 +224,7 @@ function convLink(c, fam) {
   if (waiting) cls.push('needs-answer');
   const answered = !waiting ? answeredText(c.answered, me, { short: true, people: c.members || [] }) : '';
   const last = lastParts(c.last, me);
+  const answering = noticeText(c.id);
   return h('a', { class: cls.join(' '), href: `#/c/${c.id}`, 'aria-current': currentConv() === c.id ? 'page' : null },
     // The hidden commas and full stops make a screen reader pause between
     // the parts of the link's name.
@@ -228,6 +238,7 @@ function convLink(c, fam) {
         waitedSpan(c.waiting.since))
       : null,
     answered ? h('span', { class: 'conv-answered' }, hidden(TEXT.sep), answered) : null,
+    answering ? h('span', { class: 'conv-answering' }, hidden(TEXT.sep), answering) : null,
     h('span', { class: `conv-last${last.none ? ' none' : ''}` }, hidden(TEXT.sep),
       last.note ? h('span', { class: 'last-note' }, W.note) : null,
       last.who ? h('span', { class: 'last-who' }, `${last.who}: `) : null,

@@ -60,7 +60,10 @@ function renderLine() {
     ? `Familien får besked kl. ${danishTime(q.until)} – det er familiens stille timer (${span(h)}). ` +
       'Det, du skriver, kommer frem med det samme; telefonerne siger først noget til den tid.'
     : '';
-  if (line.textContent !== text) line.textContent = text;
+  if (line.textContent !== text) {
+    line.textContent = text;
+    line.title = text; // one line on a laptop (staff.css): the whole on hover
+  }
 }
 
 // ---- The family page: set (the pair) or read (the team) -------------------

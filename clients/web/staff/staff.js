@@ -14,7 +14,9 @@
 // family has waited, sort and filter): caseload.js, its words waiting.js;
 // the families derived from the conversations: families.js; the
 // conversation's own needs-an-answer line and "Intet svar nødvendigt":
-// handled.js.
+// handled.js; "I'm answering" (the partner sees "Bo skriver et svar…"):
+// answering.js; the reply box's size (one line until it is used):
+// composer.js.
 // The unread count in the tab's title and the optional sound: attention.js.
 // Notifications of new messages and what they show: notify.js (the
 // "Indstillinger" dialog, the service worker sw.js).  Photos and documents
@@ -32,8 +34,10 @@ import { sortDevices } from '../shared/devices.js';
 import { linkify } from '../shared/linkify.js';
 import { initAttention, clearAttention } from './attention.js';
 import { families, convName, isRestricted } from './families.js';
-import { initCaseload, renderCaseload } from './caseload.js';
+import { initCaseload, renderCaseload, refreshCaseload } from './caseload.js';
 import { initHandled, showHandled, hideHandled } from './handled.js';
+import { initAnswering, composing, showAnswering, hideAnswering, resetAnswering } from './answering.js';
+import { initComposer, quietFocus, refreshComposer } from './composer.js';
 import { trackViewing } from '../shared/viewing.js';
 import { initStaffNotify, startStaffNotify, stopStaffNotify } from './notify.js';
 import { initLock, showLock, probeLocked, lockPage } from './lock.js';
@@ -190,7 +194,7 @@ async function boot() {
     'new-conv-name', 'new-conv-members', 'new-conv-error', 'revoke', 'revoke-title', 'device-wrap', 'device-body',
     'devices-note', 'devices-refresh', 'revoke-confirm', 'revoke-question', 'revoke-yes', 'revoke-no',
     'revoke-status', 'live', 'sound', 'attach-tray', 'attach-btn', 'attach-file',
-    'team-section', 'queue-filter', 'queue-sort', 'queue-count', 'conv-state',
+    'team-section', 'queue-filter', 'queue-sort', 'queue-count', 'conv-state', 'conv-answering',
   ]) {
     el[id] = document.getElementById(id);
   }
@@ -205,7 +209,12 @@ async function boot() {
     change: () => route.view && renderFamilyHead(),
   });
   wire();
+  initComposer({
+    form: el.composer, textarea: el.body, list: el.scroller,
+    keep: [el['attach-tray'], document.getElementById('later'), el['send-error']],
+  });
   initHandled({ conn, store, element: el['conv-state'], liveRegion: el.live, errorText: humanError });
+  initAnswering({ conn, store, element: el['conv-answering'], liveRegion: el.live, change: refreshCaseload });
   initAttention({ store, toggle: el.sound });
   initStaffQuiet();
   initStaffSms();
@@ -274,6 +283,7 @@ function wire() {
   el.body.addEventListener('input', () => {
     saveDraft();
     updateCounter();
+    noteComposing({ typed: true });
   });
   el['no-sms'].addEventListener('change', updateCounter);
   el['kind-text'].addEventListener('change', () => setMode('text'));
@@ -386,9 +396,11 @@ function startSession(user) {
   el['me-name'].textContent = user.name;
   if (store.me && store.me.id !== user.id) {
     // Someone else signs in on this page: nothing of the last user stays.
+    resetAnswering();
     store.reset();
     drafts.clear();
     el.body.value = '';
+    refreshComposer();
     renderedConv = null;
     clear(el.msgs);
   }
@@ -410,6 +422,7 @@ function startSession(user) {
 
 async function onLogout() {
   loggingOut = true;
+  resetAnswering(); // says `stop` while the connection is still there
   try {
     await api.logout();
   } catch {
@@ -497,6 +510,8 @@ function onRoute(force = false) {
     hideQuietLine();
     hideScheduled();
     hideHandled();
+    hideAnswering();
+    composing(null); // left the conversation: no longer answering there
   }
   renderCaseload();
   if (!show) return;
@@ -508,7 +523,8 @@ function onRoute(force = false) {
   else if (route.view === 'family' && changed) openFamilyPanel();
   if (changed && force !== true && fromCaseload) {
     // Arriving from the caseload: move on to the content for keyboard users.
-    if (route.view === 'conv' && !el.composer.hidden) el.body.focus({ preventScroll: true });
+    // The caret waits in the reply box, which stays one line until used.
+    if (route.view === 'conv' && !el.composer.hidden) quietFocus();
     else el['fv-title'].focus({ preventScroll: true });
   }
 }
@@ -573,6 +589,21 @@ function roleLabel(user, conv) {
   return inPair ? 'rådgiver, makkerpar' : 'team';
 }
 
+// "Deltagere: Mette Hansen og Jonas Hansen (familie), Anna Jensen og Bo
+// Nielsen (makkerpar). Teamet læser med."
+function membersLine(conv, f) {
+  const groups = new Map(); // role label -> names, in the members' order
+  for (const u of conv.members || []) {
+    const role = roleLabel(u, conv);
+    const label = role === 'rådgiver, makkerpar' ? 'makkerpar' : role;
+    if (!groups.has(label)) groups.set(label, []);
+    groups.get(label).push(u.name);
+  }
+  const and = (names) => (names.length > 1 ? `${names.slice(0, -1).join(', ')} og ${names.at(-1)}` : names[0]);
+  const list = [...groups].map(([label, names]) => `${and(names)} (${label})`).join(', ');
+  return `Deltagere: ${list}${f && !f.pair ? '. Du læser med som team.' : '. Teamet læser med.'}`;
+}
+
 async function openConv(convId, changed) {
   const conv = store.convs.get(convId);
   if (!conv) {
@@ -590,13 +621,15 @@ async function openConv(convId, changed) {
     el.mode.hidden = teamOnly;
     const d = drafts.get(convId) || { text: '', kind: teamOnly ? 'note' : 'text' };
     el.body.value = d.text;
+    refreshComposer();
     setMode(teamOnly ? 'note' : d.kind, { keepDraft: true });
     showQuietLine(conv.family.id);
     showScheduled(convId, { pair: !teamOnly });
     showHandled(convId);
-    el.members.textContent = `Deltagere: ${(conv.members || [])
-      .map((u) => `${u.name} (${roleLabel(u, conv)})`)
-      .join(', ')}${f && !f.pair ? '. Du læser med som team.' : '. Teamet læser med.'}`;
+    showAnswering(convId);
+    // One line (staff.css cuts it on a narrow screen; the whole in its title).
+    el.members.textContent = membersLine(conv, f);
+    el.members.title = el.members.textContent;
     el['no-sms'].checked = false;
     updateCounter();
     renderMessages({ toBottom: true });
@@ -648,6 +681,12 @@ function setMode(kind, { keepDraft = false } = {}) {
   el.send.textContent = note ? 'Gem intern note' : 'Send til familien';
   if (!keepDraft) saveDraft();
   updateCounter();
+  noteComposing(); // a reply turned note is no longer an answer (and a new conversation stops the last)
+}
+
+// Tells answering.js what the reply box holds, and where.
+function noteComposing({ typed = false } = {}) {
+  composing(route.view === 'conv' ? route.convId : null, el.body.value, currentKind(), { typed });
 }
 
 function currentKind() {
@@ -699,6 +738,8 @@ async function sendFromComposer() {
   el['no-sms'].checked = false;
   saveDraft();
   updateCounter();
+  refreshComposer();
+  noteComposing(); // sent: no longer answering
   renderMessages({ toBottom: true });
 }
 

@@ -1,8 +1,9 @@
 // waiting.js - the words of the advisers' work queue (issue 15): whether a
 // conversation needs an answer, how long the family has waited, who answered
-// it, and who wrote its last message.  The gateway decides all of it
-// (CONV.waiting, CONV.answered, CONV.last and the `waiting` frame; see
-// docs/websocket.md); this module only says it, in Danish.
+// it, who is writing an answer right now, and who wrote its last message.
+// The gateway decides all of it (CONV.waiting, CONV.answered, CONV.last, the
+// `waiting` and `answering` frames; see docs/websocket.md); this module only
+// says it, in Danish.
 //
 // Pure functions, no DOM, so the sentences are tested in Node
 // (tests/browser/caseload.test.mjs).  The strings are together at the top for
@@ -34,6 +35,9 @@ export const TEXT = {
   youCap: 'Dig',
   note: 'Intern note',
   noMessages: 'Ingen beskeder endnu',
+  // "I'm answering" (answering.js): "Bo skriver et svar…", "Anna og Bo skriver et svar…".
+  answering: (names) => `${names} skriver et svar…`,
+  and: 'og',
 };
 
 // ---- The gateway's clock ------------------------------------------------------
@@ -120,6 +124,17 @@ export function answeredText(answered, me, { short = false, people = [] } = {}) 
   const when = answered.at ? shortWhen(answered.at, LOCALE) : '';
   const say = answered.how === 'handled' ? TEXT.handled : TEXT.replied;
   return say(who, when).trim();
+}
+
+// ---- Answering -------------------------------------------------------------------------
+
+// Who is writing an answer, by first name (whole names when two share one):
+// "Bo skriver et svar…", "Anna og Bo skriver et svar…"; '' for nobody.
+export function answeringText(users, people = []) {
+  const names = (users || []).map((u) => shortName(u, [...people, ...users]));
+  if (!names.length) return '';
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} ${TEXT.and} ${names.at(-1)}`;
+  return TEXT.answering(list);
 }
 
 // ---- The last message ------------------------------------------------------------------
