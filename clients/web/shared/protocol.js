@@ -36,6 +36,11 @@
 //             conversation, until a time or no longer (issue 15; staff
 //             only; staff/answering.js).  The reply to our own `answering`
 //             is not handed on: we know what we said.
+//   changed   the changed frame: a message its author corrected or withdrew
+//             (issue 15; shared/store.js), also the reply to our own
+//             `correct` or `withdraw`
+//   escalation  the escalation frame: a family waits past half or all of its
+//             team's answer time (issue 15; staff only)
 //   synced    {} after the sync that follows a (re)connect has finished
 //   fatal     {code, reason}: the sign-in is gone (4401) or revoked (4403);
 //             no reconnect is attempted until start() is called again.
@@ -225,7 +230,7 @@ export class Connection extends EventTarget {
       else p.resolve(f);
       // A receipt reply (to `read`) and a waiting reply (to `handled`) are
       // also news for the views; ack messages are handed on too.
-      if (f.type === 'receipt' || f.type === 'waiting') this.emit(f.type, f);
+      if (f.type === 'receipt' || f.type === 'waiting' || f.type === 'changed') this.emit(f.type, f);
       // Our own message, acked: handed on like any other, but it does not
       // move lastId (a push of a lower id might still be on its way).
       if (f.type === 'ack' && f.message) this.deliver(f.message, false);
@@ -247,6 +252,8 @@ export class Connection extends EventTarget {
       case 'attachment':
       case 'waiting':
       case 'answering':
+      case 'changed':
+      case 'escalation':
         this.emit(f.type, f);
         break;
       case 'error':
@@ -361,6 +368,14 @@ export class Connection extends EventTarget {
   // answer (issue 15).  Resolves with the `waiting` frame of the new state.
   handled(conv, upto) {
     return this.request({ type: 'handled', conv, upto });
+  }
+  // One's own message sent by mistake, within five minutes (issue 15):
+  // resolves with the `changed` frame of the message as it is now.
+  correct(id, body) {
+    return this.request({ type: 'correct', id, body });
+  }
+  withdraw(id) {
+    return this.request({ type: 'withdraw', id });
   }
   // A pair adviser is writing a reply in `conv` (issue 15), or no longer
   // (stop).  Resolves with the `answering` frame the partner and team got

@@ -7,7 +7,9 @@
 //         receipt {conv, receipt}, history {conv},
 //         conversation {conv} (a conversation new to us arrived live: the
 //         gateway's `conversation` frame, or the answer to our own create),
-//         waiting {conv} (whether it needs an answer changed: staff only)
+//         waiting {conv} (whether it needs an answer changed: staff only),
+//         changed {conv, message} (a message corrected or withdrawn by its
+//         author, in place; issue 15)
 //
 // Each conversation also keeps (issue 15) `last`, the newest message the user
 // may see ({id, sender, kind, preview, at}, from CONV.last and then from every
@@ -30,6 +32,7 @@ export class Store extends EventTarget {
     conn.addEventListener('receipt', (e) => this.onReceipt(e.detail));
     conn.addEventListener('conversation', (e) => this.addConv(e.detail));
     conn.addEventListener('waiting', (e) => this.onWaiting(e.detail));
+    conn.addEventListener('changed', (e) => this.onChanged(e.detail));
   }
 
   emit(type, detail = {}) {
@@ -174,6 +177,20 @@ export class Store extends EventTarget {
       this.emit('convs');
     }
     this.emit('receipt', { conv, receipt: r });
+  }
+
+  // The `changed` frame (issue 15): a message its author corrected or
+  // withdrew, as it is now; it takes the old one's place (a message not held
+  // here is left for the next history page to bring).
+  onChanged(f) {
+    const m = f && f.message;
+    const conv = m && this.convs.get(m.conv);
+    if (!conv || !conv.messages.has(m.id)) return;
+    conv.messages.set(m.id, m);
+    conv.sorted = null;
+    if (conv.last && conv.last.id === m.id) conv.last = { ...conv.last, preview: previewOf(m.body) };
+    this.emit('changed', { conv, message: m });
+    this.emit('convs');
   }
 
   // The `waiting` frame (staff only; also the reply to our own `handled`):
