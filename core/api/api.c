@@ -1272,6 +1272,19 @@ static void ep_templates(struct call *c)
 	template_list_free(&l);
 }
 
+static void ep_my_teams(struct call *c)
+{
+	struct team_ref v[DOMAIN_TEAMS_MAX];
+	int n;
+	if (api_auth(c))
+		return;
+	int err = svc_my_teams(c->ctx->store, &c->user, v, &n);
+	if (err)
+		fail(c, err, NULL);
+	else
+		respond(c, 200, codec_encode_teams(v, n));
+}
+
 static void ep_template_write(struct call *c)
 {
 	if (api_auth(c))
@@ -1511,6 +1524,7 @@ static const struct route routes[] = {
     {"PUT", "/api/me/absence", NULL, ep_absence},
     {"DELETE", "/api/me/absence", NULL, ep_absence},
     {"GET", "/api/me/templates", NULL, ep_templates},
+    {"GET", "/api/me/teams", NULL, ep_my_teams},
     {"PUT", "/api/families/", "/pair", ep_pair},
     {"PUT", "/api/families/", "/coordinator", ep_pair},
     {"POST", "/api/families/", "/meeting", ep_meeting},

@@ -616,6 +616,21 @@ char *codec_encode_templates(const struct template_list *l)
 	return dump(finish(o, rc));
 }
 
+char *codec_encode_teams(const struct team_ref *v, int n)
+{
+	json_t *o = json_object(), *a = json_array();
+	int rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
+		json_t *t = json_object();
+		int trc = put(t, "id", json_integer(v[i].id));
+		trc |= put(t, "name", json_string(v[i].name));
+		trc |= put(t, "leader", json_boolean(v[i].leader));
+		rc = json_array_append_new(a, finish(t, trc));
+	}
+	rc |= put(o, "teams", finish(a, rc));
+	return dump(finish(o, rc));
+}
+
 char *codec_encode_met(int64_t at)
 {
 	json_t *o = json_object();

@@ -259,6 +259,14 @@ struct template
 	struct user_ref updated_by;
 	int64_t updated_at;
 };
+/* A team a staff member is on, and whether they lead it (issue 15). */
+#define DOMAIN_TEAMS_MAX 32 /* one adviser's teams */
+struct team_ref {
+	int64_t id;
+	char name[DOMAIN_NAME_MAX + 1];
+	bool leader;
+};
+
 struct template_list {
 	struct template *v;
 	size_t n;

@@ -887,6 +887,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                              "FROM families WHERE primary_id = ?3 OR secondary_id = ?3",
     [ST_LEADS_FAMILY] = "SELECT EXISTS (SELECT 1 FROM team_staff ts JOIN families f ON "
                         "f.team_id = ts.team_id WHERE f.id = ?2 AND ts.user_id = ?1 AND ts.leader)",
+    [ST_USER_TEAMS] = "SELECT t.id, t.name, ts.leader FROM team_staff ts JOIN teams t ON "
+                      "t.id = ts.team_id WHERE ts.user_id = ?1 ORDER BY t.name LIMIT ?2",
     [ST_FAMILY_MET] = "UPDATE families SET met_at = ?2 WHERE id = ?1",
     [ST_TEAM_LEADERS] = "SELECT ts.user_id FROM team_staff ts JOIN users u ON u.id = ts.user_id "
                         "WHERE ts.team_id = ?1 AND ts.leader AND u.active ORDER BY ts.user_id",

@@ -80,3 +80,21 @@ int store_template_delete(struct store *s, int64_t id)
 {
 	return store_exec_ids(s, ST_TEMPLATE_DELETE, id, 0);
 }
+
+int store_user_teams(struct store *s, int64_t user, struct team_ref *v, int *n)
+{
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s, ST_USER_TEAMS);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, user);
+	sqlite3_bind_int(st, 2, DOMAIN_TEAMS_MAX);
+	while (*n < DOMAIN_TEAMS_MAX && sqlite3_step(st) == SQLITE_ROW) {
+		struct team_ref *t = &v[(*n)++];
+		t->id = sqlite3_column_int64(st, 0);
+		store_col_text(st, 1, t->name, sizeof t->name);
+		t->leader = sqlite3_column_int(st, 2) != 0;
+	}
+	sqlite3_reset(st);
+	return ERR_OK;
+}

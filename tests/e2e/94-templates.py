@@ -60,4 +60,13 @@ async def test_templates(w):
     h.eq([x["title"] for x in mine["templates"]], ["Meeting"], "gone")
 
 
-h.run([test_templates])
+async def test_my_teams(w):
+    st, _, b = w.http("GET", "/api/me/teams", token=w.token("anna"))
+    h.eq((st, [(t["name"], t["leader"]) for t in b["teams"]]), (200, [("Team Øst", False)]),
+         "Anna's team, not led by her")
+    for key in ("mette", "admin"):
+        st, _, _ = w.http("GET", "/api/me/teams", token=w.token(key))
+        h.eq(st, 403, "%s has no teams" % key)
+
+
+h.run([test_templates, test_my_teams])
