@@ -1283,6 +1283,7 @@ static void ep_my_teams(struct call *c)
 		fail(c, err, NULL);
 	else
 		respond(c, 200, codec_encode_teams(v, n));
+	svc_teams_clear(v, n);
 }
 
 static void ep_template_write(struct call *c)

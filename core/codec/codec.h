@@ -208,7 +208,7 @@ int codec_decode_template(const char *text, size_t len, struct template *out, co
  * "updated_by":USER,"updated_at":TS}; a list: {"templates":[TEMPLATE,...]} */
 char *codec_encode_template(const struct template *t);
 char *codec_encode_templates(const struct template_list *l);
-/* {"teams":[{"id":N,"name":S,"leader":B},...]} */
+/* {"teams":[{"id":N,"name":S,"leader":B,"staff":[USER+"username","leader"]},...]} */
 char *codec_encode_teams(const struct team_ref *v, int n);
 /* {"met_at":TS}: the team's meeting about a family held (issue 15) */
 char *codec_encode_met(int64_t at);

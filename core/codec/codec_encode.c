@@ -625,6 +625,14 @@ char *codec_encode_teams(const struct team_ref *v, int n)
 		int trc = put(t, "id", json_integer(v[i].id));
 		trc |= put(t, "name", json_string(v[i].name));
 		trc |= put(t, "leader", json_boolean(v[i].leader));
+		json_t *staff = json_array();
+		for (int k = 0; k < v[i].n_staff && trc == 0; k++) {
+			json_t *m = user_json(&v[i].staff[k].user);
+			trc |= put(m, "username", json_string(v[i].staff[k].username));
+			trc |= put(m, "leader", json_boolean(v[i].staff[k].leader));
+			trc |= json_array_append_new(staff, m);
+		}
+		trc |= put(t, "staff", staff);
 		rc = json_array_append_new(a, finish(t, trc));
 	}
 	rc |= put(o, "teams", finish(a, rc));

@@ -260,11 +260,19 @@ struct template
 	int64_t updated_at;
 };
 /* A team a staff member is on, and whether they lead it (issue 15). */
-#define DOMAIN_TEAMS_MAX 32 /* one adviser's teams */
+#define DOMAIN_TEAMS_MAX      32  /* one adviser's teams */
+#define DOMAIN_TEAM_STAFF_MAX 200 /* listed per team */
+struct team_member {
+	struct user_ref user;
+	char username[DOMAIN_NAME_MAX + 1];
+	bool leader;
+};
 struct team_ref {
 	int64_t id;
 	char name[DOMAIN_NAME_MAX + 1];
 	bool leader;
+	struct team_member *staff; /* owned: the team's active staff (svc_my_teams) */
+	int n_staff;
 };
 
 struct template_list {

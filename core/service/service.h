@@ -276,8 +276,10 @@ int svc_withdraw(struct store *s, const struct store_user *user, int64_t id, int
  * family app's: else ERR_BAD_REQUEST; DOMAIN_TEMPLATES_MAX a team: then
  * ERR_CONFLICT); one removed.  Another team's is ERR_NOT_FOUND. */
 int svc_templates(struct store *s, const struct store_user *user, struct template_list *out);
-/* The teams an adviser is on (v: DOMAIN_TEAMS_MAX), which they lead. */
+/* The teams an adviser is on (v: DOMAIN_TEAMS_MAX), which they lead, and
+ * their active staff with usernames; svc_teams_clear() frees the lists. */
 int svc_my_teams(struct store *s, const struct store_user *user, struct team_ref *v, int *n);
+void svc_teams_clear(struct team_ref *v, int n);
 int svc_template_save(struct store *s, const struct store_user *user, struct template *t,
                       int64_t now);
 int svc_template_delete(struct store *s, const struct store_user *user, int64_t id);

@@ -889,6 +889,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                         "f.team_id = ts.team_id WHERE f.id = ?2 AND ts.user_id = ?1 AND ts.leader)",
     [ST_USER_TEAMS] = "SELECT t.id, t.name, ts.leader FROM team_staff ts JOIN teams t ON "
                       "t.id = ts.team_id WHERE ts.user_id = ?1 ORDER BY t.name LIMIT ?2",
+    [ST_TEAM_STAFF] = "SELECT u.id, u.name, u.role, u.username, ts.leader FROM team_staff ts "
+                      "JOIN users u ON u.id = ts.user_id WHERE ts.team_id = ?1 AND u.active "
+                      "ORDER BY u.name LIMIT ?2",
     [ST_FAMILY_MET] = "UPDATE families SET met_at = ?2 WHERE id = ?1",
     [ST_TEAM_LEADERS] = "SELECT ts.user_id FROM team_staff ts JOIN users u ON u.id = ts.user_id "
                         "WHERE ts.team_id = ?1 AND ts.leader AND u.active ORDER BY ts.user_id",

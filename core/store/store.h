@@ -276,6 +276,9 @@ int store_template_put(struct store *s, struct template *t);
 int store_template_delete(struct store *s, int64_t id);
 /* The teams user is on (at most DOMAIN_TEAMS_MAX), by name. */
 int store_user_teams(struct store *s, int64_t user, struct team_ref *v, int *n);
+/* A team's active staff into t->staff (malloc'd, at most
+ * DOMAIN_TEAM_STAFF_MAX), by name. */
+int store_team_staff(struct store *s, struct team_ref *t);
 /* The team held its meeting about family at `at` (issue 15). */
 int store_family_met(struct store *s, int64_t family, int64_t at);
 /* Whether user leads the team of family (team_staff.leader). */

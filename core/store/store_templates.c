@@ -91,9 +91,28 @@ int store_user_teams(struct store *s, int64_t user, struct team_ref *v, int *n)
 	sqlite3_bind_int(st, 2, DOMAIN_TEAMS_MAX);
 	while (*n < DOMAIN_TEAMS_MAX && sqlite3_step(st) == SQLITE_ROW) {
 		struct team_ref *t = &v[(*n)++];
+		memset(t, 0, sizeof *t);
 		t->id = sqlite3_column_int64(st, 0);
 		store_col_text(st, 1, t->name, sizeof t->name);
 		t->leader = sqlite3_column_int(st, 2) != 0;
+	}
+	sqlite3_reset(st);
+	return ERR_OK;
+}
+
+int store_team_staff(struct store *s, struct team_ref *t)
+{
+	t->n_staff = 0;
+	sqlite3_stmt *st = store_stmt(s, ST_TEAM_STAFF);
+	if (st == NULL || (t->staff = calloc(DOMAIN_TEAM_STAFF_MAX, sizeof *t->staff)) == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, t->id);
+	sqlite3_bind_int(st, 2, DOMAIN_TEAM_STAFF_MAX);
+	while (t->n_staff < DOMAIN_TEAM_STAFF_MAX && sqlite3_step(st) == SQLITE_ROW) {
+		struct team_member *m = &t->staff[t->n_staff++];
+		store_col_user(st, 0, &m->user);
+		store_col_text(st, 3, m->username, sizeof m->username);
+		m->leader = sqlite3_column_int(st, 4) != 0;
 	}
 	sqlite3_reset(st);
 	return ERR_OK;

@@ -64,6 +64,8 @@ async def test_my_teams(w):
     st, _, b = w.http("GET", "/api/me/teams", token=w.token("anna"))
     h.eq((st, [(t["name"], t["leader"]) for t in b["teams"]]), (200, [("Team Øst", False)]),
          "Anna's team, not led by her")
+    h.eq(sorted(m["username"] for m in b["teams"][0]["staff"]), ["anna", "bo", "carl"],
+         "its staff, with the usernames notes name them by")
     for key in ("mette", "admin"):
         st, _, _ = w.http("GET", "/api/me/teams", token=w.token(key))
         h.eq(st, 403, "%s has no teams" % key)
