@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-/* Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+/* H. Hinnant's days_from_civil. */
+int64_t dktime_days_from_civil(int64_t y, int64_t m, int64_t d)
 {
 	y -= m <= 2;
 	int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -22,7 +22,7 @@ static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
 /* 01:00 UTC on the last Sunday of a 31-day month, in ms. */
 static int64_t last_sunday_0100(int64_t year, int64_t month)
 {
-	int64_t d31 = days_from_civil(year, month, 31);
+	int64_t d31 = dktime_days_from_civil(year, month, 31);
 	int64_t weekday = ((d31 + 4) % 7 + 7) % 7; /* 1970-01-01 was a Thursday; Sunday 0 */
 	return ((d31 - weekday) * 86400 + 3600) * 1000;
 }

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+int64_t dktime_days_from_civil(int64_t y, int64_t m, int64_t d);
 /* Minutes east of UTC in Denmark at a moment: 60 (CET) or 120 (CEST). */
 int dktime_offset_min(int64_t utc_ms);
 /* ISO 8601 with the offset: "2026-11-23T11:15:30+01:00". */

@@ -40,17 +40,6 @@ static int64_t workdays_max(int64_t a, int64_t b)
 	return a > b ? a : b;
 }
 
-/* Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil). */
-static int64_t workdays_days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* The civil date of a day since 1970-01-01 (H. Hinnant's civil_from_days);
  * the day is within years 1899..10000, so the fields fit an int. */
 static void workdays_civil_from_days(int64_t z, int *year, int *month, int *day)
@@ -110,7 +99,7 @@ static const char *workdays_holiday_of(int year, int month, int day)
 	int em = 0, ed = 0;
 	workdays_easter(year, &em, &ed);
 	int64_t after =
-	    workdays_days_from_civil(year, month, day) - workdays_days_from_civil(year, em, ed);
+	    dktime_days_from_civil(year, month, day) - dktime_days_from_civil(year, em, ed);
 	for (size_t i = 0; i < sizeof movable / sizeof movable[0]; i++) {
 		/* Store bededag is a working day from 2024 (a law of 2023). */
 		if (movable[i].after_easter == 26 && year > 2023)

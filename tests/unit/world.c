@@ -4,10 +4,12 @@
 #include "world.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/common/err.h"
 #include "core/common/text.h"
+#include "core/service/service.h"
 #include "core/store/store_int.h"
 
 static int staff(struct world *w, const char *username, const char *name, int64_t team, int64_t *id)
@@ -79,4 +81,30 @@ int world_log_count(struct world *w, const char *kind)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+int64_t world_send(struct world *w, int64_t who, int64_t conv, enum msg_kind kind, const char *body,
+                   int64_t at)
+{
+	static int n;
+	char cid[32];
+	snprintf(cid, sizeof cid, "world-%d", ++n);
+	struct store_user u = world_user(w, who);
+	struct svc_sent sent;
+	int64_t id =
+	    svc_send(w->s, &u, conv, kind, 0, body, cid, at, &sent) == ERR_OK ? sent.msg.id : 0;
+	svc_sent_clear(&sent);
+	return id;
+}
+
+int64_t world_scalar(struct world *w, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(store_db(w->s), sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }

@@ -20,6 +20,12 @@ int world_build(struct world *w, const char *path);
 void world_free(struct world *w);
 /* The store_user of id. */
 struct store_user world_user(struct world *w, int64_t id);
+/* Sends as user who into conv (a client id of its own each time): the new
+ * message's id, 0 when refused. */
+int64_t world_send(struct world *w, int64_t who, int64_t conv, enum msg_kind kind, const char *body,
+                   int64_t at);
+/* The first column of the first row of sql, -1 without one. */
+int64_t world_scalar(struct world *w, const char *sql);
 /* Rows of the contact log of a kind (any family). */
 int world_log_count(struct world *w, const char *kind);
 

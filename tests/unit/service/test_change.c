@@ -21,26 +21,7 @@ static struct world w;
 
 static int64_t send_as(int64_t who, enum msg_kind kind, const char *body, int64_t at)
 {
-	static int n;
-	char cid[32];
-	snprintf(cid, sizeof cid, "chg-%d", ++n);
-	struct store_user u = world_user(&w, who);
-	struct svc_sent sent;
-	CHECK_EQ(svc_send(w.s, &u, w.conv_a, kind, 0, body, cid, at, &sent), ERR_OK);
-	int64_t id = sent.msg.id;
-	svc_sent_clear(&sent);
-	return id;
-}
-
-static int64_t count(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	CHECK_EQ(sqlite3_prepare_v2(store_db(w.s), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return world_send(&w, who, w.conv_a, kind, body, at);
 }
 
 static bool has(const struct route_set *r, int64_t user)
@@ -65,8 +46,9 @@ static void test_correct(void)
 	CHECK(has(&out.rcpt, w.mette) && has(&out.rcpt, w.bo) && has(&out.rcpt, w.carl));
 	svc_changed_clear(&out);
 	CHECK_EQ(world_log_count(&w, "edited"), edited + 1);
-	CHECK_EQ(count("SELECT count(*) FROM message_versions WHERE body = 'Mødet er tirsdag' "
-	               "AND change = 'edit'"),
+	CHECK_EQ(world_scalar(
+	             &w, "SELECT count(*) FROM message_versions WHERE body = 'Mødet er tirsdag' "
+	                 "AND change = 'edit'"),
 	         1);
 	/* Not the author: the family member, another team; both logged. */
 	CHECK_EQ(svc_correct(w.s, &mette, id, "x", T0 + 3 * MIN, &out), ERR_FORBIDDEN);
@@ -91,9 +73,10 @@ static void test_withdraw(void)
 	CHECK_STR(out.msg.body, DOMAIN_WITHDRAWN_BODY);
 	svc_changed_clear(&out);
 	CHECK_EQ(world_log_count(&w, "withdrawn"), 1);
-	CHECK_EQ(count("SELECT count(*) FROM message_versions WHERE body = 'Forkert familie, "
-	               "undskyld' AND change = 'withdraw'"),
-	         1);
+	CHECK_EQ(
+	    world_scalar(&w, "SELECT count(*) FROM message_versions WHERE body = 'Forkert familie, "
+	                     "undskyld' AND change = 'withdraw'"),
+	    1);
 	CHECK_EQ(svc_withdraw(w.s, &mette, id, T0 + 12 * MIN, &out), ERR_CONFLICT); /* once */
 	svc_changed_clear(&out);
 	CHECK_EQ(svc_correct(w.s, &mette, id, "igen", T0 + 12 * MIN, &out), ERR_CONFLICT);

@@ -25,26 +25,7 @@ static struct world w;
 
 static int64_t send_as(int64_t who, const char *body, int64_t at)
 {
-	static int n;
-	char cid[32];
-	snprintf(cid, sizeof cid, "esc-%d", ++n);
-	struct store_user u = world_user(&w, who);
-	struct svc_sent sent;
-	CHECK_EQ(svc_send(w.s, &u, w.conv_a, KIND_TEXT, 0, body, cid, at, &sent), ERR_OK);
-	int64_t id = sent.msg.id;
-	svc_sent_clear(&sent);
-	return id;
-}
-
-static int64_t col(const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	CHECK_EQ(sqlite3_prepare_v2(store_db(w.s), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return world_send(&w, who, w.conv_a, KIND_TEXT, body, at);
 }
 
 static void exec(const char *sql)
@@ -113,7 +94,7 @@ static void test_partner_then_leaders(void)
 
 	/* Answered: the next wait starts from nothing. */
 	send_as(w.anna, "Jeg ringer i morgen", MON_1430 + HOUR);
-	CHECK_EQ(col("SELECT escalated FROM conv_state WHERE conv_id = 1"), 0);
+	CHECK_EQ(world_scalar(&w, "SELECT escalated FROM conv_state WHERE conv_id = 1"), 0);
 	CHECK_EQ(svc_escalate_next(w.s, &next), ERR_OK);
 	CHECK_EQ(next, 0);
 	exec("UPDATE team_staff SET leader = 0");

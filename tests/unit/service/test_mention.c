@@ -40,24 +40,12 @@ static int64_t queued_for(const char *username)
 	         "SELECT count(*) FROM push_queue q JOIN users u ON u.id = q.user_id "
 	         "WHERE u.username = '%s'",
 	         username);
-	sqlite3_stmt *st;
-	int64_t v = -1;
-	CHECK_EQ(sqlite3_prepare_v2(store_db(w.s), sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return world_scalar(&w, sql);
 }
 
 static void send_as(int64_t who, enum msg_kind kind, const char *body)
 {
-	static int n;
-	char cid[32];
-	snprintf(cid, sizeof cid, "men-%d", ++n);
-	struct store_user u = world_user(&w, who);
-	struct svc_sent sent;
-	CHECK_EQ(svc_send(w.s, &u, w.conv_a, kind, 0, body, cid, T0, &sent), ERR_OK);
-	svc_sent_clear(&sent);
+	CHECK(world_send(&w, who, w.conv_a, kind, body, T0) > 0);
 }
 
 static void test_mentions(void)
