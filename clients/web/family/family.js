@@ -13,6 +13,9 @@
 // of new messages (Web Push, asked for after the member's first message):
 // notify.js; a tapped notification opens its conversation, in the open app
 // or at /family/#conv=N.  The family's quiet hours, in the menu: quiet.js.
+// A message sent by mistake, corrected or withdrawn within five minutes, and
+// how a changed message shows (issue 15): changes.js.  The coordinator
+// ("tovholder") chosen in the menu: coordinator.js.
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -34,6 +37,10 @@ import { hold, held, settleHeld } from './held.js';
 import { readCache, writeCache, clearCache } from './cache.js';
 import { attSig, bodyShown } from '../shared/attachments.js';
 import { initAttach, familyFiles, renderPicked, ready as filesReady, takePicked, messageFiles, pendingFiles, resetAttach } from './attach.js';
+import {
+  initChanges, changeSig, changeClass, withdrawnBody, editedMark, changeButton, planExpiry, editingId, submitEdit, resetChanges,
+} from './changes.js';
+import { initCoordinator, renderCoordinator } from './coordinator.js';
 
 const MAX_BODY = 4000;
 const COUNT_FROM = 3500;
@@ -132,6 +139,8 @@ async function boot() {
       el['send-error'].hidden = true;
     },
   });
+  initChanges({ conn, store, rerender: () => renderThread(), composerChanged: updateCounter });
+  initCoordinator({ conv: () => store.convs.get(active) || convList()[0] || null, chosen: coordinatorChosen });
   wire();
   registerServiceWorker();
 
@@ -281,6 +290,11 @@ function wire() {
     keepForOffline();
   });
   store.addEventListener('conversation', (e) => onNewConversation(e.detail.conv));
+  // A message corrected or withdrawn (changes.js): its bubble drawn anew, in place.
+  store.addEventListener('changed', (e) => {
+    if (e.detail.conv.id === active) renderThread();
+    keepForOffline();
+  });
   store.addEventListener('receipt', (e) => {
     if (e.detail.conv.id === active) renderThread();
   });
@@ -452,6 +466,7 @@ function pickActive() {
 function setActive(id) {
   if (active === id) return;
   active = id;
+  resetChanges(); // a correction belongs to the conversation it was started in
   const c = store.convs.get(id);
   if (c) c.isNew = false;
   saved.active = id;
@@ -636,8 +651,11 @@ function renderThread({ toBottom = false, keepOffset = false } = {}) {
   const msgs = store.sorted(c).filter((m) => m.kind !== 'note');
   for (const m of msgs) {
     addDay(m.created_at);
-    items.push({ key: `m:${m.id}`, sig: `${code}|${readState(c, m).text}|${myEnrolNotice(m)}|${attSig(m)}`, render: () => bubble(c, m) });
+    items.push({
+      key: `m:${m.id}`, sig: `${code}|${readState(c, m).text}|${myEnrolNotice(m)}|${attSig(m)}|${changeSig(m)}`, render: () => bubble(c, m),
+    });
   }
+  planExpiry(msgs); // the options to correct go when their five minutes do
   const pending = outbox.forConv(c.id);
   for (const it of pending) {
     addDay(it.queued_at);
@@ -678,20 +696,23 @@ function bubble(c, m) {
         : null);
   }
   const when = h('time', { datetime: m.created_at, title: dateTime(m.created_at, locale) }, time(m.created_at, locale));
+  // A withdrawn message says so, without its text or files (changes.js).
+  const body = withdrawnBody(m)
+    || [bodyShown(m) ? h('p', { class: 'body', dir: 'auto', id: `msg-body-${m.id}` }, linkify(m.body)) : null, messageFiles(m)];
   if (mine) {
     const st = readState(c, m);
-    return h('li', { class: 'bubble mine', dataset: { id: String(m.id) } },
+    return h('li', { class: `bubble mine${changeClass(m)}`, dataset: { id: String(m.id) } },
       h('span', { class: 'visually-hidden' }, `${t('chat.you')}: `),
-      bodyShown(m) ? h('p', { class: 'body', dir: 'auto' }, linkify(m.body)) : null,
-      messageFiles(m),
-      h('span', { class: 'meta' }, when, m.via === 'sms' ? ` · ${t('chat.via_sms')}` : '', ' · ', h('span', { class: 'state', dataset: { state: st.state } }, st.text)),
+      body,
+      h('span', { class: 'meta' }, when, m.via === 'sms' ? ` · ${t('chat.via_sms')}` : '', editedMark(m, locale), ' · ',
+        h('span', { class: 'state', dataset: { state: st.state } }, st.text)),
+      changeButton(m),
     );
   }
-  return h('li', { class: 'bubble theirs', dataset: { id: String(m.id) } },
+  return h('li', { class: `bubble theirs${changeClass(m)}`, dataset: { id: String(m.id) } },
     h('span', { class: 'who', dir: 'auto' }, m.sender.name),
-    bodyShown(m) ? h('p', { class: 'body', dir: 'auto' }, linkify(m.body)) : null,
-    messageFiles(m),
-    h('span', { class: 'meta' }, when),
+    body,
+    h('span', { class: 'meta' }, when, editedMark(m, locale)),
   );
 }
 
@@ -727,6 +748,10 @@ function showSendError(text) {
 }
 
 async function sendFromComposer() {
+  if (editingId()) {
+    submitEdit(); // the edit mode: the message is corrected, not sent anew
+    return;
+  }
   const body = el.body.value.trim();
   el['send-error'].hidden = true;
   const withFiles = await filesReady(); // a photo still being made smaller goes with it
@@ -790,6 +815,7 @@ async function onFatal({ code, reason }) {
   const n = revoked ? dropOutbox(saved.user && saved.user.id) : hold(saved.user && saved.user.id);
   outbox.load(null);
   resetAttach();
+  resetChanges();
   forget();
   forgetNotify();
   store.reset();
@@ -829,6 +855,7 @@ async function signOut() {
   conn.stop();
   outbox.clear();
   resetAttach();
+  resetChanges();
   forget();
   forgetNotify();
   store.reset();
@@ -896,6 +923,7 @@ async function switchLanguage(code) {
   renderThread();
   renderNet(conn.state);
   renderMenu();
+  renderCoordinator();
   renderPhones();
   renderPicked();
   notifyLanguage(code);
@@ -910,6 +938,7 @@ async function switchLanguage(code) {
 
 function openMenu() {
   renderMenu();
+  renderCoordinator();
     renderQuiet();
   renderSmsMenu();
   el['signout-confirm'].hidden = true;
@@ -920,6 +949,17 @@ function renderMenu() {
   const d = saved.device;
   el['device-info'].textContent = d && d.id ? t('menu.device_info', { id: d.id, name: d.name }) : t('menu.device_unknown');
   renderNotifyMenu();
+}
+
+// The family chose its coordinator (coordinator.js): every conversation of
+// the family has the new primary at once (the gateway's `conversation` frame
+// says the same for one of them), and the header and the saved outline follow.
+function coordinatorChosen(familyId, adviser) {
+  for (const c of store.convs.values()) {
+    if (c.family.id !== familyId || (c.primary !== adviser && c.secondary !== adviser)) continue;
+    if (c.primary !== adviser) [c.primary, c.secondary] = [adviser, c.primary];
+  }
+  store.emit('convs');
 }
 
 function registerServiceWorker() {

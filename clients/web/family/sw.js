@@ -10,7 +10,7 @@
 
 importScripts('/shared/sw-notify.js');
 
-const VERSION = 'indgang-family-v10';
+const VERSION = 'indgang-family-v11';
 const SHELL = [
   '/family/',
   '/family/family.css',
@@ -24,6 +24,8 @@ const SHELL = [
   '/family/held.js',
   '/family/cache.js',
   '/family/attach.js',
+  '/family/changes.js',
+  '/family/coordinator.js',
   '/family/lang/da.json',
   '/family/lang/en.json',
   '/family/lang/ar.json',
