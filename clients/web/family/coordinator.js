@@ -7,6 +7,7 @@
 // frame and the next welcome say the same, and the advisers see the choice
 // as a system message in the conversation and a row in the contact log.
 
+import { api } from '../shared/api.js';
 import { h, clear } from '../shared/dom.js';
 import { t } from './i18n.js';
 
@@ -49,18 +50,6 @@ export function renderCoordinator({ keepStatus = false } = {}) {
   }
 }
 
-// PUT with the session cookie, as shared/api.js calls the gateway (it has
-// no call for this yet; the family app keeps its own here).
-async function choose(family, adviser) {
-  const r = await fetch(`/api/families/${family}/coordinator`, {
-    method: 'PUT',
-    credentials: 'same-origin',
-    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-    body: JSON.stringify({ adviser }),
-  });
-  if (!r.ok) throw new Error(`coordinator: ${r.status}`);
-}
-
 async function onSave(e) {
   e.preventDefault();
   const c = convOf();
@@ -74,7 +63,7 @@ async function onSave(e) {
   button.disabled = true;
   status.textContent = '';
   try {
-    if (id !== c.primary) await choose(c.family.id, id);
+    if (id !== c.primary) await api.chooseCoordinator(c.family.id, id);
     onChosen(c.family.id, id);
     renderCoordinator({ keepStatus: true });
     status.textContent = t('coord.saved', { name: chosen.name });

@@ -15,7 +15,10 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, path, body) {
+// One call to the gateway: JSON in and out, the session cookie, a refusal
+// as an ApiError with the contract's code.  Views with calls of their own
+// (staff/http.js) use it too.
+export async function call(method, path, body) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -48,6 +51,8 @@ const strip = (x) => {
 
 export const api = {
   me: () => call('GET', '/api/me'),
+  // The family chooses its coordinator among the pair (issue 15).
+  chooseCoordinator: (family, adviser) => call('PUT', `/api/families/${family}/coordinator`, { adviser }),
   login: (username, password) => call('POST', '/api/login', { username, password }).then(strip),
   enrol: (code, device) => call('POST', '/api/enrol', { code, device }).then(strip),
   logout: () => call('POST', '/api/logout'),

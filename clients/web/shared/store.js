@@ -77,6 +77,7 @@ export class Store extends EventTarget {
       if ('answered' in c) old.answered = c.answered ?? null;
       if ('answer_minutes' in c) old.answer_minutes = c.answer_minutes;
       if ('away' in c) old.away = c.away;
+      if ('met_at' in c) old.met_at = c.met_at;
       mergeReads(old, c.reads);
       return [old, false];
     }

@@ -6,7 +6,8 @@
 // waits for an answer, a "Skal besvares" tag with how long ("venter 2 t 5
 // min"; whole words for a screen reader), or who answered it last, and
 // while a colleague is writing an answer, "Bo skriver et svar…"
-// (answering.js).
+// (answering.js).  Under a family's name, a pair adviser who is away ("Bo er
+// væk til mandag", CONV.away; away.js).
 //
 // Whether a conversation needs an answer is the gateway's word (CONV.waiting
 // at welcome, then `waiting` frames, both kept by shared/store.js); the last
@@ -29,6 +30,7 @@ import { shortWhen } from '../shared/format.js';
 import { families, activity, convName, isRestricted } from './families.js';
 import { TEXT as W, needsAnswer, waitedText, waitedSpoken, answeredText, lastParts, setServerTime } from './waiting.js';
 import { noticeText } from './answering.js';
+import { awayTag } from './away.js';
 
 const LOCALE = 'da-DK';
 const PREFS_KEY = 'indgang.staff.caseload';
@@ -206,6 +208,7 @@ function fill(list, items) {
     list.append(
       h('li', { class: 'fam' },
         h('div', { class: 'fam-name' }, fam.name, fam.pair ? null : h('span', { class: 'team-tag' }, TEXT.team)),
+        awayTag(fam, store.me, 'fam-away'), // "Bo er væk til mandag" (away.js)
         h('ul', { class: 'fam-list', 'aria-label': TEXT.convsOf(fam.name) },
           convs.map((c) => h('li', null, convLink(c, fam)))),
       ),

@@ -7,9 +7,13 @@
 // browser's back button and a reload keep the place:
 //   #/                     the caseload
 //   #/c/CONV               a conversation
-//   #/f/FAMILY/log         the family's contact log
+//   #/f/FAMILY/log         the family's contact log (log.js)
 //   #/f/FAMILY/family      members, invitations, new conversation, the
-//                          family's phones (revoke)
+//                          family's phones (revoke), a leader's handover
+//                          (handover.js)
+//   #/f/FAMILY/meeting     the team's meeting: since the last one (meeting.js)
+//   #/meeting              the meeting's overview of every family, for print
+//   #/templates            the teams' reply templates (templates.js)
 // The caseload, a work queue (last message, "Skal besvares" and how long the
 // family has waited, sort and filter): caseload.js, its words waiting.js;
 // the families derived from the conversations: families.js; the
@@ -22,16 +26,21 @@
 // "Indstillinger" dialog, the service worker sw.js).  Photos and documents
 // in messages and notes (file picker, drag and drop, thumbnails, the
 // viewer): attach.js.
+// Issue 15, besides: a message corrected or withdrawn by its author ("Ret",
+// "Træk tilbage"): correct.js; notes that name the user (@username) and the
+// "@" list in the reply box: mentions.js (usernames from teams.js); out of
+// office ("Jeg er væk", "Bo er væk til mandag"): away.js; a family waiting
+// past its answer time: escalation.js; both through the notices in the
+// corner: notices.js; the HTTP calls shared/api.js lacks: http.js.
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
 import { Store } from '../shared/store.js';
 import { api, ApiError } from '../shared/api.js';
 import { h, clear, announce, codePoints, reconcile } from '../shared/dom.js';
-import { dayKey, dayLabel, time, dateTime, shortWhen, localDateToUtc, isoDate } from '../shared/format.js';
+import { dayKey, dayLabel, time, dateTime } from '../shared/format.js';
 import { qrSvg } from '../shared/qr.js';
 import { sortDevices } from '../shared/devices.js';
-import { linkify } from '../shared/linkify.js';
 import { initAttention, clearAttention } from './attention.js';
 import { families, convName, isRestricted } from './families.js';
 import { initCaseload, renderCaseload, refreshCaseload } from './caseload.js';
@@ -42,48 +51,27 @@ import { trackViewing } from '../shared/viewing.js';
 import { initStaffNotify, startStaffNotify, stopStaffNotify } from './notify.js';
 import { initLock, showLock, probeLocked, lockPage } from './lock.js';
 import { initStaffSms, openMemberSms } from './sms.js';
-import { initStaffQuiet, showQuietLine, hideQuietLine, openQuietForm, settingsDetail } from './quiet.js';
-import { initStaffDelivery, familyReach } from './delivery.js';
-import { initStaffSmsOut, openSmsOut, composerLine, canMarkNoSms, smsLine, smsFailed } from './smsout.js';
-import { initScheduled, showScheduled, hideScheduled, scheduledDetail } from './scheduled.js';
-import { MemoryFiles, attSig, bodyShown } from '../shared/attachments.js';
-import { initStaffAttach, ready as filesReady, takePicked, messageFiles, pendingFiles, dropPicked, resetStaffAttach } from './attach.js';
+import { initStaffQuiet, showQuietLine, hideQuietLine, openQuietForm } from './quiet.js';
+import { initStaffDelivery } from './delivery.js';
+import { initStaffSmsOut, openSmsOut, composerLine, canMarkNoSms, smsLine } from './smsout.js';
+import { initScheduled, showScheduled, hideScheduled } from './scheduled.js';
+import { MemoryFiles, attSig } from '../shared/attachments.js';
+import { initStaffAttach, ready as filesReady, takePicked, dropPicked, resetStaffAttach } from './attach.js';
+import { initLog, openLog } from './log.js';
+import { initNotices, clearNotices } from './notices.js';
+import { loadTeams, resetTeams, rememberUsername, onTeams } from './teams.js';
+import { initCorrect, editSig, armExpiry, isEditing, submitEdit, cancelEdit, resetCorrect } from './correct.js';
+import { initMentions, mentionsMe, closeMentions } from './mentions.js';
+import { initAway, startAway, resetAway, awayTag } from './away.js';
+import { initEscalation, resetEscalation } from './escalation.js';
+import { initTemplates, pickerPanel, closePicker, showTemplatesView, hideTemplatesView } from './templates.js';
+import { initHandover, showHandover, hideHandover } from './handover.js';
+import { initMeeting, openMeeting, closeMeeting, showMeetingAll, hideMeetingAll } from './meeting.js';
+import { initMessages, renderMessage, renderPending, deliveryText, membersLine } from './message.js';
 
 const LOCALE = 'da-DK';
 const MAX_BODY = 4000;
 const COUNT_FROM = 3500;
-
-const KIND_LABELS = {
-  message: 'Besked',
-  note: 'Intern note',
-  receipt: 'Læst',
-  enrol: 'Telefon tilmeldt',
-  login: 'Logget ind',
-  logout: 'Logget ud',
-  invite: 'Invitationskode lavet',
-  revoke: 'Telefon tilbagekaldt',
-  device: 'Telefon omdøbt',
-  access: 'Opslag',
-  denied: 'Afvist adgang',
-  conversation: 'Samtale oprettet',
-  handover: 'Overdragelse',
-  settings: 'Indstilling',
-  sms: 'SMS',
-  scheduled: 'Planlagt besked',
-};
-
-const ACCESS_LABELS = {
-  history: 'åbnede samtalen',
-  sync: 'hentede nye beskeder',
-  log: 'åbnede kontaktloggen',
-  'log export csv': 'hentede kontaktloggen som CSV',
-  devices: 'så familiens telefoner',
-  'list devices': 'så familiens telefoner',
-  'access log': 'åbnede adgangsloggen',
-  'access log csv': 'hentede adgangsloggen som CSV',
-  'access log (indgang-admin)': 'udtrak adgangsloggen (indgang-admin)',
-  scheduled: 'så de planlagte beskeder',
-};
 
 // An HTTP answer 401 means the sign-in is locked or gone.
 function authLost(e) {
@@ -186,11 +174,11 @@ async function boot() {
     'boot', 'login-view', 'login-form', 'login-notice', 'login-error', 'login-submit', 'username', 'password',
     'app-view', 'conn', 'me-name', 'logout', 'search', 'pair-list', 'team-list', 'pair-empty', 'team-empty',
     'empty-state', 'role-notice', 'family-view', 'fv-title', 'fv-sub', 'fv-rel',
-    'tab-conv', 'tab-log', 'tab-family', 'panel-conv', 'panel-log', 'panel-family', 'conv-picker', 'members',
+    'tab-conv', 'tab-log', 'tab-family', 'tab-meeting', 'panel-conv', 'panel-log', 'panel-family', 'panel-meeting',
+    'main', 'away-btn', 'fv-away', 'conv-picker', 'members',
     'scroller', 'older', 'history-start', 'msgs', 'composer', 'mode', 'kind-text', 'kind-note', 'mode-hint',
     'sms-hint', 'no-sms-field', 'no-sms',
-    'body', 'body-label', 'counter', 'send', 'send-error', 'log-form', 'log-from', 'log-to', 'log-csv',
-    'log-error', 'log-caption', 'log-body', 'log-more', 'member-list', 'invite-hint', 'invite-result', 'new-conv', 'new-conv-form',
+    'body', 'body-label', 'counter', 'send', 'send-error', 'member-list', 'invite-hint', 'invite-result', 'new-conv', 'new-conv-form',
     'new-conv-name', 'new-conv-members', 'new-conv-error', 'revoke', 'revoke-title', 'device-wrap', 'device-body',
     'devices-note', 'devices-refresh', 'revoke-confirm', 'revoke-question', 'revoke-yes', 'revoke-no',
     'revoke-status', 'live', 'sound', 'attach-tray', 'attach-btn', 'attach-file',
@@ -209,9 +197,10 @@ async function boot() {
     change: () => route.view && renderFamilyHead(),
   });
   wire();
+  initDay();
   initComposer({
     form: el.composer, textarea: el.body, list: el.scroller,
-    keep: [el['attach-tray'], document.getElementById('later'), el['send-error']],
+    keep: [el['attach-tray'], document.getElementById('later'), el['send-error'], pickerPanel(), document.getElementById('edit-bar')],
   });
   initHandled({ conn, store, element: el['conv-state'], liveRegion: el.live, errorText: humanError });
   initAnswering({ conn, store, element: el['conv-answering'], liveRegion: el.live, change: refreshCaseload });
@@ -266,6 +255,57 @@ async function boot() {
   }
 }
 
+// Issue 15's views and notices, each in its own module; what they need of
+// the reply box and the routes goes in here.
+function initDay() {
+  const openConvId = () => (route.view === 'conv' && document.visibilityState === 'visible' ? route.convId : null);
+  const rerender = (convId) => route.view === 'conv' && route.convId === convId && renderMessages();
+  initNotices(el['app-view']);
+  initMessages({ store, conn, outbox, errorText: humanError });
+  initLog({ store, family: currentFamily, errorText: humanError });
+  initCorrect({
+    conn, store, liveRegion: el.live, humanError, change: rerender,
+    composer: {
+      form: el.composer, textarea: el.body,
+      getText: () => el.body.value,
+      getKind: currentKind,
+      setText: (text) => {
+        el.body.value = text;
+        updateCounter();
+        refreshComposer();
+      },
+      setMode: (kind) => setMode(kind, { keepDraft: true }),
+      lockMode: (on) => {
+        el.mode.disabled = on;
+      },
+      focus: () => el.body.focus(),
+      showError: showSendError,
+      clearError: () => {
+        el['send-error'].hidden = true;
+      },
+      labels: ({ label, send }) => {
+        el['body-label'].textContent = label;
+        el.send.textContent = send;
+        el['sms-hint'].hidden = true;
+      },
+    },
+  });
+  initMentions({
+    store, liveRegion: el.live, openConv: openConvId, form: el.composer, textarea: el.body,
+    isNote: () => currentKind() === 'note' && !isEditing(), convId: () => (route.view === 'conv' ? route.convId : null),
+  });
+  initAway({ store, button: el['away-btn'], liveRegion: el.live, errorText: humanError });
+  initEscalation({ conn, store });
+  initTemplates({
+    store, liveRegion: el.live, errorText: humanError, form: el.composer, textarea: el.body,
+    before: el['mode-hint'], convId: () => (route.view === 'conv' ? route.convId : null), main: el.main,
+  });
+  initHandover({ store, parent: el['panel-family'], liveRegion: el.live, errorText: humanError });
+  initMeeting({ conn, store, liveRegion: el.live, errorText: humanError, panel: el['panel-meeting'], main: el.main });
+  store.addEventListener('changed', (e) => rerender(e.detail.conv.id));
+  onTeams(() => route.view === 'conv' && renderMessages()); // the usernames: notes that name the user
+}
+
 function wire() {
   el['login-form'].addEventListener('submit', onLogin);
   el.logout.addEventListener('click', onLogout);
@@ -288,13 +328,6 @@ function wire() {
   el['no-sms'].addEventListener('change', updateCounter);
   el['kind-text'].addEventListener('change', () => setMode('text'));
   el['kind-note'].addEventListener('change', () => setMode('note'));
-  el['log-form'].addEventListener('submit', (e) => {
-    e.preventDefault();
-    loadLog();
-  });
-  el['log-more'].addEventListener('click', () => loadLog(true));
-  el['log-from'].addEventListener('change', updateCsvLink);
-  el['log-to'].addEventListener('change', updateCsvLink);
   el['new-conv-form'].addEventListener('submit', onCreateConv);
   el['revoke-yes'].addEventListener('click', onRevokeYes);
   el['revoke-no'].addEventListener('click', onRevokeNo);
@@ -376,6 +409,7 @@ async function onLogin(e) {
     const r = await api.login(username, password);
     el.password.value = '';
     startSession(r.user);
+    rememberUsername(r.user, username); // for @mentions (USER has no username)
   } catch (ex) {
     err.textContent =
       ex.code === 'unauthorized' ? 'Forkert brugernavn eller adgangskode.' : humanError(ex);
@@ -397,6 +431,7 @@ function startSession(user) {
   if (store.me && store.me.id !== user.id) {
     // Someone else signs in on this page: nothing of the last user stays.
     resetAnswering();
+    resetDay();
     store.reset();
     drafts.clear();
     el.body.value = '';
@@ -418,6 +453,21 @@ function startSession(user) {
   conn.start();
   onRoute();
   startStaffNotify(user);
+  loadTeams(user);
+  document.querySelector('.tools').hidden = user.role !== 'adviser';
+  if (user.role === 'adviser') startAway();
+}
+
+// Nothing of issue 15's views stays for the next person at this computer.
+function resetDay() {
+  cancelEdit({ quiet: true });
+  resetCorrect();
+  closeMentions();
+  closePicker();
+  resetTeams();
+  resetAway();
+  resetEscalation();
+  clearNotices();
 }
 
 async function onLogout() {
@@ -430,6 +480,7 @@ async function onLogout() {
   }
   conn.stop();
   stopStaffNotify();
+  resetDay();
   outbox.clear();
   resetStaffAttach();
   store.reset();
@@ -479,8 +530,11 @@ function renderConn({ state }) {
 
 // ---- Routing --------------------------------------------------------------------
 
+const PAGES = { '#/meeting': 'meeting-all', '#/templates': 'templates' }; // views of their own
+
 function parseRoute() {
-  const m = location.hash.match(/^#\/(c|f)\/(\d+)(?:\/(log|family))?$/);
+  if (PAGES[location.hash]) return { view: PAGES[location.hash], page: true };
+  const m = location.hash.match(/^#\/(c|f)\/(\d+)(?:\/(log|family|meeting))?$/);
   if (!m) return { view: null };
   if (m[1] === 'c') return { view: 'conv', convId: Number(m[2]) };
   return { view: m[3] || 'log', familyId: Number(m[2]) };
@@ -498,13 +552,15 @@ function onRoute(force = false) {
       route = { view: null }; // not (or no longer) visible
     }
   }
+  const staffOk = el['role-notice'].hidden;
   el['app-view'].classList.toggle('has-selection', !!route.view);
-  const show = !!route.view && el['role-notice'].hidden;
+  const show = !!route.view && !route.page && staffOk;
   el['family-view'].hidden = !show;
-  el['empty-state'].hidden = show || !el['role-notice'].hidden;
+  el['empty-state'].hidden = !!route.view || !staffOk;
   el['panel-conv'].hidden = route.view !== 'conv';
   el['panel-log'].hidden = route.view !== 'log';
   el['panel-family'].hidden = route.view !== 'family';
+  el['panel-meeting'].hidden = route.view !== 'meeting';
   viewing();
   if (route.view !== 'conv') {
     hideQuietLine();
@@ -512,15 +568,30 @@ function onRoute(force = false) {
     hideHandled();
     hideAnswering();
     composing(null); // left the conversation: no longer answering there
+    if (isEditing()) {
+      cancelEdit({ quiet: true });
+      saveDraft();
+    }
+    closePicker();
   }
+  if (route.view !== 'family') hideHandover();
+  if (route.view !== 'meeting') closeMeeting();
+  if (route.view !== 'meeting-all') hideMeetingAll();
+  if (route.view !== 'templates') hideTemplatesView();
   renderCaseload();
-  if (!show) return;
-  renderFamilyHead();
   const changed =
     force === true || prev.view !== route.view || prev.convId !== route.convId || prev.familyId !== route.familyId;
+  if (route.page && staffOk) {
+    if (changed && route.view === 'meeting-all') showMeetingAll();
+    if (changed && route.view === 'templates') showTemplatesView();
+    return;
+  }
+  if (!show) return;
+  renderFamilyHead();
   if (route.view === 'conv') openConv(route.convId, changed);
   else if (route.view === 'log' && changed) openLog();
   else if (route.view === 'family' && changed) openFamilyPanel();
+  else if (route.view === 'meeting' && changed && currentFamily()) openMeeting(currentFamily());
   if (changed && force !== true && fromCaseload) {
     // Arriving from the caseload: move on to the content for keyboard users.
     // The caret waits in the reply box, which stays one line until used.
@@ -550,12 +621,16 @@ function renderFamilyHead() {
     .map((u) => (u.id === primary ? `${u.name} (tovholder)` : u.name))
     .join(' og ');
   el['fv-sub'].textContent = adv ? `Makkerpar: ${adv}` : '';
+  el['fv-sub'].title = el['fv-sub'].textContent; // one line (day.css)
+  el['fv-away'].replaceChildren(...[awayTag(f, store.me)].filter(Boolean));
+  el['fv-away'].hidden = !el['fv-away'].firstChild;
   el['fv-rel'].textContent = f.pair ? 'Du er i makkerparret' : 'Du er i teamet (læse + noter)';
   el['fv-rel'].className = `rel-tag${f.pair ? ' pair' : ''}`;
   const convId = route.view === 'conv' ? route.convId : (lastConvOf.get(f.id) || f.main.id);
   setTab(el['tab-conv'], `#/c/${convId}`, route.view === 'conv');
   setTab(el['tab-log'], `#/f/${f.id}/log`, route.view === 'log');
   setTab(el['tab-family'], `#/f/${f.id}/family`, route.view === 'family');
+  setTab(el['tab-meeting'], `#/f/${f.id}/meeting`, route.view === 'meeting');
   // The tab title stays neutral: window titles show in task bars and shared screens.
   // Conversation chips, when the family has more than one.
   clear(el['conv-picker']);
@@ -581,29 +656,6 @@ function setTab(a, href, current) {
 
 // ---- Conversation ----------------------------------------------------------------
 
-function roleLabel(user, conv) {
-  if (!user) return '';
-  if (user.role === 'family') return 'familie';
-  if (user.role === 'admin') return 'administrator';
-  const inPair = (conv.members || []).some((u) => u.id === user.id);
-  return inPair ? 'rådgiver, makkerpar' : 'team';
-}
-
-// "Deltagere: Mette Hansen og Jonas Hansen (familie), Anna Jensen og Bo
-// Nielsen (makkerpar). Teamet læser med."
-function membersLine(conv, f) {
-  const groups = new Map(); // role label -> names, in the members' order
-  for (const u of conv.members || []) {
-    const role = roleLabel(u, conv);
-    const label = role === 'rådgiver, makkerpar' ? 'makkerpar' : role;
-    if (!groups.has(label)) groups.set(label, []);
-    groups.get(label).push(u.name);
-  }
-  const and = (names) => (names.length > 1 ? `${names.slice(0, -1).join(', ')} og ${names.at(-1)}` : names[0]);
-  const list = [...groups].map(([label, names]) => `${and(names)} (${label})`).join(', ');
-  return `Deltagere: ${list}${f && !f.pair ? '. Du læser med som team.' : '. Teamet læser med.'}`;
-}
-
 async function openConv(convId, changed) {
   const conv = store.convs.get(convId);
   if (!conv) {
@@ -613,6 +665,8 @@ async function openConv(convId, changed) {
   const f = currentFamily();
   lastConvOf.set(conv.family.id, convId);
   if (changed || renderedConv !== convId) {
+    cancelEdit({ quiet: true }); // a correction stays with its conversation
+    closePicker();
     if (renderedConv !== null) saveDraft(renderedConv);
     if (renderedConv !== convId) dropPicked(); // files picked for one family never go to another
     renderedConv = convId;
@@ -686,7 +740,8 @@ function setMode(kind, { keepDraft = false } = {}) {
 
 // Tells answering.js what the reply box holds, and where.
 function noteComposing({ typed = false } = {}) {
-  composing(route.view === 'conv' ? route.convId : null, el.body.value, currentKind(), { typed });
+  const text = isEditing() ? '' : el.body.value; // a correction is no answer
+  composing(route.view === 'conv' ? route.convId : null, text, currentKind(), { typed });
 }
 
 function currentKind() {
@@ -694,7 +749,7 @@ function currentKind() {
 }
 
 function saveDraft(convId = renderedConv) {
-  if (convId === null) return;
+  if (convId === null || isEditing()) return; // correct.js keeps the draft meanwhile
   drafts.set(convId, { text: el.body.value, kind: currentKind() });
 }
 
@@ -709,7 +764,7 @@ function updateCounter() {
 
 // Who gets it by SMS, and what it costs there (smsout.js); a note never goes.
 function updateSmsHint() {
-  const text = route.view === 'conv' && currentKind() === 'text';
+  const text = route.view === 'conv' && currentKind() === 'text' && !isEditing();
   const line = text ? composerLine(route.convId, el.body.value, el['no-sms'].checked, (store.me || {}).name || '') : '';
   el['sms-hint'].textContent = line;
   el['sms-hint'].hidden = !line;
@@ -723,6 +778,10 @@ function showSendError(text) {
 
 async function sendFromComposer() {
   if (route.view !== 'conv') return;
+  if (isEditing()) {
+    submitEdit();
+    return;
+  }
   const convId = route.convId;
   const body = el.body.value.trim();
   el['send-error'].hidden = true;
@@ -781,7 +840,8 @@ function renderMessages({ toBottom = false, keepOffset = false } = {}) {
     addDay(m.created_at);
     const mine = store.me && m.sender.id === store.me.id;
     const files = attSig(m);
-    items.push({ key: `m:${m.id}`, sig: mine ? `${deliveryText(conv, m)}|${smsLine(conv, m)}|${files}` : files, render: () => renderMessage(conv, m) });
+    const sig = `${files}|${editSig(m)}|${mentionsMe(m) ? '@' : ''}`;
+    items.push({ key: `m:${m.id}`, sig: mine ? `${deliveryText(conv, m)}|${smsLine(conv, m)}|${sig}` : sig, render: () => renderMessage(conv, m) });
   }
   const pending = outbox.forConv(conv.id);
   for (const it of pending) {
@@ -798,169 +858,7 @@ function renderMessages({ toBottom = false, keepOffset = false } = {}) {
   el['history-start'].hidden = !conv.loaded || conv.more || conv.messages.size === 0;
   if (keepOffset) sc.scrollTop = sc.scrollHeight - fromBottom;
   else if (toBottom || atBottom) sc.scrollTop = sc.scrollHeight;
-}
-
-function renderMessage(conv, m) {
-  const mine = store.me && m.sender.id === store.me.id;
-  if (m.kind === 'system') {
-    return h('li', { class: 'msg system' }, h('p', { class: 'msg-body', dir: 'auto' }, m.body), h('span', { class: 'msg-time' }, time(m.created_at, LOCALE)));
-  }
-  const note = m.kind === 'note';
-  const cls = ['msg'];
-  if (note) cls.push('note');
-  else if (mine) cls.push('mine');
-  if (m.sender.role === 'family') cls.push('from-family');
-  return h('li', { class: cls.join(' '), dataset: { id: String(m.id), kind: m.kind } },
-    h('div', { class: 'msg-head' },
-      note ? h('span', { class: 'note-badge' }, h('span', { class: 'lock', 'aria-hidden': 'true' }), 'Intern note') : null,
-      h('span', { class: 'msg-sender' }, mine ? `${m.sender.name} (dig)` : m.sender.name),
-      h('span', { class: 'msg-role' }, roleLabel(m.sender, conv)),
-      h('time', { class: 'msg-time', datetime: m.created_at, title: dateTime(m.created_at, LOCALE) }, time(m.created_at, LOCALE)),
-      m.via === 'sms' ? h('span', { class: 'via-sms', title: 'Kom som SMS fra telefonen' }, 'SMS') : null,
-      m.no_sms ? h('span', { class: 'no-sms-badge', title: 'Teksten sendes ikke som SMS' }, 'Ikke som SMS') : null,
-    ),
-    note ? h('span', { class: 'visually-hidden' }, 'Familien kan ikke se denne note.') : null,
-    bodyShown(m) ? h('p', { class: 'msg-body', dir: 'auto' }, linkify(m.body)) : null,
-    messageFiles(m),
-    mine ? h('p', { class: `msg-state ${note ? 'saved' : 'reach'}` }, deliveryText(conv, m)) : null,
-    mine && !note && smsLine(conv, m)
-      ? h('p', { class: `msg-state sms-state${smsFailed(conv, m) ? ' failed' : ''}` }, smsLine(conv, m))
-      : null,
-  );
-}
-
-// A message to the family: how far it got for each member (delivery.js);
-// a note: saved, and read by which colleagues.
-function deliveryText(conv, m) {
-  if (m.kind !== 'note') return familyReach(conv, m);
-  const readers = store.readersOf(conv, m).filter((r) => m.kind !== 'note' || r.user.role !== 'family');
-  if (!readers.length) return '✓ Gemt';
-  const who = readers
-    .sort((a, b) => (a.at < b.at ? -1 : 1))
-    .map((r) => `${r.user.name} ${shortWhen(r.at, LOCALE)}`)
-    .join(', ');
-  return `✓✓ Læst af ${who}`;
-}
-
-function renderPending(conv, it) {
-  const note = it.kind === 'note';
-  const me = store.me || { name: '' };
-  let state;
-  if (it.state === 'failed') {
-    state = h('p', { class: 'msg-state failed' }, `Ikke sendt: ${humanError({ code: it.error })} `,
-      h('button', { class: 'btn-link', type: 'button', onclick: () => outbox.retry(it.client_id) }, 'Prøv igen'),
-      h('button', { class: 'btn-link', type: 'button', onclick: () => outbox.discard(it.client_id) }, 'Slet'));
-  } else {
-    state = h('p', { class: 'msg-state' }, conn.isOpen ? 'Sender …' : 'Venter på forbindelse …');
-  }
-  return h('li', { class: `msg pending ${note ? 'note' : 'mine'}`, dataset: { clientId: it.client_id, kind: it.kind } },
-    h('div', { class: 'msg-head' },
-      note ? h('span', { class: 'note-badge' }, h('span', { class: 'lock', 'aria-hidden': 'true' }), 'Intern note') : null,
-      h('span', { class: 'msg-sender' }, `${me.name} (dig)`),
-    ),
-    it.body ? h('p', { class: 'msg-body', dir: 'auto' }, it.body) : null,
-    pendingFiles(it),
-    state,
-  );
-}
-
-// ---- Contact log ---------------------------------------------------------------------
-
-function openLog() {
-  const today = new Date();
-  const from = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 13);
-  if (!el['log-from'].value) el['log-from'].value = isoDate(from);
-  if (!el['log-to'].value) el['log-to'].value = isoDate(today);
-  updateCsvLink();
-  loadLog();
-}
-
-function logRange() {
-  const from = el['log-from'].value ? localDateToUtc(el['log-from'].value) : '';
-  const to = el['log-to'].value ? localDateToUtc(el['log-to'].value, 1) : '';
-  return { from, to };
-}
-
-function updateCsvLink() {
-  const f = currentFamily();
-  if (!f) return;
-  const { from, to } = logRange();
-  el['log-csv'].href = api.logCsvUrl(f.id, from, to);
-  el['log-csv'].setAttribute('download', `kontaktlog-${f.name.replace(/[^\p{L}\p{N}]+/gu, '-')}-${el['log-from'].value}-${el['log-to'].value}.csv`);
-}
-
-// The log comes a page at a time (500 entries): the first page on opening, the
-// next ones when asked for ("Vis flere hændelser"), each a read that is logged.
-const logPages = { count: 0, next: null };
-
-function logCaption(f) {
-  const n = logPages.count;
-  const more = logPages.next ? ' – der er flere' : '';
-  return `Kontaktlog for ${f.name}: ${n} ${n === 1 ? 'hændelse' : 'hændelser'}${more}`;
-}
-
-async function loadLog(more = false) {
-  const f = currentFamily();
-  if (!f) return;
-  const { from, to } = logRange();
-  el['log-error'].hidden = true;
-  if (from && to && from >= to) {
-    el['log-error'].textContent = '«Fra og med» skal ligge før «til og med».';
-    el['log-error'].hidden = false;
-    return;
-  }
-  if (more && !logPages.next) return;
-  updateCsvLink();
-  el['log-more'].hidden = true;
-  if (!more) {
-    logPages.count = 0;
-    logPages.next = null;
-    clear(el['log-body']);
-  }
-  el['log-caption'].textContent = `Kontaktlog for ${f.name} – henter …`;
-  try {
-    const r = await api.log(f.id, from, to, more ? logPages.next : undefined);
-    const entries = r.entries || [];
-    logPages.count += entries.length;
-    logPages.next = r.next ?? null;
-    el['log-caption'].textContent = logCaption(f);
-    for (const e of entries) el['log-body'].append(logRow(e));
-    if (!logPages.count) el['log-body'].append(h('tr', null, h('td', { colspan: '5' }, 'Ingen hændelser i perioden.')));
-    el['log-more'].hidden = !logPages.next;
-  } catch (e) {
-    el['log-caption'].textContent = `Kontaktlog for ${f.name}`;
-    el['log-error'].textContent = humanError(e);
-    el['log-error'].hidden = false;
-    el['log-more'].hidden = !logPages.next;
-  }
-}
-
-// 'device 12 "Android-telefon" of Mette Hansen renamed "Mettes Samsung"'
-function renamedDetail(detail) {
-  const m = /^device (\d+) "(.*)" of (.*) renamed "(.*)"$/.exec(detail || '');
-  if (!m) return detail || '';
-  const whose = /[sxz]$/i.test(m[3]) ? `${m[3]}'` : `${m[3]}s`; // Danish genitive
-  return `${whose} telefon nr. ${m[1]}: „${m[2]}“ hedder nu „${m[4]}“`;
-}
-
-function logRow(e) {
-  const conv = e.conv ? store.convs.get(e.conv) : null;
-  let detail = e.detail || '';
-  if (e.kind === 'message' || e.kind === 'note') detail = `Besked nr. ${e.message}`;
-  else if (e.kind === 'receipt') detail = `Læst til og med besked nr. ${e.message}`;
-  else if (e.kind === 'access' || e.kind === 'denied') detail = ACCESS_LABELS[detail] || detail;
-  else if (e.kind === 'enrol' || e.kind === 'revoke') detail = detail ? `Telefon: ${detail}` : '';
-  else if (e.kind === 'device') detail = renamedDetail(detail);
-  else if (e.kind === 'settings') detail = settingsDetail(detail);
-  else if (e.kind === 'scheduled') detail = scheduledDetail(detail);
-  const actor = e.actor ? `${e.actor.name} (${{ family: 'familie', adviser: 'medarbejder', admin: 'administrator' }[e.actor.role] || e.actor.role})` : '';
-  return h('tr', null,
-    h('td', { class: 'when' }, h('time', { datetime: e.at }, dateTime(e.at, LOCALE))),
-    h('td', null, h('span', { class: `log-kind kind-${e.kind}` }, KIND_LABELS[e.kind] || e.kind)),
-    h('td', null, actor),
-    h('td', null, e.conv ? (conv ? convName(conv) : `nr. ${e.conv}`) : ''),
-    h('td', null, detail),
-  );
+  armExpiry(conv); // "Ret" goes by itself after five minutes
 }
 
 // ---- Family panel: invitations, restricted conversations, revocation ------------------
@@ -976,6 +874,7 @@ function openFamilyPanel() {
   el['new-conv'].hidden = !f.pair;
   el.revoke.hidden = !f.pair; // the device list is the pair's (team members get 403)
   openQuietForm(f);
+  showHandover(f); // a leader of the family's team: "Overdrag familien"
   if (f.pair) loadDevices();
   el['invite-hint'].textContent = f.pair
     ? 'En invitationskode tilmelder én telefon som det familiemedlem. Koden kan bruges én gang og udløber efter 72 timer.'

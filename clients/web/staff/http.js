@@ -1,0 +1,38 @@
+// http.js - the staff client's HTTP calls of issue 15, through shared/api.js's
+// call() (the session cookie only, refusals as ApiError): the adviser's
+// absence, their teams and their colleagues' usernames, reply templates, a
+// handover, the team's meeting, and the contact log with `scope` and `kind`.
+
+import { call } from '../shared/api.js';
+
+// The query of GET /api/families/{id}/log: from, to (RFC 3339), scope
+// ('family' or 'all'), kinds (an array of kind names; none: every kind),
+// after (the `next` of the page before), format.
+export function logQuery({ from, to, scope, kinds, after, format = 'json' } = {}) {
+  const q = new URLSearchParams();
+  if (from) q.set('from', from);
+  if (to) q.set('to', to);
+  q.set('format', format);
+  if (scope && scope !== 'all') q.set('scope', scope);
+  if (kinds && kinds.length) q.set('kind', kinds.join(','));
+  if (after) q.set('after', String(after));
+  return `?${q.toString()}`;
+}
+
+export const http = {
+  // {absence: {user, from, to, note} | null}
+  absence: () => call('GET', '/api/me/absence'),
+  setAbsence: (from, to, note) => call('PUT', '/api/me/absence', { from, to, note }),
+  endAbsence: () => call('DELETE', '/api/me/absence'),
+  // {teams: [{id, name, leader, staff?: [{id, name, role, username, leader}]}]}
+  teams: () => call('GET', '/api/me/teams'),
+  // {templates: [{id, team: {id, name}, title, lang, body, updated_by, updated_at}]}
+  templates: () => call('GET', '/api/me/templates'),
+  addTemplate: (team, t) => call('POST', `/api/teams/${team}/templates`, t),
+  changeTemplate: (id, t) => call('PUT', `/api/templates/${id}`, t),
+  removeTemplate: (id) => call('DELETE', `/api/templates/${id}`),
+  handOver: (family, primary, secondary) => call('PUT', `/api/families/${family}/pair`, { primary, secondary }),
+  meetingHeld: (family) => call('POST', `/api/families/${family}/meeting`),
+  log: (family, opts) => call('GET', `/api/families/${family}/log${logQuery(opts)}`),
+  logCsvUrl: (family, opts) => `/api/families/${family}/log${logQuery({ ...opts, format: 'csv' })}`,
+};
