@@ -1291,6 +1291,11 @@ int store_commit(struct store *s)
 	return err;
 }
 
+int64_t store_total_changes(struct store *s)
+{
+	return s && s->db ? sqlite3_total_changes64(s->db) : 0;
+}
+
 bool store_in_transaction(struct store *s)
 {
 	return !sqlite3_get_autocommit(s->db);

@@ -48,6 +48,9 @@ bool store_disk_full(struct store *s);
 /* False once SQLite has rolled the open transaction back by itself (it may,
  * after SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM inside a statement). */
 bool store_in_transaction(struct store *s);
+/* Rows changed on this connection since it opened (a batch that changed
+ * none proves nothing about the disk). */
+int64_t store_total_changes(struct store *s);
 
 /* Checkpoints (copying the WAL into the database file, with an fsync) no
  * longer run by themselves inside this connection's commits but when the

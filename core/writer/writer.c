@@ -173,7 +173,7 @@ static void refuse_batch(struct hub *h, struct store *s, struct job *batch, cons
 
 static void commit_batch(struct hub *h, struct store *s, struct job *batch)
 {
-	int64_t now = text_now_ms(), t0 = monotonic_us();
+	int64_t now = text_now_ms(), t0 = monotonic_us(), changes = store_total_changes(s);
 	if (store_begin(s) != ERR_OK) {
 		refuse_batch(h, s, batch, "begin_failed");
 		return;
@@ -202,7 +202,9 @@ static void commit_batch(struct hub *h, struct store *s, struct job *batch)
 	metrics_inc(h->metrics, MC_COMMITS);
 	metrics_commit(h->metrics, monotonic_us() - t0, batch_length(batch));
 	checkpoint_after_commit(h, s);
-	if (!atomic_exchange(&h->writable, true)) {
+	/* Only a commit that wrote something shows the disk takes writes again:
+	 * a batch of jobs that changed nothing commits on a full disk too. */
+	if (store_total_changes(s) != changes && !atomic_exchange(&h->writable, true)) {
 		hub_log(h, HUB_LOG_INFO, "writes_resumed", "jobs=%zu refused_unlogged=%llu",
 		        batch_length(batch), (unsigned long long)h->refusals_unlogged);
 		h->refusals_unlogged = 0;
