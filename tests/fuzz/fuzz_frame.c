@@ -197,7 +197,14 @@ static void check_frame(enum fuzz_user u, int obs, const unsigned char *data, si
 	const char *who = fuzz_user_name(u);
 	if (type == NULL)
 		fuzz_die("%s got a frame without type", who);
-	if (obs >= 0 && strcmp(type, "message") != 0 && strcmp(type, "receipt") != 0)
+	/* What others' frames bring an observer: messages, receipts, and (issue 15)
+	 * the staff's waiting and answering frames and corrected messages. */
+	static const char *const observed[] = {"message",   "receipt", "waiting",
+	                                       "answering", "changed", NULL};
+	bool observable = false;
+	for (size_t i = 0; observed[i]; i++)
+		observable |= strcmp(type, observed[i]) == 0;
+	if (obs >= 0 && !observable)
 		fuzz_die("observer %s got a '%s' frame, though it sent nothing", who, type);
 
 	if (strcmp(type, "message") == 0) {
@@ -252,6 +259,13 @@ static void check_frame(enum fuzz_user u, int obs, const unsigned char *data, si
 				fuzz_die("%s: 'messages' not in ascending id order", who);
 			prev = int_of(m, "id");
 		}
+	} else if (strcmp(type, "waiting") == 0 || strcmp(type, "answering") == 0) {
+		enum fuzz_conv c = fuzz_conv_of(&fw, int_of(o, "conv"));
+		if (c == FC__COUNT || !fuzz_sees(u, c, "note"))
+			fuzz_die("%s got a '%s' frame of conv %lld, which only its staff may see",
+			         who, type, (long long)int_of(o, "conv"));
+	} else if (strcmp(type, "changed") == 0) {
+		check_msg(u, json_object_get(o, "message"), "changed");
 	} else if (strcmp(type, "receipt") == 0) {
 		enum fuzz_conv c = fuzz_conv_of(&fw, int_of(o, "conv"));
 		if (c == FC__COUNT || !fuzz_sees(u, c, "text"))
