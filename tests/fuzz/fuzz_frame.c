@@ -514,6 +514,9 @@ static void check_same_as_tree(const char *text, size_t len, const struct frame 
 		       strcmp(t.u.send.body, f->u.send.body) == 0;
 	else if (same && err == ERR_OK && f->type == FRAME_AUTH)
 		same = strcmp(t.u.auth.token, f->u.auth.token) == 0;
+	else if (same && err == ERR_OK && f->type == FRAME_CORRECT)
+		same = t.u.change.id == f->u.change.id &&
+		       strcmp(t.u.change.body, f->u.change.body) == 0;
 	else if (same && err == ERR_OK)
 		same = memcmp(&t.u, &f->u, sizeof t.u) == 0;
 	codec_frame_free(&t);
