@@ -15,9 +15,8 @@
 // absences) for the meeting's agenda, printable on A4 ("Udskriv"; staff.css's
 // print sheet leaves out the app around it and repeats the table's head).
 //
-// CONV.met_at comes with the welcome; shared/store.js keeps it for a
-// conversation it first sees, but does not merge it later, so this module
-// takes it from every welcome itself and sets it after marking.
+// CONV.met_at comes with the welcome and shared/store.js keeps it; after
+// marking, this module sets it on the family's conversations itself.
 
 import { h, clear, announce } from '../shared/dom.js';
 import { dateTime, shortWhen } from '../shared/format.js';
@@ -78,18 +77,11 @@ const TEXT = {
 let store = null;
 let live = null;
 let humanError = (e) => String((e && e.code) || e);
-const metAt = new Map(); // family id -> met_at (null: never), from the welcome and our marks
 
-export function initMeeting({ conn, store: s, liveRegion, errorText, panel, main }) {
+export function initMeeting({ store: s, liveRegion, errorText, panel, main }) {
   store = s;
   live = liveRegion;
   if (errorText) humanError = errorText;
-  conn.addEventListener('welcome', (e) => {
-    metAt.clear();
-    for (const c of e.detail.conversations || []) {
-      if ('met_at' in c && c.family) metAt.set(c.family.id, latest(metAt.get(c.family.id), c.met_at));
-    }
-  });
   fam.panel = panel;
   all.section = h('section', { id: 'meeting-view', class: 'page-view meeting-view', 'aria-labelledby': 'meeting-title', hidden: true });
   main.append(all.section);
@@ -104,7 +96,7 @@ function latest(a, b) {
 
 // When the team last met about the family (RFC 3339), or null.
 export function lastMet(f) {
-  let at = metAt.has(f.id) ? metAt.get(f.id) : null;
+  let at = null;
   for (const c of f.convs) at = latest(at, c.met_at ?? null);
   return at;
 }
@@ -230,7 +222,6 @@ async function mark(f, button, status) {
   button.textContent = TEXT.marking;
   try {
     const r = await http.meetingHeld(f.id);
-    metAt.set(f.id, r.met_at);
     for (const c of f.convs) c.met_at = r.met_at;
     if (shownFamily === f.id) {
       const fresh = families(store).get(f.id) || f;
