@@ -125,6 +125,7 @@ static int api_auth(struct call *c)
 		return err;
 	}
 	(void)svc_session_used(c->ctx->store, &c->ctx->policy, &c->token, c->now);
+	c->resp->proven = true;
 	return ERR_OK;
 }
 
@@ -141,6 +142,8 @@ static int api_auth_locked(struct call *c)
 	    svc_authenticate_locked(c->ctx->store, token, c->now, &c->user, &c->token, &locked);
 	if (err)
 		fail(c, err, err != ERR_UNAUTHORIZED ? NULL : session_end_message(&c->token));
+	else
+		c->resp->proven = true;
 	return err;
 }
 
@@ -911,6 +914,7 @@ static bool from_sms_gateway(struct call *c)
 		fail(c, ERR_UNAUTHORIZED, "The SMS gateway's secret is wrong.");
 		return false;
 	}
+	c->resp->proven = true;
 	return true;
 }
 

@@ -81,6 +81,11 @@ struct api_response {
 	 * worker finish it once its body is whole (http_call_finish). */
 	bool upload_accepted;
 	bool uploaded; /* an upload waits to be checked: the checker is to look */
+	/* The caller proved who it is (a sign-in, Kannel's secret): its
+	 * connection no longer counts against its address's limit, so Kannel's
+	 * pool of delivery-report connections or a town hall's NAT does not
+	 * crowd out the rest of its address. */
+	bool proven;
 };
 struct api_ctx {
 	struct store *store;

@@ -151,6 +151,8 @@ void http_call_apply(struct hub *h, struct http_call *c)
 		idmap_each(h->sessions, close_matching, &c->resp);
 	if (!c->applied && c->resp.created_conv)
 		announce_conversation(h, c->resp.created_conv);
+	if (c->resp.proven && h->hooks.signed_in && c->transport)
+		h->hooks.signed_in(c->transport);
 	if (c->resp.pushes > 0)
 		notify_wake(h->notify);
 	if (c->resp.sms > 0)

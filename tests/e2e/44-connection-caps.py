@@ -6,6 +6,7 @@ have not signed in are refused beyond the cap; signed-in ones are limited per ac
 (connections_per_account, 30) and per device or sign-in (connections_per_device, 10),
 and the one over a limit gets an error frame rate_limited and close 4429."""
 import asyncio
+import http.client
 import os
 import select
 import socket
@@ -119,5 +120,46 @@ async def test_per_device_and_account_limits(w):
     await w.close_clients()
 
 
-h.run([test_signed_in_beyond_the_address_cap, test_per_device_and_account_limits],
+def keep_alive_get(w, path, token=None):
+    """An HTTPS connection left open (keep-alive) after one GET; -> (conn, status)."""
+    conn = http.client.HTTPSConnection("127.0.0.1", w.port, context=w.ssl, timeout=5)
+    conn.request("GET", path, headers={"Authorization": "Bearer " + token} if token else {})
+    r = conn.getresponse()
+    r.read()
+    return conn, r.status
+
+
+async def test_proven_http_beyond_the_address_cap(w):
+    """Kannel keeps a pool of delivery-report connections open, a town hall's NAT many
+    browsers: HTTP connections whose request proved who sent it (a sign-in, Kannel's
+    secret) give back their address slot, as a signed-in WebSocket does; anonymous ones
+    keep theirs until they close."""
+    token = w.token("anna")
+    proven = []
+    anonymous = []
+    try:
+        for i in range(PER_ADDRESS + 4):
+            conn, status = keep_alive_get(w, "/api/me", token)
+            h.eq(status, 200, "signed-in GET /api/me %d from 127.0.0.1" % i)
+            proven.append(conn)
+        for i in range(PER_ADDRESS):
+            conn, status = keep_alive_get(w, "/healthz")
+            h.eq(status, 200, "anonymous GET /healthz %d within the cap" % i)
+            anonymous.append(conn)
+        extra = socket.create_connection(("127.0.0.1", w.port), timeout=5)
+        h.check(refused_quickly(extra), "with %d proven and %d anonymous keep-alive "
+                "connections open, one more is refused" % (len(proven), len(anonymous)),
+                "closed at accept", "open")
+        extra.close()
+        proven[0].request("GET", "/api/me", headers={"Authorization": "Bearer " + token})
+        r = proven[0].getresponse()
+        r.read()
+        h.eq(r.status, 200, "a proven keep-alive connection takes its next request")
+    finally:
+        for c in proven + anonymous:
+            c.close()
+
+
+h.run([test_signed_in_beyond_the_address_cap, test_per_device_and_account_limits,
+       test_proven_http_beyond_the_address_cap],
       extra_args=("--connections-per-address", str(PER_ADDRESS)), per_test_timeout=45)
