@@ -10,7 +10,7 @@
 
 importScripts('/shared/sw-notify.js');
 
-const VERSION = 'indgang-family-v11';
+const VERSION = 'indgang-family-v12';
 const SHELL = [
   '/family/',
   '/family/family.css',
@@ -39,6 +39,7 @@ const SHELL = [
   '/family/icons/send.svg',
   '/shared/base.css',
   '/shared/attachments.css',
+  '/shared/i18n.js',
   '/shared/protocol.js',
   '/shared/outbox.js',
   '/shared/store.js',

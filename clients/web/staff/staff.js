@@ -58,6 +58,7 @@ import { initScheduled, showScheduled, hideScheduled } from './scheduled.js';
 import { MemoryFiles, attSig } from '../shared/attachments.js';
 import { initStaffAttach, ready as filesReady, takePicked, dropPicked, resetStaffAttach } from './attach.js';
 import { initLog, openLog } from './log.js';
+import { chooseLanguage, setLanguage, lang, LANGUAGES } from './i18n.js';
 import { initNotices, clearNotices } from './notices.js';
 import { loadTeams, resetTeams, rememberUsername, onTeams } from './teams.js';
 import { initCorrect, editSig, armExpiry, isEditing, submitEdit, cancelEdit, resetCorrect } from './correct.js';
@@ -170,6 +171,8 @@ const viewing = trackViewing(conn, () =>
 document.addEventListener('DOMContentLoaded', boot);
 
 async function boot() {
+  await setLanguage(chooseLanguage());
+  initLanguagePicker(document.getElementById('lang-select'));
   for (const id of [
     'boot', 'login-view', 'login-form', 'login-notice', 'login-error', 'login-submit', 'username', 'password',
     'app-view', 'conn', 'me-name', 'logout', 'search', 'pair-list', 'team-list', 'pair-empty', 'team-empty',
@@ -1124,4 +1127,15 @@ async function onRevokeYes() {
   } finally {
     el['revoke-yes'].disabled = false;
   }
+}
+
+// The settings' language list, each in its own name; a choice reloads the
+// page, so every view is drawn anew in it.
+function initLanguagePicker(select) {
+  for (const l of LANGUAGES) select.append(h('option', { value: l.code, lang: l.code }, l.name));
+  select.value = lang().code;
+  select.addEventListener('change', async () => {
+    await setLanguage(select.value, { remember: true });
+    location.reload();
+  });
 }
