@@ -114,6 +114,38 @@ static void test_late_and_no_leader(void)
 	send_as(w.bo, "Undskyld, jeg ringer nu", MON_1430 + 7 * 24 * HOUR + HOUR);
 }
 
+/* The partner away: half the target goes to the primary instead, so
+ * someone who is at work hears of it; both away: both. */
+static void test_partner_away(void)
+{
+	struct svc_escalated out;
+	int64_t jan1 = FRI_NOON + 28 * 24 * HOUR; /* Friday 1 January 2027, 12:00 */
+	int64_t jan8 = jan1 + 7 * 24 * HOUR;      /* the Friday after, 12:00 */
+	char sql[240];
+	for (int i = 0; i < 2; i++) {
+		snprintf(sql, sizeof sql,
+		         "INSERT INTO absences(user_id, starts_at, ends_at, set_at) "
+		         "VALUES(%lld, %lld, %lld, 0)",
+		         (long long)(i == 0 ? w.bo : w.anna), (long long)jan1,
+		         (long long)(jan1 + 30 * 24 * HOUR));
+		exec(sql);
+		send_as(w.mette, "Er der nogen?", jan8);
+		/* Monday 10:45, 14:30: half the target, all of it */
+		CHECK_EQ(run_at(jan8 + 72 * HOUR - 75 * 60 * 1000LL, &out), 1);
+		CHECK_EQ(out.v[0].level, 1);
+		if (i == 0) { /* Bo, the partner, is away: Anna, the primary */
+			CHECK_EQ(out.v[0].to.n, 1);
+			CHECK(told(&out.v[0], w.anna));
+		} else { /* both away: both */
+			CHECK_EQ(out.v[0].to.n, 2);
+			CHECK(told(&out.v[0], w.anna) && told(&out.v[0], w.bo));
+		}
+		svc_escalated_clear(&out);
+		send_as(w.anna, "Jeg er her", jan8 + 73 * HOUR);
+	}
+	exec("DELETE FROM absences");
+}
+
 /* A team without a target is never told on; a holiday is no working day. */
 static void test_no_target_and_holidays(void)
 {
@@ -144,6 +176,7 @@ int main(void)
 	CHECK_EQ(world_build(&w, ":memory:"), 0);
 	test_partner_then_leaders();
 	test_late_and_no_leader();
+	test_partner_away();
 	test_no_target_and_holidays();
 	world_free(&w);
 	return check_report("test_escalate");

@@ -56,6 +56,10 @@ static void test_mentions(void)
 	/* A text names nobody: the family reads it, it is no note. */
 	send_as(w.bo, KIND_TEXT, "Hej Mette, @carl ringer til dig");
 	CHECK_EQ(queued_for("carl"), 0);
+	/* An address whose domain is a username (an intranet's "kontor@carl")
+	 * names nobody: an @ after a letter is an e-mail address's. */
+	send_as(w.anna, KIND_NOTE, "Skolen skriver fra kontor@carl");
+	CHECK_EQ(queued_for("carl"), 0);
 	/* A note: Carl (team) is told; Dora (another team), an unknown name, an
 	 * e-mail address and the writer herself are not. */
 	send_as(w.anna, KIND_NOTE,
