@@ -1,6 +1,7 @@
 /*
  * notice.c - the words of a notification in each language of the family
- * app (clients/web/family/lang/), and the rule of what it may show.
+ * app (clients/web/family/lang/) and of the staff client
+ * (clients/web/staff/lang/), and the rule of what it may show.
  */
 #include "notice.h"
 
@@ -51,17 +52,26 @@ static const struct {
     /* clang-format on */
 };
 
-/* Staff read Danish (the staff client is Danish). */
-static const struct words staff_words = {"da", "Ny besked fra en familie", "Ny besked fra ", "", 0};
+/* Staff read the staff client's languages (clients/web/staff/lang/). */
+static const struct words staff_words[] = {
+    {"da", "Ny besked fra en familie", "Ny besked fra ", "", 0},
+    {"en", "New message from a family", "New message from ", "", 0},
+};
+
+/* The reader's language among words[n], the first (Danish) otherwise. */
+static const struct words *pick(const struct words *words, size_t n, const char *lang)
+{
+	for (size_t i = 0; lang && i < n; i++)
+		if (strcmp(lang, words[i].lang) == 0)
+			return &words[i];
+	return &words[0];
+}
 
 static const struct words *words_for(const struct notice_in *in)
 {
 	if (in->reader_role != ROLE_FAMILY)
-		return &staff_words;
-	for (size_t i = 0; i < sizeof family_words / sizeof family_words[0]; i++)
-		if (in->lang && strcmp(in->lang, family_words[i].lang) == 0)
-			return &family_words[i];
-	return &family_words[0];
+		return pick(staff_words, sizeof staff_words / sizeof *staff_words, in->lang);
+	return pick(family_words, sizeof family_words / sizeof *family_words, in->lang);
 }
 
 void notice_write(const struct notice_in *in, struct notice *out)

@@ -53,9 +53,14 @@ static void test_languages(void)
 	}
 	struct notice n = write_one("xx", ROLE_FAMILY, PUSH_CONTENT_NONE);
 	CHECK_STR(n.lang, "da");
-	n = write_one("ar", ROLE_ADVISER, PUSH_CONTENT_NONE); /* staff read Danish */
+	/* Staff read the staff client's Danish or English, Danish otherwise. */
+	n = write_one("ar", ROLE_ADVISER, PUSH_CONTENT_NONE);
 	CHECK_STR(n.body, "Ny besked fra en familie");
+	CHECK_STR(n.lang, "da");
 	CHECK(!n.rtl);
+	n = write_one("en", ROLE_ADVISER, PUSH_CONTENT_NONE);
+	CHECK_STR(n.body, "New message from a family");
+	CHECK_STR(n.lang, "en");
 }
 
 /* A phone about to be signed out says so in every language of the app,
