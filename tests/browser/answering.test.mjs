@@ -19,9 +19,10 @@ import { test, before, after, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startWorld, launch, person, staffLogin, familyEnrol, axe, shot, WEB, LAPTOP, PHONE } from './lib/harness.mjs';
+import { startWorld, launch, person, staffLogin, familyEnrol, axe, shot, WEB, staffLanguage, LAPTOP, PHONE } from './lib/harness.mjs';
 
 const { answeringText } = await import(pathToFileURL(path.join(WEB, 'staff', 'waiting.js')));
+await staffLanguage('da');
 const answeringModule = pathToFileURL(path.join(WEB, 'staff', 'answering.js'));
 
 const NOTICE = 'Bo skriver et svar…';

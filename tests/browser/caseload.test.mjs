@@ -14,9 +14,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startWorld, launch, person, staffLogin, familyEnrol, axe, shot, WEB, LAPTOP, PHONE } from './lib/harness.mjs';
+import { startWorld, launch, person, staffLogin, familyEnrol, axe, shot, WEB, staffLanguage, LAPTOP, PHONE } from './lib/harness.mjs';
 
 const { waitedText, waitedSpoken, answeredText, lastParts } = await import(pathToFileURL(path.join(WEB, 'staff', 'waiting.js')));
+await staffLanguage('da');
 const { arrange } = await import(pathToFileURL(path.join(WEB, 'staff', 'caseload.js')));
 const { previewOf } = await import(pathToFileURL(path.join(WEB, 'shared', 'format.js')));
 

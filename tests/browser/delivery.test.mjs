@@ -16,9 +16,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startWorld, launch, person, staffLogin, familyEnrol, shot, WEB, LAPTOP, PHONE } from './lib/harness.mjs';
+import { startWorld, launch, person, staffLogin, familyEnrol, shot, WEB, staffLanguage, LAPTOP, PHONE } from './lib/harness.mjs';
 
 const { reachText } = await import(pathToFileURL(path.join(WEB, 'staff', 'delivery.js')));
+await staffLanguage('da');
 
 // A phone that says it is an Android phone: the app names it "Android-telefon" at enrolment.
 const ANDROID = {

@@ -35,9 +35,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startWorld, launch, person, staffLogin, familyEnrol, axe, shot, WEB, LAPTOP, PHONE } from './lib/harness.mjs';
+import { startWorld, launch, person, staffLogin, familyEnrol, axe, shot, WEB, staffLanguage, LAPTOP, PHONE } from './lib/harness.mjs';
 
 const staffModule = (name) => import(pathToFileURL(path.join(WEB, 'staff', name)));
+await staffLanguage('da');
 const { mentionedNames, names, typedMention } = await staffModule('mentions.js');
 const { untilText, awayNow } = await staffModule('away.js');
 const { escalationText, targetText } = await staffModule('escalation.js');

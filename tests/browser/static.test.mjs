@@ -139,6 +139,54 @@ test('every language file is wired: in the picker, in the offline shell, right-t
   }
 });
 
+// The staff client: Danish and English from the same mechanism (issue 15).
+const STAFF_LANG = path.join(WEB, 'staff', 'lang');
+const staffLang = (code) => JSON.parse(fs.readFileSync(path.join(STAFF_LANG, `${code}.json`), 'utf8'));
+const staffFiles = fs.readdirSync(path.join(WEB, 'staff')).filter((f) => /\.(js|html)$/.test(f));
+const staffSource = (f) => fs.readFileSync(path.join(WEB, 'staff', f), 'utf8');
+
+test('the staff client has every string in Danish and English', async () => {
+  const { LANGUAGES: STAFF } = await import(pathToFileURL(path.join(WEB, 'staff', 'i18n.js')));
+  assert.deepEqual(STAFF.map((l) => l.code), ['da', 'en']);
+  assert.deepEqual(fs.readdirSync(STAFF_LANG).filter((f) => f.endsWith('.json')).sort(), ['da.json', 'en.json']);
+  const da = staffLang('da');
+  const en = staffLang('en');
+  assert.deepEqual(Object.keys(en).sort(), Object.keys(da).sort(), 'en.json has the keys of da.json, no more');
+  const holes = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  for (const [k, v] of Object.entries(da)) {
+    for (const [code, d] of [['da', da], ['en', en]]) {
+      assert.ok(typeof d[k] === 'string' && d[k].trim(), `${code}: ${k} is empty`);
+    }
+    assert.deepEqual(holes(en[k]), holes(v), `en: ${k} has other placeholders than da.json`);
+  }
+  for (const l of STAFF) assert.equal(staffLang(l.code)._language, l.name, `${l.code}: the picker's name`);
+  // Every key the code asks for exists (keys made at run time, t(`log.kind_${k}`),
+  // are checked by the browser tests that show them).
+  const used = new Set();
+  for (const f of staffFiles) {
+    const s = staffSource(f);
+    for (const m of s.matchAll(/\bt\('([a-z0-9_]+\.[a-z0-9_]+)'/g)) used.add(m[1]);
+    for (const m of s.matchAll(/data-i18n(?:-placeholder|-aria-label|-title)?="([a-z0-9_.]+)"/g)) used.add(m[1]);
+  }
+  assert.ok(used.size > 300, `found only ${used.size} keys in use`);
+  for (const k of used) assert.ok(k in da, `missing string ${k} (used in the staff client)`);
+});
+
+test('the staff client writes no Danish of its own outside its language files', () => {
+  // Comments may be Danish; string literals and template literals may not.
+  const danish = /[æøåÆØÅ]/;
+  for (const f of staffFiles.filter((x) => x.endsWith('.js'))) {
+    const code = staffSource(f)
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .split('\n')
+      .map((line) => line.replace(/(^|\s)\/\/.*$/, ''))
+      .join('\n');
+    for (const m of code.matchAll(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g)) {
+      assert.ok(!danish.test(m[0]), `staff/${f}: ${m[0].slice(0, 80)} belongs in staff/lang/`);
+    }
+  }
+});
+
 test('the offline shell holds every module the family app imports', () => {
   const sw = fs.readFileSync(path.join(WEB, 'family', 'sw.js'), 'utf8');
   const shell = new Set([...sw.matchAll(/'(\/[^']+)'/g)].map((m) => m[1]));

@@ -56,6 +56,14 @@ export async function setLanguage(code, { remember = false } = {}) {
   return lang;
 }
 
+// Outside a browser (the Node tests of the clients' pure functions, which
+// have no fetch of the app's files): a language's strings given directly.
+export function useStrings(code, given, danish = given) {
+  current = app.languages.find((l) => l.code === code) || app.languages[0];
+  strings = given;
+  fallback = danish;
+}
+
 export function lang() {
   return current;
 }

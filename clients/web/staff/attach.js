@@ -1,4 +1,4 @@
-// attach.js - photos and documents in the staff client (issue 14), in Danish.
+// attach.js - photos and documents in the staff client (issue 14).
 // "Vedhæft fil" in the reply box opens the file picker; files dropped onto
 // the conversation go the same way.  They wait in the tray above the text
 // (each with "Fjern") and go with the next message or internal note (a
@@ -11,31 +11,32 @@
 import {
   Picker, trackAttachments, followOutbox, releaseAll, messageFiles as filesOf, pendingFiles as pendingOf,
 } from '../shared/attachments.js';
+import { t } from './i18n.js';
 
+// The gateway's reasons for refusing a file -> the words.
 const REASONS = {
-  malware: 'filen indeholdt virus og er sat i karantæne',
-  not_an_image: 'filen er ikke et billede, der kan vises',
-  too_many_pixels: 'billedet har for mange pixels',
-  too_large: 'filen er for stor',
-  not_scanned: 'filen kunne ikke virusscannes',
-  lost: 'filen gik tabt – send den igen',
+  malware: 'attach.reason_malware',
+  not_an_image: 'attach.reason_not_an_image',
+  too_many_pixels: 'attach.reason_too_many_pixels',
+  too_large: 'attach.reason_too_large',
+  not_scanned: 'attach.reason_not_scanned',
+  lost: 'attach.reason_lost',
 };
 
+// The words, in the client's language (called at render time).
 export const labels = () => ({
-  checking: 'Bliver kontrolleret …',
-  rejected: (r) => `Afvist: ${REASONS[r] || REASONS.lost}`,
-  open: (name) => `Vis billedet ${name}`,
-  download: (name, size) => `Hent ${name} (${size})`,
-  uploading: (name) => `Sender ${name}`,
-  remove: (name) => `Fjern ${name}`,
-  removeShort: 'Fjern',
-  close: 'Luk',
-  loading: 'Henter billedet …',
-  failed: 'Billedet kunne ikke hentes. Prøv igen senere.',
-  error: (code, name) => (code === 'too_large'
-    ? `${name} er for stor: en fil må højst fylde 10 MB.`
-    : `${name} kan ikke vedhæftes: kun billeder (JPEG, PNG, WebP, HEIC) og PDF-filer.`),
-  tooMany: (max) => `Højst ${max} filer i én besked.`,
+  checking: t('attach.checking'),
+  rejected: (r) => t('attach.rejected', { reason: t(REASONS[r] || REASONS.lost) }),
+  open: (name) => t('attach.open', { name }),
+  download: (name, size) => t('attach.download', { name, size }),
+  uploading: (name) => t('attach.uploading', { name }),
+  remove: (name) => t('attach.remove', { name }),
+  removeShort: t('attach.remove_short'),
+  close: t('attach.close'),
+  loading: t('attach.loading'),
+  failed: t('attach.failed'),
+  error: (code, name) => t(code === 'too_large' ? 'attach.too_large' : 'attach.wrong_type', { name }),
+  tooMany: (max) => t('attach.too_many', { max }),
 });
 
 let picker = null;

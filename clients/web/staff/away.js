@@ -19,58 +19,25 @@ import { h, clear, announce } from '../shared/dom.js';
 import { cphParts, cphInstant, cphAddDays, fromInputs, toInputs } from '../shared/cph.js';
 import { http } from './http.js';
 import { shortName, now } from './waiting.js';
+import { t, lang } from './i18n.js';
 
-const LOCALE = 'da-DK';
 const NOTE_MAX = 160;
-
-const TEXT = {
-  button: 'Jeg er væk',
-  buttonAway: (until) => `Du er væk ${until}`,
-  title: 'Jeg er væk',
-  intro: 'Sig til, når du er på ferie, kursus eller syg. Dine familier ser, at du er væk, og hvem der svarer imens; din makker får besked, når en familie venter. Fraværet slutter af sig selv.',
-  from: 'Væk fra',
-  to: 'Tilbage',
-  date: 'Dato',
-  time: 'Kl.',
-  note: 'Besked til familierne (valgfri)',
-  noteHint: `Højst ${NOTE_MAX} tegn. F.eks. «På kursus – Bo svarer imens».`,
-  save: 'Gem fravær',
-  close: 'Luk',
-  current: (from, to) => `Du er væk fra ${from} til ${to}.`,
-  currentNote: (note) => `Besked til familierne: «${note}»`,
-  none: 'Du er ikke meldt væk.',
-  back: 'Tilbage før tid',
-  saved: (until) => `Gemt. Du er væk ${until}.`,
-  ended: 'Du er tilbage. Dine familier ser ikke længere, at du er væk.',
-  loading: 'Henter …',
-  badTime: 'Skriv en rigtig dato og et klokkeslæt.',
-  order: '«Tilbage» skal ligge efter «Væk fra» og efter nu.',
-  tooLong: `Beskeden må højst have ${NOTE_MAX} tegn.`,
-  refused: 'Serveren tog ikke imod fraværet: «Tilbage» skal ligge efter nu, «Væk fra» højst et døgn tilbage, og højst et år i alt.',
-  // "Bo er væk til mandag", "Du er væk til i morgen", "… til kl. 15.00"
-  away: (who, until) => `${who} er væk ${until}`,
-  you: 'Du',
-  untilTime: (t) => `til kl. ${t}`,
-  untilTomorrow: 'til i morgen',
-  untilDay: (d) => `til ${d}`,
-  awayList: (names) => names.join(' · '),
-};
 
 // ---- The words (pure) ---------------------------------------------------------------------
 
 // "til kl. 15.00" (today), "til i morgen", "til mandag" (within six days),
 // "til 12. januar" (later); Danish time.
 export function untilText(to, at = now()) {
-  const t = new Date(to);
+  const when = new Date(to);
   const a = cphParts(new Date(at));
-  const p = cphParts(t);
+  const p = cphParts(when);
   const same = (x, y) => x.year === y.year && x.month === y.month && x.day === y.day;
-  if (same(a, p)) return TEXT.untilTime(new Intl.DateTimeFormat(LOCALE, { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Copenhagen' }).format(t));
-  if (same(cphAddDays(a, 1), p)) return TEXT.untilTomorrow;
-  const soon = t.getTime() - at < 6 * 24 * 3600 * 1000;
-  return TEXT.untilDay(t.toLocaleDateString(LOCALE, soon
+  if (same(a, p)) return t('away.until_time', { time: new Intl.DateTimeFormat(lang().locale, { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Copenhagen' }).format(when) });
+  if (same(cphAddDays(a, 1), p)) return t('away.until_tomorrow');
+  const soon = when.getTime() - at < 6 * 24 * 3600 * 1000;
+  return t('away.until_day', { day: when.toLocaleDateString(lang().locale, soon
     ? { weekday: 'long', timeZone: 'Europe/Copenhagen' }
-    : { day: 'numeric', month: 'long', timeZone: 'Europe/Copenhagen' }));
+    : { day: 'numeric', month: 'long', timeZone: 'Europe/Copenhagen' }) });
 }
 
 // The absences in force now among the family's conversations, one per adviser.
@@ -87,8 +54,9 @@ export function awayNow(convs, at = now()) {
 
 // "Bo er væk til mandag" ("Du …" for one's own).
 export function awayText(a, me, people = [], at = now()) {
-  const who = me && a.user.id === me.id ? TEXT.you : shortName(a.user, people);
-  return TEXT.away(who, untilText(a.to, at));
+  const until = untilText(a.to, at);
+  if (me && a.user.id === me.id) return t('away.you_away', { until });
+  return t('away.someone_away', { who: shortName(a.user, people), until });
 }
 
 // A pill for the caseload's family line or the family's head (or null).
@@ -96,7 +64,7 @@ export function awayTag(fam, me, cls = 'away-tag') {
   const list = awayNow(fam && fam.convs);
   if (!list.length) return null;
   const people = [...((fam && fam.advisers) || new Map()).values()];
-  const text = TEXT.awayList(list.map((a) => awayText(a, me, people)));
+  const text = list.map((a) => awayText(a, me, people)).join(' · ');
   const notes = list.map((a) => a.note).filter(Boolean).join(' · ');
   return h('span', { class: cls, title: notes || null }, text);
 }
@@ -117,7 +85,7 @@ export function initAway({ store: s, button: b, liveRegion, errorText }) {
   button = b;
   live = liveRegion;
   if (errorText) humanError = errorText;
-  button.textContent = TEXT.button;
+  button.textContent = t('away.button');
   button.setAttribute('aria-haspopup', 'dialog');
   button.addEventListener('click', openDialog);
   const field = (id, label, input) => h('div', { class: 'field' }, h('label', { for: id }, label), input);
@@ -130,19 +98,19 @@ export function initAway({ store: s, button: b, liveRegion, errorText }) {
   f.status = h('p', { id: 'away-status', class: 'away-status', role: 'status' });
   f.current = h('div', { id: 'away-current', class: 'away-current' });
   f.form = h('form', { id: 'away-form', class: 'away-form', novalidate: true, onsubmit: onSave },
-    h('fieldset', { class: 'away-when' }, h('legend', null, TEXT.from),
-      field('away-from-date', TEXT.date, f.fromDate), field('away-from-time', TEXT.time, f.fromTime)),
-    h('fieldset', { class: 'away-when' }, h('legend', null, TEXT.to),
-      field('away-to-date', TEXT.date, f.toDate), field('away-to-time', TEXT.time, f.toTime)),
-    h('div', { class: 'field' }, h('label', { for: 'away-note' }, TEXT.note), f.note,
-      h('p', { id: 'away-note-hint', class: 'hint' }, TEXT.noteHint)),
+    h('fieldset', { class: 'away-when' }, h('legend', null, t('away.from')),
+      field('away-from-date', t('away.date'), f.fromDate), field('away-from-time', t('away.time'), f.fromTime)),
+    h('fieldset', { class: 'away-when' }, h('legend', null, t('away.to')),
+      field('away-to-date', t('away.date'), f.toDate), field('away-to-time', t('away.time'), f.toTime)),
+    h('div', { class: 'field' }, h('label', { for: 'away-note' }, t('away.note')), f.note,
+      h('p', { id: 'away-note-hint', class: 'hint' }, t('away.note_hint', { max: NOTE_MAX }))),
     f.error,
-    h('button', { class: 'btn btn-primary', type: 'submit' }, TEXT.save));
+    h('button', { class: 'btn btn-primary', type: 'submit' }, t('away.save')));
   dialog = h('dialog', { id: 'away-dialog', class: 'settings away-dialog', 'aria-labelledby': 'away-title' },
     h('div', { class: 'settings-head' },
-      h('h2', { id: 'away-title' }, TEXT.title),
-      h('button', { class: 'btn', type: 'button', onclick: () => dialog.close() }, TEXT.close)),
-    h('p', { class: 'hint' }, TEXT.intro),
+      h('h2', { id: 'away-title' }, t('away.title')),
+      h('button', { class: 'btn', type: 'button', onclick: () => dialog.close() }, t('away.close'))),
+    h('p', { class: 'hint' }, t('away.intro')),
     f.current, f.status, f.form);
   dialog.addEventListener('close', () => button.focus());
   document.body.append(dialog);
@@ -172,38 +140,38 @@ function inForce(a, at = now()) {
 function renderButton() {
   if (!button) return;
   const away = inForce(mine) && Date.parse(mine.from) <= now();
-  button.textContent = away ? TEXT.buttonAway(untilText(mine.to)) : TEXT.button;
+  button.textContent = away ? t('away.you_away', { until: untilText(mine.to) }) : t('away.button');
   button.classList.toggle('is-away', away);
 }
 
 function renderCurrent() {
   clear(f.current);
   if (!inForce(mine)) {
-    f.current.append(h('p', null, TEXT.none));
+    f.current.append(h('p', null, t('away.none')));
     return;
   }
-  const fmt = (ts) => new Date(ts).toLocaleString(LOCALE, {
+  const fmt = (ts) => new Date(ts).toLocaleString(lang().locale, {
     weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Copenhagen',
   });
   f.current.append(
-    h('p', { class: 'away-now' }, TEXT.current(fmt(mine.from), fmt(mine.to))),
-    mine.note ? h('p', null, TEXT.currentNote(mine.note)) : null,
-    h('button', { class: 'btn', type: 'button', id: 'away-back', onclick: onBack }, TEXT.back));
+    h('p', { class: 'away-now' }, t('away.current', { from: fmt(mine.from), to: fmt(mine.to) })),
+    mine.note ? h('p', null, t('away.current_note', { note: mine.note })) : null,
+    h('button', { class: 'btn', type: 'button', id: 'away-back', onclick: onBack }, t('away.back')));
 }
 
 // The form's defaults: from now, back the next weekday at 08.00; or the
 // current absence.
 function fillForm() {
-  const t = now();
+  const at = now();
   if (inForce(mine)) {
-    const a = toInputs(new Date(Math.max(Date.parse(mine.from), t)));
+    const a = toInputs(new Date(Math.max(Date.parse(mine.from), at)));
     const b = toInputs(new Date(mine.to));
     [f.fromDate.value, f.fromTime.value, f.toDate.value, f.toTime.value] = [a.date, a.time, b.date, b.time];
     f.note.value = mine.note || '';
     return;
   }
-  const a = toInputs(new Date(t));
-  const today = cphParts(new Date(t));
+  const a = toInputs(new Date(at));
+  const today = cphParts(new Date(at));
   let next = cphAddDays(today, 1);
   while (next.weekday === 0 || next.weekday === 6) next = cphAddDays(next, 1);
   const b = toInputs(cphInstant(next.year, next.month, next.day, 8, 0));
@@ -215,7 +183,7 @@ async function openDialog() {
   f.error.hidden = true;
   f.status.textContent = '';
   clear(f.current);
-  f.current.append(h('p', { class: 'hint' }, TEXT.loading));
+  f.current.append(h('p', { class: 'hint' }, t('away.loading')));
   dialog.showModal();
   await startAway();
   renderCurrent();
@@ -234,19 +202,19 @@ async function onSave(e) {
     f.error.hidden = false;
     el?.focus();
   };
-  if (!from || !to) return fail(TEXT.badTime, !from ? f.fromDate : f.toDate);
-  if (to.getTime() <= from.getTime() || to.getTime() <= now()) return fail(TEXT.order, f.toDate);
-  if ([...note].length > NOTE_MAX) return fail(TEXT.tooLong, f.note);
+  if (!from || !to) return fail(t('away.bad_time'), !from ? f.fromDate : f.toDate);
+  if (to.getTime() <= from.getTime() || to.getTime() <= now()) return fail(t('away.order'), f.toDate);
+  if ([...note].length > NOTE_MAX) return fail(t('away.too_long', { max: NOTE_MAX }), f.note);
   try {
     const r = await http.setAbsence(from.toISOString(), to.toISOString(), note);
     mine = (r && r.absence) || null;
     renderButton();
     renderCurrent();
-    f.status.textContent = TEXT.saved(untilText(to.getTime()));
+    f.status.textContent = t('away.saved', { until: untilText(to.getTime()) });
     announce(live, f.status.textContent);
     await store.refreshConvs(); // CONV.away on this page
   } catch (ex) {
-    fail(ex && ex.code === 'bad_request' ? TEXT.refused : humanError(ex));
+    fail(ex && ex.code === 'bad_request' ? t('away.refused') : humanError(ex));
   }
 }
 
@@ -258,8 +226,8 @@ async function onBack() {
     renderButton();
     renderCurrent();
     fillForm();
-    f.status.textContent = TEXT.ended;
-    announce(live, TEXT.ended);
+    f.status.textContent = t('away.ended');
+    announce(live, f.status.textContent);
     f.fromDate.focus();
     await store.refreshConvs();
   } catch (ex) {

@@ -28,29 +28,17 @@
 import { h, clear, announce } from '../shared/dom.js';
 import { shortWhen } from '../shared/format.js';
 import { families, activity, convName, isRestricted } from './families.js';
-import { TEXT as W, needsAnswer, waitedText, waitedSpoken, answeredText, lastParts, setServerTime } from './waiting.js';
+import { needsAnswer, waitedText, waitedSpoken, answeredText, lastParts, setServerTime } from './waiting.js';
 import { noticeText } from './answering.js';
 import { awayTag } from './away.js';
+import { t, lang } from './i18n.js';
 
-const LOCALE = 'da-DK';
 const PREFS_KEY = 'indgang.staff.caseload';
 const TICK_MS = 15000;
 
-const TEXT = {
-  searchNone: 'Ingen familier passer til søgningen.',
-  pairNone: 'Du er ikke i makkerpar for nogen familie.',
-  teamNone: 'Ingen familier i dine teams.',
-  pairNoneWaiting: 'Ingen af dine familier venter på svar.',
-  teamNoneWaiting: 'Ingen af teamets familier venter på svar.',
-  team: 'team',
-  convsOf: (name) => `Samtaler med ${name}`,
-  restricted: ' (begrænset samtale)',
-  unread: (n) => (n === 1 ? ' ulæst' : ' ulæste'),
-  count: (n) => (n ? `(${n})` : ''),
-  shown: (n) => `${n} ${n === 1 ? 'samtale' : 'samtaler'} vises.`,
-  sep: '. ',
-  comma: ', ',
-};
+// Punctuation that makes a screen reader pause between a link's parts.
+const SEP = '. ';
+const COMMA = ', ';
 
 export const FILTERS = ['waiting', 'mine', 'all'];
 export const SORTS = ['waiting', 'activity'];
@@ -91,7 +79,7 @@ function choose(change) {
   prefs = { ...prefs, ...change };
   savePrefs(prefs);
   const n = renderCaseload();
-  announce(el.live, TEXT.shown(n));
+  announce(el.live, n === 1 ? t('caseload.shown_one', { n }) : t('caseload.shown_other', { n }));
 }
 
 function loadPrefs() {
@@ -137,8 +125,8 @@ function scheduleCaseload() {
 // When the family began to wait (ms), or Infinity when it does not.
 function waitingFrom(conv) {
   if (!needsAnswer(conv)) return Infinity;
-  const t = Date.parse(conv.waiting.since);
-  return Number.isFinite(t) ? t : Infinity;
+  const since = Date.parse(conv.waiting.since);
+  return Number.isFinite(since) ? since : Infinity;
 }
 
 // 'waiting': the longest waiting first, then the rest by newest activity;
@@ -159,15 +147,16 @@ export function compareConvs(sort) {
 // first conversation would.  q: a search in the family names (lower case).
 export function arrange(fams, { filter = DEFAULTS.filter, sort = DEFAULTS.sort } = {}, q = '') {
   const cmp = compareConvs(sort);
+  const locale = lang().locale;
   const out = { pair: [], team: [] };
   for (const fam of fams) {
-    if (q && !fam.name.toLocaleLowerCase(LOCALE).includes(q)) continue;
+    if (q && !fam.name.toLocaleLowerCase(locale).includes(q)) continue;
     if (filter === 'mine' && !fam.pair) continue;
     const convs = fam.convs.filter((c) => filter !== 'waiting' || needsAnswer(c)).sort(cmp);
     if (!convs.length) continue;
     (fam.pair ? out.pair : out.team).push({ fam, convs });
   }
-  const byFirst = (a, b) => cmp(a.convs[0], b.convs[0]) || a.fam.name.localeCompare(b.fam.name, LOCALE);
+  const byFirst = (a, b) => cmp(a.convs[0], b.convs[0]) || a.fam.name.localeCompare(b.fam.name, locale);
   out.pair.sort(byFirst);
   out.team.sort(byFirst);
   return out;
@@ -181,20 +170,22 @@ export function renderCaseload() {
   // Rebuilding the list must not take the keyboard focus away from it.
   const active = document.activeElement;
   const focused = active && active.closest('.fam-list') ? active.getAttribute('href') : null;
-  const q = el.search.value.trim().toLocaleLowerCase(LOCALE);
+  const q = el.search.value.trim().toLocaleLowerCase(lang().locale);
   const fams = [...families(store).values()];
   const { pair, team } = arrange(fams, prefs, q);
   fill(el.pairList, pair);
   fill(el.teamList, team);
   const waitingOnly = prefs.filter === 'waiting';
   el.pairEmpty.hidden = pair.length > 0;
-  el.pairEmpty.textContent = q ? TEXT.searchNone : waitingOnly && fams.some((f) => f.pair) ? TEXT.pairNoneWaiting : TEXT.pairNone;
+  el.pairEmpty.textContent = q ? t('caseload.search_none')
+    : waitingOnly && fams.some((f) => f.pair) ? t('caseload.pair_none_waiting') : t('caseload.pair_none');
   el.teamSection.hidden = prefs.filter === 'mine';
   el.teamEmpty.hidden = team.length > 0;
-  el.teamEmpty.textContent = q ? TEXT.searchNone : waitingOnly && fams.some((f) => !f.pair) ? TEXT.teamNoneWaiting : TEXT.teamNone;
+  el.teamEmpty.textContent = q ? t('caseload.search_none')
+    : waitingOnly && fams.some((f) => !f.pair) ? t('caseload.team_none_waiting') : t('caseload.team_none');
   let waiting = 0;
   for (const f of fams) for (const c of f.convs) if (needsAnswer(c)) waiting += 1;
-  el.count.textContent = TEXT.count(waiting);
+  el.count.textContent = waiting ? `(${waiting})` : '';
   if (focused) {
     const again = el.pairList.closest('.caseload').querySelector(`.fam-list a[href="${CSS.escape(focused)}"]`);
     if (again) again.focus({ preventScroll: true });
@@ -207,9 +198,9 @@ function fill(list, items) {
   for (const { fam, convs } of items) {
     list.append(
       h('li', { class: 'fam' },
-        h('div', { class: 'fam-name' }, fam.name, fam.pair ? null : h('span', { class: 'team-tag' }, TEXT.team)),
+        h('div', { class: 'fam-name' }, fam.name, fam.pair ? null : h('span', { class: 'team-tag' }, t('caseload.team'))),
         awayTag(fam, store.me, 'fam-away'), // "Bo er væk til mandag" (away.js)
-        h('ul', { class: 'fam-list', 'aria-label': TEXT.convsOf(fam.name) },
+        h('ul', { class: 'fam-list', 'aria-label': t('caseload.convs_of', { name: fam.name }) },
           convs.map((c) => h('li', null, convLink(c, fam)))),
       ),
     );
@@ -232,18 +223,19 @@ function convLink(c, fam) {
     // The hidden commas and full stops make a screen reader pause between
     // the parts of the link's name.
     h('span', { class: 'conv-top' },
-      h('span', { class: 'title' }, convName(c), isRestricted(c, fam) ? hidden(TEXT.restricted) : null),
-      c.last ? h('time', { class: 'when', datetime: c.last.at }, hidden(TEXT.comma), shortWhen(c.last.at, LOCALE)) : null,
-      unread ? h('span', { class: 'badge' }, hidden(TEXT.comma), String(unread), hidden(TEXT.unread(unread))) : null),
+      h('span', { class: 'title' }, convName(c), isRestricted(c, fam) ? hidden(` ${t('caseload.restricted')}`) : null),
+      c.last ? h('time', { class: 'when', datetime: c.last.at }, hidden(COMMA), shortWhen(c.last.at, lang().locale)) : null,
+      unread ? h('span', { class: 'badge' }, hidden(COMMA), String(unread),
+        hidden(` ${unread === 1 ? t('caseload.unread_one') : t('caseload.unread_other')}`)) : null),
     waiting
-      ? h('span', { class: 'conv-need' }, hidden(TEXT.sep),
-        h('span', { class: 'need-tag' }, W.needsAnswer), hidden(TEXT.comma),
+      ? h('span', { class: 'conv-need' }, hidden(SEP),
+        h('span', { class: 'need-tag' }, t('caseload.needs_answer')), hidden(COMMA),
         waitedSpan(c.waiting.since))
       : null,
-    answered ? h('span', { class: 'conv-answered' }, hidden(TEXT.sep), answered) : null,
-    answering ? h('span', { class: 'conv-answering' }, hidden(TEXT.sep), answering) : null,
-    h('span', { class: `conv-last${last.none ? ' none' : ''}` }, hidden(TEXT.sep),
-      last.note ? h('span', { class: 'last-note' }, W.note) : null,
+    answered ? h('span', { class: 'conv-answered' }, hidden(SEP), answered) : null,
+    answering ? h('span', { class: 'conv-answering' }, hidden(SEP), answering) : null,
+    h('span', { class: `conv-last${last.none ? ' none' : ''}` }, hidden(SEP),
+      last.note ? h('span', { class: 'last-note' }, t('caseload.note')) : null,
       last.who ? h('span', { class: 'last-who' }, `${last.who}: `) : null,
       h('bdi', { class: 'last-text' }, last.text)),
   );

@@ -21,39 +21,10 @@
 import { h, announce } from '../shared/dom.js';
 import { time, dateTime } from '../shared/format.js';
 import { now } from './waiting.js';
+import { t, lang } from './i18n.js';
 
-const LOCALE = 'da-DK';
 export const WINDOW_MS = 5 * 60 * 1000;
 const MARGIN_MS = 3000; // a request under way still arrives within the five minutes
-
-const TEXT = {
-  correct: 'Ret',
-  withdraw: 'Træk tilbage',
-  whichMessage: (at) => ` beskeden fra ${at}`,
-  confirmWithdraw: 'Ja, træk tilbage',
-  keep: 'Fortryd',
-  confirmQuestion: 'Trække beskeden tilbage?',
-  edited: 'Rettet',
-  editedTitle: (at) => `Rettet ${at}`,
-  withdrawn: 'Trukket tilbage',
-  withdrawnSpoken: 'Beskeden er trukket tilbage.',
-  editBar: (at) => `Du retter din besked fra ${at}`,
-  editHint: 'Familien og jeres team ser den rettede tekst. En SMS eller en notifikation, der allerede er sendt, kaldes ikke tilbage.',
-  editHintNote: 'Kollegerne ser den rettede note.',
-  cancel: 'Annullér',
-  cancelWhat: 'Annullér rettelsen',
-  save: 'Gem rettelse',
-  label: 'Ret din besked',
-  empty: 'Skriv den rettede tekst – eller træk beskeden tilbage.',
-  saved: 'Beskeden er rettet.',
-  cancelled: 'Rettelsen er annulleret.',
-  withdrawnDone: 'Beskeden er trukket tilbage.',
-  tooLate: 'For sent at rette beskeden (mere end 5 minutter efter, den blev sendt). Din tekst står i feltet, så du kan sende den som en ny besked.',
-  tooLateWithdraw: 'For sent at trække beskeden tilbage (mere end 5 minutter efter, den blev sendt).',
-  goneMeanwhile: 'Beskeden blev trukket tilbage imens. Rettelsen er annulleret.',
-  someoneCorrected: (who) => `${who} har rettet en besked.`,
-  someoneWithdrew: (who) => `${who} har trukket en besked tilbage.`,
-};
 
 let conn = null;
 let store = null;
@@ -67,7 +38,7 @@ let confirming = null; // the message id whose withdrawal is being asked
 let busy = false;
 let timer = null;
 
-// conn, store; liveRegion: the polite region; humanError(e): Danish words for
+// conn, store; liveRegion: the polite region; humanError(e): the words for
 // a refusal; change(convId): the conversation's messages must be drawn again;
 // composer: {form, textarea, getText(), setText(s), setMode(kind), lockMode(on),
 //   focus(), showError(text), clearError(), labels(texts)}.
@@ -80,7 +51,7 @@ export function initCorrect({ conn: c, store: s, liveRegion, humanError, change,
   if (change) onChange = change;
   bar = h('div', { id: 'edit-bar', class: 'edit-bar', role: 'group', 'aria-labelledby': 'edit-bar-text', hidden: true },
     h('p', { id: 'edit-bar-text', class: 'edit-bar-text' }),
-    h('button', { class: 'btn-link edit-cancel', type: 'button', 'aria-label': TEXT.cancelWhat, onclick: () => cancelEdit() }, TEXT.cancel),
+    h('button', { class: 'btn-link edit-cancel', type: 'button', 'aria-label': t('correct.cancel_what'), onclick: () => cancelEdit() }, t('correct.cancel')),
     h('p', { id: 'edit-bar-hint', class: 'edit-bar-hint' }));
   box.form.insertBefore(bar, box.textarea);
   box.textarea.addEventListener('keydown', (e) => {
@@ -99,8 +70,8 @@ const mineOf = (m) => !!(store && store.me && m.sender && m.sender.id === store.
 // Whether the signed-in author may still correct or withdraw it.
 export function editable(m, at = now()) {
   if (!m || !mineOf(m) || m.withdrawn || (m.kind !== 'text' && m.kind !== 'note')) return false;
-  const t = Date.parse(m.created_at);
-  return Number.isFinite(t) && at < t + WINDOW_MS - MARGIN_MS;
+  const sent = Date.parse(m.created_at);
+  return Number.isFinite(sent) && at < sent + WINDOW_MS - MARGIN_MS;
 }
 
 // What makes the message's rendering change here (reconcile's signature).
@@ -112,34 +83,34 @@ export function editSig(m) {
 // The head's "Rettet" (or nothing).
 export function editedTag(m) {
   if (!m.edited_at || m.withdrawn) return null;
-  return h('span', { class: 'msg-edited', title: TEXT.editedTitle(dateTime(m.edited_at, LOCALE)) }, TEXT.edited);
+  return h('span', { class: 'msg-edited', title: t('correct.edited_title', { at: dateTime(m.edited_at, lang().locale) }) }, t('correct.edited'));
 }
 
 // The body of a withdrawn message, in place of its text and files.
 export function withdrawnBody(m) {
   if (!m.withdrawn) return null;
-  return h('p', { class: 'msg-body msg-withdrawn' }, h('span', { 'aria-hidden': 'true' }, TEXT.withdrawn),
-    h('span', { class: 'visually-hidden' }, TEXT.withdrawnSpoken));
+  return h('p', { class: 'msg-body msg-withdrawn' }, h('span', { 'aria-hidden': 'true' }, t('correct.withdrawn')),
+    h('span', { class: 'visually-hidden' }, t('correct.withdrawn_spoken')));
 }
 
 // The head's buttons for the author's own message within the five minutes.
 export function editActions(conv, m) {
   if (!editable(m)) return null;
-  const at = time(m.created_at, LOCALE);
-  const which = h('span', { class: 'visually-hidden' }, TEXT.whichMessage(at));
+  const at = time(m.created_at, lang().locale);
+  const which = h('span', { class: 'visually-hidden' }, ` ${t('correct.which', { at })}`);
   if (confirming === m.id) {
-    return h('span', { class: 'msg-acts confirming', role: 'group', 'aria-label': TEXT.confirmQuestion },
-      h('span', { class: 'msg-ask' }, TEXT.confirmQuestion),
-      h('button', { class: 'msg-act danger', type: 'button', dataset: { act: 'withdraw-yes' }, disabled: busy, onclick: () => withdraw(conv, m) }, TEXT.confirmWithdraw),
-      h('button', { class: 'msg-act', type: 'button', dataset: { act: 'withdraw-no' }, onclick: () => askWithdraw(conv, null) }, TEXT.keep));
+    return h('span', { class: 'msg-acts confirming', role: 'group', 'aria-label': t('correct.confirm_question') },
+      h('span', { class: 'msg-ask' }, t('correct.confirm_question')),
+      h('button', { class: 'msg-act danger', type: 'button', dataset: { act: 'withdraw-yes' }, disabled: busy, onclick: () => withdraw(conv, m) }, t('correct.confirm_withdraw')),
+      h('button', { class: 'msg-act', type: 'button', dataset: { act: 'withdraw-no' }, onclick: () => askWithdraw(conv, null) }, t('correct.keep')));
   }
   const now_ = editing && editing.id === m.id;
   return h('span', { class: 'msg-acts' },
     h('button', {
       class: 'msg-act', type: 'button', dataset: { act: 'correct' }, 'aria-pressed': now_ ? 'true' : 'false',
       onclick: () => startEdit(conv, m),
-    }, TEXT.correct, which.cloneNode(true)),
-    h('button', { class: 'msg-act', type: 'button', dataset: { act: 'withdraw' }, onclick: () => askWithdraw(conv, m.id) }, TEXT.withdraw, which));
+    }, t('correct.correct'), which.cloneNode(true)),
+    h('button', { class: 'msg-act', type: 'button', dataset: { act: 'withdraw' }, onclick: () => askWithdraw(conv, m.id) }, t('correct.withdraw'), which));
 }
 
 // After the open conversation was drawn: its buttons go by themselves when
@@ -149,9 +120,9 @@ export function armExpiry(conv) {
   timer = null;
   if (!conv || !store) return;
   let next = Infinity;
-  const t = now();
+  const at = now();
   for (const m of store.sorted(conv)) {
-    if (!editable(m, t)) continue;
+    if (!editable(m, at)) continue;
     next = Math.min(next, Date.parse(m.created_at) + WINDOW_MS - MARGIN_MS);
   }
   if (next === Infinity) return;
@@ -163,7 +134,7 @@ export function armExpiry(conv) {
       if (m && !editable(m)) refreshBar(); // the bar says it is late; saving asks the gateway anyway
     }
     onChange(convId);
-  }, Math.max(0, next - t) + 100);
+  }, Math.max(0, next - at) + 100);
 }
 
 // ---- Withdrawing ----------------------------------------------------------------------
@@ -183,9 +154,9 @@ async function withdraw(conv, m) {
   try {
     await conn.withdraw(m.id); // the `changed` reply reaches the store first
     if (editing && editing.id === m.id) endEdit();
-    announce(live, TEXT.withdrawnDone);
+    announce(live, t('correct.withdrawn_done'));
   } catch (e) {
-    box.showError(e && e.code === 'conflict' ? TEXT.tooLateWithdraw : errorText(e));
+    box.showError(e && e.code === 'conflict' ? t('correct.too_late_withdraw') : errorText(e));
   } finally {
     busy = false;
     confirming = null;
@@ -226,9 +197,9 @@ function refreshBar() {
   bar.hidden = !editing;
   box.form.classList.toggle('editing', !!editing);
   if (!editing) return;
-  bar.querySelector('.edit-bar-text').textContent = TEXT.editBar(time(editing.created_at, LOCALE));
-  bar.querySelector('.edit-bar-hint').textContent = editing.kind === 'note' ? TEXT.editHintNote : TEXT.editHint;
-  box.labels({ label: TEXT.label, send: TEXT.save });
+  bar.querySelector('.edit-bar-text').textContent = t('correct.edit_bar', { at: time(editing.created_at, lang().locale) });
+  bar.querySelector('.edit-bar-hint').textContent = editing.kind === 'note' ? t('correct.edit_hint_note') : t('correct.edit_hint');
+  box.labels({ label: t('correct.label'), send: t('correct.save') });
 }
 
 // Back to the reply box as it was before "Ret" (its draft and kind).
@@ -247,7 +218,7 @@ export function cancelEdit({ quiet = false } = {}) {
   if (!editing) return;
   endEdit();
   if (!quiet) {
-    announce(live, TEXT.cancelled);
+    announce(live, t('correct.cancelled'));
     box.focus();
   }
 }
@@ -258,7 +229,7 @@ export async function submitEdit() {
   const body = box.getText().trim();
   box.clearError();
   if (!body) {
-    box.showError(TEXT.empty);
+    box.showError(t('correct.empty'));
     return;
   }
   const { id, conv } = editing;
@@ -271,12 +242,12 @@ export async function submitEdit() {
   try {
     await conn.correct(id, body);
     endEdit();
-    announce(live, TEXT.saved);
+    announce(live, t('correct.saved'));
     box.focus();
   } catch (e) {
     if (e && e.code === 'conflict') {
       endEdit({ keepText: true });
-      box.showError(TEXT.tooLate);
+      box.showError(t('correct.too_late'));
     } else {
       box.showError(errorText(e));
     }
@@ -290,12 +261,12 @@ export async function submitEdit() {
 function onChanged({ conv, message: m }) {
   if (editing && editing.id === m.id && m.withdrawn) {
     endEdit();
-    box.showError(TEXT.goneMeanwhile);
+    box.showError(t('correct.gone_meanwhile'));
   }
   if (mineOf(m) || !m.sender) return;
   // Said only for the conversation on screen (its message is drawn there).
   if (conv && document.querySelector(`#msgs li[data-id="${m.id}"]`)) {
-    announce(live, m.withdrawn ? TEXT.someoneWithdrew(m.sender.name) : TEXT.someoneCorrected(m.sender.name));
+    announce(live, m.withdrawn ? t('correct.someone_withdrew', { who: m.sender.name }) : t('correct.someone_corrected', { who: m.sender.name }));
   }
 }
 

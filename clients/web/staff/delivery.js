@@ -1,6 +1,6 @@
 // delivery.js - under an adviser's own message to the family: how far it
-// got for each family member taking part, in plain Danish words (no icon or
-// colour carries the meaning):
+// got for each family member taking part, in plain words (no icon or
+// colour carries the meaning), here as in Danish:
 //
 //   Sendt                                      nothing known beyond stored
 //   Mette fik besked 20.11                     a push service took the notification
@@ -16,6 +16,7 @@
 
 import { Deliveries, trackDelivered, reachOf } from '../shared/delivery.js';
 import { shortWhen } from '../shared/format.js';
+import { t, lang } from './i18n.js';
 
 let deliveries = null;
 
@@ -28,12 +29,12 @@ export function initStaffDelivery({ conn, store, onChange }) {
 
 // The line under message m of conv.
 export function familyReach(conv, m) {
-  return reachText(reachOf(conv, m, deliveries), (ts) => shortWhen(ts, 'da-DK'));
+  return reachText(reachOf(conv, m, deliveries), (ts) => shortWhen(ts, lang().locale));
 }
 
-// [{user, delivered, notified, read}] -> the Danish line; when(ts) formats a time.
+// [{user, delivered, notified, read}] -> the line; when(ts) formats a time.
 export function reachText(list, when) {
-  if (!list.some((r) => r.delivered || r.notified || r.read)) return 'Sendt';
+  if (!list.some((r) => r.delivered || r.notified || r.read)) return t('delivery.sent');
   const names = shortNames(list.map((r) => r.user));
   const text = list.map((r) => phrase(r, names.get(r.user.id), when)).join('; ');
   return text.charAt(0).toUpperCase() + text.slice(1);
@@ -41,12 +42,13 @@ export function reachText(list, when) {
 
 function phrase(r, name, when) {
   if (r.delivered) {
-    const s = `leveret til ${deviceOf(name, r.delivered.device)} ${when(r.delivered.at)}`;
-    return r.read ? `${s} · læst ${when(r.read.at)}` : s;
+    const device = deviceOf(name, r.delivered.device);
+    return r.read ? t('delivery.delivered_read', { device, when: when(r.delivered.at), read: when(r.read.at) })
+      : t('delivery.delivered', { device, when: when(r.delivered.at) });
   }
-  if (r.read) return `læst af ${name} ${when(r.read.at)}`;
-  if (r.notified) return `${name} fik besked ${when(r.notified.at)}`;
-  return `endnu ikke leveret til ${name}`;
+  if (r.read) return t('delivery.read', { name, when: when(r.read.at) });
+  if (r.notified) return t('delivery.notified', { name, when: when(r.notified.at) });
+  return t('delivery.not_yet', { name });
 }
 
 // First names, unless two members share one: then full names.
@@ -61,17 +63,14 @@ function shortNames(users) {
 // noun, written small inside a sentence.
 const COMMON = { Browser: 'browser' };
 
-// "Mettes iPhone"; a device already named after its owner ("Mettes
-// telefon") as it is; no device name: the member's name.
+// "Mettes iPhone" ("Mette's iPhone"); a device already named after its
+// owner ("Mettes telefon") as it is; no device name: the member's name.
 function deviceOf(name, device) {
   let d = String(device || '').trim();
   if (!d) return name;
   d = COMMON[d] || d;
-  if (d.toLocaleLowerCase('da-DK').startsWith(name.toLocaleLowerCase('da-DK'))) return d;
-  return `${genitive(name)} ${d}`;
-}
-
-// Danish genitive: Mettes, Jonas', Max'.
-function genitive(name) {
-  return /[sxz]$/i.test(name) ? `${name}'` : `${name}s`;
+  const locale = lang().locale;
+  if (d.toLocaleLowerCase(locale).startsWith(name.toLocaleLowerCase(locale))) return d;
+  // The genitive: Danish writes Mettes, but Jonas', Max' (a name ending in s, x or z).
+  return t(/[sxz]$/i.test(name) ? 'delivery.device_of_sxz' : 'delivery.device_of', { name, device: d });
 }

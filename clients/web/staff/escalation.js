@@ -9,32 +9,30 @@
 
 import { showNotice } from './notices.js';
 import { convName } from './families.js';
-
-const TEXT = {
-  half: (fam) => `${fam} har ventet over halvdelen af svartiden`,
-  all: (fam) => `${fam} har ventet over svartiden`,
-  target: (t) => ` (svartid: ${t} i arbejdstiden).`,
-  conv: (name) => ` Samtale: ${name}.`,
-  open: 'Åbn samtalen',
-  unknownFamily: 'En familie',
-  hours: (h, m) => (m ? `${h} t ${m} min` : h === 1 ? '1 time' : `${h} timer`),
-  minutes: (m) => `${m} min`,
-};
+import { t } from './i18n.js';
 
 // "7 t 30 min", "1 time", "45 min".
 export function targetText(minutes) {
   const n = Math.round(Number(minutes) || 0);
   if (n <= 0) return '';
-  if (n < 60) return TEXT.minutes(n);
-  return TEXT.hours(Math.floor(n / 60), n % 60);
+  if (n < 60) return t('escalation.minutes', { n });
+  const h = Math.floor(n / 60);
+  const m = n % 60;
+  if (m) return t('escalation.hours_minutes', { h, m });
+  return t(h === 1 ? 'escalation.hours_one' : 'escalation.hours_other', { n: h });
 }
 
-// The notice's sentence for a frame, given the conversation (or null).
+// The notice's sentence for a frame, given the conversation (or null): which
+// level, with or without the answer time, then the conversation when it is
+// not the whole family's.
 export function escalationText(f, conv) {
-  const fam = conv ? conv.family.name : TEXT.unknownFamily;
-  const head = f.level >= 2 ? TEXT.all(fam) : TEXT.half(fam);
-  const t = targetText(f.answer_minutes);
-  return `${head}${t ? TEXT.target(t) : '.'}${conv && conv.title && conv.title !== conv.family.name ? TEXT.conv(convName(conv)) : ''}`;
+  const family = conv ? conv.family.name : t('escalation.unknown_family');
+  const target = targetText(f.answer_minutes);
+  const key = f.level >= 2
+    ? (target ? 'escalation.all_target' : 'escalation.all')
+    : (target ? 'escalation.half_target' : 'escalation.half');
+  const head = t(key, { family, target });
+  return conv && conv.title && conv.title !== conv.family.name ? `${head} ${t('escalation.conv', { name: convName(conv) })}` : head;
 }
 
 const told = new Set(); // conv:level:waiting.from
@@ -49,7 +47,7 @@ export function initEscalation({ conn, store }) {
     const conv = store.convs.get(f.conv) || null;
     showNotice({
       key: `escalation:${f.conv}`, kind: `escalation level-${f.level >= 2 ? 2 : 1}`,
-      text: escalationText(f, conv), href: `#/c/${f.conv}`, linkText: TEXT.open,
+      text: escalationText(f, conv), href: `#/c/${f.conv}`, linkText: t('escalation.open'),
     });
   });
 }

@@ -3,9 +3,7 @@
 // families have no frame of their own).  Used by the caseload (caseload.js)
 // and the family's pages (staff.js).
 
-const TEXT = {
-  wholeFamily: 'Hele familien',
-};
+import { t } from './i18n.js';
 
 // Whether the user is one of the conversation's pair: CONV.primary and
 // CONV.secondary are the pair's user ids.  An outline without them (an older
@@ -51,7 +49,7 @@ export function activity(conv) {
 
 // The default conversation is titled like the family; call it what it is.
 export function convName(conv) {
-  return conv.title && conv.title !== conv.family.name ? conv.title : TEXT.wholeFamily;
+  return conv.title && conv.title !== conv.family.name ? conv.title : t('families.whole_family');
 }
 
 // Not the default conversation, or not every member of the family in it.

@@ -15,21 +15,11 @@
 import { h, clear, announce } from '../shared/dom.js';
 import { shortWhen } from '../shared/format.js';
 import { inPair } from './families.js';
-import { TEXT as W, needsAnswer, answeredText } from './waiting.js';
+import { needsAnswer, answeredText } from './waiting.js';
 import { waitedSpan } from './caseload.js';
+import { t, lang } from './i18n.js';
 
-const LOCALE = 'da-DK';
-
-const TEXT = {
-  button: 'Intet svar nødvendigt',
-  buttonHint: 'Fjerner samtalen fra køen for jer begge. Skriver familien igen, skal der svares igen.',
-  sending: 'Markerer …',
-  done: 'Markeret: intet svar nødvendigt. Samtalen er ude af køen.',
-  stillWaiting: 'Familien har skrevet igen imens: samtalen skal stadig besvares.',
-  forbidden: 'Kun familiens makkerpar kan markere, at der ikke skal svares.',
-  nothingShown: 'Beskederne er ikke hentet endnu. Prøv igen om lidt.',
-  sep: ' · ',
-};
+const SEP = ' · ';
 
 let conn = null;
 let store = null;
@@ -42,7 +32,7 @@ let busy = false;
 let keepFocus = false; // the button had the focus when it was pressed
 
 // element: the line's container (#conv-state); liveRegion: polite region;
-// errorText(e): the client's Danish words for a refusal.
+// errorText(e): the client's words for a refusal.
 export function initHandled({ conn: c, store: s, element, liveRegion, errorText }) {
   conn = c;
   store = s;
@@ -101,8 +91,8 @@ function render() {
   box.classList.toggle('needs-answer', waiting);
   const text = h('p', { class: 'conv-state-text', tabindex: '-1' },
     waiting
-      ? [h('span', { class: 'need-tag' }, W.needsAnswer), TEXT.sep, waitedSpan(conv.waiting.since),
-        TEXT.sep, W.since(shortWhen(conv.waiting.since, LOCALE))]
+      ? [h('span', { class: 'need-tag' }, t('handled.needs_answer')), SEP, waitedSpan(conv.waiting.since),
+        SEP, t('handled.since', { when: shortWhen(conv.waiting.since, lang().locale) })]
       : answered);
   box.append(text);
   if (waiting && inPair(conv, store.me)) {
@@ -111,8 +101,8 @@ function render() {
         class: 'btn handled-btn', type: 'button', disabled: busy,
         'aria-describedby': 'handled-hint',
         onclick: () => markHandled(conv.id),
-      }, busy ? TEXT.sending : TEXT.button),
-      h('span', { id: 'handled-hint', class: 'visually-hidden' }, TEXT.buttonHint),
+      }, busy ? t('handled.sending') : t('handled.button')),
+      h('span', { id: 'handled-hint', class: 'visually-hidden' }, t('handled.button_hint')),
     );
   }
   if (error) box.append(h('p', { class: 'error-box handled-error', role: 'alert' }, error));
@@ -130,7 +120,7 @@ async function markHandled(id) {
   const shown = store.sorted(conv).at(-1);
   error = '';
   if (!shown) {
-    error = TEXT.nothingShown;
+    error = t('handled.nothing_shown');
     render();
     return;
   }
@@ -139,9 +129,9 @@ async function markHandled(id) {
   render();
   try {
     await conn.handled(id, shown.id); // the `waiting` reply reaches the store first
-    announce(live, needsAnswer(store.convs.get(id)) ? TEXT.stillWaiting : TEXT.done);
+    announce(live, needsAnswer(store.convs.get(id)) ? t('handled.still_waiting') : t('handled.done'));
   } catch (e) {
-    error = e && e.code === 'forbidden' ? TEXT.forbidden : humanError(e);
+    error = e && e.code === 'forbidden' ? t('handled.forbidden') : humanError(e);
   } finally {
     busy = false;
     if (convId === id) render();

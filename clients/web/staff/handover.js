@@ -17,24 +17,7 @@ import { h, clear, announce } from '../shared/dom.js';
 import { http } from './http.js';
 import { families } from './families.js';
 import { familyTeam, staffListed, onTeams } from './teams.js';
-
-const TEXT = {
-  title: 'Overdrag familien',
-  hint: 'Som leder af teamet kan du give familien et nyt makkerpar. Familien får en besked om, hvem dens nye rådgiver er, og den nye rådgiver ser hele historikken. Overdragelsen står i kontaktloggen.',
-  shortList: 'Listen viser kun de rådgivere, du kender fra sagslisten: serveren har ikke sendt teamets medarbejdere.',
-  primary: 'Tovholder (primær rådgiver)',
-  secondary: 'Makker (sekundær rådgiver)',
-  button: 'Overdrag',
-  ask: (fam, a, b) => `Overdrag ${fam} til ${a} (tovholder) og ${b}?`,
-  yes: 'Ja, overdrag',
-  no: 'Fortryd',
-  same: 'Vælg to forskellige rådgivere.',
-  unchanged: 'Det er allerede familiens makkerpar.',
-  done: (fam, a, b) => `${fam} er overdraget til ${a} (tovholder) og ${b}. Familien har fået besked.`,
-  forbidden: 'Kun en leder af familiens team kan overdrage familien.',
-  badPair: 'Begge skal være aktive rådgivere i familiens team.',
-  current: (a, b) => `Nu: ${a} (tovholder) og ${b}.`,
-};
+import { t, lang } from './i18n.js';
 
 let store = null;
 let live = null;
@@ -79,18 +62,18 @@ function advisersOf(team) {
     if (familyTeam(f) !== team) continue;
     for (const u of f.advisers.values()) seen.set(u.id, u);
   }
-  return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name, 'da-DK'));
+  return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name, lang().locale));
 }
 
 function nameOf(list, id) {
   const u = list.find((x) => x.id === id);
-  return u ? u.name : `nr. ${id}`;
+  return u ? u.name : t('handover.user_no', { n: id });
 }
 
 function currentText(f) {
   const team = familyTeam(f);
   const people = [...(team ? advisersOf(team) : []), ...f.advisers.values()];
-  return TEXT.current(nameOf(people, f.main.primary), nameOf(people, f.main.secondary));
+  return t('handover.current', { a: nameOf(people, f.main.primary), b: nameOf(people, f.main.secondary) });
 }
 
 function render() {
@@ -117,34 +100,34 @@ function render() {
     err.hidden = true;
     const primary = Number(p.value);
     const secondary = Number(s.value);
-    if (primary === secondary) return fail(TEXT.same);
-    if (primary === f.main.primary && secondary === f.main.secondary) return fail(TEXT.unchanged);
+    if (primary === secondary) return fail(t('handover.same'));
+    if (primary === f.main.primary && secondary === f.main.secondary) return fail(t('handover.unchanged'));
     asking = { primary, secondary };
     render();
     box.querySelector('#handover-yes')?.focus();
   };
   box.append(
-    h('h2', { id: 'handover-title' }, TEXT.title),
-    h('p', { class: 'hint' }, TEXT.hint),
+    h('h2', { id: 'handover-title' }, t('handover.title')),
+    h('p', { class: 'hint' }, t('handover.hint')),
     h('p', { class: 'handover-now' }, currentText(f)),
-    staffListed() ? null : h('p', { class: 'hint' }, TEXT.shortList),
+    staffListed() ? null : h('p', { class: 'hint' }, t('handover.short_list')),
     h('form', { class: 'handover-form', novalidate: true, onsubmit: onAsk },
-      h('div', { class: 'field' }, h('label', { for: 'handover-primary' }, TEXT.primary), p),
-      h('div', { class: 'field' }, h('label', { for: 'handover-secondary' }, TEXT.secondary), s),
-      h('button', { class: 'btn btn-primary', type: 'submit', disabled: !!asking }, TEXT.button)),
+      h('div', { class: 'field' }, h('label', { for: 'handover-primary' }, t('handover.primary')), p),
+      h('div', { class: 'field' }, h('label', { for: 'handover-secondary' }, t('handover.secondary')), s),
+      h('button', { class: 'btn btn-primary', type: 'submit', disabled: !!asking }, t('handover.button'))),
     err,
   );
   if (asking) {
     const a = nameOf(people, asking.primary);
     const b = nameOf(people, asking.secondary);
     box.append(h('div', { class: 'info-box handover-ask', role: 'group', 'aria-labelledby': 'handover-question' },
-      h('p', { id: 'handover-question' }, TEXT.ask(f.name, a, b)),
-      h('button', { id: 'handover-yes', class: 'btn btn-primary', type: 'button', onclick: () => send(f, asking, a, b) }, TEXT.yes),
+      h('p', { id: 'handover-question' }, t('handover.ask', { family: f.name, a, b })),
+      h('button', { id: 'handover-yes', class: 'btn btn-primary', type: 'button', onclick: () => send(f, asking, a, b) }, t('handover.yes')),
       h('button', { class: 'btn', type: 'button', onclick: () => {
         asking = null;
         render();
         box.querySelector('#handover-primary')?.focus();
-      } }, TEXT.no)));
+      } }, t('handover.no'))));
   }
   box.append(status);
 }
@@ -158,7 +141,7 @@ async function send(f, pair, a, b) {
     // The new pair, until the `conversation` frame brings it to every page.
     for (const c of f.convs) Object.assign(c, { primary: pair.primary, secondary: pair.secondary });
     render();
-    const text = TEXT.done(f.name, a, b);
+    const text = t('handover.done', { family: f.name, a, b });
     box.querySelector('#handover-status').textContent = text;
     announce(live, text);
     box.querySelector('#handover-title')?.setAttribute('tabindex', '-1');
@@ -167,7 +150,7 @@ async function send(f, pair, a, b) {
     asking = null;
     render();
     const err = box.querySelector('.error-box');
-    err.textContent = e && e.code === 'forbidden' ? TEXT.forbidden : e && e.code === 'bad_request' ? TEXT.badPair : humanError(e);
+    err.textContent = e && e.code === 'forbidden' ? t('handover.forbidden') : e && e.code === 'bad_request' ? t('handover.bad_pair') : humanError(e);
     err.hidden = false;
   }
 }

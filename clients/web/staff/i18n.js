@@ -5,7 +5,7 @@
 
 import { configure } from '../shared/i18n.js';
 
-export { chooseLanguage, setLanguage, t, lang, apply } from '../shared/i18n.js';
+export { chooseLanguage, setLanguage, t, lang, apply, useStrings } from '../shared/i18n.js';
 
 export const LANGUAGES = [
   { code: 'da', name: 'Dansk', dir: 'ltr', locale: 'da-DK' },

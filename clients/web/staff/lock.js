@@ -16,6 +16,7 @@
 // startSession the drafts); an expired sign-in goes to the sign-in form.
 
 import { api } from '../shared/api.js';
+import { t } from './i18n.js';
 
 const NAME_KEY = 'indgang.staff.locked-name';
 const POLL_MS = 30000;
@@ -69,7 +70,7 @@ export function lockPage(userName, save) {
 export function showLock() {
   el['lock-view'].hidden = false;
   const name = sessionStorage.getItem(NAME_KEY);
-  el['lock-title'].textContent = name ? `Siden er låst – ${name}` : 'Siden er låst';
+  el['lock-title'].textContent = name ? t('lock.title_name', { name }) : t('lock.title');
   el['lock-error'].hidden = true;
   el['lock-password'].value = '';
   el['lock-password'].focus();
@@ -91,12 +92,12 @@ async function poll() {
   try {
     n = (await api.unread()).unread;
   } catch (e) {
-    if (e.code === 'unauthorized') return end('Din session er udløbet. Log ind igen – dit udkast er gemt.');
+    if (e.code === 'unauthorized') return end(t('lock.expired'));
     n = null; // offline: try again later
   }
   if (!lockShown()) return;
   if (n !== null) {
-    el['lock-count'].textContent = n === 0 ? 'Ingen ulæste beskeder.' : n === 1 ? '1 ulæst besked.' : `${n} ulæste beskeder.`;
+    el['lock-count'].textContent = n === 0 ? t('lock.unread_none') : n === 1 ? t('lock.unread_one') : t('lock.unread_other', { n });
     document.title = n > 0 ? `(${n}) ${baseTitle}` : baseTitle;
   }
   timer = setTimeout(poll, POLL_MS);
@@ -113,7 +114,7 @@ async function onUnlock(e) {
   const password = el['lock-password'].value;
   const err = el['lock-error'];
   if (!password) {
-    err.textContent = 'Skriv din adgangskode.';
+    err.textContent = t('lock.no_password');
     err.hidden = false;
     el['lock-password'].focus();
     return;
@@ -126,13 +127,13 @@ async function onUnlock(e) {
     opts.onUnlocked(r.user);
   } catch (ex) {
     if (ex.code === 'unauthorized' && /expired/i.test(ex.message)) {
-      end('Din session er udløbet. Log ind igen – dit udkast er gemt.');
+      end(t('lock.expired'));
       return;
     }
-    err.textContent = ex.code === 'unauthorized' ? 'Forkert adgangskode.'
-      : ex.code === 'rate_limited' ? 'For mange forsøg. Vent et øjeblik, og prøv igen.'
-        : ex.code === 'network' ? 'Ingen forbindelse. Prøv igen om lidt.'
-          : 'Det lykkedes ikke at låse op. Prøv igen.';
+    err.textContent = t(ex.code === 'unauthorized' ? 'lock.wrong_password'
+      : ex.code === 'rate_limited' ? 'lock.rate_limited'
+        : ex.code === 'network' ? 'lock.network'
+          : 'lock.failed');
     err.hidden = false;
     el['lock-password'].select();
     el['lock-password'].focus();

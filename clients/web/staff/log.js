@@ -9,12 +9,12 @@
 // since the team's last meeting), "til og med" inclusive.  Message and note
 // rows show the message's text as it is now (LogEntry.text, for the pair
 // and team), an edited row the new text; the details of other rows are said
-// in Danish words rather than the gateway's codes where it is easy.  The
+// in words rather than the gateway's codes where it is easy.  The
 // log comes a page at a time (500 entries): "Vis flere hændelser".  Reading
 // it is itself logged.  "Download CSV" is the whole log of the period, for
 // the case file.
 //
-// logDetail() and KIND_LABELS are also the meeting view's (meeting.js).
+// logDetail() and kindLabel() are also the meeting view's (meeting.js).
 
 import { h, clear } from '../shared/dom.js';
 import { dateTime, localDateToUtc, isoDate } from '../shared/format.js';
@@ -23,102 +23,91 @@ import { convName } from './families.js';
 import { settingsDetail } from './quiet.js';
 import { scheduledDetail } from './scheduled.js';
 import { myTeams } from './teams.js';
+import { t, lang } from './i18n.js';
 
-const LOCALE = 'da-DK';
-
-export const KIND_LABELS = {
-  message: 'Besked',
-  note: 'Intern note',
-  receipt: 'Læst',
-  enrol: 'Telefon tilmeldt',
-  login: 'Logget ind',
-  logout: 'Logget ud',
-  unlock: 'Låst op',
-  invite: 'Invitationskode lavet',
-  revoke: 'Telefon tilbagekaldt',
-  device: 'Telefon omdøbt',
-  access: 'Opslag',
-  denied: 'Afvist adgang',
-  conversation: 'Samtale oprettet',
-  handover: 'Overdragelse',
-  settings: 'Indstilling',
-  sms: 'SMS',
-  scheduled: 'Planlagt besked',
-  handled: 'Intet svar nødvendigt',
-  escalated: 'Eskaleret',
-  absence: 'Fravær',
-  edited: 'Rettet',
-  withdrawn: 'Trukket tilbage',
-  coordinator: 'Tovholder valgt',
-  meeting: 'Teammøde holdt',
+// Each kind's label: t(KIND_KEYS[kind]) (kindLabel()).
+const KIND_KEYS = {
+  message: 'log.kind_message',
+  note: 'log.kind_note',
+  receipt: 'log.kind_receipt',
+  enrol: 'log.kind_enrol',
+  login: 'log.kind_login',
+  logout: 'log.kind_logout',
+  unlock: 'log.kind_unlock',
+  invite: 'log.kind_invite',
+  revoke: 'log.kind_revoke',
+  device: 'log.kind_device',
+  access: 'log.kind_access',
+  denied: 'log.kind_denied',
+  conversation: 'log.kind_conversation',
+  handover: 'log.kind_handover',
+  settings: 'log.kind_settings',
+  sms: 'log.kind_sms',
+  scheduled: 'log.kind_scheduled',
+  handled: 'log.kind_handled',
+  escalated: 'log.kind_escalated',
+  absence: 'log.kind_absence',
+  edited: 'log.kind_edited',
+  withdrawn: 'log.kind_withdrawn',
+  coordinator: 'log.kind_coordinator',
+  meeting: 'log.kind_meeting',
 };
+
+// A log kind as words ("Besked"); an unknown kind as its code.
+export function kindLabel(kind) {
+  return KIND_KEYS[kind] ? t(KIND_KEYS[kind]) : kind;
+}
 
 // The kind filter: [value (kinds joined by commas; '' for all), label].
-export const KIND_FILTER = [
-  ['', 'Alle hændelser'],
-  ['message,note,edited,withdrawn', 'Beskeder og noter'],
-  ...['message', 'note', 'handled', 'escalated', 'absence', 'edited', 'withdrawn', 'handover', 'coordinator',
-    'meeting', 'enrol', 'revoke', 'device', 'invite', 'conversation', 'scheduled', 'settings', 'sms', 'receipt',
-    'access', 'denied'].map((k) => [k, KIND_LABELS[k]]),
-];
+export function kindFilter() {
+  return [
+    ['', t('log.filter_all')],
+    ['message,note,edited,withdrawn', t('log.filter_messages')],
+    ...['message', 'note', 'handled', 'escalated', 'absence', 'edited', 'withdrawn', 'handover', 'coordinator',
+      'meeting', 'enrol', 'revoke', 'device', 'invite', 'conversation', 'scheduled', 'settings', 'sms', 'receipt',
+      'access', 'denied'].map((k) => [k, kindLabel(k)]),
+  ];
+}
 
-const TEXT = {
-  kind: 'Hændelse',
-  staff: 'Vis også medarbejdernes log ind og ud',
-  caption: (name, n, more) => `Kontaktlog for ${name}: ${n} ${n === 1 ? 'hændelse' : 'hændelser'}${more ? ' – der er flere' : ''}`,
-  captionBare: (name) => `Kontaktlog for ${name}`,
-  loading: (name) => `Kontaktlog for ${name} – henter …`,
-  none: 'Ingen hændelser i perioden.',
-  order: '«Fra og med» skal ligge før «til og med».',
-  messageNo: (n) => `Besked nr. ${n}`,
-  readUpto: (n) => `Læst til og med besked nr. ${n}`,
-  phone: (d) => `Telefon: ${d}`,
-  handledUpto: (n) => `Familiens beskeder til og med nr. ${n} kræver ikke svar`,
-  escalated: {
-    partner: 'Familien har ventet over halvdelen af svartiden: makkeren fik besked',
-    leaders: 'Familien har ventet over svartiden: teamets ledere fik besked',
-  },
-  away: (from, to) => `Meldt væk fra ${from} til ${to}`,
-  back: 'Meldt tilbage',
-  editedTo: (t) => `Rettet til: ${t}`,
-  withdrawn: 'Beskeden er trukket tilbage (den oprindelige tekst er gemt til journalen).',
-  handover: (was1, was2, now1, now2) => `Makkerpar før: ${was1} (tovholder) og ${was2}; nu: ${now1} (tovholder) og ${now2}`,
-  coordinator: (name) => `Familien valgte ${name} som tovholder`,
-  meeting: 'Teamet holdt møde om familien',
-  roles: { family: 'familie', adviser: 'medarbejder', admin: 'administrator' },
-  system: 'Indgang',
+// The access row's detail (what was looked at) as words.
+const ACCESS_KEYS = {
+  history: 'log.access_history',
+  sync: 'log.access_sync',
+  log: 'log.access_log',
+  'log export csv': 'log.access_log_csv',
+  devices: 'log.access_devices',
+  'list devices': 'log.access_devices',
+  'access log': 'log.access_access_log',
+  'access log csv': 'log.access_access_log_csv',
+  'access log (indgang-admin)': 'log.access_access_log_admin',
+  scheduled: 'log.access_scheduled',
+  correct: 'log.access_correct',
+  withdraw: 'log.access_withdraw',
+  handled: 'log.access_handled',
+  handover: 'log.access_handover',
+  'member sms': 'log.access_member_sms',
+  attachment: 'log.access_attachment',
+  invite: 'log.access_invite',
 };
 
-const ACCESS_LABELS = {
-  history: 'åbnede samtalen',
-  sync: 'hentede nye beskeder',
-  log: 'åbnede kontaktloggen',
-  'log export csv': 'hentede kontaktloggen som CSV',
-  devices: 'så familiens telefoner',
-  'list devices': 'så familiens telefoner',
-  'access log': 'åbnede adgangsloggen',
-  'access log csv': 'hentede adgangsloggen som CSV',
-  'access log (indgang-admin)': 'udtrak adgangsloggen (indgang-admin)',
-  scheduled: 'så de planlagte beskeder',
-  correct: 'forsøgte at rette en andens besked',
-  withdraw: 'forsøgte at trække en andens besked tilbage',
-  handled: 'forsøgte at markere «intet svar nødvendigt»',
-  handover: 'forsøgte at overdrage familien',
-};
+const ESCALATED_KEYS = { partner: 'log.escalated_partner', leaders: 'log.escalated_leaders' };
+const ROLE_KEYS = { family: 'log.role_family', adviser: 'log.role_adviser', admin: 'log.role_admin' };
 
-// ---- Details in Danish (pure) ----------------------------------------------------------------
+// ---- Details in words (pure) -----------------------------------------------------------------
 
-// 'device 12 "Android-telefon" of Mette Hansen renamed "Mettes Samsung"'
+// 'device 12 "Android-telefon" of Mette Hansen renamed "Mettes Samsung"'.
+// Two strings, as a Danish genitive depends on the name's last letter
+// ("Mettes", "Lars'").
 function renamedDetail(detail) {
   const m = /^device (\d+) "(.*)" of (.*) renamed "(.*)"$/.exec(detail || '');
   if (!m) return detail || '';
-  const whose = /[sxz]$/i.test(m[3]) ? `${m[3]}'` : `${m[3]}s`; // Danish genitive
-  return `${whose} telefon nr. ${m[1]}: „${m[2]}“ hedder nu „${m[4]}“`;
+  const key = /[sxz]$/i.test(m[3]) ? 'log.renamed_sxz' : 'log.renamed';
+  return t(key, { owner: m[3], n: m[1], old: m[2], name: m[4] });
 }
 
 // A username of the handover row as the person's name, when the teams say it.
 function personOf(username) {
-  for (const t of myTeams()) for (const s of t.staff || []) if (s.username === username) return s.name;
+  for (const team of myTeams()) for (const s of team.staff || []) if (s.username === username) return s.name;
   return username;
 }
 
@@ -128,19 +117,19 @@ export function logDetail(e) {
   switch (e.kind) {
     case 'message':
     case 'note':
-      return typeof e.text === 'string' ? e.text : TEXT.messageNo(e.message);
+      return typeof e.text === 'string' ? e.text : t('log.message_no', { n: e.message });
     case 'edited':
-      return typeof e.text === 'string' ? TEXT.editedTo(e.text) : TEXT.messageNo(e.message);
+      return typeof e.text === 'string' ? t('log.edited_to', { text: e.text }) : t('log.message_no', { n: e.message });
     case 'withdrawn':
-      return TEXT.withdrawn;
+      return t('log.withdrawn');
     case 'receipt':
-      return TEXT.readUpto(e.message);
+      return t('log.read_upto', { n: e.message });
     case 'access':
     case 'denied':
-      return ACCESS_LABELS[detail] || detail;
+      return ACCESS_KEYS[detail] ? t(ACCESS_KEYS[detail]) : detail;
     case 'enrol':
     case 'revoke':
-      return detail ? TEXT.phone(detail) : '';
+      return detail ? t('log.phone', { device: detail }) : '';
     case 'device':
       return renamedDetail(detail);
     case 'settings':
@@ -148,30 +137,32 @@ export function logDetail(e) {
     case 'scheduled':
       return scheduledDetail(detail);
     case 'handled':
-      return e.message ? TEXT.handledUpto(e.message) : '';
+      return e.message ? t('log.handled_upto', { n: e.message }) : '';
     case 'escalated':
-      return TEXT.escalated[detail] || detail;
+      return ESCALATED_KEYS[detail] ? t(ESCALATED_KEYS[detail]) : detail;
     case 'absence': {
-      if (detail === 'back') return TEXT.back;
+      if (detail === 'back') return t('log.back');
       const m = /^away (.+) - (.+)$/.exec(detail);
-      return m ? TEXT.away(m[1], m[2]) : detail;
+      return m ? t('log.away', { from: m[1], to: m[2] }) : detail;
     }
     case 'handover': {
       const m = /^pair changed from (.+) \(primary\) \/ (.+) \(secondary\) to (.+) \/ (.+)$/.exec(detail);
-      return m ? TEXT.handover(...m.slice(1).map(personOf)) : detail;
+      if (!m) return detail;
+      const [was1, was2, now1, now2] = m.slice(1).map(personOf);
+      return t('log.handover', { was1, was2, now1, now2 });
     }
     case 'coordinator':
-      return detail ? TEXT.coordinator(detail) : '';
+      return detail ? t('log.coordinator', { name: detail }) : '';
     case 'meeting':
-      return detail || TEXT.meeting;
+      return detail || t('log.meeting');
     default:
       return detail;
   }
 }
 
 export function actorText(a) {
-  if (!a || !a.id) return TEXT.system;
-  return `${a.name} (${TEXT.roles[a.role] || a.role})`;
+  if (!a || !a.id) return t('log.system');
+  return t('log.actor', { name: a.name, role: ROLE_KEYS[a.role] ? t(ROLE_KEYS[a.role]) : a.role });
 }
 
 // ---- The view ---------------------------------------------------------------------------------
@@ -191,11 +182,11 @@ export function initLog({ store: s, family, errorText }) {
   for (const id of ['log-form', 'log-from', 'log-to', 'log-csv', 'log-error', 'log-caption', 'log-body', 'log-more']) {
     el[id] = document.getElementById(id);
   }
-  el.kind = h('select', { id: 'log-kind' }, KIND_FILTER.map(([v, l]) => h('option', { value: v }, l)));
+  el.kind = h('select', { id: 'log-kind' }, kindFilter().map(([v, l]) => h('option', { value: v }, l)));
   el.staff = h('input', { id: 'log-staff', type: 'checkbox' });
   const submit = el['log-form'].querySelector('button[type="submit"]');
-  el['log-form'].insertBefore(h('div', { class: 'field' }, h('label', { for: 'log-kind' }, TEXT.kind), el.kind), submit);
-  el['log-form'].insertBefore(h('div', { class: 'field check log-staff' }, el.staff, h('label', { for: 'log-staff' }, TEXT.staff)), submit);
+  el['log-form'].insertBefore(h('div', { class: 'field' }, h('label', { for: 'log-kind' }, t('log.filter_label')), el.kind), submit);
+  el['log-form'].insertBefore(h('div', { class: 'field check log-staff' }, el.staff, h('label', { for: 'log-staff' }, t('log.staff'))), submit);
   el['log-form'].addEventListener('submit', (e) => {
     e.preventDefault();
     loadLog();
@@ -233,7 +224,9 @@ function updateCsvLink() {
   if (!f) return;
   const { from, to } = range();
   el['log-csv'].href = http.logCsvUrl(f.id, { from, to });
-  el['log-csv'].setAttribute('download', `kontaktlog-${f.name.replace(/[^\p{L}\p{N}]+/gu, '-')}-${el['log-from'].value}-${el['log-to'].value}.csv`);
+  el['log-csv'].setAttribute('download', t('log.csv_file', {
+    name: f.name.replace(/[^\p{L}\p{N}]+/gu, '-'), from: el['log-from'].value, to: el['log-to'].value,
+  }));
 }
 
 async function loadLog(more = false) {
@@ -242,7 +235,7 @@ async function loadLog(more = false) {
   const { from, to } = range();
   el['log-error'].hidden = true;
   if (from && to && from >= to) {
-    el['log-error'].textContent = TEXT.order;
+    el['log-error'].textContent = t('log.order');
     el['log-error'].hidden = false;
     return;
   }
@@ -254,7 +247,7 @@ async function loadLog(more = false) {
     pages.next = null;
     clear(el['log-body']);
   }
-  el['log-caption'].textContent = TEXT.loading(f.name);
+  el['log-caption'].textContent = t('log.caption_loading', { name: f.name });
   const mine = ++asked;
   try {
     const r = await http.log(f.id, query(more ? pages.next : undefined));
@@ -262,17 +255,25 @@ async function loadLog(more = false) {
     const entries = r.entries || [];
     pages.count += entries.length;
     pages.next = r.next ?? null;
-    el['log-caption'].textContent = TEXT.caption(f.name, pages.count, !!pages.next);
+    el['log-caption'].textContent = captionText(f.name, pages.count, !!pages.next);
     for (const e of entries) el['log-body'].append(logRow(e));
-    if (!pages.count) el['log-body'].append(h('tr', null, h('td', { colspan: '5' }, TEXT.none)));
+    if (!pages.count) el['log-body'].append(h('tr', null, h('td', { colspan: '5' }, t('log.none'))));
     el['log-more'].hidden = !pages.next;
   } catch (e) {
     if (mine !== asked) return;
-    el['log-caption'].textContent = TEXT.captionBare(f.name);
+    el['log-caption'].textContent = t('log.caption_bare', { name: f.name });
     el['log-error'].textContent = humanError(e);
     el['log-error'].hidden = false;
     el['log-more'].hidden = !pages.next;
   }
+}
+
+// "Kontaktlog for Familien Hansen: 12 hændelser – der er flere".
+function captionText(name, n, more) {
+  const key = n === 1
+    ? (more ? 'log.caption_one_more' : 'log.caption_one')
+    : (more ? 'log.caption_other_more' : 'log.caption_other');
+  return t(key, { name, n });
 }
 
 function logRow(e) {
@@ -280,10 +281,10 @@ function logRow(e) {
   const detail = logDetail(e);
   const text = (e.kind === 'message' || e.kind === 'note' || e.kind === 'edited') && typeof e.text === 'string';
   return h('tr', { dataset: { kind: e.kind } },
-    h('td', { class: 'when' }, h('time', { datetime: e.at }, dateTime(e.at, LOCALE))),
-    h('td', null, h('span', { class: `log-kind kind-${e.kind}` }, KIND_LABELS[e.kind] || e.kind)),
+    h('td', { class: 'when' }, h('time', { datetime: e.at }, dateTime(e.at, lang().locale))),
+    h('td', null, h('span', { class: `log-kind kind-${e.kind}` }, kindLabel(e.kind))),
     h('td', null, actorText(e.actor)),
-    h('td', null, e.conv ? (conv ? convName(conv) : `nr. ${e.conv}`) : ''),
+    h('td', null, e.conv ? (conv ? convName(conv) : t('log.conv_no', { n: e.conv })) : ''),
     h('td', { class: text ? 'log-text' : null, dir: text ? 'auto' : null }, detail),
   );
 }

@@ -23,56 +23,17 @@ import { dateTime, shortWhen } from '../shared/format.js';
 import { http } from './http.js';
 import { families, convName } from './families.js';
 import { needsAnswer, waitedText, shortName } from './waiting.js';
-import { KIND_LABELS, logDetail } from './log.js';
+import { kindLabel, logDetail } from './log.js';
 import { familyTeam, onTeams } from './teams.js';
+import { t, lang } from './i18n.js';
 
-const LOCALE = 'da-DK';
 const DAYS = 14;
 const KINDS = ['message', 'note', 'enrol', 'revoke', 'handover', 'coordinator', 'absence', 'escalated', 'meeting'];
 const MAX_PAGES = 10; // 5,000 rows; a fortnight is far less
 const NUM_COLS = new Set([3, 4, 6, 7, 8]); // the overview's counts
-
-const TEXT = {
-  tab: 'Møde',
-  title: (name) => `Teammøde: ${name}`,
-  since: (when) => `Siden sidste teammøde ${when}`,
-  sinceNone: (when) => `De seneste ${DAYS} dage (siden ${when}) – teamet har ikke markeret et møde endnu`,
-  mark: 'Marker mødet holdt',
-  markHint: 'Næste gang viser siden det, der sker fra nu af.',
-  marking: 'Markerer …',
-  marked: (when) => `Mødet er markeret holdt ${when}. Siden viser nu det, der er sket siden.`,
-  loading: 'Henter …',
-  unanswered: 'Ubesvaret nu',
-  unansweredNone: 'Intet venter på svar.',
-  waits: (conv, waited, since) => `${conv}: ${waited} (siden ${since})`,
-  messages: 'Beskeder og noter',
-  messagesNone: 'Ingen beskeder eller noter i perioden.',
-  note: 'Intern note',
-  phones: 'Nye telefoner',
-  phonesNone: 'Ingen nye telefoner.',
-  handovers: 'Overdragelser og tovholder',
-  handoversNone: 'Ingen overdragelser.',
-  absences: 'Fravær',
-  absencesNone: 'Intet fravær.',
-  escalations: 'Eskaleringer',
-  escalationsNone: 'Ingen eskaleringer.',
-  by: (name) => ` – ${name}`,
-  // The overview
-  back: '← Sagsliste',
-  allTitle: 'Teammøde',
-  allIntro: `Alle familier, du ser, med det, der er sket siden teamets sidste møde om dem (eller de seneste ${DAYS} dage). Udskriv oversigten til mødet, og marker mødet holdt for hver familie under dens fane «Møde».`,
-  print: 'Udskriv',
-  caption: (team) => `Teammøde – ${team}`,
-  captionAll: 'Teammøde – familierne',
-  printed: (when) => `Udskrevet ${when}`,
-  cols: ['Familie', 'Makkerpar', 'Sidste møde', 'Beskeder', 'Noter', 'Ubesvaret nu', 'Nye telefoner', 'Overdragelser', 'Fravær'],
-  never: 'aldrig',
-  none: '–',
-  yes: (waited) => `Ja, ${waited}`,
-  noFamilies: 'Ingen familier i dine teams.',
-  otherTeam: 'Andre familier',
-  failed: (e) => `Kunne ikke hentes: ${e}`,
-};
+const COLS = ['meeting.col_family', 'meeting.col_pair', 'meeting.col_last', 'meeting.col_messages', 'meeting.col_notes',
+  'meeting.col_unanswered', 'meeting.col_phones', 'meeting.col_handovers', 'meeting.col_absences'];
+const NONE = '–'; // an empty count
 
 let store = null;
 let live = null;
@@ -145,17 +106,19 @@ export function openMeeting(f) {
   const since = periodStart(f);
   const met = lastMet(f);
   const status = h('p', { id: 'meeting-status', role: 'status', class: 'meeting-status' });
-  const button = h('button', { id: 'meeting-mark', class: 'btn btn-primary', type: 'button', 'aria-describedby': 'meeting-mark-hint', onclick: () => mark(f, button, status) }, TEXT.mark);
+  const button = h('button', { id: 'meeting-mark', class: 'btn btn-primary', type: 'button', 'aria-describedby': 'meeting-mark-hint', onclick: () => mark(f, button, status) }, t('meeting.mark'));
   p.append(
     h('div', { class: 'meeting-head' },
       h('div', null,
-        h('h2', { id: 'meeting-family-title', class: 'meeting-title' }, TEXT.title(f.name)),
-        h('p', { class: 'meeting-since' }, met ? TEXT.since(dateTime(met, LOCALE)) : TEXT.sinceNone(dateTime(since, LOCALE)))),
-      h('div', { class: 'meeting-acts' }, button, h('p', { id: 'meeting-mark-hint', class: 'hint' }, TEXT.markHint))),
+        h('h2', { id: 'meeting-family-title', class: 'meeting-title' }, t('meeting.title', { name: f.name })),
+        h('p', { class: 'meeting-since' }, met
+          ? t('meeting.since', { when: dateTime(met, lang().locale) })
+          : t('meeting.since_none', { n: DAYS, when: dateTime(since, lang().locale) }))),
+      h('div', { class: 'meeting-acts' }, button, h('p', { id: 'meeting-mark-hint', class: 'hint' }, t('meeting.mark_hint')))),
     status,
-    section('meeting-unanswered', TEXT.unanswered, unansweredList(f)),
+    section('meeting-unanswered', t('meeting.unanswered'), unansweredList(f)),
   );
-  const body = h('div', { class: 'meeting-body' }, h('p', { class: 'hint' }, TEXT.loading));
+  const body = h('div', { class: 'meeting-body' }, h('p', { class: 'hint' }, t('meeting.loading')));
   p.append(body);
   const mine = ++asked;
   familyLog(f, since).then((entries) => {
@@ -163,11 +126,11 @@ export function openMeeting(f) {
     const g = group(entries);
     clear(body);
     body.append(
-      section('meeting-messages', TEXT.messages, messageList(g.messages), TEXT.messagesNone),
-      section('meeting-phones', TEXT.phones, eventList(g.phones), TEXT.phonesNone),
-      section('meeting-handovers', TEXT.handovers, eventList(g.handovers), TEXT.handoversNone),
-      section('meeting-absences', TEXT.absences, eventList(g.absences), TEXT.absencesNone),
-      section('meeting-escalations', TEXT.escalations, eventList(g.escalations), TEXT.escalationsNone),
+      section('meeting-messages', t('meeting.messages'), messageList(g.messages), t('meeting.messages_none')),
+      section('meeting-phones', t('meeting.phones'), eventList(g.phones), t('meeting.phones_none')),
+      section('meeting-handovers', t('meeting.handovers'), eventList(g.handovers), t('meeting.handovers_none')),
+      section('meeting-absences', t('meeting.absences'), eventList(g.absences), t('meeting.absences_none')),
+      section('meeting-escalations', t('meeting.escalations'), eventList(g.escalations), t('meeting.escalations_none')),
     );
   }, (e) => {
     if (mine !== asked) return;
@@ -190,9 +153,11 @@ function section(id, title, list, none) {
 
 function unansweredList(f) {
   const waiting = f.convs.filter(needsAnswer);
-  if (!waiting.length) return h('p', { class: 'hint' }, TEXT.unansweredNone);
+  if (!waiting.length) return h('p', { class: 'hint' }, t('meeting.unanswered_none'));
   return h('ul', { class: 'meeting-list' }, waiting.map((c) => h('li', null,
-    h('a', { href: `#/c/${c.id}` }, TEXT.waits(convName(c), waitedText(c.waiting.since), shortWhen(c.waiting.since, LOCALE))))));
+    h('a', { href: `#/c/${c.id}` }, t('meeting.waits', {
+      conv: convName(c), waited: waitedText(c.waiting.since), since: shortWhen(c.waiting.since, lang().locale),
+    })))));
 }
 
 function messageList(entries) {
@@ -201,9 +166,9 @@ function messageList(entries) {
     const conv = e.conv ? store.convs.get(e.conv) : null;
     return h('li', { class: `meeting-msg${e.kind === 'note' ? ' note' : ''}` },
       h('p', { class: 'meeting-msg-head' },
-        e.kind === 'note' ? h('span', { class: 'note-badge' }, TEXT.note) : null, ' ',
+        e.kind === 'note' ? h('span', { class: 'note-badge' }, t('meeting.note')) : null, ' ',
         h('span', { class: 'msg-sender' }, e.actor ? e.actor.name : ''), ' · ',
-        h('time', { datetime: e.at }, dateTime(e.at, LOCALE)),
+        h('time', { datetime: e.at }, dateTime(e.at, lang().locale)),
         conv && conv.title !== conv.family.name ? ` · ${convName(conv)}` : ''),
       h('p', { class: 'meeting-msg-body', dir: 'auto' }, logDetail(e)));
   }));
@@ -212,14 +177,14 @@ function messageList(entries) {
 function eventList(entries) {
   if (!entries.length) return null;
   return h('ul', { class: 'meeting-list' }, entries.map((e) => h('li', null,
-    h('time', { datetime: e.at }, dateTime(e.at, LOCALE)), ' – ',
-    h('strong', null, KIND_LABELS[e.kind] || e.kind), ': ',
-    logDetail(e), e.actor && e.actor.id ? TEXT.by(e.actor.name) : '')));
+    h('time', { datetime: e.at }, dateTime(e.at, lang().locale)), ' – ',
+    h('strong', null, kindLabel(e.kind)), ': ',
+    logDetail(e), e.actor && e.actor.id ? ` – ${e.actor.name}` : '')));
 }
 
 async function mark(f, button, status) {
   button.disabled = true;
-  button.textContent = TEXT.marking;
+  button.textContent = t('meeting.marking');
   try {
     const r = await http.meetingHeld(f.id);
     for (const c of f.convs) c.met_at = r.met_at;
@@ -227,13 +192,14 @@ async function mark(f, button, status) {
       const fresh = families(store).get(f.id) || f;
       openMeeting(fresh);
       const s = document.getElementById('meeting-status');
-      if (s) s.textContent = TEXT.marked(dateTime(r.met_at, LOCALE));
-      announce(live, TEXT.marked(dateTime(r.met_at, LOCALE)));
+      const said = t('meeting.marked', { when: dateTime(r.met_at, lang().locale) });
+      if (s) s.textContent = said;
+      announce(live, said);
       document.getElementById('meeting-mark')?.focus();
     }
   } catch (e) {
     button.disabled = false;
-    button.textContent = TEXT.mark;
+    button.textContent = t('meeting.mark');
     status.textContent = humanError(e);
   }
 }
@@ -259,16 +225,17 @@ function renderAll() {
   clear(s);
   const mine = ++allAsked;
   s.append(
-    h('a', { class: 'btn back', href: '#/' }, TEXT.back), // a narrow screen: back to the caseload
+    h('a', { class: 'btn back', href: '#/' }, t('meeting.back')), // a narrow screen: back to the caseload
     h('div', { class: 'meeting-all-head' },
-      h('h1', { id: 'meeting-title', tabindex: '-1' }, TEXT.allTitle),
-      h('button', { class: 'btn meeting-print', type: 'button', onclick: () => window.print() }, TEXT.print)),
-    h('p', { class: 'hint meeting-intro' }, TEXT.allIntro),
-    h('p', { class: 'meeting-printed' }, TEXT.printed(dateTime(new Date(), LOCALE))),
+      h('h1', { id: 'meeting-title', tabindex: '-1' }, t('meeting.all_title')),
+      h('button', { class: 'btn meeting-print', type: 'button', onclick: () => window.print() }, t('meeting.print'))),
+    h('p', { class: 'hint meeting-intro' }, t('meeting.all_intro', { n: DAYS })),
+    h('p', { class: 'meeting-printed' }, t('meeting.printed', { when: dateTime(new Date(), lang().locale) })),
   );
-  const fams = [...families(store).values()].sort((a, b) => a.name.localeCompare(b.name, LOCALE));
+  const locale = lang().locale;
+  const fams = [...families(store).values()].sort((a, b) => a.name.localeCompare(b.name, locale));
   if (!fams.length) {
-    s.append(h('p', null, TEXT.noFamilies));
+    s.append(h('p', null, t('meeting.no_families')));
     return;
   }
   // By team (when the teams' staff says which), else one table.
@@ -280,13 +247,13 @@ function renderAll() {
     byTeam.get(key).push(f);
   }
   const several = byTeam.size > 1;
-  for (const [team, list] of [...byTeam].sort(([a], [b]) => (a === '') - (b === '') || a.localeCompare(b, LOCALE))) {
-    const caption = team ? TEXT.caption(team) : several ? TEXT.otherTeam : TEXT.captionAll;
+  for (const [team, list] of [...byTeam].sort(([a], [b]) => (a === '') - (b === '') || a.localeCompare(b, locale))) {
+    const caption = team ? t('meeting.caption', { team }) : several ? t('meeting.other_team') : t('meeting.caption_all');
     const body = h('tbody');
     s.append(h('div', { class: 'table-wrap meeting-table-wrap' },
       h('table', { class: 'log-table meeting-table' },
         h('caption', null, caption),
-        h('thead', null, h('tr', null, TEXT.cols.map((c, i) => h('th', { scope: 'col', class: NUM_COLS.has(i) ? 'num' : null }, c)))),
+        h('thead', null, h('tr', null, COLS.map((c, i) => h('th', { scope: 'col', class: NUM_COLS.has(i) ? 'num' : null }, t(c))))),
         body)));
     for (const f of list) {
       const tr = familyRow(f);
@@ -296,7 +263,7 @@ function renderAll() {
         fillCounts(tr, group(entries));
       }, (e) => {
         if (mine !== allAsked) return;
-        tr.cells[3].textContent = TEXT.failed(humanError(e));
+        tr.cells[3].textContent = t('meeting.failed', { error: humanError(e) });
       });
     }
   }
@@ -308,24 +275,24 @@ function familyRow(f) {
     .filter((u) => u.id === f.main.primary || u.id === f.main.secondary || !('primary' in f.main))
     .sort((a, b) => (b.id === primary) - (a.id === primary))
     .map((u) => shortName(u, [...f.advisers.values()]))
-    .join(' og ');
+    .reduce((a, b) => (a ? t('meeting.a_and_b', { a, b }) : b), ''); // "Anna og Bo"
   const waiting = f.convs.filter(needsAnswer);
   const oldest = waiting.map((c) => c.waiting.since).sort()[0];
   const met = lastMet(f);
   return h('tr', { dataset: { family: String(f.id) } },
     h('th', { scope: 'row' }, h('a', { href: `#/f/${f.id}/meeting` }, f.name)),
     h('td', null, pair),
-    h('td', { class: 'when' }, met ? dateTime(met, LOCALE) : TEXT.never),
-    h('td', { class: 'num' }, TEXT.loading),
+    h('td', { class: 'when' }, met ? dateTime(met, lang().locale) : t('meeting.never')),
+    h('td', { class: 'num' }, t('meeting.loading')),
     h('td', { class: 'num' }, ''),
-    h('td', null, oldest ? TEXT.yes(waitedText(oldest)) : TEXT.none),
+    h('td', null, oldest ? t('meeting.yes', { waited: waitedText(oldest) }) : NONE),
     h('td', { class: 'num' }, ''),
     h('td', { class: 'num' }, ''),
     h('td', { class: 'num' }, ''));
 }
 
 function fillCounts(tr, g) {
-  const n = (x) => (x ? String(x) : TEXT.none);
+  const n = (x) => (x ? String(x) : NONE);
   tr.cells[3].textContent = n(g.messages.filter((e) => e.kind === 'message').length);
   tr.cells[4].textContent = n(g.messages.filter((e) => e.kind === 'note').length);
   tr.cells[6].textContent = n(g.phones.filter((e) => e.kind === 'enrol').length);

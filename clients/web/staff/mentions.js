@@ -24,18 +24,7 @@ import { h, announce } from '../shared/dom.js';
 import { familyTeam, myUsername, usernameOf } from './teams.js';
 import { families, convName } from './families.js';
 import { showNotice } from './notices.js';
-
-const TEXT = {
-  tag: 'Nævner dig',
-  tagSpoken: 'Noten nævner dig.',
-  notice: (who, fam, conv) => `${who} nævnte dig i en intern note i ${fam} (${conv}).`,
-  open: 'Åbn noten',
-  spoken: (who, fam) => `${who} nævnte dig i en intern note i ${fam}.`,
-  list: 'Kolleger, du kan nævne',
-  offered: (n) => (n === 1 ? '1 kollega. Pil op og ned vælger, Enter indsætter.' : `${n} kolleger. Pil op og ned vælger, Enter indsætter.`),
-  pair: 'makkerpar',
-  team: 'team',
-};
+import { t } from './i18n.js';
 
 const NAME_CHAR = /[A-Za-z0-9._-]/;
 
@@ -72,8 +61,8 @@ export function mentionsMe(m) {
 // The head's "Nævner dig" (or nothing).
 export function mentionTag(m) {
   if (!mentionsMe(m)) return null;
-  return h('span', { class: 'mention-tag' }, h('span', { 'aria-hidden': 'true' }, `@ ${TEXT.tag}`),
-    h('span', { class: 'visually-hidden' }, TEXT.tagSpoken));
+  return h('span', { class: 'mention-tag' }, h('span', { 'aria-hidden': 'true' }, `@ ${t('mentions.tag')}`),
+    h('span', { class: 'visually-hidden' }, t('mentions.tag_spoken')));
 }
 
 // store; liveRegion; openConv(): the id of the conversation on screen (and
@@ -87,13 +76,13 @@ export function initMentions({ store: s, liveRegion, openConv, form, textarea, i
     const { conv, message: m, live: isLive } = e.detail;
     if (!isLive || !mentionsMe(m)) return;
     if (isOpen() === conv.id) {
-      announce(live, TEXT.spoken(m.sender.name, conv.family.name));
+      announce(live, t('mentions.spoken', { who: m.sender.name, family: conv.family.name }));
       return;
     }
     showNotice({
       key: `mention:${m.id}`, kind: 'mention',
-      text: TEXT.notice(m.sender.name, conv.family.name, convName(conv)),
-      href: `#/c/${conv.id}`, linkText: TEXT.open,
+      text: t('mentions.notice', { who: m.sender.name, family: conv.family.name, conv: convName(conv) }),
+      href: `#/c/${conv.id}`, linkText: t('mentions.open'),
     });
   });
   if (form && textarea) initPicker({ form, textarea, isNote, convId });
@@ -129,7 +118,7 @@ export function candidates(convId) {
 let picker = null;
 
 function initPicker({ form, textarea, isNote, convId }) {
-  const list = h('ul', { id: 'mention-list', class: 'mention-list', role: 'listbox', 'aria-label': TEXT.list, hidden: true });
+  const list = h('ul', { id: 'mention-list', class: 'mention-list', role: 'listbox', 'aria-label': t('mentions.list'), hidden: true });
   form.append(list);
   picker = { form, textarea, list, isNote, convId, items: [], active: 0, start: -1 };
   textarea.setAttribute('aria-controls', 'mention-list');
@@ -153,9 +142,9 @@ export function typedMention(text, caret) {
 function update() {
   const p = picker;
   if (!p || !p.isNote()) return close();
-  const t = p.textarea;
-  if (t.selectionStart !== t.selectionEnd) return close();
-  const typed = typedMention(t.value, t.selectionStart);
+  const ta = p.textarea;
+  if (ta.selectionStart !== ta.selectionEnd) return close();
+  const typed = typedMention(ta.value, ta.selectionStart);
   if (!typed) return close();
   const q = typed.query.toLowerCase();
   const items = candidates(p.convId()).filter((c) => c.username.toLowerCase().startsWith(q)
@@ -167,7 +156,7 @@ function update() {
   p.active = Math.min(p.active, items.length - 1);
   if (was) p.active = 0;
   render();
-  if (was) announce(live, TEXT.offered(items.length));
+  if (was) announce(live, items.length === 1 ? t('mentions.offered_one', { n: 1 }) : t('mentions.offered_other', { n: items.length }));
 }
 
 function render() {
@@ -180,7 +169,7 @@ function render() {
       insert();
     },
   }, h('span', { class: 'mention-user' }, `@${c.username}`), ' ', h('span', { class: 'mention-name' }, c.name),
-  h('span', { class: 'mention-role' }, ` (${c.role === 'pair' ? TEXT.pair : TEXT.team})`))));
+  h('span', { class: 'mention-role' }, ` (${c.role === 'pair' ? t('mentions.pair') : t('mentions.team')})`))));
   p.list.hidden = false;
   p.textarea.setAttribute('aria-activedescendant', `mention-opt-${p.items[p.active].id}`);
 }
@@ -198,12 +187,12 @@ function insert() {
   const p = picker;
   const c = p.items[p.active];
   if (!c) return;
-  const t = p.textarea;
-  const caret = t.selectionStart;
+  const ta = p.textarea;
+  const caret = ta.selectionStart;
   const text = `@${c.username} `;
-  t.setRangeText(text, p.start, caret, 'end');
+  ta.setRangeText(text, p.start, caret, 'end');
   close();
-  t.dispatchEvent(new Event('input', { bubbles: true })); // the draft, the counter
+  ta.dispatchEvent(new Event('input', { bubbles: true })); // the draft, the counter
 }
 
 function onKey(e) {

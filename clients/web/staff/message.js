@@ -17,32 +17,16 @@ import { familyReach } from './delivery.js';
 import { smsLine, smsFailed } from './smsout.js';
 import { editActions, editedTag, withdrawnBody } from './correct.js';
 import { mentionsMe, mentionTag } from './mentions.js';
+import { t, lang } from './i18n.js';
 
-const LOCALE = 'da-DK';
-
-const TEXT = {
-  family: 'familie',
-  admin: 'administrator',
-  pair: 'rådgiver, makkerpar',
-  team: 'team',
-  pairShort: 'makkerpar',
-  note: 'Intern note',
-  noteHidden: 'Familien kan ikke se denne note.',
-  you: (name) => `${name} (dig)`,
-  viaSms: 'SMS',
-  viaSmsTitle: 'Kom som SMS fra telefonen',
-  noSms: 'Ikke som SMS',
-  noSmsTitle: 'Teksten sendes ikke som SMS',
-  saved: '✓ Gemt',
-  readBy: (who) => `✓✓ Læst af ${who}`,
-  notSent: (why) => `Ikke sendt: ${why} `,
-  retry: 'Prøv igen',
-  discard: 'Slet',
-  sending: 'Sender …',
-  waiting: 'Venter på forbindelse …',
-  and: 'og',
-  members: (list, team) => `Deltagere: ${list}${team ? '. Du læser med som team.' : '. Teamet læser med.'}`,
+// A user's role beside their name, and the group in the members line.
+const ROLE_KEYS = {
+  family: 'message.role_family',
+  admin: 'message.role_admin',
+  pair: 'message.role_pair',
+  team: 'message.role_team',
 };
+const GROUP_KEYS = { ...ROLE_KEYS, pair: 'message.group_pair' };
 
 let store = null;
 let conn = null;
@@ -56,33 +40,37 @@ export function initMessages({ store: s, conn: c, outbox: o, errorText }) {
   if (errorText) humanError = errorText;
 }
 
+// 'family', 'admin', 'pair' (in CONV.members as an adviser) or 'team'.
+function roleOf(user, conv) {
+  if (user.role === 'family') return 'family';
+  if (user.role === 'admin') return 'admin';
+  const inPair = (conv.members || []).some((u) => u.id === user.id);
+  return inPair ? 'pair' : 'team';
+}
+
 export function roleLabel(user, conv) {
   if (!user) return '';
-  if (user.role === 'family') return TEXT.family;
-  if (user.role === 'admin') return TEXT.admin;
-  const inPair = (conv.members || []).some((u) => u.id === user.id);
-  return inPair ? TEXT.pair : TEXT.team;
+  return t(ROLE_KEYS[roleOf(user, conv)]);
 }
 
 // "Deltagere: Mette Hansen og Jonas Hansen (familie), Anna Jensen og Bo
 // Nielsen (makkerpar). Teamet læser med."
 export function membersLine(conv, f) {
-  const groups = new Map(); // role label -> names, in the members' order
+  const groups = new Map(); // role -> names, in the members' order
   for (const u of conv.members || []) {
-    const role = roleLabel(u, conv);
-    const label = role === TEXT.pair ? TEXT.pairShort : role;
-    if (!groups.has(label)) groups.set(label, []);
-    groups.get(label).push(u.name);
+    const role = roleOf(u, conv);
+    if (!groups.has(role)) groups.set(role, []);
+    groups.get(role).push(u.name);
   }
-  const and = (names) => (names.length > 1 ? `${names.slice(0, -1).join(', ')} ${TEXT.and} ${names.at(-1)}` : names[0]);
-  const list = [...groups].map(([label, names]) => `${and(names)} (${label})`).join(', ');
-  return TEXT.members(list, f && !f.pair);
+  const and = (names) => (names.length > 1 ? t('message.two_names', { a: names.slice(0, -1).join(', '), b: names.at(-1) }) : names[0]);
+  const list = [...groups].map(([role, names]) => t('message.group', { names: and(names), role: t(GROUP_KEYS[role]) })).join(', ');
+  return f && !f.pair ? t('message.members_team', { list }) : t('message.members_pair', { list });
 }
 
 export function renderMessage(conv, m) {
   const mine = store.me && m.sender.id === store.me.id;
   if (m.kind === 'system') {
-    return h('li', { class: 'msg system' }, h('p', { class: 'msg-body', dir: 'auto' }, m.body), h('span', { class: 'msg-time' }, time(m.created_at, LOCALE)));
+    return h('li', { class: 'msg system' }, h('p', { class: 'msg-body', dir: 'auto' }, m.body), h('span', { class: 'msg-time' }, time(m.created_at, lang().locale)));
   }
   const note = m.kind === 'note';
   const cls = ['msg'];
@@ -93,17 +81,17 @@ export function renderMessage(conv, m) {
   if (mentionsMe(m)) cls.push('mentions-me');
   return h('li', { class: cls.join(' '), dataset: { id: String(m.id), kind: m.kind } },
     h('div', { class: 'msg-head' },
-      note ? h('span', { class: 'note-badge' }, h('span', { class: 'lock', 'aria-hidden': 'true' }), TEXT.note) : null,
-      h('span', { class: 'msg-sender' }, mine ? TEXT.you(m.sender.name) : m.sender.name),
+      note ? h('span', { class: 'note-badge' }, h('span', { class: 'lock', 'aria-hidden': 'true' }), t('message.note')) : null,
+      h('span', { class: 'msg-sender' }, mine ? t('message.you', { name: m.sender.name }) : m.sender.name),
       h('span', { class: 'msg-role' }, roleLabel(m.sender, conv)),
       mentionTag(m),
       editedTag(m),
       editActions(conv, m),
-      h('time', { class: 'msg-time', datetime: m.created_at, title: dateTime(m.created_at, LOCALE) }, time(m.created_at, LOCALE)),
-      m.via === 'sms' ? h('span', { class: 'via-sms', title: TEXT.viaSmsTitle }, TEXT.viaSms) : null,
-      m.no_sms ? h('span', { class: 'no-sms-badge', title: TEXT.noSmsTitle }, TEXT.noSms) : null,
+      h('time', { class: 'msg-time', datetime: m.created_at, title: dateTime(m.created_at, lang().locale) }, time(m.created_at, lang().locale)),
+      m.via === 'sms' ? h('span', { class: 'via-sms', title: t('message.via_sms_title') }, t('message.via_sms')) : null,
+      m.no_sms ? h('span', { class: 'no-sms-badge', title: t('message.no_sms_title') }, t('message.no_sms')) : null,
     ),
-    note ? h('span', { class: 'visually-hidden' }, TEXT.noteHidden) : null,
+    note ? h('span', { class: 'visually-hidden' }, t('message.note_hidden')) : null,
     m.withdrawn ? withdrawnBody(m) : bodyShown(m) ? h('p', { class: 'msg-body', dir: 'auto' }, linkify(m.body)) : null,
     m.withdrawn ? null : messageFiles(m),
     mine ? h('p', { class: `msg-state ${note ? 'saved' : 'reach'}` }, deliveryText(conv, m)) : null,
@@ -118,12 +106,12 @@ export function renderMessage(conv, m) {
 export function deliveryText(conv, m) {
   if (m.kind !== 'note') return familyReach(conv, m);
   const readers = store.readersOf(conv, m).filter((r) => m.kind !== 'note' || r.user.role !== 'family');
-  if (!readers.length) return TEXT.saved;
+  if (!readers.length) return t('message.saved');
   const who = readers
     .sort((a, b) => (a.at < b.at ? -1 : 1))
-    .map((r) => `${r.user.name} ${shortWhen(r.at, LOCALE)}`)
+    .map((r) => t('message.reader', { name: r.user.name, when: shortWhen(r.at, lang().locale) }))
     .join(', ');
-  return TEXT.readBy(who);
+  return t('message.read_by', { who });
 }
 
 export function renderPending(conv, it) {
@@ -131,16 +119,16 @@ export function renderPending(conv, it) {
   const me = store.me || { name: '' };
   let state;
   if (it.state === 'failed') {
-    state = h('p', { class: 'msg-state failed' }, TEXT.notSent(humanError({ code: it.error })),
-      h('button', { class: 'btn-link', type: 'button', onclick: () => outbox.retry(it.client_id) }, TEXT.retry),
-      h('button', { class: 'btn-link', type: 'button', onclick: () => outbox.discard(it.client_id) }, TEXT.discard));
+    state = h('p', { class: 'msg-state failed' }, t('message.not_sent', { why: humanError({ code: it.error }) }), ' ',
+      h('button', { class: 'btn-link', type: 'button', onclick: () => outbox.retry(it.client_id) }, t('message.retry')),
+      h('button', { class: 'btn-link', type: 'button', onclick: () => outbox.discard(it.client_id) }, t('message.discard')));
   } else {
-    state = h('p', { class: 'msg-state' }, conn.isOpen ? TEXT.sending : TEXT.waiting);
+    state = h('p', { class: 'msg-state' }, conn.isOpen ? t('message.sending') : t('message.waiting'));
   }
   return h('li', { class: `msg pending ${note ? 'note' : 'mine'}`, dataset: { clientId: it.client_id, kind: it.kind } },
     h('div', { class: 'msg-head' },
-      note ? h('span', { class: 'note-badge' }, h('span', { class: 'lock', 'aria-hidden': 'true' }), TEXT.note) : null,
-      h('span', { class: 'msg-sender' }, TEXT.you(me.name)),
+      note ? h('span', { class: 'note-badge' }, h('span', { class: 'lock', 'aria-hidden': 'true' }), t('message.note')) : null,
+      h('span', { class: 'msg-sender' }, t('message.you', { name: me.name })),
     ),
     it.body ? h('p', { class: 'msg-body', dir: 'auto' }, it.body) : null,
     pendingFiles(it),

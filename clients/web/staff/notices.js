@@ -8,19 +8,14 @@
 // shown.  Gone at sign-out.
 
 import { h, clear } from '../shared/dom.js';
-
-const TEXT = {
-  region: 'Meddelelser',
-  close: 'Luk',
-  closeWhat: (text) => `Luk meddelelsen: ${text}`,
-};
+import { t } from './i18n.js';
 
 const MAX = 4;
 
 let box = null;
 
 export function initNotices(parent = document.getElementById('app-view')) {
-  box = h('aside', { id: 'notices', class: 'notices', 'aria-label': TEXT.region },
+  box = h('aside', { id: 'notices', class: 'notices', 'aria-label': t('notices.region') },
     h('ol', { class: 'notice-list', 'aria-live': 'polite', 'aria-relevant': 'additions' }));
   parent.append(box);
 }
@@ -35,9 +30,9 @@ export function showNotice({ key, kind = '', text, href, linkText }) {
     h('div', { class: 'notice-actions' },
       href ? h('a', { class: 'btn notice-open', href, onclick: () => item.remove() }, linkText) : null,
       h('button', {
-        class: 'btn-link notice-close', type: 'button', 'aria-label': TEXT.closeWhat(text),
+        class: 'btn-link notice-close', type: 'button', 'aria-label': t('notices.close_what', { text }),
         onclick: () => dismiss(item),
-      }, TEXT.close)),
+      }, t('notices.close'))),
   );
   list.append(item);
   while (list.children.length > MAX) list.firstChild.remove();

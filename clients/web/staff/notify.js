@@ -4,27 +4,31 @@
 // (GET/PUT /api/me/notifications).
 //
 // The gateway buzzes a pair adviser when one of the pair's families writes,
-// in Danish, not about the conversation on the adviser's screen, never
-// about notes.  The choice is kept per staff member in this browser; it is
-// registered again at each sign-in and ends (here too) at "Log ud".  A
-// tapped notification opens the family's conversation (#/c/CONV).
+// not about the conversation on the adviser's screen, never about notes.
+// The subscription carries the client's language (lang().code); the
+// gateway writes staff notifications in Danish for now
+// (core/push/notice.c).  The choice is kept per staff member in this
+// browser; it is registered again at each sign-in and ends (here too) at
+// "Log ud".  A tapped notification opens the family's conversation
+// (#/c/CONV).
 
 import { api } from '../shared/api.js';
 import { Push, onOpenConversation } from '../shared/push.js';
+import { t, lang } from './i18n.js';
 
-const LANG = 'da'; // the staff client is Danish
 const el = {};
 let push = null; // per signed-in staff member
 let busy = false;
 let failed = false; // the last "on" did not work (no push service, offline)
 
+// Push.state() -> the words under the switch.
 const STATES = {
-  on: 'Til. Du får besked, når en familie, du er i makkerpar for, skriver – også når Indgang ikke er åben.',
-  off: 'Fra. Du ser nye beskeder, når Indgang er åben.',
-  failed: 'Det lykkedes ikke at slå besked til. Tjek forbindelsen, og prøv igen senere.',
-  denied: 'Blokeret i browseren. Tillad notifikationer for denne side i browserens indstillinger, hvis du vil have besked.',
-  unsupported: 'Denne browser kan ikke give besked om nye beskeder.',
-  'ios-install': 'På iPad og iPhone kan Indgang kun give besked, når siden er lagt på hjemmeskærmen (Del › Føj til hjemmeskærm).',
+  on: 'notify.state_on',
+  off: 'notify.state_off',
+  failed: 'notify.state_failed',
+  denied: 'notify.state_denied',
+  unsupported: 'notify.state_unsupported',
+  'ios-install': 'notify.state_ios_install',
 };
 
 export function initStaffNotify({ onOpen }) {
@@ -48,7 +52,7 @@ export function initStaffNotify({ onOpen }) {
 // with the new sign-in.
 export function startStaffNotify(user) {
   push = new Push({ scope: '/staff/', swUrl: '/staff/sw.js', storageKey: `indgang.staff.push.${user.id}` });
-  push.resume(LANG);
+  push.resume(lang().code);
 }
 
 // "Log ud": the gateway ends the subscription with the sign-in; the browser's
@@ -69,7 +73,7 @@ async function render() {
   if (!push || busy) return;
   let state = await push.state();
   if (state === 'off' && failed) state = 'failed';
-  el['push-state'].textContent = STATES[state];
+  el['push-state'].textContent = STATES[state] ? t(STATES[state]) : '';
   const toggle = el['push-toggle'];
   toggle.checked = state === 'on';
   toggle.disabled = !(state === 'on' || state === 'off' || state === 'failed');
@@ -83,10 +87,10 @@ async function onToggle() {
   const toggle = el['push-toggle'];
   const on = toggle.checked;
   toggle.disabled = true;
-  el['push-state'].textContent = on ? 'Slår besked til …' : 'Slår besked fra …';
+  el['push-state'].textContent = t(on ? 'notify.turning_on' : 'notify.turning_off');
   failed = false;
   try {
-    if (on) await push.enable(LANG);
+    if (on) await push.enable(lang().code);
     else await push.disable();
   } catch {
     failed = on;
@@ -116,9 +120,9 @@ async function onContent(e) {
   status.textContent = '';
   try {
     await api.setNotifications(e.currentTarget.value);
-    status.textContent = 'Gemt.';
+    status.textContent = t('notify.saved');
   } catch {
-    status.textContent = 'Det kunne ikke gemmes. Prøv igen.';
+    status.textContent = t('notify.save_failed');
     loadContent();
   }
 }

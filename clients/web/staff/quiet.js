@@ -10,6 +10,7 @@
 
 import { api } from '../shared/api.js';
 import { quietNow, danishTime } from '../shared/quiet.js';
+import { t, lang } from './i18n.js';
 
 const el = {};
 const hours = new Map(); // family id -> {from, to}, as last read or saved
@@ -24,7 +25,9 @@ export function initStaffQuiet() {
   el['quiet-form'].addEventListener('submit', onSave);
 }
 
-const span = (h) => `${danishTime(h.from)}–${danishTime(h.to)}`;
+// A time of day as the language writes it: "07.00" in Danish, "07:00" in English.
+const clock = (hm) => (lang().code === 'da' ? danishTime(hm) : String(hm || ''));
+const span = (h) => `${clock(h.from)}–${clock(h.to)}`;
 
 async function load(familyId) {
   const h = await api.quietHours(familyId);
@@ -56,10 +59,7 @@ function renderLine() {
   const h = lineFamily !== null ? hours.get(lineFamily) : null;
   const q = quietNow(h);
   line.hidden = !q.quiet;
-  const text = q.quiet
-    ? `Familien får besked kl. ${danishTime(q.until)} – det er familiens stille timer (${span(h)}). ` +
-      'Det, du skriver, kommer frem med det samme; telefonerne siger først noget til den tid.'
-    : '';
+  const text = q.quiet ? t('quiet.line', { until: clock(q.until), span: span(h) }) : '';
   if (line.textContent !== text) {
     line.textContent = text;
     line.title = text; // one line on a laptop (staff.css): the whole on hover
@@ -73,7 +73,7 @@ export async function openQuietForm(family) {
   el['quiet-status'].textContent = '';
   el['quiet-form'].hidden = !family.pair;
   el['quiet-readonly'].hidden = family.pair;
-  el['quiet-readonly'].textContent = 'Henter …';
+  el['quiet-readonly'].textContent = t('quiet.loading');
   // Not editable until the kept hours are in: they would overwrite what was typed.
   setEditable(false);
   try {
@@ -83,13 +83,13 @@ export async function openQuietForm(family) {
     el['quiet-to'].value = h.to;
     setEditable(true);
     el['quiet-readonly'].textContent = h.from === h.to
-      ? 'Familien har ingen stille timer. Familien og makkerparret kan ændre det.'
-      : `Stille timer ${span(h)}. Familien og makkerparret kan ændre dem.`;
+      ? t('quiet.readonly_none')
+      : t('quiet.readonly', { span: span(h) });
   } catch {
     if (formFamily !== family.id) return;
     setEditable(true); /* they may still be set */
     el['quiet-readonly'].textContent = '';
-    el['quiet-status'].textContent = 'De stille timer kunne ikke hentes. Prøv igen om lidt.';
+    el['quiet-status'].textContent = t('quiet.load_failed');
   }
 }
 
@@ -105,7 +105,7 @@ async function onSave(e) {
   const to = el['quiet-to'].value;
   const status = el['quiet-status'];
   if (!/^\d\d:\d\d$/.test(from) || !/^\d\d:\d\d$/.test(to)) {
-    status.textContent = 'Skriv begge tidspunkter som tt:mm.';
+    status.textContent = t('quiet.bad_time');
     return;
   }
   const button = el['quiet-form'].querySelector('button[type="submit"]');
@@ -114,41 +114,44 @@ async function onSave(e) {
   try {
     const h = await api.setQuietHours(family, from, to);
     hours.set(family, { from: h.from, to: h.to });
-    status.textContent = h.from === h.to ? 'Gemt: ingen stille timer.' : `Gemt: stille timer ${span(h)}.`;
+    status.textContent = h.from === h.to ? t('quiet.saved_none') : t('quiet.saved', { span: span(h) });
     if (lineFamily === family) renderLine();
   } catch (ex) {
-    status.textContent = ex.code === 'bad_request' ? 'Skriv begge tidspunkter som tt:mm.' : 'De stille timer kunne ikke gemmes. Prøv igen.';
+    status.textContent = t(ex.code === 'bad_request' ? 'quiet.bad_time' : 'quiet.save_failed');
   } finally {
     button.disabled = false;
   }
 }
 
-// How the contact log's "settings" rows read in Danish.
-// "number +45••••5678; channel sms; full text agreed;" in Danish
+// How the contact log's "settings" rows read in the client's language.
+// "number +45••••5678; channel sms; full text agreed;" in words
+const CHANGES = {
+  'full text agreed': 'quiet.log_full_text',
+  'full text not agreed': 'quiet.log_no_full_text',
+  'STOP from the phone': 'quiet.log_stop',
+  'no more SMS': 'quiet.log_no_more_sms',
+};
+const CHANNELS = { app: 'quiet.log_channel_app', fallback: 'quiet.log_channel_fallback', sms: 'quiet.log_channel_sms' };
+
 function smsChanges(s) {
-  const channel = { app: 'appen', fallback: 'appen og SMS som reserve', sms: 'kun SMS' };
   return s.split(';').map((x) => x.trim()).filter(Boolean).map((x) => {
     let m = /^number (.+)$/.exec(x);
-    if (m) return m[1] === 'none' ? 'intet nummer' : `nummer ${m[1]}`;
+    if (m) return m[1] === 'none' ? t('quiet.log_no_number') : t('quiet.log_number', { number: m[1] });
     m = /^channel (\w+)$/.exec(x);
-    if (m) return `besked via ${channel[m[1]] || m[1]}`;
-    if (x === 'full text agreed') return 'ja til hele beskeder som SMS';
-    if (x === 'full text not agreed') return 'ikke ja til hele beskeder som SMS';
-    if (x === 'STOP from the phone') return 'STOP fra telefonen';
-    if (x === 'no more SMS') return 'ingen flere SMS';
-    return x;
+    if (m) return t('quiet.log_channel', { channel: CHANNELS[m[1]] ? t(CHANNELS[m[1]]) : m[1] });
+    return CHANGES[x] ? t(CHANGES[x]) : x;
   }).join(', ');
 }
 
+const SHOWS = { none: 'quiet.log_shows_none', sender: 'quiet.log_shows_sender', preview: 'quiet.log_shows_preview' };
+
 export function settingsDetail(detail) {
   let m = /^quiet hours (\d\d:\d\d)-(\d\d:\d\d)$/.exec(detail || '');
-  if (m) return `Stille timer ${danishTime(m[1])}–${danishTime(m[2])}`;
-  if (detail === 'quiet hours off') return 'Ingen stille timer';
+  if (m) return t('quiet.log_hours', { span: span({ from: m[1], to: m[2] }) });
+  if (detail === 'quiet hours off') return t('quiet.log_off');
   m = /^sms of (.+?): (.*)$/.exec(detail || '');
-  if (m) return `SMS for ${m[1]}: ${smsChanges(m[2])}`;
+  if (m) return t('quiet.log_sms', { name: m[1], changes: smsChanges(m[2]) });
   m = /^notifications show (none|sender|preview)$/.exec(detail || '');
-  if (m) {
-    return `Beskeder på skærmen viser: ${{ none: 'kun at der er en ny besked', sender: 'hvem der har skrevet', preview: 'hvem der har skrevet og starten af beskeden' }[m[1]]}`;
-  }
+  if (m) return t('quiet.log_shows', { what: t(SHOWS[m[1]]) });
   return detail || '';
 }

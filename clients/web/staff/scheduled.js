@@ -26,26 +26,47 @@ import { api } from '../shared/api.js';
 import { h, announce, codePoints, reconcile } from '../shared/dom.js';
 import { newClientId } from '../shared/protocol.js';
 import { cphParts, cphInstant, cphAddDays, fromInputs, toInputs } from '../shared/cph.js';
+import { t, lang } from './i18n.js';
 
 const MAX_BODY = 4000;
 const AHEAD_MS = 90 * 24 * 3600 * 1000; // the gateway's limit
-const WEEKDAY = ['søn.', 'man.', 'tirs.', 'ons.', 'tors.', 'fre.', 'lør.'];
-const WEEKDAY_LONG = ['søndag', 'mandag', 'tirsdag', 'onsdag', 'torsdag', 'fredag', 'lørdag'];
-const MONTH = ['jan.', 'feb.', 'mar.', 'apr.', 'maj', 'jun.', 'jul.', 'aug.', 'sep.', 'okt.', 'nov.', 'dec.'];
-const MONTH_LONG = ['januar', 'februar', 'marts', 'april', 'maj', 'juni', 'juli', 'august', 'september', 'oktober', 'november', 'december'];
-
-const two = (n) => String(n).padStart(2, '0');
+const ZONE = 'Europe/Copenhagen';
 
 // ---- Danish times (pure: tested in Node) ------------------------------------
+//
+// The labels are made by Intl in the language's own way (CLDR's names of
+// days and months, "i dag"/"today", "08.00"/"08:00"), so they need no
+// strings: the functions work before any language file is loaded (in Node).
+
+// Copenhagen's calendar and clock for `at` in the current language.
+function cph(at, opts) {
+  return new Intl.DateTimeFormat(lang().locale, { timeZone: ZONE, hourCycle: 'h23', ...opts }).format(at);
+}
+const clock = (at) => cph(at, { hour: '2-digit', minute: '2-digit' });
+// "i dag", "i morgen" (0, 1).
+const relDay = (days) => new Intl.RelativeTimeFormat(lang().locale, { numeric: 'auto' }).format(days, 'day');
+const capital = (s) => s.charAt(0).toLocaleUpperCase(lang().locale) + s.slice(1);
+
+// The word between a day and its time in the language's full date-time
+// pattern: " kl. " in Danish, " at " in English.
+function atWord() {
+  const parts = new Intl.DateTimeFormat(lang().locale, { dateStyle: 'full', timeStyle: 'short', timeZone: 'UTC' }).formatToParts(0);
+  const i = parts.findIndex((p) => p.type === 'hour');
+  return i > 0 && parts[i - 1].type === 'literal' ? parts[i - 1].value : ' ';
+}
 
 // The quick choices at `now`: tomorrow 08:00, and Monday 08:00 on a Friday
-// or Saturday (on a Sunday tomorrow is Monday).  [{label, at: Date}]
+// or Saturday (on a Sunday tomorrow is Monday).  [{label, at: Date}]:
+// "I morgen kl. 08.00", "Mandag kl. 08.00".
 export function quickPicks(now = new Date()) {
   const today = cphParts(now);
   const at8 = (d) => cphInstant(d.year, d.month, d.day, 8, 0);
-  const picks = [{ label: 'I morgen kl. 08.00', at: at8(cphAddDays(today, 1)) }];
+  const pick = (day, at) => ({ label: `${capital(day)}${atWord()}${clock(at)}`, at });
+  const tomorrow = at8(cphAddDays(today, 1));
+  const picks = [pick(relDay(1), tomorrow)];
   if (today.weekday === 5 || today.weekday === 6) {
-    picks.push({ label: 'Mandag kl. 08.00', at: at8(cphAddDays(today, 8 - today.weekday)) });
+    const monday = at8(cphAddDays(today, 8 - today.weekday));
+    picks.push(pick(cph(monday, { weekday: 'long' }), monday));
   }
   return picks;
 }
@@ -56,49 +77,45 @@ export function whenLabel(at, now = new Date()) {
   const a = cphParts(at);
   const n = cphParts(now);
   const days = Math.round((Date.UTC(a.year, a.month - 1, a.day) - Date.UTC(n.year, n.month - 1, n.day)) / 86400000);
-  const hm = `${two(a.hour)}.${two(a.minute)}`;
-  if (days === 0) return `i dag ${hm}`;
-  if (days === 1) return `i morgen ${hm}`;
-  if (days > 1 && days < 7) return `${WEEKDAY[a.weekday]} ${hm}`;
-  return `${WEEKDAY[a.weekday]} ${a.day}. ${MONTH[a.month - 1]}${a.year !== n.year ? ` ${a.year}` : ''} ${hm}`;
+  const hm = clock(at);
+  if (days === 0 || days === 1) return `${relDay(days)} ${hm}`;
+  if (days > 1 && days < 7) return `${cph(at, { weekday: 'short' })} ${hm}`;
+  const date = cph(at, { weekday: 'short', day: 'numeric', month: 'short', year: a.year !== n.year ? 'numeric' : undefined });
+  return `${date} ${hm}`;
 }
 
 // "torsdag 3. december 2026 kl. 08.00": the whole of it, for a tooltip.
 function fullWhen(at) {
   const a = cphParts(at);
-  return `${WEEKDAY_LONG[a.weekday]} ${a.day}. ${MONTH_LONG[a.month - 1]} ${a.year} kl. ${two(a.hour)}.${two(a.minute)}`;
+  return t('scheduled.full_when', {
+    weekday: cph(at, { weekday: 'long' }), day: a.day, month: cph(at, { month: 'long' }), year: a.year, time: clock(at),
+  });
 }
 
 // Why a moment cannot be chosen, or '' when it can.
 function timeProblem(at, now = Date.now()) {
-  if (!at) return 'Vælg både en dato og et tidspunkt.';
-  if (at.getTime() <= now) return 'Tidspunktet er allerede passeret. Vælg et senere tidspunkt.';
-  if (at.getTime() - now > AHEAD_MS) return 'Beskeder kan planlægges højst 90 dage frem.';
+  if (!at) return t('scheduled.need_date_time');
+  if (at.getTime() <= now) return t('scheduled.past');
+  if (at.getTime() - now > AHEAD_MS) return t('scheduled.too_far');
   return '';
 }
 
+// The gateway's refusals by code.
+const ERRORS = {
+  network: 'scheduled.err_network',
+  unauthorized: 'scheduled.err_unauthorized',
+  forbidden: 'scheduled.err_forbidden',
+  not_found: 'scheduled.err_not_found',
+  gone: 'scheduled.err_not_found',
+  bad_request: 'scheduled.err_bad_request',
+  too_large: 'scheduled.err_too_large',
+  rate_limited: 'scheduled.err_rate_limited',
+};
+
 function errorText(e, { change = false } = {}) {
-  switch (e && e.code) {
-    case 'network':
-      return 'Ingen forbindelse til serveren. Tjek netværket, og prøv igen.';
-    case 'unauthorized':
-      return 'Du er ikke logget ind længere. Log ind igen.';
-    case 'forbidden':
-      return 'Kun familiens makkerpar kan planlægge beskeder.';
-    case 'not_found':
-    case 'gone':
-      return 'Beskeden eller samtalen findes ikke længere.';
-    case 'conflict':
-      return change ? 'Beskeden er allerede sendt eller annulleret.' : 'Der venter allerede 100 planlagte beskeder i samtalen.';
-    case 'bad_request':
-      return 'Det kunne serveren ikke bruge: tidspunktet skal ligge efter nu og højst 90 dage frem, og teksten må ikke være tom.';
-    case 'too_large':
-      return 'Teksten er for lang (højst 4.000 tegn).';
-    case 'rate_limited':
-      return 'For mange forsøg på kort tid. Vent lidt, og prøv igen.';
-    default:
-      return 'Noget gik galt på serveren. Prøv igen om lidt.';
-  }
+  const code = e && e.code;
+  if (code === 'conflict') return change ? t('scheduled.err_done') : t('scheduled.err_full');
+  return t(Object.hasOwn(ERRORS, code) ? ERRORS[code] : 'scheduled.err_other');
 }
 
 // ---- State ---------------------------------------------------------------------
@@ -180,14 +197,20 @@ export function hideScheduled() {
   if (el.sched) el.sched.hidden = true;
 }
 
-// The contact log's `scheduled` rows in Danish: "scheduled 12, send at TS",
+// The contact log's `scheduled` rows in words: "scheduled 12, send at TS",
 // "changed …", "moved …", "cancelled …".
+const LOG_KEYS = {
+  scheduled: 'scheduled.log_scheduled',
+  changed: 'scheduled.log_changed',
+  moved: 'scheduled.log_moved',
+  cancelled: 'scheduled.log_cancelled',
+};
+
 export function scheduledDetail(detail) {
   const m = /^(scheduled|changed|moved|cancelled) (\d+), send at (\S+)$/.exec(detail || '');
   if (!m) return detail || '';
   const when = Number.isNaN(Date.parse(m[3])) ? m[3] : fullWhen(new Date(m[3]));
-  const what = { scheduled: 'Planlagt', changed: 'Ændret', moved: 'Flyttet', cancelled: 'Annulleret' }[m[1]];
-  return `${what}: besked nr. ${m[2]} til ${when}`;
+  return t(LOG_KEYS[m[1]], { n: m[2], when });
 }
 
 // ---- The list --------------------------------------------------------------
@@ -229,10 +252,9 @@ function apply(s, { refocus = true } = {}) {
     if (editing === s.id) editing = null;
     if (asking === s.id) asking = null;
     if (had && s.conv === shown && s.state === 'failed') {
-      announce(live, `Den planlagte besked til ${whenLabel(new Date(s.send_at))} kunne ikke sendes: ` +
-        `${s.sender.name} må ikke længere skrive til familien.`);
+      announce(live, t('scheduled.failed', { when: whenLabel(new Date(s.send_at)), name: s.sender.name }));
     } else if (had && s.conv === shown && s.state === 'sent') {
-      announce(live, `Den planlagte besked fra ${s.sender.name} er sendt til familien.`);
+      announce(live, t('scheduled.sent', { name: s.sender.name }));
     }
   }
   if (s.conv === shown) render({ refocus });
@@ -250,7 +272,7 @@ function render({ refocus = true } = {}) {
   const list = shown !== null ? sortedWaiting(shown) : [];
   const focusWasIn = el['sched-list'].contains(document.activeElement);
   el.sched.hidden = list.length === 0;
-  el['sched-title'].textContent = `Planlagte beskeder (${list.length})`;
+  el['sched-title'].textContent = t('scheduled.title', { n: list.length });
   reconcile(el['sched-list'], list.map((s) => ({
     key: `s:${s.id}`,
     sig: editing === s.id ? 'edit' : `${s.updated_at}|${whenLabel(new Date(s.send_at))}|${writer}|${asking === s.id}|${errors.get(s.id) || ''}`,
@@ -266,7 +288,7 @@ function renderItem(s) {
   const when = whenLabel(new Date(s.send_at));
   const li = h('li', { class: 'sched-item', dataset: { sched: String(s.id) } },
     h('p', { class: 'sched-when' },
-      h('time', { datetime: s.send_at, title: fullWhen(new Date(s.send_at)) }, `Planlagt til ${when}`),
+      h('time', { datetime: s.send_at, title: fullWhen(new Date(s.send_at)) }, t('scheduled.planned_for', { when })),
       h('span', { class: 'sched-who' }, ` · ${s.sender.name}`)),
   );
   if (editing === s.id) {
@@ -275,20 +297,20 @@ function renderItem(s) {
   }
   li.append(h('p', { class: 'sched-body', dir: 'auto' }, s.body));
   if (writer) {
-    const about = h('span', { class: 'visually-hidden' }, ` beskeden, der er planlagt til ${when}`);
+    const about = h('span', { class: 'visually-hidden' }, ` ${t('scheduled.about', { when })}`);
     li.append(h('div', { class: 'sched-actions' },
-      h('button', { class: 'btn sched-edit-btn', type: 'button', onclick: () => startEdit(s.id) }, 'Rediger', about.cloneNode(true)),
+      h('button', { class: 'btn sched-edit-btn', type: 'button', onclick: () => startEdit(s.id) }, t('scheduled.edit'), about.cloneNode(true)),
       h('button', {
         class: 'btn sched-cancel-btn', type: 'button', 'aria-expanded': asking === s.id ? 'true' : 'false',
         onclick: () => askCancel(s.id),
-      }, 'Annullér', about),
+      }, t('scheduled.cancel'), about),
     ));
   }
   if (asking === s.id) {
-    li.append(h('div', { class: 'sched-ask info-box', role: 'group', 'aria-label': 'Annullér den planlagte besked?' },
-      h('p', null, `Vil du annullere beskeden, der er planlagt til ${when}? Den bliver ikke sendt.`),
-      h('button', { class: 'btn btn-danger sched-yes', type: 'button', onclick: () => cancelYes(s.id) }, 'Ja, annullér'),
-      h('button', { class: 'btn sched-no', type: 'button', onclick: () => cancelNo(s.id) }, 'Fortryd'),
+    li.append(h('div', { class: 'sched-ask info-box', role: 'group', 'aria-label': t('scheduled.ask_label') },
+      h('p', null, t('scheduled.ask', { when })),
+      h('button', { class: 'btn btn-danger sched-yes', type: 'button', onclick: () => cancelYes(s.id) }, t('scheduled.yes_cancel')),
+      h('button', { class: 'btn sched-no', type: 'button', onclick: () => cancelNo(s.id) }, t('scheduled.keep')),
     ));
     // Escape anywhere in the question backs out.
     li.querySelector('.sched-ask').addEventListener('keydown', (e) => {
@@ -315,15 +337,15 @@ function editForm(s) {
   const date = h('input', { id: `${id}-date`, type: 'date', value: at.date });
   const time = h('input', { id: `${id}-time`, type: 'time', value: at.time });
   const form = h('form', { class: 'sched-edit', novalidate: true },
-    h('div', { class: 'field' }, h('label', { for: `${id}-body` }, 'Tekst'), body),
+    h('div', { class: 'field' }, h('label', { for: `${id}-body` }, t('scheduled.text')), body),
     h('div', { class: 'sched-edit-when' },
-      h('div', { class: 'field' }, h('label', { for: `${id}-date` }, 'Dato'), date),
-      h('div', { class: 'field' }, h('label', { for: `${id}-time` }, 'Tidspunkt'), time),
-      h('span', { class: 'hint' }, 'Dansk tid')),
+      h('div', { class: 'field' }, h('label', { for: `${id}-date` }, t('scheduled.date')), date),
+      h('div', { class: 'field' }, h('label', { for: `${id}-time` }, t('scheduled.time')), time),
+      h('span', { class: 'hint' }, t('scheduled.danish_time'))),
     err,
     h('div', { class: 'sched-actions' },
-      h('button', { class: 'btn btn-primary', type: 'submit' }, 'Gem ændringer'),
-      h('button', { class: 'btn', type: 'button', onclick: () => endEdit(s.id) }, 'Fortryd')),
+      h('button', { class: 'btn btn-primary', type: 'submit' }, t('scheduled.save')),
+      h('button', { class: 'btn', type: 'button', onclick: () => endEdit(s.id) }, t('scheduled.discard'))),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -358,12 +380,12 @@ async function saveEdit(id, form, { body, date, time, err, at }) {
   if (!s) return;
   const text = body.value.trim();
   const changes = {};
-  const say = (t) => {
-    err.textContent = t;
+  const say = (words) => {
+    err.textContent = words;
     err.hidden = false;
   };
-  if (!text) return say('Skriv en tekst, eller annullér beskeden.');
-  if (codePoints(text) > MAX_BODY) return say('Teksten er for lang: højst 4.000 tegn.');
+  if (!text) return say(t('scheduled.empty_edit'));
+  if (codePoints(text) > MAX_BODY) return say(t('scheduled.too_long'));
   if (text !== s.body) changes.body = text;
   if (date.value !== at.date || time.value !== at.time) {
     const when = fromInputs(date.value, time.value);
@@ -379,7 +401,7 @@ async function saveEdit(id, form, { body, date, time, err, at }) {
     editing = null;
     apply(r, { refocus: false });
     itemOf(id)?.querySelector('.sched-edit-btn')?.focus();
-    announce(live, `Ændringen er gemt. Beskeden sendes ${whenLabel(new Date(r.send_at))}.`);
+    announce(live, t('scheduled.saved', { when: whenLabel(new Date(r.send_at)) }));
   } catch (e) {
     for (const b of form.querySelectorAll('button')) b.disabled = false;
     if (e.code === 'conflict' && /changed meanwhile/.test(e.message)) {
@@ -389,7 +411,7 @@ async function saveEdit(id, form, { body, date, time, err, at }) {
       const fresh = waiting.get(shown)?.get(id);
       if (fresh) {
         editingSeen = fresh.updated_at;
-        say(`En kollega har ændret beskeden imens til: „${fresh.body}“ (sendes ${whenLabel(new Date(fresh.send_at))}). Gem igen for at bruge din tekst, eller fortryd.`);
+        say(t('scheduled.changed_meanwhile', { body: fresh.body, when: whenLabel(new Date(fresh.send_at)) }));
         body.focus();
         return;
       }
@@ -422,7 +444,7 @@ async function cancelYes(id) {
   if (yes) yes.disabled = true;
   try {
     apply(await api.cancelScheduled(id), { refocus: false });
-    announce(live, `Beskeden, der var planlagt til ${whenLabel(new Date(s.send_at))}, er annulleret. Den bliver ikke sendt.`);
+    announce(live, t('scheduled.cancelled', { when: whenLabel(new Date(s.send_at)) }));
   } catch (e) {
     asking = null;
     errors.set(id, errorText(e, { change: true }));
@@ -480,12 +502,12 @@ async function scheduleAt(at) {
   const text = el.body.value.trim();
   laterError('');
   if (!text) {
-    laterError('Skriv beskeden først – så kan du vælge, hvornår den skal sendes.');
+    laterError(t('scheduled.write_first'));
     el.body.focus();
     return;
   }
   if (codePoints(text) > MAX_BODY) {
-    laterError('Teksten er for lang: højst 4.000 tegn.');
+    laterError(t('scheduled.too_long'));
     return;
   }
   const problem = timeProblem(at);
@@ -508,7 +530,7 @@ async function scheduleAt(at) {
     }
     closeLater(false);
     el.body.focus();
-    announce(live, `Beskeden er planlagt til ${whenLabel(new Date(s.send_at))}. Den står under «Planlagte beskeder».`);
+    announce(live, t('scheduled.done', { when: whenLabel(new Date(s.send_at)) }));
   } catch (e) {
     laterError(errorText(e));
   } finally {

@@ -11,12 +11,13 @@
 import { api } from '../shared/api.js';
 import { h, clear } from '../shared/dom.js';
 import { dateTime } from '../shared/format.js';
+import { t, lang } from './i18n.js';
 
-const LOCALE = 'da-DK';
+// The channels, in the order offered, and their words.
 const CHANNELS = [
-  ['app', 'Appen'],
-  ['fallback', 'Appen, og SMS når appen ikke når frem'],
-  ['sms', 'Kun SMS'],
+  ['app', 'sms.channel_app'],
+  ['fallback', 'sms.channel_fallback'],
+  ['sms', 'sms.channel_sms'],
 ];
 const el = {};
 let shownFamily = null;
@@ -36,7 +37,7 @@ export async function openMemberSms(f, members) {
     try {
       v = await api.memberSms(u.id);
     } catch {
-      li.append(h('p', { class: 'error-box' }, 'Kunne ikke hente SMS-oplysningerne.'));
+      li.append(h('p', { class: 'error-box' }, t('sms.load_failed')));
       continue;
     }
     if (shownFamily !== f.id) return; // another family opened meanwhile
@@ -45,36 +46,38 @@ export async function openMemberSms(f, members) {
 }
 
 function channelLabel(c) {
-  return (CHANNELS.find(([k]) => k === c) || [c, c])[1];
+  const known = CHANNELS.find(([k]) => k === c);
+  return known ? t(known[1]) : c;
 }
 
 function consentText(v) {
   return v.consent
-    ? `Har sagt ja til hele beskeder som SMS (registreret af ${v.consent.by.name} ${dateTime(v.consent.at, LOCALE)}).`
-    : 'Har ikke sagt ja til hele beskeder som SMS.';
+    ? t('sms.consent', { name: v.consent.by.name, when: dateTime(v.consent.at, lang().locale) })
+    : t('sms.no_consent');
 }
 
 function readOnly(v) {
   return h('p', null,
-    `${v.phone || 'Intet nummer'} · ${channelLabel(v.channel)}. ${consentText(v)}`,
-    v.stopped_at ? ` Sendte STOP ${dateTime(v.stopped_at, LOCALE)}.` : '');
+    t('sms.read_only', { phone: v.phone || t('sms.no_number'), channel: channelLabel(v.channel), consent: consentText(v) }),
+    v.stopped_at ? ` ${t('sms.stopped', { when: dateTime(v.stopped_at, lang().locale) })}` : '');
 }
 
 function form(u, v) {
   const id = (k) => `sms-${k}-${u.id}`;
   const phone = h('input', { id: id('phone'), type: 'tel', autocomplete: 'off', value: v.phone || '', inputmode: 'tel' });
   const channel = h('select', { id: id('channel') },
-    ...CHANNELS.map(([k, label]) => h('option', { value: k, selected: v.channel === k ? '' : null }, label)));
+    ...CHANNELS.map(([k, key]) => h('option', { value: k, selected: v.channel === k ? '' : null }, t(key))));
   const consent = h('input', { id: id('consent'), type: 'checkbox', checked: v.consent ? '' : null });
   const status = h('p', { class: 'sms-status', role: 'status' }, consentText(v));
   const err = h('p', { class: 'error-box', role: 'alert', hidden: '' });
   const f = h('form', { class: 'sms-form', novalidate: '' },
-    h('div', { class: 'field' }, h('label', { for: id('phone') }, 'Telefonnummer'), phone),
-    h('div', { class: 'field' }, h('label', { for: id('channel') }, `Sådan får ${u.name} besked`), channel),
+    h('div', { class: 'field' }, h('label', { for: id('phone') }, t('sms.phone')), phone),
+    h('div', { class: 'field' }, h('label', { for: id('channel') }, t('sms.channel_label', { name: u.name })), channel),
     h('div', { class: 'field check' }, consent,
-      h('label', { for: id('consent') }, `${u.name} har sagt ja til, at hele beskeder sendes som SMS`)),
+      h('label', { for: id('consent') }, t('sms.consent_label', { name: u.name }))),
     err, status,
-    h('button', { class: 'btn btn-primary', type: 'submit' }, 'Gem', h('span', { class: 'visually-hidden' }, ` SMS for ${u.name}`)));
+    h('button', { class: 'btn btn-primary', type: 'submit' }, t('sms.save'),
+      h('span', { class: 'visually-hidden' }, ` ${t('sms.save_whose', { name: u.name })}`)));
   f.addEventListener('submit', async (e) => {
     e.preventDefault();
     err.hidden = true;
@@ -83,12 +86,12 @@ function form(u, v) {
       const now = await api.setMemberSms(u.id, changes);
       phone.value = now.phone || '';
       consent.checked = !!now.consent;
-      status.textContent = `Gemt. ${consentText(now)}`;
+      status.textContent = t('sms.saved', { consent: consentText(now) });
     } catch (ex) {
-      err.textContent = ex.code === 'conflict' ? 'Et andet familiemedlem har det nummer.'
+      err.textContent = t(ex.code === 'conflict' ? 'sms.number_taken'
         : ex.code === 'bad_request' ? (ex.message.includes('phone number first')
-          ? 'SMS kræver et telefonnummer.' : 'Det er ikke et telefonnummer: 8 cifre, eller + og landekode.')
-          : 'Det blev ikke gemt. Prøv igen.';
+          ? 'sms.needs_number' : 'sms.bad_number')
+          : 'sms.save_failed');
       err.hidden = false;
       phone.focus();
     }

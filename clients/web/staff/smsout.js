@@ -13,15 +13,11 @@
 import { api } from '../shared/api.js';
 import { smsCost } from '../shared/smsparts.js';
 import { shortWhen } from '../shared/format.js';
+import { t, lang } from './i18n.js';
 
-const LOCALE = 'da-DK';
-const STATES = {
-  queued: 'venter',
-  sending: 'sendes',
-  accepted: 'sendt',
-  delivered: 'leveret',
-    failed: 'kunne ikke sendes',
-};
+// An SMS's state -> its words; sent and delivered also say when.
+const STATES = { queued: 'smsout.state_queued', sending: 'smsout.state_sending', failed: 'smsout.state_failed' };
+const STATES_AT = { accepted: 'smsout.state_accepted', delivered: 'smsout.state_delivered' };
 
 const byConv = new Map(); // conv id -> {to: [{user, full_text}], sms: Map message id -> Map user id -> status}
 let onChange = () => {};
@@ -72,6 +68,11 @@ function firstName(u) {
   return String(u.name || '').trim().split(/\s+/)[0] || u.name;
 }
 
+// "Mette og Jonas" (as many as there are, each joined by the word for "and").
+function both(list) {
+  return list.reduce((a, b) => t('smsout.and', { a, b }));
+}
+
 // The line above the send button for body (kind text), or '' when nobody
 // in the conversation gets SMS.
 export function composerLine(convId, body, noSms, senderName) {
@@ -82,12 +83,13 @@ export function composerLine(convId, body, noSms, senderName) {
   const parts = [];
   if (full.length) {
     const c = smsCost(`${senderName}: ${body.trim()}`); // as the gateway writes it
-    const cost = c.parts > 1 ? `${c.parts} SMS-dele` : '1 SMS';
-    const ucs = c.coding === 'ucs2' ? ' (tegn uden for SMS-alfabetet: færre tegn pr. del)' : '';
-    parts.push(`Sendes som SMS til ${full.map((r) => firstName(r.user)).join(' og ')}: ${body.trim() ? cost : 'tom'}${ucs}.`);
+    const cost = !body.trim() ? t('smsout.empty') : c.parts > 1 ? t('smsout.parts', { n: c.parts }) : t('smsout.one_part');
+    parts.push(t(c.coding === 'ucs2' ? 'smsout.full_ucs2' : 'smsout.full',
+      { names: both(full.map((r) => firstName(r.user))), cost }));
   }
   if (notice.length) {
-    parts.push(`${notice.map((r) => firstName(r.user)).join(' og ')} får kun en SMS om, at der er en ny besked (ikke teksten).`);
+    parts.push(t(notice.length === 1 ? 'smsout.notice_one' : 'smsout.notice_other',
+      { names: both(notice.map((r) => firstName(r.user))) }));
   }
   return parts.join(' ');
 }
@@ -105,15 +107,15 @@ export function smsLine(conv, m) {
   const names = new Map((conv.members || []).map((u) => [u.id, firstName(u)]));
   const out = [];
   for (const s of mine.values()) {
-    const who = names.get(s.user) || 'familien';
+    const who = names.get(s.user) || t('smsout.the_family');
     if (s.state === 'cancelled') continue; // a fallback the app made needless
     if (s.kind === 'fallback' && (s.state === 'queued' || s.state === 'sending')) {
-      out.push(`${who} får en SMS-besked, hvis appen ikke når frem`);
+      out.push(t('smsout.fallback_waiting', { who }));
       continue;
     }
-    const what = s.full_text ? 'SMS' : 'SMS-besked om ny besked';
-    const when = s.state === 'accepted' || s.state === 'delivered' ? ` ${shortWhen(s.at, LOCALE)}` : '';
-    out.push(`${what} til ${who}: ${STATES[s.state] || s.state}${when}`);
+    const state = STATES_AT[s.state] ? t(STATES_AT[s.state], { when: shortWhen(s.at, lang().locale) })
+      : STATES[s.state] ? t(STATES[s.state]) : s.state;
+    out.push(t(s.full_text ? 'smsout.line_text' : 'smsout.line_notice', { who, state }));
   }
   return out.join('; ');
 }

@@ -19,54 +19,21 @@ import { dateTime } from '../shared/format.js';
 import { http } from './http.js';
 import { myTeams, familyTeam, onTeams } from './teams.js';
 import { families } from './families.js';
+import { t, lang } from './i18n.js';
 
-const LOCALE = 'da-DK';
 const LANG_KEY = 'indgang.staff.template-lang';
 export const LANGS = ['da', 'en', 'ar', 'fa', 'tr', 'uk', 'so'];
 const RTL = new Set(['ar', 'fa']);
 
-const TEXT = {
-  button: 'Skabeloner',
-  panel: 'Indsæt en skabelon',
-  lang: 'Sprog',
-  allLangs: 'Alle sprog',
-  langs: { da: 'dansk', en: 'engelsk', ar: 'arabisk', fa: 'persisk (farsi)', tr: 'tyrkisk', uk: 'ukrainsk', so: 'somali' },
-  loading: 'Henter skabeloner …',
-  none: 'Ingen skabeloner på det sprog.',
-  noneAtAll: 'Teamet har ingen skabeloner endnu.',
-  manage: 'Lav og ret skabeloner',
-  inserted: (title) => `Skabelonen «${title}» er sat ind. Læs den igennem, før du sender.`,
-  close: 'Luk',
-  // The view
-  back: '← Sagsliste',
-  title: 'Skabeloner',
-  intro: 'Korte svar, teamet bruger tit – på de sprog, familie-appen taler. Alle i teamet kan lave, rette og slette dem. Husk at læse en skabelon igennem, før den sendes.',
-  teamTitle: (name) => `Team: ${name}`,
-  noTeams: 'Du er ikke i noget team.',
-  empty: 'Ingen skabeloner endnu.',
-  byLine: (who, when) => `Sidst ændret af ${who}, ${when}`,
-  edit: 'Ret',
-  remove: 'Slet',
-  what: (title) => ` skabelonen «${title}»`,
-  askRemove: (title) => `Slette skabelonen «${title}»? Den forsvinder for hele teamet.`,
-  yesRemove: 'Ja, slet',
-  keep: 'Fortryd',
-  removed: (title) => `Skabelonen «${title}» er slettet.`,
-  newTitle: 'Ny skabelon',
-  editTitle: (title) => `Ret skabelonen «${title}»`,
-  team: 'Team',
-  tTitle: 'Titel',
-  tBody: 'Tekst',
-  tBodyHint: 'Højst 1.000 tegn.',
-  add: 'Gem skabelon',
-  saveEdit: 'Gem ændring',
-  cancel: 'Annullér',
-  added: (title) => `Skabelonen «${title}» er gemt.`,
-  changed: (title) => `Skabelonen «${title}» er ændret.`,
-  noTitle: 'Giv skabelonen en titel (højst 80 tegn).',
-  noBody: 'Skriv skabelonens tekst (højst 1.000 tegn).',
-  full: 'Teamet har allerede 200 skabeloner. Slet nogle, før du laver flere.',
-  gone: 'Skabelonen findes ikke længere (en kollega har slettet den).',
+// A template's language by name, in the user's language: "dansk", "Danish".
+const LANG_NAMES = {
+  da: 'templates.lang_da',
+  en: 'templates.lang_en',
+  ar: 'templates.lang_ar',
+  fa: 'templates.lang_fa',
+  tr: 'templates.lang_tr',
+  uk: 'templates.lang_uk',
+  so: 'templates.lang_so',
 };
 
 let store = null;
@@ -92,7 +59,7 @@ function load() {
   return loading;
 }
 
-const langName = (l) => TEXT.langs[l] || l;
+const langName = (l) => (Object.hasOwn(LANG_NAMES, l) ? t(LANG_NAMES[l]) : l);
 
 function keptLang() {
   try {
@@ -126,7 +93,7 @@ export function initTemplates({ store: s, liveRegion, errorText, form, textarea,
   pk.button = h('button', {
     id: 'tmpl-btn', class: 'btn tmpl-btn', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'tmpl-panel',
     onclick: () => (pk.panel.hidden ? openPicker() : closePicker({ focus: true })),
-  }, TEXT.button);
+  }, t('templates.button'));
   form.insertBefore(pk.button, before);
   pk.lang = h('select', { id: 'tmpl-lang', onchange: () => {
     keepLang(pk.lang.value);
@@ -145,10 +112,10 @@ export function initTemplates({ store: s, liveRegion, errorText, form, textarea,
     },
   },
   h('div', { class: 'tmpl-head' },
-    h('p', { id: 'tmpl-panel-title', class: 'tmpl-title' }, TEXT.panel),
-    h('label', { for: 'tmpl-lang' }, TEXT.lang), pk.lang,
-    h('a', { href: '#/templates', class: 'tmpl-manage' }, TEXT.manage),
-    h('button', { type: 'button', class: 'btn-link', onclick: () => closePicker({ focus: true }) }, TEXT.close)),
+    h('p', { id: 'tmpl-panel-title', class: 'tmpl-title' }, t('templates.panel')),
+    h('label', { for: 'tmpl-lang' }, t('templates.lang')), pk.lang,
+    h('a', { href: '#/templates', class: 'tmpl-manage' }, t('templates.manage')),
+    h('button', { type: 'button', class: 'btn-link', onclick: () => closePicker({ focus: true }) }, t('templates.close'))),
   pk.status, pk.items);
   form.insertBefore(pk.panel, before.nextSibling);
   if (main) initView(main);
@@ -162,7 +129,7 @@ export function pickerPanel() {
 async function openPicker() {
   pk.panel.hidden = false;
   pk.button.setAttribute('aria-expanded', 'true');
-  pk.status.textContent = TEXT.loading;
+  pk.status.textContent = t('templates.loading');
   clear(pk.items);
   try {
     await load();
@@ -186,39 +153,39 @@ function forConv() {
   const conv = store.convs.get(pk.convId());
   const fam = conv && families(store).get(conv.family.id);
   const team = familyTeam(fam);
-  return (list || []).filter((t) => !team || !t.team || t.team.id === team.id);
+  return (list || []).filter((tpl) => !team || !tpl.team || tpl.team.id === team.id);
 }
 
 function renderPicker() {
   const all = forConv();
-  const langs = LANGS.filter((l) => all.some((t) => t.lang === l));
+  const langs = LANGS.filter((l) => all.some((tpl) => tpl.lang === l));
   const want = keptLang();
   clear(pk.lang);
-  pk.lang.append(h('option', { value: '' }, TEXT.allLangs), ...langs.map((l) => h('option', { value: l }, langName(l))));
+  pk.lang.append(h('option', { value: '' }, t('templates.all_langs')), ...langs.map((l) => h('option', { value: l }, langName(l))));
   pk.lang.value = langs.includes(want) ? want : '';
-  const shown = all.filter((t) => !pk.lang.value || t.lang === pk.lang.value);
+  const shown = all.filter((tpl) => !pk.lang.value || tpl.lang === pk.lang.value);
   clear(pk.items);
-  pk.status.textContent = !all.length ? TEXT.noneAtAll : !shown.length ? TEXT.none : '';
-  for (const t of shown) {
+  pk.status.textContent = !all.length ? t('templates.none_at_all') : !shown.length ? t('templates.none') : '';
+  for (const tpl of shown) {
     pk.items.append(h('li', null, h('button', {
-      type: 'button', class: 'tmpl-pick', dataset: { id: String(t.id) }, onclick: () => insert(t),
+      type: 'button', class: 'tmpl-pick', dataset: { id: String(tpl.id) }, onclick: () => insert(tpl),
     },
-    h('span', { class: 'tmpl-pick-title' }, t.title),
-    h('span', { class: 'tmpl-pick-lang' }, ` (${langName(t.lang)})`),
-    h('span', { class: 'tmpl-pick-body', lang: t.lang, dir: 'auto' }, t.body))));
+    h('span', { class: 'tmpl-pick-title' }, tpl.title),
+    h('span', { class: 'tmpl-pick-lang' }, ` (${langName(tpl.lang)})`),
+    h('span', { class: 'tmpl-pick-body', lang: tpl.lang, dir: 'auto' }, tpl.body))));
   }
 }
 
-function insert(t) {
+function insert(tpl) {
   const ta = pk.textarea;
   const start = ta.selectionStart ?? ta.value.length;
   const end = ta.selectionEnd ?? ta.value.length;
   ta.focus();
-  ta.setRangeText(t.body, start, end, 'end');
+  ta.setRangeText(tpl.body, start, end, 'end');
   ta.dispatchEvent(new Event('input', { bubbles: true })); // the draft, the counter, "I'm answering"
   closePicker();
   ta.focus();
-  announce(live, TEXT.inserted(t.title));
+  announce(live, t('templates.inserted', { title: tpl.title }));
 }
 
 // ---- The view: the team's templates ---------------------------------------------------------
@@ -251,9 +218,9 @@ async function renderView({ loadFirst = false } = {}) {
   if (!s.firstChild || loadFirst) {
     clear(s);
     s.append(
-      h('a', { class: 'btn back', href: '#/' }, TEXT.back), // a narrow screen: back to the caseload
-      h('h1', { id: 'templates-title', tabindex: '-1' }, TEXT.title),
-      h('p', { class: 'hint' }, TEXT.intro),
+      h('a', { class: 'btn back', href: '#/' }, t('templates.back')), // a narrow screen: back to the caseload
+      h('h1', { id: 'templates-title', tabindex: '-1' }, t('templates.title')),
+      h('p', { class: 'hint' }, t('templates.intro')),
       (v.status = h('p', { id: 'templates-status', role: 'status', class: 'templates-status' })),
       (v.lists = h('div', { class: 'templates-lists' })),
       (v.formBox = h('div', { class: 'card block templates-form-box' })),
@@ -266,31 +233,31 @@ async function renderView({ loadFirst = false } = {}) {
     }
   }
   clear(v.lists);
-  if (!teams.length) v.lists.append(h('p', null, TEXT.noTeams));
+  if (!teams.length) v.lists.append(h('p', null, t('templates.no_teams')));
   for (const team of teams) {
-    const own = (list || []).filter((t) => t.team && t.team.id === team.id);
+    const own = (list || []).filter((tpl) => tpl.team && tpl.team.id === team.id);
     const titleId = `templates-team-${team.id}`;
     v.lists.append(h('section', { class: 'card block templates-team', 'aria-labelledby': titleId },
-      h('h2', { id: titleId }, TEXT.teamTitle(team.name)),
-      own.length ? h('ul', { class: 'templates-list' }, own.map(row)) : h('p', { class: 'hint' }, TEXT.empty)));
+      h('h2', { id: titleId }, t('templates.team_title', { name: team.name })),
+      own.length ? h('ul', { class: 'templates-list' }, own.map(row)) : h('p', { class: 'hint' }, t('templates.empty'))));
   }
   renderForm();
 }
 
-function row(t) {
-  const what = h('span', { class: 'visually-hidden' }, TEXT.what(t.title));
-  return h('li', { class: 'template', dataset: { id: String(t.id) } },
-    h('h3', { class: 'template-title' }, t.title, h('span', { class: 'template-lang' }, ` (${langName(t.lang)})`)),
-    h('p', { class: 'template-body', lang: t.lang, dir: RTL.has(t.lang) ? 'rtl' : 'auto' }, t.body),
-    h('p', { class: 'hint template-by' }, TEXT.byLine(t.updated_by ? t.updated_by.name : '', dateTime(t.updated_at, LOCALE))),
-    askingId === t.id
-      ? h('div', { class: 'info-box template-ask', role: 'group', 'aria-label': TEXT.askRemove(t.title) },
-        h('p', null, TEXT.askRemove(t.title)),
-        h('button', { class: 'btn btn-danger', type: 'button', dataset: { act: 'remove-yes' }, onclick: () => remove(t) }, TEXT.yesRemove),
-        h('button', { class: 'btn', type: 'button', onclick: () => ask(null, t.id) }, TEXT.keep))
+function row(tpl) {
+  const what = h('span', { class: 'visually-hidden' }, ` ${t('templates.what', { title: tpl.title })}`);
+  return h('li', { class: 'template', dataset: { id: String(tpl.id) } },
+    h('h3', { class: 'template-title' }, tpl.title, h('span', { class: 'template-lang' }, ` (${langName(tpl.lang)})`)),
+    h('p', { class: 'template-body', lang: tpl.lang, dir: RTL.has(tpl.lang) ? 'rtl' : 'auto' }, tpl.body),
+    h('p', { class: 'hint template-by' }, t('templates.by_line', { who: tpl.updated_by ? tpl.updated_by.name : '', when: dateTime(tpl.updated_at, lang().locale) })),
+    askingId === tpl.id
+      ? h('div', { class: 'info-box template-ask', role: 'group', 'aria-label': t('templates.ask_remove', { title: tpl.title }) },
+        h('p', null, t('templates.ask_remove', { title: tpl.title })),
+        h('button', { class: 'btn btn-danger', type: 'button', dataset: { act: 'remove-yes' }, onclick: () => remove(tpl) }, t('templates.yes_remove')),
+        h('button', { class: 'btn', type: 'button', onclick: () => ask(null, tpl.id) }, t('templates.keep')))
       : h('div', { class: 'template-acts' },
-        h('button', { class: 'btn', type: 'button', onclick: () => startEdit(t) }, TEXT.edit, what.cloneNode(true)),
-        h('button', { class: 'btn btn-danger', type: 'button', dataset: { act: 'remove' }, onclick: () => ask(t.id) }, TEXT.remove, what)));
+        h('button', { class: 'btn', type: 'button', onclick: () => startEdit(tpl) }, t('templates.edit'), what.cloneNode(true)),
+        h('button', { class: 'btn btn-danger', type: 'button', dataset: { act: 'remove' }, onclick: () => ask(tpl.id) }, t('templates.remove'), what)));
 }
 
 function ask(id, was = id) {
@@ -300,12 +267,12 @@ function ask(id, was = id) {
   li?.querySelector(id ? '[data-act="remove-yes"]' : '[data-act="remove"]')?.focus();
 }
 
-async function remove(t) {
+async function remove(tpl) {
   try {
-    await http.removeTemplate(t.id);
-    v.status.textContent = TEXT.removed(t.title);
+    await http.removeTemplate(tpl.id);
+    v.status.textContent = t('templates.removed', { title: tpl.title });
   } catch (e) {
-    v.status.textContent = e && e.code === 'not_found' ? TEXT.gone : humanError(e);
+    v.status.textContent = e && e.code === 'not_found' ? t('templates.gone') : humanError(e);
   }
   askingId = null;
   list = null;
@@ -314,27 +281,27 @@ async function remove(t) {
   v.section.querySelector('h1')?.focus({ preventScroll: true });
 }
 
-function startEdit(t) {
-  editingId = t.id;
-  renderForm(t);
+function startEdit(tpl) {
+  editingId = tpl.id;
+  renderForm(tpl);
   v.formBox.querySelector('#tmpl-title')?.focus();
 }
 
-function renderForm(t = (list || []).find((x) => x.id === editingId)) {
+function renderForm(tpl = (list || []).find((x) => x.id === editingId)) {
   const teams = myTeams();
   clear(v.formBox);
   if (!teams.length) return;
-  const editing = !!t && editingId === t.id;
+  const editing = !!tpl && editingId === tpl.id;
   const fTeam = h('select', { id: 'tmpl-team', disabled: editing }, teams.map((x) => h('option', { value: String(x.id) }, x.name)));
   const fTitle = h('input', { id: 'tmpl-title', type: 'text', maxlength: '80', required: true });
   const fLang = h('select', { id: 'tmpl-lang-new' }, LANGS.map((l) => h('option', { value: l }, langName(l))));
   const fBody = h('textarea', { id: 'tmpl-body', rows: '4', maxlength: '1000', required: true, 'aria-describedby': 'tmpl-body-hint', dir: 'auto' });
   const err = h('p', { class: 'error-box', role: 'alert', hidden: true });
   if (editing) {
-    fTeam.value = String(t.team.id);
-    fTitle.value = t.title;
-    fLang.value = t.lang;
-    fBody.value = t.body;
+    fTeam.value = String(tpl.team.id);
+    fTitle.value = tpl.title;
+    fLang.value = tpl.lang;
+    fBody.value = tpl.body;
   }
   const submit = async (e) => {
     e.preventDefault();
@@ -345,15 +312,17 @@ function renderForm(t = (list || []).find((x) => x.id === editingId)) {
       err.hidden = false;
       el?.focus();
     };
-    if (!data.title || [...data.title].length > 80) return fail(TEXT.noTitle, fTitle);
-    if (!data.body || [...data.body].length > 1000) return fail(TEXT.noBody, fBody);
+    if (!data.title || [...data.title].length > 80) return fail(t('templates.no_title'), fTitle);
+    if (!data.body || [...data.body].length > 1000) return fail(t('templates.no_body'), fBody);
     try {
-      if (editing) await http.changeTemplate(t.id, data);
+      if (editing) await http.changeTemplate(tpl.id, data);
       else await http.addTemplate(Number(fTeam.value), data);
     } catch (ex) {
-      return fail(ex && ex.code === 'conflict' ? TEXT.full : ex && ex.code === 'not_found' ? TEXT.gone : humanError(ex));
+      return fail(ex && ex.code === 'conflict' ? t('templates.full') : ex && ex.code === 'not_found' ? t('templates.gone') : humanError(ex));
     }
-    v.status.textContent = editing ? TEXT.changed(data.title) : TEXT.added(data.title);
+    v.status.textContent = editing
+      ? t('templates.changed', { title: data.title })
+      : t('templates.added', { title: data.title });
     editingId = null;
     list = null;
     await load().catch(() => {});
@@ -361,21 +330,21 @@ function renderForm(t = (list || []).find((x) => x.id === editingId)) {
     v.formBox.querySelector('#tmpl-title')?.focus();
   };
   v.formBox.append(
-    h('h2', { id: 'tmpl-form-title' }, editing ? TEXT.editTitle(t.title) : TEXT.newTitle),
+    h('h2', { id: 'tmpl-form-title' }, editing ? t('templates.edit_title', { title: tpl.title }) : t('templates.new_title')),
     h('form', { class: 'templates-form', 'aria-labelledby': 'tmpl-form-title', novalidate: true, onsubmit: submit },
-      teams.length > 1 || editing ? h('div', { class: 'field' }, h('label', { for: 'tmpl-team' }, TEXT.team), fTeam) : null,
-      h('div', { class: 'field' }, h('label', { for: 'tmpl-title' }, TEXT.tTitle), fTitle),
-      h('div', { class: 'field' }, h('label', { for: 'tmpl-lang-new' }, TEXT.lang), fLang),
-      h('div', { class: 'field' }, h('label', { for: 'tmpl-body' }, TEXT.tBody), fBody,
-        h('p', { id: 'tmpl-body-hint', class: 'hint' }, TEXT.tBodyHint)),
+      teams.length > 1 || editing ? h('div', { class: 'field' }, h('label', { for: 'tmpl-team' }, t('templates.team')), fTeam) : null,
+      h('div', { class: 'field' }, h('label', { for: 'tmpl-title' }, t('templates.field_title')), fTitle),
+      h('div', { class: 'field' }, h('label', { for: 'tmpl-lang-new' }, t('templates.lang')), fLang),
+      h('div', { class: 'field' }, h('label', { for: 'tmpl-body' }, t('templates.field_body')), fBody,
+        h('p', { id: 'tmpl-body-hint', class: 'hint' }, t('templates.body_hint'))),
       err,
       h('div', { class: 'templates-form-acts' },
-        h('button', { class: 'btn btn-primary', type: 'submit' }, editing ? TEXT.saveEdit : TEXT.add),
+        h('button', { class: 'btn btn-primary', type: 'submit' }, editing ? t('templates.save_edit') : t('templates.add')),
         editing ? h('button', { class: 'btn', type: 'button', onclick: () => {
           editingId = null;
           renderForm();
           v.formBox.querySelector('#tmpl-title')?.focus();
-        } }, TEXT.cancel) : null)),
+        } }, t('templates.cancel')) : null)),
   );
   // A single team: its form posts there (the select is not shown).
   if (teams.length === 1 && !editing) fTeam.value = String(teams[0].id);

@@ -3,42 +3,43 @@
 // it, who is writing an answer right now, and who wrote its last message.
 // The gateway decides all of it (CONV.waiting, CONV.answered, CONV.last, the
 // `waiting` and `answering` frames; see docs/websocket.md); this module only
-// says it, in Danish.
+// says it, in the adviser's language (lang/XX.json, keys "waiting.*").
 //
 // Pure functions, no DOM, so the sentences are tested in Node
-// (tests/browser/caseload.test.mjs).  The strings are together at the top for
-// the translation mechanism that is to come.  The waiting time counts on the
+// (tests/browser/caseload.test.mjs).  The waiting time counts on the
 // gateway's clock (the welcome's server_time): a computer whose clock is a few
 // minutes off would otherwise say "venter 0 min" for a family that has waited.
 
 import { shortWhen } from '../shared/format.js';
+import { t, lang } from './i18n.js';
 
-const LOCALE = 'da-DK';
-
+// The words other modules use (caseload.js, handled.js), read when asked:
+// the language's strings are loaded at boot, after this module.
 export const TEXT = {
-  needsAnswer: 'Skal besvares',
-  // Short, on screen: "venter 2 t 5 min".
-  waitedShort: { under: 'venter under 1 min', days: 'd', hours: 't', minutes: 'min', lead: 'venter' },
-  // Whole words, for a screen reader: "har ventet 2 timer og 5 minutter".
-  waitedLong: {
-    under: 'har ventet under et minut',
-    lead: 'har ventet',
-    and: 'og',
-    day: ['dag', 'dage'],
-    hour: ['time', 'timer'],
-    minute: ['minut', 'minutter'],
+  get needsAnswer() {
+    return t('waiting.needs_answer');
   },
-  since: (when) => `siden ${when}`,
-  replied: (who, when) => `Besvaret af ${who} ${when}`,
-  handled: (who, when) => `Markeret håndteret af ${who} ${when}`,
-  you: 'dig',
-  youCap: 'Dig',
-  note: 'Intern note',
-  noMessages: 'Ingen beskeder endnu',
-  // "I'm answering" (answering.js): "Bo skriver et svar…", "Anna og Bo skriver et svar…".
-  answering: (names) => `${names} skriver et svar…`,
-  and: 'og',
+  get note() {
+    return t('waiting.note');
+  },
+  get you() {
+    return t('waiting.you');
+  },
+  get youCap() {
+    return t('waiting.you_cap');
+  },
+  get noMessages() {
+    return t('waiting.no_messages');
+  },
+  since: (when) => t('waiting.since', { when }),
+  replied: (who, when) => t('waiting.replied', { who, when }),
+  handled: (who, when) => t('waiting.handled', { who, when }),
 };
+
+// "2 timer og 5 minutter": the parts joined the language's way.
+function joined(list) {
+  return list.reduce((a, b) => t('waiting.a_and_b', { a, b }));
+}
 
 // ---- The gateway's clock ------------------------------------------------------
 
@@ -46,8 +47,8 @@ let skew = 0; // the gateway's clock minus ours, in ms
 
 // The welcome's server_time (RFC 3339).
 export function setServerTime(ts) {
-  const t = Date.parse(ts);
-  if (Number.isFinite(t)) skew = t - Date.now();
+  const ms = Date.parse(ts);
+  if (Number.isFinite(ms)) skew = ms - Date.now();
 }
 
 // Now, on the gateway's clock (ms).
@@ -65,9 +66,9 @@ export function needsAnswer(conv) {
 
 // Whole minutes waited since `since` at `at` (ms); never negative.
 function minutesSince(since, at) {
-  const t = Date.parse(since);
-  if (!Number.isFinite(t)) return 0;
-  return Math.max(0, Math.floor((at - t) / 60000));
+  const ms = Date.parse(since);
+  if (!Number.isFinite(ms)) return 0;
+  return Math.max(0, Math.floor((at - ms) / 60000));
 }
 
 function parts(mins) {
@@ -77,30 +78,31 @@ function parts(mins) {
 // "venter under 1 min", "venter 5 min", "venter 2 t 5 min", "venter 2 t",
 // "venter 1 d 3 t" (from a day on, the minutes no longer matter).
 export function waitedText(since, at = now()) {
-  const S = TEXT.waitedShort;
   const mins = minutesSince(since, at);
-  if (mins < 1) return S.under;
+  if (mins < 1) return t('waiting.short_under');
   const { d, h, m } = parts(mins);
-  const out = [S.lead];
+  const out = [];
   if (d) {
-    out.push(`${d} ${S.days}`);
-    if (h) out.push(`${h} ${S.hours}`);
+    out.push(t('waiting.short_days', { n: d }));
+    if (h) out.push(t('waiting.short_hours', { n: h }));
   } else {
-    if (h) out.push(`${h} ${S.hours}`);
-    if (m) out.push(`${m} ${S.minutes}`);
+    if (h) out.push(t('waiting.short_hours', { n: h }));
+    if (m) out.push(t('waiting.short_minutes', { n: m }));
   }
-  return out.join(' ');
+  return t('waiting.short', { time: out.join(' ') });
 }
 
 // The same in whole words: "har ventet 2 timer og 5 minutter".
 export function waitedSpoken(since, at = now()) {
-  const L = TEXT.waitedLong;
   const mins = minutesSince(since, at);
-  if (mins < 1) return L.under;
+  if (mins < 1) return t('waiting.long_under');
   const { d, h, m } = parts(mins);
-  const word = (n, [one, many]) => `${n} ${n === 1 ? one : many}`;
-  const list = d ? [d && word(d, L.day), h && word(h, L.hour)] : [h && word(h, L.hour), m && word(m, L.minute)];
-  return `${L.lead} ${list.filter(Boolean).join(` ${L.and} `)}`;
+  const word = (n, [one, other]) => t(n === 1 ? one : other, { n });
+  const days = ['waiting.days_one', 'waiting.days_other'];
+  const hours = ['waiting.hours_one', 'waiting.hours_other'];
+  const minutes = ['waiting.minutes_one', 'waiting.minutes_other'];
+  const list = d ? [d && word(d, days), h && word(h, hours)] : [h && word(h, hours), m && word(m, minutes)];
+  return t('waiting.long', { time: joined(list.filter(Boolean)) });
 }
 
 // ---- Answered -----------------------------------------------------------------------
@@ -121,7 +123,7 @@ export function answeredText(answered, me, { short = false, people = [] } = {}) 
   if (!answered || !answered.by) return '';
   const mine = me && answered.by.id === me.id;
   const who = mine ? TEXT.you : short ? shortName(answered.by, people) : answered.by.name;
-  const when = answered.at ? shortWhen(answered.at, LOCALE) : '';
+  const when = answered.at ? shortWhen(answered.at, lang().locale) : '';
   const say = answered.how === 'handled' ? TEXT.handled : TEXT.replied;
   return say(who, when).trim();
 }
@@ -133,8 +135,8 @@ export function answeredText(answered, me, { short = false, people = [] } = {}) 
 export function answeringText(users, people = []) {
   const names = (users || []).map((u) => shortName(u, [...people, ...users]));
   if (!names.length) return '';
-  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} ${TEXT.and} ${names.at(-1)}`;
-  return TEXT.answering(list);
+  const list = names.length === 1 ? names[0] : t('waiting.a_and_b', { a: names.slice(0, -1).join(', '), b: names.at(-1) });
+  return t(names.length === 1 ? 'waiting.answering_one' : 'waiting.answering_other', { names: list });
 }
 
 // ---- The last message ------------------------------------------------------------------

@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -272,3 +272,13 @@ export async function shot(page, name) {
   await page.screenshot({ path: file });
   return file;
 }
+
+// The staff client's pure functions under node:test, without a page to load
+// its language file: its strings in `code` (Danish behind them, as in the
+// client).
+export async function staffLanguage(code = 'da') {
+  const { useStrings } = await import(pathToFileURL(path.join(WEB, 'staff', 'i18n.js')));
+  const read = (c) => JSON.parse(fs.readFileSync(path.join(WEB, 'staff', 'lang', `${c}.json`), 'utf8'));
+  useStrings(code, read(code), read('da'));
+}
+
