@@ -7,8 +7,8 @@ import { call } from '../shared/api.js';
 
 // The query of GET /api/families/{id}/log: from, to (RFC 3339), scope
 // ('family' or 'all'), kinds (an array of kind names; none: every kind),
-// after (the `next` of the page before), format.
-export function logQuery({ from, to, scope, kinds, after, format = 'json' } = {}) {
+// after (the `next` of the page before), limit (entries a page), format.
+export function logQuery({ from, to, scope, kinds, after, limit, format = 'json' } = {}) {
   const q = new URLSearchParams();
   if (from) q.set('from', from);
   if (to) q.set('to', to);
@@ -16,6 +16,7 @@ export function logQuery({ from, to, scope, kinds, after, format = 'json' } = {}
   if (scope && scope !== 'all') q.set('scope', scope);
   if (kinds && kinds.length) q.set('kind', kinds.join(','));
   if (after) q.set('after', String(after));
+  if (limit) q.set('limit', String(limit));
   return `?${q.toString()}`;
 }
 

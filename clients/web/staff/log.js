@@ -24,6 +24,7 @@ import { settingsDetail } from './quiet.js';
 import { scheduledDetail } from './scheduled.js';
 import { myTeams } from './teams.js';
 import { t, lang } from './i18n.js';
+import { readAll, journalDocument, printJournal, downloadJournal, JOURNAL_MAX, LOG_PAGE } from './journal.js';
 
 // Each kind's label: t(KIND_KEYS[kind]) (kindLabel()).
 const KIND_KEYS = {
@@ -105,6 +106,13 @@ function renamedDetail(detail) {
   return t(key, { owner: m[3], n: m[1], old: m[2], name: m[4] });
 }
 
+// 'invite code for Mette Hansen (member 8), valid until 2026-12-09T00:09:07.890Z'
+function inviteDetail(detail) {
+  const m = /^invite code for (.*) \(member \d+\), valid until (\S+)$/.exec(detail || '');
+  if (!m || Number.isNaN(Date.parse(m[2]))) return detail || '';
+  return t('log.invite', { name: m[1], until: dateTime(m[2], lang().locale) });
+}
+
 // A username of the handover row as the person's name, when the teams say it.
 function personOf(username) {
   for (const team of myTeams()) for (const s of team.staff || []) if (s.username === username) return s.name;
@@ -127,7 +135,13 @@ export function logDetail(e) {
     case 'access':
     case 'denied':
       return ACCESS_KEYS[detail] ? t(ACCESS_KEYS[detail]) : detail;
-    case 'enrol':
+    case 'invite':
+      return inviteDetail(detail);
+    case 'enrol': {
+      const m = /^(.*) \(invite by (.*)\)$/.exec(detail || '');
+      if (m) return t('log.enrolled', { device: m[1], by: m[2] });
+      return detail ? t('log.phone', { device: detail }) : '';
+    }
     case 'revoke':
       return detail ? t('log.phone', { device: detail }) : '';
     case 'device':
@@ -179,7 +193,7 @@ export function initLog({ store: s, family, errorText }) {
   store = s;
   currentFamily = family;
   if (errorText) humanError = errorText;
-  for (const id of ['log-form', 'log-from', 'log-to', 'log-csv', 'log-error', 'log-caption', 'log-body', 'log-more']) {
+  for (const id of ['log-form', 'log-from', 'log-to', 'log-csv', 'log-print', 'log-html', 'log-error', 'log-caption', 'log-body', 'log-more']) {
     el[id] = document.getElementById(id);
   }
   el.kind = h('select', { id: 'log-kind' }, kindFilter().map(([v, l]) => h('option', { value: v }, l)));
@@ -194,6 +208,8 @@ export function initLog({ store: s, family, errorText }) {
   el.kind.addEventListener('change', () => loadLog());
   el.staff.addEventListener('change', () => loadLog());
   el['log-more'].addEventListener('click', () => loadLog(true));
+  el['log-print'].addEventListener('click', () => journal(el['log-print'], printJournal));
+  el['log-html'].addEventListener('click', () => journal(el['log-html'], (doc) => downloadJournal(doc, journalFile())));
   el['log-from'].addEventListener('change', updateCsvLink);
   el['log-to'].addEventListener('change', updateCsvLink);
 }
@@ -276,15 +292,74 @@ function captionText(name, n, more) {
   return t(key, { name, n });
 }
 
-function logRow(e) {
+// An entry's cells in words: the view's row and the journal's.
+function cells(e) {
   const conv = e.conv ? store.convs.get(e.conv) : null;
-  const detail = logDetail(e);
-  const text = (e.kind === 'message' || e.kind === 'note' || e.kind === 'edited') && typeof e.text === 'string';
+  return {
+    when: dateTime(e.at, lang().locale),
+    kind: kindLabel(e.kind),
+    who: actorText(e.actor),
+    conv: e.conv ? (conv ? convName(conv) : t('log.conv_no', { n: e.conv })) : '',
+    detail: logDetail(e),
+    text: (e.kind === 'message' || e.kind === 'note' || e.kind === 'edited') && typeof e.text === 'string',
+  };
+}
+
+function logRow(e) {
+  const c = cells(e);
   return h('tr', { dataset: { kind: e.kind } },
-    h('td', { class: 'when' }, h('time', { datetime: e.at }, dateTime(e.at, lang().locale))),
-    h('td', null, h('span', { class: `log-kind kind-${e.kind}` }, kindLabel(e.kind))),
-    h('td', null, actorText(e.actor)),
-    h('td', null, e.conv ? (conv ? convName(conv) : t('log.conv_no', { n: e.conv })) : ''),
-    h('td', { class: text ? 'log-text' : null, dir: text ? 'auto' : null }, detail),
+    h('td', { class: 'when' }, h('time', { datetime: e.at }, c.when)),
+    h('td', null, h('span', { class: `log-kind kind-${e.kind}` }, c.kind)),
+    h('td', null, c.who),
+    h('td', null, c.conv),
+    h('td', { class: c.text ? 'log-text' : null, dir: c.text ? 'auto' : null }, c.detail),
   );
+}
+
+// ---- The journal: the whole period as a document (journal.js) ---------------------------------
+
+// action(doc): print it or download it.
+async function journal(button, action) {
+  const f = currentFamily();
+  if (!f || !el['log-form'].reportValidity()) return;
+  const { from, to } = range();
+  el['log-error'].hidden = true;
+  if (from && to && from >= to) return showLogError(t('log.order'));
+  button.disabled = true;
+  try {
+    const q = query();
+    const entries = await readAll((after) => http.log(f.id, { ...q, after, limit: LOG_PAGE }));
+    const meta = { family: f.name, period: periodText(), filter: filterText(), by: store.me ? store.me.name : '', at: Date.now() };
+    await action(journalDocument(meta, entries.map(cells)));
+  } catch (e) {
+    showLogError(e.code === 'too_many' ? t('log.journal_too_many', { max: JOURNAL_MAX.toLocaleString(lang().locale) }) : humanError(e));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function showLogError(text) {
+  el['log-error'].textContent = text;
+  el['log-error'].hidden = false;
+}
+
+// "1. december 2026 til og med 14. december 2026"
+function periodText() {
+  const day = (v) => {
+    const [y, m, d] = v.split('-').map(Number);
+    return new Date(y, m - 1, d).toLocaleDateString(lang().locale, { day: 'numeric', month: 'long', year: 'numeric' });
+  };
+  return t('log.journal_period', { from: day(el['log-from'].value), to: day(el['log-to'].value) });
+}
+
+function filterText() {
+  const kind = el.kind.options[el.kind.selectedIndex].textContent;
+  return t(el.staff.checked ? 'log.journal_with_staff' : 'log.journal_family_only', { kind });
+}
+
+function journalFile() {
+  const f = currentFamily();
+  return t('log.journal_file', {
+    name: f.name.replace(/[^\p{L}\p{N}]+/gu, '-'), from: el['log-from'].value, to: el['log-to'].value,
+  });
 }
