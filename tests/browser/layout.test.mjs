@@ -6,7 +6,9 @@
 // seeded through the gateway by the family (Mette, on her phone) and her
 // adviser (Anna, whose page is measured: her own messages carry the extra
 // delivery line, the taller case), ending with a family message so the
-// "Skal besvares" line is shown too.  At 1366×768, 1280×720 and 1920×1080:
+// "Skal besvares" line is shown too.  At 1366×768, 1280×720 and 1920×1080,
+// and at 1366×635, what a 1366×768 laptop's browser leaves the page once
+// the taskbar and the browser's own bars have their share:
 // the reply box is one line until it is used; the page itself never scrolls
 // (the message list does); at least 5 messages lie wholly inside the list's
 // visible area; with the reply box focused it is expanded (the mode hint, the
@@ -21,6 +23,10 @@ import { startWorld, launch, person, staffLogin, familyEnrol, shot, axe, PHONE }
 
 const SIZES = [
   { width: 1366, height: 768 },
+  // The same laptop's screen less what Windows and the browser take: the
+  // taskbar (48 px on Windows 11) and Chrome's or Edge's tab strip and
+  // toolbar (85 px): the page gets 1366×635.
+  { width: 1366, height: 635 },
   { width: 1280, height: 720 },
   { width: 1920, height: 1080 },
 ];
