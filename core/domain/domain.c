@@ -45,7 +45,7 @@ static const char *const sms_state_names[] = {
 };
 static const char *const sms_kind_names[] = {
     [SMS_KIND_MESSAGE] = "message", [SMS_KIND_FALLBACK] = "fallback", [SMS_KIND_INVITE] = "invite",
-    [SMS_KIND_REPLY] = "reply",     [SMS_KIND_STOPPED] = "stopped",
+    [SMS_KIND_REPLY] = "reply",     [SMS_KIND_STOPPED] = "stopped",   [SMS_KIND_CHANGE] = "change",
 };
 static const char *const attach_state_names[] = {
     [ATTACH_RECEIVING] = "receiving",

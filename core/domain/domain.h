@@ -52,7 +52,8 @@ enum sms_kind {
 	SMS_KIND_FALLBACK,
 	SMS_KIND_INVITE,
 	SMS_KIND_REPLY,
-	SMS_KIND_STOPPED
+	SMS_KIND_STOPPED,
+	SMS_KIND_CHANGE /* a message that went by SMS, corrected or withdrawn since (issue 15) */
 };
 /* Where an attachment has got to (issue 14): its bytes arriving, waiting
  * for the virus scan and the image pipeline, ready to be fetched, or

@@ -3,8 +3,9 @@
  * minutes (issue 15): everyone who may see it sees the new text, marked
  * as corrected, and the text before stays in message_versions with an
  * "edited" row in the contact log; the case file allows no silent edit.
- * An SMS or notification that went out with the old text is not called
- * back.
+ * A member reached by SMS whose phone got the old text gets the new one
+ * by SMS (sms_out.c); a notification that showed the old text is not
+ * called back.
  */
 #include "service_int.h"
 
@@ -39,5 +40,7 @@ int svc_correct(struct store *s, const struct store_user *user, int64_t id, cons
 		                       out->msg.conv, id, "");
 	if (err == ERR_OK)
 		err = svc_changed_tell(s, id, out);
+	if (err == ERR_OK)
+		err = svc_sms_changed(s, &out->msg, now, &out->sms);
 	return err;
 }

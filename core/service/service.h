@@ -263,6 +263,7 @@ int svc_absence_get(struct store *s, const struct store_user *user, int64_t now,
 struct svc_changed {
 	struct msg msg;
 	struct route_set rcpt;
+	size_t sms; /* SMS queued to tell members reached by SMS: the sender is to look */
 };
 void svc_changed_clear(struct svc_changed *c);
 int svc_correct(struct store *s, const struct store_user *user, int64_t id, const char *body,

@@ -90,6 +90,10 @@ int svc_push_queue(struct store *s, const struct route_set *to, const struct msg
 /* An SMS of m for those of `to` who are reached by SMS only (sms_out.c). */
 int svc_sms_message(struct store *s, const struct route_set *to, const struct msg *m, int64_t after,
                     size_t *queued);
+/* m (as it is now) was corrected or withdrawn: every member it reached by
+ * SMS with its text gets an SMS saying so (the new text, or that it was
+ * taken back), each counted in *queued. */
+int svc_sms_changed(struct store *s, const struct msg *m, int64_t now, size_t *queued);
 int svc_system_message(struct store *s, int64_t family, const struct store_user *about,
                        const char *client_id, const char *body, int64_t now, struct msg *out);
 

@@ -22,10 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/dktime.h"
 #include "../push/quiet.h"
 #include "../sms/phone.h"
 
-#define SMS_NOTICE "Du har en ny besked fra din rådgiver: "
+#define SMS_NOTICE         "Du har en ny besked fra din rådgiver: "
+#define SMS_CORRECTED      "Rettelse fra %s: %s"
+#define SMS_WITHDRAWN      "%s har trukket sin besked fra %s tilbage."
+#define SMS_CHANGED_MAX    32   /* members told of one change: more than a family has */
+#define SMS_CHANGE_WAIT_MS 1000 /* while the message's own SMS is being handed over */
 
 /* A member reached by the app with SMS as fallback gets one notice per
  * conversation until they read it; whether it is needed is decided when it
@@ -62,6 +67,40 @@ int svc_sms_message(struct store *s, const struct route_set *to, const struct ms
 	return err;
 }
 
+/* A member reached by SMS has no app that shows a correction: what went to
+ * their phone with its text is followed by an SMS with the new text, or
+ * saying it was taken back (without its text).  Whether the first went with
+ * its text is known once it is handed over, so that is looked at when the
+ * change's SMS is due (change_due).  What has not gone yet goes as the
+ * message is when it goes (text_of), or not at all once withdrawn
+ * (claim_one). */
+int svc_sms_changed(struct store *s, const struct msg *m, int64_t now, size_t *queued)
+{
+	struct store_sms_went went[SMS_CHANGED_MAX];
+	size_t n = 0;
+	char *body = NULL, when[32];
+	int err = store_sms_went(s, m->id, went, SMS_CHANGED_MAX, &n);
+	if (err || n == 0)
+		return err;
+	dktime_short(m->created_at, when);
+	if ((m->withdrawn ? asprintf(&body, SMS_WITHDRAWN, m->sender.name, when)
+	                  : asprintf(&body, SMS_CORRECTED, m->sender.name, m->body)) < 0)
+		return ERR_INTERNAL;
+	for (size_t i = 0; err == ERR_OK && i < n; i++) {
+		struct store_sms_new q = {.kind = SMS_KIND_CHANGE,
+		                          .user_id = went[i].user_id,
+		                          .conv_id = went[i].conv_id,
+		                          .message_id = m->id,
+		                          .phone = went[i].phone,
+		                          .body = body,
+		                          .not_before = now};
+		if ((err = store_sms_queue(s, &q, now, NULL)) == ERR_OK)
+			(*queued)++;
+	}
+	free(body);
+	return err;
+}
+
 /* Why an SMS due now must not go (NULL: it may). */
 static const char *refused(const struct svc_sms_policy *p, const struct store_sms_due *d,
                            int64_t now)
@@ -77,6 +116,8 @@ static const char *refused(const struct svc_sms_policy *p, const struct store_sm
 		return "not sent: the member is no longer reached by SMS";
 	if (d->st.kind == SMS_KIND_FALLBACK && d->settings.channel != SMS_CHANNEL_FALLBACK)
 		return "not sent: the member no longer wants SMS when the app does not reach them";
+	if (d->st.kind == SMS_KIND_CHANGE && d->settings.channel != SMS_CHANNEL_SMS)
+		return "not sent: the member is no longer reached by SMS";
 	return NULL;
 }
 
@@ -128,6 +169,27 @@ static char *text_of(const struct svc_sms_policy *p, const struct store_sms_due 
 	return t;
 }
 
+/* A change's SMS goes once the message's own went with its text: it waits
+ * while that is being handed over, and is needless if it went as a notice
+ * or not at all (SMS_CANCELLED). */
+static int change_due(struct store *s, const struct store_sms_due *d, enum sms_state *st,
+                      bool *wait)
+{
+	enum sms_state first;
+	bool full = false;
+	*wait = false;
+	int err = store_sms_original(s, d->st.message_id, d->st.user_id, &first, &full);
+	if (err == ERR_NOT_FOUND) {
+		*st = SMS_CANCELLED;
+		return ERR_OK;
+	}
+	if (err == ERR_OK && first == SMS_SENDING)
+		*wait = true;
+	else if (err == ERR_OK && (!full || (first != SMS_ACCEPTED && first != SMS_DELIVERED)))
+		*st = SMS_CANCELLED;
+	return err;
+}
+
 static int claim_one(struct store *s, const struct svc_sms_policy *p, struct store_sms_due *d,
                      int64_t now, struct svc_sms *out, bool *postponed)
 {
@@ -141,6 +203,27 @@ static int claim_one(struct store *s, const struct svc_sms_policy *p, struct sto
 		out->st.state = out->result = SMS_FAILED;
 		snprintf(out->detail, sizeof out->detail, "%s", why);
 		return ERR_OK;
+	}
+	if (d->withdrawn && d->st.kind != SMS_KIND_CHANGE) {
+		out->st.state = out->result = SMS_CANCELLED;
+		snprintf(out->detail, sizeof out->detail, "withdrawn by its author before it went");
+		return ERR_OK;
+	}
+	if (d->st.kind == SMS_KIND_CHANGE) {
+		enum sms_state st = SMS_SENDING;
+		bool wait;
+		int err = change_due(s, d, &st, &wait);
+		if (err || wait) {
+			*postponed = true;
+			return err ? err
+			           : store_sms_postpone(s, d->st.id, now + SMS_CHANGE_WAIT_MS, now);
+		}
+		if (st == SMS_CANCELLED) {
+			out->st.state = out->result = SMS_CANCELLED;
+			snprintf(out->detail, sizeof out->detail,
+			         "the message went without its text: the app shows the change");
+			return ERR_OK;
+		}
 	}
 	if (d->st.kind == SMS_KIND_FALLBACK) {
 		enum sms_state st = SMS_SENDING;

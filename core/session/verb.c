@@ -280,6 +280,8 @@ static void apply_change(struct hub *h, struct session *s, struct job *j)
 	struct out_frame *f = outbox_frame_new(h, codec_encode_changed(NULL, &j->changed.msg));
 	registry_fan_out(h, &j->changed.rcpt, f, s);
 	outbox_frame_unref(f);
+	if (j->changed.sms > 0)
+		kannel_wake(h->kannel);
 }
 
 static void apply_handled(struct hub *h, struct session *s, struct job *j)

@@ -459,6 +459,38 @@ static const char *const migrations[] = {
     /* 21 -> 22: when the team last held its meeting about the family
      * (issue 15): "since the last meeting" starts there. */
     "ALTER TABLE families ADD COLUMN met_at INTEGER NOT NULL DEFAULT 0;",
+
+    /* 22 -> 23: an SMS that tells a member reached by SMS that a message
+     * that went to their phone with its text was corrected or withdrawn
+     * since (issue 15).  SQLite cannot widen a CHECK: the table is made
+     * anew with the same rows and indexes. */
+    "CREATE TABLE sms_outbox_23("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL "
+    "    CHECK (kind IN ('message','fallback','invite','reply','stopped','change')),"
+    "  user_id INTEGER REFERENCES users(id),"
+    "  conv_id INTEGER REFERENCES conversations(id),"
+    "  message_id INTEGER REFERENCES messages(id),"
+    "  phone TEXT NOT NULL,"
+    "  body TEXT NOT NULL DEFAULT '',"
+    "  state TEXT NOT NULL DEFAULT 'queued' "
+    "    CHECK (state IN ('queued','sending','accepted','delivered','failed','cancelled')),"
+    "  full_text INTEGER NOT NULL DEFAULT 0,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  not_before INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT ''"
+    ") STRICT;"
+    "INSERT INTO sms_outbox_23 SELECT id, kind, user_id, conv_id, message_id, phone, body, state, "
+    "  full_text, attempts, not_before, created_at, updated_at, detail FROM sms_outbox;"
+    "DROP TABLE sms_outbox;"
+    "ALTER TABLE sms_outbox_23 RENAME TO sms_outbox;"
+    "CREATE INDEX sms_outbox_order ON sms_outbox(id, not_before) "
+    "  WHERE state IN ('queued','sending');"
+    "CREATE INDEX sms_outbox_due ON sms_outbox(not_before) WHERE state IN ('queued','sending');"
+    "CREATE INDEX sms_outbox_conv ON sms_outbox(conv_id, id) WHERE conv_id IS NOT NULL;"
+    "CREATE INDEX sms_outbox_message ON sms_outbox(message_id) WHERE message_id IS NOT NULL;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -728,7 +760,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                    "o.created_at, ifnull(m.body, ''), ifnull(su.name, ''), ifnull(m.no_sms, 0), "
                    "ifnull(m.kind, 'text'), ifnull(u.sms_channel, 'sms'), "
                    "ifnull(u.sms_consent_at, 0), ifnull(u.sms_stopped_at, 0), "
-                   "ifnull(u.phone, o.phone), ifnull(u.name, '') FROM sms_outbox o "
+                   "ifnull(u.phone, o.phone), ifnull(u.name, ''), ifnull(m.withdrawn, 0) "
+                   "FROM sms_outbox o "
                    "LEFT JOIN messages m ON m.id = o.message_id LEFT JOIN users su ON su.id = "
                    "m.sender_id LEFT JOIN users u ON u.id = o.user_id WHERE o.state IN "
                    "('queued','sending') AND o.not_before <= ?1 ORDER BY o.id LIMIT ?2",
@@ -768,6 +801,13 @@ static const char *const stmt_sql[ST__COUNT] = {
                              "<> 'cancelled' AND message_id > ifnull((SELECT upto FROM "
                              "read_positions WHERE conv_id = ?2 AND user_id = ?1), 0)",
     [ST_SMS_POSTPONE] = "UPDATE sms_outbox SET not_before = ?2, updated_at = ?3 WHERE id = ?1",
+    /* Where a message went by SMS, or is going: to whom, on which number. */
+    [ST_SMS_WENT] = "SELECT DISTINCT user_id, conv_id, phone FROM sms_outbox WHERE "
+                    "message_id = ?1 AND kind = 'message' AND state IN "
+                    "('sending','accepted','delivered') AND user_id IS NOT NULL LIMIT ?2",
+    /* How the message's own SMS to the member went. */
+    [ST_SMS_ORIGINAL] = "SELECT state, full_text FROM sms_outbox WHERE message_id = ?1 AND "
+                        "user_id = ?2 AND kind = 'message' ORDER BY id DESC LIMIT 1",
     [ST_SMS_WAITING] = "SELECT count(*) FROM sms_outbox WHERE state IN ('queued','sending')",
     [ST_MEMBER_SMS_STOP] = "UPDATE users SET sms_stopped_at = ?2 WHERE id = ?1",
     [ST_TOKEN_WARNED] = "UPDATE tokens SET warned_at = ?2 WHERE id = ?1",

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 22
+#define STORE_SCHEMA_VERSION 23
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -471,6 +471,7 @@ struct store_sms_due {
 	char sender[DOMAIN_NAME_MAX + 1];
 	enum msg_kind msg_kind;
 	bool no_sms;
+	bool withdrawn;             /* the message was withdrawn by its author */
 	struct member_sms settings; /* channel, consent_at, stopped_at */
 };
 /* Up to max due at now, the oldest first. */
@@ -501,6 +502,18 @@ int store_sms_reached(struct store *s, int64_t member, int64_t conv, int64_t *up
 int store_sms_fallback_open(struct store *s, int64_t member, int64_t conv, bool *open);
 /* Not before `at` (a fallback waiting for the app to be opened). */
 int store_sms_postpone(struct store *s, int64_t id, int64_t at, int64_t now);
+/* The members a message went to by SMS or is going to (being handed
+ * over), and the number: up to max in v. */
+struct store_sms_went {
+	int64_t user_id, conv_id;
+	char phone[17];
+};
+int store_sms_went(struct store *s, int64_t message, struct store_sms_went *v, size_t max,
+                   size_t *n);
+/* The state of the message's own SMS to user, and whether its text was in
+ * it (ERR_NOT_FOUND: none). */
+int store_sms_original(struct store *s, int64_t message, int64_t user, enum sms_state *state,
+                       bool *full_text);
 /* How many wait to be handed over. */
 int store_sms_waiting(struct store *s, int64_t *n);
 

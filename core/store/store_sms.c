@@ -73,6 +73,7 @@ static int read_due(sqlite3_stmt *st, struct store_sms_due *d)
 	store_col_text(st, 17, d->phone, sizeof d->phone);
 	memcpy(d->settings.phone, d->phone, sizeof d->phone);
 	store_col_text(st, 18, d->member, sizeof d->member);
+	d->withdrawn = sqlite3_column_int(st, 19) != 0;
 	return d->own && d->text ? ERR_OK : ERR_INTERNAL;
 }
 
@@ -253,4 +254,44 @@ int store_sms_postpone(struct store *s, int64_t id, int64_t at, int64_t now)
 	sqlite3_bind_int64(st, 2, at);
 	sqlite3_bind_int64(st, 3, now);
 	return store_exec_stmt(st);
+}
+
+int store_sms_went(struct store *s, int64_t message, struct store_sms_went *v, size_t max,
+                   size_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s, ST_SMS_WENT);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, message);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	int rc = SQLITE_DONE;
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v[*n].user_id = sqlite3_column_int64(st, 0);
+		v[*n].conv_id = sqlite3_column_int64(st, 1);
+		store_col_text(st, 2, v[*n].phone, sizeof v[*n].phone);
+		(*n)++;
+	}
+	int err = *n < max && rc != SQLITE_DONE ? store_err(rc) : ERR_OK;
+	sqlite3_reset(st);
+	return err;
+}
+
+int store_sms_original(struct store *s, int64_t message, int64_t user, enum sms_state *state,
+                       bool *full_text)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SMS_ORIGINAL);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, message);
+	sqlite3_bind_int64(st, 2, user);
+	int rc = sqlite3_step(st), err = ERR_OK;
+	if (rc == SQLITE_ROW) {
+		read_state(st, 0, state);
+		*full_text = sqlite3_column_int(st, 1) != 0;
+	} else {
+		err = rc == SQLITE_DONE ? ERR_NOT_FOUND : store_err(rc);
+	}
+	sqlite3_reset(st);
+	return err;
 }

@@ -170,4 +170,57 @@ async def test_sms_rate_paces_a_burst(w):
         h.check(span >= 1.5, "handed over 5 a second, not at once", ">= 1.5 s", "%.2f s" % span)
 
 
-h.run([test_sms_out_through_kannel, test_sms_rate_paces_a_burst], per_test_timeout=120.0)
+async def test_correction_reaches_the_phone(w):
+    """A member reached by SMS has no app to show a correction (issue 15): the message that
+    went to her phone with its text is followed by an SMS with the new text, then one
+    saying it was taken back (without its text); one withdrawn before it went never goes;
+    staff see the change's SMS under the message."""
+    secret, value = kannel.secret_file(w)
+    mo = "https://127.0.0.1:%d/sms/kannel?secret=%s" % (w.port, value)
+    with kannel.Kannel(mo_url=mo) as k:
+        k.attach(w, secret)
+        kannel.set_member_sms(w, "mette", phone=METTE, channel="sms", consent=True)
+        anna = await w.client("anna")
+        conv = w.conv["A"]
+        to_mette = lambda m: m["to"] in (METTE, METTE[1:])  # noqa: E731
+        m = await anna.send_msg(conv, "Mødet er tirsdag kl. 10")
+        k.smsc.wait_received(lambda r: to_mette(r) and r["text"] == "Anna Jensen: Mødet er tirsdag kl. 10",
+                             what="the message on the phone")
+        await sms_state(anna, m["id"], "delivered")
+        r = await anna.request({"type": "correct", "id": m["id"], "body": "Mødet er onsdag kl. 10"})
+        h.eq(r["type"], "changed", "corrected")
+        k.smsc.wait_received(lambda r: to_mette(r) and r["text"]
+                             == "Rettelse fra Anna Jensen: Mødet er onsdag kl. 10",
+                             what="the correction on the phone")
+        s = await sms_state(anna, m["id"], "delivered")
+        h.eq(s["kind"], "change", "staff see the correction's SMS under the message")
+        r = await anna.request({"type": "withdraw", "id": m["id"]})
+        h.eq(r["type"], "changed", "withdrawn")
+        got = k.smsc.wait_received(lambda r: to_mette(r) and "trukket sin besked" in r["text"],
+                                   what="the withdrawal on the phone")[-1]
+        h.check(got["text"].startswith("Anna Jensen har trukket sin besked fra ")
+                and "onsdag" not in got["text"], "the withdrawal says so without the text",
+                "no text", got["text"])
+
+        # Withdrawn at once: either it never goes, or (Kannel had it already) the
+        # withdrawal follows it, never the message alone.
+        before = len([r for r in k.smsc.received() if to_mette(r)])
+        db = sqlite3.connect(w.db, timeout=10)
+        m = await anna.send_msg(conv, "Til den forkerte familie")
+        r = await anna.request({"type": "withdraw", "id": m["id"]})
+        h.eq(r["type"], "changed", "withdrawn at once")
+        time.sleep(3.0)
+        states = [row[0] for row in db.execute(
+            "SELECT state FROM sms_outbox WHERE message_id = ?", (m["id"],))]
+        db.close()
+        sent = [r for r in k.smsc.received() if to_mette(r)][before:]
+        if any("forkerte" in r["text"] for r in sent):
+            print("    (Kannel had it before the withdrawal: it went, and the withdrawal followed)")
+            h.check(any("trukket sin besked" in r["text"] for r in sent),
+                    "then the withdrawal follows it", "a withdrawal SMS", sent)
+        else:
+            h.eq(states, ["cancelled"], "withdrawn before it went: never sent")
+
+
+h.run([test_sms_out_through_kannel, test_sms_rate_paces_a_burst,
+       test_correction_reaches_the_phone], per_test_timeout=120.0)

@@ -115,7 +115,8 @@ export function smsLine(conv, m) {
     }
     const state = STATES_AT[s.state] ? t(STATES_AT[s.state], { when: shortWhen(s.at, lang().locale) })
       : STATES[s.state] ? t(STATES[s.state]) : s.state;
-    out.push(t(s.full_text ? 'smsout.line_text' : 'smsout.line_notice', { who, state }));
+    const line = s.kind === 'change' ? 'smsout.line_change' : s.full_text ? 'smsout.line_text' : 'smsout.line_notice';
+    out.push(t(line, { who, state }));
   }
   return out.join('; ');
 }

@@ -328,6 +328,113 @@ static void test_list(void)
 	CHECK_EQ(world_log_count(&w, "denied"), before + 1);
 }
 
+/* Everything due at `at` handed over and accepted; how many. */
+static size_t hand_over(int64_t at, char *first_text, size_t cap)
+{
+	struct svc_sms_batch b;
+	claim(at, &policy, &b);
+	size_t n = b.n;
+	for (size_t i = 0; i < b.n; i++)
+		if (b.v[i].st.state == SMS_SENDING)
+			b.v[i].result = SMS_ACCEPTED;
+	if (first_text)
+		snprintf(first_text, cap, "%s", n > 0 && b.v[0].text ? b.v[0].text : "");
+	CHECK_EQ(svc_sms_record(w.s, &b, at), ERR_OK);
+	svc_sms_batch_clear(&b);
+	return n;
+}
+
+static size_t change(int64_t id, const char *body, int64_t at)
+{
+	struct store_user anna = world_user(&w, w.anna);
+	struct svc_changed out;
+	CHECK_EQ(body ? svc_correct(w.s, &anna, id, body, at, &out)
+	              : svc_withdraw(w.s, &anna, id, at, &out),
+	         ERR_OK);
+	size_t n = out.sms;
+	svc_changed_clear(&out);
+	return n;
+}
+
+static int64_t last_message(void)
+{
+	return world_scalar(&w, "SELECT max(id) FROM messages");
+}
+
+/* A member reached by SMS has no app to show a correction (issue 15): a
+ * message that went to her phone with its text is followed by an SMS with
+ * the new text, or saying it was taken back (without its text); one that
+ * has not gone yet goes corrected, or not at all once withdrawn; one that
+ * went as a notice needs nothing. */
+static void test_changed(void)
+{
+	const int64_t t = NOON + 10 * 24 * 3600 * 1000LL;
+	char text[400];
+	set_sms(w.mette, "22345678", SMS_CHANNEL_SMS, 1);
+	hand_over(t, NULL, 0); /* what earlier tests left */
+
+	CHECK_EQ(send_as(w.anna, KIND_TEXT, 0, "Mødet er tirsdag kl. 10", "c-1", t), 1);
+	int64_t id = last_message();
+	CHECK_EQ(hand_over(t, text, sizeof text), 1);
+	CHECK_STR(text, "Anna Jensen: Mødet er tirsdag kl. 10");
+	CHECK_EQ(change(id, "Mødet er onsdag kl. 10", t + 60000), 1);
+	CHECK_EQ(hand_over(t + 60000, text, sizeof text), 1);
+	CHECK_STR(text, "Rettelse fra Anna Jensen: Mødet er onsdag kl. 10");
+	CHECK_EQ(change(id, NULL, t + 120000), 1);
+	CHECK_EQ(hand_over(t + 120000, text, sizeof text), 1);
+	CHECK(strstr(text, "Anna Jensen har trukket sin besked fra ") == text);
+	CHECK(strstr(text, "tilbage.") != NULL && strstr(text, "onsdag") == NULL);
+
+	/* Not gone yet: corrected, it goes as it is; withdrawn, it does not. */
+	send_as(w.anna, KIND_TEXT, 0, "Ring i morgen", "c-2", t + 200000);
+	id = last_message();
+	CHECK_EQ(change(id, "Ring på fredag", t + 210000), 0);
+	CHECK_EQ(hand_over(t + 220000, text, sizeof text), 1);
+	CHECK_STR(text, "Anna Jensen: Ring på fredag");
+	send_as(w.anna, KIND_TEXT, 0, "Forkert familie", "c-3", t + 230000);
+	id = last_message();
+	CHECK_EQ(change(id, NULL, t + 240000), 0);
+	struct svc_sms_batch b;
+	claim(t + 250000, &policy, &b);
+	CHECK_EQ(b.n, 1);
+	CHECK_EQ(b.v[0].st.state, SMS_CANCELLED);
+	CHECK(b.v[0].text == NULL);
+	CHECK_EQ(svc_sms_record(w.s, &b, t + 250000), ERR_OK);
+	svc_sms_batch_clear(&b);
+
+	/* Went as a notice (no consent to the text): the app shows the change. */
+	set_sms(w.mette, "22345678", SMS_CHANNEL_SMS, 0);
+	send_as(w.anna, KIND_TEXT, 0, "Husk papirerne", "c-4", t + 300000);
+	id = last_message();
+	CHECK_EQ(hand_over(t + 300000, text, sizeof text), 1);
+	CHECK(strstr(text, "papirerne") == NULL);
+	CHECK_EQ(change(id, "Husk alle papirerne", t + 310000), 1);
+	claim(t + 320000, &policy, &b);
+	CHECK_EQ(b.n, 1);
+	CHECK_EQ(b.v[0].st.state, SMS_CANCELLED); /* nothing with the text went to correct */
+	CHECK(b.v[0].text == NULL);
+	CHECK_EQ(svc_sms_record(w.s, &b, t + 320000), ERR_OK);
+	svc_sms_batch_clear(&b);
+
+	/* Corrected while its own SMS is being handed over: the correction
+	 * waits until that is done, then goes if the text was in it. */
+	set_sms(w.mette, "22345678", SMS_CHANNEL_SMS, 1);
+	send_as(w.anna, KIND_TEXT, 0, "Kl. 9", "c-5", t + 400000);
+	id = last_message();
+	claim(t + 400000, &policy, &b); /* handing over */
+	CHECK_EQ(b.n, 1);
+	CHECK_EQ(change(id, "Kl. 10", t + 400100), 1);
+	struct svc_sms_batch later;
+	claim(t + 400200, &policy, &later);
+	CHECK_EQ(later.n, 0); /* waits */
+	svc_sms_batch_clear(&later);
+	b.v[0].result = SMS_ACCEPTED;
+	CHECK_EQ(svc_sms_record(w.s, &b, t + 400300), ERR_OK);
+	svc_sms_batch_clear(&b);
+	CHECK_EQ(hand_over(t + 401200, text, sizeof text), 1);
+	CHECK_STR(text, "Rettelse fra Anna Jensen: Kl. 10");
+}
+
 int main(void)
 {
 	CHECK_EQ(world_build(&w, ":memory:"), 0);
@@ -339,6 +446,7 @@ int main(void)
 	test_stop_start_unknown();
 	test_resume();
 	test_fallback();
+	test_changed();
 	world_free(&w);
 	return check_report("test_sms_out");
 }
