@@ -12,32 +12,16 @@
 // "Afvist: …" in words.
 
 import {
-  IdbFiles, Picker, trackAttachments, followOutbox, releaseAll, messageFiles as filesOf, pendingFiles as pendingOf,
+  IdbFiles, Picker, attachmentLabels, trackAttachments, followOutbox, releaseAll, messageFiles as filesOf, pendingFiles as pendingOf,
 } from '../shared/attachments.js';
 import { t } from './i18n.js';
 
 export const familyFiles = new IdbFiles('indgang-family-outbox');
 
-const REASONS = ['malware', 'not_an_image', 'too_many_pixels', 'too_large', 'not_scanned', 'lost'];
 let picker = null;
 let outboxRef = null;
 
-export function labels() {
-  return {
-    checking: t('attach.checking'),
-    rejected: (r) => t('attach.rejected', { reason: t(`attach.reason_${REASONS.includes(r) ? r : 'lost'}`) }),
-    open: (name) => t('attach.open', { name }),
-    download: (name, size) => t('attach.download', { name, size }),
-    uploading: (name) => t('attach.uploading', { name }),
-    remove: (name) => t('attach.remove', { name }),
-    removeShort: t('attach.remove_short'),
-    close: t('attach.close'),
-    loading: t('attach.loading'),
-    failed: t('attach.failed'),
-    error: (code, name) => t(code === 'too_large' ? 'attach.err_size' : 'attach.err_type', { name }),
-    tooMany: (max) => t('attach.err_many', { max }),
-  };
-}
+export const labels = () => attachmentLabels(t);
 
 // elements: tray, attachBtn, cameraBtn, fileInput, cameraInput, msgs;
 // showError(text) / clearError(): the reply box's error line.

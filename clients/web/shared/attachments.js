@@ -20,7 +20,8 @@
 // Content-Disposition: attachment, so the browser downloads it itself.
 // Until a file of one's own is ready, its local copy is the preview.
 //
-// Words come from the app (labels): the family app's i18n, Danish for staff.
+// Words come from the app's language files through attachmentLabels(t): both
+// apps keep the same attach.* keys.
 
 import { h } from './dom.js';
 import { ApiError } from './api.js';
@@ -124,6 +125,28 @@ function codeOf(status) {
 }
 
 // Does an upload refusal mean "never" (the message cannot go as it is)?
+// The gateway's reasons for refusing a file, each an attach.reason_* key.
+const REASONS = ['malware', 'not_an_image', 'too_many_pixels', 'too_large', 'not_scanned', 'lost'];
+
+// The words of the files' views in the app's language (t: its i18n's t;
+// called at render time, once the language is loaded).
+export function attachmentLabels(t) {
+  return {
+    checking: t('attach.checking'),
+    rejected: (r) => t('attach.rejected', { reason: t(`attach.reason_${REASONS.includes(r) ? r : 'lost'}`) }),
+    open: (name) => t('attach.open', { name }),
+    download: (name, size) => t('attach.download', { name, size }),
+    uploading: (name) => t('attach.uploading', { name }),
+    remove: (name) => t('attach.remove', { name }),
+    removeShort: t('attach.remove_short'),
+    close: t('attach.close'),
+    loading: t('attach.loading'),
+    failed: t('attach.failed'),
+    error: (code, name) => t(code === 'too_large' ? 'attach.err_size' : 'attach.err_type', { name }),
+    tooMany: (max) => t('attach.err_many', { max }),
+  };
+}
+
 export const permanentUpload = (e) => [403, 411, 413, 415].includes(e.status);
 
 // ---- Files kept until the message is stored -----------------------------------

@@ -9,35 +9,12 @@
 // kontrolleret …" / "Afvist: …" in words.
 
 import {
-  Picker, trackAttachments, followOutbox, releaseAll, messageFiles as filesOf, pendingFiles as pendingOf,
+  Picker, attachmentLabels, trackAttachments, followOutbox, releaseAll, messageFiles as filesOf, pendingFiles as pendingOf,
 } from '../shared/attachments.js';
 import { t } from './i18n.js';
 
-// The gateway's reasons for refusing a file -> the words.
-const REASONS = {
-  malware: 'attach.reason_malware',
-  not_an_image: 'attach.reason_not_an_image',
-  too_many_pixels: 'attach.reason_too_many_pixels',
-  too_large: 'attach.reason_too_large',
-  not_scanned: 'attach.reason_not_scanned',
-  lost: 'attach.reason_lost',
-};
-
 // The words, in the client's language (called at render time).
-export const labels = () => ({
-  checking: t('attach.checking'),
-  rejected: (r) => t('attach.rejected', { reason: t(REASONS[r] || REASONS.lost) }),
-  open: (name) => t('attach.open', { name }),
-  download: (name, size) => t('attach.download', { name, size }),
-  uploading: (name) => t('attach.uploading', { name }),
-  remove: (name) => t('attach.remove', { name }),
-  removeShort: t('attach.remove_short'),
-  close: t('attach.close'),
-  loading: t('attach.loading'),
-  failed: t('attach.failed'),
-  error: (code, name) => t(code === 'too_large' ? 'attach.too_large' : 'attach.wrong_type', { name }),
-  tooMany: (max) => t('attach.too_many', { max }),
-});
+export const labels = () => attachmentLabels(t);
 
 let picker = null;
 let outboxRef = null;
