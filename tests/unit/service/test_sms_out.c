@@ -356,6 +356,18 @@ static size_t change(int64_t id, const char *body, int64_t at)
 	return n;
 }
 
+/* What is due at `at` is one SMS, and it does not go. */
+static void only_cancelled(int64_t at)
+{
+	struct svc_sms_batch b;
+	claim(at, &policy, &b);
+	CHECK_EQ(b.n, 1);
+	CHECK_EQ(b.v[0].st.state, SMS_CANCELLED);
+	CHECK(b.v[0].text == NULL);
+	CHECK_EQ(svc_sms_record(w.s, &b, at), ERR_OK);
+	svc_sms_batch_clear(&b);
+}
+
 static int64_t last_message(void)
 {
 	return world_scalar(&w, "SELECT max(id) FROM messages");
@@ -394,13 +406,7 @@ static void test_changed(void)
 	send_as(w.anna, KIND_TEXT, 0, "Forkert familie", "c-3", t + 230000);
 	id = last_message();
 	CHECK_EQ(change(id, NULL, t + 240000), 0);
-	struct svc_sms_batch b;
-	claim(t + 250000, &policy, &b);
-	CHECK_EQ(b.n, 1);
-	CHECK_EQ(b.v[0].st.state, SMS_CANCELLED);
-	CHECK(b.v[0].text == NULL);
-	CHECK_EQ(svc_sms_record(w.s, &b, t + 250000), ERR_OK);
-	svc_sms_batch_clear(&b);
+	only_cancelled(t + 250000);
 
 	/* Went as a notice (no consent to the text): the app shows the change. */
 	set_sms(w.mette, "22345678", SMS_CHANNEL_SMS, 0);
@@ -409,18 +415,14 @@ static void test_changed(void)
 	CHECK_EQ(hand_over(t + 300000, text, sizeof text), 1);
 	CHECK(strstr(text, "papirerne") == NULL);
 	CHECK_EQ(change(id, "Husk alle papirerne", t + 310000), 1);
-	claim(t + 320000, &policy, &b);
-	CHECK_EQ(b.n, 1);
-	CHECK_EQ(b.v[0].st.state, SMS_CANCELLED); /* nothing with the text went to correct */
-	CHECK(b.v[0].text == NULL);
-	CHECK_EQ(svc_sms_record(w.s, &b, t + 320000), ERR_OK);
-	svc_sms_batch_clear(&b);
+	only_cancelled(t + 320000); /* nothing with the text went to correct */
 
 	/* Corrected while its own SMS is being handed over: the correction
 	 * waits until that is done, then goes if the text was in it. */
 	set_sms(w.mette, "22345678", SMS_CHANNEL_SMS, 1);
 	send_as(w.anna, KIND_TEXT, 0, "Kl. 9", "c-5", t + 400000);
 	id = last_message();
+	struct svc_sms_batch b;
 	claim(t + 400000, &policy, &b); /* handing over */
 	CHECK_EQ(b.n, 1);
 	CHECK_EQ(change(id, "Kl. 10", t + 400100), 1);
