@@ -190,6 +190,14 @@ static int change_due(struct store *s, const struct store_sms_due *d, enum sms_s
 	return err;
 }
 
+/* An SMS that does not go: its end and why, for the record. */
+static int settle(struct svc_sms *out, enum sms_state st, const char *why)
+{
+	out->st.state = out->result = st;
+	snprintf(out->detail, sizeof out->detail, "%s", why);
+	return ERR_OK;
+}
+
 static int claim_one(struct store *s, const struct svc_sms_policy *p, struct store_sms_due *d,
                      int64_t now, struct svc_sms *out, bool *postponed)
 {
@@ -199,16 +207,10 @@ static int claim_one(struct store *s, const struct svc_sms_policy *p, struct sto
 	out->unsure = d->st.state == SMS_SENDING;
 	memcpy(out->phone, d->phone, sizeof out->phone);
 	const char *why = refused(p, d, now);
-	if (why != NULL) {
-		out->st.state = out->result = SMS_FAILED;
-		snprintf(out->detail, sizeof out->detail, "%s", why);
-		return ERR_OK;
-	}
-	if (d->withdrawn && d->st.kind != SMS_KIND_CHANGE) {
-		out->st.state = out->result = SMS_CANCELLED;
-		snprintf(out->detail, sizeof out->detail, "withdrawn by its author before it went");
-		return ERR_OK;
-	}
+	if (why != NULL)
+		return settle(out, SMS_FAILED, why);
+	if (d->withdrawn && d->st.kind != SMS_KIND_CHANGE)
+		return settle(out, SMS_CANCELLED, "withdrawn by its author before it went");
 	if (d->st.kind == SMS_KIND_CHANGE) {
 		enum sms_state st = SMS_SENDING;
 		bool wait;
@@ -218,12 +220,10 @@ static int claim_one(struct store *s, const struct svc_sms_policy *p, struct sto
 			return err ? err
 			           : store_sms_postpone(s, d->st.id, now + SMS_CHANGE_WAIT_MS, now);
 		}
-		if (st == SMS_CANCELLED) {
-			out->st.state = out->result = SMS_CANCELLED;
-			snprintf(out->detail, sizeof out->detail,
-			         "the message went without its text: the app shows the change");
-			return ERR_OK;
-		}
+		if (st == SMS_CANCELLED)
+			return settle(
+			    out, SMS_CANCELLED,
+			    "the message went without its text: the app shows the change");
 	}
 	if (d->st.kind == SMS_KIND_FALLBACK) {
 		enum sms_state st = SMS_SENDING;
@@ -233,12 +233,8 @@ static int claim_one(struct store *s, const struct svc_sms_policy *p, struct sto
 			*postponed = true;
 			return err ? err : store_sms_postpone(s, d->st.id, later, now);
 		}
-		if (st == SMS_CANCELLED) {
-			out->st.state = out->result = SMS_CANCELLED;
-			snprintf(out->detail, sizeof out->detail,
-			         "the app reached the member first");
-			return ERR_OK;
-		}
+		if (st == SMS_CANCELLED)
+			return settle(out, SMS_CANCELLED, "the app reached the member first");
 	}
 	if ((out->text = text_of(p, d, &out->st.full_text)) == NULL)
 		return ERR_INTERNAL;
