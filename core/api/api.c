@@ -1248,6 +1248,82 @@ static void ep_meeting(struct call *c)
 		respond(c, 200, codec_encode_met(c->now));
 }
 
+/* A family's case record (issue 16): read; closed, reopened; the case
+ * file's export confirmed filed; a legal hold set and lifted.  Each change
+ * answers with the record as it is now. */
+struct record_op {
+	struct call *c;
+	struct req_record in;
+	enum { REC_CLOSE, REC_REOPEN, REC_FILED, REC_HOLD, REC_UNHOLD } what;
+};
+
+static int record_op(struct store *s, void *arg)
+{
+	struct record_op *o = arg;
+	struct call *c = o->c;
+	int64_t f = c->path_id;
+	switch (o->what) {
+	case REC_CLOSE:
+		return svc_case_close(s, &c->user, f, o->in.reason, c->now);
+	case REC_REOPEN:
+		return svc_case_reopen(s, &c->user, f, c->now);
+	case REC_FILED:
+		return svc_case_filed(s, &c->user, f, o->in.upto, c->now);
+	case REC_HOLD:
+		return svc_hold_set(s, &c->user, f, o->in.reason, c->now);
+	default:
+		return svc_hold_lift(s, &c->user, f, o->in.reason, c->now);
+	}
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Which change the method and path ask for; -1 for a read. */
+static int record_change(const struct api_request *req)
+{
+	bool del = strcmp(req->method, "DELETE") == 0;
+	if (strcmp(req->method, "GET") == 0)
+		return -1;
+	if (ends_with(req->path, "/close"))
+		return REC_CLOSE;
+	if (ends_with(req->path, "/reopen"))
+		return REC_REOPEN;
+	if (ends_with(req->path, "/filed"))
+		return REC_FILED;
+	return del ? REC_UNHOLD : REC_HOLD;
+}
+
+static void ep_record(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	struct record_op o = {.c = c};
+	struct svc_record r;
+	const char *why = NULL;
+	int what = record_change(c->req), err = ERR_OK;
+	if (what >= 0) {
+		o.what = what;
+		err = codec_decode_record_change(c->req->body, c->req->body_len,
+		                                 what == REC_HOLD || what == REC_UNHOLD,
+		                                 what == REC_FILED, &o.in, &why);
+		if (err == ERR_OK)
+			err = svc_in_tx(c->ctx->store, record_op, &o);
+		if (err == ERR_BAD_REQUEST && why == NULL)
+			why = "The export can be confirmed filed up to now, not later.";
+	}
+	if (err == ERR_OK)
+		err = svc_record_get(c->ctx->store, &c->user, c->path_id, &c->ctx->retention,
+		                     c->now, &r);
+	if (err)
+		fail(c, err, why);
+	else
+		respond(c, 200, codec_encode_record(c->path_id, &r.r, &r.plan, r.due));
+}
+
 /* A team's reply templates (issue 15): listed, added, changed, removed. */
 struct template_op {
 	struct call *c;
@@ -1543,6 +1619,12 @@ static const struct route routes[] = {
     {"POST", "/api/uploads", NULL, ep_upload},
     {"GET", "/api/attachments/", "", ep_attachment},
     {"GET", "/api/attachments/", "/thumb", ep_attachment_thumb},
+    {"GET", "/api/families/", "/record", ep_record},
+    {"POST", "/api/families/", "/close", ep_record},
+    {"POST", "/api/families/", "/reopen", ep_record},
+    {"PUT", "/api/families/", "/filed", ep_record},
+    {"PUT", "/api/families/", "/hold", ep_record},
+    {"DELETE", "/api/families/", "/hold", ep_record},
 };
 
 /* Matches path against a route; sets *id for routes with {id}. */

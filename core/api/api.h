@@ -100,6 +100,8 @@ struct api_ctx {
 	const char *const *metrics_allow;
 	/* the Web Push public key (base64url), or NULL without a push key */
 	const char *push_public_key;
+	/* the retention periods, for what a case record says is due (issue 16) */
+	struct retention_policy retention;
 	/* Runs op in the writer's group commit (writer_run) for the machine
 	 * endpoints that write often (Kannel's); NULL: in a transaction of the
 	 * worker's own (svc_in_tx). */

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "../domain/domain.h"
+#include "../records/retention.h"
 
 #define CODEC_REF_MAX            64 /* "ref": at most 64 characters */
 #define CODEC_SYNC_LIMIT_DEFAULT 100
@@ -212,6 +213,21 @@ char *codec_encode_templates(const struct template_list *l);
 char *codec_encode_teams(const struct team_ref *v, int n);
 /* {"met_at":TS}: the team's meeting about a family held (issue 15) */
 char *codec_encode_met(int64_t at);
+/* A change to a family's case record (issue 16): {"reason":S} (closing:
+ * optional; a hold and its lifting: required), {"upto":TS} (filed). */
+struct req_record {
+	char reason[RECORD_REASON_MAX + 1];
+	int64_t upto;
+};
+int codec_decode_record_change(const char *text, size_t len, bool need_reason, bool need_upto,
+                               struct req_record *out, const char **why);
+/* A family's case record (issue 16): {"family":ID,"state":"open"|"closed",
+ * "closed_at","closed_by","close_reason","filed_upto","filed_at",
+ * "filed_by","hold":{"reason","at","by"}|null,"retention":{"next",
+ * "blocked","due_at","steps":{"phones":{"due_at","done_at"},"content":
+ * {"due_at","deleted_upto"},"log":...,"access":...,"names":{...}}}}. */
+char *codec_encode_record(int64_t family, const struct case_record *r,
+                          const struct retention_plan *plan, const int64_t *due);
 /* {"absence":{"user":USER,"from":TS,"to":TS,"note":S}|null} */
 char *codec_encode_absence(const struct absence *a);
 /* {"id":N,"conv":N,"family":N,"sender":{...},"body":S,"client_id":S,

@@ -932,6 +932,39 @@ int codec_decode_absence(const char *text, size_t len, struct absence *out, cons
 	return rc == ERR_OK ? ok(why) : rc;
 }
 
+/* ---- A family's case record (issue 16) ------------------------------------------------ */
+
+int codec_decode_record_change(const char *text, size_t len, bool need_reason, bool need_upto,
+                               struct req_record *out, const char **why)
+{
+	json_t *o;
+	memset(out, 0, sizeof *out);
+	if (len == 0 && !need_reason && !need_upto)
+		return ok(why); /* closing or reopening needs no body */
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	struct obj ob = {.tree = o};
+	const char *reason = NULL, *upto;
+	size_t reason_len = 0, upto_len;
+	int rc = ERR_OK;
+	if (!opt_str(&ob, "reason", &reason, &reason_len) ||
+	    (reason &&
+	     !chars_within(reason, reason_len, need_reason ? 1 : 0, RECORD_REASON_MAX / 4)) ||
+	    (need_reason && reason == NULL))
+		rc =
+		    bad(why, need_reason ? "give a \"reason\": a string of 1 to 125 characters"
+		                         : "\"reason\" must be a string of at most 125 characters");
+	else if (need_upto &&
+	         (!req_str(&ob, "upto", &upto, &upto_len) || text_parse_ts(upto, &out->upto) != 0))
+		rc = bad(why, "\"upto\" must be a time (RFC 3339)");
+	if (rc == ERR_OK && reason) {
+		memcpy(out->reason, reason, reason_len);
+		out->reason[reason_len] = '\0';
+	}
+	json_decref(o);
+	return rc == ERR_OK ? ok(why) : rc;
+}
+
 /* ---- A member's SMS settings ------------------------------------------------------- */
 
 int codec_decode_member_sms(const char *text, size_t len, struct req_member_sms *out,

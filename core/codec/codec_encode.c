@@ -653,6 +653,78 @@ char *codec_encode_absence(const struct absence *a)
 	return dump(finish(o, rc));
 }
 
+static json_t *when_json(int64_t ms)
+{
+	return ms > 0 ? ts_json(ms) : json_null();
+}
+
+static json_t *by_json(const struct user_ref *u)
+{
+	return u->id > 0 ? user_json(u) : json_null();
+}
+
+static json_t *hold_json(const struct case_record *r)
+{
+	if (r->hold_reason[0] == '\0')
+		return json_null();
+	json_t *o = json_object();
+	int rc = o ? 0 : -1;
+	rc |= put(o, "reason", json_string(r->hold_reason));
+	rc |= put(o, "at", ts_json(r->hold_at));
+	rc |= put(o, "by", by_json(&r->hold_by));
+	return finish(o, rc);
+}
+
+/* Each step: when it is due, and how far it is done. */
+static json_t *steps_json(const struct case_record *r, const int64_t *due)
+{
+	const int64_t done[RETAIN__COUNT] = {0,           r->phones_at,   r->content_upto,
+	                                     r->log_upto, r->access_upto, r->names_at};
+	json_t *o = json_object();
+	int rc = o ? 0 : -1;
+	for (int st = RETAIN_PHONES; st < RETAIN__COUNT; st++) {
+		json_t *s = json_object();
+		bool upto = st == RETAIN_CONTENT || st == RETAIN_LOG || st == RETAIN_ACCESS;
+		int src = s ? 0 : -1;
+		src |= put(s, "due_at", when_json(due[st]));
+		src |= put(s, upto ? "deleted_upto" : "done_at", when_json(done[st]));
+		rc |= put(o, retention_step_name((enum retention_step)st), finish(s, src));
+	}
+	return finish(o, rc);
+}
+
+static json_t *retention_json(const struct case_record *r, const struct retention_plan *p,
+                              const int64_t *due)
+{
+	json_t *o = json_object();
+	int rc = o ? 0 : -1;
+	rc |=
+	    put(o, "next", p->waiting ? json_string(retention_step_name(p->waiting)) : json_null());
+	rc |=
+	    put(o, "blocked", p->block ? json_string(retention_block_name(p->block)) : json_null());
+	rc |= put(o, "due_at", when_json(p->due_at));
+	rc |= put(o, "steps", steps_json(r, due));
+	return finish(o, rc);
+}
+
+char *codec_encode_record(int64_t family, const struct case_record *r,
+                          const struct retention_plan *plan, const int64_t *due)
+{
+	json_t *o = json_object();
+	int rc = o ? 0 : -1;
+	rc |= put(o, "family", json_integer(family));
+	rc |= put(o, "state", json_string(r->closed_at ? "closed" : "open"));
+	rc |= put(o, "closed_at", when_json(r->closed_at));
+	rc |= put(o, "closed_by", r->closed_at ? by_json(&r->closed_by) : json_null());
+	rc |= put(o, "close_reason", json_string(r->closed_at ? r->close_reason : ""));
+	rc |= put(o, "filed_upto", when_json(r->filed_upto));
+	rc |= put(o, "filed_at", when_json(r->filed_at));
+	rc |= put(o, "filed_by", by_json(&r->filed_by));
+	rc |= put(o, "hold", hold_json(r));
+	rc |= put(o, "retention", retention_json(r, plan, due));
+	return dump(finish(o, rc));
+}
+
 char *codec_encode_escalation(int64_t conv, int level, const struct conv_waiting *w,
                               int answer_minutes)
 {

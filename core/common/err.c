@@ -23,6 +23,8 @@ static const struct err_info err_table[ERR__COUNT] = {
     [ERR_INTERNAL] = {"internal", 500, "Internal error."},
     [ERR_UNSUPPORTED] = {"unsupported_type", 415,
                          "Only photos (JPEG, PNG, WebP, HEIC) and PDF files can be sent."},
+    [ERR_CLOSED] = {"case_closed", 409,
+                    "The family's case is closed: it takes no new messages until it is reopened."},
 };
 
 static const struct err_info *err_lookup(int err)

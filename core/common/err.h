@@ -21,6 +21,7 @@ enum err {
 	ERR_UNAVAILABLE,  /* 503 unavailable: storage full or failing, shutting down */
 	ERR_INTERNAL,     /* 500 internal */
 	ERR_UNSUPPORTED,  /* 415 unsupported_type: a file of a type not taken */
+	ERR_CLOSED,       /* 409 case_closed: the family's case is closed (issue 16) */
 	ERR__COUNT
 };
 

@@ -244,6 +244,27 @@ struct absence {
 	char note[DOMAIN_ABSENCE_NOTE_MAX * 4 + 1];
 };
 
+/* A family's case record (issue 16; core/records/retention.h decides what
+ * it means). */
+#define RECORD_REASON_MAX 500 /* bytes of a closing's or a hold's reason */
+
+/* A family's case record (all zero: never closed, never filed). */
+struct case_record {
+	int64_t closed_at; /* 0: open */
+	struct user_ref closed_by;
+	char close_reason[RECORD_REASON_MAX + 1];
+	int64_t filed_upto, filed_at;
+	struct user_ref filed_by;
+	char hold_reason[RECORD_REASON_MAX + 1]; /* "": no legal hold */
+	int64_t hold_at;
+	struct user_ref hold_by;
+	/* how far the retention steps are (core/records/retention.h) */
+	int64_t phones_at, content_upto, log_upto, access_upto, names_at;
+	int64_t cursor; /* the step under way: where it goes on */
+	int64_t n_texts, n_notes, n_system, n_files, n_other; /* what it deleted so far */
+	int64_t next_at;
+};
+
 /* A team's short reply, kept for its advisers in several languages
  * (issue 15). */
 #define DOMAIN_TEMPLATE_TITLE_MAX 80   /* code points */

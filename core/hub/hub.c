@@ -49,6 +49,12 @@ static void config_defaults(struct hub_config *c)
 		c->image_helper = "indgang-image";
 	if (c->upload_max <= 0)
 		c->upload_max = HUB_UPLOAD_MAX;
+	if (c->retention.content_months <= 0) /* unset: the documented periods */
+		c->retention = (struct retention_policy){
+		    RETENTION_GRACE_DAYS, RETENTION_CONTENT_MONTHS, RETENTION_LOG_MONTHS,
+		    RETENTION_ACCESS_MONTHS, RETENTION_SMS_DAYS};
+	if (c->retention_batch <= 0)
+		c->retention_batch = HUB_RETENTION_BATCH;
 	if (c->http_request_s <= 0)
 		c->http_request_s = HUB_HTTP_REQUEST_S;
 	if (c->idle_drop_ms <= c->idle_ping_ms)
@@ -292,12 +298,38 @@ static void escalate_due(struct hub *h)
 	writer_submit(h, j);
 }
 
+/* The retention rules (issue 16): a turn when a family's record is due,
+ * when the sweep of dead sign-ins is, or to let the writer truncate the WAL
+ * after a deletion.  One turn at a time, each bounded (retention_batch). */
+static void retain_due(struct hub *h)
+{
+	int64_t at = 0, now = text_now_ms();
+	if (h->retain_pending || h->shutting_down || !atomic_load(&h->writable))
+		return;
+	bool sweep = now - h->swept_at >= HUB_SWEEP_MS;
+	if (!sweep && !atomic_load(&h->scrub_wal) &&
+	    (svc_retention_next(h->store, &at) != ERR_OK || at == 0 || at > now))
+		return;
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return;
+	j->type = JOB_RETAIN;
+	j->retention = h->cfg.retention;
+	j->retain_max = h->cfg.retention_batch;
+	j->sweep = sweep;
+	if (sweep)
+		h->swept_at = now;
+	h->retain_pending = true;
+	writer_submit(h, j);
+}
+
 void hub_tick(struct hub *h)
 {
 	session_expire_unauthenticated(h); /* core/session/session.c */
 	lifetime_sweep(h);                 /* core/session/lifetime.c: one slice */
 	release_due(h);
 	escalate_due(h);
+	retain_due(h);
 }
 
 /* ---- Results and shutdown ------------------------------------------------------- */

@@ -63,7 +63,9 @@ struct hub_hooks {
 #define HUB_PUSH_RENOTIFY_MIN 10 /* one notification per conversation until read, or this long */
 #define HUB_UPLOAD_MAX        (10 * 1024 * 1024)          /* a photo or document, at most */
 #define HUB_CLAMD_SOCKET      "/var/run/clamav/clamd.ctl" /* Debian's clamav-daemon */
-#define HUB_HTTP_REQUEST_S    20 /* a request's body whole within this (and uploads more) */
+#define HUB_HTTP_REQUEST_S    20  /* a request's body whole within this (and uploads more) */
+#define HUB_RETENTION_BATCH   500 /* rows the retention rules delete in one turn (issue 16) */
+#define HUB_SWEEP_MS          (10 * 60 * 1000) /* dead sign-ins and invitations looked for */
 
 /* The contract's limit on a client message (PROTOCOL.md): 64 KiB. */
 #define HUB_MESSAGE_MAX (64 * 1024)
@@ -122,9 +124,13 @@ struct hub_config {
 	/* The key's private half, which signs the requests to the push
 	 * services; NULL: no notifications are sent (the caller keeps it). */
 	const struct vapid *push_key;
-	const char *push_contact;    /* the JWT's "sub": mailto: or https: */
-	const char *push_ca_file;    /* CAs for push services; NULL: the system's */
-	int64_t push_renotify_ms;    /* see struct notify_config (0: every message) */
+	const char *push_contact; /* the JWT's "sub": mailto: or https: */
+	const char *push_ca_file; /* CAs for push services; NULL: the system's */
+	int64_t push_renotify_ms; /* see struct notify_config (0: every message) */
+	/* Records (issue 16): the retention periods, and the rows deleted in
+	 * one turn of the writer at most (0: HUB_RETENTION_BATCH) */
+	struct retention_policy retention;
+	int retention_batch;
 	const char *version;         /* for indgang_build_info */
 	const char *server_software; /* e.g. "libwebsockets 4.1.6" */
 };

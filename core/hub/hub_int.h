@@ -52,6 +52,7 @@ enum job_type {
 	JOB_HANDLED,   /* "no answer needed" (issue 15) */
 	JOB_ESCALATE,  /* waits to tell on (issue 15), from the tick */
 	JOB_CHANGE,    /* a message corrected (body) or withdrawn (no body) by its author */
+	JOB_RETAIN,    /* the retention rules' turn (issue 16), from the tick */
 };
 
 struct job {
@@ -94,13 +95,18 @@ struct job {
 	size_t n_touch;
 	/* results */
 	int err;
-	struct svc_sent sent;            /* JOB_SEND */
-	struct svc_receipt receipt;      /* JOB_READ */
-	struct svc_released released;    /* JOB_RELEASE: scheduled messages sent */
-	struct svc_delivery delivery;    /* JOB_DELIVERED */
-	struct svc_waiting waiting;      /* JOB_HANDLED */
-	struct svc_escalated escalated;  /* JOB_ESCALATE */
-	struct svc_changed changed;      /* JOB_CHANGE */
+	struct svc_sent sent;              /* JOB_SEND */
+	struct svc_receipt receipt;        /* JOB_READ */
+	struct svc_released released;      /* JOB_RELEASE: scheduled messages sent */
+	struct svc_delivery delivery;      /* JOB_DELIVERED */
+	struct svc_waiting waiting;        /* JOB_HANDLED */
+	struct svc_escalated escalated;    /* JOB_ESCALATE */
+	struct svc_changed changed;        /* JOB_CHANGE */
+	struct retention_policy retention; /* JOB_RETAIN: the periods, */
+	int retain_max;                    /* rows at most, */
+	bool sweep;                        /* and dead sign-ins too */
+	struct svc_retained retained;      /* what it did */
+	struct sweep_count swept;
 	struct svc_push_outcome *pushed; /* JOB_PUSHED */
 	size_t n_pushed, pushed_left;
 	int (*op)(struct store *s, void *arg); /* JOB_OP */
@@ -145,6 +151,11 @@ struct hub {
 	bool shutting_down;
 	bool release_pending;  /* a JOB_RELEASE is with the writer (hub.c) */
 	bool escalate_pending; /* a JOB_ESCALATE is (hub.c) */
+	bool retain_pending;   /* a JOB_RETAIN is (hub.c) */
+	int64_t swept_at;      /* the last sweep of dead sign-ins (hub.c) */
+	/* A family's content was deleted: the writer truncates the WAL once it
+	 * can, so the deleted text leaves the disk's WAL too (checkpoint.c). */
+	atomic_bool scrub_wal;
 	bool farewell_sent;
 	atomic_bool writable;
 	atomic_bool failed; /* an I/O error on commit: no more acks, shut down */

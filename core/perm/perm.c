@@ -173,6 +173,32 @@ bool perm_can_choose_coordinator(enum perm_rel rel)
 	return rel == REL_FAMILY_IN || rel == REL_FAMILY_OUT;
 }
 
+bool perm_can_close_case(enum perm_rel rel, bool team_leader)
+{
+	return rel == REL_PAIR || (team_leader && rel == REL_TEAM);
+}
+
+bool perm_can_confirm_filed(enum perm_rel rel, bool coordinator, bool team_leader)
+{
+	return (rel == REL_PAIR && coordinator) ||
+	       (team_leader && (rel == REL_PAIR || rel == REL_TEAM));
+}
+
+bool perm_can_hold(enum perm_rel rel)
+{
+	return rel == REL_ADMIN;
+}
+
+bool perm_can_see_record(enum perm_rel rel)
+{
+	return rel == REL_PAIR || rel == REL_TEAM || rel == REL_ADMIN;
+}
+
+bool perm_case_takes(enum msg_kind kind, bool closed)
+{
+	return !closed || kind == KIND_SYSTEM;
+}
+
 int perm_refusal(enum perm_rel rel)
 {
 	return (rel == REL_NONE || rel == REL_FAMILY_OUT) ? ERR_NOT_FOUND : ERR_FORBIDDEN;

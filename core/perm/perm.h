@@ -112,6 +112,20 @@ bool perm_can_hand_over(enum perm_rel rel, bool team_leader);
  * family, whom it must trust (issue 15). */
 bool perm_can_choose_coordinator(enum perm_rel rel);
 
+/* Records (issue 16).  A family's case is closed and reopened by its pair
+ * or a leader of its team; the case-file export is confirmed filed by the
+ * family's coordinator (its primary adviser) or a leader of its team; a
+ * legal hold is set and lifted by an administrator, who reads no content;
+ * the record (closed, filed, held, what is due) is seen by the pair, the
+ * team and an administrator.  A closed case takes no new message, text
+ * or note: it is read-only until reopened (system messages of operations
+ * excepted). */
+bool perm_can_close_case(enum perm_rel rel, bool team_leader);
+bool perm_can_confirm_filed(enum perm_rel rel, bool coordinator, bool team_leader);
+bool perm_can_hold(enum perm_rel rel);
+bool perm_can_see_record(enum perm_rel rel);
+bool perm_case_takes(enum msg_kind kind, bool closed);
+
 /* The error to answer a refused action with: not_found for those who may not
  * even know the thing exists (other families, a family member outside a
  * restricted conversation), forbidden for the rest. */

@@ -37,6 +37,7 @@ struct scan {
 	atomic_bool stop;
 	int64_t next_at;    /* the earliest upload due, as last seen (0: none) */
 	int64_t swept_at;   /* expired uploads last cleared */
+	bool sweep_now;     /* scan_sweep_soon(): whatever swept_at says (under mu) */
 	int64_t backoff_ms; /* while clamd is away */
 	bool clamd_away;    /* logged once per outage */
 };
@@ -89,6 +90,35 @@ static int expire_op(struct store *s, void *arg)
 {
 	struct expire_op *o = arg;
 	return svc_attach_expire(s, o->now, &o->x);
+}
+
+static int files_gone_op(struct store *s, void *arg)
+{
+	return svc_files_gone(s, arg);
+}
+
+static int files_gone_done_op(struct store *s, void *arg)
+{
+	return svc_files_gone_done(s, arg);
+}
+
+/* The files of messages the retention rules deleted (issue 16): off the
+ * disk first, then off the list (service/files_gone.c). */
+static void remove_gone(struct scan *k)
+{
+	struct svc_files_gone *g = malloc(sizeof *g);
+	if (g == NULL || writer_run(k->hub, files_gone_op, g) != ERR_OK || g->n_noted == 0) {
+		free(g);
+		return;
+	}
+	for (size_t i = 0; i < g->n_unused; i++)
+		attach_unstore(k->hub->files, g->unused[i]);
+	if (writer_run(k->hub, files_gone_done_op, g) == ERR_OK)
+		hub_log(k->hub, HUB_LOG_INFO, "files_removed", "count=%zu reason=retention",
+		        g->n_unused);
+	if (g->n_noted == SVC_EXPIRE_BATCH)
+		k->swept_at = 0; /* more at once */
+	free(g);
 }
 
 /* ---- One upload ------------------------------------------------------------------ */
@@ -224,6 +254,7 @@ static void sweep(struct scan *k)
 		        o.x.n_unused);
 	if (o.x.n == SVC_EXPIRE_BATCH)
 		k->swept_at = 0; /* more at once */
+	remove_gone(k);
 }
 
 /* clamd's verdict on the bytes as received: ERR_OK with *verdict. */
@@ -322,7 +353,11 @@ static void *scan_main(void *arg)
 	struct sched_param idle = {0};
 	(void)sched_setscheduler(0, SCHED_IDLE, &idle);
 	while (wait_for_work(k)) {
-		if (text_now_ms() - k->swept_at >= SCAN_IDLE_MS)
+		pthread_mutex_lock(&k->mu);
+		bool now = k->sweep_now;
+		k->sweep_now = false;
+		pthread_mutex_unlock(&k->mu);
+		if (now || text_now_ms() - k->swept_at >= SCAN_IDLE_MS)
 			sweep(k);
 		struct claim_op o = {.now = text_now_ms()};
 		int err = writer_run(k->hub, claim_op, &o);
@@ -361,6 +396,17 @@ void scan_wake(struct scan *k)
 	if (k == NULL)
 		return;
 	pthread_mutex_lock(&k->mu);
+	k->look = true;
+	pthread_cond_signal(&k->cv);
+	pthread_mutex_unlock(&k->mu);
+}
+
+void scan_sweep_soon(struct scan *k)
+{
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&k->mu);
+	k->sweep_now = true;
 	k->look = true;
 	pthread_cond_signal(&k->cv);
 	pthread_mutex_unlock(&k->mu);

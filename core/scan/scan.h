@@ -44,6 +44,8 @@ struct scan_config {
 int scan_start(struct hub *h, const struct scan_config *cfg, struct scan **out);
 /* Any thread: an upload is waiting; look now. */
 void scan_wake(struct scan *k);
+/* Any thread: files may have lost their last row (issue 16); sweep now. */
+void scan_sweep_soon(struct scan *k);
 /* Finishes the upload in hand, then joins the thread. */
 void scan_stop(struct scan *k);
 

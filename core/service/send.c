@@ -47,6 +47,16 @@ int svc_tell_away(struct store *s, const struct user_ref *sender, struct svc_sen
 	return err;
 }
 
+/* A closed case is read-only (issue 16): perm_case_takes(). */
+static int check_case_open(struct store *s, int64_t family, enum msg_kind kind)
+{
+	int64_t closed_at;
+	int err = store_record_closed_at(s, family, &closed_at);
+	if (err == ERR_OK && !perm_case_takes(kind, closed_at != 0))
+		return ERR_CLOSED;
+	return err;
+}
+
 /* The uploads files names, each the sender's own, not yet in a message and
  * received whole; a[] gets their rows. */
 static int check_files(struct store *s, const struct store_user *user,
@@ -139,6 +149,7 @@ int svc_send_with(struct store *s, const struct store_user *user, int64_t conv, 
 	const char *what = kind == KIND_NOTE ? "send note" : "send text";
 	if ((err = svc_check_conv(s, user, conv, now, allow_send, (int)kind, what, &family)) !=
 	        ERR_OK ||
+	    (err = check_case_open(s, family, kind)) != ERR_OK ||
 	    (err = check_files(s, user, files, family, conv, now, a)) != ERR_OK)
 		return err;
 	if (files->n > 0 && (body == NULL || body[0] == '\0') &&

@@ -32,6 +32,7 @@
 
 #include "../auth/auth.h"
 #include "../domain/domain.h"
+#include "../records/retention.h"
 #include "../route/route.h"
 #include "../store/store.h"
 #include "../store/store_admin.h"
@@ -568,6 +569,15 @@ struct svc_expired {
 	size_t n_unused;
 };
 int svc_attach_expire(struct store *s, int64_t now, struct svc_expired *out);
+/* Files of deleted messages (issue 16; files_gone.c): those noted, and of
+ * them those no row names any more (to remove from the disk); then the
+ * notes dropped once the files are gone. */
+struct svc_files_gone {
+	char noted[SVC_EXPIRE_BATCH][65], unused[SVC_EXPIRE_BATCH][65];
+	size_t n_noted, n_unused;
+};
+int svc_files_gone(struct store *s, struct svc_files_gone *out);
+int svc_files_gone_done(struct store *s, const struct svc_files_gone *done);
 
 /* Who learns what became of an upload, and the frame that tells them. */
 struct svc_attach_told {
@@ -722,5 +732,61 @@ int svc_log_access(struct store *s, const struct store_user *user, int64_t famil
 /* Logs a refused attempt ("denied"). */
 int svc_log_denied(struct store *s, const struct store_user *user, int64_t family, int64_t conv,
                    int64_t now, const char *what);
+
+/* ---- Records (issue 16) ------------------------------------------------------------ */
+
+/* A family's case record as the pair, the team or an administrator sees it
+ * (perm_can_see_record): the record, and what the retention rules make of
+ * it under policy at now (what waits, why, and when each step is due). */
+struct svc_record {
+	struct case_record r;
+	struct retention_plan plan;
+	int64_t due[RETAIN__COUNT]; /* 0 while open */
+};
+int svc_record_get(struct store *s, const struct store_user *actor, int64_t family,
+                   const struct retention_policy *policy, int64_t now, struct svc_record *out);
+/* The pair or a leader of the family's team closes its case (reason may
+ * be ""): it takes no new message (perm_case_takes), waits for no answer,
+ * and the retention clock starts; a "closed" row.  ERR_CONFLICT when
+ * closed already. */
+int svc_case_close(struct store *s, const struct store_user *actor, int64_t family,
+                   const char *reason, int64_t now);
+/* Likewise reopened: the clock stops, what was deleted stays deleted; a
+ * "reopened" row.  ERR_CONFLICT when open. */
+int svc_case_reopen(struct store *s, const struct store_user *actor, int64_t family, int64_t now);
+/* The family's coordinator (its primary adviser) or a leader of its team
+ * confirms that the case file has the export of the family's log and
+ * messages up to upto (the journal document); a "filed" row.  Deletion
+ * never reaches past it.  ERR_BAD_REQUEST for a time in the future,
+ * ERR_CONFLICT for one before what was confirmed already. */
+int svc_case_filed(struct store *s, const struct store_user *actor, int64_t family, int64_t upto,
+                   int64_t now);
+/* An administrator puts the family's data under a legal hold (nothing is
+ * deleted while it lasts) or lifts it, each with a reason; "hold" and
+ * "hold_lifted" rows.  Lifting a hold that is not there: ERR_CONFLICT. */
+int svc_hold_set(struct store *s, const struct store_user *actor, int64_t family,
+                 const char *reason, int64_t now);
+int svc_hold_lift(struct store *s, const struct store_user *actor, int64_t family,
+                  const char *reason, int64_t now);
+
+/* One turn of the retention rules, on the writer: the first family whose
+ * record is due gets its next step, at most max rows of it (a batch in the
+ * writer's rhythm; the family stays due until the step is done).  A step
+ * done leaves its tombstone, a "deleted" row with what and how many under
+ * which rule, never the content. */
+struct svc_retained {
+	int64_t family; /* 0: none was due */
+	enum retention_step step;
+	bool finished; /* the step is done */
+	int64_t rows;
+};
+int svc_retention_run(struct store *s, const struct retention_policy *policy, int64_t now, int max,
+                      struct svc_retained *out);
+/* When the next record is due (0: none). */
+int svc_retention_next(struct store *s, int64_t *at);
+/* Dead sign-ins, used or expired invitations and SMS long handed over go
+ * (at most max of each a turn), with one tombstone for what went. */
+int svc_retention_sweep(struct store *s, const struct retention_policy *policy, int64_t now,
+                        int max, struct sweep_count *out);
 
 #endif

@@ -28,6 +28,19 @@ int svc_refuse_unless(struct store *s, const struct store_user *actor, bool allo
  * who may not know it exists, forbidden to anyone related to it. */
 int svc_family_refusal(enum perm_rel rel);
 
+/* An administrator may act on the family's legal hold with a reason
+ * (non-empty, RECORD_REASON_MAX at most) (hold_set.c). */
+int svc_hold_check(struct store *s, const struct store_user *actor, int64_t family,
+                   const char *reason, int64_t now, const char *what);
+/* The retention rules' view of a family's record (case_record.c). */
+void svc_retention_facts(const struct case_record *r, struct retention_facts *f);
+/* The actor's relation to family, refused (and logged as what) unless
+ * allowed(rel, leads: the actor leads the family's team, coordinator: is
+ * its primary adviser) (case_close.c). */
+int svc_record_check(struct store *s, const struct store_user *actor, int64_t family, int64_t now,
+                     bool (*allowed)(enum perm_rel rel, bool leads, bool coordinator),
+                     const char *what);
+
 /* A conversation action: the relation to conv, checked with allowed(rel,
  * arg); *family is set for the log.  A conversation that does not exist is
  * ERR_NOT_FOUND, like one the actor may not know of. */

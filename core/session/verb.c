@@ -19,6 +19,7 @@
 #include "../common/text.h"
 #include "../kannel/kannel.h"
 #include "../notify/notify.h"
+#include "../scan/scan.h"
 #include "../service/service.h"
 #include "../writer/writer_int.h"
 
@@ -403,6 +404,32 @@ static void apply_escalate(struct hub *h, struct job *j)
 		notify_wake(h->notify);
 }
 
+/* The retention rules' turn (issue 16): logged when it did something; a
+ * family's content gone asks the writer to truncate the WAL and the
+ * checker to remove the files nothing names any more. */
+static void apply_retain(struct hub *h, struct job *j)
+{
+	h->retain_pending = false;
+	const struct svc_retained *r = &j->retained;
+	if (j->err != ERR_OK) {
+		hub_log(h, HUB_LOG_ERROR, "retention_failed", "error=%s", err_code(j->err));
+		return;
+	}
+	if (r->family != 0 && r->finished)
+		hub_log(h, HUB_LOG_INFO, "retention_step", "family=%lld step=%s",
+		        (long long)r->family, retention_step_name(r->step));
+	if (r->family != 0 && r->finished && r->step == RETAIN_CONTENT) {
+		atomic_store(&h->scrub_wal, true);
+		scan_sweep_soon(h->scan);
+	}
+	const struct sweep_count *c = &j->swept;
+	if (c->tokens + c->invites + c->push_subscriptions + c->sms > 0)
+		hub_log(h, HUB_LOG_INFO, "retention_sweep",
+		        "tokens=%lld invites=%lld push_subscriptions=%lld sms=%lld",
+		        (long long)c->tokens, (long long)c->invites,
+		        (long long)c->push_subscriptions, (long long)c->sms);
+}
+
 /* A family member's new positions to the staff who see them; the caller
  * hears back only when it asked (a ref). */
 static void fan_out_delivery(struct hub *h, struct session *s, struct job *j)
@@ -493,6 +520,8 @@ void verb_apply(struct hub *h, struct job *j)
 		apply_release(h, j);
 	else if (j->type == JOB_ESCALATE)
 		apply_escalate(h, j);
+	else if (j->type == JOB_RETAIN)
+		apply_retain(h, j);
 	else if (j->type == JOB_DELIVERED)
 		apply_delivered(h, s, j);
 	else if (j->type == JOB_PUSHED)

@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 23
+#define STORE_SCHEMA_VERSION 24
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -62,6 +62,9 @@ int store_wal_pages(const struct store *s);
 /* A PASSIVE checkpoint: copies what it can without waiting for readers.
  * ERR_OK, or an error with *io_error set when the disk failed. */
 int store_checkpoint(struct store *s, bool *io_error);
+/* A TRUNCATE checkpoint that waits for nobody: ERR_OK when the WAL was
+ * copied and cut to 0 bytes; an error (a reader is in it) otherwise. */
+int store_checkpoint_truncate(struct store *s, bool *io_error);
 
 /* Savepoints inside a transaction: one per job of a group commit, so one
  * job's failure does not undo the others. */
@@ -581,5 +584,65 @@ int store_attach_file_used(struct store *s, const char *sha, int64_t *n);
 /* The checks' outcome: a->state (ready or rejected) with what they made of
  * it.  ERR_CONFLICT when it was no longer waiting. */
 int store_attach_checked(struct store *s, const struct attachment *a, int64_t now);
+
+/* ---- Records (store_records.c, issue 16) ----------------------------------------- */
+
+int store_record_get(struct store *s, int64_t family, struct case_record *out);
+/* The family's row, made when missing. */
+int store_record_ensure(struct store *s, int64_t family);
+int store_record_close(struct store *s, int64_t family, int64_t at, int64_t by, const char *reason);
+int store_record_reopen(struct store *s, int64_t family);
+int store_record_filed(struct store *s, int64_t family, int64_t upto, int64_t at, int64_t by);
+/* reason "" (and by 0) lifts the hold. */
+int store_record_hold(struct store *s, int64_t family, const char *reason, int64_t at, int64_t by);
+/* Writes r's progress fields and next_at. */
+int store_record_progress(struct store *s, int64_t family, const struct case_record *r);
+/* The earliest next_at of any record (0: none). */
+int store_record_next(struct store *s, int64_t *at);
+/* A family whose record is due at now (ERR_NOT_FOUND: none). */
+int store_record_due(struct store *s, int64_t now, int64_t *family);
+/* When the family's case was closed (0: open). */
+int store_record_closed_at(struct store *s, int64_t family, int64_t *closed_at);
+
+/* The family's conversations wait for no answer any more. */
+int store_record_clear_waits(struct store *s, int64_t family);
+/* Every phone and sign-in of the family's members ends at now, with their
+ * push subscriptions and open invitations; *phones: how many phones. */
+int store_record_sign_out(struct store *s, int64_t family, int64_t now, int64_t *phones);
+
+/* What a purge batch deleted. */
+struct purge_count {
+	int64_t texts, notes, system, files, other;
+	int64_t rows; /* every row, for the batch's bound */
+};
+/* The family's conversations from id from on (at most max). */
+int store_purge_convs(struct store *s, int64_t family, int64_t from, int64_t *ids, size_t max,
+                      size_t *n);
+/* Deletes up to max messages of conv dated up to upto, with everything
+ * that hangs on them; their stored files are noted in files_gone. */
+int store_purge_messages(struct store *s, int64_t conv, int64_t upto, int max,
+                         struct purge_count *c);
+/* What is left of a conversation without messages: what was waiting to be
+ * sent, delivery and read positions, its waiting state. */
+int store_purge_conv_rest(struct store *s, int64_t conv, struct purge_count *c);
+/* The members' phone numbers, their SMS and their uploads never sent. */
+int store_purge_members(struct store *s, int64_t family, struct purge_count *c);
+/* The next max contact-log rows of family after *cursor: deletes those
+ * dated up to upto of the access log (access true) or of the rest (but
+ * never a tombstone); *cursor moves on, *more false at the end. */
+int store_purge_log(struct store *s, int64_t family, bool access, int64_t upto, int max,
+                    int64_t *cursor, bool *more, struct purge_count *c);
+/* The family, its members, their phones and conversations lose their names. */
+int store_purge_names(struct store *s, int64_t family);
+/* Dead sign-ins (dead at cutoff) and their push subscriptions, invites used
+ * or expired at cutoff, SMS finished at sms_cutoff: up to max of each. */
+struct sweep_count {
+	int64_t tokens, push_subscriptions, invites, sms;
+};
+int store_sweep_dead(struct store *s, int64_t cutoff, int64_t sms_cutoff, int max,
+                     struct sweep_count *c);
+/* Stored files no row names any more (up to max), and one of them done. */
+int store_files_gone(struct store *s, char (*sha)[65], size_t max, size_t *n);
+int store_files_gone_drop(struct store *s, const char *sha);
 
 #endif

@@ -102,6 +102,7 @@ static void *worker_main(void *arg)
 	    .metrics = h->metrics,
 	    .metrics_allow = h->cfg.metrics_allow,
 	    .push_public_key = h->cfg.push_public_key,
+	    .retention = h->cfg.retention,
 	    .grouped = grouped,
 	    .hub = h,
 	    .sms_secret = h->cfg.sms_secret,

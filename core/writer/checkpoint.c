@@ -12,6 +12,13 @@
  * up under a steady load: the WAL grew to its limit and the writer ended up
  * checkpointing anyway, in longer stalls.)
  *
+ * After the retention rules deleted a family's content (issue 16), the
+ * writer also truncates the WAL (hub.scrub_wal): secure_delete zeroes the
+ * deleted rows in the pages written since, but older frames in the WAL
+ * still hold the text until the file is cut.  That needs a moment with no
+ * reader in the WAL; the writer tries without waiting, after every commit,
+ * until it gets one (the tick sends it a turn meanwhile).
+ *
  * An I/O error in a checkpoint is treated as in a commit: the database file
  * may have lost pages that the WAL is about to stop holding, so the gateway
  * stops acknowledging and shuts down.
@@ -20,8 +27,26 @@
 
 #include "../common/err.h"
 
+/* The WAL cut to nothing, if no reader is in it now. */
+static void scrub_wal(struct hub *h, struct store *writer)
+{
+	bool io = false;
+	if (store_checkpoint_truncate(writer, &io) != ERR_OK) {
+		if (io)
+			hub_log(h, HUB_LOG_ERROR, "wal_truncate_failed", "io_error=yes");
+		return; /* a reader: the next commit tries again */
+	}
+	atomic_store(&h->scrub_wal, false);
+	metrics_inc(h->metrics, MC_CHECKPOINTS);
+	hub_log(h, HUB_LOG_INFO, "wal_truncated", "reason=retention");
+}
+
 void checkpoint_after_commit(struct hub *h, struct store *writer)
 {
+	if (atomic_load(&h->scrub_wal)) {
+		scrub_wal(h, writer);
+		return;
+	}
 	if (store_wal_pages(writer) < CHECKPOINT_PAGES)
 		return;
 	bool io = false;

@@ -93,6 +93,14 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 	case JOB_ESCALATE:
 		j->err = svc_escalate(s, now, WRITER_ESCALATE_MAX, &j->escalated);
 		break;
+	case JOB_RETAIN:
+		j->err = j->sweep
+		             ? svc_retention_sweep(s, &j->retention, now, j->retain_max, &j->swept)
+		             : ERR_OK;
+		if (j->err == ERR_OK)
+			j->err =
+			    svc_retention_run(s, &j->retention, now, j->retain_max, &j->retained);
+		break;
 	}
 }
 

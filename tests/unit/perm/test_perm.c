@@ -17,7 +17,8 @@ struct expect {
 	bool see_text, see_note, send_text, send_note, read_log, read_access_log, create_conv,
 	    invite, revoke, see_quiet, set_quiet, administer, hand_over, schedule, see_scheduled,
 	    buzzed_by_family, buzzed_by_pair, mark_handled, be_away, hand_over_as_leader,
-	    choose_coordinator;
+	    choose_coordinator, close_case, close_case_as_leader, confirm_filed_as_coordinator,
+	    confirm_filed_as_leader, hold, see_record;
 };
 
 static struct expect domain_rules(const struct perm_facts *f)
@@ -70,6 +71,16 @@ static struct expect domain_rules(const struct perm_facts *f)
 	 * trusts as coordinator. */
 	e.hand_over_as_leader = admin || pair || team;
 	e.choose_coordinator = member;
+	/* Records (issue 16): the pair closes its family's case, or a leader
+	 * of its team; the family's coordinator (its primary adviser) or a
+	 * leader confirms the case file has the export; a legal hold is the
+	 * administrator's, who sees the record but no content. */
+	e.close_case = pair;
+	e.close_case_as_leader = pair || team;
+	e.confirm_filed_as_coordinator = pair;
+	e.confirm_filed_as_leader = pair || team;
+	e.hold = admin;
+	e.see_record = pair || team || admin;
 	return e;
 }
 
@@ -108,6 +119,15 @@ int main(void)
 			CHECK_EQ(perm_can_hand_over(rel, false), e.hand_over);
 			CHECK_EQ(perm_can_hand_over(rel, true), e.hand_over_as_leader);
 			CHECK_EQ(perm_can_choose_coordinator(rel), e.choose_coordinator);
+			CHECK_EQ(perm_can_close_case(rel, false), e.close_case);
+			CHECK_EQ(perm_can_close_case(rel, true), e.close_case_as_leader);
+			CHECK_EQ(perm_can_confirm_filed(rel, false, false), false);
+			CHECK_EQ(perm_can_confirm_filed(rel, true, false),
+			         e.confirm_filed_as_coordinator);
+			CHECK_EQ(perm_can_confirm_filed(rel, false, true),
+			         e.confirm_filed_as_leader);
+			CHECK_EQ(perm_can_hold(rel), e.hold);
+			CHECK_EQ(perm_can_see_record(rel), e.see_record);
 			CHECK_EQ(perm_can_schedule(rel), e.schedule);
 			CHECK_EQ(perm_can_see_scheduled(rel), e.see_scheduled);
 			CHECK_EQ(perm_can_mark_handled(rel), e.mark_handled);
@@ -127,6 +147,11 @@ int main(void)
 		}
 	}
 	CHECK_EQ(combos, 96);
+	/* A closed case is read-only: no text, no note; an operation's system
+	 * message still goes (a handover tells the family its new adviser). */
+	CHECK(perm_case_takes(KIND_TEXT, false) && perm_case_takes(KIND_NOTE, false));
+	CHECK(!perm_case_takes(KIND_TEXT, true) && !perm_case_takes(KIND_NOTE, true));
+	CHECK(perm_case_takes(KIND_SYSTEM, true));
 	CHECK_STR(perm_rel_name(REL_PAIR), "pair");
 	CHECK_STR(perm_rel_name((enum perm_rel)99), "none");
 	/* A message sent by mistake: its author, within five minutes, never a

@@ -1,0 +1,232 @@
+/*
+ * test_records.c - a family's case closed, filed, held and its data deleted
+ * by the retention rules (issue 16), on a real store with a clock the test
+ * moves: who may do what, a closed case read-only, the phones signed out
+ * after the grace period, nothing deleted before the months, without the
+ * filed export or under a hold, then content, access log, contact log and
+ * names in batches with a tombstone each, the other family untouched, and
+ * dead sign-ins and invitations swept.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "world.h"
+#include "core/common/err.h"
+#include "core/service/service_int.h"
+#include "core/store/store_int.h"
+
+#define T0    1796382000000LL /* 2026-12-04 */
+#define DAY   (24LL * 60 * 60 * 1000)
+#define MONTH (31 * DAY)
+
+static struct world w;
+static const struct retention_policy policy = {14, 12, 60, 36, 90};
+
+static int64_t count(const char *sql)
+{
+	return world_scalar(&w, sql);
+}
+
+static void test_who_may(void)
+{
+	struct store_user anna = world_user(&w, w.anna), bo = world_user(&w, w.bo),
+	                  carl = world_user(&w, w.carl), dora = world_user(&w, w.dora),
+	                  mette = world_user(&w, w.mette), admin = world_user(&w, w.admin);
+	CHECK_EQ(svc_case_close(w.s, &mette, w.fam_a, "", T0), ERR_FORBIDDEN);
+	CHECK_EQ(svc_case_close(w.s, &carl, w.fam_a, "", T0), ERR_FORBIDDEN); /* not a leader */
+	CHECK_EQ(svc_case_close(w.s, &dora, w.fam_a, "", T0), ERR_NOT_FOUND);
+	CHECK_EQ(svc_case_close(w.s, &admin, w.fam_a, "", T0), ERR_FORBIDDEN);
+	CHECK_EQ(svc_case_filed(w.s, &bo, w.fam_a, T0, T0), ERR_FORBIDDEN); /* not coordinator */
+	CHECK_EQ(svc_hold_set(w.s, &anna, w.fam_a, "klage", T0), ERR_FORBIDDEN);
+	CHECK_EQ(svc_hold_set(w.s, &admin, w.fam_a, "", T0), ERR_BAD_REQUEST);
+	CHECK_EQ(svc_hold_lift(w.s, &admin, w.fam_a, "ingen", T0), ERR_CONFLICT);
+	struct svc_record rec;
+	CHECK_EQ(svc_record_get(w.s, &mette, w.fam_a, &policy, T0, &rec), ERR_FORBIDDEN);
+	CHECK_EQ(svc_record_get(w.s, &admin, w.fam_a, &policy, T0, &rec), ERR_OK);
+	CHECK_EQ(rec.plan.block, RETAIN_OPEN);
+	/* a leader of the team may close and file, not being in the pair */
+	int64_t east;
+	CHECK_EQ(store_team_by_name(w.s, "Team Øst", &east), ERR_OK);
+	CHECK_EQ(store_team_leader_set(w.s, east, w.carl, true), ERR_OK);
+	CHECK_EQ(svc_case_close(w.s, &carl, w.fam_a, "afsluttet efter plan", T0), ERR_OK);
+	CHECK_EQ(svc_case_close(w.s, &anna, w.fam_a, "", T0), ERR_CONFLICT);
+	CHECK_EQ(svc_case_reopen(w.s, &bo, w.fam_a, T0 + 1), ERR_OK);
+	CHECK_EQ(svc_case_reopen(w.s, &bo, w.fam_a, T0 + 1), ERR_CONFLICT);
+	CHECK_EQ(store_team_leader_set(w.s, east, w.carl, false), ERR_OK);
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE kind IN ('closed','reopened')"), 2);
+}
+
+static void test_closed_is_read_only(void)
+{
+	struct store_user anna = world_user(&w, w.anna), mette = world_user(&w, w.mette);
+	CHECK(world_send(&w, w.mette, w.conv_a, KIND_TEXT, "Hej Anna", T0) > 0);
+	CHECK_EQ(count("SELECT count(*) FROM conv_state WHERE waiting_from <> 0"), 1);
+	CHECK_EQ(svc_case_close(w.s, &anna, w.fam_a, "", T0 + 10), ERR_OK);
+	/* nobody waits for an answer in a closed case */
+	CHECK_EQ(count("SELECT count(*) FROM conv_state WHERE waiting_from <> 0"), 0);
+	struct svc_sent sent;
+	CHECK_EQ(svc_send(w.s, &mette, w.conv_a, KIND_TEXT, 0, "Er der nogen?", "closed-1", T0 + 20,
+	                  &sent),
+	         ERR_CLOSED);
+	CHECK_EQ(svc_send(w.s, &anna, w.conv_a, KIND_TEXT, 0, "Hej", "closed-2", T0 + 20, &sent),
+	         ERR_CLOSED);
+	CHECK_EQ(svc_send(w.s, &anna, w.conv_a, KIND_NOTE, 0, "note", "closed-3", T0 + 20, &sent),
+	         ERR_CLOSED);
+	/* the other family's case is open */
+	CHECK(world_send(&w, w.amina, w.conv_b, KIND_TEXT, "Hej Dora", T0 + 20) > 0);
+}
+
+/* Runs the rules at now until nothing is due; the number of turns. */
+static int run_until_idle(int64_t now, int max)
+{
+	int turns = 0;
+	struct svc_retained r;
+	do {
+		CHECK_EQ(svc_retention_run(w.s, &policy, now, max, &r), ERR_OK);
+		turns++;
+	} while (r.family != 0 && r.step != RETAIN_NOTHING && turns < 1000);
+	return turns;
+}
+
+static int64_t family_a_messages(void)
+{
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM messages WHERE family_id = %lld",
+	         (long long)w.fam_a);
+	return count(sql);
+}
+
+static void test_deletion(void)
+{
+	struct store_user anna = world_user(&w, w.anna), admin = world_user(&w, w.admin);
+	int64_t closed = T0 + 10;
+	char sql[200], b_sql[120];
+	snprintf(b_sql, sizeof b_sql, "SELECT count(*) FROM messages WHERE family_id = %lld",
+	         (long long)w.fam_b);
+	int64_t b_before = count(b_sql);
+	/* a history to delete, written before the closing: reopen, write, close */
+	CHECK_EQ(svc_case_reopen(w.s, &anna, w.fam_a, T0 + 5), ERR_OK);
+	for (int i = 0; i < 7; i++)
+		CHECK(world_send(&w, w.anna, w.conv_a, i % 3 ? KIND_TEXT : KIND_NOTE, "indhold",
+		                 T0 + 6) > 0);
+	CHECK(world_send(&w, w.jonas, w.conv_r, KIND_TEXT, "kun til jer", T0 + 6) > 0);
+	CHECK_EQ(svc_case_close(w.s, &anna, w.fam_a, "", closed), ERR_OK);
+	int64_t msgs = family_a_messages();
+	CHECK(msgs >= 9);
+	snprintf(
+	    sql, sizeof sql,
+	    "INSERT INTO tokens(hash, user_id, created_at, expires_at) VALUES (x'01', %lld, 0, "
+	    "99999999999999)",
+	    (long long)w.mette);
+	CHECK_EQ(sqlite3_exec(store_db(w.s), sql, NULL, NULL, NULL), SQLITE_OK);
+
+	/* the grace period, then the phones */
+	CHECK_EQ(run_until_idle(closed + 13 * DAY, 100), 1);
+	snprintf(sql, sizeof sql,
+	         "SELECT count(*) FROM tokens WHERE revoked_at IS NULL AND user_id = %lld",
+	         (long long)w.mette);
+	CHECK_EQ(count(sql), 1);
+	run_until_idle(closed + 14 * DAY, 100);
+	CHECK_EQ(count(sql), 0);
+	CHECK_EQ(
+	    count("SELECT count(*) FROM contact_log WHERE kind = 'revoke' AND actor_id IS NULL"),
+	    1);
+
+	/* the content's months pass: not filed, nothing goes */
+	int64_t due = closed + 12 * MONTH;
+	run_until_idle(due, 100);
+	CHECK_EQ(family_a_messages(), msgs);
+	/* filed, but under a hold: nothing goes */
+	CHECK_EQ(svc_hold_set(w.s, &admin, w.fam_a, "sag ved Ankestyrelsen", due), ERR_OK);
+	CHECK_EQ(svc_case_filed(w.s, &anna, w.fam_a, closed, due), ERR_OK);
+	CHECK_EQ(svc_case_filed(w.s, &anna, w.fam_a, closed - 1, due), ERR_CONFLICT);
+	CHECK_EQ(svc_case_filed(w.s, &anna, w.fam_a, due + DAY, due), ERR_BAD_REQUEST);
+	run_until_idle(due, 100);
+	CHECK_EQ(family_a_messages(), msgs);
+	/* lifted: it goes, three rows a turn, the other family's stays */
+	CHECK_EQ(svc_hold_lift(w.s, &admin, w.fam_a, "afgjort", due), ERR_OK);
+	int turns = run_until_idle(due + 1, 3);
+	CHECK(turns >= 4);
+	CHECK_EQ(family_a_messages(), 0);
+	CHECK_EQ(count(b_sql), b_before);
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE kind = 'deleted' AND detail LIKE "
+	               "'step=content texts=% notes=3 %'"),
+	         1);
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE kind = 'message'") > 0, 1);
+
+	/* the access log's months, then the contact log's, then the names */
+	snprintf(sql, sizeof sql,
+	         "SELECT count(*) FROM contact_log WHERE family_id = %lld AND kind <> 'deleted'",
+	         (long long)w.fam_a);
+	int64_t log_rows = count(sql);
+	char access_sql[160];
+	snprintf(access_sql, sizeof access_sql,
+	         "SELECT count(*) FROM contact_log WHERE family_id = %lld AND kind IN "
+	         "('access','denied')",
+	         (long long)w.fam_a);
+	int64_t access_rows = count(access_sql);
+	CHECK(log_rows > 5 && access_rows > 0);
+	run_until_idle(closed + 37 * MONTH, 2);
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE kind = 'deleted' AND detail LIKE "
+	               "'step=access %'"),
+	         1);
+	CHECK_EQ(count(access_sql), 0);
+	CHECK_EQ(count(sql), log_rows - access_rows);
+	/* the log goes up to the filed export, and what came after the
+	 * closing (signed out, filed, held) once older than its 60 months */
+	int64_t end = closed + 61 * MONTH;
+	run_until_idle(end, 2);
+	snprintf(
+	    sql, sizeof sql,
+	    "SELECT count(*) FROM contact_log WHERE family_id = %lld AND kind <> 'deleted' AND at "
+	    "<= %lld",
+	    (long long)w.fam_a, (long long)retention_add_months(end, -60));
+	CHECK_EQ(count(sql), 0);
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE kind = 'hold_lifted'"), 1);
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE kind = 'deleted'"), 4);
+	CHECK_EQ(count("SELECT count(*) FROM families WHERE name = 'Familien Hansen'"), 0);
+	CHECK_EQ(count("SELECT count(*) FROM users WHERE name LIKE 'Mette%'"), 0);
+	CHECK_EQ(count("SELECT count(*) FROM families WHERE name = 'Familien Ali'"), 1);
+	struct svc_record rec;
+	CHECK_EQ(svc_record_get(w.s, &admin, w.fam_a, &policy, closed + 62 * MONTH, &rec), ERR_OK);
+	CHECK_EQ(rec.plan.block, RETAIN_ALL_DONE);
+	CHECK_EQ(rec.r.next_at, 0);
+}
+
+static void test_sweep(void)
+{
+	sqlite3_exec(store_db(w.s),
+	             "INSERT INTO tokens(hash, user_id, created_at, expires_at) VALUES "
+	             "(x'02', 1, 0, 1000), (x'03', 1, 0, 99999999999999);"
+	             "INSERT INTO invites(code_hash, member_id, created_at, expires_at) VALUES "
+	             "('a', 1, 0, 1000), ('b', 1, 0, 99999999999999)",
+	             NULL, NULL, NULL);
+	int64_t tokens = count("SELECT count(*) FROM tokens");
+	struct sweep_count c;
+	CHECK_EQ(svc_retention_sweep(w.s, &policy, T0, 100, &c), ERR_OK);
+	CHECK(c.tokens >= 1);
+	CHECK(c.invites >= 1);
+	CHECK_EQ(count("SELECT count(*) FROM tokens WHERE hash = x'03'"), 1);
+	CHECK_EQ(count("SELECT count(*) FROM tokens"), tokens - c.tokens);
+	CHECK_EQ(count("SELECT count(*) FROM invites WHERE code_hash = 'b'"), 1);
+	CHECK_EQ(
+	    count("SELECT count(*) FROM contact_log WHERE kind = 'deleted' AND family_id IS NULL "
+	          "AND detail LIKE 'step=credentials %'"),
+	    1);
+	CHECK_EQ(svc_retention_sweep(w.s, &policy, T0, 100, &c), ERR_OK); /* nothing more: no row */
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE detail LIKE 'step=credentials %'"),
+	         1);
+}
+
+int main(void)
+{
+	if (world_build(&w, ":memory:") != 0)
+		return 1;
+	test_who_may();
+	test_closed_is_read_only();
+	test_deletion();
+	test_sweep();
+	world_free(&w);
+	return check_report("service.records");
+}
