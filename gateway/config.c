@@ -77,6 +77,8 @@ static const struct key keys[] = {
     {"device_idle_days", K_DOUBLE, OFF(device_idle_days), 0, 3650, false},
     {"invite_hours", K_INT, OFF(invite_hours), 1, 720, false},
     {"backup_before_upgrade", K_BOOL, OFF(backup_before_upgrade), 0, 0, false},
+    /* Read by indgang-admin backup only: a change needs no restart. */
+    {"backup_age_recipients", K_PATH, OFF(backup_age_recipients), 0, 0, true},
     {"push_hosts", K_HOSTS, OFF(push_hosts), 0, 0, false},
     {"push_allow_private", K_BOOL, OFF(push_allow_private), 0, 0, false},
     {"push_contact", K_CONTACT, OFF(push_contact), 0, 0, false},
@@ -99,6 +101,12 @@ static const struct key keys[] = {
     {"image_helper", K_PATH, OFF(image_helper), 0, 0, false},
     {"sms_fallback_minutes", K_DOUBLE, OFF(sms_fallback_minutes), 0, 1440, false},
     {"push_renotify_minutes", K_DOUBLE, OFF(push_renotify_minutes), 0, 1440, false},
+    {"close_grace_days", K_INT, OFF(close_grace_days), 0, 365, false},
+    {"retention_content_months", K_INT, OFF(retention_content_months), 1, 1200, false},
+    {"retention_log_months", K_INT, OFF(retention_log_months), 1, 1200, false},
+    {"retention_access_months", K_INT, OFF(retention_access_months), 1, 1200, false},
+    {"retention_sms_days", K_INT, OFF(retention_sms_days), 1, 3650, false},
+    {"retention_batch", K_INT, OFF(retention_batch), 10, 100000, false},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -141,6 +149,12 @@ void config_defaults(struct gw_config *c)
 	c->sms_full_text = true;
 	c->sms_unsure_s = KANNEL_UNSURE_MS / 1000;
 	c->sms_fallback_minutes = 15;
+	c->close_grace_days = RETENTION_GRACE_DAYS;
+	c->retention_content_months = RETENTION_CONTENT_MONTHS;
+	c->retention_log_months = RETENTION_LOG_MONTHS;
+	c->retention_access_months = RETENTION_ACCESS_MONTHS;
+	c->retention_sms_days = RETENTION_SMS_DAYS;
+	c->retention_batch = HUB_RETENTION_BATCH;
 }
 
 static void list_clear(struct config_list *l)
@@ -170,6 +184,7 @@ void config_free(struct gw_config *c)
 	free(c->sms_dlr_url);
 	free(c->sms_link);
 	free(c->files);
+	free(c->backup_age_recipients);
 	free(c->clamd_socket);
 	free(c->image_helper);
 	list_clear(&c->push_hosts);
@@ -469,6 +484,14 @@ int config_check(const struct gw_config *c, char *why, size_t cap)
 		return refuse(why, cap,
 		              "device_idle_days (%g) must not be above device_session_days (%d)",
 		              c->device_idle_days, c->device_session_days);
+	/* The logs record the contacts the content was: they outlive it. */
+	if (c->retention_log_months < c->retention_content_months ||
+	    c->retention_access_months < c->retention_content_months)
+		return refuse(why, cap,
+		              "retention_log_months (%d) and retention_access_months (%d) must not "
+		              "be below retention_content_months (%d)",
+		              c->retention_log_months, c->retention_access_months,
+		              c->retention_content_months);
 	if (c->idle_drop_s <= c->idle_ping_s)
 		return refuse(why, cap,
 		              "idle_drop_seconds (%d) must be above idle_ping_seconds (%d)",

@@ -69,7 +69,17 @@ struct gw_config {
 	double staff_session_hours, staff_idle_minutes, device_idle_days;
 	int device_session_days, invite_hours;
 	bool backup_before_upgrade;
+	/* age recipients (public keys) that indgang-admin backup encrypts to when
+	 * given none on its command line; NULL: plain backups.  The gateway
+	 * itself does not use it. */
+	char *backup_age_recipients;
 	bool push_allow_private; /* push endpoints may be addresses (tests only) */
+	/* Records (issue 16): the phones of a closed case signed out after
+	 * close_grace_days; its content, contact log and access log deleted
+	 * their months after the closing; finished SMS after retention_sms_days;
+	 * at most retention_batch rows deleted in one turn of the writer. */
+	int close_grace_days, retention_content_months, retention_log_months;
+	int retention_access_months, retention_sms_days, retention_batch;
 };
 
 /* The built-in defaults (no file read yet). */

@@ -34,6 +34,9 @@ packages=(
 	clamav-daemon clamav libvips-dev libheif-dev libvips-tools
 	# indgang-image writes WebP with libwebp itself (libvips 8.14.1 keeps EXIF)
 	libwebp-dev
+	# backups encrypted to a public key (indgang-admin backup --age-recipient,
+	# restore --age-identity) run age (and tar); e2e 37 makes its keys with age-keygen
+	age
 )
 # The browser tests (tests/browser) run on Node 20 or newer with npm; a
 # machine that has node from elsewhere (e.g. NodeSource) keeps it.

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atrest.h"
 #include "config.h"
 #include "pushkey.h"
 #include "log.h"
@@ -381,6 +382,30 @@ static int prepare_database(const struct gw_config *c)
 	return 0;
 }
 
+/*
+ * Case records belong on an encrypted volume (operator's guide, "Data at
+ * rest"): a deleted message stays in the disk's blocks until they are
+ * overwritten, and only encryption underneath keeps a stolen disk
+ * unreadable.  The gateway starts all the same (the volume is the
+ * operator's choice); it says so once, as a warning in the journal.
+ */
+static void note_at_rest(const struct gw_config *c)
+{
+	char path[4096], q1[4200], q2[300];
+	struct atrest_result r;
+	atrest_data(ATREST_SYSFS, c->db, c->files, &r, path, sizeof path);
+	if (r.state == ATREST_NOT_ENCRYPTED)
+		log_event(LOGL_WARNING, "at_rest_unencrypted",
+		          "path=%s device=%s how=%s see=\"operator's guide, Data at rest\"",
+		          log_quote(q1, sizeof q1, path), r.device,
+		          log_quote(q2, sizeof q2, r.how));
+	else
+		log_event(LOGL_INFO,
+		          r.state == ATREST_ENCRYPTED ? "at_rest_encrypted" : "at_rest_unknown",
+		          "path=%s device=%s how=%s", log_quote(q1, sizeof q1, path),
+		          r.device[0] ? r.device : "none", log_quote(q2, sizeof q2, r.how));
+}
+
 /* The push key beside the database (indgang-admin init or push-key makes
  * it); without one the gateway runs without Web Push and says so.  The
  * key stays loaded while the gateway runs: the sender signs with it. */
@@ -529,6 +554,9 @@ static int start_hub(const struct gw_config *c)
 	    .push_renotify_ms = (int64_t)(c->push_renotify_minutes * 60000),
 	    .sms_secret = sms_secret,
 	    .sms_allow = (const char *const *)c->sms_allow.v,
+	    .retention = {c->close_grace_days, c->retention_content_months, c->retention_log_months,
+	                  c->retention_access_months, c->retention_sms_days},
+	    .retention_batch = c->retention_batch,
 	    .version = INDGANG_VERSION,
 	    .server_software = "libwebsockets " LWS_LIBRARY_VERSION,
 	};
@@ -609,6 +637,7 @@ int main(int argc, char **argv)
 		config_free(&settings);
 		return 1;
 	}
+	note_at_rest(&settings);
 	if (start_server(&settings) != 0) {
 		hub_destroy(gw.hub);
 		vapid_free(push_key);

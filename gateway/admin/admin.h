@@ -27,6 +27,7 @@
 #define ADMIN_EXIT_USAGE   2
 #define ADMIN_USERNAME_MAX 64
 #define ADMIN_MAX_POS      4
+#define ADMIN_MAX_AGE_RCPT 16 /* --age-recipient may be given this often */
 
 /* Options a command may take (bits of struct admin_args.seen). */
 enum admin_opt {
@@ -40,6 +41,10 @@ enum admin_opt {
 	OPT_URL = 1 << 7,
 	OPT_FORMAT = 1 << 8,
 	OPT_SINCE = 1 << 9,
+	OPT_AGE_RECIPIENT = 1 << 10, /* the one option that may be repeated */
+	OPT_AGE_RECIPIENTS_FILE = 1 << 11,
+	OPT_AGE_IDENTITY = 1 << 12,
+	OPT_REPLACE = 1 << 13,
 };
 
 struct admin_args {
@@ -48,6 +53,9 @@ struct admin_args {
 	unsigned seen; /* enum admin_opt bits */
 	const char *password, *team, *primary, *secondary, *hours, *family, *url;
 	const char *format, *since;
+	const char *age_recipients[ADMIN_MAX_AGE_RCPT]; /* --age-recipient, in order */
+	int n_age_recipients;
+	const char *age_recipients_file, *age_identity;
 };
 
 struct admin {
@@ -99,6 +107,52 @@ int admin_backup_run(struct admin *a, const struct admin_args *args, json_t **ou
 void admin_backup_show(const struct admin *a, const json_t *out);
 int admin_verify_run(struct admin *a, const struct admin_args *args, json_t **out);
 void admin_verify_show(const struct admin *a, const json_t *out);
+
+/* The plain backup at dest (which must not exist): the database copy, the
+ * files it names in dest.files, the check of the copy, the push key.  Adds
+ * source, backup, the files' counts, verify and push_key to out. */
+int admin_backup_plain(struct admin *a, const char *dest, json_t *out);
+/* The backup's name for the PATH|DIRECTORY given: a directory gets
+ * indgang-YYYYMMDDTHHMMSSZ<ext> in it (true), anything else is the name. */
+bool admin_backup_name(const struct admin *a, const char *given, const char *ext, char *out,
+                       size_t cap);
+/* verify's checks of the database db and its files folder: the report, and
+ * a->exit_code 1 when it is not sound. */
+int admin_verify_path(struct admin *a, const char *db, const char *files, json_t **out);
+/* "YYYYMMDDTHHMMSSZ" of a->now. */
+void admin_stamp(const struct admin *a, char out[20]);
+
+/* ---- sealed.c: a backup encrypted with age ---------------------------------- */
+
+/* True when backup is to encrypt: --age-recipient, --age-recipients-file,
+ * or backup_age_recipients in the config file. */
+bool admin_sealed_wanted(const struct admin *a, const struct admin_args *args);
+/* The backup made in a staging folder beside the database, verified, and
+ * streamed through tar and age into one file NAME.tar.age. */
+int admin_sealed_backup(struct admin *a, const struct admin_args *args, json_t **out);
+
+/* ---- restore.c ------------------------------------------------------------------ */
+
+int admin_restore_run(struct admin *a, const struct admin_args *args, json_t **out);
+void admin_restore_show(const struct admin *a, const json_t *out);
+
+/* ---- proc.c: tar and age as processes -------------------------------------------- */
+
+/*
+ * Runs first, or first | second when second is not NULL, each found on
+ * PATH: first reads in_fd, the last writes out_fd (-1: /dev/null for
+ * either).  0 when each exited 0; else -1 and why names the program that
+ * failed, with its exit status and the first line it wrote to stderr (a
+ * program killed by SIGPIPE because the other ended is not the cause).
+ */
+int admin_proc_pipe(char *const first[], char *const second[], int in_fd, int out_fd, char *why,
+                    size_t cap);
+/* Makes a private folder (0700) beside the file path: <dir>/.indgang-<what>-XXXXXX. */
+int admin_proc_staging(const char *path, const char *what, char *out, size_t cap);
+/* Removes a folder and everything in it; never follows a symlink. */
+void admin_proc_remove(const char *dir);
+/* fsyncs the folder holding path. */
+int admin_proc_sync_dir_of(const char *path);
 
 /* ---- files.c: the attachment files of backup and verify ------------------- */
 

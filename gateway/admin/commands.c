@@ -926,7 +926,7 @@ const struct admin_command admin_commands[] = {
      "Exit status: 0 both fine, 1 the database cannot be read, 3 the gateway does not\n"
      "answer.",
      0, 0, OPT_URL, 0, admin_status_run, admin_status_show, true},
-    {"backup", "PATH|DIRECTORY",
+    {"backup", "PATH|DIRECTORY [--age-recipient KEY]... [--age-recipients-file FILE]",
      "Take a consistent copy of the database, also while the gateway runs, and verify it.",
      "The copy is the state after one commit (SQLite's online backup API), in one\n"
      "self-contained file. A DIRECTORY gets indgang-YYYYMMDDTHHMMSSZ.db. An existing\n"
@@ -935,10 +935,31 @@ const struct admin_command admin_commands[] = {
      "checked in spool/; not quarantine/), each hashed as it is copied; one already\n"
      "there with the right hash is left alone. A file missing or damaged in the\n"
      "source is listed and not copied, and the exit status is 1.\n"
-     "To restore: stop the gateway, put the copy in place of the database file and\n"
-     "its .files folder in place of the files folder, delete the old -wal and -shm\n"
-     "files beside it, start.",
-     1, 1, 0, 0, admin_backup_run, admin_backup_show, true},
+     "Encrypted: --age-recipient KEY (an age1... public key, repeatable) and\n"
+     "--age-recipients-file FILE (one key a line), or backup_age_recipients in the\n"
+     "config file when neither is given, make the backup ONE file encrypted with age:\n"
+     "indgang-YYYYMMDDTHHMMSSZ.tar.age in a DIRECTORY, or a PATH ending in .tar.age.\n"
+     "The backup is made and verified in a private folder beside the database, then\n"
+     "streamed through tar and age into the destination; nothing unencrypted is\n"
+     "written there. Needs tar and age on PATH. Only the matching identity (made with\n"
+     "age-keygen, kept off the server) can read it: see restore.\n"
+     "To restore: stop the gateway, then use restore (or, by hand, put the copy in\n"
+     "place of the database file and its .files folder in place of the files folder,\n"
+     "delete the old -wal and -shm files beside it), start.",
+     1, 1, OPT_AGE_RECIPIENT | OPT_AGE_RECIPIENTS_FILE, 0, admin_backup_run, admin_backup_show,
+     true},
+    {"restore", "BACKUP [--age-identity FILE] [--replace]",
+     "Put a backup in place of the database, its push key and its files folder.",
+     "BACKUP is a NAME.db (with NAME.db.files and NAME.db.vapid.pem beside it) or a\n"
+     "NAME.tar.age, decrypted with age --decrypt --identity FILE and unpacked with\n"
+     "tar. Either is made whole in a private folder beside the database and must pass\n"
+     "verify's checks; only then is the database touched. Refused while a gateway or\n"
+     "another program has the database open (stop it first), and when a database,\n"
+     "-wal, -shm, push key or files folder is there, unless --replace: then they are\n"
+     "moved aside to DB.before-restore-YYYYMMDDTHHMMSSZ (-wal, .vapid.pem, .files\n"
+     "after that name). Installed with modes 0600 and 0700; run as root, owned as the\n"
+     "database's folder is. On failure nothing at the database is changed.",
+     1, 1, OPT_AGE_IDENTITY | OPT_REPLACE, 0, admin_restore_run, admin_restore_show, true},
     {"verify", "[PATH]",
      "Check a database or a backup: integrity, schema version, counts, attachment files.",
      "Runs SQLite's integrity check and a foreign key check on PATH (default: the\n"

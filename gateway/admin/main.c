@@ -48,6 +48,11 @@ static const struct opt_spec opt_specs[] = {
     {"--format", OPT_FORMAT, offsetof(struct admin_args, format)},
     {"--since", OPT_SINCE, offsetof(struct admin_args, since)},
     {"--qr", OPT_QR, 0},
+    {"--age-recipient", OPT_AGE_RECIPIENT, offsetof(struct admin_args, age_recipients)},
+    {"--age-recipients-file", OPT_AGE_RECIPIENTS_FILE,
+     offsetof(struct admin_args, age_recipients_file)},
+    {"--age-identity", OPT_AGE_IDENTITY, offsetof(struct admin_args, age_identity)},
+    {"--replace", OPT_REPLACE, 0},
 };
 #define N_OPT_SPECS (sizeof opt_specs / sizeof opt_specs[0])
 
@@ -103,6 +108,16 @@ static const struct opt_spec *find_opt(const char *arg, size_t len)
 	return NULL;
 }
 
+static int add_recipient(struct admin_args *args, const char *value)
+{
+	if (args->n_age_recipients == ADMIN_MAX_AGE_RCPT)
+		return usage_error("more than %d --age-recipient (use --age-recipients-file)",
+		                   ADMIN_MAX_AGE_RCPT);
+	args->seen |= OPT_AGE_RECIPIENT;
+	args->age_recipients[args->n_age_recipients++] = value;
+	return -1;
+}
+
 /* One option at argv[*i] (maybe taking argv[*i + 1]); exit status or -1 to go on. */
 static int parse_option(int argc, char **argv, int *i, struct cli *cli)
 {
@@ -136,6 +151,8 @@ static int parse_option(int argc, char **argv, int *i, struct cli *cli)
 		cli->db = value;
 		return -1;
 	}
+	if (o->bit == OPT_AGE_RECIPIENT) /* age takes several: one backup, several keys */
+		return add_recipient(&cli->args, value);
 	if (cli->args.seen & o->bit)
 		return usage_error("%s given twice", o->name);
 	cli->args.seen |= o->bit;

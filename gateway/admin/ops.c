@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "admin.h"
+#include "gateway/atrest.h"
 #include "gateway/pushkey.h"
 
 #include <openssl/err.h>
@@ -25,6 +26,8 @@
 
 #define EXIT_NOT_RUNNING 3 /* as `systemctl status` for a stopped unit */
 #define FETCH_MAX        (1 << 20)
+/* The operator's guide's section on encrypted volumes (docs/operators-guide.md). */
+#define ADMIN_GUIDE_AT_REST "5a"
 
 /* ---- The database ------------------------------------------------------------ */
 
@@ -102,19 +105,24 @@ static void show_report(const json_t *r)
 
 /* ---- verify ----------------------------------------------------------------------- */
 
-int admin_verify_run(struct admin *a, const struct admin_args *args, json_t **out)
+int admin_verify_path(struct admin *a, const char *db, const char *files, json_t **out)
 {
-	const char *path = args->n_pos > 0 ? args->pos[0] : a->db;
-	char dir[4200];
-	int err = inspect(a, path, true, out);
+	int err = inspect(a, db, true, out);
 	if (err != ERR_OK)
 		return err;
-	admin_files_dir(a, path, dir, sizeof dir);
-	if ((err = admin_files_verify(a, path, dir, *out)) != ERR_OK) {
+	if ((err = admin_files_verify(a, db, files, *out)) != ERR_OK) {
 		json_decref(*out);
 		*out = NULL;
 	}
 	return err;
+}
+
+int admin_verify_run(struct admin *a, const struct admin_args *args, json_t **out)
+{
+	const char *path = args->n_pos > 0 ? args->pos[0] : a->db;
+	char dir[4200];
+	admin_files_dir(a, path, dir, sizeof dir);
+	return admin_verify_path(a, path, dir, out);
 }
 
 void admin_verify_show(const struct admin *a, const json_t *out)
@@ -130,55 +138,74 @@ void admin_verify_show(const struct admin *a, const json_t *out)
 
 /* ---- backup ----------------------------------------------------------------------- */
 
+void admin_stamp(const struct admin *a, char out[20])
+{
+	char ts[32];
+	size_t o = 0;
+	text_format_ts(a->now, ts);
+	for (const char *p = ts; *p && *p != '.' && o + 2 < 20; p++)
+		if (*p != '-' && *p != ':')
+			out[o++] = *p;
+	out[o++] = 'Z';
+	out[o] = '\0';
+}
+
 /* A directory gets a file named after the moment: indgang-YYYYMMDDTHHMMSSZ.db. */
-static void backup_name(const struct admin *a, const char *given, char *out, size_t cap)
+bool admin_backup_name(const struct admin *a, const char *given, const char *ext, char *out,
+                       size_t cap)
 {
 	struct stat st;
-	char ts[32], stamp[32];
-	size_t o = 0;
+	char stamp[20];
 	if (stat(given, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		snprintf(out, cap, "%s", given);
-		return;
+		return false;
 	}
-	text_format_ts(a->now, ts);
-	for (const char *p = ts; *p && *p != '.' && o + 2 < sizeof stamp; p++)
-		if (*p != '-' && *p != ':')
-			stamp[o++] = *p;
-	stamp[o++] = 'Z';
-	stamp[o] = '\0';
+	admin_stamp(a, stamp);
 	size_t n = strlen(given);
-	snprintf(out, cap, "%s%sindgang-%s.db", given, n && given[n - 1] == '/' ? "" : "/", stamp);
+	snprintf(out, cap, "%s%sindgang-%s%s", given, n && given[n - 1] == '/' ? "" : "/", stamp,
+	         ext);
+	return true;
+}
+
+int admin_backup_plain(struct admin *a, const char *dest, json_t *out)
+{
+	char why[512], files[4200];
+	json_t *report = NULL;
+	bool key_copied;
+	int err = store_admin_backup(a->db, dest, why, sizeof why);
+	if (err != ERR_OK)
+		return admin_fail(a, err, "backup of %s failed: %s", a->db, why);
+	json_object_set_new(out, "source", json_string(a->db));
+	json_object_set_new(out, "backup", json_string(dest));
+	/* The attachment files the copy names, right after it (files.c says
+	 * why that makes a consistent pair), before the slow check of the copy. */
+	admin_files_dir(a, a->db, files, sizeof files);
+	if ((err = admin_files_backup(a, files, dest, out)) != ERR_OK ||
+	    (err = inspect(a, dest, true, &report)) != ERR_OK)
+		return err;
+	json_object_set_new(out, "verify", report);
+	/* The push key goes along: without it a restored gateway could not send
+	 * to the subscriptions in the copy. */
+	if (pushkey_copy(a->db, dest, &key_copied, why, sizeof why) != 0)
+		return admin_fail(a, ERR_INTERNAL, "copying the push key failed: %s", why);
+	json_object_set_new(out, "push_key", json_boolean(key_copied));
+	return ERR_OK;
 }
 
 int admin_backup_run(struct admin *a, const struct admin_args *args, json_t **out)
 {
-	char dest[4096], why[512], files[4200];
-	json_t *report = NULL;
-	bool key_copied;
-	backup_name(a, args->pos[0], dest, sizeof dest);
-	int err = store_admin_backup(a->db, dest, why, sizeof why);
-	if (err != ERR_OK)
-		return admin_fail(a, err, "backup of %s failed: %s", a->db, why);
-	if ((*out = json_pack("{s:s, s:s}", "source", a->db, "backup", dest)) == NULL)
+	char dest[4096];
+	if (admin_sealed_wanted(a, args))
+		return admin_sealed_backup(a, args, out);
+	admin_backup_name(a, args->pos[0], ".db", dest, sizeof dest);
+	if ((*out = json_object()) == NULL)
 		return admin_fail(a, ERR_INTERNAL, "out of memory");
-	/* The attachment files the copy names, right after it (files.c says
-	 * why that makes a consistent pair), before the slow check of the copy. */
-	admin_files_dir(a, a->db, files, sizeof files);
-	if ((err = admin_files_backup(a, files, dest, *out)) != ERR_OK ||
-	    (err = inspect(a, dest, true, &report)) != ERR_OK)
-		goto fail;
-	json_object_set_new(*out, "verify", report);
-	/* The push key goes along: without it a restored gateway could not send
-	 * to the subscriptions in the copy. */
-	if (pushkey_copy(a->db, dest, &key_copied, why, sizeof why) != 0) {
-		err = admin_fail(a, ERR_INTERNAL, "copying the push key failed: %s", why);
-		goto fail;
+	int err = admin_backup_plain(a, dest, *out);
+	json_object_set_new(*out, "encrypted", json_false());
+	if (err != ERR_OK) {
+		json_decref(*out);
+		*out = NULL;
 	}
-	json_object_set_new(*out, "push_key", json_boolean(key_copied));
-	return ERR_OK;
-fail:
-	json_decref(*out);
-	*out = NULL;
 	return err;
 }
 
@@ -209,10 +236,16 @@ static void show_backup_files(const json_t *out)
 void admin_backup_show(const struct admin *a, const json_t *out)
 {
 	const json_t *r = json_object_get(out, "verify");
-	(void)a;
+	long long n = (long long)json_integer_value(json_object_get(out, "recipients"));
+	bool sealed = json_is_true(json_object_get(out, "encrypted"));
 	printf("backed up %s\n       to %s\n", json_string_value(json_object_get(out, "source")),
 	       json_string_value(json_object_get(out, "backup")));
-	if (json_is_true(json_object_get(out, "push_key")))
+	if (sealed)
+		printf("  encrypted with age to %lld recipient%s: only their identities read it\n",
+		       n, n == 1 ? "" : "s");
+	if (json_is_true(json_object_get(out, "push_key")) && sealed)
+		printf("  with its push key, in the archive\n");
+	else if (json_is_true(json_object_get(out, "push_key")))
 		printf("  with its push key: %s.vapid.pem (0600)\n",
 		       json_string_value(json_object_get(out, "backup")));
 	admin_verify_show(a, r);
@@ -359,14 +392,45 @@ static json_t *gateway_json(struct admin *a, const struct admin_args *args)
 	return g;
 }
 
+/* Is the data on an encrypted volume (gateway/atrest.h)?  A warning, not
+ * a failure: status's exit status stays about the database and gateway. */
+static json_t *at_rest_json(const struct admin *a)
+{
+	char files[4200], path[4096];
+	struct atrest_result r;
+	admin_files_dir(a, a->db, files, sizeof files);
+	atrest_data(ATREST_SYSFS, a->db, files, &r, path, sizeof path);
+	return json_pack("{s:s, s:b, s:s, s:s, s:s}", "state", atrest_state_name(r.state),
+	                 "encrypted", r.state == ATREST_ENCRYPTED, "how", r.how, "device", r.device,
+	                 "path", path);
+}
+
 int admin_status_run(struct admin *a, const struct admin_args *args, json_t **out)
 {
 	json_t *db = NULL;
 	int err = inspect(a, a->db, false, &db);
 	if (err != ERR_OK)
 		return err;
-	*out = json_pack("{s:o, s:o}", "database", db, "gateway", gateway_json(a, args));
+	*out = json_pack("{s:o, s:o, s:o}", "database", db, "at_rest", at_rest_json(a), "gateway",
+	                 gateway_json(a, args));
 	return *out ? ERR_OK : admin_fail(a, ERR_INTERNAL, "out of memory");
+}
+
+static void show_at_rest(const json_t *r)
+{
+	const char *state = json_string_value(json_object_get(r, "state"));
+	const char *how = json_string_value(json_object_get(r, "how"));
+	const char *path = json_string_value(json_object_get(r, "path"));
+	if (state != NULL && strcmp(state, "encrypted") == 0)
+		printf("Data at rest: encrypted (%s)\n", how);
+	else if (state != NULL && strcmp(state, "not_encrypted") == 0)
+		printf("Data at rest: NOT on an encrypted volume — see the operator's guide, "
+		       "section %s\n  %s is on %s (device %s)\n",
+		       ADMIN_GUIDE_AT_REST, path, how,
+		       json_string_value(json_object_get(r, "device")));
+	else if (state != NULL)
+		printf("Data at rest: unknown (%s: %s) — see the operator's guide, section %s\n",
+		       path, how, ADMIN_GUIDE_AT_REST);
 }
 
 static double metric(const json_t *m, const char *key)
@@ -412,6 +476,7 @@ void admin_status_show(const struct admin *a, const json_t *out)
 	const json_t *m = json_object_get(g, "metrics");
 	printf("Database\n");
 	show_report(json_object_get(out, "database"));
+	show_at_rest(json_object_get(out, "at_rest"));
 	printf("Gateway %s\n", json_string_value(json_object_get(g, "url")));
 	if (m != NULL)
 		show_gateway(m, a->now);
