@@ -107,6 +107,7 @@ static const struct key keys[] = {
     {"retention_access_months", K_INT, OFF(retention_access_months), 1, 1200, false},
     {"retention_sms_days", K_INT, OFF(retention_sms_days), 1, 3650, false},
     {"retention_batch", K_INT, OFF(retention_batch), 10, 100000, false},
+    {"access_view_names", K_BOOL, OFF(access_view_names), 0, 0, false},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 

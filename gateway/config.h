@@ -80,6 +80,7 @@ struct gw_config {
 	 * at most retention_batch rows deleted in one turn of the writer. */
 	int close_grace_days, retention_content_months, retention_log_months;
 	int retention_access_months, retention_sms_days, retention_batch;
+	bool access_view_names; /* GET /api/me/access shows names, not only roles */
 };
 
 /* The built-in defaults (no file read yet). */

@@ -557,6 +557,7 @@ static int start_hub(const struct gw_config *c)
 	    .retention = {c->close_grace_days, c->retention_content_months, c->retention_log_months,
 	                  c->retention_access_months, c->retention_sms_days},
 	    .retention_batch = c->retention_batch,
+	    .access_view_names = c->access_view_names,
 	    .version = INDGANG_VERSION,
 	    .server_software = "libwebsockets " LWS_LIBRARY_VERSION,
 	};

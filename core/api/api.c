@@ -25,6 +25,7 @@
 #include "../store/store_admin.h"
 #include "access_log.h"
 #include "export.h"
+#include "mine.h"
 #include "download.h"
 #include "upload.h"
 
@@ -1324,6 +1325,54 @@ static void ep_record(struct call *c)
 		respond(c, 200, codec_encode_record(c->path_id, &r.r, &r.plan, r.due));
 }
 
+/* A family member's own view (issue 16): who has read the family's data,
+ * and their own data to download. */
+static void ep_my_access(struct call *c)
+{
+	int64_t after = 0, limit = MINE_PAGE_ROWS;
+	if (api_auth(c))
+		return;
+	if (query_int(c->req->query, "after", 0, &after) ||
+	    query_int(c->req->query, "limit", 1, &limit)) {
+		fail(c, ERR_BAD_REQUEST, "after and limit must be integers.");
+		return;
+	}
+	char *body;
+	int err = mine_access_page(c->ctx->store, &c->user, after,
+	                           (int)(limit < MINE_PAGE_ROWS ? limit : MINE_PAGE_ROWS),
+	                           c->ctx->access_names, &body);
+	if (err)
+		fail(c, err, NULL);
+	else
+		respond(c, 200, body);
+}
+
+static void ep_my_data(struct call *c)
+{
+	struct api_stream *st;
+	if (api_auth(c))
+		return;
+	int err = mine_data_stream(c->ctx->store, &c->user, c->now, &st);
+	if (err) {
+		fail(c, err, NULL);
+		return;
+	}
+	c->resp->stream = st;
+	api_stream_next(c->ctx->store, c->resp);
+	if (c->resp->stream_failed) {
+		api_response_free(c->resp);
+		fail(c, ERR_INTERNAL, NULL);
+		return;
+	}
+	char day[32];
+	text_format_ts(c->now, day);
+	day[10] = '\0';
+	c->resp->status = 200;
+	c->resp->content_type = "application/json; charset=utf-8";
+	snprintf(c->resp->disposition, sizeof c->resp->disposition,
+	         "attachment; filename=\"indgang-mine-data-%s.json\"", day);
+}
+
 /* A team's reply templates (issue 15): listed, added, changed, removed. */
 struct template_op {
 	struct call *c;
@@ -1620,6 +1669,8 @@ static const struct route routes[] = {
     {"GET", "/api/attachments/", "", ep_attachment},
     {"GET", "/api/attachments/", "/thumb", ep_attachment_thumb},
     {"GET", "/api/families/", "/record", ep_record},
+    {"GET", "/api/me/access", NULL, ep_my_access},
+    {"GET", "/api/me/data", NULL, ep_my_data},
     {"POST", "/api/families/", "/close", ep_record},
     {"POST", "/api/families/", "/reopen", ep_record},
     {"PUT", "/api/families/", "/filed", ep_record},

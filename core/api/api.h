@@ -102,6 +102,8 @@ struct api_ctx {
 	const char *push_public_key;
 	/* the retention periods, for what a case record says is due (issue 16) */
 	struct retention_policy retention;
+	/* a family member sees the names of who read its data, not only roles */
+	bool access_names;
 	/* Runs op in the writer's group commit (writer_run) for the machine
 	 * endpoints that write often (Kannel's); NULL: in a transaction of the
 	 * worker's own (svc_in_tx). */

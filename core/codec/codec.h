@@ -213,6 +213,18 @@ char *codec_encode_templates(const struct template_list *l);
 char *codec_encode_teams(const struct team_ref *v, int n);
 /* {"met_at":TS}: the team's meeting about a family held (issue 15) */
 char *codec_encode_met(int64_t at);
+/* A family member's own data (issue 16): one JSON document written in
+ * pieces, each a page: the head ({"generated_at","member","family","sms",
+ * "quiet_hours","phones","conversations" and the opening of "messages"),
+ * then message objects (first: no comma before), then, after
+ * CODEC_MY_DATA_LOG, the member's own log rows, and CODEC_MY_DATA_END. */
+#define CODEC_MY_DATA_LOG "],\"log\":["
+#define CODEC_MY_DATA_END "]}\n"
+char *codec_my_data_head(int64_t generated_at, const struct user_ref *me, const char *family,
+                         const struct member_sms *sms, int quiet_start, int quiet_end,
+                         const struct device_list *phones, const struct conv_list *convs);
+char *codec_my_data_messages(const struct msg_list *l, bool first);
+char *codec_my_data_log(const struct log_list *l, bool first);
 /* A change to a family's case record (issue 16): {"reason":S} (closing:
  * optional; a hold and its lifting: required), {"upto":TS} (filed). */
 struct req_record {

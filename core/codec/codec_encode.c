@@ -1080,3 +1080,85 @@ char *codec_encode_delivery(const char *ref, int64_t conv, const struct delivery
 	json_decref(pos);
 	return dump(finish(o, rc));
 }
+
+/* ---- A family member's own data (issue 16) -------------------------------------- */
+
+/* The member_sms object as a tree (codec_encode_member_sms's). */
+static json_t *member_sms_json(const struct member_sms *v)
+{
+	char *text = codec_encode_member_sms(v);
+	json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	return o;
+}
+
+static json_t *quiet_json(int start, int end)
+{
+	char a[6], b[6];
+	if (start == end)
+		return json_null();
+	quiet_format(start, a);
+	quiet_format(end, b);
+	return json_pack("{s:s, s:s}", "start", a, "end", b);
+}
+
+char *codec_my_data_head(int64_t generated_at, const struct user_ref *me, const char *family,
+                         const struct member_sms *sms, int quiet_start, int quiet_end,
+                         const struct device_list *phones, const struct conv_list *convs)
+{
+	json_t *o = json_object(), *a = json_array(), *c = json_array();
+	int rc = o && a && c ? 0 : -1;
+	for (size_t i = 0; rc == 0 && i < phones->n; i++)
+		rc = json_array_append_new(a, device_json(&phones->v[i]));
+	for (size_t i = 0; rc == 0 && i < convs->n; i++)
+		rc = json_array_append_new(c,
+		                           json_pack("{s:I, s:s}", "id", (json_int_t)convs->v[i].id,
+		                                     "title", convs->v[i].title));
+	rc |= put(o, "generated_at", ts_json(generated_at));
+	rc |= put(o, "member", user_json(me));
+	rc |= put(o, "family", json_string(family));
+	rc |= put(o, "sms", member_sms_json(sms));
+	rc |= put(o, "quiet_hours", quiet_json(quiet_start, quiet_end));
+	rc |= put(o, "phones", finish(a, rc));
+	rc |= put(o, "conversations", finish(c, rc));
+	char *head = dump(finish(o, rc));
+	if (head == NULL)
+		return NULL;
+	/* The document goes on: drop the closing brace, open "messages". */
+	struct jw w;
+	size_t n = strlen(head);
+	jw_init(&w, n + 16);
+	jw_raw(&w, head, n - 1);
+	jw_lit(&w, ",\"messages\":[");
+	free(head);
+	return jw_finish(&w);
+}
+
+char *codec_my_data_messages(const struct msg_list *l, bool first)
+{
+	struct jw w;
+	jw_init(&w, 256 * (l->n + 1));
+	for (size_t i = 0; i < l->n; i++) {
+		if (!first || i > 0)
+			jw_lit(&w, ",");
+		jw_msg(&w, &l->v[i]);
+	}
+	return jw_finish(&w);
+}
+
+char *codec_my_data_log(const struct log_list *l, bool first)
+{
+	struct jw w;
+	jw_init(&w, 256 * (l->n + 1));
+	for (size_t i = 0; i < l->n; i++) {
+		json_t *j = log_entry_json(&l->v[i]);
+		char *e = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		if (!first || i > 0)
+			jw_lit(&w, ",");
+		if (e)
+			jw_raw(&w, e, strlen(e));
+		free(e);
+	}
+	return jw_finish(&w);
+}

@@ -131,6 +131,7 @@ struct hub_config {
 	 * one turn of the writer at most (0: HUB_RETENTION_BATCH) */
 	struct retention_policy retention;
 	int retention_batch;
+	bool access_view_names;      /* a family sees who read its data by name, not only role */
 	const char *version;         /* for indgang_build_info */
 	const char *server_software; /* e.g. "libwebsockets 4.1.6" */
 };

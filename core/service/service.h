@@ -789,4 +789,40 @@ int svc_retention_next(struct store *s, int64_t *at);
 int svc_retention_sweep(struct store *s, const struct retention_policy *policy, int64_t now,
                         int max, struct sweep_count *out);
 
+/* ---- A family member's own view (issue 16) ---------------------------------------- */
+
+/* One read of the family's data as the member sees it (my_access.c): who
+ * (role; name only when the municipality shows names), when, of what
+ * ("conversation", "log", "access_log", "phones", "phone_number", "other"). */
+struct svc_seen {
+	int64_t id, at;
+	const char *kind; /* "access", or "denied": a refused attempt */
+	enum role role;
+	const char *name; /* NULL: role only */
+	const char *seen;
+};
+typedef int (*svc_seen_fn)(void *ctx, const struct svc_seen *row);
+/* Up to limit rows of the access log after after, less those of
+ * conversations the member is not in; *last_read the last row read (the
+ * next page's after), *more when there may be more.  Members only. */
+int svc_my_access_page(struct store *s, const struct store_user *member, int64_t after, int limit,
+                       bool names, svc_seen_fn fn, void *ctx, int64_t *last_read, bool *more);
+
+/* A member's own data (my_data.c): opened (an "export" row in the log) with
+ * who they are, how they are reached, their phones and conversations;
+ * then their messages a page at a time (svc_sync) and their own log rows. */
+struct svc_my_profile {
+	struct store_user me;
+	char family[DOMAIN_NAME_MAX + 1];
+	struct member_sms sms;
+	int quiet_start, quiet_end;
+	struct device_list phones;
+	struct conv_list convs;
+};
+int svc_my_data_open(struct store *s, const struct store_user *member, int64_t now,
+                     struct svc_my_profile *out);
+void svc_my_profile_clear(struct svc_my_profile *p);
+int svc_my_log_page(struct store *s, const struct store_user *member, int64_t after, int limit,
+                    struct log_list *out);
+
 #endif

@@ -338,6 +338,10 @@ struct store_log_range {
  * sign-outs are stored once, without a family, and appear in the log of
  * every family the staff member is pair or team for. */
 int store_log_page(struct store *s, const struct store_log_range *r, struct log_list *out);
+/* A family member's own rows of their family's log after after (at most
+ * limit), with the text of their own messages (issue 16). */
+int store_log_of_member(struct store *s, int64_t family, int64_t member, int64_t after, int limit,
+                        struct log_list *out);
 /* The highest id in the contact log, 0 when it is empty. */
 int store_log_last_id(struct store *s, int64_t *id);
 

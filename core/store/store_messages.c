@@ -445,14 +445,9 @@ int store_log_append(struct store *s, int64_t at, const char *kind, int64_t acto
 	return store_exec_stmt(st);
 }
 
-int store_log_page(struct store *s, const struct store_log_range *r, struct log_list *out)
+/* Rows of a log statement (ST_LOG_PAGE's columns) into out; resets st. */
+static int read_log_rows(sqlite3_stmt *st, struct log_list *out)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_LOG_PAGE);
-	if (st == NULL)
-		return ERR_INTERNAL;
-	store_bind_range(st, r);
-	sqlite3_bind_int(st, 7, r->family_only);
-	sqlite3_bind_text(st, 8, r->kinds, -1, SQLITE_STATIC);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct log_entry *e = log_list_push(out);
@@ -484,6 +479,29 @@ int store_log_page(struct store *s, const struct store_log_range *r, struct log_
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? ERR_OK : store_err(rc);
+}
+
+int store_log_page(struct store *s, const struct store_log_range *r, struct log_list *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LOG_PAGE);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_range(st, r);
+	sqlite3_bind_int(st, 7, r->family_only);
+	sqlite3_bind_text(st, 8, r->kinds, -1, SQLITE_STATIC);
+	return read_log_rows(st, out);
+}
+
+int store_log_of_member(struct store *s, int64_t family, int64_t member, int64_t after, int limit,
+                        struct log_list *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_LOG_OF_MEMBER);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, family, member);
+	sqlite3_bind_int64(st, 3, after);
+	sqlite3_bind_int(st, 4, limit);
+	return read_log_rows(st, out);
 }
 
 int store_log_last_id(struct store *s, int64_t *id)

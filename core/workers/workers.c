@@ -103,6 +103,7 @@ static void *worker_main(void *arg)
 	    .metrics_allow = h->cfg.metrics_allow,
 	    .push_public_key = h->cfg.push_public_key,
 	    .retention = h->cfg.retention,
+	    .access_names = h->cfg.access_view_names,
 	    .grouped = grouped,
 	    .hub = h,
 	    .sms_secret = h->cfg.sms_secret,

@@ -219,6 +219,49 @@ static void test_sweep(void)
 	         1);
 }
 
+struct seen_rows {
+	int n, named;
+};
+
+static int count_seen(void *ctx, const struct svc_seen *r)
+{
+	struct seen_rows *c = ctx;
+	c->n++;
+	c->named += r->name != NULL;
+	CHECK(r->role == ROLE_ADVISER || r->role == ROLE_ADMIN);
+	return ERR_OK;
+}
+
+/* Who read the family's data, as a member sees it: by role unless the
+ * municipality shows names; never a read of a thread not theirs. */
+static void test_my_access(void)
+{
+	struct store_user mette = world_user(&w, w.mette), jonas = world_user(&w, w.jonas),
+	                  anna = world_user(&w, w.anna), amina = world_user(&w, w.amina);
+	CHECK_EQ(svc_log_access(w.s, &anna, w.fam_b, w.conv_b, T0, "history"), ERR_OK);
+	CHECK_EQ(svc_log_access(w.s, &anna, w.fam_a, w.conv_r, T0, "history"), ERR_OK);
+	CHECK_EQ(svc_log_access(w.s, &anna, w.fam_a, w.conv_a, T0, "history"), ERR_OK);
+	CHECK_EQ(svc_log_access(w.s, &anna, w.fam_a, 0, T0, "log"), ERR_OK);
+	struct seen_rows m = {0}, j = {0}, named = {0}, b = {0};
+	int64_t last;
+	bool more;
+	CHECK_EQ(svc_my_access_page(w.s, &mette, 0, 1000, false, count_seen, &m, &last, &more),
+	         ERR_OK);
+	CHECK_EQ(svc_my_access_page(w.s, &jonas, 0, 1000, false, count_seen, &j, &last, &more),
+	         ERR_OK);
+	CHECK_EQ(j.n, m.n + 1); /* his own thread's read is his alone */
+	CHECK(m.n >= 2);
+	CHECK_EQ(m.named, 0);
+	CHECK_EQ(svc_my_access_page(w.s, &mette, 0, 1000, true, count_seen, &named, &last, &more),
+	         ERR_OK);
+	CHECK(named.named >= 2 && named.named == named.n);
+	CHECK_EQ(svc_my_access_page(w.s, &amina, 0, 1000, false, count_seen, &b, &last, &more),
+	         ERR_OK);
+	CHECK_EQ(b.n, 1); /* family B's one read, none of A's */
+	CHECK_EQ(svc_my_access_page(w.s, &anna, 0, 10, false, count_seen, &b, &last, &more),
+	         ERR_FORBIDDEN);
+}
+
 int main(void)
 {
 	if (world_build(&w, ":memory:") != 0)
@@ -227,6 +270,7 @@ int main(void)
 	test_closed_is_read_only();
 	test_deletion();
 	test_sweep();
+	test_my_access();
 	world_free(&w);
 	return check_report("service.records");
 }
