@@ -175,6 +175,11 @@ void admin_files_show_problems(const json_t *out, const char *indent);
 /* ---- access.c: a family's access log (GDPR art. 15) ------------------------ */
 
 int admin_access_log_run(struct admin *a, const struct admin_args *args, json_t **out);
+/* records.c: a family's case record; a legal hold set and lifted (issue 16) */
+int admin_record_run(struct admin *a, const struct admin_args *args, json_t **out);
+int admin_hold_run(struct admin *a, const struct admin_args *args, json_t **out);
+int admin_release_run(struct admin *a, const struct admin_args *args, json_t **out);
+void admin_record_show(const struct admin *a, const json_t *out);
 void admin_access_log_show(const struct admin *a, const json_t *out);
 
 /* ---- demo.c ---------------------------------------------------------------- */

@@ -917,6 +917,23 @@ const struct admin_command admin_commands[] = {
      "--format csv writes a spreadsheet file to stdout; --format json is --json.",
      0, 0, OPT_FAMILY | OPT_FORMAT | OPT_SINCE, OPT_FAMILY, admin_access_log_run,
      admin_access_log_show, false},
+    {"record", "--family ID",
+     "Show a family's case record: open or closed, filed, held, what is deleted when.",
+     "The retention rules (indgang.conf: close_grace_days, retention_*_months) applied to\n"
+     "the family's record now: when the case was closed, how far the journal export is\n"
+     "confirmed filed, a legal hold, the next step and why it waits (open, hold,\n"
+     "not_filed, done). With --json the record as GET /api/families/{id}/record gives it.",
+     0, 0, OPT_FAMILY, OPT_FAMILY, admin_record_run, admin_record_show, false},
+    {"hold", "--family ID REASON",
+     "Put a family's data under a legal hold: nothing of it is deleted while it lasts.",
+     "For a complaint, a case before the courts or the Ombudsman, or a restriction under\n"
+     "GDPR art. 18. The reason is logged in the family's contact log (a \"hold\" row).\n"
+     "A hold set again replaces the reason.",
+     1, 1, OPT_FAMILY, OPT_FAMILY, admin_hold_run, admin_record_show, false},
+    {"release", "--family ID REASON",
+     "Lift a family's legal hold, with the reason; the retention rules go on.",
+     "A \"hold_lifted\" row with the reason. Fails when there is no hold.", 1, 1, OPT_FAMILY,
+     OPT_FAMILY, admin_release_run, admin_record_show, false},
     {"status", "[--url https://HOST:PORT]",
      "Show the database and the running gateway's counters at a glance.",
      "Reads the database file (schema, size, counts) and the gateway's GET /metrics,\n"

@@ -160,5 +160,35 @@ async def test_close_and_delete(w):
             "the record says how far the content went", "a time", b["retention"])
 
 
+def admin(w, *args):
+    import subprocess
+    return subprocess.run([h.ADMIN, "--db", w.db] + list(args), capture_output=True, text=True,
+                          timeout=30)
+
+
+async def test_cli_hold(w):
+    r = admin(w, "hold", "--family", str(w.fam["B"]), "Sag ved Ombudsmanden")
+    h.eq(r.returncode, 0, "indgang-admin hold (stderr %s)" % r.stderr)
+    h.check("Ombudsmanden" in r.stdout, "it shows the hold", "the reason", r.stdout)
+    st, _, b = record(w, "dora", fam="B")
+    h.eq((b.get("hold") or {}).get("reason"), "Sag ved Ombudsmanden",
+         "the running gateway's record has it")
+    r = admin(w, "release", "--family", str(w.fam["B"]), "")
+    h.eq(r.returncode, 2, "release without a reason: bad usage")
+    r = admin(w, "release", "--family", str(w.fam["B"]), "Afgjort")
+    h.eq(r.returncode, 0, "indgang-admin release (stderr %s)" % r.stderr)
+    r = admin(w, "release", "--family", str(w.fam["B"]), "Igen")
+    h.check(r.returncode == 1 and "no legal hold" in r.stderr, "nothing to release",
+            "exit 1", (r.returncode, r.stderr))
+    r = admin(w, "--json", "record", "--family", str(w.fam["B"]))
+    h.eq(r.returncode, 0, "record --json")
+    import json
+    h.eq(json.loads(r.stdout)["state"], "open", "family B's case is open")
+    st, _, log = w.http("GET", "/api/families/%d/log" % w.fam["B"], token=w.token("dora"))
+    kinds = [e["kind"] for e in log["entries"]]
+    h.check("hold" in kinds and "hold_lifted" in kinds, "both are in the family's log",
+            "hold, hold_lifted", kinds)
+
+
 if __name__ == "__main__":
-    h.run([test_close_and_delete])
+    h.run([test_close_and_delete, test_cli_hold])
