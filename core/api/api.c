@@ -1325,6 +1325,85 @@ static void ep_record(struct call *c)
 		respond(c, 200, codec_encode_record(c->path_id, &r.r, &r.plan, r.due));
 }
 
+/* A member's requests for erasure or restriction (issue 16): listed and
+ * recorded on the family, answered by id. */
+struct request_op {
+	struct call *c;
+	struct data_request r;
+};
+
+static int request_record_op(struct store *s, void *arg)
+{
+	struct request_op *o = arg;
+	return svc_request_record(s, &o->c->user, &o->r, o->c->now);
+}
+
+static int request_answer_op(struct store *s, void *arg)
+{
+	struct request_op *o = arg;
+	return svc_request_answer(s, &o->c->user, &o->r, o->c->now);
+}
+
+static void ep_requests(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	const char *why = NULL;
+	if (strcmp(c->req->method, "GET") == 0) {
+		struct data_request *v = calloc(REQUESTS_LISTED, sizeof *v);
+		size_t n = 0;
+		int err = v ? svc_requests(c->ctx->store, &c->user, c->path_id, c->now, v, &n)
+		            : ERR_INTERNAL;
+		if (err)
+			fail(c, err, NULL);
+		else
+			respond(c, 200, codec_encode_requests(v, n));
+		free(v);
+		return;
+	}
+	struct request_op *o = calloc(1, sizeof *o);
+	int err =
+	    o ? codec_decode_request(c->req->body, c->req->body_len, &o->r, &why) : ERR_INTERNAL;
+	if (err == ERR_OK) {
+		o->c = c;
+		o->r.family = c->path_id;
+		err = svc_in_tx(c->ctx->store, request_record_op, o);
+	}
+	if (err == ERR_BAD_REQUEST && why == NULL)
+		why = "The member must be of the family; kind erasure or restriction; received_at "
+		      "not in the future.";
+	if (err)
+		fail(c, err, why);
+	else
+		respond(c, 201, codec_encode_request(&o->r));
+	free(o);
+}
+
+static void ep_request_answer(struct call *c)
+{
+	if (api_auth(c))
+		return;
+	const char *why = NULL;
+	struct request_op *o = calloc(1, sizeof *o);
+	int err = ERR_INTERNAL;
+	if (o) {
+		o->c = c;
+		o->r.id = c->path_id;
+		err = codec_decode_request_answer(c->req->body, c->req->body_len, &o->r, &why);
+	}
+	if (err == ERR_OK)
+		err = svc_in_tx(c->ctx->store, request_answer_op, o);
+	if (err == ERR_CONFLICT && why == NULL)
+		why =
+		    "Answered already, or an erasure before the case file has the journal export: "
+		    "confirm it filed first.";
+	if (err)
+		fail(c, err, why);
+	else
+		respond(c, 200, codec_encode_request(&o->r));
+	free(o);
+}
+
 /* A family member's own view (issue 16): who has read the family's data,
  * and their own data to download. */
 static void ep_my_access(struct call *c)
@@ -1669,6 +1748,9 @@ static const struct route routes[] = {
     {"GET", "/api/attachments/", "", ep_attachment},
     {"GET", "/api/attachments/", "/thumb", ep_attachment_thumb},
     {"GET", "/api/families/", "/record", ep_record},
+    {"GET", "/api/families/", "/requests", ep_requests},
+    {"POST", "/api/families/", "/requests", ep_requests},
+    {"PUT", "/api/requests/", "", ep_request_answer},
     {"GET", "/api/me/access", NULL, ep_my_access},
     {"GET", "/api/me/data", NULL, ep_my_data},
     {"POST", "/api/families/", "/close", ep_record},

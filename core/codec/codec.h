@@ -233,6 +233,19 @@ struct req_record {
 };
 int codec_decode_record_change(const char *text, size_t len, bool need_reason, bool need_upto,
                                struct req_record *out, const char **why);
+/* A member's request for erasure or restriction (issue 16), as staff
+ * record it: {"member":ID,"kind":"erasure"|"restriction","received_at":TS,
+ * "note":S}; answered: {"decision":"granted"|"partly"|"refused",
+ * "answer":S} (out->id is kept). */
+int codec_decode_request(const char *text, size_t len, struct data_request *out, const char **why);
+int codec_decode_request_answer(const char *text, size_t len, struct data_request *out,
+                                const char **why);
+/* {"id","family","member":USER,"kind","received_at","note","recorded_by",
+ * "recorded_at","decision"|null,"answer","answered_by","answered_at",
+ * "erasure":{"upto","done_at","texts","files"}|null}; a list:
+ * {"requests":[...]}. */
+char *codec_encode_request(const struct data_request *r);
+char *codec_encode_requests(const struct data_request *v, size_t n);
 /* A family's case record (issue 16): {"family":ID,"state":"open"|"closed",
  * "closed_at","closed_by","close_reason","filed_upto","filed_at",
  * "filed_by","hold":{"reason","at","by"}|null,"retention":{"next",

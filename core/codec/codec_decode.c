@@ -965,6 +965,67 @@ int codec_decode_record_change(const char *text, size_t len, bool need_reason, b
 	return rc == ERR_OK ? ok(why) : rc;
 }
 
+/* Copies a checked string of at most cap - 1 bytes. */
+static void copy_str(char *dst, size_t cap, const char *s, size_t len)
+{
+	len = len < cap ? len : cap - 1;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+}
+
+int codec_decode_request(const char *text, size_t len, struct data_request *out, const char **why)
+{
+	json_t *o;
+	memset(out, 0, sizeof *out);
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	struct obj ob = {.tree = o};
+	const char *kind, *received, *note = NULL;
+	size_t kind_len, received_len, note_len = 0;
+	int rc = ERR_OK;
+	if (!req_int(&ob, "member", 1, &out->member.id) ||
+	    !req_str(&ob, "kind", &kind, &kind_len) || kind_len >= sizeof out->kind ||
+	    !req_str(&ob, "received_at", &received, &received_len) ||
+	    text_parse_ts(received, &out->received_at) != 0)
+		rc = bad(why, "request: give \"member\" (an id), \"kind\" (\"erasure\" or "
+		              "\"restriction\") and \"received_at\" (a time)");
+	else if (!opt_str(&ob, "note", &note, &note_len) || note_len > REQUEST_TEXT_MAX)
+		rc = bad(why, "request: \"note\" must be a string of at most 1000 bytes");
+	if (rc == ERR_OK) {
+		copy_str(out->kind, sizeof out->kind, kind, kind_len);
+		if (note)
+			copy_str(out->note, sizeof out->note, note, note_len);
+	}
+	json_decref(o);
+	return rc == ERR_OK ? ok(why) : rc;
+}
+
+int codec_decode_request_answer(const char *text, size_t len, struct data_request *out,
+                                const char **why)
+{
+	json_t *o;
+	int64_t id = out->id;
+	memset(out, 0, sizeof *out);
+	out->id = id;
+	if (!(o = load_object(text, len, why)))
+		return ERR_BAD_REQUEST;
+	struct obj ob = {.tree = o};
+	const char *decision, *answer;
+	size_t decision_len, answer_len;
+	int rc = ERR_OK;
+	if (!req_str(&ob, "decision", &decision, &decision_len) ||
+	    decision_len >= sizeof out->decision || !req_str(&ob, "answer", &answer, &answer_len) ||
+	    answer_len == 0 || answer_len > REQUEST_TEXT_MAX)
+		rc = bad(why, "answer: give \"decision\" (\"granted\", \"partly\" or \"refused\") "
+		              "and \"answer\" (the reasons, 1 to 1000 bytes)");
+	if (rc == ERR_OK) {
+		copy_str(out->decision, sizeof out->decision, decision, decision_len);
+		copy_str(out->answer, sizeof out->answer, answer, answer_len);
+	}
+	json_decref(o);
+	return rc == ERR_OK ? ok(why) : rc;
+}
+
 /* ---- A member's SMS settings ------------------------------------------------------- */
 
 int codec_decode_member_sms(const char *text, size_t len, struct req_member_sms *out,

@@ -725,6 +725,45 @@ char *codec_encode_record(int64_t family, const struct case_record *r,
 	return dump(finish(o, rc));
 }
 
+static json_t *request_json(const struct data_request *r)
+{
+	json_t *o = json_object(), *erasure = json_null();
+	int rc = o ? 0 : -1;
+	if (r->erase_upto > 0)
+		erasure = json_pack("{s:o, s:o, s:I, s:I}", "upto", ts_json(r->erase_upto),
+		                    "done_at", when_json(r->done_at), "texts",
+		                    (json_int_t)r->n_texts, "files", (json_int_t)r->n_files);
+	rc |= put(o, "id", json_integer(r->id));
+	rc |= put(o, "family", json_integer(r->family));
+	rc |= put(o, "member", user_json(&r->member));
+	rc |= put(o, "kind", json_string(r->kind));
+	rc |= put(o, "received_at", ts_json(r->received_at));
+	rc |= put(o, "note", json_string(r->note));
+	rc |= put(o, "recorded_by", user_json(&r->recorded_by));
+	rc |= put(o, "recorded_at", ts_json(r->recorded_at));
+	rc |= put(o, "decision", r->decision[0] ? json_string(r->decision) : json_null());
+	rc |= put(o, "answer", json_string(r->answer));
+	rc |= put(o, "answered_by", by_json(&r->answered_by));
+	rc |= put(o, "answered_at", when_json(r->answered_at));
+	rc |= put(o, "erasure", erasure);
+	return finish(o, rc);
+}
+
+char *codec_encode_request(const struct data_request *r)
+{
+	return dump(request_json(r));
+}
+
+char *codec_encode_requests(const struct data_request *v, size_t n)
+{
+	json_t *o = json_object(), *a = json_array();
+	int rc = o && a ? 0 : -1;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = json_array_append_new(a, request_json(&v[i]));
+	rc |= put(o, "requests", finish(a, rc));
+	return dump(finish(o, rc));
+}
+
 char *codec_encode_escalation(int64_t conv, int level, const struct conv_waiting *w,
                               int answer_minutes)
 {

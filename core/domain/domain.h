@@ -265,6 +265,27 @@ struct case_record {
 	int64_t next_at;
 };
 
+/* A family member's request to have their data erased (GDPR art. 17) or
+ * its processing restricted (art. 18), as staff recorded and answered it
+ * (issue 16). */
+#define REQUEST_TEXT_MAX 1000 /* bytes of what was asked, and of the answer */
+#define REQUESTS_LISTED  100  /* a family's newest requests listed */
+struct data_request {
+	int64_t id, family;
+	struct user_ref member;
+	char kind[16]; /* "erasure" or "restriction" */
+	int64_t received_at;
+	char note[REQUEST_TEXT_MAX + 1];
+	struct user_ref recorded_by;
+	int64_t recorded_at;
+	char decision[16]; /* "", "granted", "partly" or "refused" */
+	char answer[REQUEST_TEXT_MAX + 1];
+	struct user_ref answered_by;
+	int64_t answered_at;
+	int64_t erase_upto, done_at; /* a granted erasure: up to where, when done */
+	int64_t cursor_conv, cursor_id, n_texts, n_files;
+};
+
 /* A team's short reply, kept for its advisers in several languages
  * (issue 15). */
 #define DOMAIN_TEMPLATE_TITLE_MAX 80   /* code points */

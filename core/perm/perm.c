@@ -199,6 +199,11 @@ bool perm_case_takes(enum msg_kind kind, bool closed)
 	return !closed || kind == KIND_SYSTEM;
 }
 
+bool perm_can_handle_request(enum perm_rel rel, bool team_leader)
+{
+	return perm_can_close_case(rel, team_leader);
+}
+
 int perm_refusal(enum perm_rel rel)
 {
 	return (rel == REL_NONE || rel == REL_FAMILY_OUT) ? ERR_NOT_FOUND : ERR_FORBIDDEN;

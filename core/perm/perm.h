@@ -125,6 +125,11 @@ bool perm_can_confirm_filed(enum perm_rel rel, bool coordinator, bool team_leade
 bool perm_can_hold(enum perm_rel rel);
 bool perm_can_see_record(enum perm_rel rel);
 bool perm_case_takes(enum msg_kind kind, bool closed);
+/* A family member's request for erasure or restriction (GDPR art. 17/18)
+ * is recorded and answered by the family's pair or a leader of its team,
+ * who know the case and answer the family; seen by them, the team and an
+ * administrator (the data protection officer's view). */
+bool perm_can_handle_request(enum perm_rel rel, bool team_leader);
 
 /* The error to answer a refused action with: not_found for those who may not
  * even know the thing exists (other families, a family member outside a

@@ -77,8 +77,10 @@ static int purge_content(struct store *s, int64_t family, int64_t upto, int max,
 	for (size_t i = 0; err == ERR_OK && i < n && c.rows < max; i++) {
 		int64_t before;
 		do {
+			int64_t after = 0; /* what was read went: start over */
 			before = c.rows;
-			err = store_purge_messages(s, convs[i], upto, (int)(max - c.rows), &c);
+			err = store_purge_messages(s, convs[i], upto, 0, &after,
+			                           (int)(max - c.rows), &c);
 		} while (err == ERR_OK && c.rows > before && c.rows < max);
 		if (err == ERR_OK && c.rows == before) { /* this one is empty up to upto */
 			err = store_purge_conv_rest(s, convs[i], &c);
@@ -91,6 +93,55 @@ static int purge_content(struct store *s, int64_t family, int64_t upto, int max,
 	add_counts(r, &c);
 	*rows = c.rows;
 	return err;
+}
+
+/* A granted erasure of one member's messages (request_answer.c), a batch
+ * at a time from where the last turn stopped: their own messages up to
+ * what the case file has, then their phone number, then its tombstone.
+ * *busy while there is one (so the family's steps wait for it). */
+static int erase_member(struct store *s, int64_t family, int max, int64_t now, bool *busy,
+                        struct svc_retained *out)
+{
+	struct data_request q;
+	int err = store_request_erasing(s, family, &q);
+	*busy = err == ERR_OK;
+	if (err != ERR_OK)
+		return err == ERR_NOT_FOUND ? ERR_OK : err;
+	int64_t convs[CONVS_PER_TURN];
+	size_t n;
+	struct purge_count c = {0};
+	err = store_purge_convs(s, family, q.cursor_conv, convs, CONVS_PER_TURN, &n);
+	for (size_t i = 0; err == ERR_OK && i < n && c.rows < max; i++) {
+		if (convs[i] != q.cursor_conv) {
+			q.cursor_conv = convs[i];
+			q.cursor_id = 0;
+		}
+		int64_t before;
+		do {
+			before = c.rows;
+			err = store_purge_messages(s, convs[i], q.erase_upto, q.member.id,
+			                           &q.cursor_id, (int)(max - c.rows), &c);
+		} while (err == ERR_OK && c.rows > before && c.rows < max);
+		if (err == ERR_OK && c.rows == before) /* read to its end */
+			q.cursor_conv = convs[i] + 1, q.cursor_id = 0;
+	}
+	q.n_texts += c.texts + c.notes + c.system;
+	q.n_files += c.files;
+	out->request = q.id;
+	out->rows = c.rows;
+	out->finished = err == ERR_OK && c.rows < max && n < CONVS_PER_TURN;
+	if (out->finished) {
+		char detail[160];
+		snprintf(detail, sizeof detail,
+		         "step=erasure request=%lld member=%lld texts=%lld files=%lld",
+		         (long long)q.id, (long long)q.member.id, (long long)q.n_texts,
+		         (long long)q.n_files);
+		q.done_at = now;
+		err = store_request_member_phone(s, q.member.id);
+		if (err == ERR_OK)
+			err = store_log_append(s, now, "deleted", 0, family, 0, 0, detail);
+	}
+	return err ? err : store_request_progress(s, &q);
 }
 
 /* The family's phones signed out after the grace period: not a deletion,
@@ -165,16 +216,21 @@ int svc_retention_run(struct store *s, const struct retention_policy *policy, in
 		return err;
 	struct retention_facts f;
 	struct retention_plan plan;
+	out->family = family;
+	bool erasing = false;
+	if (r.hold_reason[0] == '\0' &&
+	    (err = erase_member(s, family, max, now, &erasing, out)) != ERR_OK)
+		return err;
 	svc_retention_facts(&r, &f);
 	retention_plan(policy, &f, now, &plan);
-	out->family = family;
-	out->step = plan.step;
-	if (plan.step != RETAIN_NOTHING &&
+	out->step = erasing ? RETAIN_NOTHING : plan.step;
+	if (out->step != RETAIN_NOTHING &&
 	    (err = do_step(s, policy, family, &plan, max, now, &r, out)) != ERR_OK)
 		return err;
 	svc_retention_facts(&r, &f);
 	retention_plan(policy, &f, now, &plan);
-	r.next_at = out->step != RETAIN_NOTHING && !out->finished ? now : plan.next_at;
+	bool more = erasing || (out->step != RETAIN_NOTHING && !out->finished);
+	r.next_at = more ? now : plan.next_at;
 	return store_record_progress(s, family, &r);
 }
 

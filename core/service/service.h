@@ -769,15 +769,33 @@ int svc_hold_set(struct store *s, const struct store_user *actor, int64_t family
 int svc_hold_lift(struct store *s, const struct store_user *actor, int64_t family,
                   const char *reason, int64_t now);
 
+/* A member's request for erasure (art. 17) or restriction (art. 18), as
+ * the pair or a team leader records it (request_record.c): r->family,
+ * r->member, r->kind, r->received_at (not in the future), r->note; sets
+ * r->id.  ERR_BAD_REQUEST for someone not a member of the family. */
+int svc_request_record(struct store *s, const struct store_user *actor, struct data_request *r,
+                       int64_t now);
+/* Answered (request_answer.c): in->id, in->decision ("granted", "partly",
+ * "refused"), in->answer (the reasons, required); *in becomes the request
+ * as answered.  A granted erasure reaches as far as the case file has the
+ * export (ERR_CONFLICT when nothing is filed yet); a granted restriction is
+ * a legal hold.  ERR_CONFLICT when answered already. */
+int svc_request_answer(struct store *s, const struct store_user *actor, struct data_request *in,
+                       int64_t now);
+/* The family's newest requests (requests.c), at most REQUESTS_LISTED in v. */
+int svc_requests(struct store *s, const struct store_user *actor, int64_t family, int64_t now,
+                 struct data_request *v, size_t *n);
+
 /* One turn of the retention rules, on the writer: the first family whose
  * record is due gets its next step, at most max rows of it (a batch in the
  * writer's rhythm; the family stays due until the step is done).  A step
  * done leaves its tombstone, a "deleted" row with what and how many under
  * which rule, never the content. */
 struct svc_retained {
-	int64_t family; /* 0: none was due */
+	int64_t family;  /* 0: none was due */
+	int64_t request; /* a granted erasure worked on instead of a step (0: none) */
 	enum retention_step step;
-	bool finished; /* the step is done */
+	bool finished; /* the step (or the erasure) is done */
 	int64_t rows;
 };
 int svc_retention_run(struct store *s, const struct retention_policy *policy, int64_t now, int max,

@@ -415,10 +415,13 @@ static void apply_retain(struct hub *h, struct job *j)
 		hub_log(h, HUB_LOG_ERROR, "retention_failed", "error=%s", err_code(j->err));
 		return;
 	}
-	if (r->family != 0 && r->finished)
+	if (r->family != 0 && r->finished && r->request == 0)
 		hub_log(h, HUB_LOG_INFO, "retention_step", "family=%lld step=%s",
 		        (long long)r->family, retention_step_name(r->step));
-	if (r->family != 0 && r->finished && r->step == RETAIN_CONTENT) {
+	if (r->request != 0 && r->finished)
+		hub_log(h, HUB_LOG_INFO, "retention_erasure", "family=%lld request=%lld",
+		        (long long)r->family, (long long)r->request);
+	if (r->family != 0 && r->finished && (r->step == RETAIN_CONTENT || r->request != 0)) {
 		atomic_store(&h->scrub_wal, true);
 		scan_sweep_soon(h->scan);
 	}

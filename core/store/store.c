@@ -531,6 +531,38 @@ static const char *const migrations[] = {
     "  sha256 TEXT PRIMARY KEY"
     ") STRICT, WITHOUT ROWID;",
 
+    /* 24 -> 25: a family member's request to have their data erased (GDPR
+     * art. 17) or its processing restricted (art. 18), recorded by staff
+     * with what was asked, answered with a decision and its reasons (issue
+     * 16).  A granted erasure deletes the member's own messages up to
+     * erase_upto (what the case file has: Arkivloven) through the retention
+     * machinery, a batch at a time (cursor_conv, cursor_id; n_* for its
+     * tombstone), done_at when it is carried out; a granted restriction is
+     * a legal hold on the family. */
+    "CREATE TABLE data_requests("
+    "  id INTEGER PRIMARY KEY,"
+    "  family_id INTEGER NOT NULL REFERENCES families(id),"
+    "  member_id INTEGER NOT NULL REFERENCES users(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('erasure','restriction')),"
+    "  received_at INTEGER NOT NULL,"
+    "  note TEXT NOT NULL DEFAULT '',"
+    "  recorded_by INTEGER NOT NULL REFERENCES users(id),"
+    "  recorded_at INTEGER NOT NULL,"
+    "  decision TEXT NOT NULL DEFAULT '' "
+    "    CHECK (decision IN ('','granted','partly','refused')),"
+    "  answer TEXT NOT NULL DEFAULT '',"
+    "  answered_by INTEGER REFERENCES users(id),"
+    "  answered_at INTEGER NOT NULL DEFAULT 0,"
+    "  erase_upto INTEGER NOT NULL DEFAULT 0,"
+    "  cursor_conv INTEGER NOT NULL DEFAULT 0,"
+    "  cursor_id INTEGER NOT NULL DEFAULT 0,"
+    "  n_texts INTEGER NOT NULL DEFAULT 0,"
+    "  n_files INTEGER NOT NULL DEFAULT 0,"
+    "  done_at INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "CREATE INDEX data_requests_family ON data_requests(family_id, id);"
+    "CREATE INDEX data_requests_erasing ON data_requests(family_id) "
+    "  WHERE erase_upto > 0 AND done_at = 0;",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))
@@ -576,10 +608,17 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSIO
 	" WHERE ts.user_id = ?1)"
 
 /* Records (issue 16): the messages of a purge batch, ?1 conv, ?2..?3 the
- * batch's ids, ?4 the filed export's end. */
+ * batch's ids, ?4 the filed export's end, ?5 their sender (0: anyone's). */
 #define PURGE_BATCH                                                                                \
 	"(SELECT id FROM messages WHERE conv_id = ?1 AND id BETWEEN ?2 AND ?3 AND created_at <= "  \
-	"?4)"
+	"?4 AND (?5 = 0 OR sender_id = ?5))"
+/* A data request with the names of its member and its staff. */
+#define REQ_COLS                                                                                   \
+	"r.id, r.family_id, m.id, m.name, m.role, r.kind, r.received_at, r.note, a.id, a.name, "   \
+	"a.role, r.recorded_at, r.decision, r.answer, ifnull(b.id, 0), ifnull(b.name, ''), "       \
+	"ifnull(b.role, ''), r.answered_at, r.erase_upto, r.done_at, r.cursor_conv, r.cursor_id, " \
+	"r.n_texts, r.n_files FROM data_requests r JOIN users m ON m.id = r.member_id JOIN users " \
+	"a ON a.id = r.recorded_by LEFT JOIN users b ON b.id = r.answered_by"
 #define RECORD_USER(A, COL)                                                                        \
 	"ifnull(" A "." COL ", 0), ifnull(" A ".name, ''), ifnull(" A ".role, '')"
 #define FAMILY_MEMBERS "(SELECT id FROM users WHERE family_id = ?1)"
@@ -772,6 +811,7 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_RECORD_CLEAR_WAITS] = "UPDATE conv_state SET waiting_from = 0, waiting_since = 0, "
                               "escalate_at = 0 WHERE conv_id IN (SELECT id FROM conversations "
                               "WHERE family_id = ?1) AND (waiting_from <> 0 OR escalate_at <> 0)",
+    [ST_RECORD_POKE] = "UPDATE case_records SET next_at = ?2 WHERE family_id = ?1",
     [ST_RECORD_REVOKE_DEVICES] = "UPDATE devices SET revoked_at = ?2 WHERE revoked_at IS NULL "
                                  "AND user_id IN " FAMILY_MEMBERS,
     [ST_RECORD_REVOKE_TOKENS] = "UPDATE tokens SET revoked_at = ?2 WHERE revoked_at IS NULL AND "
@@ -781,8 +821,8 @@ static const char *const stmt_sql[ST__COUNT] = {
         "DELETE FROM invites WHERE used_at IS NULL AND member_id IN " FAMILY_MEMBERS,
     [ST_PURGE_CONVS] = "SELECT id FROM conversations WHERE family_id = ?1 AND id >= ?2 "
                        "ORDER BY id",
-    [ST_PURGE_MSG_BATCH] = "SELECT id, kind FROM messages WHERE conv_id = ?1 AND created_at <= "
-                           "?2 ORDER BY id LIMIT ?3",
+    [ST_PURGE_MSG_BATCH] = "SELECT id, kind, sender_id FROM messages WHERE conv_id = ?1 AND id > "
+                           "?2 AND created_at <= ?3 ORDER BY id LIMIT ?4",
     [ST_PURGE_FILES_GONE] =
         "INSERT OR IGNORE INTO files_gone(sha256) SELECT sha256 FROM "
         "attachments WHERE message_id IN " PURGE_BATCH " AND sha256 IS NOT "
@@ -838,6 +878,17 @@ static const char *const stmt_sql[ST__COUNT] = {
                          "contact_log l JOIN users u ON u.id = l.actor_id LEFT JOIN messages m ON "
                          "m.id = l.message_id AND m.sender_id = l.actor_id WHERE l.family_id = ?1 "
                          "AND l.actor_id = ?2 AND l.id > ?3 ORDER BY l.id LIMIT ?4",
+    [ST_REQ_INSERT] = "INSERT INTO data_requests(family_id, member_id, kind, received_at, note, "
+                      "recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_REQ_GET] = "SELECT " REQ_COLS " WHERE r.id = ?1",
+    [ST_REQ_LIST] = "SELECT " REQ_COLS " WHERE r.family_id = ?1 ORDER BY r.id DESC LIMIT ?2",
+    [ST_REQ_ANSWER] = "UPDATE data_requests SET decision = ?2, answer = ?3, answered_by = ?4, "
+                      "answered_at = ?5, erase_upto = ?6 WHERE id = ?1 AND decision = ''",
+    [ST_REQ_ERASING] = "SELECT " REQ_COLS " WHERE r.family_id = ?1 AND r.erase_upto > 0 AND "
+                       "r.done_at = 0 ORDER BY r.id LIMIT 1",
+    [ST_REQ_PROGRESS] = "UPDATE data_requests SET cursor_conv = ?2, cursor_id = ?3, n_texts = "
+                        "?4, n_files = ?5, done_at = ?6 WHERE id = ?1",
+    [ST_REQ_MEMBER_PHONE] = "UPDATE users SET phone = NULL WHERE id = ?1 AND phone IS NOT NULL",
     [ST_FILES_GONE_LIST] = "SELECT sha256 FROM files_gone ORDER BY sha256 LIMIT ?1",
     [ST_FILES_GONE_DROP] = "DELETE FROM files_gone WHERE sha256 = ?1",
     [ST_USER_GET] = "SELECT id, name, role, family_id, active, username FROM users "

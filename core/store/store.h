@@ -23,7 +23,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 24
+#define STORE_SCHEMA_VERSION 25
 
 /* Open (creating and migrating) the database at path (":memory:" works). */
 int store_open(const char *path, struct store **out);
@@ -608,11 +608,25 @@ int store_record_due(struct store *s, int64_t now, int64_t *family);
 /* When the family's case was closed (0: open). */
 int store_record_closed_at(struct store *s, int64_t family, int64_t *closed_at);
 
+/* The retention rules look at the family's record at at (made if missing). */
+int store_record_poke(struct store *s, int64_t family, int64_t at);
 /* The family's conversations wait for no answer any more. */
 int store_record_clear_waits(struct store *s, int64_t family);
 /* Every phone and sign-in of the family's members ends at now, with their
  * push subscriptions and open invitations; *phones: how many phones. */
 int store_record_sign_out(struct store *s, int64_t family, int64_t now, int64_t *phones);
+
+/* Data requests (store_records.c). */
+int store_request_insert(struct store *s, const struct data_request *r, int64_t *id);
+int store_request_get(struct store *s, int64_t id, struct data_request *out);
+/* The family's newest requests, at most max. */
+int store_requests(struct store *s, int64_t family, struct data_request *v, size_t max, size_t *n);
+/* ERR_CONFLICT when it was answered already. */
+int store_request_answer(struct store *s, const struct data_request *r);
+/* The family's granted erasure not yet carried out (ERR_NOT_FOUND: none). */
+int store_request_erasing(struct store *s, int64_t family, struct data_request *out);
+int store_request_progress(struct store *s, const struct data_request *r);
+int store_request_member_phone(struct store *s, int64_t member);
 
 /* What a purge batch deleted. */
 struct purge_count {
@@ -622,10 +636,12 @@ struct purge_count {
 /* The family's conversations from id from on (at most max). */
 int store_purge_convs(struct store *s, int64_t family, int64_t from, int64_t *ids, size_t max,
                       size_t *n);
-/* Deletes up to max messages of conv dated up to upto, with everything
- * that hangs on them; their stored files are noted in files_gone. */
-int store_purge_messages(struct store *s, int64_t conv, int64_t upto, int max,
-                         struct purge_count *c);
+/* Reads up to max messages of conv after *after dated up to upto and
+ * deletes those of sender (0: all of them), with everything that hangs on
+ * them; their stored files are noted in files_gone.  *after moves to the
+ * last message read (unchanged: none was left). */
+int store_purge_messages(struct store *s, int64_t conv, int64_t upto, int64_t sender,
+                         int64_t *after, int max, struct purge_count *c);
 /* What is left of a conversation without messages: what was waiting to be
  * sent, delivery and read positions, its waiting state. */
 int store_purge_conv_rest(struct store *s, int64_t conv, struct purge_count *c);

@@ -125,6 +125,12 @@ int store_record_closed_at(struct store *s, int64_t family, int64_t *closed_at)
 	return err;
 }
 
+int store_record_poke(struct store *s, int64_t family, int64_t at)
+{
+	int err = store_record_ensure(s, family);
+	return err ? err : store_exec_ids(s, ST_RECORD_POKE, family, at);
+}
+
 int store_record_clear_waits(struct store *s, int64_t family)
 {
 	return store_exec_ids(s, ST_RECORD_CLEAR_WAITS, family, 0);
@@ -141,6 +147,120 @@ int store_record_sign_out(struct store *s, int64_t family, int64_t now, int64_t 
 	if (err == ERR_OK)
 		err = store_exec_ids(s, ST_RECORD_DROP_INVITES, family, 0);
 	return err;
+}
+
+/* ---- Data requests -------------------------------------------------------------- */
+
+static void read_request(sqlite3_stmt *st, struct data_request *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(st, 0);
+	r->family = sqlite3_column_int64(st, 1);
+	store_col_user(st, 2, &r->member);
+	store_col_text(st, 5, r->kind, sizeof r->kind);
+	r->received_at = sqlite3_column_int64(st, 6);
+	store_col_text(st, 7, r->note, sizeof r->note);
+	store_col_user(st, 8, &r->recorded_by);
+	r->recorded_at = sqlite3_column_int64(st, 11);
+	store_col_text(st, 12, r->decision, sizeof r->decision);
+	store_col_text(st, 13, r->answer, sizeof r->answer);
+	store_col_user(st, 14, &r->answered_by);
+	int64_t *v[] = {&r->answered_at, &r->erase_upto, &r->done_at, &r->cursor_conv,
+	                &r->cursor_id,   &r->n_texts,    &r->n_files};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		*v[i] = sqlite3_column_int64(st, 17 + (int)i);
+}
+
+int store_request_insert(struct store *s, const struct data_request *r, int64_t *id)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_REQ_INSERT);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, r->family, r->member.id);
+	sqlite3_bind_text(st, 3, r->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, r->received_at);
+	sqlite3_bind_text(st, 5, r->note, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, r->recorded_by.id);
+	sqlite3_bind_int64(st, 7, r->recorded_at);
+	int err = store_exec_stmt(st);
+	*id = err == ERR_OK ? sqlite3_last_insert_rowid(store_db(s)) : 0;
+	return err;
+}
+
+/* One request of statement st (bound), or ERR_NOT_FOUND. */
+static int one_request(sqlite3_stmt *st, struct data_request *out)
+{
+	int err = store_step_row(st);
+	if (err == ERR_OK) {
+		read_request(st, out);
+		sqlite3_reset(st);
+	}
+	return err;
+}
+
+int store_request_get(struct store *s, int64_t id, struct data_request *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_REQ_GET);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, id);
+	return one_request(st, out);
+}
+
+int store_request_erasing(struct store *s, int64_t family, struct data_request *out)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_REQ_ERASING);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, family);
+	return one_request(st, out);
+}
+
+int store_requests(struct store *s, int64_t family, struct data_request *v, size_t max, size_t *n)
+{
+	*n = 0;
+	sqlite3_stmt *st = store_stmt(s, ST_REQ_LIST);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	store_bind_ids(st, family, (int64_t)max);
+	while (*n < max && sqlite3_step(st) == SQLITE_ROW)
+		read_request(st, &v[(*n)++]);
+	sqlite3_reset(st);
+	return ERR_OK;
+}
+
+int store_request_answer(struct store *s, const struct data_request *r)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_REQ_ANSWER);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_text(st, 2, r->decision, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->answer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, r->answered_by.id);
+	sqlite3_bind_int64(st, 5, r->answered_at);
+	sqlite3_bind_int64(st, 6, r->erase_upto);
+	int err = store_exec_stmt(st);
+	if (err == ERR_OK && sqlite3_changes(store_db(s)) == 0)
+		return ERR_CONFLICT;
+	return err;
+}
+
+int store_request_progress(struct store *s, const struct data_request *r)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_REQ_PROGRESS);
+	if (st == NULL)
+		return ERR_INTERNAL;
+	const int64_t v[] = {r->id,      r->cursor_conv, r->cursor_id,
+	                     r->n_texts, r->n_files,     r->done_at};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+		sqlite3_bind_int64(st, (int)i + 1, v[i]);
+	return store_exec_stmt(st);
+}
+
+int store_request_member_phone(struct store *s, int64_t member)
+{
+	return store_exec_ids(s, ST_REQ_MEMBER_PHONE, member, 0);
 }
 
 /* ---- Deleting ------------------------------------------------------------------ */
@@ -160,16 +280,20 @@ int store_purge_convs(struct store *s, int64_t family, int64_t from, int64_t *id
 	return ERR_OK;
 }
 
-/* Runs statement id on a batch (?1 conv, ?2..?3 ids, ?4 upto); adds the
- * rows it changed to *rows. */
-static int batch_exec(struct store *s, enum stmt_id id, int64_t conv, int64_t lo, int64_t hi,
-                      int64_t upto, int64_t *rows)
+/* A batch: its conversation, id range, the filed export's end, whose. */
+struct batch {
+	int64_t conv, lo, hi, upto, sender;
+	int64_t read; /* messages read for it, the sender's or not */
+};
+
+/* Runs statement id on batch b; adds the rows it changed to *rows. */
+static int batch_exec(struct store *s, enum stmt_id id, const struct batch *b, int64_t *rows)
 {
 	sqlite3_stmt *st = store_stmt(s, id);
 	if (st == NULL)
 		return ERR_INTERNAL;
-	const int64_t v[] = {conv, lo, hi, upto};
-	for (int i = 0; i < 4; i++)
+	const int64_t v[] = {b->conv, b->lo, b->hi, b->upto, b->sender};
+	for (int i = 0; i < 5; i++)
 		sqlite3_bind_int64(st, i + 1, v[i]);
 	int err = store_exec_stmt(st);
 	if (err == ERR_OK && rows)
@@ -177,23 +301,27 @@ static int batch_exec(struct store *s, enum stmt_id id, int64_t conv, int64_t lo
 	return err;
 }
 
-/* The next batch's id range and how many of each kind it holds. */
-static int batch_range(struct store *s, int64_t conv, int64_t upto, int max, int64_t *lo,
-                       int64_t *hi, struct purge_count *c)
+/* The next batch's id range after after (every sender's messages, so the
+ * range is bounded by max) and how many of each kind it deletes. */
+static int batch_range(struct store *s, int64_t after, int max, struct batch *b,
+                       struct purge_count *c)
 {
 	sqlite3_stmt *st = store_stmt(s, ST_PURGE_MSG_BATCH);
 	if (st == NULL)
 		return ERR_INTERNAL;
-	sqlite3_bind_int64(st, 1, conv);
-	sqlite3_bind_int64(st, 2, upto);
-	sqlite3_bind_int64(st, 3, max);
-	*lo = *hi = 0;
+	const int64_t v[] = {b->conv, after, b->upto, max};
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_int64(st, i + 1, v[i]);
+	b->lo = b->hi = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		const char *kind = (const char *)sqlite3_column_text(st, 1);
-		if (*lo == 0)
-			*lo = id;
-		*hi = id;
+		if (b->lo == 0)
+			b->lo = id;
+		b->hi = id;
+		b->read++;
+		if (b->sender != 0 && sqlite3_column_int64(st, 2) != b->sender)
+			continue;
 		int64_t *n = kind && strcmp(kind, "note") == 0     ? &c->notes
 		             : kind && strcmp(kind, "system") == 0 ? &c->system
 		                                                   : &c->texts;
@@ -203,26 +331,27 @@ static int batch_range(struct store *s, int64_t conv, int64_t upto, int max, int
 	return ERR_OK;
 }
 
-int store_purge_messages(struct store *s, int64_t conv, int64_t upto, int max,
-                         struct purge_count *c)
+int store_purge_messages(struct store *s, int64_t conv, int64_t upto, int64_t sender,
+                         int64_t *after, int max, struct purge_count *c)
 {
-	int64_t lo, hi, before = c->texts + c->notes + c->system;
-	int err = batch_range(s, conv, upto, max, &lo, &hi, c);
-	if (err || lo == 0)
+	struct batch b = {.conv = conv, .upto = upto, .sender = sender};
+	int err = batch_range(s, *after, max, &b, c);
+	if (err || b.lo == 0)
 		return err;
 	/* What hangs on the messages goes first: the foreign keys hold. */
 	int64_t files = 0;
 	const enum stmt_id others[] = {ST_PURGE_VERSIONS, ST_PURGE_SMS_MSG, ST_PURGE_SCHED_MSG,
 	                               ST_PURGE_PUSH_MSG};
-	err = batch_exec(s, ST_PURGE_FILES_GONE, conv, lo, hi, upto, NULL);
+	err = batch_exec(s, ST_PURGE_FILES_GONE, &b, NULL);
 	if (err == ERR_OK)
-		err = batch_exec(s, ST_PURGE_ATTACH, conv, lo, hi, upto, &files);
+		err = batch_exec(s, ST_PURGE_ATTACH, &b, &files);
 	for (size_t i = 0; err == ERR_OK && i < sizeof others / sizeof others[0]; i++)
-		err = batch_exec(s, others[i], conv, lo, hi, upto, &c->other);
+		err = batch_exec(s, others[i], &b, &c->other);
 	if (err == ERR_OK)
-		err = batch_exec(s, ST_PURGE_MESSAGES, conv, lo, hi, upto, NULL);
+		err = batch_exec(s, ST_PURGE_MESSAGES, &b, NULL);
 	c->files += files;
-	c->rows += files + c->texts + c->notes + c->system - before;
+	c->rows += files + b.read; /* what was read bounds the batch, deleted or not */
+	*after = b.hi;
 	return err;
 }
 

@@ -190,5 +190,64 @@ async def test_cli_hold(w):
             "hold, hold_lifted", kinds)
 
 
+ERASE = "Amina-vil-have-slettet-R8T3"
+
+
+async def test_erasure_request(w):
+    amina, dora = await w.client("amina"), await w.client("dora")
+    await amina.send_msg(w.conv["B"], ERASE)
+    await dora.send_msg(w.conv["B"], "Dora svarer")
+    body = {"member": w.ids["amina"], "kind": "erasure", "received_at": iso_now(),
+            "note": "Amina bad i telefonen om at få sine beskeder slettet"}
+    st, _, b = w.http("POST", "/api/families/%d/requests" % w.fam["B"], body,
+                      token=w.token("amina"))
+    h.eq(st, 403, "a member does not record requests herself")
+    st, _, b = w.http("POST", "/api/families/%d/requests" % w.fam["B"], body,
+                      token=w.token("anna"))
+    h.eq(st, 404, "another team's adviser does not find the family")
+    st, _, b = w.http("POST", "/api/families/%d/requests" % w.fam["B"],
+                      dict(body, member=w.ids["mette"]), token=w.token("dora"))
+    h.eq(st, 400, "a member of another family")
+    st, _, req = w.http("POST", "/api/families/%d/requests" % w.fam["B"], body,
+                        token=w.token("dora"))
+    h.eq(st, 201, "the pair records the request (%r)" % (req,))
+    h.check(req["decision"] is None and req["kind"] == "erasure", "recorded, not answered",
+            "decision null", req)
+    answer = {"decision": "granted", "answer": "Beskederne findes i journalen og slettes her."}
+    st, _, b = w.http("PUT", "/api/requests/%d" % req["id"], answer, token=w.token("dora"))
+    h.eq(st, 409, "no erasure before the case file has the export (%r)" % (b,))
+    st, _, b = w.http("PUT", "/api/families/%d/filed" % w.fam["B"], {"upto": iso_now()},
+                      token=w.token("dora"))
+    h.eq(st, 200, "the coordinator confirms the export filed")
+    st, _, b = w.http("PUT", "/api/requests/%d" % req["id"], answer, token=w.token("dora"))
+    h.eq(st, 200, "answered (%r)" % (b,))
+    h.check(b["erasure"] and h.is_ts(b["erasure"]["upto"]), "an erasure up to the export",
+            "erasure.upto", b)
+    await wait_for("Amina's message erased",
+                   lambda: db_rows(w, "SELECT count(*) FROM messages WHERE body = ?",
+                                   (ERASE,))[0][0] == 0)
+    h.eq(db_rows(w, "SELECT count(*) FROM messages WHERE body = 'Dora svarer'")[0][0], 1,
+         "the adviser's message stays")
+    await wait_for("her text gone from the files", lambda: not in_files(w, ERASE), timeout=30)
+    st, _, b = w.http("GET", "/api/families/%d/requests" % w.fam["B"], token=w.token("erik"))
+    h.eq(st, 200, "the pair's partner lists the requests")
+    h.check(b["requests"][0]["erasure"]["done_at"] is not None
+            and b["requests"][0]["erasure"]["texts"] >= 1, "carried out, with how many",
+            "done_at", b["requests"][0])
+    st, _, b = w.http("PUT", "/api/requests/%d" % req["id"], answer, token=w.token("dora"))
+    h.eq(st, 409, "answered once")
+
+    body = dict(body, kind="restriction", note="Amina klager og vil have data bevaret")
+    st, _, req = w.http("POST", "/api/families/%d/requests" % w.fam["B"], body,
+                        token=w.token("dora"))
+    st, _, b = w.http("PUT", "/api/requests/%d" % req["id"],
+                      {"decision": "granted", "answer": "Data bevares, mens klagen behandles."},
+                      token=w.token("dora"))
+    h.eq(st, 200, "a restriction granted")
+    st, _, rec = record(w, "dora", fam="B")
+    h.check(rec["hold"] and "art. 18" in rec["hold"]["reason"], "it is a legal hold",
+            "hold", rec["hold"])
+
+
 if __name__ == "__main__":
-    h.run([test_close_and_delete, test_cli_hold])
+    h.run([test_close_and_delete, test_cli_hold, test_erasure_request])

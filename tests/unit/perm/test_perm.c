@@ -128,6 +128,8 @@ int main(void)
 			         e.confirm_filed_as_leader);
 			CHECK_EQ(perm_can_hold(rel), e.hold);
 			CHECK_EQ(perm_can_see_record(rel), e.see_record);
+			CHECK_EQ(perm_can_handle_request(rel, false), e.close_case);
+			CHECK_EQ(perm_can_handle_request(rel, true), e.close_case_as_leader);
 			CHECK_EQ(perm_can_schedule(rel), e.schedule);
 			CHECK_EQ(perm_can_see_scheduled(rel), e.see_scheduled);
 			CHECK_EQ(perm_can_mark_handled(rel), e.mark_handled);

@@ -85,7 +85,7 @@ static int run_until_idle(int64_t now, int max)
 	do {
 		CHECK_EQ(svc_retention_run(w.s, &policy, now, max, &r), ERR_OK);
 		turns++;
-	} while (r.family != 0 && r.step != RETAIN_NOTHING && turns < 1000);
+	} while (r.family != 0 && (r.step != RETAIN_NOTHING || r.request != 0) && turns < 1000);
 	return turns;
 }
 
@@ -219,6 +219,72 @@ static void test_sweep(void)
 	         1);
 }
 
+/* A member's request for erasure or restriction (GDPR art. 17/18): who
+ * records and answers it, an erasure reaching only as far as the case file
+ * has the export and only the member's own messages, a restriction a hold. */
+static void test_requests(void)
+{
+	struct store_user dora = world_user(&w, w.dora), anna = world_user(&w, w.anna),
+	                  amina = world_user(&w, w.amina);
+	int64_t t = T0 + 100 * DAY;
+	int64_t mine = world_send(&w, w.amina, w.conv_b, KIND_TEXT, "Slet mig", t);
+	int64_t reply = world_send(&w, w.dora, w.conv_b, KIND_TEXT, "Svar", t);
+	CHECK(mine > 0 && reply > 0);
+	struct data_request r = {.family = w.fam_b, .member = amina.ref, .received_at = t};
+	snprintf(r.kind, sizeof r.kind, "erasure");
+	snprintf(r.note, sizeof r.note, "Amina beder om at få sine beskeder slettet");
+	CHECK_EQ(svc_request_record(w.s, &anna, &r, t), ERR_NOT_FOUND); /* another team's */
+	CHECK_EQ(svc_request_record(w.s, &amina, &r, t), ERR_FORBIDDEN);
+	r.member = world_user(&w, w.mette).ref;
+	CHECK_EQ(svc_request_record(w.s, &dora, &r, t), ERR_BAD_REQUEST); /* not of family B */
+	r.member = amina.ref;
+	r.received_at = t + DAY;
+	CHECK_EQ(svc_request_record(w.s, &dora, &r, t), ERR_BAD_REQUEST); /* in the future */
+	r.received_at = t;
+	CHECK_EQ(svc_request_record(w.s, &dora, &r, t), ERR_OK);
+	CHECK(r.id > 0);
+
+	struct data_request a = {.id = r.id};
+	snprintf(a.decision, sizeof a.decision, "granted");
+	CHECK_EQ(svc_request_answer(w.s, &dora, &a, t + 1), ERR_BAD_REQUEST); /* no reasons */
+	snprintf(a.answer, sizeof a.answer, "Beskederne er journaliseret og slettes her.");
+	CHECK_EQ(svc_request_answer(w.s, &dora, &a, t + 1), ERR_CONFLICT); /* nothing filed */
+	CHECK_EQ(svc_case_filed(w.s, &dora, w.fam_b, t + 2, t + 2), ERR_OK);
+	int64_t later = world_send(&w, w.amina, w.conv_b, KIND_TEXT, "Efter journalen", t + 3);
+	CHECK_EQ(svc_request_answer(w.s, &dora, &a, t + 4), ERR_OK);
+	CHECK_EQ(a.erase_upto, t + 2);
+	CHECK_EQ(svc_request_answer(w.s, &dora, &a, t + 5), ERR_CONFLICT);
+	run_until_idle(t + 5, 2);
+	char sql[160];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM messages WHERE id IN (%lld, %lld, %lld)",
+	         (long long)mine, (long long)reply, (long long)later);
+	CHECK_EQ(count(sql),
+	         2); /* hers up to the export went; the adviser's and a later one stay */
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM messages WHERE id = %lld", (long long)mine);
+	CHECK_EQ(count(sql), 0);
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE kind = 'deleted' AND detail LIKE "
+	               "'step=erasure %texts=2 %'"), /* and her first, of test_closed */
+	         1);
+	CHECK_EQ(count("SELECT count(*) FROM data_requests WHERE done_at > 0"), 1);
+
+	struct data_request q = {.family = w.fam_b, .member = amina.ref, .received_at = t};
+	snprintf(q.kind, sizeof q.kind, "restriction");
+	CHECK_EQ(svc_request_record(w.s, &dora, &q, t + 6), ERR_OK);
+	struct data_request b = {.id = q.id};
+	snprintf(b.decision, sizeof b.decision, "granted");
+	snprintf(b.answer, sizeof b.answer, "Data bevares uændret, mens klagen behandles.");
+	CHECK_EQ(svc_request_answer(w.s, &dora, &b, t + 7), ERR_OK);
+	CHECK_EQ(count("SELECT count(*) FROM case_records WHERE hold_reason LIKE 'GDPR art. 18%'"),
+	         1);
+	struct data_request list[REQUESTS_LISTED];
+	size_t n;
+	CHECK_EQ(svc_requests(w.s, &amina, w.fam_b, t, list, &n), ERR_FORBIDDEN);
+	CHECK_EQ(svc_requests(w.s, &dora, w.fam_b, t, list, &n), ERR_OK);
+	CHECK_EQ(n, 2);
+	CHECK_STR(list[0].kind, "restriction");
+	CHECK_EQ(list[1].done_at > 0, 1);
+}
+
 struct seen_rows {
 	int n, named;
 };
@@ -271,6 +337,7 @@ int main(void)
 	test_deletion();
 	test_sweep();
 	test_my_access();
+	test_requests();
 	world_free(&w);
 	return check_report("service.records");
 }
