@@ -307,7 +307,7 @@ static void retain_due(struct hub *h)
 	if (h->retain_pending || h->shutting_down || !atomic_load(&h->writable))
 		return;
 	bool sweep = now - h->swept_at >= HUB_SWEEP_MS;
-	if (!sweep && !atomic_load(&h->scrub_wal) &&
+	if (!sweep && !atomic_load(&h->scrub_wal) && !h->vacuum_left &&
 	    (svc_retention_next(h->store, &at) != ERR_OK || at == 0 || at > now))
 		return;
 	struct job *j = calloc(1, sizeof *j);

@@ -107,6 +107,7 @@ struct job {
 	bool sweep;                        /* and dead sign-ins too */
 	struct svc_retained retained;      /* what it did */
 	struct sweep_count swept;
+	int64_t vacuum_left;             /* free pages still in the file */
 	struct svc_push_outcome *pushed; /* JOB_PUSHED */
 	size_t n_pushed, pushed_left;
 	int (*op)(struct store *s, void *arg); /* JOB_OP */
@@ -153,6 +154,7 @@ struct hub {
 	bool escalate_pending; /* a JOB_ESCALATE is (hub.c) */
 	bool retain_pending;   /* a JOB_RETAIN is (hub.c) */
 	int64_t swept_at;      /* the last sweep of dead sign-ins (hub.c) */
+	bool vacuum_left;      /* the file has free pages to give back (hub.c) */
 	/* A family's content was deleted: the writer truncates the WAL once it
 	 * can, so the deleted text leaves the disk's WAL too (checkpoint.c). */
 	atomic_bool scrub_wal;

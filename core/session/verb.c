@@ -410,6 +410,7 @@ static void apply_escalate(struct hub *h, struct job *j)
 static void apply_retain(struct hub *h, struct job *j)
 {
 	h->retain_pending = false;
+	h->vacuum_left = j->err == ERR_OK && j->vacuum_left > 0;
 	const struct svc_retained *r = &j->retained;
 	if (j->err != ERR_OK) {
 		hub_log(h, HUB_LOG_ERROR, "retention_failed", "error=%s", err_code(j->err));

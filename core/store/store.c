@@ -1580,6 +1580,24 @@ static int keep_wal_index(sqlite3 *db)
 	return exec_sql(db, "PRAGMA journal_size_limit = 67108864");
 }
 
+/*
+ * A new database gives back the space of what the retention rules delete
+ * (issue 16: store_vacuum_step).  SQLite lets this be chosen only while the
+ * file is empty, before even the switch to WAL writes its first page; an
+ * older file keeps reusing its free pages at the same size.
+ */
+static int give_space_back(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int64_t pages = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &st, NULL) != SQLITE_OK)
+		return store_err(sqlite3_errcode(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		pages = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return pages == 0 ? exec_sql(db, "PRAGMA auto_vacuum = INCREMENTAL") : ERR_OK;
+}
+
 /* indgang_sha256(text): lower-case hex SHA-256, for migration 6. */
 static void sql_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -1606,6 +1624,8 @@ static int configure(sqlite3 *db, bool memory)
 	                            sql_sha256, NULL, NULL) != SQLITE_OK)
 		return ERR_INTERNAL;
 	sqlite3_extended_result_codes(db, 1);
+	if (!memory && (err = give_space_back(db)) != ERR_OK)
+		return err;
 	if (!memory && (err = exec_sql(db, "PRAGMA journal_mode = WAL")) != ERR_OK)
 		return err;
 	if (!memory && (err = keep_wal_index(db)) != ERR_OK)
@@ -1754,6 +1774,30 @@ int store_checkpoint_truncate(struct store *s, bool *io_error)
 	sqlite3_busy_timeout(s->db, 5000);
 	*io_error = (rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CORRUPT;
 	return rc == SQLITE_OK ? ERR_OK : store_err(rc);
+}
+
+int store_vacuum_step(struct store *s, int pages, int64_t *left)
+{
+	int64_t mode = 0;
+	*left = 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA auto_vacuum", -1, &st, NULL) != SQLITE_OK)
+		return store_err(sqlite3_errcode(s->db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		mode = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (mode != 2) /* not INCREMENTAL: freed pages are reused, the file keeps its size */
+		return ERR_OK;
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%d)", pages);
+	int err = exec_sql(s->db, sql);
+	if (err == ERR_OK &&
+	    sqlite3_prepare_v2(s->db, "PRAGMA freelist_count", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			*left = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	return err;
 }
 
 int store_savepoint(struct store *s)

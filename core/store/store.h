@@ -65,6 +65,10 @@ int store_checkpoint(struct store *s, bool *io_error);
 /* A TRUNCATE checkpoint that waits for nobody: ERR_OK when the WAL was
  * copied and cut to 0 bytes; an error (a reader is in it) otherwise. */
 int store_checkpoint_truncate(struct store *s, bool *io_error);
+/* Gives up to pages free pages back to the file system (a database made
+ * with auto_vacuum INCREMENTAL; others keep them for reuse); *left: the
+ * free pages still in the file. */
+int store_vacuum_step(struct store *s, int pages, int64_t *left);
 
 /* Savepoints inside a transaction: one per job of a group commit, so one
  * job's failure does not undo the others. */

@@ -142,6 +142,9 @@ async def test_close_and_delete(w):
                    lambda: not in_files(w, SECRET), timeout=30)
     h.check(in_files(w, OTHER), "the other family's text is still in the file",
             "found", in_files(w, OTHER))
+    h.eq(db_rows(w, "PRAGMA auto_vacuum")[0][0], 2, "a new database is made to give space back")
+    await wait_for("the freed pages given back to the file system",
+                   lambda: db_rows(w, "PRAGMA freelist_count")[0][0] == 0)
 
     st, _, b = w.http("GET", "/api/families/%d/log" % w.fam["A"], token=w.token("anna"))
     h.eq(st, 200, "the family's log")
