@@ -571,7 +571,7 @@ struct log_q {
 static bool kinds_ok(const char *k)
 {
 	for (; *k; k++)
-		if (!((*k >= 'a' && *k <= 'z') || *k == ','))
+		if (!((*k >= 'a' && *k <= 'z') || *k == ',' || *k == '_')) /* hold_lifted */
 			return false;
 	return true;
 }

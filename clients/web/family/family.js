@@ -15,7 +15,8 @@
 // or at /family/#conv=N.  The family's quiet hours, in the menu: quiet.js.
 // A message sent by mistake, corrected or withdrawn within five minutes, and
 // how a changed message shows (issue 15): changes.js.  The coordinator
-// ("tovholder") chosen in the menu: coordinator.js.
+// ("tovholder") chosen in the menu: coordinator.js.  The family's case
+// closed (issue 16: a send refused with `case_closed`): closed.js.
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -41,6 +42,7 @@ import {
   initChanges, changeSig, changeClass, withdrawnBody, editedMark, changeButton, planExpiry, editingId, submitEdit, resetChanges,
 } from './changes.js';
 import { initCoordinator, renderCoordinator } from './coordinator.js';
+import { initClosed, renderClosed, isClosed, fromOutbox, resetClosed } from './closed.js';
 
 const MAX_BODY = 4000;
 const COUNT_FROM = 3500;
@@ -108,7 +110,7 @@ async function boot() {
     'composer', 'body', 'send', 'counter', 'send-error', 'menu', 'menu-close',
     'install-block', 'install-btn', 'device-info', 'signout-btn', 'signout-confirm', 'signout-yes',
     'signout-no', 'live', 'phones-open', 'chat-notice', 'signout-unsent',
-    'attach-tray', 'attach-btn', 'camera-btn', 'attach-file', 'attach-camera',
+    'attach-tray', 'attach-btn', 'camera-btn', 'attach-file', 'attach-camera', 'closed-banner',
   ]) {
     el[id] = document.getElementById(id);
   }
@@ -140,6 +142,15 @@ async function boot() {
     },
   });
   initChanges({ conn, store, rerender: () => renderThread(), composerChanged: updateCounter });
+  initClosed({
+    store, outbox, conn,
+    elements: {
+      banner: el['closed-banner'], composer: el.composer, body: el.body, send: el.send,
+      attach: [el['attach-btn'], el['camera-btn']],
+    },
+    active: () => store.convs.get(active) || null,
+    change: () => renderThread(),
+  });
   initCoordinator({ conv: () => store.convs.get(active) || convList()[0] || null, chosen: coordinatorChosen });
   wire();
   registerServiceWorker();
@@ -406,6 +417,7 @@ function startChat(user) {
     seedFromCache(user.id);
   }
   pickActive();
+  fromOutbox(); // a message refused as the case was closed, kept from the last visit
   renderHeader();
   renderTabs();
   renderThread({ toBottom: true });
@@ -631,6 +643,7 @@ function renderThread({ toBottom = false, keepOffset = false } = {}) {
   const fromBottom = sc.scrollHeight - sc.scrollTop;
   const atBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 60;
   el.composer.hidden = !c;
+  renderClosed(); // the case closed: the banner, and no reply box to write in
   if (!c) {
     clear(el.msgs);
     el['thread-note'].textContent = conn.isOpen ? t('chat.no_conversation') : t('chat.loading');
@@ -754,6 +767,7 @@ async function sendFromComposer() {
   }
   const body = el.body.value.trim();
   el['send-error'].hidden = true;
+  if (isClosed(store.convs.get(active))) return; // the banner says why
   const withFiles = await filesReady(); // a photo still being made smaller goes with it
   if ((!body && !withFiles) || !active) return;
   if (codePoints(body) > MAX_BODY) {
@@ -816,6 +830,7 @@ async function onFatal({ code, reason }) {
   outbox.load(null);
   resetAttach();
   resetChanges();
+  resetClosed();
   forget();
   forgetNotify();
   store.reset();
@@ -856,6 +871,7 @@ async function signOut() {
   outbox.clear();
   resetAttach();
   resetChanges();
+  resetClosed();
   forget();
   forgetNotify();
   store.reset();

@@ -10,7 +10,7 @@
 
 importScripts('/shared/sw-notify.js');
 
-const VERSION = 'indgang-family-v12';
+const VERSION = 'indgang-family-v13';
 const SHELL = [
   '/family/',
   '/family/family.css',
@@ -26,6 +26,7 @@ const SHELL = [
   '/family/attach.js',
   '/family/changes.js',
   '/family/coordinator.js',
+  '/family/closed.js',
   '/family/lang/da.json',
   '/family/lang/en.json',
   '/family/lang/ar.json',

@@ -29,8 +29,11 @@
 import { newClientId } from './protocol.js';
 import { upload as uploadFile, permanentUpload } from './attachments.js';
 
+// Refusals that another try would only repeat.  case_closed (issue 16): the
+// family's case is closed; the message stays, failed, with its text, and is
+// tried again only when the user asks (the case may have been reopened).
 const PERMANENT = new Set(['bad_request', 'too_large', 'forbidden', 'not_found', 'unauthorized', 'conflict',
-  'unsupported_type', 'file_too_large', 'file_lost']);
+  'unsupported_type', 'file_too_large', 'file_lost', 'case_closed']);
 
 class OutboxError extends Error {
   constructor(code) {

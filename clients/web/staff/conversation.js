@@ -11,7 +11,9 @@
 // connection: it calls openConv() when the route shows a conversation and
 // leaveConv() when it shows anything else.  The reply box's size is
 // composer.js's; a correction borrows the box through composerHooks()
-// (correct.js).
+// (correct.js).  A family whose case is closed (issue 16, record.js): a
+// notice "Sagen er lukket …" over the messages and a reply box that cannot
+// be written in (the gateway would refuse with case_closed anyway).
 
 import { h, clear, announce, codePoints, reconcile } from '../shared/dom.js';
 import { dayKey, dayLabel } from '../shared/format.js';
@@ -28,6 +30,7 @@ import { editSig, armExpiry, isEditing, submitEdit, cancelEdit } from './correct
 import { mentionsMe } from './mentions.js';
 import { closePicker } from './templates.js';
 import { renderMessage, renderPending, deliveryText, membersLine } from './message.js';
+import { loadRecord, closedNotice, onRecord } from './record.js';
 import { t, lang } from './i18n.js';
 
 const MAX_BODY = 4000;
@@ -47,7 +50,8 @@ const lastConv = new Map(); // family id -> last conversation opened
 // elements: the view's elements by their ids (scroller, older,
 // history-start, msgs, composer, mode, kind-text, kind-note, mode-hint,
 // sms-hint, no-sms-field, no-sms, body, body-label, counter, send,
-// send-error, members, conv-picker, live); route: () => the current route
+// send-error, members, conv-picker, live, conv-closed, attach-btn,
+// later-btn); route: () => the current route
 // ({view, convId}); family: () => the family on screen; errorText: an error
 // in words.
 export function initConversation({ store: s, conn: c, outbox: o, drafts: d, elements, route: r, family, errorText }) {
@@ -95,7 +99,40 @@ export function initConversation({ store: s, conn: c, outbox: o, drafts: d, elem
   outbox.addEventListener('change', () => {
     if (route().view === 'conv') renderMessages();
   });
-  outbox.addEventListener('failed', (e) => showSendError(humanError({ code: e.detail.code })));
+  outbox.addEventListener('failed', (e) => {
+    showSendError(humanError({ code: e.detail.code }));
+    // Closed meanwhile (by the partner, a leader): the notice comes with the record.
+    const conv = e.detail.code === 'case_closed' && store.convs.get(e.detail.item.conv);
+    if (conv) loadRecord(conv.family.id).catch(() => {});
+  });
+  onRecord((rec) => {
+    const conv = route().view === 'conv' ? store.convs.get(route().convId) : null;
+    if (conv && conv.family.id === rec.family) applyClosed();
+  });
+}
+
+// The conversation on screen is its family's closed case: the notice, and a
+// reply box that cannot be written in; open again when the case is.
+function applyClosed() {
+  const conv = route().view === 'conv' ? store.convs.get(route().convId) : null;
+  const text = conv ? closedNotice(conv.family.id) : '';
+  const shut = !!text;
+  const notice = el['conv-closed'];
+  notice.hidden = !shut;
+  if (notice.textContent !== text) notice.textContent = text;
+  el.composer.classList.toggle('closed', shut);
+  el.body.disabled = shut;
+  if (shut || !isEditing()) el.mode.disabled = shut; // a correction locks the mode itself
+  for (const b of [el['attach-btn'], el['later-btn'], el.composer.querySelector('.tmpl-btn')]) if (b) b.disabled = shut;
+  const described = new Set((el.body.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean));
+  if (shut) described.add(notice.id);
+  else described.delete(notice.id);
+  el.body.setAttribute('aria-describedby', [...described].join(' '));
+  updateCounter();
+}
+
+function closedHere() {
+  return !el['conv-closed'].hidden;
 }
 
 // The reply box as correct.js borrows it for a correction.
@@ -173,9 +210,12 @@ export async function openConv(convId, changed) {
     el.members.textContent = membersLine(conv, f);
     el.members.title = el.members.textContent;
     el['no-sms'].checked = false;
-    updateCounter();
     renderMessages({ toBottom: true });
+    loadRecord(conv.family.id).catch(() => {
+      /* not known: the gateway still refuses a message to a closed case */
+    });
   }
+  applyClosed(); // as far as known now; the record is read again above
   openSmsOut(convId); // afresh each time: the family page may have changed who gets SMS
   await ensureLoaded(convId);
   // Back in a conversation loaded before: what came meanwhile is read now.
@@ -269,7 +309,7 @@ export function updateCounter() {
   const locale = lang().locale;
   c.classList.toggle('over', n > MAX_BODY);
   c.textContent = n >= COUNT_FROM ? t('conv.counter', { n: n.toLocaleString(locale), max: MAX_BODY.toLocaleString(locale) }) : '';
-  el.send.disabled = n > MAX_BODY;
+  el.send.disabled = n > MAX_BODY || closedHere();
   updateSmsHint();
 }
 
@@ -298,6 +338,7 @@ async function sendFromComposer() {
     return;
   }
   const convId = route().convId;
+  if (closedHere()) return; // the notice says why
   const body = el.body.value.trim();
   el['send-error'].hidden = true;
   const withFiles = await filesReady(); // a photo still being made smaller goes with it

@@ -10,7 +10,7 @@
 // conversation, and the family's phones (GET /api/families/{id}/devices: the
 // pair only) with a confirm step before one is revoked.  The members' SMS
 // settings are sms.js's, the quiet hours quiet.js's, a leader's handover
-// handover.js's.  A conversation created by someone else is said to a
+// handover.js's, the case record ("Sag og journal", issue 16) record.js's.  A conversation created by someone else is said to a
 // screen reader.
 //
 // staff.js owns the routes: it calls renderFamilyHead() when they (or the
@@ -26,6 +26,7 @@ import { openMemberSms } from './sms.js';
 import { openQuietForm } from './quiet.js';
 import { awayTag } from './away.js';
 import { showHandover } from './handover.js';
+import { showRecord } from './record.js';
 import { t, lang } from './i18n.js';
 
 let store = null;
@@ -119,6 +120,7 @@ export function openFamilyPanel() {
   el.revoke.hidden = !f.pair; // the device list is the pair's (team members get 403)
   openQuietForm(f);
   showHandover(f); // a leader of the family's team: "Overdrag familien"
+  showRecord(f); // open or closed, filed, what the retention rules do next
   if (f.pair) loadDevices();
   el['invite-hint'].textContent = f.pair ? t('family.invite_hint_pair') : t('family.invite_hint_team');
   clear(el['member-list']);

@@ -1,7 +1,8 @@
 // http.js - the staff client's HTTP calls of issue 15, through shared/api.js's
 // call() (the session cookie only, refusals as ApiError): the adviser's
 // absence, their teams and their colleagues' usernames, reply templates, a
-// handover, the team's meeting, and the contact log with `scope` and `kind`.
+// handover, the team's meeting, and the contact log with `scope` and `kind`;
+// of issue 16, a family's case record: read, closed, reopened, filed.
 
 import { call } from '../shared/api.js';
 
@@ -36,4 +37,10 @@ export const http = {
   meetingHeld: (family) => call('POST', `/api/families/${family}/meeting`),
   log: (family, opts) => call('GET', `/api/families/${family}/log${logQuery(opts)}`),
   logCsvUrl: (family, opts) => `/api/families/${family}/log${logQuery({ ...opts, format: 'csv' })}`,
+  // The case record (record.js): {family, state, closed_at, closed_by, close_reason, filed_upto,
+  // filed_at, filed_by, hold, retention}; every change answers with the record as it is now.
+  record: (family) => call('GET', `/api/families/${family}/record`),
+  closeCase: (family, reason) => call('POST', `/api/families/${family}/close`, reason ? { reason } : {}),
+  reopenCase: (family) => call('POST', `/api/families/${family}/reopen`),
+  confirmFiled: (family, upto) => call('PUT', `/api/families/${family}/filed`, { upto }),
 };

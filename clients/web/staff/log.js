@@ -12,7 +12,11 @@
 // in words rather than the gateway's codes where it is easy.  The
 // log comes a page at a time (500 entries): "Vis flere hændelser".  Reading
 // it is itself logged.  "Download CSV" is the whole log of the period, for
-// the case file.
+// the case file.  Issue 16: the case closed, reopened, filed, held, and
+// what the retention rules deleted, in words (retention.js); after a
+// journal document is made, its coordinator (or a leader) confirms it filed
+// in the case file up to the period's end ("Bekræft journaliseret til og
+// med …", record.js).
 //
 // logDetail() and kindLabel() are also the meeting view's (meeting.js).
 
@@ -25,6 +29,8 @@ import { scheduledDetail } from './scheduled.js';
 import { myTeams } from './teams.js';
 import { t, lang } from './i18n.js';
 import { readAll, journalDocument, printJournal, downloadJournal, JOURNAL_MAX, LOG_PAGE } from './journal.js';
+import { recordDetail } from './retention.js';
+import { canConfirmFiled, confirmFiled } from './record.js';
 
 // Each kind's label: t(KIND_KEYS[kind]) (kindLabel()).
 const KIND_KEYS = {
@@ -52,7 +58,17 @@ const KIND_KEYS = {
   withdrawn: 'log.kind_withdrawn',
   coordinator: 'log.kind_coordinator',
   meeting: 'log.kind_meeting',
+  closed: 'log.kind_closed',
+  reopened: 'log.kind_reopened',
+  filed: 'log.kind_filed',
+  hold: 'log.kind_hold',
+  hold_lifted: 'log.kind_hold_lifted',
+  deleted: 'log.kind_deleted',
 };
+
+// The record's kinds in the filter (issue 16).
+const RECORD_KINDS = ['closed', 'reopened', 'filed', 'hold', 'hold_lifted', 'request',
+  'request_answered', 'export', 'deleted'];
 
 // A log kind as words ("Besked"); an unknown kind as its code.
 export function kindLabel(kind) {
@@ -64,9 +80,10 @@ export function kindFilter() {
   return [
     ['', t('log.filter_all')],
     ['message,note,edited,withdrawn', t('log.filter_messages')],
+    [RECORD_KINDS.join(','), t('log.filter_record')],
     ...['message', 'note', 'handled', 'escalated', 'absence', 'edited', 'withdrawn', 'handover', 'coordinator',
       'meeting', 'enrol', 'revoke', 'device', 'invite', 'conversation', 'scheduled', 'settings', 'sms', 'receipt',
-      'access', 'denied'].map((k) => [k, kindLabel(k)]),
+      'access', 'denied', ...RECORD_KINDS].map((k) => [k, kindLabel(k)]),
   ];
 }
 
@@ -122,6 +139,8 @@ function personOf(username) {
 // An entry's details as words (a string).
 export function logDetail(e) {
   const detail = e.detail || '';
+  const record = recordDetail(e); // issue 16's rows (and the phones signed out at a closing)
+  if (record !== null) return record;
   switch (e.kind) {
     case 'message':
     case 'note':
@@ -212,6 +231,9 @@ export function initLog({ store: s, family, errorText }) {
   el['log-html'].addEventListener('click', () => journal(el['log-html'], (doc) => downloadJournal(doc, journalFile())));
   el['log-from'].addEventListener('change', updateCsvLink);
   el['log-to'].addEventListener('change', updateCsvLink);
+  // After a journal document is made: confirm it filed (offerFiled()).
+  el.filed = h('div', { id: 'log-filed', class: 'info-box log-filed', hidden: true });
+  el['log-error'].before(el.filed);
 }
 
 export function openLog() {
@@ -256,6 +278,7 @@ async function loadLog(more = false) {
     return;
   }
   if (more && !pages.next) return;
+  if (!more) el.filed.hidden = true; // another period or filter: another document
   updateCsvLink();
   el['log-more'].hidden = true;
   if (!more) {
@@ -326,16 +349,47 @@ async function journal(button, action) {
   el['log-error'].hidden = true;
   if (from && to && from >= to) return showLogError(t('log.order'));
   button.disabled = true;
+  el.filed.hidden = true;
   try {
     const q = query();
+    const started = Date.now(); // the document has the log at least up to here
     const entries = await readAll((after) => http.log(f.id, { ...q, after, limit: LOG_PAGE }));
     const meta = { family: f.name, period: periodText(), filter: filterText(), by: store.me ? store.me.name : '', at: Date.now() };
     await action(journalDocument(meta, entries.map(cells)));
+    // Its end: the period's, or, for a period that reaches today, when it was read.
+    offerFiled(f, Math.min(Date.parse(to), started), !el.kind.value);
   } catch (e) {
     showLogError(e.code === 'too_many' ? t('log.journal_too_many', { max: JOURNAL_MAX.toLocaleString(lang().locale) }) : humanError(e));
   } finally {
     button.disabled = false;
   }
+}
+
+// "Bekræft journaliseret til og med …" once the document is made, for the
+// family's coordinator or a leader (the gateway refuses others), and only
+// for a document of every kind of event: a narrowed one is not the export.
+function offerFiled(f, upto, everything) {
+  const box = el.filed;
+  clear(box);
+  box.hidden = !canConfirmFiled(f);
+  if (box.hidden) return;
+  if (!everything) {
+    box.append(h('p', null, t('log.filed_only_all')));
+    return;
+  }
+  const status = h('p', { id: 'log-filed-status', role: 'status' });
+  const button = h('button', {
+    id: 'log-filed-btn', class: 'btn btn-primary', type: 'button', 'aria-describedby': 'log-filed-hint',
+    onclick: async () => {
+      button.disabled = true;
+      status.textContent = '';
+      const r = await confirmFiled(f.id, upto);
+      status.textContent = r.text;
+      status.classList.toggle('log-filed-error', !r.ok);
+      button.disabled = r.ok;
+    },
+  }, t('log.filed_button', { upto: dateTime(upto, lang().locale) }));
+  box.append(h('p', { id: 'log-filed-hint' }, t('log.filed_hint')), button, status);
 }
 
 function showLogError(text) {

@@ -38,6 +38,9 @@
 // office ("Jeg er væk", "Bo er væk til mandag"): away.js; a family waiting
 // past its answer time: escalation.js; both through the notices in the
 // corner: notices.js; the HTTP calls shared/api.js lacks: http.js.
+// Issue 16: the family's case record ("Sag og journal" on the family page:
+// closed or open, filed, the retention rules' next step; a closed case's
+// conversation says so): record.js, its words retention.js.
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -70,6 +73,7 @@ import { initAway, startAway, resetAway } from './away.js';
 import { initEscalation, resetEscalation } from './escalation.js';
 import { initTemplates, pickerPanel, closePicker, showTemplatesView, hideTemplatesView } from './templates.js';
 import { initHandover, hideHandover } from './handover.js';
+import { initRecord, hideRecord } from './record.js';
 import { initMeeting, openMeeting, closeMeeting, showMeetingAll, hideMeetingAll } from './meeting.js';
 import { initMessages } from './message.js';
 import {
@@ -124,7 +128,7 @@ const ERROR_KEYS = {
   not_found: 'error.not_found', rate_limited: 'error.rate_limited', too_large: 'error.too_large',
   bad_request: 'error.bad_request', gone: 'error.gone', unsupported_type: 'error.unsupported_type',
   file_too_large: 'error.file_too_large', file_lost: 'error.file_lost', conflict: 'error.conflict',
-  disconnected: 'error.disconnected', timeout: 'error.disconnected',
+  disconnected: 'error.disconnected', timeout: 'error.disconnected', case_closed: 'error.case_closed',
 };
 
 function humanError(e) {
@@ -183,7 +187,7 @@ async function boot() {
     elements: byId([
       'scroller', 'older', 'history-start', 'msgs', 'composer', 'mode', 'kind-text', 'kind-note', 'mode-hint',
       'sms-hint', 'no-sms-field', 'no-sms', 'body', 'body-label', 'counter', 'send', 'send-error', 'members',
-      'conv-picker', 'live',
+      'conv-picker', 'live', 'conv-closed', 'attach-btn', 'later-btn',
     ]),
   });
   initFamily({
@@ -270,6 +274,7 @@ function initDay() {
     before: el['mode-hint'], convId: () => (route.view === 'conv' ? route.convId : null), main: el.main,
   });
   initHandover({ store, parent: el['panel-family'], liveRegion: el.live, errorText: humanError });
+  initRecord({ store, parent: el['panel-family'], liveRegion: el.live, errorText: humanError });
   initMeeting({ conn, store, liveRegion: el.live, errorText: humanError, panel: el['panel-meeting'], main: el.main });
   store.addEventListener('changed', (e) => rerender(e.detail.conv.id));
   onTeams(() => route.view === 'conv' && renderMessages()); // the usernames: notes that name the user
@@ -474,7 +479,10 @@ function onRoute(force = false) {
   el['panel-meeting'].hidden = route.view !== 'meeting';
   viewing();
   if (route.view !== 'conv') leaveConv();
-  if (route.view !== 'family') hideHandover();
+  if (route.view !== 'family') {
+    hideHandover();
+    hideRecord();
+  }
   if (route.view !== 'meeting') closeMeeting();
   if (route.view !== 'meeting-all') hideMeetingAll();
   if (route.view !== 'templates') hideTemplatesView();
