@@ -27,6 +27,9 @@
 	"Dette nummer bruges af kommunens rådgivere til at skrive med de familier, de arbejder "   \
 	"med. Vi kender ikke dit nummer, så din besked er ikke gemt. Kontakt din rådgiver eller " \
 	"kommunen."
+#define SMS_CLOSED_TEXT                                                                            \
+	"Jeres forløb hos kommunen er afsluttet, så beskeder her bliver ikke læst. Ring til "   \
+	"kommunen, hvis I har brug for hjælp."
 #define SMS_REPLY_EVERY_MS (24 * 3600 * 1000LL) /* an unknown number is answered once a day */
 
 static const char *const stop_words[] = {"STOP", "STOPP", "AFMELD", NULL};
@@ -91,6 +94,24 @@ static int unknown_sender(struct store *s, const char *e164, int64_t now, struct
 	                          : reply(s, SMS_KIND_REPLY, 0, e164, SMS_UNKNOWN_TEXT, now, out);
 }
 
+/* A member of a closed case (issue 16) is told kindly that nobody reads
+ * here now, once a day at most; the text is not stored (the case takes no
+ * messages), the family's log says an SMS came. */
+static int case_closed(struct store *s, const struct store_user *m, const char *e164, int64_t now,
+                       struct svc_sent *out)
+{
+	int64_t replied;
+	memset(out, 0, sizeof *out);
+	int err = store_log_append(s, now, "sms", m->ref.id, m->family_id, 0, 0,
+	                           "sms to a closed case, not stored");
+	if (err == ERR_OK)
+		err =
+		    store_sms_sent_to(s, SMS_KIND_REPLY, e164, now - SMS_REPLY_EVERY_MS, &replied);
+	return err || replied > 0
+	           ? err
+	           : reply(s, SMS_KIND_REPLY, m->ref.id, e164, SMS_CLOSED_TEXT, now, out);
+}
+
 /* STOP ends SMS to the number (START brings them back); the phone is told
  * either way, and the family's log says it. */
 static int stop_or_start(struct store *s, const struct store_user *m, const char *e164, bool stop,
@@ -128,8 +149,10 @@ int svc_sms_received(struct store *s, const char *from, const char *text, const 
 	if ((err = store_family_default_conv(s, m.family_id, &conv)) != ERR_OK)
 		return err;
 	snprintf(client_id, sizeof client_id, "sms-%.56s", sms_id);
-	if ((err = svc_send(s, &m, conv, KIND_TEXT, 0, text, client_id, now, out)) != ERR_OK ||
-	    out->duplicate)
+	err = svc_send(s, &m, conv, KIND_TEXT, 0, text, client_id, now, out);
+	if (err == ERR_CLOSED)
+		return case_closed(s, &m, e164, now, out);
+	if (err != ERR_OK || out->duplicate)
 		return err;
 	out->msg.sms = true;
 	return store_message_via_sms(s, out->msg.id);

@@ -135,5 +135,30 @@ async def test_unknown_number_and_stop(w):
     h.check(h.is_ts(b.get("stopped_at")), "SMS to the number ended", "a time", b)
 
 
+async def test_closed_case(w):
+    """A member of a closed case (issue 16) writing by SMS is told kindly, once a day, that
+    nobody reads here now; the text is not stored."""
+    st, _, b = w.http("POST", "/api/families/%d/close" % w.fam["A"], {}, token=w.token("anna"))
+    h.eq(st, 200, "the pair closes the case")
+    text = "Er der nogen der læser dette?"
+    for i in range(2):
+        st, _ = sms(w, "+4522345678", text, "closed-%d" % i)
+        h.eq(st, 200, "Kannel's hand-over is taken (need not retry)")
+    h.eq(stored(w, text), 0, "the text is not stored")
+    db = sqlite3.connect("file:%s?mode=ro" % w.db, uri=True)
+    try:
+        replies = [r[0] for r in db.execute(
+            "SELECT body FROM sms_outbox WHERE kind = 'reply' AND phone = '+4522345678'")]
+        logged = db.execute("SELECT count(*) FROM contact_log WHERE kind = 'sms' AND detail = "
+                            "'sms to a closed case, not stored'").fetchone()[0]
+    finally:
+        db.close()
+    h.check(len(replies) == 1 and "afsluttet" in replies[0], "told once that the case is closed",
+            "one reply", replies)
+    h.eq(logged, 2, "the family's log says each came")
+    st, _, b = w.http("POST", "/api/families/%d/reopen" % w.fam["A"], {}, token=w.token("anna"))
+    h.eq(st, 200, "reopened")
+
+
 h.run([test_no_endpoint_without_a_secret, test_refusals, test_message_from_a_member,
-       test_unknown_number_and_stop])
+       test_unknown_number_and_stop, test_closed_case])
