@@ -70,6 +70,7 @@ int svc_schedule(struct store *s, const struct store_user *user, int64_t conv, c
 		return err;
 	if ((err = check_time(send_at, now)) ||
 	    (err = svc_check_conv(s, user, conv, now, allow_schedule, 0, "schedule", &family)) ||
+	    (err = svc_case_takes(s, family, KIND_TEXT)) ||
 	    (err = store_sched_count(s, conv, &waiting)))
 		return err;
 	if (waiting >= DOMAIN_SCHEDULED_MAX)
@@ -168,7 +169,9 @@ static int release_one(struct store *s, struct svc_release_item *it, int64_t now
 		return err;
 	int allowed =
 	    svc_check_conv(s, &author, d->conv, now, allow_send_text, 0, "send scheduled", &family);
-	if (allowed == ERR_FORBIDDEN || allowed == ERR_NOT_FOUND) {
+	if (allowed == ERR_OK)
+		allowed = svc_case_takes(s, family, KIND_TEXT); /* closed since (issue 16) */
+	if (allowed == ERR_FORBIDDEN || allowed == ERR_NOT_FOUND || allowed == ERR_CLOSED) {
 		d->state = SCHED_FAILED;
 		return store_sched_set_state(s, d->id, SCHED_FAILED, 0, now);
 	}

@@ -47,8 +47,7 @@ int svc_tell_away(struct store *s, const struct user_ref *sender, struct svc_sen
 	return err;
 }
 
-/* A closed case is read-only (issue 16): perm_case_takes(). */
-static int check_case_open(struct store *s, int64_t family, enum msg_kind kind)
+int svc_case_takes(struct store *s, int64_t family, enum msg_kind kind)
 {
 	int64_t closed_at;
 	int err = store_record_closed_at(s, family, &closed_at);
@@ -149,7 +148,7 @@ int svc_send_with(struct store *s, const struct store_user *user, int64_t conv, 
 	const char *what = kind == KIND_NOTE ? "send note" : "send text";
 	if ((err = svc_check_conv(s, user, conv, now, allow_send, (int)kind, what, &family)) !=
 	        ERR_OK ||
-	    (err = check_case_open(s, family, kind)) != ERR_OK ||
+	    (err = svc_case_takes(s, family, kind)) != ERR_OK ||
 	    (err = check_files(s, user, files, family, conv, now, a)) != ERR_OK)
 		return err;
 	if (files->n > 0 && (body == NULL || body[0] == '\0') &&

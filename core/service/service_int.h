@@ -32,6 +32,9 @@ int svc_family_refusal(enum perm_rel rel);
  * (non-empty, RECORD_REASON_MAX at most) (hold_set.c). */
 int svc_hold_check(struct store *s, const struct store_user *actor, int64_t family,
                    const char *reason, int64_t now, const char *what);
+/* ERR_OK when the family's case takes a message of kind now, ERR_CLOSED
+ * when it is closed (issue 16: perm_case_takes; send.c). */
+int svc_case_takes(struct store *s, int64_t family, enum msg_kind kind);
 /* The retention rules' view of a family's record (case_record.c). */
 void svc_retention_facts(const struct case_record *r, struct retention_facts *f);
 /* The actor's relation to family, refused (and logged as what) unless

@@ -62,6 +62,12 @@ static void test_closed_is_read_only(void)
 	struct store_user anna = world_user(&w, w.anna), mette = world_user(&w, w.mette);
 	CHECK(world_send(&w, w.mette, w.conv_a, KIND_TEXT, "Hej Anna", T0) > 0);
 	CHECK_EQ(count("SELECT count(*) FROM conv_state WHERE waiting_from <> 0"), 1);
+	struct sched later;
+	struct route_set staff;
+	CHECK_EQ(svc_schedule(w.s, &anna, w.conv_a, "Vi ses i morgen", "sched-before", T0 + DAY, T0,
+	                      &later, &staff),
+	         ERR_OK);
+	route_set_free(&staff);
 	CHECK_EQ(svc_case_close(w.s, &anna, w.fam_a, "", T0 + 10), ERR_OK);
 	/* nobody waits for an answer in a closed case */
 	CHECK_EQ(count("SELECT count(*) FROM conv_state WHERE waiting_from <> 0"), 0);
@@ -73,6 +79,19 @@ static void test_closed_is_read_only(void)
 	         ERR_CLOSED);
 	CHECK_EQ(svc_send(w.s, &anna, w.conv_a, KIND_NOTE, 0, "note", "closed-3", T0 + 20, &sent),
 	         ERR_CLOSED);
+	/* nor is anything scheduled sent: refused now, failed when its time comes */
+	struct sched d;
+	struct svc_released rel;
+	CHECK_EQ(svc_schedule_release(w.s, T0 + DAY, 10, &rel), ERR_OK);
+	svc_released_clear(&rel);
+	CHECK_EQ(
+	    count("SELECT count(*) FROM scheduled WHERE client_id = 'sched-before' AND state = "
+	          "'failed' AND message_id IS NULL"),
+	    1);
+	CHECK_EQ(svc_schedule(w.s, &anna, w.conv_a, "I morgen kl. 9", "sched-closed", T0 + DAY,
+	                      T0 + 20, &d, &staff),
+	         ERR_CLOSED);
+	route_set_free(&staff);
 	/* the other family's case is open */
 	CHECK(world_send(&w, w.amina, w.conv_b, KIND_TEXT, "Hej Dora", T0 + 20) > 0);
 }
