@@ -83,7 +83,7 @@ int svc_check_own_message(struct store *s, const struct store_user *user, int64_
 	/* One's own, but too late or taken back already: said plainly. */
 	if (!perm_can_change_message(author, out->kind, now - out->created_at) || out->withdrawn)
 		return ERR_CONFLICT;
-	return ERR_OK;
+	return svc_case_takes(s, family, out->kind); /* a closed case changes no more (issue 16) */
 }
 
 /* A refusal for an id that names no family is logged without one (the

@@ -60,7 +60,8 @@ static void test_who_may(void)
 static void test_closed_is_read_only(void)
 {
 	struct store_user anna = world_user(&w, w.anna), mette = world_user(&w, w.mette);
-	CHECK(world_send(&w, w.mette, w.conv_a, KIND_TEXT, "Hej Anna", T0) > 0);
+	int64_t just_before = world_send(&w, w.mette, w.conv_a, KIND_TEXT, "Hej Anna", T0);
+	CHECK(just_before > 0);
 	CHECK_EQ(count("SELECT count(*) FROM conv_state WHERE waiting_from <> 0"), 1);
 	struct sched later;
 	struct route_set staff;
@@ -79,6 +80,10 @@ static void test_closed_is_read_only(void)
 	         ERR_CLOSED);
 	CHECK_EQ(svc_send(w.s, &anna, w.conv_a, KIND_NOTE, 0, "note", "closed-3", T0 + 20, &sent),
 	         ERR_CLOSED);
+	/* a message sent just before stays as it was: no correction, no withdrawal */
+	struct svc_changed ch;
+	CHECK_EQ(svc_correct(w.s, &mette, just_before, "Hej Anna!", T0 + 30, &ch), ERR_CLOSED);
+	CHECK_EQ(svc_withdraw(w.s, &mette, just_before, T0 + 30, &ch), ERR_CLOSED);
 	/* nor is anything scheduled sent: refused now, failed when its time comes */
 	struct sched d;
 	struct svc_released rel;
