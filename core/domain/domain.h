@@ -357,7 +357,7 @@ struct conv_list {
 struct log_entry {
 	int64_t id;
 	int64_t at;
-	char kind[16];
+	char kind[24]; /* the longest: "request_answered" */
 	struct user_ref actor;
 	int64_t conv;    /* 0: null */
 	int64_t message; /* 0: null */

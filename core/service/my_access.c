@@ -19,7 +19,8 @@ static const char *seen_of(const char *what)
 	} map[] = {{"history", "conversation"},   {"sync", "conversation"},
 	           {"scheduled", "conversation"}, {"attachment", "conversation"},
 	           {"access log", "access_log"},  {"log", "log"},
-	           {"devices", "phones"},         {"member sms", "phone_number"}};
+	           {"devices", "phones"},         {"list devices", "phones"},
+	           {"member sms", "phone_number"}};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (strncmp(what, map[i].prefix, strlen(map[i].prefix)) == 0)
 			return map[i].seen;

@@ -39,7 +39,11 @@ static int carry_out(struct store *s, const struct store_user *actor, struct dat
 		snprintf(reason, sizeof reason, "GDPR art. 18: restriction, request %lld",
 		         (long long)r->id);
 		err = store_record_ensure(s, r->family);
-		return err ? err : store_record_hold(s, r->family, reason, now, actor->ref.id);
+		if (err == ERR_OK)
+			err = store_record_hold(s, r->family, reason, now, actor->ref.id);
+		return err ? err
+		           : store_log_append(s, now, "hold", actor->ref.id, r->family, 0, 0,
+		                              reason);
 	}
 	if (err == ERR_OK && rec.filed_upto == 0)
 		return ERR_CONFLICT; /* the case file has nothing yet: file the export first */

@@ -16,7 +16,9 @@
 // A message sent by mistake, corrected or withdrawn within five minutes, and
 // how a changed message shows (issue 15): changes.js.  The coordinator
 // ("tovholder") chosen in the menu: coordinator.js.  The family's case
-// closed (issue 16: a send refused with `case_closed`): closed.js.
+// closed (issue 16: a send refused with `case_closed`): closed.js.  "Mine
+// data" (issue 16: who has seen the family's data, and the member's own data
+// to download), at #mydata from the menu: mydata.js.
 
 import { Connection } from '../shared/protocol.js';
 import { Outbox } from '../shared/outbox.js';
@@ -43,6 +45,7 @@ import {
 } from './changes.js';
 import { initCoordinator, renderCoordinator } from './coordinator.js';
 import { initClosed, renderClosed, isClosed, fromOutbox, resetClosed } from './closed.js';
+import { initMyData, openMyData, closeMyData, forgetMyData, myDataShown, renderMyData } from './mydata.js';
 
 const MAX_BODY = 4000;
 const COUNT_FROM = 3500;
@@ -57,7 +60,7 @@ let saved = loadSaved();
 let active = null; // conversation on screen
 let installPrompt = null;
 let signingOut = false;
-let phonesFrom = null; // the button that opened the phones view, for the focus afterwards
+let sideFrom = null; // the button that opened the phones or "Mine data" view, for the focus afterwards
 // Tells the gateway the conversation on screen (none in another view or when hidden).
 const viewing = trackViewing(conn, () => (el['chat-view'] && chatShown() ? active : 0));
 
@@ -110,7 +113,7 @@ async function boot() {
     'composer', 'body', 'send', 'counter', 'send-error', 'menu', 'menu-close',
     'install-block', 'install-btn', 'device-info', 'signout-btn', 'signout-confirm', 'signout-yes',
     'signout-no', 'live', 'phones-open', 'chat-notice', 'signout-unsent',
-    'attach-tray', 'attach-btn', 'camera-btn', 'attach-file', 'attach-camera', 'closed-banner',
+    'attach-tray', 'attach-btn', 'camera-btn', 'attach-file', 'attach-camera', 'closed-banner', 'mydata-open',
   ]) {
     el[id] = document.getElementById(id);
   }
@@ -127,6 +130,7 @@ async function boot() {
       }
     },
   });
+  initMyData({ onBack: () => leaveMyData() });
   initNotify({ liveRegion: el.live });
     initQuiet({ family: () => (convList()[0] || { family: {} }).family.id || null });
   initSmsMenu({ member: () => (store.me ? store.me.id : null) });
@@ -238,6 +242,7 @@ function wire() {
     if (chatShown()) el['menu-btn'].focus();
   });
   el['phones-open'].addEventListener('click', () => showPhones());
+  el['mydata-open'].addEventListener('click', () => showMyData());
   window.addEventListener('popstate', () => {
     const conv = convFromHash();
     if (conv) {
@@ -246,9 +251,13 @@ function wire() {
       return;
     }
     if (location.hash === '#phones') {
-      if (chatShown()) showPhones();
+      if (chatShown() || myDataShown()) showPhones();
+    } else if (location.hash === '#mydata') {
+      if (chatShown() || phonesShown()) showMyData();
     } else if (phonesShown()) {
       leavePhones({ viaHistory: true });
+    } else if (myDataShown()) {
+      leaveMyData({ viaHistory: true });
     }
   });
   onOpenConversation(openFromNotification);
@@ -326,7 +335,8 @@ function showEnrol({ code = '', error = '', notice = '' } = {}) {
   el.boot.hidden = true;
   el['chat-view'].hidden = true;
   forgetPhones();
-  if (location.hash === '#phones') history.replaceState(null, '', location.pathname);
+  forgetMyData();
+  if (location.hash === '#phones' || location.hash === '#mydata') history.replaceState(null, '', location.pathname);
   el['enrol-view'].hidden = false;
   viewing();
   el.code.value = code;
@@ -423,6 +433,7 @@ function startChat(user) {
   renderThread({ toBottom: true });
   conn.start();
   if (location.hash === '#phones') showPhones(); // a reload in the phones view
+  else if (location.hash === '#mydata') showMyData(); // … or in "Mine data"
   viewing();
   resumeNotify();
 }
@@ -617,9 +628,10 @@ function onStoreMessage({ conv, message: m, live }) {
 
 // A notification was tapped while the app is open: its conversation.
 function openFromNotification(convId) {
-  if (!chatShown() && !phonesShown()) return; // not signed in
+  if (!chatShown() && !phonesShown() && !myDataShown()) return; // not signed in
   if (el.menu.open) el.menu.close();
   if (phonesShown()) leavePhones();
+  if (myDataShown()) leaveMyData();
   if (convId && store.convs.has(convId)) setActive(convId);
   else if (convId) {
     saved.active = convId; // not known yet: chosen when the welcome lists it
@@ -881,28 +893,59 @@ async function signOut() {
   showEnrol({ notice: t('signedout.self') });
 }
 
-// ---- The phones view (phones.js), at #phones so the back button leaves it ------
+// ---- The phones view (phones.js) and "Mine data" (mydata.js), at #phones and
+// #mydata so the back button leaves them ------------------------------------------
+
+const sideShown = () => phonesShown() || myDataShown();
 
 function showPhones(from = null) {
-  if (!chatShown() && !phonesShown()) return; // not signed in
-  phonesFrom = from;
+  if (!chatShown() && !sideShown()) return; // not signed in
+  if (!sideShown()) sideFrom = from;
   if (el.menu.open) el.menu.close();
+  closeMyData();
   el['chat-view'].hidden = true;
   viewing();
   if (location.hash !== '#phones') history.pushState({ phones: true }, '', '#phones');
   openPhones();
 }
 
+function showMyData(from = null) {
+  if (!chatShown() && !sideShown()) return; // not signed in
+  if (!sideShown()) sideFrom = from;
+  if (el.menu.open) el.menu.close();
+  closePhones();
+  el['chat-view'].hidden = true;
+  viewing();
+  if (location.hash !== '#mydata') history.pushState({ mydata: true }, '', '#mydata');
+  openMyData();
+}
+
 function leavePhones({ viaHistory = false } = {}) {
   if (!phonesShown()) return;
-  if (!viaHistory) {
-    if (history.state && history.state.phones) {
-      history.back(); // popstate comes back here
-      return;
-    }
-    history.replaceState(null, '', location.pathname);
-  }
+  if (!viaHistory && leaveByHistory('phones')) return;
   closePhones();
+  backToChat();
+}
+
+function leaveMyData({ viaHistory = false } = {}) {
+  if (!myDataShown()) return;
+  if (!viaHistory && leaveByHistory('mydata')) return;
+  closeMyData();
+  backToChat();
+}
+
+// A view pushed onto the history leaves by going back (popstate comes back
+// to leave it); otherwise its hash goes from the address bar.
+function leaveByHistory(key) {
+  if (history.state && history.state[key]) {
+    history.back();
+    return true;
+  }
+  history.replaceState(null, '', location.pathname);
+  return false;
+}
+
+function backToChat() {
   el['chat-view'].hidden = false;
   viewing();
   renderHeader();
@@ -910,8 +953,8 @@ function leavePhones({ viaHistory = false } = {}) {
   renderThread({ toBottom: true });
   ensureLoaded();
   if (active && document.visibilityState === 'visible') store.markRead(active);
-  const back = phonesFrom && phonesFrom.isConnected && phonesFrom.getClientRects().length ? phonesFrom : el['menu-btn'];
-  phonesFrom = null;
+  const back = sideFrom && sideFrom.isConnected && sideFrom.getClientRects().length ? sideFrom : el['menu-btn'];
+  sideFrom = null;
   back.focus();
 }
 
@@ -941,6 +984,7 @@ async function switchLanguage(code) {
   renderMenu();
   renderCoordinator();
   renderPhones();
+  renderMyData();
   renderPicked();
   notifyLanguage(code);
   if (!el['enrol-view'].hidden) {

@@ -10,7 +10,7 @@
 
 importScripts('/shared/sw-notify.js');
 
-const VERSION = 'indgang-family-v13';
+const VERSION = 'indgang-family-v14';
 const SHELL = [
   '/family/',
   '/family/family.css',
@@ -27,6 +27,9 @@ const SHELL = [
   '/family/changes.js',
   '/family/coordinator.js',
   '/family/closed.js',
+  '/family/mydata.js',
+  '/family/owndoc.js',
+  '/family/owndata.css',
   '/family/lang/da.json',
   '/family/lang/en.json',
   '/family/lang/ar.json',

@@ -15,33 +15,57 @@ export class ApiError extends Error {
   }
 }
 
-// One call to the gateway: JSON in and out, the session cookie, a refusal
-// as an ApiError with the contract's code.  Views with calls of their own
-// (staff/http.js) use it too.
-export async function call(method, path, body) {
+// The request itself, with the session cookie; a network failure as an
+// ApiError of code 'network'.
+async function send(method, path, body) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  let r;
   try {
-    r = await fetch(path, init);
+    return await fetch(path, init);
   } catch {
     throw new ApiError(0, 'network', 'network error');
   }
-  if (r.status === 204) return null;
+}
+
+// A refusal's {"error": {code, message}} as an ApiError.
+async function refusal(r) {
   let data = null;
   try {
     data = await r.json();
   } catch {
     data = null;
   }
-  if (!r.ok) {
-    const err = (data && data.error) || {};
-    throw new ApiError(r.status, err.code || 'internal', err.message || '');
+  const err = (data && data.error) || {};
+  return new ApiError(r.status, err.code || 'internal', err.message || '');
+}
+
+// One call to the gateway: JSON in and out, the session cookie, a refusal
+// as an ApiError with the contract's code.  Views with calls of their own
+// (staff/http.js) use it too.
+export async function call(method, path, body) {
+  const r = await send(method, path, body);
+  if (r.status === 204) return null;
+  if (!r.ok) throw await refusal(r);
+  try {
+    return await r.json();
+  } catch {
+    return null;
   }
-  return data;
+}
+
+// The same for an answer kept as it came (a download): a Blob of its bytes.
+// A body cut short on the way rejects with code 'network'.
+export async function callBlob(method, path) {
+  const r = await send(method, path);
+  if (!r.ok) throw await refusal(r);
+  try {
+    return await r.blob();
+  } catch {
+    throw new ApiError(0, 'network', 'network error');
+  }
 }
 
 const strip = (x) => {
@@ -91,6 +115,11 @@ export const api = {
     call('POST', `/api/conversations/${conv}/scheduled`, { body, send_at: sendAt, client_id: clientId }),
   changeScheduled: (id, changes) => call('PUT', `/api/scheduled/${id}`, changes),
   cancelScheduled: (id) => call('DELETE', `/api/scheduled/${id}`),
+  // A family member's own view (issue 16): who has read the family's data, a page
+  // ({entries, next}; `after` is the `next` of the page before), and their own data
+  // as the gateway's JSON document, a Blob of it as it came.
+  myAccess: (after, limit = 200) => call('GET', `/api/me/access?limit=${limit}${after ? `&after=${after}` : ''}`),
+  myData: () => callBlob('GET', '/api/me/data'),
 };
 
 function logQuery(from, to, format, after) {

@@ -10,7 +10,8 @@
 // conversation, and the family's phones (GET /api/families/{id}/devices: the
 // pair only) with a confirm step before one is revoked.  The members' SMS
 // settings are sms.js's, the quiet hours quiet.js's, a leader's handover
-// handover.js's, the case record ("Sag og journal", issue 16) record.js's.  A conversation created by someone else is said to a
+// handover.js's, the case record ("Sag og journal", issue 16) record.js's, a
+// member's requests for erasure and restriction under it requests.js's.  A conversation created by someone else is said to a
 // screen reader.
 //
 // staff.js owns the routes: it calls renderFamilyHead() when they (or the
@@ -27,6 +28,7 @@ import { openQuietForm } from './quiet.js';
 import { awayTag } from './away.js';
 import { showHandover } from './handover.js';
 import { showRecord } from './record.js';
+import { showRequests } from './requests.js';
 import { t, lang } from './i18n.js';
 
 let store = null;
@@ -121,6 +123,7 @@ export function openFamilyPanel() {
   openQuietForm(f);
   showHandover(f); // a leader of the family's team: "Overdrag familien"
   showRecord(f); // open or closed, filed, what the retention rules do next
+  showRequests(f); // a member's requests for erasure and restriction, and their answers
   if (f.pair) loadDevices();
   el['invite-hint'].textContent = f.pair ? t('family.invite_hint_pair') : t('family.invite_hint_team');
   clear(el['member-list']);

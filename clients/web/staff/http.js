@@ -2,7 +2,8 @@
 // call() (the session cookie only, refusals as ApiError): the adviser's
 // absence, their teams and their colleagues' usernames, reply templates, a
 // handover, the team's meeting, and the contact log with `scope` and `kind`;
-// of issue 16, a family's case record: read, closed, reopened, filed.
+// of issue 16, a family's case record: read, closed, reopened, filed; and a
+// member's requests for erasure and restriction: listed, recorded, answered.
 
 import { call } from '../shared/api.js';
 
@@ -43,4 +44,9 @@ export const http = {
   closeCase: (family, reason) => call('POST', `/api/families/${family}/close`, reason ? { reason } : {}),
   reopenCase: (family) => call('POST', `/api/families/${family}/reopen`),
   confirmFiled: (family, upto) => call('PUT', `/api/families/${family}/filed`, { upto }),
+  // A member's requests (requests.js): {requests: [DataRequest]} newest first; recorded
+  // {member, kind, received_at, note} -> DataRequest (201); answered {decision, answer}.
+  requests: (family) => call('GET', `/api/families/${family}/requests`),
+  recordRequest: (family, req) => call('POST', `/api/families/${family}/requests`, req),
+  answerRequest: (id, decision, answer) => call('PUT', `/api/requests/${id}`, { decision, answer }),
 };

@@ -16,7 +16,8 @@
 // what the retention rules deleted, in words (retention.js); after a
 // journal document is made, its coordinator (or a leader) confirms it filed
 // in the case file up to the period's end ("Bekræft journaliseret til og
-// med …", record.js).
+// med …", record.js).  A member's requests for erasure and restriction, their
+// answers and a member's download of their own data, in words too.
 //
 // logDetail() and kindLabel() are also the meeting view's (meeting.js).
 
@@ -64,6 +65,9 @@ const KIND_KEYS = {
   hold: 'log.kind_hold',
   hold_lifted: 'log.kind_hold_lifted',
   deleted: 'log.kind_deleted',
+  request: 'log.kind_request',
+  request_answered: 'log.kind_request_answered',
+  export: 'log.kind_export',
 };
 
 // The record's kinds in the filter (issue 16).
@@ -136,10 +140,20 @@ function personOf(username) {
   return username;
 }
 
+// A family member's name by id, from the conversations the user sees.
+function memberName(id) {
+  if (!store) return null;
+  for (const c of store.convs.values()) {
+    const u = (c.members || []).find((m) => m.id === id);
+    if (u) return u.name;
+  }
+  return null;
+}
+
 // An entry's details as words (a string).
 export function logDetail(e) {
   const detail = e.detail || '';
-  const record = recordDetail(e); // issue 16's rows (and the phones signed out at a closing)
+  const record = recordDetail(e, { member: memberName }); // issue 16's rows (and the phones signed out at a closing)
   if (record !== null) return record;
   switch (e.kind) {
     case 'message':

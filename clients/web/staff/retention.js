@@ -3,8 +3,10 @@
 // slettes tidligst 4. dec. 2027 – venter på bekræftet journalisering"),
 // each step of a closed case, and the contact log's new rows (closed,
 // reopened, filed, hold, hold_lifted, the `deleted` tombstones with their
-// counts, the phones signed out at the closing).  record.js and log.js
-// show them; the browser test runs them in Node.
+// counts, the phones signed out at the closing; a member's requests for
+// erasure and restriction, their answers, an erasure's tombstone, and a
+// member's download of their own data).  record.js, requests.js and log.js
+// show them; the browser tests run them in Node.
 //
 // The record (GET /api/families/{id}/record) says what the gateway's rules
 // (core/records/retention.c) will do: retention.next is the first step not
@@ -95,10 +97,17 @@ export function filedText(rec) {
   });
 }
 
+// A hold's reason; a granted restriction's (request_answer.c writes it in
+// English) in words.
+export function holdReason(reason) {
+  const m = /^GDPR art\. 18: restriction, request (\d+)$/.exec(reason || '');
+  return m ? t('record.hold_restriction', { n: m[1] }) : (reason || '');
+}
+
 export function holdText(rec) {
   const h = rec.hold;
   if (!h) return '';
-  return t('record.hold', { name: (h.by && h.by.name) || t('record.someone'), when: when(h.at), reason: h.reason || '' });
+  return t('record.hold', { name: (h.by && h.by.name) || t('record.someone'), when: when(h.at), reason: holdReason(h.reason) });
 }
 
 // ---- The contact log's rows ---------------------------------------------------------------
@@ -130,9 +139,30 @@ function months(p) {
   return t(n === 1 ? 'record.months_one' : 'record.months_other', { n });
 }
 
-function deletedDetail(detail) {
+// A member by id as their name, when the caller knows it.
+function memberName(id, names) {
+  const name = names && typeof names.member === 'function' ? names.member(Number(id)) : null;
+  return name || t('record.member_no', { n: id });
+}
+
+// "sletning" / "begrænsning"; another kind as its code.
+const requestKind = (kind) => (kind === 'erasure' || kind === 'restriction' ? t(`requests.kind_${kind}`) : kind || '');
+
+// "imødekommet" …; another decision as its code.
+export function decisionText(d) {
+  return ['granted', 'partly', 'refused'].includes(d) ? t(`requests.decision_${d}`) : d || '';
+}
+
+// "12 beskeder og 1 fil" of an erasure; "intet" when nothing.
+export function erasedText(texts, files) {
+  return counts({ texts, files }, [['texts', 'texts'], ['files', 'files']]);
+}
+
+function deletedDetail(detail, names) {
   const p = pairs(detail);
   switch (p.step) {
+    case 'erasure':
+      return t('record.del_erasure', { n: p.request, member: memberName(p.member, names), what: erasedText(p.texts, p.files) });
     case 'content':
       return t('record.del_content', {
         what: counts(p, [['texts', 'texts'], ['notes', 'notes'], ['system', 'system'], ['files', 'files'], ['other', 'other']]),
@@ -154,14 +184,28 @@ function deletedDetail(detail) {
 }
 
 // The detail of a row of the new kinds in words; null for a row that is not
-// the record's (log.js says those).
-export function recordDetail(e) {
+// the record's (log.js says those).  names.member(id): a family member's
+// name, where the caller knows it.
+export function recordDetail(e, names = null) {
   const detail = e.detail || '';
   switch (e.kind) {
     case 'closed':
-    case 'hold':
     case 'hold_lifted':
       return detail ? t('record.reason', { reason: detail }) : '';
+    case 'hold':
+      return detail ? t('record.reason', { reason: holdReason(detail) }) : '';
+    case 'request': {
+      const p = pairs(detail);
+      if (!p.request) return detail;
+      return t('record.log_request', { n: p.request, kind: requestKind(p.kind), member: memberName(p.member, names) });
+    }
+    case 'request_answered': {
+      const p = pairs(detail);
+      if (!p.request) return detail;
+      return t('record.log_request_answered', { n: p.request, kind: requestKind(p.kind), decision: decisionText(p.decision) });
+    }
+    case 'export':
+      return detail === 'own data' || !detail ? t('record.log_export') : detail;
     case 'reopened':
       return detail;
     case 'filed': {
@@ -169,7 +213,7 @@ export function recordDetail(e) {
       return m && !Number.isNaN(Date.parse(m[1])) ? t('record.log_filed', { upto: when(m[1]) }) : detail;
     }
     case 'deleted':
-      return deletedDetail(detail);
+      return deletedDetail(detail, names);
     case 'revoke': {
       const m = /^case closed: (\d+) phones? signed out$/.exec(detail);
       if (!m || (e.actor && e.actor.id)) return null;

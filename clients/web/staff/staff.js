@@ -74,6 +74,7 @@ import { initEscalation, resetEscalation } from './escalation.js';
 import { initTemplates, pickerPanel, closePicker, showTemplatesView, hideTemplatesView } from './templates.js';
 import { initHandover, hideHandover } from './handover.js';
 import { initRecord, hideRecord } from './record.js';
+import { initRequests, hideRequests } from './requests.js';
 import { initMeeting, openMeeting, closeMeeting, showMeetingAll, hideMeetingAll } from './meeting.js';
 import { initMessages } from './message.js';
 import {
@@ -275,6 +276,7 @@ function initDay() {
   });
   initHandover({ store, parent: el['panel-family'], liveRegion: el.live, errorText: humanError });
   initRecord({ store, parent: el['panel-family'], liveRegion: el.live, errorText: humanError });
+  initRequests({ store, parent: el['panel-family'], liveRegion: el.live, errorText: humanError });
   initMeeting({ conn, store, liveRegion: el.live, errorText: humanError, panel: el['panel-meeting'], main: el.main });
   store.addEventListener('changed', (e) => rerender(e.detail.conv.id));
   onTeams(() => route.view === 'conv' && renderMessages()); // the usernames: notes that name the user
@@ -482,6 +484,7 @@ function onRoute(force = false) {
   if (route.view !== 'family') {
     hideHandover();
     hideRecord();
+    hideRequests();
   }
   if (route.view !== 'meeting') closeMeeting();
   if (route.view !== 'meeting-all') hideMeetingAll();
