@@ -35,7 +35,7 @@
 #define WRITER_BATCH        1024
 #define WRITER_RELEASE_MAX  64  /* scheduled messages sent per job; the next tick takes more */
 #define WRITER_ESCALATE_MAX 64  /* waits looked at per job, likewise */
-#define WRITER_VACUUM_PAGES 256 /* free pages given back per retention turn (1 MiB) */
+#define WRITER_VACUUM_PAGES 64 /* free pages given back per retention turn (256 KiB) */
 
 static void run_job(struct store *s, struct job *j, int64_t now)
 {
@@ -101,9 +101,14 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 		if (j->err == ERR_OK)
 			j->err =
 			    svc_retention_run(s, &j->retention, now, j->retain_max, &j->retained);
-		/* and the space of what went back to the file system, a little a turn */
-		if (j->err == ERR_OK)
+		/* and the space of what went back to the file system, a little a
+		 * turn once nothing is being deleted (while it is, the freed pages
+		 * are reused by new messages, and moving pages meanwhile doubled
+		 * the writes: docs/performance.md) */
+		if (j->err == ERR_OK && j->retained.rows == 0)
 			j->err = store_vacuum_step(s, WRITER_VACUUM_PAGES, &j->vacuum_left);
+		else
+			j->vacuum_left = 1; /* look again after it */
 		break;
 	}
 }
