@@ -37,13 +37,11 @@ int mine_access_page(struct store *s, const struct store_user *member, int64_t a
 	                                       &last, &more)
 	                  : ERR_INTERNAL;
 	json_t *o = err ? NULL
-	                : json_pack("{s:o, s:o}", "entries", entries, "next",
+	                : json_pack("{s:O, s:o}", "entries", entries, "next",
 	                            more ? json_integer(last) : json_null());
-	if (o == NULL) {
-		if (err == ERR_OK)
-			json_decref(entries);
+	json_decref(entries); /* "O" took a reference of its own */
+	if (o == NULL)
 		return err ? err : ERR_INTERNAL;
-	}
 	*out = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return *out ? ERR_OK : ERR_INTERNAL;

@@ -69,6 +69,7 @@ static void test_closed_is_read_only(void)
 	                      &later, &staff),
 	         ERR_OK);
 	route_set_free(&staff);
+	sched_clear(&later);
 	CHECK_EQ(svc_case_close(w.s, &anna, w.fam_a, "", T0 + 10), ERR_OK);
 	/* nobody waits for an answer in a closed case */
 	CHECK_EQ(count("SELECT count(*) FROM conv_state WHERE waiting_from <> 0"), 0);
@@ -83,7 +84,9 @@ static void test_closed_is_read_only(void)
 	/* a message sent just before stays as it was: no correction, no withdrawal */
 	struct svc_changed ch;
 	CHECK_EQ(svc_correct(w.s, &mette, just_before, "Hej Anna!", T0 + 30, &ch), ERR_CLOSED);
+	svc_changed_clear(&ch);
 	CHECK_EQ(svc_withdraw(w.s, &mette, just_before, T0 + 30, &ch), ERR_CLOSED);
+	svc_changed_clear(&ch);
 	/* nor is anything scheduled sent: refused now, failed when its time comes */
 	struct sched d;
 	struct svc_released rel;
