@@ -4,6 +4,7 @@
  *
  *   indgang-bench-gendb --db PATH --admin indgang-admin [--messages 10000000]
  *                       [--families 1000] [--advisers 100] [--body 200]
+ *                       [--log] [--days-ago 0]
  *
  * The schema and the world come through the contract: `indgang-admin init`,
  * then an import document (worlddoc.c), whose ids are kept in PATH.world.json
@@ -20,8 +21,12 @@
  * an internal note.  Bodies are ~200 bytes of ordinary text, client_ids are
  * unique per sender, created_at spreads over the last two years.  Read
  * positions of members and advisers are set ten messages before the end of
- * each conversation.  The contact log is not filled: no measured path reads
- * it.
+ * each conversation.  The contact log is not filled (no measured path reads
+ * it) unless --log asks for it: then each message gets the row the gateway
+ * writes with it ('message', or 'note' for a note; the retention benchmark,
+ * clients/bench/retention.py, deletes a family's history as it is on file).
+ * --days-ago D ends the two years of messages D days ago instead of now (a
+ * case closed since).
  */
 #include "worlddoc.h"
 
@@ -46,7 +51,8 @@ static const char text[] =
 struct gen {
 	const char *db, *admin;
 	long long messages;
-	int families, advisers, body;
+	int families, advisers, body, days_ago;
+	bool log;
 	sqlite3 *sql;
 	struct world w;
 	uint64_t rnd;
@@ -100,7 +106,8 @@ static int provision(struct gen *g)
 	return 0;
 }
 
-static void bind_row(struct gen *g, sqlite3_stmt *st, long long n, long long t0)
+/* Message n's row into st; its contact-log row into lg when there is one. */
+static void bind_row(struct gen *g, sqlite3_stmt *st, sqlite3_stmt *lg, long long n, long long t0)
 {
 	const struct world_fam *f = &g->w.fam[next_rand(g) % (uint64_t)g->w.n_fam];
 	uint64_t r = next_rand(g) % 100;
@@ -117,26 +124,45 @@ static void bind_row(struct gen *g, sqlite3_stmt *st, long long n, long long t0)
 	sqlite3_bind_text(st, 6, text + off, g->body, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, client_id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 8, t0 + n * (YEARS2_MS / g->messages));
+	if (lg == NULL)
+		return;
+	sqlite3_bind_int64(lg, 1, t0 + n * (YEARS2_MS / g->messages));
+	sqlite3_bind_text(lg, 2, note ? "note" : "message", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(lg, 3, sender);
+	sqlite3_bind_int64(lg, 4, f->id);
+	sqlite3_bind_int64(lg, 5, f->conv);
+	sqlite3_bind_int64(lg, 6, n);
 }
 
 static int insert_messages(struct gen *g)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *lg = NULL;
 	const char *sql = "INSERT INTO messages(id, conv_id, family_id, sender_id, kind, body, "
 	                  "client_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	/* As the gateway logs a message (core/service/send.c). */
+	const char *log_sql = "INSERT INTO contact_log(at, kind, actor_id, family_id, conv_id, "
+	                      "message_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, '')";
 	if (sqlite3_prepare_v2(g->sql, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
-	long long t0 = (long long)time(NULL) * 1000 - YEARS2_MS - 3600000;
+	if (g->log && sqlite3_prepare_v2(g->sql, log_sql, -1, &lg, NULL) != SQLITE_OK) {
+		fprintf(stderr, "indgang-bench-gendb: %s\n", sqlite3_errmsg(g->sql));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	long long t0 = (long long)time(NULL) * 1000 - YEARS2_MS - 3600000 -
+	               (long long)g->days_ago * 24 * 3600 * 1000;
 	double start = seconds();
 	int rc = exec(g, "BEGIN");
 	for (long long n = 1; rc == 0 && n <= g->messages; n++) {
-		bind_row(g, st, n, t0);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		bind_row(g, st, lg, n, t0);
+		if (sqlite3_step(st) != SQLITE_DONE || (lg && sqlite3_step(lg) != SQLITE_DONE)) {
 			fprintf(stderr, "indgang-bench-gendb: insert %lld: %s\n", n,
 			        sqlite3_errmsg(g->sql));
 			rc = -1;
 		}
 		sqlite3_reset(st);
+		if (lg)
+			sqlite3_reset(lg);
 		if (rc == 0 && n % BATCH_ROWS == 0) {
 			rc = exec(g, "COMMIT; BEGIN");
 			fprintf(stderr, "\r%lld messages, %.0f/s ", n,
@@ -147,6 +173,7 @@ static int insert_messages(struct gen *g)
 		rc = exec(g, "COMMIT");
 	fprintf(stderr, "\n");
 	sqlite3_finalize(st);
+	sqlite3_finalize(lg);
 	return rc;
 }
 
@@ -186,6 +213,11 @@ static int parse(int argc, char **argv, struct gen *g)
 	*g = (struct gen){.messages = 10000000, .families = 1000, .advisers = 100, .body = 200};
 	for (int i = 1; i < argc; i += 2) {
 		const char *name = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(name, "--log") == 0) { /* the one flag without a value */
+			g->log = true;
+			i--;
+			continue;
+		}
 		if (v == NULL)
 			return -1;
 		if (strcmp(name, "--db") == 0)
@@ -200,11 +232,14 @@ static int parse(int argc, char **argv, struct gen *g)
 			g->advisers = atoi(v);
 		else if (strcmp(name, "--body") == 0)
 			g->body = atoi(v);
+		else if (strcmp(name, "--days-ago") == 0)
+			g->days_ago = atoi(v);
 		else
 			return -1;
 	}
 	bool ok = g->db && g->admin && g->messages > 0 && g->families > 0 && g->advisers >= 2 &&
-	          g->advisers % 2 == 0 && g->body > 0 && (size_t)g->body < sizeof text / 2;
+	          g->advisers % 2 == 0 && g->body > 0 && (size_t)g->body < sizeof text / 2 &&
+	          g->days_ago >= 0;
 	return ok ? 0 : -1;
 }
 
@@ -214,7 +249,8 @@ int main(int argc, char **argv)
 	struct stat sb;
 	if (parse(argc, argv, &g) != 0) {
 		fprintf(stderr, "usage: indgang-bench-gendb --db PATH --admin indgang-admin "
-		                "[--messages N] [--families F] [--advisers A] [--body BYTES]\n");
+		                "[--messages N] [--families F] [--advisers A] [--body BYTES] "
+		                "[--log] [--days-ago D]\n");
 		return 2;
 	}
 	if (stat(g.db, &sb) == 0) {
