@@ -738,6 +738,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_REQ_PROGRESS] = "UPDATE data_requests SET cursor_conv = ?2, cursor_id = ?3, n_texts = "
                         "?4, n_files = ?5, done_at = ?6 WHERE id = ?1",
     [ST_REQ_MEMBER_PHONE] = "UPDATE users SET phone = NULL WHERE id = ?1 AND phone IS NOT NULL",
+    /* An invitation's code is kept only as a hash (invites.code_hash); the
+     * SMS that carried it keeps it no longer than its hand-over. */
+    [ST_SWEEP_INVITE_TEXTS] = "UPDATE sms_outbox SET body = '' WHERE kind = 'invite' AND body "
+                              "<> '' AND state IN ('accepted','delivered','failed','cancelled')",
     [ST_FILES_GONE_LIST] = "SELECT sha256 FROM files_gone ORDER BY sha256 LIMIT ?1",
     [ST_FILES_GONE_DROP] = "DELETE FROM files_gone WHERE sha256 = ?1",
     [ST_USER_GET] = "SELECT id, name, role, family_id, active, username FROM users "

@@ -659,7 +659,8 @@ int store_purge_log(struct store *s, int64_t family, bool access, int64_t upto, 
 /* The family, its members, their phones and conversations lose their names. */
 int store_purge_names(struct store *s, int64_t family);
 /* Dead sign-ins (dead at cutoff) and their push subscriptions, invites used
- * or expired at cutoff, SMS finished at sms_cutoff: up to max of each. */
+ * or expired at cutoff, SMS finished at sms_cutoff: up to max of each; and
+ * the text of every invitation SMS handed over (its code) blanked. */
 struct sweep_count {
 	int64_t tokens, push_subscriptions, invites, sms;
 };

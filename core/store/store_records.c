@@ -438,7 +438,7 @@ int store_sweep_dead(struct store *s, int64_t cutoff, int64_t sms_cutoff, int ma
 	             {ST_SWEEP_TOKENS, cutoff, &c->tokens},
 	             {ST_SWEEP_INVITES, cutoff, &c->invites},
 	             {ST_SWEEP_SMS, sms_cutoff, &c->sms}};
-	int err = ERR_OK;
+	int err = store_exec_ids(s, ST_SWEEP_INVITE_TEXTS, 0, 0);
 	for (size_t i = 0; err == ERR_OK && i < sizeof steps / sizeof steps[0]; i++) {
 		err = store_exec_ids(s, steps[i].id, steps[i].at, max);
 		if (err == ERR_OK)

@@ -229,6 +229,12 @@ static void test_sweep(void)
 	             "INSERT INTO invites(code_hash, member_id, created_at, expires_at) VALUES "
 	             "('a', 1, 0, 1000), ('b', 1, 0, 99999999999999)",
 	             NULL, NULL, NULL);
+	sqlite3_exec(store_db(w.s),
+	             "INSERT INTO sms_outbox(kind, phone, body, state, not_before, created_at, "
+	             "updated_at) VALUES ('invite', '+4522345678', 'Din kode: ABCDE-FGHJK', "
+	             "'delivered', 0, 0, 0), ('invite', '+4522345679', 'Din kode: KLMNP-QRSTU', "
+	             "'queued', 0, 0, 0)",
+	             NULL, NULL, NULL);
 	int64_t tokens = count("SELECT count(*) FROM tokens");
 	struct sweep_count c;
 	CHECK_EQ(svc_retention_sweep(w.s, &policy, T0, 100, &c), ERR_OK);
@@ -237,6 +243,9 @@ static void test_sweep(void)
 	CHECK_EQ(count("SELECT count(*) FROM tokens WHERE hash = x'03'"), 1);
 	CHECK_EQ(count("SELECT count(*) FROM tokens"), tokens - c.tokens);
 	CHECK_EQ(count("SELECT count(*) FROM invites WHERE code_hash = 'b'"), 1);
+	/* an invitation's code is not kept in the SMS once it went; one to send keeps it */
+	CHECK_EQ(count("SELECT count(*) FROM sms_outbox WHERE body LIKE '%ABCDE-FGHJK%'"), 0);
+	CHECK_EQ(count("SELECT count(*) FROM sms_outbox WHERE body LIKE '%KLMNP-QRSTU%'"), 1);
 	CHECK_EQ(
 	    count("SELECT count(*) FROM contact_log WHERE kind = 'deleted' AND family_id IS NULL "
 	          "AND detail LIKE 'step=credentials %'"),
