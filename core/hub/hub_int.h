@@ -135,6 +135,9 @@ void job_queue_push(struct job_queue *q, struct job *j);
 bool job_queue_push_open(struct job_queue *q, struct job *j);
 /* Takes up to max jobs as a list, waiting while empty; NULL once closed and empty. */
 struct job *job_queue_take(struct job_queue *q, size_t max, bool wait);
+/* A job is queued (the writer's idle work yields to it). */
+bool job_queue_waiting(struct job_queue *q);
+bool job_queue_closed(struct job_queue *q);
 void job_queue_close(struct job_queue *q);
 
 /* ---- The hub (hub.c) ---------------------------------------------------------------- */

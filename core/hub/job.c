@@ -101,6 +101,22 @@ struct job *job_queue_take(struct job_queue *q, size_t max, bool wait)
 	return first;
 }
 
+bool job_queue_waiting(struct job_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	bool waiting = q->head != NULL;
+	pthread_mutex_unlock(&q->mu);
+	return waiting;
+}
+
+bool job_queue_closed(struct job_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	bool closed = q->closed;
+	pthread_mutex_unlock(&q->mu);
+	return closed;
+}
+
 void job_queue_close(struct job_queue *q)
 {
 	pthread_mutex_lock(&q->mu);

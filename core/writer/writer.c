@@ -33,9 +33,28 @@
 #include "../session/session_int.h"
 
 #define WRITER_BATCH        1024
-#define WRITER_RELEASE_MAX  64  /* scheduled messages sent per job; the next tick takes more */
-#define WRITER_ESCALATE_MAX 64  /* waits looked at per job, likewise */
+#define WRITER_RELEASE_MAX  64 /* scheduled messages sent per job; the next tick takes more */
+#define WRITER_ESCALATE_MAX 64 /* waits looked at per job, likewise */
 #define WRITER_VACUUM_PAGES 64 /* free pages given back per retention turn (256 KiB) */
+
+/*
+ * The retention rules' turn (JOB_RETAIN, issue 16) is the writer's idle
+ * work.  It is held aside when it arrives and done RETAIN_CHUNK rows at a
+ * time while no other job waits; what arrives meanwhile joins the same
+ * transaction, so a message waits for one chunk (about half a millisecond)
+ * instead of a whole turn of retention_batch rows, and shares its fsync.
+ * Only when the queue has not been empty for RETAIN_STARVED_MS does a chunk
+ * join a busy batch, so that a saturated writer still deletes.  The turn
+ * goes back to the loop once done, and the tick hands over the next.
+ */
+#define RETAIN_CHUNK      16
+#define RETAIN_STARVED_MS 1000
+
+struct idle_work {
+	struct job *retain; /* the turn held, or NULL */
+	int64_t since_ms;   /* when it last did a chunk (or arrived) */
+	bool over;          /* it is done: back to the loop */
+};
 
 static void run_job(struct store *s, struct job *j, int64_t now)
 {
@@ -94,21 +113,8 @@ static void run_job(struct store *s, struct job *j, int64_t now)
 	case JOB_ESCALATE:
 		j->err = svc_escalate(s, now, WRITER_ESCALATE_MAX, &j->escalated);
 		break;
-	case JOB_RETAIN:
-		j->err = j->sweep
-		             ? svc_retention_sweep(s, &j->retention, now, j->retain_max, &j->swept)
-		             : ERR_OK;
-		if (j->err == ERR_OK)
-			j->err =
-			    svc_retention_run(s, &j->retention, now, j->retain_max, &j->retained);
-		/* and the space of what went back to the file system, a little a
-		 * turn once nothing is being deleted (while it is, the freed pages
-		 * are reused by new messages, and moving pages meanwhile doubled
-		 * the writes: docs/performance.md) */
-		if (j->err == ERR_OK && j->retained.rows == 0)
-			j->err = store_vacuum_step(s, WRITER_VACUUM_PAGES, &j->vacuum_left);
-		else
-			j->vacuum_left = 1; /* look again after it */
+	case JOB_RETAIN: /* the writer's idle work: retain_chunk() */
+		j->err = ERR_INTERNAL;
 		break;
 	}
 }
@@ -188,45 +194,167 @@ static void refuse_batch(struct hub *h, struct store *s, struct job *batch, cons
 		atomic_store(&h->failed, true);
 }
 
-static void commit_batch(struct hub *h, struct store *s, struct job *batch)
+/* One chunk of the held retention turn in its own savepoint: sweeps first
+ * when the turn was asked to, then deletes; gives free pages back once a
+ * turn deleted nothing (while deleting, new messages reuse them, and moving
+ * pages meanwhile doubled the writes: docs/performance.md).  Sets w->over. */
+static void retain_chunk(struct store *s, struct idle_work *w, int64_t now)
 {
-	int64_t now = text_now_ms(), t0 = monotonic_us(), changes = store_total_changes(s);
-	if (store_begin(s) != ERR_OK) {
-		refuse_batch(h, s, batch, "begin_failed");
+	struct job *j = w->retain;
+	if (store_savepoint(s) != ERR_OK) {
+		j->err = ERR_UNAVAILABLE;
+		w->over = true;
 		return;
 	}
+	int err = ERR_OK;
+	if (j->sweep) {
+		err = svc_retention_sweep(s, &j->retention, now, j->retain_max, &j->swept);
+		j->sweep = false;
+	}
+	struct svc_retained c = {0};
+	int64_t left = j->retain_max - j->retained.rows;
+	if (err == ERR_OK)
+		err = svc_retention_run(s, &j->retention, now,
+		                        (int)(left < RETAIN_CHUNK ? left : RETAIN_CHUNK), &c);
+	if (err == ERR_OK && c.family != 0) {
+		int64_t rows = j->retained.rows + c.rows;
+		j->retained = c;
+		j->retained.rows = rows;
+	}
+	w->over = err != ERR_OK || c.finished || c.rows == 0 || j->retained.rows >= j->retain_max;
+	if (err == ERR_OK && w->over && j->retained.rows == 0)
+		err = store_vacuum_step(s, WRITER_VACUUM_PAGES, &j->vacuum_left);
+	else if (w->over)
+		j->vacuum_left = 1; /* look again after it */
+	j->err = err;
+	if (job_keeps_writes(err))
+		store_release(s);
+	else
+		store_rollback_to(s);
+}
+
+/* The batch's jobs, one savepoint each; false when SQLite rolled the whole
+ * transaction back (full disk or I/O error inside a statement): running on
+ * would commit job by job. */
+static bool run_batch(struct store *s, struct job *batch, int64_t now)
+{
 	for (struct job *j = batch; j; j = j->next) {
 		if (store_savepoint(s) != ERR_OK) {
 			j->err = ERR_UNAVAILABLE;
 			continue;
 		}
 		run_job(s, j, now);
-		if (!store_in_transaction(s)) {
-			/* SQLite rolled the whole batch back (full disk or I/O error
-			 * inside a statement): running on would commit job by job */
-			refuse_batch(h, s, batch, "commit_failed");
-			return;
-		}
+		if (!store_in_transaction(s))
+			return false;
 		if (j->type == JOB_OP ? svc_keeps_writes(j->err) : job_keeps_writes(j->err))
 			store_release(s);
 		else
 			store_rollback_to(s);
 	}
-	if (store_commit(s) != ERR_OK) {
-		refuse_batch(h, s, batch, "commit_failed");
-		return;
+	return true;
+}
+
+/* The held retention turn's share of this transaction: chunks while nobody
+ * waits (then whatever arrived joins *batch), one chunk in a busy batch
+ * once it has starved.  False as run_batch. */
+static bool run_idle_work(struct hub *h, struct store *s, struct job **batch, struct idle_work *w,
+                          int64_t now)
+{
+	bool alone = *batch == NULL;
+	if (w->retain == NULL ||
+	    (!alone && monotonic_us() / 1000 - w->since_ms < RETAIN_STARVED_MS))
+		return true;
+	do {
+		retain_chunk(s, w, now);
+		if (!store_in_transaction(s))
+			return false;
+	} while (alone && !w->over && !job_queue_waiting(&h->write_q));
+	w->since_ms = monotonic_us() / 1000;
+	if (!alone || w->over)
+		return true;
+	*batch = job_queue_take(&h->write_q, WRITER_BATCH, false);
+	metrics_gauge_add(h->metrics, MG_WRITE_QUEUE, -(int64_t)batch_length(*batch));
+	return run_batch(s, *batch, text_now_ms());
+}
+
+/* False when refused (refuse_batch). */
+static bool commit_batch(struct hub *h, struct store *s, struct job **batch, struct idle_work *w)
+{
+	int64_t now = text_now_ms(), t0 = monotonic_us(), changes = store_total_changes(s);
+	if (store_begin(s) != ERR_OK) {
+		refuse_batch(h, s, *batch, "begin_failed");
+		return false;
+	}
+	if (!run_batch(s, *batch, now) || !run_idle_work(h, s, batch, w, now) ||
+	    store_commit(s) != ERR_OK) {
+		refuse_batch(h, s, *batch, "commit_failed");
+		return false;
 	}
 	metrics_inc(h->metrics, MC_COMMITS);
-	metrics_commit(h->metrics, monotonic_us() - t0, batch_length(batch));
+	metrics_commit(h->metrics, monotonic_us() - t0, batch_length(*batch));
 	checkpoint_after_commit(h, s);
 	/* Only a commit that wrote something shows the disk takes writes again:
 	 * a batch of jobs that changed nothing commits on a full disk too. */
 	if (store_total_changes(s) != changes && !atomic_exchange(&h->writable, true)) {
 		hub_log(h, HUB_LOG_INFO, "writes_resumed", "jobs=%zu refused_unlogged=%llu",
-		        batch_length(batch), (unsigned long long)h->refusals_unlogged);
+		        batch_length(*batch), (unsigned long long)h->refusals_unlogged);
 		h->refusals_unlogged = 0;
 		h->refusal_logged_at = 0; /* the next full disk is logged at once */
 	}
+	return true;
+}
+
+/* Jobs back to whoever waits for them: their thread, or the loop. */
+static void hand_back(struct hub *h, struct job *j)
+{
+	while (j) {
+		struct job *next = j->next;
+		if (j->done != NULL)
+			j->done(j);
+		else
+			job_queue_push(&h->done_q, j);
+		j = next;
+	}
+	h->hooks.wake(h->hooks.ctx);
+}
+
+/* The retention turn out of a batch, to be held as idle work. */
+static struct job *take_retain(struct job **batch)
+{
+	for (struct job **p = batch; *p; p = &(*p)->next)
+		if ((*p)->type == JOB_RETAIN) {
+			struct job *j = *p;
+			*p = j->next;
+			j->next = NULL;
+			return j;
+		}
+	return NULL;
+}
+
+/* One round: a batch (or, with a turn held and nothing queued, idle work)
+ * committed or refused, and what is done handed back. */
+static void writer_round(struct hub *h, struct store *s, struct job *batch, struct idle_work *w)
+{
+	metrics_gauge_add(h->metrics, MG_WRITE_QUEUE, -(int64_t)batch_length(batch));
+	if (w->retain == NULL && (w->retain = take_retain(&batch)) != NULL) {
+		w->since_ms = monotonic_us() / 1000;
+		w->over = false;
+	}
+	bool committed = false;
+	if (s && !atomic_load(&h->failed))
+		committed = commit_batch(h, s, &batch, w);
+	else
+		fail_batch(batch, ERR_UNAVAILABLE);
+	if (w->retain && (w->over || !committed)) {
+		if (!committed)
+			w->retain->err =
+			    ERR_UNAVAILABLE; /* this transaction's chunks were undone */
+		w->retain->next = batch;
+		batch = w->retain;
+		w->retain = NULL;
+	}
+	if (batch)
+		hand_back(h, batch);
 }
 
 static void *writer_main(void *arg)
@@ -246,24 +374,16 @@ static void *writer_main(void *arg)
 			hub_log(h, HUB_LOG_WARNING, "audience_cache_unavailable", "action=%s",
 			        "query_every_time");
 	}
-	struct job *batch;
-	while ((batch = job_queue_take(&h->write_q, WRITER_BATCH, true)) != NULL) {
-		metrics_gauge_add(h->metrics, MG_WRITE_QUEUE, -(int64_t)batch_length(batch));
-		if (s && !atomic_load(&h->failed))
-			commit_batch(h, s, batch);
-		else
-			fail_batch(batch, ERR_UNAVAILABLE);
-		struct job *j = batch;
-		while (j) {
-			struct job *next = j->next;
-			if (j->done != NULL) /* its thread waits for it, not the loop */
-				j->done(j);
-			else
-				job_queue_push(&h->done_q, j);
-			j = next;
-		}
-		h->hooks.wake(h->hooks.ctx);
+	struct idle_work w = {0};
+	for (;;) {
+		/* with a turn held the writer does not sleep: it works on it */
+		struct job *batch = job_queue_take(&h->write_q, WRITER_BATCH, w.retain == NULL);
+		if (batch == NULL && (w.retain == NULL || job_queue_closed(&h->write_q)))
+			break;
+		writer_round(h, s, batch, &w);
 	}
+	if (w.retain)
+		hand_back(h, w.retain); /* stopping: what its chunks did is committed */
 	store_close(s);
 	return NULL;
 }
