@@ -71,6 +71,8 @@ ap.add_argument("--batches", help="retention_batch values, one gateway each (500
 ap.add_argument("--rate", type=float, help="messages a second in the open loop (1000)")
 ap.add_argument("--duration", type=float, help="seconds measured alone (30)")
 ap.add_argument("--families", type=int, help="families of the load (1000)")
+ap.add_argument("--control", action="store_true",
+                help="also the load alone for as long as the deletion's window, before it")
 ap.add_argument("--no-vacuum", action="store_true",
                 help="the database converted to auto_vacuum NONE, as one made before the "
                      "incremental vacuum (its freed pages reused, the file keeps its size): "
@@ -531,6 +533,12 @@ def one_batch(batch, prepared, meta, certs):
         print("alone:            %s" % pct_line(res["alone"]))
         ticks = math.ceil(meta["messages"] / batch)
         beside_s = max(1.0, round(ticks * TICK_S - WARMUP))
+        if ARGS.control:
+            # the same load for as long, nothing deleted: what the window's length
+            # and the conversations growing through it do by themselves
+            res["control"] = families(gw, ca, db, "control", beside_s)
+            print("control:          %s (%.0f s measured, nothing deleted)"
+                  % (pct_line(res["control"]), beside_s))
         d = Deletion(gw, db, ca, fam, meta["messages"], meta.get("auto_vacuum") == 2)
         res["beside"] = families(gw, ca, db, "beside", beside_s, on_ready=d.trigger)
         print("beside deletion:  %s (%.0f s measured)" % (pct_line(res["beside"]), beside_s))
@@ -695,7 +703,8 @@ def main():
             "load_start": load0, "load_end": load(), "db": meta,
             "commit": COMMIT,
             "runs": [dict(r, **{k: dict((kk, vv) for kk, vv in r[k].items() if kk != "window")
-                                for k in ("alone", "beside", "after", "beside_vacuum") if k in r})
+                                for k in ("alone", "control", "beside", "after", "beside_vacuum")
+                                if k in r})
                      for r in runs]}
     with open(os.path.join(WORK, "results.jsonl"), "a") as f:
         f.write(json.dumps(line) + "\n")

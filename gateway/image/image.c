@@ -13,9 +13,10 @@
  *      sniffed from its bytes (a file sniffed as a JPEG is never handed to
  *      another decoder) and refuses it, from the header alone, when it has
  *      more pixels than --max-pixels;
- *   3. decodes it once into memory, turns it upright by its EXIF orientation,
- *      converts it to sRGB and drops all of its metadata (EXIF with GPS
- *      positions, XMP, IPTC, ICC profiles, comments);
+ *   3. decodes it, once, turns it upright by its EXIF orientation, converts
+ *      it to sRGB and drops all of its metadata (EXIF with GPS positions,
+ *      XMP, IPTC, ICC profiles, comments): an upright JPEG a strip at a time
+ *      as it is written again, anything else into memory first;
  *   4. writes it again (JPEG, PNG, WebP; HEIC as JPEG, which browsers show)
  *      and a thumbnail, each to a new file, fsynced;
  *   5. prints one line of JSON on stdout describing both.
@@ -42,6 +43,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,9 +321,9 @@ static int check_pixels(VipsImage *img, long long max_pixels)
 	return 0;
 }
 
-/* Every pixel, decoded once into memory: the clean copy and the thumbnail are
- * both made from it, and any decoder error surfaces here, before a file is
- * created. */
+/* Every pixel of an image that does not stream (streams()), decoded once
+ * into memory: the clean copy and the thumbnail are both made from it, and
+ * any decoder error surfaces here, before a file is created. */
 static VipsImage *decode(VipsImage *header, const char *type)
 {
 	VipsImage *mem = vips_image_copy_memory(header);
@@ -463,16 +465,21 @@ static int encode(VipsImage *img, VipsTarget *target, enum image_codec codec, in
 	return -1;
 }
 
+/* What save() did: the encoder's failure is the caller's to name, since a
+ * streamed image is decoded while it is encoded (run()). */
+enum saved { SAVED, SAVE_FAILED, ENCODE_FAILED };
+
 /* Writes img to a new file at path: O_EXCL, so a file that is there already
  * (the caller's, or a link planted in its folder) is never overwritten or
  * followed; fsynced before it counts as written.  *made is set as soon as the
- * file exists, so that a failure after that removes it. */
-static int save(VipsImage *img, enum image_codec codec, int q, const char *path, int *made)
+ * file exists, so that a failure after that removes it.  Says why on
+ * SAVE_FAILED; on ENCODE_FAILED libvips' error is left for the caller. */
+static enum saved save(VipsImage *img, enum image_codec codec, int q, const char *path, int *made)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		say("failed: cannot create %s: %s", path, strerror(errno));
-		return -1;
+		return SAVE_FAILED;
 	}
 	*made = 1;
 	VipsTarget *target = vips_target_new_to_descriptor(fd);
@@ -480,35 +487,86 @@ static int save(VipsImage *img, enum image_codec codec, int q, const char *path,
 	if (target)
 		g_object_unref(target);
 	if (rc != 0) {
-		say("failed: cannot write %s: %s", path, vips_why());
 		close(fd);
-		return -1;
+		return ENCODE_FAILED;
 	}
 	if (fsync(fd) != 0 || close(fd) != 0) {
 		say("failed: cannot write %s: %s", path, strerror(errno));
-		return -1;
+		return SAVE_FAILED;
 	}
-	return 0;
+	return SAVED;
 }
 
 /* The thumbnail fits size x size and is never larger than the image; PNG
- * keeps a transparent image's transparency, anything else is a JPEG. */
+ * keeps a transparent image's transparency, anything else is a JPEG.  Made
+ * from the decoded image when there is one (img), else from the clean copy
+ * just written (a JPEG loads at an eighth of its size for it). */
 static int save_thumb(VipsImage *img, const struct image_opts *o, struct image_files *files,
                       struct image_result *r)
 {
 	VipsImage *thumb = NULL;
 	int size = (int)o->thumb_size;
-	if (vips_thumbnail_image(img, &thumb, size, "height", size, "size", VIPS_SIZE_DOWN, NULL)) {
+	if (img ? vips_thumbnail_image(img, &thumb, size, "height", size, "size", VIPS_SIZE_DOWN,
+	                               NULL)
+	        : vips_thumbnail(o->out, &thumb, size, "height", size, "size", VIPS_SIZE_DOWN,
+	                         NULL)) {
 		say("failed: cannot make the thumbnail: %s", vips_why());
 		return -1;
 	}
 	int alpha = vips_image_hasalpha(thumb);
-	int rc = save(thumb, alpha ? CODEC_PNG : CODEC_JPEG, THUMB_Q, o->thumb, &files->thumb_made);
+	enum saved rc =
+	    save(thumb, alpha ? CODEC_PNG : CODEC_JPEG, THUMB_Q, o->thumb, &files->thumb_made);
+	if (rc == ENCODE_FAILED)
+		say("failed: cannot write %s: %s", o->thumb, vips_why());
 	r->thumb_type = alpha ? "image/png" : "image/jpeg";
 	r->thumb_width = vips_image_get_width(thumb);
 	r->thumb_height = vips_image_get_height(thumb);
 	g_object_unref(thumb);
-	return rc;
+	return rc == SAVED ? 0 : -1;
+}
+
+/* Whether a photo goes from its file to the clean copy in one pass, top to
+ * bottom, a strip of pixels at a time: a 12-megapixel photo is then never 36
+ * MB in memory, which the caches of a two-core server share with the
+ * message path, and its thumbnail is made from the clean JPEG at an eighth
+ * of its size.  A camera's JPEG, unless it must be turned (a turn reads the
+ * pixels in another order); PNG, WebP and HEIC are decoded into memory
+ * (libwebp encodes from memory, libheif decodes the whole image anyway, and
+ * a PNG would be decoded twice). */
+static bool streams(const struct image_format *f, VipsImage *header)
+{
+	return f->load == CODEC_JPEG && vips_image_get_orientation(header) <= 1;
+}
+
+/* Whether every pixel of the file decodes: asked only when a streamed
+ * encode failed, to tell a broken upload (refused) from a failed write. */
+static bool decodes(const struct image_format *f, const char *path)
+{
+	VipsImage *again = NULL;
+	double avg;
+	bool ok = open_header(f, path, &again) == 0 && vips_avg(again, &avg, NULL) == 0;
+	if (again)
+		g_object_unref(again);
+	return ok;
+}
+
+/* The clean copy written; the exit code. */
+static int save_clean(VipsImage *img, const struct image_opts *o, bool streamed,
+                      struct image_files *files)
+{
+	const struct image_format *f = o->format;
+	enum saved rc = save(img, f->save, IMAGE_Q, o->out, &files->out_made);
+	if (rc != ENCODE_FAILED)
+		return rc == SAVED ? IMAGE_OK : IMAGE_FAILED;
+	char why[512];
+	snprintf(why, sizeof why, "%s", vips_why());
+	if (streamed && !decodes(f, o->in)) {
+		vips_error_clear();
+		say("refused: not a readable %s: %s", f->type, why);
+		return IMAGE_REFUSED;
+	}
+	say("failed: cannot write %s: %s", o->out, why);
+	return IMAGE_FAILED;
 }
 
 /* Everything after the limits and libvips are set up; returns the exit code. */
@@ -528,14 +586,23 @@ static int run(const struct image_opts *o, struct image_files *files, struct ima
 		say("refused: not a readable %s: %s", f->type, vips_why());
 		goto out;
 	}
-	if (check_pixels(header, o->max_pixels) || !(mem = decode(header, f->type)))
+	if (check_pixels(header, o->max_pixels))
 		goto out;
-	/* The loader and its open file are not needed once the pixels are in. */
-	g_object_unref(header);
-	header = NULL;
+	bool streamed = streams(f, header);
+	if (!streamed) {
+		if (!(mem = decode(header, f->type)))
+			goto out;
+		/* The loader and its open file are not needed once the pixels are in. */
+		g_object_unref(header);
+		header = NULL;
+	}
 	code = IMAGE_FAILED;
-	if (clean(mem, f->save, &img) || save(img, f->save, IMAGE_Q, o->out, &files->out_made) ||
-	    save_thumb(img, o, files, r))
+	if (clean(streamed ? header : mem, f->save, &img))
+		goto out;
+	if ((code = save_clean(img, o, streamed, files)) != IMAGE_OK)
+		goto out;
+	code = IMAGE_FAILED;
+	if (save_thumb(streamed ? NULL : img, o, files, r))
 		goto out;
 	r->type = f->save_type;
 	r->width = vips_image_get_width(img);

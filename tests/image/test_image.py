@@ -60,15 +60,16 @@ def ppm(width, height, pixel):
     return b"P6 %d %d 255\n" % (width, height) + body
 
 
-def exif_app1():
+def exif_app1(orientation=6):
     """An APP1 Exif segment: IFD0 with Orientation 6 (stored pixels are to be
-    turned 90 degrees clockwise) and a GPS IFD with a position in Denmark."""
+    turned 90 degrees clockwise; 1: upright as stored) and a GPS IFD with a
+    position in Denmark."""
 
     def entry(tag, typ, count, value):
         return struct.pack("<HHI", tag, typ, count) + value
 
     gps_at = 8 + 2 + 2 * 12 + 4
-    ifd0 = (struct.pack("<H", 2) + entry(0x0112, 3, 1, struct.pack("<HH", 6, 0))
+    ifd0 = (struct.pack("<H", 2) + entry(0x0112, 3, 1, struct.pack("<HH", orientation, 0))
             + entry(0x8825, 4, 1, struct.pack("<I", gps_at)) + struct.pack("<I", 0))
     data_at = gps_at + 2 + 4 * 12 + 4
     lat = struct.pack("<6I", 55, 1, 40, 1, 3000, 100)
@@ -184,23 +185,39 @@ class ImageTest(unittest.TestCase):
                      b"Photoshop"):
             self.assertFalse(mark in data, f"{os.path.basename(path)} still holds {mark!r}")
 
-    def exif_jpeg(self):
+    def exif_jpeg(self, orientation=6):
         """64x48 stored pixels, left half white and right half black, with the
         EXIF above (Orientation 6, GPS) and an XMP packet after SOI."""
         self.need_vips()
         src = self.write("stored.ppm", ppm(64, 48, lambda x, y: (255,) * 3 if x < 32 else (0,) * 3))
         vips("copy", src, self.path("plain.jpg"))
         plain = self.bytes_of(self.path("plain.jpg"))
-        path = self.write("gps.jpg", plain[:2] + exif_app1() + xmp_app1() + plain[2:])
+        path = self.write("gps.jpg", plain[:2] + exif_app1(orientation) + xmp_app1() + plain[2:])
         data = self.bytes_of(path)
         self.assertIn(b"Exif", data)
         self.assertIn(b"WGS-84", data)
         self.assertIn(XMP_MARK, data)
         fields = header(path)
         self.assertIn("exif-ifd3-GPSLatitude:", fields, "vips sees the GPS position")
-        self.assertIn("orientation: 6", fields)
+        self.assertIn("orientation: %d" % orientation, fields)
         self.assertIn("xmp-data", fields)
         return path
+
+    def test_upright_jpeg_streamed_without_its_metadata(self):
+        """An upright camera JPEG goes from file to clean copy a strip at a time
+        (never whole in memory), its thumbnail made from the clean copy: both
+        without the GPS position and the XMP packet, the picture as stored."""
+        src = self.exif_jpeg(orientation=1)
+        r = self.ok(self.run_image("image/jpeg", src))
+        self.assertEqual((r["type"], r["width"], r["height"]), ("image/jpeg", 64, 48))
+        self.assertEqual((r["thumb_type"], r["thumb_width"], r["thumb_height"]),
+                         ("image/jpeg", 64, 48))
+        for path in (self.out, self.thumb):
+            self.assert_jpeg(path)
+            self.assert_no_metadata(path)
+            self.assertNotIn("exif-", header(path))
+        self.assertGreater(grey_at(self.out, 8, 24), 200, "the stored left half stays white")
+        self.assertLess(grey_at(self.out, 56, 24), 50, "the stored right half stays black")
 
     def test_jpeg_exif_gps_removed_and_orientation_applied(self):
         src = self.exif_jpeg()
