@@ -5,8 +5,9 @@
 
 The retention rules delete a closed family's content in the writer's rhythm: every hub
 tick (HUB_TICK_MS, 250 ms) hands the writer one JOB_RETAIN of at most retention_batch
-messages, which joins the group commit of whatever messages are waiting
-(core/service/retention.c).  This measures what that costs the message path.
+messages, which the writer deletes 16 at a time while nothing else is queued, whatever
+arrives joining the same transaction (core/writer/writer.c, core/service/retention.c).
+This measures what that costs the message path.
 
 The database: one family with --messages messages (1,000,000; 80-byte bodies, one in ten
 an internal note, each with its contact-log row 'message' or 'note', spread over the two
@@ -31,6 +32,9 @@ For each retention_batch in --batches, one gateway (`--retention-batch B`) on a 
      `event=retention_step family=F step=content`.  Also the gateway's and its writer
      thread's CPU over the window against phase a's, and the WAL's largest size.
   c. alone again, once the writer has truncated the WAL (`event=wal_truncated`).
+
+--control: between a and b, the same load for as long as b with nothing deleted: what
+the window's length (the load's conversations grow through it) does by itself.
 
 Then, with the gateway stopped: the database's size before and after (page count and
 pages on the free list), the WAL's size after the deletion, the family's messages left
