@@ -239,14 +239,17 @@ int svc_retention_sweep(struct store *s, const struct retention_policy *policy, 
 {
 	memset(out, 0, sizeof *out);
 	int64_t sms_cutoff = now - (int64_t)policy->sms_days * 24 * 60 * 60 * 1000;
-	int err = store_sweep_dead(s, now - SWEEP_MARGIN_MS, sms_cutoff, max, out);
-	if (err || out->tokens + out->push_subscriptions + out->invites + out->sms == 0)
+	int64_t log_cutoff = retention_add_months(now, -policy->log_months);
+	int err = store_sweep_dead(s, now - SWEEP_MARGIN_MS, sms_cutoff, log_cutoff, max, out);
+	if (err ||
+	    out->tokens + out->push_subscriptions + out->invites + out->sms + out->staff_log == 0)
 		return err;
-	char detail[200];
+	char detail[240];
 	snprintf(detail, sizeof detail,
 	         "step=credentials tokens=%lld push_subscriptions=%lld invites=%lld sms=%lld "
-	         "sms_days=%d",
+	         "staff_log=%lld sms_days=%d log_months=%d",
 	         (long long)out->tokens, (long long)out->push_subscriptions,
-	         (long long)out->invites, (long long)out->sms, policy->sms_days);
+	         (long long)out->invites, (long long)out->sms, (long long)out->staff_log,
+	         policy->sms_days, policy->log_months);
 	return store_log_append(s, now, "deleted", 0, 0, 0, 0, detail);
 }

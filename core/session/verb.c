@@ -427,11 +427,12 @@ static void apply_retain(struct hub *h, struct job *j)
 		scan_sweep_soon(h->scan);
 	}
 	const struct sweep_count *c = &j->swept;
-	if (c->tokens + c->invites + c->push_subscriptions + c->sms > 0)
+	if (c->tokens + c->invites + c->push_subscriptions + c->sms + c->staff_log > 0)
 		hub_log(h, HUB_LOG_INFO, "retention_sweep",
-		        "tokens=%lld invites=%lld push_subscriptions=%lld sms=%lld",
+		        "tokens=%lld invites=%lld push_subscriptions=%lld sms=%lld staff_log=%lld",
 		        (long long)c->tokens, (long long)c->invites,
-		        (long long)c->push_subscriptions, (long long)c->sms);
+		        (long long)c->push_subscriptions, (long long)c->sms,
+		        (long long)c->staff_log);
 }
 
 /* A family member's new positions to the staff who see them; the caller

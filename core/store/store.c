@@ -720,6 +720,11 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SWEEP_SMS] = "DELETE FROM sms_outbox WHERE id IN (SELECT id FROM sms_outbox WHERE state "
                      "IN ('accepted','delivered','failed','cancelled') AND updated_at <= ?1 "
                      "LIMIT ?2)",
+    /* staff rows without a family (sign-ins, administrators' actions); the
+     * tombstones of what went stay */
+    [ST_SWEEP_STAFF_LOG] = "DELETE FROM contact_log WHERE id IN (SELECT id FROM contact_log "
+                           "WHERE family_id IS NULL AND at < ?1 AND kind <> 'deleted' ORDER BY "
+                           "id LIMIT ?2)",
     /* A family member's own rows (issue 16: their data, GDPR art. 15/20),
      * with the text of their own messages only. */
     [ST_LOG_OF_MEMBER] = "SELECT l.id, l.at, l.kind, ifnull(l.actor_id, 0), u.name, u.role, "

@@ -662,10 +662,12 @@ int store_purge_names(struct store *s, int64_t family);
  * or expired at cutoff, SMS finished at sms_cutoff: up to max of each; and
  * the text of every invitation SMS handed over (its code) blanked. */
 struct sweep_count {
-	int64_t tokens, push_subscriptions, invites, sms;
+	int64_t tokens, push_subscriptions, invites, sms, staff_log;
 };
-int store_sweep_dead(struct store *s, int64_t cutoff, int64_t sms_cutoff, int max,
-                     struct sweep_count *c);
+/* Dead credentials before cutoff, SMS handed over before sms_cutoff, staff
+ * log rows without a family before log_cutoff: at most max of each. */
+int store_sweep_dead(struct store *s, int64_t cutoff, int64_t sms_cutoff, int64_t log_cutoff,
+                     int max, struct sweep_count *c);
 /* Stored files no row names any more (up to max), and one of them done. */
 int store_files_gone(struct store *s, char (*sha)[65], size_t max, size_t *n);
 int store_files_gone_drop(struct store *s, const char *sha);

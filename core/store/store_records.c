@@ -428,8 +428,8 @@ int store_purge_names(struct store *s, int64_t family)
 	return err;
 }
 
-int store_sweep_dead(struct store *s, int64_t cutoff, int64_t sms_cutoff, int max,
-                     struct sweep_count *c)
+int store_sweep_dead(struct store *s, int64_t cutoff, int64_t sms_cutoff, int64_t log_cutoff,
+                     int max, struct sweep_count *c)
 {
 	struct {
 		enum stmt_id id;
@@ -437,7 +437,8 @@ int store_sweep_dead(struct store *s, int64_t cutoff, int64_t sms_cutoff, int ma
 	} steps[] = {{ST_SWEEP_PUSH_SUBS, cutoff, &c->push_subscriptions},
 	             {ST_SWEEP_TOKENS, cutoff, &c->tokens},
 	             {ST_SWEEP_INVITES, cutoff, &c->invites},
-	             {ST_SWEEP_SMS, sms_cutoff, &c->sms}};
+	             {ST_SWEEP_SMS, sms_cutoff, &c->sms},
+	             {ST_SWEEP_STAFF_LOG, log_cutoff, &c->staff_log}};
 	int err = store_exec_ids(s, ST_SWEEP_INVITE_TEXTS, 0, 0);
 	for (size_t i = 0; err == ERR_OK && i < sizeof steps / sizeof steps[0]; i++) {
 		err = store_exec_ids(s, steps[i].id, steps[i].at, max);

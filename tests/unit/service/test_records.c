@@ -255,6 +255,34 @@ static void test_sweep(void)
 	         1);
 }
 
+/* Staff rows of the contact log without a family (sign-ins, sign-outs,
+ * administrators' actions) go when they are older than the contact log's
+ * period, counted from when they were written; tombstones stay. */
+static void test_sweep_staff_log(void)
+{
+	int64_t old = retention_add_months(T0, -policy.log_months) - 1000;
+	int64_t young = retention_add_months(T0, -policy.log_months) + 1000;
+	char sql[512];
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO contact_log(at, kind, actor_id, family_id, detail) VALUES "
+	         "(%lld, 'login', 1, NULL, 'sweep-old'), (%lld, 'login', 1, NULL, 'sweep-young'), "
+	         "(%lld, 'deleted', NULL, NULL, 'sweep-tombstone'), "
+	         "(%lld, 'message', 1, %lld, 'sweep-family')",
+	         (long long)old, (long long)young, (long long)old, (long long)old,
+	         (long long)w.fam_a);
+	CHECK_EQ(sqlite3_exec(store_db(w.s), sql, NULL, NULL, NULL), SQLITE_OK);
+	struct sweep_count c;
+	CHECK_EQ(svc_retention_sweep(w.s, &policy, T0, 100, &c), ERR_OK);
+	CHECK_EQ(c.staff_log, 1);
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE detail = 'sweep-old'"), 0);
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE detail = 'sweep-young'"), 1);
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE detail = 'sweep-tombstone'"), 1);
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE detail = 'sweep-family'"), 1);
+	CHECK_EQ(count("SELECT count(*) FROM contact_log WHERE kind = 'deleted' AND "
+	               "detail LIKE 'step=credentials % staff_log=1 %'"),
+	         1);
+}
+
 /* A member's request for erasure or restriction (GDPR art. 17/18): who
  * records and answers it, an erasure reaching only as far as the case file
  * has the export and only the member's own messages, a restriction a hold. */
@@ -372,6 +400,7 @@ int main(void)
 	test_closed_is_read_only();
 	test_deletion();
 	test_sweep();
+	test_sweep_staff_log();
 	test_my_access();
 	test_requests();
 	world_free(&w);
