@@ -563,6 +563,12 @@ static const char *const migrations[] = {
     "CREATE INDEX data_requests_family ON data_requests(family_id, id);"
     "CREATE INDEX data_requests_erasing ON data_requests(family_id) "
     "  WHERE erase_upto > 0 AND done_at = 0;",
+
+    /* 26: every message deleted (retention, erasure) has its foreign keys
+     * checked in the tables that name it: without these, a scan of the
+     * notification queue and of the scheduled messages per message. */
+    "CREATE INDEX push_queue_message ON push_queue(message_id);"
+    "CREATE INDEX scheduled_message ON scheduled(message_id);",
 };
 
 #define MIGRATION_COUNT (int)(sizeof(migrations) / sizeof(migrations[0]))

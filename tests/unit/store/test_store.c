@@ -74,6 +74,7 @@ static void test_migrate_from_v1(void)
 	CHECK_EQ(store_open(p, &s), ERR_OK);
 	CHECK_EQ(store_team_create(s, "Team Nord", &team), ERR_OK);
 	CHECK_EQ(sqlite3_exec(store_db(s),
+	                      "DROP INDEX push_queue_message; DROP INDEX scheduled_message;"
 	                      "DROP TABLE data_requests;"
 	                      "DROP TABLE case_records; DROP TABLE files_gone;"
 	                      "DROP TABLE conv_state; DROP TABLE absences;"
