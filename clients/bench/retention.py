@@ -75,6 +75,8 @@ ap.add_argument("--batches", help="retention_batch values, one gateway each (500
 ap.add_argument("--rate", type=float, help="messages a second in the open loop (1000)")
 ap.add_argument("--duration", type=float, help="seconds measured alone (30)")
 ap.add_argument("--families", type=int, help="families of the load (1000)")
+ap.add_argument("--poll", type=float, default=1.0,
+                help="seconds between reads of the deletion's progress from the database (1)")
 ap.add_argument("--control", action="store_true",
                 help="also the load alone for as long as the deletion's window, before it")
 ap.add_argument("--no-vacuum", action="store_true",
@@ -483,7 +485,7 @@ class Deletion(threading.Thread):
                 if "retention_failed" in line:
                     raise Failed("the gateway: %s" % line)
             if now >= next_poll:
-                next_poll = now + (0.5 if SMOKE else 1.0)
+                next_poll = now + (0.5 if SMOKE else ARGS.poll if self.t_end is None else 1.0)
                 row = c.execute("SELECT n_texts + n_notes + n_system + n_files, content_upto "
                                 "FROM case_records WHERE family_id = ?", (self.fam,)).fetchone()
                 free = c.execute("PRAGMA freelist_count").fetchone()[0]
