@@ -24,6 +24,7 @@ Memory is the gateway's own: AddressSanitizer's quarantine of freed blocks is ke
 for this test (quarantine_size_mb), or it alone would hold 256 MiB of freed chunks.
 """
 import csv
+import datetime
 import http.client
 import io
 import json
@@ -36,8 +37,18 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 
 ROWS = 300_000
-T0 = 1577836800000  # 2020-01-01T00:00:00Z: before anything the world does
-PERIOD = "from=2020-01-01T00:00:00.000Z&to=2021-01-01T00:00:00.000Z"
+# The rows start at midnight (UTC) a year ago: before anything the world does, and
+# well within the contact log's retention period (staff rows older than it are swept).
+DAY0 = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=365)).replace(
+    hour=0, minute=0, second=0, microsecond=0)
+T0 = int(DAY0.timestamp()) * 1000
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+PERIOD = "from=%s&to=%s" % (iso(DAY0), iso(DAY0 + datetime.timedelta(days=1)))
 WORKERS = 2
 PAGE_CACHE_KB = 32 * 1024  # PRAGMA cache_size = -32768 per connection
 GROWTH_MAX_KB = WORKERS * PAGE_CACHE_KB + 32 * 1024
@@ -151,8 +162,8 @@ async def test_big_log(w):
     h.eq((st, len(b["entries"])), (200, 1000), "a limit over 1000 is taken as 1000")
     st, _, b = w.http("GET", base + "/log?%s&limit=0" % PERIOD, token=tok)
     h.eq(st, 400, "limit 0 is refused")
-    st, _, text = w.http("GET", base + "/log?format=csv&from=2020-01-01T00:00:00.000Z"
-                         "&to=2020-01-01T00:00:10.000Z", token=tok)
+    st, _, text = w.http("GET", base + "/log?format=csv&from=%s&to=%s"
+                         % (iso(DAY0), iso(DAY0 + datetime.timedelta(seconds=10))), token=tok)
     h.eq((st, csv_ids(text, "short export")[1]), (200, [i for i in a_ids if i < a_ids[0] + 100]),
          "a short export: the rows of its period")
     before = vm_hwm_kb(w)
