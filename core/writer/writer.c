@@ -41,8 +41,8 @@
  * The retention rules' turn (JOB_RETAIN, issue 16) is the writer's idle
  * work.  It is held aside when it arrives and done RETAIN_CHUNK rows at a
  * time while no other job waits; what arrives meanwhile joins the same
- * transaction, so a message waits for one chunk (about half a millisecond)
- * instead of a whole turn of retention_batch rows, and shares its fsync.
+ * transaction, so a message waits for one chunk of 16 rows instead of a
+ * whole turn of retention_batch rows, and shares its fsync.
  * Only when the queue has not been empty for RETAIN_STARVED_MS does a chunk
  * join a busy batch, so that a saturated writer still deletes.  The turn
  * goes back to the loop once done, and the tick hands over the next.
